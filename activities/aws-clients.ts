@@ -1,0 +1,117 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ApplicationFailure } from '@temporalio/common';
+
+export interface AwsClients {
+  readonly ec2: EC2Client;
+  readonly autoScaling: AutoScalingClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+}
+
+/** One AWS account Bosun may act on, named as Spinnaker names it (`credentials`). */
+export interface AwsAccount {
+  readonly name: string;
+  /** The 12-digit id; with the emulator it selects moto's account. */
+  readonly accountId?: string | undefined;
+  /** A profile of the shared AWS config files; absent = the standard credential chain. */
+  readonly profile?: string | undefined;
+  /** Regions the account may be used in; absent = any. */
+  readonly regions?: readonly string[] | undefined;
+}
+
+export interface AwsClientSettings {
+  readonly accounts: readonly AwsAccount[];
+  /** Set for the emulator (or any AWS-compatible endpoint); absent = real AWS. */
+  readonly endpoint?: string | undefined;
+  /** True when `endpoint` is moto: static credentials and moto's account header. */
+  readonly emulator: boolean;
+  /**
+   * SDK attempts per activity attempt. 1 by default: Temporal owns retries, so every attempt
+   * and its error is visible in the workflow's history instead of hidden inside the SDK.
+   */
+  readonly maxAttempts: number;
+}
+
+export interface AwsClientProvider {
+  /** Clients for an account and region; refuses accounts and regions that are not configured. */
+  clientsFor(account: string, region: string): AwsClients;
+  destroy(): void;
+}
+
+/**
+ * Credentials are resolved here, by account name, so they never travel in workflow inputs or
+ * history (DESIGN invariant 7). Clients are cached per account and region for the worker's life.
+ */
+export function createAwsClientProvider(settings: AwsClientSettings): AwsClientProvider {
+  const cache = new Map<string, AwsClients>();
+  const byName = new Map(settings.accounts.map((a) => [a.name, a]));
+
+  return {
+    clientsFor(accountName, region) {
+      const account = byName.get(accountName);
+      if (!account) {
+        throw ApplicationFailure.nonRetryable(
+          `account '${accountName}' is not configured in Bosun (configured: ${[...byName.keys()].join(', ') || 'none'})`,
+          'UnknownAccount',
+        );
+      }
+      if (account.regions && !account.regions.includes(region)) {
+        throw ApplicationFailure.nonRetryable(
+          `account '${accountName}' is not configured for region ${region} (configured: ${account.regions.join(', ')})`,
+          'UnknownRegion',
+        );
+      }
+      const key = `${accountName}\u0000${region}`;
+      let clients = cache.get(key);
+      if (!clients) {
+        clients = makeClients(settings, account, region);
+        cache.set(key, clients);
+      }
+      return clients;
+    },
+    destroy() {
+      for (const c of cache.values()) {
+        c.ec2.destroy();
+        c.autoScaling.destroy();
+        c.elbv2.destroy();
+      }
+      cache.clear();
+    },
+  };
+}
+
+type MotoHeaderMiddleware = (
+  next: (args: { request: unknown }) => Promise<unknown>,
+) => (args: { request: unknown }) => Promise<unknown>;
+interface WithBuildStack {
+  middlewareStack: { add(mw: MotoHeaderMiddleware, options: { step: 'build'; name: string }): void };
+}
+
+function makeClients(settings: AwsClientSettings, account: AwsAccount, region: string): AwsClients {
+  const config = {
+    region,
+    maxAttempts: settings.maxAttempts,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.emulator ? { credentials: { accessKeyId: 'bosun-emulator', secretAccessKey: 'bosun-emulator' } } : {}),
+    ...(account.profile ? { profile: account.profile } : {}),
+  };
+  const clients: AwsClients = {
+    ec2: new EC2Client(config),
+    autoScaling: new AutoScalingClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+  };
+  if (settings.emulator && account.accountId) {
+    const accountId = account.accountId;
+    const header: MotoHeaderMiddleware = (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-moto-account-id'] = accountId;
+      return next(args);
+    };
+    // moto keeps one state per account, chosen by this header.
+    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2] as unknown as WithBuildStack[]) {
+      client.middlewareStack.add(header, { step: 'build', name: 'bosunMotoAccount' });
+    }
+  }
+  return clients;
+}

@@ -1,0 +1,138 @@
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Capacity, ConvergenceState, InstanceState } from '../domain/capacity';
+import { capacityProblem, convergence, formatCapacity } from '../domain/capacity';
+import type { AwsClientProvider } from './aws-clients';
+import { awsCall } from './aws-errors';
+
+/** A server group as Bosun's workflows see it: only what they decide on, nothing secret. */
+export interface ServerGroupSnapshot {
+  readonly serverGroupName: string;
+  readonly region: string;
+  readonly capacity: Capacity;
+  readonly instances: readonly InstanceState[];
+  readonly suspendedProcesses: readonly string[];
+  readonly targetGroupArns: readonly string[];
+  readonly loadBalancerNames: readonly string[];
+  readonly launchTemplate?: { readonly id?: string | undefined; readonly name?: string | undefined; readonly version?: string | undefined } | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly createdTimeMs: number | undefined;
+}
+
+export interface ServerGroupRef {
+  readonly account: string;
+  readonly region: string;
+  readonly serverGroupName: string;
+}
+
+export interface UpdateCapacityInput extends ServerGroupRef {
+  readonly capacity: Capacity;
+}
+
+export interface WaitForCapacityInput extends ServerGroupRef {
+  readonly desired: number;
+  /** Absolute epoch ms, computed once by the workflow, so a retried attempt keeps the same end. */
+  readonly deadlineMs: number;
+  readonly pollIntervalMs: number;
+}
+
+export interface ServerGroupDeps {
+  readonly aws: AwsClientProvider;
+}
+
+export function createServerGroupActivities({ aws }: ServerGroupDeps) {
+  async function describe(ref: ServerGroupRef): Promise<ServerGroupSnapshot | null> {
+    const { autoScaling } = aws.clientsFor(ref.account, ref.region);
+    const out = await awsCall(`DescribeAutoScalingGroups ${ref.serverGroupName} in ${ref.region}`, () =>
+      autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [ref.serverGroupName] })),
+    );
+    const group = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === ref.serverGroupName);
+    // A group being deleted is as good as gone for every operation that asks.
+    if (!group || group.Status === 'Delete in progress') return null;
+    return toSnapshot(group, ref.region);
+  }
+
+  return {
+    /** Describes one server group; `null` when it does not exist (callers decide if that is fine). */
+    async describeServerGroup(input: ServerGroupRef): Promise<ServerGroupSnapshot | null> {
+      return describe(input);
+    },
+
+    /**
+     * Sets min, max and desired in one call. Idempotent by nature: a repeat sets the same numbers.
+     * Impossible capacities are refused here too, because the emulator would accept them.
+     */
+    async updateServerGroupCapacity(input: UpdateCapacityInput): Promise<void> {
+      const problem = capacityProblem(input.capacity);
+      if (problem) {
+        throw ApplicationFailure.nonRetryable(
+          `refusing to resize ${input.serverGroupName} in ${input.region} to ${formatCapacity(input.capacity)}: ${problem}`,
+          'InvalidCapacity',
+        );
+      }
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      await awsCall(`UpdateAutoScalingGroup ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(
+          new UpdateAutoScalingGroupCommand({
+            AutoScalingGroupName: input.serverGroupName,
+            MinSize: input.capacity.min,
+            MaxSize: input.capacity.max,
+            DesiredCapacity: input.capacity.desired,
+          }),
+        ),
+      );
+    },
+
+    /**
+     * Polls until the group has exactly `desired` InService and Healthy instances, heartbeating
+     * what it sees, so the UI shows progress and a dead worker is noticed within the heartbeat
+     * timeout (the retry then resumes with the same deadline).
+     */
+    async waitForServerGroupCapacity(input: WaitForCapacityInput): Promise<ConvergenceState> {
+      const ctx = Context.current();
+      for (;;) {
+        const group = await describe(input);
+        if (!group) {
+          throw ApplicationFailure.nonRetryable(
+            `${input.serverGroupName} in ${input.region} disappeared while waiting for ${input.desired} instances`,
+            'ServerGroupNotFound',
+          );
+        }
+        const state = convergence(input.serverGroupName, input.desired, group.instances);
+        ctx.heartbeat(state);
+        if (state.converged) return state;
+        if (Date.now() >= input.deadlineMs) {
+          throw ApplicationFailure.nonRetryable(
+            `timed out waiting for ${input.serverGroupName} in ${input.region}: ${state.inService} of ${input.desired} instances in service`,
+            'CapacityNotReached',
+            state,
+          );
+        }
+        // Context.sleep ends early when the activity is cancelled.
+        await ctx.sleep(Math.min(input.pollIntervalMs, Math.max(0, input.deadlineMs - Date.now())));
+      }
+    },
+  };
+}
+
+function toSnapshot(g: AutoScalingGroup, region: string): ServerGroupSnapshot {
+  const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  return {
+    serverGroupName: g.AutoScalingGroupName ?? '',
+    region,
+    capacity: { min: g.MinSize ?? 0, max: g.MaxSize ?? 0, desired: g.DesiredCapacity ?? 0 },
+    instances: (g.Instances ?? []).map((i) => ({
+      instanceId: i.InstanceId ?? '',
+      lifecycleState: i.LifecycleState ?? 'Unknown',
+      healthStatus: i.HealthStatus ?? 'Unknown',
+    })),
+    suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? '').filter(Boolean),
+    targetGroupArns: g.TargetGroupARNs ?? [],
+    loadBalancerNames: g.LoadBalancerNames ?? [],
+    launchTemplate: lt ? { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName, version: lt.Version } : undefined,
+    tags: Object.fromEntries((g.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])),
+    createdTimeMs: g.CreatedTime ? g.CreatedTime.getTime() : undefined,
+  };
+}

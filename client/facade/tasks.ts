@@ -1,0 +1,139 @@
+/**
+ * The two things the facade asks of Temporal: start a task (a workflow whose id is the task id)
+ * and describe one in Clouddriver's task shape. Both work from Temporal alone: no database, and
+ * no worker needed to read a task.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { OperationRequest } from '../../domain/operations';
+import { operationNames, summaryOf } from '../../domain/operations';
+import type { OperationError } from '../../domain/result';
+import { SearchAttributes, TaskStatusValue } from '../../domain/search-attributes';
+import type { TaskTargets } from '../../domain/submission';
+import type { ClouddriverTask, TaskMemo } from '../../domain/task';
+import { ORCHESTRATION_PHASE, renderTask, TASK_MEMO_KEY, TaskState } from '../../domain/task';
+import type { TaskContext, TaskResult, TaskSettings } from '../../domain/task-input';
+import { ORCHESTRATION_WORKFLOW } from '../../domain/task-input';
+
+const WORKFLOW_TYPES = new Set<string>([...operationNames, ORCHESTRATION_WORKFLOW]);
+
+/**
+ * The task id for an idempotency key: a UUID-shaped digest of `clientRequestId`, so every
+ * facade replica maps the same key to the same workflow id without sharing any state.
+ */
+export function taskIdFor(clientRequestId: string | undefined): string {
+  if (!clientRequestId) return randomUUID();
+  const h = createHash('sha256').update(`bosun-task:${clientRequestId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface StartTaskInput {
+  readonly operations: readonly OperationRequest[];
+  readonly targets: TaskTargets;
+  readonly context: TaskContext;
+  readonly settings: TaskSettings;
+  readonly taskQueue: string;
+}
+
+/** Starts the task's workflow; a second start with the same key returns the same task. */
+export async function startTask(client: Client, input: StartTaskInput): Promise<{ id: string; started: boolean }> {
+  const id = taskIdFor(input.context.requestId);
+  const single = input.operations.length === 1 ? input.operations[0] : undefined;
+  const workflowType = single ? single.name : ORCHESTRATION_WORKFLOW;
+  const args = single
+    ? [{ description: single.description, context: input.context, settings: input.settings }]
+    : [{ operations: input.operations, context: input.context, settings: input.settings }];
+  const t = input.targets;
+  const summary = input.operations.map(summaryOf).join('; ');
+  const memo: TaskMemo = {
+    history: [{ phase: ORCHESTRATION_PHASE, status: 'Initializing Orchestration Task' }],
+    requestId: input.context.requestId,
+    user: input.context.user,
+  };
+  try {
+    await client.workflow.start(workflowType, {
+      workflowId: id,
+      taskQueue: input.taskQueue,
+      args,
+      memo: { [TASK_MEMO_KEY]: memo },
+      staticSummary: summary.length > 400 ? `${summary.slice(0, 397)}...` : summary,
+      staticDetails: [
+        `user: ${input.context.user ?? 'anonymous'}`,
+        input.context.executionId ? `Spinnaker execution: ${input.context.executionId}` : undefined,
+        input.context.requestId ? `clientRequestId: ${input.context.requestId}` : undefined,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      typedSearchAttributes: [
+        { key: SearchAttributes.application, value: t.application ?? 'unknown' },
+        { key: SearchAttributes.account, value: t.accounts[0] ?? 'unknown' },
+        { key: SearchAttributes.regions, value: [...t.regions] },
+        { key: SearchAttributes.cloudProvider, value: input.context.cloudProvider },
+        { key: SearchAttributes.operations, value: input.operations.map((o) => o.name) },
+        { key: SearchAttributes.serverGroups, value: [...t.serverGroups] },
+        { key: SearchAttributes.phase, value: ORCHESTRATION_PHASE },
+        { key: SearchAttributes.taskStatus, value: TaskStatusValue.running },
+      ],
+      // Concurrent duplicates of one clientRequestId attach to the running task.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    return { id, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { id, started: false };
+    throw err;
+  }
+}
+
+/** The task as Clouddriver would render it, or undefined when Temporal has no such Bosun task. */
+export async function describeTask(client: Client, id: string): Promise<ClouddriverTask | undefined> {
+  const handle = client.workflow.getHandle(id);
+  let desc: WorkflowExecutionDescription;
+  try {
+    desc = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  if (!WORKFLOW_TYPES.has(desc.type)) return undefined;
+  const memo = desc.memo?.[TASK_MEMO_KEY] as TaskMemo | undefined;
+  const base = { id, ownerId: `${desc.runId}@bosun`, startTimeMs: desc.startTime.getTime(), memo };
+  switch (desc.status.name) {
+    case 'RUNNING':
+    case 'CONTINUED_AS_NEW':
+      return renderTask({ ...base, state: TaskState.running, resultObjects: [] });
+    case 'COMPLETED': {
+      const result = (await handle.result()) as TaskResult;
+      return result.ok
+        ? renderTask({ ...base, state: TaskState.succeeded, resultObjects: result.value.resultObjects })
+        : renderTask({ ...base, state: TaskState.failed, resultObjects: [], error: result.error });
+    }
+    default:
+      return renderTask({ ...base, state: TaskState.failed, resultObjects: [], error: await closedError(handle, desc) });
+  }
+}
+
+/** Why a workflow closed without a result: failed (a Bosun bug or timeout), cancelled or terminated. */
+async function closedError(
+  handle: ReturnType<Client['workflow']['getHandle']>,
+  desc: WorkflowExecutionDescription,
+): Promise<OperationError> {
+  const operation = desc.type;
+  const status = desc.status.name;
+  let message = `the task's workflow ended with status ${status}`;
+  try {
+    await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause;
+      message = cause ? `${cause.message}` : err.message;
+    } else if (err instanceof Error) {
+      message = err.message;
+    }
+  }
+  const type = status === 'CANCELLED' ? 'Cancelled' : status === 'TERMINATED' ? 'Terminated' : status === 'TIMED_OUT' ? 'TimedOut' : 'WorkflowFailed';
+  // A workflow that failed or timed out may succeed when run again; a cancelled one was stopped on purpose.
+  const retryable = status === 'FAILED' || status === 'TIMED_OUT';
+  return { type, message, operation, details: [], retryable };
+}

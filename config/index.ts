@@ -1,0 +1,189 @@
+/**
+ * Bosun's configuration: environment variables over an optional JSON file (BOSUN_CONFIG_FILE),
+ * parsed once with zod into a frozen object. Every setting has a default that runs the embedded
+ * local stack; pointing at a real Temporal cluster or real AWS is configuration only, with the
+ * variable names those ecosystems already use (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS_*, AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { formatIssues } from '../domain/operations';
+import { parseDuration } from './duration';
+
+const duration = z.union([
+  z.number().int().min(0),
+  z.string().transform((s, ctx) => {
+    const ms = parseDuration(s);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not a duration (examples: 500ms, 30s, 15m, 2h)` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+]);
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1')]);
+
+const accountSchema = z.object({
+  name: z.string().min(1),
+  accountId: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }).optional(),
+  profile: z.string().min(1).optional(),
+  regions: z.array(z.string().min(1)).optional(),
+});
+
+export const configSchema = z.object({
+  temporal: z.object({
+    /** Unset: Bosun starts its own local dev server (the embedded default). */
+    address: z.string().min(1).optional(),
+    namespace: z.string().min(1).default('default'),
+    apiKey: z.string().min(1).optional(),
+    tls: z
+      .object({
+        enabled: bool.default(false),
+        clientCertPath: z.string().optional(),
+        clientKeyPath: z.string().optional(),
+        serverCaCertPath: z.string().optional(),
+        serverName: z.string().optional(),
+      })
+      .default({ enabled: false }),
+    taskQueue: z.string().min(1).default('bosun'),
+    /** Ports of the embedded dev server (gRPC and web UI). */
+    localPort: port.default(7233),
+    localUiPort: port.default(8233),
+  }),
+  aws: z.object({
+    /** `emulator`: embedded moto unless `endpoint` is set; `aws`: the real AWS APIs. */
+    mode: z.enum(['emulator', 'aws']).default('emulator'),
+    endpoint: z.url().optional(),
+    region: z.string().min(1).default('us-east-1'),
+    accounts: z.array(accountSchema).min(1),
+    sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(1),
+    retryWindowMs: duration.default(2 * 60 * 60 * 1000),
+    pollIntervalMs: duration.default(10_000),
+    localPort: port.default(5000),
+  }),
+  facade: z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.default(7002),
+    maxBodyBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
+  }),
+  stateDir: z.string().min(1),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type BosunConfig = Readonly<z.infer<typeof configSchema>>;
+export type AccountConfig = z.infer<typeof accountSchema>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The documented environment variables and where each lands in the config. */
+export const ENVIRONMENT: Readonly<Record<string, string>> = {
+  TEMPORAL_ADDRESS: 'temporal.address',
+  TEMPORAL_NAMESPACE: 'temporal.namespace',
+  TEMPORAL_API_KEY: 'temporal.apiKey',
+  TEMPORAL_TLS: 'temporal.tls.enabled',
+  TEMPORAL_TLS_CLIENT_CERT_PATH: 'temporal.tls.clientCertPath',
+  TEMPORAL_TLS_CLIENT_KEY_PATH: 'temporal.tls.clientKeyPath',
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: 'temporal.tls.serverCaCertPath',
+  TEMPORAL_TLS_SERVER_NAME: 'temporal.tls.serverName',
+  BOSUN_TASK_QUEUE: 'temporal.taskQueue',
+  BOSUN_TEMPORAL_PORT: 'temporal.localPort',
+  BOSUN_TEMPORAL_UI_PORT: 'temporal.localUiPort',
+  BOSUN_AWS: 'aws.mode',
+  AWS_ENDPOINT_URL: 'aws.endpoint',
+  AWS_REGION: 'aws.region',
+  BOSUN_AWS_SDK_MAX_ATTEMPTS: 'aws.sdkMaxAttempts',
+  BOSUN_AWS_RETRY_WINDOW: 'aws.retryWindowMs',
+  BOSUN_POLL_INTERVAL: 'aws.pollIntervalMs',
+  BOSUN_MOTO_PORT: 'aws.localPort',
+  BOSUN_FACADE_HOST: 'facade.host',
+  BOSUN_FACADE_PORT: 'facade.port',
+  BOSUN_MAX_BODY_BYTES: 'facade.maxBodyBytes',
+  BOSUN_STATE_DIR: 'stateDir',
+  BOSUN_LOG_LEVEL: 'logLevel',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid Bosun configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Builds the configuration from an environment (process.env by default) and the file it names.
+ * `BOSUN_ACCOUNTS` is a comma-separated list of account names (`test,prod`) or a JSON array of
+ * `{name, accountId?, profile?, regions?}`; the default is one account `test` (moto's default id).
+ */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): BosunConfig {
+  const raw: Record<string, unknown> = {};
+  const file = env.BOSUN_CONFIG_FILE;
+  if (file) {
+    try {
+      Object.assign(raw, JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8')) as Record<string, unknown>);
+    } catch (err) {
+      throw new ConfigError([`BOSUN_CONFIG_FILE ${file}: ${(err as Error).message}`]);
+    }
+  }
+  for (const [name, target] of Object.entries(ENVIRONMENT)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, target, value);
+  }
+  setDefault(raw, 'temporal', {});
+  setDefault(raw, 'aws', {});
+  setDefault(raw, 'facade', {});
+  setDefault(raw, 'stateDir', path.resolve(cwd, '.state'));
+  const aws = raw.aws as Record<string, unknown>;
+  if (env.BOSUN_ACCOUNTS) aws.accounts = parseAccounts(env.BOSUN_ACCOUNTS);
+  setDefault(aws, 'accounts', [{ name: 'test', accountId: '123456789012' }]);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues).map(explainPath));
+  return deepFreeze(parsed.data);
+}
+
+function parseAccounts(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      return JSON.parse(trimmed);
+    } catch (err) {
+      throw new ConfigError([`BOSUN_ACCOUNTS: not valid JSON: ${(err as Error).message}`]);
+    }
+  }
+  return trimmed
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((name) => ({ name }));
+}
+
+/** Adds the environment variable's name to a message about a config path, so the fix is obvious. */
+function explainPath(problem: string): string {
+  const field = problem.split(':')[0] ?? '';
+  const variable = Object.entries(ENVIRONMENT).find(([, target]) => target === field)?.[0];
+  return variable ? `${problem} (environment variable ${variable})` : problem;
+}
+
+function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof cur[p] !== 'object' || cur[p] === null) cur[p] = {};
+    cur = cur[p] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+function setDefault(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (obj[key] === undefined) obj[key] = value;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** AWS allows up to 255 characters; Frigga names never hold white space or slashes. */
+export const serverGroupNameSchema = z
+  .string({ error: 'must be a server group name (a string)' })
+  .min(1, { error: 'must not be empty' })
+  .max(255, { error: 'must be at most 255 characters' })
+  .regex(/^[A-Za-z0-9._~^-]+$/, { error: 'may hold only letters, digits and . _ ~ ^ -' });
+
+export const regionSchema = z
+  .string({ error: 'must be an AWS region name (a string)' })
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'must be an AWS region name such as us-east-1' });
+
+export const accountSchema = z
+  .string({ error: 'must be an account name (a string)' })
+  .min(1, { error: 'must not be empty' })
+  .max(128, { error: 'must be at most 128 characters' });
+
+const instanceCount = z
+  .number({ error: 'must be a whole number' })
+  .int({ error: 'must be a whole number' })
+  .min(0, { error: 'must be 0 or more' })
+  .max(10_000, { error: 'must be at most 10000' });
+
+/** Partial capacity, as Clouddriver accepts it: absent fields keep the group's current value. */
+export const capacityRequestSchema = z
+  .looseObject({
+    min: instanceCount.optional(),
+    max: instanceCount.optional(),
+    desired: instanceCount.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.min === undefined && c.max === undefined && c.desired === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must set at least one of min, max, desired' });
+    }
+    if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
+      ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${c.min} is greater than max ${c.max}` });
+    }
+    if (c.desired !== undefined && c.max !== undefined && c.desired > c.max) {
+      ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is greater than max ${c.max}` });
+    }
+    if (c.desired !== undefined && c.min !== undefined && c.desired < c.min) {
+      ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is less than min ${c.min}` });
+    }
+  });
+
+/** Fields every Clouddriver description may carry; extra fields Orca sends are kept, not refused. */
+export const descriptionBase = {
+  credentials: accountSchema.optional(),
+  account: accountSchema.optional(),
+  cloudProvider: z.string().optional(),
+  application: z.string().min(1).optional(),
+  moniker: z.looseObject({ app: z.string().min(1).optional() }).optional(),
+};
+
+/** A server group in one region: the unit most AWS operations act on. */
+export interface ServerGroupTarget {
+  readonly serverGroupName: string;
+  readonly region: string;
+}
+
+/**
+ * One human-readable line per problem, naming the field: `capacity.min: must be 0 or more`.
+ * Orca shows this text to the user, so it must say what to fix.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string[] {
+  return issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+    let message = issue.message;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) message = 'is required';
+    return path ? `${path}: ${message}` : message;
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The operations Bosun runs, keyed by Clouddriver's modern operation name, with the legacy
+ * description keys Orca still posts (`resizeAsgDescription`, …). The facade validates with
+ * these schemas; workflows receive the normalised descriptions they produce.
+ */
+import type { z } from 'zod';
+import { parseServerGroupName } from '../frigga';
+import { formatIssues } from './common';
+import type { ResizeServerGroup } from './resize-server-group';
+import { describeResize, resizeServerGroupSchema } from './resize-server-group';
+
+export type { ServerGroupTarget } from './common';
+export { formatIssues } from './common';
+export type { ResizeServerGroup } from './resize-server-group';
+
+/** Where an operation acts: the search attributes and the onboarding flag read these. */
+export interface OperationTargets {
+  readonly account: string;
+  readonly regions: readonly string[];
+  readonly serverGroups: readonly string[];
+  /** From the description (`application`, `moniker.app`) or the Frigga-parsed group name. */
+  readonly application: string | undefined;
+}
+
+interface OperationSpec<T> {
+  readonly legacyKeys: readonly string[];
+  /** The Clouddriver task phase of this operation's history lines. */
+  readonly phase: string;
+  readonly schema: z.ZodType<T, unknown>;
+  readonly targets: (d: T) => OperationTargets;
+  /** One line for the Temporal UI: what this operation will do, with its numbers. */
+  readonly summary: (d: T) => string;
+}
+
+const spec = <T>(s: OperationSpec<T>): OperationSpec<T> => s;
+
+export const operationSpecs = {
+  resizeServerGroup: spec<ResizeServerGroup>({
+    legacyKeys: ['resizeAsgDescription'],
+    phase: 'RESIZE',
+    schema: resizeServerGroupSchema,
+    targets: (d) => ({
+      account: d.account,
+      regions: unique(d.targets.map((t) => t.region)),
+      serverGroups: unique(d.targets.map((t) => t.serverGroupName)),
+      application: d.application ?? appFromNames(d.targets.map((t) => t.serverGroupName)),
+    }),
+    summary: describeResize,
+  }),
+} as const;
+
+export type OperationName = keyof typeof operationSpecs;
+export const operationNames = Object.keys(operationSpecs) as OperationName[];
+
+type DescriptionOf<N extends OperationName> = (typeof operationSpecs)[N] extends OperationSpec<infer T> ? T : never;
+
+/** One validated operation of a task, as workflows receive it. */
+export type OperationRequest = { [N in OperationName]: { readonly name: N; readonly description: DescriptionOf<N> } }[OperationName];
+
+const byKey = new Map<string, OperationName>();
+for (const name of operationNames) {
+  byKey.set(name, name);
+  for (const legacy of operationSpecs[name].legacyKeys) byKey.set(legacy, name);
+}
+
+/** Maps a posted key, modern or legacy, to the operation; undefined when Bosun does not run it. */
+export function resolveOperationKey(key: string): OperationName | undefined {
+  return byKey.get(key);
+}
+
+export function supportedOperationKeys(): string[] {
+  return [...byKey.keys()].sort();
+}
+
+export type ParsedOperation = { ok: true; request: OperationRequest } | { ok: false; errors: string[] };
+
+/** Validates one description; `path` prefixes field names in messages (`[0].resizeServerGroup`). */
+export function parseOperation(name: OperationName, description: unknown, path = ''): ParsedOperation {
+  const result = operationSpecs[name].schema.safeParse(description);
+  if (!result.success) return { ok: false, errors: formatIssues(result.error.issues, path) };
+  return { ok: true, request: { name, description: result.data } as OperationRequest };
+}
+
+export function targetsOf(request: OperationRequest): OperationTargets {
+  const s = operationSpecs[request.name] as OperationSpec<unknown>;
+  return s.targets(request.description);
+}
+
+export function summaryOf(request: OperationRequest): string {
+  const s = operationSpecs[request.name] as OperationSpec<unknown>;
+  return s.summary(request.description);
+}
+
+export function phaseOf(name: OperationName): string {
+  return operationSpecs[name].phase;
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function appFromNames(names: readonly string[]): string | undefined {
+  for (const n of names) {
+    const parsed = parseServerGroupName(n);
+    if (parsed) return parsed.app;
+  }
+  return undefined;
+}

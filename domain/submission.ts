@@ -1,0 +1,83 @@
+/**
+ * Turns a Clouddriver operations POST into validated operations, or into the list of problems
+ * that a 400 reports. Both of Clouddriver's forms: a list of `{"<op>": {description}}` objects
+ * (`POST /aws/ops`), and one description with the operation in the path (`POST /aws/ops/<op>`).
+ */
+import type { OperationRequest, OperationTargets } from './operations';
+import { parseOperation, resolveOperationKey, supportedOperationKeys, targetsOf } from './operations';
+
+export type Submission =
+  | { readonly ok: true; readonly operations: readonly OperationRequest[] }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+const MAX_OPERATIONS = 50;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function unknownOperation(key: string, where: string): string {
+  return `${where}unknown operation '${key}'; Bosun runs: ${supportedOperationKeys().join(', ')}`;
+}
+
+export function parseSubmission(body: unknown, operationInPath?: string): Submission {
+  const errors: string[] = [];
+  const operations: OperationRequest[] = [];
+
+  const add = (key: string, description: unknown, path: string) => {
+    const name = resolveOperationKey(key);
+    if (!name) {
+      errors.push(unknownOperation(key, path ? `${path}: ` : ''));
+      return;
+    }
+    if (!isObject(description)) {
+      errors.push(`${path || key}: the description must be a JSON object`);
+      return;
+    }
+    const parsed = parseOperation(name, description, path);
+    if (parsed.ok) operations.push(parsed.request);
+    else errors.push(...parsed.errors);
+  };
+
+  if (operationInPath !== undefined) {
+    if (!isObject(body)) return { ok: false, errors: [`the body of POST .../ops/${operationInPath} must be a JSON object (one description)`] };
+    add(operationInPath, body, '');
+  } else {
+    if (!Array.isArray(body)) {
+      return { ok: false, errors: ['the body must be a JSON list of operations, e.g. [{"resizeServerGroup": {…}}]'] };
+    }
+    if (body.length === 0) return { ok: false, errors: ['the list of operations is empty'] };
+    body.forEach((entry, i) => {
+      if (!isObject(entry) || Object.keys(entry).length === 0) {
+        errors.push(`[${i}]: must be an object with one operation name as key, e.g. {"resizeServerGroup": {…}}`);
+        return;
+      }
+      for (const [key, description] of Object.entries(entry)) add(key, description, `[${i}].${key}`);
+    });
+  }
+  if (operations.length > MAX_OPERATIONS) errors.push(`a task may hold at most ${MAX_OPERATIONS} operations, got ${operations.length}`);
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, operations };
+}
+
+/** Where a whole task acts: the union of its operations' targets. */
+export interface TaskTargets {
+  readonly accounts: readonly string[];
+  readonly regions: readonly string[];
+  readonly serverGroups: readonly string[];
+  readonly application: string | undefined;
+}
+
+/**
+ * The application of a task: the `X-SPINNAKER-APPLICATION` header, else the first description
+ * that names one (`application`, `moniker.app`), else the Frigga-parsed server group name.
+ */
+export function taskTargets(operations: readonly OperationRequest[], applicationHeader?: string): TaskTargets {
+  const all: OperationTargets[] = operations.map(targetsOf);
+  const uniq = (xs: readonly string[]) => [...new Set(xs)];
+  return {
+    accounts: uniq(all.map((t) => t.account)),
+    regions: uniq(all.flatMap((t) => t.regions)),
+    serverGroups: uniq(all.flatMap((t) => t.serverGroups)),
+    application: applicationHeader?.trim() || all.find((t) => t.application)?.application,
+  };
+}

@@ -1,0 +1,118 @@
+import type { OperationError } from './result';
+
+/** The task phase Clouddriver's orchestration processor uses for its own lines. */
+export const ORCHESTRATION_PHASE = 'ORCHESTRATION';
+
+export interface HistoryLine {
+  readonly phase: string;
+  readonly status: string;
+}
+
+/**
+ * What a task workflow keeps in its memo, so `GET /task/{id}` can render history from
+ * `describe()` alone, with no worker running (a query would need one).
+ */
+export interface TaskMemo {
+  readonly history: readonly HistoryLine[];
+  readonly requestId?: string | undefined;
+  readonly user?: string | undefined;
+}
+
+export const TASK_MEMO_KEY = 'bosunTask';
+
+/** What an operation hands back for the task's `resultObjects` and to later operations. */
+export interface TaskOutput {
+  readonly resultObjects: readonly unknown[];
+}
+
+/** The Clouddriver task as Orca reads it (clouddriver-core `Task`, serialised by Jackson). */
+export interface ClouddriverTask {
+  readonly id: string;
+  readonly requestId: string | null;
+  readonly ownerId: string;
+  readonly startTimeMs: number;
+  readonly status: {
+    readonly phase: string;
+    readonly status: string;
+    readonly complete: boolean;
+    readonly completed: boolean;
+    readonly failed: boolean;
+    readonly retryable: boolean;
+  };
+  readonly history: readonly HistoryLine[];
+  readonly resultObjects: readonly unknown[];
+  readonly sagaIds: readonly unknown[];
+  readonly retryable: boolean;
+  readonly outputs: readonly unknown[];
+}
+
+export const TaskState = {
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+} as const;
+export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+
+export interface TaskView {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly startTimeMs: number;
+  readonly memo: TaskMemo | undefined;
+  readonly state: TaskState;
+  readonly resultObjects: readonly unknown[];
+  /** Set when the task failed; rendered as Clouddriver's EXCEPTION result object. */
+  readonly error?: OperationError | undefined;
+}
+
+/** Clouddriver's EXCEPTION result object (kork `ExceptionSummary` plus `type` and `operation`). */
+export function exceptionResult(error: OperationError, timestampMs: number): Record<string, unknown> {
+  return {
+    type: 'EXCEPTION',
+    operation: error.operation,
+    cause: error.type,
+    message: error.message,
+    details: [error.message, ...error.details].map((message) => ({ message, retryable: error.retryable })),
+    timestamp: timestampMs,
+    retryable: error.retryable,
+  };
+}
+
+/** The history line Clouddriver appends when an operation fails. */
+export function failureLine(error: OperationError): HistoryLine {
+  return {
+    phase: ORCHESTRATION_PHASE,
+    status: `Orchestration failed: ${error.operation} | ${error.type}: [${error.message}]`,
+  };
+}
+
+/** Renders the task JSON Orca polls, from what Temporal stores about the workflow. */
+export function renderTask(view: TaskView): ClouddriverTask {
+  const history: HistoryLine[] = [...(view.memo?.history ?? [])];
+  if (history.length === 0) history.push({ phase: ORCHESTRATION_PHASE, status: 'Initializing Orchestration Task' });
+  const resultObjects: unknown[] = [...view.resultObjects];
+  if (view.state === TaskState.failed && view.error) {
+    const line = failureLine(view.error);
+    if (!history.some((h) => h.status === line.status)) history.push(line);
+    if (!resultObjects.some((r) => isException(r))) resultObjects.push(exceptionResult(view.error, view.startTimeMs));
+  }
+  const last = history[history.length - 1]!;
+  const completed = view.state !== TaskState.running;
+  const failed = view.state === TaskState.failed;
+  const retryable = failed && (view.error?.retryable ?? false);
+  return {
+    id: view.id,
+    requestId: view.memo?.requestId ?? null,
+    ownerId: view.ownerId,
+    startTimeMs: view.startTimeMs,
+    status: { phase: last.phase, status: last.status, complete: completed, completed, failed, retryable },
+    history,
+    resultObjects,
+    sagaIds: [],
+    retryable,
+    outputs: [],
+  };
+}
+
+function isException(r: unknown): boolean {
+  return typeof r === 'object' && r !== null && (r as { type?: unknown }).type === 'EXCEPTION';
+}

@@ -1,0 +1,47 @@
+/**
+ * A demo server group in the emulator, so the example request `npm start` prints has something
+ * to resize. Tests use the same helper to make their groups.
+ */
+import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeLaunchTemplatesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../activities';
+
+export interface DemoGroupOptions {
+  readonly name: string;
+  readonly region: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly desired?: number;
+  readonly tags?: Record<string, string>;
+}
+
+/** Creates a launch template and an Auto Scaling group in the emulator, unless they exist. */
+export async function ensureEmulatorServerGroup(clients: AwsClients, opts: DemoGroupOptions): Promise<void> {
+  const existing = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [opts.name] }));
+  if ((existing.AutoScalingGroups ?? []).length > 0) return;
+  const images = await clients.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
+  const imageId = images.Images?.[0]?.ImageId;
+  if (!imageId) throw new Error(`the emulator has no AMI in ${opts.region}`);
+  const ltName = `${opts.name}-lt`;
+  const lts = await clients.ec2
+    .send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [ltName] }))
+    .catch(() => ({ LaunchTemplates: [] }));
+  if ((lts.LaunchTemplates ?? []).length === 0) {
+    await clients.ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: ltName, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }),
+    );
+  }
+  const subnets = await clients.ec2.send(new DescribeSubnetsCommand({}));
+  const subnet = subnets.Subnets?.find((s) => s.DefaultForAz)?.SubnetId ?? subnets.Subnets?.[0]?.SubnetId;
+  await clients.autoScaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: opts.name,
+      LaunchTemplate: { LaunchTemplateName: ltName, Version: '$Latest' },
+      MinSize: opts.min ?? 1,
+      MaxSize: opts.max ?? 1,
+      DesiredCapacity: opts.desired ?? opts.min ?? 1,
+      ...(subnet ? { VPCZoneIdentifier: subnet } : { AvailabilityZones: [`${opts.region}a`] }),
+      Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: false })),
+    }),
+  );
+}

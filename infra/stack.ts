@@ -1,0 +1,176 @@
+/**
+ * The local stack: a Temporal dev server (SQLite, web UI) and moto, both on loopback, started
+ * from the pinned binaries and stopped again, exactly the processes this module started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { searchAttributeRegistrations } from '../domain/search-attributes';
+import { findMotoPython, findTemporalCli } from './tools';
+
+export interface RunningProcess {
+  readonly name: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface TemporalDevServer extends RunningProcess {
+  readonly address: string;
+  readonly uiUrl: string | undefined;
+  readonly namespace: string;
+}
+
+export interface TemporalDevServerOptions {
+  readonly port: number;
+  readonly uiPort?: number | undefined;
+  /** SQLite file that keeps workflows across restarts; absent = in memory. */
+  readonly dbFile?: string | undefined;
+  readonly headless?: boolean | undefined;
+  readonly namespace?: string | undefined;
+  /** Where the server's output goes (the stack's log folder). */
+  readonly logFile: string;
+  readonly readyTimeoutMs?: number | undefined;
+  readonly extraArgs?: readonly string[] | undefined;
+}
+
+export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const cli = findTemporalCli();
+  const namespace = opts.namespace ?? 'default';
+  await assertPortFree(opts.port, 'Temporal gRPC (set TEMPORAL_ADDRESS to use a running server, or BOSUN_TEMPORAL_PORT)');
+  if (!opts.headless && opts.uiPort) await assertPortFree(opts.uiPort, 'Temporal web UI (BOSUN_TEMPORAL_UI_PORT)');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
+  if (namespace !== 'default') args.push('--namespace', namespace);
+  if (opts.dbFile) {
+    mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  if (opts.headless) args.push('--headless');
+  else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+  for (const sa of searchAttributeRegistrations()) args.push('--search-attribute', sa);
+  // Fast polling hand-off matters for tests and small deployments alike.
+  args.push(...(opts.extraArgs ?? []));
+
+  const child = launch('temporal', cli, args, opts.logFile);
+  const address = `127.0.0.1:${opts.port}`;
+  try {
+    await waitUntil(
+      `Temporal dev server on ${address}`,
+      opts.readyTimeoutMs ?? 60_000,
+      child,
+      opts.logFile,
+      async () => {
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace });
+          // The server answers before it has registered the search attributes passed to it.
+          const sa = await connection.operatorService.listSearchAttributes({ namespace });
+          return Object.keys(sa.customAttributes ?? {}).includes('BosunTaskStatus');
+        } finally {
+          await connection.close();
+        }
+      },
+    );
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return {
+    name: 'temporal',
+    pid: child.pid!,
+    address,
+    namespace,
+    uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}`,
+    stop: () => stopChild(child),
+  };
+}
+
+export interface MotoServer extends RunningProcess {
+  readonly endpoint: string;
+}
+
+export async function startMoto(opts: { port: number; logFile: string; readyTimeoutMs?: number }): Promise<MotoServer> {
+  const python = findMotoPython();
+  await assertPortFree(opts.port, 'the AWS emulator (set AWS_ENDPOINT_URL to use a running one, or BOSUN_MOTO_PORT)');
+  const child = launch('moto', python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(opts.port)], opts.logFile);
+  const endpoint = `http://127.0.0.1:${opts.port}`;
+  try {
+    await waitUntil(`moto on ${endpoint}`, opts.readyTimeoutMs ?? 30_000, child, opts.logFile, async () => {
+      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+      return res.ok;
+    });
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { name: 'moto', pid: child.pid!, endpoint, stop: () => stopChild(child) };
+}
+
+/** Picks a free loopback port (for tests, where fixed ports would collide). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function launch(name: string, command: string, args: string[], logFile: string): ChildProcess {
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  child.on('error', (err) => log.write(`\n[bosun] could not start ${name}: ${err.message}\n`));
+  return child;
+}
+
+async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  child: ChildProcess,
+  logFile: string,
+  probe: () => Promise<boolean>,
+): Promise<void> {
+  const started = Date.now();
+  let lastError = '';
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (code ${child.exitCode ?? child.signalCode}) before it was ready; see ${logFile}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} was not ready after ${timeoutMs} ms (last probe error: ${lastError || 'none'}); see ${logFile}`);
+}
+
+/** SIGTERM, then SIGKILL after a grace period; only ever the child this module spawned. */
+async function stopChild(child: ChildProcess, graceMs = 8000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function assertPortFree(port: number, what: string): Promise<void> {
+  const inUse = await new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (inUse) throw new Error(`port 127.0.0.1:${port} is already in use; it is needed for ${what}`);
+}

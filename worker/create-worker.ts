@@ -1,0 +1,35 @@
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { Activities } from '../activities';
+
+export interface BosunWorkerOptions {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly activities: Activities;
+  /** A prebuilt workflow bundle (tests build one per run); absent = bundle `workflows/` now. */
+  readonly workflowBundle?: { readonly codePath: string } | undefined;
+  readonly identity?: string | undefined;
+}
+
+/** Where the workflow code lives, for bundling. */
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/**
+ * The worker: polls the task queue, runs workflows in the sandbox and activities with the
+ * injected AWS clients. It keeps no state; kill it and another worker finishes the work.
+ */
+export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Worker> {
+  const options: WorkerOptions = {
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    activities: opts.activities,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    // Wait for in-flight activities on shutdown, but not for ever: heartbeat timeouts hand long
+    // waits to another worker anyway.
+    shutdownGraceTime: '10 seconds',
+  };
+  return Worker.create(options);
+}

@@ -1,0 +1,188 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  TimeoutFailure,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { OperationName, OperationRequest } from '../domain/operations';
+import { phaseOf } from '../domain/operations';
+import type { OperationError } from '../domain/result';
+import { failed, ok } from '../domain/result';
+import { SearchAttributes, TaskStatusValue } from '../domain/search-attributes';
+import type { HistoryLine, TaskMemo, TaskOutput } from '../domain/task';
+import { failureLine, ORCHESTRATION_PHASE, TASK_MEMO_KEY } from '../domain/task';
+import type { TaskContext, TaskResult, TaskSettings } from '../domain/task-input';
+import type { ActivityProfileName } from './activity-profiles';
+import { activityProfiles } from './activity-profiles';
+
+type ActivityName = keyof Activities;
+type ActivityInput<N extends ActivityName> = Parameters<Activities[N]>[0];
+type ActivityOutput<N extends ActivityName> = Awaited<ReturnType<Activities[N]>>;
+
+/** What an operation's code may use: its own history line, activities, compensation. */
+export interface OperationContext {
+  readonly settings: TaskSettings;
+  readonly context: TaskContext;
+  /** Outputs of the operations that ran before this one in the same task. */
+  readonly priorOutputs: readonly TaskOutput[];
+  /** Appends a history line in this operation's phase (and shows it as the UI's current details). */
+  log(status: string): void;
+  /** Runs an activity under a named profile, with a summary the UI shows on the timeline. */
+  call<N extends ActivityName>(
+    profile: ActivityProfileName,
+    name: N,
+    summary: string,
+    input: ActivityInput<N>,
+  ): Promise<ActivityOutput<N>>;
+  /** Registers an undo step; run in reverse order, uncancellable, if the task fails or is cancelled. */
+  onFailure(description: string, undo: () => Promise<void>): void;
+}
+
+export type OperationHandler<D> = (ctx: OperationContext, description: D) => Promise<TaskOutput>;
+
+export type OperationHandlers = {
+  [N in OperationName]: OperationHandler<Extract<OperationRequest, { name: N }>['description']>;
+};
+
+/**
+ * Runs a Clouddriver task: its operations in order, each a plain function in this one workflow
+ * (no child workflows). History lines go to the memo so the facade can render the task from
+ * `describe()` without a worker. Business failures become a failed result; infrastructure
+ * failures are retried by the activity profiles; cancellation compensates and then cancels.
+ */
+export async function runTask(
+  handlers: OperationHandlers,
+  operations: readonly OperationRequest[],
+  context: TaskContext,
+  settings: TaskSettings,
+): Promise<TaskResult> {
+  const history: HistoryLine[] = [];
+  const profiles = activityProfiles(settings);
+  const compensations: { description: string; undo: () => Promise<void> }[] = [];
+  let phase = ORCHESTRATION_PHASE;
+
+  const memo = (): TaskMemo => ({ history, requestId: context.requestId, user: context.user });
+  const log = (linePhase: string, status: string) => {
+    history.push({ phase: linePhase, status });
+    upsertMemo({ [TASK_MEMO_KEY]: memo() });
+    setCurrentDetails(status);
+    if (linePhase !== phase) {
+      phase = linePhase;
+      upsertSearchAttributes([{ key: SearchAttributes.phase, value: phase }]);
+    }
+  };
+  const setStatus = (value: string) => upsertSearchAttributes([{ key: SearchAttributes.taskStatus, value }]);
+
+  log(ORCHESTRATION_PHASE, 'Initializing Orchestration Task');
+
+  const outputs: TaskOutput[] = [];
+  for (const op of operations) {
+    log(ORCHESTRATION_PHASE, `Processing op: ${op.name}`);
+    const opPhase = phaseOf(op.name);
+    const ctx: OperationContext = {
+      settings,
+      context,
+      priorOutputs: outputs,
+      log: (status) => log(opPhase, status),
+      call: (profile, name, summary, input) => {
+        const fn = proxyActivities<Activities>(profiles[profile])[name] as unknown as {
+          executeWithOptions(o: object, a: unknown[]): Promise<never>;
+        };
+        return fn.executeWithOptions({ ...profiles[profile], summary }, [input]);
+      },
+      onFailure: (description, undo) => compensations.push({ description, undo }),
+    };
+    try {
+      const handler = handlers[op.name] as OperationHandler<unknown>;
+      outputs.push(await handler(ctx, op.description));
+      log(ORCHESTRATION_PHASE, 'Orchestration completed.');
+    } catch (err) {
+      if (isCancellation(err)) {
+        await compensate(compensations, log);
+        log(ORCHESTRATION_PHASE, `Orchestration cancelled during ${op.name}.`);
+        setStatus(TaskStatusValue.canceled);
+        throw err;
+      }
+      const error = toOperationError(op.name, err);
+      if (!error) throw err; // a bug in Bosun: fail the workflow task so it is fixed and replayed, not lost
+      await compensate(compensations, log);
+      const line = failureLine(error);
+      log(line.phase, line.status);
+      setStatus(TaskStatusValue.failed);
+      return failed(error);
+    }
+  }
+  setStatus(TaskStatusValue.succeeded);
+  return ok({ resultObjects: outputs.flatMap((o) => o.resultObjects) });
+}
+
+async function compensate(
+  compensations: { description: string; undo: () => Promise<void> }[],
+  log: (phase: string, status: string) => void,
+): Promise<void> {
+  if (compensations.length === 0) return;
+  await CancellationScope.nonCancellable(async () => {
+    for (const c of [...compensations].reverse()) {
+      log(ORCHESTRATION_PHASE, `Rolling back: ${c.description}`);
+      await c.undo();
+    }
+  });
+  compensations.length = 0;
+}
+
+/**
+ * Maps what an operation threw to the task's failure. Undefined means "not a failure Bosun
+ * understands" (a programming error), which must not be reported as an AWS problem.
+ */
+export function toOperationError(operation: string, err: unknown): OperationError | undefined {
+  if (err instanceof ApplicationFailure) {
+    return {
+      type: err.type ?? 'ApplicationFailure',
+      message: err.message,
+      operation,
+      details: detailsOf(err),
+      retryable: false,
+    };
+  }
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      return {
+        type: cause.type ?? 'ApplicationFailure',
+        message: cause.message,
+        operation,
+        details: [`activity ${err.activityType} failed`, ...detailsOf(cause)],
+        // Non-retryable means AWS refused the request as wrong; anything else ran out of time.
+        retryable: !cause.nonRetryable,
+      };
+    }
+    if (cause instanceof TimeoutFailure) {
+      const last = cause.cause instanceof ApplicationFailure ? `; last error: ${cause.cause.message}` : '';
+      return {
+        type: 'RetryWindowExhausted',
+        message: `${err.activityType} did not succeed within its retry window (${cause.timeoutType})${last}`,
+        operation,
+        details: [],
+        retryable: true,
+      };
+    }
+    return {
+      type: cause?.name ?? 'ActivityFailure',
+      message: cause?.message ?? err.message,
+      operation,
+      details: [`activity ${err.activityType} failed`],
+      retryable: true,
+    };
+  }
+  return undefined;
+}
+
+function detailsOf(f: ApplicationFailure): string[] {
+  return (f.details ?? []).flatMap((d) => (typeof d === 'string' ? [d] : [JSON.stringify(d)]));
+}
