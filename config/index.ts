@@ -11,17 +11,14 @@ import { z } from 'zod';
 import { formatIssues } from '../domain/operations';
 import { parseDuration } from './duration';
 
-const duration = z.union([
-  z.number().int().min(0),
-  z.string().transform((s, ctx) => {
-    const ms = parseDuration(s);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `'${s}' is not a duration (examples: 500ms, 30s, 15m, 2h)` });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-]);
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : parseDuration(v);
+  if (ms === undefined || !Number.isInteger(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: `'${v}' is not a duration (examples: 500ms, 30s, 15m, 2h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1')]);
 

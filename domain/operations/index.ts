@@ -78,7 +78,7 @@ export type ParsedOperation = { ok: true; request: OperationRequest } | { ok: fa
 export function parseOperation(name: OperationName, description: unknown, path = ''): ParsedOperation {
   const result = operationSpecs[name].schema.safeParse(description);
   if (!result.success) return { ok: false, errors: formatIssues(result.error.issues, path) };
-  return { ok: true, request: { name, description: result.data } as OperationRequest };
+  return { ok: true, request: { name, description: result.data } };
 }
 
 export function targetsOf(request: OperationRequest): OperationTargets {

@@ -33,7 +33,8 @@ export const resizeServerGroupSchema = z
         message: 'is required: name the group with serverGroupName and region, or list them in asgs',
       });
     }
-  })
+    // Run even when other fields are wrong, so one 400 names every problem at once.
+  }, { when: () => true })
   .transform((d): ResizeServerGroup => ({
     account: (d.credentials ?? d.account)!,
     targets: targetsOf(d),
@@ -63,9 +64,11 @@ function targetsOf(d: {
   regions?: string[] | undefined;
   asgs?: { serverGroupName: string; region: string }[] | undefined;
 }): ServerGroupTarget[] {
-  const targets: ServerGroupTarget[] = (d.asgs ?? []).map((a) => ({ serverGroupName: a.serverGroupName, region: a.region }));
+  // Also called on input that failed other checks: trust no shapes here.
+  const asgs = Array.isArray(d.asgs) ? d.asgs.filter((a) => typeof a === 'object' && a !== null) : [];
+  const targets: ServerGroupTarget[] = asgs.map((a) => ({ serverGroupName: a.serverGroupName, region: a.region }));
   const name = d.serverGroupName ?? d.asgName;
-  const regions = d.region ? [d.region] : (d.regions ?? []);
+  const regions = d.region ? [d.region] : Array.isArray(d.regions) ? d.regions : [];
   if (name) for (const region of regions) targets.push({ serverGroupName: name, region });
   const seen = new Set<string>();
   return targets.filter((t) => {

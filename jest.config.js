@@ -1,0 +1,17 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  testMatch: ['<rootDir>/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/.state/', '/.venv/'],
+  modulePathIgnorePatterns: ['<rootDir>/.state/', '<rootDir>/.venv/'],
+  // One Temporal dev server and one moto for the whole run (see test/global-setup.ts).
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  testTimeout: 60_000,
+  // Two cores: two test files at a time, next to the Temporal server and moto.
+  maxWorkers: 2,
+};

@@ -1,0 +1,7 @@
+import type { TestStack } from './stack-handle';
+
+export default async function globalTeardown(): Promise<void> {
+  const stack = (globalThis as { __bosunStack?: TestStack }).__bosunStack;
+  if (!stack) return;
+  await Promise.all([stack.temporal.stop(), stack.moto.stop()]);
+}

@@ -1,0 +1,157 @@
+/**
+ * What integration tests share: a real worker on a unique task queue against the run's Temporal
+ * dev server, AWS clients against the run's moto, and the facade over real HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Activities, AwsClientProvider, AwsClients } from '../activities';
+import { createActivities, createAwsClientProvider } from '../activities';
+import { silentLogger } from '../config/logger';
+import type { Facade } from '../client/facade/server';
+import { createFacade } from '../client/facade/server';
+import type { TaskSettings } from '../domain/task-input';
+import { createBosunWorker } from '../worker/create-worker';
+
+export const REGION = 'us-east-1';
+export const ACCOUNT = 'test';
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the tests with jest so test/global-setup.ts starts the stack`);
+  return v;
+}
+
+let runtimeInstalled = false;
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    // Activity failures are the point of many tests; only errors are worth printing.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Already installed by an earlier test file in this jest worker.
+  }
+}
+
+/** Fast polls for tests; the retry window stays long enough that a transient error is retried. */
+export const testSettings: TaskSettings = { awsRetryWindowMs: 60_000, pollIntervalMs: 200 };
+
+export function testAwsProvider(): AwsClientProvider {
+  return createAwsClientProvider({
+    accounts: [{ name: ACCOUNT, accountId: '123456789012' }, { name: 'prod' }],
+    endpoint: env('BOSUN_TEST_AWS_ENDPOINT'),
+    emulator: true,
+    maxAttempts: 1,
+  });
+}
+
+export function testAwsClients(provider: AwsClientProvider, region = REGION): AwsClients {
+  return provider.clientsFor(ACCOUNT, region);
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+}
+
+export interface TestEnv {
+  readonly client: Client;
+  readonly taskQueue: string;
+  readonly aws: AwsClientProvider;
+  readonly facade: Facade;
+  readonly facadeUrl: string;
+  close(): Promise<void>;
+}
+
+export interface TestEnvOptions {
+  /** Wrap or replace activities (to inject faults or count calls). */
+  readonly activities?: (real: Activities) => Activities;
+  readonly settings?: TaskSettings;
+  readonly withWorker?: boolean;
+}
+
+/** A worker on a fresh task queue, a client and a facade on an ephemeral loopback port. */
+export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {
+  installRuntime();
+  const address = env('BOSUN_TEST_TEMPORAL_ADDRESS');
+  const taskQueue = uniqueName('bosun-test-');
+  const aws = testAwsProvider();
+  const real = createActivities({ aws });
+  const activities = opts.activities ? opts.activities(real) : real;
+
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  let stopWorker: () => Promise<void> = async () => undefined;
+  if (opts.withWorker !== false) {
+    const nativeConnection = await NativeConnection.connect({ address });
+    const worker = await createBosunWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities,
+      workflowBundle: { codePath: env('BOSUN_TEST_WORKFLOW_BUNDLE') },
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+    };
+  }
+  const facade = createFacade({ client, taskQueue, settings: opts.settings ?? testSettings, logger: silentLogger });
+  const facadeUrl = await facade.listen(0, '127.0.0.1');
+  return {
+    client,
+    taskQueue,
+    aws,
+    facade,
+    facadeUrl,
+    async close() {
+      await facade.close();
+      await stopWorker();
+      await connection.close();
+      aws.destroy();
+    },
+  };
+}
+
+export interface PostResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<PostResult> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-spinnaker-user': 'test@example.com', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  return { status: res.status, body: parsed };
+}
+
+export interface TaskJson {
+  id: string;
+  status: { completed: boolean; failed: boolean; retryable: boolean; phase: string; status: string };
+  history: { phase: string; status: string }[];
+  resultObjects: Record<string, unknown>[];
+}
+
+/** Polls `GET /task/{id}` like Orca (here every 200 ms) until the task is completed. */
+export async function pollTask(facadeUrl: string, id: string, timeoutMs = 30_000): Promise<TaskJson> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${facadeUrl}/task/${id}`);
+    if (res.status !== 200) throw new Error(`GET /task/${id} answered ${res.status}: ${await res.text()}`);
+    const task = (await res.json()) as TaskJson;
+    if (task.status.completed) return task;
+    if (Date.now() > deadline) throw new Error(`task ${id} not completed after ${timeoutMs} ms: ${JSON.stringify(task.history)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
