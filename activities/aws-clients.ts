@@ -1,5 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 
@@ -7,6 +9,10 @@ export interface AwsClients {
   readonly ec2: EC2Client;
   readonly autoScaling: AutoScalingClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
+  /** Classic load balancers (Clouddriver's `loadBalancers`). */
+  readonly elb: ElasticLoadBalancingClient;
+  /** Alarms that drive step scaling policies. */
+  readonly cloudWatch: CloudWatchClient;
 }
 
 /** One AWS account Bosun may act on, named as Spinnaker names it (`credentials`). */
@@ -75,6 +81,8 @@ export function createAwsClientProvider(settings: AwsClientSettings): AwsClientP
         c.ec2.destroy();
         c.autoScaling.destroy();
         c.elbv2.destroy();
+        c.elb.destroy();
+        c.cloudWatch.destroy();
       }
       cache.clear();
     },
@@ -100,6 +108,8 @@ function makeClients(settings: AwsClientSettings, account: AwsAccount, region: s
     ec2: new EC2Client(config),
     autoScaling: new AutoScalingClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
+    elb: new ElasticLoadBalancingClient(config),
+    cloudWatch: new CloudWatchClient(config),
   };
   if (settings.emulator && account.accountId) {
     const accountId = account.accountId;
@@ -109,7 +119,7 @@ function makeClients(settings: AwsClientSettings, account: AwsAccount, region: s
       return next(args);
     };
     // moto keeps one state per account, chosen by this header.
-    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2] as unknown as WithBuildStack[]) {
+    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.elb, clients.cloudWatch] as unknown as WithBuildStack[]) {
       client.middlewareStack.add(header, { step: 'build', name: 'bosunMotoAccount' });
     }
   }

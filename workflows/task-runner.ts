@@ -8,6 +8,7 @@ import {
   TimeoutFailure,
   upsertMemo,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OperationName, OperationRequest } from '../domain/operations';
@@ -27,6 +28,10 @@ type ActivityOutput<N extends ActivityName> = Awaited<ReturnType<Activities[N]>>
 
 /** What an operation's code may use: its own history line, activities, compensation. */
 export interface OperationContext {
+  /** The task id (= workflow id): the seed of every name and tag this task creates. */
+  readonly taskId: string;
+  /** The operation's position in its task, so two operations of one task never share a name. */
+  readonly index: number;
   readonly settings: TaskSettings;
   readonly context: TaskContext;
   /** Outputs of the operations that ran before this one in the same task. */
@@ -42,6 +47,8 @@ export interface OperationContext {
   ): Promise<ActivityOutput<N>>;
   /** Registers an undo step; run in reverse order, uncancellable, if the task fails or is cancelled. */
   onFailure(description: string, undo: () => Promise<void>): void;
+  /** Adds server groups this task created to the `BosunServerGroup` search attribute. */
+  recordServerGroups(names: readonly string[]): void;
 }
 
 export type OperationHandler<D> = (ctx: OperationContext, description: D) => Promise<TaskOutput>;
@@ -82,10 +89,14 @@ export async function runTask(
   log(ORCHESTRATION_PHASE, 'Initializing Orchestration Task');
 
   const outputs: TaskOutput[] = [];
-  for (const op of operations) {
+  const taskId = workflowInfo().workflowId;
+  let serverGroups: string[] = [...(workflowInfo().typedSearchAttributes.get(SearchAttributes.serverGroups) ?? [])];
+  for (const [index, op] of operations.entries()) {
     log(ORCHESTRATION_PHASE, `Processing op: ${op.name}`);
     const opPhase = phaseOf(op.name);
     const ctx: OperationContext = {
+      taskId,
+      index,
       settings,
       context,
       priorOutputs: outputs,
@@ -97,6 +108,12 @@ export async function runTask(
         return fn.executeWithOptions({ ...profiles[profile], summary }, [input]);
       },
       onFailure: (description, undo) => compensations.push({ description, undo }),
+      recordServerGroups: (names) => {
+        const all = [...new Set([...serverGroups, ...names])];
+        if (all.length === serverGroups.length) return;
+        serverGroups = all;
+        upsertSearchAttributes([{ key: SearchAttributes.serverGroups, value: serverGroups }]);
+      },
     };
     try {
       const handler = handlers[op.name] as OperationHandler<unknown>;

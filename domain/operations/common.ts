@@ -60,6 +60,71 @@ export interface ServerGroupTarget {
 }
 
 /**
+ * The ways Clouddriver descriptions name server groups: `serverGroupName` (or the legacy
+ * `asgName`) with `region` (or `regions`), or a list `asgs: [{serverGroupName, region}]`.
+ */
+export const serverGroupRefShape = {
+  serverGroupName: serverGroupNameSchema.optional(),
+  asgName: serverGroupNameSchema.optional(),
+  region: regionSchema.optional(),
+  regions: z.array(regionSchema).optional(),
+  asgs: z.array(z.looseObject({ serverGroupName: serverGroupNameSchema, region: regionSchema })).optional(),
+};
+
+interface ServerGroupRefFields {
+  serverGroupName?: string | undefined;
+  asgName?: string | undefined;
+  region?: string | undefined;
+  regions?: string[] | undefined;
+  asgs?: { serverGroupName: string; region: string }[] | undefined;
+}
+
+/** Every server group a description names, once each, in the order given. */
+export function serverGroupTargets(d: ServerGroupRefFields): ServerGroupTarget[] {
+  // Also called on input that failed other checks: trust no shapes here.
+  const asgs = Array.isArray(d.asgs) ? d.asgs.filter((a) => typeof a === 'object' && a !== null) : [];
+  const targets: ServerGroupTarget[] = asgs.map((a) => ({ serverGroupName: a.serverGroupName, region: a.region }));
+  const name = d.serverGroupName ?? d.asgName;
+  const regions = d.region ? [d.region] : Array.isArray(d.regions) ? d.regions : [];
+  if (name) for (const region of regions) targets.push({ serverGroupName: name, region });
+  const seen = new Set<string>();
+  return targets.filter((t) => {
+    const key = `${t.region}:${t.serverGroupName}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Clouddriver names the account `credentials` (and sometimes `account`). */
+export function accountOf(d: { credentials?: string | undefined; account?: string | undefined }): string {
+  return (d.credentials ?? d.account)!;
+}
+
+/**
+ * The checks every server-group description needs: an account, and at least one group.
+ * Pass `{ when: () => true }` to superRefine so they run even when other fields are wrong,
+ * and one 400 names every problem at once.
+ */
+export function checkAccountAndTargets(
+  d: ServerGroupRefFields & { credentials?: string | undefined; account?: string | undefined },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (!d.credentials && !d.account) {
+    ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+  }
+  if (serverGroupTargets(d).length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['serverGroupName'],
+      message: 'is required: name the group with serverGroupName and region, or list them in asgs',
+    });
+  }
+}
+
+export const ALWAYS = { when: () => true } as const;
+
+/**
  * One human-readable line per problem, naming the field: `capacity.min: must be 0 or more`.
  * Orca shows this text to the user, so it must say what to fix.
  */

@@ -9,6 +9,8 @@ import { formatIssues } from './common';
 import type { ResizeServerGroup } from './resize-server-group';
 import { describeResize, resizeServerGroupSchema } from './resize-server-group';
 
+import type { ServerGroupTarget } from './common';
+
 export type { ServerGroupTarget } from './common';
 export { formatIssues } from './common';
 export type { ResizeServerGroup } from './resize-server-group';
@@ -34,17 +36,26 @@ interface OperationSpec<T> {
 
 const spec = <T>(s: OperationSpec<T>): OperationSpec<T> => s;
 
+/** Targets of a description that names an account and server groups (most operations). */
+export function serverGroupOperationTargets(d: {
+  readonly account: string;
+  readonly targets: readonly ServerGroupTarget[];
+  readonly application?: string | undefined;
+}): OperationTargets {
+  return {
+    account: d.account,
+    regions: unique(d.targets.map((t) => t.region)),
+    serverGroups: unique(d.targets.map((t) => t.serverGroupName)),
+    application: d.application ?? appFromNames(d.targets.map((t) => t.serverGroupName)),
+  };
+}
+
 export const operationSpecs = {
   resizeServerGroup: spec<ResizeServerGroup>({
     legacyKeys: ['resizeAsgDescription'],
     phase: 'RESIZE',
     schema: resizeServerGroupSchema,
-    targets: (d) => ({
-      account: d.account,
-      regions: unique(d.targets.map((t) => t.region)),
-      serverGroups: unique(d.targets.map((t) => t.serverGroupName)),
-      application: d.application ?? appFromNames(d.targets.map((t) => t.serverGroupName)),
-    }),
+    targets: serverGroupOperationTargets,
     summary: describeResize,
   }),
 } as const;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CapacityRequest } from '../capacity';
 import { formatCapacity } from '../capacity';
 import type { ServerGroupTarget } from './common';
-import { capacityRequestSchema, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ALWAYS, capacityRequestSchema, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
 
 /**
  * Clouddriver's `ResizeAsgDescription`: the group is named by `serverGroupName` (or the legacy
@@ -12,32 +12,16 @@ import { capacityRequestSchema, descriptionBase, regionSchema, serverGroupNameSc
 export const resizeServerGroupSchema = z
   .looseObject({
     ...descriptionBase,
-    serverGroupName: serverGroupNameSchema.optional(),
-    asgName: serverGroupNameSchema.optional(),
-    region: regionSchema.optional(),
-    regions: z.array(regionSchema).optional(),
-    asgs: z.array(z.looseObject({ serverGroupName: serverGroupNameSchema, region: regionSchema })).optional(),
+    ...serverGroupRefShape,
     capacity: capacityRequestSchema,
     constraints: z.looseObject({ capacity: capacityRequestSchema.optional() }).optional(),
     waitForCapacity: z.boolean().optional(),
     waitTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   })
-  .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) {
-      ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-    }
-    if (targetsOf(d).length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['serverGroupName'],
-        message: 'is required: name the group with serverGroupName and region, or list them in asgs',
-      });
-    }
-    // Run even when other fields are wrong, so one 400 names every problem at once.
-  }, { when: () => true })
+  .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): ResizeServerGroup => ({
-    account: (d.credentials ?? d.account)!,
-    targets: targetsOf(d),
+    account: accountOf(d),
+    targets: serverGroupTargets(d),
     capacity: d.capacity,
     constraints: d.constraints?.capacity,
     waitForCapacity: d.waitForCapacity ?? true,
@@ -55,28 +39,6 @@ export interface ResizeServerGroup {
   readonly waitForCapacity: boolean;
   readonly waitTimeoutSeconds: number;
   readonly application?: string | undefined;
-}
-
-function targetsOf(d: {
-  serverGroupName?: string | undefined;
-  asgName?: string | undefined;
-  region?: string | undefined;
-  regions?: string[] | undefined;
-  asgs?: { serverGroupName: string; region: string }[] | undefined;
-}): ServerGroupTarget[] {
-  // Also called on input that failed other checks: trust no shapes here.
-  const asgs = Array.isArray(d.asgs) ? d.asgs.filter((a) => typeof a === 'object' && a !== null) : [];
-  const targets: ServerGroupTarget[] = asgs.map((a) => ({ serverGroupName: a.serverGroupName, region: a.region }));
-  const name = d.serverGroupName ?? d.asgName;
-  const regions = d.region ? [d.region] : Array.isArray(d.regions) ? d.regions : [];
-  if (name) for (const region of regions) targets.push({ serverGroupName: name, region });
-  const seen = new Set<string>();
-  return targets.filter((t) => {
-    const key = `${t.region}:${t.serverGroupName}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 export function describeResize(d: ResizeServerGroup): string {

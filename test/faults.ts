@@ -1,0 +1,66 @@
+/**
+ * Fault injection for workflow tests: wraps the real activities so a test can make one of them
+ * "lose its answer" (AWS did the work, the reply never arrived: Temporal runs it again) or fail
+ * outright after earlier steps created resources (the workflow must compensate). Faults match on
+ * the activity's input, so tests sharing one worker don't trip over each other's faults.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Activities } from '../activities';
+
+type Name = keyof Activities;
+type Match = (input: unknown) => boolean;
+
+/** Matches inputs whose JSON contains `marker` (a unique server group name, say). */
+export const mentions =
+  (marker: string): Match =>
+  (input) =>
+    JSON.stringify(input).includes(marker);
+
+interface Rule {
+  readonly name: Name;
+  readonly match: Match;
+  readonly kind: 'loseAnswer' | 'fail';
+  remaining: number;
+}
+
+export class FaultPlan {
+  private readonly rules: Rule[] = [];
+  private readonly log: { name: Name; input: unknown; attempt: number }[] = [];
+
+  /** The next `times` matching calls run for real, then throw a retryable error as if the reply was lost. */
+  loseAnswer(name: Name, match: Match, times = 1): this {
+    this.rules.push({ name, match, kind: 'loseAnswer', remaining: times });
+    return this;
+  }
+
+  /** The next `times` matching calls fail, non-retryably, before doing anything. */
+  fail(name: Name, match: Match, times = 1): this {
+    this.rules.push({ name, match, kind: 'fail', remaining: times });
+    return this;
+  }
+
+  /** How many times a matching call of `name` was made (every attempt counts). */
+  calls(name: Name, match: Match = () => true): number {
+    return this.log.filter((c) => c.name === name && match(c.input)).length;
+  }
+
+  wrap(real: Activities): Activities {
+    const wrapped: Record<string, unknown> = {};
+    for (const [name, fn] of Object.entries(real) as [Name, (input: unknown) => Promise<unknown>][]) {
+      wrapped[name] = async (input: unknown) => {
+        this.log.push({ name, input, attempt: Context.current().info.attempt });
+        const rule = this.rules.find((r) => r.name === name && r.remaining > 0 && r.match(input));
+        if (rule) rule.remaining--;
+        if (rule?.kind === 'fail') {
+          throw ApplicationFailure.nonRetryable(`injected failure in ${name}`, 'InjectedFailure');
+        }
+        const result = await fn(input);
+        if (rule?.kind === 'loseAnswer') {
+          throw ApplicationFailure.retryable(`injected: the answer of ${name} was lost`, 'InjectedLostAnswer');
+        }
+        return result;
+      };
+    }
+    return wrapped as Activities;
+  }
+}
