@@ -42,6 +42,8 @@ export interface AwsClientSettings {
 export interface AwsClientProvider {
   /** Clients for an account and region; refuses accounts and regions that are not configured. */
   clientsFor(account: string, region: string): AwsClients;
+  /** The configured account, or undefined (callers that need its id decide what that means). */
+  account(name: string): AwsAccount | undefined;
   destroy(): void;
 }
 
@@ -76,6 +78,7 @@ export function createAwsClientProvider(settings: AwsClientSettings): AwsClientP
       }
       return clients;
     },
+    account: (name) => byName.get(name),
     destroy() {
       for (const c of cache.values()) {
         c.ec2.destroy();

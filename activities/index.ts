@@ -3,12 +3,21 @@
  * `createActivities`; the worker builds them with real clients, tests with emulator clients.
  */
 import type { AwsClientProvider } from './aws-clients';
+import { createDeployActivities } from './deploy';
+import { createImageActivities } from './images';
+import { createInstanceActivities } from './instances';
+import { createLaunchTemplateActivities } from './launch-templates';
+import { createLoadBalancingActivities } from './load-balancing';
+import { createScalingPolicyActivities } from './scaling-policies';
 import { createServerGroupActivities } from './server-group';
+import { createTeardownActivities } from './teardown';
 
 export type { AwsAccount, AwsClientProvider, AwsClients, AwsClientSettings } from './aws-clients';
 export { createAwsClientProvider } from './aws-clients';
 export { awsCall, classifyAwsError } from './aws-errors';
 export type { ServerGroupRef, ServerGroupSnapshot, UpdateCapacityInput, WaitForCapacityInput } from './server-group';
+export type { ProcessesChange, ProcessesInput } from './server-group';
+export type { ClassicLoadBalancersInput, MembershipChange, TargetGroupsInput } from './load-balancing';
 
 export interface ActivityDeps {
   readonly aws: AwsClientProvider;
@@ -17,6 +26,13 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createServerGroupActivities(deps),
+    ...createLoadBalancingActivities(deps),
+    ...createInstanceActivities(deps),
+    ...createTeardownActivities(deps),
+    ...createImageActivities(deps),
+    ...createDeployActivities(deps),
+    ...createLaunchTemplateActivities(deps),
+    ...createScalingPolicyActivities(deps),
   };
 }
 

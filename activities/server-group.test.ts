@@ -17,6 +17,7 @@ function fakeProvider(answers: (() => object)[]): { provider: AwsClientProvider;
   };
   const provider: AwsClientProvider = {
     clientsFor: () => ({ autoScaling }) as unknown as AwsClients,
+    account: () => undefined,
     destroy: () => undefined,
   };
   return { provider, calls: () => calls };

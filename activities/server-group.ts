@@ -1,9 +1,11 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { ResumeProcessesCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Capacity, ConvergenceState, InstanceState } from '../domain/capacity';
 import { capacityProblem, convergence, formatCapacity } from '../domain/capacity';
+import type { AsgProcessName } from '../domain/operations/asg-processes';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
 
@@ -33,9 +35,22 @@ export interface UpdateCapacityInput extends ServerGroupRef {
 
 export interface WaitForCapacityInput extends ServerGroupRef {
   readonly desired: number;
+  /** When set, wait only until this many instances are healthy (not for an exact count). */
+  readonly minHealthy?: number | undefined;
   /** Absolute epoch ms, computed once by the workflow, so a retried attempt keeps the same end. */
   readonly deadlineMs: number;
   readonly pollIntervalMs: number;
+}
+
+export interface ProcessesInput extends ServerGroupRef {
+  readonly processes: readonly AsgProcessName[];
+}
+
+export interface ProcessesChange {
+  /** False when the group does not exist (the caller decides whether that is fine). */
+  readonly found: boolean;
+  /** The processes this attempt changed; the rest already were as asked. */
+  readonly changed: readonly AsgProcessName[];
 }
 
 export interface ServerGroupDeps {
@@ -100,12 +115,12 @@ export function createServerGroupActivities({ aws }: ServerGroupDeps) {
             'ServerGroupNotFound',
           );
         }
-        const state = convergence(input.serverGroupName, input.desired, group.instances);
+        const state = convergence(input.serverGroupName, input.desired, group.instances, input.minHealthy);
         ctx.heartbeat(state);
         if (state.converged) return state;
         if (Date.now() >= input.deadlineMs) {
           throw ApplicationFailure.nonRetryable(
-            `timed out waiting for ${input.serverGroupName} in ${input.region}: ${state.inService} of ${input.desired} instances in service`,
+            `timed out waiting for ${input.serverGroupName} in ${input.region}: ${state.inService} of ${input.minHealthy ?? input.desired} instances in service`,
             'CapacityNotReached',
             state,
           );
@@ -113,6 +128,16 @@ export function createServerGroupActivities({ aws }: ServerGroupDeps) {
         // Context.sleep ends early when the activity is cancelled.
         await ctx.sleep(Math.min(input.pollIntervalMs, Math.max(0, input.deadlineMs - Date.now())));
       }
+    },
+
+    /** Suspends the named processes that are not suspended yet (see changeProcesses). */
+    async suspendProcesses(input: ProcessesInput): Promise<ProcessesChange> {
+      return changeProcesses(aws, describe, input, 'suspend');
+    },
+
+    /** Resumes the named processes that are suspended (see changeProcesses). */
+    async resumeProcesses(input: ProcessesInput): Promise<ProcessesChange> {
+      return changeProcesses(aws, describe, input, 'resume');
     },
   };
 }
@@ -135,4 +160,31 @@ function toSnapshot(g: AutoScalingGroup, region: string): ServerGroupSnapshot {
     tags: Object.fromEntries((g.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])),
     createdTimeMs: g.CreatedTime ? g.CreatedTime.getTime() : undefined,
   };
+}
+
+/**
+ * Describes first, then asks AWS only for what is still to do. moto answers Suspend/ResumeProcesses
+ * on a missing group with an HTML 500 that would be retried for the whole window, and AWS reads
+ * an empty process list as "every process", so neither call may go out blind.
+ */
+async function changeProcesses(
+  aws: AwsClientProvider,
+  describe: (ref: ServerGroupRef) => Promise<ServerGroupSnapshot | null>,
+  input: ProcessesInput,
+  change: 'suspend' | 'resume',
+): Promise<ProcessesChange> {
+  const group = await describe(input);
+  if (!group) return { found: false, changed: [] };
+  const suspended = new Set(group.suspendedProcesses);
+  const changed = input.processes.filter((p) => (change === 'suspend' ? !suspended.has(p) : suspended.has(p)));
+  if (changed.length === 0) return { found: true, changed };
+  const { autoScaling } = aws.clientsFor(input.account, input.region);
+  const params = { AutoScalingGroupName: input.serverGroupName, ScalingProcesses: changed };
+  const where = `${changed.join(', ')} of ${input.serverGroupName} in ${input.region}`;
+  if (change === 'suspend') {
+    await awsCall(`SuspendProcesses ${where}`, () => autoScaling.send(new SuspendProcessesCommand(params)));
+  } else {
+    await awsCall(`ResumeProcesses ${where}`, () => autoScaling.send(new ResumeProcessesCommand(params)));
+  }
+  return { found: true, changed };
 }

@@ -64,6 +64,16 @@ export const configSchema = z.object({
     host: z.string().min(1).default('127.0.0.1'),
     port: port.default(7002),
     maxBodyBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
+    /** The legacy Clouddriver; absent = not-onboarded requests get a clear 503. */
+    legacyUrl: z.url().optional(),
+    requireUser: bool.default(true),
+    checkAccounts: bool.default(true),
+  }),
+  routing: z.object({
+    /** The onboarding flag file (flagd JSON); default `<stateDir>/flags/routing.json`. */
+    flagFile: z.string().min(1).optional(),
+    /** A missing or broken flag file at start: refuse to start, or route everything to legacy until it is fixed. */
+    onInvalidAtStart: z.enum(['fail', 'all-legacy']).default('fail'),
   }),
   stateDir: z.string().min(1),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -97,6 +107,11 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_FACADE_HOST: 'facade.host',
   BOSUN_FACADE_PORT: 'facade.port',
   BOSUN_MAX_BODY_BYTES: 'facade.maxBodyBytes',
+  BOSUN_LEGACY_CLOUDDRIVER_URL: 'facade.legacyUrl',
+  BOSUN_REQUIRE_USER: 'facade.requireUser',
+  BOSUN_CHECK_ACCOUNTS: 'facade.checkAccounts',
+  BOSUN_FLAG_FILE: 'routing.flagFile',
+  BOSUN_FLAG_ON_INVALID: 'routing.onInvalidAtStart',
   BOSUN_STATE_DIR: 'stateDir',
   BOSUN_LOG_LEVEL: 'logLevel',
 };
@@ -130,6 +145,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): BosunCo
   setDefault(raw, 'temporal', {});
   setDefault(raw, 'aws', {});
   setDefault(raw, 'facade', {});
+  setDefault(raw, 'routing', {});
   setDefault(raw, 'stateDir', path.resolve(cwd, '.state'));
   const aws = raw.aws as Record<string, unknown>;
   if (env.BOSUN_ACCOUNTS) aws.accounts = parseAccounts(env.BOSUN_ACCOUNTS);

@@ -1,4 +1,4 @@
-import { capacityProblem, convergence, formatCapacity, resolveCapacity, sameCapacity } from './capacity';
+import { capacityProblem, convergence, formatCapacity, healthyTarget, resolveCapacity, sameCapacity } from './capacity';
 
 test('formats capacity as min/desired/max, marking fields a request leaves out', () => {
   expect(formatCapacity({ min: 1, max: 5, desired: 3 })).toBe('1/3/5');
@@ -52,4 +52,13 @@ describe('convergence', () => {
   test('zero desired is reached by an empty group', () => {
     expect(convergence('g', 0, []).converged).toBe(true);
   });
+});
+
+test('a deploy waits only for its healthy percentage', () => {
+  expect(healthyTarget(3, 100)).toBe(3);
+  expect(healthyTarget(3, 50)).toBe(2);
+  expect(healthyTarget(0, 100)).toBe(0);
+  const one = [{ instanceId: 'a', lifecycleState: 'InService', healthStatus: 'Healthy' }, { instanceId: 'b', lifecycleState: 'Pending', healthStatus: 'Healthy' }];
+  expect(convergence('g', 2, one, 1).converged).toBe(true);
+  expect(convergence('g', 2, one, 2).converged).toBe(false);
 });

@@ -70,12 +70,23 @@ export interface ConvergenceState {
  * InService and Healthy. Instances still Pending or Terminating keep it unsettled, so a
  * scale-in is only done once the surplus instances are gone.
  */
-export function convergence(serverGroup: string, desired: number, instances: readonly InstanceState[]): ConvergenceState {
+export function convergence(
+  serverGroup: string,
+  desired: number,
+  instances: readonly InstanceState[],
+  /** When set, enough healthy instances is enough (a deploy's targetHealthyDeployPercentage). */
+  minHealthy?: number,
+): ConvergenceState {
   const live = instances.filter((i) => !i.lifecycleState.startsWith('Terminated'));
   const inService = live.filter((i) => i.lifecycleState === 'InService' && i.healthStatus === 'Healthy').length;
-  const converged = inService === desired && live.length === desired;
+  const converged = minHealthy !== undefined ? inService >= minHealthy : inService === desired && live.length === desired;
   const message = converged
-    ? `${serverGroup} has ${desired} of ${desired} instances in service`
+    ? `${serverGroup} has ${inService} of ${desired} instances in service`
     : `${serverGroup} has ${inService} of ${desired} instances in service (${live.length} in the group)`;
   return { converged, inService, total: live.length, desired, message };
+}
+
+/** How many healthy instances make `percentage` of `desired` (rounded up, as Orca does). */
+export function healthyTarget(desired: number, percentage: number): number {
+  return Math.ceil((desired * percentage) / 100);
 }

@@ -1,4 +1,4 @@
-import { clusterName, parseServerGroupName, serverGroupName } from './frigga';
+import { clusterName, nextSequence, parseServerGroupName, serverGroupName } from './frigga';
 
 test.each([
   ['myapp', { app: 'myapp', stack: undefined, detail: undefined, cluster: 'myapp', sequence: undefined }],
@@ -26,4 +26,12 @@ test('builds cluster and server group names', () => {
 test('refuses names that are not names', () => {
   expect(parseServerGroupName('')).toBeUndefined();
   expect(parseServerGroupName('-v001')).toBeUndefined();
+});
+
+test('the next sequence follows the highest one in use, wraps at 1000 and skips taken numbers', () => {
+  expect(nextSequence([])).toBe(0);
+  expect(nextSequence([0, 1, 2])).toBe(3);
+  expect(nextSequence([5, 2])).toBe(6);
+  expect(nextSequence([999, 0, 1])).toBe(2);
+  expect(nextSequence(Array.from({ length: 1000 }, (_, i) => i))).toBeUndefined();
 });

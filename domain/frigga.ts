@@ -41,3 +41,18 @@ export function clusterName(app: string, stack?: string, detail?: string): strin
 export function serverGroupName(cluster: string, sequence: number): string {
   return `${cluster}-v${String(sequence % 1000).padStart(3, '0')}`;
 }
+
+/**
+ * The next sequence number in a cluster: the highest one in use plus one, modulo 1000, skipping
+ * numbers still taken (Clouddriver's rule). Undefined when all 1000 are taken.
+ */
+export function nextSequence(taken: readonly number[]): number | undefined {
+  if (taken.length === 0) return 0;
+  const used = new Set(taken);
+  const start = (Math.max(...taken) + 1) % 1000;
+  for (let i = 0; i < 1000; i++) {
+    const candidate = (start + i) % 1000;
+    if (!used.has(candidate)) return candidate;
+  }
+  return undefined;
+}

@@ -81,3 +81,18 @@ export function taskTargets(operations: readonly OperationRequest[], application
     application: applicationHeader?.trim() || all.find((t) => t.application)?.application,
   };
 }
+
+/**
+ * Every account a task writes to, for the `X-SPINNAKER-ACCOUNTS` check: the target accounts,
+ * plus a clone's source account and the account whose image allowLaunch shares.
+ */
+export function accountsOf(operations: readonly OperationRequest[]): string[] {
+  const accounts = new Set<string>();
+  for (const op of operations) {
+    accounts.add(targetsOf(op).account);
+    const d = op.description as { source?: { account?: unknown }; sourceAccount?: unknown };
+    if (typeof d.source?.account === 'string') accounts.add(d.source.account);
+    if (typeof d.sourceAccount === 'string') accounts.add(d.sourceAccount);
+  }
+  return [...accounts];
+}

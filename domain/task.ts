@@ -23,6 +23,27 @@ export const TASK_MEMO_KEY = 'bosunTask';
 /** What an operation hands back for the task's `resultObjects` and to later operations. */
 export interface TaskOutput {
   readonly resultObjects: readonly unknown[];
+  /** Images an operation resolved (allowLaunchDescription), for a following deploy in the same task. */
+  readonly resolvedImages?: readonly ResolvedImage[] | undefined;
+}
+
+export interface ResolvedImage {
+  readonly account: string;
+  readonly region: string;
+  /** The name or id the request used. */
+  readonly amiName: string;
+  readonly imageId: string;
+}
+
+/**
+ * The tag Bosun puts on everything it creates: `<taskId>/<operation index>`. A retried attempt
+ * recognises its own resources by it (moto even replaces a group silently on a duplicate name),
+ * and compensation deletes only what carries it.
+ */
+export const CREATED_BY_TAG = 'bosun:created-by-task';
+
+export function createdByValue(taskId: string, index: number): string {
+  return `${taskId}/${index}`;
 }
 
 /** The Clouddriver task as Orca reads it (clouddriver-core `Task`, serialised by Jackson). */

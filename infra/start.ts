@@ -10,15 +10,19 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities, createAwsClientProvider } from '../activities';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../config/logger';
-import { awsClientSettings, awsEndpoint, taskSettings, temporalAddress } from '../config/runtime';
+import { awsClientSettings, awsEndpoint, temporalAddress } from '../config/runtime';
 import { temporalConnectionSettings } from '../config/temporal';
-import { createFacade } from '../client/facade/server';
+import { buildFacade, flagFileOf } from '../client/facade/runtime';
+import { changeFlagFile, onboard } from '../client/routing';
+import { loadPayloadKey, SecretsCodec } from '../config/payload-codec';
+import { existsSync } from 'node:fs';
 import { createBosunWorker } from '../worker/create-worker';
 import { ensureEmulatorServerGroup } from './demo';
 import type { RunningProcess } from './stack';
 import { startMoto, startTemporalDevServer } from './stack';
 
-const DEMO_GROUP = 'bosundemo-main-v001';
+const DEMO_APP = 'bosundemo';
+const DEMO_GROUP = `${DEMO_APP}-main-v001`;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -38,6 +42,21 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(0));
 
   try {
+    // Encrypts payloads that may hold secrets; the facade serves the matching codec for the UI.
+    const payloadCodec = new SecretsCodec(loadPayloadKey(process.env, config.stateDir));
+    const flagFile = flagFileOf(config);
+    if (!existsSync(flagFile)) {
+      // The embedded default starts with the demo application onboarded, so the printed request
+      // runs on Temporal; every other application needs `npm run bosun -- onboard <app>`.
+      await changeFlagFile({
+        file: flagFile,
+        edit: (doc) => onboard(doc, DEMO_APP),
+        who: 'bosun start',
+        action: 'onboard',
+        args: { application: DEMO_APP },
+        reason: 'the embedded default onboards its demo application',
+      });
+    }
     let uiUrl: string | undefined;
     if (!config.temporal.address) {
       const temporal = await startTemporalDevServer({
@@ -46,6 +65,7 @@ async function main(): Promise<void> {
         dbFile: path.join(config.stateDir, 'temporal.sqlite'),
         namespace: config.temporal.namespace,
         logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
+        extraArgs: ['--ui-codec-endpoint', `http://${config.facade.host}:${config.facade.port}/codec`],
       });
       owned.push(temporal);
       uiUrl = temporal.uiUrl;
@@ -67,6 +87,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities: createActivities({ aws }),
+      payloadCodec,
     });
     const running = worker.run();
     cleanups.push(async () => {
@@ -77,16 +98,10 @@ async function main(): Promise<void> {
 
     const connection = await Connection.connect(temporalConnectionSettings(config, address));
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    const facade = createFacade({
-      client,
-      taskQueue: config.temporal.taskQueue,
-      settings: taskSettings(config),
-      logger: log,
-      maxBodyBytes: config.facade.maxBodyBytes,
-    });
-    const facadeUrl = await facade.listen(config.facade.port, config.facade.host);
-    cleanups.push(() => facade.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec] } });
+    const runtime = await buildFacade({ config, client, logger: log, payloadCodec });
+    const facadeUrl = await runtime.facade.listen(config.facade.port, config.facade.host);
+    cleanups.push(() => runtime.close());
 
     const account = config.aws.accounts[0]!.name;
     const ui = uiUrl ?? '(your Temporal cluster\'s UI)';
@@ -101,9 +116,11 @@ async function main(): Promise<void> {
         `  Temporal UI:              ${ui}${uiUrl ? `/namespaces/${config.temporal.namespace}/workflows` : ''}`,
         `  Temporal frontend:        ${address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
         `  AWS:                      ${awsEndpoint(config) ?? `real AWS, ${config.aws.region}`}${emulator ? ` (moto; demo group ${DEMO_GROUP})` : ''}`,
+        `  onboarding flag:          ${flagFile} (${runtime.router.status().state}; onboard with: npm run bosun -- onboard <app> --reason "…")`,
+        `  legacy Clouddriver:       ${config.facade.legacyUrl ?? 'none (requests for applications not onboarded get 503)'}`,
         '',
         'Resize the demo group the way Orca does:',
-        `  curl -s -X POST '${facadeUrl}/aws/ops' -H 'Content-Type: application/json' -H 'X-SPINNAKER-USER: you@example.com' \\`,
+        `  curl -s -X POST '${facadeUrl}/aws/ops' -H 'Content-Type: application/json' -H 'X-SPINNAKER-USER: you@example.com' -H 'X-SPINNAKER-ACCOUNTS: ${account}' \\`,
         `    -d '${body}'`,
         'then poll the task it names:',
         `  curl -s ${facadeUrl}/task/<id>`,

@@ -19,7 +19,7 @@ export const mentions =
 interface Rule {
   readonly name: Name;
   readonly match: Match;
-  readonly kind: 'loseAnswer' | 'fail';
+  readonly kind: 'loseAnswer' | 'fail' | 'failRetryably' | 'hang';
   remaining: number;
 }
 
@@ -39,6 +39,33 @@ export class FaultPlan {
     return this;
   }
 
+  /** The next `times` matching calls fail retryably before doing anything (AWS throttling, say). */
+  failRetryably(name: Name, match: Match, times = 1): this {
+    this.rules.push({ name, match, kind: 'failRetryably', remaining: times });
+    return this;
+  }
+
+  /** Drops every fault not yet used up (the outage is over). */
+  clear(): void {
+    for (const r of this.rules) r.remaining = 0;
+  }
+
+  /**
+   * The next matching call hangs, heartbeating, until the workflow cancels it or `release()` is
+   * called (heartbeats are throttled, so a cancellation can reach the activity late).
+   */
+  hang(name: Name, match: Match): this {
+    this.rules.push({ name, match, kind: 'hang', remaining: 1 });
+    return this;
+  }
+
+  /** Ends every hanging call. */
+  release(): void {
+    this.released = true;
+  }
+
+  private released = false;
+
   /** How many times a matching call of `name` was made (every attempt counts). */
   calls(name: Name, match: Match = () => true): number {
     return this.log.filter((c) => c.name === name && match(c.input)).length;
@@ -51,6 +78,18 @@ export class FaultPlan {
         this.log.push({ name, input, attempt: Context.current().info.attempt });
         const rule = this.rules.find((r) => r.name === name && r.remaining > 0 && r.match(input));
         if (rule) rule.remaining--;
+        if (rule?.kind === 'hang') {
+          const ctx = Context.current();
+          this.released = false;
+          while (!this.released) {
+            ctx.heartbeat('hanging (injected)');
+            await ctx.sleep(100);
+          }
+          throw ApplicationFailure.nonRetryable(`injected hang in ${name} released`, 'InjectedHangReleased');
+        }
+        if (rule?.kind === 'failRetryably') {
+          throw ApplicationFailure.retryable(`injected: ${name} throttled`, 'Throttling');
+        }
         if (rule?.kind === 'fail') {
           throw ApplicationFailure.nonRetryable(`injected failure in ${name}`, 'InjectedFailure');
         }

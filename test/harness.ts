@@ -8,10 +8,12 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Activities, AwsClientProvider, AwsClients } from '../activities';
 import { createActivities, createAwsClientProvider } from '../activities';
 import { silentLogger } from '../config/logger';
-import type { Facade } from '../client/facade/server';
+import type { Facade, FacadeOptions } from '../client/facade/server';
 import { createFacade } from '../client/facade/server';
 import type { TaskSettings } from '../domain/task-input';
 import { createBosunWorker } from '../worker/create-worker';
+import { randomBytes } from 'node:crypto';
+import { SecretsCodec } from '../config/payload-codec';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = 'test';
@@ -39,7 +41,7 @@ export const testSettings: TaskSettings = { awsRetryWindowMs: 60_000, pollInterv
 
 export function testAwsProvider(): AwsClientProvider {
   return createAwsClientProvider({
-    accounts: [{ name: ACCOUNT, accountId: '123456789012' }, { name: 'prod' }],
+    accounts: [{ name: ACCOUNT, accountId: '123456789012' }, { name: 'prod' }, { name: 'staging', accountId: '210987654321' }],
     endpoint: env('BOSUN_TEST_AWS_ENDPOINT'),
     emulator: true,
     maxAttempts: 1,
@@ -68,6 +70,8 @@ export interface TestEnvOptions {
   readonly activities?: (real: Activities) => Activities;
   readonly settings?: TaskSettings;
   readonly withWorker?: boolean;
+  /** Facade extras: the onboarding flag, the legacy Clouddriver, authorization. */
+  readonly facade?: Partial<Pick<FacadeOptions, 'router' | 'legacy' | 'authorization'>>;
 }
 
 /** A worker on a fresh task queue, a client and a facade on an ephemeral loopback port. */
@@ -79,8 +83,10 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
   const real = createActivities({ aws });
   const activities = opts.activities ? opts.activities(real) : real;
 
+  // The same codec on both sides, as in production: user data never reaches Temporal in clear.
+  const payloadCodec = new SecretsCodec({ id: 'test', key: randomBytes(32) });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: { payloadCodecs: [payloadCodec] } });
   let stopWorker: () => Promise<void> = async () => undefined;
   if (opts.withWorker !== false) {
     const nativeConnection = await NativeConnection.connect({ address });
@@ -90,6 +96,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       taskQueue,
       activities,
       workflowBundle: { codePath: env('BOSUN_TEST_WORKFLOW_BUNDLE') },
+      payloadCodec,
     });
     const running = worker.run();
     stopWorker = async () => {
@@ -98,7 +105,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       await nativeConnection.close();
     };
   }
-  const facade = createFacade({ client, taskQueue, settings: opts.settings ?? testSettings, logger: silentLogger });
+  const facade = createFacade({ client, taskQueue, settings: opts.settings ?? testSettings, logger: silentLogger, payloadCodec, ...opts.facade });
   const facadeUrl = await facade.listen(0, '127.0.0.1');
   return {
     client,
@@ -123,7 +130,12 @@ export interface PostResult {
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<PostResult> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-spinnaker-user': 'test@example.com', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'x-spinnaker-user': 'test@example.com',
+      'x-spinnaker-accounts': 'test,prod,staging',
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -138,6 +150,7 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 
 export interface TaskJson {
   id: string;
+  requestId: string | null;
   status: { completed: boolean; failed: boolean; retryable: boolean; phase: string; status: string };
   history: { phase: string; status: string }[];
   resultObjects: Record<string, unknown>[];

@@ -117,7 +117,7 @@ test('a violated capacity constraint fails the task with an EXCEPTION that names
 test('an account Bosun does not know fails the task without retrying', async () => {
   const submit = await post(`${env.facadeUrl}/aws/ops`, [
     { resizeServerGroup: { credentials: 'nosuchaccount', region: REGION, serverGroupName: 'app-v001', capacity: { desired: 1 } } },
-  ]);
+  ], { 'x-spinnaker-accounts': 'nosuchaccount' });
   const task = await pollTask(env.facadeUrl, (submit.body as { id: string }).id);
   expect(task.status.failed).toBe(true);
   expect(task.resultObjects[0]).toMatchObject({ cause: 'UnknownAccount' });

@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
@@ -10,6 +11,8 @@ export interface BosunWorkerOptions {
   /** A prebuilt workflow bundle (tests build one per run); absent = bundle `workflows/` now. */
   readonly workflowBundle?: { readonly codePath: string } | undefined;
   readonly identity?: string | undefined;
+  /** Encrypts payloads that may hold secrets (config/payload-codec.ts); the facade must use the same. */
+  readonly payloadCodec?: PayloadCodec | undefined;
 }
 
 /** Where the workflow code lives, for bundling. */
@@ -26,6 +29,7 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Worke
     taskQueue: opts.taskQueue,
     activities: opts.activities,
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.payloadCodec ? { dataConverter: { payloadCodecs: [opts.payloadCodec] } } : {}),
     ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
     // Wait for in-flight activities on shutdown, but not for ever: heartbeat timeouts hand long
     // waits to another worker anyway.

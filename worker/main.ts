@@ -6,6 +6,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities, createAwsClientProvider } from '../activities';
 import { loadConfig } from '../config';
 import { createLogger } from '../config/logger';
+import { loadPayloadKey, SecretsCodec } from '../config/payload-codec';
 import { temporalConnectionSettings } from '../config/temporal';
 import { createBosunWorker } from './create-worker';
 import { awsClientSettings, temporalAddress } from '../config/runtime';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ aws }),
+    payloadCodec: new SecretsCodec(loadPayloadKey(process.env, config.stateDir)),
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   log.info('worker polling', { address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });

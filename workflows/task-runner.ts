@@ -86,7 +86,11 @@ export async function runTask(
   };
   const setStatus = (value: string) => upsertSearchAttributes([{ key: SearchAttributes.taskStatus, value }]);
 
-  log(ORCHESTRATION_PHASE, 'Initializing Orchestration Task');
+  // The facade writes the first lines into the start memo (and, when a retryable failure is run
+  // again, the earlier run's lines), so the task's history reads as one story across runs.
+  const started = (workflowInfo().memo?.[TASK_MEMO_KEY] as TaskMemo | undefined)?.history ?? [];
+  history.push(...started);
+  if (history.length === 0) log(ORCHESTRATION_PHASE, 'Initializing Orchestration Task');
 
   const outputs: TaskOutput[] = [];
   const taskId = workflowInfo().workflowId;
@@ -147,7 +151,14 @@ async function compensate(
   await CancellationScope.nonCancellable(async () => {
     for (const c of [...compensations].reverse()) {
       log(ORCHESTRATION_PHASE, `Rolling back: ${c.description}`);
-      await c.undo();
+      try {
+        await c.undo();
+      } catch (err) {
+        // One failed undo must not hide the original failure or skip the other undo steps;
+        // the line tells an engineer exactly what may be left behind.
+        const why = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
+        log(ORCHESTRATION_PHASE, `Rollback step failed, left behind: ${c.description}: ${why}`);
+      }
     }
   });
   compensations.length = 0;
@@ -170,13 +181,15 @@ export function toOperationError(operation: string, err: unknown): OperationErro
   if (err instanceof ActivityFailure) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) {
+      // Non-retryable means AWS (or Bosun) refused the request as wrong; a retryable error that
+      // still surfaced here outlasted the retry window, so running the task later may succeed.
+      const exhausted = !cause.nonRetryable;
       return {
         type: cause.type ?? 'ApplicationFailure',
-        message: cause.message,
+        message: exhausted ? `${cause.message} (still failing when the retry window ran out)` : cause.message,
         operation,
-        details: [`activity ${err.activityType} failed`, ...detailsOf(cause)],
-        // Non-retryable means AWS refused the request as wrong; anything else ran out of time.
-        retryable: !cause.nonRetryable,
+        details: [`activity ${err.activityType} failed (retry state ${err.retryState})`, ...detailsOf(cause)],
+        retryable: exhausted,
       };
     }
     if (cause instanceof TimeoutFailure) {

@@ -5,26 +5,22 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../config/logger';
-import { taskSettings, temporalAddress } from '../../config/runtime';
+import { loadPayloadKey, SecretsCodec } from '../../config/payload-codec';
+import { temporalAddress } from '../../config/runtime';
 import { temporalConnectionSettings } from '../../config/temporal';
-import { createFacade } from './server';
+import { buildFacade } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { service: 'bosun' });
   const connection = await Connection.connect(temporalConnectionSettings(config, temporalAddress(config)));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const facade = createFacade({
-    client,
-    taskQueue: config.temporal.taskQueue,
-    settings: taskSettings(config),
-    logger,
-    maxBodyBytes: config.facade.maxBodyBytes,
-  });
-  const url = await facade.listen(config.facade.port, config.facade.host);
-  logger.info('facade listening', { url });
+  const payloadCodec = new SecretsCodec(loadPayloadKey(process.env, config.stateDir));
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec] } });
+  const runtime = await buildFacade({ config, client, logger, payloadCodec });
+  const url = await runtime.facade.listen(config.facade.port, config.facade.host);
+  logger.info('facade listening', { url, flags: runtime.router.status(), legacy: config.facade.legacyUrl ?? null });
   const stop = async () => {
-    await facade.close();
+    await runtime.close();
     await connection.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());

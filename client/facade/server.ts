@@ -1,17 +1,51 @@
 /**
- * The Clouddriver-compatible HTTP facade: Orca posts operations and polls tasks exactly as it
- * does against Clouddriver, and each task runs as a Temporal workflow. It holds no state: a task
- * id is a workflow id, and everything it answers comes from Temporal.
+ * The Clouddriver-compatible HTTP facade. Orca posts operations and polls tasks exactly as it
+ * does against Clouddriver; the onboarding flag decides per task whether it runs as a Temporal
+ * workflow or goes, unchanged, to the legacy Clouddriver. The facade holds no state: a task id
+ * is a workflow id, and everything it answers comes from Temporal (or the legacy Clouddriver).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from '../../config/logger';
-import { parseSubmission, taskTargets } from '../../domain/submission';
+import type { AuthorizationPolicy } from '../../domain/authorization';
+import { authorize } from '../../domain/authorization';
+import { resolveOperationKey } from '../../domain/operations';
+import type { OperationFacts } from '../../domain/routing-facts';
+import { factsOf, operationEntries, taskApplication } from '../../domain/routing-facts';
+import { accountsOf, parseSubmission, taskTargets } from '../../domain/submission';
 import type { TaskSettings } from '../../domain/task-input';
+import { corsHeaders, handleCodec } from './codec-endpoint';
 import { header, HttpError, parseJson, readBody, sendError, sendJson } from './http';
-import { describeTask, startTask } from './tasks';
+import type { LegacyClouddriver } from './legacy';
+import type { FacadeMetrics } from './metrics';
+import { createFacadeMetrics } from './metrics';
+import { openApiDocument } from './openapi';
+import { describeTask, listRunningTasks, resumeTask, startTask } from './tasks';
+
+/** Where one operation should run, and why (the onboarding flag's answer). */
+export interface RouteDecision {
+  readonly route: 'temporal' | 'legacy';
+  readonly rule: string;
+  readonly reason: string;
+}
+
+export interface RoutingQuestion {
+  readonly application?: string | undefined;
+  readonly account: string;
+  readonly region?: string | undefined;
+  readonly cloudProvider: string;
+  readonly operation: string;
+  readonly user?: string | undefined;
+}
+
+/** The onboarding flag as the facade uses it (client/routing implements it). */
+export interface RouteDecider {
+  decide(question: RoutingQuestion): Promise<RouteDecision>;
+  status(): { readonly state: string };
+}
 
 export interface FacadeOptions {
   readonly client: Client;
@@ -19,68 +53,214 @@ export interface FacadeOptions {
   readonly settings: TaskSettings;
   readonly logger: Logger;
   readonly maxBodyBytes?: number | undefined;
+  /** The onboarding flag; absent = every supported operation runs on Temporal. */
+  readonly router?: RouteDecider | undefined;
+  /** The legacy Clouddriver; absent = not-onboarded requests get 503 and unknown paths 404. */
+  readonly legacy?: LegacyClouddriver | undefined;
+  readonly authorization?: AuthorizationPolicy | undefined;
+  readonly metrics?: FacadeMetrics | undefined;
+  /** When set, `POST /codec/decode` lets the Temporal UI read encrypted payloads. */
+  readonly payloadCodec?: PayloadCodec | undefined;
 }
 
 export interface Facade {
   readonly server: http.Server;
+  readonly metrics: FacadeMetrics;
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
 }
 
 const OPS_PATH = /^\/(?:([A-Za-z0-9_-]+)\/)?ops(?:\/([A-Za-z0-9_.-]+))?\/?$/;
 const TASK_PATH = /^\/task\/([^/:]+)\/?$/;
+const RESUME_PATH = /^\/task\/([^/:]+):resume\/?$/;
 const CANCEL_PATH = /^\/task\/([^/:]+)\/cancel\/?$/;
+
+const ALL_TEMPORAL: RouteDecision = { route: 'temporal', rule: 'no-flag', reason: 'no onboarding flag is configured: every supported operation runs on Temporal' };
 
 export function createFacade(opts: FacadeOptions): Facade {
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
   const log = opts.logger.child({ component: 'facade' });
+  const policy: AuthorizationPolicy = opts.authorization ?? { requireUser: true, checkAccounts: true };
+  const metrics = opts.metrics ?? createFacadeMetrics();
+  const legacy = opts.legacy;
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  /** One task, one route: Temporal only if the flag sends every operation of the task there. */
+  async function routeTask(facts: readonly OperationFacts[], application: string | undefined, cloudProvider: string, user: string | undefined): Promise<RouteDecision> {
+    if (!opts.router) return ALL_TEMPORAL;
+    let decision: RouteDecision | undefined;
+    for (const f of facts) {
+      const d = await opts.router.decide({
+        application,
+        account: f.account ?? 'unknown',
+        region: f.region,
+        cloudProvider,
+        operation: resolveOperationKey(f.key) ?? f.key,
+        user,
+      });
+      if (d.route === 'legacy') return d;
+      decision ??= d;
+    }
+    return decision ?? ALL_TEMPORAL;
+  }
+
+  async function toLegacy(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer | undefined, why: string): Promise<void> {
+    if (!legacy) {
+      throw new HttpError(503, 'Service Unavailable', `${why}, and no legacy Clouddriver is configured (BOSUN_LEGACY_CLOUDDRIVER_URL)`);
+    }
+    await legacy.forward(req, res, body, 'legacy');
+  }
+
+  async function postOperations(req: http.IncomingMessage, res: http.ServerResponse, url: URL, cloudProvider: string, opInPath: string | undefined): Promise<string> {
+    const raw = await readBody(req, limit);
+    const user = header(req, 'X-SPINNAKER-USER');
+    if (cloudProvider !== 'aws') {
+      await toLegacy(req, res, raw, `Bosun runs aws operations, not ${cloudProvider}`);
+      return 'legacy';
+    }
+    const body = parseJson(raw);
+    const entries = operationEntries(body, opInPath);
+    const unknown = entries?.map(([k]) => k).filter((k) => !resolveOperationKey(k)) ?? [];
+    if (unknown.length > 0 && legacy) {
+      log.info('routed to legacy', { route: 'legacy', rule: 'unsupported-operation', operations: unknown, user });
+      metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
+      await legacy.forward(req, res, raw, 'legacy');
+      return 'legacy';
+    }
+    if (entries && unknown.length === 0) {
+      const facts = entries.map(([k, d]) => factsOf(k, d));
+      const application = taskApplication(facts, header(req, 'X-SPINNAKER-APPLICATION'));
+      const decision = await routeTask(facts, application, cloudProvider, user);
+      log.info('routing decision', {
+        route: decision.route,
+        rule: decision.rule,
+        reason: decision.reason,
+        application,
+        operations: facts.map((f) => f.key),
+        accounts: [...new Set(facts.map((f) => f.account))],
+        user,
+      });
+      if (decision.route === 'legacy') {
+        metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
+        await toLegacy(req, res, raw, `application ${application ?? '(unknown)'} is not routed to Bosun: ${decision.reason} (rule ${decision.rule})`);
+        return 'legacy';
+      }
+    }
+
+    const submission = parseSubmission(body, opInPath);
+    if (!submission.ok) {
+      throw new HttpError(400, 'Bad Request', `invalid operation: ${submission.errors.join('; ')}`, submission.errors);
+    }
+    const auth = authorize(policy, { user, accountsHeader: header(req, 'X-SPINNAKER-ACCOUNTS'), accounts: accountsOf(submission.operations) });
+    if (!auth.ok) throw new HttpError(auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden', auth.message);
+
+    const targets = taskTargets(submission.operations, header(req, 'X-SPINNAKER-APPLICATION'));
+    const requestId = url.searchParams.get('clientRequestId') || undefined;
+    const context = { cloudProvider, user, requestId, executionId: header(req, 'X-SPINNAKER-EXECUTION-ID'), application: targets.application };
+    const { id, started } = await startTask(opts.client, {
+      operations: submission.operations,
+      targets,
+      context,
+      settings: opts.settings,
+      taskQueue: opts.taskQueue,
+    });
+    metrics.tasks.inc({ route: 'temporal', outcome: started ? 'started' : 'existing' });
+    log.info(started ? 'task started' : 'task exists for clientRequestId', {
+      taskId: id,
+      operations: submission.operations.map((o) => o.name),
+      application: targets.application,
+      user,
+      requestId,
+    });
+    sendJson(res, 200, { id, resourceUri: `/task/${id}` });
+    return 'ops';
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<string> {
     const path = url.pathname;
     const method = req.method ?? 'GET';
 
-    if (path === '/health' && method === 'GET') {
-      sendJson(res, 200, { status: 'UP' });
-      return;
+    if (method === 'GET' && path === '/health') {
+      const flags = opts.router?.status();
+      const degraded = flags !== undefined && flags.state !== 'READY';
+      sendJson(res, 200, { status: degraded ? 'DEGRADED' : 'UP', flags: flags ?? { state: 'NONE' }, legacy: legacy?.url ?? null });
+      return 'health';
+    }
+    if (method === 'GET' && path === '/metrics') {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+      return 'metrics';
+    }
+    if (opts.payloadCodec && (path === '/codec/decode' || path === '/codec/encode')) {
+      if (method === 'OPTIONS') {
+        res.writeHead(204, corsHeaders(req));
+        res.end();
+      } else if (method === 'POST') {
+        await handleCodec(opts.payloadCodec, req, res, path.endsWith('decode') ? 'decode' : 'encode');
+      } else {
+        throw new HttpError(405, 'Method Not Allowed', `${path} accepts POST only`);
+      }
+      return 'codec';
+    }
+    if (method === 'GET' && path === '/openapi.json') {
+      sendJson(res, 200, openApiDocument());
+      return 'openapi';
+    }
+    if (method === 'GET' && path === '/routing') {
+      const q = (k: string) => url.searchParams.get(k) || undefined;
+      const operation = q('operation') ?? 'createServerGroup';
+      const question: RoutingQuestion = {
+        application: q('application'),
+        account: q('account') ?? 'unknown',
+        region: q('region'),
+        cloudProvider: q('cloudProvider') ?? 'aws',
+        operation: resolveOperationKey(operation) ?? operation,
+        user: q('user'),
+      };
+      const decision = opts.router ? await opts.router.decide(question) : ALL_TEMPORAL;
+      const supported = resolveOperationKey(operation) !== undefined;
+      sendJson(res, 200, {
+        question,
+        ...decision,
+        ...(supported ? {} : { route: 'legacy', rule: 'unsupported-operation', reason: `Bosun does not run ${operation}` }),
+        legacyConfigured: Boolean(legacy),
+        flags: opts.router?.status() ?? { state: 'NONE' },
+      });
+      return 'routing';
     }
 
     const ops = OPS_PATH.exec(path);
-    if (ops) {
-      if (method !== 'POST') throw new HttpError(405, 'Method Not Allowed', `${path} accepts POST only`);
-      const cloudProvider = ops[1] ?? 'aws';
-      if (cloudProvider !== 'aws') {
-        throw new HttpError(400, 'Bad Request', `cloud provider '${cloudProvider}' is not supported by Bosun; it runs aws operations`);
+    if (ops && method === 'POST') return postOperations(req, res, url, ops[1] ?? 'aws', ops[2]);
+
+    if (method === 'GET' && (path === '/task' || path === '/task/')) {
+      const tasks: unknown[] = await listRunningTasks(opts.client, opts.taskQueue);
+      if (legacy) {
+        try {
+          const upstream = await legacy.getJson('/task', req.headers);
+          if (Array.isArray(upstream)) tasks.push(...(upstream as unknown[]));
+        } catch (err) {
+          log.warn('legacy task list unavailable', { error: (err as Error).message });
+        }
       }
-      const body = parseJson(await readBody(req, limit));
-      const submission = parseSubmission(body, ops[2]);
-      if (!submission.ok) {
-        throw new HttpError(400, 'Bad Request', `invalid operation: ${submission.errors.join('; ')}`, submission.errors);
+      sendJson(res, 200, tasks);
+      return 'task-list';
+    }
+
+    const resume = RESUME_PATH.exec(path);
+    if (resume && method === 'POST') {
+      const id = decodeURIComponent(resume[1]!);
+      const outcome = await resumeTask(opts.client, id);
+      if (outcome === 'not-found') {
+        if (legacy) {
+          await legacy.forward(req, res, undefined, 'legacy');
+          return 'legacy';
+        }
+        throw new HttpError(404, 'Not Found', `task ${id} not found`);
       }
-      const targets = taskTargets(submission.operations, header(req, 'X-SPINNAKER-APPLICATION'));
-      const requestId = url.searchParams.get('clientRequestId') || undefined;
-      const context = {
-        cloudProvider,
-        user: header(req, 'X-SPINNAKER-USER'),
-        requestId,
-        executionId: header(req, 'X-SPINNAKER-EXECUTION-ID'),
-        application: targets.application,
-      };
-      const { id, started } = await startTask(opts.client, {
-        operations: submission.operations,
-        targets,
-        context,
-        settings: opts.settings,
-        taskQueue: opts.taskQueue,
-      });
-      log.info(started ? 'task started' : 'task already exists for clientRequestId', {
-        taskId: id,
-        operations: submission.operations.map((o) => o.name),
-        application: targets.application,
-        user: context.user,
-        requestId,
-      });
+      if (outcome === 'not-retryable') throw new HttpError(400, 'Bad Request', `task ${id} did not fail retryably, so it cannot be resumed`);
+      log.info('task resumed', { taskId: id });
       sendJson(res, 200, { id, resourceUri: `/task/${id}` });
-      return;
+      return 'resume';
     }
 
     const cancel = CANCEL_PATH.exec(path);
@@ -97,27 +277,44 @@ export function createFacade(opts: FacadeOptions): Facade {
       }
       log.info('task cancel requested', { taskId: id, alreadyCompleted: task.status.completed });
       sendJson(res, 202, { id, resourceUri: `/task/${id}`, cancelRequested: !task.status.completed });
-      return;
+      return 'cancel';
     }
 
     const task = TASK_PATH.exec(path);
     if (task && method === 'GET') {
       const id = decodeURIComponent(task[1]!);
       const rendered = await describeTask(opts.client, id);
-      if (!rendered) throw new HttpError(404, 'Not Found', `task ${id} not found`);
-      sendJson(res, 200, rendered);
-      return;
+      if (rendered) {
+        sendJson(res, 200, rendered);
+        return 'task';
+      }
+      if (legacy) {
+        await legacy.forward(req, res, undefined, 'legacy');
+        return 'legacy';
+      }
+      throw new HttpError(404, 'Not Found', `task ${id} not found`);
     }
 
-    throw new HttpError(404, 'Not Found', `no route for ${method} ${path}`);
+    // Clouddriver's read APIs and everything else Bosun does not implement.
+    if (legacy) {
+      await legacy.forward(req, res, undefined, 'legacy');
+      return 'legacy';
+    }
+    throw new HttpError(404, 'Not Found', `no route for ${method} ${path} (and no legacy Clouddriver is configured)`);
   }
 
   const server = http.createServer((req, res) => {
+    const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://facade.local');
-    handle(req, res, url).catch((err: unknown) => {
+    const done = (route: string) => {
+      metrics.requests.inc({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
+      metrics.latency.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    handle(req, res, url).then(done, (err: unknown) => {
       if (err instanceof HttpError) {
         if (err.status >= 500) log.warn('request failed', { path: url.pathname, status: err.status, message: err.message });
-        sendError(res, err, url.pathname);
+        if (!res.headersSent) sendError(res, err, url.pathname);
+        done('error');
         return;
       }
       // Temporal unreachable or overloaded: the request was not taken; Orca retries the POST.
@@ -125,12 +322,14 @@ export function createFacade(opts: FacadeOptions): Facade {
       log.error('request failed', { path: url.pathname, error: message });
       if (!res.headersSent) sendError(res, new HttpError(503, 'Service Unavailable', `Temporal did not answer: ${message}`), url.pathname);
       else res.destroy();
+      done('error');
     });
   });
   server.keepAliveTimeout = 65_000;
 
   return {
     server,
+    metrics,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import type { OperationRequest } from '../../domain/operations';
 import { operationNames, summaryOf } from '../../domain/operations';
 import type { OperationError } from '../../domain/result';
@@ -81,9 +82,79 @@ export async function startTask(client: Client, input: StartTaskInput): Promise<
     });
     return { id, started: true };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { id, started: false };
-    throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // Clouddriver's rule: an existing task for this key is returned as it is, unless it failed
+    // retryably; then it runs again under the same id.
+    const existing = await describeTask(client, id);
+    if (existing?.status.failed && existing.retryable) {
+      await rerunTask(client, id);
+      return { id, started: true };
+    }
+    return { id, started: false };
   }
+}
+
+export type ResumeOutcome = 'resumed' | 'not-found' | 'not-retryable';
+
+/**
+ * `POST /task/{id}:resume`: runs a retryably failed task again under the same id, with the
+ * input of its last run. History carries over, with Clouddriver's re-initialising line.
+ */
+export async function resumeTask(client: Client, id: string): Promise<ResumeOutcome> {
+  const task = await describeTask(client, id);
+  if (!task) return 'not-found';
+  if (!(task.status.failed && task.retryable)) return 'not-retryable';
+  await rerunTask(client, id);
+  return 'resumed';
+}
+
+async function rerunTask(client: Client, id: string): Promise<void> {
+  const handle = client.workflow.getHandle(id);
+  const [desc, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (!started) throw new Error(`task ${id} has no start event`);
+  const args = await decodeArrayFromPayloads(client.options.loadedDataConverter, started.input?.payloads);
+  const memo = desc.memo?.[TASK_MEMO_KEY] as TaskMemo | undefined;
+  const rerunMemo: TaskMemo = {
+    ...memo,
+    history: [...(memo?.history ?? []), { phase: ORCHESTRATION_PHASE, status: 'Re-initializing Orchestration Task (failure is retryable)' }],
+  };
+  await client.workflow.start(desc.type, {
+    workflowId: id,
+    taskQueue: desc.taskQueue,
+    args,
+    memo: { ...desc.memo, [TASK_MEMO_KEY]: rerunMemo },
+    typedSearchAttributes: desc.typedSearchAttributes.updateCopy([
+      { key: SearchAttributes.taskStatus, value: TaskStatusValue.running },
+      { key: SearchAttributes.phase, value: ORCHESTRATION_PHASE },
+    ]),
+    staticSummary: (await desc.staticSummary()) ?? undefined,
+    staticDetails: (await desc.staticDetails()) ?? undefined,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    // Two resumes at once: the second joins the run the first one started.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+}
+
+/** Running Bosun tasks on this task queue, as `GET /task` lists Clouddriver's running tasks. */
+export async function listRunningTasks(client: Client, taskQueue: string, limit = 500): Promise<ClouddriverTask[]> {
+  const tasks: ClouddriverTask[] = [];
+  const query = `TaskQueue = '${taskQueue.replace(/'/g, "")}' AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
+    if (!WORKFLOW_TYPES.has(wf.type)) continue;
+    tasks.push(
+      renderTask({
+        id: wf.workflowId,
+        ownerId: `${wf.runId}@bosun`,
+        startTimeMs: wf.startTime.getTime(),
+        memo: wf.memo?.[TASK_MEMO_KEY] as TaskMemo | undefined,
+        state: TaskState.running,
+        resultObjects: [],
+      }),
+    );
+    if (tasks.length >= limit) break;
+  }
+  return tasks;
 }
 
 /** The task as Clouddriver would render it, or undefined when Temporal has no such Bosun task. */

@@ -6,14 +6,44 @@
 import type { z } from 'zod';
 import { parseServerGroupName } from '../frigga';
 import { formatIssues } from './common';
+import type { AllowLaunch } from './allow-launch';
+import { allowLaunchSchema, describeAllowLaunch } from './allow-launch';
+import type { CloneDescription, DeployDescription } from './create-server-group';
+import { cloneServerGroupSchema, createServerGroupSchema, describeClone, describeDeploy } from './create-server-group';
 import type { ResizeServerGroup } from './resize-server-group';
 import { describeResize, resizeServerGroupSchema } from './resize-server-group';
+import type { UpdateLaunchTemplate } from './update-launch-template';
+import { describeUpdateLaunchTemplate, updateLaunchTemplateSchema } from './update-launch-template';
+import type { UpsertScalingPolicy } from './upsert-scaling-policy';
+import { describeUpsertScalingPolicy, upsertScalingPolicySchema } from './upsert-scaling-policy';
+import type { DisableServerGroup, EnableServerGroup } from './enable-disable-server-group';
+import { describeDisable, describeEnable, disableServerGroupSchema, enableServerGroupSchema } from './enable-disable-server-group';
+import type { ResumeAsgProcesses, SuspendAsgProcesses } from './asg-processes';
+import { asgProcessesSchema, describeResumeProcesses, describeSuspendProcesses } from './asg-processes';
+import type { DestroyServerGroup } from './destroy-server-group';
+import { describeDestroy, destroyServerGroupSchema } from './destroy-server-group';
+import type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './instances';
+import {
+  describeRebootInstances,
+  describeTerminateAndDecrement,
+  describeTerminateInstances,
+  instancesInRegionSchema,
+  terminateInstanceAndDecrementSchema,
+} from './instances';
 
 import type { ServerGroupTarget } from './common';
 
 export type { ServerGroupTarget } from './common';
 export { formatIssues } from './common';
 export type { ResizeServerGroup } from './resize-server-group';
+export type { UpdateLaunchTemplate } from './update-launch-template';
+export type { UpsertScalingPolicy } from './upsert-scaling-policy';
+export type { DisableServerGroup, EnableServerGroup } from './enable-disable-server-group';
+export type { ResumeAsgProcesses, SuspendAsgProcesses } from './asg-processes';
+export type { DestroyServerGroup } from './destroy-server-group';
+export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './instances';
+export type { AllowLaunch } from './allow-launch';
+export type { CloneDescription, DeployDescription } from './create-server-group';
 
 /** Where an operation acts: the search attributes and the onboarding flag read these. */
 export interface OperationTargets {
@@ -50,6 +80,11 @@ export function serverGroupOperationTargets(d: {
   };
 }
 
+/** Targets of a description that names instances in one region and no server group. */
+function instanceOperationTargets(d: { readonly account: string; readonly region: string; readonly application?: string | undefined }): OperationTargets {
+  return { account: d.account, regions: [d.region], serverGroups: [], application: d.application };
+}
+
 export const operationSpecs = {
   resizeServerGroup: spec<ResizeServerGroup>({
     legacyKeys: ['resizeAsgDescription'],
@@ -57,6 +92,103 @@ export const operationSpecs = {
     schema: resizeServerGroupSchema,
     targets: serverGroupOperationTargets,
     summary: describeResize,
+  }),
+  enableServerGroup: spec<EnableServerGroup>({
+    legacyKeys: ['enableAsgDescription'],
+    phase: 'ENABLE_ASG',
+    schema: enableServerGroupSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeEnable,
+  }),
+  disableServerGroup: spec<DisableServerGroup>({
+    legacyKeys: ['disableAsgDescription'],
+    phase: 'DISABLE_ASG',
+    schema: disableServerGroupSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeDisable,
+  }),
+  suspendAsgProcessesDescription: spec<SuspendAsgProcesses>({
+    legacyKeys: [],
+    phase: 'SUSPEND_ASG_PROCESSES',
+    schema: asgProcessesSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeSuspendProcesses,
+  }),
+  resumeAsgProcessesDescription: spec<ResumeAsgProcesses>({
+    legacyKeys: [],
+    phase: 'RESUME_ASG_PROCESSES',
+    schema: asgProcessesSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeResumeProcesses,
+  }),
+  destroyServerGroup: spec<DestroyServerGroup>({
+    legacyKeys: ['destroyAsgDescription'],
+    phase: 'DESTROY_ASG',
+    schema: destroyServerGroupSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeDestroy,
+  }),
+  terminateInstances: spec<InstancesInRegion>({
+    legacyKeys: ['terminateInstancesDescription'],
+    phase: 'TERMINATE_INSTANCES',
+    schema: instancesInRegionSchema,
+    targets: instanceOperationTargets,
+    summary: describeTerminateInstances,
+  }),
+  rebootInstances: spec<InstancesInRegion>({
+    legacyKeys: ['rebootInstancesDescription'],
+    phase: 'REBOOT_INSTANCES',
+    schema: instancesInRegionSchema,
+    targets: instanceOperationTargets,
+    summary: describeRebootInstances,
+  }),
+  terminateInstanceAndDecrementServerGroup: spec<TerminateInstanceAndDecrementServerGroup>({
+    legacyKeys: ['terminateInstanceAndDecrementAsgDescription'],
+    phase: 'TERMINATE_INSTANCES',
+    schema: terminateInstanceAndDecrementSchema,
+    targets: (d) => serverGroupOperationTargets({ ...d, targets: [{ serverGroupName: d.serverGroupName, region: d.region }] }),
+    summary: describeTerminateAndDecrement,
+  }),
+  createServerGroup: spec<DeployDescription>({
+    legacyKeys: ['basicAmazonDeployDescription'],
+    phase: 'DEPLOY',
+    schema: createServerGroupSchema,
+    // Names are chosen during the run; the workflow adds them to the search attributes then.
+    targets: (d) => ({ account: d.account, regions: d.regions.map((r) => r.region), serverGroups: [], application: d.application }),
+    summary: describeDeploy,
+  }),
+  cloneServerGroup: spec<CloneDescription>({
+    legacyKeys: ['copyLastAsgDescription'],
+    phase: 'DEPLOY',
+    schema: cloneServerGroupSchema,
+    targets: (d) => ({
+      account: d.account,
+      regions: unique([...(d.overrides.regions ?? []).map((r) => r.region), d.source.region]),
+      serverGroups: [d.source.serverGroupName],
+      application: d.application ?? appFromNames([d.source.serverGroupName]),
+    }),
+    summary: describeClone,
+  }),
+  allowLaunchDescription: spec<AllowLaunch>({
+    legacyKeys: [],
+    phase: 'ALLOW_LAUNCH',
+    schema: allowLaunchSchema,
+    targets: (d) => ({ account: d.targetAccount, regions: [d.region], serverGroups: [], application: undefined }),
+    summary: describeAllowLaunch,
+  }),
+  updateLaunchTemplate: spec<UpdateLaunchTemplate>({
+    legacyKeys: ['modifyServerGroupLaunchTemplateDescription'],
+    phase: 'UPDATE_LAUNCH_TEMPLATE',
+    schema: updateLaunchTemplateSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpdateLaunchTemplate,
+  }),
+  upsertScalingPolicy: spec<UpsertScalingPolicy>({
+    legacyKeys: ['upsertScalingPolicyDescription'],
+    phase: 'UPSERT_SCALING_POLICY',
+    schema: upsertScalingPolicySchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpsertScalingPolicy,
   }),
 } as const;
 
@@ -89,7 +221,7 @@ export type ParsedOperation = { ok: true; request: OperationRequest } | { ok: fa
 export function parseOperation(name: OperationName, description: unknown, path = ''): ParsedOperation {
   const result = operationSpecs[name].schema.safeParse(description);
   if (!result.success) return { ok: false, errors: formatIssues(result.error.issues, path) };
-  return { ok: true, request: { name, description: result.data } };
+  return { ok: true, request: { name, description: result.data } as OperationRequest };
 }
 
 export function targetsOf(request: OperationRequest): OperationTargets {

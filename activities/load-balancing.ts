@@ -1,0 +1,177 @@
+/**
+ * Moving a server group's instances into and out of its load balancers: ELBv2 target groups and
+ * classic ELBs. Each activity reads what is registered first and sends only what is still to do,
+ * so a retried attempt finds its own work done and changes nothing twice (moto refuses to
+ * deregister an unregistered target, and registers a classic instance twice if asked twice).
+ */
+import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import {
+  AccessPointNotFoundException,
+  DeregisterInstancesFromLoadBalancerCommand,
+  DescribeInstanceHealthCommand,
+  RegisterInstancesWithLoadBalancerCommand,
+} from '@aws-sdk/client-elastic-load-balancing';
+import type { ElasticLoadBalancingV2Client, TargetDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+  TargetGroupNotFoundException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AwsClientProvider } from './aws-clients';
+import { awsCall } from './aws-errors';
+
+export interface InstancesInput {
+  readonly account: string;
+  readonly region: string;
+  /** Whose instances these are: named in messages. */
+  readonly serverGroupName: string;
+  readonly instanceIds: readonly string[];
+}
+
+export interface TargetGroupsInput extends InstancesInput {
+  readonly targetGroupArns: readonly string[];
+}
+
+export interface ClassicLoadBalancersInput extends InstancesInput {
+  readonly loadBalancerNames: readonly string[];
+}
+
+export interface MembershipChange {
+  /** Instance registrations this attempt added or removed, summed over the load balancers. */
+  readonly changed: number;
+  /** Target groups or load balancers that no longer exist; deregistration skips them. */
+  readonly missing: readonly string[];
+}
+
+export interface LoadBalancingDeps {
+  readonly aws: AwsClientProvider;
+}
+
+export function createLoadBalancingActivities({ aws }: LoadBalancingDeps) {
+  return {
+    /** Registers the instances with every target group; a missing target group fails the call before anything changes. */
+    async registerInstancesWithTargetGroups(input: TargetGroupsInput): Promise<MembershipChange> {
+      const { elbv2 } = aws.clientsFor(input.account, input.region);
+      const current = await describeAll(input.targetGroupArns, (arn) => registeredTargets(elbv2, arn, input.region));
+      refuseMissing(input, current, 'target group');
+      let changed = 0;
+      for (const [arn, targets] of current) {
+        const present = new Set((targets ?? []).map((t) => t.Id));
+        const add = input.instanceIds.filter((id) => !present.has(id));
+        if (add.length === 0) continue;
+        await awsCall(`RegisterTargets ${add.length} instances of ${input.serverGroupName} with ${arn}`, () =>
+          elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: add.map((Id) => ({ Id })) })),
+        );
+        changed += add.length;
+      }
+      return { changed, missing: [] };
+    },
+
+    /** Deregisters the instances from every target group that still exists, on whatever port each was registered. */
+    async deregisterInstancesFromTargetGroups(input: TargetGroupsInput): Promise<MembershipChange> {
+      const { elbv2 } = aws.clientsFor(input.account, input.region);
+      const current = await describeAll(input.targetGroupArns, (arn) => registeredTargets(elbv2, arn, input.region));
+      const wanted = new Set(input.instanceIds);
+      let changed = 0;
+      for (const [arn, targets] of current) {
+        const remove = (targets ?? []).filter((t) => t.Id !== undefined && wanted.has(t.Id));
+        if (remove.length === 0) continue;
+        await awsCall(`DeregisterTargets ${remove.length} instances of ${input.serverGroupName} from ${arn}`, () =>
+          elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: remove.map(({ Id, Port }) => ({ Id, Port })) })),
+        );
+        changed += remove.length;
+      }
+      return { changed, missing: missingOf(current) };
+    },
+
+    /** Registers the instances with every classic load balancer; a missing one fails the call before anything changes. */
+    async registerInstancesWithClassicLoadBalancers(input: ClassicLoadBalancersInput): Promise<MembershipChange> {
+      const { elb } = aws.clientsFor(input.account, input.region);
+      const current = await describeAll(input.loadBalancerNames, (name) => registeredInstances(elb, name, input.region));
+      refuseMissing(input, current, 'classic load balancer');
+      let changed = 0;
+      for (const [name, registered] of current) {
+        const present = new Set(registered);
+        const add = input.instanceIds.filter((id) => !present.has(id));
+        if (add.length === 0) continue;
+        await awsCall(`RegisterInstancesWithLoadBalancer ${add.length} instances of ${input.serverGroupName} with ${name}`, () =>
+          elb.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: add.map((InstanceId) => ({ InstanceId })) })),
+        );
+        changed += add.length;
+      }
+      return { changed, missing: [] };
+    },
+
+    /** Deregisters the instances from every classic load balancer that still exists. */
+    async deregisterInstancesFromClassicLoadBalancers(input: ClassicLoadBalancersInput): Promise<MembershipChange> {
+      const { elb } = aws.clientsFor(input.account, input.region);
+      const current = await describeAll(input.loadBalancerNames, (name) => registeredInstances(elb, name, input.region));
+      let changed = 0;
+      for (const [name, registered] of current) {
+        const present = new Set(registered);
+        const remove = input.instanceIds.filter((id) => present.has(id));
+        if (remove.length === 0) continue;
+        await awsCall(`DeregisterInstancesFromLoadBalancer ${remove.length} instances of ${input.serverGroupName} from ${name}`, () =>
+          elb.send(
+            new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: name, Instances: remove.map((InstanceId) => ({ InstanceId })) }),
+          ),
+        );
+        changed += remove.length;
+      }
+      return { changed, missing: missingOf(current) };
+    },
+  };
+}
+
+/** One at a time: describing in parallel would only spend the account's API rate faster. null = does not exist. */
+async function describeAll<T>(keys: readonly string[], describe: (key: string) => Promise<T | null>): Promise<Map<string, T | null>> {
+  const out = new Map<string, T | null>();
+  for (const key of keys) out.set(key, await describe(key));
+  return out;
+}
+
+/** Targets registered now, draining ones excluded: those are already on their way out. */
+async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, arn: string, region: string): Promise<TargetDescription[] | null> {
+  const out = await awsCall(`DescribeTargetHealth ${arn} in ${region}`, () =>
+    elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })).catch((err: unknown) => {
+      if (err instanceof TargetGroupNotFoundException) return null;
+      throw err;
+    }),
+  );
+  if (!out) return null;
+  return (out.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State !== 'draining').flatMap((d) => (d.Target ? [d.Target] : []));
+}
+
+/** Instance ids registered with a classic load balancer now, whatever their health. */
+async function registeredInstances(elb: ElasticLoadBalancingClient, name: string, region: string): Promise<string[] | null> {
+  const out = await awsCall(`DescribeInstanceHealth ${name} in ${region}`, () =>
+    elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })).catch((err: unknown) => {
+      if (err instanceof AccessPointNotFoundException) return null;
+      throw err;
+    }),
+  );
+  if (!out) return null;
+  return (out.InstanceStates ?? []).flatMap((s) => (s.InstanceId ? [s.InstanceId] : []));
+}
+
+function missingOf(current: Map<string, unknown>): string[] {
+  return [...current].filter(([, v]) => v === null).map(([k]) => k);
+}
+
+/** Registering into something that is gone cannot succeed on a retry: say which, and change nothing. */
+function refuseMissing(input: InstancesInput, current: Map<string, unknown>, kind: string): void {
+  const missing = missingOf(current);
+  if (missing.length === 0) return;
+  throw ApplicationFailure.nonRetryable(
+    `cannot register ${count(input.instanceIds.length, 'instance')} of ${input.serverGroupName} in ${input.region}: ` +
+      `${count(missing.length, kind)} of the group no longer exist${missing.length === 1 ? 's' : ''}: ${missing.join(', ')}`,
+    'LoadBalancerNotFound',
+    { serverGroupName: input.serverGroupName, region: input.region, missing },
+  );
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,152 @@
+import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DeleteLaunchTemplateCommand, DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { launchTemplateBelongsTo } from '../domain/operations/destroy-server-group';
+import type { AwsClientProvider } from './aws-clients';
+import { awsCall } from './aws-errors';
+import { findInstances } from './instances';
+import type { ServerGroupRef } from './server-group';
+
+export interface ForceDeleteResult {
+  /** `deleting`: this attempt asked for the delete; the others mean an earlier one (or someone else) did. */
+  readonly outcome: 'deleting' | 'alreadyDeleting' | 'notFound';
+}
+
+export interface WaitForDeletedInput extends ServerGroupRef {
+  /** Absolute epoch ms, computed once by the workflow, so a retried attempt keeps the same end. */
+  readonly deadlineMs: number;
+  readonly pollIntervalMs: number;
+}
+
+export interface DeleteLaunchTemplateInput extends ServerGroupRef {
+  readonly launchTemplateId?: string | undefined;
+  readonly launchTemplateName?: string | undefined;
+}
+
+export interface DeleteLaunchTemplateResult {
+  /** `shared`: its name does not follow the group's, so other groups may use it; it was kept. */
+  readonly outcome: 'deleted' | 'notFound' | 'shared';
+  readonly launchTemplateId?: string | undefined;
+  readonly launchTemplateName?: string | undefined;
+}
+
+export interface TeardownDeps {
+  readonly aws: AwsClientProvider;
+}
+
+const DELETING = 'Delete in progress';
+
+/** Unlike `describeServerGroup`, keeps a group that is being deleted: waiting needs to see it. */
+async function describeGroup(autoScaling: AutoScalingClient, ref: ServerGroupRef): Promise<AutoScalingGroup | undefined> {
+  const out = await awsCall(`DescribeAutoScalingGroups ${ref.serverGroupName} in ${ref.region}`, () =>
+    autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [ref.serverGroupName] })),
+  );
+  return out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === ref.serverGroupName);
+}
+
+/** AWS says `InvalidLaunchTemplateId.NotFound` for a missing id; the emulator says `InvalidLaunchTemplateName.NotFoundException`. */
+function isLaunchTemplateNotFound(err: unknown): boolean {
+  return err instanceof ApplicationFailure && /^InvalidLaunchTemplate(Id|Name)\.NotFound/.test(err.type ?? '');
+}
+
+export function createTeardownActivities({ aws }: TeardownDeps) {
+  return {
+    /**
+     * Force-deletes the group: AWS terminates its instances, then removes it. Described first,
+     * so a repeat attempt finds the group gone or going and calls nothing (on the emulator a
+     * missing group answers ValidationError, which is treated the same way).
+     */
+    async forceDeleteServerGroup(input: ServerGroupRef): Promise<ForceDeleteResult> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      const group = await describeGroup(autoScaling, input);
+      if (!group) return { outcome: 'notFound' };
+      if (group.Status === DELETING) return { outcome: 'alreadyDeleting' };
+      try {
+        await awsCall(`DeleteAutoScalingGroup ${input.serverGroupName} in ${input.region}`, () =>
+          autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: input.serverGroupName, ForceDelete: true })),
+        );
+      } catch (err) {
+        if (err instanceof ApplicationFailure && err.type === 'ValidationError' && /not found/i.test(err.message)) return { outcome: 'notFound' };
+        throw err;
+      }
+      return { outcome: 'deleting' };
+    },
+
+    /**
+     * Polls until the group no longer exists, heartbeating what it sees, so a dead worker is
+     * noticed within the heartbeat timeout and the retry resumes with the same deadline.
+     */
+    async waitForServerGroupDeleted(input: WaitForDeletedInput): Promise<{ readonly message: string }> {
+      const ctx = Context.current();
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      for (;;) {
+        const group = await describeGroup(autoScaling, input);
+        if (!group) return { message: `${input.serverGroupName} in ${input.region} is deleted` };
+        const left = group.Instances?.length ?? 0;
+        const seen = `${input.serverGroupName} in ${input.region} is ${group.Status ?? 'still there'} with ${left} instance(s) left`;
+        ctx.heartbeat(seen);
+        if (Date.now() >= input.deadlineMs) {
+          throw ApplicationFailure.nonRetryable(`timed out waiting for ${input.serverGroupName} to be deleted: ${seen}`, 'ServerGroupNotDeleted', {
+            status: group.Status ?? null,
+            instances: left,
+          });
+        }
+        // Context.sleep ends early when the activity is cancelled.
+        await ctx.sleep(Math.min(input.pollIntervalMs, Math.max(0, input.deadlineMs - Date.now())));
+      }
+    },
+
+    /**
+     * Deletes the group's launch template when its name says it belongs to this group, and
+     * keeps it otherwise. Always by id: the emulator answers a missing *name* with
+     * MissingParameter instead of not-found. Not found (a repeat attempt) is success.
+     */
+    async deleteServerGroupLaunchTemplate(input: DeleteLaunchTemplateInput): Promise<DeleteLaunchTemplateResult> {
+      const notFound: DeleteLaunchTemplateResult = { outcome: 'notFound', launchTemplateId: input.launchTemplateId, launchTemplateName: input.launchTemplateName };
+      // Describing with neither would list every template in the region.
+      if (!input.launchTemplateId && !input.launchTemplateName) return notFound;
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      const what = `${input.launchTemplateName ?? input.launchTemplateId} in ${input.region}`;
+      let template: { LaunchTemplateId?: string | undefined; LaunchTemplateName?: string | undefined } | undefined;
+      try {
+        const out = await awsCall(`DescribeLaunchTemplates ${what}`, () =>
+          ec2.send(
+            new DescribeLaunchTemplatesCommand(
+              input.launchTemplateId ? { LaunchTemplateIds: [input.launchTemplateId] } : { LaunchTemplateNames: [input.launchTemplateName!] },
+            ),
+          ),
+        );
+        template = out.LaunchTemplates?.[0];
+      } catch (err) {
+        if (!isLaunchTemplateNotFound(err)) throw err;
+      }
+      if (!template?.LaunchTemplateId || !template.LaunchTemplateName) return notFound;
+      const found = { launchTemplateId: template.LaunchTemplateId, launchTemplateName: template.LaunchTemplateName };
+      if (!launchTemplateBelongsTo(input.serverGroupName, found.launchTemplateName)) return { outcome: 'shared', ...found };
+      try {
+        await awsCall(`DeleteLaunchTemplate ${found.launchTemplateName} (${found.launchTemplateId}) in ${input.region}`, () =>
+          ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: found.launchTemplateId })),
+        );
+      } catch (err) {
+        if (isLaunchTemplateNotFound(err)) return { outcome: 'notFound', ...found };
+        throw err;
+      }
+      return { outcome: 'deleted', ...found };
+    },
+
+    /**
+     * Instances still tagged with the group's name and not terminated: what a force delete left
+     * behind (the tag is Auto Scaling's own, so it names only instances the group launched).
+     */
+    async findServerGroupLeftovers(input: ServerGroupRef): Promise<string[]> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      const found = await findInstances(ec2, `of ${input.serverGroupName} in ${input.region}`, [
+        { Name: 'tag:aws:autoscaling:groupName', Values: [input.serverGroupName] },
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+      ]);
+      return found.map((i) => i.instanceId);
+    },
+  };
+}

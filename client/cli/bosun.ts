@@ -1,0 +1,326 @@
+/**
+ * `bosun`: the platform team's command line for the onboarding flag. Changes go through the same
+ * document functions and validation as everything else, are written atomically and audited;
+ * `bosun routing` answers with the same router code the facade uses, on the same file.
+ *
+ *   npx tsx client/cli/bosun.ts --help
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../../config/logger';
+import type { FlagDocument, RoutingSummary } from '../routing';
+import {
+  AUDIT_LOG_NAME,
+  changeFlagFile,
+  createRouter,
+  describe,
+  excludeAccount,
+  excludeOperation,
+  FlagDocumentError,
+  FlagFileError,
+  includeAccount,
+  includeOperation,
+  InvalidFlagFileError,
+  offboard,
+  onboard,
+  plural,
+  readFlagFile,
+  setKillSwitch,
+  setRollout,
+  summaryLine,
+} from '../routing';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export const DEFAULT_FLAG_FILE = path.join('.state', 'flags', 'routing.json');
+
+export const USAGE = `Usage: bosun <command> [arguments] [options]
+
+Route applications between Temporal and the legacy Clouddriver by editing the flag file.
+
+Changes (each needs --reason, and appends one line to ${AUDIT_LOG_NAME} next to the flag file):
+  onboard <app>                  route <app> to Temporal
+  offboard <app>                 send <app> back to legacy at once (also keeps it out of any rollout)
+  kill-switch on|off             on: every application goes to legacy at once
+  exclude-account <account>      requests on <account> always go to legacy
+  include-account <account>      undo exclude-account
+  exclude-operation <operation>  <operation> (e.g. destroyServerGroup) always goes to legacy
+  include-operation <operation>  undo exclude-operation
+  rollout <percent>              route <percent>% of the other applications to Temporal (0 stops it)
+
+Questions:
+  routing <app> [--account A] [--operation O] [--region R] [--user U] [--cloud-provider P]
+                                 where a request for <app> goes, and the rule that decided it
+  status                         what the flag file says
+  validate                       check the flag file strictly (exit 1 when it is invalid)
+
+Options:
+  --flags PATH     the flag file (default: $BOSUN_FLAG_FILE, else ${DEFAULT_FLAG_FILE} under the current directory)
+  --reason TEXT    why you make this change (required for changes; recorded in the audit log)
+  --by NAME        who makes it (default: $USER)
+  --json           print JSON instead of text
+  -h, --help       this text
+
+Exit codes: 0 ok, 2 usage error, 1 any other failure.`;
+
+export interface CliIo {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  flags: { type: 'string' },
+  reason: { type: 'string' },
+  by: { type: 'string' },
+  account: { type: 'string' },
+  operation: { type: 'string' },
+  region: { type: 'string' },
+  user: { type: 'string' },
+  'cloud-provider': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Options = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+
+interface Command {
+  readonly args: readonly string[];
+  readonly describeChange?: (args: readonly string[]) => { edit: (doc: FlagDocument) => FlagDocument; done: (s: RoutingSummary) => string };
+}
+
+/** Changes: each maps its arguments to a document edit and a sentence about the result. */
+const CHANGES: Readonly<Record<string, Required<Command>>> = {
+  onboard: {
+    args: ['app'],
+    describeChange: ([app]) => ({
+      edit: (doc) => onboard(doc, app!),
+      done: (s) => `onboarded ${app}: it now goes to Temporal (${plural(s.applications.length, 'application')} onboarded)`,
+    }),
+  },
+  offboard: {
+    args: ['app'],
+    describeChange: ([app]) => ({
+      edit: (doc) => offboard(doc, app!),
+      done: (s) => `offboarded ${app}: it now goes to legacy (${plural(s.applications.length, 'application')} still onboarded, ${plural(s.excludedApplications.length, 'application')} held on legacy)`,
+    }),
+  },
+  'kill-switch': {
+    args: ['on|off'],
+    describeChange: ([state]) => {
+      if (state !== 'on' && state !== 'off') throw new UsageError(`kill-switch takes 'on' or 'off', got '${state}'`);
+      return {
+        edit: (doc) => setKillSwitch(doc, state === 'on'),
+        done: (s) =>
+          state === 'on'
+            ? 'kill switch is ON: every application goes to legacy'
+            : `kill switch is off: routing follows the rules again (${plural(s.applications.length, 'application')} onboarded, rollout ${s.rolloutPercent}%)`,
+      };
+    },
+  },
+  'exclude-account': {
+    args: ['account'],
+    describeChange: ([account]) => ({
+      edit: (doc) => excludeAccount(doc, account!),
+      done: (s) => `account ${account} is excluded: its requests go to legacy (${plural(s.excludedAccounts.length, 'account')} excluded)`,
+    }),
+  },
+  'include-account': {
+    args: ['account'],
+    describeChange: ([account]) => ({
+      edit: (doc) => includeAccount(doc, account!),
+      done: (s) => `account ${account} is no longer excluded (${plural(s.excludedAccounts.length, 'account')} excluded)`,
+    }),
+  },
+  'exclude-operation': {
+    args: ['operation'],
+    describeChange: ([operation]) => ({
+      edit: (doc) => excludeOperation(doc, operation!),
+      done: (s) => `operation ${operation} is excluded: it goes to legacy (${plural(s.excludedOperations.length, 'operation')} excluded)`,
+    }),
+  },
+  'include-operation': {
+    args: ['operation'],
+    describeChange: ([operation]) => ({
+      edit: (doc) => includeOperation(doc, operation!),
+      done: (s) => `operation ${operation} is no longer excluded (${plural(s.excludedOperations.length, 'operation')} excluded)`,
+    }),
+  },
+  rollout: {
+    args: ['percent'],
+    describeChange: ([text]) => {
+      const percent = /^\d+$/.test(text!) ? Number(text) : NaN;
+      if (!Number.isInteger(percent) || percent > 100) throw new UsageError(`rollout takes a whole percentage from 0 to 100, got '${text}'`);
+      return {
+        edit: (doc) => setRollout(doc, percent),
+        done: () => (percent === 0 ? 'rollout stopped: only onboarded applications go to Temporal' : `rollout set: ${percent}% of the other applications go to Temporal`),
+      };
+    },
+  },
+};
+
+const QUESTIONS: Readonly<Record<string, Command>> = {
+  routing: { args: ['app'] },
+  status: { args: [] },
+  validate: { args: [] },
+};
+
+/** Runs one command; returns the exit code instead of exiting, so it can be driven in-process. */
+export async function runBosunCli(io: CliIo): Promise<ExitCode> {
+  let options: Options;
+  let positionals: string[];
+  try {
+    const parsed = parseArgs({ args: [...io.argv], options: OPTIONS, allowPositionals: true, strict: true });
+    options = parsed.values;
+    positionals = parsed.positionals;
+  } catch (err) {
+    io.err(`bosun: ${(err as Error).message}\nRun 'bosun --help' for usage.`);
+    return EXIT.usage;
+  }
+  if (options.help || positionals.length === 0) {
+    (options.help ? io.out : io.err)(USAGE);
+    return options.help ? EXIT.ok : EXIT.usage;
+  }
+  const [name, ...args] = positionals as [string, ...string[]];
+  const file = path.resolve(io.cwd, options.flags ?? io.env.BOSUN_FLAG_FILE ?? DEFAULT_FLAG_FILE);
+  try {
+    const command = CHANGES[name] ?? QUESTIONS[name];
+    if (!command) throw new UsageError(`unknown command '${name}'`);
+    if (args.length !== command.args.length) {
+      const expected = command.args.map((a) => `<${a}>`).join(' ');
+      throw new UsageError(`'${name}' takes ${command.args.length === 0 ? 'no arguments' : expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`);
+    }
+    if (name === 'routing') return await routing({ io, file, app: args[0]!, options });
+    if (name === 'status') return await status({ io, file, options });
+    if (name === 'validate') return await validate({ io, file, options });
+    return await change({ io, file, name, args, options, command: CHANGES[name]! });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`bosun: ${err.message}\nRun 'bosun --help' for usage.`);
+      return EXIT.usage;
+    }
+    if (err instanceof FlagDocumentError || err instanceof InvalidFlagFileError || err instanceof FlagFileError) {
+      io.err(`bosun ${name}: ${err.message}`);
+      return EXIT.failure;
+    }
+    io.err(`bosun ${name}: ${(err as Error).message}`);
+    return EXIT.failure;
+  }
+}
+
+interface CommandInput {
+  readonly io: CliIo;
+  readonly file: string;
+  readonly options: Options;
+}
+
+async function change({ io, file, name, args, options, command }: CommandInput & { name: string; args: readonly string[]; command: Required<Command> }): Promise<ExitCode> {
+  const reason = options.reason?.trim();
+  if (!reason) throw new UsageError(`'${name}' changes routing and needs --reason "why" (it is recorded in ${AUDIT_LOG_NAME})`);
+  const { edit, done } = command.describeChange(args);
+  const who = options.by ?? io.env.USER ?? safeUserName();
+  const result = await changeFlagFile({ file, edit, who, action: name, args: Object.fromEntries(command.args.map((a, i) => [a, args[i]])), reason });
+  if (options.json) {
+    io.out(JSON.stringify(result.changed ? { changed: true, file, audit: result.audit } : { changed: false, file, summary: result.before }, null, 2));
+    return EXIT.ok;
+  }
+  if (!result.changed) {
+    io.out(`nothing to change: ${summaryLine(result.before)}\n  (${file})`);
+    return EXIT.ok;
+  }
+  io.out(`${done(result.after)}\n  ${file} is now version ${result.after.version ?? '?'}; audited in ${path.join(path.dirname(file), AUDIT_LOG_NAME)}`);
+  return EXIT.ok;
+}
+
+async function routing({ io, file, app, options }: CommandInput & { app: string }): Promise<ExitCode> {
+  // Warnings (a refused file) go to stderr; decisions are printed, not logged.
+  const logger = createLogger('warn', { cli: 'bosun' }, (line) => io.err(line));
+  const router = await createRouter({ flagFile: file, logger, onInvalidAtStart: 'fail' });
+  try {
+    const ctx = {
+      application: app,
+      account: options.account ?? '',
+      region: options.region,
+      cloudProvider: options['cloud-provider'] ?? 'aws',
+      operation: options.operation ?? '',
+      user: options.user,
+    };
+    const decision = await router.decide(ctx);
+    if (options.json) {
+      io.out(JSON.stringify({ context: ctx, decision, file }, null, 2));
+      return EXIT.ok;
+    }
+    const lines = [
+      `${app} → ${decision.route} (rule: ${decision.rule})`,
+      `  ${decision.reason}`,
+      `  flag file ${file}: ${decision.flagState}`,
+    ];
+    const unchecked = [options.account === undefined && 'account', options.operation === undefined && 'operation'].filter(Boolean);
+    if (unchecked.length > 0) lines.push(`  (no --${unchecked.join(' or --')} given: ${unchecked.join(' and ')} exclusions were not tested)`);
+    io.out(lines.join('\n'));
+    return EXIT.ok;
+  } finally {
+    await router.close();
+  }
+}
+
+async function status({ io, file, options }: CommandInput): Promise<ExitCode> {
+  const loaded = await readFlagFile(file);
+  const s = describe(loaded.doc);
+  if (options.json) {
+    io.out(JSON.stringify({ file, exists: loaded.exists, summary: s }, null, 2));
+    return EXIT.ok;
+  }
+  const list = (items: readonly string[]) => (items.length > 0 ? `: ${items.join(', ')}` : '');
+  io.out(
+    [
+      `flag file ${file}${loaded.exists ? ` (version ${s.version ?? '?'})` : ' does not exist yet (the first change creates it)'}`,
+      `  kill switch: ${s.killSwitch ? 'ON — every application goes to legacy' : 'off'}`,
+      `  onboarded (Temporal): ${plural(s.applications.length, 'application')}${list(s.applications)}`,
+      `  rollout: ${s.rolloutPercent === 0 ? 'none' : `${s.rolloutPercent}% of the other applications`}`,
+      `  offboarded (held on legacy): ${plural(s.excludedApplications.length, 'application')}${list(s.excludedApplications)}`,
+      `  excluded accounts: ${s.excludedAccounts.length}${list(s.excludedAccounts)}`,
+      `  excluded operations: ${s.excludedOperations.length}${list(s.excludedOperations)}`,
+      ...(s.otherRules > 0 ? [`  hand-written rules Bosun does not manage: ${s.otherRules}`] : []),
+      ...(s.routingFlag !== 'ENABLED' ? [`  routing flag is ${s.routingFlag}: every application goes to legacy`] : []),
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}
+
+async function validate({ io, file, options }: CommandInput): Promise<ExitCode> {
+  const loaded = await readFlagFile(file);
+  if (!loaded.exists) {
+    io.err(`bosun validate: ${file} does not exist`);
+    return EXIT.failure;
+  }
+  io.out(options.json ? JSON.stringify({ file, ok: true }) : `${file} is valid: ${summaryLine(describe(loaded.doc))}`);
+  return EXIT.ok;
+}
+
+function safeUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Runs the CLI on this process's arguments and sets its exit code (the entry point and the npm bin shim). */
+export async function main(): Promise<void> {
+  process.exitCode = await runBosunCli({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+  });
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,58 @@
+/**
+ * Builds a facade from configuration: the onboarding flag router, the legacy Clouddriver, the
+ * payload codec, authorization and metrics. `npm start` and `npm run facade` both use it, so
+ * the embedded default and a production facade are the same code.
+ */
+import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import path from 'node:path';
+import type { BosunConfig } from '../../config';
+import type { Logger } from '../../config/logger';
+import { taskSettings } from '../../config/runtime';
+import type { Router } from '../routing';
+import { createRouter } from '../routing';
+import { createLegacyClouddriver } from './legacy';
+import { createFacadeMetrics } from './metrics';
+import type { Facade } from './server';
+import { createFacade } from './server';
+
+export function flagFileOf(config: BosunConfig): string {
+  return config.routing.flagFile ?? path.join(config.stateDir, 'flags', 'routing.json');
+}
+
+export interface FacadeRuntime {
+  readonly facade: Facade;
+  readonly router: Router;
+  close(): Promise<void>;
+}
+
+export async function buildFacade(input: { config: BosunConfig; client: Client; logger: Logger; payloadCodec?: PayloadCodec }): Promise<FacadeRuntime> {
+  const { config, client, logger } = input;
+  const metrics = createFacadeMetrics();
+  const router = await createRouter({
+    flagFile: flagFileOf(config),
+    logger: logger.child({ component: 'routing' }),
+    registry: metrics.registry,
+    onInvalidAtStart: config.routing.onInvalidAtStart,
+  });
+  const facade = createFacade({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    settings: taskSettings(config),
+    logger,
+    maxBodyBytes: config.facade.maxBodyBytes,
+    router,
+    legacy: config.facade.legacyUrl ? createLegacyClouddriver(config.facade.legacyUrl) : undefined,
+    authorization: { requireUser: config.facade.requireUser, checkAccounts: config.facade.checkAccounts },
+    metrics,
+    payloadCodec: input.payloadCodec,
+  });
+  return {
+    facade,
+    router,
+    async close() {
+      await facade.close();
+      await router.close();
+    },
+  };
+}

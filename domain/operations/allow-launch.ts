@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { accountSchema, regionSchema } from './common';
+
+/**
+ * Clouddriver's AllowLaunchDescription: make an AMI owned by `credentials` launchable in
+ * `account`, and resolve it so a following deploy in the same task uses exactly that image.
+ */
+export const allowLaunchSchema = z
+  .looseObject({
+    credentials: accountSchema.optional(),
+    account: accountSchema.optional(),
+    amiName: z.string({ error: 'is required (an AMI name or id)' }).min(1),
+    region: regionSchema,
+  })
+  .superRefine((d, ctx) => {
+    if (!d.account) ctx.addIssue({ code: 'custom', path: ['account'], message: 'is required (the account to allow the launch in)' });
+  }, { when: () => true })
+  .transform(
+    (d): AllowLaunch => ({
+      targetAccount: d.account!,
+      sourceAccount: d.credentials ?? d.account!,
+      amiName: d.amiName,
+      region: d.region,
+    }),
+  );
+
+export interface AllowLaunch {
+  /** The account that will launch the image. */
+  readonly targetAccount: string;
+  /** The account that owns (or can see) the image. */
+  readonly sourceAccount: string;
+  readonly amiName: string;
+  readonly region: string;
+}
+
+export function describeAllowLaunch(d: AllowLaunch): string {
+  return `allow ${d.targetAccount} to launch ${d.amiName} in ${d.region}`;
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { ServerGroupTarget } from './common';
+import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+
+/** The Auto Scaling process names AWS accepts in SuspendProcesses / ResumeProcesses. */
+export const ASG_PROCESS_NAMES = [
+  'Launch',
+  'Terminate',
+  'HealthCheck',
+  'ReplaceUnhealthy',
+  'AZRebalance',
+  'AlarmNotification',
+  'ScheduledActions',
+  'AddToLoadBalancer',
+  'InstanceRefresh',
+] as const;
+
+export type AsgProcessName = (typeof ASG_PROCESS_NAMES)[number];
+
+const processName = z.enum(ASG_PROCESS_NAMES, {
+  error: (iss) => `'${String(iss.input)}' is not an Auto Scaling process (one of ${ASG_PROCESS_NAMES.join(', ')})`,
+});
+
+/**
+ * Clouddriver's suspend/resume AsgProcessesDescription. An empty list must never reach AWS:
+ * SuspendProcesses and ResumeProcesses without names act on every process of the group.
+ */
+export const asgProcessesSchema = z
+  .looseObject({
+    ...descriptionBase,
+    ...serverGroupRefShape,
+    processes: z
+      .array(processName, { error: (iss) => (iss.input === undefined ? 'is required' : 'must be a list of Auto Scaling process names') })
+      .min(1, { error: 'must name at least one process' }),
+  })
+  .superRefine(checkAccountAndTargets, ALWAYS)
+  .transform(
+    (d): AsgProcessesChange => ({
+      account: accountOf(d),
+      targets: serverGroupTargets(d),
+      processes: [...new Set(d.processes)],
+      application: d.application ?? d.moniker?.app,
+    }),
+  );
+
+/** The normalised description of `suspendAsgProcessesDescription` and `resumeAsgProcessesDescription`. */
+export interface AsgProcessesChange {
+  readonly account: string;
+  readonly targets: readonly ServerGroupTarget[];
+  /** Named once each, in the order given. */
+  readonly processes: readonly AsgProcessName[];
+  readonly application?: string | undefined;
+}
+
+export type SuspendAsgProcesses = AsgProcessesChange;
+export type ResumeAsgProcesses = AsgProcessesChange;
+
+export function describeSuspendProcesses(d: AsgProcessesChange): string {
+  return `suspend ${d.processes.join(', ')} of ${where(d)}`;
+}
+
+export function describeResumeProcesses(d: AsgProcessesChange): string {
+  return `resume ${d.processes.join(', ')} of ${where(d)}`;
+}
+
+function where(d: AsgProcessesChange): string {
+  return d.targets.map((t) => `${t.serverGroupName} in ${t.region}`).join(', ');
+}

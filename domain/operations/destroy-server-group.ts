@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { parseServerGroupName } from '../frigga';
+import type { ServerGroupTarget } from './common';
+import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+
+/**
+ * Clouddriver's `DestroyAsgDescription`: the groups are named like resize's. The wait for the
+ * group to disappear is Bosun's addition (Clouddriver fires and forgets); it bounds how long
+ * AWS may take to terminate the group's instances before the launch template is deleted.
+ */
+export const destroyServerGroupSchema = z
+  .looseObject({
+    ...descriptionBase,
+    ...serverGroupRefShape,
+    waitTimeoutSeconds: z.number({ error: 'must be a number of seconds' }).int().min(1).max(86_400).optional(),
+  })
+  .superRefine(checkAccountAndTargets, ALWAYS)
+  .transform(
+    (d): DestroyServerGroup => ({
+      account: accountOf(d),
+      targets: serverGroupTargets(d),
+      waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
+      application: d.application ?? d.moniker?.app,
+    }),
+  );
+
+/** The normalised description the workflow receives. */
+export interface DestroyServerGroup {
+  readonly account: string;
+  readonly targets: readonly ServerGroupTarget[];
+  readonly waitTimeoutSeconds: number;
+  readonly application?: string | undefined;
+}
+
+export function describeDestroy(d: DestroyServerGroup): string {
+  return `destroy ${d.targets.map((t) => `${t.serverGroupName} in ${t.region}`).join(', ')}`;
+}
+
+/**
+ * Spinnaker names a group's own launch template after the group (`myapp-v001`, or
+ * `myapp-v001-<suffix>`). Any other name may be shared with other groups, so destroying this
+ * group must leave it alone. A name that is itself another versioned group's name
+ * (`myapp-v002` for the unversioned group `myapp`) belongs to that group, not to this one.
+ */
+export function launchTemplateBelongsTo(serverGroupName: string, launchTemplateName: string): boolean {
+  if (launchTemplateName === serverGroupName) return true;
+  if (!launchTemplateName.startsWith(`${serverGroupName}-`)) return false;
+  return parseServerGroupName(launchTemplateName)?.sequence === undefined;
+}

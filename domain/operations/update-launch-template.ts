@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { ServerGroupTarget } from './common';
+import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+
+/** AWS caps user data at 16 KiB before encoding, which is 21,848 base64 characters. */
+const MAX_USER_DATA_BASE64 = 21_848;
+
+/**
+ * What a new launch-template version changes. Absent fields keep the source version's value
+ * (AWS copies them from `SourceVersion`). `imageId` is always an id here: names are resolved
+ * by an activity first.
+ */
+export interface LaunchTemplateChanges {
+  readonly imageId?: string | undefined;
+  readonly instanceType?: string | undefined;
+  readonly keyPair?: string | undefined;
+  /** Security group ids. */
+  readonly securityGroups?: readonly string[] | undefined;
+  /** Instance profile name. */
+  readonly iamRole?: string | undefined;
+  readonly base64UserData?: string | undefined;
+  readonly instanceMonitoring?: boolean | undefined;
+  readonly ebsOptimized?: boolean | undefined;
+}
+
+const changeFields = [
+  'imageId',
+  'amiName',
+  'instanceType',
+  'keyPair',
+  'securityGroups',
+  'iamRole',
+  'base64UserData',
+  'instanceMonitoring',
+  'ebsOptimized',
+] as const;
+
+/**
+ * Clouddriver's `ModifyServerGroupLaunchTemplateDescription`: the group (`serverGroupName` or
+ * `asgName`, with `region`) and the launch-template fields to change; at least one is required.
+ */
+export const updateLaunchTemplateSchema = z
+  .looseObject({
+    ...descriptionBase,
+    ...serverGroupRefShape,
+    imageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { error: 'must be an AMI id such as ami-0abc1234' }).optional(),
+    amiName: z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }).optional(),
+    instanceType: z
+      .string()
+      .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: 'must be an EC2 instance type such as m5.large' })
+      .optional(),
+    keyPair: z.string().min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }).optional(),
+    securityGroups: z
+      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group id such as sg-0abc1234' }))
+      .min(1, { error: 'must list at least one security group id' })
+      .optional(),
+    iamRole: z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }).optional(),
+    base64UserData: z
+      .string()
+      .max(MAX_USER_DATA_BASE64, { error: `must be at most ${MAX_USER_DATA_BASE64} base64 characters (16 KiB of user data)` })
+      .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, { error: 'must be base64-encoded' })
+      .optional(),
+    instanceMonitoring: z.boolean({ error: 'must be true or false' }).optional(),
+    ebsOptimized: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine((d, ctx) => {
+    if (changeFields.every((f) => d[f] === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `must change at least one of ${changeFields.join(', ')}` });
+    }
+  }, ALWAYS)
+  .transform(
+    (d): UpdateLaunchTemplate => ({
+      account: accountOf(d),
+      targets: serverGroupTargets(d),
+      amiName: d.amiName,
+      changes: {
+        imageId: d.imageId,
+        instanceType: d.instanceType,
+        keyPair: d.keyPair,
+        securityGroups: d.securityGroups,
+        iamRole: d.iamRole,
+        base64UserData: d.base64UserData,
+        instanceMonitoring: d.instanceMonitoring,
+        ebsOptimized: d.ebsOptimized,
+      },
+      application: d.application ?? d.moniker?.app,
+    }),
+  );
+
+/** The normalised description the workflow receives. */
+export interface UpdateLaunchTemplate {
+  readonly account: string;
+  readonly targets: readonly ServerGroupTarget[];
+  /**
+   * An AMI name to resolve in each target's region. With `changes.imageId` too, the id wins
+   * and must carry this name.
+   */
+  readonly amiName?: string | undefined;
+  readonly changes: LaunchTemplateChanges;
+  readonly application?: string | undefined;
+}
+
+/** One readable phrase for the changes; user data is only measured, since it may hold secrets. */
+export function formatLaunchTemplateChanges(c: LaunchTemplateChanges, amiName?: string): string {
+  const parts: string[] = [];
+  if (c.imageId) parts.push(`image ${c.imageId}${amiName ? ` (${amiName})` : ''}`);
+  else if (amiName) parts.push(`image ${amiName}`);
+  if (c.instanceType) parts.push(`instance type ${c.instanceType}`);
+  if (c.keyPair) parts.push(`key pair ${c.keyPair}`);
+  if (c.securityGroups) parts.push(`security groups ${c.securityGroups.join(', ')}`);
+  if (c.iamRole) parts.push(`IAM role ${c.iamRole}`);
+  if (c.base64UserData !== undefined) parts.push(`user data (${c.base64UserData.length} base64 characters)`);
+  if (c.instanceMonitoring !== undefined) parts.push(`detailed monitoring ${c.instanceMonitoring ? 'on' : 'off'}`);
+  if (c.ebsOptimized !== undefined) parts.push(`EBS optimization ${c.ebsOptimized ? 'on' : 'off'}`);
+  return parts.join(', ');
+}
+
+export function describeUpdateLaunchTemplate(d: UpdateLaunchTemplate): string {
+  const where = d.targets.map((t) => `${t.serverGroupName} in ${t.region}`).join(', ');
+  return `update the launch template of ${where}: ${formatLaunchTemplateChanges(d.changes, d.amiName)}`;
+}
+
+/**
+ * The token a task writes into the `VersionDescription` of the version it creates, so a retried
+ * attempt finds that version instead of making a second one. `target` is the group's position
+ * in the description, in case two of its groups share a template. Bracketed so operation 1
+ * never matches operation 10.
+ */
+export function launchTemplateVersionMarker(taskId: string, index: number, target: number): string {
+  return `[bosun ${taskId}#${index}.${target}]`;
+}
+
+/** AWS limits `VersionDescription` to 255 characters; the marker comes first so it survives. */
+export function launchTemplateVersionDescription(marker: string, what: string): string {
+  const text = `${marker} ${what}`;
+  return text.length <= 255 ? text : `${text.slice(0, 254)}…`;
+}
+
+export function hasVersionMarker(versionDescription: string | undefined, marker: string): boolean {
+  return versionDescription === marker || (versionDescription?.startsWith(`${marker} `) ?? false);
+}

@@ -1,0 +1,365 @@
+import { z } from 'zod';
+import { shortHash } from '../hash';
+import type { ServerGroupTarget } from './common';
+import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+
+export const AdjustmentType = {
+  changeInCapacity: 'ChangeInCapacity',
+  exactCapacity: 'ExactCapacity',
+  percentChangeInCapacity: 'PercentChangeInCapacity',
+} as const;
+export type AdjustmentType = (typeof AdjustmentType)[keyof typeof AdjustmentType];
+
+const statistics = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
+const comparisonOperators = [
+  'GreaterThanOrEqualToThreshold',
+  'GreaterThanThreshold',
+  'LessThanThreshold',
+  'LessThanOrEqualToThreshold',
+] as const;
+
+const int = z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' });
+const bound = z.number({ error: 'must be a number' });
+const text = (max: number) =>
+  z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
+
+/** Clouddriver sends CloudWatch dimensions as `{name, value}`. */
+const dimensionsSchema = z.array(z.looseObject({ name: text(255), value: text(1024) })).max(30, { error: 'must list at most 30 dimensions' });
+
+const stepAdjustmentSchema = z
+  .looseObject({
+    scalingAdjustment: int,
+    metricIntervalLowerBound: bound.optional(),
+    metricIntervalUpperBound: bound.optional(),
+  })
+  .superRefine((s, ctx) => {
+    const [lower, upper] = [s.metricIntervalLowerBound, s.metricIntervalUpperBound];
+    if (typeof lower === 'number' && typeof upper === 'number' && lower >= upper) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metricIntervalUpperBound'],
+        message: `must be greater than metricIntervalLowerBound (${upper} <= ${lower})`,
+      });
+    }
+  }, ALWAYS);
+
+const targetTrackingSchema = z
+  .looseObject({
+    targetValue: z.number({ error: 'must be a number' }),
+    disableScaleIn: z.boolean({ error: 'must be true or false' }).optional(),
+    predefinedMetricSpecification: z
+      .looseObject({
+        predefinedMetricType: z.enum(['ASGAverageCPUUtilization', 'ASGAverageNetworkIn', 'ASGAverageNetworkOut', 'ALBRequestCountPerTarget'], {
+          error: 'must be ASGAverageCPUUtilization, ASGAverageNetworkIn, ASGAverageNetworkOut or ALBRequestCountPerTarget',
+        }),
+        resourceLabel: text(1023).optional(),
+      })
+      .optional(),
+    customizedMetricSpecification: z
+      .looseObject({
+        metricName: text(255),
+        namespace: text(255),
+        statistic: z.enum(statistics, { error: `must be one of ${statistics.join(', ')}` }),
+        unit: text(64).optional(),
+        dimensions: dimensionsSchema.optional(),
+      })
+      .optional(),
+  })
+  .superRefine((t, ctx) => {
+    if ((t.predefinedMetricSpecification === undefined) === (t.customizedMetricSpecification === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'must set exactly one of predefinedMetricSpecification, customizedMetricSpecification' });
+    }
+  });
+
+const alarmSchema = z
+  .looseObject({
+    /** Clouddriver lets callers name the alarm; otherwise Bosun derives it from the policy. */
+    name: text(255).optional(),
+    alarmDescription: text(1024).optional(),
+    metricName: text(255),
+    namespace: text(255),
+    statistic: z.enum(statistics, { error: `must be one of ${statistics.join(', ')}` }),
+    comparisonOperator: z.enum(comparisonOperators, { error: `must be one of ${comparisonOperators.join(', ')}` }),
+    threshold: z.number({ error: 'must be a number' }),
+    evaluationPeriods: int.min(1, { error: 'must be 1 or more' }),
+    period: int.min(10, { error: 'must be 10, 30 or a multiple of 60 seconds' }),
+    unit: text(64).optional(),
+    dimensions: dimensionsSchema.optional(),
+  })
+  .superRefine((a, ctx) => {
+    // Runs even when other alarm fields are wrong (ALWAYS), so trust no types here.
+    const allowed = a.period === 10 || a.period === 30 || a.period % 60 === 0;
+    if (Number.isInteger(a.period) && a.period >= 10 && !allowed) {
+      ctx.addIssue({ code: 'custom', path: ['period'], message: `must be 10, 30 or a multiple of 60 seconds, got ${a.period}` });
+    }
+  }, ALWAYS);
+
+/**
+ * Clouddriver's `UpsertAsgScalingPolicyDescription`: one of `simple`, `step` or
+ * `targetTrackingConfiguration`, with an optional CloudWatch `alarm` that triggers it.
+ */
+export const upsertScalingPolicySchema = z
+  .looseObject({
+    ...descriptionBase,
+    ...serverGroupRefShape,
+    name: text(255).optional(),
+    adjustmentType: z
+      .enum([AdjustmentType.changeInCapacity, AdjustmentType.exactCapacity, AdjustmentType.percentChangeInCapacity], {
+        error: 'must be ChangeInCapacity, ExactCapacity or PercentChangeInCapacity',
+      })
+      .optional(),
+    minAdjustmentMagnitude: int.min(1, { error: 'must be 1 or more' }).optional(),
+    simple: z.looseObject({ scalingAdjustment: int, cooldown: int.min(0, { error: 'must be 0 or more' }).optional() }).optional(),
+    step: z
+      .looseObject({
+        stepAdjustments: z.array(stepAdjustmentSchema).min(1, { error: 'must list at least one step adjustment' }),
+        estimatedInstanceWarmup: int.min(0, { error: 'must be 0 or more' }).optional(),
+        metricAggregationType: z.enum(['Minimum', 'Maximum', 'Average'], { error: 'must be Minimum, Maximum or Average' }).optional(),
+      })
+      .optional(),
+    targetTrackingConfiguration: targetTrackingSchema.optional(),
+    estimatedInstanceWarmup: int.min(0, { error: 'must be 0 or more' }).optional(),
+    alarm: alarmSchema.optional(),
+  })
+  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine((d, ctx) => {
+    const kinds = (['simple', 'step', 'targetTrackingConfiguration'] as const).filter((k) => d[k] !== undefined);
+    if (kinds.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['simple'], message: 'one of simple, step or targetTrackingConfiguration is required' });
+    } else if (kinds.length > 1) {
+      ctx.addIssue({ code: 'custom', path: [kinds[1]!], message: `give only one of simple, step, targetTrackingConfiguration (got ${kinds.join(' and ')})` });
+    }
+    if (d.targetTrackingConfiguration !== undefined) {
+      if (d.alarm !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alarm'],
+          message: 'is not allowed with targetTrackingConfiguration: AWS creates and manages the alarms of a target tracking policy',
+        });
+      }
+      if (d.adjustmentType !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['adjustmentType'], message: 'does not apply to a target tracking policy' });
+      }
+    }
+    if (d.minAdjustmentMagnitude !== undefined && d.adjustmentType !== AdjustmentType.percentChangeInCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minAdjustmentMagnitude'],
+        message: `applies only when adjustmentType is PercentChangeInCapacity (got ${d.adjustmentType ?? 'none'})`,
+      });
+    }
+  }, ALWAYS)
+  .transform(
+    (d): UpsertScalingPolicy => ({
+      account: accountOf(d),
+      targets: serverGroupTargets(d),
+      policyName: d.name,
+      policy: toPolicy(d),
+      alarm: d.alarm && {
+        name: d.alarm.name,
+        description: d.alarm.alarmDescription,
+        metricName: d.alarm.metricName,
+        namespace: d.alarm.namespace,
+        statistic: d.alarm.statistic,
+        comparisonOperator: d.alarm.comparisonOperator,
+        threshold: d.alarm.threshold,
+        evaluationPeriods: d.alarm.evaluationPeriods,
+        periodSeconds: d.alarm.period,
+        unit: d.alarm.unit,
+        dimensions: d.alarm.dimensions?.map((x) => ({ name: x.name, value: x.value })),
+      },
+      application: d.application ?? d.moniker?.app,
+    }),
+  );
+
+function toPolicy(d: {
+  adjustmentType?: AdjustmentType | undefined;
+  minAdjustmentMagnitude?: number | undefined;
+  estimatedInstanceWarmup?: number | undefined;
+  simple?: { scalingAdjustment: number; cooldown?: number | undefined } | undefined;
+  step?:
+    | {
+        stepAdjustments: { scalingAdjustment: number; metricIntervalLowerBound?: number | undefined; metricIntervalUpperBound?: number | undefined }[];
+        estimatedInstanceWarmup?: number | undefined;
+        metricAggregationType?: 'Minimum' | 'Maximum' | 'Average' | undefined;
+      }
+    | undefined;
+  targetTrackingConfiguration?: z.output<typeof targetTrackingSchema> | undefined;
+}): ScalingPolicyConfig {
+  // Clouddriver defaults the adjustment type the same way.
+  const adjustmentType = d.adjustmentType ?? AdjustmentType.changeInCapacity;
+  if (d.simple) {
+    return {
+      kind: 'simple',
+      adjustmentType,
+      minAdjustmentMagnitude: d.minAdjustmentMagnitude,
+      scalingAdjustment: d.simple.scalingAdjustment,
+      cooldownSeconds: d.simple.cooldown,
+    };
+  }
+  if (d.step) {
+    return {
+      kind: 'step',
+      adjustmentType,
+      minAdjustmentMagnitude: d.minAdjustmentMagnitude,
+      stepAdjustments: d.step.stepAdjustments.map((s) => ({
+        scalingAdjustment: s.scalingAdjustment,
+        lowerBound: s.metricIntervalLowerBound,
+        upperBound: s.metricIntervalUpperBound,
+      })),
+      estimatedInstanceWarmupSeconds: d.step.estimatedInstanceWarmup ?? d.estimatedInstanceWarmup,
+      metricAggregationType: d.step.metricAggregationType,
+    };
+  }
+  const t = d.targetTrackingConfiguration!;
+  const custom = t.customizedMetricSpecification;
+  return {
+    kind: 'targetTracking',
+    targetValue: t.targetValue,
+    disableScaleIn: t.disableScaleIn,
+    predefinedMetric: t.predefinedMetricSpecification && {
+      type: t.predefinedMetricSpecification.predefinedMetricType,
+      resourceLabel: t.predefinedMetricSpecification.resourceLabel,
+    },
+    customizedMetric: custom && {
+      metricName: custom.metricName,
+      namespace: custom.namespace,
+      statistic: custom.statistic,
+      unit: custom.unit,
+      dimensions: custom.dimensions?.map((x) => ({ name: x.name, value: x.value })),
+    },
+    estimatedInstanceWarmupSeconds: d.estimatedInstanceWarmup,
+  };
+}
+
+export interface Dimension {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface StepAdjustment {
+  readonly scalingAdjustment: number;
+  readonly lowerBound?: number | undefined;
+  readonly upperBound?: number | undefined;
+}
+
+export type ScalingPolicyConfig =
+  | {
+      readonly kind: 'simple';
+      readonly adjustmentType: AdjustmentType;
+      readonly minAdjustmentMagnitude?: number | undefined;
+      readonly scalingAdjustment: number;
+      readonly cooldownSeconds?: number | undefined;
+    }
+  | {
+      readonly kind: 'step';
+      readonly adjustmentType: AdjustmentType;
+      readonly minAdjustmentMagnitude?: number | undefined;
+      readonly stepAdjustments: readonly StepAdjustment[];
+      readonly estimatedInstanceWarmupSeconds?: number | undefined;
+      readonly metricAggregationType?: 'Minimum' | 'Maximum' | 'Average' | undefined;
+    }
+  | {
+      readonly kind: 'targetTracking';
+      readonly targetValue: number;
+      readonly disableScaleIn?: boolean | undefined;
+      readonly predefinedMetric?: { readonly type: string; readonly resourceLabel?: string | undefined } | undefined;
+      readonly customizedMetric?:
+        | {
+            readonly metricName: string;
+            readonly namespace: string;
+            readonly statistic: string;
+            readonly unit?: string | undefined;
+            readonly dimensions?: readonly Dimension[] | undefined;
+          }
+        | undefined;
+      readonly estimatedInstanceWarmupSeconds?: number | undefined;
+    };
+
+export interface AlarmConfig {
+  readonly name?: string | undefined;
+  readonly description?: string | undefined;
+  readonly metricName: string;
+  readonly namespace: string;
+  readonly statistic: string;
+  readonly comparisonOperator: string;
+  readonly threshold: number;
+  readonly evaluationPeriods: number;
+  readonly periodSeconds: number;
+  readonly unit?: string | undefined;
+  /** Absent: the alarm watches the server group (`AutoScalingGroupName`), as Clouddriver does. */
+  readonly dimensions?: readonly Dimension[] | undefined;
+}
+
+/** The normalised description the workflow receives. */
+export interface UpsertScalingPolicy {
+  readonly account: string;
+  readonly targets: readonly ServerGroupTarget[];
+  /** Set: update this existing policy. Absent: create one with a name derived from the task. */
+  readonly policyName?: string | undefined;
+  readonly policy: ScalingPolicyConfig;
+  readonly alarm?: AlarmConfig | undefined;
+  readonly application?: string | undefined;
+}
+
+const POLICY_TYPES = { simple: 'SimpleScaling', step: 'StepScaling', targetTracking: 'TargetTrackingScaling' } as const;
+
+/** The AWS `PolicyType` of a policy configuration. */
+export function policyTypeOf(p: ScalingPolicyConfig): (typeof POLICY_TYPES)[keyof typeof POLICY_TYPES] {
+  return POLICY_TYPES[p.kind];
+}
+
+/**
+ * The name of a policy this task creates: `<group>-policy-<8 hex>`, the hash over group, task
+ * and operation index, so a retry (or a resumed task) puts the same policy again instead of a
+ * second one. AWS allows 255 characters; a very long group name is cut to fit.
+ */
+export function scalingPolicyName(serverGroupName: string, taskId: string, index: number): string {
+  const suffix = `-policy-${shortHash(`${serverGroupName}|${taskId}|${index}`)}`;
+  return `${serverGroupName.slice(0, 255 - suffix.length)}${suffix}`;
+}
+
+/** The alarm Bosun creates for a policy, when the caller names none and the policy has none yet. */
+export function scalingAlarmName(policyName: string): string {
+  const suffix = '-alarm';
+  return `${policyName.slice(0, 255 - suffix.length)}${suffix}`;
+}
+
+const OPERATOR_SYMBOLS: Record<string, string> = {
+  GreaterThanOrEqualToThreshold: '>=',
+  GreaterThanThreshold: '>',
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '<=',
+};
+
+export function formatAlarm(a: AlarmConfig): string {
+  const op = OPERATOR_SYMBOLS[a.comparisonOperator] ?? a.comparisonOperator;
+  return `${a.statistic} ${a.namespace} ${a.metricName} ${op} ${a.threshold} for ${a.evaluationPeriods} x ${a.periodSeconds} s`;
+}
+
+function signed(n: number): string {
+  return n >= 0 ? `+${n}` : String(n);
+}
+
+export function formatScalingPolicy(p: ScalingPolicyConfig): string {
+  switch (p.kind) {
+    case 'simple':
+      return `simple scaling ${signed(p.scalingAdjustment)} (${p.adjustmentType}${p.cooldownSeconds !== undefined ? `, cooldown ${p.cooldownSeconds} s` : ''})`;
+    case 'step': {
+      const steps = p.stepAdjustments
+        .map((s) => `[${s.lowerBound ?? '-inf'}, ${s.upperBound ?? '+inf'}): ${signed(s.scalingAdjustment)}`)
+        .join('; ');
+      return `step scaling ${steps} (${p.adjustmentType})`;
+    }
+    case 'targetTracking': {
+      const metric = p.predefinedMetric?.type ?? `${p.customizedMetric?.namespace} ${p.customizedMetric?.metricName}`;
+      return `target tracking ${metric} at ${p.targetValue}${p.disableScaleIn ? ' (no scale-in)' : ''}`;
+    }
+  }
+}
+
+export function describeUpsertScalingPolicy(d: UpsertScalingPolicy): string {
+  const where = d.targets.map((t) => `${t.serverGroupName} in ${t.region}`).join(', ');
+  const what = d.policyName ? `update scaling policy ${d.policyName}` : 'create a scaling policy';
+  return `${what} on ${where}: ${formatScalingPolicy(d.policy)}${d.alarm ? `, alarm when ${formatAlarm(d.alarm)}` : ''}`;
+}

@@ -1,0 +1,64 @@
+/**
+ * What the onboarding flag needs to know about a request, read leniently from the raw body:
+ * routing happens before validation, because a request for an application that is not onboarded
+ * must reach the legacy Clouddriver exactly as sent, even if Bosun's stricter schemas would
+ * refuse it.
+ */
+import { parseServerGroupName } from './frigga';
+
+export interface OperationFacts {
+  /** The key as posted (modern or legacy). */
+  readonly key: string;
+  readonly application: string | undefined;
+  readonly account: string | undefined;
+  readonly region: string | undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : undefined);
+
+/** The application of one description: `application`, `moniker.app`, else a Frigga-parsed group name. */
+export function applicationOf(description: unknown): string | undefined {
+  const d = obj(description);
+  const named = str(d.application) ?? str(obj(d.moniker).app);
+  if (named) return named;
+  const names = [d.serverGroupName, d.asgName, obj(first(d.asgs)).serverGroupName, obj(d.source).asgName, obj(d.source).serverGroupName];
+  for (const n of names) {
+    const s = str(n);
+    const parsed = s ? parseServerGroupName(s) : undefined;
+    if (parsed) return parsed.app;
+  }
+  return undefined;
+}
+
+export function factsOf(key: string, description: unknown): OperationFacts {
+  const d = obj(description);
+  return {
+    key,
+    application: applicationOf(description),
+    account: str(d.credentials) ?? str(d.account),
+    region: str(d.region) ?? str(first(d.regions)) ?? Object.keys(obj(d.availabilityZones))[0] ?? str(obj(first(d.asgs)).region),
+  };
+}
+
+/**
+ * The operations of a POST body, in order: the list form `[{"op": {…}}, …]` or, with the
+ * operation in the path, one description. Undefined when the body has neither shape (the
+ * validator then explains what is wrong).
+ */
+export function operationEntries(body: unknown, operationInPath?: string): [string, unknown][] | undefined {
+  if (operationInPath !== undefined) return typeof body === 'object' && body !== null && !Array.isArray(body) ? [[operationInPath, body]] : undefined;
+  if (!Array.isArray(body)) return undefined;
+  const entries: [string, unknown][] = [];
+  for (const item of body) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+    entries.push(...Object.entries(item as Record<string, unknown>));
+  }
+  return entries;
+}
+
+/** One task, one route: the task's application is the header's, else the first one named. */
+export function taskApplication(facts: readonly OperationFacts[], header?: string): string | undefined {
+  return str(header) ?? facts.find((f) => f.application)?.application;
+}

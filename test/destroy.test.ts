@@ -1,0 +1,243 @@
+/**
+ * destroyServerGroup end to end: posted to the facade over HTTP as Orca posts it, run by a real
+ * worker against moto, and the result read back from moto. Every AWS command the activities
+ * send is recorded, so "nothing was done twice" is checked on the wire, not inferred.
+ */
+import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchTemplateCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../activities';
+import { ensureEmulatorServerGroup } from '../infra/demo';
+import { FaultPlan, mentions } from './faults';
+import type { TestEnv } from './harness';
+import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+
+const faults = new FaultPlan();
+let env: TestEnv;
+let aws: AwsClients;
+const sent: { command: string; input: unknown }[] = [];
+
+beforeAll(async () => {
+  env = await startTestEnv({ activities: (real) => faults.wrap(real) });
+  // The activities share these cached clients, so this sees every command they send.
+  aws = testAwsClients(env.aws);
+  for (const client of [aws.ec2, aws.autoScaling] as unknown as Recordable[]) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push({ command: context.commandName, input: args.input });
+        return next(args);
+      },
+      { step: 'initialize', name: 'bosunTestRecorder' },
+    );
+  }
+});
+afterAll(async () => {
+  await env.close();
+});
+
+interface Recordable {
+  middlewareStack: {
+    add(
+      mw: (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName: string }) => (args: { input: unknown }) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/** AWS commands sent by anyone in this file whose input mentions `marker`. */
+const commandsFor = (command: string, marker: string) => sent.filter((s) => s.command === command && JSON.stringify(s.input).includes(marker)).length;
+
+async function makeGroup(prefix: string, desired = 2) {
+  const name = `${uniqueName(prefix)}-v001`;
+  await ensureEmulatorServerGroup(aws, { name, region: REGION, min: 0, max: 4, desired });
+  const g = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0]!;
+  return { name, instanceIds: g.Instances!.map((i) => i.InstanceId!), launchTemplateId: g.LaunchTemplate!.LaunchTemplateId!, subnet: g.VPCZoneIdentifier! };
+}
+
+/** A group whose template is named exactly like it, as Bosun's own deploys name them. */
+async function makeBosunStyleGroup(prefix: string) {
+  const { subnet } = await makeGroup(`${prefix}seed`, 0);
+  const name = `${uniqueName(prefix)}-v001`;
+  const image = (await aws.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images![0]!.ImageId;
+  const lt = await aws.ec2.send(
+    new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: image, InstanceType: 't3.micro' } }),
+  );
+  await aws.autoScaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' },
+      MinSize: 0,
+      MaxSize: 2,
+      DesiredCapacity: 1,
+      VPCZoneIdentifier: subnet,
+    }),
+  );
+  return { name, launchTemplateId: lt.LaunchTemplate!.LaunchTemplateId! };
+}
+
+async function groupExists(name: string): Promise<boolean> {
+  const out = await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  return (out.AutoScalingGroups ?? []).length > 0;
+}
+
+/** moto answers an unknown id with an empty list (AWS with InvalidLaunchTemplateId.NotFound). */
+async function templateExists(id: string): Promise<boolean> {
+  const out = await aws.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }));
+  return (out.LaunchTemplates ?? []).length > 0;
+}
+
+async function states(ids: readonly string[]): Promise<string[]> {
+  const out = await aws.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [...ids] }] }));
+  const byId = new Map(out.Reservations!.flatMap((r) => r.Instances!).map((i) => [i.InstanceId, i.State?.Name]));
+  return ids.map((id) => byId.get(id) ?? 'unknown');
+}
+
+/** An instance carrying the group's Auto Scaling tag but outside the group: what a destroy can leave behind. */
+async function strayInstanceOf(groupName: string): Promise<string> {
+  const image = (await aws.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images![0]!.ImageId;
+  const out = await aws.ec2.send(
+    new RunInstancesCommand({
+      ImageId: image,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1,
+      // AWS reserves `aws:` tags for itself; moto lets a test fake one.
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'aws:autoscaling:groupName', Value: groupName }] }],
+    }),
+  );
+  return out.Instances![0]!.InstanceId!;
+}
+
+async function run(body: unknown, path = '/aws/ops') {
+  const submit = await post(`${env.facadeUrl}${path}`, body);
+  expect(submit.status).toBe(200);
+  const id = (submit.body as { id: string }).id;
+  return { id, task: await pollTask(env.facadeUrl, id) };
+}
+
+test('destroyServerGroup through the facade deletes the group, its launch template and its instances', async () => {
+  const g = await makeGroup('destroy', 2);
+  const { id, task } = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: false, retryable: false });
+  expect(task.history.filter((h) => h.phase === 'DESTROY_ASG').map((h) => h.status)).toEqual([
+    `Force deleting ${g.name} in ${REGION} and its 2 instance(s)`,
+    `${g.name} in ${REGION} is deleted`,
+    `Deleted launch template ${g.name}-lt (${g.launchTemplateId}) of ${g.name} in ${REGION}`,
+    `Destroyed ${g.name} in ${REGION}`,
+  ]);
+  expect(task.history.at(-1)).toEqual({ phase: 'ORCHESTRATION', status: 'Orchestration completed.' });
+  expect(await groupExists(g.name)).toBe(false);
+  expect(await templateExists(g.launchTemplateId)).toBe(false);
+  expect(await states(g.instanceIds)).toEqual(['terminated', 'terminated']);
+
+  const desc = await env.client.workflow.getHandle(id).describe();
+  expect(desc.type).toBe('destroyServerGroup');
+  expect(desc.searchAttributes).toMatchObject({ BosunServerGroup: [g.name], BosunTaskStatus: ['SUCCEEDED'], BosunPhase: ['ORCHESTRATION'] });
+  expect(await desc.staticSummary()).toBe(`destroy ${g.name} in ${REGION}`);
+});
+
+test('the legacy key destroys every group listed in asgs, and terminates an instance a group left behind', async () => {
+  const a = await makeGroup('legacya', 1);
+  const b = await makeGroup('legacyb', 1);
+  const stray = await strayInstanceOf(a.name);
+  const { task } = await run(
+    { credentials: ACCOUNT, asgs: [{ serverGroupName: a.name, region: REGION }, { serverGroupName: b.name, region: REGION }] },
+    '/ops/destroyAsgDescription',
+  );
+  expect(task.status.failed).toBe(false);
+  expect(task.history.map((h) => h.status)).toContain(`Terminating 1 instance(s) ${a.name} left behind in ${REGION}: ${stray}`);
+  expect(await groupExists(a.name)).toBe(false);
+  expect(await groupExists(b.name)).toBe(false);
+  expect(await states([stray, ...a.instanceIds, ...b.instanceIds])).toEqual(['terminated', 'terminated', 'terminated']);
+});
+
+test('a launch template named after another group is shared, so it is kept and the history says why', async () => {
+  const owner = await makeGroup('owner', 0);
+  const name = `${uniqueName('borrower')}-v001`;
+  await aws.autoScaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      LaunchTemplate: { LaunchTemplateId: owner.launchTemplateId, Version: '$Latest' },
+      MinSize: 0,
+      MaxSize: 1,
+      DesiredCapacity: 1,
+      VPCZoneIdentifier: owner.subnet,
+    }),
+  );
+  const { task } = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name } }]);
+  expect(task.status.failed).toBe(false);
+  expect(task.history.map((h) => h.status)).toContain(
+    `Kept launch template ${owner.name}-lt (${owner.launchTemplateId}) in ${REGION}: its name does not start with ${name}, so other server groups may use it`,
+  );
+  expect(await groupExists(name)).toBe(false);
+  expect(await templateExists(owner.launchTemplateId)).toBe(true);
+  expect(commandsFor('DeleteLaunchTemplateCommand', owner.launchTemplateId)).toBe(0);
+});
+
+test('a missing server group is a successful no-op with a history line', async () => {
+  const name = `${uniqueName('ghost')}-v001`;
+  const { task } = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name } }]);
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(task.history.filter((h) => h.phase === 'DESTROY_ASG').map((h) => h.status)).toEqual([
+    `Server group ${name} not found in ${REGION} (${ACCOUNT}); nothing to destroy`,
+  ]);
+  expect(commandsFor('DeleteAutoScalingGroupCommand', name)).toBe(0);
+});
+
+test('answers lost after the delete and after the template delete: each runs again and nothing is deleted twice', async () => {
+  const g = await makeGroup('lostdel', 2);
+  faults.loseAnswer('forceDeleteServerGroup', mentions(g.name)).loseAnswer('deleteServerGroupLaunchTemplate', mentions(g.name));
+  const { task } = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+
+  expect(task.status.failed).toBe(false);
+  expect(faults.calls('forceDeleteServerGroup', mentions(g.name))).toBe(2);
+  expect(faults.calls('deleteServerGroupLaunchTemplate', mentions(g.name))).toBe(2);
+  expect(commandsFor('DeleteAutoScalingGroupCommand', g.name)).toBe(1);
+  expect(commandsFor('DeleteLaunchTemplateCommand', g.launchTemplateId)).toBe(1);
+  // The retry found the template gone; the history says so rather than claiming a second delete.
+  expect(task.history.map((h) => h.status)).toContain(`Launch template ${g.name}-lt (${g.launchTemplateId}) of ${g.name} is already gone from ${REGION}`);
+  expect(await groupExists(g.name)).toBe(false);
+  expect(await templateExists(g.launchTemplateId)).toBe(false);
+  expect(await states(g.instanceIds)).toEqual(['terminated', 'terminated']);
+});
+
+test('a failure after the delete is a failed task with an EXCEPTION, and running the destroy again finishes the cleanup', async () => {
+  const g = await makeBosunStyleGroup('halfdone');
+  faults.fail('waitForServerGroupDeleted', mentions(g.name));
+  const first = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  expect(first.task.status).toMatchObject({ completed: true, failed: true, retryable: false });
+  expect(first.task.resultObjects[0]).toMatchObject({
+    type: 'EXCEPTION',
+    operation: 'destroyServerGroup',
+    cause: 'InjectedFailure',
+    message: 'injected failure in waitForServerGroupDeleted',
+    retryable: false,
+  });
+  expect(first.task.history.at(-1)?.status).toMatch(/^Orchestration failed: destroyServerGroup \| InjectedFailure: \[/);
+  expect(await templateExists(g.launchTemplateId)).toBe(true);
+
+  const second = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  expect(second.task.status.failed).toBe(false);
+  expect(second.task.history.filter((h) => h.phase === 'DESTROY_ASG').map((h) => h.status)).toEqual([
+    `Server group ${g.name} not found in ${REGION} (${ACCOUNT}); nothing to destroy`,
+    `Deleted launch template ${g.name} (${g.launchTemplateId}) of ${g.name} in ${REGION}`,
+  ]);
+  expect(await templateExists(g.launchTemplateId)).toBe(false);
+});
+
+test('a description without a group or account is a 400 naming both fields', async () => {
+  const res = await post(`${env.facadeUrl}/aws/ops`, [{ destroyServerGroup: { region: REGION } }]);
+  expect(res.status).toBe(400);
+  expect((res.body as { errors: string[] }).errors).toEqual(
+    expect.arrayContaining([
+      '[0].destroyServerGroup.credentials: is required (the account name)',
+      expect.stringMatching(/^\[0\]\.destroyServerGroup\.serverGroupName: is required/),
+    ]),
+  );
+});

@@ -1,0 +1,273 @@
+/**
+ * enableServerGroup and disableServerGroup end to end: posted to the facade over HTTP as Orca
+ * posts them, run by a real worker on the real Temporal dev server, with the real AWS SDK
+ * against moto; the result is read back from moto's Auto Scaling, ELBv2 and classic ELB APIs.
+ */
+import { AttachLoadBalancersCommand, AttachLoadBalancerTargetGroupsCommand, DescribeAutoScalingGroupsCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { CreateLoadBalancerCommand, DescribeInstanceHealthCommand, RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { CreateTargetGroupCommand, DeleteTargetGroupCommand, DeregisterTargetsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ensureEmulatorServerGroup } from '../infra/demo';
+import { FaultPlan, mentions } from './faults';
+import type { TestEnv } from './harness';
+import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+
+const faults = new FaultPlan();
+let env: TestEnv;
+beforeAll(async () => {
+  env = await startTestEnv({ activities: (real) => faults.wrap(real) });
+});
+afterAll(async () => {
+  await env.close();
+});
+
+const TRAFFIC = ['AddToLoadBalancer', 'Launch', 'Terminate'];
+
+interface Fixture {
+  readonly name: string;
+  readonly instanceIds: string[];
+  readonly targetGroupArns: string[];
+  readonly loadBalancerName: string | undefined;
+}
+
+/**
+ * A group of `desired` instances behind `targetGroups` VPC target groups and, optionally, one
+ * classic ELB; `disabled` leaves it as a disable would (processes suspended, nothing registered).
+ *
+ * moto quirk: instances it registers with a classic ELB on the group's behalf cannot be
+ * deregistered through the API (it keeps them in a separate list). So the ELB is attached while
+ * it does not exist yet (moto then registers nothing) and the instances are registered through
+ * the API, as a previous enable would have done.
+ */
+async function makeGroup(prefix: string, opts: { desired: number; targetGroups: number; classic: boolean; disabled: boolean }): Promise<Fixture> {
+  const aws = testAwsClients(env.aws);
+  const name = `${uniqueName(prefix)}-main-v001`;
+  await ensureEmulatorServerGroup(aws, { name, region: REGION, min: 0, max: 5, desired: opts.desired });
+  const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
+  const targetGroupArns: string[] = [];
+  for (let i = 0; i < opts.targetGroups; i++) {
+    const tg = await aws.elbv2.send(
+      new CreateTargetGroupCommand({ Name: uniqueName('tg'), Protocol: 'HTTP', Port: 8080, VpcId: vpcs.Vpcs?.[0]?.VpcId, TargetType: 'instance' }),
+    );
+    targetGroupArns.push(tg.TargetGroups![0]!.TargetGroupArn!);
+  }
+  if (targetGroupArns.length > 0) {
+    await aws.autoScaling.send(new AttachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: name, TargetGroupARNs: targetGroupArns }));
+  }
+  const instanceIds = await instancesOf(name);
+  let loadBalancerName: string | undefined;
+  if (opts.classic) {
+    loadBalancerName = uniqueName('clb');
+    await aws.autoScaling.send(new AttachLoadBalancersCommand({ AutoScalingGroupName: name, LoadBalancerNames: [loadBalancerName] }));
+    await aws.elb.send(
+      new CreateLoadBalancerCommand({
+        LoadBalancerName: loadBalancerName,
+        Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
+        AvailabilityZones: [`${REGION}a`],
+      }),
+    );
+    if (!opts.disabled) {
+      await aws.elb.send(
+        new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: loadBalancerName, Instances: instanceIds.map((InstanceId) => ({ InstanceId })) }),
+      );
+    }
+  }
+  if (opts.disabled) {
+    for (const arn of targetGroupArns) {
+      await aws.elbv2.send(new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets: instanceIds.map((Id) => ({ Id })) }));
+    }
+    await aws.autoScaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: TRAFFIC }));
+  }
+  return { name, instanceIds, targetGroupArns, loadBalancerName };
+}
+
+async function instancesOf(name: string): Promise<string[]> {
+  const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  return (out.AutoScalingGroups?.[0]?.Instances ?? []).map((i) => i.InstanceId!).sort();
+}
+
+async function suspendedProcesses(name: string): Promise<string[]> {
+  const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  return (out.AutoScalingGroups?.[0]?.SuspendedProcesses ?? []).map((p) => p.ProcessName!).sort();
+}
+
+/** Registered instance ids of a target group, sorted, repeats kept (a repeat would be a bug). */
+async function targetsOf(arn: string): Promise<string[]> {
+  const out = await testAwsClients(env.aws).elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+  return (out.TargetHealthDescriptions ?? []).map((d) => d.Target!.Id!).sort();
+}
+
+/** Registered instance ids of a classic ELB, sorted, repeats kept (moto repeats an instance registered twice). */
+async function classicInstancesOf(name: string): Promise<string[]> {
+  const out = await testAwsClients(env.aws).elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name }));
+  return (out.InstanceStates ?? []).map((s) => s.InstanceId!).sort();
+}
+
+async function run(body: unknown, path = '/aws/ops') {
+  const submit = await post(`${env.facadeUrl}${path}`, body, AS_ORCA);
+  expect(submit.status).toBe(200);
+  const id = (submit.body as { id: string }).id;
+  return { id, task: await pollTask(env.facadeUrl, id) };
+}
+
+/** Orca names the accounts the user may write to; the facade refuses the others. */
+const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
+
+const statuses = (task: { history: { status: string }[] }) => task.history.map((h) => h.status);
+
+test('disableServerGroup suspends Launch, Terminate, AddToLoadBalancer and takes every instance out of its target groups and classic ELB', async () => {
+  const g = await makeGroup('dis', { desired: 3, targetGroups: 2, classic: true, disabled: false });
+  expect(await targetsOf(g.targetGroupArns[0]!)).toEqual(g.instanceIds);
+  expect(await classicInstancesOf(g.loadBalancerName!)).toEqual(g.instanceIds);
+
+  const { id, task } = await run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: false, retryable: false });
+  expect(statuses(task)).toEqual([
+    'Initializing Orchestration Task',
+    'Processing op: disableServerGroup',
+    `Disabling ${g.name} in ${REGION}: suspending Launch, Terminate, AddToLoadBalancer`,
+    `Deregistering 3 instances of ${g.name} in ${REGION} from 2 target groups`,
+    `Deregistering 3 instances of ${g.name} in ${REGION} from 1 classic load balancer`,
+    `Disabled ${g.name} in ${REGION}`,
+    'Orchestration completed.',
+  ]);
+  expect(task.history.filter((h) => h.phase === 'DISABLE_ASG')).toHaveLength(4);
+  expect(await suspendedProcesses(g.name)).toEqual(TRAFFIC);
+  for (const arn of g.targetGroupArns) expect(await targetsOf(arn)).toEqual([]);
+  expect(await classicInstancesOf(g.loadBalancerName!)).toEqual([]);
+  // The instances keep running: disabling moves traffic, not capacity.
+  expect(await instancesOf(g.name)).toEqual(g.instanceIds);
+
+  const desc = await env.client.workflow.getHandle(id).describe();
+  expect(desc.type).toBe('disableServerGroup');
+  expect(desc.searchAttributes).toMatchObject({ BosunServerGroup: [g.name], BosunTaskStatus: ['SUCCEEDED'] });
+  expect(await desc.staticSummary()).toBe(`disable ${g.name} in ${REGION}`);
+});
+
+test('enableServerGroup (legacy key, single-operation form) registers the instances, then resumes only the traffic processes', async () => {
+  const g = await makeGroup('ena', { desired: 2, targetGroups: 1, classic: true, disabled: true });
+  await testAwsClients(env.aws).autoScaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: g.name, ScalingProcesses: ['AZRebalance'] }));
+
+  const { task } = await run({ credentials: ACCOUNT, asgName: g.name, regions: [REGION] }, '/ops/enableAsgDescription');
+
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(statuses(task)).toEqual(
+    expect.arrayContaining([
+      `Enabling ${g.name} in ${REGION}`,
+      `Registering 2 instances of ${g.name} in ${REGION} with 1 target group`,
+      `Registering 2 instances of ${g.name} in ${REGION} with 1 classic load balancer`,
+      `Resuming Launch, Terminate, AddToLoadBalancer of ${g.name} in ${REGION}`,
+      `Enabled ${g.name} in ${REGION}`,
+    ]),
+  );
+  expect(task.history.find((h) => h.status.startsWith('Registering'))?.phase).toBe('ENABLE_ASG');
+  expect(await targetsOf(g.targetGroupArns[0]!)).toEqual(g.instanceIds);
+  expect(await classicInstancesOf(g.loadBalancerName!)).toEqual(g.instanceIds);
+  expect(await suspendedProcesses(g.name)).toEqual(['AZRebalance']);
+});
+
+test('a disable whose answers were lost runs each step again, ends in the same state and changes nothing twice', async () => {
+  const g = await makeGroup('dislost', { desired: 2, targetGroups: 1, classic: true, disabled: false });
+  faults
+    .loseAnswer('suspendProcesses', mentions(g.name))
+    .loseAnswer('deregisterInstancesFromTargetGroups', mentions(g.name))
+    .loseAnswer('deregisterInstancesFromClassicLoadBalancers', mentions(g.name));
+
+  const { task } = await run([{ disableAsgDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(faults.calls('suspendProcesses', mentions(g.name))).toBe(2);
+  expect(faults.calls('deregisterInstancesFromTargetGroups', mentions(g.name))).toBe(2);
+  expect(faults.calls('deregisterInstancesFromClassicLoadBalancers', mentions(g.name))).toBe(2);
+  expect(await suspendedProcesses(g.name)).toEqual(TRAFFIC);
+  expect(await targetsOf(g.targetGroupArns[0]!)).toEqual([]);
+  expect(await classicInstancesOf(g.loadBalancerName!)).toEqual([]);
+  // Retries are Temporal's, not the task's: each step reads once in the history.
+  expect(statuses(task).filter((s) => s.startsWith('Deregistering'))).toHaveLength(2);
+});
+
+test('an enable whose answers were lost registers each instance once (moto would list a classic instance registered twice, twice)', async () => {
+  const g = await makeGroup('enalost', { desired: 3, targetGroups: 2, classic: true, disabled: true });
+  faults
+    .loseAnswer('registerInstancesWithTargetGroups', mentions(g.name))
+    .loseAnswer('registerInstancesWithClassicLoadBalancers', mentions(g.name))
+    .loseAnswer('resumeProcesses', mentions(g.name));
+
+  const { task } = await run([{ enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(faults.calls('registerInstancesWithTargetGroups', mentions(g.name))).toBe(2);
+  expect(faults.calls('registerInstancesWithClassicLoadBalancers', mentions(g.name))).toBe(2);
+  expect(faults.calls('resumeProcesses', mentions(g.name))).toBe(2);
+  for (const arn of g.targetGroupArns) expect(await targetsOf(arn)).toEqual(g.instanceIds);
+  expect(await classicInstancesOf(g.loadBalancerName!)).toEqual(g.instanceIds);
+  expect(await suspendedProcesses(g.name)).toEqual([]);
+});
+
+test('a missing server group is a successful no-op for enable and for disable, as in Clouddriver', async () => {
+  const name = `${uniqueName('ghost')}-v001`;
+  const ref = { credentials: ACCOUNT, region: REGION, serverGroupName: name };
+  const { task } = await run([{ disableServerGroup: ref }, { enableServerGroup: ref }]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(task.history).toEqual(
+    expect.arrayContaining([
+      { phase: 'DISABLE_ASG', status: `Server group ${name} not found in ${REGION} (${ACCOUNT}); nothing to disable` },
+      { phase: 'ENABLE_ASG', status: `Server group ${name} not found in ${REGION} (${ACCOUNT}); nothing to enable` },
+    ]),
+  );
+  expect(faults.calls('suspendProcesses', mentions(name))).toBe(0);
+});
+
+test('a target group deleted behind the group is skipped on disable, and named', async () => {
+  const g = await makeGroup('disgone', { desired: 1, targetGroups: 2, classic: false, disabled: false });
+  const [gone, kept] = g.targetGroupArns as [string, string];
+  await testAwsClients(env.aws).elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: gone }));
+
+  const { task } = await run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(statuses(task)).toContain(`Target group ${gone} of ${g.name} in ${REGION} no longer exists; skipped it`);
+  expect(await targetsOf(kept)).toEqual([]);
+});
+
+test('an enable refuses a target group that no longer exists, before registering anything, and leaves the group disabled', async () => {
+  const g = await makeGroup('enagone', { desired: 1, targetGroups: 2, classic: false, disabled: true });
+  const [kept, gone] = g.targetGroupArns as [string, string];
+  await testAwsClients(env.aws).elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: gone }));
+
+  const { task } = await run([{ enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
+  expect(task.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', operation: 'enableServerGroup', cause: 'LoadBalancerNotFound' });
+  expect(task.resultObjects[0]?.message).toBe(
+    `cannot register 1 instance of ${g.name} in ${REGION}: 1 target group of the group no longer exists: ${gone}`,
+  );
+  expect(await targetsOf(kept)).toEqual([]);
+  expect(await suspendedProcesses(g.name)).toEqual(TRAFFIC);
+});
+
+test('a group with no load balancers is disabled by suspending its processes alone', async () => {
+  const g = await makeGroup('dislone', { desired: 1, targetGroups: 0, classic: false, disabled: false });
+  const { task } = await run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(statuses(task)).toContain(`${g.name} in ${REGION} has no target groups or classic load balancers; no instances to deregister`);
+  expect(await suspendedProcesses(g.name)).toEqual(TRAFFIC);
+});
+
+test('bad descriptions are 400s that name each field', async () => {
+  const res = await post(`${env.facadeUrl}/aws/ops`, [
+    { disableServerGroup: { region: REGION, serverGroupName: 'app-v001', desiredPercentage: 50 } },
+    { enableServerGroup: { credentials: ACCOUNT, region: 'Mars' } },
+  ], AS_ORCA);
+  expect(res.status).toBe(400);
+  expect((res.body as { errors?: string[] }).errors).toEqual(
+    expect.arrayContaining([
+      '[0].disableServerGroup.credentials: is required (the account name)',
+      '[0].disableServerGroup.desiredPercentage: 50% is not supported: Bosun enables and disables whole groups only (100)',
+      '[1].enableServerGroup.region: must be an AWS region name such as us-east-1',
+      '[1].enableServerGroup.serverGroupName: is required: name the group with serverGroupName and region, or list them in asgs',
+    ]),
+  );
+});
