@@ -24,6 +24,9 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ aws }),
     payloadCodec: new SecretsCodec(loadPayloadKey(process.env, config.stateDir)),
+    // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
+    workflowBundle: process.env.BOSUN_WORKFLOW_BUNDLE ? { codePath: process.env.BOSUN_WORKFLOW_BUNDLE } : undefined,
+    identity: process.env.BOSUN_WORKER_IDENTITY || undefined,
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   log.info('worker polling', { address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
