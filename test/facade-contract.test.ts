@@ -214,3 +214,15 @@ test('fuzzed bodies never get a 5xx', async () => {
   );
   expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
 });
+
+test('any facade replica answers for any task: start on one, poll on another', async () => {
+  const replica = await startTestEnv({ withWorker: false });
+  try {
+    const name = await group('replica');
+    const { body } = await post(`${env.facadeUrl}/aws/ops`, [{ resizeServerGroup: orcaResize(name, 2) }]);
+    const task = await pollTask(replica.facadeUrl, (body as { id: string }).id);
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+  } finally {
+    await replica.close();
+  }
+});
