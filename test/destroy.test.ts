@@ -14,43 +14,25 @@ import {
 import type { AwsClients } from '../activities';
 import { ensureEmulatorServerGroup } from '../infra/demo';
 import { FaultPlan, mentions } from './faults';
-import type { TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import type { CommandRecorder, TestEnv } from './harness';
+import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName, recordAwsCommands } from './harness';
 
 const faults = new FaultPlan();
 let env: TestEnv;
 let aws: AwsClients;
-const sent: { command: string; input: unknown }[] = [];
+let recorder: CommandRecorder;
 
 beforeAll(async () => {
   env = await startTestEnv({ activities: (real) => faults.wrap(real) });
   // The activities share these cached clients, so this sees every command they send.
   aws = testAwsClients(env.aws);
-  for (const client of [aws.ec2, aws.autoScaling] as unknown as Recordable[]) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        sent.push({ command: context.commandName, input: args.input });
-        return next(args);
-      },
-      { step: 'initialize', name: 'bosunTestRecorder' },
-    );
-  }
+  recorder = recordAwsCommands(aws);
 });
 afterAll(async () => {
   await env.close();
 });
 
-interface Recordable {
-  middlewareStack: {
-    add(
-      mw: (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName: string }) => (args: { input: unknown }) => Promise<unknown>,
-      options: { step: 'initialize'; name: string },
-    ): void;
-  };
-}
-
-/** AWS commands sent by anyone in this file whose input mentions `marker`. */
-const commandsFor = (command: string, marker: string) => sent.filter((s) => s.command === command && JSON.stringify(s.input).includes(marker)).length;
+const commandsFor = (command: string, marker: string) => recorder.count(command, marker);
 
 async function makeGroup(prefix: string, desired = 2) {
   const name = `${uniqueName(prefix)}-v001`;

@@ -14,6 +14,8 @@ import type { TestStack } from './stack-handle';
 
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
+  // The SDK versions are pinned; its "Node 22 from 2027" notice would only bury test output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dir = path.join(PROJECT_ROOT, '.state', 'test', String(process.pid));
   mkdirSync(dir, { recursive: true });
   const [temporal, moto] = await Promise.all([

@@ -30,7 +30,7 @@ function installRuntime(): void {
   runtimeInstalled = true;
   try {
     // Activity failures are the point of many tests; only errors are worth printing.
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
   } catch {
     // Already installed by an earlier test file in this jest worker.
   }
@@ -167,4 +167,37 @@ export async function pollTask(facadeUrl: string, id: string, timeoutMs = 30_000
     if (Date.now() > deadline) throw new Error(`task ${id} not completed after ${timeoutMs} ms: ${JSON.stringify(task.history)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+interface Recordable {
+  middlewareStack: {
+    add(
+      mw: (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName: string }) => (args: { input: unknown }) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+export interface CommandRecorder {
+  readonly sent: { command: string; input: unknown }[];
+  /** How many `command`s were sent whose input mentions `marker`. */
+  count(command: string, marker: string): number;
+}
+
+/**
+ * Records every AWS command the activities send. They share the provider's cached clients, so
+ * middleware on those sees each call: the way to prove something was done exactly once.
+ */
+export function recordAwsCommands(clients: AwsClients): CommandRecorder {
+  const sent: { command: string; input: unknown }[] = [];
+  for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.elb, clients.cloudWatch] as unknown as Recordable[]) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push({ command: context.commandName, input: args.input });
+        return next(args);
+      },
+      { step: 'initialize', name: 'bosunTestRecorder' },
+    );
+  }
+  return { sent, count: (command, marker) => sent.filter((s) => s.command === command && JSON.stringify(s.input).includes(marker)).length };
 }

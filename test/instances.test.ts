@@ -9,43 +9,25 @@ import { randomBytes } from 'node:crypto';
 import type { AwsClients } from '../activities';
 import { ensureEmulatorServerGroup } from '../infra/demo';
 import { FaultPlan, mentions } from './faults';
-import type { TaskJson, TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import type { CommandRecorder, TaskJson, TestEnv } from './harness';
+import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName, recordAwsCommands } from './harness';
 
 const faults = new FaultPlan();
 let env: TestEnv;
 let aws: AwsClients;
-const sent: { command: string; input: unknown }[] = [];
-
-interface Recordable {
-  middlewareStack: {
-    add(
-      mw: (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName: string }) => (args: { input: unknown }) => Promise<unknown>,
-      options: { step: 'initialize'; name: string },
-    ): void;
-  };
-}
+let recorder: CommandRecorder;
 
 beforeAll(async () => {
   env = await startTestEnv({ activities: (real) => faults.wrap(real) });
   // The activities share these cached clients, so this sees every command they send.
   aws = testAwsClients(env.aws);
-  for (const client of [aws.ec2, aws.autoScaling] as unknown as Recordable[]) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        sent.push({ command: context.commandName, input: args.input });
-        return next(args);
-      },
-      { step: 'initialize', name: 'bosunTestRecorder' },
-    );
-  }
+  recorder = recordAwsCommands(aws);
 });
 afterAll(async () => {
   await env.close();
 });
 
-/** AWS commands sent in this file whose input mentions `marker`. */
-const commandsFor = (command: string, marker: string) => sent.filter((s) => s.command === command && JSON.stringify(s.input).includes(marker)).length;
+const commandsFor = (command: string, marker: string) => recorder.count(command, marker);
 
 /** A well-formed id no instance has. */
 const unknownId = () => `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
@@ -198,7 +180,7 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
     expect(after).toMatchObject({ min: 1, desired: 2, max: 4 });
     expect(after!.instanceIds).not.toContain(victim);
     expect(await states([victim])).toEqual(['terminated']);
-    expect(sent.filter((s) => s.command === 'TerminateInstanceInAutoScalingGroupCommand' && JSON.stringify(s.input).includes(victim)).map((s) => s.input)).toEqual([
+    expect(recorder.sent.filter((s) => s.command === 'TerminateInstanceInAutoScalingGroupCommand' && JSON.stringify(s.input).includes(victim)).map((s) => s.input)).toEqual([
       { InstanceId: victim, ShouldDecrementDesiredCapacity: true },
     ]);
     const desc = await env.client.workflow.getHandle(id).describe();

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from '../../config/logger';
+import type { Router, RoutingContext, RoutingDecision } from '../routing';
 import type { AuthorizationPolicy } from '../../domain/authorization';
 import { authorize } from '../../domain/authorization';
 import { resolveOperationKey } from '../../domain/operations';
@@ -25,27 +26,8 @@ import { createFacadeMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { describeTask, listRunningTasks, resumeTask, startTask } from './tasks';
 
-/** Where one operation should run, and why (the onboarding flag's answer). */
-export interface RouteDecision {
-  readonly route: 'temporal' | 'legacy';
-  readonly rule: string;
-  readonly reason: string;
-}
-
-export interface RoutingQuestion {
-  readonly application?: string | undefined;
-  readonly account: string;
-  readonly region?: string | undefined;
-  readonly cloudProvider: string;
-  readonly operation: string;
-  readonly user?: string | undefined;
-}
-
-/** The onboarding flag as the facade uses it (client/routing implements it). */
-export interface RouteDecider {
-  decide(question: RoutingQuestion): Promise<RouteDecision>;
-  status(): { readonly state: string };
-}
+/** The onboarding flag as the facade uses it (client/routing's Router, or a stand-in in tests). */
+export type RouteDecider = Pick<Router, 'decide' | 'status'>;
 
 export interface FacadeOptions {
   readonly client: Client;
@@ -75,7 +57,12 @@ const TASK_PATH = /^\/task\/([^/:]+)\/?$/;
 const RESUME_PATH = /^\/task\/([^/:]+):resume\/?$/;
 const CANCEL_PATH = /^\/task\/([^/:]+)\/cancel\/?$/;
 
-const ALL_TEMPORAL: RouteDecision = { route: 'temporal', rule: 'no-flag', reason: 'no onboarding flag is configured: every supported operation runs on Temporal' };
+const ALL_TEMPORAL: RoutingDecision = {
+  route: 'temporal',
+  rule: 'no-flag',
+  reason: 'no onboarding flag is configured: every supported operation runs on Temporal',
+  flagState: 'READY',
+};
 
 export function createFacade(opts: FacadeOptions): Facade {
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
@@ -85,9 +72,9 @@ export function createFacade(opts: FacadeOptions): Facade {
   const legacy = opts.legacy;
 
   /** One task, one route: Temporal only if the flag sends every operation of the task there. */
-  async function routeTask(facts: readonly OperationFacts[], application: string | undefined, cloudProvider: string, user: string | undefined): Promise<RouteDecision> {
+  async function routeTask(facts: readonly OperationFacts[], application: string | undefined, cloudProvider: string, user: string | undefined): Promise<RoutingDecision> {
     if (!opts.router) return ALL_TEMPORAL;
-    let decision: RouteDecision | undefined;
+    let decision: RoutingDecision | undefined;
     for (const f of facts) {
       const d = await opts.router.decide({
         application,
@@ -209,7 +196,7 @@ export function createFacade(opts: FacadeOptions): Facade {
     if (method === 'GET' && path === '/routing') {
       const q = (k: string) => url.searchParams.get(k) || undefined;
       const operation = q('operation') ?? 'createServerGroup';
-      const question: RoutingQuestion = {
+      const question: RoutingContext = {
         application: q('application'),
         account: q('account') ?? 'unknown',
         region: q('region'),

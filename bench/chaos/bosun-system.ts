@@ -1,0 +1,147 @@
+/**
+ * Bosun as the chaos run sees it: one worker and one facade, each a real child process
+ * (`worker/main.ts`, `client/facade/main.ts`) configured only by environment, against a Temporal
+ * server and the fault proxy. The process faults kill or restart exactly these children.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { changeFlagFile, setRollout } from '../../client/routing';
+import type { Launcher, TsChild } from './child-process';
+import { spawnTs, waitForHttp } from './child-process';
+
+export interface SystemUnderTest {
+  readonly name: 'bosun' | 'baseline';
+  /** Where Orca posts and polls (the port stays the same across restarts). */
+  readonly url: string;
+  /** SIGKILL the process that runs operations, then start a new one. */
+  killWorker(): Promise<void>;
+  /** Stop the HTTP front (SIGTERM, SIGKILL after a grace period), then start a new one on the same port. */
+  restartFacade(): Promise<void>;
+  /** Processes that exited without being told to (each one was restarted). */
+  readonly unexpectedExits: readonly string[];
+  stop(): Promise<void>;
+}
+
+export interface BosunSystemOptions {
+  readonly temporalAddress: () => string;
+  /** The fault proxy: every AWS call of the worker goes through it. */
+  readonly awsEndpoint: string;
+  readonly taskQueue: string;
+  /** Holds the payload key (worker and facade must share it), the flag file and the logs. */
+  readonly stateDir: string;
+  readonly facadePort: number;
+  readonly workflowBundle: string;
+  readonly accounts: string;
+  /** How long the workflows' waits sleep between looks at AWS (BOSUN_POLL_INTERVAL). */
+  readonly pollInterval: string;
+  readonly retryWindow: string;
+  readonly launcher?: Launcher;
+  readonly logLevel?: string;
+  /** Bounds each start (worker polling, facade answering). */
+  readonly startTimeoutMs?: number;
+}
+
+/** Writes the flag file that routes every application to Temporal (100% rollout), as the platform team would. */
+export async function writeAllTemporalFlag(file: string): Promise<void> {
+  await changeFlagFile({
+    file,
+    edit: (d) => setRollout(d, 100),
+    who: 'chaos@bosun',
+    action: 'rollout',
+    args: { percent: 100 },
+    reason: 'chaos run: every application on Temporal',
+  });
+}
+
+export async function startBosunSystem(opts: BosunSystemOptions): Promise<SystemUnderTest> {
+  mkdirSync(opts.stateDir, { recursive: true });
+  // Written before either process starts, so both read the same key (no start-up race on creating it).
+  writeFileSync(path.join(opts.stateDir, 'payload.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
+  const flagFile = path.join(opts.stateDir, 'flags', 'routing.json');
+  await writeAllTemporalFlag(flagFile);
+  const logs = path.join(opts.stateDir, 'logs');
+  const startTimeout = opts.startTimeoutMs ?? 60_000;
+  const unexpectedExits: string[] = [];
+  let stopping = false;
+  let workerGeneration = 0;
+  let facadeGeneration = 0;
+
+  const baseEnv = (): Record<string, string> => ({
+    TEMPORAL_ADDRESS: opts.temporalAddress(),
+    AWS_ENDPOINT_URL: opts.awsEndpoint,
+    BOSUN_AWS: 'emulator',
+    BOSUN_ACCOUNTS: opts.accounts,
+    BOSUN_TASK_QUEUE: opts.taskQueue,
+    BOSUN_STATE_DIR: opts.stateDir,
+    BOSUN_FLAG_FILE: flagFile,
+    BOSUN_AWS_RETRY_WINDOW: opts.retryWindow,
+    BOSUN_POLL_INTERVAL: opts.pollInterval,
+    BOSUN_LOG_LEVEL: opts.logLevel ?? 'info',
+  });
+
+  let worker: TsChild;
+  let facade: TsChild;
+  /** Children we did not stop ourselves are restarted (bounded), and counted as a finding. */
+  const supervise = (child: TsChild, restart: () => Promise<void>, current: () => TsChild) => {
+    void child.exited.then(async (e) => {
+      if (stopping || current() !== child || intentional.has(child.pid)) return;
+      unexpectedExits.push(`${child.name} pid ${child.pid} exited on its own (code ${e.code}, signal ${e.signal}) after ${Math.round((Date.now() - child.startedAt) / 1000)} s`);
+      if (unexpectedExits.length > 20) return;
+      await restart().catch((err: unknown) => unexpectedExits.push(`restarting ${child.name} failed: ${(err as Error).message}`));
+    });
+  };
+  const intentional = new Set<number>();
+
+  async function startWorker(): Promise<void> {
+    workerGeneration++;
+    const child = spawnTs({
+      name: `worker-${workerGeneration}`,
+      script: 'worker/main.ts',
+      env: { ...baseEnv(), BOSUN_WORKFLOW_BUNDLE: opts.workflowBundle, BOSUN_WORKER_IDENTITY: `chaos-worker-${workerGeneration}@${process.pid}` },
+      logFile: path.join(logs, 'worker.log'),
+      launcher: opts.launcher,
+    });
+    worker = child;
+    await child.waitForOutput('worker polling', startTimeout);
+    supervise(child, startWorker, () => worker);
+  }
+
+  async function startFacade(): Promise<void> {
+    facadeGeneration++;
+    const child = spawnTs({
+      name: `facade-${facadeGeneration}`,
+      script: 'client/facade/main.ts',
+      env: { ...baseEnv(), BOSUN_FACADE_PORT: String(opts.facadePort), BOSUN_FACADE_HOST: '127.0.0.1' },
+      logFile: path.join(logs, 'facade.log'),
+      launcher: opts.launcher,
+    });
+    facade = child;
+    await waitForHttp(`http://127.0.0.1:${opts.facadePort}/health`, startTimeout, child);
+    supervise(child, startFacade, () => facade);
+  }
+
+  await Promise.all([startWorker(), startFacade()]);
+
+  return {
+    name: 'bosun',
+    url: `http://127.0.0.1:${opts.facadePort}`,
+    unexpectedExits,
+    async killWorker() {
+      const victim = worker;
+      intentional.add(victim.pid);
+      await victim.kill();
+      await startWorker();
+    },
+    async restartFacade() {
+      const victim = facade;
+      intentional.add(victim.pid);
+      await victim.stop(5000);
+      await startFacade();
+    },
+    async stop() {
+      stopping = true;
+      await Promise.all([worker.stop(12_000), facade.stop(5000)]);
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Where a workflow's time went, read from its event history (server timestamps): workflow tasks
+ * waiting for a worker and being processed, activities waiting for a slot and running. The
+ * difference between these and the total is time between tasks (the server's own hand-offs).
+ */
+import type { temporal } from '@temporalio/proto';
+import { temporal as proto } from '@temporalio/proto';
+import { median } from './stats';
+import { round } from './proc';
+
+type History = temporal.api.history.v1.IHistory;
+type Timestamp = temporal.api.history.v1.IHistoryEvent['eventTime'];
+
+const E = proto.api.enums.v1.EventType;
+
+function msOf(ts: Timestamp): number {
+  if (!ts) return NaN;
+  const s = ts.seconds;
+  const seconds = typeof s === 'number' ? s : s ? s.toNumber() : 0;
+  return seconds * 1000 + (ts.nanos ?? 0) / 1e6;
+}
+
+export interface ActivitySpan {
+  readonly type: string;
+  /** Scheduled to started: waiting in the task queue for a worker's free activity slot. */
+  readonly queueMs: number;
+  /** Started to completed: the activity itself (its AWS calls), plus reporting the result. */
+  readonly execMs: number;
+  readonly attempt: number;
+}
+
+export interface Timeline {
+  readonly totalMs: number;
+  readonly workflowTasks: number;
+  /** Scheduled to started, summed over the workflow's workflow tasks. */
+  readonly wftQueueMs: number;
+  /** Started to completed, summed: the worker replaying/advancing the workflow code and answering. */
+  readonly wftExecMs: number;
+  readonly activities: readonly ActivitySpan[];
+  readonly activityQueueMs: number;
+  readonly activityExecMs: number;
+  /** Everything else: the server between one task's completion and the next one's scheduling. */
+  readonly otherMs: number;
+}
+
+export function timelineOf(history: History): Timeline {
+  const events = history.events ?? [];
+  const at = new Map<number, { type: number; ms: number; name?: string | undefined }>();
+  for (const e of events) at.set(Number(e.eventId), { type: e.eventType ?? 0, ms: msOf(e.eventTime), name: e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined });
+  const first = events[0];
+  const last = events[events.length - 1];
+  const totalMs = first && last ? msOf(last.eventTime) - msOf(first.eventTime) : NaN;
+
+  let wftQueueMs = 0;
+  let wftExecMs = 0;
+  let workflowTasks = 0;
+  const activities: ActivitySpan[] = [];
+  const startedAttempt = new Map<number, number>();
+  for (const e of events) {
+    const t = e.eventType;
+    if (t === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED || t === E.EVENT_TYPE_WORKFLOW_TASK_FAILED || t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) {
+      const a = e.workflowTaskCompletedEventAttributes ?? e.workflowTaskFailedEventAttributes ?? e.workflowTaskTimedOutEventAttributes;
+      const scheduled = at.get(Number(a?.scheduledEventId));
+      const started = at.get(Number(a?.startedEventId));
+      if (scheduled && started) {
+        wftQueueMs += started.ms - scheduled.ms;
+        wftExecMs += msOf(e.eventTime) - started.ms;
+        workflowTasks++;
+      }
+    } else if (t === E.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+      startedAttempt.set(Number(e.eventId), e.activityTaskStartedEventAttributes?.attempt ?? 1);
+    } else if (t === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED || t === E.EVENT_TYPE_ACTIVITY_TASK_FAILED || t === E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
+      const a = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+      const scheduled = at.get(Number(a?.scheduledEventId));
+      const started = at.get(Number(a?.startedEventId));
+      if (scheduled && started) {
+        activities.push({
+          type: scheduled.name ?? 'unknown',
+          queueMs: started.ms - scheduled.ms,
+          execMs: msOf(e.eventTime) - started.ms,
+          attempt: startedAttempt.get(Number(a?.startedEventId)) ?? 1,
+        });
+      }
+    }
+  }
+  const activityQueueMs = activities.reduce((s, a) => s + a.queueMs, 0);
+  const activityExecMs = activities.reduce((s, a) => s + a.execMs, 0);
+  return {
+    totalMs,
+    workflowTasks,
+    wftQueueMs,
+    wftExecMs,
+    activities,
+    activityQueueMs,
+    activityExecMs,
+    otherMs: totalMs - wftQueueMs - wftExecMs - activityQueueMs - activityExecMs,
+  };
+}
+
+export interface TimelineSummary {
+  readonly workflows: number;
+  readonly medianTotalMs: number;
+  readonly medianWorkflowTasks: number;
+  readonly medianWftQueueMs: number;
+  readonly medianWftExecMs: number;
+  readonly medianActivityQueueMs: number;
+  readonly medianActivityExecMs: number;
+  readonly medianOtherMs: number;
+  /** Per activity type: median queue and execution time, and the most attempts seen. */
+  readonly byActivity: readonly { readonly type: string; readonly count: number; readonly medianQueueMs: number; readonly medianExecMs: number; readonly maxAttempt: number }[];
+}
+
+export function summarizeTimelines(timelines: readonly Timeline[]): TimelineSummary {
+  const med = (f: (t: Timeline) => number) => round(median(timelines.map(f)), 1);
+  const byType = new Map<string, ActivitySpan[]>();
+  for (const t of timelines) for (const a of t.activities) byType.set(a.type, [...(byType.get(a.type) ?? []), a]);
+  return {
+    workflows: timelines.length,
+    medianTotalMs: med((t) => t.totalMs),
+    medianWorkflowTasks: med((t) => t.workflowTasks),
+    medianWftQueueMs: med((t) => t.wftQueueMs),
+    medianWftExecMs: med((t) => t.wftExecMs),
+    medianActivityQueueMs: med((t) => t.activityQueueMs),
+    medianActivityExecMs: med((t) => t.activityExecMs),
+    medianOtherMs: med((t) => t.otherMs),
+    byActivity: [...byType].map(([type, spans]) => ({
+      type,
+      count: spans.length,
+      medianQueueMs: round(median(spans.map((s) => s.queueMs)), 1),
+      medianExecMs: round(median(spans.map((s) => s.execMs)), 1),
+      maxAttempt: Math.max(...spans.map((s) => s.attempt)),
+    })),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The shape every benchmark returns, and how it is printed and stored: one JSON file per
+ * benchmark under bench/results/ and one markdown summary of the whole run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { round } from './proc';
+import type { Table } from './table';
+import { renderMarkdown, renderText } from './table';
+import type { PersistenceUse } from './temporal-metrics';
+import type { WindowUsage } from './usage';
+
+export interface BenchmarkResult {
+  readonly name: string;
+  readonly title: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationSeconds: number;
+  readonly loadAverageStart: readonly number[];
+  readonly loadAverageEnd: readonly number[];
+  /** How the benchmark was set up: counts, concurrency, which Temporal database, worker or not. */
+  readonly setup: Readonly<Record<string, unknown>>;
+  readonly tables: readonly Table[];
+  /** The bottleneck this benchmark hit, each line with the numbers behind it. */
+  readonly bottleneck: readonly string[];
+  /** Everything measured, for whoever wants to plot it. */
+  readonly data: unknown;
+}
+
+/** A benchmark that measured nothing must not pass for a fast one. */
+export class NothingMeasuredError extends Error {
+  override readonly name = 'NothingMeasuredError';
+}
+
+export function requireMeasured(what: string, count: number, atLeast = 1): void {
+  if (!(count >= atLeast)) throw new NothingMeasuredError(`${what}: measured ${count}, expected at least ${atLeast}; the benchmark measured nothing useful`);
+}
+
+export function printResult(r: BenchmarkResult): void {
+  const out = [
+    `\n=== ${r.title} (${r.durationSeconds} s; load average ${r.loadAverageStart.join(' ')} -> ${r.loadAverageEnd.join(' ')}) ===`,
+    ...r.tables.map(renderText),
+    '\nBottleneck:',
+    ...r.bottleneck.map((b) => `  - ${b}`),
+    '',
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+export function writeResult(dir: string, r: BenchmarkResult): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${r.name}.json`);
+  writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+  return file;
+}
+
+export interface RunInfo {
+  readonly command: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: string;
+  readonly notes: readonly string[];
+}
+
+export function writeSummary(dir: string, run: RunInfo, results: readonly BenchmarkResult[], failures: readonly string[]): string {
+  const md = [
+    '# Bosun benchmarks',
+    '',
+    `Run: \`${run.command}\`, ${run.startedAt} to ${run.finishedAt}. ${run.machine}`,
+    '',
+    ...run.notes.map((n) => `- ${n}`),
+    '',
+    ...failures.map((f) => `**Failed:** ${f}\n`),
+    ...results.flatMap((r) => [
+      `## ${r.title}`,
+      '',
+      `${r.durationSeconds} s; load average (1/5/15 min) ${r.loadAverageStart.join(' / ')} at start, ${r.loadAverageEnd.join(' / ')} at end. Raw numbers: \`bench-${r.name}.json\`.`,
+      '',
+      ...r.tables.map((t) => renderMarkdown(t)),
+      '**Bottleneck**',
+      '',
+      ...r.bottleneck.map((b) => `- ${b}`),
+      '',
+    ]),
+  ].join('\n');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'bench-summary.md');
+  writeFileSync(file, md);
+  return file;
+}
+
+/** Per-process CPU and memory of a measured window, with the machine's and everyone else's share. */
+export function resourcesTable(title: string, u: WindowUsage, extraNotes: readonly string[] = []): Table {
+  return {
+    title,
+    headers: ['process', 'CPU s', '% of one core', 'peak RSS MiB'],
+    rows: [
+      ...u.processes.map((p) => [p.name, p.cpuSeconds, p.cpuPercentOfCore, p.peakRssMiB]),
+      ['other processes on the machine', u.machine.othersCpuSeconds, u.machine.othersPercentOfCore, undefined],
+      [`machine (${u.machine.cores} cores = ${u.machine.cores * 100}%)`, undefined, u.machine.busyPercentOfCore, undefined],
+    ],
+    notes: [`window ${u.wallSeconds} s; load average ${u.loadAverageStart.join(' ')} -> ${u.loadAverageEnd.join(' ')}`, ...extraNotes],
+  };
+}
+
+export function persistenceNote(p: PersistenceUse | undefined): string {
+  if (!p) return 'Temporal persistence metrics: not available';
+  const top = p.top.map((t) => `${t.operation} ${t.calls}x ${t.meanMs} ms`).join(', ');
+  return `Temporal SQLite: ${p.calls} calls (${p.callsPerSecond}/s), mean ${p.meanMs} ms, summed latency ${p.busySeconds} s = ${p.busyPercentOfWall}% of the window; top: ${top}`;
+}
+
+/** The busiest process of a window, and whether the machine as a whole was saturated. */
+export function cpuVerdict(u: WindowUsage): string {
+  const top = [...u.processes].sort((a, b) => b.cpuPercentOfCore - a.cpuPercentOfCore);
+  const capacity = u.machine.cores * 100;
+  const busy = u.machine.busyPercentOfCore;
+  const parts = top.slice(0, 3).map((p) => `${p.name} ${p.cpuPercentOfCore}%`);
+  const saturated = busy >= capacity * 0.9;
+  return `CPU (% of one core): ${parts.join(', ')}; machine ${busy}% of ${capacity}%${saturated ? ' (saturated)' : ''}, of which other processes ${u.machine.othersPercentOfCore}%`;
+}
+
+export const ms = (n: number): number => round(n, 1);

@@ -1,0 +1,174 @@
+/**
+ * One benchmark's world, as test/harness.ts builds it but with every part measurable: a fresh
+ * Temporal dev server (headless, SQLite in a temp file or in memory, Prometheus metrics on a
+ * free port), a fresh warmed-up moto, optionally the Bosun worker as a child process, and the
+ * facade in this process over real HTTP on loopback. close() stops exactly what it started.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { AwsClientProvider, AwsClients } from '../../activities';
+import { createAwsClientProvider } from '../../activities';
+import type { Facade } from '../../client/facade/server';
+import { createFacade } from '../../client/facade/server';
+import { createLogger } from '../../config/logger';
+import { SecretsCodec } from '../../config/payload-codec';
+import type { TaskSettings } from '../../domain/task-input';
+import { defaultTaskSettings } from '../../domain/task-input';
+import type { MotoServer, TemporalDevServer } from '../../infra/stack';
+import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
+import { WORKFLOWS_PATH } from '../../worker/create-worker';
+import type { Watched } from './usage';
+import type { WorkerTuning } from './worker-protocol';
+import { BENCH_ACCOUNTS } from './worker-protocol';
+import { WorkerProcess } from './worker-process';
+
+export const REGION = 'us-east-1';
+export const ACCOUNT = 'test';
+
+/** Where Temporal keeps its state: a temp SQLite file (as `npm start` does) or SQLite in memory (as the tests do). */
+export type TemporalDb = 'file' | 'memory';
+
+export interface StackOptions {
+  /** Folder for this stack's logs and database (removed on close, logs kept). */
+  readonly dir: string;
+  readonly temporalDb: TemporalDb;
+  readonly moto: boolean;
+  /** false: no worker (tasks stay RUNNING); otherwise the worker child, with optional tuning. */
+  readonly worker: false | { readonly tuning?: WorkerTuning | undefined };
+  /** The settings the facade puts into every task; production defaults unless given. */
+  readonly settings?: TaskSettings | undefined;
+}
+
+export interface BenchStack {
+  readonly temporal: TemporalDevServer;
+  readonly moto: MotoServer | undefined;
+  readonly worker: WorkerProcess | undefined;
+  readonly client: Client;
+  readonly facade: Facade;
+  readonly facadeUrl: string;
+  readonly taskQueue: string;
+  readonly temporalMetricsUrl: string;
+  /** AWS clients in this process, for setup and for the direct-SDK baseline. */
+  readonly aws: AwsClientProvider | undefined;
+  awsClients(): AwsClients;
+  /** The processes whose CPU and memory a benchmark reports. */
+  watched(): Watched[];
+  close(): Promise<void>;
+}
+
+let bundlePath: Promise<string> | undefined;
+
+/** The workflow bundle, built once per benchmark run (as test/global-setup.ts does per test run). */
+export function workflowBundle(runDir: string): Promise<string> {
+  bundlePath ??= (async () => {
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+    mkdirSync(runDir, { recursive: true });
+    const file = path.join(runDir, 'workflow-bundle.js');
+    writeFileSync(file, code);
+    return file;
+  })();
+  return bundlePath;
+}
+
+export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
+  mkdirSync(opts.dir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const [temporalPort, metricsPort, motoPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const dbFile = opts.temporalDb === 'file' ? path.join(opts.dir, 'temporal.sqlite') : undefined;
+    const [temporal, moto] = await Promise.all([
+      startTemporalDevServer({
+        port: temporalPort,
+        headless: true,
+        dbFile,
+        logFile: path.join(opts.dir, 'temporal.log'),
+        readyTimeoutMs: 120_000,
+        extraArgs: ['--metrics-port', String(metricsPort)],
+      }),
+      opts.moto ? startMoto({ port: motoPort, logFile: path.join(opts.dir, 'moto.log'), readyTimeoutMs: 60_000 }) : Promise.resolve(undefined),
+    ]);
+    stops.push(async () => {
+      await temporal.stop();
+      if (dbFile) rmSync(dbFile, { force: true });
+    });
+    if (moto) stops.push(() => moto.stop());
+
+    const aws = moto ? createAwsClientProvider({ accounts: BENCH_ACCOUNTS, endpoint: moto.endpoint, emulator: true, maxAttempts: 1 }) : undefined;
+    if (aws) {
+      stops.push(async () => aws.destroy());
+      // moto loads its AMI and instance-type catalogues on the first EC2 call (1-2 s).
+      await aws.clientsFor(ACCOUNT, REGION).ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
+    }
+
+    const key = randomBytes(32);
+    const payloadCodec = new SecretsCodec({ id: 'bench', key });
+    const taskQueue = `bosun-bench-${randomUUID().slice(0, 8)}`;
+    let worker: WorkerProcess | undefined;
+    if (opts.worker !== false) {
+      if (!moto) throw new Error('a worker needs moto');
+      worker = await WorkerProcess.start(
+        {
+          address: temporal.address,
+          taskQueue,
+          awsEndpoint: moto.endpoint,
+          bundlePath: await workflowBundle(path.dirname(opts.dir)),
+          payloadKey: key.toString('base64'),
+          tuning: opts.worker.tuning,
+        },
+        path.join(opts.dir, 'worker.log'),
+      );
+      const w = worker;
+      stops.push(() => w.stop());
+    }
+
+    const connection = await Connection.connect({ address: temporal.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, dataConverter: { payloadCodecs: [payloadCodec] } });
+    // The production facade logs a JSON line per task; format it, as production does, and drop it.
+    const logger = createLogger('info', {}, () => undefined);
+    const facade = createFacade({ client, taskQueue, settings: opts.settings ?? defaultTaskSettings, logger, payloadCodec });
+    const facadeUrl = await facade.listen(0, '127.0.0.1');
+    stops.push(() => facade.close());
+
+    return {
+      temporal,
+      moto,
+      worker,
+      client,
+      facade,
+      facadeUrl,
+      taskQueue,
+      temporalMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      aws,
+      awsClients: () => {
+        if (!aws) throw new Error('this stack has no moto');
+        return aws.clientsFor(ACCOUNT, REGION);
+      },
+      watched: () => [
+        { name: 'temporal dev server', pid: temporal.pid },
+        ...(moto ? [{ name: 'moto', pid: moto.pid }] : []),
+        ...(worker ? [{ name: 'bosun worker (child)', pid: worker.pid }] : []),
+      ],
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => process.stderr.write(`bundler: ${m}\n`),
+  error: (m: string) => process.stderr.write(`bundler: ${m}\n`),
+};

@@ -1,0 +1,64 @@
+/**
+ * The Bosun worker as a child process of the benchmark, so its CPU and memory can be read from
+ * /proc apart from the facade and the load generator. It is built with `createBosunWorker`, the
+ * production options, and the production activities against moto. Configuration arrives as JSON
+ * in BOSUN_BENCH_WORKER; status goes back over the IPC channel once a second.
+ */
+import type { WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities, createAwsClientProvider } from '../../activities';
+import { SecretsCodec } from '../../config/payload-codec';
+import { createBosunWorker } from '../../worker/create-worker';
+import type { WorkerChildConfig, WorkerChildMessage } from './worker-protocol';
+import { BENCH_ACCOUNTS } from './worker-protocol';
+
+async function main(): Promise<void> {
+  const raw = process.env.BOSUN_BENCH_WORKER;
+  if (!raw) throw new Error('BOSUN_BENCH_WORKER is not set; the benchmark starts this file itself');
+  const config = JSON.parse(raw) as WorkerChildConfig;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+
+  const tuning = config.tuning ?? {};
+  if (Object.keys(tuning).length > 0) {
+    // createBosunWorker does not take slot or cache options; adding exactly these to the options
+    // it builds keeps a tuned worker identical to the production one in everything else.
+    const create = Worker.create.bind(Worker);
+    Worker.create = (options: WorkerOptions) => create({ ...options, ...tuning });
+  }
+
+  const connection = await NativeConnection.connect({ address: config.address });
+  const aws = createAwsClientProvider({ accounts: BENCH_ACCOUNTS, endpoint: config.awsEndpoint, emulator: true, maxAttempts: 1 });
+  const worker = await createBosunWorker({
+    connection,
+    namespace: 'default',
+    taskQueue: config.taskQueue,
+    activities: createActivities({ aws }),
+    workflowBundle: { codePath: config.bundlePath },
+    payloadCodec: new SecretsCodec({ id: 'bench', key: Buffer.from(config.payloadKey, 'base64') }),
+    identity: `bench-worker-${process.pid}`,
+  });
+
+  let elu = performance.eventLoopUtilization();
+  const send = (m: WorkerChildMessage) => process.send?.(m);
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    send({ type: 'status', atMs: Date.now(), status: worker.getStatus(), mainThreadBusy: performance.eventLoopUtilization(now, elu).utilization });
+    elu = now;
+  }, 1000);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+
+  const running = worker.run();
+  send({ type: 'ready' });
+  await running;
+  clearInterval(timer);
+  aws.destroy();
+  await connection.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench worker: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
