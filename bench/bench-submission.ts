@@ -10,7 +10,7 @@
  * belongs to the end-to-end and scale benchmarks.
  */
 import { randomUUID } from 'node:crypto';
-import { startTask } from './../client/facade/tasks';
+import { startTask } from '../client/facade/tasks';
 import { parseSubmission, taskTargets } from '../domain/submission';
 import type { TaskContext } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
@@ -21,6 +21,8 @@ import { runClosedLoop } from './lib/load';
 import { loadAverage, round } from './lib/proc';
 import type { BenchmarkResult } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
+import type { Cell } from './lib/table';
+import type { BenchStack, TemporalDb } from './lib/stack';
 import { ACCOUNT, REGION, startBenchStack } from './lib/stack';
 import { summarize } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
@@ -41,28 +43,30 @@ interface Run {
   readonly benchLoopBusy: number;
 }
 
-export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult> {
-  const started = new Date();
-  const loadStart = loadAverage();
-  const levels = [1, 8, 32];
-  const count = ctx.quick ? 60 : 400;
-  const warmup = ctx.quick ? 15 : 60;
+interface Submitter {
+  readonly call: Record<Variant, () => Promise<unknown>>;
+  readonly stack: BenchStack;
+  close(): Promise<void>;
+}
 
-  const stack = await startBenchStack({ dir: `${ctx.runDir}/submission`, temporalDb: ctx.temporalDb, moto: false, worker: false });
-  try {
-    const operations = [
-      { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: 'benchapp-main-v001', capacity: { min: 1, max: 2, desired: 1 } } },
-    ];
-    const parsed = parseSubmission(operations);
-    if (!parsed.ok) throw new Error(`the benchmark's own operation is invalid: ${parsed.errors.join('; ')}`);
-    const targets = taskTargets(parsed.operations);
-    // What the facade builds from the same POST (no execution id or clientRequestId headers).
-    const context: TaskContext = { cloudProvider: 'aws', user: 'bench@example.com', requestId: undefined, executionId: undefined, application: targets.application };
-    const single = parsed.operations[0]!;
+const OPERATIONS = [
+  { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: 'benchapp-main-v001', capacity: { min: 1, max: 2, desired: 1 } } },
+];
 
-    const http = new FacadeHttp(stack.facadeUrl, Math.max(...levels));
-    const call: Record<Variant, () => Promise<unknown>> = {
-      'facade POST /aws/ops': () => http.submit(operations),
+/** A fresh Temporal dev server (no worker, no moto), the facade, and the three ways to start the same task. */
+async function startSubmitter(ctx: BenchContext, db: TemporalDb, maxInFlight: number): Promise<Submitter> {
+  const stack = await startBenchStack({ dir: `${ctx.runDir}/submission-${db}`, temporalDb: db, temporalConfig: ctx.temporalConfig, moto: false, worker: false });
+  const parsed = parseSubmission(OPERATIONS);
+  if (!parsed.ok) throw new Error(`the benchmark's own operation is invalid: ${parsed.errors.join('; ')}`);
+  const targets = taskTargets(parsed.operations);
+  // What the facade builds from the same POST (no execution id or clientRequestId headers).
+  const context: TaskContext = { cloudProvider: 'aws', user: 'bench@example.com', requestId: undefined, executionId: undefined, application: targets.application };
+  const single = parsed.operations[0]!;
+  const http = new FacadeHttp(stack.facadeUrl, maxInFlight);
+  return {
+    stack,
+    call: {
+      'facade POST /aws/ops': () => http.submit(OPERATIONS),
       'startTask() in-process': () => startTask(stack.client, { operations: parsed.operations, targets, context, settings: defaultTaskSettings, taskQueue: stack.taskQueue }),
       'bare client.workflow.start': () =>
         stack.client.workflow.start(single.name, {
@@ -70,123 +74,181 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
           taskQueue: stack.taskQueue,
           args: [{ description: single.description, context, settings: defaultTaskSettings }],
         }),
-    };
+    },
+    async close() {
+      http.close();
+      await stack.close();
+    },
+  };
+}
 
+async function warmUp(s: Submitter, count: number): Promise<void> {
+  for (const v of VARIANTS) {
+    const w = await runClosedLoop(count, 8, () => s.call[v]());
+    if (w.errors) throw new Error(`warm-up of ${v} failed: ${w.firstError}`);
+  }
+}
+
+async function measure(s: Submitter, variant: Variant, concurrency: number, count: number): Promise<Run> {
+  const metrics = await TemporalMetricsWindow.start(s.stack.temporalMetricsUrl);
+  const usage = UsageWindow.start(s.stack.watched());
+  const elu = performance.eventLoopUtilization();
+  const load = await runClosedLoop(count, concurrency, () => s.call[variant]());
+  const benchLoopBusy = performance.eventLoopUtilization(elu).utilization;
+  return { variant, concurrency, load, usage: usage.stop(), persistence: await metrics.stop(), benchLoopBusy };
+}
+
+const perOp = (r: Run, name: string) => {
+  const p = r.usage.processes.find((x) => x.name.startsWith(name));
+  return p ? round((p.cpuSeconds * 1000) / r.load.latenciesMs.length, 2) : undefined;
+};
+
+function runRow(r: Run): Cell[] {
+  const s = summarize(r.load.latenciesMs, 2);
+  return [
+    r.variant,
+    r.concurrency,
+    s.n,
+    round((s.n / r.load.wallMs) * 1000),
+    s.p50,
+    s.p90,
+    s.p99,
+    s.max,
+    r.load.errors,
+    perOp(r, 'bench'),
+    perOp(r, 'temporal'),
+    round(r.benchLoopBusy * 100),
+    r.persistence ? round(r.persistence.calls / s.n, 1) : undefined,
+    r.persistence?.meanMs,
+  ];
+}
+
+const RUN_HEADERS = ['variant', 'in flight', 'n', 'ops/s', 'p50', 'p90', 'p99', 'max', 'errors', 'bench CPU ms/op', 'Temporal CPU ms/op', 'bench loop busy %', 'SQLite calls/op', 'SQLite mean ms'];
+
+export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult> {
+  const started = new Date();
+  const loadStart = loadAverage();
+  const levels = [1, 8, 32];
+  const count = ctx.quick ? 60 : 300;
+  const warmup = ctx.quick ? 15 : 60;
+  const otherDb: TemporalDb = ctx.temporalDb === 'file' ? 'memory' : 'file';
+
+  const runs: Run[] = [];
+  const control: Run[] = [];
+  let total: WindowUsage;
+  let totalPersistence: PersistenceUse | undefined;
+  const main = await startSubmitter(ctx, ctx.temporalDb, Math.max(...levels));
+  try {
     ctx.log(`submission: warming up (${warmup} starts per variant)`);
-    for (const v of VARIANTS) {
-      const w = await runClosedLoop(warmup, 8, () => call[v]());
-      if (w.errors) throw new Error(`warm-up of ${v} failed: ${w.firstError}`);
-    }
-
-    const runs: Run[] = [];
-    const overall = UsageWindow.start(stack.watched());
-    const overallPersistence = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
+    await warmUp(main, warmup);
+    const overall = UsageWindow.start(main.stack.watched());
+    const overallPersistence = await TemporalMetricsWindow.start(main.stack.temporalMetricsUrl);
     for (const [li, concurrency] of levels.entries()) {
       // Rotate the order per level so no variant always runs first (or last) on a drifting machine.
       const order = VARIANTS.map((_, i) => VARIANTS[(i + li) % VARIANTS.length]!);
       for (const variant of order) {
         ctx.log(`submission: ${variant}, ${count} starts, ${concurrency} in flight`);
-        const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
-        const usage = UsageWindow.start(stack.watched());
-        const elu = performance.eventLoopUtilization();
-        const load = await runClosedLoop(count, concurrency, () => call[variant]());
-        const benchLoopBusy = performance.eventLoopUtilization(elu).utilization;
-        runs.push({ variant, concurrency, load, usage: usage.stop(), persistence: await metrics.stop(), benchLoopBusy });
+        runs.push(await measure(main, variant, concurrency, count));
       }
     }
-    const total = overall.stop();
-    const totalPersistence = await overallPersistence.stop();
-    http.close();
-
+    total = overall.stop();
+    totalPersistence = await overallPersistence.stop();
     for (const r of runs) requireMeasured(`${r.variant} at ${r.concurrency} in flight`, r.load.latenciesMs.length);
     const expected = runs.reduce((s, r) => s + r.load.latenciesMs.length, 0) + warmup * VARIANTS.length;
-    const inTemporal = await stack.client.workflow.count(`TaskQueue = '${stack.taskQueue}'`);
+    const inTemporal = await main.stack.client.workflow.count(`TaskQueue = '${main.stack.taskQueue}'`);
     requireMeasured('workflows Temporal holds for the started tasks', inTemporal.count, expected);
-
-    const perOp = (r: Run, name: string) => {
-      const p = r.usage.processes.find((x) => x.name.startsWith(name));
-      return p ? round((p.cpuSeconds * 1000) / r.load.latenciesMs.length, 2) : undefined;
-    };
-    const rows = runs
-      .slice()
-      .sort((a, b) => a.concurrency - b.concurrency || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant))
-      .map((r) => {
-        const s = summarize(r.load.latenciesMs, 2);
-        return [
-          r.variant,
-          r.concurrency,
-          s.n,
-          round((s.n / r.load.wallMs) * 1000),
-          s.p50,
-          s.p90,
-          s.p99,
-          s.max,
-          r.load.errors,
-          perOp(r, 'bench'),
-          perOp(r, 'temporal'),
-          round(r.benchLoopBusy * 100),
-          r.persistence ? round(r.persistence.calls / s.n, 1) : undefined,
-        ];
-      });
-
-    const at = (v: Variant, c: number) => runs.find((r) => r.variant === v && r.concurrency === c)!;
-    const ratioRows = levels.map((c) => {
-      const f = at('facade POST /aws/ops', c);
-      const t = at('startTask() in-process', c);
-      const b = at('bare client.workflow.start', c);
-      const p50 = (r: Run) => summarize(r.load.latenciesMs, 2).p50;
-      const tput = (r: Run) => (r.load.latenciesMs.length / r.load.wallMs) * 1000;
-      return [c, round(p50(f) - p50(b), 2), round(p50(f) / p50(b), 2), round(p50(t) - p50(b), 2), round(p50(f) - p50(t), 2), round(tput(f) / tput(b), 2)];
-    });
-
-    const top = at('facade POST /aws/ops', 32);
-    const bare32 = at('bare client.workflow.start', 32);
-    const machineCap = top.usage.machine.cores * 100;
-    const bottleneck = [
-      `At 32 in flight through the facade: ${cpuVerdict(top.usage)}. The bench process is the facade plus the HTTP load generator; its event loop was busy ${round(top.benchLoopBusy * 100)}% of the time.`,
-      `At 32 in flight, bare start: ${cpuVerdict(bare32.usage)}.`,
-      top.usage.machine.busyPercentOfCore >= machineCap * 0.9
-        ? `The machine's ${top.usage.machine.cores} cores were saturated at 32 in flight, so throughput there is a CPU split between the Temporal server and this process, not a limit of either alone.`
-        : `The machine was not saturated at 32 in flight (${top.usage.machine.busyPercentOfCore}% of ${machineCap}%): latency there is queueing inside the Temporal server (start requests wait on history/persistence), see the SQLite line.`,
-      `${persistenceNote(top.persistence)}.`,
-      `Temporal CPU per start: facade ${perOp(top, 'temporal')} ms vs bare ${perOp(bare32, 'temporal')} ms (search attributes and memo cost the server ~${round((perOp(top, 'temporal') ?? 0) - (perOp(bare32, 'temporal') ?? 0), 2)} ms CPU per start); bench-process CPU per start: facade ${perOp(top, 'bench')} ms vs bare ${perOp(bare32, 'bench')} ms.`,
-    ];
-
-    return {
-      name: 'submission',
-      title: 'Submission: facade POST /aws/ops vs starting the workflow directly',
-      startedAt: started.toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationSeconds: round((Date.now() - started.getTime()) / 1000),
-      loadAverageStart: loadStart,
-      loadAverageEnd: loadAverage(),
-      setup: {
-        temporalDb: ctx.temporalDb,
-        worker: 'none (tasks stay RUNNING; only the submission path is measured)',
-        countPerRun: count,
-        warmupPerVariant: warmup,
-        concurrencyLevels: levels,
-        operation: operations,
-        http: 'node:http keep-alive agent, one socket per request in flight',
-      },
-      tables: [
-        {
-          title: 'Submission latency (ms) and throughput',
-          headers: ['variant', 'in flight', 'n', 'ops/s', 'p50', 'p90', 'p99', 'max', 'errors', 'bench CPU ms/op', 'Temporal CPU ms/op', 'bench loop busy %', 'SQLite calls/op'],
-          rows,
-          notes: ['bench CPU = this process: the facade and the HTTP load generator (or only the Temporal client for the in-process variants)'],
-        },
-        {
-          title: 'Facade overhead over a bare start (medians)',
-          headers: ['in flight', 'facade - bare p50 ms', 'facade / bare p50', 'startTask - bare p50 ms (memo, SAs)', 'facade - startTask p50 ms (HTTP, parse, auth)', 'facade / bare ops/s'],
-          rows: ratioRows,
-        },
-        resourcesTable('Resources over all measured submission runs', total, [persistenceNote(totalPersistence)]),
-      ],
-      bottleneck,
-      data: { runs: runs.map((r) => ({ variant: r.variant, concurrency: r.concurrency, wallMs: r.load.wallMs, errors: r.load.errors, firstError: r.load.firstError, latency: summarize(r.load.latenciesMs, 2), usage: r.usage, persistence: r.persistence, benchLoopBusy: r.benchLoopBusy })), total, totalPersistence },
-    };
   } finally {
-    await stack.close();
+    await main.close();
   }
+
+  // The same 32-in-flight runs with Temporal's SQLite ${otherDb === 'memory' ? 'in memory' : 'in a file'}: what the database's durability costs.
+  const other = await startSubmitter(ctx, otherDb, 32);
+  try {
+    ctx.log(`submission: control runs with Temporal's SQLite ${otherDb === 'memory' ? 'in memory' : 'in a file'}`);
+    await warmUp(other, warmup);
+    for (const variant of ['bare client.workflow.start', 'facade POST /aws/ops'] as const) control.push(await measure(other, variant, 32, count));
+    for (const r of control) requireMeasured(`${r.variant} on ${otherDb}`, r.load.latenciesMs.length);
+  } finally {
+    await other.close();
+  }
+
+  const at = (v: Variant, c: number) => runs.find((r) => r.variant === v && r.concurrency === c)!;
+  const p50 = (r: Run) => summarize(r.load.latenciesMs, 2).p50;
+  const tput = (r: Run) => (r.load.latenciesMs.length / r.load.wallMs) * 1000;
+  const ratioRows = levels.map((c) => {
+    const f = at('facade POST /aws/ops', c);
+    const t = at('startTask() in-process', c);
+    const b = at('bare client.workflow.start', c);
+    return [c, round(p50(f) - p50(b), 2), round(p50(f) / p50(b), 2), round(p50(t) - p50(b), 2), round(p50(f) - p50(t), 2), round(tput(f) / tput(b), 2)];
+  });
+
+  const top = at('facade POST /aws/ops', 32);
+  const bare32 = at('bare client.workflow.start', 32);
+  const controlBare = control.find((r) => r.variant === 'bare client.workflow.start')!;
+  const controlFacade = control.find((r) => r.variant === 'facade POST /aws/ops')!;
+  const dbName = (db: TemporalDb) => (db === 'file' ? 'SQLite file' : 'SQLite in memory');
+  const machineCap = top.usage.machine.cores * 100;
+  const flat = tput(at('bare client.workflow.start', 8)) > 0 && tput(bare32) / tput(at('bare client.workflow.start', 8)) < 1.2;
+  const bottleneck = [
+    `Throughput of a bare start: ${round(tput(at('bare client.workflow.start', 1)))}/s at 1 in flight, ${round(tput(at('bare client.workflow.start', 8)))}/s at 8, ${round(tput(bare32))}/s at 32${flat ? ': flat from 8 to 32 in flight, so past 8 in flight more concurrency only adds queueing (latency grows with it, Little\'s law)' : ''}. The facade reaches ${round(tput(top))}/s at 32 (${round((tput(top) / tput(bare32)) * 100)}% of bare).`,
+    `At 32 in flight through the facade: ${cpuVerdict(top.usage)}; the bench process (facade + HTTP load generator) had its event loop busy ${round(top.benchLoopBusy * 100)}% of the time. ${top.usage.machine.busyPercentOfCore >= machineCap * 0.9 ? 'The machine was saturated.' : `The machine was not saturated (${top.usage.machine.busyPercentOfCore}% of ${machineCap}%), and neither was any single process: the queue is elsewhere.`}`,
+    `${persistenceNote(top.persistence)}. The summed latency of SQLite calls exceeds the wall time because calls wait for each other: SQLite has one writer.`,
+    `The same runs with Temporal's ${dbName(otherDb)}: bare ${round(tput(controlBare))}/s (p50 ${p50(controlBare)} ms) and facade ${round(tput(controlFacade))}/s (p50 ${p50(controlFacade)} ms) vs ${round(tput(bare32))}/s and ${round(tput(top))}/s on the ${dbName(ctx.temporalDb)}. ${ctx.temporalDb === 'file' && tput(controlBare) > tput(bare32) * 1.3 ? 'So on the file database the bottleneck is SQLite\'s durable writes in the Temporal server, not Bosun and not CPU.' : ''}`,
+    `What the facade adds per start: ${round(p50(at('facade POST /aws/ops', 1)) - p50(at('bare client.workflow.start', 1)), 2)} ms at 1 in flight (HTTP, JSON, zod validation, authorization, memo, summary and 8 search attributes); Temporal CPU per start facade ${perOp(top, 'temporal')} ms vs bare ${perOp(bare32, 'temporal')} ms, bench-process CPU per start facade ${perOp(top, 'bench')} ms vs bare ${perOp(bare32, 'bench')} ms.`,
+  ];
+
+  return {
+    name: 'submission',
+    title: 'Submission: facade POST /aws/ops vs starting the workflow directly',
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: round((Date.now() - started.getTime()) / 1000),
+    loadAverageStart: loadStart,
+    loadAverageEnd: loadAverage(),
+    setup: {
+      temporalDb: ctx.temporalDb,
+      ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
+      controlTemporalDb: otherDb,
+      worker: 'none (tasks stay RUNNING; only the submission path is measured)',
+      countPerRun: count,
+      warmupPerVariant: warmup,
+      concurrencyLevels: levels,
+      operation: OPERATIONS,
+      http: 'node:http keep-alive agent, one socket per request in flight',
+    },
+    tables: [
+      {
+        title: `Submission latency (ms) and throughput, Temporal on ${dbName(ctx.temporalDb)}`,
+        headers: RUN_HEADERS,
+        rows: runs
+          .slice()
+          .sort((a, b) => a.concurrency - b.concurrency || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant))
+          .map(runRow),
+        notes: ['bench CPU = this process: the facade and the HTTP load generator (or only the Temporal client for the in-process variants)'],
+      },
+      {
+        title: 'Facade overhead over a bare start (medians)',
+        headers: ['in flight', 'facade - bare p50 ms', 'facade / bare p50', 'startTask - bare p50 ms (memo, SAs)', 'facade - startTask p50 ms (HTTP, parse, auth)', 'facade / bare ops/s'],
+        rows: ratioRows,
+      },
+      {
+        title: `Control: the same 32-in-flight runs with Temporal on ${dbName(otherDb)}`,
+        headers: RUN_HEADERS,
+        rows: control.map(runRow),
+      },
+      resourcesTable(`Resources over all measured submission runs (${dbName(ctx.temporalDb)})`, total, [persistenceNote(totalPersistence)]),
+    ],
+    bottleneck,
+    interferencePercentOfCore: Math.max(total.machine.othersPercentOfCore, ...control.map((r) => r.usage.machine.othersPercentOfCore)),
+    data: {
+      runs: runs.map(runData),
+      control: control.map(runData),
+      total,
+      totalPersistence,
+    },
+  };
+}
+
+function runData(r: Run) {
+  return { variant: r.variant, concurrency: r.concurrency, wallMs: r.load.wallMs, errors: r.load.errors, firstError: r.load.firstError, latency: summarize(r.load.latenciesMs, 2), usage: r.usage, persistence: r.persistence, benchLoopBusy: r.benchLoopBusy };
 }

@@ -9,17 +9,24 @@ import type { TaskSettings } from '../domain/task-input';
 export function activityProfiles(settings: TaskSettings) {
   const window = settings.awsRetryWindowMs;
   return {
-    /** Read-only calls: cheap to repeat, so retry quickly. */
+    /**
+     * Read-only calls: cheap to repeat, so retry quickly. Each attempt is one SDK call (or a few
+     * pages), so a short start-to-close hands the call to another worker soon after a crash.
+     */
     describeCall: {
-      startToCloseTimeout: '30 seconds',
+      startToCloseTimeout: '20 seconds',
       scheduleToCloseTimeout: window,
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
     },
-    /** Calls that change AWS: each is idempotent, backoff grows to 5 minutes to ride out throttling. */
+    /**
+     * Calls that change AWS: each is idempotent. 30 s per attempt (measured under chaos: a 2-minute
+     * timeout stalled a task for 2 minutes after a worker was killed mid-call); backoff capped at
+     * 1 minute so a burst of throttling does not leave a task idle for many minutes.
+     */
     mutatingAwsCall: {
-      startToCloseTimeout: '2 minutes',
+      startToCloseTimeout: '30 seconds',
       scheduleToCloseTimeout: window,
-      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
     },
     /**
      * Long polls (waiting for capacity or health). The activity ends itself at its own deadline;
@@ -27,7 +34,8 @@ export function activityProfiles(settings: TaskSettings) {
      */
     waitCall: {
       startToCloseTimeout: window,
-      heartbeatTimeout: '1 minute',
+      // Waits heartbeat on every poll; three missed polls (at least 20 s) mean the worker is gone.
+      heartbeatTimeout: Math.max(20_000, settings.pollIntervalMs * 3),
       retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
     },
   } as const satisfies Record<string, ActivityOptions>;

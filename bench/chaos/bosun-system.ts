@@ -80,10 +80,10 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<System
     BOSUN_LOG_LEVEL: opts.logLevel ?? 'info',
   });
 
-  let worker: TsChild;
-  let facade: TsChild;
+  let worker: TsChild | undefined;
+  let facade: TsChild | undefined;
   /** Children we did not stop ourselves are restarted (bounded), and counted as a finding. */
-  const supervise = (child: TsChild, restart: () => Promise<void>, current: () => TsChild) => {
+  const supervise = (child: TsChild, restart: () => Promise<void>, current: () => TsChild | undefined) => {
     void child.exited.then(async (e) => {
       if (stopping || current() !== child || intentional.has(child.pid)) return;
       unexpectedExits.push(`${child.name} pid ${child.pid} exited on its own (code ${e.code}, signal ${e.signal}) after ${Math.round((Date.now() - child.startedAt) / 1000)} s`);
@@ -121,27 +121,34 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<System
     supervise(child, startFacade, () => facade);
   }
 
-  await Promise.all([startWorker(), startFacade()]);
+  const first = await Promise.allSettled([startWorker(), startFacade()]);
+  const failure = first.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    stopping = true;
+    // Whichever did start must not outlive the failed start.
+    await Promise.all([worker?.stop(5000), facade?.stop(5000)]);
+    throw failure.reason;
+  }
 
   return {
     name: 'bosun',
     url: `http://127.0.0.1:${opts.facadePort}`,
     unexpectedExits,
     async killWorker() {
-      const victim = worker;
+      const victim = worker!;
       intentional.add(victim.pid);
       await victim.kill();
       await startWorker();
     },
     async restartFacade() {
-      const victim = facade;
+      const victim = facade!;
       intentional.add(victim.pid);
       await victim.stop(5000);
       await startFacade();
     },
     async stop() {
       stopping = true;
-      await Promise.all([worker.stop(12_000), facade.stop(5000)]);
+      await Promise.all([worker?.stop(12_000), facade?.stop(5000)]);
     },
   };
 }

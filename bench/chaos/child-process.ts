@@ -51,15 +51,31 @@ export interface SpawnOptions {
   readonly launcher?: Launcher;
 }
 
+/** Children still running, so they never outlive this process (a jest timeout, an uncaught error). */
+const live = new Map<number, (sig: NodeJS.Signals) => void>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const signal of live.values()) signal('SIGKILL');
+  });
+}
+
 /** Starts `script` with the project's TypeScript loader; output goes to `logFile` (appended). */
 export function spawnTs(opts: SpawnOptions): TsChild {
   mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log: WriteStream = createWriteStream(opts.logFile, { flags: 'a' });
-  const { command, args } = commandFor(opts.launcher ?? 'node-require-tsx', opts.script);
+  const launcher = opts.launcher ?? 'node-require-tsx';
+  const { command, args } = commandFor(launcher, opts.script);
+  // npx does not pass signals on to the tsx process it starts (measured: a SIGTERM to npx's pid
+  // left tsx and node running), so that launcher gets its own process group, signalled whole.
+  const group = launcher === 'npx-tsx';
   const child: ChildProcess = spawn(command, args, {
     cwd: PROJECT_ROOT,
     env: { ...pickBaseEnv(), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
   if (child.pid === undefined) throw new Error(`could not start ${opts.name} (${command} ${args.join(' ')})`);
   const pid = child.pid;
@@ -100,11 +116,14 @@ export function spawnTs(opts: SpawnOptions): TsChild {
   const signal = (sig: NodeJS.Signals) => {
     if (exitInfo) return;
     try {
-      process.kill(pid, sig);
+      process.kill(group ? -pid : pid, sig);
     } catch {
       // Already gone.
     }
   };
+  installExitHook();
+  live.set(pid, signal);
+  void exited.then(() => live.delete(pid));
 
   return {
     name: opts.name,

@@ -7,6 +7,8 @@ export interface BenchContext {
   /** Scratch folder of this run (logs, databases, the workflow bundle); under .state/, not committed. */
   readonly runDir: string;
   readonly temporalDb: TemporalDb;
+  /** Temporal dynamic config for experiments (`--temporal-config`); empty in the standard run. */
+  readonly temporalConfig: readonly string[];
   /** Progress for the person watching (stderr), not results. */
   log(message: string): void;
 }

@@ -41,6 +41,10 @@ export interface Timeline {
   readonly activityExecMs: number;
   /** Everything else: the server between one task's completion and the next one's scheduling. */
   readonly otherMs: number;
+  /** Workflow tasks that timed out (a sticky task not picked up in time, or a worker too slow to answer). */
+  readonly wftTimeouts: number;
+  /** Activity attempts beyond the first (timeouts and retried errors). */
+  readonly activityRetries: number;
 }
 
 export function timelineOf(history: History): Timeline {
@@ -54,10 +58,12 @@ export function timelineOf(history: History): Timeline {
   let wftQueueMs = 0;
   let wftExecMs = 0;
   let workflowTasks = 0;
+  let wftTimeouts = 0;
   const activities: ActivitySpan[] = [];
   const startedAttempt = new Map<number, number>();
   for (const e of events) {
     const t = e.eventType;
+    if (t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) wftTimeouts++;
     if (t === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED || t === E.EVENT_TYPE_WORKFLOW_TASK_FAILED || t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) {
       const a = e.workflowTaskCompletedEventAttributes ?? e.workflowTaskFailedEventAttributes ?? e.workflowTaskTimedOutEventAttributes;
       const scheduled = at.get(Number(a?.scheduledEventId));
@@ -94,6 +100,8 @@ export function timelineOf(history: History): Timeline {
     activityQueueMs,
     activityExecMs,
     otherMs: totalMs - wftQueueMs - wftExecMs - activityQueueMs - activityExecMs,
+    wftTimeouts,
+    activityRetries: activities.reduce((s, a) => s + a.attempt - 1, 0),
   };
 }
 
@@ -106,6 +114,9 @@ export interface TimelineSummary {
   readonly medianActivityQueueMs: number;
   readonly medianActivityExecMs: number;
   readonly medianOtherMs: number;
+  /** Over all sampled workflows. */
+  readonly wftTimeouts: number;
+  readonly activityRetries: number;
   /** Per activity type: median queue and execution time, and the most attempts seen. */
   readonly byActivity: readonly { readonly type: string; readonly count: number; readonly medianQueueMs: number; readonly medianExecMs: number; readonly maxAttempt: number }[];
 }
@@ -123,6 +134,8 @@ export function summarizeTimelines(timelines: readonly Timeline[]): TimelineSumm
     medianActivityQueueMs: med((t) => t.activityQueueMs),
     medianActivityExecMs: med((t) => t.activityExecMs),
     medianOtherMs: med((t) => t.otherMs),
+    wftTimeouts: timelines.reduce((s, t) => s + t.wftTimeouts, 0),
+    activityRetries: timelines.reduce((s, t) => s + t.activityRetries, 0),
     byActivity: [...byType].map(([type, spans]) => ({
       type,
       count: spans.length,

@@ -90,7 +90,9 @@ export function threadCpuOf(pid: number): Map<string, number> {
   for (const tid of tids) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // Node's worker threads (the workflow sandbox) share the main thread's name; tell them apart.
+      const name = tid === String(pid) ? `${comm} (main thread)` : comm;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const seconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
       out.set(name, (out.get(name) ?? 0) + seconds);

@@ -23,6 +23,8 @@ export interface BenchmarkResult {
   readonly tables: readonly Table[];
   /** The bottleneck this benchmark hit, each line with the numbers behind it. */
   readonly bottleneck: readonly string[];
+  /** CPU of other processes during the measured windows (the worst window), in % of one core. */
+  readonly interferencePercentOfCore: number;
   /** Everything measured, for whoever wants to plot it. */
   readonly data: unknown;
 }
@@ -38,7 +40,7 @@ export function requireMeasured(what: string, count: number, atLeast = 1): void 
 
 export function printResult(r: BenchmarkResult): void {
   const out = [
-    `\n=== ${r.title} (${r.durationSeconds} s; load average ${r.loadAverageStart.join(' ')} -> ${r.loadAverageEnd.join(' ')}) ===`,
+    `\n=== ${r.title} (${r.durationSeconds} s; load average ${r.loadAverageStart.join(' ')} -> ${r.loadAverageEnd.join(' ')}; other processes ${r.interferencePercentOfCore}% of a core while measuring) ===`,
     ...r.tables.map(renderText),
     '\nBottleneck:',
     ...r.bottleneck.map((b) => `  - ${b}`),
@@ -74,7 +76,7 @@ export function writeSummary(dir: string, run: RunInfo, results: readonly Benchm
     ...results.flatMap((r) => [
       `## ${r.title}`,
       '',
-      `${r.durationSeconds} s; load average (1/5/15 min) ${r.loadAverageStart.join(' / ')} at start, ${r.loadAverageEnd.join(' / ')} at end. Raw numbers: \`bench-${r.name}.json\`.`,
+      `${r.durationSeconds} s; load average (1/5/15 min) ${r.loadAverageStart.join(' / ')} at start, ${r.loadAverageEnd.join(' / ')} at end; other processes on the machine used ${r.interferencePercentOfCore}% of a core during the measured windows. Raw numbers: \`bench-${r.name}.json\`.`,
       '',
       ...r.tables.map((t) => renderMarkdown(t)),
       '**Bottleneck**',
@@ -93,11 +95,11 @@ export function writeSummary(dir: string, run: RunInfo, results: readonly Benchm
 export function resourcesTable(title: string, u: WindowUsage, extraNotes: readonly string[] = []): Table {
   return {
     title,
-    headers: ['process', 'CPU s', '% of one core', 'peak RSS MiB'],
+    headers: ['process', 'CPU s', '% of one core', '% of time >= 90% of a core', 'peak RSS MiB'],
     rows: [
-      ...u.processes.map((p) => [p.name, p.cpuSeconds, p.cpuPercentOfCore, p.peakRssMiB]),
-      ['other processes on the machine', u.machine.othersCpuSeconds, u.machine.othersPercentOfCore, undefined],
-      [`machine (${u.machine.cores} cores = ${u.machine.cores * 100}%)`, undefined, u.machine.busyPercentOfCore, undefined],
+      ...u.processes.map((p) => [p.name, p.cpuSeconds, p.cpuPercentOfCore, p.percentOfTimeAbove90, p.peakRssMiB]),
+      ['other processes on the machine', u.machine.othersCpuSeconds, u.machine.othersPercentOfCore, undefined, undefined],
+      [`machine (${u.machine.cores} cores = ${u.machine.cores * 100}%)`, undefined, u.machine.busyPercentOfCore, undefined, undefined],
     ],
     notes: [`window ${u.wallSeconds} s; load average ${u.loadAverageStart.join(' ')} -> ${u.loadAverageEnd.join(' ')}`, ...extraNotes],
   };
@@ -105,7 +107,10 @@ export function resourcesTable(title: string, u: WindowUsage, extraNotes: readon
 
 export function persistenceNote(p: PersistenceUse | undefined): string {
   if (!p) return 'Temporal persistence metrics: not available';
-  const top = p.top.map((t) => `${t.operation} ${t.calls}x ${t.meanMs} ms`).join(', ');
+  const top = p.top
+    .slice(0, 5)
+    .map((t) => `${t.operation} ${t.calls}x ${t.meanMs} ms`)
+    .join(', ');
   return `Temporal SQLite: ${p.calls} calls (${p.callsPerSecond}/s), mean ${p.meanMs} ms, summed latency ${p.busySeconds} s = ${p.busyPercentOfWall}% of the window; top: ${top}`;
 }
 
@@ -114,7 +119,7 @@ export function cpuVerdict(u: WindowUsage): string {
   const top = [...u.processes].sort((a, b) => b.cpuPercentOfCore - a.cpuPercentOfCore);
   const capacity = u.machine.cores * 100;
   const busy = u.machine.busyPercentOfCore;
-  const parts = top.slice(0, 3).map((p) => `${p.name} ${p.cpuPercentOfCore}%`);
+  const parts = top.slice(0, 3).map((p) => `${p.name} ${p.cpuPercentOfCore}% (>= 90% of a core ${p.percentOfTimeAbove90}% of the time)`);
   const saturated = busy >= capacity * 0.9;
   return `CPU (% of one core): ${parts.join(', ')}; machine ${busy}% of ${capacity}%${saturated ? ' (saturated)' : ''}, of which other processes ${u.machine.othersPercentOfCore}%`;
 }

@@ -39,6 +39,8 @@ export interface StackOptions {
   readonly moto: boolean;
   /** false: no worker (tasks stay RUNNING); otherwise the worker child, with optional tuning. */
   readonly worker: false | { readonly tuning?: WorkerTuning | undefined };
+  /** Temporal dynamic config (`KEY=VALUE`, VALUE in JSON) for experiments; none by default. */
+  readonly temporalConfig?: readonly string[] | undefined;
   /** The settings the facade puts into every task; production defaults unless given. */
   readonly settings?: TaskSettings | undefined;
 }
@@ -90,7 +92,7 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
         dbFile,
         logFile: path.join(opts.dir, 'temporal.log'),
         readyTimeoutMs: 120_000,
-        extraArgs: ['--metrics-port', String(metricsPort)],
+        extraArgs: ['--metrics-port', String(metricsPort), ...(opts.temporalConfig ?? []).flatMap((c) => ['--dynamic-config-value', c])],
       }),
       opts.moto ? startMoto({ port: motoPort, logFile: path.join(opts.dir, 'moto.log'), readyTimeoutMs: 60_000 }) : Promise.resolve(undefined),
     ]);

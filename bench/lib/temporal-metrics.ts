@@ -91,7 +91,7 @@ export class TemporalMetricsWindow {
       meanMs: round(calls ? (seconds / calls) * 1000 : 0, 2),
       top: ops
         .sort((x, y) => y.seconds - x.seconds)
-        .slice(0, 5)
+        .slice(0, 8)
         .map((o) => ({ operation: o.operation, calls: o.calls, seconds: round(o.seconds, 2), meanMs: round((o.seconds / o.calls) * 1000, 2) })),
       visibilityCalls: vis.reduce((s, o) => s + o.calls, 0),
       visibilitySeconds: round(vis.reduce((s, o) => s + o.seconds, 0), 2),

@@ -16,6 +16,12 @@ export interface ProcessUsage {
   readonly cpuSeconds: number;
   /** CPU seconds over wall seconds: 100 = one core busy for the whole window. */
   readonly cpuPercentOfCore: number;
+  /**
+   * Share of the window's samples (every 500 ms) in which the process used at least 90% of a
+   * core: near 100 for a single-threaded process (moto under the GIL, a Node event loop) that is
+   * the bottleneck, even when its average looks moderate.
+   */
+  readonly percentOfTimeAbove90: number;
   /** Highest VmRSS seen by sampling during the window. */
   readonly peakRssMiB: number;
   readonly endRssMiB: number;
@@ -42,6 +48,8 @@ export class UsageWindow {
   private readonly startedAt = performance.now();
   private readonly cpuStart = new Map<number, number>();
   private readonly peak = new Map<number, number>();
+  private readonly lastCpu = new Map<number, { cpu: number; at: number }>();
+  private readonly samples = new Map<number, { total: number; above90: number }>();
   private readonly machineStart = machineCpu();
   private readonly loadStart = loadAverage();
   private readonly timer: NodeJS.Timeout;
@@ -63,9 +71,19 @@ export class UsageWindow {
   }
 
   private sample(): void {
+    const at = performance.now();
     for (const w of this.watched) {
       const rss = memoryOf(w.pid)?.rssBytes ?? 0;
       this.peak.set(w.pid, Math.max(this.peak.get(w.pid) ?? 0, rss));
+      const cpu = cpuSecondsOf(w.pid);
+      const last = this.lastCpu.get(w.pid);
+      if (cpu !== undefined && last && at > last.at) {
+        const s = this.samples.get(w.pid) ?? { total: 0, above90: 0 };
+        s.total++;
+        if ((cpu - last.cpu) / ((at - last.at) / 1000) >= 0.9) s.above90++;
+        this.samples.set(w.pid, s);
+      }
+      if (cpu !== undefined) this.lastCpu.set(w.pid, { cpu, at });
     }
   }
 
@@ -81,6 +99,7 @@ export class UsageWindow {
         pid: w.pid,
         cpuSeconds: round(cpu, 2),
         cpuPercentOfCore: round((cpu / wallSeconds) * 100),
+        percentOfTimeAbove90: round(((this.samples.get(w.pid)?.above90 ?? 0) / Math.max(1, this.samples.get(w.pid)?.total ?? 0)) * 100),
         peakRssMiB: round((this.peak.get(w.pid) ?? 0) / MiB),
         endRssMiB: round((memoryOf(w.pid)?.rssBytes ?? 0) / MiB),
       };

@@ -59,6 +59,11 @@ export class WorkerProcess {
     return worker;
   }
 
+  /** The last status the worker reported, if any. */
+  latest(): StatusMessage | undefined {
+    return this.statuses[this.statuses.length - 1];
+  }
+
   /** Forget what was reported so far (call it when a measured window starts). */
   resetStatus(): void {
     this.statuses.length = 0;

@@ -290,8 +290,11 @@ export function createFacade(opts: FacadeOptions): Facade {
     throw new HttpError(404, 'Not Found', `no route for ${method} ${path} (and no legacy Clouddriver is configured)`);
   }
 
+  let closing = false;
   const server = http.createServer((req, res) => {
     const started = process.hrtime.bigint();
+    // Orca polls on kept-alive connections; once closing, tell it to reconnect (to another replica).
+    if (closing) res.setHeader('connection', 'close');
     const url = new URL(req.url ?? '/', 'http://facade.local');
     const done = (route: string) => {
       metrics.requests.inc({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
@@ -327,8 +330,12 @@ export function createFacade(opts: FacadeOptions): Facade {
       }),
     close: () =>
       new Promise((resolve) => {
+        closing = true;
         server.close(() => resolve());
         server.closeIdleConnections();
+        // A client polling on a kept-alive connection would keep the server open for ever
+        // (seen under chaos); give in-flight requests 2 s, then close every connection.
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
       }),
   };
 }

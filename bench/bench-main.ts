@@ -1,0 +1,224 @@
+/**
+ * `npm run bench`: Bosun's benchmarks in one process, one after another, each on its own fresh
+ * Temporal dev server and moto, so ratios between them hold on a noisy machine. Prints a table
+ * per benchmark and writes bench/results/bench-<name>.json plus bench/results/bench-summary.md.
+ *
+ *   npx tsx bench/bench-main.ts                   # everything, about 10-15 minutes on 2 cores
+ *   npx tsx bench/bench-main.ts --quick           # smoke version, 1-2 minutes (results under .state/)
+ *   npx tsx bench/bench-main.ts --only e2e,scale  # pick benchmarks
+ *   options: --temporal-db file|memory (default file), --scale-levels 100,500,1000,
+ *            --temporal-config history.cacheMaxSize=4096 (Temporal dynamic config, for experiments),
+ *            --scale-tuning maxConcurrentActivityTaskExecutions=16 [--scale-tuned-level 500]
+ *              (one more scale run with these worker options, to compare with the default),
+ *            --out <dir>, --no-rerun (do not repeat a benchmark that overlapped with heavy other load)
+ *
+ * Each benchmark waits (up to 2 minutes) for other work on the machine to calm down before it
+ * starts. One that still ran while other processes used more than half a core on average is
+ * run once more and the quieter attempt is kept; both attempts' interference is recorded.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../infra/tools';
+import { runEndToEnd } from './bench-e2e';
+import { runScale } from './bench-scale';
+import { runStatus } from './bench-status';
+import { runSubmission } from './bench-submission';
+import type { BenchContext } from './lib/context';
+import { loadAverage, machineCpu, ownCpuWithChildren, round } from './lib/proc';
+import type { BenchmarkResult } from './lib/report';
+import { printResult, writeResult, writeSummary } from './lib/report';
+import type { TemporalDb } from './lib/stack';
+import type { WorkerTuning } from './lib/worker-protocol';
+
+interface Options {
+  readonly quick: boolean;
+  readonly only: readonly string[];
+  readonly temporalDb: TemporalDb;
+  readonly scaleLevels: readonly number[] | undefined;
+  readonly scaleTuning: WorkerTuning | undefined;
+  readonly scaleTunedLevel: number | undefined;
+  readonly out: string;
+  readonly rerun: boolean;
+  readonly temporalConfig: readonly string[];
+}
+
+type Runner = (ctx: BenchContext, opts: Options) => Promise<BenchmarkResult>;
+
+const BENCHMARKS: Readonly<Record<string, Runner>> = {
+  submission: (ctx) => runSubmission(ctx),
+  status: (ctx) => runStatus(ctx),
+  e2e: (ctx) => runEndToEnd(ctx),
+  scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel }),
+};
+
+/** Other processes' average CPU, in % of one core, above which a benchmark is run again. */
+const HEAVY_OTHER_LOAD = 50;
+
+function parseArgs(argv: readonly string[]): Options {
+  const value = (flag: string): string | undefined => {
+    const i = argv.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    if (i < 0) return undefined;
+    const a = argv[i]!;
+    return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+  };
+  const known = ['--quick', '--only', '--temporal-db', '--temporal-config', '--scale-levels', '--scale-tuning', '--scale-tuned-level', '--out', '--no-rerun', '--help'];
+  for (const a of argv) {
+    if (a.startsWith('--') && !known.includes(a.split('=')[0]!)) throw new Error(`unknown option ${a}; known: ${known.join(', ')}`);
+  }
+  if (argv.includes('--help')) {
+    process.stdout.write(
+      `usage: npx tsx bench/bench-main.ts [--quick] [--only ${Object.keys(BENCHMARKS).join(',')}] [--temporal-db file|memory] [--temporal-config key=value,...] [--scale-levels 100,500,1000] [--scale-tuning option=n,...] [--scale-tuned-level n] [--out dir] [--no-rerun]\n`,
+    );
+    process.exit(0);
+  }
+  const quick = argv.includes('--quick');
+  const only = (value('--only') ?? Object.keys(BENCHMARKS).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const o of only) if (!BENCHMARKS[o]) throw new Error(`unknown benchmark '${o}'; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  const db = value('--temporal-db') ?? 'file';
+  if (db !== 'file' && db !== 'memory') throw new Error(`--temporal-db must be file or memory, not ${db}`);
+  const levels = value('--scale-levels')?.split(',').map(Number);
+  if (levels?.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) throw new Error('--scale-levels takes whole numbers from 1 to 5000');
+  const tuning = parseTuning(value('--scale-tuning'));
+  const temporalConfig = (value('--temporal-config') ?? '').split(',').filter(Boolean);
+  for (const c of temporalConfig) if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
+  const tunedLevel = value('--scale-tuned-level') === undefined ? undefined : Number(value('--scale-tuned-level'));
+  if (tunedLevel !== undefined && !(Number.isInteger(tunedLevel) && tunedLevel > 0)) throw new Error('--scale-tuned-level takes a whole number');
+  return {
+    quick,
+    only,
+    temporalDb: db,
+    scaleLevels: levels,
+    scaleTuning: tuning,
+    scaleTunedLevel: tunedLevel,
+    // Quick runs must not overwrite the committed full results.
+    out: path.resolve(value('--out') ?? (quick ? path.join(PROJECT_ROOT, '.state', 'bench', 'results-quick') : path.join(PROJECT_ROOT, 'bench', 'results'))),
+    rerun: !argv.includes('--no-rerun'),
+    temporalConfig,
+  };
+}
+
+const TUNABLE = ['maxConcurrentActivityTaskExecutions', 'maxConcurrentWorkflowTaskExecutions', 'maxCachedWorkflows'] as const;
+
+/** `--scale-tuning maxConcurrentActivityTaskExecutions=16,maxCachedWorkflows=200` */
+function parseTuning(text: string | undefined): WorkerTuning | undefined {
+  if (!text) return undefined;
+  const tuning: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const [key = '', raw = ''] = pair.split('=');
+    if (!(TUNABLE as readonly string[]).includes(key)) throw new Error(`--scale-tuning: unknown option '${key}'; tunable: ${TUNABLE.join(', ')}`);
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--scale-tuning: ${key} takes a whole number, not '${raw}'`);
+    tuning[key] = n;
+  }
+  return tuning;
+}
+
+interface Attempt {
+  readonly result: BenchmarkResult;
+  /** Average CPU of processes this run did not start, over the whole benchmark, in % of one core. */
+  readonly othersPercentOfCore: number;
+}
+
+/** How much another run disturbed an attempt: the worse of its whole-run and measured-window averages. */
+const disturbance = (a: Attempt): number => Math.max(a.othersPercentOfCore, a.result.interferencePercentOfCore);
+
+async function attempt(name: string, ctx: BenchContext, opts: Options): Promise<Attempt> {
+  const machineStart = machineCpu();
+  const oursStart = ownCpuWithChildren();
+  const t0 = performance.now();
+  const result = await BENCHMARKS[name]!(ctx, opts);
+  const wall = (performance.now() - t0) / 1000;
+  // Temporal, moto and the worker have exited (and been reaped) by now, so their CPU is in ours.
+  const others = machineCpu().busySeconds - machineStart.busySeconds - (ownCpuWithChildren() - oursStart);
+  return { result, othersPercentOfCore: round((Math.max(0, others) / wall) * 100) };
+}
+
+/**
+ * Between benchmarks nothing of ours runs, so the machine's busy time is other people's. Waits
+ * (up to maxMs) until that is below the threshold, so a benchmark starts on a quiet machine.
+ */
+async function waitForQuiet(ctx: BenchContext, maxMs: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const machine = machineCpu();
+    const ours = ownCpuWithChildren();
+    await new Promise((r) => setTimeout(r, 5000));
+    const others = ((machineCpu().busySeconds - machine.busySeconds - (ownCpuWithChildren() - ours)) / 5) * 100;
+    if (others < HEAVY_OTHER_LOAD) return round(others);
+    if (performance.now() - started > maxMs) {
+      ctx.log(`the machine is still busy with other work (${round(others)}% of a core); going ahead`);
+      return round(others);
+    }
+    ctx.log(`waiting for other work on the machine to calm down (${round(others)}% of a core over the last 5 s)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const runDir = path.join(PROJECT_ROOT, '.state', 'bench', `run-${process.pid}`);
+  mkdirSync(runDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const ctx: BenchContext = {
+    quick: opts.quick,
+    runDir,
+    temporalDb: opts.temporalDb,
+    temporalConfig: opts.temporalConfig,
+    log: (m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`),
+  };
+  ctx.log(`benchmarks: ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}; Temporal on SQLite ${opts.temporalDb === 'file' ? 'in a temp file' : 'in memory'}; load average ${loadAverage().join(' ')}; results to ${opts.out}`);
+
+  const results: BenchmarkResult[] = [];
+  const failures: string[] = [];
+  const notes: string[] = [];
+  for (const name of opts.only) {
+    try {
+      const quietBefore = await waitForQuiet(ctx, 120_000);
+      let a = await attempt(name, ctx, opts);
+      let attempts = 1;
+      if (opts.rerun && disturbance(a) > HEAVY_OTHER_LOAD) {
+        ctx.log(`${name}: other processes used ${disturbance(a)}% of a core while it ran; running it once more when the machine is quieter`);
+        await waitForQuiet(ctx, 300_000);
+        const again = await attempt(name, ctx, opts);
+        attempts = 2;
+        const keep = disturbance(again) <= disturbance(a) ? again : a;
+        notes.push(`${name}: the first attempt overlapped with other load (${disturbance(a)}% of a core), the re-run had ${disturbance(again)}%; kept the ${keep === again ? 're-run' : 'first attempt'}.`);
+        a = keep;
+      }
+      const result: BenchmarkResult = {
+        ...a.result,
+        setup: { ...a.result.setup, otherProcessesPercentOfCore: a.othersPercentOfCore, otherProcessesBeforeStart: quietBefore, attempts },
+      };
+      printResult(result);
+      ctx.log(`${name}: wrote ${writeResult(opts.out, result)}; other processes used ${a.othersPercentOfCore}% of a core over the run, ${a.result.interferencePercentOfCore}% in the measured windows`);
+      results.push(result);
+    } catch (err) {
+      const message = `${name}: ${(err as Error).stack ?? String(err)}`;
+      failures.push(message);
+      process.stderr.write(`\nBENCHMARK FAILED ${message}\n`);
+    }
+  }
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const summary = writeSummary(
+    opts.out,
+    {
+      command: `npx tsx bench/bench-main.ts ${process.argv.slice(2).join(' ')}`.trim(),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: `${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Temporal dev server on SQLite ${opts.temporalDb === 'file' ? 'in a temp file' : 'in memory'}.`,
+      notes,
+    },
+    results,
+    failures,
+  );
+  ctx.log(`summary: ${summary}`);
+  if (failures.length === 0) rmSync(runDir, { recursive: true, force: true });
+  else ctx.log(`logs of the failed run kept in ${runDir}`);
+  process.exitCode = failures.length > 0 ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

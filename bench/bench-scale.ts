@@ -1,0 +1,415 @@
+/**
+ * Scale: 100, 500 and 1,000 createServerGroup tasks submitted at once through the facade, run by
+ * one worker (a child process, so its CPU and memory are its own) against moto, each level on
+ * a fresh Temporal dev server and a fresh moto. Reports the time until every task finished,
+ * tasks/s, peak worker RSS, and CPU of the Temporal server, moto, the worker and this process.
+ * Each level is bounded (5 minutes; 2 in --quick); a level that does not finish says how far it
+ * got and where its tasks were waiting, rather than pretending.
+ */
+import { statSync } from 'node:fs';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../activities';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { BenchContext } from './lib/context';
+import { FacadeHttp } from './lib/http';
+import { runClosedLoop, sleep } from './lib/load';
+import type { Timeline, TimelineSummary } from './lib/history';
+import { summarizeTimelines, timelineOf } from './lib/history';
+import { cpuSecondsOf, loadAverage, round, threadCpuOf } from './lib/proc';
+import type { BenchmarkResult } from './lib/report';
+import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
+import type { BenchStack, TemporalDb } from './lib/stack';
+import { ACCOUNT, REGION, startBenchStack, workflowBundle } from './lib/stack';
+import { summarize } from './lib/stats';
+import type { PersistenceUse } from './lib/temporal-metrics';
+import { TemporalMetricsWindow } from './lib/temporal-metrics';
+import type { WindowUsage } from './lib/usage';
+import { UsageWindow } from './lib/usage';
+import type { WorkerPeaks } from './lib/worker-process';
+import type { WorkerTuning } from './lib/worker-protocol';
+
+const SUBMIT_CONCURRENCY = 32;
+const WARMUP_TASKS = 5;
+const ACTIVITY_SLOTS_DEFAULT = 100;
+
+interface Level {
+  readonly tasks: number;
+  readonly tuning: WorkerTuning | undefined;
+  /** Set when this level ran on the other SQLite mode than the benchmark's (a control run). */
+  readonly controlDb: TemporalDb | undefined;
+  readonly finished: boolean;
+  readonly closed: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Submission start to the last workflow's close time. */
+  readonly makespanSeconds: number;
+  readonly tasksPerSecond: number;
+  readonly submitSeconds: number;
+  readonly submitLatency: ReturnType<typeof summarize>;
+  readonly taskLatency: ReturnType<typeof summarize>;
+  readonly resources: WindowUsage;
+  readonly persistence: PersistenceUse | undefined;
+  readonly worker: WorkerPeaks | undefined;
+  readonly workerThreads: readonly { readonly thread: string; readonly cpuSeconds: number }[];
+  readonly timelines: TimelineSummary;
+  readonly progress: readonly { readonly second: number; readonly closed: number }[];
+  readonly stall: readonly string[];
+  /** One full-region DescribeAutoScalingGroups scan after the level, as chooseServerGroupName does it. */
+  readonly regionScan: { readonly groups: number; readonly pages: number; readonly ms: number };
+}
+
+function deploy(app: string, amiName: string) {
+  return [
+    {
+      createServerGroup: {
+        credentials: ACCOUNT,
+        application: app,
+        stack: 'main',
+        availabilityZones: { [REGION]: ['us-east-1a', 'us-east-1b'] },
+        capacity: { min: 1, max: 3, desired: 2 },
+        amiName,
+        instanceType: 't3.micro',
+        tags: { team: 'bench' },
+        targetHealthyDeployPercentage: 100,
+      },
+    },
+  ];
+}
+
+/** The progress sample nearest each full minute. */
+function minuteMarks(progress: readonly { second: number; closed: number }[]): { second: number; closed: number }[] {
+  const marks: { second: number; closed: number }[] = [];
+  for (let m = 60; m <= (progress[progress.length - 1]?.second ?? 0); m += 60) {
+    const p = progress.find((x) => x.second >= m);
+    if (p) marks.push(p);
+  }
+  return marks;
+}
+
+async function countOf(client: Client, query: string): Promise<number> {
+  return (await client.workflow.count(query)).count;
+}
+
+/**
+ * What chooseServerGroupName asks of AWS for every deploy: every group in the region, 100 per
+ * page. Timed once after a level, with nothing else running, to show how it grows with the groups.
+ */
+async function fullRegionScan(c: AwsClients): Promise<{ groups: number; pages: number; ms: number }> {
+  const t0 = performance.now();
+  let groups = 0;
+  let pages = 0;
+  let token: string | undefined;
+  do {
+    const out = await c.autoScaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }));
+    groups += out.AutoScalingGroups?.length ?? 0;
+    pages++;
+    token = out.NextToken;
+  } while (token);
+  return { groups, pages, ms: round(performance.now() - t0) };
+}
+
+/** Waits until a process uses (almost) no CPU for a second: done with the requests it had queued. */
+async function waitUntilIdle(pid: number, maxMs: number): Promise<void> {
+  const started = performance.now();
+  let last = cpuSecondsOf(pid) ?? 0;
+  while (performance.now() - started < maxMs) {
+    await sleep(1000);
+    const now = cpuSecondsOf(pid) ?? 0;
+    if (now - last < 0.05) return;
+    last = now;
+  }
+}
+
+/** Where unfinished tasks are: their pending activities by type and state, with the last failure. */
+async function stallReport(stack: BenchStack, sample: number): Promise<string[]> {
+  const byKey = new Map<string, number>();
+  const failures = new Set<string>();
+  let n = 0;
+  for await (const wf of stack.client.workflow.list({ query: `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus = 'Running'`, pageSize: sample })) {
+    const d = await stack.client.workflow.getHandle(wf.workflowId).describe();
+    const pending = d.raw.pendingActivities ?? [];
+    const wft = d.raw.pendingWorkflowTask;
+    if (wft) {
+      const state = (temporal.api.enums.v1.PendingWorkflowTaskState[wft.state ?? 0] ?? String(wft.state)).replace('PENDING_WORKFLOW_TASK_STATE_', '');
+      const key = `workflow task ${state} attempt ${wft.attempt}`;
+      byKey.set(key, (byKey.get(key) ?? 0) + 1);
+    }
+    for (const p of pending) {
+      const state = temporal.api.enums.v1.PendingActivityState[p.state ?? 0] ?? String(p.state);
+      const key = `${p.activityType?.name} ${state.replace('PENDING_ACTIVITY_STATE_', '')} attempt ${p.attempt}`;
+      byKey.set(key, (byKey.get(key) ?? 0) + 1);
+      if (p.lastFailure?.message) failures.add(p.lastFailure.message.slice(0, 200));
+    }
+    if (++n >= sample) break;
+  }
+  return [
+    `pending work of ${n} running tasks: ${[...byKey].map(([k, v]) => `${v}x ${k}`).join('; ') || 'none'}`,
+    ...(failures.size ? [`last failures: ${[...failures].slice(0, 3).join(' | ')}`] : []),
+  ];
+}
+
+async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, tuning: WorkerTuning | undefined, controlDb?: TemporalDb): Promise<Level> {
+  const label = `${tasks}${tuning ? '-tuned' : ''}${controlDb ? `-${controlDb}` : ''}`;
+  const stack = await startBenchStack({ dir: `${ctx.runDir}/scale-${label}`, temporalDb: controlDb ?? ctx.temporalDb, temporalConfig: ctx.temporalConfig, moto: true, worker: { tuning } });
+  const http = new FacadeHttp(stack.facadeUrl, SUBMIT_CONCURRENCY);
+  try {
+    const images = await stack.awsClients().ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
+    const amiName = images.Images?.find((i) => i.Name)?.Name;
+    if (!amiName) throw new Error('moto has no al2023 AMI');
+
+    ctx.log(`scale ${label}: warming up`);
+    const warm = await runClosedLoop(WARMUP_TASKS, WARMUP_TASKS, async (i) => {
+      const { id } = await http.submit(deploy(`warm${i}`, amiName));
+      await stack.client.workflow.getHandle(id).result();
+    });
+    if (warm.errors) throw new Error(`warm-up deploys failed: ${warm.firstError}`);
+    const warmClosed = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'`);
+
+    ctx.log(`scale ${label}: submitting ${tasks} createServerGroup tasks (${SUBMIT_CONCURRENCY} POSTs in flight), bound ${boundMs / 1000} s`);
+    stack.worker?.resetStatus();
+    const threadsBefore = stack.worker ? threadCpuOf(stack.worker.pid) : new Map<string, number>();
+    const usage = UsageWindow.start(stack.watched());
+    const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
+    const t0wall = Date.now();
+    const t0 = performance.now();
+    const submitted = new Map<string, number>();
+    const submit = runClosedLoop(tasks, SUBMIT_CONCURRENCY, async (i) => {
+      const postedAt = Date.now();
+      const { id } = await http.submit(deploy(`s${tasks}n${i}`, amiName));
+      submitted.set(id, postedAt);
+    }).then((r) => ({ ...r, seconds: (performance.now() - t0) / 1000 }));
+
+    const progress: { second: number; closed: number }[] = [];
+    let closed = 0;
+    let submitDone: Awaited<typeof submit> | undefined;
+    void submit.then((r) => (submitDone = r));
+    while (performance.now() - t0 < boundMs) {
+      await sleep(1000);
+      closed = (await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'`)) - warmClosed;
+      const second = Math.round((performance.now() - t0) / 1000);
+      progress.push({ second, closed });
+      if (second % 15 === 0) ctx.log(`scale ${label}: ${second} s, ${closed} of ${tasks} finished`);
+      if (submitDone && closed >= tasks) break;
+    }
+    const submitResult = await submit;
+    const resources = usage.stop();
+    const persistence = await metrics.stop();
+    const worker = stack.worker?.peaks(tuning?.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS_DEFAULT);
+    const threadsAfter = stack.worker ? threadCpuOf(stack.worker.pid) : new Map<string, number>();
+    const finished = closed >= tasks;
+    if (submitResult.errors) ctx.log(`scale ${label}: ${submitResult.errors} submissions failed: ${submitResult.firstError}`);
+
+    const stall = finished ? [] : await stallReport(stack, 25);
+    // Stop the worker and let moto finish what it was asked, so the scan below runs on an idle moto.
+    await stack.worker?.stop();
+    if (stack.moto) await waitUntilIdle(stack.moto.pid, 60_000);
+    const regionScan = await fullRegionScan(stack.awsClients());
+
+    // Close times and outcomes of the measured tasks (not the warm-up).
+    let lastClose = 0;
+    const taskMs: number[] = [];
+    const closedIds: string[] = [];
+    for await (const wf of stack.client.workflow.list({ query: `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'`, pageSize: 1000 })) {
+      const postedAt = submitted.get(wf.workflowId);
+      if (postedAt === undefined || !wf.closeTime) continue;
+      lastClose = Math.max(lastClose, wf.closeTime.getTime());
+      taskMs.push(wf.closeTime.getTime() - postedAt);
+      closedIds.push(wf.workflowId);
+    }
+    const succeeded = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'SUCCEEDED'`) - WARMUP_TASKS;
+    const failed = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'FAILED'`);
+
+    // Where the time went, from a spread sample of finished tasks' histories.
+    const step = Math.max(1, Math.floor(closedIds.length / 40));
+    const timelines: Timeline[] = [];
+    for (let i = 0; i < closedIds.length; i += step) timelines.push(timelineOf(await stack.client.workflow.getHandle(closedIds[i]!).fetchHistory()));
+
+    const makespanSeconds = finished ? (lastClose - t0wall) / 1000 : resources.wallSeconds;
+    return {
+      tasks,
+      tuning,
+      controlDb,
+      finished,
+      closed,
+      succeeded,
+      failed,
+      makespanSeconds: round(makespanSeconds, 1),
+      tasksPerSecond: round(closed / makespanSeconds, 1),
+      submitSeconds: round(submitResult.seconds, 1),
+      submitLatency: summarize(submitResult.latenciesMs, 1),
+      taskLatency: summarize(taskMs.map((m) => m / 1000), 1),
+      resources,
+      persistence,
+      worker,
+      workerThreads: [...threadsAfter]
+        .map(([thread, s]) => ({ thread, cpuSeconds: round(s - (threadsBefore.get(thread) ?? 0), 1) }))
+        .filter((t) => t.cpuSeconds > 0.5)
+        .sort((a, b) => b.cpuSeconds - a.cpuSeconds)
+        .slice(0, 5),
+      timelines: summarizeTimelines(timelines),
+      progress,
+      stall,
+      regionScan,
+    };
+  } finally {
+    http.close();
+    await stack.close();
+  }
+}
+
+export interface ScaleOptions {
+  readonly levels?: readonly number[] | undefined;
+  /** A second run of one level with these worker options, to compare with the default. */
+  readonly tuning?: WorkerTuning | undefined;
+  readonly tunedLevel?: number | undefined;
+}
+
+export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Promise<BenchmarkResult> {
+  const started = new Date();
+  const loadStart = loadAverage();
+  const levels = opts.levels ?? (ctx.quick ? [20, 50] : [100, 500, 1000]);
+  const boundMs = ctx.quick ? 120_000 : 300_000;
+  const results: Level[] = [];
+  for (const tasks of levels) results.push(await runLevel(ctx, tasks, boundMs, undefined));
+  // The smallest level once more on the other SQLite mode: what the database's durability costs at scale.
+  const otherDb: TemporalDb = ctx.temporalDb === 'file' ? 'memory' : 'file';
+  results.push(await runLevel(ctx, levels[0]!, boundMs, undefined, otherDb));
+  if (opts.tuning) results.push(await runLevel(ctx, opts.tunedLevel ?? levels[levels.length - 1]!, boundMs, opts.tuning));
+  for (const l of results) requireMeasured(`finished createServerGroup tasks at ${l.tasks}`, l.closed);
+
+  const proc = (l: Level, name: string) => l.resources.processes.find((p) => p.name.startsWith(name));
+  const label = (l: Level) => `${l.tasks}${l.tuning ? ` tuned ${JSON.stringify(l.tuning)}` : ''}${l.controlDb ? ` (control: SQLite ${l.controlDb === 'memory' ? 'in memory' : 'file'})` : ''}`;
+  const rows = results.map((l) => [
+    label(l),
+    l.finished ? 'yes' : `no (${l.closed})`,
+    l.succeeded,
+    l.failed,
+    l.makespanSeconds,
+    l.tasksPerSecond,
+    l.taskLatency.p50,
+    l.taskLatency.max,
+    proc(l, 'bosun worker')?.peakRssMiB,
+    proc(l, 'bosun worker')?.cpuPercentOfCore,
+    proc(l, 'temporal')?.cpuSeconds,
+    proc(l, 'temporal')?.cpuPercentOfCore,
+    proc(l, 'moto')?.cpuSeconds,
+    proc(l, 'moto')?.cpuPercentOfCore,
+    proc(l, 'bench')?.cpuPercentOfCore,
+    l.resources.machine.busyPercentOfCore,
+    l.resources.machine.othersPercentOfCore,
+    `${l.regionScan.groups} / ${l.regionScan.pages} / ${l.regionScan.ms}`,
+  ]);
+  const breakdown = results.map((l) => [
+    label(l),
+    l.timelines.medianTotalMs,
+    l.timelines.medianWftQueueMs,
+    l.timelines.medianWftExecMs,
+    l.timelines.medianActivityQueueMs,
+    l.timelines.medianActivityExecMs,
+    l.timelines.medianOtherMs,
+    l.timelines.wftTimeouts,
+    l.timelines.activityRetries,
+    l.timelines.byActivity.map((a) => `${a.type} ${a.medianQueueMs}/${a.medianExecMs}`).join(', '),
+  ]);
+
+  const defaults = results.filter((l) => !l.tuning && !l.controlDb);
+  const control = results.find((l) => l.controlDb);
+  const controlBase = control && defaults.find((l) => l.tasks === control.tasks);
+  const biggest = defaults[defaults.length - 1]!;
+  const smallest = defaults[0]!;
+  const t = biggest.timelines;
+  const perTask = (l: Level, name: string) => {
+    const p = proc(l, name);
+    return p && l.closed > 0 ? round((p.cpuSeconds * 1000) / l.closed) : NaN;
+  };
+  const cpuRows = results.map((l) => {
+    const parts = ['temporal', 'moto', 'bosun worker', 'bench'].map((n) => perTask(l, n));
+    return [label(l), l.closed, ...parts, round(parts.reduce((a, b) => a + b, 0)), l.resources.machine.busyPercentOfCore, l.resources.machine.othersPercentOfCore];
+  });
+  const motoGrowth = perTask(biggest, 'moto') / perTask(smallest, 'moto');
+  const slowest = [...t.byActivity].sort((a, b) => b.medianQueueMs + b.medianExecMs - (a.medianQueueMs + a.medianExecMs))[0];
+  const saturated = defaults.filter((l) => l.resources.machine.busyPercentOfCore >= l.resources.machine.cores * 100 * 0.85);
+  const bottleneck = [
+    `CPU per finished task (Temporal / moto / worker, ms): ${defaults.map((l) => `${l.tasks} tasks ${perTask(l, 'temporal')} / ${perTask(l, 'moto')} / ${perTask(l, 'bosun worker')}`).join('; ')}. ${
+      motoGrowth > 1.8
+        ? `moto's cost per task grows ${round(motoGrowth, 1)}x from ${smallest.tasks} to ${biggest.tasks} tasks because chooseServerGroupName reads every group in the region for every deploy (one full scan: ${defaults.map((l) => `${l.regionScan.ms} ms for ${l.regionScan.groups} groups`).join(', ')}): total AWS work grows with the square of concurrent deploys into one region. Real AWS pages the same way (and throttles DescribeAutoScalingGroups); Clouddriver answers this from its cache.`
+        : 'The cost per task stays roughly flat across levels.'
+    }`,
+    saturated.length
+      ? `The 2-core machine was CPU-saturated at ${saturated.map((l) => `${l.tasks} tasks (${l.resources.machine.busyPercentOfCore}% of 200%, other processes ${l.resources.machine.othersPercentOfCore}%)`).join(', ')}: Temporal, moto and the worker compete for the same cores, so no single one of them is pinned at 100% of a core, and tasks/s is total CPU available / CPU per task.`
+      : `The machine was not CPU-saturated (busiest: ${Math.max(...defaults.map((l) => l.resources.machine.busyPercentOfCore))}% of 200%).`,
+    ...(control && controlBase
+      ? [
+          `Temporal's database: the ${control.tasks}-task level with SQLite ${control.controlDb === 'memory' ? 'in memory' : 'in a file'} took ${control.makespanSeconds} s (${control.tasksPerSecond} tasks/s, workflow tasks waiting ${control.timelines.medianWftQueueMs} ms per task) vs ${controlBase.makespanSeconds} s (${controlBase.tasksPerSecond} tasks/s, ${controlBase.timelines.medianWftQueueMs} ms) on the ${ctx.temporalDb === 'file' ? 'file' : 'in-memory database'}. ${
+            ctx.temporalDb === 'file' && control.tasksPerSecond > controlBase.tasksPerSecond * 1.25
+              ? 'Below the CPU limit, the file database\'s durable writes (UpdateWorkflowExecution per workflow-task and activity completion, one writer) set the pace: workflow tasks wait for Temporal, not for the worker.'
+              : 'The database mode made little difference at this size.'
+          }`,
+        ]
+      : []),
+    ...defaults.map((l) => `${l.tasks} tasks: ${cpuVerdict(l.resources)}; worker: ${l.worker?.maxInFlightActivities ?? '-'} activities in flight at most (${l.worker?.secondsAtActivitySlotLimit ?? '-'} s at the slot limit), main thread busy at most ${l.worker?.maxMainThreadBusy ?? '-'}, busiest threads ${l.workerThreads.map((x) => `${x.thread} ${x.cpuSeconds} s`).join(', ')}. ${persistenceNote(l.persistence)}.`),
+    `Where a finished task's time went at ${biggest.tasks}: workflow tasks waiting ${t.medianWftQueueMs} ms, on the worker ${t.medianWftExecMs} ms, activities waiting for a slot ${t.medianActivityQueueMs} ms, running ${t.medianActivityExecMs} ms (median total ${t.medianTotalMs} ms); the slowest step is ${slowest?.type} (${slowest?.medianQueueMs} ms waiting, ${slowest?.medianExecMs} ms running). Workflow-task waits are Temporal dispatching through its SQLite-bound history and matching queues while the CPU is shared.`,
+    `Worker memory: peak RSS ${defaults.map((l) => `${proc(l, 'bosun worker')?.peakRssMiB} MiB with ${l.worker?.maxCachedWorkflows} workflows cached`).join(', ')}, about ${round(((proc(biggest, 'bosun worker')?.peakRssMiB ?? 0) - (proc(smallest, 'bosun worker')?.peakRssMiB ?? 0)) / Math.max(1, (biggest.worker?.maxCachedWorkflows ?? 0) - (smallest.worker?.maxCachedWorkflows ?? 0)), 2)} MiB per cached workflow: every running task stays in the sticky cache (the default limit is ~2,300 on this heap). maxCachedWorkflows caps it at the price of replaying histories.`,
+    ...results.filter((l) => !l.finished).map((l) => `${label(l)} did not finish within ${boundMs / 1000} s: ${l.closed} done (${minuteMarks(l.progress).map((p) => `${p.closed} at ${p.second} s`).join(', ')}). ${l.stall.join(' ')}. ${l.timelines.activityRetries > 0 ? `Retried activity attempts in the finished sample: ${l.timelines.activityRetries} (startToClose of describe calls is 30 s; a slower moto answer is retried and its work repeated).` : ''}`),
+    ...results
+      .filter((l) => l.tuning)
+      .map((l) => {
+        const base = defaults.find((d) => d.tasks === l.tasks);
+        if (!base) return `${label(l)}: no default run of the same size to compare with.`;
+        const same = Math.abs(l.makespanSeconds - base.makespanSeconds) / base.makespanSeconds < 0.15;
+        return `Tuning check at ${l.tasks} tasks, ${JSON.stringify(l.tuning)}: makespan ${base.makespanSeconds} s -> ${l.makespanSeconds} s, tasks/s ${base.tasksPerSecond} -> ${l.tasksPerSecond}; activities waiting ${base.timelines.medianActivityQueueMs} -> ${l.timelines.medianActivityQueueMs} ms, running ${base.timelines.medianActivityExecMs} -> ${l.timelines.medianActivityExecMs} ms. ${same ? 'The wait moved between the task queue and moto; throughput did not change, so worker slots are not the bottleneck.' : 'Throughput changed by more than 15%.'}`;
+      }),
+  ];
+
+  return {
+    name: 'scale',
+    title: 'Scale: concurrent createServerGroup tasks on one machine',
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationSeconds: round((Date.now() - started.getTime()) / 1000),
+    loadAverageStart: loadStart,
+    loadAverageEnd: loadAverage(),
+    setup: {
+      temporalDb: ctx.temporalDb,
+      ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
+      levels,
+      tuning: opts.tuning ? { level: opts.tunedLevel ?? levels[levels.length - 1], options: opts.tuning } : 'none',
+      boundSecondsPerLevel: boundMs / 1000,
+      worker: 'one, child process, production options unless a row says tuned',
+      facade: 'in this process, over HTTP; tasks submitted with 32 POSTs in flight',
+      deploy: deploy('<app>', '<al2023 AMI name>'),
+      freshStackPerLevel: true,
+      workflowBundleKiB: round(statSync(await workflowBundle(ctx.runDir)).size / 1024),
+      progress: 'counted through Temporal visibility once a second (no per-task polling)',
+    },
+    tables: [
+      {
+        title: 'Concurrent createServerGroup tasks',
+        headers: ['tasks', 'all done', 'succeeded', 'failed', 'makespan s', 'tasks/s', 'task p50 s', 'task max s', 'worker peak RSS MiB', 'worker CPU %', 'Temporal CPU s', 'Temporal CPU %', 'moto CPU s', 'moto CPU %', 'bench CPU %', 'machine CPU %', 'others CPU %', 'region scan groups / pages / ms'],
+        rows,
+        notes: [
+          'CPU % is of one core over the level\'s window (submission start to last task closed); the machine has 2 cores = 200%',
+          'task time: POST sent to workflow closed',
+          'region scan: one DescribeAutoScalingGroups pass over the whole region (what chooseServerGroupName does for every deploy), timed after the level with the worker stopped',
+        ],
+      },
+      {
+        title: 'Where a finished task spent its time (medians over a sample of up to 40 histories per level, ms; timeouts and retries summed over the sample)',
+        headers: ['tasks', 'total', 'WFT waiting', 'WFT on worker', 'activities waiting', 'activities running', 'hand-offs', 'WFT timeouts', 'activity retries', 'per activity: waiting/running'],
+        rows: breakdown,
+      },
+      {
+        title: 'CPU per finished task (ms of CPU time)',
+        headers: ['tasks', 'finished', 'Temporal', 'moto', 'worker', 'bench (facade)', 'total', 'machine busy %', 'others %'],
+        rows: cpuRows,
+        notes: ['CPU seconds of each process over the level\'s window divided by the tasks that finished in it; for a level that did not finish this overstates the cost per task, since unfinished tasks did work too'],
+      },
+      ...results.map((l) => resourcesTable(`Resources at ${label(l)} tasks`, l.resources, [persistenceNote(l.persistence)])),
+    ],
+    bottleneck,
+    interferencePercentOfCore: Math.max(...results.map((l) => l.resources.machine.othersPercentOfCore)),
+    data: results,
+  };
+}

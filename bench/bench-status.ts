@@ -1,0 +1,218 @@
+/**
+ * Status: `GET /task/{id}` while many tasks run and Orca polls each of them every 5 s.
+ *
+ * The running tasks are real resizeServerGroup tasks, run by the real worker against moto, that
+ * block in their wait for capacity: each targets a group whose one instance was marked
+ * Unhealthy (SetInstanceHealth), and moto never replaces it, so `waitForServerGroupCapacity`
+ * polls AWS every 10 s (the production default) until the benchmark ends. That is the state
+ * Orca polls for most of a real deploy: a workflow with a few history lines in its memo,
+ * search attributes and a pending activity with heartbeat details, which is what
+ * DescribeWorkflowExecution has to read and the facade has to render. (Tasks on a queue with no
+ * worker would be cheaper to describe than that: one event, no pending activity, one memo line.)
+ * With the worker's default 100 activity slots, at most 100 tasks are inside the wait at a time;
+ * the rest wait for a slot with their first activity scheduled, which is also what a real
+ * worker would show under this load, and is reported.
+ *
+ * Completed tasks (same resize on a healthy group) are polled alongside; for them the facade
+ * also reads the workflow result (describe + result).
+ */
+import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
+import { ensureEmulatorServerGroup } from '../infra/demo';
+import type { BenchContext } from './lib/context';
+import type { TaskJson } from './lib/http';
+import { FacadeHttp } from './lib/http';
+import { runClosedLoop, sleep } from './lib/load';
+import { loadAverage, round } from './lib/proc';
+import type { BenchmarkResult } from './lib/report';
+import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
+import { ACCOUNT, REGION, startBenchStack } from './lib/stack';
+import { summarize } from './lib/stats';
+import { TemporalMetricsWindow } from './lib/temporal-metrics';
+import { UsageWindow } from './lib/usage';
+
+const POLL_EVERY_MS = 5000;
+
+type Kind = 'running' | 'completed';
+
+export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
+  const started = new Date();
+  const loadStart = loadAverage();
+  const running = ctx.quick ? 200 : 1000;
+  const completed = ctx.quick ? 10 : 50;
+  const windowMs = ctx.quick ? 15_000 : 60_000;
+  const blockedGroups = ctx.quick ? 4 : 10;
+  const idleSamples = ctx.quick ? 30 : 100;
+
+  const stack = await startBenchStack({ dir: `${ctx.runDir}/status`, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig, moto: true, worker: {} });
+  const http = new FacadeHttp(stack.facadeUrl, 64);
+  try {
+    const clients = stack.awsClients();
+    const resize = (serverGroupName: string) => [
+      { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName, capacity: { min: 1, max: 1, desired: 1 } } },
+    ];
+
+    // Groups whose capacity can never be reached: one instance each, marked Unhealthy.
+    ctx.log(`status: creating ${blockedGroups} groups with an unhealthy instance and one healthy group`);
+    const blocked = Array.from({ length: blockedGroups }, (_, i) => `benchstatus-blocked-v${String(i).padStart(3, '0')}`);
+    for (const name of [...blocked, 'benchstatus-done-v000']) await ensureEmulatorServerGroup(clients, { name, region: REGION, min: 1, max: 1, desired: 1 });
+    for (const name of blocked) {
+      const g = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+      const instanceId = g.AutoScalingGroups?.[0]?.Instances?.[0]?.InstanceId;
+      if (!instanceId) throw new Error(`${name} has no instance to mark unhealthy`);
+      await clients.autoScaling.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy' }));
+    }
+
+    ctx.log(`status: running ${completed} tasks to completion`);
+    const done: string[] = [];
+    const doneRun = await runClosedLoop(completed, 8, async () => {
+      const { id } = await http.submit(resize('benchstatus-done-v000'));
+      await stack.client.workflow.getHandle(id).result();
+      const { task } = await http.task(id);
+      if (!task.status.completed || task.status.failed) throw new Error(`task ${id} did not succeed: ${JSON.stringify(task.status)}`);
+      done.push(id);
+    });
+    if (doneRun.errors) throw new Error(`completed tasks failed: ${doneRun.firstError}`);
+
+    // Latency of one GET at a time, before the 1,000 tasks exist: the floor under load numbers.
+    const idleCompleted = await runClosedLoop(idleSamples, 1, (i) => http.task(done[i % done.length]!));
+
+    ctx.log(`status: starting ${running} tasks that block in their wait for capacity`);
+    const ids: string[] = [];
+    const submit = await runClosedLoop(running, 32, async (i) => {
+      ids.push((await http.submit(resize(blocked[i % blocked.length]!))).id);
+    });
+    if (submit.errors) throw new Error(`${submit.errors} of ${running} submissions failed: ${submit.firstError}`);
+
+    // Let the worker run the first steps of every task: settled when nothing changes for 3 s.
+    const settleStart = performance.now();
+    let quiet = 0;
+    let last = '';
+    while (quiet < 3 && performance.now() - settleStart < 90_000) {
+      await sleep(1000);
+      const s = stack.worker?.latest()?.status;
+      const now = `${s?.numInFlightNonLocalActivities}/${s?.numInFlightWorkflowActivations}`;
+      quiet = s && s.numInFlightWorkflowActivations === 0 && now === last ? quiet + 1 : 0;
+      last = now;
+    }
+    const settleSeconds = round((performance.now() - settleStart) / 1000);
+    const idleRunning = await runClosedLoop(idleSamples, 1, (i) => http.task(ids[i % ids.length]!));
+
+    ctx.log(`status: polling ${running} running and ${completed} completed tasks every ${POLL_EVERY_MS / 1000} s for ${windowMs / 1000} s`);
+    const latencies: Record<Kind, number[]> = { running: [], completed: [] };
+    const errors: Record<Kind, number> = { running: 0, completed: 0 };
+    let firstError: string | undefined;
+    const lastSeen = new Map<string, TaskJson>();
+    stack.worker?.resetStatus();
+    const usage = UsageWindow.start(stack.watched());
+    const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
+    const elu = performance.eventLoopUtilization();
+    const windowStart = performance.now();
+    const end = windowStart + windowMs;
+    const poller = async (id: string, kind: Kind, offsetMs: number) => {
+      await sleep(offsetMs);
+      // Orca's fixed delay: the next poll is scheduled when the previous answer has arrived.
+      while (performance.now() < end) {
+        try {
+          const { task, ms } = await http.task(id);
+          latencies[kind].push(ms);
+          lastSeen.set(id, task);
+          if (kind === 'running' && task.status.completed) throw new Error(`task ${id} completed, but it should be blocked`);
+        } catch (err) {
+          errors[kind]++;
+          firstError ??= (err as Error).message;
+        }
+        if (performance.now() + POLL_EVERY_MS >= end) break;
+        await sleep(POLL_EVERY_MS);
+      }
+    };
+    await Promise.all([
+      ...ids.map((id, i) => poller(id, 'running', (i * POLL_EVERY_MS) / ids.length)),
+      ...done.map((id, i) => poller(id, 'completed', (i * POLL_EVERY_MS) / done.length)),
+    ]);
+    const pollWindowSeconds = (performance.now() - windowStart) / 1000;
+    const benchLoopBusy = performance.eventLoopUtilization(elu).utilization;
+    const resources = usage.stop();
+    const persistence = await metrics.stop();
+    const worker = stack.worker?.peaks(100);
+
+    requireMeasured('polls of running tasks', latencies.running.length, running);
+    requireMeasured('polls of completed tasks', latencies.completed.length);
+
+    // What the running tasks showed in their last answer: inside the wait, or waiting for a slot.
+    const where = new Map<string, number>();
+    for (const id of ids) {
+      const t = lastSeen.get(id);
+      const line = t?.history[t.history.length - 1]?.status.replace(/benchstatus-blocked-v\d+/g, '<group>') ?? '(never answered)';
+      where.set(line, (where.get(line) ?? 0) + 1);
+    }
+
+    const targetRate = (running + completed) / (POLL_EVERY_MS / 1000);
+    const achieved = (latencies.running.length + latencies.completed.length) / pollWindowSeconds;
+    const row = (label: string, v: number[], errs: number, rate?: number) => {
+      const s = summarize(v, 2);
+      return [label, s.n, rate !== undefined ? round(rate, 1) : undefined, s.p50, s.p90, s.p99, s.max, errs];
+    };
+    const run = summarize(latencies.running, 2);
+    const bottleneck = [
+      `${cpuVerdict(resources)}; the facade's event loop (this process, also the pollers) was busy ${round(benchLoopBusy * 100)}% of the window.`,
+      `Achieved ${round(achieved, 1)} polls/s of the ${round(targetRate, 1)}/s asked for (${round((achieved / targetRate) * 100)}%): ${achieved >= targetRate * 0.95 ? 'the facade kept up; a poll costs one DescribeWorkflowExecution (plus the result for completed tasks), so the rate is set by Orca, not by Bosun' : 'the pollers fell behind, so the facade or Temporal could not keep up'}.`,
+      `Polling latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms idle; p99 ${run.p99} ms. ${run.p99 > run.p50 * 4 ? 'The tail comes from polls that land together with the worker\'s and pollers\' bursts on a 2-core machine (queueing for CPU), not from a steady limit.' : 'The tail stays close to the median: no queueing.'}`,
+      `${persistenceNote(persistence)}. A poll reads mutable state from the history service cache; it writes nothing.`,
+      worker ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit); ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}.` : 'no worker status',
+    ];
+
+    return {
+      name: 'status',
+      title: `Status: GET /task/{id} with ${running} running tasks polled every ${POLL_EVERY_MS / 1000} s`,
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationSeconds: round((Date.now() - started.getTime()) / 1000),
+      loadAverageStart: loadStart,
+      loadAverageEnd: loadAverage(),
+      setup: {
+        temporalDb: ctx.temporalDb,
+      ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
+        worker: 'one, child process, production options (100 activity slots)',
+        runningTasks: running,
+        completedTasks: completed,
+        pollEveryMs: POLL_EVERY_MS,
+        windowMs,
+        blockedBy: `resize to 1/1/1 of ${blockedGroups} groups whose only instance is Unhealthy; wait polls AWS every 10 s`,
+        settleSeconds,
+        submissionOfRunningTasks: { wallMs: round(submit.wallMs), latency: summarize(submit.latenciesMs, 2) },
+      },
+      tables: [
+        {
+          title: 'GET /task/{id} latency (ms)',
+          headers: ['what', 'n', 'polls/s', 'p50', 'p90', 'p99', 'max', 'errors'],
+          rows: [
+            row(`running task, under load (${running} + ${completed} tasks polled every 5 s)`, latencies.running, errors.running, latencies.running.length / pollWindowSeconds),
+            row('completed task (describe + result), under the same load', latencies.completed, errors.completed, latencies.completed.length / pollWindowSeconds),
+            row('all polls', [...latencies.running, ...latencies.completed], errors.running + errors.completed, achieved),
+            row('running task, one GET at a time, before the window', [...idleRunning.latenciesMs], idleRunning.errors),
+            row(`completed task, one GET at a time, before the ${running} tasks existed`, [...idleCompleted.latenciesMs], idleCompleted.errors),
+          ],
+          notes: [`asked-for poll rate ${round(targetRate, 1)}/s, achieved ${round(achieved, 1)}/s over ${round(pollWindowSeconds, 1)} s${firstError ? `; first error: ${firstError}` : ''}`],
+        },
+        resourcesTable('Resources during the polling window', resources, [persistenceNote(persistence), `worker status: ${JSON.stringify(worker)}`]),
+      ],
+      bottleneck,
+      interferencePercentOfCore: resources.machine.othersPercentOfCore,
+      data: {
+        latency: { running: summarize(latencies.running, 2), completed: summarize(latencies.completed, 2) },
+        idle: { running: summarize(idleRunning.latenciesMs, 2), completed: summarize(idleCompleted.latenciesMs, 2) },
+        pollRate: { target: targetRate, achieved, windowSeconds: pollWindowSeconds },
+        errors,
+        firstError,
+        lastHistoryLineOfRunningTasks: Object.fromEntries(where),
+        benchLoopBusy,
+        resources,
+        persistence,
+        worker,
+      },
+    };
+  } finally {
+    http.close();
+    await stack.close();
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * `npm run chaos`: the instrument behind Bosun's promise that deployments stop failing on
+ * transient faults. Starts its own Temporal dev server (SQLite file in a temp dir, headless,
+ * free port) and moto, runs Bosun and then the legacy-style baseline through the same faults,
+ * prints the two side by side and writes JSON and markdown under bench/results/.
+ *
+ *   npm run chaos -- --ops 100 --fault-rate 0.1 --seed 42 --worker-kills 3 --server-restarts 1 \
+ *     --facade-restarts 1 --poll-ms 2000 --out bench/results/chaos-full   (these are the defaults)
+ *
+ * Other flags: --no-baseline, --measure-startup, --lost-answer-rate R, --op-timeout-ms,
+ * --phase-timeout-ms, --ramp-ms, --fault-window-start-ms, --fault-window-end-ms, --launcher.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { MotoServer, TemporalDevServer } from '../../infra/stack';
+import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
+import { PROJECT_ROOT } from '../../infra/tools';
+import { WORKFLOWS_PATH } from '../../worker/create-worker';
+import { writeAllTemporalFlag } from './bosun-system';
+import type { ChaosOptions } from './chaos';
+import { chaosOptionsSchema, runChaos } from './chaos';
+import { renderMarkdown, renderText } from './report';
+import { measureStartup, summariseStartup } from './startup';
+
+interface Cli {
+  readonly options: ChaosOptions;
+  readonly out: string;
+  readonly measureStartup: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Cli {
+  const raw: Record<string, unknown> = {};
+  let out = 'bench/results/chaos-full';
+  let measure = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--no-baseline') raw.baseline = false;
+    else if (arg === '--measure-startup') measure = true;
+    else if (arg.startsWith('--')) {
+      const [flag, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new Error(`${arg} needs a value`);
+      if (flag === 'out') out = value;
+      else raw[flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = value;
+    } else {
+      throw new Error(`unexpected argument '${arg}'`);
+    }
+  }
+  const known = new Set(Object.keys(chaosOptionsSchema.shape));
+  const unknown = Object.keys(raw).filter((k) => !known.has(k));
+  if (unknown.length) throw new Error(`unknown flags: ${unknown.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  const parsed = chaosOptionsSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+  // The results folder is shared with the bench; this tool writes only chaos-* files there.
+  if (!path.basename(out).startsWith('chaos-')) throw new Error(`--out ${out}: the file name must start with 'chaos-'`);
+  return { options: parsed.data, out, measureStartup: measure };
+}
+
+const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function main(): Promise<void> {
+  const cli = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'bosun-chaos-'));
+  const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: stopping what this run started`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  // The run stops by itself: both phases' limits plus set-up and sweeps.
+  const hardLimitMs = cli.options.phaseTimeoutMs * (cli.options.baseline ? 2 : 1) + 180_000;
+  const watchdog = setTimeout(() => {
+    log(`hard limit of ${hardLimitMs / 1000} s reached: stopping`);
+    void cleanup().finally(() => process.exit(2));
+  }, hardLimitMs);
+  watchdog.unref();
+
+  try {
+    log(`work dir ${workDir}`);
+    const dbFile = path.join(workDir, 'temporal.sqlite');
+    const temporalPort = await freePort();
+    const temporalOpts = { port: temporalPort, headless: true, dbFile, logFile: path.join(workDir, 'temporal.log'), readyTimeoutMs: 60_000 };
+    const tStack = Date.now();
+    const started = await Promise.all([
+      startTemporalDevServer(temporalOpts),
+      freePort().then((port) => startMoto({ port, logFile: path.join(workDir, 'moto.log') })),
+    ]);
+    let temporal: TemporalDevServer = started[0];
+    const moto: MotoServer = started[1];
+    cleanups.push(() => moto.stop());
+    cleanups.push(() => temporal.stop());
+    const warmMoto = async () => {
+      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'c', secretAccessKey: 'c' } });
+      await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
+      ec2.destroy();
+    };
+    await warmMoto();
+    const stackMs = Date.now() - tStack;
+    const tBundle = Date.now();
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+    const workflowBundle = path.join(workDir, 'workflow-bundle.js');
+    writeFileSync(workflowBundle, code);
+    const bundleMs = Date.now() - tBundle;
+    log(`Temporal ${temporal.address} (${dbFile}), moto ${moto.endpoint}, ready in ${stackMs} ms; workflow bundle in ${bundleMs} ms`);
+
+    const setup: Record<string, unknown> = { stackReadyMs: stackMs, workflowBundleMs: bundleMs, launcher: cli.options.launcher };
+    if (cli.measureStartup) {
+      const flagFile = path.join(workDir, 'startup', 'flags', 'routing.json');
+      await writeAllTemporalFlag(flagFile);
+      const samples = await measureStartup({ temporalAddress: temporal.address, workflowBundle, stateDir: path.join(workDir, 'startup'), flagFile, rounds: 3 });
+      setup.startupMs = summariseStartup(samples);
+      log(`start-up (median of 3, ms): ${JSON.stringify(setup.startupMs)}`);
+    }
+
+    const restarts: number[] = [];
+    setup.temporalRestartMs = restarts;
+    const report = await runChaos(
+      cli.options,
+      {
+        temporalAddress: () => temporal.address,
+        restartTemporal: async () => {
+          const t = Date.now();
+          await temporal.stop();
+          temporal = await startTemporalDevServer(temporalOpts);
+          restarts.push(Date.now() - t);
+        },
+        motoEndpoint: moto.endpoint,
+        resetMoto: async () => {
+          const res = await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
+          if (!res.ok) throw new Error(`moto reset answered ${res.status}`);
+          await warmMoto();
+        },
+        workflowBundle,
+        workDir,
+        setup,
+      },
+      log,
+    );
+
+    const text = renderText(report);
+    process.stdout.write(`\n${text}\n\n`);
+    const out = path.resolve(PROJECT_ROOT, cli.out);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(`${out}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`${out}.md`, renderMarkdown(report));
+    log(`wrote ${path.relative(PROJECT_ROOT, out)}.json and .md (logs of every process in ${workDir})`);
+    process.exitCode = report.bosunProblems.length ? 1 : 0;
+  } finally {
+    await cleanup();
+    clearTimeout(watchdog);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`chaos: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

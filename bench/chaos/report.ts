@@ -1,0 +1,201 @@
+/**
+ * The chaos run's report: Bosun and the baseline side by side, as a terminal table, as markdown
+ * (committed under bench/results/) and as JSON (everything, per operation).
+ */
+import type { PlannedFault } from './schedule';
+import type { PhaseResult, StepRecord } from './run';
+
+export interface ChaosReport {
+  readonly kind: 'bosun-chaos';
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly totalMs: number;
+  readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string };
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly setup: Readonly<Record<string, unknown>>;
+  readonly schedule: readonly PlannedFault[];
+  readonly bosun: PhaseResult;
+  readonly baseline: PhaseResult | undefined;
+  /** Why Bosun is not clean (failed, lost, duplicated, leaked); empty when it is. */
+  readonly bosunProblems: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/** Everything that breaks Bosun's promise in one phase; empty = clean. */
+export function problemsOf(r: PhaseResult): string[] {
+  const p: string[] = [];
+  if (r.counts.failed) p.push(`${r.counts.failed} failed`);
+  if (r.counts.lost) p.push(`${r.counts.lost} lost`);
+  if (r.counts.rejected) p.push(`${r.counts.rejected} never accepted`);
+  if (r.duplicates.extraGroups + r.duplicates.extraLaunchTemplates) {
+    p.push(`${r.duplicates.extraGroups} duplicated groups, ${r.duplicates.extraLaunchTemplates} duplicated launch templates`);
+  }
+  const leaked = r.leaks.groups.length + r.leaks.launchTemplates.length + r.leaks.instances.length;
+  if (leaked) p.push(`${r.leaks.groups.length} leaked groups, ${r.leaks.launchTemplates.length} leaked launch templates, ${r.leaks.instances.length} leaked instances`);
+  if (r.leaks.missingGroups.length) p.push(`${r.leaks.missingGroups.length} reported groups missing`);
+  if (r.faults.unexpectedExits.length) p.push(`${r.faults.unexpectedExits.length} processes exited on their own`);
+  return p;
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function processFaults(r: PhaseResult, kind: string): string {
+  const all = r.faults.process.filter((f) => f.kind === kind);
+  if (all.length === 0) return '0';
+  const done = all.filter((f) => f.outcome === 'done').length;
+  if (all.every((f) => f.outcome === 'not-applicable')) return 'n/a';
+  const extra = all.length - done;
+  return `${done}${extra ? ` (+${extra} ${all.find((f) => f.outcome !== 'done')!.outcome})` : ''}`;
+}
+
+/** Rows of the side-by-side table: label, Bosun, baseline. */
+export function tableRows(bosun: PhaseResult, baseline: PhaseResult | undefined): string[][] {
+  const row = (label: string, f: (r: PhaseResult) => string | number): string[] => [label, String(f(bosun)), baseline ? String(f(baseline)) : '(not run)'];
+  return [
+    row('operations planned', (r) => r.planned),
+    row('posted', (r) => r.counts.posted),
+    row('accepted', (r) => r.counts.accepted),
+    row('succeeded', (r) => r.counts.succeeded),
+    row('failed', (r) => r.counts.failed),
+    row('lost (404 or not finished by the deadline)', (r) => r.counts.lost),
+    row('never accepted (POST)', (r) => r.counts.rejected),
+    row('skipped (pipeline stopped at an earlier step)', (r) => r.counts.skipped),
+    row('duplicated groups / launch templates', (r) => `${r.duplicates.extraGroups} / ${r.duplicates.extraLaunchTemplates}`),
+    row('leaked groups / launch templates / instances', (r) => `${r.leaks.groups.length} / ${r.leaks.launchTemplates.length} / ${r.leaks.instances.length}`),
+    row('reported groups missing', (r) => r.leaks.missingGroups.length),
+    row('time to complete (first POST to last answer)', (r) => s(r.timing.wallMs)),
+    row('operation time p50 / p95 / max (succeeded)', (r) => `${s(r.timing.opLatencyMs.p50)} / ${s(r.timing.opLatencyMs.p95)} / ${s(r.timing.opLatencyMs.max)}`),
+    row('POST retries / resumes / polls without answer', (r) => `${r.client.postRetries} / ${r.client.resumes} / ${r.client.pollErrors}`),
+    row('AWS requests through the proxy', (r) => Object.values(r.faults.proxy).reduce((a, b) => a + b, 0) - r.faults.proxy.latency),
+    row('faults: throttled / 500 / 503 / reset', (r) => `${r.faults.proxy.throttle} / ${r.faults.proxy.serverError} / ${r.faults.proxy.unavailable} / ${r.faults.proxy.reset}`),
+    row('faults: delayed (up to 300 ms)', (r) => r.faults.proxy.latency),
+    row('faults: answer lost after AWS acted', (r) => Object.values(r.faults.lostAnswers).reduce((a, b) => a + b, 0)),
+    row('worker kills (SIGKILL)', (r) => processFaults(r, 'worker-kill')),
+    row('Temporal server restarts', (r) => processFaults(r, 'server-restart')),
+    row('facade restarts', (r) => processFaults(r, 'facade-restart')),
+    row('processes that exited on their own', (r) => r.faults.unexpectedExits.length),
+  ];
+}
+
+export function renderTable(rows: readonly string[][], header = ['', 'Bosun', 'baseline']): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function reasons(r: PhaseResult): [string, number][] {
+  const m = new Map<string, number>();
+  for (const st of r.steps) {
+    if (st.outcome.status !== 'failed' && st.outcome.status !== 'lost' && st.outcome.status !== 'rejected') continue;
+    // Numbers and ids vary per task; the shape of the reason is what repeats.
+    const reason = `${st.outcome.status}: ${(st.outcome.reason ?? '').replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>').replace(/\b(i|lt|ami|sg|subnet)-[0-9a-f]+\b/g, '$1-…')}`;
+    m.set(reason, (m.get(reason) ?? 0) + 1);
+  }
+  return [...m].sort((a, b) => b[1] - a[1]);
+}
+
+function badSteps(r: PhaseResult): StepRecord[] {
+  return r.steps.filter((st) => st.outcome.status === 'failed' || st.outcome.status === 'lost' || st.outcome.status === 'rejected');
+}
+
+export function renderText(report: ChaosReport): string {
+  const out: string[] = [];
+  out.push(renderTable(tableRows(report.bosun, report.baseline)));
+  for (const r of [report.bosun, report.baseline]) {
+    if (!r) continue;
+    const rs = reasons(r);
+    if (rs.length) {
+      out.push('', `${r.system}: why operations did not succeed`);
+      for (const [reason, n] of rs.slice(0, 12)) out.push(`  ${String(n).padStart(3)} × ${reason.slice(0, 220)}`);
+    }
+  }
+  out.push('', report.bosunProblems.length ? `Bosun under chaos: NOT clean: ${report.bosunProblems.join('; ')}` : 'Bosun under chaos: clean (nothing failed, lost, duplicated or leaked)');
+  return out.join('\n');
+}
+
+export function renderMarkdown(report: ChaosReport): string {
+  const o = report.options;
+  const md: string[] = [];
+  md.push(`# Chaos run: Bosun vs a legacy-style executor`, '');
+  md.push(
+    `${report.startedAt} · ${report.machine.cpus} CPUs · Node ${report.machine.node} · total ${s(report.totalMs)}. ` +
+      `Options: \`--ops ${String(o.ops)} --fault-rate ${String(o.faultRate)} --seed ${String(o.seed)} --worker-kills ${String(o.workerKills)} ` +
+      `--server-restarts ${String(o.serverRestarts)} --facade-restarts ${String(o.facadeRestarts)} --poll-ms ${String(o.pollMs)}\`` +
+      ` (answers lost after AWS acted: ${String(o.lostAnswerRate)} of mutating calls; per-operation deadline ${s(Number(o.opTimeoutMs))}).`,
+    '',
+  );
+  const st = report.setup;
+  const startup = st.startupMs as Record<string, { worker: number; facade: number }> | undefined;
+  md.push(
+    `Setup: Temporal dev server and moto ready in ${s(Number(st.stackReadyMs ?? 0))}, workflow bundle built once in ${s(Number(st.workflowBundleMs ?? 0))}; ` +
+      `children started with \`${String(st.launcher)}\`` +
+      (startup
+        ? ` (median start-up, worker until polling / facade until /health: ${Object.entries(startup)
+            .map(([k, v]) => `${k} ${s(v.worker)} / ${s(v.facade)}`)
+            .join(', ')})`
+        : '') +
+      (Array.isArray(st.temporalRestartMs) && st.temporalRestartMs.length ? `; Temporal restarts took ${(st.temporalRestartMs as number[]).map(s).join(', ')}` : '') +
+      '.',
+    '',
+  );
+  const rows = tableRows(report.bosun, report.baseline);
+  md.push('| | Bosun | baseline |', '|---|---:|---:|', ...rows.map((r) => `| ${r[0]} | ${r[1]} | ${r[2]} |`), '');
+  md.push(report.bosunProblems.length ? `**Bosun: not clean** — ${report.bosunProblems.join('; ')}.` : '**Bosun: clean** — nothing failed, lost, duplicated or leaked.', '');
+  const mix = new Map<string, number>();
+  for (const st of report.bosun.steps) mix.set(st.operation, (mix.get(st.operation) ?? 0) + 1);
+  md.push(
+    `Workload: ${report.bosun.scenarios} applications, each an Orca-style scenario (red/black, rollback, scale) run concurrently; ` +
+      [...mix].map(([op, n]) => `${n} × ${op}`).join(', ') +
+      '.',
+    '',
+  );
+  md.push('## Process faults (same offsets for both systems)', '');
+  md.push('| planned at | fault | Bosun | baseline |', '|---:|---|---|---|');
+  report.schedule.forEach((f, i) => {
+    const b = report.bosun.faults.process[i];
+    const l = report.baseline?.faults.process[i];
+    const cell = (x: typeof b) => (!x ? '—' : x.outcome === 'done' ? `at ${s(x.atMs ?? 0)}, back in ${s(x.tookMs ?? 0)}` : `${x.outcome}${x.detail ? ` (${x.detail})` : ''}`);
+    md.push(`| ${s(f.atMs)} | ${f.kind} | ${cell(b)} | ${cell(l)} |`);
+  });
+  md.push('');
+  for (const r of [report.bosun, report.baseline]) {
+    if (!r) continue;
+    const rs = reasons(r);
+    md.push(`## ${r.system}: operations that did not succeed`, '');
+    if (rs.length === 0) {
+      md.push('None.', '');
+    } else {
+      md.push('| count | outcome and reason |', '|---:|---|', ...rs.map(([reason, n]) => `| ${n} | ${reason.replace(/\|/g, '\\|').slice(0, 300)} |`), '');
+    }
+    const bad = badSteps(r);
+    if (r.system === 'bosun' && bad.length) {
+      md.push('Bosun tasks, for `temporal workflow show -w <task id>`:', '');
+      for (const st of bad) {
+        md.push(`- \`${st.outcome.skipped ? '' : (st.outcome.taskId ?? 'no task')}\` ${st.app} step ${st.step} ${st.operation}: ${st.outcome.reason ?? ''}`);
+        if (!st.outcome.skipped) for (const h of st.outcome.lastHistory) md.push(`  - ${h}`);
+      }
+      md.push('');
+    }
+    if (r.duplicates.clusters.length) {
+      md.push(`Duplicated in ${r.system}:`, '');
+      for (const c of r.duplicates.clusters.slice(0, 20)) {
+        md.push(`- ${c.cluster}: ${c.intendedDeploys} deploys posted; groups created ${c.groupsCreated.join(', ')}; launch templates created ${c.launchTemplatesCreated.join(', ')}`);
+      }
+      md.push('');
+    }
+    const leaks = [...r.leaks.groups.map((g) => `group ${g}`), ...r.leaks.launchTemplates.map((t) => `launch template ${t}`), ...r.leaks.instances.map((i) => `instance ${i}`)];
+    if (leaks.length) md.push(`Leaked in ${r.system} (${leaks.length}): ${leaks.slice(0, 30).join(', ')}${leaks.length > 30 ? ', …' : ''}`, '');
+  }
+  const slow = report.bosun.steps
+    .flatMap((st) => (st.outcome.skipped || st.outcome.status !== 'succeeded' ? [] : [{ st, ms: st.outcome.finishedAtMs - st.outcome.submittedAtMs }]))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5);
+  if (slow.length) {
+    md.push('## Slowest Bosun operations', '', '| time | operation | task id |', '|---:|---|---|');
+    for (const { st, ms } of slow) md.push(`| ${s(ms)} | ${st.app} step ${st.step} ${st.operation} | \`${st.outcome.skipped ? '' : (st.outcome.taskId ?? '')}\` |`);
+    md.push('');
+  }
+  if (report.notes.length) md.push('## How to read this', '', ...report.notes.map((n) => `- ${n}`), '');
+  return md.join('\n');
+}

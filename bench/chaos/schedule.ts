@@ -1,0 +1,43 @@
+/**
+ * When the process faults happen: seeded moments inside a window of the run, the same moments
+ * (as offsets from the first POST) for Bosun and for the baseline.
+ */
+import { seededRandom } from '../fault-proxy';
+
+export const PROCESS_FAULTS = ['worker-kill', 'server-restart', 'facade-restart'] as const;
+export type ProcessFault = (typeof PROCESS_FAULTS)[number];
+
+export interface PlannedFault {
+  readonly kind: ProcessFault;
+  /** Offset from the start of the run. */
+  readonly atMs: number;
+}
+
+export interface ScheduleOptions {
+  readonly seed: number;
+  readonly workerKills: number;
+  readonly serverRestarts: number;
+  readonly facadeRestarts: number;
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  /** Two faults never closer than this (each one is over before the next begins anyway). */
+  readonly minGapMs: number;
+}
+
+export function planProcessFaults(o: ScheduleOptions): PlannedFault[] {
+  const random = seededRandom(o.seed ^ 0xc4a05);
+  const kinds: ProcessFault[] = [
+    ...Array<ProcessFault>(Math.max(0, o.workerKills)).fill('worker-kill'),
+    ...Array<ProcessFault>(Math.max(0, o.serverRestarts)).fill('server-restart'),
+    ...Array<ProcessFault>(Math.max(0, o.facadeRestarts)).fill('facade-restart'),
+  ];
+  // Fisher-Yates with the seeded stream, so the order of kinds is seeded too.
+  for (let i = kinds.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
+  }
+  const span = Math.max(0, o.windowEndMs - o.windowStartMs);
+  const offsets = kinds.map(() => o.windowStartMs + Math.round(random() * span)).sort((a, b) => a - b);
+  for (let i = 1; i < offsets.length; i++) offsets[i] = Math.max(offsets[i]!, offsets[i - 1]! + o.minGapMs);
+  return kinds.map((kind, i) => ({ kind, atMs: offsets[i]! }));
+}

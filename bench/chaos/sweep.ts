@@ -1,0 +1,132 @@
+/**
+ * After a run: what is in the emulator for this run's applications, set against what the
+ * client was told. A group is explained only by a deploy that succeeded and no destroy that
+ * succeeded since; everything else with the run's prefix (groups, launch templates, instances)
+ * is leaked. A deploy's resources are duplicated when AWS created more distinct groups or launch
+ * templates in a cluster than deploys were posted for it (from the recorder, so a duplicate
+ * that a later destroy removed still counts).
+ */
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import type { DescribeInstancesCommandOutput, DescribeLaunchTemplatesCommandOutput } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeLaunchTemplatesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { parseServerGroupName } from '../../domain/frigga';
+import type { Creation } from './aws-recorder';
+import { REGION } from './workload';
+
+/** moto keeps one state per account, chosen by this header (what Bosun's own clients send). */
+export function motoAccount(accountId: string) {
+  return <A extends { request: unknown }, R>(next: (args: A) => Promise<R>) =>
+    async (args: A): Promise<R> => {
+      const r = args.request as { headers?: Record<string, string> };
+      if (r.headers) r.headers['x-moto-account-id'] = accountId;
+      return next(args);
+    };
+}
+
+export interface EmulatorState {
+  readonly groups: readonly { name: string; instances: number }[];
+  readonly launchTemplates: readonly string[];
+  /** Running or pending instances: id and the group AWS says launched it. */
+  readonly instances: readonly { id: string; group: string | undefined }[];
+}
+
+/** Reads the emulator directly (not through the fault proxy), for the given name prefix. */
+export async function readEmulator(endpoint: string, prefix: string, accountId = '123456789012'): Promise<EmulatorState> {
+  const config = { region: REGION, endpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' }, maxAttempts: 5 };
+  const asg = new AutoScalingClient(config);
+  const ec2 = new EC2Client(config);
+  asg.middlewareStack.add(motoAccount(accountId), { step: 'build', name: 'chaosMotoAccount' });
+  ec2.middlewareStack.add(motoAccount(accountId), { step: 'build', name: 'chaosMotoAccount' });
+  try {
+    const groups: { name: string; instances: number }[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const out = await asg.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }));
+      for (const g of out.AutoScalingGroups ?? []) {
+        if (g.AutoScalingGroupName?.startsWith(prefix)) groups.push({ name: g.AutoScalingGroupName, instances: g.Instances?.length ?? 0 });
+      }
+      token = out.NextToken;
+      if (!token) break;
+    }
+    const lts: string[] = [];
+    token = undefined;
+    for (let page = 0; page < 1000; page++) {
+      const out: DescribeLaunchTemplatesCommandOutput = await ec2.send(new DescribeLaunchTemplatesCommand({ MaxResults: 200, NextToken: token }));
+      for (const t of out.LaunchTemplates ?? []) if (t.LaunchTemplateName?.startsWith(prefix)) lts.push(t.LaunchTemplateName);
+      token = out.NextToken;
+      if (!token) break;
+    }
+    const instances: { id: string; group: string | undefined }[] = [];
+    token = undefined;
+    for (let page = 0; page < 1000; page++) {
+      const out: DescribeInstancesCommandOutput = await ec2.send(
+        new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }], MaxResults: 1000, NextToken: token }),
+      );
+      for (const r of out.Reservations ?? []) {
+        for (const i of r.Instances ?? []) {
+          const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+          const group = tags['aws:autoscaling:groupName'];
+          const app = tags['chaos:app'];
+          if ((group ?? app ?? '').startsWith(prefix)) instances.push({ id: i.InstanceId ?? '', group });
+        }
+      }
+      token = out.NextToken;
+      if (!token) break;
+    }
+    return { groups, launchTemplates: lts, instances };
+  } finally {
+    asg.destroy();
+    ec2.destroy();
+  }
+}
+
+export interface Leaks {
+  readonly groups: readonly string[];
+  readonly launchTemplates: readonly string[];
+  readonly instances: readonly string[];
+  /** Groups a successful deploy reported, not destroyed since, that are not there. */
+  readonly missingGroups: readonly string[];
+}
+
+/** `expected`: groups that succeeded deploys made and no succeeded destroy removed. */
+export function findLeaks(state: EmulatorState, expected: ReadonlySet<string>): Leaks {
+  const present = new Set(state.groups.map((g) => g.name));
+  const explained = new Set([...expected].filter((g) => present.has(g)));
+  return {
+    groups: state.groups.map((g) => g.name).filter((g) => !explained.has(g)),
+    launchTemplates: state.launchTemplates.filter((t) => !explained.has(t)),
+    instances: state.instances.filter((i) => !i.group || !explained.has(i.group)).map((i) => `${i.id} (${i.group ?? 'no group'})`),
+    missingGroups: [...expected].filter((g) => !present.has(g)),
+  };
+}
+
+export interface Duplicates {
+  /** Per cluster with more distinct creations than deploys posted: what was made. */
+  readonly clusters: readonly { cluster: string; intendedDeploys: number; groupsCreated: readonly string[]; launchTemplatesCreated: readonly string[] }[];
+  readonly extraGroups: number;
+  readonly extraLaunchTemplates: number;
+}
+
+export function findDuplicates(creations: readonly Creation[], intendedDeploysByCluster: ReadonlyMap<string, number>, prefix: string): Duplicates {
+  const byCluster = new Map<string, { groups: Set<string>; lts: Set<string> }>();
+  for (const c of creations) {
+    if (!c.name.startsWith(prefix) || c.action === 'RunInstances') continue;
+    const cluster = parseServerGroupName(c.name)?.cluster ?? c.name;
+    const entry = byCluster.get(cluster) ?? { groups: new Set<string>(), lts: new Set<string>() };
+    (c.action === 'CreateAutoScalingGroup' ? entry.groups : entry.lts).add(c.name);
+    byCluster.set(cluster, entry);
+  }
+  const clusters: Duplicates['clusters'][number][] = [];
+  let extraGroups = 0;
+  let extraLaunchTemplates = 0;
+  for (const [cluster, made] of byCluster) {
+    const intended = intendedDeploysByCluster.get(cluster) ?? 0;
+    const g = Math.max(0, made.groups.size - intended);
+    const l = Math.max(0, made.lts.size - intended);
+    if (g + l === 0) continue;
+    extraGroups += g;
+    extraLaunchTemplates += l;
+    clusters.push({ cluster, intendedDeploys: intended, groupsCreated: [...made.groups].sort(), launchTemplatesCreated: [...made.lts].sort() });
+  }
+  return { clusters, extraGroups, extraLaunchTemplates };
+}
