@@ -10,13 +10,14 @@
  *            --temporal-config history.cacheMaxSize=4096 (Temporal dynamic config, for experiments),
  *            --scale-tuning maxConcurrentActivityTaskExecutions=16 [--scale-tuned-level 500]
  *              (one more scale run with these worker options, to compare with the default),
- *            --out <dir>, --no-rerun (do not repeat a benchmark that overlapped with heavy other load)
+ *            --out <dir>, --label <name> (result files bench-<benchmark>-<name>.json, for experiments),
+ *            --no-rerun (do not repeat a benchmark that overlapped with heavy other load)
  *
  * Each benchmark waits (up to 2 minutes) for other work on the machine to calm down before it
  * starts. One that still ran while other processes used more than half a core on average is
  * run once more and the quieter attempt is kept; both attempts' interference is recorded.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../infra/tools';
@@ -29,6 +30,7 @@ import { loadAverage, machineCpu, ownCpuWithChildren, round } from './lib/proc';
 import type { BenchmarkResult } from './lib/report';
 import { printResult, writeResult, writeSummary } from './lib/report';
 import type { TemporalDb } from './lib/stack';
+import { closeAllStacks } from './lib/stack';
 import type { WorkerTuning } from './lib/worker-protocol';
 
 interface Options {
@@ -41,6 +43,8 @@ interface Options {
   readonly out: string;
   readonly rerun: boolean;
   readonly temporalConfig: readonly string[];
+  /** Names an experiment's result files apart from the standard run's. */
+  readonly label: string | undefined;
 }
 
 type Runner = (ctx: BenchContext, opts: Options) => Promise<BenchmarkResult>;
@@ -62,13 +66,13 @@ function parseArgs(argv: readonly string[]): Options {
     const a = argv[i]!;
     return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
   };
-  const known = ['--quick', '--only', '--temporal-db', '--temporal-config', '--scale-levels', '--scale-tuning', '--scale-tuned-level', '--out', '--no-rerun', '--help'];
+  const known = ['--quick', '--only', '--temporal-db', '--temporal-config', '--scale-levels', '--scale-tuning', '--scale-tuned-level', '--out', '--label', '--no-rerun', '--help'];
   for (const a of argv) {
     if (a.startsWith('--') && !known.includes(a.split('=')[0]!)) throw new Error(`unknown option ${a}; known: ${known.join(', ')}`);
   }
   if (argv.includes('--help')) {
     process.stdout.write(
-      `usage: npx tsx bench/bench-main.ts [--quick] [--only ${Object.keys(BENCHMARKS).join(',')}] [--temporal-db file|memory] [--temporal-config key=value,...] [--scale-levels 100,500,1000] [--scale-tuning option=n,...] [--scale-tuned-level n] [--out dir] [--no-rerun]\n`,
+      `usage: npx tsx bench/bench-main.ts [--quick] [--only ${Object.keys(BENCHMARKS).join(',')}] [--temporal-db file|memory] [--temporal-config key=value,...] [--scale-levels 100,500,1000] [--scale-tuning option=n,...] [--scale-tuned-level n] [--out dir] [--label name] [--no-rerun]\n`,
     );
     process.exit(0);
   }
@@ -79,6 +83,8 @@ function parseArgs(argv: readonly string[]): Options {
   if (db !== 'file' && db !== 'memory') throw new Error(`--temporal-db must be file or memory, not ${db}`);
   const levels = value('--scale-levels')?.split(',').map(Number);
   if (levels?.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) throw new Error('--scale-levels takes whole numbers from 1 to 5000');
+  const label = value('--label');
+  if (label !== undefined && !/^[a-z0-9-]+$/.test(label)) throw new Error(`--label takes lower-case letters, digits and dashes, not '${label}'`);
   const tuning = parseTuning(value('--scale-tuning'));
   const temporalConfig = (value('--temporal-config') ?? '').split(',').filter(Boolean);
   for (const c of temporalConfig) if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
@@ -95,6 +101,7 @@ function parseArgs(argv: readonly string[]): Options {
     out: path.resolve(value('--out') ?? (quick ? path.join(PROJECT_ROOT, '.state', 'bench', 'results-quick') : path.join(PROJECT_ROOT, 'bench', 'results'))),
     rerun: !argv.includes('--no-rerun'),
     temporalConfig,
+    label,
   };
 }
 
@@ -156,6 +163,12 @@ async function waitForQuiet(ctx: BenchContext, maxMs: number): Promise<number> {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\nbench: ${signal}, stopping the Temporal servers, emulators and workers this run started\n`);
+      void closeAllStacks().finally(() => process.exit(130));
+    });
+  }
   const runDir = path.join(PROJECT_ROOT, '.state', 'bench', `run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
   const startedAt = new Date().toISOString();
@@ -190,7 +203,7 @@ async function main(): Promise<void> {
         setup: { ...a.result.setup, otherProcessesPercentOfCore: a.othersPercentOfCore, otherProcessesBeforeStart: quietBefore, attempts },
       };
       printResult(result);
-      ctx.log(`${name}: wrote ${writeResult(opts.out, result)}; other processes used ${a.othersPercentOfCore}% of a core over the run, ${a.result.interferencePercentOfCore}% in the measured windows`);
+      ctx.log(`${name}: wrote ${writeResult(opts.out, result, opts.label)}; other processes used ${a.othersPercentOfCore}% of a core over the run, ${a.result.interferencePercentOfCore}% in the measured windows`);
       results.push(result);
     } catch (err) {
       const message = `${name}: ${(err as Error).stack ?? String(err)}`;
@@ -200,6 +213,11 @@ async function main(): Promise<void> {
   }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  if (!opts.label) {
+    // Experiments run with --label keep their own summaries beside the standard run's.
+    const experiments = existsSync(opts.out) ? readdirSync(opts.out).filter((f) => /^bench-summary-.+\.md$/.test(f)) : [];
+    if (experiments.length) notes.push(`Experiments kept beside this run (each file names its command): ${experiments.join(', ')}.`);
+  }
   const summary = writeSummary(
     opts.out,
     {
@@ -211,6 +229,7 @@ async function main(): Promise<void> {
     },
     results,
     failures,
+    opts.label,
   );
   ctx.log(`summary: ${summary}`);
   if (failures.length === 0) rmSync(runDir, { recursive: true, force: true });

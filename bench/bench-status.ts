@@ -27,10 +27,13 @@ import type { BenchmarkResult } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import { ACCOUNT, REGION, startBenchStack } from './lib/stack';
 import { summarize } from './lib/stats';
-import { TemporalMetricsWindow } from './lib/temporal-metrics';
+import { persistenceCalls, TemporalMetricsWindow } from './lib/temporal-metrics';
+import { PauseWindow } from './lib/pauses';
 import { UsageWindow } from './lib/usage';
 
 const POLL_EVERY_MS = 5000;
+/** A poll slower than this counts as part of the tail when looking at when the tail happens. */
+const SLOW_MS = 250;
 
 type Kind = 'running' | 'completed';
 
@@ -83,22 +86,25 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     });
     if (submit.errors) throw new Error(`${submit.errors} of ${running} submissions failed: ${submit.firstError}`);
 
-    // Let the worker run the first steps of every task: settled when nothing changes for 3 s.
+    // Let the worker take every task as far as it can go: settled when Temporal's workflow-state
+    // writes drop to the background of heartbeats (the 100 waits heartbeat every ~48 s) for 3 s.
     const settleStart = performance.now();
     let quiet = 0;
-    let last = '';
-    while (quiet < 3 && performance.now() - settleStart < 90_000) {
+    let writes = await persistenceCalls(stack.temporalMetricsUrl, 'UpdateWorkflowExecution');
+    while (quiet < 3 && performance.now() - settleStart < 120_000) {
       await sleep(1000);
-      const s = stack.worker?.latest()?.status;
-      const now = `${s?.numInFlightNonLocalActivities}/${s?.numInFlightWorkflowActivations}`;
-      quiet = s && s.numInFlightWorkflowActivations === 0 && now === last ? quiet + 1 : 0;
-      last = now;
+      const now = await persistenceCalls(stack.temporalMetricsUrl, 'UpdateWorkflowExecution');
+      const activations = stack.worker?.latest()?.status.numInFlightWorkflowActivations ?? 0;
+      quiet = now - writes <= 10 && activations === 0 ? quiet + 1 : 0;
+      writes = now;
     }
     const settleSeconds = round((performance.now() - settleStart) / 1000);
     const idleRunning = await runClosedLoop(idleSamples, 1, (i) => http.task(ids[i % ids.length]!));
 
     ctx.log(`status: polling ${running} running and ${completed} completed tasks every ${POLL_EVERY_MS / 1000} s for ${windowMs / 1000} s`);
     const latencies: Record<Kind, number[]> = { running: [], completed: [] };
+    /** Polls slower than SLOW_MS, by the second of the window in which they were sent. */
+    const slowBySecond = new Map<number, number>();
     const errors: Record<Kind, number> = { running: 0, completed: 0 };
     let firstError: string | undefined;
     const lastSeen = new Map<string, TaskJson>();
@@ -106,15 +112,21 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     const usage = UsageWindow.start(stack.watched());
     const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
     const elu = performance.eventLoopUtilization();
+    const pauses = new PauseWindow();
     const windowStart = performance.now();
     const end = windowStart + windowMs;
     const poller = async (id: string, kind: Kind, offsetMs: number) => {
       await sleep(offsetMs);
       // Orca's fixed delay: the next poll is scheduled when the previous answer has arrived.
       while (performance.now() < end) {
+        const sentAt = performance.now();
         try {
           const { task, ms } = await http.task(id);
           latencies[kind].push(ms);
+          if (ms > SLOW_MS) {
+            const second = Math.floor((sentAt - windowStart) / 1000);
+            slowBySecond.set(second, (slowBySecond.get(second) ?? 0) + 1);
+          }
           lastSeen.set(id, task);
           if (kind === 'running' && task.status.completed) throw new Error(`task ${id} completed, but it should be blocked`);
         } catch (err) {
@@ -131,6 +143,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     ]);
     const pollWindowSeconds = (performance.now() - windowStart) / 1000;
     const benchLoopBusy = performance.eventLoopUtilization(elu).utilization;
+    const benchPauses = pauses.stop();
     const resources = usage.stop();
     const persistence = await metrics.stop();
     const worker = stack.worker?.peaks(100);
@@ -153,12 +166,29 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
       return [label, s.n, rate !== undefined ? round(rate, 1) : undefined, s.p50, s.p90, s.p99, s.max, errs];
     };
     const run = summarize(latencies.running, 2);
+    const polls = latencies.running.length + latencies.completed.length;
+    const slow = [...slowBySecond.values()].reduce((a, b) => a + b, 0);
+    const worstSeconds = [...slowBySecond].sort((a, b) => b[1] - a[1]).slice(0, 4);
+    const historyReads = persistence?.callsByOperation.ReadHistoryBranch ?? 0;
+    const currentReads = persistence?.callsByOperation.GetCurrentExecution ?? 0;
+    const ownStall = benchPauses.eventLoopDelayMaxMs >= SLOW_MS;
     const bottleneck = [
       `${cpuVerdict(resources)}; the facade's event loop (this process, also the pollers) was busy ${round(benchLoopBusy * 100)}% of the window.`,
-      `Achieved ${round(achieved, 1)} polls/s of the ${round(targetRate, 1)}/s asked for (${round((achieved / targetRate) * 100)}%): ${achieved >= targetRate * 0.95 ? 'the facade kept up; a poll costs one DescribeWorkflowExecution (plus the result for completed tasks), so the rate is set by Orca, not by Bosun' : 'the pollers fell behind, so the facade or Temporal could not keep up'}.`,
-      `Polling latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms idle; p99 ${run.p99} ms. ${run.p99 > run.p50 * 4 ? 'The tail comes from polls that land together with the worker\'s and pollers\' bursts on a 2-core machine (queueing for CPU), not from a steady limit.' : 'The tail stays close to the median: no queueing.'}`,
-      `${persistenceNote(persistence)}. A poll reads mutable state from the history service cache; it writes nothing.`,
-      worker ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit); ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}.` : 'no worker status',
+      `Achieved ${round(achieved, 1)} polls/s of the ${round(targetRate, 1)}/s asked for (${round((achieved / targetRate) * 100)}%): ${achieved >= targetRate * 0.95 ? 'the facade kept up, so the poll rate is set by Orca, not by Bosun' : 'the pollers fell behind, so the facade or Temporal could not keep up'}.`,
+      `Per poll Temporal read ${round(currentReads / Math.max(1, polls), 2)} current-execution rows and ${round(historyReads / Math.max(1, polls), 2)} history branches from SQLite (${currentReads} and ${historyReads} for ${polls} polls). ${
+        historyReads > latencies.completed.length * 2 && historyReads > polls / 2
+          ? `Running tasks should be answered from the history service's caches; that nearly every poll reads history means the ${running} tasks' start events do not fit the shard events cache (history.eventsCacheMaxSizeBytes, 512 KiB by default, one shard on the dev server), so every DescribeWorkflowExecution reads its start event from SQLite. With the cache at 32 MiB the reads disappear (--temporal-config history.eventsCacheMaxSizeBytes=33554432). A production cluster spreads tasks over many shards, each with its own cache.`
+          : 'Running tasks were answered from the history service\'s caches; only completed tasks read their history (for the result).'
+      }`,
+      `Latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms; p99 ${run.p99} ms. ${
+        slow === 0
+          ? `No poll took over ${SLOW_MS} ms.`
+          : `${slow} of ${polls} polls took over ${SLOW_MS} ms, in ${slowBySecond.size} of ${Math.round(pollWindowSeconds)} seconds (worst: ${worstSeconds.map(([sec, n]) => `${n} in second ${sec}`).join(', ')})${slowBySecond.size <= pollWindowSeconds * 0.25 ? ': the tail comes in bursts' : ''}. This process's event loop: delay p99 ${benchPauses.eventLoopDelayP99Ms} ms, max ${benchPauses.eventLoopDelayMaxMs} ms; GC ${benchPauses.gcPauses} pauses, longest ${benchPauses.gcMaxMs} ms. ${
+              ownStall ? 'Part of the tail is this process stalling (the facade shares it with the pollers).' : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
+            }`
+      }`,
+      `${persistenceNote(persistence)}.`,
+      worker ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. With the default 100 activity slots, 100 long waits fill the worker and every other task waits for a slot even for its first describe; long waits as activities hold a slot each.` : 'no worker status',
     ];
 
     return {
@@ -206,6 +236,8 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
         firstError,
         lastHistoryLineOfRunningTasks: Object.fromEntries(where),
         benchLoopBusy,
+        benchPauses,
+        slowPollsBySecond: Object.fromEntries(slowBySecond),
         resources,
         persistence,
         worker,

@@ -49,9 +49,10 @@ export function printResult(r: BenchmarkResult): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-export function writeResult(dir: string, r: BenchmarkResult): string {
+/** `label` names an experiment's files apart from the standard run's (bench-status-<label>.json). */
+export function writeResult(dir: string, r: BenchmarkResult, label?: string): string {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `bench-${r.name}.json`);
+  const file = path.join(dir, `bench-${r.name}${label ? `-${label}` : ''}.json`);
   writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
   return file;
 }
@@ -64,7 +65,7 @@ export interface RunInfo {
   readonly notes: readonly string[];
 }
 
-export function writeSummary(dir: string, run: RunInfo, results: readonly BenchmarkResult[], failures: readonly string[]): string {
+export function writeSummary(dir: string, run: RunInfo, results: readonly BenchmarkResult[], failures: readonly string[], label?: string): string {
   const md = [
     '# Bosun benchmarks',
     '',
@@ -76,7 +77,7 @@ export function writeSummary(dir: string, run: RunInfo, results: readonly Benchm
     ...results.flatMap((r) => [
       `## ${r.title}`,
       '',
-      `${r.durationSeconds} s; load average (1/5/15 min) ${r.loadAverageStart.join(' / ')} at start, ${r.loadAverageEnd.join(' / ')} at end; other processes on the machine used ${r.interferencePercentOfCore}% of a core during the measured windows. Raw numbers: \`bench-${r.name}.json\`.`,
+      `${r.durationSeconds} s; load average (1/5/15 min) ${r.loadAverageStart.join(' / ')} at start, ${r.loadAverageEnd.join(' / ')} at end; other processes on the machine used ${r.interferencePercentOfCore}% of a core during the measured windows. Raw numbers: \`bench-${r.name}${label ? `-${label}` : ''}.json\`.`,
       '',
       ...r.tables.map((t) => renderMarkdown(t)),
       '**Bottleneck**',
@@ -86,7 +87,7 @@ export function writeSummary(dir: string, run: RunInfo, results: readonly Benchm
     ]),
   ].join('\n');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'bench-summary.md');
+  const file = path.join(dir, `bench-summary${label ? `-${label}` : ''}.md`);
   writeFileSync(file, md);
   return file;
 }

@@ -64,6 +64,14 @@ export interface BenchStack {
 
 let bundlePath: Promise<string> | undefined;
 
+/** Stacks that are up, so an interrupted run can still stop exactly what it started. */
+const openStacks = new Set<() => Promise<void>>();
+
+/** Stops every stack that is still up (on SIGINT/SIGTERM of the benchmark run). */
+export async function closeAllStacks(): Promise<void> {
+  await Promise.all([...openStacks].map((close) => close()));
+}
+
 /** The workflow bundle, built once per benchmark run (as test/global-setup.ts does per test run). */
 export function workflowBundle(runDir: string): Promise<string> {
   bundlePath ??= (async () => {
@@ -80,8 +88,10 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
   mkdirSync(opts.dir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const closeAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    openStacks.delete(closeAll);
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
   };
+  openStacks.add(closeAll);
   try {
     const [temporalPort, metricsPort, motoPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const dbFile = opts.temporalDb === 'file' ? path.join(opts.dir, 'temporal.sqlite') : undefined;

@@ -49,6 +49,8 @@ export interface PersistenceUse {
   readonly top: readonly { readonly operation: string; readonly calls: number; readonly seconds: number; readonly meanMs: number }[];
   readonly visibilityCalls: number;
   readonly visibilitySeconds: number;
+  /** Calls per persistence operation (all of them, not only the top ones). */
+  readonly callsByOperation: Readonly<Record<string, number>>;
 }
 
 export class TemporalMetricsWindow {
@@ -93,10 +95,16 @@ export class TemporalMetricsWindow {
         .sort((x, y) => y.seconds - x.seconds)
         .slice(0, 8)
         .map((o) => ({ operation: o.operation, calls: o.calls, seconds: round(o.seconds, 2), meanMs: round((o.seconds / o.calls) * 1000, 2) })),
+      callsByOperation: Object.fromEntries(ops.map((o) => [o.operation, o.calls])),
       visibilityCalls: vis.reduce((s, o) => s + o.calls, 0),
       visibilitySeconds: round(vis.reduce((s, o) => s + o.seconds, 0), 2),
     };
   }
+}
+
+/** How many calls of one persistence operation the server has made since it started. */
+export async function persistenceCalls(url: string, operation: string): Promise<number> {
+  return persistenceTotals(await scrape(url), 'persistence_latency').get(operation)?.count ?? 0;
 }
 
 async function scrape(url: string): Promise<Sample[]> {
