@@ -241,6 +241,7 @@ export function createDeployActivities({ aws }: { aws: AwsClientProvider }) {
       const c = aws.clientsFor(input.account, input.region);
       const taken: number[] = [];
       let token: string | undefined;
+      let pages = 0;
       do {
         const out = await awsCall(`DescribeAutoScalingGroups in ${input.region}`, () =>
           c.autoScaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token })),
@@ -253,6 +254,9 @@ export function createDeployActivities({ aws }: { aws: AwsClientProvider }) {
           taken.push(parsed.sequence);
         }
         token = out.NextToken;
+        // A region can hold thousands of groups: report progress per page, so a long scan is
+        // not mistaken for a dead worker (the bench saw 20 s scans with 1,000 deploys at once).
+        Context.current().heartbeat({ pagesRead: ++pages, taken: taken.length });
       } while (token);
 
       if (input.sequence !== undefined) {

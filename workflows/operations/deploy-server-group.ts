@@ -48,7 +48,8 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       subnetType: d.subnetType,
       subnetIds: d.subnetIds,
     });
-    const { serverGroupName } = await ctx.call('describeCall', 'chooseServerGroupName', `Choose the next name in ${cluster} in ${region}`, {
+    // A heartbeating scan of the region's groups: it can take long in a big region.
+    const { serverGroupName } = await ctx.call('waitCall', 'chooseServerGroupName', `Choose the next name in ${cluster} in ${region}`, {
       account: d.account,
       region,
       cluster,
