@@ -3,7 +3,9 @@
  * HTTP, a real worker, the real AWS SDK against moto. Faults are injected by input, so each
  * test's groups are its own.
  */
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
+import type { LaunchTemplate } from '@aws-sdk/client-ec2';
 import {
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
@@ -51,14 +53,27 @@ async function submit(body: unknown, path = '/aws/ops'): Promise<TaskJson> {
   return pollTask(env.facadeUrl, (res.body as { id: string }).id);
 }
 
+/** Every page: the whole suite shares one moto, which soon holds more than one page of each. */
 async function groupsOf(cluster: string, region = REGION) {
-  const out = await testAwsClients(env.aws, region).autoScaling.send(new DescribeAutoScalingGroupsCommand({}));
-  return (out.AutoScalingGroups ?? []).filter((g) => g.AutoScalingGroupName?.startsWith(`${cluster}-v`));
+  const all: AutoScalingGroup[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await testAwsClients(env.aws, region).autoScaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken }));
+    all.push(...(out.AutoScalingGroups ?? []));
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return all.filter((g) => g.AutoScalingGroupName?.startsWith(`${cluster}-v`));
 }
 
 async function templatesOf(cluster: string) {
-  const out = await testAwsClients(env.aws).ec2.send(new DescribeLaunchTemplatesCommand({}));
-  return (out.LaunchTemplates ?? []).filter((t) => t.LaunchTemplateName?.startsWith(`${cluster}-v`));
+  const all: LaunchTemplate[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await testAwsClients(env.aws).ec2.send(new DescribeLaunchTemplatesCommand({ MaxResults: 200, NextToken }));
+    all.push(...(out.LaunchTemplates ?? []));
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return all.filter((t) => t.LaunchTemplateName?.startsWith(`${cluster}-v`));
 }
 
 async function createTargetGroup(name: string): Promise<string> {
