@@ -163,8 +163,10 @@ async function waitForQuiet(ctx: BenchContext, maxMs: number): Promise<number> {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      interrupted = true;
       process.stderr.write(`\nbench: ${signal}, stopping the Temporal servers, emulators and workers this run started\n`);
       void closeAllStacks().finally(() => process.exit(130));
     });
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
   const failures: string[] = [];
   const notes: string[] = [];
   for (const name of opts.only) {
+    if (interrupted) break;
     try {
       const quietBefore = await waitForQuiet(ctx, 120_000);
       let a = await attempt(name, ctx, opts);
@@ -202,6 +205,7 @@ async function main(): Promise<void> {
         ...a.result,
         setup: { ...a.result.setup, otherProcessesPercentOfCore: a.othersPercentOfCore, otherProcessesBeforeStart: quietBefore, attempts },
       };
+      if (interrupted) break;
       printResult(result);
       ctx.log(`${name}: wrote ${writeResult(opts.out, result, opts.label)}; other processes used ${a.othersPercentOfCore}% of a core over the run, ${a.result.interferencePercentOfCore}% in the measured windows`);
       results.push(result);
@@ -212,6 +216,8 @@ async function main(): Promise<void> {
     }
   }
 
+  // An interrupted run writes nothing: its half-measured numbers must not replace a full run's.
+  if (interrupted) return;
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   if (!opts.label) {
     // Experiments run with --label keep their own summaries beside the standard run's.

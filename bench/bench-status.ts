@@ -87,7 +87,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     if (submit.errors) throw new Error(`${submit.errors} of ${running} submissions failed: ${submit.firstError}`);
 
     // Let the worker take every task as far as it can go: settled when Temporal's workflow-state
-    // writes drop to the background of heartbeats (the 100 waits heartbeat every ~48 s) for 3 s.
+    // writes drop to the background of the waits' heartbeats for 3 s.
     const settleStart = performance.now();
     let quiet = 0;
     let writes = await persistenceCalls(stack.temporalMetricsUrl, 'UpdateWorkflowExecution');
@@ -185,7 +185,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
           ? `No poll took over ${SLOW_MS} ms.`
           : `${slow} of ${polls} polls took over ${SLOW_MS} ms, in ${slowBySecond.size} of ${Math.round(pollWindowSeconds)} seconds (worst: ${worstSeconds.map(([sec, n]) => `${n} in second ${sec}`).join(', ')})${slowBySecond.size <= pollWindowSeconds * 0.25 ? ': the tail comes in bursts' : ''}. This process's event loop: delay p99 ${benchPauses.eventLoopDelayP99Ms} ms, max ${benchPauses.eventLoopDelayMaxMs} ms; GC ${benchPauses.gcPauses} pauses, longest ${benchPauses.gcMaxMs} ms. ${
               ownStall ? 'Part of the tail is this process stalling (the facade shares it with the pollers).' : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
-            }`
+            }${resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${resources.machine.othersPercentOfCore}% of a core in this window, so some of these bursts may be theirs.` : ''}`
       }`,
       `${persistenceNote(persistence)}.`,
       worker ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. With the default 100 activity slots, 100 long waits fill the worker and every other task waits for a slot even for its first describe; long waits as activities hold a slot each.` : 'no worker status',
