@@ -11,6 +11,9 @@ import { z } from 'zod';
 import { formatIssues } from '../domain/operations';
 import { parseDuration } from './duration';
 
+/** The repository root: the default venv and state folder are found from here. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = typeof v === 'number' ? v : parseDuration(v);
   if (ms === undefined || !Number.isInteger(ms) || ms < 0) {
@@ -70,13 +73,39 @@ export const configSchema = z.object({
     checkAccounts: bool.default(true),
   }),
   routing: z.object({
-    /** The onboarding flag file (flagd JSON); default `<stateDir>/flags/routing.json`. */
-    flagFile: z.string().min(1).optional(),
+    /**
+     * The onboarding flag file (flagd JSON), an absolute path; default `<stateDir>/flags/routing.json`.
+     * The facade, `npm start` and the `bosun` CLI all read it from here, so they edit the same file.
+     */
+    flagFile: z.string().min(1),
     /** A missing or broken flag file at start: refuse to start, or route everything to legacy until it is fixed. */
     onInvalidAtStart: z.enum(['fail', 'all-legacy']).default('fail'),
   }),
+  /** The payload codec that encrypts user data before it reaches Temporal (DESIGN invariant 7). */
+  codec: z.object({
+    /** base64 of 32 bytes (AES-256); absent = a key generated once under the state folder (local stack only). */
+    key: z
+      .string()
+      .refine((k) => Buffer.from(k, 'base64').length === 32, { error: 'must be 32 bytes in base64 (AES-256)' })
+      .optional(),
+    keyId: z.string().min(1).default('local'),
+  }),
+  worker: z.object({
+    /** A prebuilt workflow bundle (bundleWorkflowCode); absent = bundle `workflows/` at start. */
+    bundlePath: z.string().min(1).optional(),
+    /** The worker identity Temporal shows on each task; absent = the SDK's pid@host. */
+    identity: z.string().min(1).optional(),
+  }),
+  /** Where the pinned local tools are (infra/setup.sh installs them into the venv). */
+  tools: z.object({
+    venv: z.string().min(1),
+    temporalCli: z.string().min(1).optional(),
+    motoPython: z.string().min(1).optional(),
+    /** The PATH searched for a Temporal CLI when the venv has none. */
+    searchPath: z.string().default(''),
+  }),
   stateDir: z.string().min(1),
-  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
 export type BosunConfig = Readonly<z.infer<typeof configSchema>>;
@@ -112,6 +141,14 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_CHECK_ACCOUNTS: 'facade.checkAccounts',
   BOSUN_FLAG_FILE: 'routing.flagFile',
   BOSUN_FLAG_ON_INVALID: 'routing.onInvalidAtStart',
+  BOSUN_PAYLOAD_KEY: 'codec.key',
+  BOSUN_PAYLOAD_KEY_ID: 'codec.keyId',
+  BOSUN_WORKFLOW_BUNDLE: 'worker.bundlePath',
+  BOSUN_WORKER_IDENTITY: 'worker.identity',
+  BOSUN_VENV: 'tools.venv',
+  TEMPORAL_CLI_PATH: 'tools.temporalCli',
+  MOTO_PYTHON: 'tools.motoPython',
+  PATH: 'tools.searchPath',
   BOSUN_STATE_DIR: 'stateDir',
   BOSUN_LOG_LEVEL: 'logLevel',
 };
@@ -146,7 +183,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): BosunCo
   setDefault(raw, 'aws', {});
   setDefault(raw, 'facade', {});
   setDefault(raw, 'routing', {});
-  setDefault(raw, 'stateDir', path.resolve(cwd, '.state'));
+  setDefault(raw, 'codec', {});
+  setDefault(raw, 'worker', {});
+  setDefault(raw, 'tools', {});
+  // Relative paths are taken from the working directory once, here, so every entry point that
+  // shares an environment (npm start, the facade, the worker, the CLI) resolves the same files.
+  const stateDir = path.resolve(cwd, typeof raw.stateDir === 'string' ? raw.stateDir : '.state');
+  raw.stateDir = stateDir;
+  const routing = raw.routing as Record<string, unknown>;
+  routing.flagFile = path.resolve(cwd, typeof routing.flagFile === 'string' ? routing.flagFile : path.join(stateDir, 'flags', 'routing.json'));
+  const tools = raw.tools as Record<string, unknown>;
+  tools.venv = path.resolve(cwd, typeof tools.venv === 'string' ? tools.venv : path.join(PROJECT_ROOT, '.venv'));
   const aws = raw.aws as Record<string, unknown>;
   if (env.BOSUN_ACCOUNTS) aws.accounts = parseAccounts(env.BOSUN_ACCOUNTS);
   setDefault(aws, 'accounts', [{ name: 'test', accountId: '123456789012' }]);
@@ -200,3 +247,5 @@ function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+export { awsEndpoint, taskSettings, temporalAddress } from './derived';

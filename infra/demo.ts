@@ -6,6 +6,15 @@ import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from 
 import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeLaunchTemplatesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../activities';
 
+/** The application `npm start` onboards and the group its printed request resizes. */
+export const DEMO_APP = 'bosundemo';
+export const DEMO_GROUP = `${DEMO_APP}-main-v001`;
+
+/** The request `npm start` prints (and CI's smoke sends): resize the demo group the way Orca does. */
+export function demoRequest(where: { account: string; region: string }): unknown[] {
+  return [{ resizeServerGroup: { credentials: where.account, region: where.region, serverGroupName: DEMO_GROUP, capacity: { min: 2, max: 4, desired: 3 } } }];
+}
+
 export interface DemoGroupOptions {
   readonly name: string;
   readonly region: string;

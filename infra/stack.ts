@@ -3,12 +3,26 @@
  * from the pinned binaries and stopped again, exactly the processes this module started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeRegistrations } from '../domain/search-attributes';
+import type { BosunConfig } from '../config';
+import type { StackRecord } from './stack-record';
 import { findMotoPython, findTemporalCli } from './tools';
+
+/** What every local server takes besides its own settings. */
+export interface OwnedServerOptions {
+  /**
+   * Records the server so that a later start can stop it if this process dies without doing so
+   * (npm start, npm run stack). Such servers also run in their own process group, so a Ctrl-C
+   * reaches only Bosun, which stops them after its worker has drained.
+   */
+  readonly record?: StackRecord | undefined;
+  /** Where the pinned tools are (default: the configuration's). */
+  readonly tools?: BosunConfig['tools'] | undefined;
+}
 
 export interface RunningProcess {
   readonly name: string;
@@ -22,7 +36,7 @@ export interface TemporalDevServer extends RunningProcess {
   readonly namespace: string;
 }
 
-export interface TemporalDevServerOptions {
+export interface TemporalDevServerOptions extends OwnedServerOptions {
   readonly port: number;
   readonly uiPort?: number | undefined;
   /** SQLite file that keeps workflows across restarts; absent = in memory. */
@@ -36,7 +50,7 @@ export interface TemporalDevServerOptions {
 }
 
 export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
-  const cli = findTemporalCli();
+  const cli = findTemporalCli(opts.tools);
   const namespace = opts.namespace ?? 'default';
   await assertPortFree(opts.port, 'Temporal gRPC (set TEMPORAL_ADDRESS to use a running server, or BOSUN_TEMPORAL_PORT)');
   if (!opts.headless && opts.uiPort) await assertPortFree(opts.uiPort, 'Temporal web UI (BOSUN_TEMPORAL_UI_PORT)');
@@ -52,7 +66,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   // Fast polling hand-off matters for tests and small deployments alike.
   args.push(...(opts.extraArgs ?? []));
 
-  const child = launch('temporal', cli, args, opts.logFile);
+  const child = launch('temporal', cli, args, opts);
   const address = `127.0.0.1:${opts.port}`;
   try {
     await waitUntil(
@@ -73,7 +87,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
       },
     );
   } catch (err) {
-    await stopChild(child);
+    await stopChild(child, opts.record);
     throw err;
   }
   return {
@@ -82,7 +96,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     address,
     namespace,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}`,
-    stop: () => stopChild(child),
+    stop: () => stopChild(child, opts.record),
   };
 }
 
@@ -90,10 +104,16 @@ export interface MotoServer extends RunningProcess {
   readonly endpoint: string;
 }
 
-export async function startMoto(opts: { port: number; logFile: string; readyTimeoutMs?: number }): Promise<MotoServer> {
-  const python = findMotoPython();
+export interface MotoOptions extends OwnedServerOptions {
+  readonly port: number;
+  readonly logFile: string;
+  readonly readyTimeoutMs?: number;
+}
+
+export async function startMoto(opts: MotoOptions): Promise<MotoServer> {
+  const python = findMotoPython(opts.tools);
   await assertPortFree(opts.port, 'the AWS emulator (set AWS_ENDPOINT_URL to use a running one, or BOSUN_MOTO_PORT)');
-  const child = launch('moto', python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(opts.port)], opts.logFile);
+  const child = launch('moto', python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(opts.port)], opts);
   const endpoint = `http://127.0.0.1:${opts.port}`;
   try {
     await waitUntil(`moto on ${endpoint}`, opts.readyTimeoutMs ?? 30_000, child, opts.logFile, async () => {
@@ -101,10 +121,10 @@ export async function startMoto(opts: { port: number; logFile: string; readyTime
       return res.ok;
     });
   } catch (err) {
-    await stopChild(child);
+    await stopChild(child, opts.record);
     throw err;
   }
-  return { name: 'moto', pid: child.pid!, endpoint, stop: () => stopChild(child) };
+  return { name: 'moto', pid: child.pid!, endpoint, stop: () => stopChild(child, opts.record) };
 }
 
 /** Picks a free loopback port (for tests, where fixed ports would collide). */
@@ -120,13 +140,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(name: string, command: string, args: string[], logFile: string): ChildProcess {
-  mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+function launch(name: string, command: string, args: string[], opts: OwnedServerOptions & { logFile: string }): ChildProcess {
+  mkdirSync(path.dirname(opts.logFile), { recursive: true });
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  // The server writes straight into its log file (not through a pipe to this process), so it
+  // keeps running, and logging, if this process dies; the record lets the next start stop it.
+  const fd = openSync(opts.logFile, 'a');
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd], detached: Boolean(opts.record) });
+  closeSync(fd);
+  if (child.pid !== undefined) opts.record?.add(name, child.pid);
   child.on('error', (err) => log.write(`\n[bosun] could not start ${name}: ${err.message}\n`));
+  child.on('exit', () => log.end());
   return child;
 }
 
@@ -154,13 +178,15 @@ async function waitUntil(
 }
 
 /** SIGTERM, then SIGKILL after a grace period; only ever the child this module spawned. */
-async function stopChild(child: ChildProcess, graceMs = 8000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
+async function stopChild(child: ChildProcess, record: StackRecord | undefined, graceMs = 8000): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (child.pid !== undefined) record?.remove(child.pid);
 }
 
 async function assertPortFree(port: number, what: string): Promise<void> {

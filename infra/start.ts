@@ -1,50 +1,75 @@
 /**
  * `npm start`, the embedded default: brings up what is not configured (a Temporal dev server
  * unless TEMPORAL_ADDRESS is set; moto unless BOSUN_AWS=aws or AWS_ENDPOINT_URL is set), then a
- * worker and the facade in this process, and prints where everything is. Ctrl-C stops exactly
- * what it started.
+ * worker and the facade in this process, and prints where everything is and a request to try.
+ *
+ * Ctrl-C (or SIGTERM, SIGHUP, an uncaught error) stops exactly what it started: the worker drains
+ * first, then the servers. If this process is killed outright, the servers it started are recorded
+ * in `<stateDir>/stack.json`, and the next `npm start` (or `npm run stack -- down`) stops them.
  */
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities, createAwsClientProvider } from '../activities';
-import { ConfigError, loadConfig } from '../config';
-import { createLogger } from '../config/logger';
-import { awsClientSettings, awsEndpoint, temporalAddress } from '../config/runtime';
-import { temporalConnectionSettings } from '../config/temporal';
-import { buildFacade, flagFileOf } from '../client/facade/runtime';
-import { changeFlagFile, onboard } from '../client/routing';
-import { loadPayloadKey, SecretsCodec } from '../config/payload-codec';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createActivities } from '../activities';
+import { awsEndpoint, ConfigError, temporalAddress } from '../config';
+import { buildFacade } from '../client/facade/runtime';
+import { changeFlagFile, onboard } from '../client/routing';
+import { bootstrap } from '../runtime';
 import { createBosunWorker } from '../worker/create-worker';
-import { ensureEmulatorServerGroup } from './demo';
+import { DEMO_APP, DEMO_GROUP, demoRequest, ensureEmulatorServerGroup } from './demo';
 import type { RunningProcess } from './stack';
 import { startMoto, startTemporalDevServer } from './stack';
-
-const DEMO_APP = 'bosundemo';
-const DEMO_GROUP = `${DEMO_APP}-main-v001`;
+import { StackRecord } from './stack-record';
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const config = loadConfig();
-  const log = createLogger(config.logLevel, { service: 'bosun' });
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const say = (message: string) => process.stderr.write(`bosun: ${message}\n`);
+  let bosun: ReturnType<typeof bootstrap>;
+  try {
+    bosun = bootstrap({ component: 'start' });
+  } catch (err) {
+    say(err instanceof ConfigError ? err.message : String(err));
+    process.exit(1);
+  }
+  const { config, logger } = bosun;
   const owned: RunningProcess[] = [];
   const cleanups: (() => Promise<void>)[] = [];
+  let record: StackRecord | undefined;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    for (const p of owned.reverse()) await p.stop().catch(() => undefined);
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
+    await bosun.close();
+    for (const p of owned.reverse()) await p.stop().catch((err: unknown) => logger.warn({ err, server: p.name }, 'stopping failed'));
+    record?.release();
     process.exit(code);
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(0));
+  let firstSignalAt = 0;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      // One Ctrl-C can arrive twice (from the terminal and relayed by tsx): only a second press,
+      // a moment later, means "do not wait".
+      if (stopping) {
+        if (Date.now() - firstSignalAt < 1000) return;
+        say(`${signal} again: exiting without waiting; the next npm start stops what is left`);
+        process.exit(130);
+      }
+      firstSignalAt = Date.now();
+      say(`${signal}: stopping the worker, the facade and the servers this command started`);
+      void stop(0);
+    });
+  }
+  // A bug must not leave the servers behind: stop them, then exit with the error.
+  const crash = (kind: string) => (err: unknown) => {
+    logger.fatal({ err }, kind);
+    say(`${kind}: ${(err as Error)?.stack ?? String(err)}\n  stopping what this command started`);
+    void stop(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
 
   try {
-    // Encrypts payloads that may hold secrets; the facade serves the matching codec for the UI.
-    const payloadCodec = new SecretsCodec(loadPayloadKey(process.env, config.stateDir));
-    const flagFile = flagFileOf(config);
+    const flagFile = config.routing.flagFile;
     if (!existsSync(flagFile)) {
       // The embedded default starts with the demo application onboarded, so the printed request
       // runs on Temporal; every other application needs `npm run bosun -- onboard <app>`.
@@ -57,6 +82,8 @@ async function main(): Promise<void> {
         reason: 'the embedded default onboards its demo application',
       });
     }
+    const emulator = config.aws.mode === 'emulator' && !config.aws.endpoint;
+    if (!config.temporal.address || emulator) record = await StackRecord.claim(config.stateDir, say);
     let uiUrl: string | undefined;
     if (!config.temporal.address) {
       const temporal = await startTemporalDevServer({
@@ -66,62 +93,54 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
         extraArgs: ['--ui-codec-endpoint', `http://${config.facade.host}:${config.facade.port}/codec`],
+        record,
+        tools: config.tools,
       });
       owned.push(temporal);
       uiUrl = temporal.uiUrl;
     }
-    const emulator = config.aws.mode === 'emulator' && !config.aws.endpoint;
-    if (emulator) owned.push(await startMoto({ port: config.aws.localPort, logFile: path.join(config.stateDir, 'logs', 'moto.log') }));
-
-    const address = temporalAddress(config);
-    const aws = createAwsClientProvider(awsClientSettings(config, awsEndpoint(config)));
-    cleanups.push(async () => aws.destroy());
     if (emulator) {
+      owned.push(await startMoto({ port: config.aws.localPort, logFile: path.join(config.stateDir, 'logs', 'moto.log'), record, tools: config.tools }));
       const account = config.aws.accounts[0]!;
-      await ensureEmulatorServerGroup(aws.clientsFor(account.name, config.aws.region), { name: DEMO_GROUP, region: config.aws.region });
+      await ensureEmulatorServerGroup(bosun.aws().clientsFor(account.name, config.aws.region), { name: DEMO_GROUP, region: config.aws.region });
     }
 
-    const nativeConnection = await NativeConnection.connect(temporalConnectionSettings(config, address));
     const worker = await createBosunWorker({
-      connection: nativeConnection,
+      connection: await bosun.nativeConnection(),
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ aws }),
-      payloadCodec,
+      activities: createActivities({ aws: bosun.aws() }),
+      payloadCodec: bosun.payloadCodec,
+      workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
+      identity: config.worker.identity,
     });
     const running = worker.run();
     cleanups.push(async () => {
-      worker.shutdown();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      await nativeConnection.close();
     });
 
-    const connection = await Connection.connect(temporalConnectionSettings(config, address));
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec] } });
-    const runtime = await buildFacade({ config, client, logger: log, payloadCodec });
+    const runtime = await buildFacade({ config, client: await bosun.client(), logger, payloadCodec: bosun.payloadCodec });
     const facadeUrl = await runtime.facade.listen(config.facade.port, config.facade.host);
     cleanups.push(() => runtime.close());
 
     const account = config.aws.accounts[0]!.name;
-    const ui = uiUrl ?? '(your Temporal cluster\'s UI)';
-    const body = JSON.stringify([
-      { resizeServerGroup: { credentials: account, region: config.aws.region, serverGroupName: DEMO_GROUP, capacity: { min: 2, max: 4, desired: 3 } } },
-    ]);
+    const ui = uiUrl ?? "(your Temporal cluster's UI)";
     process.stdout.write(
       [
         '',
         `Bosun is ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
         `  facade (Clouddriver API): ${facadeUrl}`,
         `  Temporal UI:              ${ui}${uiUrl ? `/namespaces/${config.temporal.namespace}/workflows` : ''}`,
-        `  Temporal frontend:        ${address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+        `  Temporal frontend:        ${temporalAddress(config)} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
         `  AWS:                      ${awsEndpoint(config) ?? `real AWS, ${config.aws.region}`}${emulator ? ` (moto; demo group ${DEMO_GROUP})` : ''}`,
         `  onboarding flag:          ${flagFile} (${runtime.router.status().state}; onboard with: npm run bosun -- onboard <app> --reason "…")`,
         `  legacy Clouddriver:       ${config.facade.legacyUrl ?? 'none (requests for applications not onboarded get 503)'}`,
+        `  logs:                     ${path.join(config.stateDir, 'logs')} (servers); this terminal's stderr (Bosun, JSON lines)`,
         '',
         'Resize the demo group the way Orca does:',
         `  curl -s -X POST '${facadeUrl}/aws/ops' -H 'Content-Type: application/json' -H 'X-SPINNAKER-USER: you@example.com' -H 'X-SPINNAKER-ACCOUNTS: ${account}' \\`,
-        `    -d '${body}'`,
+        `    -d '${JSON.stringify(demoRequest({ account, region: config.aws.region }))}'`,
         'then poll the task it names:',
         `  curl -s ${facadeUrl}/task/<id>`,
         '',
@@ -131,8 +150,7 @@ async function main(): Promise<void> {
     );
     await running;
   } catch (err) {
-    const message = err instanceof ConfigError ? err.message : ((err as Error).message ?? String(err));
-    process.stderr.write(`bosun: ${message}\n`);
+    say(err instanceof ConfigError ? err.message : ((err as Error).message ?? String(err)));
     await stop(1);
   }
 }

@@ -4,9 +4,12 @@
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import type { BosunConfig } from '../config';
+import { loadConfig, PROJECT_ROOT } from '../config';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
-const VENV = process.env.BOSUN_VENV ?? path.join(PROJECT_ROOT, '.venv');
+export { PROJECT_ROOT };
+
+type Tools = BosunConfig['tools'];
 
 export class MissingToolError extends Error {
   override readonly name = 'MissingToolError';
@@ -21,23 +24,22 @@ function executable(p: string): boolean {
   }
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+function onPath(name: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
     if (dir && executable(path.join(dir, name))) return path.join(dir, name);
   }
   return undefined;
 }
 
 /** The Temporal CLI: TEMPORAL_CLI_PATH, then the project venv, then PATH. */
-export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.TEMPORAL_CLI_PATH;
-  if (explicit) {
-    if (executable(explicit)) return explicit;
-    throw new MissingToolError(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
+export function findTemporalCli(tools: Tools = loadConfig().tools): string {
+  if (tools.temporalCli) {
+    if (executable(tools.temporalCli)) return tools.temporalCli;
+    throw new MissingToolError(`TEMPORAL_CLI_PATH=${tools.temporalCli} is not an executable file`);
   }
-  const venv = path.join(VENV, 'bin', 'temporal');
+  const venv = path.join(tools.venv, 'bin', 'temporal');
   if (executable(venv)) return venv;
-  const found = onPath('temporal');
+  const found = onPath('temporal', tools.searchPath);
   if (found) return found;
   throw new MissingToolError(
     'the Temporal CLI was not found (looked at TEMPORAL_CLI_PATH, ' +
@@ -47,16 +49,15 @@ export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** A Python that can run `moto.server`: MOTO_PYTHON, then the project venv. */
-export function findMotoPython(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.MOTO_PYTHON;
-  if (explicit) {
-    if (executable(explicit)) return explicit;
-    throw new MissingToolError(`MOTO_PYTHON=${explicit} is not an executable file`);
+export function findMotoPython(tools: Tools = loadConfig().tools): string {
+  if (tools.motoPython) {
+    if (executable(tools.motoPython)) return tools.motoPython;
+    throw new MissingToolError(`MOTO_PYTHON=${tools.motoPython} is not an executable file`);
   }
-  const venv = path.join(VENV, 'bin', 'python');
+  const venv = path.join(tools.venv, 'bin', 'python');
   if (executable(venv)) return venv;
   throw new MissingToolError(
-    `moto (the AWS emulator) was not found in ${VENV}. Install it with: npm run setup ` +
+    `moto (the AWS emulator) was not found in ${tools.venv}. Install it with: npm run setup ` +
       "(pip install 'moto[server]==5.2.1' into .venv), or set MOTO_PYTHON to a Python that has it.",
   );
 }

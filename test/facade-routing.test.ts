@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createLegacyClouddriver } from '../client/facade/legacy';
 import type { Router } from '../client/routing';
 import { changeFlagFile, createRouter, emptyDocument, onboard, setKillSwitch, writeAtomically, formatFlagDocument, excludeAccount } from '../client/routing';
-import { silentLogger } from '../config/logger';
+import { silentLogger } from '../runtime';
 import { ensureEmulatorServerGroup } from '../infra/demo';
 import type { TestEnv } from './harness';
 import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';

@@ -7,13 +7,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Activities, AwsClientProvider, AwsClients } from '../activities';
 import { createActivities, createAwsClientProvider } from '../activities';
-import { silentLogger } from '../config/logger';
+import { silentLogger } from '../runtime';
 import type { Facade, FacadeOptions } from '../client/facade/server';
 import { createFacade } from '../client/facade/server';
 import type { TaskSettings } from '../domain/task-input';
 import { createBosunWorker } from '../worker/create-worker';
 import { randomBytes } from 'node:crypto';
-import { SecretsCodec } from '../config/payload-codec';
+import { SecretsCodec } from '../runtime';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = 'test';

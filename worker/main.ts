@@ -1,38 +1,34 @@
 /**
  * The worker process on its own (`npm run worker`), for deployments where workers and facades
- * scale apart. Needs TEMPORAL_ADDRESS or a running embedded stack.
+ * scale apart. Needs TEMPORAL_ADDRESS or a running local stack (`npm run stack`).
  */
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { createActivities, createAwsClientProvider } from '../activities';
-import { loadConfig } from '../config';
-import { createLogger } from '../config/logger';
-import { loadPayloadKey, SecretsCodec } from '../config/payload-codec';
-import { temporalConnectionSettings } from '../config/temporal';
+import { createActivities } from '../activities';
+import { temporalAddress } from '../config';
+import { bootstrap } from '../runtime';
 import { createBosunWorker } from './create-worker';
-import { awsClientSettings, temporalAddress } from '../config/runtime';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel, { component: 'worker' });
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const address = temporalAddress(config);
-  const connection = await NativeConnection.connect(temporalConnectionSettings(config, address));
-  const aws = createAwsClientProvider(awsClientSettings(config));
-  const worker = await createBosunWorker({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ aws }),
-    payloadCodec: new SecretsCodec(loadPayloadKey(process.env, config.stateDir)),
-    // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
-    workflowBundle: process.env.BOSUN_WORKFLOW_BUNDLE ? { codePath: process.env.BOSUN_WORKFLOW_BUNDLE } : undefined,
-    identity: process.env.BOSUN_WORKER_IDENTITY || undefined,
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
-  log.info('worker polling', { address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue });
-  await worker.run();
-  aws.destroy();
-  await connection.close();
+  const bosun = bootstrap({ component: 'worker' });
+  const { config, logger } = bosun;
+  try {
+    const worker = await createBosunWorker({
+      connection: await bosun.nativeConnection(),
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createActivities({ aws: bosun.aws() }),
+      payloadCodec: bosun.payloadCodec,
+      // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
+      workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
+      identity: config.worker.identity,
+    });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      });
+    logger.info({ address: temporalAddress(config), namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker polling');
+    await worker.run();
+  } finally {
+    await bosun.close();
+  }
 }
 
 main().catch((err: unknown) => {

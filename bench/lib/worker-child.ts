@@ -7,7 +7,7 @@
 import type { WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createAwsClientProvider } from '../../activities';
-import { SecretsCodec } from '../../config/payload-codec';
+import { SecretsCodec } from '../../runtime';
 import { createBosunWorker } from '../../worker/create-worker';
 import type { WorkerChildConfig, WorkerChildMessage } from './worker-protocol';
 import { BENCH_ACCOUNTS } from './worker-protocol';

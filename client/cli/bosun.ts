@@ -8,7 +8,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../config/logger';
+import type { Bosun, Logger } from '../../runtime';
+import { bootstrap } from '../../runtime';
 import type { FlagDocument, RoutingSummary } from '../routing';
 import {
   AUDIT_LOG_NAME,
@@ -34,6 +35,7 @@ import {
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** Where the flag file is when neither --flags, BOSUN_FLAG_FILE nor BOSUN_STATE_DIR says otherwise. */
 export const DEFAULT_FLAG_FILE = path.join('.state', 'flags', 'routing.json');
 
 export const USAGE = `Usage: bosun <command> [arguments] [options]
@@ -57,7 +59,8 @@ Questions:
   validate                       check the flag file strictly (exit 1 when it is invalid)
 
 Options:
-  --flags PATH     the flag file (default: $BOSUN_FLAG_FILE, else ${DEFAULT_FLAG_FILE} under the current directory)
+  --flags PATH     the flag file (default: the facade's: $BOSUN_FLAG_FILE, else flags/routing.json in
+                   $BOSUN_STATE_DIR, else ${DEFAULT_FLAG_FILE} under the current directory)
   --reason TEXT    why you make this change (required for changes; recorded in the audit log)
   --by NAME        who makes it (default: $USER)
   --json           print JSON instead of text
@@ -188,7 +191,15 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
     return options.help ? EXIT.ok : EXIT.usage;
   }
   const [name, ...args] = positionals as [string, ...string[]];
-  const file = path.resolve(io.cwd, options.flags ?? io.env.BOSUN_FLAG_FILE ?? DEFAULT_FLAG_FILE);
+  let bosun: Bosun;
+  try {
+    // The same composition root as the facade: the same environment finds the same flag file.
+    bosun = bootstrap({ component: 'cli', env: io.env, cwd: io.cwd, logSink: io.err, logLevel: 'warn' });
+  } catch (err) {
+    io.err(`bosun: ${(err as Error).message}`);
+    return EXIT.failure;
+  }
+  const file = options.flags ? path.resolve(io.cwd, options.flags) : bosun.config.routing.flagFile;
   try {
     const command = CHANGES[name] ?? QUESTIONS[name];
     if (!command) throw new UsageError(`unknown command '${name}'`);
@@ -196,7 +207,7 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
       const expected = command.args.map((a) => `<${a}>`).join(' ');
       throw new UsageError(`'${name}' takes ${command.args.length === 0 ? 'no arguments' : expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`);
     }
-    if (name === 'routing') return await routing({ io, file, app: args[0]!, options });
+    if (name === 'routing') return await routing({ io, file, app: args[0]!, options, logger: bosun.logger });
     if (name === 'status') return await status({ io, file, options });
     if (name === 'validate') return await validate({ io, file, options });
     return await change({ io, file, name, args, options, command: CHANGES[name]! });
@@ -238,9 +249,8 @@ async function change({ io, file, name, args, options, command }: CommandInput &
   return EXIT.ok;
 }
 
-async function routing({ io, file, app, options }: CommandInput & { app: string }): Promise<ExitCode> {
+async function routing({ io, file, app, options, logger }: CommandInput & { app: string; logger: Logger }): Promise<ExitCode> {
   // Warnings (a refused file) go to stderr; decisions are printed, not logged.
-  const logger = createLogger('warn', { cli: 'bosun' }, (line) => io.err(line));
   const router = await createRouter({ flagFile: file, logger, onInvalidAtStart: 'fail' });
   try {
     const ctx = {

@@ -5,20 +5,15 @@
  */
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import path from 'node:path';
 import type { BosunConfig } from '../../config';
-import type { Logger } from '../../config/logger';
-import { taskSettings } from '../../config/runtime';
+import { taskSettings } from '../../config';
+import type { Logger } from '../../runtime';
 import type { Router } from '../routing';
 import { createRouter } from '../routing';
 import { createLegacyClouddriver } from './legacy';
 import { createFacadeMetrics } from './metrics';
 import type { Facade } from './server';
 import { createFacade } from './server';
-
-export function flagFileOf(config: BosunConfig): string {
-  return config.routing.flagFile ?? path.join(config.stateDir, 'flags', 'routing.json');
-}
 
 export interface FacadeRuntime {
   readonly facade: Facade;
@@ -30,8 +25,8 @@ export async function buildFacade(input: { config: BosunConfig; client: Client; 
   const { config, client, logger } = input;
   const metrics = createFacadeMetrics();
   const router = await createRouter({
-    flagFile: flagFileOf(config),
-    logger: logger.child({ component: 'routing' }),
+    flagFile: config.routing.flagFile,
+    logger,
     registry: metrics.registry,
     onInvalidAtStart: config.routing.onInvalidAtStart,
   });

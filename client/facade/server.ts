@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Logger } from '../../config/logger';
+import type { Logger } from '../../runtime';
 import type { Router, RoutingContext, RoutingDecision } from '../routing';
 import type { AuthorizationPolicy } from '../../domain/authorization';
 import { authorize } from '../../domain/authorization';
@@ -66,7 +66,7 @@ const ALL_TEMPORAL: RoutingDecision = {
 
 export function createFacade(opts: FacadeOptions): Facade {
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
-  const log = opts.logger.child({ component: 'facade' });
+  const log = opts.logger.child({ module: 'facade' });
   const policy: AuthorizationPolicy = opts.authorization ?? { requireUser: true, checkAccounts: true };
   const metrics = opts.metrics ?? createFacadeMetrics();
   const legacy = opts.legacy;
@@ -108,7 +108,7 @@ export function createFacade(opts: FacadeOptions): Facade {
     const entries = operationEntries(body, opInPath);
     const unknown = entries?.map(([k]) => k).filter((k) => !resolveOperationKey(k)) ?? [];
     if (unknown.length > 0 && legacy) {
-      log.info('routed to legacy', { route: 'legacy', rule: 'unsupported-operation', operations: unknown, user });
+      log.info({ route: 'legacy', rule: 'unsupported-operation', operations: unknown, user }, 'routed to legacy');
       metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
       await legacy.forward(req, res, raw, 'legacy');
       return 'legacy';
@@ -117,7 +117,7 @@ export function createFacade(opts: FacadeOptions): Facade {
       const facts = entries.map(([k, d]) => factsOf(k, d));
       const application = taskApplication(facts, header(req, 'X-SPINNAKER-APPLICATION'));
       const decision = await routeTask(facts, application, cloudProvider, user);
-      log.info('routing decision', {
+      log.info({
         route: decision.route,
         rule: decision.rule,
         reason: decision.reason,
@@ -125,7 +125,7 @@ export function createFacade(opts: FacadeOptions): Facade {
         operations: facts.map((f) => f.key),
         accounts: [...new Set(facts.map((f) => f.account))],
         user,
-      });
+      }, 'routing decision');
       if (decision.route === 'legacy') {
         metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
         await toLegacy(req, res, raw, `application ${application ?? '(unknown)'} is not routed to Bosun: ${decision.reason} (rule ${decision.rule})`);
@@ -151,13 +151,10 @@ export function createFacade(opts: FacadeOptions): Facade {
       taskQueue: opts.taskQueue,
     });
     metrics.tasks.inc({ route: 'temporal', outcome: started ? 'started' : 'existing' });
-    log.info(started ? 'task started' : 'task exists for clientRequestId', {
-      taskId: id,
-      operations: submission.operations.map((o) => o.name),
-      application: targets.application,
-      user,
-      requestId,
-    });
+    log.info(
+      { taskId: id, operations: submission.operations.map((o) => o.name), application: targets.application, user, requestId },
+      started ? 'task started' : 'task exists for clientRequestId',
+    );
     sendJson(res, 200, { id, resourceUri: `/task/${id}` });
     return 'ops';
   }
@@ -226,7 +223,7 @@ export function createFacade(opts: FacadeOptions): Facade {
           const upstream = await legacy.getJson('/task', req.headers);
           if (Array.isArray(upstream)) tasks.push(...(upstream as unknown[]));
         } catch (err) {
-          log.warn('legacy task list unavailable', { error: (err as Error).message });
+          log.warn({ error: (err as Error).message }, 'legacy task list unavailable');
         }
       }
       sendJson(res, 200, tasks);
@@ -245,7 +242,7 @@ export function createFacade(opts: FacadeOptions): Facade {
         throw new HttpError(404, 'Not Found', `task ${id} not found`);
       }
       if (outcome === 'not-retryable') throw new HttpError(400, 'Bad Request', `task ${id} did not fail retryably, so it cannot be resumed`);
-      log.info('task resumed', { taskId: id });
+      log.info({ taskId: id }, 'task resumed');
       sendJson(res, 200, { id, resourceUri: `/task/${id}` });
       return 'resume';
     }
@@ -262,7 +259,7 @@ export function createFacade(opts: FacadeOptions): Facade {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
         }
       }
-      log.info('task cancel requested', { taskId: id, alreadyCompleted: task.status.completed });
+      log.info({ taskId: id, alreadyCompleted: task.status.completed }, 'task cancel requested');
       sendJson(res, 202, { id, resourceUri: `/task/${id}`, cancelRequested: !task.status.completed });
       return 'cancel';
     }
@@ -302,14 +299,14 @@ export function createFacade(opts: FacadeOptions): Facade {
     };
     handle(req, res, url).then(done, (err: unknown) => {
       if (err instanceof HttpError) {
-        if (err.status >= 500) log.warn('request failed', { path: url.pathname, status: err.status, message: err.message });
+        if (err.status >= 500) log.warn({ path: url.pathname, status: err.status, message: err.message }, 'request failed');
         if (!res.headersSent) sendError(res, err, url.pathname);
         done('error');
         return;
       }
       // Temporal unreachable or overloaded: the request was not taken; Orca retries the POST.
       const message = (err as Error)?.message ?? String(err);
-      log.error('request failed', { path: url.pathname, error: message });
+      log.error({ path: url.pathname, error: message }, 'request failed');
       if (!res.headersSent) sendError(res, new HttpError(503, 'Service Unavailable', `Temporal did not answer: ${message}`), url.pathname);
       else res.destroy();
       done('error');

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { FlagdCore, MemoryStorage } from '@openfeature/flagd-core';
 import type { EvaluationContext, JsonValue, Logger as OpenFeatureLogger, Provider, ResolutionDetails } from '@openfeature/server-sdk';
 import { OpenFeatureEventEmitter, ProviderEvents } from '@openfeature/server-sdk';
-import type { Logger } from '../../config/logger';
+import type { Logger } from '../../runtime';
 import type { RoutingSummary } from './flag-document';
 import { describe, summaryLine } from './flag-document';
 import { validateFlagText } from './validate';
@@ -108,7 +108,7 @@ export class FlagFileProvider implements Provider {
 
   constructor(options: FlagFileProviderOptions) {
     this.file = path.resolve(options.file);
-    this.logger = options.logger.child({ component: 'flag-file', file: this.file });
+    this.logger = options.logger.child({ file: this.file });
     this.onInvalidAtStart = options.onInvalidAtStart ?? ON_INVALID_AT_START.fail;
     this.debounceMs = options.debounceMs ?? 50;
     this.recheckIntervalMs = options.recheckIntervalMs ?? 5_000;
@@ -135,7 +135,7 @@ export class FlagFileProvider implements Provider {
         this.closed = true;
         throw new FlagFileError(this.file, problems);
       }
-      this.logger.error('flag file cannot be used; everything goes to legacy until it is fixed', { problems });
+      this.logger.error({ problems }, 'flag file cannot be used; everything goes to legacy until it is fixed');
       for (const p of problems) this.loggedProblems.add(p);
       // The SDK marks the provider READY when initialize resolves; tell it the truth right after.
       setImmediate(() => {
@@ -185,7 +185,7 @@ export class FlagFileProvider implements Provider {
   /** Reads the file again now (tests, and the safety-net timer); resolves when the reload is done. */
   reload(): Promise<void> {
     this.loading = this.loading.then(() => this.reloadNow()).catch((err: unknown) => {
-      this.logger.error('flag file reload failed unexpectedly', { error: (err as Error).message });
+      this.logger.error({ error: (err as Error).message }, 'flag file reload failed unexpectedly');
     });
     return this.loading;
   }
@@ -232,7 +232,7 @@ export class FlagFileProvider implements Provider {
     this.lastError = undefined;
     this.state = FLAG_STATES.ready;
     this.loggedProblems.clear();
-    this.logger.info('flag file loaded', { summary: summaryLine(this.currentSummary), version: this.currentSummary.version });
+    this.logger.info({ summary: summaryLine(this.currentSummary), version: this.currentSummary.version }, 'flag file loaded');
     return [];
   }
 
@@ -259,11 +259,11 @@ export class FlagFileProvider implements Provider {
     for (const p of fresh) this.loggedProblems.add(p);
     if (previous === FLAG_STATES.error) {
       // Never had good rules: still everything to legacy.
-      if (fresh.length > 0) this.logger.error('flag file still cannot be used; everything goes to legacy', { problems });
+      if (fresh.length > 0) this.logger.error({ problems }, 'flag file still cannot be used; everything goes to legacy');
       this.events.emit(ProviderEvents.Error, { message: this.lastError });
     } else {
       if (fresh.length > 0) {
-        this.logger.warn(`flag file refused (${problems.length} problem${problems.length === 1 ? '' : 's'}); keeping the rules loaded at ${this.loadedAt?.toISOString()}`, { problems });
+        this.logger.warn({ problems }, `flag file refused (${problems.length} problem${problems.length === 1 ? '' : 's'}); keeping the rules loaded at ${this.loadedAt?.toISOString()}`);
       }
       this.state = FLAG_STATES.stale;
       this.events.emit(ProviderEvents.Stale, { message: this.lastError });
@@ -276,7 +276,7 @@ export class FlagFileProvider implements Provider {
       try {
         listener(event);
       } catch (err) {
-        this.logger.warn('reload listener failed', { error: (err as Error).message });
+        this.logger.warn({ error: (err as Error).message }, 'reload listener failed');
       }
     }
   }
@@ -314,7 +314,7 @@ export class FlagFileProvider implements Provider {
         if (filename === null || filename === base || filename.startsWith('..')) this.schedule();
       });
       watcher.on('error', (err) => {
-        this.logger.warn('watching the flag file directory failed; the periodic re-check continues', { error: err.message });
+        this.logger.warn({ error: err.message }, 'watching the flag file directory failed; the periodic re-check continues');
         watcher.close();
         if (this.watcher === watcher) this.watcher = undefined;
       });
@@ -322,10 +322,10 @@ export class FlagFileProvider implements Provider {
       // An edit between the first read and the watch would otherwise wait for the safety net.
       this.schedule();
     } catch (err) {
-      this.logger.debug('cannot watch the flag file directory yet; the periodic re-check will retry', {
+      this.logger.debug({
         directory: path.dirname(this.file),
         error: (err as Error).message,
-      });
+      }, 'cannot watch the flag file directory yet; the periodic re-check will retry');
     }
   }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ErrorCode, InMemoryProvider, ProviderEvents } from '@openfeature/server-sdk';
 import type { EvaluationContext, Provider, ResolutionDetails } from '@openfeature/server-sdk';
 import { Registry } from 'prom-client';
-import { createLogger, silentLogger } from '../../config/logger';
+import { createLogger, silentLogger } from '../../runtime';
 import { emptyDocument, excludeAccount, excludeOperation, formatFlagDocument, onboard, setKillSwitch, setRollout } from './flag-document';
 import type { FlagDocument } from './flag-schema';
 import { FlagFileError, FlagFileProvider } from './file-provider';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, EvaluationContext, EvaluationDetails, Provider } from '@openfeature/server-sdk';
 import { ErrorCode, NOOP_PROVIDER, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Logger } from '../../config/logger';
+import type { Logger } from '../../runtime';
 import type { RoutingSummary } from './flag-document';
 import { plural } from './flag-document';
 import { CONTEXT_KEYS, FLAG_KEYS, ROUTING_VARIANTS } from './flag-schema';
@@ -94,7 +94,7 @@ export async function createRouter(input: CreateRouterInput): Promise<Router> {
     });
   const fileProvider = provider instanceof FlagFileProvider ? provider : undefined;
   const domain = `bosun-routing-${randomUUID()}`;
-  const log = logger.child({ component: 'routing', provider: provider.metadata.name });
+  const log = logger.child({ module: 'routing' });
 
   const unsubscribe = fileProvider?.addReloadListener((event: ReloadEvent) => {
     metrics.reloads.inc({ result: event.result === 'ok' ? 'ok' : 'rejected' });
@@ -122,7 +122,7 @@ export async function createRouter(input: CreateRouterInput): Promise<Router> {
   const onEvent = () => publishState();
   for (const e of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.ConfigurationChanged]) client.addHandler(e, onEvent);
   publishState();
-  log.info('router started', { domain, ...status() });
+  log.info({ domain, ...status() }, 'router started');
 
   const decide = async (ctx: RoutingContext): Promise<RoutingDecision> => {
     let decision: RoutingDecision;
@@ -140,7 +140,7 @@ export async function createRouter(input: CreateRouterInput): Promise<Router> {
     }
     try {
       metrics.decisions.inc({ route: decision.route, rule: decision.rule });
-      log.debug('routing decision', { ...contextFields(ctx), ...decision });
+      log.debug({ ...contextFields(ctx), ...decision }, 'routing decision');
     } catch {
       // Metrics and logs must never change where a request goes.
     }

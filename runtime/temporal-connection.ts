@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { BosunConfig } from './index';
+import type { BosunConfig } from '../config';
+import { temporalAddress } from '../config';
 
 export interface TemporalConnectionSettings {
   readonly address: string;
@@ -18,7 +19,7 @@ export interface TemporalConnectionSettings {
  * Temporal Cloud with an API key, mTLS to a self-hosted cluster, or plain loopback.
  * An API key implies TLS, as Temporal Cloud requires.
  */
-export function temporalConnectionSettings(config: BosunConfig, address: string): TemporalConnectionSettings {
+export function temporalConnectionSettings(config: BosunConfig, address: string = temporalAddress(config)): TemporalConnectionSettings {
   const t = config.temporal.tls;
   const wantsTls = t.enabled || Boolean(config.temporal.apiKey) || Boolean(t.clientCertPath);
   let tls: TemporalConnectionSettings['tls'];

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import type { BosunConfig } from '../config';
 
 const ENCODING = 'binary/encrypted';
 const MARKERS = ['"base64UserData"', '"userData"'];
@@ -67,16 +68,14 @@ export class SecretsCodec implements PayloadCodec {
 }
 
 /**
- * The key from BOSUN_PAYLOAD_KEY (base64 of 32 bytes), else one generated once under the state
- * folder for the local stack, so restarts can still read their own history.
+ * The configured key (BOSUN_PAYLOAD_KEY, base64 of 32 bytes, checked by config/), else one
+ * generated once under the state folder for the local stack, so restarts can still read their
+ * own history.
  */
-export function loadPayloadKey(env: NodeJS.ProcessEnv, stateDir: string): PayloadKey {
-  const id = env.BOSUN_PAYLOAD_KEY_ID || 'local';
-  if (env.BOSUN_PAYLOAD_KEY) {
-    const key = Buffer.from(env.BOSUN_PAYLOAD_KEY, 'base64');
-    if (key.length !== 32) throw new Error(`BOSUN_PAYLOAD_KEY must be 32 bytes in base64 (got ${key.length} bytes)`);
-    return { id, key };
-  }
+export function loadPayloadKey(config: Pick<BosunConfig, 'codec' | 'stateDir'>): PayloadKey {
+  const id = config.codec.keyId;
+  const stateDir = config.stateDir;
+  if (config.codec.key) return { id, key: Buffer.from(config.codec.key, 'base64') };
   const file = path.join(stateDir, 'payload.key');
   if (!existsSync(file)) {
     mkdirSync(stateDir, { recursive: true });

@@ -1,0 +1,127 @@
+/**
+ * The composition root. Every entry point (`npm start`, `npm run worker`, `npm run facade`, the
+ * `bosun` CLI, benchmarks) builds its parts here, in one order: configuration, then the logger,
+ * then (on demand) the Temporal connections with the payload codec, then the AWS client provider.
+ * Nothing else reads the environment or builds these parts, so the same environment always means
+ * the same flag file, key, addresses and accounts in every process.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type * as WorkerSdk from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import type { AwsClientProvider, AwsClientSettings } from '../activities';
+import { createAwsClientProvider } from '../activities';
+import type { BosunConfig } from '../config';
+import { awsEndpoint, loadConfig } from '../config';
+import type { Logger, LogSink } from './logger';
+import { createLogger } from './logger';
+import { loadPayloadKey, SecretsCodec } from './payload-codec';
+import { temporalConnectionSettings } from './temporal-connection';
+
+export interface BootstrapOptions {
+  /** Names the process in every log line (`worker`, `facade`, `start`, `cli`). */
+  readonly component: string;
+  /** The environment to read (process.env by default; tests pass their own). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+  /** Where log lines go (stderr by default). */
+  readonly logSink?: LogSink;
+  /** Overrides the configured log level (the CLI only wants warnings). */
+  readonly logLevel?: BosunConfig['logLevel'];
+}
+
+/** What an entry point gets from the composition root; connections are made when first asked for. */
+export interface Bosun {
+  readonly config: BosunConfig;
+  readonly logger: Logger;
+  /** Encrypts payloads that may hold secrets; workers, clients and the UI codec endpoint share it. */
+  readonly payloadCodec: SecretsCodec;
+  /** A Temporal client with the payload codec (one connection per process). */
+  client(): Promise<Client>;
+  /** The worker's native connection, with the SDK runtime logging through Bosun's logger. */
+  nativeConnection(): Promise<NativeConnection>;
+  /** AWS clients per account and region, resolved by account name (credentials never enter history). */
+  aws(): AwsClientProvider;
+  /** Closes what was opened, in reverse order. */
+  close(): Promise<void>;
+}
+
+/** Builds the parts of a Bosun process from its environment (see the README's settings table). */
+export function bootstrap(opts: BootstrapOptions): Bosun {
+  const config = loadConfig(opts.env ?? process.env, opts.cwd ?? process.cwd());
+  const logger = createLogger(opts.logLevel ?? config.logLevel, { service: 'bosun', component: opts.component }, opts.logSink);
+  let codec: SecretsCodec | undefined;
+  let client: Promise<Client> | undefined;
+  let native: Promise<NativeConnection> | undefined;
+  let aws: AwsClientProvider | undefined;
+  const closers: (() => Promise<void>)[] = [];
+  const payloadCodec = () => (codec ??= new SecretsCodec(loadPayloadKey(config)));
+
+  return {
+    config,
+    logger,
+    get payloadCodec() {
+      return payloadCodec();
+    },
+    client() {
+      client ??= (async () => {
+        const connection = await Connection.connect(temporalConnectionSettings(config));
+        closers.push(() => connection.close());
+        return new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec()] } });
+      })();
+      return client;
+    },
+    nativeConnection() {
+      native ??= (async () => {
+        // Loaded here, not at the top: the facade and the CLI never load the worker's native module.
+        const worker = await import('@temporalio/worker');
+        installSdkRuntime(worker, logger);
+        const connection = await worker.NativeConnection.connect(temporalConnectionSettings(config));
+        closers.push(() => connection.close());
+        return connection;
+      })();
+      return native;
+    },
+    aws() {
+      if (!aws) {
+        const provider = createAwsClientProvider(awsClientSettings(config));
+        closers.push(async () => provider.destroy());
+        aws = provider;
+      }
+      return aws;
+    },
+    async close() {
+      for (const close of closers.splice(0).reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'closing failed'));
+    },
+  };
+}
+
+/** The AWS client provider's settings: the configured accounts, and moto's endpoint in emulator mode. */
+export function awsClientSettings(config: BosunConfig): AwsClientSettings {
+  return {
+    accounts: config.aws.accounts,
+    endpoint: awsEndpoint(config),
+    emulator: config.aws.mode === 'emulator',
+    maxAttempts: config.aws.sdkMaxAttempts,
+  };
+}
+
+type WorkerModule = typeof WorkerSdk;
+const SDK_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/**
+ * The SDK runtime is per process and can be installed once; its log lines (worker, bundler, core)
+ * go through Bosun's logger, at WARN and above unless Bosun logs at debug (its INFO lines report
+ * every worker state change and drown the rest).
+ */
+function installSdkRuntime(worker: WorkerModule, logger: Logger): void {
+  const level = logger.level === 'debug' || logger.level === 'trace' ? 'DEBUG' : 'WARN';
+  const sdkLogger = new worker.DefaultLogger(level, (entry) => logger[SDK_LEVELS[entry.level]]({ sdk: true, ...entry.meta }, entry.message));
+  try {
+    // Bosun's entry points handle SIGINT/SIGTERM themselves (the worker drains before the servers
+    // stop), so the SDK must not shut workers down on its own when a signal arrives.
+    worker.Runtime.install({ logger: sdkLogger, shutdownSignals: [] });
+  } catch {
+    // Already installed in this process (npm start runs the worker and the facade together).
+  }
+}
+

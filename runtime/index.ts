@@ -1,0 +1,12 @@
+/**
+ * The process floor between the code that does the work (activities, workflows) and the entry
+ * points (worker/, client/, infra/): the composition root, the logger, the payload codec and the
+ * Temporal connection settings.
+ */
+export type { Bosun, BootstrapOptions } from './bootstrap';
+export { awsClientSettings, bootstrap } from './bootstrap';
+export type { Logger, LogLevel, LogSink } from './logger';
+export { createLogger, silentLogger } from './logger';
+export type { PayloadKey } from './payload-codec';
+export { loadPayloadKey, SecretsCodec } from './payload-codec';
+export { temporalConnectionSettings } from './temporal-connection';
