@@ -27,6 +27,10 @@ export interface OwnedServerOptions {
 export interface RunningProcess {
   readonly name: string;
   readonly pid: number;
+  /** Its log file (what to read when it dies). */
+  readonly logFile: string;
+  /** Settles when the process exits, for whatever reason, with how it ended (`code 1`, `signal SIGKILL`). */
+  readonly exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -93,6 +97,8 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   return {
     name: 'temporal',
     pid: child.pid!,
+    logFile: opts.logFile,
+    exited: exitOf(child),
     address,
     namespace,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}`,
@@ -124,7 +130,7 @@ export async function startMoto(opts: MotoOptions): Promise<MotoServer> {
     await stopChild(child, opts.record);
     throw err;
   }
-  return { name: 'moto', pid: child.pid!, endpoint, stop: () => stopChild(child, opts.record) };
+  return { name: 'moto', pid: child.pid!, logFile: opts.logFile, exited: exitOf(child), endpoint, stop: () => stopChild(child, opts.record) };
 }
 
 /** Picks a free loopback port (for tests, where fixed ports would collide). */
@@ -175,6 +181,15 @@ async function waitUntil(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} was not ready after ${timeoutMs} ms (last probe error: ${lastError || 'none'}); see ${logFile}`);
+}
+
+function exitOf(child: ChildProcess): Promise<string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(describeExit(child.exitCode, child.signalCode));
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(describeExit(code, signal))));
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
 }
 
 /** SIGTERM, then SIGKILL after a grace period; only ever the child this module spawned. */

@@ -32,6 +32,16 @@ async function main(): Promise<void> {
   }
   const { config, logger } = bosun;
   const owned: RunningProcess[] = [];
+  // A server this command owns that dies on its own leaves Bosun useless (the worker would retry
+  // a dead dev server for ever): stop the rest and exit, naming the server and its log.
+  const own = (p: RunningProcess) => {
+    owned.push(p);
+    void p.exited.then((how) => {
+      if (stopping) return;
+      say(`${p.name} (pid ${p.pid}) exited on its own (${how}); see ${p.logFile}. Stopping the rest.`);
+      void stop(1);
+    });
+  };
   const cleanups: (() => Promise<void>)[] = [];
   let record: StackRecord | undefined;
   let stopping = false;
@@ -96,11 +106,11 @@ async function main(): Promise<void> {
         record,
         tools: config.tools,
       });
-      owned.push(temporal);
+      own(temporal);
       uiUrl = temporal.uiUrl;
     }
     if (emulator) {
-      owned.push(await startMoto({ port: config.aws.localPort, logFile: path.join(config.stateDir, 'logs', 'moto.log'), record, tools: config.tools }));
+      own(await startMoto({ port: config.aws.localPort, logFile: path.join(config.stateDir, 'logs', 'moto.log'), record, tools: config.tools }));
       const account = config.aws.accounts[0]!;
       await ensureEmulatorServerGroup(bosun.aws().clientsFor(account.name, config.aws.region), { name: DEMO_GROUP, region: config.aws.region });
     }
