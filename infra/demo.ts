@@ -1,6 +1,8 @@
 /**
  * A demo server group in the emulator, so the example request `npm start` prints has something
- * to resize. Tests use the same helper to make their groups.
+ * to resize; the benchmarks make their groups with it too. It leaves a group that exists alone,
+ * since both run again and again against the same emulator. Tests make theirs with
+ * test/support/server-group.ts.
  */
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeLaunchTemplatesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
@@ -21,7 +23,6 @@ export interface DemoGroupOptions {
   readonly min?: number;
   readonly max?: number;
   readonly desired?: number;
-  readonly tags?: Record<string, string>;
 }
 
 /** Creates a launch template and an Auto Scaling group in the emulator, unless they exist. */
@@ -50,7 +51,6 @@ export async function ensureEmulatorServerGroup(clients: AwsClients, opts: DemoG
       MaxSize: opts.max ?? 1,
       DesiredCapacity: opts.desired ?? opts.min ?? 1,
       ...(subnet ? { VPCZoneIdentifier: subnet } : { AvailabilityZones: [`${opts.region}a`] }),
-      Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: false })),
     }),
   );
 }

@@ -3,55 +3,37 @@
  * facade over HTTP (on the deprecated `/ops` path too, which Orca still uses for them), run by a
  * real worker on the real Temporal dev server, and read back from moto.
  */
-import { DescribeAutoScalingGroupsCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
-import { ensureEmulatorServerGroup } from '../infra/demo';
+import { SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
 import { FaultPlan, mentions } from './faults';
-import type { TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { post } from './support/orca-client';
+import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
+
+/** Orca names the accounts the user may write to; the facade refuses the others. */
+const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
 const faults = new FaultPlan();
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv({ activities: (real) => faults.wrap(real) });
-});
-afterAll(async () => {
-  await env.close();
-});
+const env = useTestEnv({ faults, headers: AS_ORCA });
 
 /** A one-instance group with `suspended` processes already suspended. */
 async function makeGroup(prefix: string, suspended: string[] = []): Promise<string> {
-  const name = `${uniqueName(prefix)}-v001`;
-  const aws = testAwsClients(env.aws);
-  await ensureEmulatorServerGroup(aws, { name, region: REGION, min: 1, max: 1, desired: 1 });
+  const { name } = await makeServerGroup(env, { prefix, min: 1, max: 1, desired: 1 });
   if (suspended.length > 0) {
-    await aws.autoScaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: suspended }));
+    await testAwsClients(env.aws).autoScaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: suspended }));
   }
   return name;
 }
 
-async function suspendedProcesses(name: string): Promise<string[]> {
-  const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
-  return (out.AutoScalingGroups?.[0]?.SuspendedProcesses ?? []).map((p) => p.ProcessName!).sort();
-}
-
-async function run(body: unknown, path = '/aws/ops') {
-  const submit = await post(`${env.facadeUrl}${path}`, body, AS_ORCA);
-  expect(submit.status).toBe(200);
-  const id = (submit.body as { id: string }).id;
-  return { id, task: await pollTask(env.facadeUrl, id) };
-}
-
-/** Orca names the accounts the user may write to; the facade refuses the others. */
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
+const suspendedProcesses = (name: string) => suspendedProcessesOf(testAwsClients(env.aws), name);
 
 const statuses = (task: { history: { status: string }[] }) => task.history.map((h) => h.status);
 
 test('suspendAsgProcessesDescription on the legacy /ops path suspends exactly the named processes', async () => {
   const name = await makeGroup('susp', ['ScheduledActions']);
 
-  const { id, task } = await run(
+  const { id, task } = await env.run(
     [{ suspendAsgProcessesDescription: { credentials: ACCOUNT, asgName: name, regions: [REGION], processes: ['AZRebalance', 'Launch', 'ScheduledActions'] } }],
-    '/ops',
+    { path: '/ops' },
   );
 
   expect(task.status).toMatchObject({ completed: true, failed: false, retryable: false });
@@ -75,7 +57,7 @@ test('resumeAsgProcessesDescription resumes only the named processes of every gr
   const first = await makeGroup('resa', ['Launch', 'Terminate', 'AZRebalance']);
   const second = await makeGroup('resb', ['Launch']);
 
-  const { task } = await run([
+  const { task } = await env.run([
     {
       resumeAsgProcessesDescription: {
         credentials: ACCOUNT,
@@ -103,14 +85,14 @@ test('a suspend and a resume whose answers were lost run again and end in the sa
   const name = await makeGroup('lost', ['HealthCheck']);
   faults.loseAnswer('suspendProcesses', mentions(name)).loseAnswer('resumeProcesses', mentions(name));
 
-  const suspended = await run([
+  const suspended = await env.run([
     { suspendAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Terminate', 'AlarmNotification'] } },
   ]);
   expect(suspended.task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('suspendProcesses', mentions(name))).toBe(2);
   expect(await suspendedProcesses(name)).toEqual(['AlarmNotification', 'HealthCheck', 'Terminate']);
 
-  const resumed = await run([
+  const resumed = await env.run([
     { resumeAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['HealthCheck', 'Terminate'] } },
   ]);
   expect(resumed.task.status).toMatchObject({ completed: true, failed: false });
@@ -120,7 +102,7 @@ test('a suspend and a resume whose answers were lost run again and end in the sa
 
 test('processes already in the asked state make a successful task that calls nothing', async () => {
   const name = await makeGroup('noop', ['Launch']);
-  const { task } = await run([{ suspendAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } }]);
+  const { task } = await env.run([{ suspendAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } }]);
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(statuses(task)).toContain(`Launch of ${name} in ${REGION} already suspended; nothing to do`);
   expect(faults.calls('suspendProcesses', mentions(name))).toBe(0);
@@ -131,7 +113,7 @@ test.each([
   ['resumeAsgProcessesDescription', 'resume'],
 ])('%s on a missing group fails the task with ServerGroupNotFound naming group, region and account', async (op, verb) => {
   const name = `${uniqueName('ghost')}-v001`;
-  const { task } = await run([{ [op]: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } }]);
+  const { task } = await env.run([{ [op]: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
   const exception = task.resultObjects.find((r) => r.type === 'EXCEPTION');

@@ -15,23 +15,19 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FaultPlan, mentions } from './faults';
-import type { TaskJson, TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { pollTask, post } from './support/orca-client';
 
 const faults = new FaultPlan();
-let env: TestEnv;
+const env = useTestEnv({ faults });
 let amiName: string;
 let amiId: string;
 
 beforeAll(async () => {
-  env = await startTestEnv({ activities: (real) => faults.wrap(real) });
   const images = await testAwsClients(env.aws).ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
   const image = images.Images?.find((i) => i.Name && i.ImageId);
   amiName = image!.Name!;
   amiId = image!.ImageId!;
-});
-afterAll(async () => {
-  await env.close();
 });
 
 function deploy(app: string, extra: Record<string, unknown> = {}) {
@@ -45,12 +41,6 @@ function deploy(app: string, extra: Record<string, unknown> = {}) {
     instanceType: 't3.micro',
     ...extra,
   };
-}
-
-async function submit(body: unknown, path = '/aws/ops'): Promise<TaskJson> {
-  const res = await post(`${env.facadeUrl}${path}`, body);
-  if (res.status !== 200) throw new Error(`POST answered ${res.status}: ${JSON.stringify(res.body)}`);
-  return pollTask(env.facadeUrl, (res.body as { id: string }).id);
 }
 
 /** Every page: the whole suite shares one moto, which soon holds more than one page of each. */
@@ -87,7 +77,7 @@ test('createServerGroup creates the launch template and a fully configured group
   const app = uniqueName('dep');
   const tgName = uniqueName('tg');
   const tgArn = await createTargetGroup(tgName);
-  const task = await submit([
+  const { task } = await env.run([
     {
       createServerGroup: deploy(app, {
         tags: { team: 'payments' },
@@ -136,13 +126,13 @@ test('createServerGroup creates the launch template and a fully configured group
   expect(desc.searchAttributes.BosunApplication).toEqual([app]);
 
   // The next deploy in the cluster takes the next sequence number.
-  const second = await submit([{ basicAmazonDeployDescription: deploy(app) }]);
+  const { task: second } = await env.run([{ basicAmazonDeployDescription: deploy(app) }]);
   expect(second.resultObjects[0]).toMatchObject({ serverGroupNames: [`${REGION}:${app}-main-v001`] });
 });
 
 test('one server group per region key of availabilityZones', async () => {
   const app = uniqueName('multi');
-  const task = await submit([
+  const { task } = await env.run([
     { createServerGroup: deploy(app, { imageId: undefined, availabilityZones: { [REGION]: ['us-east-1a'], 'us-west-2': ['us-west-2a'] } }) },
   ]);
   expect(task.status.failed).toBe(false);
@@ -172,7 +162,7 @@ test('bad deploy descriptions are refused with every field named', async () => {
 
 test('an image that does not exist fails the deploy before anything is created', async () => {
   const app = uniqueName('noimg');
-  const task = await submit([{ createServerGroup: deploy(app, { amiName: 'no-such-image-*-1999' }) }]);
+  const { task } = await env.run([{ createServerGroup: deploy(app, { amiName: 'no-such-image-*-1999' }) }]);
   expect(task.status).toMatchObject({ failed: true, retryable: false });
   expect(task.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', cause: 'ImageNotFound', message: `image no-such-image-*-1999 not found in ${REGION} (${ACCOUNT})` });
   expect(await groupsOf(`${app}-main`)).toHaveLength(0);
@@ -181,7 +171,7 @@ test('an image that does not exist fails the deploy before anything is created',
 
 test('a missing target group is named and nothing is created', async () => {
   const app = uniqueName('notg');
-  const task = await submit([{ createServerGroup: deploy(app, { targetGroups: ['no-such-tg'] }) }]);
+  const { task } = await env.run([{ createServerGroup: deploy(app, { targetGroups: ['no-such-tg'] }) }]);
   expect(task.resultObjects[0]).toMatchObject({ cause: 'DeployResourceNotFound' });
   expect(String(task.resultObjects[0]!.message)).toContain("not found: target group 'no-such-tg'");
   expect(await groupsOf(`${app}-main`)).toHaveLength(0);
@@ -192,7 +182,7 @@ test('lost answers from AWS never make a second template, group or name', async 
   faults.loseAnswer('createServerGroupLaunchTemplate', mentions(`${app}-main`));
   faults.loseAnswer('createAutoScalingGroup', mentions(`${app}-main`));
   faults.loseAnswer('chooseServerGroupName', mentions(`${app}-main`));
-  const task = await submit([{ createServerGroup: deploy(app) }]);
+  const { task } = await env.run([{ createServerGroup: deploy(app) }]);
   expect(task.status.failed).toBe(false);
   expect(faults.calls('createAutoScalingGroup', mentions(`${app}-main`))).toBe(2);
   expect(faults.calls('createServerGroupLaunchTemplate', mentions(`${app}-main`))).toBe(2);
@@ -205,7 +195,7 @@ test('lost answers from AWS never make a second template, group or name', async 
 test('a failure after the group was created rolls back the group and its launch template', async () => {
   const app = uniqueName('rollback');
   faults.fail('waitForServerGroupCapacity', mentions(`${app}-main`));
-  const task = await submit([{ createServerGroup: deploy(app, { targetHealthyDeployPercentage: 50 }) }]);
+  const { task } = await env.run([{ createServerGroup: deploy(app, { targetHealthyDeployPercentage: 50 }) }]);
   expect(task.status).toMatchObject({ completed: true, failed: true });
   expect(task.resultObjects[0]).toMatchObject({ cause: 'InjectedFailure' });
   expect(task.history.map((h) => h.status)).toEqual(
@@ -222,15 +212,15 @@ test('cloneServerGroup copies the source group and lets explicit fields win', as
   const app = uniqueName('clone');
   const tgName = uniqueName('tgc');
   const tgArn = await createTargetGroup(tgName);
-  await submit([{ createServerGroup: deploy(app, { targetGroups: [tgName], tags: { team: 'search' }, suspendedProcesses: ['AZRebalance'] }) }]);
-  const task = await submit(
+  await env.run([{ createServerGroup: deploy(app, { targetGroups: [tgName], tags: { team: 'search' }, suspendedProcesses: ['AZRebalance'] }) }]);
+  const { task } = await env.run(
     {
       credentials: ACCOUNT,
       source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` },
       capacity: { min: 0, max: 5, desired: 1 },
       instanceType: 'm5.large',
     },
-    '/aws/ops/cloneServerGroup',
+    { path: '/aws/ops/cloneServerGroup' },
   );
   expect(task.status.failed).toBe(false);
   expect(task.resultObjects[0]).toMatchObject({ serverGroupNames: [`${REGION}:${app}-main-v001`] });
@@ -244,13 +234,13 @@ test('cloneServerGroup copies the source group and lets explicit fields win', as
 });
 
 test('cloning a group that does not exist fails with its name', async () => {
-  const task = await submit([{ copyLastAsgDescription: { credentials: ACCOUNT, source: { region: REGION, asgName: 'ghost-main-v042' } } }]);
+  const { task } = await env.run([{ copyLastAsgDescription: { credentials: ACCOUNT, source: { region: REGION, asgName: 'ghost-main-v042' } } }]);
   expect(task.resultObjects[0]).toMatchObject({ cause: 'ServerGroupNotFound', message: `source server group ghost-main-v042 not found in ${REGION} (${ACCOUNT})` });
 });
 
 test('allowLaunchDescription then createServerGroup in one task: the deploy uses the image resolved before it', async () => {
   const app = uniqueName('allow');
-  const task = await submit([
+  const { task } = await env.run([
     { allowLaunchDescription: { account: 'staging', credentials: ACCOUNT, amiName, region: REGION } },
     { createServerGroup: deploy(app, { credentials: ACCOUNT }) },
   ]);
@@ -274,7 +264,7 @@ test('allowLaunchDescription then createServerGroup in one task: the deploy uses
   expect(desc.searchAttributes.BosunOperation).toEqual(['allowLaunchDescription', 'createServerGroup']);
 
   // A deploy in the account the image was resolved for reuses it without resolving again.
-  const reuse = await submit([
+  const { task: reuse } = await env.run([
     { allowLaunchDescription: { account: ACCOUNT, credentials: ACCOUNT, amiName, region: REGION } },
     { createServerGroup: deploy(`${app}x`) },
   ]);
@@ -283,7 +273,7 @@ test('allowLaunchDescription then createServerGroup in one task: the deploy uses
 
 test('the first failing operation stops the task: later operations never run', async () => {
   const app = uniqueName('stop');
-  const task = await submit([
+  const { task } = await env.run([
     { allowLaunchDescription: { account: ACCOUNT, credentials: ACCOUNT, amiName: 'no-such-image-2000', region: REGION } },
     { createServerGroup: deploy(app) },
   ]);
@@ -315,7 +305,7 @@ test('cancelling a deploy while it waits rolls back what it created', async () =
 test('user data reaches AWS but never Temporal in clear; the codec endpoint decodes it for the UI', async () => {
   const app = uniqueName('secret');
   const userData = Buffer.from('#!/bin/sh\nexport DB_PASSWORD=hunter2\n').toString('base64');
-  const task = await submit([{ createServerGroup: deploy(app, { base64UserData: userData }) }]);
+  const { task } = await env.run([{ createServerGroup: deploy(app, { base64UserData: userData }) }]);
   expect(task.status.failed).toBe(false);
   const [lt] = await templatesOf(`${app}-main`);
   const version = await testAwsClients(env.aws).ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt!.LaunchTemplateId }));

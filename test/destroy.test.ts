@@ -4,62 +4,30 @@
  * send is recorded, so "nothing was done twice" is checked on the wire, not inferred.
  */
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  CreateLaunchTemplateCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeLaunchTemplatesCommand,
-  RunInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../activities';
-import { ensureEmulatorServerGroup } from '../infra/demo';
 import { FaultPlan, mentions } from './faults';
-import type { CommandRecorder, TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName, recordAwsCommands } from './harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
+import { instanceStatesOf, launchInstances } from './support/instances';
+import { post } from './support/orca-client';
+import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
-let env: TestEnv;
+const env = useTestEnv({ faults });
+const recorder = useAwsCommandRecorder(env);
 let aws: AwsClients;
-let recorder: CommandRecorder;
-
-beforeAll(async () => {
-  env = await startTestEnv({ activities: (real) => faults.wrap(real) });
-  // The activities share these cached clients, so this sees every command they send.
+beforeAll(() => {
   aws = testAwsClients(env.aws);
-  recorder = recordAwsCommands(aws);
-});
-afterAll(async () => {
-  await env.close();
 });
 
 const commandsFor = (command: string, marker: string) => recorder.count(command, marker);
 
-async function makeGroup(prefix: string, desired = 2) {
-  const name = `${uniqueName(prefix)}-v001`;
-  await ensureEmulatorServerGroup(aws, { name, region: REGION, min: 0, max: 4, desired });
-  const g = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0]!;
-  return { name, instanceIds: g.Instances!.map((i) => i.InstanceId!), launchTemplateId: g.LaunchTemplate!.LaunchTemplateId!, subnet: g.VPCZoneIdentifier! };
-}
+const makeGroup = (prefix: string, desired = 2) => makeServerGroup(env, { prefix, min: 0, max: 4, desired });
 
 /** A group whose template is named exactly like it, as Bosun's own deploys name them. */
-async function makeBosunStyleGroup(prefix: string) {
-  const { subnet } = await makeGroup(`${prefix}seed`, 0);
+function makeBosunStyleGroup(prefix: string) {
   const name = `${uniqueName(prefix)}-v001`;
-  const image = (await aws.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images![0]!.ImageId;
-  const lt = await aws.ec2.send(
-    new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: image, InstanceType: 't3.micro' } }),
-  );
-  await aws.autoScaling.send(
-    new CreateAutoScalingGroupCommand({
-      AutoScalingGroupName: name,
-      LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' },
-      MinSize: 0,
-      MaxSize: 2,
-      DesiredCapacity: 1,
-      VPCZoneIdentifier: subnet,
-    }),
-  );
-  return { name, launchTemplateId: lt.LaunchTemplate!.LaunchTemplateId! };
+  return makeServerGroup(env, { name, launchTemplateName: name, min: 0, max: 2, desired: 1 });
 }
 
 async function groupExists(name: string): Promise<boolean> {
@@ -73,38 +41,18 @@ async function templateExists(id: string): Promise<boolean> {
   return (out.LaunchTemplates ?? []).length > 0;
 }
 
-async function states(ids: readonly string[]): Promise<string[]> {
-  const out = await aws.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [...ids] }] }));
-  const byId = new Map(out.Reservations!.flatMap((r) => r.Instances!).map((i) => [i.InstanceId, i.State?.Name]));
-  return ids.map((id) => byId.get(id) ?? 'unknown');
-}
+const states = (ids: readonly string[]) => instanceStatesOf(aws, ids);
 
 /** An instance carrying the group's Auto Scaling tag but outside the group: what a destroy can leave behind. */
 async function strayInstanceOf(groupName: string): Promise<string> {
-  const image = (await aws.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images![0]!.ImageId;
-  const out = await aws.ec2.send(
-    new RunInstancesCommand({
-      ImageId: image,
-      InstanceType: 't3.micro',
-      MinCount: 1,
-      MaxCount: 1,
-      // AWS reserves `aws:` tags for itself; moto lets a test fake one.
-      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'aws:autoscaling:groupName', Value: groupName }] }],
-    }),
-  );
-  return out.Instances![0]!.InstanceId!;
-}
-
-async function run(body: unknown, path = '/aws/ops') {
-  const submit = await post(`${env.facadeUrl}${path}`, body);
-  expect(submit.status).toBe(200);
-  const id = (submit.body as { id: string }).id;
-  return { id, task: await pollTask(env.facadeUrl, id) };
+  // AWS reserves `aws:` tags for itself; moto lets a test fake one.
+  const [id] = await launchInstances(aws, 1, [{ Key: 'aws:autoscaling:groupName', Value: groupName }]);
+  return id!;
 }
 
 test('destroyServerGroup through the facade deletes the group, its launch template and its instances', async () => {
   const g = await makeGroup('destroy', 2);
-  const { id, task } = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const { id, task } = await env.run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: false, retryable: false });
   expect(task.history.filter((h) => h.phase === 'DESTROY_ASG').map((h) => h.status)).toEqual([
@@ -128,9 +76,9 @@ test('the legacy key destroys every group listed in asgs, and terminates an inst
   const a = await makeGroup('legacya', 1);
   const b = await makeGroup('legacyb', 1);
   const stray = await strayInstanceOf(a.name);
-  const { task } = await run(
+  const { task } = await env.run(
     { credentials: ACCOUNT, asgs: [{ serverGroupName: a.name, region: REGION }, { serverGroupName: b.name, region: REGION }] },
-    '/ops/destroyAsgDescription',
+    { path: '/ops/destroyAsgDescription' },
   );
   expect(task.status.failed).toBe(false);
   expect(task.history.map((h) => h.status)).toContain(`Terminating 1 instance(s) ${a.name} left behind in ${REGION}: ${stray}`);
@@ -152,7 +100,7 @@ test('a launch template named after another group is shared, so it is kept and t
       VPCZoneIdentifier: owner.subnet,
     }),
   );
-  const { task } = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name } }]);
+  const { task } = await env.run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name } }]);
   expect(task.status.failed).toBe(false);
   expect(task.history.map((h) => h.status)).toContain(
     `Kept launch template ${owner.name}-lt (${owner.launchTemplateId}) in ${REGION}: its name does not start with ${name}, so other server groups may use it`,
@@ -164,7 +112,7 @@ test('a launch template named after another group is shared, so it is kept and t
 
 test('a missing server group is a successful no-op with a history line', async () => {
   const name = `${uniqueName('ghost')}-v001`;
-  const { task } = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name } }]);
+  const { task } = await env.run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name } }]);
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'DESTROY_ASG').map((h) => h.status)).toEqual([
     `Server group ${name} not found in ${REGION} (${ACCOUNT}); nothing to destroy`,
@@ -175,7 +123,7 @@ test('a missing server group is a successful no-op with a history line', async (
 test('answers lost after the delete and after the template delete: each runs again and nothing is deleted twice', async () => {
   const g = await makeGroup('lostdel', 2);
   faults.loseAnswer('forceDeleteServerGroup', mentions(g.name)).loseAnswer('deleteServerGroupLaunchTemplate', mentions(g.name));
-  const { task } = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const { task } = await env.run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
 
   expect(task.status.failed).toBe(false);
   expect(faults.calls('forceDeleteServerGroup', mentions(g.name))).toBe(2);
@@ -192,7 +140,7 @@ test('answers lost after the delete and after the template delete: each runs aga
 test('a failure after the delete is a failed task with an EXCEPTION, and running the destroy again finishes the cleanup', async () => {
   const g = await makeBosunStyleGroup('halfdone');
   faults.fail('waitForServerGroupDeleted', mentions(g.name));
-  const first = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const first = await env.run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
   expect(first.task.status).toMatchObject({ completed: true, failed: true, retryable: false });
   expect(first.task.resultObjects[0]).toMatchObject({
     type: 'EXCEPTION',
@@ -204,7 +152,7 @@ test('a failure after the delete is a failed task with an EXCEPTION, and running
   expect(first.task.history.at(-1)?.status).toMatch(/^Orchestration failed: destroyServerGroup \| InjectedFailure: \[/);
   expect(await templateExists(g.launchTemplateId)).toBe(true);
 
-  const second = await run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const second = await env.run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
   expect(second.task.status.failed).toBe(false);
   expect(second.task.history.filter((h) => h.phase === 'DESTROY_ASG').map((h) => h.status)).toEqual([
     `Server group ${g.name} not found in ${REGION} (${ACCOUNT}); nothing to destroy`,

@@ -7,19 +7,16 @@ import { AttachLoadBalancersCommand, AttachLoadBalancerTargetGroupsCommand, Desc
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { CreateLoadBalancerCommand, DescribeInstanceHealthCommand, RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { CreateTargetGroupCommand, DeleteTargetGroupCommand, DeregisterTargetsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ensureEmulatorServerGroup } from '../infra/demo';
 import { FaultPlan, mentions } from './faults';
-import type { TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { post } from './support/orca-client';
+import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
+
+/** Orca names the accounts the user may write to; the facade refuses the others. */
+const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
 const faults = new FaultPlan();
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv({ activities: (real) => faults.wrap(real) });
-});
-afterAll(async () => {
-  await env.close();
-});
+const env = useTestEnv({ faults, headers: AS_ORCA });
 
 const TRAFFIC = ['AddToLoadBalancer', 'Launch', 'Terminate'];
 
@@ -41,8 +38,7 @@ interface Fixture {
  */
 async function makeGroup(prefix: string, opts: { desired: number; targetGroups: number; classic: boolean; disabled: boolean }): Promise<Fixture> {
   const aws = testAwsClients(env.aws);
-  const name = `${uniqueName(prefix)}-main-v001`;
-  await ensureEmulatorServerGroup(aws, { name, region: REGION, min: 0, max: 5, desired: opts.desired });
+  const { name } = await makeServerGroup(env, { prefix, suffix: '-main-v001', min: 0, max: 5, desired: opts.desired });
   const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
   const targetGroupArns: string[] = [];
   for (let i = 0; i < opts.targetGroups; i++) {
@@ -86,10 +82,7 @@ async function instancesOf(name: string): Promise<string[]> {
   return (out.AutoScalingGroups?.[0]?.Instances ?? []).map((i) => i.InstanceId!).sort();
 }
 
-async function suspendedProcesses(name: string): Promise<string[]> {
-  const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
-  return (out.AutoScalingGroups?.[0]?.SuspendedProcesses ?? []).map((p) => p.ProcessName!).sort();
-}
+const suspendedProcesses = (name: string) => suspendedProcessesOf(testAwsClients(env.aws), name);
 
 /** Registered instance ids of a target group, sorted, repeats kept (a repeat would be a bug). */
 async function targetsOf(arn: string): Promise<string[]> {
@@ -103,16 +96,6 @@ async function classicInstancesOf(name: string): Promise<string[]> {
   return (out.InstanceStates ?? []).map((s) => s.InstanceId!).sort();
 }
 
-async function run(body: unknown, path = '/aws/ops') {
-  const submit = await post(`${env.facadeUrl}${path}`, body, AS_ORCA);
-  expect(submit.status).toBe(200);
-  const id = (submit.body as { id: string }).id;
-  return { id, task: await pollTask(env.facadeUrl, id) };
-}
-
-/** Orca names the accounts the user may write to; the facade refuses the others. */
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
 const statuses = (task: { history: { status: string }[] }) => task.history.map((h) => h.status);
 
 test('disableServerGroup suspends Launch, Terminate, AddToLoadBalancer and takes every instance out of its target groups and classic ELB', async () => {
@@ -120,7 +103,7 @@ test('disableServerGroup suspends Launch, Terminate, AddToLoadBalancer and takes
   expect(await targetsOf(g.targetGroupArns[0]!)).toEqual(g.instanceIds);
   expect(await classicInstancesOf(g.loadBalancerName!)).toEqual(g.instanceIds);
 
-  const { id, task } = await run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const { id, task } = await env.run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: false, retryable: false });
   expect(statuses(task)).toEqual([
@@ -149,7 +132,7 @@ test('enableServerGroup (legacy key, single-operation form) registers the instan
   const g = await makeGroup('ena', { desired: 2, targetGroups: 1, classic: true, disabled: true });
   await testAwsClients(env.aws).autoScaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: g.name, ScalingProcesses: ['AZRebalance'] }));
 
-  const { task } = await run({ credentials: ACCOUNT, asgName: g.name, regions: [REGION] }, '/ops/enableAsgDescription');
+  const { task } = await env.run({ credentials: ACCOUNT, asgName: g.name, regions: [REGION] }, { path: '/ops/enableAsgDescription' });
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(statuses(task)).toEqual(
@@ -174,7 +157,7 @@ test('a disable whose answers were lost runs each step again, ends in the same s
     .loseAnswer('deregisterInstancesFromTargetGroups', mentions(g.name))
     .loseAnswer('deregisterInstancesFromClassicLoadBalancers', mentions(g.name));
 
-  const { task } = await run([{ disableAsgDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const { task } = await env.run([{ disableAsgDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('suspendProcesses', mentions(g.name))).toBe(2);
@@ -194,7 +177,7 @@ test('an enable whose answers were lost registers each instance once (moto would
     .loseAnswer('registerInstancesWithClassicLoadBalancers', mentions(g.name))
     .loseAnswer('resumeProcesses', mentions(g.name));
 
-  const { task } = await run([{ enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const { task } = await env.run([{ enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('registerInstancesWithTargetGroups', mentions(g.name))).toBe(2);
@@ -208,7 +191,7 @@ test('an enable whose answers were lost registers each instance once (moto would
 test('a missing server group is a successful no-op for enable and for disable, as in Clouddriver', async () => {
   const name = `${uniqueName('ghost')}-v001`;
   const ref = { credentials: ACCOUNT, region: REGION, serverGroupName: name };
-  const { task } = await run([{ disableServerGroup: ref }, { enableServerGroup: ref }]);
+  const { task } = await env.run([{ disableServerGroup: ref }, { enableServerGroup: ref }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history).toEqual(
@@ -225,7 +208,7 @@ test('a target group deleted behind the group is skipped on disable, and named',
   const [gone, kept] = g.targetGroupArns as [string, string];
   await testAwsClients(env.aws).elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: gone }));
 
-  const { task } = await run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const { task } = await env.run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(statuses(task)).toContain(`Target group ${gone} of ${g.name} in ${REGION} no longer exists; skipped it`);
@@ -237,7 +220,7 @@ test('an enable refuses a target group that no longer exists, before registering
   const [kept, gone] = g.targetGroupArns as [string, string];
   await testAwsClients(env.aws).elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: gone }));
 
-  const { task } = await run([{ enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const { task } = await env.run([{ enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
   expect(task.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', operation: 'enableServerGroup', cause: 'LoadBalancerNotFound' });
@@ -250,7 +233,7 @@ test('an enable refuses a target group that no longer exists, before registering
 
 test('a group with no load balancers is disabled by suspending its processes alone', async () => {
   const g = await makeGroup('dislone', { desired: 1, targetGroups: 0, classic: false, disabled: false });
-  const { task } = await run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+  const { task } = await env.run([{ disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(statuses(task)).toContain(`${g.name} in ${REGION} has no target groups or classic load balancers; no instances to deregister`);
   expect(await suspendedProcesses(g.name)).toEqual(TRAFFIC);

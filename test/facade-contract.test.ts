@@ -4,26 +4,17 @@
  * (also under concurrency), resume of a retryable failure, authorization, and fuzzed bodies.
  */
 import fc from 'fast-check';
-import { ensureEmulatorServerGroup } from '../infra/demo';
 import { FaultPlan, mentions } from './faults';
-import type { TaskJson, TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { ACCOUNT, REGION, startTestEnv, uniqueName, useTestEnv } from './harness';
+import type { TaskJson } from './support/orca-client';
+import { pollTask, post } from './support/orca-client';
+import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
-let env: TestEnv;
-beforeAll(async () => {
-  // A short retry window, so a task can fail retryably within a test.
-  env = await startTestEnv({ activities: (real) => faults.wrap(real), settings: { awsRetryWindowMs: 3_000, pollIntervalMs: 100 } });
-});
-afterAll(async () => {
-  await env.close();
-});
+// A short retry window, so a task can fail retryably within a test.
+const env = useTestEnv({ faults, settings: { awsRetryWindowMs: 3_000, pollIntervalMs: 100 } });
 
-async function group(prefix: string): Promise<string> {
-  const name = `${uniqueName(prefix)}-v001`;
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION, min: 1, max: 4, desired: 1 });
-  return name;
-}
+const group = async (prefix: string) => (await makeServerGroup(env, { prefix, min: 1, max: 4, desired: 1 })).name;
 
 /** What Orca's KatoService sends for a resize stage. */
 function orcaResize(name: string, desired: number) {
@@ -136,11 +127,7 @@ test(':resume of an unknown task is a 404', async () => {
 
 test('a business failure is not retryable and cannot be resumed', async () => {
   const name = await group('biz');
-  const { body } = await post(`${env.facadeUrl}/aws/ops`, [
-    { resizeServerGroup: { ...orcaResize(name, 2), constraints: { capacity: { min: 9, max: 9, desired: 9 } } } },
-  ]);
-  const id = (body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task } = await env.run([{ resizeServerGroup: { ...orcaResize(name, 2), constraints: { capacity: { min: 9, max: 9, desired: 9 } } } }]);
   expect(task.status).toMatchObject({ failed: true, retryable: false });
   const res = await post(`${env.facadeUrl}/task/${id}:resume`, '');
   expect(res.status).toBe(400);

@@ -12,9 +12,10 @@ import { createLegacyClouddriver } from '../client/facade/legacy';
 import type { Router } from '../client/routing';
 import { changeFlagFile, createRouter, emptyDocument, onboard, setKillSwitch, writeAtomically, formatFlagDocument, excludeAccount } from '../client/routing';
 import { silentLogger } from '../runtime';
-import { ensureEmulatorServerGroup } from '../infra/demo';
 import type { TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { ACCOUNT, REGION, startTestEnv, uniqueName } from './harness';
+import { pollTask, post } from './support/orca-client';
+import { makeServerGroup } from './support/server-group';
 
 interface Seen {
   method: string;
@@ -97,7 +98,7 @@ async function waitForRoute(app: string, route: 'temporal' | 'legacy', account =
 }
 
 test('an onboarded application runs on Temporal; another goes to Clouddriver byte for byte, headers and status kept', async () => {
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name: `${onboarded}-v001`, region: REGION, min: 0, max: 2, desired: 0 });
+  await makeServerGroup(env, { name: `${onboarded}-v001`, min: 0, max: 2, desired: 0 });
   const ours = await post(`${env.facadeUrl}/aws/ops`, resize(onboarded));
   expect(ours.status).toBe(200);
   expect((await pollTask(env.facadeUrl, (ours.body as { id: string }).id)).status.failed).toBe(false);

@@ -3,16 +3,10 @@
  * The facade runs over real HTTP against the real Temporal dev server, with no worker: nothing
  * here may reach one.
  */
-import type { TestEnv } from './harness';
-import { post, startTestEnv } from './harness';
+import { useTestEnv } from './harness';
+import { post } from './support/orca-client';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv({ withWorker: false });
-});
-afterAll(async () => {
-  await env.close();
-});
+const env = useTestEnv({ withWorker: false });
 
 async function workflowsOnQueue(): Promise<number> {
   return (await env.client.workflow.count(`TaskQueue = '${env.taskQueue}'`)).count;

@@ -14,6 +14,9 @@ import type { TaskSettings } from '../domain/task-input';
 import { createBosunWorker } from '../worker/create-worker';
 import { randomBytes } from 'node:crypto';
 import { SecretsCodec } from '../runtime';
+import type { FaultPlan } from './faults';
+import type { RanTask, RunTaskOptions } from './support/orca-client';
+import { runTask } from './support/orca-client';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = 'test';
@@ -62,12 +65,18 @@ export interface TestEnv {
   readonly aws: AwsClientProvider;
   readonly facade: Facade;
   readonly facadeUrl: string;
+  /** Submits `body` to this env's facade as Orca does and polls the task until it is completed. */
+  run(body: unknown, opts?: RunTaskOptions): Promise<RanTask>;
   close(): Promise<void>;
 }
 
 export interface TestEnvOptions {
-  /** Wrap or replace activities (to inject faults or count calls). */
+  /** Wrap or replace activities with test doubles (a FaultPlan goes in `faults`). */
   readonly activities?: (real: Activities) => Activities;
+  /** Faults to inject: wraps the activities (after `activities`, if given). */
+  readonly faults?: FaultPlan;
+  /** Headers every `run` sends on top of Orca's defaults (narrower accounts, say). */
+  readonly headers?: Record<string, string>;
   readonly settings?: TaskSettings;
   readonly withWorker?: boolean;
   /** Facade extras: the onboarding flag, the legacy Clouddriver, authorization. */
@@ -81,7 +90,8 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
   const taskQueue = uniqueName('bosun-test-');
   const aws = testAwsProvider();
   const real = createActivities({ aws });
-  const activities = opts.activities ? opts.activities(real) : real;
+  const own = opts.activities ? opts.activities(real) : real;
+  const activities = opts.faults ? opts.faults.wrap(own) : own;
 
   // The same codec on both sides, as in production: user data never reaches Temporal in clear.
   const payloadCodec = new SecretsCodec({ id: 'test', key: randomBytes(32) });
@@ -113,6 +123,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
     aws,
     facade,
     facadeUrl,
+    run: (body, runOpts = {}) => runTask(facadeUrl, body, { ...runOpts, headers: { ...opts.headers, ...runOpts.headers } }),
     async close() {
       await facade.close();
       await stopWorker();
@@ -122,51 +133,41 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
   };
 }
 
-export interface PostResult {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<PostResult> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-spinnaker-user': 'test@example.com',
-      'x-spinnaker-accounts': 'test,prod,staging',
-      ...headers,
-    },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+/**
+ * A TestEnv for the whole test file: started in a `beforeAll`, closed in an `afterAll`. The env
+ * it returns forwards to the started one, so it is used inside tests and later hooks only.
+ */
+export function useTestEnv(opts: TestEnvOptions = {}): TestEnv {
+  let started: TestEnv | undefined;
+  beforeAll(async () => {
+    started = await startTestEnv(opts);
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // keep the text
-  }
-  return { status: res.status, body: parsed };
-}
-
-export interface TaskJson {
-  id: string;
-  requestId: string | null;
-  status: { completed: boolean; failed: boolean; retryable: boolean; phase: string; status: string };
-  history: { phase: string; status: string }[];
-  resultObjects: Record<string, unknown>[];
-}
-
-/** Polls `GET /task/{id}` like Orca (here every 200 ms) until the task is completed. */
-export async function pollTask(facadeUrl: string, id: string, timeoutMs = 30_000): Promise<TaskJson> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${facadeUrl}/task/${id}`);
-    if (res.status !== 200) throw new Error(`GET /task/${id} answered ${res.status}: ${await res.text()}`);
-    const task = (await res.json()) as TaskJson;
-    if (task.status.completed) return task;
-    if (Date.now() > deadline) throw new Error(`task ${id} not completed after ${timeoutMs} ms: ${JSON.stringify(task.history)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (): TestEnv => {
+    if (!started) throw new Error('the test env starts in beforeAll: use it inside a test or a later hook');
+    return started;
+  };
+  return {
+    get client() {
+      return current().client;
+    },
+    get taskQueue() {
+      return current().taskQueue;
+    },
+    get aws() {
+      return current().aws;
+    },
+    get facade() {
+      return current().facade;
+    },
+    get facadeUrl() {
+      return current().facadeUrl;
+    },
+    run: (body, runOpts) => current().run(body, runOpts),
+    close: () => current().close(),
+  };
 }
 
 interface Recordable {
@@ -185,19 +186,23 @@ export interface CommandRecorder {
 }
 
 /**
- * Records every AWS command the activities send. They share the provider's cached clients, so
- * middleware on those sees each call: the way to prove something was done exactly once.
+ * Records every AWS command the env's activities send in the test account and region, from this
+ * file's next `beforeAll` on. They share the provider's cached clients, so middleware on those
+ * sees each call: the way to prove something was done exactly once.
  */
-export function recordAwsCommands(clients: AwsClients): CommandRecorder {
+export function useAwsCommandRecorder(env: Pick<TestEnv, 'aws'>): CommandRecorder {
   const sent: { command: string; input: unknown }[] = [];
-  for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.elb, clients.cloudWatch] as unknown as Recordable[]) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        sent.push({ command: context.commandName, input: args.input });
-        return next(args);
-      },
-      { step: 'initialize', name: 'bosunTestRecorder' },
-    );
-  }
+  beforeAll(() => {
+    const clients = testAwsClients(env.aws);
+    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.elb, clients.cloudWatch] as unknown as Recordable[]) {
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          sent.push({ command: context.commandName, input: args.input });
+          return next(args);
+        },
+        { step: 'initialize', name: 'bosunTestRecorder' },
+      );
+    }
+  });
   return { sent, count: (command, marker) => sent.filter((s) => s.command === command && JSON.stringify(s.input).includes(marker)).length };
 }

@@ -4,27 +4,22 @@
  * moto. Every AWS command the activities send is recorded, so "done once" is checked on the wire.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeImagesCommand, DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
 import type { AwsClients } from '../activities';
-import { ensureEmulatorServerGroup } from '../infra/demo';
 import { FaultPlan, mentions } from './faults';
-import type { CommandRecorder, TaskJson, TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName, recordAwsCommands } from './harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
+import { instanceStatesOf, launchInstances } from './support/instances';
+import type { TaskJson } from './support/orca-client';
+import { post } from './support/orca-client';
+import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
-let env: TestEnv;
+const env = useTestEnv({ faults });
+const recorder = useAwsCommandRecorder(env);
 let aws: AwsClients;
-let recorder: CommandRecorder;
-
-beforeAll(async () => {
-  env = await startTestEnv({ activities: (real) => faults.wrap(real) });
-  // The activities share these cached clients, so this sees every command they send.
+beforeAll(() => {
   aws = testAwsClients(env.aws);
-  recorder = recordAwsCommands(aws);
-});
-afterAll(async () => {
-  await env.close();
 });
 
 const commandsFor = (command: string, marker: string) => recorder.count(command, marker);
@@ -32,34 +27,13 @@ const commandsFor = (command: string, marker: string) => recorder.count(command,
 /** A well-formed id no instance has. */
 const unknownId = () => `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
 
-async function launch(count: number): Promise<string[]> {
-  const image = (await aws.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images![0]!.ImageId;
-  const out = await aws.ec2.send(new RunInstancesCommand({ ImageId: image, InstanceType: 't3.micro', MinCount: count, MaxCount: count }));
-  return out.Instances!.map((i) => i.InstanceId!);
-}
-
-async function states(ids: readonly string[]): Promise<string[]> {
-  const out = await aws.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [...ids] }] }));
-  const byId = new Map(out.Reservations!.flatMap((r) => r.Instances!).map((i) => [i.InstanceId, i.State?.Name]));
-  return ids.map((id) => byId.get(id) ?? 'unknown');
-}
-
-async function makeGroup(prefix: string, capacity: { min: number; desired: number; max: number }) {
-  const name = `${uniqueName(prefix)}-v001`;
-  await ensureEmulatorServerGroup(aws, { name, region: REGION, ...capacity });
-  return { name, instanceIds: (await groupState(name))!.instanceIds };
-}
+const launch = (count: number) => launchInstances(aws, count);
+const states = (ids: readonly string[]) => instanceStatesOf(aws, ids);
+const makeGroup = (prefix: string, capacity: { min: number; desired: number; max: number }) => makeServerGroup(env, { prefix, ...capacity });
 
 async function groupState(name: string) {
   const g = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
   return g && { min: g.MinSize, desired: g.DesiredCapacity, max: g.MaxSize, instanceIds: g.Instances!.map((i) => i.InstanceId!) };
-}
-
-async function run(body: unknown, path = '/aws/ops'): Promise<{ id: string; task: TaskJson }> {
-  const submit = await post(`${env.facadeUrl}${path}`, body);
-  expect(submit.status).toBe(200);
-  const id = (submit.body as { id: string }).id;
-  return { id, task: await pollTask(env.facadeUrl, id) };
 }
 
 const lines = (task: TaskJson, phase: string) => task.history.filter((h) => h.phase === phase).map((h) => h.status);
@@ -69,7 +43,7 @@ describe('terminateInstances', () => {
     const [a, b, done] = (await launch(3)) as [string, string, string];
     await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
     const ghost = unknownId();
-    const { id, task } = await run([{ terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b, done, ghost] } }]);
+    const { id, task } = await env.run([{ terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b, done, ghost] } }]);
 
     expect(task.status).toMatchObject({ completed: true, failed: false, retryable: false });
     expect(lines(task, 'TERMINATE_INSTANCES')).toEqual([
@@ -89,7 +63,7 @@ describe('terminateInstances', () => {
   test('under the legacy key, an attempt whose answer was lost runs again and terminates nothing twice', async () => {
     const [a, b] = (await launch(2)) as [string, string];
     faults.loseAnswer('terminateEc2Instances', mentions(a));
-    const { task } = await run({ credentials: ACCOUNT, region: REGION, instanceIds: [a, b] }, '/ops/terminateInstancesDescription');
+    const { task } = await env.run({ credentials: ACCOUNT, region: REGION, instanceIds: [a, b] }, { path: '/ops/terminateInstancesDescription' });
     expect(task.status.failed).toBe(false);
     expect(faults.calls('terminateEc2Instances', mentions(a))).toBe(2);
     expect(commandsFor('TerminateInstancesCommand', a)).toBe(1);
@@ -98,7 +72,7 @@ describe('terminateInstances', () => {
 
   test('only unknown ids: a successful task that terminates nothing', async () => {
     const ghost = unknownId();
-    const { task } = await run([{ terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [ghost] } }]);
+    const { task } = await env.run([{ terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [ghost] } }]);
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(lines(task, 'TERMINATE_INSTANCES')).toContain(`None of the 1 instance(s) is running in ${REGION}; nothing to terminate`);
     expect(commandsFor('TerminateInstancesCommand', ghost)).toBe(0);
@@ -121,7 +95,7 @@ describe('terminateInstances', () => {
 describe('rebootInstances', () => {
   test('reboots running instances once and reports a completed task', async () => {
     const [a, b] = (await launch(2)) as [string, string];
-    const { task } = await run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b] } }]);
+    const { task } = await env.run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b] } }]);
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(lines(task, 'REBOOT_INSTANCES')).toEqual([`Rebooting 2 instance(s) in ${REGION}: ${a}, ${b}`, `Rebooted 2 instance(s) in ${REGION}: ${a}, ${b}`]);
     expect(commandsFor('RebootInstancesCommand', a)).toBe(1);
@@ -133,7 +107,7 @@ describe('rebootInstances', () => {
     await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
     const ghost = unknownId();
 
-    const unknown = await run({ credentials: ACCOUNT, region: REGION, instanceIds: [a, ghost] }, '/ops/rebootInstancesDescription');
+    const unknown = await env.run({ credentials: ACCOUNT, region: REGION, instanceIds: [a, ghost] }, { path: '/ops/rebootInstancesDescription' });
     expect(unknown.task.status).toMatchObject({ completed: true, failed: true, retryable: false });
     expect(unknown.task.resultObjects[0]).toMatchObject({
       type: 'EXCEPTION',
@@ -144,7 +118,7 @@ describe('rebootInstances', () => {
     expect(unknown.task.history.at(-1)?.status).toMatch(/^Orchestration failed: rebootInstances \| InstancesNotFound: \[/);
 
     // The emulator would bring a terminated instance back to running; AWS refuses. Bosun refuses first.
-    const terminated = await run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, done] } }]);
+    const terminated = await env.run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, done] } }]);
     expect(terminated.task.resultObjects[0]).toMatchObject({ cause: 'InstancesNotRunning', message: expect.stringContaining(`${done} (terminated)`) });
     expect(commandsFor('RebootInstancesCommand', a)).toBe(0);
     expect(await states([a, done])).toEqual(['running', 'terminated']);
@@ -153,7 +127,7 @@ describe('rebootInstances', () => {
   test('a reboot whose answer was lost is sent again: EC2 keeps no trace of a reboot, so it is at least once', async () => {
     const [a] = (await launch(1)) as [string];
     faults.loseAnswer('rebootEc2Instances', mentions(a));
-    const { task } = await run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a] } }]);
+    const { task } = await env.run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a] } }]);
     expect(task.status.failed).toBe(false);
     expect(faults.calls('rebootEc2Instances', mentions(a))).toBe(2);
     expect(commandsFor('RebootInstancesCommand', a)).toBe(2);
@@ -169,7 +143,7 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
   test('terminates the instance and decrements desired capacity by one', async () => {
     const g = await makeGroup('decr', { min: 1, desired: 3, max: 4 });
     const victim = g.instanceIds[0]!;
-    const { id, task } = await run(op(g.name, victim));
+    const { id, task } = await env.run(op(g.name, victim));
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(lines(task, 'TERMINATE_INSTANCES')).toEqual([
@@ -192,7 +166,7 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
     const g = await makeGroup('lostdecr', { min: 1, desired: 3, max: 4 });
     const victim = g.instanceIds[0]!;
     faults.loseAnswer('terminateInstanceInServerGroup', mentions(victim));
-    const first = await run(op(g.name, victim));
+    const first = await env.run(op(g.name, victim));
     expect(first.task.status.failed).toBe(false);
     expect(faults.calls('terminateInstanceInServerGroup', mentions(victim))).toBe(2);
     expect(commandsFor('TerminateInstanceInAutoScalingGroupCommand', victim)).toBe(1);
@@ -202,7 +176,7 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
     expect(await groupState(g.name)).toMatchObject({ desired: 2 });
 
     // Orca retrying the whole stage, under the legacy key: the instance is gone, so nothing happens.
-    const again = await run({ credentials: ACCOUNT, region: REGION, asgName: g.name, instance: victim }, '/ops/terminateInstanceAndDecrementAsgDescription');
+    const again = await env.run({ credentials: ACCOUNT, region: REGION, asgName: g.name, instance: victim }, { path: '/ops/terminateInstanceAndDecrementAsgDescription' });
     expect(again.task.status.failed).toBe(false);
     expect(lines(again.task, 'TERMINATE_INSTANCES')).toEqual([
       `${victim} is no longer in ${g.name} in ${REGION}; its capacity stays 1/2/4 (min/desired/max), nothing to decrement`,
@@ -214,7 +188,7 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
   test('at the minimum it fails naming desired and min, and changes nothing', async () => {
     const g = await makeGroup('atmin', { min: 2, desired: 2, max: 4 });
     const victim = g.instanceIds[0]!;
-    const { task } = await run(op(g.name, victim));
+    const { task } = await env.run(op(g.name, victim));
     expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
     expect(task.resultObjects[0]).toMatchObject({
       type: 'EXCEPTION',
@@ -231,7 +205,7 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
   test('adjustMinIfNecessary lowers min first, and setMaxToNewDesired pins max to the new desired', async () => {
     const g = await makeGroup('adjust', { min: 2, desired: 2, max: 4 });
     const victim = g.instanceIds[1]!;
-    const { task } = await run(op(g.name, victim, { adjustMinIfNecessary: true, setMaxToNewDesired: true }));
+    const { task } = await env.run(op(g.name, victim, { adjustMinIfNecessary: true, setMaxToNewDesired: true }));
     expect(task.status.failed).toBe(false);
     expect(lines(task, 'TERMINATE_INSTANCES')).toEqual([
       `Lowering the minimum of ${g.name} in ${REGION} from 2 to 1 so its desired capacity can drop to 1`,
@@ -246,7 +220,7 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
     const g = await makeGroup('restore', { min: 2, desired: 2, max: 4 });
     const victim = g.instanceIds[0]!;
     faults.fail('terminateInstanceInServerGroup', mentions(victim));
-    const { task } = await run(op(g.name, victim, { adjustMinIfNecessary: true }));
+    const { task } = await env.run(op(g.name, victim, { adjustMinIfNecessary: true }));
     expect(task.status).toMatchObject({ completed: true, failed: true });
     expect(task.resultObjects[0]).toMatchObject({ cause: 'InjectedFailure' });
     expect(task.history.map((h) => h.status)).toContain(`Rolling back: restore the minimum of ${g.name} in ${REGION} to 2`);
@@ -256,7 +230,7 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
   test('a missing server group fails the task, naming the group and the instance', async () => {
     const name = `${uniqueName('nogroup')}-v001`;
     const victim = unknownId();
-    const { task } = await run(op(name, victim));
+    const { task } = await env.run(op(name, victim));
     expect(task.status.failed).toBe(true);
     expect(task.resultObjects[0]).toMatchObject({
       cause: 'ServerGroupNotFound',

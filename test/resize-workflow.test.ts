@@ -3,63 +3,18 @@
  * where the point is retry, idempotency, cancellation and what the UI shows.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Activities } from '../activities';
-import { ensureEmulatorServerGroup } from '../infra/demo';
-import type { TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { FaultPlan, mentions } from './faults';
+import { ACCOUNT, REGION, startTestEnv, testAwsClients, useTestEnv } from './harness';
+import { pollTask, post, waitForHistory } from './support/orca-client';
+import { makeServerGroup } from './support/server-group';
 
-const calls: Record<string, number> = {};
-const count = (name: string) => (calls[name] = (calls[name] ?? 0) + 1);
-/** Server groups whose next update is made to "lose its answer": done in AWS, then failed. */
-const loseAnswerOnce = new Set<string>();
-/** Server groups whose update is throttled once before AWS sees it. */
-const throttleOnce = new Set<string>();
-/** Server groups whose wait hangs until cancelled. */
-const hangWait = new Set<string>();
+const faults = new FaultPlan();
+const env = useTestEnv({ faults, settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 100 } });
 
-function faulty(real: Activities): Activities {
-  return {
-    ...real,
-    async updateServerGroupCapacity(input) {
-      count(`update:${input.serverGroupName}`);
-      if (throttleOnce.delete(input.serverGroupName)) {
-        throw ApplicationFailure.retryable('UpdateAutoScalingGroup failed: Throttling (HTTP 400): Rate exceeded', 'Throttling');
-      }
-      await real.updateServerGroupCapacity(input);
-      if (loseAnswerOnce.delete(input.serverGroupName)) {
-        throw ApplicationFailure.retryable('connection reset after the request was sent', 'ECONNRESET');
-      }
-    },
-    async waitForServerGroupCapacity(input) {
-      if (hangWait.has(input.serverGroupName)) {
-        const ctx = Context.current();
-        // Heartbeats are throttled, so the cancellation may reach this activity late; the test
-        // releases it directly so the worker can shut down without waiting out its grace time.
-        while (hangWait.has(input.serverGroupName)) {
-          ctx.heartbeat('waiting');
-          await ctx.sleep(100);
-        }
-        throw ApplicationFailure.nonRetryable('released by the test', 'TestReleased');
-      }
-      return real.waitForServerGroupCapacity(input);
-    },
-  };
-}
+/** Every attempt at updating the group's capacity, the failed ones included. */
+const updates = (name: string) => faults.calls('updateServerGroupCapacity', mentions(name));
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv({ activities: faulty, settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 100 } });
-});
-afterAll(async () => {
-  await env.close();
-});
-
-async function makeGroup(prefix: string, capacity = { min: 1, max: 4, desired: 1 }): Promise<string> {
-  const name = `${uniqueName(prefix)}-v001`;
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION, ...capacity });
-  return name;
-}
+const makeGroup = async (prefix: string) => (await makeServerGroup(env, { prefix, min: 1, max: 4, desired: 1 })).name;
 
 function resize(name: string, desired: number) {
   return [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired } } }];
@@ -73,29 +28,25 @@ async function groupState(name: string) {
 
 test('a throttled AWS call is retried by Temporal and the task still succeeds', async () => {
   const name = await makeGroup('throttled');
-  throttleOnce.add(name);
-  const { body } = await post(`${env.facadeUrl}/aws/ops`, resize(name, 3));
-  const task = await pollTask(env.facadeUrl, (body as { id: string }).id);
+  faults.failRetryably('updateServerGroupCapacity', mentions(name));
+  const { task } = await env.run(resize(name, 3));
   expect(task.status.failed).toBe(false);
-  expect(calls[`update:${name}`]).toBe(2);
+  expect(updates(name)).toBe(2);
   expect(await groupState(name)).toEqual({ desired: 3, instances: 3 });
 });
 
 test('an update whose answer was lost runs again and leaves the same end state', async () => {
   const name = await makeGroup('lost');
-  loseAnswerOnce.add(name);
-  const { body } = await post(`${env.facadeUrl}/aws/ops`, resize(name, 2));
-  const task = await pollTask(env.facadeUrl, (body as { id: string }).id);
+  faults.loseAnswer('updateServerGroupCapacity', mentions(name));
+  const { task } = await env.run(resize(name, 2));
   expect(task.status.failed).toBe(false);
-  expect(calls[`update:${name}`]).toBe(2);
+  expect(updates(name)).toBe(2);
   expect(await groupState(name)).toEqual({ desired: 2, instances: 2 });
 });
 
 test('the UI timeline names each step with an activity summary', async () => {
   const name = await makeGroup('timeline');
-  const { body } = await post(`${env.facadeUrl}/aws/ops`, resize(name, 2));
-  const id = (body as { id: string }).id;
-  await pollTask(env.facadeUrl, id);
+  const { id } = await env.run(resize(name, 2));
   const history = await env.client.workflow.getHandle(id).fetchHistory();
   const summaries: string[] = [];
   for (const e of history.events ?? []) {
@@ -111,19 +62,17 @@ test('the UI timeline names each step with an activity summary', async () => {
 
 test('a cancelled task stops waiting and reports a failed, non-retryable task', async () => {
   const name = await makeGroup('cancelled');
-  hangWait.add(name);
+  // Heartbeats are throttled, so the cancellation may reach the hanging wait late; the test
+  // releases it directly so the worker can shut down without waiting out its grace time.
+  faults.hang('waitForServerGroupCapacity', mentions(name));
   const { body } = await post(`${env.facadeUrl}/aws/ops`, resize(name, 2));
   const id = (body as { id: string }).id;
   // Wait until the workflow is inside the hanging wait.
-  for (let i = 0; i < 100; i++) {
-    const t = (await (await fetch(`${env.facadeUrl}/task/${id}`)).json()) as { history: { status: string }[] };
-    if (t.history.some((h) => h.status.startsWith('Waiting for'))) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForHistory(env.facadeUrl, id, (status) => status.startsWith('Waiting for'));
   const cancel = await post(`${env.facadeUrl}/task/${id}/cancel`, '');
   expect(cancel.status).toBe(202);
   const task = await pollTask(env.facadeUrl, id);
-  hangWait.delete(name);
+  faults.release();
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
   expect(task.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', cause: 'Cancelled' });
   expect(task.history.map((h) => h.status)).toContain('Orchestration cancelled during resizeServerGroup.');

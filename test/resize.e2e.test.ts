@@ -4,17 +4,11 @@
  * from moto. Real Temporal dev server, real worker, real AWS SDK.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { ensureEmulatorServerGroup } from '../infra/demo';
-import type { TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { pollTask, post } from './support/orca-client';
+import { makeServerGroup } from './support/server-group';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv();
-});
-afterAll(async () => {
-  await env.close();
-});
+const env = useTestEnv();
 
 async function capacityOf(name: string) {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
@@ -23,8 +17,7 @@ async function capacityOf(name: string) {
 }
 
 test('resizeServerGroup through the facade changes the group in AWS and reports a completed task', async () => {
-  const name = `${uniqueName('myapp')}-main-v003`;
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION, min: 1, max: 1, desired: 1 });
+  const { name } = await makeServerGroup(env, { prefix: 'myapp', suffix: '-main-v003', min: 1, max: 1, desired: 1 });
 
   const submit = await post(`${env.facadeUrl}/aws/ops`, [
     { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { min: 2, max: 4, desired: 3 } } },
@@ -59,8 +52,7 @@ test('resizeServerGroup through the facade changes the group in AWS and reports 
 });
 
 test('the single-operation form and the legacy key resize too, keeping fields the request leaves out', async () => {
-  const name = `${uniqueName('legacy')}-v001`;
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION, min: 1, max: 5, desired: 2 });
+  const { name } = await makeServerGroup(env, { prefix: 'legacy', min: 1, max: 5, desired: 2 });
   const submit = await post(`${env.facadeUrl}/ops/resizeAsgDescription`, {
     credentials: ACCOUNT,
     asgName: name,
@@ -75,21 +67,17 @@ test('the single-operation form and the legacy key resize too, keeping fields th
 
 test('a missing server group is a successful no-op, as in Clouddriver', async () => {
   const name = `${uniqueName('ghost')}-v001`;
-  const submit = await post(`${env.facadeUrl}/aws/ops/resizeServerGroup`, {
-    credentials: ACCOUNT,
-    region: REGION,
-    serverGroupName: name,
-    capacity: { min: 1, max: 1, desired: 1 },
-  });
-  const task = await pollTask(env.facadeUrl, (submit.body as { id: string }).id);
+  const { task } = await env.run(
+    { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { min: 1, max: 1, desired: 1 } },
+    { path: '/aws/ops/resizeServerGroup' },
+  );
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.map((h) => h.status)).toContain(`Server group ${name} not found in ${REGION} (${ACCOUNT}); nothing to resize`);
 });
 
 test('a violated capacity constraint fails the task with an EXCEPTION that names both capacities, and changes nothing', async () => {
-  const name = `${uniqueName('guarded')}-v002`;
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION, min: 2, max: 2, desired: 2 });
-  const submit = await post(`${env.facadeUrl}/aws/ops`, [
+  const { name } = await makeServerGroup(env, { prefix: 'guarded', suffix: '-v002', min: 2, max: 2, desired: 2 });
+  const { task } = await env.run([
     {
       resizeServerGroup: {
         credentials: ACCOUNT,
@@ -100,7 +88,6 @@ test('a violated capacity constraint fails the task with an EXCEPTION that names
       },
     },
   ]);
-  const task = await pollTask(env.facadeUrl, (submit.body as { id: string }).id);
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
   const exception = task.resultObjects.find((r) => r.type === 'EXCEPTION');
   expect(exception).toMatchObject({
@@ -115,18 +102,17 @@ test('a violated capacity constraint fails the task with an EXCEPTION that names
 });
 
 test('an account Bosun does not know fails the task without retrying', async () => {
-  const submit = await post(`${env.facadeUrl}/aws/ops`, [
-    { resizeServerGroup: { credentials: 'nosuchaccount', region: REGION, serverGroupName: 'app-v001', capacity: { desired: 1 } } },
-  ], { 'x-spinnaker-accounts': 'nosuchaccount' });
-  const task = await pollTask(env.facadeUrl, (submit.body as { id: string }).id);
+  const { task } = await env.run(
+    [{ resizeServerGroup: { credentials: 'nosuchaccount', region: REGION, serverGroupName: 'app-v001', capacity: { desired: 1 } } }],
+    { headers: { 'x-spinnaker-accounts': 'nosuchaccount' } },
+  );
   expect(task.status.failed).toBe(true);
   expect(task.resultObjects[0]).toMatchObject({ cause: 'UnknownAccount' });
   expect(String(task.resultObjects[0]?.message)).toContain("account 'nosuchaccount' is not configured");
 });
 
 test('the same clientRequestId returns the same task and runs it once', async () => {
-  const name = `${uniqueName('idem')}-v001`;
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION, min: 1, max: 3, desired: 1 });
+  const { name } = await makeServerGroup(env, { prefix: 'idem', min: 1, max: 3, desired: 1 });
   const body = [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 } } }];
   const key = uniqueName('req-');
   const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body);

@@ -5,19 +5,13 @@
  */
 import { DescribePoliciesCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ensureEmulatorServerGroup } from '../infra/demo';
 import { FaultPlan, mentions } from './faults';
-import type { TaskJson, TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { post } from './support/orca-client';
+import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv({ activities: (real) => faults.wrap(real) });
-});
-afterAll(async () => {
-  await env.close();
-});
+const env = useTestEnv({ faults });
 
 const cpuAlarm = {
   metricName: 'CPUUtilization',
@@ -29,11 +23,7 @@ const cpuAlarm = {
   period: 60,
 };
 
-async function makeGroup(prefix: string): Promise<string> {
-  const name = `${uniqueName(prefix)}-v001`;
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION });
-  return name;
-}
+const makeGroup = async (prefix: string) => (await makeServerGroup(env, { prefix })).name;
 
 async function policiesOf(group: string) {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: group }));
@@ -45,16 +35,9 @@ async function alarmsOf(group: string) {
   return out.MetricAlarms ?? [];
 }
 
-async function run(url: string, body: unknown): Promise<TaskJson & { id: string }> {
-  const submit = await post(url, body);
-  expect(submit.status).toBe(200);
-  const id = (submit.body as { id: string }).id;
-  return { ...(await pollTask(env.facadeUrl, id)), id };
-}
-
 test('a step policy and the alarm that runs it', async () => {
   const name = await makeGroup('spapp');
-  const task = await run(`${env.facadeUrl}/aws/ops`, [
+  const { task } = await env.run([
     {
       upsertScalingPolicy: {
         credentials: ACCOUNT,
@@ -121,22 +104,28 @@ test('the legacy key updates a policy by name; target tracking needs no alarm', 
   await testAwsClients(env.aws).autoScaling.send(
     new PutScalingPolicyCommand({ AutoScalingGroupName: name, PolicyName: 'scale-up', PolicyType: 'SimpleScaling', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 }),
   );
-  const [update, tracking] = await Promise.all([
-    run(`${env.facadeUrl}/ops/upsertScalingPolicyDescription`, {
-      credentials: ACCOUNT,
-      region: REGION,
-      serverGroupName: name,
-      name: 'scale-up',
-      adjustmentType: 'ExactCapacity',
-      simple: { scalingAdjustment: 3, cooldown: 120 },
-      alarm: { ...cpuAlarm, name: `${name}-high-cpu` },
-    }),
-    run(`${env.facadeUrl}/aws/ops/upsertScalingPolicy`, {
-      credentials: ACCOUNT,
-      region: REGION,
-      serverGroupName: name,
-      targetTrackingConfiguration: { targetValue: 55, predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' } },
-    }),
+  const [{ task: update }, { task: tracking }] = await Promise.all([
+    env.run(
+      {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        name: 'scale-up',
+        adjustmentType: 'ExactCapacity',
+        simple: { scalingAdjustment: 3, cooldown: 120 },
+        alarm: { ...cpuAlarm, name: `${name}-high-cpu` },
+      },
+      { path: '/ops/upsertScalingPolicyDescription' },
+    ),
+    env.run(
+      {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        targetTrackingConfiguration: { targetValue: 55, predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' } },
+      },
+      { path: '/aws/ops/upsertScalingPolicy' },
+    ),
   ]);
   expect(update.status.failed).toBe(false);
   expect(tracking.status.failed).toBe(false);
@@ -155,7 +144,7 @@ test('the legacy key updates a policy by name; target tracking needs no alarm', 
 test('lost answers are retried without a second policy or alarm', async () => {
   const name = await makeGroup('splost');
   faults.loseAnswer('putScalingPolicy', mentions(name)).loseAnswer('putScalingPolicyAlarm', mentions(name));
-  const task = await run(`${env.facadeUrl}/aws/ops`, [
+  const { task } = await env.run([
     { upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: name, simple: { scalingAdjustment: 1 }, alarm: cpuAlarm } },
   ]);
   expect(task.status.failed).toBe(false);
@@ -169,7 +158,7 @@ test('lost answers are retried without a second policy or alarm', async () => {
 test('when the alarm cannot be put, the policy this task created is deleted: never a policy without its alarm', async () => {
   const name = await makeGroup('spundo');
   faults.fail('putScalingPolicyAlarm', mentions(name));
-  const task = await run(`${env.facadeUrl}/aws/ops`, [
+  const { task } = await env.run([
     { upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: name, simple: { scalingAdjustment: 2 }, alarm: cpuAlarm } },
   ]);
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
@@ -192,11 +181,11 @@ test('when the alarm cannot be put, the policy this task created is deleted: nev
 test('a policy name that does not exist and a missing group fail with an EXCEPTION that names them', async () => {
   const name = await makeGroup('spnone');
   const ghost = `${uniqueName('spghost')}-v001`;
-  const [noPolicy, noGroup] = await Promise.all([
-    run(`${env.facadeUrl}/aws/ops`, [
+  const [{ task: noPolicy }, { task: noGroup }] = await Promise.all([
+    env.run([
       { upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: name, name: 'nope', simple: { scalingAdjustment: 1 } } },
     ]),
-    run(`${env.facadeUrl}/aws/ops`, [{ upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: ghost, simple: { scalingAdjustment: 1 } } }]),
+    env.run([{ upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: ghost, simple: { scalingAdjustment: 1 } } }]),
   ]);
   expect(noPolicy.status).toMatchObject({ completed: true, failed: true, retryable: false });
   expect(noPolicy.resultObjects.find((r) => r.type === 'EXCEPTION')).toMatchObject({

@@ -63,8 +63,8 @@ function start(): Start {
     stderr: '',
     exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
   };
-  child.stdout!.on('data', (d: Buffer) => (s.stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (s.stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (s.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (s.stderr += d.toString()));
   return s;
 }
 

@@ -6,53 +6,27 @@
  * rollback really deletes it.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import type { Activities } from '../activities';
-import { ensureEmulatorServerGroup } from '../infra/demo';
 import { FaultPlan, mentions } from './faults';
-import type { TaskJson, TestEnv } from './harness';
-import { ACCOUNT, pollTask, post, REGION, startTestEnv, testAwsClients, uniqueName } from './harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { pollTask, post, waitForHistory } from './support/orca-client';
+import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
-/** Groups whose first pointing at a new version hangs until the task is cancelled. */
-const hangPointing = new Set<string>();
 
 function withTestDoubles(real: Activities): Activities {
-  return faults.wrap({
-    ...real,
-    deleteLaunchTemplateVersion: async () => ({ deleted: true }),
-    async pointServerGroupAtLaunchTemplateVersion(input) {
-      if (hangPointing.has(input.serverGroupName) && input.onlyIfCurrentVersion === undefined) {
-        const ctx = Context.current();
-        // Heartbeats are throttled, so a cancellation may reach this late: the test also releases it.
-        while (hangPointing.has(input.serverGroupName)) {
-          ctx.heartbeat('hanging');
-          await ctx.sleep(100);
-        }
-        throw ApplicationFailure.nonRetryable('released by the test', 'TestReleased');
-      }
-      return real.pointServerGroupAtLaunchTemplateVersion(input);
-    },
-  });
+  return { ...real, deleteLaunchTemplateVersion: async () => ({ deleted: true }) };
 }
 
-let env: TestEnv;
+const env = useTestEnv({ activities: withTestDoubles, faults });
 let image: { id: string; name: string };
 beforeAll(async () => {
-  env = await startTestEnv({ activities: withTestDoubles });
   const out = await testAwsClients(env.aws).ec2.send(new DescribeImagesCommand({ ImageIds: ['ami-760aaa0f'] }));
   image = { id: out.Images![0]!.ImageId!, name: out.Images![0]!.Name! };
 });
-afterAll(async () => {
-  await env.close();
-});
 
-async function makeGroup(prefix: string): Promise<string> {
-  const name = `${uniqueName(prefix)}-v001`;
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION });
-  return name;
-}
+const makeGroup = async (prefix: string) => (await makeServerGroup(env, { prefix })).name;
 
 async function groupTemplate(name: string) {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
@@ -64,16 +38,9 @@ async function versionsOf(launchTemplateId: string) {
   return out.LaunchTemplateVersions ?? [];
 }
 
-async function run(url: string, body: unknown): Promise<TaskJson & { id: string }> {
-  const submit = await post(url, body);
-  expect(submit.status).toBe(200);
-  const id = (submit.body as { id: string }).id;
-  return { ...(await pollTask(env.facadeUrl, id)), id };
-}
-
 test('a new version with only the changed fields, and the group pointed at it', async () => {
   const name = await makeGroup('ltapp');
-  const task = await run(`${env.facadeUrl}/aws/ops`, [
+  const { task } = await env.run([
     {
       updateLaunchTemplate: {
         credentials: ACCOUNT,
@@ -126,12 +93,10 @@ test('a new version with only the changed fields, and the group pointed at it', 
 test('lost answers are retried without a second version (legacy key, single-operation form)', async () => {
   const name = await makeGroup('ltlost');
   faults.loseAnswer('createLaunchTemplateVersion', mentions(name)).loseAnswer('pointServerGroupAtLaunchTemplateVersion', mentions(name));
-  const task = await run(`${env.facadeUrl}/ops/modifyServerGroupLaunchTemplateDescription`, {
-    credentials: ACCOUNT,
-    region: REGION,
-    asgName: name,
-    instanceType: 'c5.xlarge',
-  });
+  const { task } = await env.run(
+    { credentials: ACCOUNT, region: REGION, asgName: name, instanceType: 'c5.xlarge' },
+    { path: '/ops/modifyServerGroupLaunchTemplateDescription' },
+  );
   expect(task.status.failed).toBe(false);
   expect(faults.calls('createLaunchTemplateVersion', mentions(name))).toBe(2);
   expect(faults.calls('pointServerGroupAtLaunchTemplateVersion', mentions(name))).toBe(2);
@@ -144,7 +109,7 @@ test('lost answers are retried without a second version (legacy key, single-oper
 test('when the group cannot be pointed at the new version, the version is deleted again', async () => {
   const name = await makeGroup('ltundo');
   faults.fail('pointServerGroupAtLaunchTemplateVersion', mentions(name));
-  const task = await run(`${env.facadeUrl}/aws/ops`, [
+  const { task } = await env.run([
     { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: name, ebsOptimized: true } },
   ]);
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
@@ -169,19 +134,17 @@ test('when the group cannot be pointed at the new version, the version is delete
 
 test('a task cancelled while pointing the group deletes the new version', async () => {
   const name = await makeGroup('ltcancel');
-  hangPointing.add(name);
+  // The first pointing at the new version hangs (the rollback's pointing names the version it expects).
+  // Heartbeats are throttled, so a cancellation may reach it late: the test also releases it.
+  faults.hang('pointServerGroupAtLaunchTemplateVersion', (input) => mentions(name)(input) && (input as { onlyIfCurrentVersion?: unknown }).onlyIfCurrentVersion === undefined);
   const submit = await post(`${env.facadeUrl}/aws/ops`, [
     { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: name, instanceType: 'm5.large' } },
   ]);
   const id = (submit.body as { id: string }).id;
-  for (let i = 0; i < 100; i++) {
-    const t = (await (await fetch(`${env.facadeUrl}/task/${id}`)).json()) as TaskJson;
-    if (t.history.some((h) => h.status.includes('; pointing '))) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForHistory(env.facadeUrl, id, (status) => status.includes('; pointing '));
   expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
   const task = await pollTask(env.facadeUrl, id);
-  hangPointing.delete(name);
+  faults.release();
   expect(task.status).toMatchObject({ completed: true, failed: true });
   expect(task.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', cause: 'Cancelled' });
   expect(task.history.map((h) => h.status)).toEqual(
@@ -196,24 +159,18 @@ test('a task cancelled while pointing the group deletes the new version', async 
 });
 
 test('security groups go on the primary network interface when the template defines interfaces', async () => {
-  const name = `${uniqueName('ltnic')}-v001`;
-  await testAwsClients(env.aws).ec2.send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: `${name}-lt`,
-      LaunchTemplateData: {
-        ImageId: image.id,
-        InstanceType: 't3.micro',
-        NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: true, Groups: ['sg-00000000000000001'] }],
-      },
-    }),
-  );
-  await ensureEmulatorServerGroup(testAwsClients(env.aws), { name, region: REGION });
-  const task = await run(`${env.facadeUrl}/aws/ops/updateLaunchTemplate`, {
-    credentials: ACCOUNT,
-    region: REGION,
-    serverGroupName: name,
-    securityGroups: ['sg-00000000000000002', 'sg-00000000000000003'],
+  const { name } = await makeServerGroup(env, {
+    prefix: 'ltnic',
+    launchTemplateData: {
+      ImageId: image.id,
+      InstanceType: 't3.micro',
+      NetworkInterfaces: [{ DeviceIndex: 0, AssociatePublicIpAddress: true, Groups: ['sg-00000000000000001'] }],
+    },
   });
+  const { task } = await env.run(
+    { credentials: ACCOUNT, region: REGION, serverGroupName: name, securityGroups: ['sg-00000000000000002', 'sg-00000000000000003'] },
+    { path: '/aws/ops/updateLaunchTemplate' },
+  );
   expect(task.status.failed).toBe(false);
   const data = (await versionsOf((await groupTemplate(name)).LaunchTemplateId!))[1]!.LaunchTemplateData!;
   expect(data.SecurityGroupIds).toBeUndefined();
@@ -225,9 +182,9 @@ test('security groups go on the primary network interface when the template defi
 test('an unknown AMI name and a missing group fail the task with an EXCEPTION that names them', async () => {
   const name = await makeGroup('ltnoami');
   const ghost = `${uniqueName('ltghost')}-v001`;
-  const [noImage, noGroup] = await Promise.all([
-    run(`${env.facadeUrl}/aws/ops`, [{ updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: name, amiName: 'no-such-ami-name' } }]),
-    run(`${env.facadeUrl}/aws/ops`, [{ updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: ghost, instanceType: 'm5.large' } }]),
+  const [{ task: noImage }, { task: noGroup }] = await Promise.all([
+    env.run([{ updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: name, amiName: 'no-such-ami-name' } }]),
+    env.run([{ updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: ghost, instanceType: 'm5.large' } }]),
   ]);
   expect(noImage.status).toMatchObject({ completed: true, failed: true, retryable: false });
   expect(noImage.resultObjects.find((r) => r.type === 'EXCEPTION')).toMatchObject({
