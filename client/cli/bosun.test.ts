@@ -3,6 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from '@temporalio/client';
+import { loadConfig } from '../../config';
+import { silentLogger } from '../../runtime';
+import { buildFacade } from '../facade/runtime';
 import type { AuditEntry } from '../routing';
 import { validateFlagText } from '../routing';
 
@@ -125,5 +129,38 @@ describe('bosun CLI', () => {
     expect(rolled.stdout).toContain('anyapp → temporal (rule: rollout-on)');
     expect(JSON.parse(status.stdout)).toMatchObject({ exists: true, summary: { rolloutPercent: 100, excludedAccounts: ['prod-legacy'], version: '3' } });
     expect(existsSync(path.join(dir, 'elsewhere', 'routing-audit.log'))).toBe(true);
+  });
+});
+
+describe('the CLI and the facade find the same flag file', () => {
+  const decideFor = async (env: Record<string, string>, cwd: string, application: string) => {
+    // The facade's own construction (buildFacade) from the same environment; its Temporal client
+    // is lazy and never connects here, since routing needs no Temporal.
+    const config = loadConfig(env, cwd);
+    const runtime = await buildFacade({ config, client: new Client(), logger: silentLogger });
+    try {
+      return { file: config.routing.flagFile, decision: await runtime.router.decide({ application, account: 'test', operation: 'resizeServerGroup', cloudProvider: 'aws' }) };
+    } finally {
+      await runtime.close();
+    }
+  };
+
+  test('BOSUN_STATE_DIR: the CLI onboards in the state folder the facade reads', async () => {
+    const env = { BOSUN_STATE_DIR: path.join(dir, 'elsewhere') };
+    expect(await bosun(['onboard', 'payments', '--reason', 'pilot'], env)).toMatchObject({ code: 0 });
+    expect(existsSync(path.join(dir, 'elsewhere', 'flags', 'routing.json'))).toBe(true);
+    expect(existsSync(flagFile())).toBe(false); // not ./.state under the working directory
+    const { file, decision } = await decideFor(env, dir, 'payments');
+    expect(file).toBe(path.join(dir, 'elsewhere', 'flags', 'routing.json'));
+    expect(decision).toMatchObject({ route: 'temporal', rule: 'allowlisted' });
+  });
+
+  test('BOSUN_FLAG_FILE (relative) wins over BOSUN_STATE_DIR in both', async () => {
+    const env = { BOSUN_STATE_DIR: path.join(dir, 'state'), BOSUN_FLAG_FILE: 'team/routing.json' };
+    expect(await bosun(['onboard', 'search', '--reason', 'pilot'], env)).toMatchObject({ code: 0 });
+    const { file, decision } = await decideFor(env, dir, 'search');
+    expect(file).toBe(path.join(dir, 'team', 'routing.json'));
+    expect(existsSync(file)).toBe(true);
+    expect(decision).toMatchObject({ route: 'temporal', rule: 'allowlisted' });
   });
 });
