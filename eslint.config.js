@@ -50,3 +50,38 @@ module.exports = tseslint.config(
     },
   },
 );
+
+// Layers point one way: domain ← config ← activities / workflows ← runtime ← worker / client ← infra.
+// (Tests and benchmarks may import anything; nothing imports them.) See the README's folder table.
+const layers = {
+  domain: ['config', 'activities', 'workflows', 'runtime', 'worker', 'client', 'infra'],
+  config: ['activities', 'workflows', 'runtime', 'worker', 'client', 'infra'],
+  activities: ['workflows', 'runtime', 'worker', 'client', 'infra', 'config'],
+  workflows: ['runtime', 'worker', 'client', 'infra', 'config'],
+  runtime: ['worker', 'client', 'infra'],
+  worker: ['client', 'infra'],
+  client: ['worker', 'infra'],
+  infra: [],
+};
+module.exports.push({
+  files: ['**/*.ts'],
+  ignores: ['**/*.test.ts', 'test/**', 'bench/**'],
+  rules: {
+    'import/no-restricted-paths': [
+      'error',
+      {
+        zones: [
+          ...Object.entries(layers).flatMap(([floor, above]) =>
+            above.map((other) => ({ target: `./${floor}`, from: `./${other}`, message: `${floor}/ sits below ${other}/: it must not import it (layers point one way).` })),
+          ),
+          ...Object.keys(layers).map((floor) => ({ target: `./${floor}`, from: ['./test', './bench'], message: 'Production code never imports tests or benchmarks.' })),
+        ],
+      },
+    ],
+    // ESLint's own rule, so it adds to (not replaces) the workflow folder's TypeScript import bans.
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ group: ['@temporalio/*/lib/*'], message: "Deep imports of the SDK's internals break on upgrades: use the package's public exports." }] },
+    ],
+  },
+});

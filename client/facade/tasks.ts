@@ -6,7 +6,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import type { Payload } from '@temporalio/common';
+import { arrayFromPayloads } from '@temporalio/common';
 import type { OperationRequest } from '../../domain/operations';
 import { operationNames, summaryOf } from '../../domain/operations';
 import type { OperationError } from '../../domain/result';
@@ -113,7 +114,7 @@ async function rerunTask(client: Client, id: string): Promise<void> {
   const [desc, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   if (!started) throw new Error(`task ${id} has no start event`);
-  const args = await decodeArrayFromPayloads(client.options.loadedDataConverter, started.input?.payloads);
+  const args = await decodeInput(client, started.input?.payloads ?? []);
   const memo = desc.memo?.[TASK_MEMO_KEY] as TaskMemo | undefined;
   const rerunMemo: TaskMemo = {
     ...memo,
@@ -207,4 +208,13 @@ async function closedError(
   // A workflow that failed or timed out may succeed when run again; a cancelled one was stopped on purpose.
   const retryable = status === 'FAILED' || status === 'TIMED_OUT';
   return { type, message, operation, details: [], retryable };
+}
+
+/** The start event's arguments through the client's codecs and payload converter (public SDK API only). */
+async function decodeInput(client: Client, payloads: Payload[]): Promise<unknown[]> {
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  let decoded = payloads;
+  // Codecs encode in order, so they decode in reverse.
+  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return arrayFromPayloads(payloadConverter, decoded);
 }
