@@ -11,8 +11,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { OperationName, OperationRequest } from '../domain/operations';
-import { phaseOf } from '../domain/operations';
+import type { OperationRequest } from '../domain/operations';
+import type { OperationName } from '../domain/operations/catalog';
+import { phaseOf } from '../domain/operations/catalog';
 import type { OperationError } from '../domain/result';
 import { failed, ok } from '../domain/result';
 import { SearchAttributes, TaskStatusValue } from '../domain/search-attributes';

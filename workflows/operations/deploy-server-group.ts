@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity, healthyTarget } from '../../domain/capacity';
 import type { AllowLaunch } from '../../domain/operations/allow-launch';
 import type { CloneDescription, DeployDescription } from '../../domain/operations/create-server-group';
-import { clusterOf } from '../../domain/operations/create-server-group';
+import { clusterOf } from '../../domain/frigga';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
 import type { OperationContext } from '../task-runner';

@@ -1,5 +1,5 @@
 import type { DestroyServerGroup } from '../../domain/operations';
-import { listIds } from '../../domain/operations/instances';
+import { listIds } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

@@ -1,6 +1,6 @@
 import type { ServerGroupSnapshot } from '../../activities';
 import type { DisableServerGroup, EnableServerGroup } from '../../domain/operations';
-import { TRAFFIC_PROCESSES } from '../../domain/operations/enable-disable-server-group';
+import { TRAFFIC_PROCESSES } from '../../domain/operations/asg-process-names';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

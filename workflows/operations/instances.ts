@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity } from '../../domain/capacity';
 import type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from '../../domain/operations';
-import { isLeavingGroup, listIds, partitionInstances, planDecrement } from '../../domain/operations/instances';
+import { isLeavingGroup, listIds, partitionInstances, planDecrement } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

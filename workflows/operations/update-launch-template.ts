@@ -5,7 +5,7 @@ import {
   formatLaunchTemplateChanges,
   launchTemplateVersionDescription,
   launchTemplateVersionMarker,
-} from '../../domain/operations/update-launch-template';
+} from '../../domain/operations/launch-template-versions';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
