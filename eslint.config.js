@@ -35,6 +35,27 @@ module.exports = tseslint.config(
             { group: ['@aws-sdk/*'], message: 'Workflows call AWS through activities only.' },
             { group: ['../activities', '../activities/*', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'Import activities as types only.' },
             { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'Only @temporalio/workflow and @temporalio/common run inside workflows.' },
+            // zod is 1.3 MB of the workflow bundle and validates nothing there: inputs were parsed at
+            // the facade. Operation schemas import it, so workflows take their values from the
+            // zod-free modules listed here (types may come from anywhere).
+            { group: ['zod', 'zod/*'], message: 'zod belongs at the boundaries (facade, config), not in the workflow bundle.' },
+            {
+              regex: '(^|/)domain/operations(/index)?$',
+              allowTypeImports: true,
+              message: 'domain/operations/index.ts holds the zod schemas: import values from domain/operations/catalog.ts, or import types only.',
+            },
+            {
+              group: [
+                '**/domain/operations/*',
+                '!**/domain/operations/catalog',
+                '!**/domain/operations/instance-plans',
+                '!**/domain/operations/scaling-policies',
+                '!**/domain/operations/launch-template-versions',
+                '!**/domain/operations/asg-process-names',
+              ],
+              allowTypeImports: true,
+              message: 'Operation schemas pull zod into the workflow bundle: import values from a zod-free module (domain/operations/catalog.ts and friends), or import types only.',
+            },
           ],
         },
       ],

@@ -38,6 +38,11 @@ export function clusterName(app: string, stack?: string, detail?: string): strin
   return app;
 }
 
+/** The cluster a deploy description (or anything with a moniker's parts) deploys into. */
+export function clusterOf(d: { readonly application: string; readonly stack?: string | undefined; readonly detail?: string | undefined }): string {
+  return clusterName(d.application, d.stack, d.detail);
+}
+
 export function serverGroupName(cluster: string, sequence: number): string {
   return `${cluster}-v${String(sequence % 1000).padStart(3, '0')}`;
 }

@@ -1,10 +1,19 @@
 import type { ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
 import type { TaskSettings } from '../domain/task-input';
+
+/**
+ * After a wait's own deadline, how long its last poll may still take to report: long enough for
+ * a throttled describe to be retried (backoff caps at 1 minute) and for a worker that died at
+ * the deadline to be noticed and replaced, short enough that a stuck wait fails visibly.
+ */
+const WAIT_MARGIN_MS = 15 * 60 * 1000;
 
 /**
  * Named option profiles for activities. Every AWS call uses one of these, so timeouts and
  * retries are decided in one place. The retry window (scheduleToClose) comes from the task's
  * settings: transient AWS trouble is retried with backoff for hours, not surfaced to Orca.
+ * Every profile is bounded (DESIGN invariant 9): no activity retries forever.
  */
 export function activityProfiles(settings: TaskSettings) {
   const window = settings.awsRetryWindowMs;
@@ -29,11 +38,14 @@ export function activityProfiles(settings: TaskSettings) {
       retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
     },
     /**
-     * Long polls (waiting for capacity or health). The activity ends itself at its own deadline;
-     * the heartbeat timeout is what notices a dead worker and hands the wait to another one.
+     * Long polls (waiting for capacity or health) and long heartbeating scans. The activity ends
+     * itself at its own deadline; the heartbeat timeout is what notices a dead worker and hands
+     * the wait to another one. Bounded by the retry window here; a call whose input carries a
+     * `deadlineMs` is bounded by that deadline plus a margin instead (see `activityOptions`).
      */
     waitCall: {
       startToCloseTimeout: window,
+      scheduleToCloseTimeout: window,
       // Waits heartbeat on every poll; three missed polls (at least 20 s) mean the worker is gone.
       heartbeatTimeout: Math.max(20_000, settings.pollIntervalMs * 3),
       retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -43,3 +55,72 @@ export function activityProfiles(settings: TaskSettings) {
 
 export type ActivityProfiles = ReturnType<typeof activityProfiles>;
 export type ActivityProfileName = keyof ActivityProfiles;
+
+/**
+ * The profile of every activity, so a call site cannot pick the wrong one. Typed so that an
+ * activity added to `createActivities` without a profile does not compile.
+ */
+export const activityProfileOf = {
+  // Reads. resolve* and findServerGroupLeftovers only describe (images, subnets, groups).
+  describeServerGroup: 'describeCall',
+  describeCloneSource: 'describeCall',
+  describeEc2Instances: 'describeCall',
+  describeLaunchTemplateVersion: 'describeCall',
+  describeScalingPolicy: 'describeCall',
+  describeScalingPolicyAlarm: 'describeCall',
+  findServerGroupLeftovers: 'describeCall',
+  resolveDeployResources: 'describeCall',
+  resolveImage: 'describeCall',
+  resolveLaunchTemplateImage: 'describeCall',
+
+  // Single idempotent changes.
+  allowImageLaunch: 'mutatingAwsCall',
+  createAutoScalingGroup: 'mutatingAwsCall',
+  createLaunchTemplateVersion: 'mutatingAwsCall',
+  createServerGroupLaunchTemplate: 'mutatingAwsCall',
+  deleteLaunchTemplateVersion: 'mutatingAwsCall',
+  deleteScalingPolicy: 'mutatingAwsCall',
+  deleteScalingPolicyAlarm: 'mutatingAwsCall',
+  deleteServerGroupLaunchTemplate: 'mutatingAwsCall',
+  deregisterInstancesFromClassicLoadBalancers: 'mutatingAwsCall',
+  deregisterInstancesFromTargetGroups: 'mutatingAwsCall',
+  forceDeleteServerGroup: 'mutatingAwsCall',
+  pointServerGroupAtLaunchTemplateVersion: 'mutatingAwsCall',
+  putScalingPolicy: 'mutatingAwsCall',
+  putScalingPolicyAlarm: 'mutatingAwsCall',
+  rebootEc2Instances: 'mutatingAwsCall',
+  registerInstancesWithClassicLoadBalancers: 'mutatingAwsCall',
+  registerInstancesWithTargetGroups: 'mutatingAwsCall',
+  resumeProcesses: 'mutatingAwsCall',
+  setServerGroupSizeLimits: 'mutatingAwsCall',
+  suspendProcesses: 'mutatingAwsCall',
+  terminateEc2Instances: 'mutatingAwsCall',
+  terminateInstanceInServerGroup: 'mutatingAwsCall',
+  updateServerGroupCapacity: 'mutatingAwsCall',
+
+  // Heartbeating activities that may outlast a 30-second attempt.
+  waitForServerGroupCapacity: 'waitCall',
+  waitForServerGroupDeleted: 'waitCall',
+  // A scan of every group in the region, heartbeating per page: in a big region under load it
+  // outlasts describeCall's 20 s attempt, and a retry would only start the scan again.
+  chooseServerGroupName: 'waitCall',
+  // Deletes the group and waits for it to be gone (heartbeating), then deletes its template.
+  rollbackServerGroup: 'waitCall',
+} as const satisfies Record<keyof Activities, ActivityProfileName>;
+
+/**
+ * The options one activity call runs with: its profile, and for a wait whose input names its
+ * deadline, a retry window of that deadline plus a margin (itself no longer than the task's
+ * retry window), so a 24-hour wait is not cut at 2 hours nor a 5-minute one kept for 2 hours.
+ * `now` is workflow time.
+ */
+export function activityOptions(settings: TaskSettings, name: keyof Activities, input: unknown, now: number): ActivityOptions {
+  const profiles = activityProfiles(settings);
+  const profileName = activityProfileOf[name];
+  // Waits take their deadline in the input (WaitForCapacityInput, WaitForDeletedInput).
+  const deadlineMs = (input as { deadlineMs?: unknown } | undefined)?.deadlineMs;
+  if (profileName !== 'waitCall' || typeof deadlineMs !== 'number') return profiles[profileName];
+  const profile = profiles.waitCall;
+  const margin = Math.min(settings.awsRetryWindowMs, Math.max(WAIT_MARGIN_MS, 2 * profile.heartbeatTimeout));
+  return { ...profile, scheduleToCloseTimeout: Math.max(0, deadlineMs - now) + margin };
+}

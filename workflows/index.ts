@@ -3,17 +3,15 @@
  * UI's "Workflow Type" column reads like Orca's stage tasks; a POST with several operations runs
  * as `orchestration`. Everything else in this folder is plain functions they compose.
  */
-import type { AllowLaunch, CloneDescription, DeployDescription, ResizeServerGroup } from '../domain/operations';
-import type { DestroyServerGroup, InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from '../domain/operations';
+import type { OperationRequest } from '../domain/operations';
+import type { OperationName } from '../domain/operations/catalog';
 import type { OperationInput, OrchestrationInput, TaskResult } from '../domain/task-input';
 import { allowLaunchOperation, cloneServerGroupOperation, createServerGroupOperation } from './operations/deploy-server-group';
 import { destroyServerGroupOperation } from './operations/destroy-server-group';
 import { rebootInstancesOperation, terminateInstanceAndDecrementOperation, terminateInstancesOperation } from './operations/instances';
 import { resizeServerGroupOperation } from './operations/resize-server-group';
-import type { UpdateLaunchTemplate, UpsertScalingPolicy } from '../domain/operations';
 import { updateLaunchTemplateOperation } from './operations/update-launch-template';
 import { upsertScalingPolicyOperation } from './operations/upsert-scaling-policy';
-import type { DisableServerGroup, EnableServerGroup, ResumeAsgProcesses, SuspendAsgProcesses } from '../domain/operations';
 import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './operations/asg-processes';
 import { disableServerGroupOperation, enableServerGroupOperation } from './operations/enable-disable-server-group';
 import type { OperationHandlers } from './task-runner';
@@ -36,63 +34,72 @@ const handlers: OperationHandlers = {
   upsertScalingPolicy: upsertScalingPolicyOperation,
 };
 
-export async function resizeServerGroup(input: OperationInput<ResizeServerGroup>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'resizeServerGroup', description: input.description }], input.context, input.settings);
+/** The description an operation's workflow takes. */
+export type DescriptionOf<N extends OperationName> = Extract<OperationRequest, { name: N }>['description'];
+
+/** The workflow of one operation: its description in, the task's result out. */
+export type OperationWorkflow<N extends OperationName> = (input: OperationInput<DescriptionOf<N>>) => Promise<TaskResult>;
+
+/**
+ * A task of one operation. Its `.name` is the operation's name, because the client starts a
+ * workflow function under its `.name` and the worker registers it under its export name: the
+ * two must agree (a test checks every export).
+ */
+function operationWorkflow<N extends OperationName>(name: N): OperationWorkflow<N> {
+  const workflow: OperationWorkflow<N> = async (input) =>
+    runTask(handlers, [{ name, description: input.description } as OperationRequest], input.context, input.settings);
+  return Object.defineProperty(workflow, 'name', { value: name });
 }
 
-export async function enableServerGroup(input: OperationInput<EnableServerGroup>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'enableServerGroup', description: input.description }], input.context, input.settings);
-}
+/** One workflow per operation, keyed by operation name (= workflow type). */
+const operationWorkflows = {
+  /** Resizes server groups to a new min/desired/max, optionally waiting for healthy capacity. */
+  resizeServerGroup: operationWorkflow('resizeServerGroup'),
+  /** Puts server groups into service: registers their instances with load balancers, resumes traffic processes. */
+  enableServerGroup: operationWorkflow('enableServerGroup'),
+  /** Takes server groups out of service: suspends traffic processes, deregisters their instances. */
+  disableServerGroup: operationWorkflow('disableServerGroup'),
+  /** Suspends Auto Scaling processes of server groups. */
+  suspendAsgProcessesDescription: operationWorkflow('suspendAsgProcessesDescription'),
+  /** Resumes Auto Scaling processes of server groups. */
+  resumeAsgProcessesDescription: operationWorkflow('resumeAsgProcessesDescription'),
+  /** Force-deletes server groups, waits until they are gone, then deletes their launch templates. */
+  destroyServerGroup: operationWorkflow('destroyServerGroup'),
+  /** Terminates instances in one region. */
+  terminateInstances: operationWorkflow('terminateInstances'),
+  /** Reboots instances in one region. */
+  rebootInstances: operationWorkflow('rebootInstances'),
+  /** Terminates one instance of a server group and lowers its desired capacity by one. */
+  terminateInstanceAndDecrementServerGroup: operationWorkflow('terminateInstanceAndDecrementServerGroup'),
+  /** Deploys a new server group (the next in its cluster), rolling back what it made if it fails. */
+  createServerGroup: operationWorkflow('createServerGroup'),
+  /** Deploys a new server group copied from an existing one, with overrides. */
+  cloneServerGroup: operationWorkflow('cloneServerGroup'),
+  /** Lets another account launch an image. */
+  allowLaunchDescription: operationWorkflow('allowLaunchDescription'),
+  /** Creates a new launch-template version for server groups and points them at it. */
+  updateLaunchTemplate: operationWorkflow('updateLaunchTemplate'),
+  /** Creates or updates a scaling policy (and its alarm) on server groups. */
+  upsertScalingPolicy: operationWorkflow('upsertScalingPolicy'),
+} satisfies { [N in OperationName]: OperationWorkflow<N> };
 
-export async function disableServerGroup(input: OperationInput<DisableServerGroup>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'disableServerGroup', description: input.description }], input.context, input.settings);
-}
-
-export async function suspendAsgProcessesDescription(input: OperationInput<SuspendAsgProcesses>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'suspendAsgProcessesDescription', description: input.description }], input.context, input.settings);
-}
-
-export async function resumeAsgProcessesDescription(input: OperationInput<ResumeAsgProcesses>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'resumeAsgProcessesDescription', description: input.description }], input.context, input.settings);
-}
-
-export async function createServerGroup(input: OperationInput<DeployDescription>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'createServerGroup', description: input.description }], input.context, input.settings);
-}
-
-export async function cloneServerGroup(input: OperationInput<CloneDescription>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'cloneServerGroup', description: input.description }], input.context, input.settings);
-}
-
-export async function allowLaunchDescription(input: OperationInput<AllowLaunch>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'allowLaunchDescription', description: input.description }], input.context, input.settings);
-}
-
-export async function destroyServerGroup(input: OperationInput<DestroyServerGroup>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'destroyServerGroup', description: input.description }], input.context, input.settings);
-}
-
-export async function terminateInstances(input: OperationInput<InstancesInRegion>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'terminateInstances', description: input.description }], input.context, input.settings);
-}
-
-export async function rebootInstances(input: OperationInput<InstancesInRegion>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'rebootInstances', description: input.description }], input.context, input.settings);
-}
-
-export async function terminateInstanceAndDecrementServerGroup(
-  input: OperationInput<TerminateInstanceAndDecrementServerGroup>,
-): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'terminateInstanceAndDecrementServerGroup', description: input.description }], input.context, input.settings);
-}
-
-export async function updateLaunchTemplate(input: OperationInput<UpdateLaunchTemplate>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'updateLaunchTemplate', description: input.description }], input.context, input.settings);
-}
-
-export async function upsertScalingPolicy(input: OperationInput<UpsertScalingPolicy>): Promise<TaskResult> {
-  return runTask(handlers, [{ name: 'upsertScalingPolicy', description: input.description }], input.context, input.settings);
-}
+// The export names are the workflow types of running tasks and of the facade's starts: never rename.
+export const {
+  resizeServerGroup,
+  enableServerGroup,
+  disableServerGroup,
+  suspendAsgProcessesDescription,
+  resumeAsgProcessesDescription,
+  destroyServerGroup,
+  terminateInstances,
+  rebootInstances,
+  terminateInstanceAndDecrementServerGroup,
+  createServerGroup,
+  cloneServerGroup,
+  allowLaunchDescription,
+  updateLaunchTemplate,
+  upsertScalingPolicy,
+} = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */
 export async function orchestration(input: OrchestrationInput): Promise<TaskResult> {

@@ -11,16 +11,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { OperationName, OperationRequest } from '../domain/operations';
-import { phaseOf } from '../domain/operations';
+import type { OperationRequest } from '../domain/operations';
+import type { OperationName } from '../domain/operations/catalog';
+import { phaseOf } from '../domain/operations/catalog';
 import type { OperationError } from '../domain/result';
 import { failed, ok } from '../domain/result';
 import { SearchAttributes, TaskStatusValue } from '../domain/search-attributes';
 import type { HistoryLine, TaskMemo, TaskOutput } from '../domain/task';
 import { failureLine, ORCHESTRATION_PHASE, TASK_MEMO_KEY } from '../domain/task';
 import type { TaskContext, TaskResult, TaskSettings } from '../domain/task-input';
-import type { ActivityProfileName } from './activity-profiles';
-import { activityProfiles } from './activity-profiles';
+import { activityOptions } from './activity-profiles';
 
 type ActivityName = keyof Activities;
 type ActivityInput<N extends ActivityName> = Parameters<Activities[N]>[0];
@@ -38,13 +38,8 @@ export interface OperationContext {
   readonly priorOutputs: readonly TaskOutput[];
   /** Appends a history line in this operation's phase (and shows it as the UI's current details). */
   log(status: string): void;
-  /** Runs an activity under a named profile, with a summary the UI shows on the timeline. */
-  call<N extends ActivityName>(
-    profile: ActivityProfileName,
-    name: N,
-    summary: string,
-    input: ActivityInput<N>,
-  ): Promise<ActivityOutput<N>>;
+  /** Runs an activity under its own profile (`activityProfileOf`), with a summary the UI shows on the timeline. */
+  call<N extends ActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
   /** Registers an undo step; run in reverse order, uncancellable, if the task fails or is cancelled. */
   onFailure(description: string, undo: () => Promise<void>): void;
   /** Adds server groups this task created to the `BosunServerGroup` search attribute. */
@@ -70,7 +65,6 @@ export async function runTask(
   settings: TaskSettings,
 ): Promise<TaskResult> {
   const history: HistoryLine[] = [];
-  const profiles = activityProfiles(settings);
   const compensations: { description: string; undo: () => Promise<void> }[] = [];
   let phase = ORCHESTRATION_PHASE;
 
@@ -105,11 +99,12 @@ export async function runTask(
       context,
       priorOutputs: outputs,
       log: (status) => log(opPhase, status),
-      call: (profile, name, summary, input) => {
-        const fn = proxyActivities<Activities>(profiles[profile])[name] as unknown as {
+      call: (name, summary, input) => {
+        const options = activityOptions(settings, name, input, Date.now());
+        const fn = proxyActivities<Activities>(options)[name] as unknown as {
           executeWithOptions(o: object, a: unknown[]): Promise<never>;
         };
-        return fn.executeWithOptions({ ...profiles[profile], summary }, [input]);
+        return fn.executeWithOptions({ ...options, summary }, [input]);
       },
       onFailure: (description, undo) => compensations.push({ description, undo }),
       recordServerGroups: (names) => {

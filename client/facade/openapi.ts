@@ -3,7 +3,7 @@
  * validate requests, so it cannot drift from what Bosun accepts.
  */
 import { z } from 'zod';
-import { operationNames, operationSpecs } from '../../domain/operations';
+import { operationCatalog, operationNames, operationSpecs } from '../../domain/operations';
 
 function schemaOf(name: keyof typeof operationSpecs): Record<string, unknown> {
   const json = z.toJSONSchema(operationSpecs[name].schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -15,7 +15,7 @@ export function openApiDocument(): Record<string, unknown> {
   const schemas: Record<string, unknown> = {};
   for (const name of operationNames) schemas[name] = schemaOf(name);
   const legacy: Record<string, string> = Object.fromEntries(
-    operationNames.flatMap((n) => operationSpecs[n].legacyKeys.map((k): [string, string] => [k, n])),
+    operationNames.flatMap((n) => operationCatalog[n].legacyKeys.map((k): [string, string] => [k, n])),
   );
 
   const operationList = {

@@ -4,11 +4,11 @@
  * no worker needed to read a task.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription, WorkflowOptions } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { arrayFromPayloads } from '@temporalio/common';
-import type { OperationRequest } from '../../domain/operations';
+import type { OperationName, OperationRequest } from '../../domain/operations';
 import { operationNames, summaryOf } from '../../domain/operations';
 import type { OperationError } from '../../domain/result';
 import { SearchAttributes, TaskStatusValue } from '../../domain/search-attributes';
@@ -17,8 +17,13 @@ import type { ClouddriverTask, TaskMemo } from '../../domain/task';
 import { ORCHESTRATION_PHASE, renderTask, TASK_MEMO_KEY, TaskState } from '../../domain/task';
 import type { TaskContext, TaskResult, TaskSettings } from '../../domain/task-input';
 import { ORCHESTRATION_WORKFLOW } from '../../domain/task-input';
+import type { DescriptionOf, OperationWorkflow } from '../../workflows';
+import * as workflows from '../../workflows';
 
 const WORKFLOW_TYPES = new Set<string>([...operationNames, ORCHESTRATION_WORKFLOW]);
+
+/** Each operation's workflow function: a start names its workflow by it, so its input is type-checked. */
+const operationWorkflows: { readonly [N in OperationName]: OperationWorkflow<N> } = workflows;
 
 /**
  * The task id for an idempotency key: a UUID-shaped digest of `clientRequestId`, so every
@@ -42,10 +47,6 @@ export interface StartTaskInput {
 export async function startTask(client: Client, input: StartTaskInput): Promise<{ id: string; started: boolean }> {
   const id = taskIdFor(input.context.requestId);
   const single = input.operations.length === 1 ? input.operations[0] : undefined;
-  const workflowType = single ? single.name : ORCHESTRATION_WORKFLOW;
-  const args = single
-    ? [{ description: single.description, context: input.context, settings: input.settings }]
-    : [{ operations: input.operations, context: input.context, settings: input.settings }];
   const t = input.targets;
   const summary = input.operations.map(summaryOf).join('; ');
   const memo: TaskMemo = {
@@ -53,34 +54,38 @@ export async function startTask(client: Client, input: StartTaskInput): Promise<
     requestId: input.context.requestId,
     user: input.context.user,
   };
+  const options: WorkflowOptions = {
+    workflowId: id,
+    taskQueue: input.taskQueue,
+    memo: { [TASK_MEMO_KEY]: memo },
+    staticSummary: summary.length > 400 ? `${summary.slice(0, 397)}...` : summary,
+    staticDetails: [
+      `user: ${input.context.user ?? 'anonymous'}`,
+      input.context.executionId ? `Spinnaker execution: ${input.context.executionId}` : undefined,
+      input.context.requestId ? `clientRequestId: ${input.context.requestId}` : undefined,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    typedSearchAttributes: [
+      { key: SearchAttributes.application, value: t.application ?? 'unknown' },
+      { key: SearchAttributes.account, value: t.accounts[0] ?? 'unknown' },
+      { key: SearchAttributes.regions, value: [...t.regions] },
+      { key: SearchAttributes.cloudProvider, value: input.context.cloudProvider },
+      { key: SearchAttributes.operations, value: input.operations.map((o) => o.name) },
+      { key: SearchAttributes.serverGroups, value: [...t.serverGroups] },
+      { key: SearchAttributes.phase, value: ORCHESTRATION_PHASE },
+      { key: SearchAttributes.taskStatus, value: TaskStatusValue.running },
+    ],
+    // Concurrent duplicates of one clientRequestId attach to the running task.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+  };
   try {
-    await client.workflow.start(workflowType, {
-      workflowId: id,
-      taskQueue: input.taskQueue,
-      args,
-      memo: { [TASK_MEMO_KEY]: memo },
-      staticSummary: summary.length > 400 ? `${summary.slice(0, 397)}...` : summary,
-      staticDetails: [
-        `user: ${input.context.user ?? 'anonymous'}`,
-        input.context.executionId ? `Spinnaker execution: ${input.context.executionId}` : undefined,
-        input.context.requestId ? `clientRequestId: ${input.context.requestId}` : undefined,
-      ]
-        .filter(Boolean)
-        .join('\n'),
-      typedSearchAttributes: [
-        { key: SearchAttributes.application, value: t.application ?? 'unknown' },
-        { key: SearchAttributes.account, value: t.accounts[0] ?? 'unknown' },
-        { key: SearchAttributes.regions, value: [...t.regions] },
-        { key: SearchAttributes.cloudProvider, value: input.context.cloudProvider },
-        { key: SearchAttributes.operations, value: input.operations.map((o) => o.name) },
-        { key: SearchAttributes.serverGroups, value: [...t.serverGroups] },
-        { key: SearchAttributes.phase, value: ORCHESTRATION_PHASE },
-        { key: SearchAttributes.taskStatus, value: TaskStatusValue.running },
-      ],
-      // Concurrent duplicates of one clientRequestId attach to the running task.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
+    if (single) await startOperation(client, single, input, options);
+    else {
+      const args = [{ operations: input.operations, context: input.context, settings: input.settings }] as const;
+      await client.workflow.start(workflows.orchestration, { ...options, args });
+    }
     return { id, started: true };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -93,6 +98,18 @@ export async function startTask(client: Client, input: StartTaskInput): Promise<
     }
     return { id, started: false };
   }
+}
+
+/** Starts a one-operation task by its workflow function, so the description must fit that workflow. */
+async function startOperation<N extends OperationName>(
+  client: Client,
+  op: { readonly name: N; readonly description: DescriptionOf<N> },
+  input: StartTaskInput,
+  options: WorkflowOptions,
+): Promise<void> {
+  const args = [{ description: op.description, context: input.context, settings: input.settings }] as const;
+  const workflow: OperationWorkflow<N> = operationWorkflows[op.name];
+  await client.workflow.start(workflow, { ...options, args });
 }
 
 export type ResumeOutcome = 'resumed' | 'not-found' | 'not-retryable';

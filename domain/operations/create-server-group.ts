@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Capacity } from '../capacity';
-import { clusterName } from '../frigga';
+import { clusterOf } from '../frigga';
 import { ASG_PROCESS_NAMES } from './asg-processes';
 import { accountSchema, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+
+export { clusterOf } from '../frigga';
 
 
 const nameSegment = z
@@ -231,10 +233,6 @@ export const cloneServerGroupSchema = z
       application: applicationOf(d),
     };
   });
-
-export function clusterOf(d: Pick<DeployDescription, 'application' | 'stack' | 'detail'>): string {
-  return clusterName(d.application, d.stack, d.detail);
-}
 
 export function describeDeploy(d: DeployDescription): string {
   const where = d.regions.map((r) => r.region).join(', ');

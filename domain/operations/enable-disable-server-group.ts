@@ -1,14 +1,8 @@
 import { z } from 'zod';
-import type { AsgProcessName } from './asg-processes';
 import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
 
-/**
- * What Clouddriver suspends to take a group out of service and resumes to put it back
- * (AutoScalingProcessType.getDisableProcesses). Spinnaker reads a group with AddToLoadBalancer
- * suspended as disabled.
- */
-export const TRAFFIC_PROCESSES = ['Launch', 'Terminate', 'AddToLoadBalancer'] as const satisfies readonly AsgProcessName[];
+export { TRAFFIC_PROCESSES } from './asg-process-names';
 
 /**
  * Orca's rolling red/black sends `desiredPercentage` to move traffic part of the way. Bosun does

@@ -32,7 +32,11 @@ import {
 } from './instances';
 
 import type { ServerGroupTarget } from './common';
+import type { OperationName } from './catalog';
+import { operationCatalog, operationNames } from './catalog';
 
+export type { OperationName } from './catalog';
+export { operationCatalog, operationNames, phaseOf } from './catalog';
 export type { ServerGroupTarget } from './common';
 export { formatIssues } from './common';
 export type { ResizeServerGroup } from './resize-server-group';
@@ -54,10 +58,8 @@ export interface OperationTargets {
   readonly application: string | undefined;
 }
 
+/** What the facade needs of an operation beyond its catalogue entry (names, legacy keys, phase). */
 interface OperationSpec<T> {
-  readonly legacyKeys: readonly string[];
-  /** The Clouddriver task phase of this operation's history lines. */
-  readonly phase: string;
   readonly schema: z.ZodType<T, unknown>;
   readonly targets: (d: T) => OperationTargets;
   /** One line for the Temporal UI: what this operation will do, with its numbers. */
@@ -87,79 +89,57 @@ function instanceOperationTargets(d: { readonly account: string; readonly region
 
 export const operationSpecs = {
   resizeServerGroup: spec<ResizeServerGroup>({
-    legacyKeys: ['resizeAsgDescription'],
-    phase: 'RESIZE',
     schema: resizeServerGroupSchema,
     targets: serverGroupOperationTargets,
     summary: describeResize,
   }),
   enableServerGroup: spec<EnableServerGroup>({
-    legacyKeys: ['enableAsgDescription'],
-    phase: 'ENABLE_ASG',
     schema: enableServerGroupSchema,
     targets: serverGroupOperationTargets,
     summary: describeEnable,
   }),
   disableServerGroup: spec<DisableServerGroup>({
-    legacyKeys: ['disableAsgDescription'],
-    phase: 'DISABLE_ASG',
     schema: disableServerGroupSchema,
     targets: serverGroupOperationTargets,
     summary: describeDisable,
   }),
   suspendAsgProcessesDescription: spec<SuspendAsgProcesses>({
-    legacyKeys: [],
-    phase: 'SUSPEND_ASG_PROCESSES',
     schema: asgProcessesSchema,
     targets: serverGroupOperationTargets,
     summary: describeSuspendProcesses,
   }),
   resumeAsgProcessesDescription: spec<ResumeAsgProcesses>({
-    legacyKeys: [],
-    phase: 'RESUME_ASG_PROCESSES',
     schema: asgProcessesSchema,
     targets: serverGroupOperationTargets,
     summary: describeResumeProcesses,
   }),
   destroyServerGroup: spec<DestroyServerGroup>({
-    legacyKeys: ['destroyAsgDescription'],
-    phase: 'DESTROY_ASG',
     schema: destroyServerGroupSchema,
     targets: serverGroupOperationTargets,
     summary: describeDestroy,
   }),
   terminateInstances: spec<InstancesInRegion>({
-    legacyKeys: ['terminateInstancesDescription'],
-    phase: 'TERMINATE_INSTANCES',
     schema: instancesInRegionSchema,
     targets: instanceOperationTargets,
     summary: describeTerminateInstances,
   }),
   rebootInstances: spec<InstancesInRegion>({
-    legacyKeys: ['rebootInstancesDescription'],
-    phase: 'REBOOT_INSTANCES',
     schema: instancesInRegionSchema,
     targets: instanceOperationTargets,
     summary: describeRebootInstances,
   }),
   terminateInstanceAndDecrementServerGroup: spec<TerminateInstanceAndDecrementServerGroup>({
-    legacyKeys: ['terminateInstanceAndDecrementAsgDescription'],
-    phase: 'TERMINATE_INSTANCES',
     schema: terminateInstanceAndDecrementSchema,
     targets: (d) => serverGroupOperationTargets({ ...d, targets: [{ serverGroupName: d.serverGroupName, region: d.region }] }),
     summary: describeTerminateAndDecrement,
   }),
   createServerGroup: spec<DeployDescription>({
-    legacyKeys: ['basicAmazonDeployDescription'],
-    phase: 'DEPLOY',
     schema: createServerGroupSchema,
     // Names are chosen during the run; the workflow adds them to the search attributes then.
     targets: (d) => ({ account: d.account, regions: d.regions.map((r) => r.region), serverGroups: [], application: d.application }),
     summary: describeDeploy,
   }),
   cloneServerGroup: spec<CloneDescription>({
-    legacyKeys: ['copyLastAsgDescription'],
-    phase: 'DEPLOY',
     schema: cloneServerGroupSchema,
     targets: (d) => ({
       account: d.account,
@@ -170,30 +150,21 @@ export const operationSpecs = {
     summary: describeClone,
   }),
   allowLaunchDescription: spec<AllowLaunch>({
-    legacyKeys: [],
-    phase: 'ALLOW_LAUNCH',
     schema: allowLaunchSchema,
     targets: (d) => ({ account: d.targetAccount, regions: [d.region], serverGroups: [], application: undefined }),
     summary: describeAllowLaunch,
   }),
   updateLaunchTemplate: spec<UpdateLaunchTemplate>({
-    legacyKeys: ['modifyServerGroupLaunchTemplateDescription'],
-    phase: 'UPDATE_LAUNCH_TEMPLATE',
     schema: updateLaunchTemplateSchema,
     targets: serverGroupOperationTargets,
     summary: describeUpdateLaunchTemplate,
   }),
   upsertScalingPolicy: spec<UpsertScalingPolicy>({
-    legacyKeys: ['upsertScalingPolicyDescription'],
-    phase: 'UPSERT_SCALING_POLICY',
     schema: upsertScalingPolicySchema,
     targets: serverGroupOperationTargets,
     summary: describeUpsertScalingPolicy,
   }),
-} as const;
-
-export type OperationName = keyof typeof operationSpecs;
-export const operationNames = Object.keys(operationSpecs) as OperationName[];
+} as const satisfies Record<OperationName, unknown>;
 
 type DescriptionOf<N extends OperationName> = (typeof operationSpecs)[N] extends OperationSpec<infer T> ? T : never;
 
@@ -203,7 +174,7 @@ export type OperationRequest = { [N in OperationName]: { readonly name: N; reado
 const byKey = new Map<string, OperationName>();
 for (const name of operationNames) {
   byKey.set(name, name);
-  for (const legacy of operationSpecs[name].legacyKeys) byKey.set(legacy, name);
+  for (const legacy of operationCatalog[name].legacyKeys) byKey.set(legacy, name);
 }
 
 /** Maps a posted key, modern or legacy, to the operation; undefined when Bosun does not run it. */
@@ -232,10 +203,6 @@ export function targetsOf(request: OperationRequest): OperationTargets {
 export function summaryOf(request: OperationRequest): string {
   const s = operationSpecs[request.name] as OperationSpec<unknown>;
   return s.summary(request.description);
-}
-
-export function phaseOf(name: OperationName): string {
-  return operationSpecs[name].phase;
 }
 
 function unique<T>(xs: readonly T[]): T[] {

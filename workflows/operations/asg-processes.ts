@@ -24,7 +24,7 @@ async function changeProcesses(ctx: OperationContext, d: AsgProcessesChange, cha
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeCall', 'describeServerGroup', `Describe ${where}`, ref);
+    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
     if (!group) throw notFound(d.account, serverGroupName, region, change);
 
     const suspended = new Set(group.suspendedProcesses);
@@ -36,7 +36,7 @@ async function changeProcesses(ctx: OperationContext, d: AsgProcessesChange, cha
     }
     const note = unchanged.length > 0 ? ` (${unchanged.join(', ')} ${already})` : '';
     ctx.log(`${doing} ${count(pending.length)} of ${where}: ${pending.join(', ')}${note}`);
-    const result = await ctx.call('mutatingAwsCall', change === 'suspend' ? 'suspendProcesses' : 'resumeProcesses', `${todo} ${pending.join(', ')} of ${where}`, {
+    const result = await ctx.call(change === 'suspend' ? 'suspendProcesses' : 'resumeProcesses', `${todo} ${pending.join(', ')} of ${where}`, {
       ...ref,
       processes: pending,
     });

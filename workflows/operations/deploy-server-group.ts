@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity, healthyTarget } from '../../domain/capacity';
 import type { AllowLaunch } from '../../domain/operations/allow-launch';
 import type { CloneDescription, DeployDescription } from '../../domain/operations/create-server-group';
-import { clusterOf } from '../../domain/operations/create-server-group';
+import { clusterOf } from '../../domain/frigga';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
@@ -31,14 +31,14 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
     if (prior) {
       ctx.log(`Using ${prior.imageId} for ${image}, resolved earlier in this task`);
     } else {
-      const resolved = await ctx.call('describeCall', 'resolveImage', `Resolve image ${image} in ${region}`, { account: d.account, region, image });
+      const resolved = await ctx.call('resolveImage', `Resolve image ${image} in ${region}`, { account: d.account, region, image });
       if (!resolved) {
         throw ApplicationFailure.nonRetryable(`image ${image} not found in ${region} (${d.account})`, 'ImageNotFound');
       }
       imageId = resolved.imageId;
       ctx.log(`Resolved image ${image} to ${resolved.imageId}${resolved.name && resolved.name !== image ? ` (${resolved.name})` : ''}`);
     }
-    const resources = await ctx.call('describeCall', 'resolveDeployResources', `Resolve network and load balancers in ${region}`, {
+    const resources = await ctx.call('resolveDeployResources', `Resolve network and load balancers in ${region}`, {
       account: d.account,
       region,
       zones,
@@ -49,7 +49,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       subnetIds: d.subnetIds,
     });
     // A heartbeating scan of the region's groups: it can take long in a big region.
-    const { serverGroupName } = await ctx.call('waitCall', 'chooseServerGroupName', `Choose the next name in ${cluster} in ${region}`, {
+    const { serverGroupName } = await ctx.call('chooseServerGroupName', `Choose the next name in ${cluster} in ${region}`, {
       account: d.account,
       region,
       cluster,
@@ -59,7 +59,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
     ctx.recordServerGroups([serverGroupName]);
     // Registered before anything exists: the rollback deletes only what carries this deploy's tag.
     ctx.onFailure(`delete ${serverGroupName} and its launch template in ${region}`, async () => {
-      const r = await ctx.call('waitCall', 'rollbackServerGroup', `Delete ${serverGroupName} in ${region} (rollback)`, {
+      const r = await ctx.call('rollbackServerGroup', `Delete ${serverGroupName} in ${region} (rollback)`, {
         account: d.account,
         region,
         serverGroupName,
@@ -69,7 +69,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
     });
 
     ctx.log(`Creating launch template ${serverGroupName} in ${region} with ${imageId} on ${d.instanceType}`);
-    const lt = await ctx.call('mutatingAwsCall', 'createServerGroupLaunchTemplate', `Create launch template ${serverGroupName} in ${region}`, {
+    const lt = await ctx.call('createServerGroupLaunchTemplate', `Create launch template ${serverGroupName} in ${region}`, {
       account: d.account,
       region,
       serverGroupName,
@@ -87,7 +87,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
     const suspended = [...new Set([...d.suspendedProcesses, ...(d.startDisabled ? ['AddToLoadBalancer'] : [])])];
     const where = resources.subnetIds.length ? `${resources.subnetIds.length} subnets` : zones.length ? zones.join(', ') : 'the default zones';
     ctx.log(`Creating server group ${serverGroupName} in ${region} (${where}, ${resources.targetGroupArns.length} target groups, ${d.loadBalancers.length} load balancers)`);
-    await ctx.call('mutatingAwsCall', 'createAutoScalingGroup', `Create ${serverGroupName} in ${region} at 0 instances`, {
+    await ctx.call('createAutoScalingGroup', `Create ${serverGroupName} in ${region} at 0 instances`, {
       account: d.account,
       region,
       serverGroupName,
@@ -115,7 +115,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
     if (d.lifecycleHooks.length) ctx.log(`Added ${d.lifecycleHooks.length} lifecycle hooks to ${serverGroupName}`);
 
     ctx.log(`Setting capacity of ${serverGroupName} in ${region} to ${formatCapacity(d.capacity)} (min/desired/max)`);
-    await ctx.call('mutatingAwsCall', 'updateServerGroupCapacity', `Set ${serverGroupName} to ${formatCapacity(d.capacity)}`, {
+    await ctx.call('updateServerGroupCapacity', `Set ${serverGroupName} to ${formatCapacity(d.capacity)}`, {
       account: d.account,
       region,
       serverGroupName,
@@ -125,7 +125,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
     if (d.targetHealthyDeployPercentage !== undefined && d.capacity.desired > 0) {
       const minHealthy = healthyTarget(d.capacity.desired, d.targetHealthyDeployPercentage);
       ctx.log(`Waiting for ${minHealthy} of ${d.capacity.desired} instances of ${serverGroupName} to be healthy (${d.targetHealthyDeployPercentage}%)`);
-      const state = await ctx.call('waitCall', 'waitForServerGroupCapacity', `Wait for ${minHealthy} healthy instances in ${serverGroupName}`, {
+      const state = await ctx.call('waitForServerGroupCapacity', `Wait for ${minHealthy} healthy instances in ${serverGroupName}`, {
         account: d.account,
         region,
         serverGroupName,
@@ -181,7 +181,7 @@ function targetGroupName(arnOrName: string): string {
 /** Clouddriver's copyLastAsg: the source group's settings, with every field the caller sent winning. */
 export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneDescription): Promise<TaskOutput> {
   const s = d.source;
-  const source = await ctx.call('describeCall', 'describeCloneSource', `Describe clone source ${s.serverGroupName} in ${s.region}`, {
+  const source = await ctx.call('describeCloneSource', `Describe clone source ${s.serverGroupName} in ${s.region}`, {
     account: s.account,
     region: s.region,
     serverGroupName: s.serverGroupName,
@@ -239,7 +239,7 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
 
 /** Clouddriver's AllowLaunchAtomicOperation: resolve the image, share it with the target account. */
 export async function allowLaunchOperation(ctx: OperationContext, d: AllowLaunch): Promise<TaskOutput> {
-  const image = await ctx.call('describeCall', 'resolveImage', `Resolve image ${d.amiName} in ${d.region}`, {
+  const image = await ctx.call('resolveImage', `Resolve image ${d.amiName} in ${d.region}`, {
     account: d.sourceAccount,
     region: d.region,
     image: d.amiName,
@@ -247,7 +247,7 @@ export async function allowLaunchOperation(ctx: OperationContext, d: AllowLaunch
   if (!image) {
     throw ApplicationFailure.nonRetryable(`image ${d.amiName} not found in ${d.region} (${d.sourceAccount})`, 'ImageNotFound');
   }
-  const shared = await ctx.call('mutatingAwsCall', 'allowImageLaunch', `Allow ${d.targetAccount} to launch ${image.imageId}`, {
+  const shared = await ctx.call('allowImageLaunch', `Allow ${d.targetAccount} to launch ${image.imageId}`, {
     sourceAccount: d.sourceAccount,
     targetAccount: d.targetAccount,
     region: d.region,

@@ -1,5 +1,5 @@
 import type { DestroyServerGroup } from '../../domain/operations';
-import { listIds } from '../../domain/operations/instances';
+import { listIds } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
@@ -17,7 +17,7 @@ interface GroupRef {
 export async function destroyServerGroupOperation(ctx: OperationContext, d: DestroyServerGroup): Promise<TaskOutput> {
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
-    const group = await ctx.call('describeCall', 'describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
+    const group = await ctx.call('describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
     if (!group) {
       // Also the answer for a group that is still being deleted (say, by a destroy that timed
       // out waiting): what such a destroy left behind is cleaned up, quietly when there is none.
@@ -30,8 +30,8 @@ export async function destroyServerGroupOperation(ctx: OperationContext, d: Dest
 
     const count = group.instances.length;
     ctx.log(`Force deleting ${serverGroupName} in ${region} and its ${count} instance(s)`);
-    await ctx.call('mutatingAwsCall', 'forceDeleteServerGroup', `Force delete ${serverGroupName} in ${region} (${count} instances)`, ref);
-    const { message } = await ctx.call('waitCall', 'waitForServerGroupDeleted', `Wait for ${serverGroupName} in ${region} to be deleted`, {
+    await ctx.call('forceDeleteServerGroup', `Force delete ${serverGroupName} in ${region} (${count} instances)`, ref);
+    const { message } = await ctx.call('waitForServerGroupDeleted', `Wait for ${serverGroupName} in ${region} to be deleted`, {
       ...ref,
       deadlineMs: Date.now() + d.waitTimeoutSeconds * 1000,
       pollIntervalMs: ctx.settings.pollIntervalMs,
@@ -54,7 +54,7 @@ async function deleteLaunchTemplate(
   const label = lt.name ?? lt.id;
   if (!label) return;
   const { serverGroupName, region } = ref;
-  const result = await ctx.call('mutatingAwsCall', 'deleteServerGroupLaunchTemplate', `Delete launch template ${label} of ${serverGroupName} in ${region}`, {
+  const result = await ctx.call('deleteServerGroupLaunchTemplate', `Delete launch template ${label} of ${serverGroupName} in ${region}`, {
     ...ref,
     launchTemplateId: lt.id,
     launchTemplateName: lt.name,
@@ -75,10 +75,10 @@ async function deleteLaunchTemplate(
 
 async function terminateLeftovers(ctx: OperationContext, ref: GroupRef): Promise<void> {
   const { serverGroupName, region } = ref;
-  const leftovers = await ctx.call('describeCall', 'findServerGroupLeftovers', `Find instances ${serverGroupName} left in ${region}`, ref);
+  const leftovers = await ctx.call('findServerGroupLeftovers', `Find instances ${serverGroupName} left in ${region}`, ref);
   if (leftovers.length === 0) return;
   ctx.log(`Terminating ${leftovers.length} instance(s) ${serverGroupName} left behind in ${region}: ${listIds(leftovers)}`);
-  await ctx.call('mutatingAwsCall', 'terminateEc2Instances', `Terminate ${leftovers.length} leftover instances of ${serverGroupName} in ${region}`, {
+  await ctx.call('terminateEc2Instances', `Terminate ${leftovers.length} leftover instances of ${serverGroupName} in ${region}`, {
     account: ref.account,
     region,
     instanceIds: leftovers,

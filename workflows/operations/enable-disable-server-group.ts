@@ -1,6 +1,6 @@
 import type { ServerGroupSnapshot } from '../../activities';
 import type { DisableServerGroup, EnableServerGroup } from '../../domain/operations';
-import { TRAFFIC_PROCESSES } from '../../domain/operations/enable-disable-server-group';
+import { TRAFFIC_PROCESSES } from '../../domain/operations/asg-process-names';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
@@ -15,20 +15,20 @@ export async function disableServerGroupOperation(ctx: OperationContext, d: Disa
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeCall', 'describeServerGroup', `Describe ${where}`, ref);
+    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
     if (!group) {
       ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to disable`);
       continue;
     }
     ctx.log(`Disabling ${where}: suspending ${PROCESSES}`);
-    const suspended = await ctx.call('mutatingAwsCall', 'suspendProcesses', `Suspend ${PROCESSES} of ${where}`, {
+    const suspended = await ctx.call('suspendProcesses', `Suspend ${PROCESSES} of ${where}`, {
       ...ref,
       processes: TRAFFIC_PROCESSES,
     });
     // Read the instances again: with Launch and Terminate suspended this list can no longer change,
     // while the first read may have missed an instance that went into service just before.
     const settled = suspended.found
-      ? await ctx.call('describeCall', 'describeServerGroup', `Describe the instances of ${where}`, ref)
+      ? await ctx.call('describeServerGroup', `Describe the instances of ${where}`, ref)
       : null;
     if (!settled) {
       ctx.log(`Server group ${serverGroupName} disappeared from ${region} (${d.account}) while being disabled; nothing left to disable`);
@@ -49,7 +49,7 @@ export async function enableServerGroupOperation(ctx: OperationContext, d: Enabl
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeCall', 'describeServerGroup', `Describe ${where}`, ref);
+    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
     if (!group) {
       ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to enable`);
       continue;
@@ -57,7 +57,7 @@ export async function enableServerGroupOperation(ctx: OperationContext, d: Enabl
     ctx.log(`Enabling ${where}`);
     await moveInstances(ctx, d.account, group, 'register');
     ctx.log(`Resuming ${PROCESSES} of ${where}`);
-    const resumed = await ctx.call('mutatingAwsCall', 'resumeProcesses', `Resume ${PROCESSES} of ${where}`, {
+    const resumed = await ctx.call('resumeProcesses', `Resume ${PROCESSES} of ${where}`, {
       ...ref,
       processes: TRAFFIC_PROCESSES,
     });
@@ -97,7 +97,6 @@ async function moveInstances(
     const targetGroups = count(targetGroupArns.length, 'target group');
     ctx.log(`${doing} ${instances} of ${where} ${preposition} ${targetGroups}`);
     const change = await ctx.call(
-      'mutatingAwsCall',
       direction === 'register' ? 'registerInstancesWithTargetGroups' : 'deregisterInstancesFromTargetGroups',
       `${todo} ${instances} of ${where} ${preposition} ${targetGroups}`,
       { ...input, targetGroupArns },
@@ -108,7 +107,6 @@ async function moveInstances(
     const loadBalancers = count(loadBalancerNames.length, 'classic load balancer');
     ctx.log(`${doing} ${instances} of ${where} ${preposition} ${loadBalancers}`);
     const change = await ctx.call(
-      'mutatingAwsCall',
       direction === 'register' ? 'registerInstancesWithClassicLoadBalancers' : 'deregisterInstancesFromClassicLoadBalancers',
       `${todo} ${instances} of ${where} ${preposition} ${loadBalancers}`,
       { ...input, loadBalancerNames },

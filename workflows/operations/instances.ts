@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity } from '../../domain/capacity';
 import type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from '../../domain/operations';
-import { isLeavingGroup, listIds, partitionInstances, planDecrement } from '../../domain/operations/instances';
+import { isLeavingGroup, listIds, partitionInstances, planDecrement } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
@@ -11,7 +11,7 @@ import type { OperationContext } from '../task-runner';
  */
 export async function terminateInstancesOperation(ctx: OperationContext, d: InstancesInRegion): Promise<TaskOutput> {
   const ref = { account: d.account, region: d.region, instanceIds: d.instanceIds };
-  const found = await ctx.call('describeCall', 'describeEc2Instances', `Describe ${d.instanceIds.length} instances in ${d.region}`, ref);
+  const found = await ctx.call('describeEc2Instances', `Describe ${d.instanceIds.length} instances in ${d.region}`, ref);
   const { unknown, gone, live } = partitionInstances(d.instanceIds, found);
   if (unknown.length > 0) ctx.log(`Skipping ${unknown.length} instance(s) unknown in ${d.region} (${d.account}): ${listIds(unknown)}`);
   if (gone.length > 0) ctx.log(`Skipping ${gone.length} instance(s) already terminated in ${d.region}: ${listIds(gone)}`);
@@ -21,7 +21,7 @@ export async function terminateInstancesOperation(ctx: OperationContext, d: Inst
   }
   const ids = live.map((i) => i.instanceId);
   ctx.log(`Terminating ${ids.length} instance(s) in ${d.region}: ${listIds(ids)}`);
-  await ctx.call('mutatingAwsCall', 'terminateEc2Instances', `Terminate ${ids.length} instances in ${d.region}`, { ...ref, instanceIds: ids });
+  await ctx.call('terminateEc2Instances', `Terminate ${ids.length} instances in ${d.region}`, { ...ref, instanceIds: ids });
   ctx.log(`Terminated ${ids.length} instance(s) in ${d.region}: ${listIds(ids)}`);
   return { resultObjects: [] };
 }
@@ -32,7 +32,7 @@ export async function terminateInstancesOperation(ctx: OperationContext, d: Inst
  */
 export async function rebootInstancesOperation(ctx: OperationContext, d: InstancesInRegion): Promise<TaskOutput> {
   const ref = { account: d.account, region: d.region, instanceIds: d.instanceIds };
-  const found = await ctx.call('describeCall', 'describeEc2Instances', `Describe ${d.instanceIds.length} instances in ${d.region}`, ref);
+  const found = await ctx.call('describeEc2Instances', `Describe ${d.instanceIds.length} instances in ${d.region}`, ref);
   const { unknown, gone, live } = partitionInstances(d.instanceIds, found);
   if (unknown.length > 0) {
     throw ApplicationFailure.nonRetryable(
@@ -50,7 +50,7 @@ export async function rebootInstancesOperation(ctx: OperationContext, d: Instanc
     );
   }
   ctx.log(`Rebooting ${d.instanceIds.length} instance(s) in ${d.region}: ${listIds(d.instanceIds)}`);
-  await ctx.call('mutatingAwsCall', 'rebootEc2Instances', `Reboot ${d.instanceIds.length} instances in ${d.region}`, ref);
+  await ctx.call('rebootEc2Instances', `Reboot ${d.instanceIds.length} instances in ${d.region}`, ref);
   ctx.log(`Rebooted ${d.instanceIds.length} instance(s) in ${d.region}: ${listIds(d.instanceIds)}`);
   return { resultObjects: [] };
 }
@@ -63,7 +63,7 @@ export async function rebootInstancesOperation(ctx: OperationContext, d: Instanc
 export async function terminateInstanceAndDecrementOperation(ctx: OperationContext, d: TerminateInstanceAndDecrementServerGroup): Promise<TaskOutput> {
   const { serverGroupName, region, instanceId } = d;
   const ref = { account: d.account, region, serverGroupName };
-  const group = await ctx.call('describeCall', 'describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
+  const group = await ctx.call('describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
   if (!group) {
     throw ApplicationFailure.nonRetryable(
       `cannot terminate ${instanceId}: server group ${serverGroupName} not found in ${region} (${d.account})`,
@@ -91,11 +91,11 @@ export async function terminateInstanceAndDecrementOperation(ctx: OperationConte
   if (plan.lowerMinTo !== undefined) {
     const min = plan.lowerMinTo;
     ctx.log(`Lowering the minimum of ${serverGroupName} in ${region} from ${current.min} to ${min} so its desired capacity can drop to ${plan.after.desired}`);
-    await ctx.call('mutatingAwsCall', 'setServerGroupSizeLimits', `Lower min of ${serverGroupName} in ${region} from ${current.min} to ${min}`, { ...ref, min });
+    await ctx.call('setServerGroupSizeLimits', `Lower min of ${serverGroupName} in ${region} from ${current.min} to ${min}`, { ...ref, min });
     // Put the minimum back if nothing was terminated, so a failed task leaves the group as it found it.
     ctx.onFailure(`restore the minimum of ${serverGroupName} in ${region} to ${current.min}`, async () => {
       if (terminated) return;
-      await ctx.call('mutatingAwsCall', 'setServerGroupSizeLimits', `Restore min of ${serverGroupName} in ${region} to ${current.min}`, {
+      await ctx.call('setServerGroupSizeLimits', `Restore min of ${serverGroupName} in ${region} to ${current.min}`, {
         ...ref,
         min: current.min,
       });
@@ -105,7 +105,6 @@ export async function terminateInstanceAndDecrementOperation(ctx: OperationConte
   const change = `${formatCapacity(current)} to ${formatCapacity(plan.after)}`;
   ctx.log(`Terminating ${instanceId} in ${serverGroupName} in ${region} and decrementing its capacity from ${change} (min/desired/max)`);
   const result = await ctx.call(
-    'mutatingAwsCall',
     'terminateInstanceInServerGroup',
     `Terminate ${instanceId} in ${serverGroupName} in ${region}, desired ${current.desired} to ${plan.after.desired}`,
     { ...ref, instanceId },
@@ -117,11 +116,11 @@ export async function terminateInstanceAndDecrementOperation(ctx: OperationConte
 
   if (d.setMaxToNewDesired) {
     // Read the group again, as Clouddriver does: max follows the desired capacity AWS now has.
-    const after = await ctx.call('describeCall', 'describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
+    const after = await ctx.call('describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
     if (after && after.capacity.max !== after.capacity.desired) {
       const max = after.capacity.desired;
       ctx.log(`Lowering the maximum of ${serverGroupName} in ${region} from ${after.capacity.max} to the new desired capacity ${max}`);
-      await ctx.call('mutatingAwsCall', 'setServerGroupSizeLimits', `Set max of ${serverGroupName} in ${region} to ${max}`, { ...ref, max });
+      await ctx.call('setServerGroupSizeLimits', `Set max of ${serverGroupName} in ${region} to ${max}`, { ...ref, max });
     }
   }
   ctx.log(`Terminated ${instanceId} in ${serverGroupName} in ${region}`);

@@ -11,7 +11,7 @@ import type { OperationContext } from '../task-runner';
 export async function resizeServerGroupOperation(ctx: OperationContext, d: ResizeServerGroup): Promise<TaskOutput> {
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
-    const group = await ctx.call('describeCall', 'describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
+    const group = await ctx.call('describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
     if (!group) {
       ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to resize`);
       continue;
@@ -34,14 +34,13 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
     }
     const change = `${formatCapacity(current)} to ${formatCapacity(wanted)}`;
     ctx.log(`Resizing ${serverGroupName} in ${region} from ${change} (min/desired/max)`);
-    await ctx.call('mutatingAwsCall', 'updateServerGroupCapacity', `Resize ${serverGroupName} in ${region} from ${change}`, {
+    await ctx.call('updateServerGroupCapacity', `Resize ${serverGroupName} in ${region} from ${change}`, {
       ...ref,
       capacity: wanted,
     });
     if (d.waitForCapacity) {
       ctx.log(`Waiting for ${serverGroupName} in ${region} to have ${wanted.desired} healthy instances`);
       const state = await ctx.call(
-        'waitCall',
         'waitForServerGroupCapacity',
         `Wait for ${serverGroupName} in ${region} to reach ${wanted.desired} healthy instances`,
         {

@@ -5,7 +5,7 @@ import {
   formatLaunchTemplateChanges,
   launchTemplateVersionDescription,
   launchTemplateVersionMarker,
-} from '../../domain/operations/update-launch-template';
+} from '../../domain/operations/launch-template-versions';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
@@ -20,7 +20,7 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     const marker = launchTemplateVersionMarker(ctx.taskId, ctx.index, target);
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeCall', 'describeServerGroup', `Describe ${where}`, ref);
+    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
     if (!group) {
       throw ApplicationFailure.nonRetryable(
         `server group ${serverGroupName} not found in ${region} (${d.account}); its launch template was not changed`,
@@ -35,7 +35,6 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     const configuredVersion = configured.version ?? '$Default';
     const templateLabel = configured.name ?? configured.id!;
     const source = await ctx.call(
-      'describeCall',
       'describeLaunchTemplateVersion',
       `Describe version ${configuredVersion} of launch template ${templateLabel}`,
       { account: d.account, region, launchTemplateId: configured.id, launchTemplateName: configured.name, version: configuredVersion },
@@ -49,7 +48,7 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
 
     let changes = d.changes;
     if (changes.imageId || d.amiName) {
-      const image = await ctx.call('describeCall', 'resolveLaunchTemplateImage', `Find image ${changes.imageId ?? d.amiName} in ${region}`, {
+      const image = await ctx.call('resolveLaunchTemplateImage', `Find image ${changes.imageId ?? d.amiName} in ${region}`, {
         account: d.account,
         region,
         imageId: changes.imageId,
@@ -60,7 +59,7 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     const what = formatLaunchTemplateChanges(changes, d.amiName);
     const templateName = source.launchTemplateName;
     ctx.log(`Creating a version of launch template ${templateName} from version ${source.versionNumber} for ${where}: ${what}`);
-    const created = await ctx.call('mutatingAwsCall', 'createLaunchTemplateVersion', `Create a version of ${templateName} from version ${source.versionNumber}: ${what}`, {
+    const created = await ctx.call('createLaunchTemplateVersion', `Create a version of ${templateName} from version ${source.versionNumber}: ${what}`, {
       account: d.account,
       region,
       serverGroupName,
@@ -79,14 +78,14 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     ctx.onFailure(`delete version ${version} of launch template ${templateName} made for ${where}`, async () => {
       try {
         if (pointed) {
-          await ctx.call('mutatingAwsCall', 'pointServerGroupAtLaunchTemplateVersion', `Point ${where} back at version ${configuredVersion} of ${templateName}`, {
+          await ctx.call('pointServerGroupAtLaunchTemplateVersion', `Point ${where} back at version ${configuredVersion} of ${templateName}`, {
             ...ref,
             launchTemplateId: source.launchTemplateId,
             version: configuredVersion,
             onlyIfCurrentVersion: newVersion,
           });
         }
-        await ctx.call('mutatingAwsCall', 'deleteLaunchTemplateVersion', `Delete version ${version} of ${templateName}`, {
+        await ctx.call('deleteLaunchTemplateVersion', `Delete version ${version} of ${templateName}`, {
           ...ref,
           launchTemplateId: source.launchTemplateId,
           versionNumber: version,
@@ -103,7 +102,7 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     );
     // Set before the call: an update whose answer was lost may still have happened.
     pointed = true;
-    await ctx.call('mutatingAwsCall', 'pointServerGroupAtLaunchTemplateVersion', `Point ${where} at version ${version} of ${templateName}`, {
+    await ctx.call('pointServerGroupAtLaunchTemplateVersion', `Point ${where} at version ${version} of ${templateName}`, {
       ...ref,
       launchTemplateId: source.launchTemplateId,
       version: newVersion,

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { UpsertScalingPolicy } from '../../domain/operations/upsert-scaling-policy';
-import { formatAlarm, formatScalingPolicy, scalingAlarmName, scalingPolicyName } from '../../domain/operations/upsert-scaling-policy';
+import { formatAlarm, formatScalingPolicy, scalingAlarmName, scalingPolicyName } from '../../domain/operations/scaling-policies';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
@@ -14,7 +14,7 @@ export async function upsertScalingPolicyOperation(ctx: OperationContext, d: Ups
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeCall', 'describeServerGroup', `Describe ${where}`, ref);
+    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
     if (!group) {
       throw ApplicationFailure.nonRetryable(`server group ${serverGroupName} not found in ${region} (${d.account}); no scaling policy was put`, 'ServerGroupNotFound');
     }
@@ -23,7 +23,7 @@ export async function upsertScalingPolicyOperation(ctx: OperationContext, d: Ups
     const policyRef = { ...ref, policyName };
     let existingAlarms: readonly string[] = [];
     if (d.policyName) {
-      const existing = await ctx.call('describeCall', 'describeScalingPolicy', `Describe scaling policy ${policyName} of ${where}`, policyRef);
+      const existing = await ctx.call('describeScalingPolicy', `Describe scaling policy ${policyName} of ${where}`, policyRef);
       if (!existing) {
         throw ApplicationFailure.nonRetryable(
           `${where} has no scaling policy named ${policyName} to update; leave out name to create a policy`,
@@ -35,14 +35,14 @@ export async function upsertScalingPolicyOperation(ctx: OperationContext, d: Ups
       // Registered before the put: a put whose answer never arrived may still have made the policy.
       ctx.onFailure(`delete scaling policy ${policyName} of ${where}`, () =>
         undo(ctx, `scaling policy ${policyName} of ${where}`, () =>
-          ctx.call('mutatingAwsCall', 'deleteScalingPolicy', `Delete scaling policy ${policyName} of ${where}`, policyRef),
+          ctx.call('deleteScalingPolicy', `Delete scaling policy ${policyName} of ${where}`, policyRef),
         ),
       );
     }
 
     const policyText = formatScalingPolicy(d.policy);
     ctx.log(`${d.policyName ? 'Updating' : 'Creating'} scaling policy ${policyName} on ${where}: ${policyText}`);
-    const { policyArn } = await ctx.call('mutatingAwsCall', 'putScalingPolicy', `Put scaling policy ${policyName} on ${where}: ${policyText}`, {
+    const { policyArn } = await ctx.call('putScalingPolicy', `Put scaling policy ${policyName} on ${where}: ${policyText}`, {
       ...policyRef,
       policy: d.policy,
     });
@@ -51,18 +51,18 @@ export async function upsertScalingPolicyOperation(ctx: OperationContext, d: Ups
     if (d.alarm) {
       alarmName = d.alarm.name ?? existingAlarms[0] ?? scalingAlarmName(policyName);
       const alarmRef = { ...ref, alarmName };
-      const before = await ctx.call('describeCall', 'describeScalingPolicyAlarm', `Describe alarm ${alarmName}`, alarmRef);
+      const before = await ctx.call('describeScalingPolicyAlarm', `Describe alarm ${alarmName}`, alarmRef);
       if (!before) {
         // Registered after the policy's undo, so it runs first: no alarm ever points at a deleted policy.
         ctx.onFailure(`delete alarm ${alarmName} of ${where}`, () =>
           undo(ctx, `alarm ${alarmName} of ${where}`, () =>
-            ctx.call('mutatingAwsCall', 'deleteScalingPolicyAlarm', `Delete alarm ${alarmName} of ${where}`, alarmRef),
+            ctx.call('deleteScalingPolicyAlarm', `Delete alarm ${alarmName} of ${where}`, alarmRef),
           ),
         );
       }
       const alarmText = `when ${formatAlarm(d.alarm)}, run ${policyName}`;
       ctx.log(`${before ? 'Updating' : 'Creating'} alarm ${alarmName}: ${alarmText}`);
-      await ctx.call('mutatingAwsCall', 'putScalingPolicyAlarm', `Put alarm ${alarmName}: ${alarmText}`, { ...alarmRef, alarm: d.alarm, policyArn });
+      await ctx.call('putScalingPolicyAlarm', `Put alarm ${alarmName}: ${alarmText}`, { ...alarmRef, alarm: d.alarm, policyArn });
     }
 
     ctx.log(`Scaling policy ${policyName} is in place on ${where}${alarmName ? ` with alarm ${alarmName}` : ''}`);

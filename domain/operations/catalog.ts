@@ -1,0 +1,32 @@
+/**
+ * The operations Bosun runs, without their schemas: names, the legacy description keys Orca
+ * still posts, and each one's Clouddriver task phase. Workflow code reads this file, so it must
+ * stay free of zod (and of anything else with a large footprint in the workflow bundle); the
+ * schemas in `index.ts` are keyed by it.
+ */
+export const operationCatalog = {
+  resizeServerGroup: { legacyKeys: ['resizeAsgDescription'], phase: 'RESIZE' },
+  enableServerGroup: { legacyKeys: ['enableAsgDescription'], phase: 'ENABLE_ASG' },
+  disableServerGroup: { legacyKeys: ['disableAsgDescription'], phase: 'DISABLE_ASG' },
+  suspendAsgProcessesDescription: { legacyKeys: [], phase: 'SUSPEND_ASG_PROCESSES' },
+  resumeAsgProcessesDescription: { legacyKeys: [], phase: 'RESUME_ASG_PROCESSES' },
+  destroyServerGroup: { legacyKeys: ['destroyAsgDescription'], phase: 'DESTROY_ASG' },
+  terminateInstances: { legacyKeys: ['terminateInstancesDescription'], phase: 'TERMINATE_INSTANCES' },
+  rebootInstances: { legacyKeys: ['rebootInstancesDescription'], phase: 'REBOOT_INSTANCES' },
+  terminateInstanceAndDecrementServerGroup: { legacyKeys: ['terminateInstanceAndDecrementAsgDescription'], phase: 'TERMINATE_INSTANCES' },
+  createServerGroup: { legacyKeys: ['basicAmazonDeployDescription'], phase: 'DEPLOY' },
+  cloneServerGroup: { legacyKeys: ['copyLastAsgDescription'], phase: 'DEPLOY' },
+  allowLaunchDescription: { legacyKeys: [], phase: 'ALLOW_LAUNCH' },
+  updateLaunchTemplate: { legacyKeys: ['modifyServerGroupLaunchTemplateDescription'], phase: 'UPDATE_LAUNCH_TEMPLATE' },
+  upsertScalingPolicy: { legacyKeys: ['upsertScalingPolicyDescription'], phase: 'UPSERT_SCALING_POLICY' },
+} as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
+
+/** Clouddriver's modern operation name; also the workflow type of a one-operation task. */
+export type OperationName = keyof typeof operationCatalog;
+
+export const operationNames = Object.keys(operationCatalog) as OperationName[];
+
+/** The Clouddriver task phase of an operation's history lines. */
+export function phaseOf(name: OperationName): string {
+  return operationCatalog[name].phase;
+}
