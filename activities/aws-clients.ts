@@ -4,6 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
 
 export interface AwsClients {
   readonly ec2: EC2Client;
@@ -61,13 +62,13 @@ export function createAwsClientProvider(settings: AwsClientSettings): AwsClientP
       if (!account) {
         throw ApplicationFailure.nonRetryable(
           `account '${accountName}' is not configured in Bosun (configured: ${[...byName.keys()].join(', ') || 'none'})`,
-          'UnknownAccount',
+          FailureType.UnknownAccount,
         );
       }
       if (account.regions && !account.regions.includes(region)) {
         throw ApplicationFailure.nonRetryable(
           `account '${accountName}' is not configured for region ${region} (configured: ${account.regions.join(', ')})`,
-          'UnknownRegion',
+          FailureType.UnknownRegion,
         );
       }
       const key = `${accountName}\u0000${region}`;

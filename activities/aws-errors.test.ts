@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
-import { awsCall, classifyAwsError } from './aws-errors';
+import type { AwsResourceKind } from './aws-errors';
+import { awsCall, classifyAwsError, hasAwsCode, isAwsNotFound } from './aws-errors';
 
 function sdkError(name: string, status: number, fault: 'client' | 'server' = status >= 500 ? 'server' : 'client') {
   return Object.assign(new Error(`${name} happened`), { name, $fault: fault, $metadata: { httpStatusCode: status } });
@@ -57,4 +58,51 @@ test('awsCall names the call and keeps the AWS code as the failure type', async 
       throw sdkError('ValidationError', 400);
     }),
   ).rejects.toMatchObject({ type: 'ValidationError', nonRetryable: true });
+});
+
+/** What awsCall makes of an SDK error: the form most callers of isAwsNotFound see. */
+async function failureOf(name: string, message = `${name} happened`): Promise<unknown> {
+  return awsCall('DescribeSomething x in us-east-1', async () => {
+    throw Object.assign(sdkError(name, 400), { message });
+  }).catch((err: unknown) => err);
+}
+
+test.each<[AwsResourceKind, string, string | undefined]>([
+  // AWS and the emulator name a missing group the same way: a ValidationError saying so.
+  ['autoScalingGroup', 'ValidationError', "AutoScalingGroup name not found - AutoScalingGroup 'app-v001' not found"],
+  ['launchTemplate', 'InvalidLaunchTemplateId.NotFound', undefined],
+  ['launchTemplate', 'InvalidLaunchTemplateName.NotFoundException', undefined],
+  ['launchTemplateVersion', 'InvalidLaunchTemplateId.VersionNotFound', undefined],
+  ['launchTemplateVersion', 'InvalidLaunchTemplateName.NotFoundException', undefined],
+  ['targetGroup', 'TargetGroupNotFoundException', undefined],
+  ['targetGroup', 'TargetGroupNotFound', undefined],
+  ['classicLoadBalancer', 'AccessPointNotFoundException', undefined],
+  ['classicLoadBalancer', 'LoadBalancerNotFound', undefined],
+  ['instance', 'InvalidInstanceID.NotFound', undefined],
+  ['instance', 'ValidationError', 'Instance Id not found - No managed instance found for instance ID: i-0abc'],
+  ['image', 'InvalidAMIID.NotFound', undefined],
+  ['image', 'InvalidAMIID.Malformed', undefined],
+  ['alarm', 'ResourceNotFound', undefined],
+])('%s: %s is not found', async (kind, name, message) => {
+  expect(isAwsNotFound(await failureOf(name, message), kind)).toBe(true);
+  // A raw SDK error (a catch inside the awsCall callback) is recognised the same way.
+  expect(isAwsNotFound(Object.assign(sdkError(name, 400), { message: message ?? 'x' }), kind)).toBe(true);
+});
+
+test.each<[AwsResourceKind, string, string | undefined]>([
+  ['autoScalingGroup', 'ValidationError', 'Max bound, 1, must be greater than or equal to min bound, 3'],
+  ['launchTemplate', 'InvalidLaunchTemplateId.VersionNotFound', undefined],
+  ['launchTemplate', 'MissingParameter', undefined],
+  ['targetGroup', 'AccessPointNotFoundException', undefined],
+  ['image', 'Throttling', undefined],
+  ['alarm', 'ValidationError', 'not found'],
+])('%s: %s is not a not-found', async (kind, name, message) => {
+  expect(isAwsNotFound(await failureOf(name, message), kind)).toBe(false);
+});
+
+test('non-errors are never not-found, and hasAwsCode reads the failure type', async () => {
+  expect(isAwsNotFound(undefined, 'image')).toBe(false);
+  expect(isAwsNotFound('InvalidAMIID.NotFound', 'image')).toBe(false);
+  expect(hasAwsCode(await failureOf('AlreadyExistsFault'), 'AlreadyExistsFault')).toBe(true);
+  expect(hasAwsCode(await failureOf('AlreadyExistsFault'), 'ValidationError', 'LimitExceededFault')).toBe(false);
 });

@@ -107,3 +107,70 @@ export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<
       : ApplicationFailure.nonRetryable(message, c.type, ...details);
   }
 }
+
+/**
+ * The AWS error code an error carries: the failure type of an ApplicationFailure made by
+ * `awsCall`, or the `name` of a raw SDK exception (a catch inside the `awsCall` callback).
+ */
+export function awsErrorCode(err: unknown): string | undefined {
+  if (err instanceof ApplicationFailure) return err.type ?? undefined;
+  if (typeof err === 'object' && err !== null && typeof (err as { name?: unknown }).name === 'string') return (err as { name: string }).name;
+  return undefined;
+}
+
+/** True when the error carries one of these AWS codes (`AlreadyExistsFault`, …). */
+export function hasAwsCode(err: unknown, ...codes: readonly string[]): boolean {
+  const code = awsErrorCode(err);
+  return code !== undefined && codes.includes(code);
+}
+
+/** The kinds of AWS resource Bosun asks about and may find missing. */
+export type AwsResourceKind =
+  | 'autoScalingGroup'
+  | 'launchTemplate'
+  | 'launchTemplateVersion'
+  | 'targetGroup'
+  | 'classicLoadBalancer'
+  | 'instance'
+  | 'image'
+  | 'alarm';
+
+const LAUNCH_TEMPLATE_GONE = ['InvalidLaunchTemplateId.NotFound', 'InvalidLaunchTemplateName.NotFoundException'];
+
+/**
+ * How each kind's "not found" looks, on AWS and on the emulator (see AWS-EMULATOR.md). `codes`
+ * match the code alone; `validation` matches a `ValidationError` whose message says not found,
+ * which is how Auto Scaling reports a missing group or instance.
+ */
+const NOT_FOUND: Record<AwsResourceKind, { readonly codes: readonly string[]; readonly validation?: RegExp }> = {
+  // AWS: ValidationError "AutoScalingGroup name not found"; the emulator answers the same way.
+  autoScalingGroup: { codes: [], validation: /not found/i },
+  // AWS: InvalidLaunchTemplateId.NotFound for a missing id; the emulator (and AWS by name):
+  // InvalidLaunchTemplateName.NotFoundException.
+  launchTemplate: { codes: LAUNCH_TEMPLATE_GONE },
+  // The version is gone, or the whole template is.
+  launchTemplateVersion: { codes: [...LAUNCH_TEMPLATE_GONE, 'InvalidLaunchTemplateId.VersionNotFound'] },
+  // Wire code TargetGroupNotFound; the SDK's modelled class is named TargetGroupNotFoundException.
+  targetGroup: { codes: ['TargetGroupNotFound', 'TargetGroupNotFoundException'] },
+  // Classic ELB's wire code is LoadBalancerNotFound; the SDK names its class AccessPointNotFoundException.
+  classicLoadBalancer: { codes: ['LoadBalancerNotFound', 'LoadBalancerNotFoundException', 'AccessPointNotFound', 'AccessPointNotFoundException'] },
+  // EC2 says InvalidInstanceID.NotFound; Auto Scaling says ValidationError "Instance Id not found".
+  instance: { codes: ['InvalidInstanceID.NotFound'], validation: /not found/i },
+  // A malformed or unavailable id names no image Bosun can use either.
+  image: { codes: ['InvalidAMIID.NotFound', 'InvalidAMIID.Malformed', 'InvalidAMIID.Unavailable'] },
+  // CloudWatch: ResourceNotFound (the SDK's class: ResourceNotFoundException).
+  alarm: { codes: ['ResourceNotFound', 'ResourceNotFoundException'] },
+};
+
+/**
+ * The one answer to "did AWS say this resource does not exist?", for an ApplicationFailure from
+ * `awsCall` or a raw SDK error. Callers decide what not-found means (success on delete, null on
+ * describe); this only recognises it, with AWS's codes and the emulator's variants.
+ */
+export function isAwsNotFound(err: unknown, kind: AwsResourceKind): boolean {
+  const code = awsErrorCode(err);
+  if (code === undefined) return false;
+  const rule = NOT_FOUND[kind];
+  if (rule.codes.includes(code)) return true;
+  return rule.validation !== undefined && code === 'ValidationError' && rule.validation.test((err as Error).message ?? '');
+}

@@ -1,7 +1,8 @@
 import { DescribeImagesCommand, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
 import type { AwsClientProvider } from './aws-clients';
-import { awsCall } from './aws-errors';
+import { awsCall, isAwsNotFound } from './aws-errors';
 
 export interface ImageRef {
   readonly account: string;
@@ -23,6 +24,7 @@ export interface AllowImageLaunchInput {
   readonly imageId: string;
 }
 
+/** Activities on AMIs: resolving one, sharing it with another account. */
 export function createImageActivities({ aws }: { aws: AwsClientProvider }) {
   return {
     /**
@@ -37,7 +39,7 @@ export function createImageActivities({ aws }: { aws: AwsClientProvider }) {
           new DescribeImagesCommand(byId ? { ImageIds: [input.image] } : { Filters: [{ Name: 'name', Values: [input.image] }] }),
         ),
       ).catch((err: unknown) => {
-        if (err instanceof ApplicationFailure && err.type?.startsWith('InvalidAMIID')) return { Images: [] };
+        if (isAwsNotFound(err, 'image')) return { Images: [] };
         throw err;
       });
       const newest = [...(out.Images ?? [])].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
@@ -53,12 +55,12 @@ export function createImageActivities({ aws }: { aws: AwsClientProvider }) {
       if (input.sourceAccount === input.targetAccount) return { shared: false, reason: 'source and target account are the same' };
       const target = aws.account(input.targetAccount);
       if (!target) {
-        throw ApplicationFailure.nonRetryable(`account '${input.targetAccount}' is not configured in Bosun`, 'UnknownAccount');
+        throw ApplicationFailure.nonRetryable(`account '${input.targetAccount}' is not configured in Bosun`, FailureType.UnknownAccount);
       }
       if (!target.accountId) {
         throw ApplicationFailure.nonRetryable(
           `account '${input.targetAccount}' has no accountId configured, so ${input.imageId} cannot be shared with it`,
-          'AccountIdUnknown',
+          FailureType.AccountIdUnknown,
         );
       }
       const { ec2 } = aws.clientsFor(input.sourceAccount, input.region);

@@ -3,18 +3,23 @@
  * `createActivities`; the worker builds them with real clients, tests with emulator clients.
  */
 import type { AwsClientProvider } from './aws-clients';
-import { createDeployActivities } from './deploy';
+import { createCloneSourceActivities } from './clone-source';
+import { createDeployResourceActivities } from './deploy-resources';
+import { createDeployRollbackActivities } from './deploy-rollback';
 import { createImageActivities } from './images';
 import { createInstanceActivities } from './instances';
 import { createLaunchTemplateActivities } from './launch-templates';
 import { createLoadBalancingActivities } from './load-balancing';
 import { createScalingPolicyActivities } from './scaling-policies';
 import { createServerGroupActivities } from './server-group';
+import { createServerGroupCreationActivities } from './server-group-creation';
+import { createServerGroupNamingActivities } from './server-group-naming';
 import { createTeardownActivities } from './teardown';
 
 export type { AwsAccount, AwsClientProvider, AwsClients, AwsClientSettings } from './aws-clients';
 export { createAwsClientProvider } from './aws-clients';
-export { awsCall, classifyAwsError } from './aws-errors';
+export { awsCall, classifyAwsError, isAwsNotFound } from './aws-errors';
+export type { AwsResourceKind } from './aws-errors';
 export type { ServerGroupRef, ServerGroupSnapshot, UpdateCapacityInput, WaitForCapacityInput } from './server-group';
 export type { ProcessesChange, ProcessesInput } from './server-group';
 export type { ClassicLoadBalancersInput, MembershipChange, TargetGroupsInput } from './load-balancing';
@@ -23,6 +28,7 @@ export interface ActivityDeps {
   readonly aws: AwsClientProvider;
 }
 
+/** Every activity Bosun registers, by the names workflows call them by. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createServerGroupActivities(deps),
@@ -30,7 +36,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createInstanceActivities(deps),
     ...createTeardownActivities(deps),
     ...createImageActivities(deps),
-    ...createDeployActivities(deps),
+    ...createDeployResourceActivities(deps),
+    ...createServerGroupNamingActivities(deps),
+    ...createServerGroupCreationActivities(deps),
+    ...createDeployRollbackActivities(deps),
+    ...createCloneSourceActivities(deps),
     ...createLaunchTemplateActivities(deps),
     ...createScalingPolicyActivities(deps),
   };

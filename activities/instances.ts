@@ -6,9 +6,10 @@ import {
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
 import { DescribeInstancesCommand, RebootInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
 import { isLeavingGroup, listIds, MAX_INSTANCE_IDS, partitionInstances } from '../domain/operations/instances';
 import type { AwsClientProvider } from './aws-clients';
-import { awsCall } from './aws-errors';
+import { awsCall, isAwsNotFound } from './aws-errors';
 import type { ServerGroupRef } from './server-group';
 
 /** An EC2 instance as Bosun's workflows see it. */
@@ -96,6 +97,7 @@ async function describeByIds(ec2: EC2Client, region: string, ids: readonly strin
   return found;
 }
 
+/** Activities on EC2 instances and their membership of a group: find, reboot, terminate, size limits. */
 export function createInstanceActivities({ aws }: InstanceDeps) {
   return {
     /** The instances EC2 knows among `instanceIds`; unknown ids are simply absent. */
@@ -156,7 +158,7 @@ export function createInstanceActivities({ aws }: InstanceDeps) {
         );
       } catch (err) {
         // It left the group between the describe and the call (a scale-in, say): nothing left to do.
-        if (err instanceof ApplicationFailure && err.type === 'ValidationError' && /not found/i.test(err.message)) {
+        if (isAwsNotFound(err, 'instance')) {
           return { terminated: false, reason: `${input.instanceId} is no longer in ${input.serverGroupName}` };
         }
         throw err;
@@ -170,7 +172,7 @@ export function createInstanceActivities({ aws }: InstanceDeps) {
      */
     async setServerGroupSizeLimits(input: SizeLimitsInput): Promise<void> {
       if (input.min === undefined && input.max === undefined) {
-        throw ApplicationFailure.nonRetryable(`no min or max given for ${input.serverGroupName} in ${input.region}`, 'InvalidCapacity');
+        throw ApplicationFailure.nonRetryable(`no min or max given for ${input.serverGroupName} in ${input.region}`, FailureType.InvalidCapacity);
       }
       const { autoScaling } = aws.clientsFor(input.account, input.region);
       const change = [input.min !== undefined ? `min ${input.min}` : '', input.max !== undefined ? `max ${input.max}` : ''].filter(Boolean).join(', ');

@@ -4,7 +4,7 @@
  * idempotent step a workflow composes.
  */
 import type { AutoScalingGroup, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
-import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import type { _InstanceType, EC2Client, LaunchTemplateVersion, RequestLaunchTemplateData, ResponseLaunchTemplateData } from '@aws-sdk/client-ec2';
 import {
   CreateLaunchTemplateVersionCommand,
@@ -13,10 +13,12 @@ import {
   DescribeLaunchTemplateVersionsCommand,
 } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
 import type { LaunchTemplateChanges } from '../domain/operations/update-launch-template';
 import { hasVersionMarker } from '../domain/operations/update-launch-template';
 import type { AwsClientProvider } from './aws-clients';
-import { awsCall } from './aws-errors';
+import { awsCall, isAwsNotFound } from './aws-errors';
+import { describeOneServerGroup } from './server-group-lookup';
 
 export interface LaunchTemplateVersionRef {
   readonly account: string;
@@ -85,20 +87,10 @@ export interface LaunchTemplateDeps {
   readonly aws: AwsClientProvider;
 }
 
-/** EC2 codes meaning "that template or version does not exist". */
-const TEMPLATE_GONE = new Set([
-  'InvalidLaunchTemplateId.NotFound',
-  'InvalidLaunchTemplateId.VersionNotFound',
-  'InvalidLaunchTemplateName.NotFoundException',
-]);
-
 /** Per-version codes in a DeleteLaunchTemplateVersions answer that mean "already gone". */
 const VERSION_GONE = new Set(['launchTemplateVersionDoesNotExist', 'launchTemplateIdDoesNotExist', 'launchTemplateNameDoesNotExist']);
 
-function isAwsCode(err: unknown, codes: ReadonlySet<string>): boolean {
-  return err instanceof ApplicationFailure && codes.has(err.type ?? '');
-}
-
+/** Activities on launch templates and their versions, as the update-launch-template workflow composes them. */
 export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
   async function describeVersion(ec2: EC2Client, ref: LaunchTemplateVersionRef): Promise<LaunchTemplateVersion | null> {
     const which = ref.launchTemplateId ? { LaunchTemplateId: ref.launchTemplateId } : { LaunchTemplateName: ref.launchTemplateName };
@@ -109,7 +101,7 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
       );
       return out.LaunchTemplateVersions?.[0] ?? null;
     } catch (err) {
-      if (isAwsCode(err, TEMPLATE_GONE)) return null;
+      if (isAwsNotFound(err, 'launchTemplateVersion')) return null;
       throw err;
     }
   }
@@ -136,15 +128,12 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
   }
 
   async function describeGroup(account: string, region: string, serverGroupName: string): Promise<AutoScalingGroup> {
-    const { autoScaling } = aws.clientsFor(account, region);
-    const out = await awsCall(`DescribeAutoScalingGroups ${serverGroupName} in ${region}`, () =>
-      autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [serverGroupName] })),
-    );
-    const group = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === serverGroupName);
-    if (!group || group.Status === 'Delete in progress') {
-      throw ApplicationFailure.nonRetryable(`server group ${serverGroupName} not found in ${region} (${account})`, 'ServerGroupNotFound');
+    const found = await describeOneServerGroup(aws.clientsFor(account, region).autoScaling, { serverGroupName, region });
+    // Pointing a group that is being deleted at another version would change nothing that lasts.
+    if (!found || found.deleting) {
+      throw ApplicationFailure.nonRetryable(`server group ${serverGroupName} not found in ${region} (${account})`, FailureType.ServerGroupNotFound);
     }
-    return group;
+    return found.group;
   }
 
   return {
@@ -173,11 +162,11 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
     async resolveLaunchTemplateImage(input: ResolveLaunchTemplateImageInput): Promise<{ imageId: string; name: string | undefined }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const wanted = input.imageId ?? input.amiName;
-      if (!wanted) throw ApplicationFailure.nonRetryable('resolveLaunchTemplateImage needs an imageId or an amiName', 'InvalidInput');
+      if (!wanted) throw ApplicationFailure.nonRetryable('resolveLaunchTemplateImage needs an imageId or an amiName', FailureType.InvalidInput);
       const out = await awsCall(`DescribeImages ${wanted} in ${input.region}`, () =>
         ec2.send(new DescribeImagesCommand(input.imageId ? { ImageIds: [input.imageId] } : { Filters: [{ Name: 'name', Values: [wanted] }] })),
       ).catch((err: unknown) => {
-        if (err instanceof ApplicationFailure && err.type?.startsWith('InvalidAMIID')) return { Images: [] };
+        if (isAwsNotFound(err, 'image')) return { Images: [] };
         throw err;
       });
       const image = (out.Images ?? [])
@@ -186,14 +175,14 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
       if (!image?.ImageId) {
         throw ApplicationFailure.nonRetryable(
           `no available image ${input.imageId ? `with id ${input.imageId}` : `named ${input.amiName}`} in ${input.region} (${input.account})`,
-          'ImageNotFound',
+          FailureType.ImageNotFound,
           { image: wanted, region: input.region, account: input.account },
         );
       }
       if (input.imageId && input.amiName && image.Name !== input.amiName) {
         throw ApplicationFailure.nonRetryable(
           `image ${input.imageId} in ${input.region} is named ${image.Name ?? '(no name)'}, not ${input.amiName}: give one of imageId and amiName`,
-          'ImageMismatch',
+          FailureType.ImageMismatch,
         );
       }
       return { imageId: image.ImageId, name: image.Name };
@@ -230,7 +219,7 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
       const versionNumber = out.LaunchTemplateVersion?.VersionNumber;
       if (versionNumber === undefined) {
         // Retrying is safe: the next attempt finds the version by its marker.
-        throw ApplicationFailure.retryable(`CreateLaunchTemplateVersion of ${input.launchTemplateId} answered without a version number`, 'IncompleteAnswer');
+        throw ApplicationFailure.retryable(`CreateLaunchTemplateVersion of ${input.launchTemplateId} answered without a version number`, FailureType.IncompleteAnswer);
       }
       return { versionNumber, adopted: false };
     },
@@ -285,7 +274,7 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
       try {
         out = await awsCall(what, () => ec2.send(new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: input.launchTemplateId, Versions: [version] })));
       } catch (err) {
-        if (isAwsCode(err, TEMPLATE_GONE)) return { deleted: false };
+        if (isAwsNotFound(err, 'launchTemplateVersion')) return { deleted: false };
         throw err;
       }
       if (out.SuccessfullyDeletedLaunchTemplateVersions?.some((v) => v.VersionNumber === input.versionNumber)) return { deleted: true };
@@ -293,7 +282,7 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
       if (refusal?.Code && VERSION_GONE.has(refusal.Code)) return { deleted: false };
       throw ApplicationFailure.nonRetryable(
         `${what} refused: ${refusal?.Code ?? 'no answer for that version'}: ${refusal?.Message ?? ''}`.trim(),
-        refusal?.Code ?? 'LaunchTemplateVersionNotDeleted',
+        refusal?.Code ?? FailureType.LaunchTemplateVersionNotDeleted,
       );
     },
   };

@@ -6,7 +6,6 @@
  */
 import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import {
-  AccessPointNotFoundException,
   DeregisterInstancesFromLoadBalancerCommand,
   DescribeInstanceHealthCommand,
   RegisterInstancesWithLoadBalancerCommand,
@@ -16,11 +15,11 @@ import {
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
-  TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
 import type { AwsClientProvider } from './aws-clients';
-import { awsCall } from './aws-errors';
+import { awsCall, isAwsNotFound } from './aws-errors';
 
 export interface InstancesInput {
   readonly account: string;
@@ -49,6 +48,7 @@ export interface LoadBalancingDeps {
   readonly aws: AwsClientProvider;
 }
 
+/** Activities that register and deregister a group's instances with target groups and classic load balancers. */
 export function createLoadBalancingActivities({ aws }: LoadBalancingDeps) {
   return {
     /** Registers the instances with every target group; a missing target group fails the call before anything changes. */
@@ -136,7 +136,7 @@ async function describeAll<T>(keys: readonly string[], describe: (key: string) =
 async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, arn: string, region: string): Promise<TargetDescription[] | null> {
   const out = await awsCall(`DescribeTargetHealth ${arn} in ${region}`, () =>
     elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })).catch((err: unknown) => {
-      if (err instanceof TargetGroupNotFoundException) return null;
+      if (isAwsNotFound(err, 'targetGroup')) return null;
       throw err;
     }),
   );
@@ -148,7 +148,7 @@ async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, arn: strin
 async function registeredInstances(elb: ElasticLoadBalancingClient, name: string, region: string): Promise<string[] | null> {
   const out = await awsCall(`DescribeInstanceHealth ${name} in ${region}`, () =>
     elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })).catch((err: unknown) => {
-      if (err instanceof AccessPointNotFoundException) return null;
+      if (isAwsNotFound(err, 'classicLoadBalancer')) return null;
       throw err;
     }),
   );
@@ -167,7 +167,7 @@ function refuseMissing(input: InstancesInput, current: Map<string, unknown>, kin
   throw ApplicationFailure.nonRetryable(
     `cannot register ${count(input.instanceIds.length, 'instance')} of ${input.serverGroupName} in ${input.region}: ` +
       `${count(missing.length, kind)} of the group no longer exist${missing.length === 1 ? 's' : ''}: ${missing.join(', ')}`,
-    'LoadBalancerNotFound',
+    FailureType.LoadBalancerNotFound,
     { serverGroupName: input.serverGroupName, region: input.region, missing },
   );
 }

@@ -7,10 +7,11 @@ import { DeletePolicyCommand, DescribePoliciesCommand, PutScalingPolicyCommand }
 import type { CloudWatchClient, ComparisonOperator, MetricAlarm, StandardUnit, Statistic } from '@aws-sdk/client-cloudwatch';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
 import type { AlarmConfig, Dimension, ScalingPolicyConfig } from '../domain/operations/upsert-scaling-policy';
 import { policyTypeOf } from '../domain/operations/upsert-scaling-policy';
 import type { AwsClientProvider } from './aws-clients';
-import { awsCall } from './aws-errors';
+import { awsCall, isAwsNotFound } from './aws-errors';
 
 export interface ScalingPolicyRef {
   readonly account: string;
@@ -113,6 +114,7 @@ export function putScalingPolicyRequest(input: PutScalingPolicyInput): PutScalin
   }
 }
 
+/** Activities on a group's scaling policies and their CloudWatch alarms. */
 export function createScalingPolicyActivities({ aws }: ScalingPolicyDeps) {
   return {
     /** One policy of a group by name; `null` when the group has no policy of that name. */
@@ -141,7 +143,7 @@ export function createScalingPolicyActivities({ aws }: ScalingPolicyDeps) {
         // Read-after-write lag: the next attempt puts the same policy again and looks once more.
         throw ApplicationFailure.retryable(
           `scaling policy ${input.policyName} on ${input.serverGroupName} in ${input.region} was put but DescribePolicies does not list it yet`,
-          'PolicyNotVisibleYet',
+          FailureType.PolicyNotVisibleYet,
         );
       }
       return { policyArn };
@@ -203,7 +205,7 @@ export function createScalingPolicyActivities({ aws }: ScalingPolicyDeps) {
           cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [input.alarmName] })),
         );
       } catch (err) {
-        if (err instanceof ApplicationFailure && err.type === 'ResourceNotFound') return { deleted: false };
+        if (isAwsNotFound(err, 'alarm')) return { deleted: false };
         throw err;
       }
       return { deleted: true };

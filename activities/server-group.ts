@@ -1,27 +1,18 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { ResumeProcessesCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Capacity, ConvergenceState, InstanceState } from '../domain/capacity';
+import type { Capacity, ConvergenceState } from '../domain/capacity';
 import { capacityProblem, convergence, formatCapacity } from '../domain/capacity';
+import { FailureType } from '../domain/failures';
 import type { AsgProcessName } from '../domain/operations/asg-processes';
+import type { ServerGroupSnapshot } from '../domain/server-group';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
+import { describeOneServerGroup } from './server-group-lookup';
 
-/** A server group as Bosun's workflows see it: only what they decide on, nothing secret. */
-export interface ServerGroupSnapshot {
-  readonly serverGroupName: string;
-  readonly region: string;
-  readonly capacity: Capacity;
-  readonly instances: readonly InstanceState[];
-  readonly suspendedProcesses: readonly string[];
-  readonly targetGroupArns: readonly string[];
-  readonly loadBalancerNames: readonly string[];
-  readonly launchTemplate?: { readonly id?: string | undefined; readonly name?: string | undefined; readonly version?: string | undefined } | undefined;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly createdTimeMs: number | undefined;
-}
+export type { ServerGroupSnapshot } from '../domain/server-group';
 
 export interface ServerGroupRef {
   readonly account: string;
@@ -57,16 +48,13 @@ export interface ServerGroupDeps {
   readonly aws: AwsClientProvider;
 }
 
+/** Activities on one existing server group: describe, capacity, waiting, processes. */
 export function createServerGroupActivities({ aws }: ServerGroupDeps) {
   async function describe(ref: ServerGroupRef): Promise<ServerGroupSnapshot | null> {
-    const { autoScaling } = aws.clientsFor(ref.account, ref.region);
-    const out = await awsCall(`DescribeAutoScalingGroups ${ref.serverGroupName} in ${ref.region}`, () =>
-      autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [ref.serverGroupName] })),
-    );
-    const group = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === ref.serverGroupName);
-    // A group being deleted is as good as gone for every operation that asks.
-    if (!group || group.Status === 'Delete in progress') return null;
-    return toSnapshot(group, ref.region);
+    const found = await describeOneServerGroup(aws.clientsFor(ref.account, ref.region).autoScaling, ref);
+    // A group being deleted is as good as gone for every operation that acts on a live group.
+    if (!found || found.deleting) return null;
+    return toSnapshot(found.group, ref.region);
   }
 
   return {
@@ -84,7 +72,7 @@ export function createServerGroupActivities({ aws }: ServerGroupDeps) {
       if (problem) {
         throw ApplicationFailure.nonRetryable(
           `refusing to resize ${input.serverGroupName} in ${input.region} to ${formatCapacity(input.capacity)}: ${problem}`,
-          'InvalidCapacity',
+          FailureType.InvalidCapacity,
         );
       }
       const { autoScaling } = aws.clientsFor(input.account, input.region);
@@ -112,7 +100,7 @@ export function createServerGroupActivities({ aws }: ServerGroupDeps) {
         if (!group) {
           throw ApplicationFailure.nonRetryable(
             `${input.serverGroupName} in ${input.region} disappeared while waiting for ${input.desired} instances`,
-            'ServerGroupNotFound',
+            FailureType.ServerGroupNotFound,
           );
         }
         const state = convergence(input.serverGroupName, input.desired, group.instances, input.minHealthy);
@@ -121,7 +109,7 @@ export function createServerGroupActivities({ aws }: ServerGroupDeps) {
         if (Date.now() >= input.deadlineMs) {
           throw ApplicationFailure.nonRetryable(
             `timed out waiting for ${input.serverGroupName} in ${input.region}: ${state.inService} of ${input.minHealthy ?? input.desired} instances in service`,
-            'CapacityNotReached',
+            FailureType.CapacityNotReached,
             state,
           );
         }

@@ -1,13 +1,14 @@
-import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { DeleteAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand, DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
 import { launchTemplateBelongsTo } from '../domain/operations/destroy-server-group';
 import type { AwsClientProvider } from './aws-clients';
-import { awsCall } from './aws-errors';
+import { awsCall, isAwsNotFound } from './aws-errors';
 import { findInstances } from './instances';
 import type { ServerGroupRef } from './server-group';
+import { describeOneServerGroup } from './server-group-lookup';
 
 export interface ForceDeleteResult {
   /** `deleting`: this attempt asked for the delete; the others mean an earlier one (or someone else) did. */
@@ -36,21 +37,7 @@ export interface TeardownDeps {
   readonly aws: AwsClientProvider;
 }
 
-const DELETING = 'Delete in progress';
-
-/** Unlike `describeServerGroup`, keeps a group that is being deleted: waiting needs to see it. */
-async function describeGroup(autoScaling: AutoScalingClient, ref: ServerGroupRef): Promise<AutoScalingGroup | undefined> {
-  const out = await awsCall(`DescribeAutoScalingGroups ${ref.serverGroupName} in ${ref.region}`, () =>
-    autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [ref.serverGroupName] })),
-  );
-  return out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === ref.serverGroupName);
-}
-
-/** AWS says `InvalidLaunchTemplateId.NotFound` for a missing id; the emulator says `InvalidLaunchTemplateName.NotFoundException`. */
-function isLaunchTemplateNotFound(err: unknown): boolean {
-  return err instanceof ApplicationFailure && /^InvalidLaunchTemplate(Id|Name)\.NotFound/.test(err.type ?? '');
-}
-
+/** Activities that take a server group down: delete, wait until gone, its template, leftovers. */
 export function createTeardownActivities({ aws }: TeardownDeps) {
   return {
     /**
@@ -60,15 +47,16 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
      */
     async forceDeleteServerGroup(input: ServerGroupRef): Promise<ForceDeleteResult> {
       const { autoScaling } = aws.clientsFor(input.account, input.region);
-      const group = await describeGroup(autoScaling, input);
-      if (!group) return { outcome: 'notFound' };
-      if (group.Status === DELETING) return { outcome: 'alreadyDeleting' };
+      // A group AWS is already deleting is there, and is not deleted twice.
+      const found = await describeOneServerGroup(autoScaling, input);
+      if (!found) return { outcome: 'notFound' };
+      if (found.deleting) return { outcome: 'alreadyDeleting' };
       try {
         await awsCall(`DeleteAutoScalingGroup ${input.serverGroupName} in ${input.region}`, () =>
           autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: input.serverGroupName, ForceDelete: true })),
         );
       } catch (err) {
-        if (err instanceof ApplicationFailure && err.type === 'ValidationError' && /not found/i.test(err.message)) return { outcome: 'notFound' };
+        if (isAwsNotFound(err, 'autoScalingGroup')) return { outcome: 'notFound' };
         throw err;
       }
       return { outcome: 'deleting' };
@@ -82,13 +70,14 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
       const ctx = Context.current();
       const { autoScaling } = aws.clientsFor(input.account, input.region);
       for (;;) {
-        const group = await describeGroup(autoScaling, input);
+        // A deleting group is still there: this waits for it to be gone altogether.
+        const group = (await describeOneServerGroup(autoScaling, input))?.group;
         if (!group) return { message: `${input.serverGroupName} in ${input.region} is deleted` };
         const left = group.Instances?.length ?? 0;
         const seen = `${input.serverGroupName} in ${input.region} is ${group.Status ?? 'still there'} with ${left} instance(s) left`;
         ctx.heartbeat(seen);
         if (Date.now() >= input.deadlineMs) {
-          throw ApplicationFailure.nonRetryable(`timed out waiting for ${input.serverGroupName} to be deleted: ${seen}`, 'ServerGroupNotDeleted', {
+          throw ApplicationFailure.nonRetryable(`timed out waiting for ${input.serverGroupName} to be deleted: ${seen}`, FailureType.ServerGroupNotDeleted, {
             status: group.Status ?? null,
             instances: left,
           });
@@ -120,7 +109,7 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
         );
         template = out.LaunchTemplates?.[0];
       } catch (err) {
-        if (!isLaunchTemplateNotFound(err)) throw err;
+        if (!isAwsNotFound(err, 'launchTemplate')) throw err;
       }
       if (!template?.LaunchTemplateId || !template.LaunchTemplateName) return notFound;
       const found = { launchTemplateId: template.LaunchTemplateId, launchTemplateName: template.LaunchTemplateName };
@@ -130,7 +119,7 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
           ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: found.launchTemplateId })),
         );
       } catch (err) {
-        if (isLaunchTemplateNotFound(err)) return { outcome: 'notFound', ...found };
+        if (isAwsNotFound(err, 'launchTemplate')) return { outcome: 'notFound', ...found };
         throw err;
       }
       return { outcome: 'deleted', ...found };

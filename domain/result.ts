@@ -9,7 +9,7 @@ export type WorkflowResult<T> =
 
 /** Everything Clouddriver's EXCEPTION result object carries, plus the failure's type. */
 export interface OperationError {
-  /** A stable name such as `CapacityConstraintViolated` or `UnknownAccount`. */
+  /** A `FailureType` from domain/failures (`CapacityConstraintViolated`…), or an AWS code passed through (`Throttling`…). */
   readonly type: string;
   readonly message: string;
   /** The operation that failed, e.g. `resizeServerGroup`. */

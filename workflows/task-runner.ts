@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { FailureType } from '../domain/failures';
 import type { OperationRequest } from '../domain/operations';
 import type { OperationName } from '../domain/operations/catalog';
 import { phaseOf } from '../domain/operations/catalog';
@@ -166,7 +167,7 @@ async function compensate(
 export function toOperationError(operation: string, err: unknown): OperationError | undefined {
   if (err instanceof ApplicationFailure) {
     return {
-      type: err.type ?? 'ApplicationFailure',
+      type: err.type ?? FailureType.ApplicationFailure,
       message: err.message,
       operation,
       details: detailsOf(err),
@@ -180,7 +181,7 @@ export function toOperationError(operation: string, err: unknown): OperationErro
       // still surfaced here outlasted the retry window, so running the task later may succeed.
       const exhausted = !cause.nonRetryable;
       return {
-        type: cause.type ?? 'ApplicationFailure',
+        type: cause.type ?? FailureType.ApplicationFailure,
         message: exhausted ? `${cause.message} (still failing when the retry window ran out)` : cause.message,
         operation,
         details: [`activity ${err.activityType} failed (retry state ${err.retryState})`, ...detailsOf(cause)],
@@ -190,7 +191,7 @@ export function toOperationError(operation: string, err: unknown): OperationErro
     if (cause instanceof TimeoutFailure) {
       const last = cause.cause instanceof ApplicationFailure ? `; last error: ${cause.cause.message}` : '';
       return {
-        type: 'RetryWindowExhausted',
+        type: FailureType.RetryWindowExhausted,
         message: `${err.activityType} did not succeed within its retry window (${cause.timeoutType})${last}`,
         operation,
         details: [],
@@ -198,7 +199,7 @@ export function toOperationError(operation: string, err: unknown): OperationErro
       };
     }
     return {
-      type: cause?.name ?? 'ActivityFailure',
+      type: cause?.name ?? FailureType.ActivityFailure,
       message: cause?.message ?? err.message,
       operation,
       details: [`activity ${err.activityType} failed`],

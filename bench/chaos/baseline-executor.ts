@@ -1,7 +1,9 @@
 /**
  * The baseline: operations run the way legacy Clouddriver runs them. The AWS steps are Bosun's
  * own activity functions (called in-process through MockActivityEnvironment, so every describe,
- * create and wait is the same code), but what surrounds them is Clouddriver's: the AWS SDK's
+ * create and wait is the same code); a deploy (createServerGroup, allowLaunchDescription) runs
+ * the workflow's own operation function, so its step list is the workflow's by construction.
+ * What surrounds the steps is Clouddriver's: the AWS SDK's
  * default retries (standard mode, 3 attempts) and nothing else, task state in memory, no
  * compensation, and any exception fails the task, not retryably (an SDK exception is not a
  * SpinnakerException, so Clouddriver marks it non-retryable and Orca does not resume it).
@@ -9,13 +11,16 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { Activities } from '../../activities';
-import { capacityProblem, formatCapacity, healthyTarget, resolveCapacity, sameCapacity } from '../../domain/capacity';
-import type { AllowLaunch, DeployDescription, DestroyServerGroup, EnableServerGroup, OperationRequest, ResizeServerGroup } from '../../domain/operations';
-import { clusterOf } from '../../domain/operations/create-server-group';
+import { capacityProblem, formatCapacity, resolveCapacity, sameCapacity } from '../../domain/capacity';
+import { FailureType } from '../../domain/failures';
+import type { DestroyServerGroup, EnableServerGroup, OperationRequest, ResizeServerGroup } from '../../domain/operations';
 import type { OperationError } from '../../domain/result';
-import type { HistoryLine, ResolvedImage, TaskOutput } from '../../domain/task';
-import { createdByValue, ORCHESTRATION_PHASE } from '../../domain/task';
+import type { HistoryLine, TaskOutput } from '../../domain/task';
+import { ORCHESTRATION_PHASE } from '../../domain/task';
+import { defaultTaskSettings } from '../../domain/task-input';
 import { phaseOf } from '../../domain/operations';
+import { allowLaunchOperation, createServerGroupOperation } from '../../workflows/operations/deploy-server-group';
+import type { OperationContext } from '../../workflows/task-runner';
 
 export interface BaselineTask {
   readonly id: string;
@@ -27,10 +32,10 @@ export interface BaselineTask {
   error: OperationError | undefined;
 }
 
-/** An exception from one step; carries the step's name for the EXCEPTION object. */
+/** An exception from one step; carries the failure type for the EXCEPTION object. */
 class StepFailed extends Error {
   constructor(
-    readonly type: string,
+    readonly type: FailureType,
     message: string,
   ) {
     super(message);
@@ -46,100 +51,22 @@ export function createBaselineExecutor(activities: Activities, pollIntervalMs: n
     return env.run<[typeof input], Awaited<ReturnType<Activities[N]>>, typeof fn>(fn, input);
   }
 
-  async function deploy(task: BaselineTask, index: number, d: DeployDescription, prior: readonly TaskOutput[], log: (s: string) => void): Promise<TaskOutput> {
-    const cluster = clusterOf(d);
-    const createdBy = createdByValue(task.id, index);
-    const image = d.imageId ?? d.amiName!;
-    const deployed: { region: string; serverGroupName: string }[] = [];
-    for (const { region, zones } of d.regions) {
-      log(`Preparing deployment of ${cluster} to ${region}`);
-      let imageId = priorImage(prior, d.account, region, image)?.imageId;
-      if (!imageId) {
-        const resolved = await call('resolveImage', { account: d.account, region, image });
-        if (!resolved) throw new StepFailed('ImageNotFound', `image ${image} not found in ${region}`);
-        imageId = resolved.imageId;
-      }
-      const resources = await call('resolveDeployResources', {
-        account: d.account,
-        region,
-        zones,
-        securityGroups: d.securityGroups,
-        targetGroups: d.targetGroups,
-        loadBalancers: d.loadBalancers,
-        subnetType: d.subnetType,
-        subnetIds: d.subnetIds,
-      });
-      const { serverGroupName } = await call('chooseServerGroupName', { account: d.account, region, cluster, sequence: d.sequence, createdBy });
-      log(`Creating launch template and server group ${serverGroupName} in ${region}`);
-      const lt = await call('createServerGroupLaunchTemplate', {
-        account: d.account,
-        region,
-        serverGroupName,
-        createdBy,
-        imageId,
-        instanceType: d.instanceType,
-        keyPair: d.keyPair,
-        securityGroupIds: resources.securityGroupIds,
-        iamRole: d.iamRole,
-        base64UserData: d.base64UserData,
-        instanceMonitoring: d.instanceMonitoring,
-        ebsOptimized: d.ebsOptimized,
-      });
-      await call('createAutoScalingGroup', {
-        account: d.account,
-        region,
-        serverGroupName,
-        createdBy,
-        launchTemplateId: lt.launchTemplateId,
-        maxSize: d.capacity.max,
-        zones,
-        subnetIds: resources.subnetIds,
-        targetGroupArns: resources.targetGroupArns,
-        loadBalancers: d.loadBalancers,
-        tags: { ...d.tags, 'spinnaker:application': d.application, ...(d.stack ? { 'spinnaker:stack': d.stack } : {}) },
-        suspendedProcesses: [...d.suspendedProcesses, ...(d.startDisabled ? ['AddToLoadBalancer'] : [])],
-        lifecycleHooks: d.lifecycleHooks,
-        healthCheckType: d.healthCheckType,
-        healthCheckGracePeriod: d.healthCheckGracePeriod,
-        cooldown: d.cooldown,
-        terminationPolicies: d.terminationPolicies,
-      });
-      await call('updateServerGroupCapacity', { account: d.account, region, serverGroupName, capacity: d.capacity });
-      if (d.targetHealthyDeployPercentage !== undefined && d.capacity.desired > 0) {
-        const state = await call('waitForServerGroupCapacity', {
-          account: d.account,
-          region,
-          serverGroupName,
-          desired: d.capacity.desired,
-          minHealthy: healthyTarget(d.capacity.desired, d.targetHealthyDeployPercentage),
-          deadlineMs: Date.now() + d.waitTimeoutSeconds * 1000,
-          pollIntervalMs,
-        });
-        log(state.message);
-      }
-      log(`Deployed ${serverGroupName} in ${region}`);
-      deployed.push({ region, serverGroupName });
-    }
+  /**
+   * The operation context a workflow operation runs with, as the baseline provides it: the same
+   * activity calls (summaries and the bound profiles ignored: the SDK's own retries are all there is), and
+   * no compensation and no search attributes, as in legacy Clouddriver.
+   */
+  function operationContext(task: BaselineTask, index: number, prior: readonly TaskOutput[], log: (s: string) => void): OperationContext {
     return {
-      resultObjects: [
-        {
-          serverGroupNames: deployed.map((x) => `${x.region}:${x.serverGroupName}`),
-          serverGroupNameByRegion: Object.fromEntries(deployed.map((x) => [x.region, x.serverGroupName])),
-          deployments: deployed.map((x) => ({ cloudProvider: 'aws', account: d.account, location: x.region, serverGroupName: x.serverGroupName, capacity: d.capacity })),
-          messages: [],
-        },
-      ],
-    };
-  }
-
-  async function allowLaunch(d: AllowLaunch, log: (s: string) => void): Promise<TaskOutput> {
-    const image = await call('resolveImage', { account: d.sourceAccount, region: d.region, image: d.amiName });
-    if (!image) throw new StepFailed('ImageNotFound', `image ${d.amiName} not found in ${d.region} (${d.sourceAccount})`);
-    const shared = await call('allowImageLaunch', { sourceAccount: d.sourceAccount, targetAccount: d.targetAccount, region: d.region, imageId: image.imageId });
-    log(`Allowed ${d.targetAccount} to launch ${image.imageId}: ${shared.reason}`);
-    return {
-      resultObjects: [{ amiName: image.name ?? d.amiName, amiId: image.imageId, region: d.region }],
-      resolvedImages: [{ account: d.targetAccount, region: d.region, amiName: d.amiName, imageId: image.imageId }],
+      taskId: task.id,
+      index,
+      settings: { ...defaultTaskSettings, pollIntervalMs },
+      context: { cloudProvider: 'aws', requestId: task.requestId },
+      priorOutputs: prior,
+      log,
+      call: (name, _summary, input) => call(name, input),
+      onFailure: () => undefined,
+      recordServerGroups: () => undefined,
     };
   }
 
@@ -152,11 +79,11 @@ export function createBaselineExecutor(activities: Activities, pollIntervalMs: n
         continue;
       }
       if (d.constraints && !sameCapacity(group.capacity, d.constraints)) {
-        throw new StepFailed('CapacityConstraintViolated', `capacity of ${serverGroupName} is ${formatCapacity(group.capacity)}`);
+        throw new StepFailed(FailureType.CapacityConstraintViolated, `capacity of ${serverGroupName} is ${formatCapacity(group.capacity)}`);
       }
       const wanted = resolveCapacity(group.capacity, d.capacity);
       const problem = capacityProblem(wanted);
-      if (problem) throw new StepFailed('InvalidCapacity', problem);
+      if (problem) throw new StepFailed(FailureType.InvalidCapacity, problem);
       log(`Resizing ${serverGroupName} in ${region} to ${formatCapacity(wanted)}`);
       await call('updateServerGroupCapacity', { ...ref, capacity: wanted });
       if (d.waitForCapacity) {
@@ -222,11 +149,12 @@ export function createBaselineExecutor(activities: Activities, pollIntervalMs: n
       const log = (status: string) => task.history.push({ phase, status });
       try {
         switch (op.name) {
+          // The deploy pipeline runs the workflow's own operation code, so its AWS steps cannot drift.
           case 'createServerGroup':
-            outputs.push(await deploy(task, index, op.description, outputs, log));
+            outputs.push(await createServerGroupOperation(operationContext(task, index, outputs, log), op.description));
             break;
           case 'allowLaunchDescription':
-            outputs.push(await allowLaunch(op.description, log));
+            outputs.push(await allowLaunchOperation(operationContext(task, index, outputs, log), op.description));
             break;
           case 'resizeServerGroup':
             outputs.push(await resize(op.description, log));
@@ -241,7 +169,7 @@ export function createBaselineExecutor(activities: Activities, pollIntervalMs: n
             outputs.push(await destroy(op.description, log));
             break;
           default:
-            throw new StepFailed('UnsupportedOperation', `the baseline does not run ${op.name}`);
+            throw new StepFailed(FailureType.UnsupportedOperation, `the baseline does not run ${op.name}`);
         }
       } catch (err) {
         const e = err as Error & { type?: string };
@@ -256,12 +184,4 @@ export function createBaselineExecutor(activities: Activities, pollIntervalMs: n
   }
 
   return { run };
-}
-
-function priorImage(outputs: readonly TaskOutput[], account: string, region: string, image: string): ResolvedImage | undefined {
-  for (const o of [...outputs].reverse()) {
-    const hit = o.resolvedImages?.find((r) => r.account === account && r.region === region && (r.amiName === image || r.imageId === image));
-    if (hit) return hit;
-  }
-  return undefined;
 }

@@ -8,6 +8,7 @@ import type { Client, WorkflowExecutionDescription, WorkflowOptions } from '@tem
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { arrayFromPayloads } from '@temporalio/common';
+import { FailureType } from '../../domain/failures';
 import type { OperationName, OperationRequest } from '../../domain/operations';
 import { operationNames, summaryOf } from '../../domain/operations';
 import type { OperationError } from '../../domain/result';
@@ -221,7 +222,8 @@ async function closedError(
       message = err.message;
     }
   }
-  const type = status === 'CANCELLED' ? 'Cancelled' : status === 'TERMINATED' ? 'Terminated' : status === 'TIMED_OUT' ? 'TimedOut' : 'WorkflowFailed';
+  const type: FailureType =
+    status === 'CANCELLED' ? FailureType.Cancelled : status === 'TERMINATED' ? FailureType.Terminated : status === 'TIMED_OUT' ? FailureType.TimedOut : FailureType.WorkflowFailed;
   // A workflow that failed or timed out may succeed when run again; a cancelled one was stopped on purpose.
   const retryable = status === 'FAILED' || status === 'TIMED_OUT';
   return { type, message, operation, details: [], retryable };

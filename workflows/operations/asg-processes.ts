@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { FailureType } from '../../domain/failures';
 import type { ResumeAsgProcesses, SuspendAsgProcesses } from '../../domain/operations';
 import type { AsgProcessesChange } from '../../domain/operations/asg-processes';
 import type { TaskOutput } from '../../domain/task';
@@ -49,7 +50,7 @@ async function changeProcesses(ctx: OperationContext, d: AsgProcessesChange, cha
 function notFound(account: string, serverGroupName: string, region: string, change: 'suspend' | 'resume'): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
     `cannot ${change} processes of ${serverGroupName} in ${region}: no such server group in account ${account}`,
-    'ServerGroupNotFound',
+    FailureType.ServerGroupNotFound,
     { serverGroupName, region, account },
   );
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity, healthyTarget } from '../../domain/capacity';
+import { FailureType } from '../../domain/failures';
 import type { AllowLaunch } from '../../domain/operations/allow-launch';
 import type { CloneDescription, DeployDescription } from '../../domain/operations/create-server-group';
 import { clusterOf } from '../../domain/frigga';
@@ -33,7 +34,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
     } else {
       const resolved = await ctx.call('resolveImage', `Resolve image ${image} in ${region}`, { account: d.account, region, image });
       if (!resolved) {
-        throw ApplicationFailure.nonRetryable(`image ${image} not found in ${region} (${d.account})`, 'ImageNotFound');
+        throw ApplicationFailure.nonRetryable(`image ${image} not found in ${region} (${d.account})`, FailureType.ImageNotFound);
       }
       imageId = resolved.imageId;
       ctx.log(`Resolved image ${image} to ${resolved.imageId}${resolved.name && resolved.name !== image ? ` (${resolved.name})` : ''}`);
@@ -187,7 +188,7 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
     serverGroupName: s.serverGroupName,
   });
   if (!source) {
-    throw ApplicationFailure.nonRetryable(`source server group ${s.serverGroupName} not found in ${s.region} (${s.account})`, 'ServerGroupNotFound');
+    throw ApplicationFailure.nonRetryable(`source server group ${s.serverGroupName} not found in ${s.region} (${s.account})`, FailureType.ServerGroupNotFound);
   }
   const o = d.overrides;
   const has = (k: keyof DeployDescription) => Object.prototype.hasOwnProperty.call(o, k);
@@ -195,11 +196,11 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
   const sameRegion = regions.every((r) => r.region === source.region);
   const instanceType = o.instanceType ?? source.instanceType;
   if (!instanceType) {
-    throw ApplicationFailure.nonRetryable(`source ${s.serverGroupName} has no instance type in its launch template; set instanceType`, 'InvalidDescription');
+    throw ApplicationFailure.nonRetryable(`source ${s.serverGroupName} has no instance type in its launch template; set instanceType`, FailureType.InvalidDescription);
   }
   const imageFromSource = !o.amiName && !o.imageId;
   if (imageFromSource && !source.imageId) {
-    throw ApplicationFailure.nonRetryable(`source ${s.serverGroupName} has no image in its launch template; set amiName`, 'InvalidDescription');
+    throw ApplicationFailure.nonRetryable(`source ${s.serverGroupName} has no image in its launch template; set amiName`, FailureType.InvalidDescription);
   }
   const merged: DeployDescription = {
     account: d.account,
@@ -245,7 +246,7 @@ export async function allowLaunchOperation(ctx: OperationContext, d: AllowLaunch
     image: d.amiName,
   });
   if (!image) {
-    throw ApplicationFailure.nonRetryable(`image ${d.amiName} not found in ${d.region} (${d.sourceAccount})`, 'ImageNotFound');
+    throw ApplicationFailure.nonRetryable(`image ${d.amiName} not found in ${d.region} (${d.sourceAccount})`, FailureType.ImageNotFound);
   }
   const shared = await ctx.call('allowImageLaunch', `Allow ${d.targetAccount} to launch ${image.imageId}`, {
     sourceAccount: d.sourceAccount,

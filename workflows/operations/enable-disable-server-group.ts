@@ -1,4 +1,4 @@
-import type { ServerGroupSnapshot } from '../../activities';
+import type { ServerGroupSnapshot } from '../../domain/server-group';
 import type { DisableServerGroup, EnableServerGroup } from '../../domain/operations';
 import { TRAFFIC_PROCESSES } from '../../domain/operations/asg-process-names';
 import type { TaskOutput } from '../../domain/task';

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity } from '../../domain/capacity';
+import { FailureType } from '../../domain/failures';
 import type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from '../../domain/operations';
 import { isLeavingGroup, listIds, partitionInstances, planDecrement } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
@@ -37,7 +38,7 @@ export async function rebootInstancesOperation(ctx: OperationContext, d: Instanc
   if (unknown.length > 0) {
     throw ApplicationFailure.nonRetryable(
       `refusing to reboot: ${unknown.length} of ${d.instanceIds.length} instance(s) do not exist in ${d.region} (${d.account}): ${listIds(unknown)}; nothing was rebooted`,
-      'InstancesNotFound',
+      FailureType.InstancesNotFound,
       { unknown },
     );
   }
@@ -46,7 +47,7 @@ export async function rebootInstancesOperation(ctx: OperationContext, d: Instanc
   if (notRunning.length > 0) {
     throw ApplicationFailure.nonRetryable(
       `refusing to reboot: ${notRunning.length} of ${d.instanceIds.length} instance(s) in ${d.region} are not running: ${listIds(notRunning)}; nothing was rebooted`,
-      'InstancesNotRunning',
+      FailureType.InstancesNotRunning,
     );
   }
   ctx.log(`Rebooting ${d.instanceIds.length} instance(s) in ${d.region}: ${listIds(d.instanceIds)}`);
@@ -67,7 +68,7 @@ export async function terminateInstanceAndDecrementOperation(ctx: OperationConte
   if (!group) {
     throw ApplicationFailure.nonRetryable(
       `cannot terminate ${instanceId}: server group ${serverGroupName} not found in ${region} (${d.account})`,
-      'ServerGroupNotFound',
+      FailureType.ServerGroupNotFound,
     );
   }
   const member = group.instances.find((i) => i.instanceId === instanceId);
@@ -82,7 +83,7 @@ export async function terminateInstanceAndDecrementOperation(ctx: OperationConte
   if (!plan.ok) {
     throw ApplicationFailure.nonRetryable(
       `refusing to terminate ${instanceId} in ${serverGroupName} in ${region}: ${plan.problem}`,
-      'CapacityBelowMinimum',
+      FailureType.CapacityBelowMinimum,
       { capacity: current },
     );
   }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { capacityProblem, formatCapacity, resolveCapacity, sameCapacity } from '../../domain/capacity';
+import { FailureType } from '../../domain/failures';
 import type { ResizeServerGroup } from '../../domain/operations';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
@@ -20,7 +21,7 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
     if (d.constraints && !sameCapacity(current, d.constraints)) {
       throw ApplicationFailure.nonRetryable(
         `refusing to resize ${serverGroupName} in ${region}: expected its capacity to be ${formatCapacity(d.constraints)} but it is ${formatCapacity(current)} (min/desired/max)`,
-        'CapacityConstraintViolated',
+        FailureType.CapacityConstraintViolated,
         { expected: d.constraints, actual: current },
       );
     }
@@ -29,7 +30,7 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
     if (problem) {
       throw ApplicationFailure.nonRetryable(
         `refusing to resize ${serverGroupName} in ${region} from ${formatCapacity(current)} to ${formatCapacity(wanted)} (min/desired/max): ${problem}`,
-        'InvalidCapacity',
+        FailureType.InvalidCapacity,
       );
     }
     const change = `${formatCapacity(current)} to ${formatCapacity(wanted)}`;

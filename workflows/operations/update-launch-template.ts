@@ -1,4 +1,5 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { FailureType } from '../../domain/failures';
 import { shortHash } from '../../domain/hash';
 import type { UpdateLaunchTemplate } from '../../domain/operations/update-launch-template';
 import {
@@ -24,12 +25,12 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     if (!group) {
       throw ApplicationFailure.nonRetryable(
         `server group ${serverGroupName} not found in ${region} (${d.account}); its launch template was not changed`,
-        'ServerGroupNotFound',
+        FailureType.ServerGroupNotFound,
       );
     }
     const configured = group.launchTemplate;
     if (!configured?.id && !configured?.name) {
-      throw ApplicationFailure.nonRetryable(`${where} has no launch template (a launch configuration?); Bosun updates launch templates only`, 'NoLaunchTemplate');
+      throw ApplicationFailure.nonRetryable(`${where} has no launch template (a launch configuration?); Bosun updates launch templates only`, FailureType.NoLaunchTemplate);
     }
     // AWS omits the version when the group was given none, and then means $Default.
     const configuredVersion = configured.version ?? '$Default';
@@ -42,7 +43,7 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     if (!source) {
       throw ApplicationFailure.nonRetryable(
         `version ${configuredVersion} of launch template ${templateLabel}, used by ${where}, does not exist`,
-        'LaunchTemplateVersionNotFound',
+        FailureType.LaunchTemplateVersionNotFound,
       );
     }
 

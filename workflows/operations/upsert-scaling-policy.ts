@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import { FailureType } from '../../domain/failures';
 import type { UpsertScalingPolicy } from '../../domain/operations/upsert-scaling-policy';
 import { formatAlarm, formatScalingPolicy, scalingAlarmName, scalingPolicyName } from '../../domain/operations/scaling-policies';
 import type { TaskOutput } from '../../domain/task';
@@ -16,7 +17,7 @@ export async function upsertScalingPolicyOperation(ctx: OperationContext, d: Ups
     const where = `${serverGroupName} in ${region}`;
     const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
     if (!group) {
-      throw ApplicationFailure.nonRetryable(`server group ${serverGroupName} not found in ${region} (${d.account}); no scaling policy was put`, 'ServerGroupNotFound');
+      throw ApplicationFailure.nonRetryable(`server group ${serverGroupName} not found in ${region} (${d.account}); no scaling policy was put`, FailureType.ServerGroupNotFound);
     }
 
     const policyName = d.policyName ?? scalingPolicyName(serverGroupName, ctx.taskId, ctx.index);
@@ -27,7 +28,7 @@ export async function upsertScalingPolicyOperation(ctx: OperationContext, d: Ups
       if (!existing) {
         throw ApplicationFailure.nonRetryable(
           `${where} has no scaling policy named ${policyName} to update; leave out name to create a policy`,
-          'ScalingPolicyNotFound',
+          FailureType.ScalingPolicyNotFound,
         );
       }
       existingAlarms = existing.alarmNames;

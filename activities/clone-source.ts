@@ -1,0 +1,97 @@
+/**
+ * What cloneServerGroup starts from: the source group's settings, read from the group and the
+ * launch template version it runs, in deploy terms.
+ */
+import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
+import type { RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
+import { parseServerGroupName } from '../domain/frigga';
+import { CREATED_BY_TAG } from '../domain/task';
+import type { AwsClientProvider } from './aws-clients';
+import { awsCall } from './aws-errors';
+import { describeOneServerGroup } from './server-group-lookup';
+
+/** What a clone starts from: the source group's settings, in deploy terms. */
+export interface CloneSource {
+  readonly application: string;
+  readonly stack?: string | undefined;
+  readonly detail?: string | undefined;
+  readonly region: string;
+  readonly zones: readonly string[];
+  readonly subnetIds: readonly string[];
+  readonly capacity: { min: number; max: number; desired: number };
+  readonly imageId?: string | undefined;
+  readonly instanceType?: string | undefined;
+  readonly keyPair?: string | undefined;
+  readonly securityGroups: readonly string[];
+  readonly iamRole?: string | undefined;
+  readonly base64UserData?: string | undefined;
+  readonly instanceMonitoring?: boolean | undefined;
+  readonly ebsOptimized?: boolean | undefined;
+  readonly targetGroupArns: readonly string[];
+  readonly loadBalancers: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly suspendedProcesses: readonly string[];
+  readonly healthCheckType?: 'EC2' | 'ELB' | undefined;
+  readonly healthCheckGracePeriod?: number | undefined;
+  readonly cooldown?: number | undefined;
+  readonly terminationPolicies: readonly string[];
+}
+
+/** Tags Bosun never copies from a source group: AWS's own, and Bosun's ownership marker. */
+const NOT_COPIED = (key: string) => key.startsWith('aws:') || key === CREATED_BY_TAG;
+
+/** The clone activity that reads a source group's settings. */
+export function createCloneSourceActivities({ aws }: { aws: AwsClientProvider }) {
+  return {
+    /** The settings of a group to clone, from the group and the launch template version it uses. */
+    async describeCloneSource(input: { account: string; region: string; serverGroupName: string }): Promise<CloneSource | null> {
+      const c = aws.clientsFor(input.account, input.region);
+      // A source that is being deleted is gone: its clone would copy a group on its way out.
+      const found = await describeOneServerGroup(c.autoScaling, input);
+      if (!found || found.deleting) return null;
+      const g = found.group;
+      const name = parseServerGroupName(input.serverGroupName);
+      const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+      let data: RequestLaunchTemplateData & { SecurityGroupIds?: string[] } = {};
+      if (lt?.LaunchTemplateId || lt?.LaunchTemplateName) {
+        const out = await awsCall(`DescribeLaunchTemplateVersions of ${input.serverGroupName}`, () =>
+          c.ec2.send(
+            new DescribeLaunchTemplateVersionsCommand({
+              ...(lt.LaunchTemplateId ? { LaunchTemplateId: lt.LaunchTemplateId } : { LaunchTemplateName: lt.LaunchTemplateName }),
+              Versions: [lt.Version ?? '$Default'],
+            }),
+          ),
+        );
+        data = (out.LaunchTemplateVersions?.[0]?.LaunchTemplateData ?? {}) as typeof data;
+      }
+      const tags = Object.fromEntries(
+        (g.Tags ?? []).filter((t) => t.Key && !NOT_COPIED(t.Key)).map((t) => [t.Key!, t.Value ?? '']),
+      );
+      return {
+        application: name?.app ?? input.serverGroupName,
+        stack: name?.stack,
+        detail: name?.detail,
+        region: input.region,
+        zones: g.AvailabilityZones ?? [],
+        subnetIds: (g.VPCZoneIdentifier ?? '').split(',').filter(Boolean),
+        capacity: { min: g.MinSize ?? 0, max: g.MaxSize ?? 0, desired: g.DesiredCapacity ?? 0 },
+        imageId: data.ImageId,
+        instanceType: data.InstanceType,
+        keyPair: data.KeyName,
+        securityGroups: data.SecurityGroupIds ?? [],
+        iamRole: data.IamInstanceProfile?.Name,
+        base64UserData: data.UserData,
+        instanceMonitoring: data.Monitoring?.Enabled,
+        ebsOptimized: data.EbsOptimized,
+        targetGroupArns: g.TargetGroupARNs ?? [],
+        loadBalancers: g.LoadBalancerNames ?? [],
+        tags,
+        suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? '').filter(Boolean),
+        healthCheckType: g.HealthCheckType === 'ELB' || g.HealthCheckType === 'EC2' ? g.HealthCheckType : undefined,
+        healthCheckGracePeriod: g.HealthCheckGracePeriod,
+        cooldown: g.DefaultCooldown,
+        terminationPolicies: g.TerminationPolicies ?? [],
+      };
+    },
+  };
+}
