@@ -68,6 +68,7 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: unknown };
 }
 
+/** Sorts an AWS SDK error into retryable (throttling, 5xx, timeouts, resets) or not (the request was wrong), with its code. */
 export function classifyAwsError(err: unknown): AwsErrorClass {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;
   const name = typeof e.name === 'string' ? e.name : 'Error';

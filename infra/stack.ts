@@ -53,6 +53,7 @@ export interface TemporalDevServerOptions extends OwnedServerOptions {
   readonly extraArgs?: readonly string[] | undefined;
 }
 
+/** Starts the pinned Temporal CLI's dev server and resolves once the namespace and Bosun's search attributes answer. */
 export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const cli = findTemporalCli(opts.tools);
   const namespace = opts.namespace ?? 'default';
@@ -116,6 +117,7 @@ export interface MotoOptions extends OwnedServerOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/** Starts moto's standalone server on loopback and resolves once it answers. */
 export async function startMoto(opts: MotoOptions): Promise<MotoServer> {
   const python = findMotoPython(opts.tools);
   await assertPortFree(opts.port, 'the AWS emulator (set AWS_ENDPOINT_URL to use a running one, or BOSUN_MOTO_PORT)');

@@ -11,6 +11,7 @@ export { PROJECT_ROOT };
 
 type Tools = BosunConfig['tools'];
 
+/** A pinned tool (Temporal CLI, moto) is not installed; the message says how to install it. */
 export class MissingToolError extends Error {
   override readonly name = 'MissingToolError';
 }

@@ -26,6 +26,7 @@ function mayHoldSecrets(p: Payload): boolean {
   return MARKERS.some((m) => text.includes(m));
 }
 
+/** AES-256-GCM codec for payloads that may hold user data; other payloads pass through readable. */
 export class SecretsCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
 

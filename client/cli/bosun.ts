@@ -32,6 +32,7 @@ import {
   summaryLine,
 } from '../routing';
 
+/** The CLI's exit codes. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -21,6 +21,7 @@ export interface FacadeRuntime {
   close(): Promise<void>;
 }
 
+/** The facade as every entry point builds it from configuration (npm start, npm run facade, tests of the CLI). */
 export async function buildFacade(input: { config: BosunConfig; client: Client; logger: Logger; payloadCodec?: PayloadCodec }): Promise<FacadeRuntime> {
   const { config, client, logger } = input;
   const metrics = createFacadeMetrics();

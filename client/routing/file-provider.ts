@@ -67,6 +67,7 @@ export class FlagFileError extends Error {
 
 export const FLAG_FILE_PROVIDER_NAME = 'bosun-flag-file';
 
+/** An OpenFeature provider over a flagd-format file: strict validation, directory watch, last good rules kept on a bad edit. */
 export class FlagFileProvider implements Provider {
   readonly metadata = { name: FLAG_FILE_PROVIDER_NAME } as const;
   readonly runsOn = 'server' as const;

@@ -169,6 +169,7 @@ function priorImage(outputs: readonly TaskOutput[], account: string, region: str
   return undefined;
 }
 
+/** createServerGroup: one server group per region of `availabilityZones`, each created at 0, configured, then sized. */
 export async function createServerGroupOperation(ctx: OperationContext, d: DeployDescription): Promise<TaskOutput> {
   return deployServerGroups(ctx, d);
 }
