@@ -11,7 +11,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { AwsClientProvider, AwsClientSettings } from '../activities';
 import { createAwsClientProvider } from '../activities';
 import type { BosunConfig } from '../config';
-import { awsEndpoint, loadConfig } from '../config';
+import { awsEndpoint, loadConfig, temporalAddress } from '../config';
 import type { Logger, LogSink } from './logger';
 import { createLogger } from './logger';
 import { loadPayloadKey, SecretsCodec } from './payload-codec';
@@ -64,7 +64,7 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
     },
     client() {
       client ??= (async () => {
-        const connection = await Connection.connect(temporalConnectionSettings(config));
+        const connection = await Connection.connect(temporalConnectionSettings(config)).catch(unreachable(config));
         closers.push(() => connection.close());
         return new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec()] } });
       })();
@@ -75,7 +75,7 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
         // Loaded here, not at the top: the facade and the CLI never load the worker's native module.
         const worker = await import('@temporalio/worker');
         installSdkRuntime(worker, logger);
-        const connection = await worker.NativeConnection.connect(temporalConnectionSettings(config));
+        const connection = await worker.NativeConnection.connect(temporalConnectionSettings(config)).catch(unreachable(config));
         closers.push(() => connection.close());
         return connection;
       })();
@@ -92,6 +92,16 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
     async close() {
       for (const close of closers.splice(0).reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'closing failed'));
     },
+  };
+}
+
+/** A connection error that says where Bosun looked and how to point it elsewhere. */
+function unreachable(config: BosunConfig): (err: unknown) => never {
+  return (err) => {
+    const where = config.temporal.address
+      ? `TEMPORAL_ADDRESS=${config.temporal.address}`
+      : `the local stack's port ${config.temporal.localPort} (start it with npm run stack, or set TEMPORAL_ADDRESS)`;
+    throw new Error(`cannot reach Temporal at ${temporalAddress(config)}, from ${where}: ${(err as Error).message}`, { cause: err });
   };
 }
 
@@ -119,7 +129,13 @@ function installSdkRuntime(worker: WorkerModule, logger: Logger): void {
   try {
     // Bosun's entry points handle SIGINT/SIGTERM themselves (the worker drains before the servers
     // stop), so the SDK must not shut workers down on its own when a signal arrives.
-    worker.Runtime.install({ logger: sdkLogger, shutdownSignals: [] });
+    // Core's own (Rust) log lines are forwarded too, so gRPC retries against a dead server show up
+    // as JSON with the rest instead of as coloured text on stderr.
+    worker.Runtime.install({
+      logger: sdkLogger,
+      shutdownSignals: [],
+      telemetryOptions: { logging: { filter: worker.makeTelemetryFilterString({ core: level, other: 'ERROR' }), forward: {} } },
+    });
   } catch {
     // Already installed in this process (npm start runs the worker and the facade together).
   }
