@@ -84,8 +84,6 @@ export const FailureType = {
   ApplicationFailure: 'ApplicationFailure',
   /** An activity failed with a cause Bosun does not classify. */
   ActivityFailure: 'ActivityFailure',
-  /** The chaos baseline was asked to run an operation it does not implement. */
-  UnsupportedOperation: 'UnsupportedOperation',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

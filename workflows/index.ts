@@ -6,33 +6,8 @@
 import type { OperationRequest } from '../domain/operations';
 import type { OperationName } from '../domain/operations/catalog';
 import type { OperationInput, OrchestrationInput, TaskResult } from '../domain/task-input';
-import { allowLaunchOperation, cloneServerGroupOperation, createServerGroupOperation } from './operations/deploy-server-group';
-import { destroyServerGroupOperation } from './operations/destroy-server-group';
-import { rebootInstancesOperation, terminateInstanceAndDecrementOperation, terminateInstancesOperation } from './operations/instances';
-import { resizeServerGroupOperation } from './operations/resize-server-group';
-import { updateLaunchTemplateOperation } from './operations/update-launch-template';
-import { upsertScalingPolicyOperation } from './operations/upsert-scaling-policy';
-import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './operations/asg-processes';
-import { disableServerGroupOperation, enableServerGroupOperation } from './operations/enable-disable-server-group';
-import type { OperationHandlers } from './task-runner';
+import { operationHandlers as handlers } from './operation-handlers';
 import { runTask } from './task-runner';
-
-const handlers: OperationHandlers = {
-  resizeServerGroup: resizeServerGroupOperation,
-  enableServerGroup: enableServerGroupOperation,
-  disableServerGroup: disableServerGroupOperation,
-  suspendAsgProcessesDescription: suspendAsgProcessesOperation,
-  resumeAsgProcessesDescription: resumeAsgProcessesOperation,
-  destroyServerGroup: destroyServerGroupOperation,
-  terminateInstances: terminateInstancesOperation,
-  rebootInstances: rebootInstancesOperation,
-  terminateInstanceAndDecrementServerGroup: terminateInstanceAndDecrementOperation,
-  createServerGroup: createServerGroupOperation,
-  cloneServerGroup: cloneServerGroupOperation,
-  allowLaunchDescription: allowLaunchOperation,
-  updateLaunchTemplate: updateLaunchTemplateOperation,
-  upsertScalingPolicy: upsertScalingPolicyOperation,
-};
 
 /** The description an operation's workflow takes. */
 export type DescriptionOf<N extends OperationName> = Extract<OperationRequest, { name: N }>['description'];

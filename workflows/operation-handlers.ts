@@ -1,0 +1,30 @@
+/**
+ * Each Clouddriver operation's code, by operation name: the one table the workflows run, and the
+ * chaos baseline runs too (outside Temporal), so both make the same AWS calls in the same order.
+ */
+import { allowLaunchOperation, cloneServerGroupOperation, createServerGroupOperation } from './operations/deploy-server-group';
+import { destroyServerGroupOperation } from './operations/destroy-server-group';
+import { rebootInstancesOperation, terminateInstanceAndDecrementOperation, terminateInstancesOperation } from './operations/instances';
+import { resizeServerGroupOperation } from './operations/resize-server-group';
+import { updateLaunchTemplateOperation } from './operations/update-launch-template';
+import { upsertScalingPolicyOperation } from './operations/upsert-scaling-policy';
+import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './operations/asg-processes';
+import { disableServerGroupOperation, enableServerGroupOperation } from './operations/enable-disable-server-group';
+import type { OperationHandlers } from './task-runner';
+
+export const operationHandlers: OperationHandlers = {
+  resizeServerGroup: resizeServerGroupOperation,
+  enableServerGroup: enableServerGroupOperation,
+  disableServerGroup: disableServerGroupOperation,
+  suspendAsgProcessesDescription: suspendAsgProcessesOperation,
+  resumeAsgProcessesDescription: resumeAsgProcessesOperation,
+  destroyServerGroup: destroyServerGroupOperation,
+  terminateInstances: terminateInstancesOperation,
+  rebootInstances: rebootInstancesOperation,
+  terminateInstanceAndDecrementServerGroup: terminateInstanceAndDecrementOperation,
+  createServerGroup: createServerGroupOperation,
+  cloneServerGroup: cloneServerGroupOperation,
+  allowLaunchDescription: allowLaunchOperation,
+  updateLaunchTemplate: updateLaunchTemplateOperation,
+  upsertScalingPolicy: upsertScalingPolicyOperation,
+};
