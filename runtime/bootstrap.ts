@@ -20,7 +20,7 @@ import { temporalConnectionSettings } from './temporal-connection';
 export interface BootstrapOptions {
   /** Names the process in every log line (`worker`, `facade`, `start`, `cli`). */
   readonly component: string;
-  /** The environment to read (process.env by default; tests pass their own). */
+  /** The environment to read (the process environment by default, through config/; tests pass their own). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
   /** Where log lines go (stderr by default). */
@@ -47,7 +47,7 @@ export interface Bosun {
 
 /** Builds the parts of a Bosun process from its environment (see the README's settings table). */
 export function bootstrap(opts: BootstrapOptions): Bosun {
-  const config = loadConfig(opts.env ?? process.env, opts.cwd ?? process.cwd());
+  const config = loadConfig(opts.env, opts.cwd);
   const logger = createLogger(opts.logLevel ?? config.logLevel, { service: 'bosun', component: opts.component }, opts.logSink);
   let codec: SecretsCodec | undefined;
   let client: Promise<Client> | undefined;
