@@ -21,6 +21,8 @@ export type { ClassicLoadBalancersInput, MembershipChange, TargetGroupsInput } f
 
 export interface ActivityDeps {
   readonly aws: AwsClientProvider;
+  /** Owners an image found by name may have besides the account itself (config/derived.ts imageOwners). */
+  readonly imageOwners?: readonly string[] | undefined;
 }
 
 export function createActivities(deps: ActivityDeps) {

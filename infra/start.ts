@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createActivities } from '../activities';
-import { awsEndpoint, ConfigError, temporalAddress } from '../config';
+import { awsEndpoint, ConfigError, imageOwners, temporalAddress } from '../config';
 import { buildFacade } from '../client/facade/runtime';
 import { changeFlagFile, onboard } from '../client/routing';
 import { bootstrap } from '../runtime';
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       connection: await bosun.nativeConnection(),
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ aws: bosun.aws() }),
+      activities: createActivities({ aws: bosun.aws(), imageOwners: imageOwners(bosun.config) }),
       payloadCodec: bosun.payloadCodec,
       workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
       identity: config.worker.identity,
