@@ -92,7 +92,8 @@ async function main(): Promise<void> {
         dbFile: path.join(config.stateDir, 'temporal.sqlite'),
         namespace: config.temporal.namespace,
         logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
-        extraArgs: ['--ui-codec-endpoint', `http://${config.facade.host}:${config.facade.port}/codec`],
+        // The codec endpoint is its own listener, off unless configured (client/facade/codec-endpoint.ts).
+        extraArgs: config.codecEndpoint.enabled ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`] : [],
         record,
         tools: config.tools,
       });
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     });
 
     const runtime = await buildFacade({ config, client: await bosun.client(), logger, payloadCodec: bosun.payloadCodec });
-    const facadeUrl = await runtime.facade.listen(config.facade.port, config.facade.host);
+    const facadeUrl = await runtime.listen();
     cleanups.push(() => runtime.close());
 
     const account = config.aws.accounts[0]!.name;

@@ -70,7 +70,8 @@ test('GET /task lists running tasks in Clouddriver shape', async () => {
   const id = (body as { id: string }).id;
   let listed: TaskJson | undefined;
   for (let i = 0; i < 50 && !listed; i++) {
-    const all = (await (await fetch(`${env.facadeUrl}/task`)).json()) as TaskJson[];
+    // Listed only for a caller who holds the task's accounts (Bosun's facade, like Clouddriver's write check).
+    const all = (await (await fetch(`${env.facadeUrl}/task`, { headers: { 'x-spinnaker-user': 'test@example.com', 'x-spinnaker-accounts': ACCOUNT } })).json()) as TaskJson[];
     listed = all.find((t) => t.id === id);
     if (!listed) await new Promise((r) => setTimeout(r, 200));
   }

@@ -105,7 +105,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       await nativeConnection.close();
     };
   }
-  const facade = createFacade({ client, taskQueue, settings: opts.settings ?? testSettings, logger: silentLogger, payloadCodec, ...opts.facade });
+  const facade = createFacade({ client, taskQueue, settings: opts.settings ?? testSettings, logger: silentLogger, ...opts.facade });
   const facadeUrl = await facade.listen(0, '127.0.0.1');
   return {
     client,
