@@ -33,7 +33,10 @@ export interface ImageActivityDeps {
   readonly imageOwners?: readonly string[] | undefined;
 }
 
-export function createImageActivities({ aws, imageOwners = [] }: ImageActivityDeps) {
+/** Owners allowed when none are configured: Amazon's own images (the `amazon` alias cannot be claimed by anyone else). */
+export const DEFAULT_IMAGE_OWNERS: readonly string[] = ['amazon'];
+
+export function createImageActivities({ aws, imageOwners = DEFAULT_IMAGE_OWNERS }: ImageActivityDeps) {
   const owners = [...new Set(['self', ...imageOwners])];
   return {
     /**

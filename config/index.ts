@@ -124,9 +124,10 @@ export const configSchema = z.object({
   images: z.object({
     /**
      * Who may own an image found by name, besides the deploying account itself and the configured
-     * accounts' ids: AWS account ids, or `amazon` / `aws-marketplace`.
+     * accounts' ids: AWS account ids, or `amazon` / `aws-marketplace`. Default `amazon` (Amazon's
+     * own images; no one else can publish under that alias). Set `self` for the accounts only.
      */
-    allowedOwners: list.default([]),
+    allowedOwners: list.default(['amazon']),
   }),
   worker: z.object({
     /** A prebuilt workflow bundle (bundleWorkflowCode); absent = bundle `workflows/` at start. */

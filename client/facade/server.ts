@@ -227,11 +227,12 @@ export function createFacade(opts: FacadeOptions): Facade {
   /**
    * A clientRequestId that already has a Bosun task: Clouddriver's rule (the same task, run again
    * only if it failed retryably), for a caller who may act on that task's accounts, whatever the
-   * flag says now and whatever the new body names.
+   * flag says now and whatever the new body names. True when it answered. (Not the reply itself:
+   * a Fastify reply is thenable, and awaiting it would wait for the answer and yield undefined.)
    */
-  async function answerExisting(req: FastifyRequest, reply: FastifyReply, id: string, requestId: string): Promise<FastifyReply | undefined> {
+  async function answerExisting(req: FastifyRequest, reply: FastifyReply, id: string, requestId: string): Promise<boolean> {
     const existing = await inspectTask(opts.client, id);
-    if (!existing) return undefined;
+    if (!existing) return false;
     authorizeTask(req, id, existing.access, 're-post');
     const { task } = existing;
     let outcome = 'existing';
@@ -241,7 +242,8 @@ export function createFacade(opts: FacadeOptions): Facade {
     }
     metrics.tasks.inc({ route: 'temporal', outcome });
     req.log.info({ taskId: id, requestId, user: header(req, 'X-SPINNAKER-USER') }, outcome === 'started' ? 'retryable task run again for clientRequestId' : 'task exists for clientRequestId');
-    return reply.send({ id, resourceUri: `/task/${id}` });
+    void reply.send({ id, resourceUri: `/task/${id}` });
+    return true;
   }
 
   async function postOperations(req: FastifyRequest, reply: FastifyReply, cloudProvider: string, opInPath: string | undefined): Promise<FastifyReply> {
@@ -257,10 +259,7 @@ export function createFacade(opts: FacadeOptions): Facade {
     }
     // Idempotency before routing: a key that has a Bosun task is answered from it even if the
     // flag now sends the application elsewhere, so Orca's retry never runs an operation twice.
-    if (requestId) {
-      const answered = await answerExisting(req, reply, taskIdFor(requestId), requestId);
-      if (answered) return answered;
-    }
+    if (requestId && (await answerExisting(req, reply, taskIdFor(requestId), requestId))) return reply;
 
     const entries = operationEntries(body, opInPath);
     const unknown = entries?.map(([k]) => k).filter((k) => !resolveOperationKey(k)) ?? [];
@@ -309,10 +308,7 @@ export function createFacade(opts: FacadeOptions): Facade {
       taskQueue: opts.taskQueue,
       accounts,
     });
-    if (existing && requestId) {
-      const answered = await answerExisting(req, reply, id, requestId);
-      if (answered) return answered;
-    }
+    if (existing && requestId && (await answerExisting(req, reply, id, requestId))) return reply;
     metrics.tasks.inc({ route: 'temporal', outcome: started ? 'started' : 'existing' });
     req.log.info(
       { taskId: id, operations: submission.operations.map((o) => o.name), application: targets.application, user, requestId },
@@ -427,6 +423,11 @@ export function createFacade(opts: FacadeOptions): Facade {
     return sendError(reply, new HttpError(404, 'Not Found', `no route for ${req.method} ${pathOf(req.url).slice(0, 200)} (and no legacy Clouddriver is configured)`));
   });
 
+  // CONNECT (authority-form) never reaches Fastify; Node would drop the socket without a word.
+  app.server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
+    writeClientError(Object.assign(new Error('CONNECT is not served'), { code: 'CONNECT_REFUSED' }), socket);
+  });
+
   const ready = (async () => {
     if (legacy) await legacy.register(app as unknown as FastifyInstance);
     await app.ready();
@@ -458,7 +459,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 }
 
 function statusText(status: number): string {
-  const texts: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 431: 'Request Header Fields Too Large' };
+  const texts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 431: 'Request Header Fields Too Large' };
   return texts[status] ?? 'Bad Request';
 }
 
@@ -471,9 +472,15 @@ function writeClientError(err: Error & { code?: string }, socket: Socket): void 
     socket.destroy();
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'CONNECT_REFUSED' ? 405 : 400;
   const message =
-    status === 431 ? 'the request headers are too large' : status === 408 ? 'the request did not arrive in time' : `the request could not be parsed as HTTP/1.1 (${err.code ?? 'malformed'})`;
+    status === 431
+      ? 'the request headers are too large'
+      : status === 408
+        ? 'the request did not arrive in time'
+        : status === 405
+          ? 'CONNECT is refused: the facade is not a tunnel'
+          : `the request could not be parsed as HTTP/1.1 (${err.code ?? 'malformed'})`;
   const body = JSON.stringify(errorBody(new HttpError(status, statusText(status), message), '', 'none'));
   socket.end(`HTTP/1.1 ${status} ${statusText(status)}\r\ncontent-type: application/json;charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   socket.destroySoon();
