@@ -5,6 +5,7 @@
  */
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { jsonDepthExceeds } from '../../domain/json-limits';
 
 /** An HTTP answer with a Clouddriver-style error body (`error`, `message`, `errors`, `status`). */
 export class HttpError extends Error {
@@ -80,26 +81,6 @@ export function targetProblem(url: string): string | undefined {
   if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) return 'dot segments (. or ..) in the path are refused';
   if (/%2f/i.test(path)) return 'an encoded slash (%2F) in the path is refused';
   return undefined;
-}
-
-/**
- * How deep a JSON text nests, counted on the bytes without parsing (strings skipped), stopping as
- * soon as `limit` is passed, so a 1 MiB `[[[[…` costs one linear scan and no recursion anywhere.
- */
-export function jsonDepthExceeds(text: Buffer, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
 }
 
 /** Parses a JSON body after the depth check; `__proto__` and `constructor.prototype` keys are refused. */
