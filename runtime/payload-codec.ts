@@ -2,7 +2,7 @@
  * Encrypts the payloads that may hold secrets before they reach Temporal (DESIGN invariant 7):
  * any payload carrying user data (`base64UserData`, which routinely holds credentials and
  * bootstrap tokens). Everything else stays readable in the Temporal UI; the facade serves the
- * codec endpoint (`POST /codec/decode`) so an authorised engineer's UI can show those too.
+ * codec endpoint (`POST /decode` on its own listener, client/facade/codec-endpoint.ts) so an authorised engineer's UI can show those too.
  * AES-256-GCM with a key id in the metadata, so keys can rotate. The id is derived from the key
  * (never configured beside it), so two processes cannot label different keys with one id.
  */

@@ -25,7 +25,7 @@ import { createFacade } from '../client/facade/server';
 import type { Router } from '../client/routing';
 import { createRouter, emptyDocument, formatFlagDocument, onboard, writeAtomically } from '../client/routing';
 import { ensureEmulatorServerGroup } from '../infra/demo';
-import { SecretsCodec, payloadKey, silentLogger } from '../runtime';
+import { createLogger, SecretsCodec, payloadKey, silentLogger } from '../runtime';
 import { FaultPlan, mentions } from './faults';
 import type { CommandRecorder, TaskJson, TestEnv } from './harness';
 import { ACCOUNT, pollTask, post, recordAwsCommands, REGION, startTestEnv, testAwsClients, testAwsProvider, uniqueName } from './harness';
@@ -547,4 +547,34 @@ describe('HTTP-level fuzz', () => {
     expect(mutations).toEqual([]);
     process.stdout.write(`fuzz statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}\n`);
   }, 300_000);
+});
+
+describe('a Bosun bug', () => {
+  test('is a 500 with a request id, and the log line with that id names the error', async () => {
+    const lines: string[] = [];
+    const broken = createFacade({
+      client: env.client,
+      taskQueue: env.taskQueue,
+      settings: { awsRetryWindowMs: 1000, pollIntervalMs: 100 },
+      logger: createLogger('info', {}, (l) => lines.push(l)),
+      router: {
+        status: () => router.status(),
+        decide: () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'route')");
+        },
+      },
+    });
+    const url = await broken.listen(0, '127.0.0.1');
+    try {
+      const res = await post(`${url}/aws/ops`, [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: canary, capacity: { desired: 1 } } }]);
+      expect(res.status).toBe(500);
+      const body = res.body as { message: string; requestId: string };
+      expect(body.message).toBe(`Bosun failed to answer (request id ${body.requestId}); the facade's log has the details under this id`);
+      const logged = lines.map((l) => JSON.parse(l) as { requestId?: string; msg: string; err?: { message: string } }).find((l) => l.requestId === body.requestId && l.err);
+      expect(logged).toMatchObject({ msg: 'Bosun bug: unexpected error while answering a request', err: { message: "Cannot read properties of undefined (reading 'route')" } });
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+    } finally {
+      await broken.close();
+    }
+  });
 });
