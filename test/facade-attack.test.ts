@@ -486,13 +486,17 @@ describe('the codec endpoint', () => {
 describe('Temporal unreachable', () => {
   let down: Facade;
   let url: string;
+  let connection: Connection;
   beforeAll(async () => {
     // No gRPC retries in this client, so the test does not wait out the SDK's backoff.
-    const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500, interceptors: [] });
+    connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500, interceptors: [] });
     down = createFacade({ client: new Client({ connection }), taskQueue: 'nowhere', settings: { awsRetryWindowMs: 1000, pollIntervalMs: 100 }, logger: silentLogger });
     url = await down.listen(0, '127.0.0.1');
   });
-  afterAll(async () => down.close());
+  afterAll(async () => {
+    await down.close();
+    await connection.close();
+  });
 
   test('a valid POST and a task read are 503 naming Temporal; /health still answers', async () => {
     const body = [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: canary, capacity: { desired: 1 } } }];

@@ -31,6 +31,7 @@ import type { LegacyClouddriver } from './legacy';
 import type { FacadeMetrics } from './metrics';
 import { createFacadeMetrics } from './metrics';
 import { openApiDocument } from './openapi';
+import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
 import type { TaskAccess } from './tasks';
 import { inspectTask, listRunningTasks, rerunTask, startTask, taskIdFor } from './tasks';
 
@@ -76,10 +77,6 @@ const ALL_TEMPORAL: RoutingDecision = {
   flagState: 'READY',
 };
 
-/** Task ids are workflow ids: Bosun's are UUIDs, Clouddriver's too. Checked before any Temporal call. */
-export const TASK_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
-/** Orca sends a SHA-256 hex digest; allow some room for other clients, nothing that needs escaping. */
-export const CLIENT_REQUEST_ID_PATTERN = '^[A-Za-z0-9._:-]{0,256}$';
 
 const taskParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: TASK_ID_PATTERN } } } as const;
 const opsQuery = { type: 'object', properties: { clientRequestId: { type: 'string', pattern: CLIENT_REQUEST_ID_PATTERN } } } as const;
