@@ -5,8 +5,10 @@
  * alternating rounds of the same resize POST at the same concurrency.
  *
  *   mkdir /tmp/base && git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/node_modules
- *   npx tsx bench/facade-ab.ts --other /tmp/base [--rounds 6] [--count 60] [--concurrency 1,8]
+ *   npx tsx bench/facade-ab.ts --other /tmp/base [--rounds 6] [--count 60] [--concurrency 1,8] [--temporal-db memory|file]
  *
+ * With `--temporal-db memory` (the default) Temporal's SQLite fsyncs do not drown the facade's
+ * own cost in noise; `file` measures what a durable dev server adds on top.
  * Both facades run in this process (no worker: every task stays RUNNING), with a silent logger
  * that still formats each line, as production does. Prints p50/p90 per build and concurrency,
  * each the median over rounds, and the ratio this/other.
@@ -42,7 +44,8 @@ async function main(): Promise<void> {
   const count = Number(arg('count', '60'));
   const levels = arg('concurrency', '1,8').split(',').map(Number);
 
-  const stack = await startBenchStack({ dir: path.join('.state', 'bench', 'facade-ab'), temporalDb: 'file', moto: false, worker: false });
+  const db = arg('temporal-db', 'memory') === 'file' ? 'file' : 'memory';
+  const stack = await startBenchStack({ dir: path.join('.state', 'bench', `facade-ab-${db}`), temporalDb: db, moto: false, worker: false });
   try {
     const otherModule = (await import(path.join(other, 'client/facade/server.ts'))) as { createFacade: CreateFacade };
     const common = { client: stack.client, taskQueue: stack.taskQueue, settings: defaultTaskSettings, logger: createLogger('info', {}, () => undefined) };
