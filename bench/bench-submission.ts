@@ -155,7 +155,12 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
     totalPersistence = await overallPersistence.stop();
     for (const r of runs) requireMeasured(`${r.variant} at ${r.concurrency} in flight`, r.load.latenciesMs.length);
     const expected = runs.reduce((s, r) => s + r.load.latenciesMs.length, 0) + warmup * VARIANTS.length;
-    const inTemporal = await main.stack.client.workflow.count(`TaskQueue = '${main.stack.taskQueue}'`);
+    // Visibility is eventually consistent: the last starts may take a moment to be counted.
+    let inTemporal = await main.stack.client.workflow.count(`TaskQueue = '${main.stack.taskQueue}'`);
+    for (let i = 0; i < 50 && inTemporal.count < expected; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      inTemporal = await main.stack.client.workflow.count(`TaskQueue = '${main.stack.taskQueue}'`);
+    }
     requireMeasured('workflows Temporal holds for the started tasks', inTemporal.count, expected);
   } finally {
     await main.close();
