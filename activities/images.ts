@@ -24,19 +24,34 @@ export interface AllowImageLaunchInput {
   readonly imageId: string;
 }
 
-/** Activities on AMIs: resolving one, sharing it with another account. */
-export function createImageActivities({ aws }: { aws: AwsClientProvider }) {
+export interface ImageActivityDeps {
+  readonly aws: AwsClientProvider;
+  /**
+   * Who may own an image found by name, besides the deploying account (`self`): the configured
+   * accounts' ids and an allow-list (ids, `amazon`, `aws-marketplace`). Anyone can publish a
+   * public image under any name, so a lookup by name without this filter can launch a stranger's.
+   */
+  readonly imageOwners?: readonly string[] | undefined;
+}
+
+/** Owners allowed when none are configured: Amazon's own images (the `amazon` alias cannot be claimed by anyone else). */
+export const DEFAULT_IMAGE_OWNERS: readonly string[] = ['amazon'];
+
+/** Activities on AMIs: resolving one (by id, or by name among allowed owners), sharing it with another account. */
+export function createImageActivities({ aws, imageOwners = DEFAULT_IMAGE_OWNERS }: ImageActivityDeps) {
+  const owners = [...new Set(['self', ...imageOwners])];
   return {
     /**
-     * Resolves an AMI by id or by name (the newest image of that name the account can see).
-     * `null` when there is none: the workflow turns that into a failure naming the image.
+     * Resolves an AMI by id or by name (the newest image of that name owned by the account
+     * itself, a configured account or an allowed owner). `null` when there is none: the
+     * workflow turns that into a failure naming the image.
      */
     async resolveImage(input: ImageRef): Promise<ResolvedImageInfo | null> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const byId = /^ami-[0-9a-f]+$/.test(input.image);
       const out = await awsCall(`DescribeImages ${input.image} in ${input.region}`, () =>
         ec2.send(
-          new DescribeImagesCommand(byId ? { ImageIds: [input.image] } : { Filters: [{ Name: 'name', Values: [input.image] }] }),
+          new DescribeImagesCommand(byId ? { ImageIds: [input.image] } : { Owners: owners, Filters: [{ Name: 'name', Values: [input.image] }] }),
         ),
       ).catch((err: unknown) => {
         if (isAwsNotFound(err, 'image')) return { Images: [] };

@@ -26,6 +26,8 @@ export type { ClassicLoadBalancersInput, MembershipChange, TargetGroupsInput } f
 
 export interface ActivityDeps {
   readonly aws: AwsClientProvider;
+  /** Owners an image found by name may have besides the account itself (config/derived.ts imageOwners). */
+  readonly imageOwners?: readonly string[] | undefined;
 }
 
 /** Every activity Bosun registers, by the names workflows call them by. */

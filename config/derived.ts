@@ -17,3 +17,9 @@ export function awsEndpoint(config: BosunConfig): string | undefined {
 export function taskSettings(config: BosunConfig): TaskSettings {
   return { awsRetryWindowMs: config.aws.retryWindowMs, pollIntervalMs: config.aws.pollIntervalMs };
 }
+
+/** Who may own an image looked up by name: every configured account, plus BOSUN_IMAGE_OWNERS. */
+export function imageOwners(config: BosunConfig): string[] {
+  const ids = config.aws.accounts.flatMap((a) => (a.accountId ? [a.accountId] : []));
+  return [...new Set([...ids, ...config.images.allowedOwners])];
+}

@@ -24,6 +24,11 @@ const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
 });
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1')]);
+/** A list from a file (JSON array) or from the environment (comma-separated). */
+const list = z
+  .union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))])
+  .pipe(z.array(z.string().min(1)));
+const payloadKey = z.string().refine((k) => Buffer.from(k, 'base64').length === 32, { error: 'must be 32 bytes in base64 (AES-256)' });
 
 const accountSchema = z.object({
   name: z.string().min(1),
@@ -71,7 +76,32 @@ export const configSchema = z.object({
     legacyUrl: z.url().optional(),
     requireUser: bool.default(true),
     checkAccounts: bool.default(true),
+    /** Operations one POST may hold; checked before anything else is read from the body. */
+    maxOperations: z.coerce.number().int().min(1).max(1000).default(50),
+    /** JSON nesting a body may have; Clouddriver descriptions need about 6 levels. */
+    maxJsonDepth: z.coerce.number().int().min(8).max(512).default(64),
+    /** How long the upstream Clouddriver may take to answer a forwarded request. */
+    legacyTimeoutMs: duration.default(60_000),
   }),
+  /**
+   * The remote codec endpoint the Temporal UI calls to show encrypted payloads. Whoever can call
+   * it reads user data, so it is off by default, never on the Orca listener, and needs a token.
+   */
+  codecEndpoint: z
+    .object({
+      enabled: bool.default(false),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(7003),
+      /** Sent by the caller as `Authorization: Bearer <token>`; at least 32 characters. */
+      token: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+      /** Origins (scheme://host[:port]) whose browsers may call it, e.g. the Temporal UI's. */
+      corsOrigins: list.default([]),
+    })
+    .refine((c) => !c.enabled || c.token !== undefined, { error: 'the codec endpoint needs a token (BOSUN_CODEC_TOKEN) when enabled', path: ['token'] })
+    .refine((c) => c.corsOrigins.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
+      error: 'each CORS origin must be scheme://host[:port] with no path and no wildcard',
+      path: ['corsOrigins'],
+    }),
   routing: z.object({
     /**
      * The onboarding flag file (flagd JSON), an absolute path; default `<stateDir>/flags/routing.json`.
@@ -83,12 +113,21 @@ export const configSchema = z.object({
   }),
   /** The payload codec that encrypts user data before it reaches Temporal (DESIGN invariant 7). */
   codec: z.object({
-    /** base64 of 32 bytes (AES-256); absent = a key generated once under the state folder (local stack only). */
-    key: z
-      .string()
-      .refine((k) => Buffer.from(k, 'base64').length === 32, { error: 'must be 32 bytes in base64 (AES-256)' })
-      .optional(),
-    keyId: z.string().min(1).default('local'),
+    /**
+     * base64 of 32 bytes (AES-256), the one key workers and facades share; its id is derived from
+     * it. Absent = a key generated once under the state folder, allowed for the local stack only.
+     */
+    key: payloadKey.optional(),
+    /** Keys used before a rotation: they still decrypt, the current key encrypts. */
+    previousKeys: z.union([z.array(payloadKey), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))]).pipe(z.array(payloadKey)).default([]),
+  }),
+  images: z.object({
+    /**
+     * Who may own an image found by name, besides the deploying account itself and the configured
+     * accounts' ids: AWS account ids, or `amazon` / `aws-marketplace`. Default `amazon` (Amazon's
+     * own images; no one else can publish under that alias). Set `self` for the accounts only.
+     */
+    allowedOwners: list.default(['amazon']),
   }),
   worker: z.object({
     /** A prebuilt workflow bundle (bundleWorkflowCode); absent = bundle `workflows/` at start. */
@@ -139,10 +178,19 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_LEGACY_CLOUDDRIVER_URL: 'facade.legacyUrl',
   BOSUN_REQUIRE_USER: 'facade.requireUser',
   BOSUN_CHECK_ACCOUNTS: 'facade.checkAccounts',
+  BOSUN_MAX_OPERATIONS: 'facade.maxOperations',
+  BOSUN_MAX_JSON_DEPTH: 'facade.maxJsonDepth',
+  BOSUN_LEGACY_TIMEOUT: 'facade.legacyTimeoutMs',
+  BOSUN_CODEC_ENDPOINT: 'codecEndpoint.enabled',
+  BOSUN_CODEC_HOST: 'codecEndpoint.host',
+  BOSUN_CODEC_PORT: 'codecEndpoint.port',
+  BOSUN_CODEC_TOKEN: 'codecEndpoint.token',
+  BOSUN_CODEC_CORS_ORIGINS: 'codecEndpoint.corsOrigins',
+  BOSUN_IMAGE_OWNERS: 'images.allowedOwners',
   BOSUN_FLAG_FILE: 'routing.flagFile',
   BOSUN_FLAG_ON_INVALID: 'routing.onInvalidAtStart',
   BOSUN_PAYLOAD_KEY: 'codec.key',
-  BOSUN_PAYLOAD_KEY_ID: 'codec.keyId',
+  BOSUN_PAYLOAD_PREVIOUS_KEYS: 'codec.previousKeys',
   BOSUN_WORKFLOW_BUNDLE: 'worker.bundlePath',
   BOSUN_WORKER_IDENTITY: 'worker.identity',
   BOSUN_VENV: 'tools.venv',
@@ -184,6 +232,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): BosunCo
   setDefault(raw, 'facade', {});
   setDefault(raw, 'routing', {});
   setDefault(raw, 'codec', {});
+  setDefault(raw, 'codecEndpoint', {});
+  setDefault(raw, 'images', {});
   setDefault(raw, 'worker', {});
   setDefault(raw, 'tools', {});
   // Relative paths are taken from the working directory once, here, so every entry point that
@@ -248,4 +298,4 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-export { awsEndpoint, taskSettings, temporalAddress } from './derived';
+export { awsEndpoint, imageOwners, taskSettings, temporalAddress } from './derived';

@@ -11,7 +11,8 @@ export interface OperationFacts {
   readonly key: string;
   readonly application: string | undefined;
   readonly account: string | undefined;
-  readonly region: string | undefined;
+  /** Every region the operation acts in (a task is routed on each of them). */
+  readonly regions: readonly string[];
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -32,14 +33,26 @@ export function applicationOf(description: unknown): string | undefined {
   return undefined;
 }
 
+/** Keys under which Clouddriver names the account an operation acts in, when it is not `credentials`. */
+const TARGET_ACCOUNT_FIRST = new Set(['allowLaunchDescription']);
+const MAX_FACT_REGIONS = 50;
+
 export function factsOf(key: string, description: unknown): OperationFacts {
   const d = obj(description);
-  return {
-    key,
-    application: applicationOf(description),
-    account: str(d.credentials) ?? str(d.account),
-    region: str(d.region) ?? str(first(d.regions)) ?? Object.keys(obj(d.availabilityZones))[0] ?? str(obj(first(d.asgs)).region),
+  // allowLaunch acts in `account` (the target, where the image will launch); `credentials` is
+  // only the image's owner.
+  const account = TARGET_ACCOUNT_FIRST.has(key) ? (str(d.account) ?? str(d.credentials)) : (str(d.credentials) ?? str(d.account));
+  const regions = new Set<string>();
+  const add = (v: unknown) => {
+    const s = str(v);
+    if (s && regions.size < MAX_FACT_REGIONS) regions.add(s);
   };
+  add(d.region);
+  if (Array.isArray(d.regions)) d.regions.slice(0, MAX_FACT_REGIONS).forEach(add);
+  Object.keys(obj(d.availabilityZones)).slice(0, MAX_FACT_REGIONS).forEach(add);
+  if (Array.isArray(d.asgs)) d.asgs.slice(0, MAX_FACT_REGIONS * 4).forEach((a) => add(obj(a).region));
+  add(obj(d.source).region);
+  return { key, application: applicationOf(description), account, regions: [...regions] };
 }
 
 /**

@@ -4,13 +4,20 @@
  * (`POST /aws/ops`), and one description with the operation in the path (`POST /aws/ops/<op>`).
  */
 import type { OperationRequest, OperationTargets } from './operations';
-import { parseOperation, resolveOperationKey, supportedOperationKeys, targetsOf } from './operations';
+import { expandDescription, parseOperation, resolveOperationKey, supportedOperationKeys, targetsOf } from './operations';
 
 export type Submission =
   | { readonly ok: true; readonly operations: readonly OperationRequest[] }
   | { readonly ok: false; readonly errors: readonly string[] };
 
-const MAX_OPERATIONS = 50;
+/** Operations one task may hold unless the caller says otherwise (the facade passes its setting). */
+export const MAX_OPERATIONS = 50;
+/** Problems reported for one body: enough to fix it, not a 60 MB answer to a 1 MB body of `{}`s. */
+export const MAX_ERRORS = 50;
+
+export interface SubmissionLimits {
+  readonly maxOperations?: number;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -20,11 +27,13 @@ function unknownOperation(key: string, where: string): string {
   return `${where}unknown operation '${key}'; Bosun runs: ${supportedOperationKeys().join(', ')}`;
 }
 
-export function parseSubmission(body: unknown, operationInPath?: string): Submission {
+export function parseSubmission(body: unknown, operationInPath?: string, limits: SubmissionLimits = {}): Submission {
+  const maxOperations = limits.maxOperations ?? MAX_OPERATIONS;
   const errors: string[] = [];
   const operations: OperationRequest[] = [];
 
   const add = (key: string, description: unknown, path: string) => {
+    if (errors.length >= MAX_ERRORS) return;
     const name = resolveOperationKey(key);
     if (!name) {
       errors.push(unknownOperation(key, path ? `${path}: ` : ''));
@@ -34,9 +43,11 @@ export function parseSubmission(body: unknown, operationInPath?: string): Submis
       errors.push(`${path || key}: the description must be a JSON object`);
       return;
     }
-    const parsed = parseOperation(name, description, path);
-    if (parsed.ok) operations.push(parsed.request);
-    else errors.push(...parsed.errors);
+    for (const one of expandDescription(name, description)) {
+      const parsed = parseOperation(name, one, path);
+      if (parsed.ok) operations.push(parsed.request);
+      else errors.push(...parsed.errors);
+    }
   };
 
   if (operationInPath !== undefined) {
@@ -47,6 +58,8 @@ export function parseSubmission(body: unknown, operationInPath?: string): Submis
       return { ok: false, errors: ['the body must be a JSON list of operations, e.g. [{"resizeServerGroup": {…}}]'] };
     }
     if (body.length === 0) return { ok: false, errors: ['the list of operations is empty'] };
+    // Counted before any description is read: the cost of a refusal must not grow with the body.
+    if (body.length > maxOperations) return { ok: false, errors: [`a task may hold at most ${maxOperations} operations, got ${body.length}`] };
     body.forEach((entry, i) => {
       if (!isObject(entry) || Object.keys(entry).length === 0) {
         errors.push(`[${i}]: must be an object with one operation name as key, e.g. {"resizeServerGroup": {…}}`);
@@ -55,7 +68,8 @@ export function parseSubmission(body: unknown, operationInPath?: string): Submis
       for (const [key, description] of Object.entries(entry)) add(key, description, `[${i}].${key}`);
     });
   }
-  if (operations.length > MAX_OPERATIONS) errors.push(`a task may hold at most ${MAX_OPERATIONS} operations, got ${operations.length}`);
+  if (operations.length > maxOperations) errors.push(`a task may hold at most ${maxOperations} operations, got ${operations.length}`);
+  if (errors.length > MAX_ERRORS) return { ok: false, errors: [...errors.slice(0, MAX_ERRORS), `… and ${errors.length - MAX_ERRORS} more problems`] };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, operations };
 }
 

@@ -71,7 +71,7 @@ async function main(): Promise<number> {
           dbFile: path.join(config.stateDir, 'temporal.sqlite'),
           namespace: config.temporal.namespace,
           logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
-          extraArgs: ['--ui-codec-endpoint', `http://${config.facade.host}:${config.facade.port}/codec`],
+          extraArgs: config.codecEndpoint.enabled ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`] : [],
           record,
           tools: config.tools,
         }),

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createActivities } from '../activities';
-import { awsEndpoint, ConfigError, temporalAddress } from '../config';
+import { awsEndpoint, ConfigError, imageOwners, temporalAddress } from '../config';
 import { buildFacade } from '../client/facade/runtime';
 import { changeFlagFile, onboard } from '../client/routing';
 import { bootstrap } from '../runtime';
@@ -102,7 +102,8 @@ async function main(): Promise<void> {
         dbFile: path.join(config.stateDir, 'temporal.sqlite'),
         namespace: config.temporal.namespace,
         logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
-        extraArgs: ['--ui-codec-endpoint', `http://${config.facade.host}:${config.facade.port}/codec`],
+        // The codec endpoint is its own listener, off unless configured (client/facade/codec-endpoint.ts).
+        extraArgs: config.codecEndpoint.enabled ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`] : [],
         record,
         tools: config.tools,
       });
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
       connection: await bosun.nativeConnection(),
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ aws: bosun.aws() }),
+      activities: createActivities({ aws: bosun.aws(), imageOwners: imageOwners(bosun.config) }),
       payloadCodec: bosun.payloadCodec,
       workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
       identity: config.worker.identity,
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     });
 
     const runtime = await buildFacade({ config, client: await bosun.client(), logger, payloadCodec: bosun.payloadCodec });
-    const facadeUrl = await runtime.facade.listen(config.facade.port, config.facade.host);
+    const facadeUrl = await runtime.listen();
     cleanups.push(() => runtime.close());
 
     const account = config.aws.accounts[0]!.name;

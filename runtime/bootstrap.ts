@@ -14,7 +14,8 @@ import type { BosunConfig } from '../config';
 import { awsEndpoint, loadConfig, temporalAddress } from '../config';
 import type { Logger, LogSink } from './logger';
 import { createLogger } from './logger';
-import { loadPayloadKey, SecretsCodec } from './payload-codec';
+import type { SecretsCodec } from './payload-codec';
+import { createSecretsCodec } from './payload-codec';
 import { temporalConnectionSettings } from './temporal-connection';
 
 export interface BootstrapOptions {
@@ -54,7 +55,7 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
   let native: Promise<NativeConnection> | undefined;
   let aws: AwsClientProvider | undefined;
   const closers: (() => Promise<void>)[] = [];
-  const payloadCodec = () => (codec ??= new SecretsCodec(loadPayloadKey(config)));
+  const payloadCodec = () => (codec ??= createSecretsCodec(config));
 
   return {
     config,

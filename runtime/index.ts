@@ -8,5 +8,5 @@ export { awsClientSettings, bootstrap } from './bootstrap';
 export type { Logger, LogLevel, LogSink } from './logger';
 export { createLogger, silentLogger } from './logger';
 export type { PayloadKey } from './payload-codec';
-export { loadPayloadKey, SecretsCodec } from './payload-codec';
+export { createSecretsCodec, isLocalStack, loadPayloadKeys, PayloadKeyMissingError, payloadKey, payloadKeyId, SecretsCodec } from './payload-codec';
 export { temporalConnectionSettings } from './temporal-connection';

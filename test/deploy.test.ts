@@ -14,6 +14,8 @@ import {
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { createCodecServer } from '../client/facade/codec-endpoint';
+import { silentLogger } from '../runtime';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { pollTask, post } from './support/orca-client';
@@ -319,10 +321,20 @@ test('user data reaches AWS but never Temporal in clear; the codec endpoint deco
 
   const started = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
   expect(Buffer.from(started.metadata!.encoding!).toString()).toBe('binary/encrypted');
-  const res = await post(`${env.facadeUrl}/codec/decode`, {
-    payloads: [{ metadata: Object.fromEntries(Object.entries(started.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(started.data!).toString('base64') }],
-  });
-  expect(res.status).toBe(200);
-  const decoded = (res.body as { payloads: { data: string }[] }).payloads[0]!;
-  expect(Buffer.from(decoded.data, 'base64').toString()).toContain(userData);
+  // The codec endpoint is its own listener with a token (client/facade/codec-endpoint.ts), never the Orca one.
+  const token = 'a-test-token-of-at-least-32-characters';
+  const codec = await createCodecServer({ codec: env.client.options.loadedDataConverter.payloadCodecs[0]!, token, corsOrigins: [], logger: silentLogger });
+  const codecUrl = await codec.listen(0, '127.0.0.1');
+  try {
+    const res = await post(
+      `${codecUrl}/decode`,
+      { payloads: [{ metadata: Object.fromEntries(Object.entries(started.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(started.data!).toString('base64') }] },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(res.status).toBe(200);
+    const decoded = (res.body as { payloads: { data: string }[] }).payloads[0]!;
+    expect(Buffer.from(decoded.data, 'base64').toString()).toContain(userData);
+  } finally {
+    await codec.close();
+  }
 });

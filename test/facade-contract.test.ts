@@ -3,9 +3,10 @@
  * real worker: every endpoint with Orca-shaped payloads, Clouddriver's clientRequestId rules
  * (also under concurrency), resume of a retryable failure, authorization, and fuzzed bodies.
  */
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import fc from 'fast-check';
 import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, startTestEnv, uniqueName, useTestEnv } from './harness';
+import { ACCOUNT, REGION, startTestEnv, testAwsClients, uniqueName, useTestEnv } from './harness';
 import type { TaskJson } from './support/orca-client';
 import { pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
@@ -61,7 +62,8 @@ test('GET /task lists running tasks in Clouddriver shape', async () => {
   const id = (body as { id: string }).id;
   let listed: TaskJson | undefined;
   for (let i = 0; i < 50 && !listed; i++) {
-    const all = (await (await fetch(`${env.facadeUrl}/task`)).json()) as TaskJson[];
+    // Listed only for a caller who holds the task's accounts (Bosun's facade, like Clouddriver's write check).
+    const all = (await (await fetch(`${env.facadeUrl}/task`, { headers: { 'x-spinnaker-user': 'test@example.com', 'x-spinnaker-accounts': ACCOUNT } })).json()) as TaskJson[];
     listed = all.find((t) => t.id === id);
     if (!listed) await new Promise((r) => setTimeout(r, 200));
   }
@@ -212,4 +214,26 @@ test('any facade replica answers for any task: start on one, poll on another', a
   } finally {
     await replica.close();
   }
+});
+
+test('POST /ops with resizeAsgDescription and a capacity inside each asgs entry resizes each group to its own', async () => {
+  const a = await group('entrya');
+  const b = await group('entryb');
+  const res = await post(`${env.facadeUrl}/ops`, [
+    {
+      resizeAsgDescription: {
+        credentials: ACCOUNT,
+        asgs: [
+          { serverGroupName: a, region: REGION, capacity: { min: 1, max: 4, desired: 2 } },
+          { asgName: b, region: REGION, capacity: { min: 0, max: 4, desired: 3 }, constraints: { capacity: { min: 1, max: 4, desired: 1 } } },
+        ],
+      },
+    },
+  ], orcaHeaders);
+  expect(res.status).toBe(200);
+  const task = await pollTask(env.facadeUrl, (res.body as { id: string }).id);
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  const groups = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a, b] }));
+  const capacity = Object.fromEntries((groups.AutoScalingGroups ?? []).map((g) => [g.AutoScalingGroupName, [g.MinSize, g.DesiredCapacity, g.MaxSize]]));
+  expect(capacity).toEqual({ [a]: [1, 2, 4], [b]: [0, 3, 4] });
 });

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLegacyClouddriver } from '../client/facade/legacy';
-import type { Router } from '../client/routing';
+import type { RouteDecider } from '../client/facade/server';
+import type { Router, RoutingContext } from '../client/routing';
 import { changeFlagFile, createRouter, emptyDocument, onboard, setKillSwitch, writeAtomically, formatFlagDocument, excludeAccount } from '../client/routing';
 import { silentLogger } from '../runtime';
 import type { TestEnv } from './harness';
@@ -232,5 +233,37 @@ test('a legacy Clouddriver that does not answer is a 502 naming it', async () =>
     expect((res.body as { message: string }).message).toContain('the legacy Clouddriver at http://127.0.0.1:9 did not answer');
   } finally {
     await dead.close();
+  }
+});
+
+test('a task is routed on every region it touches, and allowLaunch on its target account', async () => {
+  const asked: RoutingContext[] = [];
+  const stub: RouteDecider = {
+    status: () => router.status(),
+    decide: async (c) => {
+      asked.push(c);
+      return c.region === 'eu-west-1'
+        ? { route: 'legacy', rule: 'legacy-region', reason: 'eu-west-1 stays on Clouddriver', flagState: 'READY' }
+        : { route: 'temporal', rule: 'allowlisted', reason: 'test', flagState: 'READY' };
+    },
+  };
+  const regional = await startTestEnv({ withWorker: false, facade: { router: stub, legacy: createLegacyClouddriver(upstream.url) } });
+  try {
+    const app = uniqueName('regions');
+    const before = upstream.seen.length;
+    const res = await post(`${regional.facadeUrl}/aws/ops`, [
+      { allowLaunchDescription: { credentials: 'images', account: 'prod', amiName: 'x', region: REGION } },
+      { createServerGroup: { credentials: ACCOUNT, application: app, availabilityZones: { [REGION]: ['us-east-1a'], 'eu-west-1': ['eu-west-1a'] }, amiName: 'x', instanceType: 't3.micro', capacity: { min: 0, max: 1, desired: 0 } } },
+    ]);
+    expect(res.status).toBe(200);
+    expect(upstream.seen.length).toBe(before + 1);
+    expect(asked.map((c) => [c.operation, c.account, c.region])).toEqual([
+      ['allowLaunchDescription', 'prod', REGION],
+      ['createServerGroup', ACCOUNT, REGION],
+      ['createServerGroup', ACCOUNT, 'eu-west-1'],
+    ]);
+    expect((await regional.client.workflow.count(`TaskQueue = '${regional.taskQueue}'`)).count).toBe(0);
+  } finally {
+    await regional.close();
   }
 });

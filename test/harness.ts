@@ -115,7 +115,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       await nativeConnection.close();
     };
   }
-  const facade = createFacade({ client, taskQueue, settings: opts.settings ?? testSettings, logger: silentLogger, payloadCodec, ...opts.facade });
+  const facade = createFacade({ client, taskQueue, settings: opts.settings ?? testSettings, logger: silentLogger, ...opts.facade });
   const facadeUrl = await facade.listen(0, '127.0.0.1');
   return {
     client,
@@ -193,16 +193,30 @@ export interface CommandRecorder {
 export function useAwsCommandRecorder(env: Pick<TestEnv, 'aws'>): CommandRecorder {
   const sent: { command: string; input: unknown }[] = [];
   beforeAll(() => {
-    const clients = testAwsClients(env.aws);
-    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.elb, clients.cloudWatch] as unknown as Recordable[]) {
-      client.middlewareStack.add(
-        (next, context) => async (args) => {
-          sent.push({ command: context.commandName, input: args.input });
-          return next(args);
-        },
-        { step: 'initialize', name: 'bosunTestRecorder' },
-      );
-    }
+    recordInto(testAwsClients(env.aws), sent);
   });
+  return recorderOf(sent);
+}
+
+/** Records every AWS command sent through `clients` from now on (for set-ups that already have clients). */
+export function recordAwsCommands(clients: AwsClients): CommandRecorder {
+  const sent: { command: string; input: unknown }[] = [];
+  recordInto(clients, sent);
+  return recorderOf(sent);
+}
+
+function recordInto(clients: AwsClients, sent: { command: string; input: unknown }[]): void {
+  for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.elb, clients.cloudWatch] as unknown as Recordable[]) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push({ command: context.commandName, input: args.input });
+        return next(args);
+      },
+      { step: 'initialize', name: 'bosunTestRecorder' },
+    );
+  }
+}
+
+function recorderOf(sent: { command: string; input: unknown }[]): CommandRecorder {
   return { sent, count: (command, marker) => sent.filter((s) => s.command === command && JSON.stringify(s.input).includes(marker)).length };
 }

@@ -3,7 +3,7 @@
  * scale apart. Needs TEMPORAL_ADDRESS or a running local stack (`npm run stack`).
  */
 import { createActivities } from '../activities';
-import { temporalAddress } from '../config';
+import { imageOwners, temporalAddress } from '../config';
 import { bootstrap } from '../runtime';
 import { createBosunWorker } from './create-worker';
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
       connection: await bosun.nativeConnection(),
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ aws: bosun.aws() }),
+      activities: createActivities({ aws: bosun.aws(), imageOwners: imageOwners(bosun.config) }),
       payloadCodec: bosun.payloadCodec,
       // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
       workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,

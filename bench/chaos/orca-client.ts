@@ -142,7 +142,8 @@ export async function runOperation(baseUrl: () => string, req: OpRequest, kind: 
     }
     const ex = exceptionOf(task);
     if (task.status.retryable && resumes < opts.maxResumes) {
-      const r = await request(`${baseUrl()}/task/${encodeURIComponent(taskId)}:resume`, { method: 'POST' }, opts.requestTimeoutMs);
+      // Orca sends the same X-SPINNAKER-* headers on a resume; the facade authorizes it on them.
+      const r = await request(`${baseUrl()}/task/${encodeURIComponent(taskId)}:resume`, { method: 'POST', headers: req.headers }, opts.requestTimeoutMs);
       if (r.kind === 'answer' && r.status === 200) {
         resumes++;
         continue;

@@ -145,7 +145,7 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
     const client = new Client({ connection, dataConverter: { payloadCodecs: [payloadCodec] } });
     // The production facade logs a JSON line per task; format it, as production does, and drop it.
     const logger = createLogger('info', {}, () => undefined);
-    const facade = createFacade({ client, taskQueue, settings: opts.settings ?? defaultTaskSettings, logger, payloadCodec });
+    const facade = createFacade({ client, taskQueue, settings: opts.settings ?? defaultTaskSettings, logger });
     const facadeUrl = await facade.listen(0, '127.0.0.1');
     stops.push(() => facade.close());
 

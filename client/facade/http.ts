@@ -1,4 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/**
+ * What every facade route shares: the Clouddriver-style error body, the checks made on request
+ * targets and bodies before any work, and the line between a client's mistake (4xx), Temporal
+ * being unreachable (503) and a Bosun bug (500).
+ */
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { jsonDepthExceeds } from '../../domain/json-limits';
 
 /** An HTTP answer with a Clouddriver-style error body (`error`, `message`, `errors`, `status`). */
 export class HttpError extends Error {
@@ -13,56 +20,118 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+/** Error lists are capped: a body of 100,000 bad entries must not become a 60 MB answer. */
+export const MAX_ERRORS = 20;
+
+export function capErrors(errors: readonly string[], max = MAX_ERRORS): string[] {
+  if (errors.length <= max) return [...errors];
+  return [...errors.slice(0, max), `… and ${errors.length - max} more problems`];
 }
 
-export function sendError(res: ServerResponse, err: HttpError, path: string): void {
-  sendJson(res, err.status, {
+export function errorBody(err: HttpError, path: string, requestId: string): Record<string, unknown> {
+  return {
     timestamp: Date.now(),
     status: err.status,
     error: err.error,
     message: err.message,
-    ...(err.errors.length > 0 ? { errors: err.errors } : {}),
+    ...(err.errors.length > 0 ? { errors: capErrors(err.errors) } : {}),
     path,
-  });
+    requestId,
+  };
 }
 
-/** Reads the body up to `limit` bytes; a larger body is refused with 413 before it is buffered whole. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw new HttpError(413, 'Payload Too Large', `the request body is ${declared} bytes; the limit is ${limit} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) {
-      req.resume();
-      throw new HttpError(413, 'Payload Too Large', `the request body is over the limit of ${limit} bytes`);
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
+export function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
+  const req = reply.request;
+  return reply
+    .code(err.status)
+    .type('application/json;charset=UTF-8')
+    .send(errorBody(err, pathOf(req.url), String(req.id)));
 }
 
-export function parseJson(body: Buffer): unknown {
-  const text = body.toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'Bad Request', 'the request body is empty; expected JSON');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new HttpError(400, 'Bad Request', `the request body is not valid JSON: ${(err as Error).message}`);
-  }
+/** The path of a request target, without its query (never parsed as a URL: it is not one yet). */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
-export function header(req: IncomingMessage, name: string): string | undefined {
+export function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   const s = Array.isArray(v) ? v[0] : v;
   return s && s.trim() !== '' ? s.trim() : undefined;
+}
+
+/**
+ * Why a request target is refused, or undefined when it is an origin-form path Bosun may route
+ * or forward: absolute-form (`http://host/…`), authority-form and `*` targets would let a client
+ * pick the upstream host; `//x` is a host to URL parsers; a `..` segment (also percent-encoded,
+ * or behind a backslash) would climb out of the legacy Clouddriver's base path.
+ */
+export function targetProblem(url: string): string | undefined {
+  if (!url.startsWith('/')) return 'only origin-form targets (/path?query) are accepted; absolute-form and authority-form targets are refused';
+  const path = pathOf(url);
+  if (path.startsWith('//')) return 'a target starting with // names a host, not a path';
+  if (path.includes('\\')) return 'a backslash in the path is refused';
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return 'the path has malformed percent-encoding';
+  }
+  if (decoded.includes('\\') || decoded.includes('\0')) return 'the path decodes to a backslash or NUL';
+  if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) return 'dot segments (. or ..) in the path are refused';
+  if (/%2f/i.test(path)) return 'an encoded slash (%2F) in the path is refused';
+  return undefined;
+}
+
+/** Parses a JSON body after the depth check; `__proto__` and `constructor.prototype` keys are refused. */
+export function parseJsonBody(body: Buffer | undefined, maxDepth: number): unknown {
+  if (!body || body.length === 0 || body.toString('utf8').trim() === '') {
+    throw new HttpError(400, 'Bad Request', 'the request body is empty; expected JSON');
+  }
+  if (jsonDepthExceeds(body, maxDepth)) {
+    throw new HttpError(400, 'Bad Request', `the request body nests deeper than ${maxDepth} levels`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, 'Bad Request', `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (hasPoisonedKey(value)) throw new HttpError(400, 'Bad Request', 'the request body holds a __proto__ or constructor.prototype key');
+  return value;
+}
+
+function hasPoisonedKey(value: unknown): boolean {
+  // Iterative: the depth is bounded already, but a wide body must not cost a deep stack either.
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (!Array.isArray(v)) {
+      if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return true;
+      const ctor = (v as Record<string, unknown>).constructor;
+      if (Object.prototype.hasOwnProperty.call(v, 'constructor') && typeof ctor === 'object' && ctor !== null && 'prototype' in ctor) return true;
+    }
+    for (const child of Object.values(v as Record<string, unknown>)) if (typeof child === 'object' && child !== null) stack.push(child);
+  }
+  return false;
+}
+
+// gRPC status codes that mean "Temporal did not take the request", not "the request was wrong".
+const UNAVAILABLE_CODES = new Set([
+  4, // DEADLINE_EXCEEDED
+  8, // RESOURCE_EXHAUSTED (rate limited, overloaded)
+  14, // UNAVAILABLE
+]);
+
+/** True when an error means Temporal could not be reached or is overloaded (→ 503, Orca retries). */
+export function isTemporalUnavailable(err: unknown): boolean {
+  let cur: unknown = err;
+  for (let i = 0; i < 5 && cur; i++) {
+    if (isGrpcServiceError(cur) && UNAVAILABLE_CODES.has(cur.code)) return true;
+    const message = (cur as Error).message ?? '';
+    if (cur instanceof Error && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Failed to connect|Connection dropped|TransportError/i.test(message)) return true;
+    cur = cur instanceof ServiceError || cur instanceof Error ? (cur as Error).cause : undefined;
+  }
+  return false;
 }

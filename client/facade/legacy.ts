@@ -1,95 +1,123 @@
 /**
- * The legacy path: requests Bosun does not run go to the configured Clouddriver unchanged.
- * Bodies stream both ways, status and headers are kept (less the hop-by-hop ones a proxy must
- * not forward), so Orca cannot tell the difference.
+ * The legacy path: requests Bosun does not run go to the configured Clouddriver, through
+ * @fastify/reply-from (undici). Only the path and query of a request travel; the host is always
+ * the configured one. Hop-by-hop headers and the headers a `Connection` header names are dropped
+ * both ways, and a body is sent with the length it really has, so no framing a client chose
+ * (chunked on a GET, CL and TE together) reaches Clouddriver.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './http';
+import replyFrom from '@fastify/reply-from';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { HttpError, pathOf, sendError, targetProblem } from './http';
 
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and the proxy's own ones: never forwarded, either way. */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-authenticate',
   'proxy-authorization',
+  'proxy-connection',
   'te',
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'host',
+  'http2-settings',
+  'expect',
 ]);
 
-function forwardable(headers: IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) out[k] = v;
-  return out;
+function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
+  const value = headers.connection;
+  const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : '';
+  return new Set(text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+}
+
+/** The headers a proxy may pass on: end-to-end ones only. */
+export function endToEndHeaders<T extends Record<string, unknown>>(headers: T): T {
+  const named = connectionNamed(headers);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    if (v === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    out[k] = v;
+  }
+  return out as T;
 }
 
 export interface LegacyClouddriver {
   readonly url: string;
+  readonly origin: string;
+  /** Registers the proxy (reply-from) on the facade's Fastify instance. */
+  register(app: FastifyInstance): Promise<void>;
   /**
-   * Forwards the request. `body` is the already-read body when the facade had to look inside it
-   * (an operations POST); otherwise the request streams straight through.
+   * Forwards the request to Clouddriver: the same method, path (under the base URL's path) and
+   * query, `body` as the body (the bytes the client sent, or none).
    */
-  forward(req: IncomingMessage, res: ServerResponse, body?: Buffer, routeNote?: string): Promise<void>;
-  /** GETs a path upstream and parses JSON (for merging `GET /task` lists). */
+  forward(reply: FastifyReply, body: Buffer | undefined): FastifyReply;
+  /** GETs a path upstream and parses JSON (for merging `GET /task` lists); undefined unless 200. */
   getJson(path: string, headers: IncomingHttpHeaders): Promise<unknown>;
 }
 
 export function createLegacyClouddriver(baseUrl: string, timeoutMs = 60_000): LegacyClouddriver {
   const base = new URL(baseUrl);
-  const agentFor = base.protocol === 'https:' ? https : http;
-  const target = (path: string) => new URL(path.replace(/^\//, ''), base.href.endsWith('/') ? base.href : `${base.href}/`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`the legacy Clouddriver URL must be http(s), got ${base.protocol}`);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const origin = base.origin;
 
   return {
     url: base.href,
-    forward(req, res, body, routeNote) {
-      return new Promise<void>((resolve, reject) => {
-        const url = target(req.url ?? '/');
-        const headers = forwardable(req.headers);
-        if (body) headers['content-length'] = body.length;
-        const upstream = agentFor.request(url, { method: req.method, headers, timeout: timeoutMs }, (answer) => {
-          const out = forwardable(answer.headers);
-          if (routeNote) out['x-bosun-route'] = routeNote;
-          res.writeHead(answer.statusCode ?? 502, out);
-          answer.pipe(res);
-          answer.on('end', () => resolve());
-          answer.on('error', reject);
-        });
-        upstream.on('timeout', () => upstream.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-        upstream.on('error', (err) => {
-          if (res.headersSent) {
-            res.destroy(err);
-            resolve();
-            return;
-          }
-          reject(new HttpError(502, 'Bad Gateway', `the legacy Clouddriver at ${base.origin} did not answer: ${err.message}`));
-        });
-        if (body) upstream.end(body);
-        else req.pipe(upstream);
+    origin,
+    async register(app) {
+      await app.register(replyFrom, {
+        base: origin,
+        undici: { connections: 128, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: 10_000 } },
+        // Orca retries on its own; a proxy that also retried would multiply writes.
+        retryMethods: [],
+        disableRequestLogging: true,
       });
     },
-    getJson(path, headers) {
-      return new Promise((resolve, reject) => {
-        const h = forwardable(headers);
-        delete h['content-length'];
-        const request = agentFor.request(target(path), { method: 'GET', headers: h, timeout: timeoutMs }, (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (c: Buffer) => chunks.push(c));
-          answer.on('end', () => {
-            try {
-              resolve(answer.statusCode === 200 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined);
-            } catch (err) {
-              reject(err instanceof Error ? err : new Error(String(err)));
-            }
-          });
-          answer.on('error', reject);
-        });
-        request.on('timeout', () => request.destroy(new Error('timeout')));
-        request.on('error', reject);
-        request.end();
+    forward(reply, body) {
+      const req = reply.request;
+      // Checked on every request already (server.ts); checked again here because this is where
+      // a bad target would do harm.
+      const problem = targetProblem(req.url);
+      if (problem) return sendError(reply, new HttpError(400, 'Bad Request', `refusing to forward ${pathOf(req.url).slice(0, 200)}: ${problem}`));
+      reply.header('x-bosun-route', 'legacy');
+      return reply.from(basePath + pathOf(req.url), {
+        body: body && body.length > 0 ? body : null,
+        contentType: (req.headers['content-type']) ?? 'application/octet-stream',
+        rewriteRequestHeaders: (_req, headers) => {
+          const out = endToEndHeaders(headers);
+          if (body && body.length > 0) out['content-length'] = String(body.length);
+          else delete out['content-length'];
+          return out;
+        },
+        rewriteHeaders: (headers) => ({ ...endToEndHeaders(headers), 'x-bosun-route': 'legacy' }),
+        onError: (r, { error }) => {
+          const cause = (error as Error & { cause?: Error }).cause;
+          const timeout = /timeout/i.test(`${error.name} ${(error as { code?: string }).code ?? ''} ${cause?.name ?? ''}`);
+          sendError(
+            r as unknown as FastifyReply,
+            new HttpError(
+              timeout ? 504 : 502,
+              timeout ? 'Gateway Timeout' : 'Bad Gateway',
+              `the legacy Clouddriver at ${origin} did not answer: ${cause?.message ?? error.message}`,
+            ),
+          );
+        },
       });
+    },
+    async getJson(path, headers) {
+      const out = endToEndHeaders({ ...headers }) as Record<string, unknown>;
+      for (const h of ['content-length', 'content-type', 'host']) delete out[h];
+      const res = await fetch(`${origin}${basePath}${path}`, {
+        headers: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      return (await res.json());
     },
   };
 }

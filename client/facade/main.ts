@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const bosun = bootstrap({ component: 'facade' });
   const { config, logger } = bosun;
   const runtime = await buildFacade({ config, client: await bosun.client(), logger, payloadCodec: bosun.payloadCodec });
-  const url = await runtime.facade.listen(config.facade.port, config.facade.host);
+  const url = await runtime.listen();
   logger.info({ url, flags: runtime.router.status(), legacy: config.facade.legacyUrl ?? null }, 'facade listening');
   const stop = async () => {
     await runtime.close();

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { operationCatalog, operationNames, operationSpecs } from '../../domain/operations';
+import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
 
 function schemaOf(name: keyof typeof operationSpecs): Record<string, unknown> {
   const json = z.toJSONSchema(operationSpecs[name].schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -33,14 +34,18 @@ export function openApiDocument(): Record<string, unknown> {
   const taskRef = { id: { type: 'string' }, resourceUri: { type: 'string' } };
   const accepted = {
     200: { description: 'the task was started, or already exists for this clientRequestId', content: { 'application/json': { schema: { type: 'object', properties: taskRef } } } },
-    400: { description: 'invalid operation: `errors` names each bad field', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    400: {
+      description: 'invalid operation (`errors` names each bad field, at most 50), too many operations, JSON nested too deep, or a malformed clientRequestId',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    },
     401: { description: 'X-SPINNAKER-USER missing' },
-    403: { description: 'an account outside X-SPINNAKER-ACCOUNTS' },
+    403: { description: 'an account outside X-SPINNAKER-ACCOUNTS (of this body, or of the task that already holds this clientRequestId)' },
     413: { description: 'body over the size limit' },
+    500: { description: 'a Bosun bug; `requestId` finds its log line' },
     503: { description: 'the application is not onboarded and no legacy Clouddriver is configured, or Temporal is unreachable' },
   };
   const parameters = [
-    { name: 'clientRequestId', in: 'query', required: false, schema: { type: 'string' }, description: 'idempotency key (Orca sets it)' },
+    { name: 'clientRequestId', in: 'query', required: false, schema: { type: 'string', pattern: CLIENT_REQUEST_ID_PATTERN }, description: 'idempotency key (Orca sets it); answered from its task first, whatever the routing flag says' },
     { name: 'X-SPINNAKER-USER', in: 'header', required: false, schema: { type: 'string' } },
     { name: 'X-SPINNAKER-ACCOUNTS', in: 'header', required: false, schema: { type: 'string' } },
     { name: 'X-SPINNAKER-APPLICATION', in: 'header', required: false, schema: { type: 'string' } },
@@ -49,7 +54,8 @@ export function openApiDocument(): Record<string, unknown> {
   const provider = { name: 'cloudProvider', in: 'path', required: true, schema: { type: 'string', enum: ['aws'] } };
   const listBody = { required: true, content: { 'application/json': { schema: operationList } } };
   const singleBody = { required: true, content: { 'application/json': { schema: { type: 'object', description: 'one description of the operation in the path' } } } };
-  const taskId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const taskId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: TASK_ID_PATTERN } };
+  const taskAuth = { 401: { description: 'X-SPINNAKER-USER missing' }, 403: { description: "an account of the task outside the caller's X-SPINNAKER-ACCOUNTS" } };
 
   return {
     openapi: '3.1.0',
@@ -59,10 +65,10 @@ export function openApiDocument(): Record<string, unknown> {
       '/ops/{operation}': { post: { summary: 'Run one operation', parameters: [...parameters, opName], requestBody: singleBody, responses: accepted } },
       '/{cloudProvider}/ops': { post: { summary: 'Run a list of operations as one task', parameters: [...parameters, provider], requestBody: listBody, responses: accepted } },
       '/{cloudProvider}/ops/{operation}': { post: { summary: 'Run one operation', parameters: [...parameters, provider, opName], requestBody: singleBody, responses: accepted } },
-      '/task': { get: { summary: 'Running tasks', responses: { 200: { description: 'list of tasks', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Task' } } } } } } } },
+      '/task': { get: { summary: "Running tasks on the caller's X-SPINNAKER-ACCOUNTS", responses: { 200: { description: 'list of tasks', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Task' } } } } } } } },
       '/task/{id}': { get: { summary: 'A task, in Clouddriver\'s shape', parameters: [taskId], responses: { 200: { description: 'the task', content: { 'application/json': { schema: { $ref: '#/components/schemas/Task' } } } }, 404: { description: 'unknown task' } } } },
-      '/task/{id}:resume': { post: { summary: 'Run a retryably failed task again', parameters: [taskId], responses: { 200: { description: 'resumed' }, 400: { description: 'not retryable' }, 404: { description: 'unknown task' } } } },
-      '/task/{id}/cancel': { post: { summary: 'Bosun extension: cancel a running task (it compensates)', parameters: [taskId], responses: { 202: { description: 'cancel requested' }, 404: { description: 'unknown task' } } } },
+      '/task/{id}:resume': { post: { summary: 'Run a retryably failed task again', parameters: [taskId], responses: { 200: { description: 'resumed' }, 400: { description: 'not retryable' }, ...taskAuth, 404: { description: 'unknown task' } } } },
+      '/task/{id}/cancel': { post: { summary: 'Bosun extension: cancel a running task (it compensates)', parameters: [taskId], responses: { 202: { description: 'cancel requested' }, ...taskAuth, 404: { description: 'unknown task' } } } },
       '/routing': { get: { summary: 'Bosun extension: where a request would go, and the rule that decided', responses: { 200: { description: 'the decision' } } } },
       '/health': { get: { summary: 'Health, with the onboarding flag file\'s state', responses: { 200: { description: 'up' }, 503: { description: 'degraded' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
@@ -70,7 +76,10 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       schemas: {
         ...schemas,
-        Error: { type: 'object', properties: { status: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } } } },
+        Error: {
+          type: 'object',
+          properties: { status: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } }, path: { type: 'string' }, requestId: { type: 'string' } },
+        },
         Task: {
           type: 'object',
           properties: {

@@ -1,33 +1,52 @@
 /**
- * The Clouddriver-compatible HTTP facade. Orca posts operations and polls tasks exactly as it
- * does against Clouddriver; the onboarding flag decides per task whether it runs as a Temporal
- * workflow or goes, unchanged, to the legacy Clouddriver. The facade holds no state: a task id
- * is a workflow id, and everything it answers comes from Temporal (or the legacy Clouddriver).
+ * The Clouddriver-compatible HTTP facade, on Fastify. Orca posts operations and polls tasks
+ * exactly as it does against Clouddriver; the onboarding flag decides per task whether it runs
+ * as a Temporal workflow or goes, unchanged, to the legacy Clouddriver (legacy.ts). The facade
+ * holds no state: a task id is a workflow id, and everything it answers comes from Temporal (or
+ * the legacy Clouddriver).
+ *
+ * Nothing a client sends may crash or wedge it: targets are checked before routing, bodies are
+ * bounded in size and depth and parsed by the framework's rules, every error ends in one error
+ * handler as a JSON 4xx (the client's mistake), 503 (Temporal unreachable) or 500 (a Bosun bug,
+ * logged with the request id).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Client } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../runtime';
 import type { Router, RoutingContext, RoutingDecision } from '../routing';
 import type { AuthorizationPolicy } from '../../domain/authorization';
-import { authorize } from '../../domain/authorization';
+import { authorize, parseAccountsHeader } from '../../domain/authorization';
 import { resolveOperationKey } from '../../domain/operations';
 import type { OperationFacts } from '../../domain/routing-facts';
 import { factsOf, operationEntries, taskApplication } from '../../domain/routing-facts';
 import { accountsOf, parseSubmission, taskTargets } from '../../domain/submission';
 import type { TaskSettings } from '../../domain/task-input';
-import { corsHeaders, handleCodec } from './codec-endpoint';
-import { header, HttpError, parseJson, readBody, sendError, sendJson } from './http';
+import { errorBody, header, HttpError, isTemporalUnavailable, parseJsonBody, pathOf, sendError, targetProblem } from './http';
 import type { LegacyClouddriver } from './legacy';
 import type { FacadeMetrics } from './metrics';
 import { createFacadeMetrics } from './metrics';
 import { openApiDocument } from './openapi';
-import { describeTask, listRunningTasks, resumeTask, startTask } from './tasks';
+import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
+import type { TaskAccess } from './tasks';
+import { inspectTask, listRunningTasks, rerunTask, startTask, taskIdFor } from './tasks';
 
 /** The onboarding flag as the facade uses it (client/routing's Router, or a stand-in in tests). */
 export type RouteDecider = Pick<Router, 'decide' | 'status'>;
+
+/** Limits applied before any work is done for a request. */
+export interface FacadeLimits {
+  /** Operations in one POST. */
+  readonly maxOperations: number;
+  /** JSON nesting of a body. */
+  readonly maxJsonDepth: number;
+}
+
+export const DEFAULT_LIMITS: FacadeLimits = { maxOperations: 50, maxJsonDepth: 64 };
 
 export interface FacadeOptions {
   readonly client: Client;
@@ -41,8 +60,7 @@ export interface FacadeOptions {
   readonly legacy?: LegacyClouddriver | undefined;
   readonly authorization?: AuthorizationPolicy | undefined;
   readonly metrics?: FacadeMetrics | undefined;
-  /** When set, `POST /codec/decode` lets the Temporal UI read encrypted payloads. */
-  readonly payloadCodec?: PayloadCodec | undefined;
+  readonly limits?: Partial<FacadeLimits> | undefined;
 }
 
 export interface Facade {
@@ -52,11 +70,6 @@ export interface Facade {
   close(): Promise<void>;
 }
 
-const OPS_PATH = /^\/(?:([A-Za-z0-9_-]+)\/)?ops(?:\/([A-Za-z0-9_.-]+))?\/?$/;
-const TASK_PATH = /^\/task\/([^/:]+)\/?$/;
-const RESUME_PATH = /^\/task\/([^/:]+):resume\/?$/;
-const CANCEL_PATH = /^\/task\/([^/:]+)\/cancel\/?$/;
-
 const ALL_TEMPORAL: RoutingDecision = {
   route: 'temporal',
   rule: 'no-flag',
@@ -64,60 +77,199 @@ const ALL_TEMPORAL: RoutingDecision = {
   flagState: 'READY',
 };
 
+
+const taskParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: TASK_ID_PATTERN } } } as const;
+const opsQuery = { type: 'object', properties: { clientRequestId: { type: 'string', pattern: CLIENT_REQUEST_ID_PATTERN } } } as const;
+const opsParams = {
+  type: 'object',
+  properties: {
+    cloudProvider: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    operation: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' },
+  },
+} as const;
+const short = { type: 'string', maxLength: 256 } as const;
+const routingQuery = {
+  type: 'object',
+  properties: { application: short, account: short, region: short, cloudProvider: short, operation: short, user: short },
+} as const;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The metrics label of what answered: the route's name, or 'legacy' once forwarded. */
+    bosunRoute: string;
+  }
+  interface FastifyContextConfig {
+    route?: string;
+  }
+}
+
 export function createFacade(opts: FacadeOptions): Facade {
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
+  const limits: FacadeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.logger.child({ module: 'facade' });
   const policy: AuthorizationPolicy = opts.authorization ?? { requireUser: true, checkAccounts: true };
   const metrics = opts.metrics ?? createFacadeMetrics();
   const legacy = opts.legacy;
+  let closing = false;
 
-  /** One task, one route: Temporal only if the flag sends every operation of the task there. */
+  const app = Fastify({
+    loggerInstance: log,
+    // One line per request at debug (below); Fastify's two info lines per request would drown the rest.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: () => randomUUID(),
+    // The request id is Bosun's own: a client-chosen one could collide or forge log lines.
+    requestIdHeader: false,
+    bodyLimit: limit,
+    keepAliveTimeout: 65_000,
+    // A client that trickles its request (slowloris) is cut off rather than holding a socket.
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Malformed percent-encoding and the like, found while routing: the client's mistake.
+    frameworkErrors: (err, _req, reply) => {
+      void sendError(reply, new HttpError(400, 'Bad Request', `the request target is invalid: ${err.message}`));
+    },
+    clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => writeClientError(err, socket),
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.decorateRequest('bosunRoute', '');
+
+  // Every body is kept as the bytes sent: an operations POST is parsed by the route (after its
+  // limits), and a forwarded request must reach Clouddriver exactly as the client sent it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req, reply) => {
+    req.bosunRoute = req.routeOptions.config.route ?? 'unrouted';
+    if (closing) reply.header('connection', 'close');
+    const problem = targetProblem(req.url);
+    if (problem) return sendError(reply, new HttpError(400, 'Bad Request', `refusing request target ${JSON.stringify(req.url.slice(0, 200))}: ${problem}`));
+    if ((req.method === 'GET' || req.method === 'HEAD') && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)) {
+      return sendError(reply, new HttpError(400, 'Bad Request', `a ${req.method} request may not carry a body`));
+    }
+    return undefined;
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', String(req.id));
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.bosunRoute || 'unrouted';
+    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    req.log.debug({ method: req.method, path: pathOf(req.url).slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime), route }, 'request');
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof HttpError) {
+      if (err.status >= 500) req.log.warn({ path: pathOf(req.url), status: err.status, message: err.message }, 'request failed');
+      return sendError(reply, err);
+    }
+    if (err.validation) {
+      return sendError(reply, new HttpError(400, 'Bad Request', `invalid request: ${err.message}`));
+    }
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendError(reply, new HttpError(err.statusCode, statusText(err.statusCode), err.message));
+    }
+    if (isTemporalUnavailable(err)) {
+      // The request was not taken; Orca retries the POST.
+      req.log.error({ path: pathOf(req.url), error: err.message }, 'Temporal did not answer');
+      return sendError(reply, new HttpError(503, 'Service Unavailable', `Temporal did not answer: ${err.message}`));
+    }
+    req.log.error({ err, path: pathOf(req.url) }, 'Bosun bug: unexpected error while answering a request');
+    return sendError(reply, new HttpError(500, 'Internal Server Error', `Bosun failed to answer (request id ${String(req.id)}); the facade's log has the details under this id`));
+  });
+
+  /** One task, one route: Temporal only if the flag sends every operation, in every region, there. */
   async function routeTask(facts: readonly OperationFacts[], application: string | undefined, cloudProvider: string, user: string | undefined): Promise<RoutingDecision> {
     if (!opts.router) return ALL_TEMPORAL;
     let decision: RoutingDecision | undefined;
     for (const f of facts) {
-      const d = await opts.router.decide({
-        application,
-        account: f.account ?? 'unknown',
-        region: f.region,
-        cloudProvider,
-        operation: resolveOperationKey(f.key) ?? f.key,
-        user,
-      });
-      if (d.route === 'legacy') return d;
-      decision ??= d;
+      const regions: (string | undefined)[] = f.regions.length > 0 ? [...f.regions] : [undefined];
+      for (const region of regions) {
+        const d = await opts.router.decide({
+          application,
+          account: f.account ?? 'unknown',
+          region,
+          cloudProvider,
+          operation: resolveOperationKey(f.key) ?? f.key,
+          user,
+        });
+        if (d.route === 'legacy') return d;
+        decision ??= d;
+      }
     }
     return decision ?? ALL_TEMPORAL;
   }
 
-  async function toLegacy(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer | undefined, why: string): Promise<void> {
+  function toLegacy(reply: FastifyReply, body: Buffer | undefined, why: string): FastifyReply {
     if (!legacy) {
       throw new HttpError(503, 'Service Unavailable', `${why}, and no legacy Clouddriver is configured (BOSUN_LEGACY_CLOUDDRIVER_URL)`);
     }
-    await legacy.forward(req, res, body, 'legacy');
+    reply.request.bosunRoute = 'legacy';
+    return legacy.forward(reply, body);
   }
 
-  async function postOperations(req: http.IncomingMessage, res: http.ServerResponse, url: URL, cloudProvider: string, opInPath: string | undefined): Promise<string> {
-    const raw = await readBody(req, limit);
+  /**
+   * Clouddriver's write check on an existing task: the caller needs a user and every account the
+   * task writes to. A refusal names the account and is logged with the user.
+   */
+  function authorizeTask(req: FastifyRequest, id: string, access: TaskAccess, action: string): void {
     const user = header(req, 'X-SPINNAKER-USER');
-    if (cloudProvider !== 'aws') {
-      await toLegacy(req, res, raw, `Bosun runs aws operations, not ${cloudProvider}`);
-      return 'legacy';
+    const auth = authorize(policy, { user, accountsHeader: header(req, 'X-SPINNAKER-ACCOUNTS'), accounts: access.accounts });
+    if (auth.ok) return;
+    req.log.warn({ user: user ?? null, taskId: id, action, accounts: access.accounts, status: auth.status }, `${action} refused`);
+    throw new HttpError(auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden', `${action} of task ${id} refused: ${auth.message}`);
+  }
+
+  /**
+   * A clientRequestId that already has a Bosun task: Clouddriver's rule (the same task, run again
+   * only if it failed retryably), for a caller who may act on that task's accounts, whatever the
+   * flag says now and whatever the new body names. True when it answered. (Not the reply itself:
+   * a Fastify reply is thenable, and awaiting it would wait for the answer and yield undefined.)
+   */
+  async function answerExisting(req: FastifyRequest, reply: FastifyReply, id: string, requestId: string): Promise<boolean> {
+    const existing = await inspectTask(opts.client, id);
+    if (!existing) return false;
+    authorizeTask(req, id, existing.access, 're-post');
+    const { task } = existing;
+    let outcome = 'existing';
+    if (task.status.failed && task.retryable) {
+      await rerunTask(opts.client, id);
+      outcome = 'started';
     }
-    const body = parseJson(raw);
+    metrics.tasks.inc({ route: 'temporal', outcome });
+    req.log.info({ taskId: id, requestId, user: header(req, 'X-SPINNAKER-USER') }, outcome === 'started' ? 'retryable task run again for clientRequestId' : 'task exists for clientRequestId');
+    void reply.send({ id, resourceUri: `/task/${id}` });
+    return true;
+  }
+
+  async function postOperations(req: FastifyRequest, reply: FastifyReply, cloudProvider: string, opInPath: string | undefined): Promise<FastifyReply> {
+    const raw = req.body as Buffer | undefined;
+    const user = header(req, 'X-SPINNAKER-USER');
+    const requestId = (req.query as { clientRequestId?: string }).clientRequestId || undefined;
+    if (cloudProvider !== 'aws') return toLegacy(reply, raw, `Bosun runs aws operations, not ${cloudProvider}`);
+
+    // Limits before work: depth and size bound the parse, the count bounds everything after it.
+    const body = parseJsonBody(raw, limits.maxJsonDepth);
+    if (opInPath === undefined && Array.isArray(body) && body.length > limits.maxOperations) {
+      throw new HttpError(400, 'Bad Request', `a task may hold at most ${limits.maxOperations} operations, got ${body.length}`);
+    }
+    // Idempotency before routing: a key that has a Bosun task is answered from it even if the
+    // flag now sends the application elsewhere, so Orca's retry never runs an operation twice.
+    if (requestId && (await answerExisting(req, reply, taskIdFor(requestId), requestId))) return reply;
+
     const entries = operationEntries(body, opInPath);
     const unknown = entries?.map(([k]) => k).filter((k) => !resolveOperationKey(k)) ?? [];
     if (unknown.length > 0 && legacy) {
-      log.info({ route: 'legacy', rule: 'unsupported-operation', operations: unknown, user }, 'routed to legacy');
+      req.log.info({ route: 'legacy', rule: 'unsupported-operation', operations: unknown.slice(0, 10), user }, 'routed to legacy');
       metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
-      await legacy.forward(req, res, raw, 'legacy');
-      return 'legacy';
+      return toLegacy(reply, raw, 'unsupported operation');
     }
     if (entries && unknown.length === 0) {
       const facts = entries.map(([k, d]) => factsOf(k, d));
       const application = taskApplication(facts, header(req, 'X-SPINNAKER-APPLICATION'));
       const decision = await routeTask(facts, application, cloudProvider, user);
-      log.info({
+      req.log.info({
         route: decision.route,
         rule: decision.rule,
         reason: decision.reason,
@@ -128,211 +280,205 @@ export function createFacade(opts: FacadeOptions): Facade {
       }, 'routing decision');
       if (decision.route === 'legacy') {
         metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
-        await toLegacy(req, res, raw, `application ${application ?? '(unknown)'} is not routed to Bosun: ${decision.reason} (rule ${decision.rule})`);
-        return 'legacy';
+        return toLegacy(reply, raw, `application ${application ?? '(unknown)'} is not routed to Bosun: ${decision.reason} (rule ${decision.rule})`);
       }
     }
 
-    const submission = parseSubmission(body, opInPath);
+    const submission = parseSubmission(body, opInPath, { maxOperations: limits.maxOperations });
     if (!submission.ok) {
-      throw new HttpError(400, 'Bad Request', `invalid operation: ${submission.errors.join('; ')}`, submission.errors);
+      throw new HttpError(400, 'Bad Request', `invalid operation: ${submission.errors.slice(0, 5).join('; ')}${submission.errors.length > 5 ? '; …' : ''}`, submission.errors);
     }
-    const auth = authorize(policy, { user, accountsHeader: header(req, 'X-SPINNAKER-ACCOUNTS'), accounts: accountsOf(submission.operations) });
-    if (!auth.ok) throw new HttpError(auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden', auth.message);
+    const accounts = accountsOf(submission.operations);
+    const auth = authorize(policy, { user, accountsHeader: header(req, 'X-SPINNAKER-ACCOUNTS'), accounts });
+    if (!auth.ok) {
+      req.log.warn({ user: user ?? null, accounts, status: auth.status, action: 'start' }, 'start refused');
+      throw new HttpError(auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden', auth.message);
+    }
 
     const targets = taskTargets(submission.operations, header(req, 'X-SPINNAKER-APPLICATION'));
-    const requestId = url.searchParams.get('clientRequestId') || undefined;
     const context = { cloudProvider, user, requestId, executionId: header(req, 'X-SPINNAKER-EXECUTION-ID'), application: targets.application };
-    const { id, started } = await startTask(opts.client, {
+    const { id, started, existing } = await startTask(opts.client, {
       operations: submission.operations,
       targets,
       context,
       settings: opts.settings,
       taskQueue: opts.taskQueue,
+      accounts,
     });
+    if (existing && requestId && (await answerExisting(req, reply, id, requestId))) return reply;
     metrics.tasks.inc({ route: 'temporal', outcome: started ? 'started' : 'existing' });
-    log.info(
+    req.log.info(
       { taskId: id, operations: submission.operations.map((o) => o.name), application: targets.application, user, requestId },
       started ? 'task started' : 'task exists for clientRequestId',
     );
-    sendJson(res, 200, { id, resourceUri: `/task/${id}` });
-    return 'ops';
+    return reply.send({ id, resourceUri: `/task/${id}` });
   }
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<string> {
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
+  app.get('/health', { config: { route: 'health' } }, async () => {
+    const flags = opts.router?.status();
+    const degraded = flags !== undefined && flags.state !== 'READY';
+    return { status: degraded ? 'DEGRADED' : 'UP', flags: flags ?? { state: 'NONE' }, legacy: legacy?.url ?? null };
+  });
 
-    if (method === 'GET' && path === '/health') {
-      const flags = opts.router?.status();
-      const degraded = flags !== undefined && flags.state !== 'READY';
-      sendJson(res, 200, { status: degraded ? 'DEGRADED' : 'UP', flags: flags ?? { state: 'NONE' }, legacy: legacy?.url ?? null });
-      return 'health';
-    }
-    if (method === 'GET' && path === '/metrics') {
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(text);
-      return 'metrics';
-    }
-    if (opts.payloadCodec && (path === '/codec/decode' || path === '/codec/encode')) {
-      if (method === 'OPTIONS') {
-        res.writeHead(204, corsHeaders(req));
-        res.end();
-      } else if (method === 'POST') {
-        await handleCodec(opts.payloadCodec, req, res, path.endsWith('decode') ? 'decode' : 'encode');
-      } else {
-        throw new HttpError(405, 'Method Not Allowed', `${path} accepts POST only`);
-      }
-      return 'codec';
-    }
-    if (method === 'GET' && path === '/openapi.json') {
-      sendJson(res, 200, openApiDocument());
-      return 'openapi';
-    }
-    if (method === 'GET' && path === '/routing') {
-      const q = (k: string) => url.searchParams.get(k) || undefined;
-      const operation = q('operation') ?? 'createServerGroup';
-      const question: RoutingContext = {
-        application: q('application'),
-        account: q('account') ?? 'unknown',
-        region: q('region'),
-        cloudProvider: q('cloudProvider') ?? 'aws',
-        operation: resolveOperationKey(operation) ?? operation,
-        user: q('user'),
-      };
-      const decision = opts.router ? await opts.router.decide(question) : ALL_TEMPORAL;
-      const supported = resolveOperationKey(operation) !== undefined;
-      sendJson(res, 200, {
-        question,
-        ...decision,
-        ...(supported ? {} : { route: 'legacy', rule: 'unsupported-operation', reason: `Bosun does not run ${operation}` }),
-        legacyConfigured: Boolean(legacy),
-        flags: opts.router?.status() ?? { state: 'NONE' },
-      });
-      return 'routing';
-    }
+  app.get('/metrics', { config: { route: 'metrics' } }, async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
 
-    const ops = OPS_PATH.exec(path);
-    if (ops && method === 'POST') return postOperations(req, res, url, ops[1] ?? 'aws', ops[2]);
+  app.get('/openapi.json', { config: { route: 'openapi' } }, async () => openApiDocument());
 
-    if (method === 'GET' && (path === '/task' || path === '/task/')) {
-      const tasks: unknown[] = await listRunningTasks(opts.client, opts.taskQueue);
-      if (legacy) {
-        try {
-          const upstream = await legacy.getJson('/task', req.headers);
-          if (Array.isArray(upstream)) tasks.push(...(upstream as unknown[]));
-        } catch (err) {
-          log.warn({ error: (err as Error).message }, 'legacy task list unavailable');
-        }
+  app.get('/routing', { config: { route: 'routing' }, schema: { querystring: routingQuery } }, async (req) => {
+    const query = req.query as Record<string, string | undefined>;
+    const q = (k: string) => query[k] || undefined;
+    const operation = q('operation') ?? 'createServerGroup';
+    const question: RoutingContext = {
+      application: q('application'),
+      account: q('account') ?? 'unknown',
+      region: q('region'),
+      cloudProvider: q('cloudProvider') ?? 'aws',
+      operation: resolveOperationKey(operation) ?? operation,
+      user: q('user'),
+    };
+    const decision = opts.router ? await opts.router.decide(question) : ALL_TEMPORAL;
+    const supported = resolveOperationKey(operation) !== undefined;
+    return {
+      question,
+      ...decision,
+      ...(supported ? {} : { route: 'legacy', rule: 'unsupported-operation', reason: `Bosun does not run ${operation}` }),
+      legacyConfigured: Boolean(legacy),
+      flags: opts.router?.status() ?? { state: 'NONE' },
+    };
+  });
+
+  const opsRoute = { config: { route: 'ops' }, schema: { querystring: opsQuery, params: opsParams } };
+  type OpsParams = { cloudProvider?: string; operation?: string };
+  app.post('/ops', opsRoute, (req, reply) => postOperations(req, reply, 'aws', undefined));
+  app.post('/ops/:operation', opsRoute, (req, reply) => postOperations(req, reply, 'aws', (req.params as OpsParams).operation));
+  app.post('/:cloudProvider/ops', opsRoute, (req, reply) => postOperations(req, reply, (req.params as OpsParams).cloudProvider ?? 'aws', undefined));
+  app.post('/:cloudProvider/ops/:operation', opsRoute, (req, reply) =>
+    postOperations(req, reply, (req.params as OpsParams).cloudProvider ?? 'aws', (req.params as OpsParams).operation),
+  );
+
+  app.get('/task', { config: { route: 'task-list' } }, async (req, reply) => {
+    // Like Clouddriver's write check: a caller sees the tasks of accounts it holds, no others.
+    const held = policy.checkAccounts ? parseAccountsHeader(header(req, 'X-SPINNAKER-ACCOUNTS')) : undefined;
+    const tasks: unknown[] = await listRunningTasks(opts.client, opts.taskQueue, held);
+    if (legacy) {
+      try {
+        // Clouddriver applies its own authorization to the headers passed on.
+        const upstream = await legacy.getJson('/task', req.headers);
+        if (Array.isArray(upstream)) tasks.push(...(upstream as unknown[]));
+      } catch (err) {
+        req.log.warn({ error: (err as Error).message }, 'legacy task list unavailable');
       }
-      sendJson(res, 200, tasks);
-      return 'task-list';
     }
+    return reply.send(tasks);
+  });
 
-    const resume = RESUME_PATH.exec(path);
-    if (resume && method === 'POST') {
-      const id = decodeURIComponent(resume[1]!);
-      const outcome = await resumeTask(opts.client, id);
-      if (outcome === 'not-found') {
-        if (legacy) {
-          await legacy.forward(req, res, undefined, 'legacy');
-          return 'legacy';
-        }
-        throw new HttpError(404, 'Not Found', `task ${id} not found`);
-      }
-      if (outcome === 'not-retryable') throw new HttpError(400, 'Bad Request', `task ${id} did not fail retryably, so it cannot be resumed`);
-      log.info({ taskId: id }, 'task resumed');
-      sendJson(res, 200, { id, resourceUri: `/task/${id}` });
-      return 'resume';
-    }
-
-    const cancel = CANCEL_PATH.exec(path);
-    if (cancel && method === 'POST') {
-      const id = decodeURIComponent(cancel[1]!);
-      const task = await describeTask(opts.client, id);
-      if (!task) throw new HttpError(404, 'Not Found', `task ${id} not found`);
-      if (!task.status.completed) {
-        try {
-          await opts.client.workflow.getHandle(id).cancel();
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        }
-      }
-      log.info({ taskId: id, alreadyCompleted: task.status.completed }, 'task cancel requested');
-      sendJson(res, 202, { id, resourceUri: `/task/${id}`, cancelRequested: !task.status.completed });
-      return 'cancel';
-    }
-
-    const task = TASK_PATH.exec(path);
-    if (task && method === 'GET') {
-      const id = decodeURIComponent(task[1]!);
-      const rendered = await describeTask(opts.client, id);
-      if (rendered) {
-        sendJson(res, 200, rendered);
-        return 'task';
-      }
-      if (legacy) {
-        await legacy.forward(req, res, undefined, 'legacy');
-        return 'legacy';
-      }
+  app.post('/task/:id(^[^/:]+)::resume', { config: { route: 'resume' }, schema: { params: taskParams } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const existing = await inspectTask(opts.client, id);
+    if (!existing) {
+      if (legacy) return toLegacy(reply, req.body as Buffer | undefined, 'unknown task');
       throw new HttpError(404, 'Not Found', `task ${id} not found`);
     }
-
-    // Clouddriver's read APIs and everything else Bosun does not implement.
-    if (legacy) {
-      await legacy.forward(req, res, undefined, 'legacy');
-      return 'legacy';
-    }
-    throw new HttpError(404, 'Not Found', `no route for ${method} ${path} (and no legacy Clouddriver is configured)`);
-  }
-
-  let closing = false;
-  const server = http.createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    // Orca polls on kept-alive connections; once closing, tell it to reconnect (to another replica).
-    if (closing) res.setHeader('connection', 'close');
-    const url = new URL(req.url ?? '/', 'http://facade.local');
-    const done = (route: string) => {
-      metrics.requests.inc({ method: req.method ?? 'GET', route, status: String(res.statusCode) });
-      metrics.latency.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
-    };
-    handle(req, res, url).then(done, (err: unknown) => {
-      if (err instanceof HttpError) {
-        if (err.status >= 500) log.warn({ path: url.pathname, status: err.status, message: err.message }, 'request failed');
-        if (!res.headersSent) sendError(res, err, url.pathname);
-        done('error');
-        return;
-      }
-      // Temporal unreachable or overloaded: the request was not taken; Orca retries the POST.
-      const message = (err as Error)?.message ?? String(err);
-      log.error({ path: url.pathname, error: message }, 'request failed');
-      if (!res.headersSent) sendError(res, new HttpError(503, 'Service Unavailable', `Temporal did not answer: ${message}`), url.pathname);
-      else res.destroy();
-      done('error');
-    });
+    authorizeTask(req, id, existing.access, 'resume');
+    if (!(existing.task.status.failed && existing.task.retryable)) throw new HttpError(400, 'Bad Request', `task ${id} did not fail retryably, so it cannot be resumed`);
+    await rerunTask(opts.client, id);
+    req.log.info({ taskId: id, user: header(req, 'X-SPINNAKER-USER') }, 'task resumed');
+    return reply.send({ id, resourceUri: `/task/${id}` });
   });
-  server.keepAliveTimeout = 65_000;
+
+  app.post('/task/:id/cancel', { config: { route: 'cancel' }, schema: { params: taskParams } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const existing = await inspectTask(opts.client, id);
+    if (!existing) throw new HttpError(404, 'Not Found', `task ${id} not found`);
+    authorizeTask(req, id, existing.access, 'cancel');
+    const { task } = existing;
+    if (!task.status.completed) {
+      try {
+        await opts.client.workflow.getHandle(id).cancel();
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    req.log.info({ taskId: id, alreadyCompleted: task.status.completed, user: header(req, 'X-SPINNAKER-USER') }, 'task cancel requested');
+    return reply.code(202).send({ id, resourceUri: `/task/${id}`, cancelRequested: !task.status.completed });
+  });
+
+  app.get('/task/:id', { config: { route: 'task' }, schema: { params: taskParams } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const found = await inspectTask(opts.client, id);
+    if (found) return reply.send(found.task);
+    if (legacy) return toLegacy(reply, undefined, 'unknown task');
+    throw new HttpError(404, 'Not Found', `task ${id} not found`);
+  });
+
+  // Clouddriver's read APIs and everything else Bosun does not implement.
+  app.setNotFoundHandler((req, reply) => {
+    if (legacy) return toLegacy(reply, req.body as Buffer | undefined, 'not a Bosun route');
+    return sendError(reply, new HttpError(404, 'Not Found', `no route for ${req.method} ${pathOf(req.url).slice(0, 200)} (and no legacy Clouddriver is configured)`));
+  });
+
+  // CONNECT (authority-form) never reaches Fastify; Node would drop the socket without a word.
+  app.server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
+    writeClientError(Object.assign(new Error('CONNECT is not served'), { code: 'CONNECT_REFUSED' }), socket);
+  });
+
+  const ready = (async () => {
+    if (legacy) await legacy.register(app as unknown as FastifyInstance);
+    await app.ready();
+  })();
 
   return {
-    server,
+    server: app.server,
     metrics,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          const a = server.address() as AddressInfo;
-          resolve(`http://${a.address}:${a.port}`);
-        });
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        closing = true;
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // A client polling on a kept-alive connection would keep the server open for ever
-        // (seen under chaos); give in-flight requests 2 s, then close every connection.
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
-      }),
+    async listen(port, host) {
+      await ready;
+      await app.listen({ port, host });
+      const a = app.server.address() as AddressInfo;
+      return `http://${a.address}:${a.port}`;
+    },
+    async close() {
+      closing = true;
+      // A client polling on a kept-alive connection would keep the server open for ever (seen
+      // under chaos); give in-flight requests 2 s, then close every connection.
+      const force = setTimeout(() => app.server.closeAllConnections(), 2000);
+      force.unref();
+      try {
+        await ready.catch(() => undefined);
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
+    },
   };
+}
+
+function statusText(status: number): string {
+  const texts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 431: 'Request Header Fields Too Large' };
+  return texts[status] ?? 'Bad Request';
+}
+
+/**
+ * What Node's HTTP parser refused before Fastify saw a request (a malformed request line,
+ * Content-Length with Transfer-Encoding, oversized headers): a JSON 4xx, then the socket closes.
+ */
+function writeClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable || (err.code === 'ECONNRESET' && !socket.readable)) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'CONNECT_REFUSED' ? 405 : 400;
+  const message =
+    status === 431
+      ? 'the request headers are too large'
+      : status === 408
+        ? 'the request did not arrive in time'
+        : status === 405
+          ? 'CONNECT is refused: the facade is not a tunnel'
+          : `the request could not be parsed as HTTP/1.1 (${err.code ?? 'malformed'})`;
+  const body = JSON.stringify(errorBody(new HttpError(status, statusText(status), message), '', 'none'));
+  socket.end(`HTTP/1.1 ${status} ${statusText(status)}\r\ncontent-type: application/json;charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.destroySoon();
 }

@@ -36,16 +36,33 @@ export function taskIdFor(clientRequestId: string | undefined): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * Who may act on a task: every account it writes to, recorded at start in a memo key of its own
+ * (the task runner rewrites the task memo, never this one), so cancel, resume, a re-post and the
+ * task list can be authorized like the start was.
+ */
+export const ACCESS_MEMO_KEY = 'bosunAccess';
+
+export interface TaskAccess {
+  readonly accounts: readonly string[];
+  readonly user?: string | undefined;
+}
+
 export interface StartTaskInput {
   readonly operations: readonly OperationRequest[];
   readonly targets: TaskTargets;
   readonly context: TaskContext;
   readonly settings: TaskSettings;
   readonly taskQueue: string;
+  /** Every account the task writes to (domain/submission accountsOf); defaults to the targets' accounts. */
+  readonly accounts?: readonly string[];
 }
 
-/** Starts the task's workflow; a second start with the same key returns the same task. */
-export async function startTask(client: Client, input: StartTaskInput): Promise<{ id: string; started: boolean }> {
+/**
+ * Starts the task's workflow. `existing` is set when a closed task already holds this
+ * clientRequestId's id: the caller decides (after authorizing) whether to answer or re-run it.
+ */
+export async function startTask(client: Client, input: StartTaskInput): Promise<{ id: string; started: boolean; existing?: boolean }> {
   const id = taskIdFor(input.context.requestId);
   const single = input.operations.length === 1 ? input.operations[0] : undefined;
   const t = input.targets;
@@ -58,7 +75,7 @@ export async function startTask(client: Client, input: StartTaskInput): Promise<
   const options: WorkflowOptions = {
     workflowId: id,
     taskQueue: input.taskQueue,
-    memo: { [TASK_MEMO_KEY]: memo },
+    memo: { [TASK_MEMO_KEY]: memo, [ACCESS_MEMO_KEY]: { accounts: [...(input.accounts ?? t.accounts)], user: input.context.user } satisfies TaskAccess },
     staticSummary: summary.length > 400 ? `${summary.slice(0, 397)}...` : summary,
     staticDetails: [
       `user: ${input.context.user ?? 'anonymous'}`,
@@ -90,14 +107,9 @@ export async function startTask(client: Client, input: StartTaskInput): Promise<
     return { id, started: true };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    // Clouddriver's rule: an existing task for this key is returned as it is, unless it failed
-    // retryably; then it runs again under the same id.
-    const existing = await describeTask(client, id);
-    if (existing?.status.failed && existing.retryable) {
-      await rerunTask(client, id);
-      return { id, started: true };
-    }
-    return { id, started: false };
+    // A closed task took this key between the facade's lookup and this start: the facade
+    // applies Clouddriver's rule to it, after checking the caller may act on it.
+    return { id, started: false, existing: true };
   }
 }
 
@@ -113,21 +125,8 @@ async function startOperation<N extends OperationName>(
   await client.workflow.start(workflow, { ...options, args });
 }
 
-export type ResumeOutcome = 'resumed' | 'not-found' | 'not-retryable';
-
-/**
- * `POST /task/{id}:resume`: runs a retryably failed task again under the same id, with the
- * input of its last run. History carries over, with Clouddriver's re-initialising line.
- */
-export async function resumeTask(client: Client, id: string): Promise<ResumeOutcome> {
-  const task = await describeTask(client, id);
-  if (!task) return 'not-found';
-  if (!(task.status.failed && task.retryable)) return 'not-retryable';
-  await rerunTask(client, id);
-  return 'resumed';
-}
-
-async function rerunTask(client: Client, id: string): Promise<void> {
+/** Runs a task again under its id with the input of its last run (a resume, or a re-post of a retryable failure). */
+export async function rerunTask(client: Client, id: string): Promise<void> {
   const handle = client.workflow.getHandle(id);
   const [desc, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
@@ -155,12 +154,26 @@ async function rerunTask(client: Client, id: string): Promise<void> {
   });
 }
 
-/** Running Bosun tasks on this task queue, as `GET /task` lists Clouddriver's running tasks. */
-export async function listRunningTasks(client: Client, taskQueue: string, limit = 500): Promise<ClouddriverTask[]> {
+const SAFE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Running Bosun tasks on this task queue, as `GET /task` lists Clouddriver's running tasks.
+ * With `accounts`, only tasks whose every account is among them (the caller's
+ * X-SPINNAKER-ACCOUNTS); an empty list lists nothing.
+ */
+export async function listRunningTasks(client: Client, taskQueue: string, accounts?: readonly string[], limit = 500): Promise<ClouddriverTask[]> {
   const tasks: ClouddriverTask[] = [];
-  const query = `TaskQueue = '${taskQueue.replace(/'/g, "")}' AND ExecutionStatus = 'Running'`;
+  let query = `TaskQueue = '${taskQueue.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
+  const held = accounts ? new Set(accounts.filter((a) => SAFE_NAME.test(a))) : undefined;
+  if (held) {
+    if (held.size === 0) return [];
+    // The primary account narrows the list in Temporal; the full set is checked below. A caller
+    // holding very many accounts is filtered here only, so the query stays small.
+    if (held.size <= 50) query += ` AND ${SearchAttributes.account.name} IN (${[...held].map((a) => `'${a}'`).join(', ')})`;
+  }
   for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
     if (!WORKFLOW_TYPES.has(wf.type)) continue;
+    if (held && !accessOf(wf.memo, wf.typedSearchAttributes.get(SearchAttributes.account)).accounts.every((a) => held.has(a))) continue;
     tasks.push(
       renderTask({
         id: wf.workflowId,
@@ -176,8 +189,20 @@ export async function listRunningTasks(client: Client, taskQueue: string, limit 
   return tasks;
 }
 
+/** The accounts recorded at start; tasks started before they were recorded fall back to BosunAccount. */
+function accessOf(memo: Record<string, unknown> | undefined, primaryAccount: string | undefined): TaskAccess {
+  const access = memo?.[ACCESS_MEMO_KEY] as Partial<TaskAccess> | undefined;
+  if (access && Array.isArray(access.accounts)) return { accounts: access.accounts.map(String), user: access.user };
+  return { accounts: primaryAccount && primaryAccount !== 'unknown' ? [primaryAccount] : [] };
+}
+
 /** The task as Clouddriver would render it, or undefined when Temporal has no such Bosun task. */
 export async function describeTask(client: Client, id: string): Promise<ClouddriverTask | undefined> {
+  return (await inspectTask(client, id))?.task;
+}
+
+/** The task, and who may act on it, from one describe(); undefined when Temporal has no such Bosun task. */
+export async function inspectTask(client: Client, id: string): Promise<{ task: ClouddriverTask; access: TaskAccess } | undefined> {
   const handle = client.workflow.getHandle(id);
   let desc: WorkflowExecutionDescription;
   try {
@@ -187,6 +212,16 @@ export async function describeTask(client: Client, id: string): Promise<Clouddri
     throw err;
   }
   if (!WORKFLOW_TYPES.has(desc.type)) return undefined;
+  const access = accessOf(desc.memo, desc.typedSearchAttributes.get(SearchAttributes.account));
+  const task = await renderDescribed(handle, desc, id);
+  return { task, access };
+}
+
+async function renderDescribed(
+  handle: ReturnType<Client['workflow']['getHandle']>,
+  desc: WorkflowExecutionDescription,
+  id: string,
+): Promise<ClouddriverTask> {
   const memo = desc.memo?.[TASK_MEMO_KEY] as TaskMemo | undefined;
   const base = { id, ownerId: `${desc.runId}@bosun`, startTimeMs: desc.startTime.getTime(), memo };
   switch (desc.status.name) {

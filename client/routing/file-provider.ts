@@ -8,7 +8,7 @@
  */
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FlagdCore, MemoryStorage } from '@openfeature/flagd-core';
 import type { EvaluationContext, JsonValue, Logger as OpenFeatureLogger, Provider, ResolutionDetails } from '@openfeature/server-sdk';
@@ -16,7 +16,7 @@ import { OpenFeatureEventEmitter, ProviderEvents } from '@openfeature/server-sdk
 import type { Logger } from '../../runtime';
 import type { RoutingSummary } from './flag-document';
 import { describe, summaryLine } from './flag-document';
-import { validateFlagText } from './validate';
+import { MAX_FLAG_FILE_BYTES, validateFlagText } from './validate';
 
 export const FLAG_STATES = { ready: 'READY', stale: 'STALE', error: 'ERROR' } as const;
 /** READY: the file's current version is in force. STALE: the last good version is, the current one is refused. ERROR: no good version yet. */
@@ -211,6 +211,9 @@ export class FlagFileProvider implements Provider {
 
   private async read(): Promise<FileRead> {
     try {
+      // A huge file is refused unread, like any broken edit: the last good rules stay.
+      const { size } = await stat(this.file);
+      if (size > MAX_FLAG_FILE_BYTES) return { ok: false, problem: `the file is ${size} bytes; the limit is ${MAX_FLAG_FILE_BYTES}` };
       return { ok: true, text: await readFile(this.file, 'utf8') };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -221,7 +224,13 @@ export class FlagFileProvider implements Provider {
 
   /** Validates and, when good, puts `text` in force. Returns the problems (empty when applied). */
   private apply(text: string): string[] {
-    const result = validateFlagText(text);
+    let result: ReturnType<typeof validateFlagText>;
+    try {
+      result = validateFlagText(text);
+    } catch (err) {
+      // Nothing in a file may take the provider down; a file that breaks validation is refused.
+      return [`the file could not be validated: ${(err as Error).message}`];
+    }
     if (!result.ok) return [...result.problems];
     try {
       this.flagsChanged = this.storage.setConfigurations(text, true);

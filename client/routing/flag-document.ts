@@ -12,6 +12,7 @@
  *   else: fractional rollout (rollout-on / rollout-off) or "off"
  * The kill switch is a separate flag so turning it on never touches the rules above.
  */
+import { resolveOperationKey } from '../../domain/operations';
 import type { ContextKey, FlagDefinition, FlagDocument, JsonValue, RoutingVariant } from './flag-schema';
 import { CONTEXT_KEYS, FLAG_KEYS, KILL_SWITCH_VARIANTS, ROUTING_VARIANTS, ROUTING_VARIANT_VALUES } from './flag-schema';
 
@@ -116,14 +117,24 @@ export function includeAccount(doc: FlagDocument, account: string): FlagDocument
   return editList(doc, ROUTING_VARIANTS.accountExcluded, (list) => list.filter((a) => a !== name));
 }
 
+/**
+ * Excludes an operation. A legacy key (`resizeAsgDescription`) is stored as the operation it
+ * names (`resizeServerGroup`), because the facade routes on the modern name: an exclusion under
+ * the legacy key would never match.
+ */
 export function excludeOperation(doc: FlagDocument, operation: string): FlagDocument {
-  const name = requireName(operation, 'operation');
+  const name = operationName(requireName(operation, 'operation'));
   return editList(doc, ROUTING_VARIANTS.operationExcluded, (list) => [...list, name]);
 }
 
 export function includeOperation(doc: FlagDocument, operation: string): FlagDocument {
-  const name = requireName(operation, 'operation');
-  return editList(doc, ROUTING_VARIANTS.operationExcluded, (list) => list.filter((a) => a !== name));
+  const given = requireName(operation, 'operation');
+  const name = operationName(given);
+  return editList(doc, ROUTING_VARIANTS.operationExcluded, (list) => list.filter((a) => a !== name && a !== given));
+}
+
+function operationName(key: string): string {
+  return resolveOperationKey(key) ?? key;
 }
 
 /**

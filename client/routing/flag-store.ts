@@ -140,28 +140,69 @@ export async function writeAtomically(file: string, text: string): Promise<void>
 const LOCK_WAIT_MS = 5_000;
 /** A lock older than this belongs to a process that died holding it. */
 const STALE_LOCK_MS = 30_000;
+/** The guard that lets one process break a stale lock is held for milliseconds; older, its holder died. */
+const STALE_GUARD_MS = 10_000;
 
-/** An exclusive lock file next to the flag file, so two people's changes never overwrite each other. */
+const ageOf = (file: string): Promise<number | undefined> => stat(file).then((s) => Date.now() - s.mtimeMs, () => undefined);
+
+/**
+ * An exclusive lock file next to the flag file, so two people's changes never overwrite each other.
+ * The lock holds a token of its own: release removes the lock only if it is still this one.
+ */
 async function lock(file: string): Promise<() => Promise<void>> {
   const lockFile = `${file}.lock`;
+  const token = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
       const handle = await open(lockFile, 'wx');
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return () => rm(lockFile, { force: true });
+      try {
+        await handle.writeFile(token);
+      } finally {
+        await handle.close();
+      }
+      return async () => {
+        const current = await readFile(lockFile, 'utf8').catch(() => undefined);
+        if (current === token) await rm(lockFile, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lockFile).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = (await ageOf(lockFile)) ?? 0;
       if (age > STALE_LOCK_MS) {
-        await rm(lockFile, { force: true });
+        await breakStaleLock(lockFile);
         continue;
       }
       if (Date.now() > deadline) {
         throw new Error(`${lockFile} is held by another change (for ${Math.round(age / 1000)} s); try again, or remove it if no bosun command is running`);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
     }
+  }
+}
+
+/**
+ * Removes a stale lock, without the race of "two waiters see it stale, one removes it and takes a
+ * fresh lock, the other then removes that fresh lock": only the process that creates the guard
+ * file exclusively may remove the lock, and it looks at the lock's age again while holding the
+ * guard, so a lock taken meanwhile (young) is left alone.
+ */
+export async function breakStaleLock(lockFile: string): Promise<void> {
+  const guard = `${lockFile}.break`;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(guard, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Someone else is breaking it. A guard this old was left by a process that died in between.
+    if (((await ageOf(guard)) ?? 0) > STALE_GUARD_MS) await rm(guard, { force: true });
+    await new Promise((r) => setTimeout(r, 20));
+    return;
+  }
+  try {
+    const age = await ageOf(lockFile);
+    if (age !== undefined && age > STALE_LOCK_MS) await rm(lockFile, { force: true });
+  } finally {
+    await handle.close();
+    await rm(guard, { force: true });
   }
 }

@@ -6,6 +6,7 @@
  */
 import { MemoryStorage } from '@openfeature/flagd-core';
 import type { z } from 'zod';
+import { jsonDepthExceeds } from '../../domain/json-limits';
 import type { FlagDocument, JsonValue } from './flag-schema';
 import { FLAG_KEYS, flagDocumentSchema } from './flag-schema';
 
@@ -33,9 +34,18 @@ const BOOLEAN_OPERATORS: ReadonlySet<string> = new Set([
   '==', '===', '!=', '!==', '!', '!!', '<', '<=', '>', '>=', 'in', 'all', 'none', 'some', 'sem_ver', 'starts_with', 'ends_with',
 ]);
 
+/** A flag file larger than this is refused unread: a real one (2,000 applications) is about 60 KB. */
+export const MAX_FLAG_FILE_BYTES = 1024 * 1024;
+/** JsonLogic nests a level or two per rule; a file deeper than this is a mistake or an attack. */
+export const MAX_FLAG_FILE_DEPTH = 64;
+
 /** Validates the text of a flag file; `ok` documents load in flagd-core and return only variants they define. */
 export function validateFlagText(text: string): ValidationResult {
   if (text.trim() === '') return { ok: false, problems: ['the file is empty'] };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_FLAG_FILE_BYTES) return { ok: false, problems: [`the file is ${bytes} bytes; the limit is ${MAX_FLAG_FILE_BYTES}`] };
+  // Checked before parsing: validation and flagd-core's evaluator both recurse over the rules.
+  if (jsonDepthExceeds(text, MAX_FLAG_FILE_DEPTH)) return { ok: false, problems: [`the file nests deeper than ${MAX_FLAG_FILE_DEPTH} levels`] };
   let value: unknown;
   try {
     value = JSON.parse(text);

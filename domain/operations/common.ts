@@ -59,6 +59,20 @@ export interface ServerGroupTarget {
   readonly region: string;
 }
 
+/** Limits on list fields, checked with the rest of the description (the body's size bounds the work). */
+export const MAX_ASGS = 100;
+export const MAX_REGIONS = 40;
+
+/**
+ * One entry of `asgs`: `serverGroupName` (or the older `asgName`) and `region`. Entries may
+ * carry more (a resize's own `capacity` and `constraints`): kept, not refused.
+ */
+export const asgEntrySchema = z
+  .looseObject({ serverGroupName: serverGroupNameSchema.optional(), asgName: serverGroupNameSchema.optional(), region: regionSchema })
+  .superRefine((a, ctx) => {
+    if (!a.serverGroupName && !a.asgName) ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required' });
+  });
+
 /**
  * The ways Clouddriver descriptions name server groups: `serverGroupName` (or the legacy
  * `asgName`) with `region` (or `regions`), or a list `asgs: [{serverGroupName, region}]`.
@@ -67,8 +81,8 @@ export const serverGroupRefShape = {
   serverGroupName: serverGroupNameSchema.optional(),
   asgName: serverGroupNameSchema.optional(),
   region: regionSchema.optional(),
-  regions: z.array(regionSchema).optional(),
-  asgs: z.array(z.looseObject({ serverGroupName: serverGroupNameSchema, region: regionSchema })).optional(),
+  regions: z.array(regionSchema).max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` }).optional(),
+  asgs: z.array(asgEntrySchema).max(MAX_ASGS, { error: `must list at most ${MAX_ASGS} server groups` }).optional(),
 };
 
 interface ServerGroupRefFields {
@@ -76,14 +90,14 @@ interface ServerGroupRefFields {
   asgName?: string | undefined;
   region?: string | undefined;
   regions?: string[] | undefined;
-  asgs?: { serverGroupName: string; region: string }[] | undefined;
+  asgs?: { serverGroupName?: string | undefined; asgName?: string | undefined; region: string }[] | undefined;
 }
 
 /** Every server group a description names, once each, in the order given. */
 export function serverGroupTargets(d: ServerGroupRefFields): ServerGroupTarget[] {
   // Also called on input that failed other checks: trust no shapes here.
   const asgs = Array.isArray(d.asgs) ? d.asgs.filter((a) => typeof a === 'object' && a !== null) : [];
-  const targets: ServerGroupTarget[] = asgs.map((a) => ({ serverGroupName: a.serverGroupName, region: a.region }));
+  const targets: ServerGroupTarget[] = asgs.map((a) => ({ serverGroupName: (a.serverGroupName ?? a.asgName)!, region: a.region }));
   const name = d.serverGroupName ?? d.asgName;
   const regions = d.region ? [d.region] : Array.isArray(d.regions) ? d.regions : [];
   if (name) for (const region of regions) targets.push({ serverGroupName: name, region });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Capacity } from '../capacity';
 import { clusterOf } from '../frigga';
 import { ASG_PROCESS_NAMES } from './asg-processes';
-import { accountSchema, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountSchema, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
 
 export { clusterOf } from '../frigga';
 
@@ -35,32 +35,42 @@ const lifecycleHook = z.looseObject({
  * Fields of Clouddriver's BasicAmazonDeployDescription that Bosun acts on. Both create and clone
  * use them; clone takes its defaults from a source group, so there every field is optional.
  */
+/** Lists of names in a description: far above any real deploy, low enough to bound the work. */
+const MAX_NAMES = 100;
+const names = (what: string) => z.array(z.string().min(1)).max(MAX_NAMES, { error: `must list at most ${MAX_NAMES} ${what}` }).optional();
+
 const deployFields = {
   ...descriptionBase,
   stack: nameSegment.optional(),
   freeFormDetails: detailSegment.optional(),
   sequence: z.number().int().min(0).max(999).optional(),
-  availabilityZones: z.record(regionSchema, z.array(z.string().min(1))).optional(),
+  availabilityZones: z
+    .record(regionSchema, z.array(z.string().min(1)).max(MAX_NAMES, { error: `must list at most ${MAX_NAMES} zones` }))
+    .refine((r) => Object.keys(r).length <= MAX_REGIONS, { error: `must name at most ${MAX_REGIONS} regions` })
+    .optional(),
   capacity: fullCapacity.optional(),
   amiName: z.string().min(1).optional(),
   imageId: z.string().regex(/^ami-[0-9a-f]+$/, { error: 'must be an AMI id such as ami-0123abcd' }).optional(),
   instanceType: z.string().min(1).optional(),
   keyPair: z.string().min(1).optional(),
-  securityGroups: z.array(z.string().min(1)).optional(),
-  loadBalancers: z.array(z.string().min(1)).optional(),
-  targetGroups: z.array(z.string().min(1)).optional(),
+  securityGroups: names('security groups'),
+  loadBalancers: names('load balancers'),
+  targetGroups: names('target groups'),
   subnetType: z.string().min(1).optional(),
-  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: 'must be a subnet id' })).optional(),
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: 'must be a subnet id' })).max(MAX_NAMES, { error: `must list at most ${MAX_NAMES} subnets` }).optional(),
   iamRole: z.string().min(1).optional(),
   base64UserData: z.string().optional(),
-  tags: z.record(z.string(), z.string()).optional(),
+  tags: z
+    .record(z.string(), z.string())
+    .refine((t) => Object.keys(t).length <= 50, { error: 'must hold at most 50 tags (the AWS limit)' })
+    .optional(),
   suspendedProcesses: z.array(z.enum(ASG_PROCESS_NAMES, { error: `must be one of ${ASG_PROCESS_NAMES.join(', ')}` })).optional(),
   startDisabled: z.boolean().optional(),
-  lifecycleHooks: z.array(lifecycleHook).optional(),
+  lifecycleHooks: z.array(lifecycleHook).max(50, { error: 'must list at most 50 lifecycle hooks (the AWS limit)' }).optional(),
   healthCheckType: z.enum(['EC2', 'ELB']).optional(),
   healthCheckGracePeriod: z.number().int().min(0).optional(),
   cooldown: z.number().int().min(0).optional(),
-  terminationPolicies: z.array(z.string().min(1)).optional(),
+  terminationPolicies: names('termination policies'),
   instanceMonitoring: z.boolean().optional(),
   ebsOptimized: z.boolean().optional(),
   targetHealthyDeployPercentage: z.number().min(0).max(100).optional(),

@@ -11,7 +11,7 @@ import { allowLaunchSchema, describeAllowLaunch } from './allow-launch';
 import type { CloneDescription, DeployDescription } from './create-server-group';
 import { cloneServerGroupSchema, createServerGroupSchema, describeClone, describeDeploy } from './create-server-group';
 import type { ResizeServerGroup } from './resize-server-group';
-import { describeResize, resizeServerGroupSchema } from './resize-server-group';
+import { describeResize, resizeServerGroupSchema, splitResizeByCapacity } from './resize-server-group';
 import type { UpdateLaunchTemplate } from './update-launch-template';
 import { describeUpdateLaunchTemplate, updateLaunchTemplateSchema } from './update-launch-template';
 import type { UpsertScalingPolicy } from './upsert-scaling-policy';
@@ -38,7 +38,7 @@ import { operationCatalog, operationNames } from './catalog';
 export type { OperationName } from './catalog';
 export { operationCatalog, operationNames, phaseOf } from './catalog';
 export type { ServerGroupTarget } from './common';
-export { formatIssues } from './common';
+export { formatIssues, MAX_ASGS, MAX_REGIONS } from './common';
 export type { ResizeServerGroup } from './resize-server-group';
 export type { UpdateLaunchTemplate } from './update-launch-template';
 export type { UpsertScalingPolicy } from './upsert-scaling-policy';
@@ -187,6 +187,14 @@ export function supportedOperationKeys(): string[] {
 }
 
 export type ParsedOperation = { ok: true; request: OperationRequest } | { ok: false; errors: string[] };
+
+/**
+ * One posted description as the descriptions Bosun runs: itself, except a resize whose `asgs`
+ * entries carry different capacities, which becomes one resize per capacity.
+ */
+export function expandDescription(name: OperationName, description: unknown): unknown[] {
+  return name === 'resizeServerGroup' ? splitResizeByCapacity(description) : [description];
+}
 
 /** Validates one description; `path` prefixes field names in messages (`[0].resizeServerGroup`). */
 export function parseOperation(name: OperationName, description: unknown, path = ''): ParsedOperation {

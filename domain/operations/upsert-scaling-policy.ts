@@ -109,7 +109,7 @@ export const upsertScalingPolicySchema = z
     simple: z.looseObject({ scalingAdjustment: int, cooldown: int.min(0, { error: 'must be 0 or more' }).optional() }).optional(),
     step: z
       .looseObject({
-        stepAdjustments: z.array(stepAdjustmentSchema).min(1, { error: 'must list at least one step adjustment' }),
+        stepAdjustments: z.array(stepAdjustmentSchema).min(1, { error: 'must list at least one step adjustment' }).max(20, { error: 'must list at most 20 step adjustments (the AWS limit)' }),
         estimatedInstanceWarmup: int.min(0, { error: 'must be 0 or more' }).optional(),
         metricAggregationType: z.enum(['Minimum', 'Maximum', 'Average'], { error: 'must be Minimum, Maximum or Average' }).optional(),
       })
