@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterCertificates } from './certs';
 import { POSTGRES_ROLE } from './postgres';
+import { portOpen } from './processes';
 
 /** Loopback ports of one cluster, all derived from one base port. */
 export interface ClusterPorts {
@@ -170,4 +171,14 @@ export function writeServerConfig(input: ServerConfigInput): string {
   const file = path.join(input.dir, 'temporal.yaml');
   writeFileSync(file, yaml);
   return file;
+}
+
+/** A base port whose whole block of cluster ports is free on loopback (tests and chaos runs). */
+export async function findFreeBasePort(from = 20_000, to = 40_000): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = from + Math.floor(Math.random() * ((to - from) / 50)) * 50;
+    const taken = await Promise.all(allPorts(clusterPorts(base)).map((p) => portOpen(p)));
+    if (!taken.some(Boolean)) return base;
+  }
+  throw new Error(`no free block of cluster ports between ${from} and ${to}`);
 }
