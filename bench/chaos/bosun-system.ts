@@ -49,6 +49,14 @@ export interface BosunSystemOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** Bosun's own system: its workers can also be named and killed one by one (the cluster tests). */
+export interface BosunSystem extends SystemUnderTest {
+  /** The Temporal worker identity of each running worker process. */
+  readonly workerIdentities: readonly string[];
+  /** SIGKILL the worker with this identity; it is started again only when `restart` is true. */
+  killWorkerWithIdentity(identity: string, restart: boolean): Promise<void>;
+}
+
 /** Writes the flag file that routes every application to Temporal (100% rollout), as the platform team would. */
 export async function writeAllTemporalFlag(file: string): Promise<void> {
   await changeFlagFile({
@@ -61,7 +69,7 @@ export async function writeAllTemporalFlag(file: string): Promise<void> {
   });
 }
 
-export async function startBosunSystem(opts: BosunSystemOptions): Promise<SystemUnderTest> {
+export async function startBosunSystem(opts: BosunSystemOptions): Promise<BosunSystem> {
   mkdirSync(opts.stateDir, { recursive: true });
   // Written before either process starts, so both read the same key (no start-up race on creating it).
   writeFileSync(path.join(opts.stateDir, 'payload.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
@@ -91,6 +99,7 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<System
   });
 
   const workers: (TsChild | undefined)[] = Array.from({ length: workerCount }, () => undefined);
+  const identities: (string | undefined)[] = workers.map(() => undefined);
   const facades: (TsChild | undefined)[] = facadePorts.map(() => undefined);
   /** Children we did not stop ourselves are restarted (bounded), and counted as a finding. */
   const supervise = (child: TsChild, restart: () => Promise<void>, current: () => TsChild | undefined) => {
@@ -105,14 +114,16 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<System
 
   async function startWorker(slot: number): Promise<void> {
     workerGeneration++;
+    const identity = `chaos-worker-${workerGeneration}@${process.pid}`;
     const child = spawnTs({
       name: `worker-${workerGeneration}`,
       script: 'worker/main.ts',
-      env: { ...baseEnv(), BOSUN_WORKFLOW_BUNDLE: opts.workflowBundle, BOSUN_WORKER_IDENTITY: `chaos-worker-${workerGeneration}@${process.pid}` },
+      env: { ...baseEnv(), BOSUN_WORKFLOW_BUNDLE: opts.workflowBundle, BOSUN_WORKER_IDENTITY: identity },
       logFile: path.join(logs, workerCount > 1 ? `worker-${slot + 1}.log` : 'worker.log'),
       launcher: opts.launcher,
     });
     workers[slot] = child;
+    identities[slot] = identity;
     await child.waitForOutput('worker polling', startTimeout);
     supervise(child, () => startWorker(slot), () => workers[slot]);
   }
@@ -151,6 +162,17 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<System
       return `http://127.0.0.1:${port}`;
     },
     unexpectedExits,
+    get workerIdentities() {
+      return identities.filter((id, i): id is string => id !== undefined && workers[i]?.exitInfo === undefined);
+    },
+    async killWorkerWithIdentity(identity, restart) {
+      const slot = identities.indexOf(identity);
+      const victim = workers[slot];
+      if (slot < 0 || !victim) throw new Error(`no running worker has the identity ${identity}`);
+      intentional.add(victim.pid);
+      await victim.kill();
+      if (restart) await startWorker(slot);
+    },
     async killWorker() {
       const slot = nextWorkerVictim++ % workers.length;
       const victim = workers[slot]!;

@@ -35,6 +35,7 @@ export function ensureCertificates(dir: string): ClusterCertificates {
     serverName: SERVER_NAME,
   };
   if ([certs.caCert, certs.serverCert, certs.serverKey, certs.clientCert, certs.clientKey].every((f) => existsSync(f))) return certs;
+  mkdirSync(path.dirname(dir), { recursive: true, mode: 0o755 });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caKey = path.join(dir, 'ca.key');
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];

@@ -9,7 +9,7 @@
  * The chaos run and the cluster tests kill and restart single services through `kill`/`start`.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { ConnectionOptions } from '@temporalio/client';
@@ -96,6 +96,8 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   for (const port of allPorts(ports)) if (await portOpen(port)) taken.push(port);
   if (taken.length) throw new Error(`ports ${taken.join(', ')} on 127.0.0.1 are in use; pick another base port (--port)`);
 
+  // Traversable by the postgres user (its data folder is inside); secrets get their own 0700 folders.
+  mkdirSync(opts.dir, { recursive: true, mode: 0o755 });
   const binaries = await ensureTemporalServer({ cacheDir: opts.serverCacheDir, log: (l) => log(`build: ${l}`) });
   log(`Temporal server ${binaries.version} ${binaries.built ? `built in ${(binaries.ms / 1000).toFixed(0)} s` : `cached (${binaries.ms} ms)`}`);
   const certs = opts.tls ? ensureCertificates(path.join(opts.dir, 'certs')) : undefined;
@@ -210,8 +212,10 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
     const schemaMs = Date.now() - tSchema;
     log(`schemas (temporal, temporal_visibility) up to date in ${schemaMs} ms`);
     const tServices = Date.now();
-    // All at once: each service joins the membership ring when it comes up.
-    await Promise.all((['history-1', 'history-2', 'matching', 'frontend', 'worker'] as const).map((s) => startService(s)));
+    // One first: on a new database every service writes the cluster metadata at start, and the
+    // losers of that race exit. The others then start together and join the membership ring.
+    await startService('history-1');
+    await Promise.all((['history-2', 'matching', 'frontend', 'worker'] as const).map((s) => startService(s)));
     const servicesMs = Date.now() - tServices;
     log(`services frontend, history ×2, matching, worker up in ${servicesMs} ms`);
     const tNs = Date.now();
