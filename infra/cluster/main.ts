@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config';
 import { ClusterInUseError, readClusterRecord, startCluster, stopCluster } from './cluster';
 import { isRunning } from './processes';
+import { MAX_BASE_PORT } from './server-config';
 
 const USAGE = 'Usage: npm run cluster [-- up|status|down] [--tls] [--port N] [--shards N]';
 
@@ -59,7 +60,10 @@ async function main(): Promise<number> {
   }
   const basePort = Number(values.port);
   const shards = Number(values.shards);
-  if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_000) throw new Error(`--port ${values.port}: a port between 1024 and 65000`);
+  if (!Number.isInteger(basePort) || basePort < 1024 || basePort > MAX_BASE_PORT) {
+    // Temporal's SQL schema keeps membership ports in a smallint.
+    throw new Error(`--port ${values.port}: a port between 1024 and ${MAX_BASE_PORT} (every cluster port must stay below 32768)`);
+  }
   if (!Number.isInteger(shards) || shards < 1 || shards > 1024) throw new Error(`--shards ${values.shards}: a whole number from 1 to 1024`);
 
   const cluster = await startCluster({ dir, basePort, tls: values.tls, namespace: config.temporal.namespace, shards, log: say });

@@ -173,8 +173,14 @@ export function writeServerConfig(input: ServerConfigInput): string {
   return file;
 }
 
+/**
+ * Highest base port: the SQL persistence keeps membership ports in a smallint column, so every
+ * port of the cluster must stay below 32768 (a history node on 34711 fails at start).
+ */
+export const MAX_BASE_PORT = 32_700;
+
 /** A base port whose whole block of cluster ports is free on loopback (tests and chaos runs). */
-export async function findFreeBasePort(from = 20_000, to = 40_000): Promise<number> {
+export async function findFreeBasePort(from = 20_000, to = MAX_BASE_PORT): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = from + Math.floor(Math.random() * ((to - from) / 50)) * 50;
     const taken = await Promise.all(allPorts(clusterPorts(base)).map((p) => portOpen(p)));
