@@ -28,7 +28,9 @@ export const CLUSTER_RUN_DEFAULTS: Readonly<Record<string, unknown>> = {
   postgresKills: 1,
   serverRestarts: 0,
   baseline: false,
-  faultWindowEndMs: 80_000,
+  // Ten faults inside the first 50 s: the workload is over after about a minute.
+  faultWindowEndMs: 45_000,
+  faultMinGapMs: 3_500,
 };
 
 export interface ClusterStack {
