@@ -20,6 +20,8 @@ async function main(): Promise<void> {
       // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
       workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
       identity: config.worker.identity,
+      maxConcurrentActivities: config.worker.maxConcurrentActivities,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
