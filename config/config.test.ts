@@ -42,3 +42,10 @@ test('a bad value is refused naming the variable to fix', () => {
   expect(() => loadConfig({ BOSUN_AWS: 'gcp' })).toThrow(/aws.mode.*BOSUN_AWS/);
   expect(() => loadConfig({ BOSUN_CONFIG_FILE: '/nonexistent/bosun.json' })).toThrow(/BOSUN_CONFIG_FILE/);
 });
+
+test('activity slots and the workflow cache are settings; unset leaves the SDK defaults', () => {
+  expect(loadConfig({}).worker).not.toHaveProperty('maxConcurrentActivities');
+  const c = loadConfig({ BOSUN_MAX_CONCURRENT_ACTIVITIES: '16', BOSUN_MAX_CACHED_WORKFLOWS: '500' });
+  expect(c.worker).toMatchObject({ maxConcurrentActivities: 16, maxCachedWorkflows: 500 });
+  expect(() => loadConfig({ BOSUN_MAX_CONCURRENT_ACTIVITIES: '0' })).toThrow(/BOSUN_MAX_CONCURRENT_ACTIVITIES/);
+});

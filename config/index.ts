@@ -134,6 +134,13 @@ export const configSchema = z.object({
     bundlePath: z.string().min(1).optional(),
     /** The worker identity Temporal shows on each task; absent = the SDK's pid@host. */
     identity: z.string().min(1).optional(),
+    /** Activities one worker runs at once (activity slots); absent = the SDK's default (100). */
+    maxConcurrentActivities: z.coerce.number().int().min(1).max(10_000).optional(),
+    /** Workflows kept in the worker's sticky cache; absent = the SDK sizes it from the worker's memory. */
+    maxCachedWorkflows: z.coerce.number().int().min(0).max(100_000).optional(),
+    /** Port of the worker's `GET /health` (for an orchestrator's probes); absent = none. */
+    healthPort: port.optional(),
+    healthHost: z.string().min(1).default('127.0.0.1'),
   }),
   /** Where the pinned local tools are (infra/setup.sh installs them into the venv). */
   tools: z.object({
@@ -193,6 +200,10 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_PAYLOAD_PREVIOUS_KEYS: 'codec.previousKeys',
   BOSUN_WORKFLOW_BUNDLE: 'worker.bundlePath',
   BOSUN_WORKER_IDENTITY: 'worker.identity',
+  BOSUN_MAX_CONCURRENT_ACTIVITIES: 'worker.maxConcurrentActivities',
+  BOSUN_MAX_CACHED_WORKFLOWS: 'worker.maxCachedWorkflows',
+  BOSUN_WORKER_HEALTH_PORT: 'worker.healthPort',
+  BOSUN_WORKER_HEALTH_HOST: 'worker.healthHost',
   BOSUN_VENV: 'tools.venv',
   TEMPORAL_CLI_PATH: 'tools.temporalCli',
   MOTO_PYTHON: 'tools.motoPython',

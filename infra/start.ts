@@ -124,6 +124,8 @@ async function main(): Promise<void> {
       payloadCodec: bosun.payloadCodec,
       workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
       identity: config.worker.identity,
+      maxConcurrentActivities: config.worker.maxConcurrentActivities,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
     });
     const running = worker.run();
     cleanups.push(async () => {

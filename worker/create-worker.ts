@@ -13,6 +13,10 @@ export interface BosunWorkerOptions {
   readonly identity?: string | undefined;
   /** Encrypts payloads that may hold secrets (config/payload-codec.ts); the facade must use the same. */
   readonly payloadCodec?: PayloadCodec | undefined;
+  /** Activity slots (BOSUN_MAX_CONCURRENT_ACTIVITIES); absent = the SDK's default. */
+  readonly maxConcurrentActivities?: number | undefined;
+  /** Sticky workflow cache size (BOSUN_MAX_CACHED_WORKFLOWS); absent = the SDK's default. */
+  readonly maxCachedWorkflows?: number | undefined;
 }
 
 /** Where the workflow code lives, for bundling. */
@@ -31,6 +35,8 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Worke
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.payloadCodec ? { dataConverter: { payloadCodecs: [opts.payloadCodec] } } : {}),
     ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.maxConcurrentActivities !== undefined ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     // Wait for in-flight activities on shutdown, but not for ever: heartbeat timeouts hand long
     // waits to another worker anyway.
     shutdownGraceTime: '10 seconds',

@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import { imageOwners, temporalAddress } from '../config';
 import { bootstrap } from '../runtime';
 import { createBosunWorker } from './create-worker';
+import { serveWorkerHealth } from './health';
 
 async function main(): Promise<void> {
   const bosun = bootstrap({ component: 'worker' });
@@ -20,12 +21,22 @@ async function main(): Promise<void> {
       // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
       workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
       identity: config.worker.identity,
+      maxConcurrentActivities: config.worker.maxConcurrentActivities,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       });
-    logger.info({ address: temporalAddress(config), namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker polling');
-    await worker.run();
+    const health =
+      config.worker.healthPort !== undefined
+        ? await serveWorkerHealth(worker, { port: config.worker.healthPort, host: config.worker.healthHost, taskQueue: config.temporal.taskQueue })
+        : undefined;
+    logger.info({ address: temporalAddress(config), namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, health: health?.url }, 'worker polling');
+    try {
+      await worker.run();
+    } finally {
+      await health?.close();
+    }
   } finally {
     await bosun.close();
   }

@@ -1,7 +1,8 @@
 /**
- * Bosun as the chaos run sees it: one worker and one facade, each a real child process
- * (`worker/main.ts`, `client/facade/main.ts`) configured only by environment, against a Temporal
- * server and the fault proxy. The process faults kill or restart exactly these children.
+ * Bosun as the chaos run sees it: workers and facades (one of each by default; the cluster run
+ * has 3 and 2), each a real child process (`worker/main.ts`, `client/facade/main.ts`) configured
+ * only by environment, against a Temporal server and the fault proxy. The process faults kill or
+ * restart exactly these children, taking turns among the replicas.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { spawnTs, waitForHttp } from './child-process';
 
 export interface SystemUnderTest {
   readonly name: 'bosun' | 'baseline';
-  /** Where Orca posts and polls (the port stays the same across restarts). */
+  /** Where Orca posts and polls (the port stays the same across restarts); with several facades, each read names the next one. */
   readonly url: string;
   /** SIGKILL the process that runs operations, then start a new one. */
   killWorker(): Promise<void>;
@@ -31,6 +32,12 @@ export interface BosunSystemOptions {
   /** Holds the payload key (worker and facade must share it), the flag file and the logs. */
   readonly stateDir: string;
   readonly facadePort: number;
+  /** More facade replicas, one per port (Orca's requests take turns among all of them). */
+  readonly extraFacadePorts?: readonly number[];
+  /** Worker processes on the task queue (default 1). */
+  readonly workers?: number;
+  /** More environment for every child (the cluster's TEMPORAL_TLS_* settings). */
+  readonly temporalEnv?: Readonly<Record<string, string>>;
   readonly workflowBundle: string;
   readonly accounts: string;
   /** How long the workflows' waits sleep between looks at AWS (BOSUN_POLL_INTERVAL). */
@@ -40,6 +47,14 @@ export interface BosunSystemOptions {
   readonly logLevel?: string;
   /** Bounds each start (worker polling, facade answering). */
   readonly startTimeoutMs?: number;
+}
+
+/** Bosun's own system: its workers can also be named and killed one by one (the cluster tests). */
+export interface BosunSystem extends SystemUnderTest {
+  /** The Temporal worker identity of each running worker process. */
+  readonly workerIdentities: readonly string[];
+  /** SIGKILL the worker with this identity; it is started again only when `restart` is true. */
+  killWorkerWithIdentity(identity: string, restart: boolean): Promise<void>;
 }
 
 /** Writes the flag file that routes every application to Temporal (100% rollout), as the platform team would. */
@@ -54,7 +69,7 @@ export async function writeAllTemporalFlag(file: string): Promise<void> {
   });
 }
 
-export async function startBosunSystem(opts: BosunSystemOptions): Promise<SystemUnderTest> {
+export async function startBosunSystem(opts: BosunSystemOptions): Promise<BosunSystem> {
   mkdirSync(opts.stateDir, { recursive: true });
   // Written before either process starts, so both read the same key (no start-up race on creating it).
   writeFileSync(path.join(opts.stateDir, 'payload.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
@@ -66,6 +81,8 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<System
   let stopping = false;
   let workerGeneration = 0;
   let facadeGeneration = 0;
+  const facadePorts = [opts.facadePort, ...(opts.extraFacadePorts ?? [])];
+  const workerCount = Math.max(1, opts.workers ?? 1);
 
   const baseEnv = (): Record<string, string> => ({
     TEMPORAL_ADDRESS: opts.temporalAddress(),
@@ -78,10 +95,12 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<System
     BOSUN_AWS_RETRY_WINDOW: opts.retryWindow,
     BOSUN_POLL_INTERVAL: opts.pollInterval,
     BOSUN_LOG_LEVEL: opts.logLevel ?? 'info',
+    ...opts.temporalEnv,
   });
 
-  let worker: TsChild | undefined;
-  let facade: TsChild | undefined;
+  const workers: (TsChild | undefined)[] = Array.from({ length: workerCount }, () => undefined);
+  const identities: (string | undefined)[] = workers.map(() => undefined);
+  const facades: (TsChild | undefined)[] = facadePorts.map(() => undefined);
   /** Children we did not stop ourselves are restarted (bounded), and counted as a finding. */
   const supervise = (child: TsChild, restart: () => Promise<void>, current: () => TsChild | undefined) => {
     void child.exited.then(async (e) => {
@@ -93,62 +112,84 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<System
   };
   const intentional = new Set<number>();
 
-  async function startWorker(): Promise<void> {
+  async function startWorker(slot: number): Promise<void> {
     workerGeneration++;
+    const identity = `chaos-worker-${workerGeneration}@${process.pid}`;
     const child = spawnTs({
       name: `worker-${workerGeneration}`,
       script: 'worker/main.ts',
-      env: { ...baseEnv(), BOSUN_WORKFLOW_BUNDLE: opts.workflowBundle, BOSUN_WORKER_IDENTITY: `chaos-worker-${workerGeneration}@${process.pid}` },
-      logFile: path.join(logs, 'worker.log'),
+      env: { ...baseEnv(), BOSUN_WORKFLOW_BUNDLE: opts.workflowBundle, BOSUN_WORKER_IDENTITY: identity },
+      logFile: path.join(logs, workerCount > 1 ? `worker-${slot + 1}.log` : 'worker.log'),
       launcher: opts.launcher,
     });
-    worker = child;
+    workers[slot] = child;
+    identities[slot] = identity;
     await child.waitForOutput('worker polling', startTimeout);
-    supervise(child, startWorker, () => worker);
+    supervise(child, () => startWorker(slot), () => workers[slot]);
   }
 
-  async function startFacade(): Promise<void> {
+  async function startFacade(slot: number): Promise<void> {
     facadeGeneration++;
+    const port = facadePorts[slot]!;
     const child = spawnTs({
       name: `facade-${facadeGeneration}`,
       script: 'client/facade/main.ts',
-      env: { ...baseEnv(), BOSUN_FACADE_PORT: String(opts.facadePort), BOSUN_FACADE_HOST: '127.0.0.1' },
-      logFile: path.join(logs, 'facade.log'),
+      env: { ...baseEnv(), BOSUN_FACADE_PORT: String(port), BOSUN_FACADE_HOST: '127.0.0.1' },
+      logFile: path.join(logs, facadePorts.length > 1 ? `facade-${slot + 1}.log` : 'facade.log'),
       launcher: opts.launcher,
     });
-    facade = child;
-    await waitForHttp(`http://127.0.0.1:${opts.facadePort}/health`, startTimeout, child);
-    supervise(child, startFacade, () => facade);
+    facades[slot] = child;
+    await waitForHttp(`http://127.0.0.1:${port}/health`, startTimeout, child);
+    supervise(child, () => startFacade(slot), () => facades[slot]);
   }
 
-  const first = await Promise.allSettled([startWorker(), startFacade()]);
+  const first = await Promise.allSettled([...workers.map((_, i) => startWorker(i)), ...facades.map((_, i) => startFacade(i))]);
   const failure = first.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
     stopping = true;
     // Whichever did start must not outlive the failed start.
-    await Promise.all([worker?.stop(5000), facade?.stop(5000)]);
+    await Promise.all([...workers, ...facades].flatMap((c) => (c ? [c.stop(5000)] : [])));
     throw failure.reason;
   }
 
+  let nextWorkerVictim = 0;
+  let nextFacadeVictim = 0;
+  let nextUrl = 0;
   return {
     name: 'bosun',
-    url: `http://127.0.0.1:${opts.facadePort}`,
+    get url() {
+      const port = facadePorts[nextUrl++ % facadePorts.length]!;
+      return `http://127.0.0.1:${port}`;
+    },
     unexpectedExits,
-    async killWorker() {
-      const victim = worker!;
+    get workerIdentities() {
+      return identities.filter((id, i): id is string => id !== undefined && workers[i]?.exitInfo === undefined);
+    },
+    async killWorkerWithIdentity(identity, restart) {
+      const slot = identities.indexOf(identity);
+      const victim = workers[slot];
+      if (slot < 0 || !victim) throw new Error(`no running worker has the identity ${identity}`);
       intentional.add(victim.pid);
       await victim.kill();
-      await startWorker();
+      if (restart) await startWorker(slot);
+    },
+    async killWorker() {
+      const slot = nextWorkerVictim++ % workers.length;
+      const victim = workers[slot]!;
+      intentional.add(victim.pid);
+      await victim.kill();
+      await startWorker(slot);
     },
     async restartFacade() {
-      const victim = facade!;
+      const slot = nextFacadeVictim++ % facades.length;
+      const victim = facades[slot]!;
       intentional.add(victim.pid);
       await victim.stop(5000);
-      await startFacade();
+      await startFacade(slot);
     },
     async stop() {
       stopping = true;
-      await Promise.all([worker?.stop(12_000), facade?.stop(5000)]);
+      await Promise.all([...workers.flatMap((w) => (w ? [w.stop(12_000)] : [])), ...facades.flatMap((f) => (f ? [f.stop(5000)] : []))]);
     },
   };
 }

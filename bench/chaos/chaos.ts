@@ -17,6 +17,7 @@ import { problemsOf } from './report';
 import type { PhaseOptions, PhaseResult } from './run';
 import { runPhase } from './run';
 import { motoAccount } from './sweep';
+import type { ClusterFault } from './schedule';
 import { planProcessFaults } from './schedule';
 import { ACCOUNTS_JSON, BAKERY_ACCOUNT, REGION } from './workload';
 
@@ -47,6 +48,17 @@ export const chaosOptionsSchema = z.object({
   postAttempts: z.coerce.number().int().min(1).max(100).default(30),
   maxResumes: count.max(10).default(3),
   launcher: z.enum(['node-require-tsx', 'npx-tsx']).default('node-require-tsx'),
+  /** Bosun's worker processes and facade replicas (the cluster run uses 3 and 2). */
+  workers: z.coerce.number().int().min(1).max(8).default(1),
+  facades: z.coerce.number().int().min(1).max(4).default(1),
+  /** Kills of each Temporal cluster service (only with a cluster: `--temporal cluster`). */
+  historyKills: count.max(20).default(0),
+  matchingKills: count.max(20).default(0),
+  frontendKills: count.max(20).default(0),
+  temporalWorkerKills: count.max(20).default(0),
+  postgresKills: count.max(20).default(0),
+  /** How long a killed cluster service stays down before it is started again. */
+  serviceDowntimeMs: count.max(120_000).default(2000),
 });
 export type ChaosOptions = z.infer<typeof chaosOptionsSchema>;
 
@@ -60,6 +72,12 @@ export interface ChaosStack {
   readonly workflowBundle: string;
   readonly workDir: string;
   readonly setup?: Readonly<Record<string, unknown>>;
+  /** Kills one service of a Temporal cluster and starts it again (absent: no cluster faults). */
+  readonly clusterFault?: ((kind: ClusterFault) => Promise<string>) | undefined;
+  /** Environment every Bosun child gets besides TEMPORAL_ADDRESS (a cluster's TLS settings). */
+  readonly temporalEnv?: Readonly<Record<string, string>> | undefined;
+  /** What Bosun ran on, for the report's notes (default: the dev server). */
+  readonly description?: string | undefined;
 }
 
 export const NOTES = [
@@ -113,6 +131,15 @@ export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (l
     workerKills: options.workerKills,
     serverRestarts: stack.restartTemporal ? options.serverRestarts : 0,
     facadeRestarts: options.facadeRestarts,
+    clusterKills: stack.clusterFault
+      ? {
+          'history-kill': options.historyKills,
+          'matching-kill': options.matchingKills,
+          'frontend-kill': options.frontendKills,
+          'temporal-worker-kill': options.temporalWorkerKills,
+          'postgres-kill': options.postgresKills,
+        }
+      : undefined,
     windowStartMs: options.faultWindowStartMs,
     windowEndMs: options.faultWindowEndMs,
     minGapMs: options.faultMinGapMs,
@@ -136,6 +163,8 @@ export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (l
   log(`chaos ${runId}: ${options.ops} operations, fault rate ${options.faultRate}, ${schedule.map((f) => `${f.kind}@${(f.atMs / 1000).toFixed(0)}s`).join(', ') || 'no process faults'}`);
 
   const facadePort = await freePort();
+  const extraFacadePorts: number[] = [];
+  for (let i = 1; i < options.facades; i++) extraFacadePorts.push(await freePort());
   const bosun = await runPhase(phase('bosun'), {
     start: (awsEndpoint) =>
       startBosunSystem({
@@ -144,6 +173,9 @@ export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (l
         taskQueue: `chaos-${tag}`,
         stateDir: path.join(stack.workDir, 'bosun'),
         facadePort,
+        extraFacadePorts,
+        workers: options.workers,
+        temporalEnv: stack.temporalEnv,
         workflowBundle: stack.workflowBundle,
         accounts: ACCOUNTS_JSON,
         pollInterval: options.awsPollInterval,
@@ -151,6 +183,7 @@ export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (l
         launcher: options.launcher,
       }),
     restartServer: stack.restartTemporal,
+    clusterFault: stack.clusterFault,
     log,
   });
   log(`bosun: done in ${(bosun.timing.wallMs / 1000).toFixed(1)} s: ${bosun.counts.succeeded} succeeded, ${bosun.counts.failed} failed, ${bosun.counts.lost} lost`);
@@ -188,6 +221,6 @@ export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (l
     bosun,
     baseline,
     bosunProblems: problemsOf(bosun),
-    notes: NOTES,
+    notes: stack.description ? [NOTES[0]!, stack.description, ...NOTES.slice(2)] : NOTES,
   };
 }

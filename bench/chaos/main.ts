@@ -10,7 +10,7 @@
  * Other flags: --no-baseline, --measure-startup, --lost-answer-rate R, --op-timeout-ms,
  * --phase-timeout-ms, --ramp-ms, --fault-window-start-ms, --fault-window-end-ms, --launcher.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -22,19 +22,26 @@ import { WORKFLOWS_PATH } from '../../worker/create-worker';
 import { writeAllTemporalFlag } from './bosun-system';
 import type { ChaosOptions } from './chaos';
 import { chaosOptionsSchema, runChaos } from './chaos';
-import { renderMarkdown, renderText } from './report';
+import type { ClusterStack } from './cluster-stack';
+import { CLUSTER_RUN_DEFAULTS, startClusterStack } from './cluster-stack';
+import { ensureTemporalServer } from '../../infra/cluster/server-binary';
+import type { ChaosReport } from './report';
+import { renderComparison, renderMarkdown, renderText } from './report';
 import { measureStartup, summariseStartup } from './startup';
 
 interface Cli {
   readonly options: ChaosOptions;
   readonly out: string;
   readonly measureStartup: boolean;
+  /** `dev`: its own dev server (the default); `cluster`: its own Temporal cluster (infra/cluster). */
+  readonly temporal: 'dev' | 'cluster';
 }
 
 function parseArgs(argv: readonly string[]): Cli {
   const raw: Record<string, unknown> = {};
-  let out = 'bench/results/chaos-full';
+  let out: string | undefined;
   let measure = false;
+  let temporal: Cli['temporal'] = 'dev';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--no-baseline') raw.baseline = false;
@@ -44,7 +51,10 @@ function parseArgs(argv: readonly string[]): Cli {
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`${arg} needs a value`);
       if (flag === 'out') out = value;
-      else raw[flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = value;
+      else if (flag === 'temporal') {
+        if (value !== 'dev' && value !== 'cluster') throw new Error(`--temporal ${value}: 'dev' (the dev server) or 'cluster'`);
+        temporal = value;
+      } else raw[flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = value;
     } else {
       throw new Error(`unexpected argument '${arg}'`);
     }
@@ -52,11 +62,13 @@ function parseArgs(argv: readonly string[]): Cli {
   const known = new Set(Object.keys(chaosOptionsSchema.shape));
   const unknown = Object.keys(raw).filter((k) => !known.has(k));
   if (unknown.length) throw new Error(`unknown flags: ${unknown.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  if (temporal === 'cluster') for (const [k, v] of Object.entries(CLUSTER_RUN_DEFAULTS)) raw[k] ??= v;
+  out ??= temporal === 'cluster' ? 'bench/results/chaos-cluster' : 'bench/results/chaos-full';
   const parsed = chaosOptionsSchema.safeParse(raw);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
   // The results folder is shared with the bench; this tool writes only chaos-* files there.
   if (!path.basename(out).startsWith('chaos-')) throw new Error(`--out ${out}: the file name must start with 'chaos-'`);
-  return { options: parsed.data, out, measureStartup: measure };
+  return { options: parsed.data, out, measureStartup: measure, temporal };
 }
 
 const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -76,6 +88,8 @@ async function main(): Promise<void> {
       void cleanup().finally(() => process.exit(130));
     });
   }
+  // The first build of the cluster's server takes minutes; it is not part of the run's limit.
+  if (cli.temporal === 'cluster') await ensureTemporalServer({ log: (l) => log(`build: ${l}`) });
   // The run stops by itself: both phases' limits plus set-up and sweeps.
   const hardLimitMs = cli.options.phaseTimeoutMs * (cli.options.baseline ? 2 : 1) + 180_000;
   const watchdog = setTimeout(() => {
@@ -90,14 +104,20 @@ async function main(): Promise<void> {
     const temporalPort = await freePort();
     const temporalOpts = { port: temporalPort, headless: true, dbFile, logFile: path.join(workDir, 'temporal.log'), readyTimeoutMs: 60_000 };
     const tStack = Date.now();
-    const started = await Promise.all([
-      startTemporalDevServer(temporalOpts),
-      freePort().then((port) => startMoto({ port, logFile: path.join(workDir, 'moto.log') })),
-    ]);
-    let temporal: TemporalDevServer = started[0];
-    const moto: MotoServer = started[1];
-    cleanups.push(() => moto.stop());
-    cleanups.push(() => temporal.stop());
+    const motoStarted = freePort().then((port) => startMoto({ port, logFile: path.join(workDir, 'moto.log') }));
+    let temporal: TemporalDevServer | undefined;
+    let clusterStack: ClusterStack | undefined;
+    try {
+      if (cli.temporal === 'cluster') clusterStack = await startClusterStack({ downtimeMs: cli.options.serviceDowntimeMs, log });
+      else temporal = await startTemporalDevServer(temporalOpts);
+    } finally {
+      const moto = await motoStarted;
+      cleanups.push(() => moto.stop());
+    }
+    const moto: MotoServer = await motoStarted;
+    if (temporal) cleanups.push(() => temporal!.stop());
+    const ownCluster = clusterStack;
+    if (ownCluster) cleanups.push(() => ownCluster.stop());
     const warmMoto = async () => {
       const ec2 = new EC2Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'c', secretAccessKey: 'c' } });
       await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
@@ -110,13 +130,19 @@ async function main(): Promise<void> {
     const workflowBundle = path.join(workDir, 'workflow-bundle.js');
     writeFileSync(workflowBundle, code);
     const bundleMs = Date.now() - tBundle;
-    log(`Temporal ${temporal.address} (${dbFile}), moto ${moto.endpoint}, ready in ${stackMs} ms; workflow bundle in ${bundleMs} ms`);
+    const temporalAddress = () => (clusterStack ? clusterStack.cluster.address : temporal!.address);
+    log(`Temporal ${temporalAddress()} (${clusterStack ? clusterStack.cluster.dir : dbFile}), moto ${moto.endpoint}, ready in ${stackMs} ms; workflow bundle in ${bundleMs} ms`);
 
     const setup: Record<string, unknown> = { stackReadyMs: stackMs, workflowBundleMs: bundleMs, launcher: cli.options.launcher };
+    if (clusterStack) {
+      setup.temporal = `PostgreSQL, frontend (mTLS), 2 history nodes, matching, worker service; 4 shards`;
+      setup.cluster = clusterStack.cluster.timings;
+      setup.clusterRecoveries = clusterStack.recoveries;
+    }
     if (cli.measureStartup) {
       const flagFile = path.join(workDir, 'startup', 'flags', 'routing.json');
       await writeAllTemporalFlag(flagFile);
-      const samples = await measureStartup({ temporalAddress: temporal.address, workflowBundle, stateDir: path.join(workDir, 'startup'), flagFile, rounds: 3 });
+      const samples = await measureStartup({ temporalAddress: temporalAddress(), workflowBundle, stateDir: path.join(workDir, 'startup'), flagFile, rounds: 3 });
       setup.startupMs = summariseStartup(samples);
       log(`start-up (median of 3, ms): ${JSON.stringify(setup.startupMs)}`);
     }
@@ -126,13 +152,18 @@ async function main(): Promise<void> {
     const report = await runChaos(
       cli.options,
       {
-        temporalAddress: () => temporal.address,
-        restartTemporal: async () => {
-          const t = Date.now();
-          await temporal.stop();
-          temporal = await startTemporalDevServer(temporalOpts);
-          restarts.push(Date.now() - t);
-        },
+        temporalAddress,
+        restartTemporal: temporal
+          ? async () => {
+              const t = Date.now();
+              await temporal!.stop();
+              temporal = await startTemporalDevServer(temporalOpts);
+              restarts.push(Date.now() - t);
+            }
+          : undefined,
+        clusterFault: clusterStack?.clusterFault,
+        temporalEnv: clusterStack ? withoutAddress(clusterStack.cluster.env) : undefined,
+        description: clusterStack?.description,
         motoEndpoint: moto.endpoint,
         resetMoto: async () => {
           const res = await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
@@ -151,12 +182,27 @@ async function main(): Promise<void> {
     const out = path.resolve(PROJECT_ROOT, cli.out);
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(`${out}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(`${out}.md`, renderMarkdown(report));
+    let md = renderMarkdown(report);
+    if (clusterStack) md += renderComparison(readJson(path.resolve(PROJECT_ROOT, 'bench/results/chaos-full.json')), report);
+    writeFileSync(`${out}.md`, md);
     log(`wrote ${path.relative(PROJECT_ROOT, out)}.json and .md (logs of every process in ${workDir})`);
     process.exitCode = report.bosunProblems.length ? 1 : 0;
   } finally {
     await cleanup();
     clearTimeout(watchdog);
+  }
+}
+
+function withoutAddress(env: Readonly<Record<string, string>>): Record<string, string> {
+  const { TEMPORAL_ADDRESS: _address, ...rest } = env;
+  return rest;
+}
+
+function readJson(file: string): ChaosReport | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ChaosReport;
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,7 +2,8 @@
  * The chaos run's report: Bosun and the baseline side by side, as a terminal table, as markdown
  * (committed under bench/results/) and as JSON (everything, per operation).
  */
-import type { PlannedFault } from './schedule';
+import type { ClusterFault, PlannedFault } from './schedule';
+import { CLUSTER_FAULTS } from './schedule';
 import type { PhaseResult, StepRecord } from './run';
 
 export interface ChaosReport {
@@ -74,9 +75,19 @@ export function tableRows(bosun: PhaseResult, baseline: PhaseResult | undefined)
     row('worker kills (SIGKILL)', (r) => processFaults(r, 'worker-kill')),
     row('Temporal server restarts', (r) => processFaults(r, 'server-restart')),
     row('facade restarts', (r) => processFaults(r, 'facade-restart')),
+    // Only a run on a Temporal cluster has these (the dev-server report keeps its rows).
+    ...CLUSTER_FAULTS.filter((kind) => bosun.faults.process.some((f) => f.kind === kind)).map((kind) => row(CLUSTER_FAULT_LABELS[kind], (r) => processFaults(r, kind))),
     row('processes that exited on their own', (r) => r.faults.unexpectedExits.length),
   ];
 }
+
+const CLUSTER_FAULT_LABELS: Record<ClusterFault, string> = {
+  'history-kill': 'Temporal history node kills (SIGKILL)',
+  'matching-kill': 'Temporal matching kills (SIGKILL)',
+  'frontend-kill': 'Temporal frontend kills (SIGKILL)',
+  'temporal-worker-kill': 'Temporal worker-service kills (SIGKILL)',
+  'postgres-kill': 'PostgreSQL crashes (pg_ctl -m immediate)',
+};
 
 export function renderTable(rows: readonly string[][], header = ['', 'Bosun', 'baseline']): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -117,18 +128,24 @@ export function renderText(report: ChaosReport): string {
 export function renderMarkdown(report: ChaosReport): string {
   const o = report.options;
   const md: string[] = [];
-  md.push(`# Chaos run: Bosun vs a legacy-style executor`, '');
+  const onCluster = typeof report.setup.temporal === 'string' ? report.setup.temporal : undefined;
+  md.push(onCluster ? `# Chaos run on a Temporal cluster: ${onCluster}` : `# Chaos run: Bosun vs a legacy-style executor`, '');
   md.push(
     `${report.startedAt} · ${report.machine.cpus} CPUs · Node ${report.machine.node} · total ${s(report.totalMs)}. ` +
       `Options: \`--ops ${String(o.ops)} --fault-rate ${String(o.faultRate)} --seed ${String(o.seed)} --worker-kills ${String(o.workerKills)} ` +
-      `--server-restarts ${String(o.serverRestarts)} --facade-restarts ${String(o.facadeRestarts)} --poll-ms ${String(o.pollMs)}\`` +
+      `--server-restarts ${String(o.serverRestarts)} --facade-restarts ${String(o.facadeRestarts)} --poll-ms ${String(o.pollMs)}` +
+      (onCluster
+        ? ` --temporal cluster --workers ${String(o.workers)} --facades ${String(o.facades)} --history-kills ${String(o.historyKills)} --matching-kills ${String(o.matchingKills)} ` +
+          `--frontend-kills ${String(o.frontendKills)} --temporal-worker-kills ${String(o.temporalWorkerKills)} --postgres-kills ${String(o.postgresKills)} --service-downtime-ms ${String(o.serviceDowntimeMs)}`
+        : '') +
+      `\`` +
       ` (answers lost after AWS acted: ${String(o.lostAnswerRate)} of mutating calls; per-operation deadline ${s(Number(o.opTimeoutMs))}).`,
     '',
   );
   const st = report.setup;
   const startup = st.startupMs as Record<string, { worker: number; facade: number }> | undefined;
   md.push(
-    `Setup: Temporal dev server and moto ready in ${s(Number(st.stackReadyMs ?? 0))}, workflow bundle built once in ${s(Number(st.workflowBundleMs ?? 0))}; ` +
+    `Setup: ${onCluster ? 'Temporal cluster' : 'Temporal dev server'} and moto ready in ${s(Number(st.stackReadyMs ?? 0))}, workflow bundle built once in ${s(Number(st.workflowBundleMs ?? 0))}; ` +
       `children started with \`${String(st.launcher)}\`` +
       (startup
         ? ` (median start-up, worker until polling / facade until /health: ${Object.entries(startup)
@@ -155,7 +172,8 @@ export function renderMarkdown(report: ChaosReport): string {
   report.schedule.forEach((f, i) => {
     const b = report.bosun.faults.process[i];
     const l = report.baseline?.faults.process[i];
-    const cell = (x: typeof b) => (!x ? '—' : x.outcome === 'done' ? `at ${s(x.atMs ?? 0)}, back in ${s(x.tookMs ?? 0)}` : `${x.outcome}${x.detail ? ` (${x.detail})` : ''}`);
+    const cell = (x: typeof b) =>
+      !x ? '—' : x.outcome === 'done' ? `at ${s(x.atMs ?? 0)}, back in ${s(x.tookMs ?? 0)}${x.detail ? ` (${x.detail})` : ''}` : `${x.outcome}${x.detail ? ` (${x.detail})` : ''}`;
     md.push(`| ${s(f.atMs)} | ${f.kind} | ${cell(b)} | ${cell(l)} |`);
   });
   md.push('');
@@ -197,5 +215,43 @@ export function renderMarkdown(report: ChaosReport): string {
     md.push('');
   }
   if (report.notes.length) md.push('## How to read this', '', ...report.notes.map((n) => `- ${n}`), '');
+  return md.join('\n');
+}
+
+/**
+ * The same workload on the dev server and on a Temporal cluster, side by side (the cluster run's
+ * markdown ends with it; `dev` is the committed dev-server run, when there is one).
+ */
+export function renderComparison(dev: ChaosReport | undefined, cluster: ChaosReport): string {
+  const md: string[] = ['## Cluster vs dev server', ''];
+  if (!dev) return [...md, 'No dev-server run in bench/results/chaos-full.json to compare with.', ''].join('\n');
+  const faults = (r: ChaosReport) =>
+    Object.entries(
+      r.bosun.faults.process.filter((f) => f.outcome === 'done').reduce<Record<string, number>>((m, f) => ({ ...m, [f.kind]: (m[f.kind] ?? 0) + 1 }), {}),
+    )
+      .map(([k, n]) => `${n} × ${k}`)
+      .join(', ') || 'none';
+  const rows: [string, (r: ChaosReport) => string | number][] = [
+    ['run', (r) => `${r.startedAt.slice(0, 10)}, seed ${String(r.options.seed)}, ${String(r.options.ops)} ops, fault rate ${String(r.options.faultRate)}`],
+    ['Bosun processes', (r) => `${Number(r.options.workers ?? 1)} workers, ${Number(r.options.facades ?? 1)} facades`],
+    ['operations planned / succeeded', (r) => `${r.bosun.planned} / ${r.bosun.counts.succeeded}`],
+    ['failed / lost / never accepted', (r) => `${r.bosun.counts.failed} / ${r.bosun.counts.lost} / ${r.bosun.counts.rejected}`],
+    ['duplicated groups / launch templates', (r) => `${r.bosun.duplicates.extraGroups} / ${r.bosun.duplicates.extraLaunchTemplates}`],
+    ['leaked groups / launch templates / instances', (r) => `${r.bosun.leaks.groups.length} / ${r.bosun.leaks.launchTemplates.length} / ${r.bosun.leaks.instances.length}`],
+    ['time to complete', (r) => s(r.bosun.timing.wallMs)],
+    ['operation time p50 / p95 / max', (r) => `${s(r.bosun.timing.opLatencyMs.p50)} / ${s(r.bosun.timing.opLatencyMs.p95)} / ${s(r.bosun.timing.opLatencyMs.max)}`],
+    ['POST retries / resumes / polls without answer', (r) => `${r.bosun.client.postRetries} / ${r.bosun.client.resumes} / ${r.bosun.client.pollErrors}`],
+    ['process faults injected', faults],
+    ['Bosun clean', (r) => (r.bosunProblems.length ? `no: ${r.bosunProblems.join('; ')}` : 'yes')],
+  ];
+  md.push('| | dev server (SQLite) | cluster (PostgreSQL, 5 services) |', '|---|---|---|');
+  for (const [label, f] of rows) md.push(`| ${label} | ${String(f(dev))} | ${String(f(cluster))} |`);
+  md.push('');
+  const rec = cluster.setup.clusterRecoveries as { service: string; downMs: number; restartMs: number; servingAfterKillMs: number }[] | undefined;
+  if (rec?.length) {
+    md.push('### Cluster faults: what was killed and how long recovery took', '', '| service | down for | ready after restart | serving again after the kill |', '|---|---:|---:|---:|');
+    for (const r of rec) md.push(`| ${r.service} | ${s(r.downMs)} | ${s(r.restartMs)} | ${s(r.servingAfterKillMs)} |`);
+    md.push('');
+  }
   return md.join('\n');
 }

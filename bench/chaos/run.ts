@@ -12,7 +12,8 @@ import type { SystemUnderTest } from './bosun-system';
 import { sleep } from './child-process';
 import type { OpOutcome, OrcaClientOptions } from './orca-client';
 import { runOperation } from './orca-client';
-import type { PlannedFault, ProcessFault } from './schedule';
+import type { ClusterFault, PlannedFault, ProcessFault } from './schedule';
+import { isClusterFault } from './schedule';
 import type { Duplicates, EmulatorState, Leaks } from './sweep';
 import { findDuplicates, findLeaks, readEmulator } from './sweep';
 import type { OpKind, Scenario } from './workload';
@@ -41,6 +42,8 @@ export interface PhaseHooks {
   start(awsEndpoint: string): Promise<SystemUnderTest>;
   /** Restarts the Temporal server; undefined when this system (or this run) has none to restart. */
   restartServer?: (() => Promise<void>) | undefined;
+  /** Kills one service of the Temporal cluster and starts it again; resolves with what happened. */
+  clusterFault?: ((kind: ClusterFault) => Promise<string>) | undefined;
   log(line: string): void;
 }
 
@@ -118,6 +121,10 @@ export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<P
           injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: undefined, tookMs: undefined, outcome: 'not-applicable', detail: `${opts.system} has no Temporal server` });
           continue;
         }
+        if (isClusterFault(fault.kind) && !hooks.clusterFault) {
+          injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: undefined, tookMs: undefined, outcome: 'not-applicable', detail: `${opts.system} has no Temporal cluster` });
+          continue;
+        }
         while (!finished && Date.now() - started < fault.atMs) await sleep(Math.min(250, fault.atMs - (Date.now() - started)));
         if (finished) {
           injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: undefined, tookMs: undefined, outcome: 'not-reached', detail: 'every scenario had finished' });
@@ -126,11 +133,13 @@ export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<P
         const at = Date.now() - started;
         const t0 = Date.now();
         try {
+          let detail: string | undefined;
           if (fault.kind === 'worker-kill') await sys.killWorker();
           else if (fault.kind === 'facade-restart') await sys.restartFacade();
+          else if (isClusterFault(fault.kind)) detail = await hooks.clusterFault!(fault.kind);
           else await hooks.restartServer!();
-          injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: at, tookMs: Date.now() - t0, outcome: 'done' });
-          hooks.log(`${opts.system}: ${fault.kind} at ${(at / 1000).toFixed(1)} s (back after ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+          injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: at, tookMs: Date.now() - t0, outcome: 'done', detail });
+          hooks.log(`${opts.system}: ${fault.kind} at ${(at / 1000).toFixed(1)} s (back after ${((Date.now() - t0) / 1000).toFixed(1)} s${detail ? `: ${detail}` : ''})`);
         } catch (err) {
           injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: at, tookMs: Date.now() - t0, outcome: 'error', detail: (err as Error).message });
           hooks.log(`${opts.system}: ${fault.kind} failed: ${(err as Error).message}`);

@@ -4,8 +4,15 @@
  */
 import { seededRandom } from '../fault-proxy';
 
-export const PROCESS_FAULTS = ['worker-kill', 'server-restart', 'facade-restart'] as const;
+/** Kills of one service of a Temporal cluster (`--temporal cluster`); each is restarted after a pause. */
+export const CLUSTER_FAULTS = ['history-kill', 'matching-kill', 'frontend-kill', 'temporal-worker-kill', 'postgres-kill'] as const;
+export type ClusterFault = (typeof CLUSTER_FAULTS)[number];
+export const PROCESS_FAULTS = ['worker-kill', 'server-restart', 'facade-restart', ...CLUSTER_FAULTS] as const;
 export type ProcessFault = (typeof PROCESS_FAULTS)[number];
+
+export function isClusterFault(kind: ProcessFault): kind is ClusterFault {
+  return (CLUSTER_FAULTS as readonly string[]).includes(kind);
+}
 
 export interface PlannedFault {
   readonly kind: ProcessFault;
@@ -18,6 +25,8 @@ export interface ScheduleOptions {
   readonly workerKills: number;
   readonly serverRestarts: number;
   readonly facadeRestarts: number;
+  /** How many kills of each cluster service (none unless the run has a cluster). */
+  readonly clusterKills?: Partial<Record<ClusterFault, number>>;
   readonly windowStartMs: number;
   readonly windowEndMs: number;
   /** Two faults never closer than this (each one is over before the next begins anyway). */
@@ -30,6 +39,7 @@ export function planProcessFaults(o: ScheduleOptions): PlannedFault[] {
     ...Array<ProcessFault>(Math.max(0, o.workerKills)).fill('worker-kill'),
     ...Array<ProcessFault>(Math.max(0, o.serverRestarts)).fill('server-restart'),
     ...Array<ProcessFault>(Math.max(0, o.facadeRestarts)).fill('facade-restart'),
+    ...CLUSTER_FAULTS.flatMap((kind) => Array<ProcessFault>(Math.max(0, o.clusterKills?.[kind] ?? 0)).fill(kind)),
   ];
   // Fisher-Yates with the seeded stream, so the order of kinds is seeded too.
   for (let i = kinds.length - 1; i > 0; i--) {
