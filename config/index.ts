@@ -82,6 +82,8 @@ export const configSchema = z.object({
     maxJsonDepth: z.coerce.number().int().min(8).max(512).default(64),
     /** How long the upstream Clouddriver may take to answer a forwarded request. */
     legacyTimeoutMs: duration.default(60_000),
+    /** How long one request waits for Temporal before answering 503 (Orca retries). */
+    temporalCallTimeoutMs: duration.default(10_000),
   }),
   /**
    * The remote codec endpoint the Temporal UI calls to show encrypted payloads. Whoever can call
@@ -188,6 +190,7 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_MAX_OPERATIONS: 'facade.maxOperations',
   BOSUN_MAX_JSON_DEPTH: 'facade.maxJsonDepth',
   BOSUN_LEGACY_TIMEOUT: 'facade.legacyTimeoutMs',
+  BOSUN_TEMPORAL_CALL_TIMEOUT: 'facade.temporalCallTimeoutMs',
   BOSUN_CODEC_ENDPOINT: 'codecEndpoint.enabled',
   BOSUN_CODEC_HOST: 'codecEndpoint.host',
   BOSUN_CODEC_PORT: 'codecEndpoint.port',

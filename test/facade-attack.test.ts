@@ -509,6 +509,31 @@ describe('Temporal unreachable', () => {
     expect(read.status).toBe(503);
     expect((await fetch(`${url}/health`)).status).toBe(200);
   }, 60_000);
+
+  test("with the SDK's own gRPC retries on, the per-request deadline still answers 503, naming the cause", async () => {
+    // The default client retries UNAVAILABLE for 20–40 s; the facade's deadline cuts that short.
+    const retrying = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+    const facade = createFacade({
+      client: new Client({ connection: retrying }),
+      taskQueue: 'nowhere',
+      settings: { awsRetryWindowMs: 1000, pollIntervalMs: 100 },
+      logger: silentLogger,
+      temporalCallTimeoutMs: 1500,
+    });
+    const at = await facade.listen(0, '127.0.0.1');
+    try {
+      const t0 = Date.now();
+      const read = await fetch(`${at}/task/00000000-0000-4000-8000-000000000000`);
+      const waited = Date.now() - t0;
+      expect(read.status).toBe(503);
+      expect(((await read.json()) as { message: string }).message).toMatch(/^Temporal did not answer \(nothing was started or changed by this request; retry it\): .+/);
+      // Well under the SDK's own retry budget (20 s and more), which is what this test would wait without the deadline.
+      expect(waited).toBeLessThan(15_000);
+    } finally {
+      await facade.close();
+      await retrying.close();
+    }
+  }, 60_000);
 });
 
 describe('HTTP-level fuzz', () => {

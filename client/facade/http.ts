@@ -124,6 +124,18 @@ const UNAVAILABLE_CODES = new Set([
   14, // UNAVAILABLE
 ]);
 
+/** An error's message and its causes' ("Failed to start Workflow: 14 UNAVAILABLE: connection refused"), each once. */
+export function causeChain(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let i = 0; i < 5 && cur instanceof Error; i++) {
+    const message = cur.message.trim();
+    if (message && !parts.some((p) => p.includes(message))) parts.push(message);
+    cur = cur.cause;
+  }
+  return parts.join(': ') || String(err);
+}
+
 /** True when an error means Temporal could not be reached or is overloaded (→ 503, Orca retries). */
 export function isTemporalUnavailable(err: unknown): boolean {
   let cur: unknown = err;

@@ -44,6 +44,7 @@ export async function buildFacade(input: { config: BosunConfig; client: Client; 
     settings: taskSettings(config),
     logger,
     maxBodyBytes: config.facade.maxBodyBytes,
+    temporalCallTimeoutMs: config.facade.temporalCallTimeoutMs,
     router,
     legacy: config.facade.legacyUrl ? createLegacyClouddriver(config.facade.legacyUrl, config.facade.legacyTimeoutMs) : undefined,
     authorization: { requireUser: config.facade.requireUser, checkAccounts: config.facade.checkAccounts },

@@ -26,7 +26,7 @@ import type { OperationFacts } from '../../domain/routing-facts';
 import { factsOf, operationEntries, taskApplication } from '../../domain/routing-facts';
 import { accountsOf, parseSubmission, taskTargets } from '../../domain/submission';
 import type { TaskSettings } from '../../domain/task-input';
-import { errorBody, header, HttpError, isTemporalUnavailable, parseJsonBody, pathOf, sendError, targetProblem } from './http';
+import { causeChain, errorBody, header, HttpError, isTemporalUnavailable, parseJsonBody, pathOf, sendError, targetProblem } from './http';
 import type { LegacyClouddriver } from './legacy';
 import type { FacadeMetrics } from './metrics';
 import { createFacadeMetrics } from './metrics';
@@ -61,6 +61,11 @@ export interface FacadeOptions {
   readonly authorization?: AuthorizationPolicy | undefined;
   readonly metrics?: FacadeMetrics | undefined;
   readonly limits?: Partial<FacadeLimits> | undefined;
+  /**
+   * How long one request may wait for Temporal before it answers 503 (Orca retries). Without it,
+   * the client's own gRPC retries hold a request 20–40 s while Temporal is unreachable.
+   */
+  readonly temporalCallTimeoutMs?: number | undefined;
 }
 
 export interface Facade {
@@ -104,6 +109,9 @@ declare module 'fastify' {
 }
 
 export function createFacade(opts: FacadeOptions): Facade {
+  const temporalCallTimeoutMs = opts.temporalCallTimeoutMs ?? 10_000;
+  /** Runs a request's Temporal calls under one deadline; past it they fail as DEADLINE_EXCEEDED, answered 503. */
+  const temporal = <T>(fn: () => Promise<T>): Promise<T> => opts.client.withDeadline(Date.now() + temporalCallTimeoutMs, fn);
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
   const limits: FacadeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.logger.child({ module: 'facade' });
@@ -173,7 +181,7 @@ export function createFacade(opts: FacadeOptions): Facade {
     if (isTemporalUnavailable(err)) {
       // The request was not taken; Orca retries the POST.
       req.log.error({ path: pathOf(req.url), error: err.message }, 'Temporal did not answer');
-      return sendError(reply, new HttpError(503, 'Service Unavailable', `Temporal did not answer: ${err.message}`));
+      return sendError(reply, new HttpError(503, 'Service Unavailable', `Temporal did not answer (nothing was started or changed by this request; retry it): ${causeChain(err)}`));
     }
     req.log.error({ err, path: pathOf(req.url) }, 'Bosun bug: unexpected error while answering a request');
     return sendError(reply, new HttpError(500, 'Internal Server Error', `Bosun failed to answer (request id ${String(req.id)}); the facade's log has the details under this id`));
@@ -228,13 +236,13 @@ export function createFacade(opts: FacadeOptions): Facade {
    * a Fastify reply is thenable, and awaiting it would wait for the answer and yield undefined.)
    */
   async function answerExisting(req: FastifyRequest, reply: FastifyReply, id: string, requestId: string): Promise<boolean> {
-    const existing = await inspectTask(opts.client, id);
+    const existing = await temporal(() => inspectTask(opts.client, id));
     if (!existing) return false;
     authorizeTask(req, id, existing.access, 're-post');
     const { task } = existing;
     let outcome = 'existing';
     if (task.status.failed && task.retryable) {
-      await rerunTask(opts.client, id);
+      await temporal(() => rerunTask(opts.client, id));
       outcome = 'started';
     }
     metrics.tasks.inc({ route: 'temporal', outcome });
@@ -297,14 +305,14 @@ export function createFacade(opts: FacadeOptions): Facade {
 
     const targets = taskTargets(submission.operations, header(req, 'X-SPINNAKER-APPLICATION'));
     const context = { cloudProvider, user, requestId, executionId: header(req, 'X-SPINNAKER-EXECUTION-ID'), application: targets.application };
-    const { id, started, existing } = await startTask(opts.client, {
+    const { id, started, existing } = await temporal(() => startTask(opts.client, {
       operations: submission.operations,
       targets,
       context,
       settings: opts.settings,
       taskQueue: opts.taskQueue,
       accounts,
-    });
+    }));
     if (existing && requestId && (await answerExisting(req, reply, id, requestId))) return reply;
     metrics.tasks.inc({ route: 'temporal', outcome: started ? 'started' : 'existing' });
     req.log.info(
@@ -362,7 +370,7 @@ export function createFacade(opts: FacadeOptions): Facade {
   app.get('/task', { config: { route: 'task-list' } }, async (req, reply) => {
     // Like Clouddriver's write check: a caller sees the tasks of accounts it holds, no others.
     const held = policy.checkAccounts ? parseAccountsHeader(header(req, 'X-SPINNAKER-ACCOUNTS')) : undefined;
-    const tasks: unknown[] = await listRunningTasks(opts.client, opts.taskQueue, held);
+    const tasks: unknown[] = await temporal(() => listRunningTasks(opts.client, opts.taskQueue, held));
     if (legacy) {
       try {
         // Clouddriver applies its own authorization to the headers passed on.
@@ -377,27 +385,27 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.post('/task/:id(^[^/:]+)::resume', { config: { route: 'resume' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const existing = await inspectTask(opts.client, id);
+    const existing = await temporal(() => inspectTask(opts.client, id));
     if (!existing) {
       if (legacy) return toLegacy(reply, req.body as Buffer | undefined, 'unknown task');
       throw new HttpError(404, 'Not Found', `task ${id} not found`);
     }
     authorizeTask(req, id, existing.access, 'resume');
     if (!(existing.task.status.failed && existing.task.retryable)) throw new HttpError(400, 'Bad Request', `task ${id} did not fail retryably, so it cannot be resumed`);
-    await rerunTask(opts.client, id);
+    await temporal(() => rerunTask(opts.client, id));
     req.log.info({ taskId: id, user: header(req, 'X-SPINNAKER-USER') }, 'task resumed');
     return reply.send({ id, resourceUri: `/task/${id}` });
   });
 
   app.post('/task/:id/cancel', { config: { route: 'cancel' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const existing = await inspectTask(opts.client, id);
+    const existing = await temporal(() => inspectTask(opts.client, id));
     if (!existing) throw new HttpError(404, 'Not Found', `task ${id} not found`);
     authorizeTask(req, id, existing.access, 'cancel');
     const { task } = existing;
     if (!task.status.completed) {
       try {
-        await opts.client.workflow.getHandle(id).cancel();
+        await temporal(() => opts.client.workflow.getHandle(id).cancel());
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
@@ -408,7 +416,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.get('/task/:id', { config: { route: 'task' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const found = await inspectTask(opts.client, id);
+    const found = await temporal(() => inspectTask(opts.client, id));
     if (found) return reply.send(found.task);
     if (legacy) return toLegacy(reply, undefined, 'unknown task');
     throw new HttpError(404, 'Not Found', `task ${id} not found`);
