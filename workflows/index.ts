@@ -3,8 +3,12 @@
  * UI's "Workflow Type" column reads like Orca's stage tasks; a POST with several operations runs
  * as `orchestration`. Everything else in this folder is plain functions they compose.
  */
+import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { FailureType, isFailureType } from '../domain/failures';
 import type { OperationRequest } from '../domain/operations';
 import type { OperationName } from '../domain/operations/catalog';
+import type { OperationError } from '../domain/result';
+import { exceptionResult } from '../domain/task';
 import type { OperationInput, OrchestrationInput, TaskResult } from '../domain/task-input';
 import { allowLaunchOperation, cloneServerGroupOperation, createServerGroupOperation } from './operations/deploy-server-group';
 import { destroyServerGroupOperation } from './operations/destroy-server-group';
@@ -15,6 +19,7 @@ import { upsertScalingPolicyOperation } from './operations/upsert-scaling-policy
 import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './operations/asg-processes';
 import { disableServerGroupOperation, enableServerGroupOperation } from './operations/enable-disable-server-group';
 import type { OperationHandlers } from './task-runner';
+import { Patch } from './patches';
 import { runTask } from './task-runner';
 
 const handlers: OperationHandlers = {
@@ -47,7 +52,7 @@ export type OperationWorkflow<N extends OperationName> = (input: OperationInput<
  */
 function operationWorkflow<N extends OperationName>(name: N): OperationWorkflow<N> {
   const workflow: OperationWorkflow<N> = async (input) =>
-    runTask(handlers, [{ name, description: input.description } as OperationRequest], input.context, input.settings);
+    closeTask(await runTask(handlers, [{ name, description: input.description } as OperationRequest], input.context, input.settings));
   return Object.defineProperty(workflow, 'name', { value: name });
 }
 
@@ -103,5 +108,31 @@ export const {
 
 /** Several operations of one POST, in order; the first failure stops the task. */
 export async function orchestration(input: OrchestrationInput): Promise<TaskResult> {
-  return runTask(handlers, input.operations, input.context, input.settings);
+  return closeTask(await runTask(handlers, input.operations, input.context, input.settings));
+}
+
+/**
+ * The workflow's top level: a task that failed in Clouddriver's sense closes its workflow as
+ * Failed (DESIGN invariant 1), so the UI shows it red and counts it. Inside, operations and the
+ * task runner still pass failures around as data; only here do they become a Failed workflow.
+ */
+function closeTask(result: TaskResult): TaskResult {
+  // Runs that completed with `{ ok: false }` before the patch must replay the same way.
+  if (result.ok || !patched(Patch.failedTaskFailsWorkflow)) return result;
+  throw taskFailure(result.error);
+}
+
+/**
+ * The Failed workflow's failure: the type from the catalogue (an AWS code passed through is
+ * `AwsRequestFailed`, and stays the EXCEPTION's `cause`), the message Orca shows, and the
+ * Clouddriver EXCEPTION object as details, from which the facade renders the task.
+ */
+function taskFailure(error: OperationError): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: isFailureType(error.type) ? error.type : FailureType.AwsRequestFailed,
+    message: error.message,
+    nonRetryable: true,
+    // Workflow time: when the task failed, as Clouddriver stamps its exception.
+    details: [exceptionResult(error, Date.now())],
+  });
 }
