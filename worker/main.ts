@@ -4,13 +4,14 @@
  */
 import { createActivities } from '../activities';
 import { temporalAddress } from '../config';
-import { bootstrap } from '../runtime';
+import { bootstrap, workerDeploymentVersion } from '../runtime';
 import { createBosunWorker } from './create-worker';
 
 async function main(): Promise<void> {
   const bosun = bootstrap({ component: 'worker' });
   const { config, logger } = bosun;
   try {
+    const deployment = workerDeploymentVersion(config);
     const worker = await createBosunWorker({
       connection: await bosun.nativeConnection(),
       namespace: config.temporal.namespace,
@@ -20,11 +21,21 @@ async function main(): Promise<void> {
       // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
       workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
       identity: config.worker.identity,
+      deployment,
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       });
-    logger.info({ address: temporalAddress(config), namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue }, 'worker polling');
+    logger.info(
+      {
+        address: temporalAddress(config),
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        deploymentVersion: deployment ?? 'unversioned',
+        metrics: config.worker.metricsAddress ?? 'off',
+      },
+      'worker polling',
+    );
     await worker.run();
   } finally {
     await bosun.close();
