@@ -40,6 +40,19 @@ test('the committed histories cover every workflow type', () => {
   );
 });
 
+test('the patch policy\'s example: failed tasks completed before the patch (v1) and fail with its marker after it (v2), and both replay', () => {
+  const last = (name: string) => {
+    const events = histories.find((h) => h.name === name)!.history.events ?? [];
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
+    const end = events[events.length - 1]!;
+    return { completed: !!end.workflowExecutionCompletedEventAttributes, failed: !!end.workflowExecutionFailedEventAttributes, markers };
+  };
+  expect(last('v1/createServerGroup-image-not-found')).toEqual({ completed: true, failed: false, markers: 0 });
+  expect(last('v2/createServerGroup-image-not-found')).toEqual({ completed: false, failed: true, markers: 1 });
+  // A succeeded task never reaches the patch, so its history has no marker.
+  expect(last('v2/createServerGroup-success')).toEqual({ completed: true, failed: false, markers: 0 });
+});
+
 test('every committed history replays against the current workflow code', async () => {
   const bundle = process.env.BOSUN_TEST_WORKFLOW_BUNDLE;
   if (!bundle) throw new Error('BOSUN_TEST_WORKFLOW_BUNDLE is not set: run with jest (test/global-setup.ts builds the bundle)');

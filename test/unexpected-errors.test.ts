@@ -91,6 +91,15 @@ describe('a workflow-task failure (a Bosun bug in workflow code)', () => {
       expect(logged).toMatchObject({ level: 'error', workflowId: id, workflowType: 'resizeServerGroup', component: 'worker' });
       expect(String(logged!.msg)).toContain('TypeError');
 
+      // The server marks it, so the UI's "Failures" view lists it while it is stuck RUNNING.
+      const query = `WorkflowId = '${id}' AND TemporalReportedProblems IN ('category=WorkflowTaskFailed')`;
+      let marked = 0;
+      for (let i = 0; i < 100 && marked === 0; i++) {
+        marked = (await bare.client.workflow.count(query)).count;
+        if (marked === 0) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(marked).toBe(1);
+
       // The task stays open (nothing lost) and Orca sees it running; an operator terminates it here.
       const task = await (await fetch(`${bare.facadeUrl}/task/${id}`)).json() as { status: { completed: boolean } };
       expect(task.status.completed).toBe(false);

@@ -40,7 +40,7 @@ const defaults: Partial<Record<keyof Activities, (input: { region: string; clust
   rollbackServerGroup: () => ({ deletedGroup: true, deletedTemplate: true }),
 };
 
-const mocked = new Proxy({}, {
+const mocked: Record<string, (input: { region: string }) => Promise<unknown>> = new Proxy({}, {
   get: (_, name: string) => async (input: { region: string }) => {
     calls.push(`${name} ${input.region}`);
     const override = overrides[name as keyof Activities];
