@@ -116,6 +116,14 @@ test('errors that are neither AWS answers nor network failures are unexpected, n
   expect(classifyAwsError(sdkError('ValidationError', 400)).unexpected).toBe(false);
 });
 
+test("the SDK's wrapper of a transport failure (no HTTP answer) is network trouble, named after what it wraps", () => {
+  const wrapper = (message: string) => Object.assign(new Error(message), { $metadata: { attempts: 1, totalRetryDelay: 0 } });
+  expect(classifyAwsError(wrapper('AWS SDK error wrapper for TimeoutError: socket hang up'))).toMatchObject({ retryable: true, unexpected: false, type: 'TimeoutError' });
+  expect(classifyAwsError(wrapper('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:5000'))).toMatchObject({ retryable: true, type: 'ECONNREFUSED' });
+  // A bug that happens to pass through the SDK's middleware is still a bug.
+  expect(classifyAwsError(Object.assign(new TypeError('x is not a function'), { $metadata: { attempts: 1 } }))).toMatchObject({ retryable: false, unexpected: true });
+});
+
 test('an unexpected error is tried a few times, then fails for good with a message that says why', async () => {
   const bug = () => awsCall('PutScalingPolicy p of app-v001', async () => {
     throw new TypeError('x is not a function');

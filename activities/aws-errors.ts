@@ -78,11 +78,21 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: unknown };
 }
 
+/**
+ * The SDK wraps a transport failure that happened before any HTTP answer as a plain `Error`
+ * named `Error` with `$metadata` and the message "AWS SDK error wrapper for <Name>: <message>"
+ * (a reset connection arrives as "… for TimeoutError: socket hang up").
+ */
+const SDK_WRAPPER = /^AWS SDK error wrapper for (\w+)/;
+const NETWORK_MESSAGE = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ECONNABORTED|EHOSTUNREACH|ENETUNREACH)\b|socket hang up/;
+
 export function classifyAwsError(err: unknown): AwsErrorClass {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;
-  const name = typeof e.name === 'string' ? e.name : 'Error';
-  const code = typeof e.code === 'string' ? e.code : undefined;
   const message = typeof e.message === 'string' && e.message ? e.message : String(err);
+  const wrapped = typeof e.$metadata === 'object' && e.$metadata !== null ? SDK_WRAPPER.exec(message)?.[1] : undefined;
+  const name = wrapped ?? (typeof e.name === 'string' ? e.name : 'Error');
+  const messageCode = wrapped ? NETWORK_MESSAGE.exec(message)?.[1] : undefined;
+  const code = typeof e.code === 'string' ? e.code : messageCode;
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   const type = code && NETWORK.has(code) ? code : name;
 
@@ -93,6 +103,7 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
   else if (status !== undefined && (status >= 500 || status === 429)) retryable = true;
   else if (e.$fault === 'server') retryable = true;
   else if (e.$retryable !== undefined && e.$retryable !== null) retryable = true;
+  else if (wrapped && NETWORK_MESSAGE.test(message)) retryable = true;
   // No HTTP answer, no AWS fault and no network code: not trouble AWS or the network had, so not
   // something backoff fixes. (Treated as socket trouble, a TypeError was retried for 2 hours.)
   else if (status === undefined && e.$fault === undefined) {
