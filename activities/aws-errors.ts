@@ -1,4 +1,6 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { FailureType } from '../domain/failures';
 
 /**
  * How one AWS failure should be treated. Retries belong to Temporal (DESIGN invariant 4), so
@@ -10,7 +12,15 @@ export interface AwsErrorClass {
   readonly type: string;
   readonly message: string;
   readonly httpStatus: number | undefined;
+  /**
+   * Neither an AWS answer nor a network failure (a TypeError, a credentials error): a Bosun bug or
+   * a configuration problem, which no backoff fixes. Tried a few times, then the task fails.
+   */
+  readonly unexpected: boolean;
 }
+
+/** Attempts an unexpected error gets before the call fails for good (DESIGN invariant 9). */
+export const UNEXPECTED_ERROR_ATTEMPTS = 3;
 
 /** Codes AWS uses for "slow down": always worth another attempt after a backoff. */
 const THROTTLING = new Set([
@@ -68,26 +78,41 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: unknown };
 }
 
+/**
+ * The SDK wraps a transport failure that happened before any HTTP answer as a plain `Error`
+ * named `Error` with `$metadata` and the message "AWS SDK error wrapper for <Name>: <message>"
+ * (a reset connection arrives as "… for TimeoutError: socket hang up").
+ */
+const SDK_WRAPPER = /^AWS SDK error wrapper for (\w+)/;
+const NETWORK_MESSAGE = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ECONNABORTED|EHOSTUNREACH|ENETUNREACH)\b|socket hang up/;
+
 /** Sorts an AWS SDK error into retryable (throttling, 5xx, timeouts, resets) or not (the request was wrong), with its code. */
 export function classifyAwsError(err: unknown): AwsErrorClass {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;
-  const name = typeof e.name === 'string' ? e.name : 'Error';
-  const code = typeof e.code === 'string' ? e.code : undefined;
   const message = typeof e.message === 'string' && e.message ? e.message : String(err);
+  const wrapped = typeof e.$metadata === 'object' && e.$metadata !== null ? SDK_WRAPPER.exec(message)?.[1] : undefined;
+  const name = wrapped ?? (typeof e.name === 'string' ? e.name : 'Error');
+  const messageCode = wrapped ? NETWORK_MESSAGE.exec(message)?.[1] : undefined;
+  const code = typeof e.code === 'string' ? e.code : messageCode;
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   const type = code && NETWORK.has(code) ? code : name;
 
   let retryable: boolean;
+  let unexpected = false;
   if (THROTTLING.has(name) || TRANSIENT.has(name)) retryable = true;
   else if (NETWORK.has(name) || (code !== undefined && NETWORK.has(code))) retryable = true;
   else if (status !== undefined && (status >= 500 || status === 429)) retryable = true;
   else if (e.$fault === 'server') retryable = true;
   else if (e.$retryable !== undefined && e.$retryable !== null) retryable = true;
-  // No HTTP answer at all and no AWS error code: the request never completed (socket trouble).
-  else if (status === undefined && e.$fault === undefined && !name.endsWith('Exception') && !name.endsWith('Fault')) retryable = true;
-  else retryable = false;
+  else if (wrapped && NETWORK_MESSAGE.test(message)) retryable = true;
+  // No HTTP answer, no AWS fault and no network code: not trouble AWS or the network had, so not
+  // something backoff fixes. (Treated as socket trouble, a TypeError was retried for 2 hours.)
+  else if (status === undefined && e.$fault === undefined) {
+    retryable = false;
+    unexpected = true;
+  } else retryable = false;
 
-  return { retryable, type, message, httpStatus: status };
+  return { retryable, type, message, httpStatus: status, unexpected };
 }
 
 /**
@@ -101,11 +126,53 @@ export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<
   } catch (err) {
     if (err instanceof ApplicationFailure) throw err;
     const c = classifyAwsError(err);
+    if (c.unexpected) throw unexpectedFailure(`${what} failed`, err);
     const message = `${what} failed: ${c.type}${c.httpStatus ? ` (HTTP ${c.httpStatus})` : ''}: ${c.message}`;
     const details = [{ awsErrorCode: c.type, httpStatus: c.httpStatus ?? null }];
     throw c.retryable
       ? ApplicationFailure.retryable(message, c.type, ...details)
       : ApplicationFailure.nonRetryable(message, c.type, ...details);
+  }
+}
+
+/**
+ * An error that is neither AWS's nor the network's (from `awsCall`, or thrown by activity code
+ * itself, see `boundUnexpectedErrors`): retried on the next attempts, as a credentials fetch may
+ * just have been unlucky, but after `UNEXPECTED_ERROR_ATTEMPTS` attempts the call fails for good
+ * with a message that says so, instead of being retried for the whole window like throttling.
+ */
+export function unexpectedFailure(what: string, err: unknown, attempt = currentAttempt()): ApplicationFailure {
+  const name = err instanceof Error ? err.name : typeof err;
+  const text = err instanceof Error ? err.message : String(err);
+  const last = attempt >= UNEXPECTED_ERROR_ATTEMPTS;
+  const message =
+    `${what}: ${name}: ${text} (an unexpected error, neither an AWS answer nor a network failure: ` +
+    `${last ? `gave up after ${attempt} attempts` : `attempt ${attempt} of ${UNEXPECTED_ERROR_ATTEMPTS}`}; a Bosun bug or a configuration problem)`;
+  const details = [{ error: name, attempt }];
+  return ApplicationFailure.create({ type: FailureType.UnexpectedError, message, nonRetryable: last, details, cause: err instanceof Error ? err : undefined });
+}
+
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // not inside an activity (a unit test)
+  }
+}
+
+/**
+ * Runs an activity so that whatever it throws is classified: failures it made itself
+ * (ApplicationFailure, cancellation) pass unchanged; anything else is unexpected and bounded.
+ */
+export async function boundUnexpectedErrors<T>(activityType: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ApplicationFailure || err instanceof CancelledFailure) throw err;
+    // Network trouble thrown outside awsCall is still network trouble.
+    const c = classifyAwsError(err);
+    if (c.retryable) throw err;
+    throw unexpectedFailure(`activity ${activityType} failed`, err);
   }
 }
 

@@ -3,7 +3,8 @@
  */
 import { DeleteAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand } from '@aws-sdk/client-ec2';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { FailureType } from '../domain/failures';
 import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
@@ -15,7 +16,15 @@ export interface RollbackInput {
   readonly region: string;
   readonly serverGroupName: string;
   readonly createdBy: string;
+  /**
+   * Absolute epoch ms, computed once by the workflow: past it, the rollback stops waiting for the
+   * group to go and fails, naming what is left. Absent in rollbacks scheduled before it existed.
+   */
+  readonly deadlineMs?: number | undefined;
 }
+
+/** How long a rollback scheduled without a deadline waits for its group to be deleted. */
+export const DEFAULT_ROLLBACK_WAIT_MS = 10 * 60 * 1000;
 
 /** The deploy activity that deletes what a failed deploy made. */
 export function createDeployRollbackActivities({ aws }: { aws: AwsClientProvider }) {
@@ -27,6 +36,7 @@ export function createDeployRollbackActivities({ aws }: { aws: AwsClientProvider
     async rollbackServerGroup(input: RollbackInput): Promise<{ deletedGroup: boolean; deletedTemplate: boolean }> {
       const c = aws.clientsFor(input.account, input.region);
       const ctx = Context.current();
+      const deadlineMs = input.deadlineMs ?? ctx.info.scheduledTimestampMs + DEFAULT_ROLLBACK_WAIT_MS;
       let deletedGroup = false;
       const found = await describeOneServerGroup(c.autoScaling, input);
       if (found && tagOf(found.group.Tags, CREATED_BY_TAG) === input.createdBy) {
@@ -45,8 +55,17 @@ export function createDeployRollbackActivities({ aws }: { aws: AwsClientProvider
           // Deleting counts as still there: the template must wait until the group is gone.
           const still = (await describeOneServerGroup(c.autoScaling, input))?.group;
           if (!still) break;
-          ctx.heartbeat(`waiting for ${input.serverGroupName} to be deleted (${still.Status ?? 'deleting'})`);
-          await ctx.sleep(2000);
+          const seen = `${input.serverGroupName} in ${input.region} is ${still.Status ?? 'being deleted'} with ${still.Instances?.length ?? 0} instance(s) left`;
+          ctx.heartbeat(`waiting for the group to be deleted: ${seen}`);
+          // A rollback runs in a non-cancellable scope: it must end on its own, and say what it left.
+          if (Date.now() >= deadlineMs) {
+            throw ApplicationFailure.nonRetryable(
+              `gave up waiting for ${input.serverGroupName} to be deleted before deleting its launch template: ${seen}`,
+              FailureType.ServerGroupNotDeleted,
+              { status: still.Status ?? null, instances: still.Instances?.length ?? 0 },
+            );
+          }
+          await ctx.sleep(Math.min(2000, Math.max(0, deadlineMs - Date.now())));
         }
       }
       let deletedTemplate = false;

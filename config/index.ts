@@ -143,6 +143,19 @@ export const configSchema = z.object({
     /** Port of the worker's `GET /health` (for an orchestrator's probes); absent = none. */
     healthPort: port.optional(),
     healthHost: z.string().min(1).default('127.0.0.1'),
+    /**
+     * Where the SDK runtime serves its Prometheus metrics (`host:port`), e.g. workflow-task
+     * failures (`temporal_workflow_task_execution_failed`); absent = no metrics endpoint.
+     */
+    metricsAddress: z.string().regex(/^[^:\s]+:\d{1,5}$/, { error: 'must be host:port, e.g. 127.0.0.1:9464' }).optional(),
+    /**
+     * Worker Deployment versioning (README, "Deploying a new worker version"): the worker polls as
+     * version `<deploymentName>:<buildId>` and receives only tasks routed to that version.
+     */
+    versioning: bool.default(false),
+    deploymentName: z.string().min(1).default('bosun'),
+    /** This worker's build id; absent = the git commit of the checkout (with `-dirty` for local edits). */
+    buildId: z.string().min(1).optional(),
   }),
   /** Where the pinned local tools are (infra/setup.sh installs them into the venv). */
   tools: z.object({
@@ -207,6 +220,10 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_MAX_CACHED_WORKFLOWS: 'worker.maxCachedWorkflows',
   BOSUN_WORKER_HEALTH_PORT: 'worker.healthPort',
   BOSUN_WORKER_HEALTH_HOST: 'worker.healthHost',
+  BOSUN_WORKER_METRICS_ADDRESS: 'worker.metricsAddress',
+  BOSUN_WORKER_VERSIONING: 'worker.versioning',
+  BOSUN_DEPLOYMENT_NAME: 'worker.deploymentName',
+  BOSUN_BUILD_ID: 'worker.buildId',
   BOSUN_VENV: 'tools.venv',
   TEMPORAL_CLI_PATH: 'tools.temporalCli',
   MOTO_PYTHON: 'tools.motoPython',

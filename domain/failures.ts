@@ -70,6 +70,16 @@ export const FailureType = {
   IncompleteAnswer: 'IncompleteAnswer',
   /** An activity kept failing transiently until its retry window closed; running the task again may succeed. */
   RetryWindowExhausted: 'RetryWindowExhausted',
+  /**
+   * An error that is neither an AWS answer nor a network failure (a TypeError, a credentials
+   * error): a Bosun bug or a configuration problem. Tried a few times, then the task fails.
+   */
+  UnexpectedError: 'UnexpectedError',
+
+  // How a failed task closes its workflow (the ApplicationFailure's type when the task's own
+  // failure type is not one of Bosun's).
+  /** AWS refused a request with a code of its own (`InvalidAMIID.Malformed`…): the EXCEPTION's `cause` names it. */
+  AwsRequestFailed: 'AwsRequestFailed',
 
   // How a task's workflow ended without a result (rendered by the facade).
   /** The task was cancelled (by Orca or an operator); compensation ran. */

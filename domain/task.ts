@@ -20,6 +20,39 @@ export interface TaskMemo {
 
 export const TASK_MEMO_KEY = 'bosunTask';
 
+/**
+ * Each history line a workflow appends goes into a memo key of its own (`bosunTaskLine:00007`
+ * for line 7), so one line costs one small memo upsert; rewriting the whole `bosunTask` memo per
+ * line made a task's history grow with the square of its lines. `TASK_MEMO_KEY` keeps the lines
+ * the facade wrote at start (and on a re-run, the earlier runs' lines), requestId and user.
+ */
+export const TASK_LINE_KEY_PREFIX = 'bosunTaskLine:';
+
+/** The memo key of history line `index` (0-based, counting the start memo's lines). */
+export function taskLineKey(index: number): string {
+  return `${TASK_LINE_KEY_PREFIX}${String(index).padStart(5, '0')}`;
+}
+
+/**
+ * The task memo from a workflow's whole memo (what `describe()` and the list API answer): the
+ * `bosunTask` entry with every per-line key laid over it by index. Runs recorded before lines
+ * had keys of their own carry all their lines in `bosunTask`; a run that changed over mid-way
+ * has both, and the index puts each line in its place.
+ */
+export function taskMemoOf(memo: Readonly<Record<string, unknown>> | undefined): TaskMemo | undefined {
+  const base = memo?.[TASK_MEMO_KEY] as TaskMemo | undefined;
+  const lines = Object.entries(memo ?? {}).filter(([key]) => key.startsWith(TASK_LINE_KEY_PREFIX));
+  if (lines.length === 0) return base;
+  const history: HistoryLine[] = [...(base?.history ?? [])];
+  for (const [key, line] of lines) history[Number(key.slice(TASK_LINE_KEY_PREFIX.length))] = line as HistoryLine;
+  return { ...base, history: history.filter((h): h is HistoryLine => h !== undefined) };
+}
+
+/** The memo without its per-line keys (a re-run starts from one `bosunTask` entry holding every line). */
+export function withoutLineKeys(memo: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(memo).filter(([key]) => !key.startsWith(TASK_LINE_KEY_PREFIX)));
+}
+
 /** What an operation hands back for the task's `resultObjects` and to later operations. */
 export interface TaskOutput {
   readonly resultObjects: readonly unknown[];
@@ -83,6 +116,8 @@ export interface TaskView {
   readonly resultObjects: readonly unknown[];
   /** Set when the task failed; rendered as Clouddriver's EXCEPTION result object. */
   readonly error?: OperationError | undefined;
+  /** When it failed (the EXCEPTION's `timestamp`); the run's start when Temporal does not say. */
+  readonly failedAtMs?: number | undefined;
 }
 
 /** Clouddriver's EXCEPTION result object (kork `ExceptionSummary` plus `type` and `operation`). */
@@ -114,7 +149,7 @@ export function renderTask(view: TaskView): ClouddriverTask {
   if (view.state === TaskState.failed && view.error) {
     const line = failureLine(view.error);
     if (!history.some((h) => h.status === line.status)) history.push(line);
-    if (!resultObjects.some((r) => isException(r))) resultObjects.push(exceptionResult(view.error, view.startTimeMs));
+    if (!resultObjects.some((r) => isException(r))) resultObjects.push(exceptionResult(view.error, view.failedAtMs ?? view.startTimeMs));
   }
   const last = history[history.length - 1]!;
   const completed = view.state !== TaskState.running;
@@ -131,6 +166,22 @@ export function renderTask(view: TaskView): ClouddriverTask {
     sagaIds: [],
     retryable,
     outputs: [],
+  };
+}
+
+/**
+ * The task's error back from the EXCEPTION object a Failed workflow carries as its failure's
+ * details (see `exceptionResult`), so a failed task renders from Temporal alone.
+ */
+export function operationErrorOf(exception: unknown): { error: OperationError; failedAtMs: number | undefined } | undefined {
+  if (!isException(exception)) return undefined;
+  const e = exception as { operation?: unknown; cause?: unknown; message?: unknown; details?: unknown; retryable?: unknown; timestamp?: unknown };
+  if (typeof e.operation !== 'string' || typeof e.cause !== 'string' || typeof e.message !== 'string') return undefined;
+  const details = Array.isArray(e.details) ? e.details.map((d) => String((d as { message?: unknown }).message)) : [];
+  return {
+    // exceptionResult puts the message first among its details.
+    error: { type: e.cause, message: e.message, operation: e.operation, details: details.slice(1), retryable: e.retryable === true },
+    failedAtMs: typeof e.timestamp === 'number' ? e.timestamp : undefined,
   };
 }
 

@@ -68,6 +68,10 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
   for (const sa of searchAttributeRegistrations()) args.push('--search-attribute', sa);
+  // A workflow whose workflow tasks keep failing (a Bosun bug, a non-deterministic change) gets
+  // the TemporalReportedProblems search attribute after 2 failed attempts, so the UI's
+  // "Failures" view lists it while it is stuck RUNNING (the server's default, 0, never sets it).
+  args.push('--dynamic-config-value', 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2');
   // Fast polling hand-off matters for tests and small deployments alike.
   args.push(...(opts.extraArgs ?? []));
 

@@ -75,7 +75,7 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
       native ??= (async () => {
         // Loaded here, not at the top: the facade and the CLI never load the worker's native module.
         const worker = await import('@temporalio/worker');
-        installSdkRuntime(worker, logger);
+        installSdkRuntime(worker, logger, config);
         const connection = await worker.NativeConnection.connect(temporalConnectionSettings(config)).catch(unreachable(config));
         closers.push(() => connection.close());
         return connection;
@@ -120,22 +120,28 @@ type WorkerModule = typeof WorkerSdk;
 const SDK_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
 /**
- * The SDK runtime is per process and can be installed once; its log lines (worker, bundler, core)
- * go through Bosun's logger, at WARN and above unless Bosun logs at debug (its INFO lines report
- * every worker state change and drown the rest).
+ * The SDK runtime is per process and can be installed once; its log lines (worker, bundler, core,
+ * and workflow code's `log`, which carries workflowId, runId and workflowType) go through Bosun's
+ * logger, at WARN and above unless Bosun logs at debug (its INFO lines report every worker state
+ * change and drown the rest). With `worker.metricsAddress` set, the runtime serves its metrics
+ * for Prometheus there, among them `temporal_workflow_task_execution_failed` (a Bosun bug or a
+ * non-deterministic change) and activity failures per type.
  */
-function installSdkRuntime(worker: WorkerModule, logger: Logger): void {
+function installSdkRuntime(worker: WorkerModule, logger: Logger, config: BosunConfig): void {
   const level = logger.level === 'debug' || logger.level === 'trace' ? 'DEBUG' : 'WARN';
   const sdkLogger = new worker.DefaultLogger(level, (entry) => logger[SDK_LEVELS[entry.level]]({ sdk: true, ...entry.meta }, entry.message));
+  const metricsAddress = config.worker.metricsAddress;
   try {
     // Bosun's entry points handle SIGINT/SIGTERM themselves (the worker drains before the servers
     // stop), so the SDK must not shut workers down on its own when a signal arrives.
-    // Core's own (Rust) log lines are forwarded too, so gRPC retries against a dead server show up
-    // as JSON with the rest instead of as coloured text on stderr.
     worker.Runtime.install({
       logger: sdkLogger,
       shutdownSignals: [],
-      telemetryOptions: { logging: { filter: worker.makeTelemetryFilterString({ core: level, other: 'ERROR' }), forward: {} } },
+      telemetryOptions: {
+        // Core's own lines (e.g. "Failing workflow task" with its run id) reach the same logger.
+        logging: { filter: { core: level, other: level }, forward: {} },
+        ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+      },
     });
   } catch {
     // Already installed in this process (npm start runs the worker and the facade together).

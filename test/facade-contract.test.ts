@@ -99,6 +99,8 @@ test('a retryable failure runs again under the same id: on resubmission and on :
   expect(failed.status).toMatchObject({ failed: true, retryable: true });
   expect(failed.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', cause: 'Throttling', retryable: true });
   expect(String(failed.resultObjects[0]!.message)).toContain('still failing when the retry window ran out');
+  // A failed task is a Failed workflow; the id reuse policy lets only a failed run be run again.
+  expect((await env.client.workflow.getHandle(id).describe()).status.name).toBe('FAILED');
 
   // Still failing: resubmitting the same key runs it again (and it fails again, retryably).
   const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, [{ resizeServerGroup: orcaResize(name, 2) }]);

@@ -79,6 +79,8 @@ export interface TestEnvOptions {
   readonly headers?: Record<string, string>;
   readonly settings?: TaskSettings;
   readonly withWorker?: boolean;
+  /** The payload key of worker and facade (a fresh random one unless told: recorded histories need a fixed one). */
+  readonly payloadKey?: Buffer;
   /** Facade extras: the onboarding flag, the legacy Clouddriver, authorization. */
   readonly facade?: Partial<Pick<FacadeOptions, 'router' | 'legacy' | 'authorization'>>;
 }
@@ -94,7 +96,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
   const activities = opts.faults ? opts.faults.wrap(own) : own;
 
   // The same codec on both sides, as in production: user data never reaches Temporal in clear.
-  const payloadCodec = new SecretsCodec({ id: 'test', key: randomBytes(32) });
+  const payloadCodec = new SecretsCodec({ id: 'test', key: opts.payloadKey ?? randomBytes(32) });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, dataConverter: { payloadCodecs: [payloadCodec] } });
   let stopWorker: () => Promise<void> = async () => undefined;

@@ -2,6 +2,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { boundUnexpectedErrors } from '../activities/aws-errors';
 
 export interface BosunWorkerOptions {
   readonly connection: NativeConnection;
@@ -17,6 +18,17 @@ export interface BosunWorkerOptions {
   readonly maxConcurrentActivities?: number | undefined;
   /** Sticky workflow cache size (BOSUN_MAX_CACHED_WORKFLOWS); absent = the SDK's default. */
   readonly maxCachedWorkflows?: number | undefined;
+  /**
+   * The Worker Deployment version this worker polls as (README, "Deploying a new worker
+   * version"); absent = an unversioned worker, which gets the tasks no version claims.
+   */
+  readonly deployment?: WorkerDeploymentVersion | undefined;
+}
+
+/** A Worker Deployment version: the deployment's name and this build's id. */
+export interface WorkerDeploymentVersion {
+  readonly deploymentName: string;
+  readonly buildId: string;
 }
 
 /** Where the workflow code lives, for bundling. */
@@ -37,6 +49,21 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Worke
     ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.maxConcurrentActivities !== undefined ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    ...(opts.deployment
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: opts.deployment.deploymentName, buildId: opts.deployment.buildId },
+            useWorkerVersioning: true,
+            // Each workflow type declares its own behavior (workflows/index.ts); this is the fallback.
+            defaultVersioningBehavior: 'PINNED',
+          },
+        }
+      : {}),
+    // Every error an activity throws is classified: an unexpected one (a TypeError, a credentials
+    // error) fails its call after a few attempts instead of being retried for hours.
+    interceptors: {
+      activity: [(ctx) => ({ inbound: { execute: (input, next) => boundUnexpectedErrors(ctx.info.activityType, () => next(input)) } })],
+    },
     // Wait for in-flight activities on shutdown, but not for ever: heartbeat timeouts hand long
     // waits to another worker anyway.
     shutdownGraceTime: '10 seconds',

@@ -4,7 +4,7 @@
  */
 import { createActivities } from '../activities';
 import { imageOwners, temporalAddress } from '../config';
-import { bootstrap } from '../runtime';
+import { bootstrap, workerDeploymentVersion } from '../runtime';
 import { createBosunWorker } from './create-worker';
 import { serveWorkerHealth } from './health';
 
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const bosun = bootstrap({ component: 'worker' });
   const { config, logger } = bosun;
   try {
+    const deployment = workerDeploymentVersion(config);
     const worker = await createBosunWorker({
       connection: await bosun.nativeConnection(),
       namespace: config.temporal.namespace,
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
       identity: config.worker.identity,
       maxConcurrentActivities: config.worker.maxConcurrentActivities,
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      deployment,
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -31,7 +33,17 @@ async function main(): Promise<void> {
       config.worker.healthPort !== undefined
         ? await serveWorkerHealth(worker, { port: config.worker.healthPort, host: config.worker.healthHost, taskQueue: config.temporal.taskQueue })
         : undefined;
-    logger.info({ address: temporalAddress(config), namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, health: health?.url }, 'worker polling');
+    logger.info(
+      {
+        address: temporalAddress(config),
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        deploymentVersion: deployment ?? 'unversioned',
+        metrics: config.worker.metricsAddress ?? 'off',
+        health: health?.url,
+      },
+      'worker polling',
+    );
     try {
       await worker.run();
     } finally {

@@ -18,8 +18,8 @@ import { phaseOf } from '../domain/operations/catalog';
 import type { OperationError } from '../domain/result';
 import { failed, ok } from '../domain/result';
 import { SearchAttributes, TaskStatusValue } from '../domain/search-attributes';
-import type { HistoryLine, TaskMemo, TaskOutput } from '../domain/task';
-import { failureLine, ORCHESTRATION_PHASE, TASK_MEMO_KEY } from '../domain/task';
+import type { HistoryLine, TaskOutput } from '../domain/task';
+import { failureLine, ORCHESTRATION_PHASE, taskLineKey, taskMemoOf } from '../domain/task';
 import type { TaskContext, TaskResult, TaskSettings } from '../domain/task-input';
 import { activityOptions } from './activity-profiles';
 
@@ -55,7 +55,7 @@ export type OperationHandlers = {
 
 /**
  * Runs a Clouddriver task: its operations in order, each a plain function in this one workflow
- * (no child workflows). History lines go to the memo so the facade can render the task from
+ * (no child workflows). History lines go to the memo, one key per line, so the facade can render the task from
  * `describe()` without a worker. Business failures become a failed result; infrastructure
  * failures are retried by the activity profiles; cancellation compensates and then cancels.
  */
@@ -69,10 +69,14 @@ export async function runTask(
   const compensations: { description: string; undo: () => Promise<void> }[] = [];
   let phase = ORCHESTRATION_PHASE;
 
-  const memo = (): TaskMemo => ({ history, requestId: context.requestId, user: context.user });
   const log = (linePhase: string, status: string) => {
-    history.push({ phase: linePhase, status });
-    upsertMemo({ [TASK_MEMO_KEY]: memo() });
+    const line = { phase: linePhase, status };
+    history.push(line);
+    // One small memo key per line keeps history linear in its lines (GET /task merges them, see
+    // taskMemoOf). Not a patch: it is the same command as the whole-memo rewrite it replaces
+    // (replay compares commands, not memo contents), and a run that straddles the deploy renders
+    // correctly because taskMemoOf lays the keyed lines over the old whole-memo entry by index.
+    upsertMemo({ [taskLineKey(history.length - 1)]: line });
     setCurrentDetails(status);
     if (linePhase !== phase) {
       phase = linePhase;
@@ -83,7 +87,7 @@ export async function runTask(
 
   // The facade writes the first lines into the start memo (and, when a retryable failure is run
   // again, the earlier run's lines), so the task's history reads as one story across runs.
-  const started = (workflowInfo().memo?.[TASK_MEMO_KEY] as TaskMemo | undefined)?.history ?? [];
+  const started = taskMemoOf(workflowInfo().memo)?.history ?? [];
   history.push(...started);
   if (history.length === 0) log(ORCHESTRATION_PHASE, 'Initializing Orchestration Task');
 

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client, WorkflowExecutionDescription, WorkflowOptions } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { arrayFromPayloads } from '@temporalio/common';
 import { FailureType } from '../../domain/failures';
@@ -15,7 +15,7 @@ import type { OperationError } from '../../domain/result';
 import { SearchAttributes, TaskStatusValue } from '../../domain/search-attributes';
 import type { TaskTargets } from '../../domain/submission';
 import type { ClouddriverTask, TaskMemo } from '../../domain/task';
-import { ORCHESTRATION_PHASE, renderTask, TASK_MEMO_KEY, TaskState } from '../../domain/task';
+import { operationErrorOf, ORCHESTRATION_PHASE, renderTask, TASK_MEMO_KEY, taskMemoOf, TaskState, withoutLineKeys } from '../../domain/task';
 import type { TaskContext, TaskResult, TaskSettings } from '../../domain/task-input';
 import { ORCHESTRATION_WORKFLOW } from '../../domain/task-input';
 import type { DescriptionOf, OperationWorkflow } from '../../workflows';
@@ -132,7 +132,7 @@ export async function rerunTask(client: Client, id: string): Promise<void> {
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   if (!started) throw new Error(`task ${id} has no start event`);
   const args = await decodeInput(client, started.input?.payloads ?? []);
-  const memo = desc.memo?.[TASK_MEMO_KEY] as TaskMemo | undefined;
+  const memo = taskMemoOf(desc.memo);
   const rerunMemo: TaskMemo = {
     ...memo,
     history: [...(memo?.history ?? []), { phase: ORCHESTRATION_PHASE, status: 'Re-initializing Orchestration Task (failure is retryable)' }],
@@ -141,14 +141,17 @@ export async function rerunTask(client: Client, id: string): Promise<void> {
     workflowId: id,
     taskQueue: desc.taskQueue,
     args,
-    memo: { ...desc.memo, [TASK_MEMO_KEY]: rerunMemo },
+    // The earlier run's per-line keys are folded into the one start entry: the new run numbers its lines after them.
+    memo: { ...withoutLineKeys(desc.memo ?? {}), [TASK_MEMO_KEY]: rerunMemo },
     typedSearchAttributes: desc.typedSearchAttributes.updateCopy([
       { key: SearchAttributes.taskStatus, value: TaskStatusValue.running },
       { key: SearchAttributes.phase, value: ORCHESTRATION_PHASE },
     ]),
     staticSummary: (await desc.staticSummary()) ?? undefined,
     staticDetails: (await desc.staticDetails()) ?? undefined,
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    // A failed task is a Failed workflow, and only a failed one may run again under its id. Runs
+    // from before failed tasks failed their workflows closed Completed with `{ ok: false }`.
+    workflowIdReusePolicy: desc.status.name === 'COMPLETED' ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
     // Two resumes at once: the second joins the run the first one started.
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
@@ -179,7 +182,7 @@ export async function listRunningTasks(client: Client, taskQueue: string, accoun
         id: wf.workflowId,
         ownerId: `${wf.runId}@bosun`,
         startTimeMs: wf.startTime.getTime(),
-        memo: wf.memo?.[TASK_MEMO_KEY] as TaskMemo | undefined,
+        memo: taskMemoOf(wf.memo),
         state: TaskState.running,
         resultObjects: [],
       }),
@@ -222,28 +225,33 @@ async function renderDescribed(
   desc: WorkflowExecutionDescription,
   id: string,
 ): Promise<ClouddriverTask> {
-  const memo = desc.memo?.[TASK_MEMO_KEY] as TaskMemo | undefined;
+  const memo = taskMemoOf(desc.memo);
   const base = { id, ownerId: `${desc.runId}@bosun`, startTimeMs: desc.startTime.getTime(), memo };
   switch (desc.status.name) {
     case 'RUNNING':
     case 'CONTINUED_AS_NEW':
       return renderTask({ ...base, state: TaskState.running, resultObjects: [] });
     case 'COMPLETED': {
+      // Runs from before failed tasks failed their workflows may still hold `{ ok: false }`.
       const result = (await handle.result()) as TaskResult;
       return result.ok
         ? renderTask({ ...base, state: TaskState.succeeded, resultObjects: result.value.resultObjects })
         : renderTask({ ...base, state: TaskState.failed, resultObjects: [], error: result.error });
     }
     default:
-      return renderTask({ ...base, state: TaskState.failed, resultObjects: [], error: await closedError(handle, desc) });
+      return renderTask({ ...base, state: TaskState.failed, resultObjects: [], ...(await closedError(handle, desc)) });
   }
 }
 
-/** Why a workflow closed without a result: failed (a Bosun bug or timeout), cancelled or terminated. */
+/**
+ * Why a workflow closed without a result: a failed task (its EXCEPTION is the failure's details),
+ * a Bosun bug, a timeout, a cancellation or a termination. Reads the closed run's outcome from
+ * the server, so no worker is needed.
+ */
 async function closedError(
   handle: ReturnType<Client['workflow']['getHandle']>,
   desc: WorkflowExecutionDescription,
-): Promise<OperationError> {
+): Promise<{ error: OperationError; failedAtMs?: number | undefined }> {
   const operation = desc.type;
   const status = desc.status.name;
   let message = `the task's workflow ended with status ${status}`;
@@ -252,6 +260,8 @@ async function closedError(
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
       const cause = err.cause;
+      const taskError = cause instanceof ApplicationFailure ? operationErrorOf(cause.details?.[0]) : undefined;
+      if (taskError) return taskError;
       message = cause ? `${cause.message}` : err.message;
     } else if (err instanceof Error) {
       message = err.message;
@@ -261,7 +271,7 @@ async function closedError(
     status === 'CANCELLED' ? FailureType.Cancelled : status === 'TERMINATED' ? FailureType.Terminated : status === 'TIMED_OUT' ? FailureType.TimedOut : FailureType.WorkflowFailed;
   // A workflow that failed or timed out may succeed when run again; a cancelled one was stopped on purpose.
   const retryable = status === 'FAILED' || status === 'TIMED_OUT';
-  return { type, message, operation, details: [], retryable };
+  return { error: { type, message, operation, details: [], retryable } };
 }
 
 /** The start event's arguments through the client's codecs and payload converter (public SDK API only). */

@@ -8,6 +8,9 @@ import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
+/** How long a rollback waits for the group it deletes to be gone before it fails, naming what is left. */
+const ROLLBACK_WAIT_MS = 10 * 60 * 1000;
+
 interface Deployed {
   readonly region: string;
   readonly serverGroupName: string;
@@ -65,6 +68,8 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
         region,
         serverGroupName,
         createdBy,
+        // Bounds the wait for the group to go (and with it the call's schedule-to-close).
+        deadlineMs: Date.now() + ROLLBACK_WAIT_MS,
       });
       ctx.log(`Rolled back ${serverGroupName} in ${region}: group ${r.deletedGroup ? 'deleted' : 'was not created'}, launch template ${r.deletedTemplate ? 'deleted' : 'was not created'}`);
     });

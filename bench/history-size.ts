@@ -1,0 +1,80 @@
+/**
+ * `npm run bench:history-size -- <label>`: how big the history of a 50-operation, multi-region
+ * orchestration grows (events and bytes, as Temporal counts them against its 51,200-event and
+ * 50 MB limits, and its 10,240-event / 10 MB warnings). Runs the real workflow through the real
+ * facade against a fresh dev server and moto; appends one row to bench/results/history-size.md.
+ */
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import { temporal } from '@temporalio/proto';
+import { ACCOUNT, startTestEnv, testAwsClients, uniqueName } from '../test/harness';
+import { emulatorImageId } from '../test/support/instances';
+import { startScriptStack } from '../test/support/script-stack';
+
+const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
+const GROUPS_PER_REGION = 4;
+const OPERATIONS = 50;
+const RESULTS = path.join(__dirname, 'results', 'history-size.md');
+
+async function main(): Promise<void> {
+  const label = process.argv[2] ?? 'current';
+  const stack = await startScriptStack();
+  const env = await startTestEnv({ settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 200 } });
+  try {
+    const groups: { region: string; name: string }[] = [];
+    for (const region of REGIONS) {
+      const clients = testAwsClients(env.aws, region);
+      const imageId = await emulatorImageId(clients);
+      const subnets = await clients.ec2.send(new DescribeSubnetsCommand({}));
+      const subnet = subnets.Subnets!.find((s) => s.DefaultForAz)?.SubnetId ?? subnets.Subnets![0]!.SubnetId!;
+      for (let i = 0; i < GROUPS_PER_REGION; i++) {
+        const name = `${uniqueName('hist')}-v001`;
+        await clients.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }));
+        await clients.autoScaling.send(
+          new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' }, MinSize: 1, MaxSize: 3, DesiredCapacity: 1, VPCZoneIdentifier: subnet }),
+        );
+        groups.push({ region, name });
+      }
+    }
+    // A realistic mix: each group is taken out of service, resized, processes toggled, put back.
+    const kinds = ['disableServerGroup', 'resizeServerGroup', 'suspendAsgProcessesDescription', 'resumeAsgProcessesDescription', 'enableServerGroup'] as const;
+    const operations = Array.from({ length: OPERATIONS }, (_, i) => {
+      const g = groups[Math.floor(i / kinds.length) % groups.length]!;
+      const ref = { credentials: ACCOUNT, region: g.region, serverGroupName: g.name };
+      const kind = kinds[i % kinds.length]!;
+      if (kind === 'resizeServerGroup') return { [kind]: { ...ref, capacity: { desired: 2 } } };
+      if (kind === 'suspendAsgProcessesDescription' || kind === 'resumeAsgProcessesDescription') return { [kind]: { ...ref, processes: ['AZRebalance'] } };
+      return { [kind]: ref };
+    });
+    const started = Date.now();
+    const { id, task } = await env.run(operations);
+    if (task.status.failed) throw new Error(`the orchestration failed: ${JSON.stringify(task.resultObjects[0])}`);
+    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    const events = history.events?.length ?? 0;
+    const bytes = temporal.api.history.v1.History.encode(history).finish().length;
+    const memoUpserts = (history.events ?? []).filter((e) => e.workflowPropertiesModifiedEventAttributes).length;
+    const desc = await env.client.workflow.getHandle(id).describe();
+    const row = `| ${label} | ${OPERATIONS} ops in ${REGIONS.length} regions | ${task.history.length} | ${events} | ${bytes.toLocaleString('en-US')} | ${memoUpserts} | ${desc.historyLength} | ${Date.now() - started} |`;
+    if (!existsSync(RESULTS)) {
+      writeFileSync(
+        RESULTS,
+        '# History size of a 50-operation, multi-region orchestration\n\n' +
+          'Measured by `npm run bench:history-size -- <label>` (dev server + moto, real facade and worker).\n' +
+          'Bytes: the encoded history (what Temporal counts against its 50 MB limit / 10 MB warning).\n\n' +
+          '| code | task | history lines | events | bytes | memo upserts | historyLength (describe) | run ms |\n|---|---|---|---|---|---|---|---|\n',
+      );
+    }
+    appendFileSync(RESULTS, `${row}\n`);
+    process.stdout.write(`${row}\n`);
+  } finally {
+    await env.close();
+    await stack.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:history-size: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,275 @@
+/**
+ * `npm run histories:record -- <set>`: runs every workflow type through the paths that matter
+ * (success, business failure, compensation, cancellation during a wait, lost answers and
+ * retries, multi-op orchestrations, resume of a retryable failure) against a fresh dev server
+ * and moto, through the real facade, and writes each run's event history to
+ * test/histories/<set>/<workflowType>-<path>.json. The replay test replays every set.
+ *
+ * Record a new set when workflow code changed on purpose; keep the old sets until no run of the
+ * code that wrote them can still be open (see CONTRIBUTING.md).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import type { Activities } from '../../activities';
+import { FaultPlan, mentions } from '../faults';
+import type { TestEnv } from '../harness';
+import { ACCOUNT, REGION, startTestEnv, testAwsClients, uniqueName } from '../harness';
+import { pollTask, post, waitForHistory } from '../support/orca-client';
+import type { TaskJson } from '../support/orca-client';
+import { makeServerGroup } from '../support/server-group';
+import { startScriptStack } from '../support/script-stack';
+import { findTemporalCli } from '../../infra/tools';
+import { HISTORIES_DIR, HISTORIES_PAYLOAD_KEY } from './histories';
+
+interface Outcome {
+  readonly failed: boolean;
+  readonly retryable?: boolean;
+}
+
+interface Scenario {
+  /** `<workflowType>-<path>`: the file name. */
+  readonly name: string;
+  /** Runs the task; answers its id (and the run to record, when not the latest). */
+  run(ctx: Ctx): Promise<{ id: string; task: TaskJson; runId?: string }>;
+  readonly expect: Outcome;
+}
+
+interface Ctx {
+  readonly env: TestEnv;
+  readonly faults: FaultPlan;
+  readonly amiName: string;
+}
+
+const ref = (serverGroupName: string) => ({ credentials: ACCOUNT, region: REGION, serverGroupName });
+const group = async (ctx: Ctx, prefix: string, size = { min: 1, max: 4, desired: 1 }) => (await makeServerGroup(ctx.env, { prefix, ...size })).name;
+const deploy = (ctx: Ctx, app: string, extra: Record<string, unknown> = {}) => ({
+  credentials: ACCOUNT,
+  application: app,
+  stack: 'main',
+  availabilityZones: { [REGION]: ['us-east-1a'] },
+  capacity: { min: 1, max: 2, desired: 1 },
+  amiName: ctx.amiName,
+  instanceType: 't3.micro',
+  ...extra,
+});
+const cpuAlarm = { metricName: 'CPUUtilization', namespace: 'AWS/EC2', statistic: 'Average', comparisonOperator: 'GreaterThanThreshold', threshold: 70, evaluationPeriods: 2, period: 60 };
+
+const scenarios: Scenario[] = [
+  { name: 'resizeServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ resizeServerGroup: { ...ref(await group(c, 'rs')), capacity: { desired: 2 } } }]) },
+  {
+    name: 'resizeServerGroup-lost-answers',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = await group(c, 'rsl');
+      c.faults.loseAnswer('updateServerGroupCapacity', mentions(name)).loseAnswer('describeServerGroup', mentions(name));
+      return c.env.run([{ resizeServerGroup: { ...ref(name), capacity: { desired: 2 } } }]);
+    },
+  },
+  {
+    name: 'resizeServerGroup-constraint-violated',
+    expect: { failed: true, retryable: false },
+    run: async (c) => c.env.run([{ resizeServerGroup: { ...ref(await group(c, 'rsc')), capacity: { desired: 2 }, constraints: { capacity: { min: 3, max: 3, desired: 3 } } } }]),
+  },
+  {
+    name: 'resizeServerGroup-cancelled-during-wait',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const name = await group(c, 'rsx');
+      c.faults.hang('waitForServerGroupCapacity', mentions(name));
+      const { body } = await post(`${c.env.facadeUrl}/aws/ops`, [{ resizeServerGroup: { ...ref(name), capacity: { desired: 2 } } }]);
+      const id = (body as { id: string }).id;
+      await waitForHistory(c.env.facadeUrl, id, (s) => s.startsWith('Waiting for'));
+      await post(`${c.env.facadeUrl}/task/${id}/cancel`, '');
+      const task = await pollTask(c.env.facadeUrl, id);
+      c.faults.release();
+      return { id, task };
+    },
+  },
+  {
+    name: 'resizeServerGroup-retry-window-exhausted',
+    expect: { failed: true, retryable: true },
+    run: async (c) => {
+      const name = await group(c, 'rsr');
+      c.faults.failRetryably('updateServerGroupCapacity', mentions(name), 1000);
+      const ran = await c.env.run([{ resizeServerGroup: { ...ref(name), capacity: { desired: 2 } } }], { headers: {} });
+      c.faults.clear();
+      resumable.set(name, ran.id);
+      return ran;
+    },
+  },
+  {
+    name: 'resizeServerGroup-resumed-after-retryable-failure',
+    expect: { failed: false },
+    run: async (c) => {
+      const id = [...resumable.values()][0]!;
+      const res = await post(`${c.env.facadeUrl}/task/${id}:resume`, '');
+      if (res.status !== 200) throw new Error(`resume answered ${res.status}: ${JSON.stringify(res.body)}`);
+      const task = await pollTask(c.env.facadeUrl, id);
+      return { id, task };
+    },
+  },
+  { name: 'enableServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ enableServerGroup: ref(await group(c, 'en')) }]) },
+  { name: 'disableServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ disableServerGroup: ref(await group(c, 'dis')) }]) },
+  {
+    name: 'suspendAsgProcessesDescription-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ suspendAsgProcessesDescription: { ...ref(await group(c, 'sus')), processes: ['Launch', 'AZRebalance'] } }]),
+  },
+  {
+    name: 'resumeAsgProcessesDescription-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ resumeAsgProcessesDescription: { ...ref(await group(c, 'res')), processes: ['Launch'] } }]),
+  },
+  { name: 'destroyServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ destroyServerGroup: ref(await group(c, 'des')) }]) },
+  {
+    name: 'terminateInstances-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const g = await makeServerGroup(c.env, { prefix: 'ti', min: 0, max: 2, desired: 1 });
+      return c.env.run([{ terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: g.instanceIds } }]);
+    },
+  },
+  {
+    name: 'rebootInstances-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const g = await makeServerGroup(c.env, { prefix: 'rb', min: 1, max: 1, desired: 1 });
+      return c.env.run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: g.instanceIds } }]);
+    },
+  },
+  {
+    name: 'terminateInstanceAndDecrementServerGroup-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const g = await makeServerGroup(c.env, { prefix: 'tid', min: 1, max: 4, desired: 2 });
+      return c.env.run([{ terminateInstanceAndDecrementServerGroup: { ...ref(g.name), instance: g.instanceIds[0] } }]);
+    },
+  },
+  { name: 'createServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('cs')) }]) },
+  {
+    name: 'createServerGroup-lost-answers',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('csl');
+      for (const a of ['createServerGroupLaunchTemplate', 'createAutoScalingGroup', 'chooseServerGroupName'] as const) c.faults.loseAnswer(a, mentions(`${app}-main`));
+      return c.env.run([{ createServerGroup: deploy(c, app) }]);
+    },
+  },
+  {
+    name: 'createServerGroup-image-not-found',
+    expect: { failed: true, retryable: false },
+    run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('csi'), { amiName: 'no-such-image-*-1999' }) }]),
+  },
+  {
+    name: 'createServerGroup-rolled-back-after-failure',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const app = uniqueName('csr');
+      c.faults.fail('waitForServerGroupCapacity', mentions(`${app}-main`));
+      return c.env.run([{ createServerGroup: deploy(c, app, { targetHealthyDeployPercentage: 50 }) }]);
+    },
+  },
+  {
+    name: 'cloneServerGroup-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('cl');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ cloneServerGroup: { credentials: ACCOUNT, source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` }, capacity: { min: 0, max: 2, desired: 1 } } }]);
+    },
+  },
+  {
+    name: 'allowLaunchDescription-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ allowLaunchDescription: { account: 'staging', credentials: ACCOUNT, amiName: c.amiName, region: REGION } }]),
+  },
+  {
+    name: 'updateLaunchTemplate-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ updateLaunchTemplate: { ...ref(await group(c, 'lt')), instanceType: 'm5.large', base64UserData: 'ZWNobyBoZWxsbw==' } }]),
+  },
+  {
+    name: 'updateLaunchTemplate-rolled-back-after-failure',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const name = await group(c, 'ltr');
+      c.faults.fail('pointServerGroupAtLaunchTemplateVersion', mentions(name));
+      return c.env.run([{ updateLaunchTemplate: { ...ref(name), instanceType: 'm5.large' } }]);
+    },
+  },
+  {
+    name: 'upsertScalingPolicy-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ upsertScalingPolicy: { ...ref(await group(c, 'sp')), simple: { scalingAdjustment: 1 }, alarm: cpuAlarm } }]),
+  },
+  {
+    name: 'orchestration-allow-launch-then-deploy',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([{ allowLaunchDescription: { account: ACCOUNT, credentials: ACCOUNT, amiName: c.amiName, region: REGION } }, { createServerGroup: deploy(c, uniqueName('or')) }]),
+  },
+  {
+    name: 'orchestration-disable-resize-enable',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = await group(c, 'ore');
+      return c.env.run([{ disableServerGroup: ref(name) }, { resizeServerGroup: { ...ref(name), capacity: { desired: 2 } } }, { enableServerGroup: ref(name) }]);
+    },
+  },
+  {
+    name: 'orchestration-stops-at-first-failure',
+    expect: { failed: true, retryable: false },
+    run: async (c) =>
+      c.env.run([
+        { allowLaunchDescription: { account: ACCOUNT, credentials: ACCOUNT, amiName: 'no-such-image-2000', region: REGION } },
+        { createServerGroup: deploy(c, uniqueName('orf')) },
+      ]),
+  },
+];
+
+const resumable = new Map<string, string>();
+
+async function main(): Promise<void> {
+  const set = process.argv[2];
+  if (!set || !/^[a-z0-9-]+$/.test(set)) throw new Error('usage: npm run histories:record -- <set name, e.g. v2>');
+  const only = process.argv[3];
+  const outDir = path.join(HISTORIES_DIR, set);
+  mkdirSync(outDir, { recursive: true });
+  const stack = await startScriptStack();
+  const faults = new FaultPlan();
+  // The update-launch-template rollback deletes a version: moto cannot, so that one call is a double.
+  const activities = (real: Activities): Activities => ({ ...real, deleteLaunchTemplateVersion: async () => ({ deleted: true }) });
+  const env = await startTestEnv({ faults, activities, payloadKey: HISTORIES_PAYLOAD_KEY, settings: { awsRetryWindowMs: 4_000, pollIntervalMs: 200 } });
+  let problems = 0;
+  try {
+    const images = await testAwsClients(env.aws).ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
+    const amiName = images.Images!.find((i) => i.Name && i.ImageId)!.Name!;
+    const ctx: Ctx = { env, faults, amiName };
+    for (const s of scenarios) {
+      if (only && !s.name.includes(only) && !(only.includes('resume') && s.name.includes('retry-window'))) continue;
+      const started = Date.now();
+      const { id, task, runId } = await s.run(ctx);
+      const outcome = { failed: task.status.failed, retryable: task.status.retryable };
+      const ok = outcome.failed === s.expect.failed && (s.expect.retryable === undefined || outcome.retryable === s.expect.retryable);
+      if (!ok) problems++;
+      // The CLI's export is the JSON form Temporal's tools and the SDK's replayer agree on.
+      const args = ['workflow', 'show', '--address', stack.temporal.address, '--workflow-id', id, '--output', 'json'];
+      const json = execFileSync(findTemporalCli(), runId ? [...args, '--run-id', runId] : args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      const history = JSON.parse(json) as { events?: unknown[] };
+      writeFileSync(path.join(outDir, `${s.name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+      const last = task.history[task.history.length - 1]?.status ?? '';
+      process.stdout.write(`${ok ? 'ok  ' : 'BAD '} ${s.name}: ${history.events?.length ?? 0} events, ${Date.now() - started} ms, ${last}\n`);
+    }
+  } finally {
+    await env.close();
+    await stack.stop();
+  }
+  if (problems > 0) throw new Error(`${problems} scenario(s) did not end as expected: fix them before committing the set`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`histories:record: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

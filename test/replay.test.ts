@@ -1,0 +1,81 @@
+/**
+ * Every committed history (test/histories/<set>/*.json, recorded from real runs by
+ * `npm run histories:record`) replays against the current workflow code. A change to workflows/
+ * that would make a running task fail its workflow tasks after a deploy fails here instead.
+ */
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { SecretsCodec } from '../runtime';
+import { HISTORIES_PAYLOAD_KEY, recordedHistories } from './histories/histories';
+
+const histories = recordedHistories();
+
+beforeAll(() => {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Installed by an earlier test file in this jest worker.
+  }
+});
+
+test('the committed histories cover every workflow type', () => {
+  const types = new Set(histories.map((h) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
+  expect([...types].sort()).toEqual(
+    [
+      'allowLaunchDescription',
+      'cloneServerGroup',
+      'createServerGroup',
+      'destroyServerGroup',
+      'disableServerGroup',
+      'enableServerGroup',
+      'orchestration',
+      'rebootInstances',
+      'resizeServerGroup',
+      'resumeAsgProcessesDescription',
+      'suspendAsgProcessesDescription',
+      'terminateInstanceAndDecrementServerGroup',
+      'terminateInstances',
+      'updateLaunchTemplate',
+      'upsertScalingPolicy',
+    ].sort(),
+  );
+});
+
+test('the patch policy\'s example: failed tasks completed before the patch (v1) and fail with its marker after it (v2), and both replay', () => {
+  const last = (name: string) => {
+    const events = histories.find((h) => h.name === name)!.history.events ?? [];
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
+    const end = events[events.length - 1]!;
+    return { completed: !!end.workflowExecutionCompletedEventAttributes, failed: !!end.workflowExecutionFailedEventAttributes, markers };
+  };
+  expect(last('v1/createServerGroup-image-not-found')).toEqual({ completed: true, failed: false, markers: 0 });
+  expect(last('v2/createServerGroup-image-not-found')).toEqual({ completed: false, failed: true, markers: 1 });
+  // A succeeded task never reaches the patch, so its history has no marker.
+  expect(last('v2/createServerGroup-success')).toEqual({ completed: true, failed: false, markers: 0 });
+});
+
+test('every committed history replays against the current workflow code', async () => {
+  const bundle = process.env.BOSUN_TEST_WORKFLOW_BUNDLE;
+  if (!bundle) throw new Error('BOSUN_TEST_WORKFLOW_BUNDLE is not set: run with jest (test/global-setup.ts builds the bundle)');
+  const failures: string[] = [];
+  const results = Worker.runReplayHistories(
+    {
+      workflowBundle: { codePath: bundle },
+      dataConverter: { payloadCodecs: [new SecretsCodec({ id: 'test', key: HISTORIES_PAYLOAD_KEY })] },
+      replayName: 'bosun-replay',
+    },
+    histories.map(({ workflowId, history }) => ({ workflowId, history })),
+  );
+  for await (const r of results) {
+    if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+  }
+  if (failures.length > 0) {
+    throw new Error(
+      `${failures.length} of ${histories.length} recorded histories no longer replay:\n  ${failures.join('\n  ')}\n\n` +
+        'The workflow code now makes different commands than runs already recorded (and runs open in production).\n' +
+        'If the change must reach running tasks: put the new code behind patched(\'<change-id>\') and keep the old path (CONTRIBUTING.md).\n' +
+        'If the change is meant only for new tasks and no run of the old code can still be open (or it ships as a new pinned worker\n' +
+        'deployment version): record a new set with `npm run histories:record -- <next set>` and delete the set it replaces.',
+    );
+  }
+  expect(histories.length).toBeGreaterThan(0);
+}, 120_000);

@@ -1,0 +1,18 @@
+/**
+ * Every `patched()` id in workflow code, with when it shipped and when it may be deprecated.
+ * A patch id is recorded in the history of each run that took the new path; renaming or removing
+ * one breaks those runs. Lifecycle (CONTRIBUTING.md): `patched(id)` → after every run that could
+ * have started before it has closed, `deprecatePatch(id)` and drop the old path → after every run
+ * recorded with the marker has closed, remove the call (and the history sets that need it).
+ */
+export const Patch = {
+  /**
+   * Issue 10: a failed task closes its workflow as Failed (ApplicationFailure with the
+   * Clouddriver EXCEPTION in its details) instead of Completed with `{ ok: false }`. Old path:
+   * runs that reached their end before it shipped (histories set v1). Deprecate once no run
+   * started before it can be open (the longest task: retry window plus its longest wait).
+   */
+  failedTaskFailsWorkflow: 'bosun-failed-task-fails-workflow',
+} as const;
+
+export type Patch = (typeof Patch)[keyof typeof Patch];
