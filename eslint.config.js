@@ -15,7 +15,10 @@ module.exports = tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'import/no-cycle': 'error',
       // Activity implementations legitimately have async functions without await (the SDK contract).
       '@typescript-eslint/require-await': 'off',
@@ -33,8 +36,15 @@ module.exports = tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins in workflows/.' })),
           patterns: [
             { group: ['@aws-sdk/*'], message: 'Workflows call AWS through activities only.' },
-            { group: ['../activities', '../activities/*', '../../activities', '../../activities/*'], allowTypeImports: true, message: 'Import activities as types only.' },
-            { group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'], message: 'Only @temporalio/workflow and @temporalio/common run inside workflows.' },
+            {
+              group: ['../activities', '../activities/*', '../../activities', '../../activities/*'],
+              allowTypeImports: true,
+              message: 'Import activities as types only.',
+            },
+            {
+              group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity'],
+              message: 'Only @temporalio/workflow and @temporalio/common run inside workflows.',
+            },
             // zod is 1.3 MB of the workflow bundle and validates nothing there: inputs were parsed at
             // the facade. Operation schemas import it, so workflows take their values from the
             // zod-free modules listed here (types may come from anywhere).
@@ -42,7 +52,8 @@ module.exports = tseslint.config(
             {
               regex: '(^|/)domain/operations(/index)?$',
               allowTypeImports: true,
-              message: 'domain/operations/index.ts holds the zod schemas: import values from domain/operations/catalog.ts, or import types only.',
+              message:
+                'domain/operations/index.ts holds the zod schemas: import values from domain/operations/catalog.ts, or import types only.',
             },
             {
               group: [
@@ -54,7 +65,8 @@ module.exports = tseslint.config(
                 '!**/domain/operations/asg-process-names',
               ],
               allowTypeImports: true,
-              message: 'Operation schemas pull zod into the workflow bundle: import values from a zod-free module (domain/operations/catalog.ts and friends), or import types only.',
+              message:
+                'Operation schemas pull zod into the workflow bundle: import values from a zod-free module (domain/operations/catalog.ts and friends), or import types only.',
             },
           ],
         },
@@ -93,16 +105,31 @@ module.exports.push({
       {
         zones: [
           ...Object.entries(layers).flatMap(([floor, above]) =>
-            above.map((other) => ({ target: `./${floor}`, from: `./${other}`, message: `${floor}/ sits below ${other}/: it must not import it (layers point one way).` })),
+            above.map((other) => ({
+              target: `./${floor}`,
+              from: `./${other}`,
+              message: `${floor}/ sits below ${other}/: it must not import it (layers point one way).`,
+            })),
           ),
-          ...Object.keys(layers).map((floor) => ({ target: `./${floor}`, from: ['./test', './bench'], message: 'Production code never imports tests or benchmarks.' })),
+          ...Object.keys(layers).map((floor) => ({
+            target: `./${floor}`,
+            from: ['./test', './bench'],
+            message: 'Production code never imports tests or benchmarks.',
+          })),
         ],
       },
     ],
     // ESLint's own rule, so it adds to (not replaces) the workflow folder's TypeScript import bans.
     'no-restricted-imports': [
       'error',
-      { patterns: [{ group: ['@temporalio/*/lib/*'], message: "Deep imports of the SDK's internals break on upgrades: use the package's public exports." }] },
+      {
+        patterns: [
+          {
+            group: ['@temporalio/*/lib/*'],
+            message: "Deep imports of the SDK's internals break on upgrades: use the package's public exports.",
+          },
+        ],
+      },
     ],
   },
 });

@@ -93,9 +93,7 @@ export function createAwsClientProvider(settings: AwsClientSettings): AwsClientP
   };
 }
 
-type MotoHeaderMiddleware = (
-  next: (args: { request: unknown }) => Promise<unknown>,
-) => (args: { request: unknown }) => Promise<unknown>;
+type MotoHeaderMiddleware = (next: (args: { request: unknown }) => Promise<unknown>) => (args: { request: unknown }) => Promise<unknown>;
 interface WithBuildStack {
   middlewareStack: { add(mw: MotoHeaderMiddleware, options: { step: 'build'; name: string }): void };
 }
@@ -123,7 +121,13 @@ function makeClients(settings: AwsClientSettings, account: AwsAccount, region: s
       return next(args);
     };
     // moto keeps one state per account, chosen by this header.
-    for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.elb, clients.cloudWatch] as unknown as WithBuildStack[]) {
+    for (const client of [
+      clients.ec2,
+      clients.autoScaling,
+      clients.elbv2,
+      clients.elb,
+      clients.cloudWatch,
+    ] as unknown as WithBuildStack[]) {
       client.middlewareStack.add(header, { step: 'build', name: 'bosunMotoAccount' });
     }
   }

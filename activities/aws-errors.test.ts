@@ -1,7 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import type { AwsResourceKind } from './aws-errors';
-import { awsCall, boundUnexpectedErrors, classifyAwsError, hasAwsCode, isAwsNotFound, unexpectedFailure, UNEXPECTED_ERROR_ATTEMPTS } from './aws-errors';
+import {
+  awsCall,
+  boundUnexpectedErrors,
+  classifyAwsError,
+  hasAwsCode,
+  isAwsNotFound,
+  unexpectedFailure,
+  UNEXPECTED_ERROR_ATTEMPTS,
+} from './aws-errors';
 
 function sdkError(name: string, status: number, fault: 'client' | 'server' = status >= 500 ? 'server' : 'client') {
   return Object.assign(new Error(`${name} happened`), { name, $fault: fault, $metadata: { httpStatusCode: status } });
@@ -29,12 +37,20 @@ test.each([
 });
 
 test('a modelled EC2 exception is classified by its code', () => {
-  const e = new EC2ServiceException({ name: 'RequestLimitExceeded', $fault: 'client', $metadata: { httpStatusCode: 503 }, message: 'Request limit exceeded.' });
+  const e = new EC2ServiceException({
+    name: 'RequestLimitExceeded',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 503 },
+    message: 'Request limit exceeded.',
+  });
   expect(classifyAwsError(e).retryable).toBe(true);
 });
 
 test('connection resets and refusals are retryable', () => {
-  expect(classifyAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toMatchObject({ retryable: true, type: 'ECONNRESET' });
+  expect(classifyAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toMatchObject({
+    retryable: true,
+    type: 'ECONNRESET',
+  });
   expect(classifyAwsError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).retryable).toBe(true);
   expect(classifyAwsError(Object.assign(new Error('timed out'), { name: 'TimeoutError' })).retryable).toBe(true);
 });
@@ -108,7 +124,10 @@ test('non-errors are never not-found, and hasAwsCode reads the failure type', as
 });
 
 test('errors that are neither AWS answers nor network failures are unexpected, not throttling', () => {
-  const credentials = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError', tryNextLink: false });
+  const credentials = Object.assign(new Error('Could not load credentials from any providers'), {
+    name: 'CredentialsProviderError',
+    tryNextLink: false,
+  });
   for (const err of [new TypeError("Cannot read properties of undefined (reading 'min')"), credentials, 'a string']) {
     expect(classifyAwsError(err)).toMatchObject({ retryable: false, unexpected: true });
   }
@@ -118,16 +137,27 @@ test('errors that are neither AWS answers nor network failures are unexpected, n
 
 test("the SDK's wrapper of a transport failure (no HTTP answer) is network trouble, named after what it wraps", () => {
   const wrapper = (message: string) => Object.assign(new Error(message), { $metadata: { attempts: 1, totalRetryDelay: 0 } });
-  expect(classifyAwsError(wrapper('AWS SDK error wrapper for TimeoutError: socket hang up'))).toMatchObject({ retryable: true, unexpected: false, type: 'TimeoutError' });
-  expect(classifyAwsError(wrapper('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:5000'))).toMatchObject({ retryable: true, type: 'ECONNREFUSED' });
+  expect(classifyAwsError(wrapper('AWS SDK error wrapper for TimeoutError: socket hang up'))).toMatchObject({
+    retryable: true,
+    unexpected: false,
+    type: 'TimeoutError',
+  });
+  expect(classifyAwsError(wrapper('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:5000'))).toMatchObject({
+    retryable: true,
+    type: 'ECONNREFUSED',
+  });
   // A bug that happens to pass through the SDK's middleware is still a bug.
-  expect(classifyAwsError(Object.assign(new TypeError('x is not a function'), { $metadata: { attempts: 1 } }))).toMatchObject({ retryable: false, unexpected: true });
+  expect(classifyAwsError(Object.assign(new TypeError('x is not a function'), { $metadata: { attempts: 1 } }))).toMatchObject({
+    retryable: false,
+    unexpected: true,
+  });
 });
 
 test('an unexpected error is tried a few times, then fails for good with a message that says why', async () => {
-  const bug = () => awsCall('PutScalingPolicy p of app-v001', async () => {
-    throw new TypeError('x is not a function');
-  });
+  const bug = () =>
+    awsCall('PutScalingPolicy p of app-v001', async () => {
+      throw new TypeError('x is not a function');
+    });
   // Outside an activity the attempt counts as the first.
   await expect(bug()).rejects.toMatchObject({ type: 'UnexpectedError', nonRetryable: false });
   const last = unexpectedFailure('PutScalingPolicy p of app-v001 failed', new TypeError('x is not a function'), UNEXPECTED_ERROR_ATTEMPTS);
@@ -138,15 +168,21 @@ test('an unexpected error is tried a few times, then fails for good with a messa
 });
 
 test('activity code throwing outside awsCall is classified too; its own failures pass unchanged', async () => {
-  await expect(boundUnexpectedErrors('resizeIt', async () => {
-    throw new RangeError('bad');
-  })).rejects.toMatchObject({ type: 'UnexpectedError' });
+  await expect(
+    boundUnexpectedErrors('resizeIt', async () => {
+      throw new RangeError('bad');
+    }),
+  ).rejects.toMatchObject({ type: 'UnexpectedError' });
   const own = ApplicationFailure.nonRetryable('no', 'ServerGroupNotFound');
-  await expect(boundUnexpectedErrors('resizeIt', async () => {
-    throw own;
-  })).rejects.toBe(own);
+  await expect(
+    boundUnexpectedErrors('resizeIt', async () => {
+      throw own;
+    }),
+  ).rejects.toBe(own);
   const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-  await expect(boundUnexpectedErrors('resizeIt', async () => {
-    throw reset;
-  })).rejects.toBe(reset);
+  await expect(
+    boundUnexpectedErrors('resizeIt', async () => {
+      throw reset;
+    }),
+  ).rejects.toBe(reset);
 });

@@ -84,7 +84,8 @@ interface SdkErrorShape {
  * (a reset connection arrives as "… for TimeoutError: socket hang up").
  */
 const SDK_WRAPPER = /^AWS SDK error wrapper for (\w+)/;
-const NETWORK_MESSAGE = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ECONNABORTED|EHOSTUNREACH|ENETUNREACH)\b|socket hang up/;
+const NETWORK_MESSAGE =
+  /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ECONNABORTED|EHOSTUNREACH|ENETUNREACH)\b|socket hang up/;
 
 /** Sorts an AWS SDK error into retryable (throttling, 5xx, timeouts, resets) or not (the request was wrong), with its code. */
 export function classifyAwsError(err: unknown): AwsErrorClass {
@@ -149,7 +150,13 @@ export function unexpectedFailure(what: string, err: unknown, attempt = currentA
     `${what}: ${name}: ${text} (an unexpected error, neither an AWS answer nor a network failure: ` +
     `${last ? `gave up after ${attempt} attempts` : `attempt ${attempt} of ${UNEXPECTED_ERROR_ATTEMPTS}`}; a Bosun bug or a configuration problem)`;
   const details = [{ error: name, attempt }];
-  return ApplicationFailure.create({ type: FailureType.UnexpectedError, message, nonRetryable: last, details, cause: err instanceof Error ? err : undefined });
+  return ApplicationFailure.create({
+    type: FailureType.UnexpectedError,
+    message,
+    nonRetryable: last,
+    details,
+    cause: err instanceof Error ? err : undefined,
+  });
 }
 
 function currentAttempt(): number {
@@ -182,7 +189,8 @@ export async function boundUnexpectedErrors<T>(activityType: string, run: () => 
  */
 export function awsErrorCode(err: unknown): string | undefined {
   if (err instanceof ApplicationFailure) return err.type ?? undefined;
-  if (typeof err === 'object' && err !== null && typeof (err as { name?: unknown }).name === 'string') return (err as { name: string }).name;
+  if (typeof err === 'object' && err !== null && typeof (err as { name?: unknown }).name === 'string')
+    return (err as { name: string }).name;
   return undefined;
 }
 
@@ -194,14 +202,7 @@ export function hasAwsCode(err: unknown, ...codes: readonly string[]): boolean {
 
 /** The kinds of AWS resource Bosun asks about and may find missing. */
 export type AwsResourceKind =
-  | 'autoScalingGroup'
-  | 'launchTemplate'
-  | 'launchTemplateVersion'
-  | 'targetGroup'
-  | 'classicLoadBalancer'
-  | 'instance'
-  | 'image'
-  | 'alarm';
+  'autoScalingGroup' | 'launchTemplate' | 'launchTemplateVersion' | 'targetGroup' | 'classicLoadBalancer' | 'instance' | 'image' | 'alarm';
 
 const LAUNCH_TEMPLATE_GONE = ['InvalidLaunchTemplateId.NotFound', 'InvalidLaunchTemplateName.NotFoundException'];
 
@@ -221,7 +222,9 @@ const NOT_FOUND: Record<AwsResourceKind, { readonly codes: readonly string[]; re
   // Wire code TargetGroupNotFound; the SDK's modelled class is named TargetGroupNotFoundException.
   targetGroup: { codes: ['TargetGroupNotFound', 'TargetGroupNotFoundException'] },
   // Classic ELB's wire code is LoadBalancerNotFound; the SDK names its class AccessPointNotFoundException.
-  classicLoadBalancer: { codes: ['LoadBalancerNotFound', 'LoadBalancerNotFoundException', 'AccessPointNotFound', 'AccessPointNotFoundException'] },
+  classicLoadBalancer: {
+    codes: ['LoadBalancerNotFound', 'LoadBalancerNotFoundException', 'AccessPointNotFound', 'AccessPointNotFoundException'],
+  },
   // EC2 says InvalidInstanceID.NotFound; Auto Scaling says ValidationError "Instance Id not found".
   instance: { codes: ['InvalidInstanceID.NotFound'], validation: /not found/i },
   // A malformed or unavailable id names no image Bosun can use either.

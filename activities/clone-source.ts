@@ -64,9 +64,7 @@ export function createCloneSourceActivities({ aws }: { aws: AwsClientProvider })
         );
         data = (out.LaunchTemplateVersions?.[0]?.LaunchTemplateData ?? {}) as typeof data;
       }
-      const tags = Object.fromEntries(
-        (g.Tags ?? []).filter((t) => t.Key && !NOT_COPIED(t.Key)).map((t) => [t.Key!, t.Value ?? '']),
-      );
+      const tags = Object.fromEntries((g.Tags ?? []).filter((t) => t.Key && !NOT_COPIED(t.Key)).map((t) => [t.Key!, t.Value ?? '']));
       return {
         application: name?.app ?? input.serverGroupName,
         stack: name?.stack,

@@ -8,7 +8,8 @@ import type { AwsClients } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 
 /** The value of one tag, from AWS's list of Key/Value pairs. */
-export const tagOf = (tags: readonly { Key?: string; Value?: string }[] | undefined, key: string) => tags?.find((t) => t.Key === key)?.Value;
+export const tagOf = (tags: readonly { Key?: string; Value?: string }[] | undefined, key: string) =>
+  tags?.find((t) => t.Key === key)?.Value;
 
 /** Describes one launch template by name: `undefined` when there is none. */
 export async function describeLaunchTemplateByName(c: AwsClients, name: string, region: string): Promise<LaunchTemplate | undefined> {

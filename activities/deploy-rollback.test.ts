@@ -9,7 +9,12 @@ import { createDeployRollbackActivities } from './deploy-rollback';
 
 const stuck = {
   AutoScalingGroups: [
-    { AutoScalingGroupName: 'myapp-v001', Status: 'Delete in progress', Instances: [{ InstanceId: 'i-1' }], Tags: [{ Key: CREATED_BY_TAG, Value: 'task/0' }] },
+    {
+      AutoScalingGroupName: 'myapp-v001',
+      Status: 'Delete in progress',
+      Instances: [{ InstanceId: 'i-1' }],
+      Tags: [{ Key: CREATED_BY_TAG, Value: 'task/0' }],
+    },
   ],
 };
 
@@ -30,7 +35,8 @@ test('a group that never goes fails the rollback at its deadline, naming what is
   await expect(new MockActivityEnvironment().run(rollbackServerGroup, input)).rejects.toMatchObject({
     type: 'ServerGroupNotDeleted',
     nonRetryable: true,
-    message: 'gave up waiting for myapp-v001 to be deleted before deleting its launch template: myapp-v001 in us-east-1 is Delete in progress with 1 instance(s) left',
+    message:
+      'gave up waiting for myapp-v001 to be deleted before deleting its launch template: myapp-v001 in us-east-1 is Delete in progress with 1 instance(s) left',
   });
   // Already being deleted: not deleted again, and no template delete while the group is there.
   expect(new Set(sent)).toEqual(new Set(['DescribeAutoScalingGroupsCommand']));

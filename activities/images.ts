@@ -51,7 +51,9 @@ export function createImageActivities({ aws, imageOwners = DEFAULT_IMAGE_OWNERS 
       const byId = /^ami-[0-9a-f]+$/.test(input.image);
       const out = await awsCall(`DescribeImages ${input.image} in ${input.region}`, () =>
         ec2.send(
-          new DescribeImagesCommand(byId ? { ImageIds: [input.image] } : { Owners: owners, Filters: [{ Name: 'name', Values: [input.image] }] }),
+          new DescribeImagesCommand(
+            byId ? { ImageIds: [input.image] } : { Owners: owners, Filters: [{ Name: 'name', Values: [input.image] }] },
+          ),
         ),
       ).catch((err: unknown) => {
         if (isAwsNotFound(err, 'image')) return { Images: [] };

@@ -24,12 +24,17 @@ function fakeAws(answers: Record<string, (input: Record<string, unknown>) => unk
 }
 
 const input = { account: 'test', region: 'us-east-1', serverGroupName: 'myapp-v001', instanceId: 'i-0123456789abcdef0' };
-const member = (state: string, group = 'myapp-v001') => () => ({
-  AutoScalingInstances: [{ InstanceId: input.instanceId, AutoScalingGroupName: group, LifecycleState: state }],
-});
+const member =
+  (state: string, group = 'myapp-v001') =>
+  () => ({
+    AutoScalingInstances: [{ InstanceId: input.instanceId, AutoScalingGroupName: group, LifecycleState: state }],
+  });
 
 test('an instance in service is terminated once, with the decrement', async () => {
-  const { provider, sent } = fakeAws({ DescribeAutoScalingInstancesCommand: member('InService'), TerminateInstanceInAutoScalingGroupCommand: () => ({}) });
+  const { provider, sent } = fakeAws({
+    DescribeAutoScalingInstancesCommand: member('InService'),
+    TerminateInstanceInAutoScalingGroupCommand: () => ({}),
+  });
   const { terminateInstanceInServerGroup } = createInstanceActivities({ aws: provider });
   await expect(new MockActivityEnvironment().run(terminateInstanceInServerGroup, input)).resolves.toEqual({ terminated: true });
   expect(sent[1]).toEqual({
@@ -38,15 +43,18 @@ test('an instance in service is terminated once, with the decrement', async () =
   });
 });
 
-test.each([['Terminating'], ['Terminating:Wait'], ['Terminated']])('an instance already %s is not terminated (nor decremented) again', async (state) => {
-  const { provider, sent } = fakeAws({ DescribeAutoScalingInstancesCommand: member(state) });
-  const { terminateInstanceInServerGroup } = createInstanceActivities({ aws: provider });
-  await expect(new MockActivityEnvironment().run(terminateInstanceInServerGroup, input)).resolves.toEqual({
-    terminated: false,
-    reason: `${input.instanceId} is already ${state} in myapp-v001`,
-  });
-  expect(sent.map((s) => s.command)).toEqual(['DescribeAutoScalingInstancesCommand']);
-});
+test.each([['Terminating'], ['Terminating:Wait'], ['Terminated']])(
+  'an instance already %s is not terminated (nor decremented) again',
+  async (state) => {
+    const { provider, sent } = fakeAws({ DescribeAutoScalingInstancesCommand: member(state) });
+    const { terminateInstanceInServerGroup } = createInstanceActivities({ aws: provider });
+    await expect(new MockActivityEnvironment().run(terminateInstanceInServerGroup, input)).resolves.toEqual({
+      terminated: false,
+      reason: `${input.instanceId} is already ${state} in myapp-v001`,
+    });
+    expect(sent.map((s) => s.command)).toEqual(['DescribeAutoScalingInstancesCommand']);
+  },
+);
 
 test('an instance gone from the group, or in another group, is left alone', async () => {
   for (const answer of [() => ({ AutoScalingInstances: [] }), member('InService', 'other-v002')]) {
@@ -82,6 +90,8 @@ test('terminateEc2Instances describes by filter and terminates only instances st
       instanceIds: ['i-00000000000000001', 'i-00000000000000002', 'i-00000000000000003'],
     }),
   ).resolves.toEqual({ terminated: ['i-00000000000000001'], alreadyGone: ['i-00000000000000002'], unknown: ['i-00000000000000003'] });
-  expect(sent[0]?.input).toMatchObject({ Filters: [{ Name: 'instance-id', Values: ['i-00000000000000001', 'i-00000000000000002', 'i-00000000000000003'] }] });
+  expect(sent[0]?.input).toMatchObject({
+    Filters: [{ Name: 'instance-id', Values: ['i-00000000000000001', 'i-00000000000000002', 'i-00000000000000003'] }],
+  });
   expect(sent[1]).toEqual({ command: 'TerminateInstancesCommand', input: { InstanceIds: ['i-00000000000000001'] } });
 });

@@ -73,7 +73,9 @@ export async function findInstances(ec2: EC2Client, what: string, filters: Filte
   const found: InstanceSnapshot[] = [];
   let token: string | undefined;
   do {
-    const out = await awsCall(`DescribeInstances ${what}`, () => ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken: token })));
+    const out = await awsCall(`DescribeInstances ${what}`, () =>
+      ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken: token })),
+    );
     for (const r of out.Reservations ?? []) {
       for (const i of r.Instances ?? []) {
         if (!i.InstanceId) continue;
@@ -151,10 +153,13 @@ export function createInstanceActivities({ aws }: InstanceDeps) {
         return { terminated: false, reason: `${input.instanceId} is no longer in ${input.serverGroupName}` };
       }
       const state = member.LifecycleState ?? 'Unknown';
-      if (isLeavingGroup(state)) return { terminated: false, reason: `${input.instanceId} is already ${state} in ${input.serverGroupName}` };
+      if (isLeavingGroup(state))
+        return { terminated: false, reason: `${input.instanceId} is already ${state} in ${input.serverGroupName}` };
       try {
         await awsCall(`TerminateInstanceInAutoScalingGroup ${where}`, () =>
-          autoScaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: input.instanceId, ShouldDecrementDesiredCapacity: true })),
+          autoScaling.send(
+            new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: input.instanceId, ShouldDecrementDesiredCapacity: true }),
+          ),
         );
       } catch (err) {
         // It left the group between the describe and the call (a scale-in, say): nothing left to do.
@@ -172,10 +177,15 @@ export function createInstanceActivities({ aws }: InstanceDeps) {
      */
     async setServerGroupSizeLimits(input: SizeLimitsInput): Promise<void> {
       if (input.min === undefined && input.max === undefined) {
-        throw ApplicationFailure.nonRetryable(`no min or max given for ${input.serverGroupName} in ${input.region}`, FailureType.InvalidCapacity);
+        throw ApplicationFailure.nonRetryable(
+          `no min or max given for ${input.serverGroupName} in ${input.region}`,
+          FailureType.InvalidCapacity,
+        );
       }
       const { autoScaling } = aws.clientsFor(input.account, input.region);
-      const change = [input.min !== undefined ? `min ${input.min}` : '', input.max !== undefined ? `max ${input.max}` : ''].filter(Boolean).join(', ');
+      const change = [input.min !== undefined ? `min ${input.min}` : '', input.max !== undefined ? `max ${input.max}` : '']
+        .filter(Boolean)
+        .join(', ');
       await awsCall(`UpdateAutoScalingGroup ${input.serverGroupName} in ${input.region} (${change})`, () =>
         autoScaling.send(
           new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: input.serverGroupName, MinSize: input.min, MaxSize: input.max }),

@@ -5,7 +5,13 @@
  */
 import type { AutoScalingGroup, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
 import { UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import type { _InstanceType, EC2Client, LaunchTemplateVersion, RequestLaunchTemplateData, ResponseLaunchTemplateData } from '@aws-sdk/client-ec2';
+import type {
+  _InstanceType,
+  EC2Client,
+  LaunchTemplateVersion,
+  RequestLaunchTemplateData,
+  ResponseLaunchTemplateData,
+} from '@aws-sdk/client-ec2';
 import {
   CreateLaunchTemplateVersionCommand,
   DeleteLaunchTemplateVersionsCommand,
@@ -110,15 +116,17 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
   async function findMarkedVersion(ec2: EC2Client, input: CreateLaunchTemplateVersionInput): Promise<LaunchTemplateVersion | undefined> {
     let nextToken: string | undefined;
     do {
-      const out = await awsCall(`DescribeLaunchTemplateVersions ${input.launchTemplateId} from version ${input.sourceVersion} in ${input.region}`, () =>
-        ec2.send(
-          new DescribeLaunchTemplateVersionsCommand({
-            LaunchTemplateId: input.launchTemplateId,
-            MinVersion: String(input.sourceVersion),
-            MaxResults: 200,
-            NextToken: nextToken,
-          }),
-        ),
+      const out = await awsCall(
+        `DescribeLaunchTemplateVersions ${input.launchTemplateId} from version ${input.sourceVersion} in ${input.region}`,
+        () =>
+          ec2.send(
+            new DescribeLaunchTemplateVersionsCommand({
+              LaunchTemplateId: input.launchTemplateId,
+              MinVersion: String(input.sourceVersion),
+              MaxResults: 200,
+              NextToken: nextToken,
+            }),
+          ),
       );
       const found = out.LaunchTemplateVersions?.find((v) => hasVersionMarker(v.VersionDescription, input.marker));
       if (found) return found;
@@ -131,7 +139,10 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
     const found = await describeOneServerGroup(aws.clientsFor(account, region).autoScaling, { serverGroupName, region });
     // Pointing a group that is being deleted at another version would change nothing that lasts.
     if (!found || found.deleting) {
-      throw ApplicationFailure.nonRetryable(`server group ${serverGroupName} not found in ${region} (${account})`, FailureType.ServerGroupNotFound);
+      throw ApplicationFailure.nonRetryable(
+        `server group ${serverGroupName} not found in ${region} (${account})`,
+        FailureType.ServerGroupNotFound,
+      );
     }
     return found.group;
   }
@@ -162,9 +173,12 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
     async resolveLaunchTemplateImage(input: ResolveLaunchTemplateImageInput): Promise<{ imageId: string; name: string | undefined }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const wanted = input.imageId ?? input.amiName;
-      if (!wanted) throw ApplicationFailure.nonRetryable('resolveLaunchTemplateImage needs an imageId or an amiName', FailureType.InvalidInput);
+      if (!wanted)
+        throw ApplicationFailure.nonRetryable('resolveLaunchTemplateImage needs an imageId or an amiName', FailureType.InvalidInput);
       const out = await awsCall(`DescribeImages ${wanted} in ${input.region}`, () =>
-        ec2.send(new DescribeImagesCommand(input.imageId ? { ImageIds: [input.imageId] } : { Filters: [{ Name: 'name', Values: [wanted] }] })),
+        ec2.send(
+          new DescribeImagesCommand(input.imageId ? { ImageIds: [input.imageId] } : { Filters: [{ Name: 'name', Values: [wanted] }] }),
+        ),
       ).catch((err: unknown) => {
         if (isAwsNotFound(err, 'image')) return { Images: [] };
         throw err;
@@ -219,7 +233,10 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
       const versionNumber = out.LaunchTemplateVersion?.VersionNumber;
       if (versionNumber === undefined) {
         // Retrying is safe: the next attempt finds the version by its marker.
-        throw ApplicationFailure.retryable(`CreateLaunchTemplateVersion of ${input.launchTemplateId} answered without a version number`, FailureType.IncompleteAnswer);
+        throw ApplicationFailure.retryable(
+          `CreateLaunchTemplateVersion of ${input.launchTemplateId} answered without a version number`,
+          FailureType.IncompleteAnswer,
+        );
       }
       return { versionNumber, adopted: false };
     },
@@ -228,7 +245,9 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
      * Points the group at one version of a launch template (in its mixed-instances policy when
      * it has one). Setting what is already set changes nothing, so a retry is harmless.
      */
-    async pointServerGroupAtLaunchTemplateVersion(input: PointServerGroupInput): Promise<{ changed: boolean; previousVersion: string | undefined }> {
+    async pointServerGroupAtLaunchTemplateVersion(
+      input: PointServerGroupInput,
+    ): Promise<{ changed: boolean; previousVersion: string | undefined }> {
       const group = await describeGroup(input.account, input.region, input.serverGroupName);
       const mixed = group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
       const current: LaunchTemplateSpecification | undefined = group.LaunchTemplate ?? mixed;
@@ -242,16 +261,18 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
 
       const spec = { LaunchTemplateId: input.launchTemplateId, Version: input.version };
       const { autoScaling } = aws.clientsFor(input.account, input.region);
-      await awsCall(`UpdateAutoScalingGroup ${input.serverGroupName} in ${input.region} to version ${input.version} of ${input.launchTemplateId}`, () =>
-        autoScaling.send(
-          new UpdateAutoScalingGroupCommand({
-            AutoScalingGroupName: input.serverGroupName,
-            // AWS updates a mixed-instances policy field by field; the overrides stay.
-            ...(mixed && !group.LaunchTemplate
-              ? { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec } } }
-              : { LaunchTemplate: spec }),
-          }),
-        ),
+      await awsCall(
+        `UpdateAutoScalingGroup ${input.serverGroupName} in ${input.region} to version ${input.version} of ${input.launchTemplateId}`,
+        () =>
+          autoScaling.send(
+            new UpdateAutoScalingGroupCommand({
+              AutoScalingGroupName: input.serverGroupName,
+              // AWS updates a mixed-instances policy field by field; the overrides stay.
+              ...(mixed && !group.LaunchTemplate
+                ? { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: spec } } }
+                : { LaunchTemplate: spec }),
+            }),
+          ),
       );
       return { changed: true, previousVersion: currentVersion };
     },
@@ -272,7 +293,9 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
       const what = `DeleteLaunchTemplateVersions ${input.launchTemplateId} version ${version} (${input.serverGroupName}) in ${input.region}`;
       let out;
       try {
-        out = await awsCall(what, () => ec2.send(new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: input.launchTemplateId, Versions: [version] })));
+        out = await awsCall(what, () =>
+          ec2.send(new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: input.launchTemplateId, Versions: [version] })),
+        );
       } catch (err) {
         if (isAwsNotFound(err, 'launchTemplateVersion')) return { deleted: false };
         throw err;

@@ -11,11 +11,7 @@ import {
   RegisterInstancesWithLoadBalancerCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
 import type { ElasticLoadBalancingV2Client, TargetDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  DeregisterTargetsCommand,
-  DescribeTargetHealthCommand,
-  RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeregisterTargetsCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { AwsClientProvider } from './aws-clients';
@@ -97,7 +93,9 @@ export function createLoadBalancingActivities({ aws }: LoadBalancingDeps) {
         const add = input.instanceIds.filter((id) => !present.has(id));
         if (add.length === 0) continue;
         await awsCall(`RegisterInstancesWithLoadBalancer ${add.length} instances of ${input.serverGroupName} with ${name}`, () =>
-          elb.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: add.map((InstanceId) => ({ InstanceId })) })),
+          elb.send(
+            new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: add.map((InstanceId) => ({ InstanceId })) }),
+          ),
         );
         changed += add.length;
       }
@@ -115,7 +113,10 @@ export function createLoadBalancingActivities({ aws }: LoadBalancingDeps) {
         if (remove.length === 0) continue;
         await awsCall(`DeregisterInstancesFromLoadBalancer ${remove.length} instances of ${input.serverGroupName} from ${name}`, () =>
           elb.send(
-            new DeregisterInstancesFromLoadBalancerCommand({ LoadBalancerName: name, Instances: remove.map((InstanceId) => ({ InstanceId })) }),
+            new DeregisterInstancesFromLoadBalancerCommand({
+              LoadBalancerName: name,
+              Instances: remove.map((InstanceId) => ({ InstanceId })),
+            }),
           ),
         );
         changed += remove.length;
@@ -141,7 +142,9 @@ async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, arn: strin
     }),
   );
   if (!out) return null;
-  return (out.TargetHealthDescriptions ?? []).filter((d) => d.TargetHealth?.State !== 'draining').flatMap((d) => (d.Target ? [d.Target] : []));
+  return (out.TargetHealthDescriptions ?? [])
+    .filter((d) => d.TargetHealth?.State !== 'draining')
+    .flatMap((d) => (d.Target ? [d.Target] : []));
 }
 
 /** Instance ids registered with a classic load balancer now, whatever their health. */

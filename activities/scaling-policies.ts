@@ -2,7 +2,13 @@
  * Auto Scaling policies and the CloudWatch alarms that trigger them. Puts are upserts by name,
  * deletes treat "already gone" as success, so every step may run again after a lost answer.
  */
-import type { AutoScalingClient, MetricStatistic, MetricType, PutScalingPolicyCommandInput, ScalingPolicy } from '@aws-sdk/client-auto-scaling';
+import type {
+  AutoScalingClient,
+  MetricStatistic,
+  MetricType,
+  PutScalingPolicyCommandInput,
+  ScalingPolicy,
+} from '@aws-sdk/client-auto-scaling';
 import { DeletePolicyCommand, DescribePoliciesCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
 import type { CloudWatchClient, ComparisonOperator, MetricAlarm, StandardUnit, Statistic } from '@aws-sdk/client-cloudwatch';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';

@@ -24,7 +24,14 @@ function stub(groups: object[]) {
   return { send, sent, provider };
 }
 
-const deleting = { AutoScalingGroupName: 'app-v001', Status: 'Delete in progress', MinSize: 0, MaxSize: 2, DesiredCapacity: 1, Instances: [] };
+const deleting = {
+  AutoScalingGroupName: 'app-v001',
+  Status: 'Delete in progress',
+  MinSize: 0,
+  MaxSize: 2,
+  DesiredCapacity: 1,
+  Instances: [],
+};
 const live = { ...deleting, Status: undefined };
 
 test('a group being deleted is returned, flagged as deleting', async () => {
@@ -43,8 +50,14 @@ test('callers choose: describeServerGroup treats a deleting group as gone, destr
   const { provider } = stub([deleting]);
   const env = new MockActivityEnvironment();
   await expect(env.run(createServerGroupActivities({ aws: provider }).describeServerGroup, ref)).resolves.toBeNull();
-  await expect(env.run(createTeardownActivities({ aws: provider }).forceDeleteServerGroup, ref)).resolves.toEqual({ outcome: 'alreadyDeleting' });
+  await expect(env.run(createTeardownActivities({ aws: provider }).forceDeleteServerGroup, ref)).resolves.toEqual({
+    outcome: 'alreadyDeleting',
+  });
   await expect(
-    env.run(createTeardownActivities({ aws: provider }).waitForServerGroupDeleted, { ...ref, deadlineMs: Date.now() + 20, pollIntervalMs: 5 }),
+    env.run(createTeardownActivities({ aws: provider }).waitForServerGroupDeleted, {
+      ...ref,
+      deadlineMs: Date.now() + 20,
+      pollIntervalMs: 5,
+    }),
   ).rejects.toMatchObject({ type: 'ServerGroupNotDeleted' });
 });

@@ -41,7 +41,8 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
           const parsed = parseServerGroupName(g.AutoScalingGroupName ?? '');
           if (parsed?.cluster !== input.cluster || parsed.sequence === undefined) continue;
           // This deploy's own group (from an attempt whose answer was lost) keeps its name.
-          if (tagOf(g.Tags, CREATED_BY_TAG) === input.createdBy) return { serverGroupName: g.AutoScalingGroupName!, sequence: parsed.sequence };
+          if (tagOf(g.Tags, CREATED_BY_TAG) === input.createdBy)
+            return { serverGroupName: g.AutoScalingGroupName!, sequence: parsed.sequence };
           taken.push(parsed.sequence);
         }
         token = out.NextToken;
@@ -61,7 +62,10 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
       }
       const next = nextSequence(taken);
       if (next === undefined) {
-        throw ApplicationFailure.nonRetryable(`cluster ${input.cluster} in ${input.region} has all 1000 sequence numbers in use`, FailureType.ClusterFull);
+        throw ApplicationFailure.nonRetryable(
+          `cluster ${input.cluster} in ${input.region} has all 1000 sequence numbers in use`,
+          FailureType.ClusterFull,
+        );
       }
       return { serverGroupName: nameFor(input.cluster, next), sequence: next };
     },

@@ -69,7 +69,12 @@ test('a group that disappears while waited on is a failure, not an endless wait'
   const { provider } = fakeProvider([() => ({ AutoScalingGroups: [] })]);
   const { waitForServerGroupCapacity } = createServerGroupActivities({ aws: provider });
   await expect(
-    new MockActivityEnvironment().run(waitForServerGroupCapacity, { ...ref, desired: 2, deadlineMs: Date.now() + 1000, pollIntervalMs: 10 }),
+    new MockActivityEnvironment().run(waitForServerGroupCapacity, {
+      ...ref,
+      desired: 2,
+      deadlineMs: Date.now() + 1000,
+      pollIntervalMs: 10,
+    }),
   ).rejects.toMatchObject({ type: 'ServerGroupNotFound' });
 });
 

@@ -33,9 +33,17 @@ const awsError = (name: string, message: string, status = 400) =>
   Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
 
 const ref = { account: 'test', region: 'us-east-1', serverGroupName: 'myapp-v001' };
-const group = (status?: string, instances = 0) => () => ({
-  AutoScalingGroups: [{ AutoScalingGroupName: 'myapp-v001', Status: status, Instances: Array.from({ length: instances }, (_, i) => ({ InstanceId: `i-${i}` })) }],
-});
+const group =
+  (status?: string, instances = 0) =>
+  () => ({
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: 'myapp-v001',
+        Status: status,
+        Instances: Array.from({ length: instances }, (_, i) => ({ InstanceId: `i-${i}` })),
+      },
+    ],
+  });
 const noGroup = () => ({ AutoScalingGroups: [] });
 
 test('waits while AWS terminates the instances, heartbeating what is left', async () => {
@@ -94,7 +102,11 @@ test('AWS’s not-found codes for a launch template id count as already deleted'
   });
   const { deleteServerGroupLaunchTemplate } = createTeardownActivities({ aws: provider });
   await expect(
-    new MockActivityEnvironment().run(deleteServerGroupLaunchTemplate, { ...ref, launchTemplateId: 'lt-0abc', launchTemplateName: 'myapp-v001' }),
+    new MockActivityEnvironment().run(deleteServerGroupLaunchTemplate, {
+      ...ref,
+      launchTemplateId: 'lt-0abc',
+      launchTemplateName: 'myapp-v001',
+    }),
   ).resolves.toEqual({ outcome: 'notFound', launchTemplateId: 'lt-0abc', launchTemplateName: 'myapp-v001' });
   expect(sent.map((s) => s.command)).toEqual(['DescribeLaunchTemplatesCommand']);
 });
@@ -103,13 +115,19 @@ test('a template is deleted by id, named after the group, and a shared one is ke
   const template = (name: string) => () => ({ LaunchTemplates: [{ LaunchTemplateId: 'lt-0abc', LaunchTemplateName: name }] });
   const own = fakeAws({ DescribeLaunchTemplatesCommand: template('myapp-v001'), DeleteLaunchTemplateCommand: () => ({}) });
   await expect(
-    new MockActivityEnvironment().run(createTeardownActivities({ aws: own.provider }).deleteServerGroupLaunchTemplate, { ...ref, launchTemplateName: 'myapp-v001' }),
+    new MockActivityEnvironment().run(createTeardownActivities({ aws: own.provider }).deleteServerGroupLaunchTemplate, {
+      ...ref,
+      launchTemplateName: 'myapp-v001',
+    }),
   ).resolves.toEqual({ outcome: 'deleted', launchTemplateId: 'lt-0abc', launchTemplateName: 'myapp-v001' });
   expect(own.sent[1]).toEqual({ command: 'DeleteLaunchTemplateCommand', input: { LaunchTemplateId: 'lt-0abc' } });
 
   const shared = fakeAws({ DescribeLaunchTemplatesCommand: template('myapp-base') });
   await expect(
-    new MockActivityEnvironment().run(createTeardownActivities({ aws: shared.provider }).deleteServerGroupLaunchTemplate, { ...ref, launchTemplateId: 'lt-0abc' }),
+    new MockActivityEnvironment().run(createTeardownActivities({ aws: shared.provider }).deleteServerGroupLaunchTemplate, {
+      ...ref,
+      launchTemplateId: 'lt-0abc',
+    }),
   ).resolves.toEqual({ outcome: 'shared', launchTemplateId: 'lt-0abc', launchTemplateName: 'myapp-base' });
   expect(shared.sent.map((s) => s.command)).toEqual(['DescribeLaunchTemplatesCommand']);
 });

@@ -77,10 +77,14 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
         const seen = `${input.serverGroupName} in ${input.region} is ${group.Status ?? 'still there'} with ${left} instance(s) left`;
         ctx.heartbeat(seen);
         if (Date.now() >= input.deadlineMs) {
-          throw ApplicationFailure.nonRetryable(`timed out waiting for ${input.serverGroupName} to be deleted: ${seen}`, FailureType.ServerGroupNotDeleted, {
-            status: group.Status ?? null,
-            instances: left,
-          });
+          throw ApplicationFailure.nonRetryable(
+            `timed out waiting for ${input.serverGroupName} to be deleted: ${seen}`,
+            FailureType.ServerGroupNotDeleted,
+            {
+              status: group.Status ?? null,
+              instances: left,
+            },
+          );
         }
         // Context.sleep ends early when the activity is cancelled.
         await ctx.sleep(Math.min(input.pollIntervalMs, Math.max(0, input.deadlineMs - Date.now())));
@@ -93,7 +97,11 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
      * MissingParameter instead of not-found. Not found (a repeat attempt) is success.
      */
     async deleteServerGroupLaunchTemplate(input: DeleteLaunchTemplateInput): Promise<DeleteLaunchTemplateResult> {
-      const notFound: DeleteLaunchTemplateResult = { outcome: 'notFound', launchTemplateId: input.launchTemplateId, launchTemplateName: input.launchTemplateName };
+      const notFound: DeleteLaunchTemplateResult = {
+        outcome: 'notFound',
+        launchTemplateId: input.launchTemplateId,
+        launchTemplateName: input.launchTemplateName,
+      };
       // Describing with neither would list every template in the region.
       if (!input.launchTemplateId && !input.launchTemplateName) return notFound;
       const { ec2 } = aws.clientsFor(input.account, input.region);
@@ -103,7 +111,9 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
         const out = await awsCall(`DescribeLaunchTemplates ${what}`, () =>
           ec2.send(
             new DescribeLaunchTemplatesCommand(
-              input.launchTemplateId ? { LaunchTemplateIds: [input.launchTemplateId] } : { LaunchTemplateNames: [input.launchTemplateName!] },
+              input.launchTemplateId
+                ? { LaunchTemplateIds: [input.launchTemplateId] }
+                : { LaunchTemplateNames: [input.launchTemplateName!] },
             ),
           ),
         );

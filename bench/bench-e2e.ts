@@ -47,10 +47,21 @@ async function direct(c: AwsClients, name: string, capacity: { min: number; max:
     return g;
   };
   await describe();
-  await c.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: name, MinSize: capacity.min, MaxSize: capacity.max, DesiredCapacity: capacity.desired }));
+  await c.autoScaling.send(
+    new UpdateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      MinSize: capacity.min,
+      MaxSize: capacity.max,
+      DesiredCapacity: capacity.desired,
+    }),
+  );
   for (let i = 0; ; i++) {
     const g = await describe();
-    const instances = (g.Instances ?? []).map((x) => ({ instanceId: x.InstanceId ?? '', lifecycleState: x.LifecycleState ?? '', healthStatus: x.HealthStatus ?? '' }));
+    const instances = (g.Instances ?? []).map((x) => ({
+      instanceId: x.InstanceId ?? '',
+      lifecycleState: x.LifecycleState ?? '',
+      healthStatus: x.HealthStatus ?? '',
+    }));
     if (convergence(name, capacity.desired, instances).converged) break;
     if (i >= 100) throw new Error(`${name} did not settle at ${capacity.desired} instances`);
     await sleep(CLIENT_POLL_MS);
@@ -64,17 +75,26 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
   const repeats = ctx.quick ? 8 : 30;
   const warmup = ctx.quick ? 2 : 4;
 
-  const stack = await startBenchStack({ dir: `${ctx.runDir}/e2e`, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig, moto: true, worker: {} });
+  const stack = await startBenchStack({
+    dir: `${ctx.runDir}/e2e`,
+    temporalDb: ctx.temporalDb,
+    temporalConfig: ctx.temporalConfig,
+    moto: true,
+    worker: {},
+  });
   const http = new FacadeHttp(stack.facadeUrl, 4);
   try {
     const clients = stack.awsClients();
-    for (const name of [BOSUN_GROUP, DIRECT_GROUP]) await ensureEmulatorServerGroup(clients, { name, region: REGION, min: 1, max: 2, desired: 1 });
+    for (const name of [BOSUN_GROUP, DIRECT_GROUP])
+      await ensureEmulatorServerGroup(clients, { name, region: REGION, min: 1, max: 2, desired: 1 });
 
     const bosun = async (desired: number): Promise<BosunRun> => {
       const capacity = { min: 1, max: 2, desired };
       const t0wall = Date.now();
       const t0 = performance.now();
-      const { id, ms: postMs } = await http.submit([{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: BOSUN_GROUP, capacity } }]);
+      const { id, ms: postMs } = await http.submit([
+        { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: BOSUN_GROUP, capacity } },
+      ]);
       let polls = 0;
       for (;;) {
         const { task } = await http.task(id);
@@ -167,13 +187,14 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
       loadAverageEnd: loadAverage(),
       setup: {
         temporalDb: ctx.temporalDb,
-      ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
+        ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
         worker: 'one, child process, production options',
         repeats,
         warmupEachWay: warmup,
         clientPollMs: CLIENT_POLL_MS,
         resize: 'desired alternates between 2 and 1 (min 1, max 2), waitForCapacity true; moto settles at once',
-        direct: 'DescribeAutoScalingGroups, UpdateAutoScalingGroup, DescribeAutoScalingGroups until converged, with the same SDK settings (maxAttempts 1) from this process',
+        direct:
+          'DescribeAutoScalingGroups, UpdateAutoScalingGroup, DescribeAutoScalingGroups until converged, with the same SDK settings (maxAttempts 1) from this process',
       },
       tables: [
         {
@@ -184,7 +205,9 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
             row('Bosun: POST to workflow closed (server clock)', toClose),
             row(`Bosun: POST to completed seen by a client polling every ${CLIENT_POLL_MS} ms`, observed),
           ],
-          notes: [`orchestration overhead (medians): ${round(mClose / mDirect, 1)}x and +${round(mClose - mDirect)} ms without the client's polling; ${round(mObserved / mDirect, 1)}x and +${round(mObserved - mDirect)} ms as the polling client saw it`],
+          notes: [
+            `orchestration overhead (medians): ${round(mClose / mDirect, 1)}x and +${round(mClose - mDirect)} ms without the client's polling; ${round(mObserved / mDirect, 1)}x and +${round(mObserved - mDirect)} ms as the polling client saw it`,
+          ],
         },
         {
           title: 'Where a Bosun resize spends its time (medians per run, from event histories)',
@@ -208,9 +231,19 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
         direct: summarize(directMs, 2),
         bosunToClose: summarize(toClose, 2),
         bosunObserved: summarize(observed, 2),
-        post: summarize(bosunRuns.map((r) => r.postMs), 2),
+        post: summarize(
+          bosunRuns.map((r) => r.postMs),
+          2,
+        ),
         timelines: t,
-        runs: bosunRuns.map((r, i) => ({ observedMs: round(r.observedMs, 2), toCloseMs: r.toCloseMs, postMs: round(r.postMs, 2), polls: r.polls, directMs: round(directMs[i] ?? NaN, 2), timeline: { ...r.timeline, activities: r.timeline.activities } })),
+        runs: bosunRuns.map((r, i) => ({
+          observedMs: round(r.observedMs, 2),
+          toCloseMs: r.toCloseMs,
+          postMs: round(r.postMs, 2),
+          polls: r.polls,
+          directMs: round(directMs[i] ?? NaN, 2),
+          timeline: { ...r.timeline, activities: r.timeline.activities },
+        })),
         resources,
         persistence,
       },

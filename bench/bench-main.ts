@@ -66,7 +66,19 @@ function parseArgs(argv: readonly string[]): Options {
     const a = argv[i]!;
     return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
   };
-  const known = ['--quick', '--only', '--temporal-db', '--temporal-config', '--scale-levels', '--scale-tuning', '--scale-tuned-level', '--out', '--label', '--no-rerun', '--help'];
+  const known = [
+    '--quick',
+    '--only',
+    '--temporal-db',
+    '--temporal-config',
+    '--scale-levels',
+    '--scale-tuning',
+    '--scale-tuned-level',
+    '--out',
+    '--label',
+    '--no-rerun',
+    '--help',
+  ];
   for (const a of argv) {
     if (a.startsWith('--') && !known.includes(a.split('=')[0]!)) throw new Error(`unknown option ${a}; known: ${known.join(', ')}`);
   }
@@ -77,19 +89,25 @@ function parseArgs(argv: readonly string[]): Options {
     process.exit(0);
   }
   const quick = argv.includes('--quick');
-  const only = (value('--only') ?? Object.keys(BENCHMARKS).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (value('--only') ?? Object.keys(BENCHMARKS).join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const o of only) if (!BENCHMARKS[o]) throw new Error(`unknown benchmark '${o}'; known: ${Object.keys(BENCHMARKS).join(', ')}`);
   const db = value('--temporal-db') ?? 'file';
   if (db !== 'file' && db !== 'memory') throw new Error(`--temporal-db must be file or memory, not ${db}`);
   const levels = value('--scale-levels')?.split(',').map(Number);
   if (levels?.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) throw new Error('--scale-levels takes whole numbers from 1 to 5000');
   const label = value('--label');
-  if (label !== undefined && !/^[a-z0-9-]+$/.test(label)) throw new Error(`--label takes lower-case letters, digits and dashes, not '${label}'`);
+  if (label !== undefined && !/^[a-z0-9-]+$/.test(label))
+    throw new Error(`--label takes lower-case letters, digits and dashes, not '${label}'`);
   const tuning = parseTuning(value('--scale-tuning'));
   const temporalConfig = (value('--temporal-config') ?? '').split(',').filter(Boolean);
-  for (const c of temporalConfig) if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
+  for (const c of temporalConfig)
+    if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
   const tunedLevel = value('--scale-tuned-level') === undefined ? undefined : Number(value('--scale-tuned-level'));
-  if (tunedLevel !== undefined && !(Number.isInteger(tunedLevel) && tunedLevel > 0)) throw new Error('--scale-tuned-level takes a whole number');
+  if (tunedLevel !== undefined && !(Number.isInteger(tunedLevel) && tunedLevel > 0))
+    throw new Error('--scale-tuned-level takes a whole number');
   return {
     quick,
     only,
@@ -98,7 +116,9 @@ function parseArgs(argv: readonly string[]): Options {
     scaleTuning: tuning,
     scaleTunedLevel: tunedLevel,
     // Quick runs must not overwrite the committed full results.
-    out: path.resolve(value('--out') ?? (quick ? path.join(PROJECT_ROOT, '.state', 'bench', 'results-quick') : path.join(PROJECT_ROOT, 'bench', 'results'))),
+    out: path.resolve(
+      value('--out') ?? (quick ? path.join(PROJECT_ROOT, '.state', 'bench', 'results-quick') : path.join(PROJECT_ROOT, 'bench', 'results')),
+    ),
     rerun: !argv.includes('--no-rerun'),
     temporalConfig,
     label,
@@ -113,7 +133,8 @@ function parseTuning(text: string | undefined): WorkerTuning | undefined {
   const tuning: Record<string, number> = {};
   for (const pair of text.split(',')) {
     const [key = '', raw = ''] = pair.split('=');
-    if (!(TUNABLE as readonly string[]).includes(key)) throw new Error(`--scale-tuning: unknown option '${key}'; tunable: ${TUNABLE.join(', ')}`);
+    if (!(TUNABLE as readonly string[]).includes(key))
+      throw new Error(`--scale-tuning: unknown option '${key}'; tunable: ${TUNABLE.join(', ')}`);
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--scale-tuning: ${key} takes a whole number, not '${raw}'`);
     tuning[key] = n;
@@ -181,7 +202,9 @@ async function main(): Promise<void> {
     temporalConfig: opts.temporalConfig,
     log: (m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`),
   };
-  ctx.log(`benchmarks: ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}; Temporal on SQLite ${opts.temporalDb === 'file' ? 'in a temp file' : 'in memory'}; load average ${loadAverage().join(' ')}; results to ${opts.out}`);
+  ctx.log(
+    `benchmarks: ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}; Temporal on SQLite ${opts.temporalDb === 'file' ? 'in a temp file' : 'in memory'}; load average ${loadAverage().join(' ')}; results to ${opts.out}`,
+  );
 
   const results: BenchmarkResult[] = [];
   const failures: string[] = [];
@@ -193,12 +216,16 @@ async function main(): Promise<void> {
       let a = await attempt(name, ctx, opts);
       let attempts = 1;
       if (opts.rerun && disturbance(a) > HEAVY_OTHER_LOAD) {
-        ctx.log(`${name}: other processes used ${disturbance(a)}% of a core while it ran; running it once more when the machine is quieter`);
+        ctx.log(
+          `${name}: other processes used ${disturbance(a)}% of a core while it ran; running it once more when the machine is quieter`,
+        );
         await waitForQuiet(ctx, 300_000);
         const again = await attempt(name, ctx, opts);
         attempts = 2;
         const keep = disturbance(again) <= disturbance(a) ? again : a;
-        notes.push(`${name}: the first attempt overlapped with other load (${disturbance(a)}% of a core), the re-run had ${disturbance(again)}%; kept the ${keep === again ? 're-run' : 'first attempt'}.`);
+        notes.push(
+          `${name}: the first attempt overlapped with other load (${disturbance(a)}% of a core), the re-run had ${disturbance(again)}%; kept the ${keep === again ? 're-run' : 'first attempt'}.`,
+        );
         a = keep;
       }
       const result: BenchmarkResult = {
@@ -207,7 +234,9 @@ async function main(): Promise<void> {
       };
       if (interrupted) break;
       printResult(result);
-      ctx.log(`${name}: wrote ${writeResult(opts.out, result, opts.label)}; other processes used ${a.othersPercentOfCore}% of a core over the run, ${a.result.interferencePercentOfCore}% in the measured windows`);
+      ctx.log(
+        `${name}: wrote ${writeResult(opts.out, result, opts.label)}; other processes used ${a.othersPercentOfCore}% of a core over the run, ${a.result.interferencePercentOfCore}% in the measured windows`,
+      );
       results.push(result);
     } catch (err) {
       const message = `${name}: ${(err as Error).stack ?? String(err)}`;

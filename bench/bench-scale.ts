@@ -127,12 +127,18 @@ async function stallReport(stack: BenchStack, sample: number): Promise<string[]>
   const byKey = new Map<string, number>();
   const failures = new Set<string>();
   let n = 0;
-  for await (const wf of stack.client.workflow.list({ query: `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus = 'Running'`, pageSize: sample })) {
+  for await (const wf of stack.client.workflow.list({
+    query: `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus = 'Running'`,
+    pageSize: sample,
+  })) {
     const d = await stack.client.workflow.getHandle(wf.workflowId).describe();
     const pending = d.raw.pendingActivities ?? [];
     const wft = d.raw.pendingWorkflowTask;
     if (wft) {
-      const state = (temporal.api.enums.v1.PendingWorkflowTaskState[wft.state ?? 0] ?? String(wft.state)).replace('PENDING_WORKFLOW_TASK_STATE_', '');
+      const state = (temporal.api.enums.v1.PendingWorkflowTaskState[wft.state ?? 0] ?? String(wft.state)).replace(
+        'PENDING_WORKFLOW_TASK_STATE_',
+        '',
+      );
       const key = `workflow task ${state} attempt ${wft.attempt}`;
       byKey.set(key, (byKey.get(key) ?? 0) + 1);
     }
@@ -150,12 +156,26 @@ async function stallReport(stack: BenchStack, sample: number): Promise<string[]>
   ];
 }
 
-async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, tuning: WorkerTuning | undefined, controlDb?: TemporalDb): Promise<Level> {
+async function runLevel(
+  ctx: BenchContext,
+  tasks: number,
+  boundMs: number,
+  tuning: WorkerTuning | undefined,
+  controlDb?: TemporalDb,
+): Promise<Level> {
   const label = `${tasks}${tuning ? '-tuned' : ''}${controlDb ? `-${controlDb}` : ''}`;
-  const stack = await startBenchStack({ dir: `${ctx.runDir}/scale-${label}`, temporalDb: controlDb ?? ctx.temporalDb, temporalConfig: ctx.temporalConfig, moto: true, worker: { tuning } });
+  const stack = await startBenchStack({
+    dir: `${ctx.runDir}/scale-${label}`,
+    temporalDb: controlDb ?? ctx.temporalDb,
+    temporalConfig: ctx.temporalConfig,
+    moto: true,
+    worker: { tuning },
+  });
   const http = new FacadeHttp(stack.facadeUrl, SUBMIT_CONCURRENCY);
   try {
-    const images = await stack.awsClients().ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
+    const images = await stack
+      .awsClients()
+      .ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
     const amiName = images.Images?.find((i) => i.Name)?.Name;
     if (!amiName) throw new Error('moto has no al2023 AMI');
 
@@ -167,7 +187,9 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, tunin
     if (warm.errors) throw new Error(`warm-up deploys failed: ${warm.firstError}`);
     const warmClosed = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'`);
 
-    ctx.log(`scale ${label}: submitting ${tasks} createServerGroup tasks (${SUBMIT_CONCURRENCY} POSTs in flight), bound ${boundMs / 1000} s`);
+    ctx.log(
+      `scale ${label}: submitting ${tasks} createServerGroup tasks (${SUBMIT_CONCURRENCY} POSTs in flight), bound ${boundMs / 1000} s`,
+    );
     stack.worker?.resetStatus();
     const threadsBefore = stack.worker ? threadCpuOf(stack.worker.pid) : new Map<string, number>();
     const usage = UsageWindow.start(stack.watched());
@@ -211,20 +233,24 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, tunin
     let lastClose = 0;
     const taskMs: number[] = [];
     const closedIds: string[] = [];
-    for await (const wf of stack.client.workflow.list({ query: `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'`, pageSize: 1000 })) {
+    for await (const wf of stack.client.workflow.list({
+      query: `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'`,
+      pageSize: 1000,
+    })) {
       const postedAt = submitted.get(wf.workflowId);
       if (postedAt === undefined || !wf.closeTime) continue;
       lastClose = Math.max(lastClose, wf.closeTime.getTime());
       taskMs.push(wf.closeTime.getTime() - postedAt);
       closedIds.push(wf.workflowId);
     }
-    const succeeded = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'SUCCEEDED'`) - WARMUP_TASKS;
+    const succeeded = (await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'SUCCEEDED'`)) - WARMUP_TASKS;
     const failed = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'FAILED'`);
 
     // Where the time went, from a spread sample of finished tasks' histories.
     const step = Math.max(1, Math.floor(closedIds.length / 40));
     const timelines: Timeline[] = [];
-    for (let i = 0; i < closedIds.length; i += step) timelines.push(timelineOf(await stack.client.workflow.getHandle(closedIds[i]!).fetchHistory()));
+    for (let i = 0; i < closedIds.length; i += step)
+      timelines.push(timelineOf(await stack.client.workflow.getHandle(closedIds[i]!).fetchHistory()));
 
     const makespanSeconds = finished ? (lastClose - t0wall) / 1000 : resources.wallSeconds;
     return {
@@ -239,7 +265,10 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, tunin
       tasksPerSecond: round(closed / makespanSeconds, 1),
       submitSeconds: round(submitResult.seconds, 1),
       submitLatency: summarize(submitResult.latenciesMs, 1),
-      taskLatency: summarize(taskMs.map((m) => m / 1000), 1),
+      taskLatency: summarize(
+        taskMs.map((m) => m / 1000),
+        1,
+      ),
       resources,
       persistence,
       worker,
@@ -281,7 +310,8 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
   for (const l of results) requireMeasured(`finished createServerGroup tasks at ${l.tasks}`, l.closed);
 
   const proc = (l: Level, name: string) => l.resources.processes.find((p) => p.name.startsWith(name));
-  const label = (l: Level) => `${l.tasks}${l.tuning ? ` tuned ${JSON.stringify(l.tuning)}` : ''}${l.controlDb ? ` (control: SQLite ${l.controlDb === 'memory' ? 'in memory' : 'file'})` : ''}`;
+  const label = (l: Level) =>
+    `${l.tasks}${l.tuning ? ` tuned ${JSON.stringify(l.tuning)}` : ''}${l.controlDb ? ` (control: SQLite ${l.controlDb === 'memory' ? 'in memory' : 'file'})` : ''}`;
   const rows = results.map((l) => [
     label(l),
     l.finished ? 'yes' : `no (${l.closed})`,
@@ -327,7 +357,14 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
   };
   const cpuRows = results.map((l) => {
     const parts = ['temporal', 'moto', 'bosun worker', 'bench'].map((n) => perTask(l, n));
-    return [label(l), l.closed, ...parts, round(parts.reduce((a, b) => a + b, 0)), l.resources.machine.busyPercentOfCore, l.resources.machine.othersPercentOfCore];
+    return [
+      label(l),
+      l.closed,
+      ...parts,
+      round(parts.reduce((a, b) => a + b, 0)),
+      l.resources.machine.busyPercentOfCore,
+      l.resources.machine.othersPercentOfCore,
+    ];
   });
   const motoGrowth = perTask(biggest, 'moto') / perTask(smallest, 'moto');
   const slowest = [...t.byActivity].sort((a, b) => b.medianQueueMs + b.medianExecMs - (a.medianQueueMs + a.medianExecMs))[0];
@@ -337,8 +374,8 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       defaults.length < 2
         ? ''
         : motoGrowth > 1.8
-        ? `moto's cost per task grows ${round(motoGrowth, 1)}x from ${smallest.tasks} to ${biggest.tasks} tasks because chooseServerGroupName reads every group in the region for every deploy (one full scan: ${defaults.map((l) => `${l.regionScan.ms} ms for ${l.regionScan.groups} groups`).join(', ')}): total AWS work grows with the square of concurrent deploys into one region. Real AWS pages the same way (and throttles DescribeAutoScalingGroups); Clouddriver answers this from its cache.`
-        : 'The cost per task stays roughly flat across levels.'
+          ? `moto's cost per task grows ${round(motoGrowth, 1)}x from ${smallest.tasks} to ${biggest.tasks} tasks because chooseServerGroupName reads every group in the region for every deploy (one full scan: ${defaults.map((l) => `${l.regionScan.ms} ms for ${l.regionScan.groups} groups`).join(', ')}): total AWS work grows with the square of concurrent deploys into one region. Real AWS pages the same way (and throttles DescribeAutoScalingGroups); Clouddriver answers this from its cache.`
+          : 'The cost per task stays roughly flat across levels.'
     }`,
     saturated.length
       ? `The 2-core machine was CPU-saturated at ${saturated.map((l) => `${l.tasks} tasks (${l.resources.machine.busyPercentOfCore}% of 200%, other processes ${l.resources.machine.othersPercentOfCore}%)`).join(', ')}: Temporal, moto and the worker compete for the same cores, so no single one of them is pinned at 100% of a core, and tasks/s is total CPU available / CPU per task.`
@@ -347,19 +384,31 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       ? [
           `Temporal's database: the ${control.tasks}-task level with SQLite ${control.controlDb === 'memory' ? 'in memory' : 'in a file'} took ${control.makespanSeconds} s (${control.tasksPerSecond} tasks/s, workflow tasks waiting ${control.timelines.medianWftQueueMs} ms per task) vs ${controlBase.makespanSeconds} s (${controlBase.tasksPerSecond} tasks/s, ${controlBase.timelines.medianWftQueueMs} ms) on the ${ctx.temporalDb === 'file' ? 'file' : 'in-memory database'}. ${
             ctx.temporalDb === 'file' && control.tasksPerSecond > controlBase.tasksPerSecond * 1.25
-              ? 'Below the CPU limit, the file database\'s durable writes (UpdateWorkflowExecution per workflow-task and activity completion, one writer) set the pace: workflow tasks wait for Temporal, not for the worker.'
+              ? "Below the CPU limit, the file database's durable writes (UpdateWorkflowExecution per workflow-task and activity completion, one writer) set the pace: workflow tasks wait for Temporal, not for the worker."
               : 'The database mode made little difference at this size.'
           }`,
         ]
       : []),
-    ...defaults.map((l) => `${l.tasks} tasks: ${cpuVerdict(l.resources)}; worker: ${l.worker?.maxInFlightActivities ?? '-'} activities in flight at most (${l.worker?.secondsAtActivitySlotLimit ?? '-'} s at the slot limit), ${l.worker?.maxInFlightWorkflowActivations ?? '-'} workflow activations in flight at most (of 40 slots), main thread busy at most ${l.worker?.maxMainThreadBusy ?? '-'}, busiest threads ${l.workerThreads.map((x) => `${x.thread} ${x.cpuSeconds} s`).join(', ')}. ${persistenceNote(l.persistence)}.`),
+    ...defaults.map(
+      (l) =>
+        `${l.tasks} tasks: ${cpuVerdict(l.resources)}; worker: ${l.worker?.maxInFlightActivities ?? '-'} activities in flight at most (${l.worker?.secondsAtActivitySlotLimit ?? '-'} s at the slot limit), ${l.worker?.maxInFlightWorkflowActivations ?? '-'} workflow activations in flight at most (of 40 slots), main thread busy at most ${l.worker?.maxMainThreadBusy ?? '-'}, busiest threads ${l.workerThreads.map((x) => `${x.thread} ${x.cpuSeconds} s`).join(', ')}. ${persistenceNote(l.persistence)}.`,
+    ),
     `Where a finished task's time went at ${biggest.tasks}: workflow tasks waiting ${t.medianWftQueueMs} ms, on the worker ${t.medianWftExecMs} ms, activities waiting for a slot ${t.medianActivityQueueMs} ms, running ${t.medianActivityExecMs} ms (median total ${t.medianTotalMs} ms); the slowest step is ${slowest?.type} (${slowest?.medianQueueMs} ms waiting, ${slowest?.medianExecMs} ms running). Workflow-task waits are Temporal dispatching work through its SQLite-bound history and matching queues (the in-memory control cuts them several-fold where it runs)${(biggest.worker?.maxInFlightWorkflowActivations ?? 0) >= 40 ? '; the worker also reached its 40 workflow-task slots at its busiest, so raising maxConcurrentWorkflowTaskExecutions is the next thing to try' : ''}.`,
     `Worker memory: peak RSS ${defaults.map((l) => `${proc(l, 'bosun worker')?.peakRssMiB} MiB with ${l.worker?.maxCachedWorkflows} workflows cached`).join(', ')}${
       defaults.length > 1
         ? `, about ${round(((proc(biggest, 'bosun worker')?.peakRssMiB ?? 0) - (proc(smallest, 'bosun worker')?.peakRssMiB ?? 0)) / Math.max(1, (biggest.worker?.maxCachedWorkflows ?? 0) - (smallest.worker?.maxCachedWorkflows ?? 0)), 2)} MiB per cached workflow`
         : ''
     }: every running task stays in the sticky cache (the default limit is ~2,300 on this heap). maxCachedWorkflows caps it at the price of replaying histories.`,
-    ...results.filter((l) => !l.finished).map((l) => `${label(l)} did not finish within ${boundMs / 1000} s: ${l.closed} done (${minuteMarks(l.progress).map((p) => `${p.closed} at ${p.second} s`).join(', ')}). ${l.stall.join(' ')}. ${l.timelines.activityRetries > 0 ? `Retried activity attempts in the finished sample: ${l.timelines.activityRetries} (an attempt that outlives its start-to-close or heartbeat timeout under load is retried, and its AWS calls are made again).` : ''}`),
+    ...results
+      .filter((l) => !l.finished)
+      .map(
+        (l) =>
+          `${label(l)} did not finish within ${boundMs / 1000} s: ${l.closed} done (${minuteMarks(l.progress)
+            .map((p) => `${p.closed} at ${p.second} s`)
+            .join(
+              ', ',
+            )}). ${l.stall.join(' ')}. ${l.timelines.activityRetries > 0 ? `Retried activity attempts in the finished sample: ${l.timelines.activityRetries} (an attempt that outlives its start-to-close or heartbeat timeout under load is retried, and its AWS calls are made again).` : ''}`,
+      ),
     ...results
       .filter((l) => l.tuning)
       .map((l) => {
@@ -394,24 +443,57 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
     tables: [
       {
         title: 'Concurrent createServerGroup tasks',
-        headers: ['tasks', 'all done', 'succeeded', 'failed', 'makespan s', 'tasks/s', 'task p50 s', 'task max s', 'worker peak RSS MiB', 'worker CPU %', 'Temporal CPU s', 'Temporal CPU %', 'moto CPU s', 'moto CPU %', 'bench CPU %', 'machine CPU %', 'others CPU %', 'region scan groups / pages / ms'],
+        headers: [
+          'tasks',
+          'all done',
+          'succeeded',
+          'failed',
+          'makespan s',
+          'tasks/s',
+          'task p50 s',
+          'task max s',
+          'worker peak RSS MiB',
+          'worker CPU %',
+          'Temporal CPU s',
+          'Temporal CPU %',
+          'moto CPU s',
+          'moto CPU %',
+          'bench CPU %',
+          'machine CPU %',
+          'others CPU %',
+          'region scan groups / pages / ms',
+        ],
         rows,
         notes: [
-          'CPU % is of one core over the level\'s window (submission start to last task closed); the machine has 2 cores = 200%',
+          "CPU % is of one core over the level's window (submission start to last task closed); the machine has 2 cores = 200%",
           'task time: POST sent to workflow closed',
           'region scan: one DescribeAutoScalingGroups pass over the whole region (what chooseServerGroupName does for every deploy), timed after the level with the worker stopped',
         ],
       },
       {
-        title: 'Where a finished task spent its time (medians over a sample of up to 40 histories per level, ms; timeouts and retries summed over the sample)',
-        headers: ['tasks', 'total', 'WFT waiting', 'WFT on worker', 'activities waiting', 'activities running', 'hand-offs', 'WFT timeouts', 'activity retries', 'per activity: waiting/running'],
+        title:
+          'Where a finished task spent its time (medians over a sample of up to 40 histories per level, ms; timeouts and retries summed over the sample)',
+        headers: [
+          'tasks',
+          'total',
+          'WFT waiting',
+          'WFT on worker',
+          'activities waiting',
+          'activities running',
+          'hand-offs',
+          'WFT timeouts',
+          'activity retries',
+          'per activity: waiting/running',
+        ],
         rows: breakdown,
       },
       {
         title: 'CPU per finished task (ms of CPU time)',
         headers: ['tasks', 'finished', 'Temporal', 'moto', 'worker', 'bench (facade)', 'total', 'machine busy %', 'others %'],
         rows: cpuRows,
-        notes: ['CPU seconds of each process over the level\'s window divided by the tasks that finished in it; for a level that did not finish this overstates the cost per task, since unfinished tasks did work too'],
+        notes: [
+          "CPU seconds of each process over the level's window divided by the tasks that finished in it; for a level that did not finish this overstates the cost per task, since unfinished tasks did work too",
+        ],
       },
       ...results.map((l) => resourcesTable(`Resources at ${label(l)} tasks`, l.resources, [persistenceNote(l.persistence)])),
     ],

@@ -46,7 +46,13 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
   const blockedGroups = ctx.quick ? 4 : 10;
   const idleSamples = ctx.quick ? 30 : 100;
 
-  const stack = await startBenchStack({ dir: `${ctx.runDir}/status`, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig, moto: true, worker: {} });
+  const stack = await startBenchStack({
+    dir: `${ctx.runDir}/status`,
+    temporalDb: ctx.temporalDb,
+    temporalConfig: ctx.temporalConfig,
+    moto: true,
+    worker: {},
+  });
   const http = new FacadeHttp(stack.facadeUrl, 64);
   try {
     const clients = stack.awsClients();
@@ -57,7 +63,8 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     // Groups whose capacity can never be reached: one instance each, marked Unhealthy.
     ctx.log(`status: creating ${blockedGroups} groups with an unhealthy instance and one healthy group`);
     const blocked = Array.from({ length: blockedGroups }, (_, i) => `benchstatus-blocked-v${String(i).padStart(3, '0')}`);
-    for (const name of [...blocked, 'benchstatus-done-v000']) await ensureEmulatorServerGroup(clients, { name, region: REGION, min: 1, max: 1, desired: 1 });
+    for (const name of [...blocked, 'benchstatus-done-v000'])
+      await ensureEmulatorServerGroup(clients, { name, region: REGION, min: 1, max: 1, desired: 1 });
     for (const name of blocked) {
       const g = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
       const instanceId = g.AutoScalingGroups?.[0]?.Instances?.[0]?.InstanceId;
@@ -178,17 +185,21 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
       `Per poll Temporal read ${round(currentReads / Math.max(1, polls), 2)} current-execution rows and ${round(historyReads / Math.max(1, polls), 2)} history branches from SQLite (${currentReads} and ${historyReads} for ${polls} polls). ${
         historyReads > latencies.completed.length * 2 && historyReads > polls / 2
           ? `Running tasks should be answered from the history service's caches; that nearly every poll reads history means the ${running} tasks' start events do not fit the shard events cache (history.eventsCacheMaxSizeBytes, 512 KiB by default, one shard on the dev server), so every DescribeWorkflowExecution reads its start event from SQLite. With the cache at 32 MiB the reads disappear (--temporal-config history.eventsCacheMaxSizeBytes=33554432). A production cluster spreads tasks over many shards, each with its own cache.`
-          : 'Running tasks were answered from the history service\'s caches; only completed tasks read their history (for the result).'
+          : "Running tasks were answered from the history service's caches; only completed tasks read their history (for the result)."
       }`,
       `Latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms; p99 ${run.p99} ms. ${
         slow === 0
           ? `No poll took over ${SLOW_MS} ms.`
           : `${slow} of ${polls} polls took over ${SLOW_MS} ms, in ${slowBySecond.size} of ${Math.round(pollWindowSeconds)} seconds (worst: ${worstSeconds.map(([sec, n]) => `${n} in second ${sec}`).join(', ')})${slowBySecond.size <= pollWindowSeconds * 0.25 ? ': the tail comes in bursts' : ''}. This process's event loop: delay p99 ${benchPauses.eventLoopDelayP99Ms} ms, max ${benchPauses.eventLoopDelayMaxMs} ms; GC ${benchPauses.gcPauses} pauses, longest ${benchPauses.gcMaxMs} ms. ${
-              ownStall ? 'Part of the tail is this process stalling (the facade shares it with the pollers).' : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
+              ownStall
+                ? 'Part of the tail is this process stalling (the facade shares it with the pollers).'
+                : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
             }${resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${resources.machine.othersPercentOfCore}% of a core in this window, so some of these bursts may be theirs.` : ''}`
       }`,
       `${persistenceNote(persistence)}.`,
-      worker ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. With the default 100 activity slots, 100 long waits fill the worker and every other task waits for a slot even for its first describe; long waits as activities hold a slot each.` : 'no worker status',
+      worker
+        ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. With the default 100 activity slots, 100 long waits fill the worker and every other task waits for a slot even for its first describe; long waits as activities hold a slot each.`
+        : 'no worker status',
     ];
 
     return {
@@ -201,7 +212,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
       loadAverageEnd: loadAverage(),
       setup: {
         temporalDb: ctx.temporalDb,
-      ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
+        ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
         worker: 'one, child process, production options (100 activity slots)',
         runningTasks: running,
         completedTasks: completed,
@@ -216,15 +227,34 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
           title: 'GET /task/{id} latency (ms)',
           headers: ['what', 'n', 'polls/s', 'p50', 'p90', 'p99', 'max', 'errors'],
           rows: [
-            row(`running task, under load (${running} + ${completed} tasks polled every 5 s)`, latencies.running, errors.running, latencies.running.length / pollWindowSeconds),
-            row('completed task (describe + result), under the same load', latencies.completed, errors.completed, latencies.completed.length / pollWindowSeconds),
+            row(
+              `running task, under load (${running} + ${completed} tasks polled every 5 s)`,
+              latencies.running,
+              errors.running,
+              latencies.running.length / pollWindowSeconds,
+            ),
+            row(
+              'completed task (describe + result), under the same load',
+              latencies.completed,
+              errors.completed,
+              latencies.completed.length / pollWindowSeconds,
+            ),
             row('all polls', [...latencies.running, ...latencies.completed], errors.running + errors.completed, achieved),
             row('running task, one GET at a time, before the window', [...idleRunning.latenciesMs], idleRunning.errors),
-            row(`completed task, one GET at a time, before the ${running} tasks existed`, [...idleCompleted.latenciesMs], idleCompleted.errors),
+            row(
+              `completed task, one GET at a time, before the ${running} tasks existed`,
+              [...idleCompleted.latenciesMs],
+              idleCompleted.errors,
+            ),
           ],
-          notes: [`asked-for poll rate ${round(targetRate, 1)}/s, achieved ${round(achieved, 1)}/s over ${round(pollWindowSeconds, 1)} s${firstError ? `; first error: ${firstError}` : ''}`],
+          notes: [
+            `asked-for poll rate ${round(targetRate, 1)}/s, achieved ${round(achieved, 1)}/s over ${round(pollWindowSeconds, 1)} s${firstError ? `; first error: ${firstError}` : ''}`,
+          ],
         },
-        resourcesTable('Resources during the polling window', resources, [persistenceNote(persistence), `worker status: ${JSON.stringify(worker)}`]),
+        resourcesTable('Resources during the polling window', resources, [
+          persistenceNote(persistence),
+          `worker status: ${JSON.stringify(worker)}`,
+        ]),
       ],
       bottleneck,
       interferencePercentOfCore: resources.machine.othersPercentOfCore,

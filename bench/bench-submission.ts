@@ -50,24 +50,50 @@ interface Submitter {
 }
 
 const OPERATIONS = [
-  { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: 'benchapp-main-v001', capacity: { min: 1, max: 2, desired: 1 } } },
+  {
+    resizeServerGroup: {
+      credentials: ACCOUNT,
+      region: REGION,
+      serverGroupName: 'benchapp-main-v001',
+      capacity: { min: 1, max: 2, desired: 1 },
+    },
+  },
 ];
 
 /** A fresh Temporal dev server (no worker, no moto), the facade, and the three ways to start the same task. */
 async function startSubmitter(ctx: BenchContext, db: TemporalDb, maxInFlight: number): Promise<Submitter> {
-  const stack = await startBenchStack({ dir: `${ctx.runDir}/submission-${db}`, temporalDb: db, temporalConfig: ctx.temporalConfig, moto: false, worker: false });
+  const stack = await startBenchStack({
+    dir: `${ctx.runDir}/submission-${db}`,
+    temporalDb: db,
+    temporalConfig: ctx.temporalConfig,
+    moto: false,
+    worker: false,
+  });
   const parsed = parseSubmission(OPERATIONS);
   if (!parsed.ok) throw new Error(`the benchmark's own operation is invalid: ${parsed.errors.join('; ')}`);
   const targets = taskTargets(parsed.operations);
   // What the facade builds from the same POST (no execution id or clientRequestId headers).
-  const context: TaskContext = { cloudProvider: 'aws', user: 'bench@example.com', requestId: undefined, executionId: undefined, application: targets.application };
+  const context: TaskContext = {
+    cloudProvider: 'aws',
+    user: 'bench@example.com',
+    requestId: undefined,
+    executionId: undefined,
+    application: targets.application,
+  };
   const single = parsed.operations[0]!;
   const http = new FacadeHttp(stack.facadeUrl, maxInFlight);
   return {
     stack,
     call: {
       'facade POST /aws/ops': () => http.submit(OPERATIONS),
-      'startTask() in-process': () => startTask(stack.client, { operations: parsed.operations, targets, context, settings: defaultTaskSettings, taskQueue: stack.taskQueue }),
+      'startTask() in-process': () =>
+        startTask(stack.client, {
+          operations: parsed.operations,
+          targets,
+          context,
+          settings: defaultTaskSettings,
+          taskQueue: stack.taskQueue,
+        }),
       'bare client.workflow.start': () =>
         stack.client.workflow.start(single.name, {
           workflowId: randomUUID(),
@@ -123,7 +149,22 @@ function runRow(r: Run): Cell[] {
   ];
 }
 
-const RUN_HEADERS = ['variant', 'in flight', 'n', 'ops/s', 'p50', 'p90', 'p99', 'max', 'errors', 'bench CPU ms/op', 'Temporal CPU ms/op', 'bench loop busy %', 'SQLite calls/op', 'SQLite mean ms'];
+const RUN_HEADERS = [
+  'variant',
+  'in flight',
+  'n',
+  'ops/s',
+  'p50',
+  'p90',
+  'p99',
+  'max',
+  'errors',
+  'bench CPU ms/op',
+  'Temporal CPU ms/op',
+  'bench loop busy %',
+  'SQLite calls/op',
+  'SQLite mean ms',
+];
 
 export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult> {
   const started = new Date();
@@ -171,7 +212,8 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
   try {
     ctx.log(`submission: control runs with Temporal's SQLite ${otherDb === 'memory' ? 'in memory' : 'in a file'}`);
     await warmUp(other, warmup);
-    for (const variant of ['bare client.workflow.start', 'facade POST /aws/ops'] as const) control.push(await measure(other, variant, 32, count));
+    for (const variant of ['bare client.workflow.start', 'facade POST /aws/ops'] as const)
+      control.push(await measure(other, variant, 32, count));
     for (const r of control) requireMeasured(`${r.variant} on ${otherDb}`, r.load.latenciesMs.length);
   } finally {
     await other.close();
@@ -184,7 +226,14 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
     const f = at('facade POST /aws/ops', c);
     const t = at('startTask() in-process', c);
     const b = at('bare client.workflow.start', c);
-    return [c, round(p50(f) - p50(b), 2), round(p50(f) / p50(b), 2), round(p50(t) - p50(b), 2), round(p50(f) - p50(t), 2), round(tput(f) / tput(b), 2)];
+    return [
+      c,
+      round(p50(f) - p50(b), 2),
+      round(p50(f) / p50(b), 2),
+      round(p50(t) - p50(b), 2),
+      round(p50(f) - p50(t), 2),
+      round(tput(f) / tput(b), 2),
+    ];
   });
 
   const top = at('facade POST /aws/ops', 32);
@@ -195,10 +244,10 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
   const machineCap = top.usage.machine.cores * 100;
   const flat = tput(at('bare client.workflow.start', 8)) > 0 && tput(bare32) / tput(at('bare client.workflow.start', 8)) < 1.2;
   const bottleneck = [
-    `Throughput of a bare start: ${round(tput(at('bare client.workflow.start', 1)))}/s at 1 in flight, ${round(tput(at('bare client.workflow.start', 8)))}/s at 8, ${round(tput(bare32))}/s at 32${flat ? ': flat from 8 to 32 in flight, so past 8 in flight more concurrency only adds queueing (latency grows with it, Little\'s law)' : ''}. The facade reaches ${round(tput(top))}/s at 32 (${round((tput(top) / tput(bare32)) * 100)}% of bare).`,
+    `Throughput of a bare start: ${round(tput(at('bare client.workflow.start', 1)))}/s at 1 in flight, ${round(tput(at('bare client.workflow.start', 8)))}/s at 8, ${round(tput(bare32))}/s at 32${flat ? ": flat from 8 to 32 in flight, so past 8 in flight more concurrency only adds queueing (latency grows with it, Little's law)" : ''}. The facade reaches ${round(tput(top))}/s at 32 (${round((tput(top) / tput(bare32)) * 100)}% of bare).`,
     `At 32 in flight through the facade: ${cpuVerdict(top.usage)}; the bench process (facade + HTTP load generator) had its event loop busy ${round(top.benchLoopBusy * 100)}% of the time. ${top.usage.machine.busyPercentOfCore >= machineCap * 0.9 ? 'The machine was saturated.' : `The machine was not saturated (${top.usage.machine.busyPercentOfCore}% of ${machineCap}%), and neither was any single process: the queue is elsewhere.`}`,
     `${persistenceNote(top.persistence)}. The summed latency of SQLite calls exceeds the wall time because calls wait for each other: SQLite has one writer.`,
-    `The same runs with Temporal's ${dbName(otherDb)}: bare ${round(tput(controlBare))}/s (p50 ${p50(controlBare)} ms) and facade ${round(tput(controlFacade))}/s (p50 ${p50(controlFacade)} ms) vs ${round(tput(bare32))}/s and ${round(tput(top))}/s on the ${dbName(ctx.temporalDb)}. ${ctx.temporalDb === 'file' && tput(controlBare) > tput(bare32) * 1.3 ? 'So on the file database the bottleneck is SQLite\'s durable writes in the Temporal server, not Bosun and not CPU.' : ''}`,
+    `The same runs with Temporal's ${dbName(otherDb)}: bare ${round(tput(controlBare))}/s (p50 ${p50(controlBare)} ms) and facade ${round(tput(controlFacade))}/s (p50 ${p50(controlFacade)} ms) vs ${round(tput(bare32))}/s and ${round(tput(top))}/s on the ${dbName(ctx.temporalDb)}. ${ctx.temporalDb === 'file' && tput(controlBare) > tput(bare32) * 1.3 ? "So on the file database the bottleneck is SQLite's durable writes in the Temporal server, not Bosun and not CPU." : ''}`,
     `What the facade adds per start: ${round(p50(at('facade POST /aws/ops', 1)) - p50(at('bare client.workflow.start', 1)), 2)} ms at 1 in flight (HTTP, JSON, zod validation, authorization, memo, summary and 8 search attributes); Temporal CPU per start facade ${perOp(top, 'temporal')} ms vs bare ${perOp(bare32, 'temporal')} ms, bench-process CPU per start facade ${perOp(top, 'bench')} ms vs bare ${perOp(bare32, 'bench')} ms.`,
   ];
 
@@ -229,11 +278,20 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
           .slice()
           .sort((a, b) => a.concurrency - b.concurrency || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant))
           .map(runRow),
-        notes: ['bench CPU = this process: the facade and the HTTP load generator (or only the Temporal client for the in-process variants)'],
+        notes: [
+          'bench CPU = this process: the facade and the HTTP load generator (or only the Temporal client for the in-process variants)',
+        ],
       },
       {
         title: 'Facade overhead over a bare start (medians)',
-        headers: ['in flight', 'facade - bare p50 ms', 'facade / bare p50', 'startTask - bare p50 ms (memo, SAs)', 'facade - startTask p50 ms (HTTP, parse, auth)', 'facade / bare ops/s'],
+        headers: [
+          'in flight',
+          'facade - bare p50 ms',
+          'facade / bare p50',
+          'startTask - bare p50 ms (memo, SAs)',
+          'facade - startTask p50 ms (HTTP, parse, auth)',
+          'facade / bare ops/s',
+        ],
         rows: ratioRows,
       },
       {
@@ -255,5 +313,15 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
 }
 
 function runData(r: Run) {
-  return { variant: r.variant, concurrency: r.concurrency, wallMs: r.load.wallMs, errors: r.load.errors, firstError: r.load.firstError, latency: summarize(r.load.latenciesMs, 2), usage: r.usage, persistence: r.persistence, benchLoopBusy: r.benchLoopBusy };
+  return {
+    variant: r.variant,
+    concurrency: r.concurrency,
+    wallMs: r.load.wallMs,
+    errors: r.load.errors,
+    firstError: r.load.firstError,
+    latency: summarize(r.load.latenciesMs, 2),
+    usage: r.usage,
+    persistence: r.persistence,
+    benchLoopBusy: r.benchLoopBusy,
+  };
 }

@@ -34,7 +34,14 @@ function arg(name: string, fallback: string): string {
 }
 
 const OPERATIONS = [
-  { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: 'benchapp-main-v001', capacity: { min: 1, max: 2, desired: 1 } } },
+  {
+    resizeServerGroup: {
+      credentials: ACCOUNT,
+      region: REGION,
+      serverGroupName: 'benchapp-main-v001',
+      capacity: { min: 1, max: 2, desired: 1 },
+    },
+  },
 ];
 
 async function main(): Promise<void> {
@@ -48,13 +55,19 @@ async function main(): Promise<void> {
   const stack = await startBenchStack({ dir: path.join('.state', 'bench', `facade-ab-${db}`), temporalDb: db, moto: false, worker: false });
   try {
     const otherModule = (await import(path.join(other, 'client/facade/server.ts'))) as { createFacade: CreateFacade };
-    const common = { client: stack.client, taskQueue: stack.taskQueue, settings: defaultTaskSettings, logger: createLogger('info', {}, () => undefined) };
+    const common = {
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+      settings: defaultTaskSettings,
+      logger: createLogger('info', {}, () => undefined),
+    };
     const builds: Record<string, FacadeLike> = {
       other: otherModule.createFacade(common),
       this: createFacade(common),
     };
     const clients: Record<string, FacadeHttp> = {};
-    for (const [name, facade] of Object.entries(builds)) clients[name] = new FacadeHttp(await facade.listen(0, '127.0.0.1'), Math.max(...levels));
+    for (const [name, facade] of Object.entries(builds))
+      clients[name] = new FacadeHttp(await facade.listen(0, '127.0.0.1'), Math.max(...levels));
     // Warm both (JIT, connections, Temporal's caches) before anything counts.
     for (const c of Object.values(clients)) await runClosedLoop(count, 8, () => c.submit(OPERATIONS));
 

@@ -16,7 +16,12 @@ afterAll(async () => {
   await proxy.close();
 });
 
-const config = () => ({ region: 'us-east-1', endpoint: proxy.url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+const config = () => ({
+  region: 'us-east-1',
+  endpoint: proxy.url,
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  maxAttempts: 1,
+});
 
 async function errorOf(p: Promise<unknown>): Promise<unknown> {
   try {

@@ -27,7 +27,15 @@ export const NO_FAULTS: FaultProfile = { throttle: 0, serverError: 0, unavailabl
 
 /** Splits a total fault rate the way the chaos runs do: mostly throttling, as AWS does. */
 export function profileFor(rate: number, seed: number): FaultProfile {
-  return { throttle: rate * 0.5, serverError: rate * 0.15, unavailable: rate * 0.15, reset: rate * 0.2, latency: 0.2, maxLatencyMs: 300, seed };
+  return {
+    throttle: rate * 0.5,
+    serverError: rate * 0.15,
+    unavailable: rate * 0.15,
+    reset: rate * 0.2,
+    latency: 0.2,
+    maxLatencyMs: 300,
+    seed,
+  };
 }
 
 /** mulberry32: small, fast, seedable. */
@@ -54,7 +62,8 @@ export type FaultKind = 'throttle' | 'serverError' | 'unavailable' | 'reset' | '
 export function awsErrorResponse(service: string, kind: 'throttle' | 'serverError' | 'unavailable'): { status: number; body: string } {
   const requestId = 'bosun-fault-0000';
   if (service === 'ec2') {
-    const [status, code] = kind === 'throttle' ? [400, 'RequestLimitExceeded'] : kind === 'serverError' ? [500, 'InternalError'] : [503, 'Unavailable'];
+    const [status, code] =
+      kind === 'throttle' ? [400, 'RequestLimitExceeded'] : kind === 'serverError' ? [500, 'InternalError'] : [503, 'Unavailable'];
     // EC2 lists RequestLimitExceeded among its client (400) errors; the SDK classifies it by code.
     return {
       status,
@@ -62,7 +71,11 @@ export function awsErrorResponse(service: string, kind: 'throttle' | 'serverErro
     };
   }
   const [status, type, code] =
-    kind === 'throttle' ? [400, 'Sender', 'Throttling'] : kind === 'serverError' ? [500, 'Receiver', 'InternalFailure'] : [503, 'Receiver', 'ServiceUnavailable'];
+    kind === 'throttle'
+      ? [400, 'Sender', 'Throttling']
+      : kind === 'serverError'
+        ? [500, 'Receiver', 'InternalFailure']
+        : [503, 'Receiver', 'ServiceUnavailable'];
   return {
     status,
     body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>Rate exceeded (injected by the Bosun fault proxy)</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
@@ -81,7 +94,14 @@ export async function startFaultProxy(opts: { target: string; profile: FaultProf
   const target = new URL(opts.target);
   let profile = opts.profile;
   let random = seededRandom(profile.seed);
-  const counts: Record<FaultKind | 'forwarded', number> = { throttle: 0, serverError: 0, unavailable: 0, reset: 0, latency: 0, forwarded: 0 };
+  const counts: Record<FaultKind | 'forwarded', number> = {
+    throttle: 0,
+    serverError: 0,
+    unavailable: 0,
+    reset: 0,
+    latency: 0,
+    forwarded: 0,
+  };
 
   const server = http.createServer((req, res) => {
     // Draw every number up front, so the fault sequence depends only on the request order.

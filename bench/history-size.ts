@@ -31,21 +31,37 @@ async function main(): Promise<void> {
       const subnet = subnets.Subnets!.find((s) => s.DefaultForAz)?.SubnetId ?? subnets.Subnets![0]!.SubnetId!;
       for (let i = 0; i < GROUPS_PER_REGION; i++) {
         const name = `${uniqueName('hist')}-v001`;
-        await clients.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }));
+        await clients.ec2.send(
+          new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }),
+        );
         await clients.autoScaling.send(
-          new CreateAutoScalingGroupCommand({ AutoScalingGroupName: name, LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' }, MinSize: 1, MaxSize: 3, DesiredCapacity: 1, VPCZoneIdentifier: subnet }),
+          new CreateAutoScalingGroupCommand({
+            AutoScalingGroupName: name,
+            LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' },
+            MinSize: 1,
+            MaxSize: 3,
+            DesiredCapacity: 1,
+            VPCZoneIdentifier: subnet,
+          }),
         );
         groups.push({ region, name });
       }
     }
     // A realistic mix: each group is taken out of service, resized, processes toggled, put back.
-    const kinds = ['disableServerGroup', 'resizeServerGroup', 'suspendAsgProcessesDescription', 'resumeAsgProcessesDescription', 'enableServerGroup'] as const;
+    const kinds = [
+      'disableServerGroup',
+      'resizeServerGroup',
+      'suspendAsgProcessesDescription',
+      'resumeAsgProcessesDescription',
+      'enableServerGroup',
+    ] as const;
     const operations = Array.from({ length: OPERATIONS }, (_, i) => {
       const g = groups[Math.floor(i / kinds.length) % groups.length]!;
       const ref = { credentials: ACCOUNT, region: g.region, serverGroupName: g.name };
       const kind = kinds[i % kinds.length]!;
       if (kind === 'resizeServerGroup') return { [kind]: { ...ref, capacity: { desired: 2 } } };
-      if (kind === 'suspendAsgProcessesDescription' || kind === 'resumeAsgProcessesDescription') return { [kind]: { ...ref, processes: ['AZRebalance'] } };
+      if (kind === 'suspendAsgProcessesDescription' || kind === 'resumeAsgProcessesDescription')
+        return { [kind]: { ...ref, processes: ['AZRebalance'] } };
       return { [kind]: ref };
     });
     const started = Date.now();

@@ -7,7 +7,13 @@ test('the defaults run the embedded stack on loopback', () => {
   const c = loadConfig({}, '/srv/bosun');
   expect(c.temporal.address).toBeUndefined();
   expect(c.temporal).toMatchObject({ namespace: 'default', taskQueue: 'bosun', localPort: 7233, localUiPort: 8233 });
-  expect(c.aws).toMatchObject({ mode: 'emulator', region: 'us-east-1', sdkMaxAttempts: 1, retryWindowMs: 7_200_000, accounts: [{ name: 'test', accountId: '123456789012' }] });
+  expect(c.aws).toMatchObject({
+    mode: 'emulator',
+    region: 'us-east-1',
+    sdkMaxAttempts: 1,
+    retryWindowMs: 7_200_000,
+    accounts: [{ name: 'test', accountId: '123456789012' }],
+  });
   expect(c.facade).toMatchObject({ host: '127.0.0.1', port: 7002 });
   expect(c.stateDir).toBe('/srv/bosun/.state');
   expect(Object.isFrozen(c.aws)).toBe(true);
@@ -24,13 +30,21 @@ test('Temporal Cloud and real AWS are configuration only', () => {
     BOSUN_AWS_RETRY_WINDOW: '3h',
   });
   expect(c.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'k' });
-  expect(c.aws).toMatchObject({ mode: 'aws', region: 'eu-west-1', retryWindowMs: 10_800_000, accounts: [{ name: 'prod' }, { name: 'test' }] });
+  expect(c.aws).toMatchObject({
+    mode: 'aws',
+    region: 'eu-west-1',
+    retryWindowMs: 10_800_000,
+    accounts: [{ name: 'prod' }, { name: 'test' }],
+  });
 });
 
 test('a config file is read and the environment wins over it', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-config-'));
   const file = path.join(dir, 'bosun.json');
-  writeFileSync(file, JSON.stringify({ facade: { port: 9000 }, aws: { accounts: [{ name: 'prod', accountId: '111122223333', regions: ['us-west-2'] }] } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ facade: { port: 9000 }, aws: { accounts: [{ name: 'prod', accountId: '111122223333', regions: ['us-west-2'] }] } }),
+  );
   const c = loadConfig({ BOSUN_CONFIG_FILE: file, BOSUN_FACADE_PORT: '9100' });
   expect(c.facade.port).toBe(9100);
   expect(c.aws.accounts).toEqual([{ name: 'prod', accountId: '111122223333', regions: ['us-west-2'] }]);

@@ -26,13 +26,24 @@ const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1')]);
 /** A list from a file (JSON array) or from the environment (comma-separated). */
 const list = z
-  .union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))])
+  .union([
+    z.array(z.string()),
+    z.string().transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ])
   .pipe(z.array(z.string().min(1)));
 const payloadKey = z.string().refine((k) => Buffer.from(k, 'base64').length === 32, { error: 'must be 32 bytes in base64 (AES-256)' });
 
 const accountSchema = z.object({
   name: z.string().min(1),
-  accountId: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }).optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' })
+    .optional(),
   profile: z.string().min(1).optional(),
   regions: z.array(z.string().min(1)).optional(),
 });
@@ -71,7 +82,11 @@ export const configSchema = z.object({
   facade: z.object({
     host: z.string().min(1).default('127.0.0.1'),
     port: port.default(7002),
-    maxBodyBytes: z.coerce.number().int().min(1024).default(1024 * 1024),
+    maxBodyBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
     /** The legacy Clouddriver; absent = not-onboarded requests get a clear 503. */
     legacyUrl: z.url().optional(),
     requireUser: bool.default(true),
@@ -99,7 +114,10 @@ export const configSchema = z.object({
       /** Origins (scheme://host[:port]) whose browsers may call it, e.g. the Temporal UI's. */
       corsOrigins: list.default([]),
     })
-    .refine((c) => !c.enabled || c.token !== undefined, { error: 'the codec endpoint needs a token (BOSUN_CODEC_TOKEN) when enabled', path: ['token'] })
+    .refine((c) => !c.enabled || c.token !== undefined, {
+      error: 'the codec endpoint needs a token (BOSUN_CODEC_TOKEN) when enabled',
+      path: ['token'],
+    })
     .refine((c) => c.corsOrigins.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
       error: 'each CORS origin must be scheme://host[:port] with no path and no wildcard',
       path: ['corsOrigins'],
@@ -121,7 +139,18 @@ export const configSchema = z.object({
      */
     key: payloadKey.optional(),
     /** Keys used before a rotation: they still decrypt, the current key encrypts. */
-    previousKeys: z.union([z.array(payloadKey), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))]).pipe(z.array(payloadKey)).default([]),
+    previousKeys: z
+      .union([
+        z.array(payloadKey),
+        z.string().transform((s) =>
+          s
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(z.array(payloadKey))
+      .default([]),
   }),
   images: z.object({
     /**
@@ -147,7 +176,10 @@ export const configSchema = z.object({
      * Where the SDK runtime serves its Prometheus metrics (`host:port`), e.g. workflow-task
      * failures (`temporal_workflow_task_execution_failed`); absent = no metrics endpoint.
      */
-    metricsAddress: z.string().regex(/^[^:\s]+:\d{1,5}$/, { error: 'must be host:port, e.g. 127.0.0.1:9464' }).optional(),
+    metricsAddress: z
+      .string()
+      .regex(/^[^:\s]+:\d{1,5}$/, { error: 'must be host:port, e.g. 127.0.0.1:9464' })
+      .optional(),
     /**
      * Worker Deployment versioning (README, "Deploying a new worker version"): the worker polls as
      * version `<deploymentName>:<buildId>` and receives only tasks routed to that version.
@@ -272,7 +304,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): BosunCo
   const stateDir = path.resolve(cwd, typeof raw.stateDir === 'string' ? raw.stateDir : '.state');
   raw.stateDir = stateDir;
   const routing = raw.routing as Record<string, unknown>;
-  routing.flagFile = path.resolve(cwd, typeof routing.flagFile === 'string' ? routing.flagFile : path.join(stateDir, 'flags', 'routing.json'));
+  routing.flagFile = path.resolve(
+    cwd,
+    typeof routing.flagFile === 'string' ? routing.flagFile : path.join(stateDir, 'flags', 'routing.json'),
+  );
   const tools = raw.tools as Record<string, unknown>;
   tools.venv = path.resolve(cwd, typeof tools.venv === 'string' ? tools.venv : path.join(PROJECT_ROOT, '.venv'));
   const aws = raw.aws as Record<string, unknown>;

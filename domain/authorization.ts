@@ -10,9 +10,7 @@ export interface AuthorizationPolicy {
   readonly checkAccounts: boolean;
 }
 
-export type AuthorizationResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
+export type AuthorizationResult = { readonly ok: true } | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
 
 export function parseAccountsHeader(header: string | undefined): string[] {
   return (header ?? '')

@@ -38,7 +38,9 @@ describe('convergence', () => {
   });
 
   test('is not reached while an instance is pending or unhealthy', () => {
-    expect(convergence('g', 2, [inService('a'), { instanceId: 'b', lifecycleState: 'Pending', healthStatus: 'Healthy' }]).converged).toBe(false);
+    expect(convergence('g', 2, [inService('a'), { instanceId: 'b', lifecycleState: 'Pending', healthStatus: 'Healthy' }]).converged).toBe(
+      false,
+    );
     expect(convergence('g', 1, [{ instanceId: 'a', lifecycleState: 'InService', healthStatus: 'Unhealthy' }]).converged).toBe(false);
   });
 
@@ -46,7 +48,9 @@ describe('convergence', () => {
     const s = convergence('g', 1, [inService('a'), { instanceId: 'b', lifecycleState: 'Terminating', healthStatus: 'Healthy' }]);
     expect(s).toMatchObject({ converged: false, inService: 1, total: 2 });
     expect(s.message).toBe('g has 1 of 1 instances in service (2 in the group)');
-    expect(convergence('g', 1, [inService('a'), { instanceId: 'b', lifecycleState: 'Terminated', healthStatus: 'Healthy' }]).converged).toBe(true);
+    expect(
+      convergence('g', 1, [inService('a'), { instanceId: 'b', lifecycleState: 'Terminated', healthStatus: 'Healthy' }]).converged,
+    ).toBe(true);
   });
 
   test('zero desired is reached by an empty group', () => {
@@ -58,7 +62,10 @@ test('a deploy waits only for its healthy percentage', () => {
   expect(healthyTarget(3, 100)).toBe(3);
   expect(healthyTarget(3, 50)).toBe(2);
   expect(healthyTarget(0, 100)).toBe(0);
-  const one = [{ instanceId: 'a', lifecycleState: 'InService', healthStatus: 'Healthy' }, { instanceId: 'b', lifecycleState: 'Pending', healthStatus: 'Healthy' }];
+  const one = [
+    { instanceId: 'a', lifecycleState: 'InService', healthStatus: 'Healthy' },
+    { instanceId: 'b', lifecycleState: 'Pending', healthStatus: 'Healthy' },
+  ];
   expect(convergence('g', 2, one, 1).converged).toBe(true);
   expect(convergence('g', 2, one, 2).converged).toBe(false);
 });

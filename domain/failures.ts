@@ -104,4 +104,3 @@ const known: ReadonlySet<string> = new Set(Object.values(FailureType));
 export function isFailureType(type: unknown): type is FailureType {
   return typeof type === 'string' && known.has(type);
 }
-

@@ -39,7 +39,11 @@ export function clusterName(app: string, stack?: string, detail?: string): strin
 }
 
 /** The cluster a deploy description (or anything with a moniker's parts) deploys into. */
-export function clusterOf(d: { readonly application: string; readonly stack?: string | undefined; readonly detail?: string | undefined }): string {
+export function clusterOf(d: {
+  readonly application: string;
+  readonly stack?: string | undefined;
+  readonly detail?: string | undefined;
+}): string {
   return clusterName(d.application, d.stack, d.detail);
 }
 

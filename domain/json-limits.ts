@@ -11,7 +11,8 @@ export function jsonDepthExceeds(text: Buffer | string, limit: number): boolean 
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -20,4 +21,3 @@ export function jsonDepthExceeds(text: Buffer | string, limit: number): boolean 
   }
   return false;
 }
-

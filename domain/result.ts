@@ -3,9 +3,7 @@
  * met) are results, so a workflow that "failed" in Clouddriver's sense still completes in
  * Temporal with its reasons recorded; only infrastructure trouble is retried.
  */
-export type WorkflowResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: OperationError };
+export type WorkflowResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: OperationError };
 
 /** Everything Clouddriver's EXCEPTION result object carries, plus the failure's type. */
 export interface OperationError {

@@ -12,15 +12,29 @@ test('the application comes from the description, else from a server group name'
 });
 
 test('account and region are read from every form Clouddriver accepts', () => {
-  expect(factsOf('resizeServerGroup', { credentials: 'prod', region: 'us-east-1' })).toMatchObject({ account: 'prod', regions: ['us-east-1'] });
-  expect(factsOf('createServerGroup', { account: 'test', availabilityZones: { 'eu-west-1': [] } })).toMatchObject({ account: 'test', regions: ['eu-west-1'] });
+  expect(factsOf('resizeServerGroup', { credentials: 'prod', region: 'us-east-1' })).toMatchObject({
+    account: 'prod',
+    regions: ['us-east-1'],
+  });
+  expect(factsOf('createServerGroup', { account: 'test', availabilityZones: { 'eu-west-1': [] } })).toMatchObject({
+    account: 'test',
+    regions: ['eu-west-1'],
+  });
   expect(factsOf('x', { regions: ['us-west-2'] }).regions).toEqual(['us-west-2']);
 });
 
 test('every region of an operation is a routing fact, not only the first', () => {
-  expect(factsOf('createServerGroup', { availabilityZones: { 'us-east-1': [], 'eu-west-1': [] } }).regions).toEqual(['us-east-1', 'eu-west-1']);
-  expect(factsOf('resizeServerGroup', { asgs: [{ region: 'us-east-1' }, { region: 'us-west-2' }, { region: 'us-east-1' }] }).regions).toEqual(['us-east-1', 'us-west-2']);
-  expect(factsOf('disableServerGroup', { serverGroupName: 'a-v001', regions: ['us-east-1', 'ap-south-1'] }).regions).toEqual(['us-east-1', 'ap-south-1']);
+  expect(factsOf('createServerGroup', { availabilityZones: { 'us-east-1': [], 'eu-west-1': [] } }).regions).toEqual([
+    'us-east-1',
+    'eu-west-1',
+  ]);
+  expect(
+    factsOf('resizeServerGroup', { asgs: [{ region: 'us-east-1' }, { region: 'us-west-2' }, { region: 'us-east-1' }] }).regions,
+  ).toEqual(['us-east-1', 'us-west-2']);
+  expect(factsOf('disableServerGroup', { serverGroupName: 'a-v001', regions: ['us-east-1', 'ap-south-1'] }).regions).toEqual([
+    'us-east-1',
+    'ap-south-1',
+  ]);
 });
 
 test('allowLaunch is routed on its target account, not on the account that owns the image', () => {

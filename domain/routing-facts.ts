@@ -16,7 +16,8 @@ export interface OperationFacts {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : undefined);
 
 /** The application of one description: `application`, `moniker.app`, else a Frigga-parsed group name. */
@@ -61,7 +62,8 @@ export function factsOf(key: string, description: unknown): OperationFacts {
  * validator then explains what is wrong).
  */
 export function operationEntries(body: unknown, operationInPath?: string): [string, unknown][] | undefined {
-  if (operationInPath !== undefined) return typeof body === 'object' && body !== null && !Array.isArray(body) ? [[operationInPath, body]] : undefined;
+  if (operationInPath !== undefined)
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? [[operationInPath, body]] : undefined;
   if (!Array.isArray(body)) return undefined;
   const entries: [string, unknown][] = [];
   for (const item of body) {

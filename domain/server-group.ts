@@ -12,7 +12,8 @@ export interface ServerGroupSnapshot {
   readonly suspendedProcesses: readonly string[];
   readonly targetGroupArns: readonly string[];
   readonly loadBalancerNames: readonly string[];
-  readonly launchTemplate?: { readonly id?: string | undefined; readonly name?: string | undefined; readonly version?: string | undefined } | undefined;
+  readonly launchTemplate?:
+    { readonly id?: string | undefined; readonly name?: string | undefined; readonly version?: string | undefined } | undefined;
   readonly tags: Readonly<Record<string, string>>;
   readonly createdTimeMs: number | undefined;
 }

@@ -7,7 +7,10 @@ test('the list form yields operations in order, legacy keys mapped to modern nam
   expect(s.ok).toBe(true);
   if (!s.ok) return;
   expect(s.operations.map((o) => o.name)).toEqual(['resizeServerGroup', 'resizeServerGroup']);
-  expect(s.operations[0]!.description).toMatchObject({ account: 'test', targets: [{ serverGroupName: 'myapp-main-v003', region: 'us-east-1' }] });
+  expect(s.operations[0]!.description).toMatchObject({
+    account: 'test',
+    targets: [{ serverGroupName: 'myapp-main-v003', region: 'us-east-1' }],
+  });
 });
 
 test('the single form takes the operation from the path', () => {
@@ -17,7 +20,13 @@ test('the single form takes the operation from the path', () => {
 
 test('asgs lists and the region list both name targets, without duplicates', () => {
   const s = parseSubmission(
-    { credentials: 'test', asgName: 'a-v001', regions: ['us-east-1', 'us-west-2'], asgs: [{ serverGroupName: 'a-v001', region: 'us-east-1' }], capacity: { desired: 1 } },
+    {
+      credentials: 'test',
+      asgName: 'a-v001',
+      regions: ['us-east-1', 'us-west-2'],
+      asgs: [{ serverGroupName: 'a-v001', region: 'us-east-1' }],
+      capacity: { desired: 1 },
+    },
     'resizeAsgDescription',
   );
   expect(s.ok && s.operations[0]!.description).toMatchObject({
@@ -29,7 +38,9 @@ test('asgs lists and the region list both name targets, without duplicates', () 
 });
 
 test('unknown fields Orca sends are kept out of the way, not refused', () => {
-  expect(parseSubmission([{ resizeServerGroup: { ...resize, type: 'resizeServerGroup', user: 'a', interestingHealthProviderNames: [] } }]).ok).toBe(true);
+  expect(
+    parseSubmission([{ resizeServerGroup: { ...resize, type: 'resizeServerGroup', user: 'a', interestingHealthProviderNames: [] } }]).ok,
+  ).toBe(true);
 });
 
 test('every problem is reported with its path', () => {
@@ -58,31 +69,70 @@ test('the application comes from the header, else the description, else the serv
 });
 
 describe('resize with a capacity inside each asgs entry (Clouddriver ResizeAsgDescription)', () => {
-  const entry = (name: string, desired: number, extra: Record<string, unknown> = {}) => ({ serverGroupName: name, region: 'us-east-1', capacity: { min: 0, max: 5, desired }, ...extra });
+  const entry = (name: string, desired: number, extra: Record<string, unknown> = {}) => ({
+    serverGroupName: name,
+    region: 'us-east-1',
+    capacity: { min: 0, max: 5, desired },
+    ...extra,
+  });
 
   test('entries with one capacity become one resize with that capacity', () => {
     const s = parseSubmission([{ resizeAsgDescription: { credentials: 'test', asgs: [entry('a-v001', 2), entry('b-v001', 2)] } }]);
     expect(s.ok && s.operations.map((o) => o.description)).toEqual([
-      expect.objectContaining({ capacity: { min: 0, max: 5, desired: 2 }, targets: [{ serverGroupName: 'a-v001', region: 'us-east-1' }, { serverGroupName: 'b-v001', region: 'us-east-1' }] }),
+      expect.objectContaining({
+        capacity: { min: 0, max: 5, desired: 2 },
+        targets: [
+          { serverGroupName: 'a-v001', region: 'us-east-1' },
+          { serverGroupName: 'b-v001', region: 'us-east-1' },
+        ],
+      }),
     ]);
   });
 
   test('entries with different capacities become one resize per capacity, in order, each with its constraints', () => {
     const s = parseSubmission(
-      { credentials: 'test', asgs: [entry('a-v001', 1), { asgName: 'b-v001', region: 'us-west-2', capacity: { desired: 3 }, constraints: { capacity: { desired: 1 } } }, entry('c-v001', 1)] },
+      {
+        credentials: 'test',
+        asgs: [
+          entry('a-v001', 1),
+          { asgName: 'b-v001', region: 'us-west-2', capacity: { desired: 3 }, constraints: { capacity: { desired: 1 } } },
+          entry('c-v001', 1),
+        ],
+      },
       'resizeServerGroup',
     );
     expect(s.ok).toBe(true);
     if (!s.ok) return;
     expect(s.operations.map((o) => o.description)).toEqual([
-      expect.objectContaining({ capacity: { min: 0, max: 5, desired: 1 }, targets: [{ serverGroupName: 'a-v001', region: 'us-east-1' }, { serverGroupName: 'c-v001', region: 'us-east-1' }] }),
-      expect.objectContaining({ capacity: { desired: 3 }, constraints: { desired: 1 }, targets: [{ serverGroupName: 'b-v001', region: 'us-west-2' }] }),
+      expect.objectContaining({
+        capacity: { min: 0, max: 5, desired: 1 },
+        targets: [
+          { serverGroupName: 'a-v001', region: 'us-east-1' },
+          { serverGroupName: 'c-v001', region: 'us-east-1' },
+        ],
+      }),
+      expect.objectContaining({
+        capacity: { desired: 3 },
+        constraints: { desired: 1 },
+        targets: [{ serverGroupName: 'b-v001', region: 'us-west-2' }],
+      }),
     ]);
   });
 
-  test('a top-level capacity fills the entries that have none, as Clouddriver\'s pre-processor does', () => {
-    const s = parseSubmission([{ resizeServerGroup: { credentials: 'test', capacity: { desired: 4 }, asgs: [entry('a-v001', 1), { serverGroupName: 'b-v001', region: 'us-east-1' }] } }]);
-    expect(s.ok && s.operations.map((o) => (o.description as { capacity: unknown }).capacity)).toEqual([{ min: 0, max: 5, desired: 1 }, { desired: 4 }]);
+  test("a top-level capacity fills the entries that have none, as Clouddriver's pre-processor does", () => {
+    const s = parseSubmission([
+      {
+        resizeServerGroup: {
+          credentials: 'test',
+          capacity: { desired: 4 },
+          asgs: [entry('a-v001', 1), { serverGroupName: 'b-v001', region: 'us-east-1' }],
+        },
+      },
+    ]);
+    expect(s.ok && s.operations.map((o) => (o.description as { capacity: unknown }).capacity)).toEqual([
+      { min: 0, max: 5, desired: 1 },
+      { desired: 4 },
+    ]);
   });
 
   test('no capacity anywhere is still named', () => {

@@ -7,8 +7,7 @@ import type { OperationRequest, OperationTargets } from './operations';
 import { expandDescription, parseOperation, resolveOperationKey, supportedOperationKeys, targetsOf } from './operations';
 
 export type Submission =
-  | { readonly ok: true; readonly operations: readonly OperationRequest[] }
-  | { readonly ok: false; readonly errors: readonly string[] };
+  { readonly ok: true; readonly operations: readonly OperationRequest[] } | { readonly ok: false; readonly errors: readonly string[] };
 
 /** Operations one task may hold unless the caller says otherwise (the facade passes its setting). */
 export const MAX_OPERATIONS = 50;
@@ -51,7 +50,8 @@ export function parseSubmission(body: unknown, operationInPath?: string, limits:
   };
 
   if (operationInPath !== undefined) {
-    if (!isObject(body)) return { ok: false, errors: [`the body of POST .../ops/${operationInPath} must be a JSON object (one description)`] };
+    if (!isObject(body))
+      return { ok: false, errors: [`the body of POST .../ops/${operationInPath} must be a JSON object (one description)`] };
     add(operationInPath, body, '');
   } else {
     if (!Array.isArray(body)) {
@@ -59,7 +59,8 @@ export function parseSubmission(body: unknown, operationInPath?: string, limits:
     }
     if (body.length === 0) return { ok: false, errors: ['the list of operations is empty'] };
     // Counted before any description is read: the cost of a refusal must not grow with the body.
-    if (body.length > maxOperations) return { ok: false, errors: [`a task may hold at most ${maxOperations} operations, got ${body.length}`] };
+    if (body.length > maxOperations)
+      return { ok: false, errors: [`a task may hold at most ${maxOperations} operations, got ${body.length}`] };
     body.forEach((entry, i) => {
       if (!isObject(entry) || Object.keys(entry).length === 0) {
         errors.push(`[${i}]: must be an object with one operation name as key, e.g. {"resizeServerGroup": {…}}`);
@@ -69,7 +70,8 @@ export function parseSubmission(body: unknown, operationInPath?: string, limits:
     });
   }
   if (operations.length > maxOperations) errors.push(`a task may hold at most ${maxOperations} operations, got ${operations.length}`);
-  if (errors.length > MAX_ERRORS) return { ok: false, errors: [...errors.slice(0, MAX_ERRORS), `… and ${errors.length - MAX_ERRORS} more problems`] };
+  if (errors.length > MAX_ERRORS)
+    return { ok: false, errors: [...errors.slice(0, MAX_ERRORS), `… and ${errors.length - MAX_ERRORS} more problems`] };
   return errors.length > 0 ? { ok: false, errors } : { ok: true, operations };
 }
 

@@ -175,7 +175,14 @@ export function renderTask(view: TaskView): ClouddriverTask {
  */
 export function operationErrorOf(exception: unknown): { error: OperationError; failedAtMs: number | undefined } | undefined {
   if (!isException(exception)) return undefined;
-  const e = exception as { operation?: unknown; cause?: unknown; message?: unknown; details?: unknown; retryable?: unknown; timestamp?: unknown };
+  const e = exception as {
+    operation?: unknown;
+    cause?: unknown;
+    message?: unknown;
+    details?: unknown;
+    retryable?: unknown;
+    timestamp?: unknown;
+  };
   if (typeof e.operation !== 'string' || typeof e.cause !== 'string' || typeof e.message !== 'string') return undefined;
   const details = Array.isArray(e.details) ? e.details.map((d) => String((d as { message?: unknown }).message)) : [];
   return {

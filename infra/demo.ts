@@ -5,7 +5,12 @@
  * test/support/server-group.ts.
  */
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, DescribeImagesCommand, DescribeLaunchTemplatesCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateCommand,
+  DescribeImagesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeSubnetsCommand,
+} from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../activities';
 
 /** The application `npm start` onboards and the group its printed request resizes. */
@@ -14,7 +19,16 @@ export const DEMO_GROUP = `${DEMO_APP}-main-v001`;
 
 /** The request `npm start` prints (and CI's smoke sends): resize the demo group the way Orca does. */
 export function demoRequest(where: { account: string; region: string }): unknown[] {
-  return [{ resizeServerGroup: { credentials: where.account, region: where.region, serverGroupName: DEMO_GROUP, capacity: { min: 2, max: 4, desired: 3 } } }];
+  return [
+    {
+      resizeServerGroup: {
+        credentials: where.account,
+        region: where.region,
+        serverGroupName: DEMO_GROUP,
+        capacity: { min: 2, max: 4, desired: 3 },
+      },
+    },
+  ];
 }
 
 export interface DemoGroupOptions {

@@ -30,8 +30,12 @@ async function main(): Promise<number> {
       process.stdout.write(`no local stack recorded in ${config.stateDir}\n`);
       return 0;
     }
-    const record = JSON.parse(text) as { owner: { pid: number; startedAt: string }; processes: { name: string; pid: number; commandLine: string }[] };
-    const alive = (pid: number, commandLine?: string) => (commandLine === undefined ? commandLineOf(pid) !== undefined : commandLineOf(pid) === commandLine);
+    const record = JSON.parse(text) as {
+      owner: { pid: number; startedAt: string };
+      processes: { name: string; pid: number; commandLine: string }[];
+    };
+    const alive = (pid: number, commandLine?: string) =>
+      commandLine === undefined ? commandLineOf(pid) !== undefined : commandLineOf(pid) === commandLine;
     process.stdout.write(
       [
         `stack of ${config.stateDir}: owner pid ${record.owner.pid} (${alive(record.owner.pid) ? 'running' : 'gone'}), started ${record.owner.startedAt}`,
@@ -71,14 +75,23 @@ async function main(): Promise<number> {
           dbFile: path.join(config.stateDir, 'temporal.sqlite'),
           namespace: config.temporal.namespace,
           logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
-          extraArgs: config.codecEndpoint.enabled ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`] : [],
+          extraArgs: config.codecEndpoint.enabled
+            ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`]
+            : [],
           record,
           tools: config.tools,
         }),
       );
     }
     if (config.aws.mode === 'emulator' && !config.aws.endpoint) {
-      owned.push(await startMoto({ port: config.aws.localPort, logFile: path.join(config.stateDir, 'logs', 'moto.log'), record, tools: config.tools }));
+      owned.push(
+        await startMoto({
+          port: config.aws.localPort,
+          logFile: path.join(config.stateDir, 'logs', 'moto.log'),
+          record,
+          tools: config.tools,
+        }),
+      );
     }
   } catch (err) {
     say((err as Error).message);

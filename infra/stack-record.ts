@@ -76,7 +76,10 @@ export class StackRecord {
     const file = path.join(stateDir, 'stack.json');
     await StackRecord.reapOrphans(stateDir, say);
     const self = commandLineOf(process.pid) ?? process.argv.join(' ');
-    const record = new StackRecord(file, { owner: { pid: process.pid, commandLine: self, startedAt: new Date().toISOString() }, processes: [] });
+    const record = new StackRecord(file, {
+      owner: { pid: process.pid, commandLine: self, startedAt: new Date().toISOString() },
+      processes: [],
+    });
     record.write();
     return record;
   }

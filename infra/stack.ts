@@ -78,23 +78,17 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   const child = launch('temporal', cli, args, opts);
   const address = `127.0.0.1:${opts.port}`;
   try {
-    await waitUntil(
-      `Temporal dev server on ${address}`,
-      opts.readyTimeoutMs ?? 60_000,
-      child,
-      opts.logFile,
-      async () => {
-        const connection = await Connection.connect({ address, connectTimeout: 1000 });
-        try {
-          await connection.workflowService.describeNamespace({ namespace });
-          // The server answers before it has registered the search attributes passed to it.
-          const sa = await connection.operatorService.listSearchAttributes({ namespace });
-          return Object.keys(sa.customAttributes ?? {}).includes('BosunTaskStatus');
-        } finally {
-          await connection.close();
-        }
-      },
-    );
+    await waitUntil(`Temporal dev server on ${address}`, opts.readyTimeoutMs ?? 60_000, child, opts.logFile, async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        // The server answers before it has registered the search attributes passed to it.
+        const sa = await connection.operatorService.listSearchAttributes({ namespace });
+        return Object.keys(sa.customAttributes ?? {}).includes('BosunTaskStatus');
+      } finally {
+        await connection.close();
+      }
+    });
   } catch (err) {
     await stopChild(child, opts.record);
     throw err;
@@ -136,7 +130,14 @@ export async function startMoto(opts: MotoOptions): Promise<MotoServer> {
     await stopChild(child, opts.record);
     throw err;
   }
-  return { name: 'moto', pid: child.pid!, logFile: opts.logFile, exited: exitOf(child), endpoint, stop: () => stopChild(child, opts.record) };
+  return {
+    name: 'moto',
+    pid: child.pid!,
+    logFile: opts.logFile,
+    exited: exitOf(child),
+    endpoint,
+    stop: () => stopChild(child, opts.record),
+  };
 }
 
 /** Picks a free loopback port (for tests, where fixed ports would collide). */

@@ -103,7 +103,9 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
         // The codec endpoint is its own listener, off unless configured (client/facade/codec-endpoint.ts).
-        extraArgs: config.codecEndpoint.enabled ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`] : [],
+        extraArgs: config.codecEndpoint.enabled
+          ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`]
+          : [],
         record,
         tools: config.tools,
       });
@@ -111,9 +113,19 @@ async function main(): Promise<void> {
       uiUrl = temporal.uiUrl;
     }
     if (emulator) {
-      own(await startMoto({ port: config.aws.localPort, logFile: path.join(config.stateDir, 'logs', 'moto.log'), record, tools: config.tools }));
+      own(
+        await startMoto({
+          port: config.aws.localPort,
+          logFile: path.join(config.stateDir, 'logs', 'moto.log'),
+          record,
+          tools: config.tools,
+        }),
+      );
       const account = config.aws.accounts[0]!;
-      await ensureEmulatorServerGroup(bosun.aws().clientsFor(account.name, config.aws.region), { name: DEMO_GROUP, region: config.aws.region });
+      await ensureEmulatorServerGroup(bosun.aws().clientsFor(account.name, config.aws.region), {
+        name: DEMO_GROUP,
+        region: config.aws.region,
+      });
     }
 
     const worker = await createBosunWorker({

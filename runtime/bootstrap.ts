@@ -129,7 +129,9 @@ const SDK_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn',
  */
 function installSdkRuntime(worker: WorkerModule, logger: Logger, config: BosunConfig): void {
   const level = logger.level === 'debug' || logger.level === 'trace' ? 'DEBUG' : 'WARN';
-  const sdkLogger = new worker.DefaultLogger(level, (entry) => logger[SDK_LEVELS[entry.level]]({ sdk: true, ...entry.meta }, entry.message));
+  const sdkLogger = new worker.DefaultLogger(level, (entry) =>
+    logger[SDK_LEVELS[entry.level]]({ sdk: true, ...entry.meta }, entry.message),
+  );
   const metricsAddress = config.worker.metricsAddress;
   try {
     // Bosun's entry points handle SIGINT/SIGTERM themselves (the worker drains before the servers
@@ -147,4 +149,3 @@ function installSdkRuntime(worker: WorkerModule, logger: Logger, config: BosunCo
     // Already installed in this process (npm start runs the worker and the facade together).
   }
 }
-

@@ -8,7 +8,15 @@ export { awsClientSettings, bootstrap } from './bootstrap';
 export type { Logger, LogLevel, LogSink } from './logger';
 export { createLogger, silentLogger } from './logger';
 export type { PayloadKey } from './payload-codec';
-export { createSecretsCodec, isLocalStack, loadPayloadKeys, PayloadKeyMissingError, payloadKey, payloadKeyId, SecretsCodec } from './payload-codec';
+export {
+  createSecretsCodec,
+  isLocalStack,
+  loadPayloadKeys,
+  PayloadKeyMissingError,
+  payloadKey,
+  payloadKeyId,
+  SecretsCodec,
+} from './payload-codec';
 export { temporalConnectionSettings } from './temporal-connection';
 export type { DeploymentVersion } from './worker-version';
 export { workerDeploymentVersion } from './worker-version';

@@ -17,7 +17,10 @@ export type LogSink = (line: string) => void;
  */
 export function createLogger(level: LogLevel = 'info', bindings: Record<string, unknown> = {}, sink?: LogSink): Logger {
   const destination = sink ? { write: (line: string) => sink(line.replace(/\n$/, '')) } : pino.destination({ fd: 2, sync: true });
-  return pino({ level, base: bindings, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
+  return pino(
+    { level, base: bindings, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    destination,
+  );
 }
 
 /** A logger that drops everything (tests that assert on behaviour, not on logs). */

@@ -6,7 +6,10 @@ import type { Payload } from '@temporalio/common';
 import { loadConfig } from '../config';
 import { createSecretsCodec, loadPayloadKeys, PayloadKeyMissingError, payloadKey, payloadKeyId, SecretsCodec } from './payload-codec';
 
-const secret = (text: string): Payload => ({ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify({ base64UserData: text })) });
+const secret = (text: string): Payload => ({
+  metadata: { encoding: Buffer.from('json/plain') },
+  data: Buffer.from(JSON.stringify({ base64UserData: text })),
+});
 const keyIdOf = (p: Payload) => Buffer.from(p.metadata?.['encryption-key-id'] ?? []).toString();
 
 test('the key id is derived from the key, the same in every process', () => {
@@ -39,13 +42,17 @@ test('the configured keys: BOSUN_PAYLOAD_KEY encrypts, BOSUN_PAYLOAD_PREVIOUS_KE
   const b = randomBytes(32).toString('base64');
   const first = createSecretsCodec(loadConfig({ BOSUN_PAYLOAD_KEY: a, TEMPORAL_ADDRESS: 'temporal.internal:7233', BOSUN_AWS: 'aws' }));
   const written = await first.encode([secret('x')]);
-  const second = createSecretsCodec(loadConfig({ BOSUN_PAYLOAD_KEY: b, BOSUN_PAYLOAD_PREVIOUS_KEYS: a, TEMPORAL_ADDRESS: 'temporal.internal:7233', BOSUN_AWS: 'aws' }));
+  const second = createSecretsCodec(
+    loadConfig({ BOSUN_PAYLOAD_KEY: b, BOSUN_PAYLOAD_PREVIOUS_KEYS: a, TEMPORAL_ADDRESS: 'temporal.internal:7233', BOSUN_AWS: 'aws' }),
+  );
   expect(Buffer.from((await second.decode(written))[0]!.data ?? []).toString()).toContain('"x"');
 });
 
 test('outside the local stack a process refuses to start without the shared key', () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bosun-key-'));
-  expect(() => loadPayloadKeys(loadConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', BOSUN_STATE_DIR: stateDir }))).toThrow(PayloadKeyMissingError);
+  expect(() => loadPayloadKeys(loadConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', BOSUN_STATE_DIR: stateDir }))).toThrow(
+    PayloadKeyMissingError,
+  );
   expect(() => loadPayloadKeys(loadConfig({ BOSUN_AWS: 'aws', BOSUN_STATE_DIR: stateDir }))).toThrow(/BOSUN_PAYLOAD_KEY is required/);
   // The local stack (embedded, or on loopback against the emulator) makes a key once and keeps it.
   const local = loadPayloadKeys(loadConfig({ BOSUN_STATE_DIR: stateDir }));

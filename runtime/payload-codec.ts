@@ -106,7 +106,7 @@ export class PayloadKeyMissingError extends Error {
   constructor() {
     super(
       'BOSUN_PAYLOAD_KEY is required outside the local stack (Temporal not on loopback, or BOSUN_AWS=aws): ' +
-        'every worker and facade must share one key, or they cannot read each other\'s payloads',
+        "every worker and facade must share one key, or they cannot read each other's payloads",
     );
     this.name = 'PayloadKeyMissingError';
   }
@@ -117,7 +117,10 @@ export class PayloadKeyMissingError extends Error {
  * replaced (BOSUN_PAYLOAD_PREVIOUS_KEYS). Without one, the local stack generates a key once under
  * the state folder, so restarts can still read their own history; anywhere else that is refused.
  */
-export function loadPayloadKeys(config: Pick<BosunConfig, 'codec' | 'stateDir' | 'temporal' | 'aws'>): { current: PayloadKey; previous: PayloadKey[] } {
+export function loadPayloadKeys(config: Pick<BosunConfig, 'codec' | 'stateDir' | 'temporal' | 'aws'>): {
+  current: PayloadKey;
+  previous: PayloadKey[];
+} {
   const previous = config.codec.previousKeys.map((k) => payloadKey(Buffer.from(k, 'base64')));
   if (config.codec.key) return { current: payloadKey(Buffer.from(config.codec.key, 'base64')), previous };
   if (!isLocalStack(config)) throw new PayloadKeyMissingError();

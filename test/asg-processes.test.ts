@@ -19,7 +19,9 @@ const env = useTestEnv({ faults, headers: AS_ORCA });
 async function makeGroup(prefix: string, suspended: string[] = []): Promise<string> {
   const { name } = await makeServerGroup(env, { prefix, min: 1, max: 1, desired: 1 });
   if (suspended.length > 0) {
-    await testAwsClients(env.aws).autoScaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: suspended }));
+    await testAwsClients(env.aws).autoScaling.send(
+      new SuspendProcessesCommand({ AutoScalingGroupName: name, ScalingProcesses: suspended }),
+    );
   }
   return name;
 }
@@ -32,7 +34,16 @@ test('suspendAsgProcessesDescription on the legacy /ops path suspends exactly th
   const name = await makeGroup('susp', ['ScheduledActions']);
 
   const { id, task } = await env.run(
-    [{ suspendAsgProcessesDescription: { credentials: ACCOUNT, asgName: name, regions: [REGION], processes: ['AZRebalance', 'Launch', 'ScheduledActions'] } }],
+    [
+      {
+        suspendAsgProcessesDescription: {
+          credentials: ACCOUNT,
+          asgName: name,
+          regions: [REGION],
+          processes: ['AZRebalance', 'Launch', 'ScheduledActions'],
+        },
+      },
+    ],
     { path: '/ops' },
   );
 
@@ -86,14 +97,28 @@ test('a suspend and a resume whose answers were lost run again and end in the sa
   faults.loseAnswer('suspendProcesses', mentions(name)).loseAnswer('resumeProcesses', mentions(name));
 
   const suspended = await env.run([
-    { suspendAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Terminate', 'AlarmNotification'] } },
+    {
+      suspendAsgProcessesDescription: {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        processes: ['Terminate', 'AlarmNotification'],
+      },
+    },
   ]);
   expect(suspended.task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('suspendProcesses', mentions(name))).toBe(2);
   expect(await suspendedProcesses(name)).toEqual(['AlarmNotification', 'HealthCheck', 'Terminate']);
 
   const resumed = await env.run([
-    { resumeAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['HealthCheck', 'Terminate'] } },
+    {
+      resumeAsgProcessesDescription: {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        processes: ['HealthCheck', 'Terminate'],
+      },
+    },
   ]);
   expect(resumed.task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('resumeProcesses', mentions(name))).toBe(2);
@@ -102,7 +127,9 @@ test('a suspend and a resume whose answers were lost run again and end in the sa
 
 test('processes already in the asked state make a successful task that calls nothing', async () => {
   const name = await makeGroup('noop', ['Launch']);
-  const { task } = await env.run([{ suspendAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } }]);
+  const { task } = await env.run([
+    { suspendAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } },
+  ]);
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(statuses(task)).toContain(`Launch of ${name} in ${REGION} already suspended; nothing to do`);
   expect(faults.calls('suspendProcesses', mentions(name))).toBe(0);
@@ -125,11 +152,15 @@ test.each([
 
 test('an unknown, empty or missing process list is a 400 that names the field and the bad name', async () => {
   const ref = { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001' };
-  const res = await post(`${env.facadeUrl}/ops`, [
-    { suspendAsgProcessesDescription: { ...ref, processes: ['Launch', 'Lunch'] } },
-    { resumeAsgProcessesDescription: { ...ref, processes: [] } },
-    { resumeAsgProcessesDescription: ref },
-  ], AS_ORCA);
+  const res = await post(
+    `${env.facadeUrl}/ops`,
+    [
+      { suspendAsgProcessesDescription: { ...ref, processes: ['Launch', 'Lunch'] } },
+      { resumeAsgProcessesDescription: { ...ref, processes: [] } },
+      { resumeAsgProcessesDescription: ref },
+    ],
+    AS_ORCA,
+  );
   expect(res.status).toBe(400);
   expect((res.body as { errors?: string[] }).errors).toEqual(
     expect.arrayContaining([

@@ -63,7 +63,15 @@ test(
     expect(b.faults.process.filter((f) => f.kind === 'worker-kill' && f.outcome === 'done')).toHaveLength(1);
     // And Bosun kept its promise.
     expect(report.bosunProblems).toEqual([]);
-    expect(b.counts).toMatchObject({ posted: b.planned, accepted: b.planned, succeeded: b.planned, failed: 0, lost: 0, rejected: 0, skipped: 0 });
+    expect(b.counts).toMatchObject({
+      posted: b.planned,
+      accepted: b.planned,
+      succeeded: b.planned,
+      failed: 0,
+      lost: 0,
+      rejected: 0,
+      skipped: 0,
+    });
     expect(b.duplicates).toMatchObject({ extraGroups: 0, extraLaunchTemplates: 0 });
     expect(b.leaks).toEqual({ groups: [], launchTemplates: [], instances: [], missingGroups: [] });
     expect(b.faults.unexpectedExits).toEqual([]);

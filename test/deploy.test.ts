@@ -26,7 +26,9 @@ let amiName: string;
 let amiId: string;
 
 beforeAll(async () => {
-  const images = await testAwsClients(env.aws).ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
+  const images = await testAwsClients(env.aws).ec2.send(
+    new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }),
+  );
   const image = images.Images?.find((i) => i.Name && i.ImageId);
   amiName = image!.Name!;
   amiId = image!.ImageId!;
@@ -50,7 +52,9 @@ async function groupsOf(cluster: string, region = REGION) {
   const all: AutoScalingGroup[] = [];
   let NextToken: string | undefined;
   do {
-    const out = await testAwsClients(env.aws, region).autoScaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken }));
+    const out = await testAwsClients(env.aws, region).autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken }),
+    );
     all.push(...(out.AutoScalingGroups ?? []));
     NextToken = out.NextToken;
   } while (NextToken);
@@ -71,7 +75,9 @@ async function templatesOf(cluster: string) {
 async function createTargetGroup(name: string): Promise<string> {
   const clients = testAwsClients(env.aws);
   const vpc = (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
-  const tg = await clients.elbv2.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }));
+  const tg = await clients.elbv2.send(
+    new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }),
+  );
   return tg.TargetGroups![0]!.TargetGroupArn!;
 }
 
@@ -98,7 +104,9 @@ test('createServerGroup creates the launch template and a fully configured group
       serverGroupNameByRegion: { [REGION]: name },
       deployedNames: [name],
       deployedNamesByLocation: { [REGION]: [name] },
-      deployments: [{ cloudProvider: 'aws', account: ACCOUNT, location: REGION, serverGroupName: name, capacity: { min: 1, max: 3, desired: 2 } }],
+      deployments: [
+        { cloudProvider: 'aws', account: ACCOUNT, location: REGION, serverGroupName: name, capacity: { min: 1, max: 3, desired: 2 } },
+      ],
       messages: [],
     },
   ]);
@@ -116,11 +124,18 @@ test('createServerGroup creates the launch template and a fully configured group
   expect(group!.Instances).toHaveLength(2);
   expect(group!.SuspendedProcesses?.map((p) => p.ProcessName)).toEqual(['AZRebalance']);
   const tags = Object.fromEntries((group!.Tags ?? []).map((t) => [t.Key, t.Value]));
-  expect(tags).toMatchObject({ team: 'payments', 'spinnaker:application': app, 'spinnaker:stack': 'main', 'bosun:created-by-task': `${task.id}/0` });
+  expect(tags).toMatchObject({
+    team: 'payments',
+    'spinnaker:application': app,
+    'spinnaker:stack': 'main',
+    'bosun:created-by-task': `${task.id}/0`,
+  });
   const hooks = await testAwsClients(env.aws).autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name }));
   expect(hooks.LifecycleHooks?.map((h) => h.LifecycleTransition)).toEqual(['autoscaling:EC2_INSTANCE_TERMINATING']);
   const [lt] = await templatesOf(`${app}-main`);
-  const version = await testAwsClients(env.aws).ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt!.LaunchTemplateId }));
+  const version = await testAwsClients(env.aws).ec2.send(
+    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt!.LaunchTemplateId }),
+  );
   expect(version.LaunchTemplateVersions?.[0]?.LaunchTemplateData).toMatchObject({ ImageId: amiId, InstanceType: 't3.micro' });
 
   const desc = await env.client.workflow.getHandle(task.id).describe();
@@ -135,7 +150,9 @@ test('createServerGroup creates the launch template and a fully configured group
 test('one server group per region key of availabilityZones', async () => {
   const app = uniqueName('multi');
   const { task } = await env.run([
-    { createServerGroup: deploy(app, { imageId: undefined, availabilityZones: { [REGION]: ['us-east-1a'], 'us-west-2': ['us-west-2a'] } }) },
+    {
+      createServerGroup: deploy(app, { imageId: undefined, availabilityZones: { [REGION]: ['us-east-1a'], 'us-west-2': ['us-west-2a'] } }),
+    },
   ]);
   expect(task.status.failed).toBe(false);
   expect(task.resultObjects[0]).toMatchObject({
@@ -147,7 +164,14 @@ test('one server group per region key of availabilityZones', async () => {
 
 test('bad deploy descriptions are refused with every field named', async () => {
   const res = await post(`${env.facadeUrl}/aws/ops`, [
-    { createServerGroup: { credentials: ACCOUNT, application: 'bad-app', capacity: { min: 3, max: 1, desired: 2 }, suspendedProcesses: ['Nap'] } },
+    {
+      createServerGroup: {
+        credentials: ACCOUNT,
+        application: 'bad-app',
+        capacity: { min: 3, max: 1, desired: 2 },
+        suspendedProcesses: ['Nap'],
+      },
+    },
   ]);
   expect(res.status).toBe(400);
   expect((res.body as { errors: string[] }).errors).toEqual(
@@ -166,7 +190,11 @@ test('an image that does not exist fails the deploy before anything is created',
   const app = uniqueName('noimg');
   const { task } = await env.run([{ createServerGroup: deploy(app, { amiName: 'no-such-image-*-1999' }) }]);
   expect(task.status).toMatchObject({ failed: true, retryable: false });
-  expect(task.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', cause: 'ImageNotFound', message: `image no-such-image-*-1999 not found in ${REGION} (${ACCOUNT})` });
+  expect(task.resultObjects[0]).toMatchObject({
+    type: 'EXCEPTION',
+    cause: 'ImageNotFound',
+    message: `image no-such-image-*-1999 not found in ${REGION} (${ACCOUNT})`,
+  });
   expect(await groupsOf(`${app}-main`)).toHaveLength(0);
   expect(await templatesOf(`${app}-main`)).toHaveLength(0);
 });
@@ -214,7 +242,9 @@ test('cloneServerGroup copies the source group and lets explicit fields win', as
   const app = uniqueName('clone');
   const tgName = uniqueName('tgc');
   const tgArn = await createTargetGroup(tgName);
-  await env.run([{ createServerGroup: deploy(app, { targetGroups: [tgName], tags: { team: 'search' }, suspendedProcesses: ['AZRebalance'] }) }]);
+  await env.run([
+    { createServerGroup: deploy(app, { targetGroups: [tgName], tags: { team: 'search' }, suspendedProcesses: ['AZRebalance'] }) },
+  ]);
   const { task } = await env.run(
     {
       credentials: ACCOUNT,
@@ -229,15 +259,25 @@ test('cloneServerGroup copies the source group and lets explicit fields win', as
   const clone = (await groupsOf(`${app}-main`)).find((g) => g.AutoScalingGroupName === `${app}-main-v001`)!;
   expect(clone).toMatchObject({ MinSize: 0, MaxSize: 5, DesiredCapacity: 1, TargetGroupARNs: [tgArn] });
   expect(clone.SuspendedProcesses?.map((p) => p.ProcessName)).toEqual(['AZRebalance']);
-  expect(Object.fromEntries((clone.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ team: 'search', 'bosun:created-by-task': `${task.id}/0` });
+  expect(Object.fromEntries((clone.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({
+    team: 'search',
+    'bosun:created-by-task': `${task.id}/0`,
+  });
   const lt = (await templatesOf(`${app}-main`)).find((t) => t.LaunchTemplateName === `${app}-main-v001`)!;
-  const version = await testAwsClients(env.aws).ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt.LaunchTemplateId }));
+  const version = await testAwsClients(env.aws).ec2.send(
+    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt.LaunchTemplateId }),
+  );
   expect(version.LaunchTemplateVersions?.[0]?.LaunchTemplateData).toMatchObject({ ImageId: amiId, InstanceType: 'm5.large' });
 });
 
 test('cloning a group that does not exist fails with its name', async () => {
-  const { task } = await env.run([{ copyLastAsgDescription: { credentials: ACCOUNT, source: { region: REGION, asgName: 'ghost-main-v042' } } }]);
-  expect(task.resultObjects[0]).toMatchObject({ cause: 'ServerGroupNotFound', message: `source server group ghost-main-v042 not found in ${REGION} (${ACCOUNT})` });
+  const { task } = await env.run([
+    { copyLastAsgDescription: { credentials: ACCOUNT, source: { region: REGION, asgName: 'ghost-main-v042' } } },
+  ]);
+  expect(task.resultObjects[0]).toMatchObject({
+    cause: 'ServerGroupNotFound',
+    message: `source server group ghost-main-v042 not found in ${REGION} (${ACCOUNT})`,
+  });
 });
 
 test('allowLaunchDescription then createServerGroup in one task: the deploy uses the image resolved before it', async () => {
@@ -259,7 +299,9 @@ test('allowLaunchDescription then createServerGroup in one task: the deploy uses
     { amiName, amiId, region: REGION },
     expect.objectContaining({ serverGroupNames: [`${REGION}:${app}-main-v000`] }),
   ]);
-  const perms = await testAwsClients(env.aws).ec2.send(new DescribeImageAttributeCommand({ ImageId: amiId, Attribute: 'launchPermission' }));
+  const perms = await testAwsClients(env.aws).ec2.send(
+    new DescribeImageAttributeCommand({ ImageId: amiId, Attribute: 'launchPermission' }),
+  );
   expect(perms.LaunchPermissions).toEqual(expect.arrayContaining([{ UserId: '210987654321' }]));
   const desc = await env.client.workflow.getHandle(task.id).describe();
   expect(desc.type).toBe('orchestration');
@@ -310,7 +352,9 @@ test('user data reaches AWS but never Temporal in clear; the codec endpoint deco
   const { task } = await env.run([{ createServerGroup: deploy(app, { base64UserData: userData }) }]);
   expect(task.status.failed).toBe(false);
   const [lt] = await templatesOf(`${app}-main`);
-  const version = await testAwsClients(env.aws).ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt!.LaunchTemplateId }));
+  const version = await testAwsClients(env.aws).ec2.send(
+    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt!.LaunchTemplateId }),
+  );
   expect(version.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData).toBe(userData);
 
   const history = await env.client.workflow.getHandle(task.id).fetchHistory();
@@ -323,12 +367,24 @@ test('user data reaches AWS but never Temporal in clear; the codec endpoint deco
   expect(Buffer.from(started.metadata!.encoding!).toString()).toBe('binary/encrypted');
   // The codec endpoint is its own listener with a token (client/facade/codec-endpoint.ts), never the Orca one.
   const token = 'a-test-token-of-at-least-32-characters';
-  const codec = await createCodecServer({ codec: env.client.options.loadedDataConverter.payloadCodecs[0]!, token, corsOrigins: [], logger: silentLogger });
+  const codec = await createCodecServer({
+    codec: env.client.options.loadedDataConverter.payloadCodecs[0]!,
+    token,
+    corsOrigins: [],
+    logger: silentLogger,
+  });
   const codecUrl = await codec.listen(0, '127.0.0.1');
   try {
     const res = await post(
       `${codecUrl}/decode`,
-      { payloads: [{ metadata: Object.fromEntries(Object.entries(started.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(started.data!).toString('base64') }] },
+      {
+        payloads: [
+          {
+            metadata: Object.fromEntries(Object.entries(started.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+            data: Buffer.from(started.data!).toString('base64'),
+          },
+        ],
+      },
       { authorization: `Bearer ${token}` },
     );
     expect(res.status).toBe(200);

@@ -68,7 +68,11 @@ test('destroyServerGroup through the facade deletes the group, its launch templa
 
   const desc = await env.client.workflow.getHandle(id).describe();
   expect(desc.type).toBe('destroyServerGroup');
-  expect(desc.searchAttributes).toMatchObject({ BosunServerGroup: [g.name], BosunTaskStatus: ['SUCCEEDED'], BosunPhase: ['ORCHESTRATION'] });
+  expect(desc.searchAttributes).toMatchObject({
+    BosunServerGroup: [g.name],
+    BosunTaskStatus: ['SUCCEEDED'],
+    BosunPhase: ['ORCHESTRATION'],
+  });
   expect(await desc.staticSummary()).toBe(`destroy ${g.name} in ${REGION}`);
 });
 
@@ -77,7 +81,13 @@ test('the legacy key destroys every group listed in asgs, and terminates an inst
   const b = await makeGroup('legacyb', 1);
   const stray = await strayInstanceOf(a.name);
   const { task } = await env.run(
-    { credentials: ACCOUNT, asgs: [{ serverGroupName: a.name, region: REGION }, { serverGroupName: b.name, region: REGION }] },
+    {
+      credentials: ACCOUNT,
+      asgs: [
+        { serverGroupName: a.name, region: REGION },
+        { serverGroupName: b.name, region: REGION },
+      ],
+    },
     { path: '/ops/destroyAsgDescription' },
   );
   expect(task.status.failed).toBe(false);
@@ -131,7 +141,9 @@ test('answers lost after the delete and after the template delete: each runs aga
   expect(commandsFor('DeleteAutoScalingGroupCommand', g.name)).toBe(1);
   expect(commandsFor('DeleteLaunchTemplateCommand', g.launchTemplateId)).toBe(1);
   // The retry found the template gone; the history says so rather than claiming a second delete.
-  expect(task.history.map((h) => h.status)).toContain(`Launch template ${g.name}-lt (${g.launchTemplateId}) of ${g.name} is already gone from ${REGION}`);
+  expect(task.history.map((h) => h.status)).toContain(
+    `Launch template ${g.name}-lt (${g.launchTemplateId}) of ${g.name} is already gone from ${REGION}`,
+  );
   expect(await groupExists(g.name)).toBe(false);
   expect(await templateExists(g.launchTemplateId)).toBe(false);
   expect(await states(g.instanceIds)).toEqual(['terminated', 'terminated']);

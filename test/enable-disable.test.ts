@@ -3,10 +3,24 @@
  * posts them, run by a real worker on the real Temporal dev server, with the real AWS SDK
  * against moto; the result is read back from moto's Auto Scaling, ELBv2 and classic ELB APIs.
  */
-import { AttachLoadBalancersCommand, AttachLoadBalancerTargetGroupsCommand, DescribeAutoScalingGroupsCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AttachLoadBalancersCommand,
+  AttachLoadBalancerTargetGroupsCommand,
+  DescribeAutoScalingGroupsCommand,
+  SuspendProcessesCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { CreateLoadBalancerCommand, DescribeInstanceHealthCommand, RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
-import { CreateTargetGroupCommand, DeleteTargetGroupCommand, DeregisterTargetsCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CreateLoadBalancerCommand,
+  DescribeInstanceHealthCommand,
+  RegisterInstancesWithLoadBalancerCommand,
+} from '@aws-sdk/client-elastic-load-balancing';
+import {
+  CreateTargetGroupCommand,
+  DeleteTargetGroupCommand,
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { post } from './support/orca-client';
@@ -36,14 +50,23 @@ interface Fixture {
  * it does not exist yet (moto then registers nothing) and the instances are registered through
  * the API, as a previous enable would have done.
  */
-async function makeGroup(prefix: string, opts: { desired: number; targetGroups: number; classic: boolean; disabled: boolean }): Promise<Fixture> {
+async function makeGroup(
+  prefix: string,
+  opts: { desired: number; targetGroups: number; classic: boolean; disabled: boolean },
+): Promise<Fixture> {
   const aws = testAwsClients(env.aws);
   const { name } = await makeServerGroup(env, { prefix, suffix: '-main-v001', min: 0, max: 5, desired: opts.desired });
   const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
   const targetGroupArns: string[] = [];
   for (let i = 0; i < opts.targetGroups; i++) {
     const tg = await aws.elbv2.send(
-      new CreateTargetGroupCommand({ Name: uniqueName('tg'), Protocol: 'HTTP', Port: 8080, VpcId: vpcs.Vpcs?.[0]?.VpcId, TargetType: 'instance' }),
+      new CreateTargetGroupCommand({
+        Name: uniqueName('tg'),
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: vpcs.Vpcs?.[0]?.VpcId,
+        TargetType: 'instance',
+      }),
     );
     targetGroupArns.push(tg.TargetGroups![0]!.TargetGroupArn!);
   }
@@ -64,7 +87,10 @@ async function makeGroup(prefix: string, opts: { desired: number; targetGroups: 
     );
     if (!opts.disabled) {
       await aws.elb.send(
-        new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: loadBalancerName, Instances: instanceIds.map((InstanceId) => ({ InstanceId })) }),
+        new RegisterInstancesWithLoadBalancerCommand({
+          LoadBalancerName: loadBalancerName,
+          Instances: instanceIds.map((InstanceId) => ({ InstanceId })),
+        }),
       );
     }
   }
@@ -130,7 +156,9 @@ test('disableServerGroup suspends Launch, Terminate, AddToLoadBalancer and takes
 
 test('enableServerGroup (legacy key, single-operation form) registers the instances, then resumes only the traffic processes', async () => {
   const g = await makeGroup('ena', { desired: 2, targetGroups: 1, classic: true, disabled: true });
-  await testAwsClients(env.aws).autoScaling.send(new SuspendProcessesCommand({ AutoScalingGroupName: g.name, ScalingProcesses: ['AZRebalance'] }));
+  await testAwsClients(env.aws).autoScaling.send(
+    new SuspendProcessesCommand({ AutoScalingGroupName: g.name, ScalingProcesses: ['AZRebalance'] }),
+  );
 
   const { task } = await env.run({ credentials: ACCOUNT, asgName: g.name, regions: [REGION] }, { path: '/ops/enableAsgDescription' });
 
@@ -240,10 +268,14 @@ test('a group with no load balancers is disabled by suspending its processes alo
 });
 
 test('bad descriptions are 400s that name each field', async () => {
-  const res = await post(`${env.facadeUrl}/aws/ops`, [
-    { disableServerGroup: { region: REGION, serverGroupName: 'app-v001', desiredPercentage: 50 } },
-    { enableServerGroup: { credentials: ACCOUNT, region: 'Mars' } },
-  ], AS_ORCA);
+  const res = await post(
+    `${env.facadeUrl}/aws/ops`,
+    [
+      { disableServerGroup: { region: REGION, serverGroupName: 'app-v001', desiredPercentage: 50 } },
+      { enableServerGroup: { credentials: ACCOUNT, region: 'Mars' } },
+    ],
+    AS_ORCA,
+  );
   expect(res.status).toBe(400);
   expect((res.body as { errors?: string[] }).errors).toEqual(
     expect.arrayContaining([

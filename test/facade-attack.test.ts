@@ -49,7 +49,12 @@ async function startUpstream(): Promise<{ url: string; seen: Seen[]; close(): Pr
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(404, { 'content-type': 'application/json', connection: 'close, x-upstream-private', 'x-upstream-private': 'secret', 'keep-alive': 'timeout=5' });
+      res.writeHead(404, {
+        'content-type': 'application/json',
+        connection: 'close, x-upstream-private',
+        'x-upstream-private': 'secret',
+        'keep-alive': 'timeout=5',
+      });
       res.end(JSON.stringify({ error: 'Not Found', message: `upstream has no ${req.url}` }));
     });
   });
@@ -112,7 +117,8 @@ async function unharmed<T>(attack: () => Promise<T>, opts: { upstreamMayBeCalled
   expect(health.status).toBe(200);
   const mutations = recorder.sent.slice(sentBefore).filter((s) => MUTATING.test(s.command));
   expect(mutations.map((m) => m.command)).toEqual([]);
-  const group = (await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [canary] }))).AutoScalingGroups?.[0];
+  const group = (await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [canary] })))
+    .AutoScalingGroups?.[0];
   expect(group).toMatchObject({ MinSize: 1, MaxSize: 4, DesiredCapacity: 1 });
   if (!opts.upstreamMayBeCalled) expect(upstream.seen.slice(seenBefore)).toEqual([]);
   return result;
@@ -123,7 +129,8 @@ function expectRefusal(answer: RawAnswer, status: number, message: RegExp): void
   expect(answer.responses).toBe(1);
 }
 
-const line = (requestLine: string, headers: string[] = []) => `${requestLine}\r\nHost: facade\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`;
+const line = (requestLine: string, headers: string[] = []) =>
+  `${requestLine}\r\nHost: facade\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n`;
 
 describe('malformed request lines and targets (raw socket)', () => {
   test.each([
@@ -161,7 +168,9 @@ describe('proxy targets: only path + query, to the configured Clouddriver, under
   });
 
   test('a legitimate read goes to the base path with its query, and only there', async () => {
-    const answer = await unharmed(() => rawRequest(env.facadeUrl, line('GET /applications/x/serverGroups?expand=true&q=%20a HTTP/1.1')), { upstreamMayBeCalled: true });
+    const answer = await unharmed(() => rawRequest(env.facadeUrl, line('GET /applications/x/serverGroups?expand=true&q=%20a HTTP/1.1')), {
+      upstreamMayBeCalled: true,
+    });
     expect(answer.status).toBe(404);
     expect(upstream.seen.at(-1)).toMatchObject({ method: 'GET', url: '/cd/applications/x/serverGroups?expand=true&q=%20a' });
     expect(upstream.seen.at(-1)!.headers.host).toBe(new URL(upstream.url).host);
@@ -170,7 +179,8 @@ describe('proxy targets: only path + query, to the configured Clouddriver, under
 
 describe('request smuggling (CL/TE) and hop-by-hop headers', () => {
   test('Content-Length together with Transfer-Encoding is refused by the parser', async () => {
-    const smuggled = 'POST /applications/x HTTP/1.1\r\nHost: f\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: f\r\n\r\n';
+    const smuggled =
+      'POST /applications/x HTTP/1.1\r\nHost: f\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: f\r\n\r\n';
     expectRefusal(await unharmed(() => rawRequest(env.facadeUrl, smuggled)), 400, /could not be parsed/);
   });
 
@@ -202,7 +212,8 @@ describe('request smuggling (CL/TE) and hop-by-hop headers', () => {
     expect(seen).toMatchObject({ method: 'POST', url: '/cd/applications/x/tasks', body });
     expect(seen.headers['content-length']).toBe(String(body.length));
     expect(seen.headers['x-spinnaker-user']).toBe('ann');
-    for (const h of ['transfer-encoding', 'x-secret-hop', 'keep-alive', 'proxy-authorization', 'te', 'upgrade']) expect(seen.headers[h]).toBeUndefined();
+    for (const h of ['transfer-encoding', 'x-secret-hop', 'keep-alive', 'proxy-authorization', 'te', 'upgrade'])
+      expect(seen.headers[h]).toBeUndefined();
     // The upstream's own hop-by-hop headers do not come back either.
     expect(answer.headers['x-upstream-private']).toBeUndefined();
     expect(answer.headers['x-bosun-route']).toBe('legacy');
@@ -214,7 +225,9 @@ describe('oversized and deeply nested JSON', () => {
     rawRequest(
       env.facadeUrl,
       Buffer.concat([
-        Buffer.from(`POST ${p} HTTP/1.1\r\nHost: f\r\nContent-Type: application/json\r\nX-Spinnaker-User: u\r\nX-Spinnaker-Accounts: test\r\nX-Spinnaker-Application: ${app}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`),
+        Buffer.from(
+          `POST ${p} HTTP/1.1\r\nHost: f\r\nContent-Type: application/json\r\nX-Spinnaker-User: u\r\nX-Spinnaker-Accounts: test\r\nX-Spinnaker-Application: ${app}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+        ),
         Buffer.from(body),
       ]),
       10_000,
@@ -225,7 +238,12 @@ describe('oversized and deeply nested JSON', () => {
   });
 
   test('a declared Content-Length over the limit is refused before the body is read', async () => {
-    const answer = await unharmed(() => rawRequest(env.facadeUrl, `POST /aws/ops HTTP/1.1\r\nHost: f\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n[`));
+    const answer = await unharmed(() =>
+      rawRequest(
+        env.facadeUrl,
+        `POST /aws/ops HTTP/1.1\r\nHost: f\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n[`,
+      ),
+    );
     expectRefusal(answer, 413, /too large/);
   });
 
@@ -241,12 +259,18 @@ describe('oversized and deeply nested JSON', () => {
 
   test('JSON nested 100,000 levels deep is refused before it is parsed', async () => {
     expectRefusal(await unharmed(() => postRaw(`${'['.repeat(100_000)}${']'.repeat(100_000)}`)), 400, /nests deeper than 64 levels/);
-    expectRefusal(await unharmed(() => postRaw(`[{"resizeServerGroup":${'{"a":'.repeat(70)}1${'}'.repeat(70)}}]`)), 400, /nests deeper than 64 levels/);
+    expectRefusal(
+      await unharmed(() => postRaw(`[{"resizeServerGroup":${'{"a":'.repeat(70)}1${'}'.repeat(70)}}]`)),
+      400,
+      /nests deeper than 64 levels/,
+    );
   });
 
   test('an asgs list over its maximum is refused naming the field, with a capped error list', async () => {
     const asgs = Array.from({ length: 5_000 }, (_, i) => ({ serverGroupName: `${app}-v${i}`, region: 'not a region' }));
-    const answer = await unharmed(() => postRaw(JSON.stringify([{ resizeServerGroup: { credentials: ACCOUNT, capacity: { desired: 1 }, asgs } }])));
+    const answer = await unharmed(() =>
+      postRaw(JSON.stringify([{ resizeServerGroup: { credentials: ACCOUNT, capacity: { desired: 1 }, asgs } }])),
+    );
     expect(answer.status).toBe(400);
     const body = JSON.parse(answer.body) as { errors: string[] };
     expect(body.errors).toContain(`[0].resizeServerGroup.asgs: must list at most 100 server groups`);
@@ -261,13 +285,21 @@ describe('oversized and deeply nested JSON', () => {
   test('a malformed clientRequestId is refused before any Temporal call', async () => {
     const answer = await unharmed(() => postRaw('[]', `/aws/ops?clientRequestId=${encodeURIComponent("x' OR 1=1 --")}`));
     expectRefusal(answer, 400, /querystring\/clientRequestId must match pattern/);
-    expectRefusal(await unharmed(() => postRaw('[]', `/aws/ops?clientRequestId=${'a'.repeat(300)}`)), 400, /clientRequestId must match pattern/);
+    expectRefusal(
+      await unharmed(() => postRaw('[]', `/aws/ops?clientRequestId=${'a'.repeat(300)}`)),
+      400,
+      /clientRequestId must match pattern/,
+    );
   });
 });
 
 describe('header floods', () => {
   test('one huge header is a 431', async () => {
-    expectRefusal(await unharmed(() => rawRequest(env.facadeUrl, line('GET /health HTTP/1.1', [`X-Big: ${'a'.repeat(64 * 1024)}`]))), 431, /headers are too large/);
+    expectRefusal(
+      await unharmed(() => rawRequest(env.facadeUrl, line('GET /health HTTP/1.1', [`X-Big: ${'a'.repeat(64 * 1024)}`]))),
+      431,
+      /headers are too large/,
+    );
   });
 
   test('thousands of headers are a 431', async () => {
@@ -277,7 +309,10 @@ describe('header floods', () => {
 
   test('an X-SPINNAKER-ACCOUNTS with a thousand accounts is answered, not passed to Temporal as a query', async () => {
     const accounts = Array.from({ length: 1_000 }, (_, i) => `acct${i}`).join(',');
-    const res = await unharmed(() => fetch(`${env.facadeUrl}/task`, { headers: { 'x-spinnaker-user': 'u', 'x-spinnaker-accounts': accounts } }), { upstreamMayBeCalled: true });
+    const res = await unharmed(
+      () => fetch(`${env.facadeUrl}/task`, { headers: { 'x-spinnaker-user': 'u', 'x-spinnaker-accounts': accounts } }),
+      { upstreamMayBeCalled: true },
+    );
     expect(res.status).toBe(200);
   });
 });
@@ -289,19 +324,26 @@ describe('authorization of cancel, resume, list and re-post', () => {
   let failed: string;
   let failedKey: string;
 
-  const resize = (name: string, account: string, desired: number) => [{ resizeServerGroup: { credentials: account, region: REGION, serverGroupName: name, capacity: { min: 0, max: 4, desired } } }];
+  const resize = (name: string, account: string, desired: number) => [
+    { resizeServerGroup: { credentials: account, region: REGION, serverGroupName: name, capacity: { min: 0, max: 4, desired } } },
+  ];
 
   beforeAll(async () => {
     // Alice's prod task that is still running, and one that failed retryably.
     const hanging = `${app}-victim-v001`;
     await makeServerGroup(env, { name: hanging, min: 0, max: 4, desired: 0 });
     faults.hang('waitForServerGroupCapacity', mentions(hanging));
-    running = ((await post(`${env.facadeUrl}/aws/ops?clientRequestId=${uniqueName('alice-')}`, resize(hanging, 'prod', 1), alice)).body as { id: string }).id;
+    running = (
+      (await post(`${env.facadeUrl}/aws/ops?clientRequestId=${uniqueName('alice-')}`, resize(hanging, 'prod', 1), alice)).body as {
+        id: string;
+      }
+    ).id;
     const flaky = `${app}-flaky-v001`;
     await makeServerGroup(env, { name: flaky, min: 0, max: 4, desired: 0 });
     faults.failRetryably('updateServerGroupCapacity', mentions(flaky), 1000);
     failedKey = uniqueName('alice-');
-    failed = ((await post(`${env.facadeUrl}/aws/ops?clientRequestId=${failedKey}`, resize(flaky, 'prod', 2), alice)).body as { id: string }).id;
+    failed = ((await post(`${env.facadeUrl}/aws/ops?clientRequestId=${failedKey}`, resize(flaky, 'prod', 2), alice)).body as { id: string })
+      .id;
     expect((await pollTask(env.facadeUrl, failed)).status).toMatchObject({ failed: true, retryable: true });
     for (let i = 0; i < 50; i++) {
       const task = (await (await fetch(`${env.facadeUrl}/task/${running}`)).json()) as TaskJson;
@@ -325,22 +367,27 @@ describe('authorization of cancel, resume, list and re-post', () => {
     expect(await status(running)).toBe('RUNNING');
   });
 
-  test('resume of someone else\'s retryable failure is a 403; nothing runs again', async () => {
+  test("resume of someone else's retryable failure is a 403; nothing runs again", async () => {
     const refused = await unharmed(() => post(`${env.facadeUrl}/task/${failed}:resume`, '', mallory));
     expect(refused.status).toBe(403);
     expect((refused.body as { message: string }).message).toContain('may not write to account prod');
     expect(await runs(failed)).toBe(1);
   });
 
-  test('a re-post with a prod task\'s clientRequestId, for an account the caller holds, is a 403 and re-runs nothing', async () => {
-    const refused = await unharmed(() => post(`${env.facadeUrl}/aws/ops?clientRequestId=${failedKey}`, resize(canary, ACCOUNT, 3), mallory));
+  test("a re-post with a prod task's clientRequestId, for an account the caller holds, is a 403 and re-runs nothing", async () => {
+    const refused = await unharmed(() =>
+      post(`${env.facadeUrl}/aws/ops?clientRequestId=${failedKey}`, resize(canary, ACCOUNT, 3), mallory),
+    );
     expect(refused.status).toBe(403);
-    expect((refused.body as { message: string }).message).toBe(`re-post of task ${failed} refused: mallory@example.com may not write to account prod (X-SPINNAKER-ACCOUNTS grants: test)`);
+    expect((refused.body as { message: string }).message).toBe(
+      `re-post of task ${failed} refused: mallory@example.com may not write to account prod (X-SPINNAKER-ACCOUNTS grants: test)`,
+    );
     expect(await runs(failed)).toBe(1);
   });
 
   test('GET /task lists only tasks on accounts the caller holds', async () => {
-    const list = async (headers: Record<string, string>) => ((await (await fetch(`${env.facadeUrl}/task`, { headers })).json()) as { id: string }[]).map((t) => t.id);
+    const list = async (headers: Record<string, string>) =>
+      ((await (await fetch(`${env.facadeUrl}/task`, { headers })).json()) as { id: string }[]).map((t) => t.id);
     expect(await unharmed(() => list(mallory), { upstreamMayBeCalled: true })).not.toContain(running);
     expect(await unharmed(() => list({}), { upstreamMayBeCalled: true })).not.toContain(running);
     expect(await unharmed(() => list(alice), { upstreamMayBeCalled: true })).toContain(running);
@@ -363,11 +410,20 @@ describe('clientRequestId before routing', () => {
     const flagFile = path.join(dir, 'routing.json');
     await writeAtomically(flagFile, formatFlagDocument(onboard(emptyDocument(), flipApp)));
     const flipRouter = await createRouter({ flagFile, logger: silentLogger });
-    const facade = createFacade({ client: env.client, taskQueue: env.taskQueue, settings: { awsRetryWindowMs: 3_000, pollIntervalMs: 100 }, logger: silentLogger, router: flipRouter, legacy: createLegacyClouddriver(upstream.url) });
+    const facade = createFacade({
+      client: env.client,
+      taskQueue: env.taskQueue,
+      settings: { awsRetryWindowMs: 3_000, pollIntervalMs: 100 },
+      logger: silentLogger,
+      router: flipRouter,
+      legacy: createLegacyClouddriver(upstream.url),
+    });
     const url = await facade.listen(0, '127.0.0.1');
     try {
       const key = uniqueName('orca-');
-      const body = [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { min: 0, max: 4, desired: 1 } } }];
+      const body = [
+        { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { min: 0, max: 4, desired: 1 } } },
+      ];
       const first = await post(`${url}/aws/ops?clientRequestId=${key}`, body);
       expect(first.status).toBe(200);
       const id = (first.body as { id: string }).id;
@@ -375,7 +431,9 @@ describe('clientRequestId before routing', () => {
       // Offboarded between Orca's POST and its retry.
       await writeAtomically(flagFile, formatFlagDocument(emptyDocument()));
       for (let i = 0; i < 50; i++) {
-        const d = (await (await fetch(`${url}/routing?application=${flipApp}&account=${ACCOUNT}&operation=resizeServerGroup`)).json()) as { route: string };
+        const d = (await (await fetch(`${url}/routing?application=${flipApp}&account=${ACCOUNT}&operation=resizeServerGroup`)).json()) as {
+          route: string;
+        };
         if (d.route === 'legacy') break;
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -387,7 +445,9 @@ describe('clientRequestId before routing', () => {
       expect(faults.calls('updateServerGroupCapacity', mentions(name))).toBe(1);
       // A new key for the same application now goes to the legacy Clouddriver.
       await post(`${url}/aws/ops?clientRequestId=${uniqueName('orca-')}`, body);
-      expect(upstream.seen.slice(seenBefore).map((x) => `${x.method} ${x.url}`)).toEqual([expect.stringMatching(/^POST \/aws\/ops\?clientRequestId=orca-/)]);
+      expect(upstream.seen.slice(seenBefore).map((x) => `${x.method} ${x.url}`)).toEqual([
+        expect.stringMatching(/^POST \/aws\/ops\?clientRequestId=orca-/),
+      ]);
     } finally {
       await facade.close();
       await flipRouter.close();
@@ -396,11 +456,12 @@ describe('clientRequestId before routing', () => {
 });
 
 describe('images found by name', () => {
-  test('an image of that name owned by a stranger is not used; the account\'s own image of the same name is', async () => {
+  test("an image of that name owned by a stranger is not used; the account's own image of the same name is", async () => {
     const clients = testAwsClients(env.aws);
     // moto's public images belong to other accounts (Amazon's, here a stranger's: only the
     // account itself is an allowed owner in this suite); take one by its name.
-    const foreign = (await clients.ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['suse-sles-12-sp3-*'] }] }))).Images?.[0];
+    const foreign = (await clients.ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['suse-sles-12-sp3-*'] }] })))
+      .Images?.[0];
     expect(foreign?.OwnerId).toBeDefined();
     expect(foreign!.OwnerId).not.toBe('123456789012');
     const deploy = (stack: string) => ({
@@ -419,12 +480,20 @@ describe('images found by name', () => {
       return pollTask(env.facadeUrl, (res.body as { id: string }).id);
     });
     expect(task.status).toMatchObject({ failed: true, retryable: false });
-    expect(task.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', cause: 'ImageNotFound', message: `image ${foreign!.Name} not found in ${REGION} (${ACCOUNT})` });
-    const groups = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${app}-${stranger}-v000`] }));
+    expect(task.resultObjects[0]).toMatchObject({
+      type: 'EXCEPTION',
+      cause: 'ImageNotFound',
+      message: `image ${foreign!.Name} not found in ${REGION} (${ACCOUNT})`,
+    });
+    const groups = await clients.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${app}-${stranger}-v000`] }),
+    );
     expect(groups.AutoScalingGroups).toEqual([]);
 
     // The account publishes its own image under the same name: that one is used.
-    const own = await clients.ec2.send(new RegisterImageCommand({ Name: foreign!.Name, RootDeviceName: '/dev/sda1', Architecture: 'x86_64' }));
+    const own = await clients.ec2.send(
+      new RegisterImageCommand({ Name: foreign!.Name, RootDeviceName: '/dev/sda1', Architecture: 'x86_64' }),
+    );
     const mine = uniqueName('ami');
     const res = await post(`${env.facadeUrl}/aws/ops`, [{ createServerGroup: deploy(mine) }]);
     const done = await pollTask(env.facadeUrl, (res.body as { id: string }).id);
@@ -448,22 +517,48 @@ describe('the codec endpoint', () => {
   afterAll(async () => close());
 
   const sealed = async () => {
-    const [p] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"base64UserData":"c2VjcmV0"}') }]);
-    return { payloads: [{ metadata: Object.fromEntries(Object.entries(p!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p!.data!).toString('base64') }] };
+    const [p] = await codec.encode([
+      { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"base64UserData":"c2VjcmV0"}') },
+    ]);
+    return {
+      payloads: [
+        {
+          metadata: Object.fromEntries(Object.entries(p!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          data: Buffer.from(p!.data!).toString('base64'),
+        },
+      ],
+    };
   };
   const decode = async (headers: Record<string, string>) =>
-    fetch(`${codecUrl}/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(await sealed()) });
+    fetch(`${codecUrl}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(await sealed()),
+    });
 
   test('is not on the Orca-facing listener', async () => {
-    const res = await unharmed(() => fetch(`${env.facadeUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [] }) }), {
-      upstreamMayBeCalled: true,
-    });
+    const res = await unharmed(
+      () =>
+        fetch(`${env.facadeUrl}/codec/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ payloads: [] }),
+        }),
+      {
+        upstreamMayBeCalled: true,
+      },
+    );
     expect(res.status).toBe(404);
     expect(upstream.seen.at(-1)?.url).toBe('/cd/codec/decode');
   });
 
   test('refuses a caller without the token, or with a wrong one, with 401', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: `Bearer ${token}x` }, { authorization: token }, { cookie: `token=${token}` }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${token}x` },
+      { authorization: token },
+      { cookie: `token=${token}` },
+    ];
     for (const headers of attempts) {
       const res = await decode(headers);
       expect(res.status).toBe(401);
@@ -479,7 +574,11 @@ describe('the codec endpoint', () => {
     expect(Buffer.from(body.payloads[0]!.data, 'base64').toString()).toContain('c2VjcmV0');
     const evil = await fetch(`${codecUrl}/decode`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -492,7 +591,12 @@ describe('Temporal unreachable', () => {
   beforeAll(async () => {
     // No gRPC retries in this client, so the test does not wait out the SDK's backoff.
     connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500, interceptors: [] });
-    down = createFacade({ client: new Client({ connection }), taskQueue: 'nowhere', settings: { awsRetryWindowMs: 1000, pollIntervalMs: 100 }, logger: silentLogger });
+    down = createFacade({
+      client: new Client({ connection }),
+      taskQueue: 'nowhere',
+      settings: { awsRetryWindowMs: 1000, pollIntervalMs: 100 },
+      logger: silentLogger,
+    });
     url = await down.listen(0, '127.0.0.1');
   });
   afterAll(async () => {
@@ -526,7 +630,9 @@ describe('Temporal unreachable', () => {
       const read = await fetch(`${at}/task/00000000-0000-4000-8000-000000000000`);
       const waited = Date.now() - t0;
       expect(read.status).toBe(503);
-      expect(((await read.json()) as { message: string }).message).toMatch(/^Temporal did not answer \(nothing was started or changed by this request; retry it\): .+/);
+      expect(((await read.json()) as { message: string }).message).toMatch(
+        /^Temporal did not answer \(nothing was started or changed by this request; retry it\): .+/,
+      );
       // Well under the SDK's own retry budget (20 s and more), which is what this test would wait without the deadline.
       expect(waited).toBeLessThan(15_000);
     } finally {
@@ -540,37 +646,91 @@ describe('HTTP-level fuzz', () => {
   test('random methods, paths, headers and bodies: no 5xx, no crash, nothing changed in AWS', async () => {
     const methods = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'G ET', 'get', '');
     const segment = fc.oneof(
-      fc.constantFrom('aws', 'ops', 'task', 'resizeServerGroup', 'cancel', ':resume', '..', '.', '', '%2e%2e', '%2F', '%', '%zz', '%E0%A4%A', '~', '*', '\\', 'health', 'routing', 'metrics'),
+      fc.constantFrom(
+        'aws',
+        'ops',
+        'task',
+        'resizeServerGroup',
+        'cancel',
+        ':resume',
+        '..',
+        '.',
+        '',
+        '%2e%2e',
+        '%2F',
+        '%',
+        '%zz',
+        '%E0%A4%A',
+        '~',
+        '*',
+        '\\',
+        'health',
+        'routing',
+        'metrics',
+      ),
       fc.string({ maxLength: 12 }),
       fc.string({ unit: 'binary', maxLength: 6 }),
     );
     const target = fc.oneof(
       fc.array(segment, { maxLength: 5 }).map((s) => `/${s.join('/')}`),
-      fc.tuple(fc.constantFrom('/aws/ops', '/ops', '/task/', '/task', '/routing'), fc.string({ maxLength: 30 })).map(([a, b]) => `${a}${b}`),
+      fc
+        .tuple(fc.constantFrom('/aws/ops', '/ops', '/task/', '/task', '/routing'), fc.string({ maxLength: 30 }))
+        .map(([a, b]) => `${a}${b}`),
       fc.constantFrom('http://169.254.169.254/', '//x', '*', 'x', ''),
     );
     const headerName = fc.oneof(
-      fc.constantFrom('Content-Type', 'Transfer-Encoding', 'Content-Length', 'Connection', 'X-Spinnaker-User', 'X-Spinnaker-Accounts', 'X-Spinnaker-Application', 'Expect', 'Upgrade', 'Host', 'Origin'),
+      fc.constantFrom(
+        'Content-Type',
+        'Transfer-Encoding',
+        'Content-Length',
+        'Connection',
+        'X-Spinnaker-User',
+        'X-Spinnaker-Accounts',
+        'X-Spinnaker-Application',
+        'Expect',
+        'Upgrade',
+        'Host',
+        'Origin',
+      ),
       fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,15}$/),
     );
-    const headerValue = fc.oneof(fc.constantFrom('application/json', 'chunked', '0', '-1', '99999999999', 'close', 'test', '100-continue', ''), fc.string({ maxLength: 40 }));
-    const body = fc.oneof(fc.constant(''), fc.json({ maxDepth: 4 }), fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString('latin1')));
+    const headerValue = fc.oneof(
+      fc.constantFrom('application/json', 'chunked', '0', '-1', '99999999999', 'close', 'test', '100-continue', ''),
+      fc.string({ maxLength: 40 }),
+    );
+    const body = fc.oneof(
+      fc.constant(''),
+      fc.json({ maxDepth: 4 }),
+      fc.string({ maxLength: 200 }),
+      fc.uint8Array({ maxLength: 100 }).map((b) => Buffer.from(b).toString('latin1')),
+    );
     const statuses = new Map<number, number>();
     const sentBefore = recorder.sent.length;
     await fc.assert(
-      fc.asyncProperty(methods, target, fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }), body, async (method, path, headers, payload) => {
-        const bytes = Buffer.concat([
-          Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: f\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}`, 'latin1'),
-          Buffer.from(headers.some(([n]) => /^content-length$/i.test(n)) ? '\r\n' : `Content-Length: ${Buffer.byteLength(payload, 'latin1')}\r\n\r\n`, 'latin1'),
-          Buffer.from(payload, 'latin1'),
-        ]);
-        const answer = await rawRequest(env.facadeUrl, bytes, 1_000, 20);
-        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-        // Every request gets an answer (an incomplete one may time out the request: 408/400), never a 5xx.
-        if (answer.status === 0) return;
-        expect(answer.status).toBeGreaterThanOrEqual(100);
-        expect(answer.status).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        methods,
+        target,
+        fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }),
+        body,
+        async (method, path, headers, payload) => {
+          const bytes = Buffer.concat([
+            Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: f\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}`, 'latin1'),
+            Buffer.from(
+              headers.some(([n]) => /^content-length$/i.test(n))
+                ? '\r\n'
+                : `Content-Length: ${Buffer.byteLength(payload, 'latin1')}\r\n\r\n`,
+              'latin1',
+            ),
+            Buffer.from(payload, 'latin1'),
+          ]);
+          const answer = await rawRequest(env.facadeUrl, bytes, 1_000, 20);
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          // Every request gets an answer (an incomplete one may time out the request: 408/400), never a 5xx.
+          if (answer.status === 0) return;
+          expect(answer.status).toBeGreaterThanOrEqual(100);
+          expect(answer.status).toBeLessThan(500);
+        },
+      ),
       { numRuns: 250, seed: 20261130 },
     );
     expect((await fetch(`${env.facadeUrl}/health`)).status).toBe(200);
@@ -597,12 +757,19 @@ describe('a Bosun bug', () => {
     });
     const url = await broken.listen(0, '127.0.0.1');
     try {
-      const res = await post(`${url}/aws/ops`, [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: canary, capacity: { desired: 1 } } }]);
+      const res = await post(`${url}/aws/ops`, [
+        { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: canary, capacity: { desired: 1 } } },
+      ]);
       expect(res.status).toBe(500);
       const body = res.body as { message: string; requestId: string };
       expect(body.message).toBe(`Bosun failed to answer (request id ${body.requestId}); the facade's log has the details under this id`);
-      const logged = lines.map((l) => JSON.parse(l) as { requestId?: string; msg: string; err?: { message: string } }).find((l) => l.requestId === body.requestId && l.err);
-      expect(logged).toMatchObject({ msg: 'Bosun bug: unexpected error while answering a request', err: { message: "Cannot read properties of undefined (reading 'route')" } });
+      const logged = lines
+        .map((l) => JSON.parse(l) as { requestId?: string; msg: string; err?: { message: string } })
+        .find((l) => l.requestId === body.requestId && l.err);
+      expect(logged).toMatchObject({
+        msg: 'Bosun bug: unexpected error while answering a request',
+        err: { message: "Cannot read properties of undefined (reading 'route')" },
+      });
       expect((await fetch(`${url}/health`)).status).toBe(200);
     } finally {
       await broken.close();

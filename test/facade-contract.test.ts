@@ -48,8 +48,26 @@ test.each([
   const { id, resourceUri } = res.body as { id: string; resourceUri: string };
   expect(resourceUri).toBe(`/task/${id}`);
   const task = await pollTask(env.facadeUrl, id);
-  expect(Object.keys(task).sort()).toEqual(['history', 'id', 'outputs', 'ownerId', 'requestId', 'resultObjects', 'retryable', 'sagaIds', 'startTimeMs', 'status']);
-  expect(task.status).toEqual({ phase: 'ORCHESTRATION', status: 'Orchestration completed.', complete: true, completed: true, failed: false, retryable: false });
+  expect(Object.keys(task).sort()).toEqual([
+    'history',
+    'id',
+    'outputs',
+    'ownerId',
+    'requestId',
+    'resultObjects',
+    'retryable',
+    'sagaIds',
+    'startTimeMs',
+    'status',
+  ]);
+  expect(task.status).toEqual({
+    phase: 'ORCHESTRATION',
+    status: 'Orchestration completed.',
+    complete: true,
+    completed: true,
+    failed: false,
+    retryable: false,
+  });
   const desc = await env.client.workflow.getHandle(id).describe();
   expect(desc.searchAttributes.BosunApplication).toEqual(['orcaapp']);
   expect(await desc.staticDetails()).toContain('Spinnaker execution: 01ABC:stage1:task1');
@@ -63,7 +81,9 @@ test('GET /task lists running tasks in Clouddriver shape', async () => {
   let listed: TaskJson | undefined;
   for (let i = 0; i < 50 && !listed; i++) {
     // Listed only for a caller who holds the task's accounts (Bosun's facade, like Clouddriver's write check).
-    const all = (await (await fetch(`${env.facadeUrl}/task`, { headers: { 'x-spinnaker-user': 'test@example.com', 'x-spinnaker-accounts': ACCOUNT } })).json()) as TaskJson[];
+    const all = (await (
+      await fetch(`${env.facadeUrl}/task`, { headers: { 'x-spinnaker-user': 'test@example.com', 'x-spinnaker-accounts': ACCOUNT } })
+    ).json()) as TaskJson[];
     listed = all.find((t) => t.id === id);
     if (!listed) await new Promise((r) => setTimeout(r, 200));
   }
@@ -131,7 +151,9 @@ test(':resume of an unknown task is a 404', async () => {
 
 test('a business failure is not retryable and cannot be resumed', async () => {
   const name = await group('biz');
-  const { id, task } = await env.run([{ resizeServerGroup: { ...orcaResize(name, 2), constraints: { capacity: { min: 9, max: 9, desired: 9 } } } }]);
+  const { id, task } = await env.run([
+    { resizeServerGroup: { ...orcaResize(name, 2), constraints: { capacity: { min: 9, max: 9, desired: 9 } } } },
+  ]);
   expect(task.status).toMatchObject({ failed: true, retryable: false });
   const res = await post(`${env.facadeUrl}/task/${id}:resume`, '');
   expect(res.status).toBe(400);
@@ -152,7 +174,9 @@ describe('authorization like Clouddriver', () => {
       'x-spinnaker-user': 'mallory@example.com',
     });
     expect(res.status).toBe(403);
-    expect((res.body as { message: string }).message).toBe('mallory@example.com may not write to account prod (X-SPINNAKER-ACCOUNTS grants: test)');
+    expect((res.body as { message: string }).message).toBe(
+      'mallory@example.com may not write to account prod (X-SPINNAKER-ACCOUNTS grants: test)',
+    );
     expect((await env.client.workflow.count(`TaskQueue = '${env.taskQueue}'`)).count).toBe(before);
   });
 
@@ -168,9 +192,16 @@ describe('authorization like Clouddriver', () => {
 });
 
 test('the OpenAPI description lists every operation with its schema', async () => {
-  const doc = (await (await fetch(`${env.facadeUrl}/openapi.json`)).json()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
-  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/ops', '/{cloudProvider}/ops/{operation}', '/task/{id}', '/task/{id}:resume']));
-  expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['resizeServerGroup', 'createServerGroup', 'destroyServerGroup', 'Task']));
+  const doc = (await (await fetch(`${env.facadeUrl}/openapi.json`)).json()) as {
+    paths: Record<string, unknown>;
+    components: { schemas: Record<string, unknown> };
+  };
+  expect(Object.keys(doc.paths)).toEqual(
+    expect.arrayContaining(['/ops', '/{cloudProvider}/ops/{operation}', '/task/{id}', '/task/{id}:resume']),
+  );
+  expect(Object.keys(doc.components.schemas)).toEqual(
+    expect.arrayContaining(['resizeServerGroup', 'createServerGroup', 'destroyServerGroup', 'Task']),
+  );
 });
 
 test('metrics count requests and tasks', async () => {
@@ -180,9 +211,31 @@ test('metrics count requests and tasks', async () => {
 });
 
 test('fuzzed bodies never get a 5xx', async () => {
-  const opKeys = ['resizeServerGroup', 'createServerGroup', 'cloneServerGroup', 'destroyServerGroup', 'enableServerGroup', 'terminateInstances', 'upsertScalingPolicy', 'unknownOp'];
+  const opKeys = [
+    'resizeServerGroup',
+    'createServerGroup',
+    'cloneServerGroup',
+    'destroyServerGroup',
+    'enableServerGroup',
+    'terminateInstances',
+    'upsertScalingPolicy',
+    'unknownOp',
+  ];
   const description = fc.dictionary(
-    fc.constantFrom('credentials', 'region', 'serverGroupName', 'asgName', 'capacity', 'availabilityZones', 'amiName', 'instanceIds', 'asgs', 'source', 'application', 'processes'),
+    fc.constantFrom(
+      'credentials',
+      'region',
+      'serverGroupName',
+      'asgName',
+      'capacity',
+      'availabilityZones',
+      'amiName',
+      'instanceIds',
+      'asgs',
+      'source',
+      'application',
+      'processes',
+    ),
     fc.jsonValue({ maxDepth: 3 }),
   );
   const body = fc.oneof(
@@ -221,21 +274,32 @@ test('any facade replica answers for any task: start on one, poll on another', a
 test('POST /ops with resizeAsgDescription and a capacity inside each asgs entry resizes each group to its own', async () => {
   const a = await group('entrya');
   const b = await group('entryb');
-  const res = await post(`${env.facadeUrl}/ops`, [
-    {
-      resizeAsgDescription: {
-        credentials: ACCOUNT,
-        asgs: [
-          { serverGroupName: a, region: REGION, capacity: { min: 1, max: 4, desired: 2 } },
-          { asgName: b, region: REGION, capacity: { min: 0, max: 4, desired: 3 }, constraints: { capacity: { min: 1, max: 4, desired: 1 } } },
-        ],
+  const res = await post(
+    `${env.facadeUrl}/ops`,
+    [
+      {
+        resizeAsgDescription: {
+          credentials: ACCOUNT,
+          asgs: [
+            { serverGroupName: a, region: REGION, capacity: { min: 1, max: 4, desired: 2 } },
+            {
+              asgName: b,
+              region: REGION,
+              capacity: { min: 0, max: 4, desired: 3 },
+              constraints: { capacity: { min: 1, max: 4, desired: 1 } },
+            },
+          ],
+        },
       },
-    },
-  ], orcaHeaders);
+    ],
+    orcaHeaders,
+  );
   expect(res.status).toBe(200);
   const task = await pollTask(env.facadeUrl, (res.body as { id: string }).id);
   expect(task.status).toMatchObject({ completed: true, failed: false });
   const groups = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [a, b] }));
-  const capacity = Object.fromEntries((groups.AutoScalingGroups ?? []).map((g) => [g.AutoScalingGroupName, [g.MinSize, g.DesiredCapacity, g.MaxSize]]));
+  const capacity = Object.fromEntries(
+    (groups.AutoScalingGroups ?? []).map((g) => [g.AutoScalingGroupName, [g.MinSize, g.DesiredCapacity, g.MaxSize]]),
+  );
   expect(capacity).toEqual({ [a]: [1, 2, 4], [b]: [0, 3, 4] });
 });

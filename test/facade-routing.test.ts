@@ -11,7 +11,16 @@ import path from 'node:path';
 import { createLegacyClouddriver } from '../client/facade/legacy';
 import type { RouteDecider } from '../client/facade/server';
 import type { Router, RoutingContext } from '../client/routing';
-import { changeFlagFile, createRouter, emptyDocument, onboard, setKillSwitch, writeAtomically, formatFlagDocument, excludeAccount } from '../client/routing';
+import {
+  changeFlagFile,
+  createRouter,
+  emptyDocument,
+  onboard,
+  setKillSwitch,
+  writeAtomically,
+  formatFlagDocument,
+  excludeAccount,
+} from '../client/routing';
 import { silentLogger } from '../runtime';
 import type { TestEnv } from './harness';
 import { ACCOUNT, REGION, startTestEnv, uniqueName } from './harness';
@@ -91,7 +100,9 @@ function resize(app: string) {
 async function waitForRoute(app: string, route: 'temporal' | 'legacy', account = ACCOUNT): Promise<number> {
   const started = Date.now();
   for (let i = 0; i < 50; i++) {
-    const d = (await (await fetch(`${env.facadeUrl}/routing?application=${app}&account=${account}&operation=resizeServerGroup`)).json()) as { route: string };
+    const d = (await (
+      await fetch(`${env.facadeUrl}/routing?application=${app}&account=${account}&operation=resizeServerGroup`)
+    ).json()) as { route: string };
     if (d.route === route) return Date.now() - started;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -108,7 +119,12 @@ test('an onboarded application runs on Temporal; another goes to Clouddriver byt
   const before = upstream.seen.length;
   const res = await fetch(`${env.facadeUrl}/aws/ops?clientRequestId=abc`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-spinnaker-user': 'ann@example.com', 'x-spinnaker-accounts': 'test', 'x-spinnaker-execution-id': 'e:s:t' },
+    headers: {
+      'content-type': 'application/json',
+      'x-spinnaker-user': 'ann@example.com',
+      'x-spinnaker-accounts': 'test',
+      'x-spinnaker-execution-id': 'e:s:t',
+    },
     body: raw,
   });
   expect(res.status).toBe(200);
@@ -126,7 +142,9 @@ test('an onboarded application runs on Temporal; another goes to Clouddriver byt
 });
 
 test('Clouddriver read APIs Bosun does not implement are streamed through unchanged', async () => {
-  const res = await fetch(`${env.facadeUrl}/applications/${legacyApp}/serverGroups?expand=true`, { headers: { 'x-spinnaker-user': 'ann' } });
+  const res = await fetch(`${env.facadeUrl}/applications/${legacyApp}/serverGroups?expand=true`, {
+    headers: { 'x-spinnaker-user': 'ann' },
+  });
   expect(res.status).toBe(203);
   expect(res.headers.get('x-upstream-custom')).toBe('kept');
   expect(await res.text()).toBe('[{"name":"sg-v001"}]');
@@ -138,12 +156,14 @@ test('Clouddriver read APIs Bosun does not implement are streamed through unchan
 
 test('operations Bosun does not run go to Clouddriver whatever the flag says', async () => {
   const before = upstream.seen.length;
-  const res = await post(`${env.facadeUrl}/aws/ops`, [{ upsertSecurityGroupDescription: { application: onboarded, credentials: ACCOUNT } }]);
+  const res = await post(`${env.facadeUrl}/aws/ops`, [
+    { upsertSecurityGroupDescription: { application: onboarded, credentials: ACCOUNT } },
+  ]);
   expect(res.status).toBe(200);
   expect(upstream.seen.length).toBe(before + 1);
 });
 
-test('GET /task merges Bosun\'s running tasks with Clouddriver\'s', async () => {
+test("GET /task merges Bosun's running tasks with Clouddriver's", async () => {
   const tasks = (await (await fetch(`${env.facadeUrl}/task`)).json()) as { id: string }[];
   expect(tasks.map((t) => t.id)).toContain('legacy-running');
 });
@@ -160,19 +180,46 @@ test('an edit of the flag file changes the route of the next request, with no re
   process.stdout.write(`flag edit seen by the facade after ${ms} ms\n`);
 
   // The kill switch sends everything back at once.
-  await changeFlagFile({ file: flagFile, edit: (d) => setKillSwitch(d, true), who: 'test', action: 'kill-switch', args: { on: true }, reason: 'test' });
+  await changeFlagFile({
+    file: flagFile,
+    edit: (d) => setKillSwitch(d, true),
+    who: 'test',
+    action: 'kill-switch',
+    args: { on: true },
+    reason: 'test',
+  });
   await waitForRoute(app, 'legacy');
   expect((await post(`${env.facadeUrl}/aws/ops`, resize(app))).body).toMatchObject({ id: 'legacy-task-1' });
-  await changeFlagFile({ file: flagFile, edit: (d) => setKillSwitch(d, false), who: 'test', action: 'kill-switch', args: { on: false }, reason: 'test' });
+  await changeFlagFile({
+    file: flagFile,
+    edit: (d) => setKillSwitch(d, false),
+    who: 'test',
+    action: 'kill-switch',
+    args: { on: false },
+    reason: 'test',
+  });
   await waitForRoute(app, 'temporal');
 });
 
 test('an excluded account keeps an onboarded application on Clouddriver for that account only', async () => {
-  await changeFlagFile({ file: flagFile, edit: (d) => excludeAccount(d, 'prod'), who: 'test', action: 'exclude-account', args: {}, reason: 'test' });
+  await changeFlagFile({
+    file: flagFile,
+    edit: (d) => excludeAccount(d, 'prod'),
+    who: 'test',
+    action: 'exclude-account',
+    args: {},
+    reason: 'test',
+  });
   await waitForRoute(onboarded, 'legacy', 'prod');
-  const d = (await (await fetch(`${env.facadeUrl}/routing?application=${onboarded}&account=prod&operation=resizeServerGroup`)).json()) as { route: string; rule: string };
+  const d = (await (await fetch(`${env.facadeUrl}/routing?application=${onboarded}&account=prod&operation=resizeServerGroup`)).json()) as {
+    route: string;
+    rule: string;
+  };
   expect(d).toMatchObject({ route: 'legacy', rule: 'legacy-account-excluded' });
-  expect((await post(`${env.facadeUrl}/aws/ops`, [{ resizeServerGroup: { ...resize(onboarded)[0]!.resizeServerGroup, credentials: 'prod' } }])).body).toMatchObject({
+  expect(
+    (await post(`${env.facadeUrl}/aws/ops`, [{ resizeServerGroup: { ...resize(onboarded)[0]!.resizeServerGroup, credentials: 'prod' } }]))
+      .body,
+  ).toMatchObject({
     id: 'legacy-task-1',
   });
 });
@@ -253,7 +300,16 @@ test('a task is routed on every region it touches, and allowLaunch on its target
     const before = upstream.seen.length;
     const res = await post(`${regional.facadeUrl}/aws/ops`, [
       { allowLaunchDescription: { credentials: 'images', account: 'prod', amiName: 'x', region: REGION } },
-      { createServerGroup: { credentials: ACCOUNT, application: app, availabilityZones: { [REGION]: ['us-east-1a'], 'eu-west-1': ['eu-west-1a'] }, amiName: 'x', instanceType: 't3.micro', capacity: { min: 0, max: 1, desired: 0 } } },
+      {
+        createServerGroup: {
+          credentials: ACCOUNT,
+          application: app,
+          availabilityZones: { [REGION]: ['us-east-1a'], 'eu-west-1': ['eu-west-1a'] },
+          amiName: 'x',
+          instanceType: 't3.micro',
+          capacity: { min: 0, max: 1, desired: 0 },
+        },
+      },
     ]);
     expect(res.status).toBe(200);
     expect(upstream.seen.length).toBe(before + 1);

@@ -46,7 +46,11 @@ test('missing and wrong fields are each named', async () => {
 });
 
 test('a missing capacity and a bad region are named in the single-operation form', async () => {
-  const res = await post(`${env.facadeUrl}/aws/ops/resizeServerGroup`, { credentials: 'test', region: 'Mars', serverGroupName: 'app-v001' });
+  const res = await post(`${env.facadeUrl}/aws/ops/resizeServerGroup`, {
+    credentials: 'test',
+    region: 'Mars',
+    serverGroupName: 'app-v001',
+  });
   expect(res.status).toBe(400);
   expect((res.body as ErrorBody).errors).toEqual(
     expect.arrayContaining(['region: must be an AWS region name such as us-east-1', 'capacity: is required']),

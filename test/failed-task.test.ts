@@ -15,10 +15,13 @@ const faults = new FaultPlan();
 const env = useTestEnv({ faults, settings: { awsRetryWindowMs: 3_000, pollIntervalMs: 100 } });
 
 async function failureOf(id: string): Promise<ApplicationFailure> {
-  const err: unknown = await env.client.workflow.getHandle(id).result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const err: unknown = await env.client.workflow
+    .getHandle(id)
+    .result()
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -37,10 +40,18 @@ async function renderedWithoutWorker(id: string): Promise<TaskJson> {
   }
 }
 
-test('a business failure closes its workflow as Failed with the catalogue type, Orca\'s message and the EXCEPTION', async () => {
+test("a business failure closes its workflow as Failed with the catalogue type, Orca's message and the EXCEPTION", async () => {
   const { name } = await makeServerGroup(env, { prefix: 'fail', min: 1, max: 4, desired: 1 });
   const { id, task } = await env.run([
-    { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 }, constraints: { capacity: { min: 3, max: 3, desired: 3 } } } },
+    {
+      resizeServerGroup: {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        capacity: { desired: 2 },
+        constraints: { capacity: { min: 3, max: 3, desired: 3 } },
+      },
+    },
   ]);
   expect((await env.client.workflow.getHandle(id).describe()).status.name).toBe('FAILED');
   const failure = await failureOf(id);
@@ -49,9 +60,16 @@ test('a business failure closes its workflow as Failed with the catalogue type, 
   expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toBe(exception.message);
   expect(failure.details?.[0]).toEqual(exception);
-  expect(exception).toMatchObject({ type: 'EXCEPTION', operation: 'resizeServerGroup', cause: 'CapacityConstraintViolated', retryable: false });
+  expect(exception).toMatchObject({
+    type: 'EXCEPTION',
+    operation: 'resizeServerGroup',
+    cause: 'CapacityConstraintViolated',
+    retryable: false,
+  });
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
-  expect(task.history[task.history.length - 1]!.status).toBe(`Orchestration failed: resizeServerGroup | CapacityConstraintViolated: [${String(exception.message)}]`);
+  expect(task.history[task.history.length - 1]!.status).toBe(
+    `Orchestration failed: resizeServerGroup | CapacityConstraintViolated: [${String(exception.message)}]`,
+  );
 
   // Exactly the same JSON with no worker running.
   expect(await renderedWithoutWorker(id)).toEqual(task);
@@ -60,7 +78,9 @@ test('a business failure closes its workflow as Failed with the catalogue type, 
 test('an AWS code passed through fails the workflow as AwsRequestFailed; the EXCEPTION keeps the code as its cause', async () => {
   const { name } = await makeServerGroup(env, { prefix: 'awsfail', min: 1, max: 4, desired: 1 });
   faults.failRetryably('updateServerGroupCapacity', mentions(name), 1000);
-  const { id, task } = await env.run([{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 } } }]);
+  const { id, task } = await env.run([
+    { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 } } },
+  ]);
   faults.clear();
   const failure = await failureOf(id);
   expect(failure.type).toBe(FailureType.AwsRequestFailed);

@@ -33,7 +33,10 @@ function installRuntime(): void {
   runtimeInstalled = true;
   try {
     // Activity failures are the point of many tests; only errors are worth printing.
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+    });
   } catch {
     // Already installed by an earlier test file in this jest worker.
   }
@@ -175,7 +178,10 @@ export function useTestEnv(opts: TestEnvOptions = {}): TestEnv {
 interface Recordable {
   middlewareStack: {
     add(
-      mw: (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName: string }) => (args: { input: unknown }) => Promise<unknown>,
+      mw: (
+        next: (args: { input: unknown }) => Promise<unknown>,
+        context: { commandName: string },
+      ) => (args: { input: unknown }) => Promise<unknown>,
       options: { step: 'initialize'; name: string },
     ): void;
   };

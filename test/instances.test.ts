@@ -29,7 +29,8 @@ const unknownId = () => `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
 
 const launch = (count: number) => launchInstances(aws, count);
 const states = (ids: readonly string[]) => instanceStatesOf(aws, ids);
-const makeGroup = (prefix: string, capacity: { min: number; desired: number; max: number }) => makeServerGroup(env, { prefix, ...capacity });
+const makeGroup = (prefix: string, capacity: { min: number; desired: number; max: number }) =>
+  makeServerGroup(env, { prefix, ...capacity });
 
 async function groupState(name: string) {
   const g = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
@@ -43,7 +44,9 @@ describe('terminateInstances', () => {
     const [a, b, done] = (await launch(3)) as [string, string, string];
     await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
     const ghost = unknownId();
-    const { id, task } = await env.run([{ terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b, done, ghost] } }]);
+    const { id, task } = await env.run([
+      { terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b, done, ghost] } },
+    ]);
 
     expect(task.status).toMatchObject({ completed: true, failed: false, retryable: false });
     expect(lines(task, 'TERMINATE_INSTANCES')).toEqual([
@@ -63,7 +66,10 @@ describe('terminateInstances', () => {
   test('under the legacy key, an attempt whose answer was lost runs again and terminates nothing twice', async () => {
     const [a, b] = (await launch(2)) as [string, string];
     faults.loseAnswer('terminateEc2Instances', mentions(a));
-    const { task } = await env.run({ credentials: ACCOUNT, region: REGION, instanceIds: [a, b] }, { path: '/ops/terminateInstancesDescription' });
+    const { task } = await env.run(
+      { credentials: ACCOUNT, region: REGION, instanceIds: [a, b] },
+      { path: '/ops/terminateInstancesDescription' },
+    );
     expect(task.status.failed).toBe(false);
     expect(faults.calls('terminateEc2Instances', mentions(a))).toBe(2);
     expect(commandsFor('TerminateInstancesCommand', a)).toBe(1);
@@ -79,7 +85,9 @@ describe('terminateInstances', () => {
   });
 
   test('malformed ids and a missing region are a 400 naming each field', async () => {
-    const res = await post(`${env.facadeUrl}/aws/ops`, [{ terminateInstances: { credentials: ACCOUNT, instanceIds: ['i-0123456789abcdef0', 'web-1'] } }]);
+    const res = await post(`${env.facadeUrl}/aws/ops`, [
+      { terminateInstances: { credentials: ACCOUNT, instanceIds: ['i-0123456789abcdef0', 'web-1'] } },
+    ]);
     expect(res.status).toBe(400);
     expect((res.body as { errors: string[] }).errors).toEqual(
       expect.arrayContaining([
@@ -97,7 +105,10 @@ describe('rebootInstances', () => {
     const [a, b] = (await launch(2)) as [string, string];
     const { task } = await env.run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b] } }]);
     expect(task.status).toMatchObject({ completed: true, failed: false });
-    expect(lines(task, 'REBOOT_INSTANCES')).toEqual([`Rebooting 2 instance(s) in ${REGION}: ${a}, ${b}`, `Rebooted 2 instance(s) in ${REGION}: ${a}, ${b}`]);
+    expect(lines(task, 'REBOOT_INSTANCES')).toEqual([
+      `Rebooting 2 instance(s) in ${REGION}: ${a}, ${b}`,
+      `Rebooted 2 instance(s) in ${REGION}: ${a}, ${b}`,
+    ]);
     expect(commandsFor('RebootInstancesCommand', a)).toBe(1);
     expect(await states([a, b])).toEqual(['running', 'running']);
   });
@@ -107,7 +118,10 @@ describe('rebootInstances', () => {
     await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
     const ghost = unknownId();
 
-    const unknown = await env.run({ credentials: ACCOUNT, region: REGION, instanceIds: [a, ghost] }, { path: '/ops/rebootInstancesDescription' });
+    const unknown = await env.run(
+      { credentials: ACCOUNT, region: REGION, instanceIds: [a, ghost] },
+      { path: '/ops/rebootInstancesDescription' },
+    );
     expect(unknown.task.status).toMatchObject({ completed: true, failed: true, retryable: false });
     expect(unknown.task.resultObjects[0]).toMatchObject({
       type: 'EXCEPTION',
@@ -119,7 +133,10 @@ describe('rebootInstances', () => {
 
     // The emulator would bring a terminated instance back to running; AWS refuses. Bosun refuses first.
     const terminated = await env.run([{ rebootInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, done] } }]);
-    expect(terminated.task.resultObjects[0]).toMatchObject({ cause: 'InstancesNotRunning', message: expect.stringContaining(`${done} (terminated)`) });
+    expect(terminated.task.resultObjects[0]).toMatchObject({
+      cause: 'InstancesNotRunning',
+      message: expect.stringContaining(`${done} (terminated)`),
+    });
     expect(commandsFor('RebootInstancesCommand', a)).toBe(0);
     expect(await states([a, done])).toEqual(['running', 'terminated']);
   });
@@ -154,9 +171,11 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
     expect(after).toMatchObject({ min: 1, desired: 2, max: 4 });
     expect(after!.instanceIds).not.toContain(victim);
     expect(await states([victim])).toEqual(['terminated']);
-    expect(recorder.sent.filter((s) => s.command === 'TerminateInstanceInAutoScalingGroupCommand' && JSON.stringify(s.input).includes(victim)).map((s) => s.input)).toEqual([
-      { InstanceId: victim, ShouldDecrementDesiredCapacity: true },
-    ]);
+    expect(
+      recorder.sent
+        .filter((s) => s.command === 'TerminateInstanceInAutoScalingGroupCommand' && JSON.stringify(s.input).includes(victim))
+        .map((s) => s.input),
+    ).toEqual([{ InstanceId: victim, ShouldDecrementDesiredCapacity: true }]);
     const desc = await env.client.workflow.getHandle(id).describe();
     expect(desc.type).toBe('terminateInstanceAndDecrementServerGroup');
     expect(desc.searchAttributes).toMatchObject({ BosunServerGroup: [g.name] });
@@ -176,7 +195,10 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
     expect(await groupState(g.name)).toMatchObject({ desired: 2 });
 
     // Orca retrying the whole stage, under the legacy key: the instance is gone, so nothing happens.
-    const again = await env.run({ credentials: ACCOUNT, region: REGION, asgName: g.name, instance: victim }, { path: '/ops/terminateInstanceAndDecrementAsgDescription' });
+    const again = await env.run(
+      { credentials: ACCOUNT, region: REGION, asgName: g.name, instance: victim },
+      { path: '/ops/terminateInstanceAndDecrementAsgDescription' },
+    );
     expect(again.task.status.failed).toBe(false);
     expect(lines(again.task, 'TERMINATE_INSTANCES')).toEqual([
       `${victim} is no longer in ${g.name} in ${REGION}; its capacity stays 1/2/4 (min/desired/max), nothing to decrement`,
@@ -239,7 +261,11 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
   });
 
   test('a description without the instance or the group is a 400 naming both', async () => {
-    const res = await post(`${env.facadeUrl}/aws/ops/terminateInstanceAndDecrementServerGroup`, { credentials: ACCOUNT, region: REGION, adjustMinIfNecessary: 'yes' });
+    const res = await post(`${env.facadeUrl}/aws/ops/terminateInstanceAndDecrementServerGroup`, {
+      credentials: ACCOUNT,
+      region: REGION,
+      adjustMinIfNecessary: 'yes',
+    });
     expect(res.status).toBe(400);
     expect((res.body as { errors: string[] }).errors).toEqual(
       expect.arrayContaining([

@@ -40,7 +40,9 @@ export function rawRequest(baseUrl: string, bytes: string | Buffer, timeoutMs = 
       const length = Number(answer.headers['content-length']);
       const chunked = /chunked/i.test(answer.headers['transfer-encoding'] ?? '');
       const complete =
-        answer.status > 0 && (head || (chunked ? answer.body.endsWith('0\r\n\r\n') : Number.isFinite(length) && Buffer.byteLength(answer.body, 'latin1') >= length));
+        answer.status > 0 &&
+        (head ||
+          (chunked ? answer.body.endsWith('0\r\n\r\n') : Number.isFinite(length) && Buffer.byteLength(answer.body, 'latin1') >= length));
       if (complete) {
         if (grace) clearTimeout(grace);
         grace = setTimeout(finish, graceMs);

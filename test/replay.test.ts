@@ -40,7 +40,7 @@ test('the committed histories cover every workflow type', () => {
   );
 });
 
-test('the patch policy\'s example: failed tasks completed before the patch (v1) and fail with its marker after it (v2), and both replay', () => {
+test("the patch policy's example: failed tasks completed before the patch (v1) and fail with its marker after it (v2), and both replay", () => {
   const last = (name: string) => {
     const events = histories.find((h) => h.name === name)!.history.events ?? [];
     const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
@@ -72,7 +72,7 @@ test('every committed history replays against the current workflow code', async 
     throw new Error(
       `${failures.length} of ${histories.length} recorded histories no longer replay:\n  ${failures.join('\n  ')}\n\n` +
         'The workflow code now makes different commands than runs already recorded (and runs open in production).\n' +
-        'If the change must reach running tasks: put the new code behind patched(\'<change-id>\') and keep the old path (CONTRIBUTING.md).\n' +
+        "If the change must reach running tasks: put the new code behind patched('<change-id>') and keep the old path (CONTRIBUTING.md).\n" +
         'If the change is meant only for new tasks and no run of the old code can still be open (or it ships as a new pinned worker\n' +
         'deployment version): record a new set with `npm run histories:record -- <next set>` and delete the set it replaces.',
     );

@@ -95,14 +95,26 @@ test('a step policy and the alarm that runs it', async () => {
     `Scaling policy ${policy.PolicyName} is in place on ${name} in ${REGION} with alarm ${policy.PolicyName}-alarm`,
   ]);
   expect(task.resultObjects).toEqual([
-    { serverGroupName: name, region: REGION, policyName: policy.PolicyName, policyArn: policy.PolicyARN, alarmName: `${policy.PolicyName}-alarm` },
+    {
+      serverGroupName: name,
+      region: REGION,
+      policyName: policy.PolicyName,
+      policyArn: policy.PolicyARN,
+      alarmName: `${policy.PolicyName}-alarm`,
+    },
   ]);
 });
 
 test('the legacy key updates a policy by name; target tracking needs no alarm', async () => {
   const name = await makeGroup('spupd');
   await testAwsClients(env.aws).autoScaling.send(
-    new PutScalingPolicyCommand({ AutoScalingGroupName: name, PolicyName: 'scale-up', PolicyType: 'SimpleScaling', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 }),
+    new PutScalingPolicyCommand({
+      AutoScalingGroupName: name,
+      PolicyName: 'scale-up',
+      PolicyType: 'SimpleScaling',
+      AdjustmentType: 'ChangeInCapacity',
+      ScalingAdjustment: 1,
+    }),
   );
   const [{ task: update }, { task: tracking }] = await Promise.all([
     env.run(
@@ -122,7 +134,10 @@ test('the legacy key updates a policy by name; target tracking needs no alarm', 
         credentials: ACCOUNT,
         region: REGION,
         serverGroupName: name,
-        targetTrackingConfiguration: { targetValue: 55, predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' } },
+        targetTrackingConfiguration: {
+          targetValue: 55,
+          predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
+        },
       },
       { path: '/aws/ops/upsertScalingPolicy' },
     ),
@@ -138,14 +153,24 @@ test('the legacy key updates a policy by name; target tracking needs no alarm', 
     TargetTrackingConfiguration: { TargetValue: 55, PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' } },
   });
   expect(await alarmsOf(name)).toEqual([expect.objectContaining({ AlarmName: `${name}-high-cpu`, AlarmActions: [scaleUp!.PolicyARN] })]);
-  expect(update.history.map((h) => h.status)).toContain(`Updating scaling policy scale-up on ${name} in ${REGION}: simple scaling +3 (ExactCapacity, cooldown 120 s)`);
+  expect(update.history.map((h) => h.status)).toContain(
+    `Updating scaling policy scale-up on ${name} in ${REGION}: simple scaling +3 (ExactCapacity, cooldown 120 s)`,
+  );
 });
 
 test('lost answers are retried without a second policy or alarm', async () => {
   const name = await makeGroup('splost');
   faults.loseAnswer('putScalingPolicy', mentions(name)).loseAnswer('putScalingPolicyAlarm', mentions(name));
   const { task } = await env.run([
-    { upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: name, simple: { scalingAdjustment: 1 }, alarm: cpuAlarm } },
+    {
+      upsertScalingPolicy: {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        simple: { scalingAdjustment: 1 },
+        alarm: cpuAlarm,
+      },
+    },
   ]);
   expect(task.status.failed).toBe(false);
   expect(faults.calls('putScalingPolicy', mentions(name))).toBe(2);
@@ -159,10 +184,21 @@ test('when the alarm cannot be put, the policy this task created is deleted: nev
   const name = await makeGroup('spundo');
   faults.fail('putScalingPolicyAlarm', mentions(name));
   const { task } = await env.run([
-    { upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: name, simple: { scalingAdjustment: 2 }, alarm: cpuAlarm } },
+    {
+      upsertScalingPolicy: {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        simple: { scalingAdjustment: 2 },
+        alarm: cpuAlarm,
+      },
+    },
   ]);
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
-  expect(task.resultObjects.find((r) => r.type === 'EXCEPTION')).toMatchObject({ operation: 'upsertScalingPolicy', cause: 'InjectedFailure' });
+  expect(task.resultObjects.find((r) => r.type === 'EXCEPTION')).toMatchObject({
+    operation: 'upsertScalingPolicy',
+    cause: 'InjectedFailure',
+  });
   expect(await policiesOf(name)).toEqual([]);
   expect(await alarmsOf(name)).toEqual([]);
   const statuses = task.history.map((h) => h.status);
@@ -183,7 +219,15 @@ test('a policy name that does not exist and a missing group fail with an EXCEPTI
   const ghost = `${uniqueName('spghost')}-v001`;
   const [{ task: noPolicy }, { task: noGroup }] = await Promise.all([
     env.run([
-      { upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: name, name: 'nope', simple: { scalingAdjustment: 1 } } },
+      {
+        upsertScalingPolicy: {
+          credentials: ACCOUNT,
+          region: REGION,
+          serverGroupName: name,
+          name: 'nope',
+          simple: { scalingAdjustment: 1 },
+        },
+      },
     ]),
     env.run([{ upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: ghost, simple: { scalingAdjustment: 1 } } }]),
   ]);
@@ -207,7 +251,10 @@ test('bad input is a 400 that names each field', async () => {
         credentials: ACCOUNT,
         region: REGION,
         serverGroupName: 'app-v001',
-        targetTrackingConfiguration: { targetValue: 50, predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' } },
+        targetTrackingConfiguration: {
+          targetValue: 50,
+          predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
+        },
         alarm: cpuAlarm,
       },
     },

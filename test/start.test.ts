@@ -55,7 +55,11 @@ afterAll(async () => {
 
 /** `npm start`'s program in one process (no npm or tsx wrapper), so SIGKILL hits exactly it. */
 function start(): Start {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'infra', 'start.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'infra', 'start.ts')], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const s: Start = {
     child,

@@ -32,7 +32,9 @@ const env = useTestEnv({
 test('a TypeError in an activity fails the task after 3 attempts, not after the 2-hour retry window', async () => {
   const { name } = await makeServerGroup(env, { prefix: 'bug', min: 1, max: 4, desired: 1 });
   const started = Date.now();
-  const { task } = await env.run([{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 } } }]);
+  const { task } = await env.run([
+    { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 } } },
+  ]);
   expect(Date.now() - started).toBeLessThan(20_000);
   expect(updateAttempts).toBe(3);
   expect(task.status).toMatchObject({ failed: true, retryable: false });
@@ -52,7 +54,7 @@ describe('a workflow-task failure (a Bosun bug in workflow code)', () => {
     }
   });
 
-  test('is logged with the workflow id through Bosun\'s logger and counted in the worker\'s metrics', async () => {
+  test("is logged with the workflow id through Bosun's logger and counted in the worker's metrics", async () => {
     const bare = await startTestEnv({ withWorker: false });
     try {
       const metricsPort = await freePort();
@@ -71,7 +73,9 @@ describe('a workflow-task failure (a Bosun bug in workflow code)', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      const { body } = await post(`${bare.facadeUrl}/aws/ops`, [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: 'buggy-v001', capacity: { desired: 2 } } }]);
+      const { body } = await post(`${bare.facadeUrl}/aws/ops`, [
+        { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: 'buggy-v001', capacity: { desired: 2 } } },
+      ]);
       const id = (body as { id: string }).id;
 
       let failures = 0;
@@ -83,8 +87,13 @@ describe('a workflow-task failure (a Bosun bug in workflow code)', () => {
           .filter((l) => l.startsWith('{'))
           .map((l) => JSON.parse(l) as Record<string, unknown>)
           .find((l) => String(l.msg).startsWith('workflow task failed: a Bosun bug') && l.workflowId === id);
-        const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
-        const line = metrics.split('\n').find((l) => l.startsWith('temporal_workflow_task_execution_failed') && l.includes('workflow_type="resizeServerGroup"'));
+        const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
+        const line = metrics
+          .split('\n')
+          .find((l) => l.startsWith('temporal_workflow_task_execution_failed') && l.includes('workflow_type="resizeServerGroup"'));
         failures = line ? Number(line.split(' ').pop()) : 0;
       }
       expect(failures).toBeGreaterThanOrEqual(1);
@@ -101,7 +110,7 @@ describe('a workflow-task failure (a Bosun bug in workflow code)', () => {
       expect(marked).toBe(1);
 
       // The task stays open (nothing lost) and Orca sees it running; an operator terminates it here.
-      const task = await (await fetch(`${bare.facadeUrl}/task/${id}`)).json() as { status: { completed: boolean } };
+      const task = (await (await fetch(`${bare.facadeUrl}/task/${id}`)).json()) as { status: { completed: boolean } };
       expect(task.status.completed).toBe(false);
       await bare.client.workflow.getHandle(id).terminate('test: the buggy workflow task was observed');
       const ended = await pollTask(bare.facadeUrl, id);

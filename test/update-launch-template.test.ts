@@ -34,7 +34,9 @@ async function groupTemplate(name: string) {
 }
 
 async function versionsOf(launchTemplateId: string) {
-  const out = await testAwsClients(env.aws).ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId, MaxResults: 50 }));
+  const out = await testAwsClients(env.aws).ec2.send(
+    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId, MaxResults: 50 }),
+  );
   return out.LaunchTemplateVersions ?? [];
 }
 
@@ -61,7 +63,9 @@ test('a new version with only the changed fields, and the group pointed at it', 
   const lines = task.history.filter((h) => h.phase === 'UPDATE_LAUNCH_TEMPLATE').map((h) => h.status);
   expect(lines).toEqual(
     expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^Creating a version of launch template ${name}-lt from version 1 for ${name} in ${REGION}: image ${image.id} \\(`)),
+      expect.stringMatching(
+        new RegExp(`^Creating a version of launch template ${name}-lt from version 1 for ${name} in ${REGION}: image ${image.id} \\(`),
+      ),
       `Created version 2 of launch template ${name}-lt; pointing ${name} in ${REGION} at it (was $Latest)`,
       expect.stringMatching(new RegExp(`^Updated ${name} in ${REGION} to version 2 of launch template ${name}-lt: `)),
     ]),
@@ -100,7 +104,9 @@ test('lost answers are retried without a second version (legacy key, single-oper
   expect(task.status.failed).toBe(false);
   expect(faults.calls('createLaunchTemplateVersion', mentions(name))).toBe(2);
   expect(faults.calls('pointServerGroupAtLaunchTemplateVersion', mentions(name))).toBe(2);
-  expect(task.history.map((h) => h.status)).toContain(`Found version 2 of launch template ${name}-lt; pointing ${name} in ${REGION} at it (was $Latest)`);
+  expect(task.history.map((h) => h.status)).toContain(
+    `Found version 2 of launch template ${name}-lt; pointing ${name} in ${REGION} at it (was $Latest)`,
+  );
   const lt = await groupTemplate(name);
   expect(lt.Version).toBe('2');
   expect((await versionsOf(lt.LaunchTemplateId!)).map((v) => v.VersionNumber)).toEqual([1, 2]);
@@ -113,7 +119,10 @@ test('when the group cannot be pointed at the new version, the version is delete
     { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: name, ebsOptimized: true } },
   ]);
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
-  expect(task.resultObjects.find((r) => r.type === 'EXCEPTION')).toMatchObject({ operation: 'updateLaunchTemplate', cause: 'InjectedFailure' });
+  expect(task.resultObjects.find((r) => r.type === 'EXCEPTION')).toMatchObject({
+    operation: 'updateLaunchTemplate',
+    cause: 'InjectedFailure',
+  });
   expect(task.history.map((h) => h.status)).toEqual(
     expect.arrayContaining([
       `Rolling back: delete version 2 of launch template ${name}-lt made for ${name} in ${REGION}`,
@@ -136,7 +145,10 @@ test('a task cancelled while pointing the group deletes the new version', async 
   const name = await makeGroup('ltcancel');
   // The first pointing at the new version hangs (the rollback's pointing names the version it expects).
   // Heartbeats are throttled, so a cancellation may reach it late: the test also releases it.
-  faults.hang('pointServerGroupAtLaunchTemplateVersion', (input) => mentions(name)(input) && (input as { onlyIfCurrentVersion?: unknown }).onlyIfCurrentVersion === undefined);
+  faults.hang(
+    'pointServerGroupAtLaunchTemplateVersion',
+    (input) => mentions(name)(input) && (input as { onlyIfCurrentVersion?: unknown }).onlyIfCurrentVersion === undefined,
+  );
   const submit = await post(`${env.facadeUrl}/aws/ops`, [
     { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: name, instanceType: 'm5.large' } },
   ]);
@@ -155,7 +167,9 @@ test('a task cancelled while pointing the group deletes the new version', async 
   );
   const lt = await groupTemplate(name);
   expect(lt.Version).toBe('$Latest');
-  expect(faults.calls('deleteLaunchTemplateVersion', (i) => (i as { launchTemplateId: string }).launchTemplateId === lt.LaunchTemplateId)).toBe(1);
+  expect(
+    faults.calls('deleteLaunchTemplateVersion', (i) => (i as { launchTemplateId: string }).launchTemplateId === lt.LaunchTemplateId),
+  ).toBe(1);
 });
 
 test('security groups go on the primary network interface when the template defines interfaces', async () => {
@@ -206,7 +220,15 @@ test('an unknown AMI name and a missing group fail the task with an EXCEPTION th
 test('bad input is a 400 that names each field', async () => {
   const res = await post(`${env.facadeUrl}/aws/ops`, [
     { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001' } },
-    { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001', securityGroups: ['default'], instanceType: 'huge' } },
+    {
+      updateLaunchTemplate: {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: 'app-v001',
+        securityGroups: ['default'],
+        instanceType: 'huge',
+      },
+    },
   ]);
   expect(res.status).toBe(400);
   expect((res.body as { errors: string[] }).errors).toEqual(

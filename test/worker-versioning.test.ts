@@ -65,7 +65,12 @@ async function startVersion(buildId: string): Promise<{ worker: Worker; running:
 async function makeCurrent(client: Client, buildId: string): Promise<void> {
   for (let i = 0; ; i++) {
     try {
-      await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId, identity: 'versioning-test' });
+      await client.workflowService.setWorkerDeploymentCurrentVersion({
+        namespace: 'default',
+        deploymentName,
+        buildId,
+        identity: 'versioning-test',
+      });
       return;
     } catch (err) {
       if (i > 100) throw err;
@@ -95,17 +100,24 @@ afterAll(async () => {
   await env.close();
 });
 
-const resize = (name: string) => [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 } } }];
+const resize = (name: string) => [
+  { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 } } },
+];
 
 test('pinned tasks finish on version A, an orchestration and new tasks go to B, and A drains', async () => {
-  const [pinned, upgraded, fresh] = await Promise.all(['pin', 'upg', 'new'].map(async (p) => (await makeServerGroup(env, { prefix: p, min: 1, max: 4, desired: 1 })).name));
+  const [pinned, upgraded, fresh] = await Promise.all(
+    ['pin', 'upg', 'new'].map(async (p) => (await makeServerGroup(env, { prefix: p, min: 1, max: 4, desired: 1 })).name),
+  );
   held.add(pinned!).add(upgraded!);
 
   const a = await startVersion('A');
   await makeCurrent(env.client, 'A');
   const start = async (body: unknown) => ((await post(`${env.facadeUrl}/aws/ops`, body)).body as { id: string }).id;
   const pinnedId = await start(resize(pinned!));
-  const upgradedId = await start([...resize(upgraded!), { enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: upgraded } }]);
+  const upgradedId = await start([
+    ...resize(upgraded!),
+    { enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: upgraded } },
+  ]);
   await waitForHistory(env.facadeUrl, pinnedId, (s) => s.startsWith('Waiting for'));
   await waitForHistory(env.facadeUrl, upgradedId, (s) => s.startsWith('Waiting for'));
   expect(await versionOf(pinnedId)).toEqual({ behavior: 'VERSIONING_BEHAVIOR_PINNED', buildId: 'A' });

@@ -12,7 +12,10 @@ export interface WorkerHealth {
   close(): Promise<void>;
 }
 
-export async function serveWorkerHealth(worker: { getState(): State }, opts: { port: number; host: string; taskQueue: string }): Promise<WorkerHealth> {
+export async function serveWorkerHealth(
+  worker: { getState(): State },
+  opts: { port: number; host: string; taskQueue: string },
+): Promise<WorkerHealth> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/health') {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 404, message: 'only GET /health here' }));

@@ -26,12 +26,17 @@ async function main(): Promise<void> {
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
       deployment,
     });
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const)
+      process.once(signal, () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       });
     const health =
       config.worker.healthPort !== undefined
-        ? await serveWorkerHealth(worker, { port: config.worker.healthPort, host: config.worker.healthHost, taskQueue: config.temporal.taskQueue })
+        ? await serveWorkerHealth(worker, {
+            port: config.worker.healthPort,
+            host: config.worker.healthHost,
+            taskQueue: config.temporal.taskQueue,
+          })
         : undefined;
     logger.info(
       {

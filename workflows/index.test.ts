@@ -24,4 +24,5 @@ test('the exported functions are exactly the operations and orchestration', () =
 // Compile-time: a generated workflow keeps its operation's input type, so starts stay type-checked.
 export const typed: (input: OperationInput<ResizeServerGroup>) => Promise<TaskResult> = workflows.resizeServerGroup;
 // @ts-expect-error a resize workflow does not take a destroy's description
-export const mistyped: (input: OperationInput<{ account: string; waitTimeoutSeconds: string }>) => Promise<TaskResult> = workflows.resizeServerGroup;
+export const mistyped: (input: OperationInput<{ account: string; waitTimeoutSeconds: string }>) => Promise<TaskResult> =
+  workflows.resizeServerGroup;

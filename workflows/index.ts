@@ -36,7 +36,8 @@ const ORCHESTRATION_VERSIONING = 'AUTO_UPGRADE';
  * The behavior to declare, only on a versioned worker: the server refuses the workflow tasks of
  * an unversioned worker (the local stack, tests) that declare one, and the task never starts.
  */
-const versioning = (behavior: VersioningBehavior) => () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: behavior } : {});
+const versioning = (behavior: VersioningBehavior) => () =>
+  workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: behavior } : {};
 
 /**
  * A task of one operation. Its `.name` is the operation's name, because the client starts a
@@ -45,7 +46,9 @@ const versioning = (behavior: VersioningBehavior) => () => (workflowInfo().curre
  */
 function operationWorkflow<N extends OperationName>(name: N): OperationWorkflow<N> {
   const workflow: OperationWorkflow<N> = async (input) =>
-    reportingBugs(async () => closeTask(await runTask(handlers, [{ name, description: input.description } as OperationRequest], input.context, input.settings)));
+    reportingBugs(async () =>
+      closeTask(await runTask(handlers, [{ name, description: input.description } as OperationRequest], input.context, input.settings)),
+    );
   Object.defineProperty(workflow, 'name', { value: name });
   setWorkflowOptions(versioning(OPERATION_VERSIONING), workflow);
   return workflow;
@@ -120,7 +123,10 @@ async function reportingBugs(run: () => Promise<TaskResult>): Promise<TaskResult
   } catch (err) {
     if (!(err instanceof ApplicationFailure) && !isCancellation(err)) {
       const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      log.error(`workflow task failed: a Bosun bug (${error}); the task stays open and is retried until a fixed worker runs it`, { error, stack: (err as Error).stack });
+      log.error(`workflow task failed: a Bosun bug (${error}); the task stays open and is retried until a fixed worker runs it`, {
+        error,
+        stack: (err as Error).stack,
+      });
     }
     throw err;
   }

@@ -40,18 +40,21 @@ const defaults: Partial<Record<keyof Activities, (input: { region: string; clust
   rollbackServerGroup: () => ({ deletedGroup: true, deletedTemplate: true }),
 };
 
-const mocked: Record<string, (input: { region: string }) => Promise<unknown>> = new Proxy({}, {
-  get: (_, name: string) => async (input: { region: string }) => {
-    calls.push(`${name} ${input.region}`);
-    const override = overrides[name as keyof Activities];
-    if (override) return override(input);
-    const answer = defaults[name as keyof Activities];
-    if (!answer) throw new Error(`the test gives no answer for ${name}`);
-    return answer(input);
+const mocked: Record<string, (input: { region: string }) => Promise<unknown>> = new Proxy(
+  {},
+  {
+    get: (_, name: string) => async (input: { region: string }) => {
+      calls.push(`${name} ${input.region}`);
+      const override = overrides[name as keyof Activities];
+      if (override) return override(input);
+      const answer = defaults[name as keyof Activities];
+      if (!answer) throw new Error(`the test gives no answer for ${name}`);
+      return answer(input);
+    },
+    ownKeys: () => Object.keys(defaults),
+    getOwnPropertyDescriptor: () => ({ enumerable: true, configurable: true }),
   },
-  ownKeys: () => Object.keys(defaults),
-  getOwnPropertyDescriptor: () => ({ enumerable: true, configurable: true }),
-});
+);
 
 beforeAll(async () => {
   try {
@@ -64,7 +67,13 @@ beforeAll(async () => {
   if (!address || !bundle) throw new Error('run with jest: test/global-setup.ts starts the dev server and builds the bundle');
   testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address });
   const activities = Object.fromEntries(Object.keys(defaults).map((name) => [name, mocked[name]])) as unknown as Activities;
-  worker = await createBosunWorker({ connection: testEnv.nativeConnection, namespace: 'default', taskQueue, activities, workflowBundle: { codePath: bundle } });
+  worker = await createBosunWorker({
+    connection: testEnv.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    activities,
+    workflowBundle: { codePath: bundle },
+  });
   running = worker.run();
 });
 
@@ -94,7 +103,11 @@ function deploy(): DeployDescription {
   return parsed.request.description as DeployDescription;
 }
 
-const input = (): OperationInput<DeployDescription> => ({ description: deploy(), context: { cloudProvider: 'aws', user: 'u' }, settings: { awsRetryWindowMs: 3_000, pollIntervalMs: 100 } });
+const input = (): OperationInput<DeployDescription> => ({
+  description: deploy(),
+  context: { cloudProvider: 'aws', user: 'u' },
+  settings: { awsRetryWindowMs: 3_000, pollIntervalMs: 100 },
+});
 
 async function start() {
   return testEnv.client.workflow.start('createServerGroup', { taskQueue, workflowId: `runner-${randomUUID()}`, args: [input()] });
@@ -107,7 +120,8 @@ async function failureOf(handle: Awaited<ReturnType<typeof start>>): Promise<unk
   );
 }
 
-const lines = async (handle: Awaited<ReturnType<typeof start>>) => taskMemoOf((await handle.describe()).memo)?.history.map((h) => h.status) ?? [];
+const lines = async (handle: Awaited<ReturnType<typeof start>>) =>
+  taskMemoOf((await handle.describe()).memo)?.history.map((h) => h.status) ?? [];
 
 test('a failure in the second region rolls back both regions, last created first, and fails the workflow', async () => {
   overrides.waitForServerGroupCapacity = async (i) => {
@@ -118,11 +132,22 @@ test('a failure in the second region rolls back both regions, last created first
   const failure = await failureOf(handle);
   expect(failure).toBeInstanceOf(ApplicationFailure);
   expect(failure).toMatchObject({ type: FailureType.CapacityNotReached, message: 'only 0 of 1 healthy', nonRetryable: true });
-  expect((failure as ApplicationFailure).details?.[0]).toMatchObject({ type: 'EXCEPTION', operation: 'createServerGroup', cause: 'CapacityNotReached', retryable: false });
-  expect(calls.filter((c) => c.startsWith('rollbackServerGroup'))).toEqual(['rollbackServerGroup us-west-2', 'rollbackServerGroup us-east-1']);
+  expect((failure as ApplicationFailure).details?.[0]).toMatchObject({
+    type: 'EXCEPTION',
+    operation: 'createServerGroup',
+    cause: 'CapacityNotReached',
+    retryable: false,
+  });
+  expect(calls.filter((c) => c.startsWith('rollbackServerGroup'))).toEqual([
+    'rollbackServerGroup us-west-2',
+    'rollbackServerGroup us-east-1',
+  ]);
   const history = await lines(handle);
   const rollbacks = history.filter((l) => l.startsWith('Rolling back:'));
-  expect(rollbacks).toEqual(['Rolling back: delete app-main-v001 and its launch template in us-west-2', 'Rolling back: delete app-main-v001 and its launch template in us-east-1']);
+  expect(rollbacks).toEqual([
+    'Rolling back: delete app-main-v001 and its launch template in us-west-2',
+    'Rolling back: delete app-main-v001 and its launch template in us-east-1',
+  ]);
   expect(history[history.length - 1]).toBe('Orchestration failed: createServerGroup | CapacityNotReached: [only 0 of 1 healthy]');
   expect((await handle.describe()).status.name).toBe('FAILED');
 });
@@ -138,13 +163,26 @@ test('an undo step that fails is reported and the others still run; the original
   };
   const handle = await start();
   expect(await failureOf(handle)).toMatchObject({ type: FailureType.CapacityNotReached });
-  expect(calls.filter((c) => c.startsWith('rollbackServerGroup'))).toEqual(['rollbackServerGroup us-west-2', 'rollbackServerGroup us-east-1']);
-  expect(await lines(handle)).toContain('Rollback step failed, left behind: delete app-main-v001 and its launch template in us-west-2: still there');
+  expect(calls.filter((c) => c.startsWith('rollbackServerGroup'))).toEqual([
+    'rollbackServerGroup us-west-2',
+    'rollbackServerGroup us-east-1',
+  ]);
+  expect(await lines(handle)).toContain(
+    'Rollback step failed, left behind: delete app-main-v001 and its launch template in us-west-2: still there',
+  );
 });
 
 test.each([
-  ['an AWS code refused outright', () => ApplicationFailure.nonRetryable('bad id', 'InvalidAMIID.Malformed'), { cause: 'InvalidAMIID.Malformed', retryable: false }],
-  ['throttling that outlasts the retry window', () => ApplicationFailure.retryable('slow down', 'Throttling'), { cause: 'Throttling', retryable: true }],
+  [
+    'an AWS code refused outright',
+    () => ApplicationFailure.nonRetryable('bad id', 'InvalidAMIID.Malformed'),
+    { cause: 'InvalidAMIID.Malformed', retryable: false },
+  ],
+  [
+    'throttling that outlasts the retry window',
+    () => ApplicationFailure.retryable('slow down', 'Throttling'),
+    { cause: 'Throttling', retryable: true },
+  ],
 ])('%s fails the workflow as AwsRequestFailed with the code in the EXCEPTION', async (_, error, expected) => {
   overrides.resolveImage = async () => {
     throw error();
@@ -174,6 +212,9 @@ test('cancelled during a wait: the wait is cancelled, both regions roll back, th
   await handle.cancel();
   expect(await failureOf(handle)).toBeInstanceOf(CancelledFailure);
   expect((await handle.describe()).status.name).toBe('CANCELLED');
-  expect(calls.filter((c) => c.startsWith('rollbackServerGroup'))).toEqual(['rollbackServerGroup us-west-2', 'rollbackServerGroup us-east-1']);
+  expect(calls.filter((c) => c.startsWith('rollbackServerGroup'))).toEqual([
+    'rollbackServerGroup us-west-2',
+    'rollbackServerGroup us-east-1',
+  ]);
   expect((await lines(handle)).slice(-1)).toEqual(['Orchestration cancelled during createServerGroup.']);
 });

@@ -49,11 +49,17 @@ export async function startAwsRecorder(opts: { target: string; lostAnswerRate: n
         (answer) => {
           const status = answer.statusCode ?? 502;
           if (status === 200 && RECORDED.has(action)) {
-            const name = form.get('AutoScalingGroupName') ?? form.get('LaunchTemplateName') ?? form.get('TagSpecification.1.Tag.1.Value') ?? '';
+            const name =
+              form.get('AutoScalingGroupName') ?? form.get('LaunchTemplateName') ?? form.get('TagSpecification.1.Tag.1.Value') ?? '';
             creations.push({ action: action as Creation['action'], name, atMs: Date.now() });
           }
           // Only calls that change something: losing a describe's answer is just a reset.
-          if (!isMotoApi && status === 200 && draw < opts.lostAnswerRate && /^(Create|Delete|Update|Set|Suspend|Resume|Register|Deregister|Terminate|Modify|Put|Run)/.test(action)) {
+          if (
+            !isMotoApi &&
+            status === 200 &&
+            draw < opts.lostAnswerRate &&
+            /^(Create|Delete|Update|Set|Suspend|Resume|Register|Deregister|Terminate|Modify|Put|Run)/.test(action)
+          ) {
             lostAnswers[action] = (lostAnswers[action] ?? 0) + 1;
             answer.resume();
             answer.once('end', () => req.socket.destroy());

@@ -33,7 +33,10 @@ export interface BaselineTask {
 const quietLogger = new DefaultLogger('ERROR');
 
 export function createBaselineExecutor(activities: Activities, pollIntervalMs: number) {
-  async function call<N extends keyof Activities>(name: N, input: Parameters<Activities[N]>[0]): Promise<Awaited<ReturnType<Activities[N]>>> {
+  async function call<N extends keyof Activities>(
+    name: N,
+    input: Parameters<Activities[N]>[0],
+  ): Promise<Awaited<ReturnType<Activities[N]>>> {
     const env = new MockActivityEnvironment({ activityType: name, heartbeatTimeoutMs: undefined }, { logger: quietLogger });
     const fn = activities[name] as unknown as (i: typeof input) => Promise<Awaited<ReturnType<Activities[N]>>>;
     return env.run<[typeof input], Awaited<ReturnType<Activities[N]>>, typeof fn>(fn, input);

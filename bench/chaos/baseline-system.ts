@@ -44,7 +44,8 @@ export async function startBaselineSystem(opts: BaselineSystemOptions): Promise<
     void child.exited.then(async (e) => {
       if (stopping || intentional.has(child.pid) || current !== child) return;
       unexpectedExits.push(`${child.name} pid ${child.pid} exited on its own (code ${e.code}, signal ${e.signal})`);
-      if (unexpectedExits.length <= 20) await start().catch((err: unknown) => unexpectedExits.push(`restart failed: ${(err as Error).message}`));
+      if (unexpectedExits.length <= 20)
+        await start().catch((err: unknown) => unexpectedExits.push(`restart failed: ${(err as Error).message}`));
     });
   }
 

@@ -105,7 +105,9 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<BosunS
   const supervise = (child: TsChild, restart: () => Promise<void>, current: () => TsChild | undefined) => {
     void child.exited.then(async (e) => {
       if (stopping || current() !== child || intentional.has(child.pid)) return;
-      unexpectedExits.push(`${child.name} pid ${child.pid} exited on its own (code ${e.code}, signal ${e.signal}) after ${Math.round((Date.now() - child.startedAt) / 1000)} s`);
+      unexpectedExits.push(
+        `${child.name} pid ${child.pid} exited on its own (code ${e.code}, signal ${e.signal}) after ${Math.round((Date.now() - child.startedAt) / 1000)} s`,
+      );
       if (unexpectedExits.length > 20) return;
       await restart().catch((err: unknown) => unexpectedExits.push(`restarting ${child.name} failed: ${(err as Error).message}`));
     });
@@ -125,7 +127,11 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<BosunS
     workers[slot] = child;
     identities[slot] = identity;
     await child.waitForOutput('worker polling', startTimeout);
-    supervise(child, () => startWorker(slot), () => workers[slot]);
+    supervise(
+      child,
+      () => startWorker(slot),
+      () => workers[slot],
+    );
   }
 
   async function startFacade(slot: number): Promise<void> {
@@ -140,7 +146,11 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<BosunS
     });
     facades[slot] = child;
     await waitForHttp(`http://127.0.0.1:${port}/health`, startTimeout, child);
-    supervise(child, () => startFacade(slot), () => facades[slot]);
+    supervise(
+      child,
+      () => startFacade(slot),
+      () => facades[slot],
+    );
   }
 
   const first = await Promise.allSettled([...workers.map((_, i) => startWorker(i)), ...facades.map((_, i) => startFacade(i))]);

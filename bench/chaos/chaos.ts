@@ -85,8 +85,8 @@ export const NOTES = [
   'Bosun: one worker and one facade, real child processes, real Temporal dev server (SQLite file), real AWS SDK through the fault proxy to moto. SDK attempts 1: retries belong to Temporal.',
   "Baseline: Bosun's own activity functions run in-process (MockActivityEnvironment, so the AWS steps are identical), wrapped like legacy Clouddriver: AWS SDK default retries (standard mode, 3 attempts), tasks in memory, no compensation, a failure is not retryable. One process is both API and executor, so a worker kill is a SIGKILL of it and a facade restart a SIGTERM of it; a Temporal restart has no counterpart (n/a).",
   'Orca fails a stage after 30 consecutive 404s; here the first 404 after acceptance counts as lost (it would not change). A task still running at the deadline is lost too. A POST is retried with the same clientRequestId on connection errors and 5xx; a retryably failed task is resumed (POST /task/{id}:resume) up to the resume limit.',
-  'When an operation does not succeed, the rest of that application\'s scenario is skipped, as a pipeline stops at a failed stage.',
-  'Leaked: groups, launch templates and running instances of the run\'s applications that no succeeded deploy (minus succeeded destroys) explains, read from moto after the run. Duplicated: distinct groups or launch templates AWS created in a cluster beyond the deploys posted for it (counted by a recorder in front of moto, so a duplicate a later destroy removed still counts).',
+  "When an operation does not succeed, the rest of that application's scenario is skipped, as a pipeline stops at a failed stage.",
+  "Leaked: groups, launch templates and running instances of the run's applications that no succeeded deploy (minus succeeded destroys) explains, read from moto after the run. Duplicated: distinct groups or launch templates AWS created in a cluster beyond the deploys posted for it (counted by a recorder in front of moto, so a duplicate a later destroy removed still counts).",
   "The baseline is a conservative stand-in for legacy Clouddriver: it inherits Bosun's idempotent activities (describe before create, adopt what carries its own tag), so an SDK retry after a lost answer rarely duplicates; what it lacks is durability, long retries and compensation. Its time to complete is short because its pipelines stop at the first lost or failed stage.",
   "Answer lost after AWS acted: a recorder between the proxy and moto drops the response of a mutating call after moto performed it (the fault proxy's resets happen before forwarding).",
 ];
@@ -121,9 +121,15 @@ function durationMs(text: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
 }
 
-export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<ChaosReport> {
+export async function runChaos(
+  options: ChaosOptions,
+  stack: ChaosStack,
+  log: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<ChaosReport> {
   const started = Date.now();
-  const tag = randomBytes(3).toString('hex').replace(/^[0-9]/, 'k');
+  const tag = randomBytes(3)
+    .toString('hex')
+    .replace(/^[0-9]/, 'k');
   const runId = `chaos-${options.seed}-${tag}`;
   const amiName = await findAmiName(stack.motoEndpoint);
   const schedule = planProcessFaults({
@@ -160,7 +166,9 @@ export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (l
     motoEndpoint: stack.motoEndpoint,
     amiName,
   });
-  log(`chaos ${runId}: ${options.ops} operations, fault rate ${options.faultRate}, ${schedule.map((f) => `${f.kind}@${(f.atMs / 1000).toFixed(0)}s`).join(', ') || 'no process faults'}`);
+  log(
+    `chaos ${runId}: ${options.ops} operations, fault rate ${options.faultRate}, ${schedule.map((f) => `${f.kind}@${(f.atMs / 1000).toFixed(0)}s`).join(', ') || 'no process faults'}`,
+  );
 
   const facadePort = await freePort();
   const extraFacadePorts: number[] = [];
@@ -186,7 +194,9 @@ export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (l
     clusterFault: stack.clusterFault,
     log,
   });
-  log(`bosun: done in ${(bosun.timing.wallMs / 1000).toFixed(1)} s: ${bosun.counts.succeeded} succeeded, ${bosun.counts.failed} failed, ${bosun.counts.lost} lost`);
+  log(
+    `bosun: done in ${(bosun.timing.wallMs / 1000).toFixed(1)} s: ${bosun.counts.succeeded} succeeded, ${bosun.counts.failed} failed, ${bosun.counts.lost} lost`,
+  );
 
   let baseline: PhaseResult | undefined;
   if (options.baseline) {
@@ -204,7 +214,9 @@ export async function runChaos(options: ChaosOptions, stack: ChaosStack, log: (l
         }),
       log,
     });
-    log(`baseline: done in ${(baseline.timing.wallMs / 1000).toFixed(1)} s: ${baseline.counts.succeeded} succeeded, ${baseline.counts.failed} failed, ${baseline.counts.lost} lost`);
+    log(
+      `baseline: done in ${(baseline.timing.wallMs / 1000).toFixed(1)} s: ${baseline.counts.succeeded} succeeded, ${baseline.counts.failed} failed, ${baseline.counts.lost} lost`,
+    );
   }
 
   const finished = Date.now();

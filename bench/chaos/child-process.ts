@@ -152,7 +152,11 @@ export function spawnTs(opts: SpawnOptions): TsChild {
           if (!watchers.includes(entry)) return;
           watchers.splice(watchers.indexOf(entry), 1);
           clearTimeout(timer);
-          reject(new Error(`${opts.name} (pid ${pid}) exited (code ${e.code}, signal ${e.signal}) before printing '${text}'; see ${opts.logFile}`));
+          reject(
+            new Error(
+              `${opts.name} (pid ${pid}) exited (code ${e.code}, signal ${e.signal}) before printing '${text}'; see ${opts.logFile}`,
+            ),
+          );
         });
       });
     },

@@ -47,7 +47,13 @@ export async function startClusterStack(opts: { downtimeMs: number; log: (line: 
   // and must be able to reach its data folder. Emptied first, so every run starts alike.
   const dir = path.join(PROJECT_ROOT, '.state', 'chaos-cluster');
   rmSync(dir, { recursive: true, force: true });
-  const cluster = await startCluster({ dir, basePort: await findFreeBasePort(), tls: true, namespace: 'default', log: (l) => opts.log(`cluster: ${l}`) });
+  const cluster = await startCluster({
+    dir,
+    basePort: await findFreeBasePort(),
+    tls: true,
+    namespace: 'default',
+    log: (l) => opts.log(`cluster: ${l}`),
+  });
   const connection = await Connection.connect(cluster.connectionOptions());
   const client = new Client({ connection, namespace: cluster.namespace });
   const recoveries: ClusterStack['recoveries'] = [];
@@ -57,7 +63,11 @@ export async function startClusterStack(opts: { downtimeMs: number; log: (line: 
   const untilServing = async (deadlineMs: number): Promise<void> => {
     while (Date.now() < deadlineMs) {
       try {
-        const handle = await client.workflow.start('chaosCanary', { taskQueue: 'chaos-canary', workflowId: `canary-${randomUUID()}`, args: [] });
+        const handle = await client.workflow.start('chaosCanary', {
+          taskQueue: 'chaos-canary',
+          workflowId: `canary-${randomUUID()}`,
+          args: [],
+        });
         await handle.terminate('canary').catch(() => undefined);
         return;
       } catch {

@@ -61,7 +61,8 @@ function parseArgs(argv: readonly string[]): Cli {
   }
   const known = new Set(Object.keys(chaosOptionsSchema.shape));
   const unknown = Object.keys(raw).filter((k) => !known.has(k));
-  if (unknown.length) throw new Error(`unknown flags: ${unknown.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown flags: ${unknown.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
   if (temporal === 'cluster') for (const [k, v] of Object.entries(CLUSTER_RUN_DEFAULTS)) raw[k] ??= v;
   out ??= temporal === 'cluster' ? 'bench/results/chaos-cluster' : 'bench/results/chaos-full';
   const parsed = chaosOptionsSchema.safeParse(raw);
@@ -71,7 +72,14 @@ function parseArgs(argv: readonly string[]): Cli {
   return { options: parsed.data, out, measureStartup: measure, temporal };
 }
 
-const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
@@ -102,7 +110,13 @@ async function main(): Promise<void> {
     log(`work dir ${workDir}`);
     const dbFile = path.join(workDir, 'temporal.sqlite');
     const temporalPort = await freePort();
-    const temporalOpts = { port: temporalPort, headless: true, dbFile, logFile: path.join(workDir, 'temporal.log'), readyTimeoutMs: 60_000 };
+    const temporalOpts = {
+      port: temporalPort,
+      headless: true,
+      dbFile,
+      logFile: path.join(workDir, 'temporal.log'),
+      readyTimeoutMs: 60_000,
+    };
     const tStack = Date.now();
     const motoStarted = freePort().then((port) => startMoto({ port, logFile: path.join(workDir, 'moto.log') }));
     let temporal: TemporalDevServer | undefined;
@@ -131,7 +145,9 @@ async function main(): Promise<void> {
     writeFileSync(workflowBundle, code);
     const bundleMs = Date.now() - tBundle;
     const temporalAddress = () => (clusterStack ? clusterStack.cluster.address : temporal!.address);
-    log(`Temporal ${temporalAddress()} (${clusterStack ? clusterStack.cluster.dir : dbFile}), moto ${moto.endpoint}, ready in ${stackMs} ms; workflow bundle in ${bundleMs} ms`);
+    log(
+      `Temporal ${temporalAddress()} (${clusterStack ? clusterStack.cluster.dir : dbFile}), moto ${moto.endpoint}, ready in ${stackMs} ms; workflow bundle in ${bundleMs} ms`,
+    );
 
     const setup: Record<string, unknown> = { stackReadyMs: stackMs, workflowBundleMs: bundleMs, launcher: cli.options.launcher };
     if (clusterStack) {
@@ -142,7 +158,13 @@ async function main(): Promise<void> {
     if (cli.measureStartup) {
       const flagFile = path.join(workDir, 'startup', 'flags', 'routing.json');
       await writeAllTemporalFlag(flagFile);
-      const samples = await measureStartup({ temporalAddress: temporalAddress(), workflowBundle, stateDir: path.join(workDir, 'startup'), flagFile, rounds: 3 });
+      const samples = await measureStartup({
+        temporalAddress: temporalAddress(),
+        workflowBundle,
+        stateDir: path.join(workDir, 'startup'),
+        flagFile,
+        rounds: 3,
+      });
       setup.startupMs = summariseStartup(samples);
       log(`start-up (median of 3, ms): ${JSON.stringify(setup.startupMs)}`);
     }

@@ -68,7 +68,11 @@ async function request(url: string, init: RequestInit, timeoutMs: number): Promi
 
 function exceptionOf(task: TaskJson): { reason: string; retryable: boolean } {
   const ex = task.resultObjects.find((r) => r.type === 'EXCEPTION');
-  if (!ex) return { reason: `failed without an EXCEPTION object (last history line: ${task.history.at(-1)?.status ?? 'none'})`, retryable: task.status.retryable };
+  if (!ex)
+    return {
+      reason: `failed without an EXCEPTION object (last history line: ${task.history.at(-1)?.status ?? 'none'})`,
+      retryable: task.status.retryable,
+    };
   const text = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
   return { reason: `${text(ex.cause, 'Exception')}: ${text(ex.message, '')}`, retryable: Boolean(ex.retryable) };
 }
@@ -77,7 +81,14 @@ function exceptionOf(task: TaskJson): { reason: string; retryable: boolean } {
  * Runs one Orca stage task to its end: succeeded, failed (with the EXCEPTION's reason), lost
  * (404 after acceptance, or still running at the deadline) or rejected (never accepted).
  */
-export async function runOperation(baseUrl: () => string, req: OpRequest, kind: OpKind, clientRequestId: string, deadlineMs: number, opts: OrcaClientOptions): Promise<OpOutcome> {
+export async function runOperation(
+  baseUrl: () => string,
+  req: OpRequest,
+  kind: OpKind,
+  clientRequestId: string,
+  deadlineMs: number,
+  opts: OrcaClientOptions,
+): Promise<OpOutcome> {
   const submittedAtMs = Date.now();
   let postAttempts = 0;
   let resumes = 0;
@@ -143,7 +154,11 @@ export async function runOperation(baseUrl: () => string, req: OpRequest, kind: 
     const ex = exceptionOf(task);
     if (task.status.retryable && resumes < opts.maxResumes) {
       // Orca sends the same X-SPINNAKER-* headers on a resume; the facade authorizes it on them.
-      const r = await request(`${baseUrl()}/task/${encodeURIComponent(taskId)}:resume`, { method: 'POST', headers: req.headers }, opts.requestTimeoutMs);
+      const r = await request(
+        `${baseUrl()}/task/${encodeURIComponent(taskId)}:resume`,
+        { method: 'POST', headers: req.headers },
+        opts.requestTimeoutMs,
+      );
       if (r.kind === 'answer' && r.status === 200) {
         resumes++;
         continue;

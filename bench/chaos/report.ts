@@ -33,7 +33,10 @@ export function problemsOf(r: PhaseResult): string[] {
     p.push(`${r.duplicates.extraGroups} duplicated groups, ${r.duplicates.extraLaunchTemplates} duplicated launch templates`);
   }
   const leaked = r.leaks.groups.length + r.leaks.launchTemplates.length + r.leaks.instances.length;
-  if (leaked) p.push(`${r.leaks.groups.length} leaked groups, ${r.leaks.launchTemplates.length} leaked launch templates, ${r.leaks.instances.length} leaked instances`);
+  if (leaked)
+    p.push(
+      `${r.leaks.groups.length} leaked groups, ${r.leaks.launchTemplates.length} leaked launch templates, ${r.leaks.instances.length} leaked instances`,
+    );
   if (r.leaks.missingGroups.length) p.push(`${r.leaks.missingGroups.length} reported groups missing`);
   if (r.faults.unexpectedExits.length) p.push(`${r.faults.unexpectedExits.length} processes exited on their own`);
   return p;
@@ -52,7 +55,11 @@ function processFaults(r: PhaseResult, kind: string): string {
 
 /** Rows of the side-by-side table: label, Bosun, baseline. */
 export function tableRows(bosun: PhaseResult, baseline: PhaseResult | undefined): string[][] {
-  const row = (label: string, f: (r: PhaseResult) => string | number): string[] => [label, String(f(bosun)), baseline ? String(f(baseline)) : '(not run)'];
+  const row = (label: string, f: (r: PhaseResult) => string | number): string[] => [
+    label,
+    String(f(bosun)),
+    baseline ? String(f(baseline)) : '(not run)',
+  ];
   return [
     row('operations planned', (r) => r.planned),
     row('posted', (r) => r.counts.posted),
@@ -63,20 +70,31 @@ export function tableRows(bosun: PhaseResult, baseline: PhaseResult | undefined)
     row('never accepted (POST)', (r) => r.counts.rejected),
     row('skipped (pipeline stopped at an earlier step)', (r) => r.counts.skipped),
     row('duplicated groups / launch templates', (r) => `${r.duplicates.extraGroups} / ${r.duplicates.extraLaunchTemplates}`),
-    row('leaked groups / launch templates / instances', (r) => `${r.leaks.groups.length} / ${r.leaks.launchTemplates.length} / ${r.leaks.instances.length}`),
+    row(
+      'leaked groups / launch templates / instances',
+      (r) => `${r.leaks.groups.length} / ${r.leaks.launchTemplates.length} / ${r.leaks.instances.length}`,
+    ),
     row('reported groups missing', (r) => r.leaks.missingGroups.length),
     row('time to complete (first POST to last answer)', (r) => s(r.timing.wallMs)),
-    row('operation time p50 / p95 / max (succeeded)', (r) => `${s(r.timing.opLatencyMs.p50)} / ${s(r.timing.opLatencyMs.p95)} / ${s(r.timing.opLatencyMs.max)}`),
+    row(
+      'operation time p50 / p95 / max (succeeded)',
+      (r) => `${s(r.timing.opLatencyMs.p50)} / ${s(r.timing.opLatencyMs.p95)} / ${s(r.timing.opLatencyMs.max)}`,
+    ),
     row('POST retries / resumes / polls without answer', (r) => `${r.client.postRetries} / ${r.client.resumes} / ${r.client.pollErrors}`),
     row('AWS requests through the proxy', (r) => Object.values(r.faults.proxy).reduce((a, b) => a + b, 0) - r.faults.proxy.latency),
-    row('faults: throttled / 500 / 503 / reset', (r) => `${r.faults.proxy.throttle} / ${r.faults.proxy.serverError} / ${r.faults.proxy.unavailable} / ${r.faults.proxy.reset}`),
+    row(
+      'faults: throttled / 500 / 503 / reset',
+      (r) => `${r.faults.proxy.throttle} / ${r.faults.proxy.serverError} / ${r.faults.proxy.unavailable} / ${r.faults.proxy.reset}`,
+    ),
     row('faults: delayed (up to 300 ms)', (r) => r.faults.proxy.latency),
     row('faults: answer lost after AWS acted', (r) => Object.values(r.faults.lostAnswers).reduce((a, b) => a + b, 0)),
     row('worker kills (SIGKILL)', (r) => processFaults(r, 'worker-kill')),
     row('Temporal server restarts', (r) => processFaults(r, 'server-restart')),
     row('facade restarts', (r) => processFaults(r, 'facade-restart')),
     // Only a run on a Temporal cluster has these (the dev-server report keeps its rows).
-    ...CLUSTER_FAULTS.filter((kind) => bosun.faults.process.some((f) => f.kind === kind)).map((kind) => row(CLUSTER_FAULT_LABELS[kind], (r) => processFaults(r, kind))),
+    ...CLUSTER_FAULTS.filter((kind) => bosun.faults.process.some((f) => f.kind === kind)).map((kind) =>
+      row(CLUSTER_FAULT_LABELS[kind], (r) => processFaults(r, kind)),
+    ),
     row('processes that exited on their own', (r) => r.faults.unexpectedExits.length),
   ];
 }
@@ -121,7 +139,12 @@ export function renderText(report: ChaosReport): string {
       for (const [reason, n] of rs.slice(0, 12)) out.push(`  ${String(n).padStart(3)} × ${reason.slice(0, 220)}`);
     }
   }
-  out.push('', report.bosunProblems.length ? `Bosun under chaos: NOT clean: ${report.bosunProblems.join('; ')}` : 'Bosun under chaos: clean (nothing failed, lost, duplicated or leaked)');
+  out.push(
+    '',
+    report.bosunProblems.length
+      ? `Bosun under chaos: NOT clean: ${report.bosunProblems.join('; ')}`
+      : 'Bosun under chaos: clean (nothing failed, lost, duplicated or leaked)',
+  );
   return out.join('\n');
 }
 
@@ -152,13 +175,20 @@ export function renderMarkdown(report: ChaosReport): string {
             .map(([k, v]) => `${k} ${s(v.worker)} / ${s(v.facade)}`)
             .join(', ')})`
         : '') +
-      (Array.isArray(st.temporalRestartMs) && st.temporalRestartMs.length ? `; Temporal restarts took ${(st.temporalRestartMs as number[]).map(s).join(', ')}` : '') +
+      (Array.isArray(st.temporalRestartMs) && st.temporalRestartMs.length
+        ? `; Temporal restarts took ${(st.temporalRestartMs as number[]).map(s).join(', ')}`
+        : '') +
       '.',
     '',
   );
   const rows = tableRows(report.bosun, report.baseline);
   md.push('| | Bosun | baseline |', '|---|---:|---:|', ...rows.map((r) => `| ${r[0]} | ${r[1]} | ${r[2]} |`), '');
-  md.push(report.bosunProblems.length ? `**Bosun: not clean** — ${report.bosunProblems.join('; ')}.` : '**Bosun: clean** — nothing failed, lost, duplicated or leaked.', '');
+  md.push(
+    report.bosunProblems.length
+      ? `**Bosun: not clean** — ${report.bosunProblems.join('; ')}.`
+      : '**Bosun: clean** — nothing failed, lost, duplicated or leaked.',
+    '',
+  );
   const mix = new Map<string, number>();
   for (const st of report.bosun.steps) mix.set(st.operation, (mix.get(st.operation) ?? 0) + 1);
   md.push(
@@ -173,7 +203,11 @@ export function renderMarkdown(report: ChaosReport): string {
     const b = report.bosun.faults.process[i];
     const l = report.baseline?.faults.process[i];
     const cell = (x: typeof b) =>
-      !x ? '—' : x.outcome === 'done' ? `at ${s(x.atMs ?? 0)}, back in ${s(x.tookMs ?? 0)}${x.detail ? ` (${x.detail})` : ''}` : `${x.outcome}${x.detail ? ` (${x.detail})` : ''}`;
+      !x
+        ? '—'
+        : x.outcome === 'done'
+          ? `at ${s(x.atMs ?? 0)}, back in ${s(x.tookMs ?? 0)}${x.detail ? ` (${x.detail})` : ''}`
+          : `${x.outcome}${x.detail ? ` (${x.detail})` : ''}`;
     md.push(`| ${s(f.atMs)} | ${f.kind} | ${cell(b)} | ${cell(l)} |`);
   });
   md.push('');
@@ -184,13 +218,20 @@ export function renderMarkdown(report: ChaosReport): string {
     if (rs.length === 0) {
       md.push('None.', '');
     } else {
-      md.push('| count | outcome and reason |', '|---:|---|', ...rs.map(([reason, n]) => `| ${n} | ${reason.replace(/\|/g, '\\|').slice(0, 300)} |`), '');
+      md.push(
+        '| count | outcome and reason |',
+        '|---:|---|',
+        ...rs.map(([reason, n]) => `| ${n} | ${reason.replace(/\|/g, '\\|').slice(0, 300)} |`),
+        '',
+      );
     }
     const bad = badSteps(r);
     if (r.system === 'bosun' && bad.length) {
       md.push('Bosun tasks, for `temporal workflow show -w <task id>`:', '');
       for (const st of bad) {
-        md.push(`- \`${st.outcome.skipped ? '' : (st.outcome.taskId ?? 'no task')}\` ${st.app} step ${st.step} ${st.operation}: ${st.outcome.reason ?? ''}`);
+        md.push(
+          `- \`${st.outcome.skipped ? '' : (st.outcome.taskId ?? 'no task')}\` ${st.app} step ${st.step} ${st.operation}: ${st.outcome.reason ?? ''}`,
+        );
         if (!st.outcome.skipped) for (const h of st.outcome.lastHistory) md.push(`  - ${h}`);
       }
       md.push('');
@@ -198,20 +239,30 @@ export function renderMarkdown(report: ChaosReport): string {
     if (r.duplicates.clusters.length) {
       md.push(`Duplicated in ${r.system}:`, '');
       for (const c of r.duplicates.clusters.slice(0, 20)) {
-        md.push(`- ${c.cluster}: ${c.intendedDeploys} deploys posted; groups created ${c.groupsCreated.join(', ')}; launch templates created ${c.launchTemplatesCreated.join(', ')}`);
+        md.push(
+          `- ${c.cluster}: ${c.intendedDeploys} deploys posted; groups created ${c.groupsCreated.join(', ')}; launch templates created ${c.launchTemplatesCreated.join(', ')}`,
+        );
       }
       md.push('');
     }
-    const leaks = [...r.leaks.groups.map((g) => `group ${g}`), ...r.leaks.launchTemplates.map((t) => `launch template ${t}`), ...r.leaks.instances.map((i) => `instance ${i}`)];
-    if (leaks.length) md.push(`Leaked in ${r.system} (${leaks.length}): ${leaks.slice(0, 30).join(', ')}${leaks.length > 30 ? ', …' : ''}`, '');
+    const leaks = [
+      ...r.leaks.groups.map((g) => `group ${g}`),
+      ...r.leaks.launchTemplates.map((t) => `launch template ${t}`),
+      ...r.leaks.instances.map((i) => `instance ${i}`),
+    ];
+    if (leaks.length)
+      md.push(`Leaked in ${r.system} (${leaks.length}): ${leaks.slice(0, 30).join(', ')}${leaks.length > 30 ? ', …' : ''}`, '');
   }
   const slow = report.bosun.steps
-    .flatMap((st) => (st.outcome.skipped || st.outcome.status !== 'succeeded' ? [] : [{ st, ms: st.outcome.finishedAtMs - st.outcome.submittedAtMs }]))
+    .flatMap((st) =>
+      st.outcome.skipped || st.outcome.status !== 'succeeded' ? [] : [{ st, ms: st.outcome.finishedAtMs - st.outcome.submittedAtMs }],
+    )
     .sort((a, b) => b.ms - a.ms)
     .slice(0, 5);
   if (slow.length) {
     md.push('## Slowest Bosun operations', '', '| time | operation | task id |', '|---:|---|---|');
-    for (const { st, ms } of slow) md.push(`| ${s(ms)} | ${st.app} step ${st.step} ${st.operation} | \`${st.outcome.skipped ? '' : (st.outcome.taskId ?? '')}\` |`);
+    for (const { st, ms } of slow)
+      md.push(`| ${s(ms)} | ${st.app} step ${st.step} ${st.operation} | \`${st.outcome.skipped ? '' : (st.outcome.taskId ?? '')}\` |`);
     md.push('');
   }
   if (report.notes.length) md.push('## How to read this', '', ...report.notes.map((n) => `- ${n}`), '');
@@ -227,29 +278,50 @@ export function renderComparison(dev: ChaosReport | undefined, cluster: ChaosRep
   if (!dev) return [...md, 'No dev-server run in bench/results/chaos-full.json to compare with.', ''].join('\n');
   const faults = (r: ChaosReport) =>
     Object.entries(
-      r.bosun.faults.process.filter((f) => f.outcome === 'done').reduce<Record<string, number>>((m, f) => ({ ...m, [f.kind]: (m[f.kind] ?? 0) + 1 }), {}),
+      r.bosun.faults.process
+        .filter((f) => f.outcome === 'done')
+        .reduce<Record<string, number>>((m, f) => ({ ...m, [f.kind]: (m[f.kind] ?? 0) + 1 }), {}),
     )
       .map(([k, n]) => `${n} × ${k}`)
       .join(', ') || 'none';
   const rows: [string, (r: ChaosReport) => string | number][] = [
-    ['run', (r) => `${r.startedAt.slice(0, 10)}, seed ${String(r.options.seed)}, ${String(r.options.ops)} ops, fault rate ${String(r.options.faultRate)}`],
+    [
+      'run',
+      (r) =>
+        `${r.startedAt.slice(0, 10)}, seed ${String(r.options.seed)}, ${String(r.options.ops)} ops, fault rate ${String(r.options.faultRate)}`,
+    ],
     ['Bosun processes', (r) => `${Number(r.options.workers ?? 1)} workers, ${Number(r.options.facades ?? 1)} facades`],
     ['operations planned / succeeded', (r) => `${r.bosun.planned} / ${r.bosun.counts.succeeded}`],
     ['failed / lost / never accepted', (r) => `${r.bosun.counts.failed} / ${r.bosun.counts.lost} / ${r.bosun.counts.rejected}`],
     ['duplicated groups / launch templates', (r) => `${r.bosun.duplicates.extraGroups} / ${r.bosun.duplicates.extraLaunchTemplates}`],
-    ['leaked groups / launch templates / instances', (r) => `${r.bosun.leaks.groups.length} / ${r.bosun.leaks.launchTemplates.length} / ${r.bosun.leaks.instances.length}`],
+    [
+      'leaked groups / launch templates / instances',
+      (r) => `${r.bosun.leaks.groups.length} / ${r.bosun.leaks.launchTemplates.length} / ${r.bosun.leaks.instances.length}`,
+    ],
     ['time to complete', (r) => s(r.bosun.timing.wallMs)],
-    ['operation time p50 / p95 / max', (r) => `${s(r.bosun.timing.opLatencyMs.p50)} / ${s(r.bosun.timing.opLatencyMs.p95)} / ${s(r.bosun.timing.opLatencyMs.max)}`],
-    ['POST retries / resumes / polls without answer', (r) => `${r.bosun.client.postRetries} / ${r.bosun.client.resumes} / ${r.bosun.client.pollErrors}`],
+    [
+      'operation time p50 / p95 / max',
+      (r) => `${s(r.bosun.timing.opLatencyMs.p50)} / ${s(r.bosun.timing.opLatencyMs.p95)} / ${s(r.bosun.timing.opLatencyMs.max)}`,
+    ],
+    [
+      'POST retries / resumes / polls without answer',
+      (r) => `${r.bosun.client.postRetries} / ${r.bosun.client.resumes} / ${r.bosun.client.pollErrors}`,
+    ],
     ['process faults injected', faults],
     ['Bosun clean', (r) => (r.bosunProblems.length ? `no: ${r.bosunProblems.join('; ')}` : 'yes')],
   ];
   md.push('| | dev server (SQLite) | cluster (PostgreSQL, 5 services) |', '|---|---|---|');
   for (const [label, f] of rows) md.push(`| ${label} | ${String(f(dev))} | ${String(f(cluster))} |`);
   md.push('');
-  const rec = cluster.setup.clusterRecoveries as { service: string; downMs: number; restartMs: number; servingAfterKillMs: number }[] | undefined;
+  const rec = cluster.setup.clusterRecoveries as
+    { service: string; downMs: number; restartMs: number; servingAfterKillMs: number }[] | undefined;
   if (rec?.length) {
-    md.push('### Cluster faults: what was killed and how long recovery took', '', '| service | down for | ready after restart | serving again after the kill |', '|---|---:|---:|---:|');
+    md.push(
+      '### Cluster faults: what was killed and how long recovery took',
+      '',
+      '| service | down for | ready after restart | serving again after the kill |',
+      '|---|---:|---:|---:|',
+    );
     for (const r of rec) md.push(`| ${r.service} | ${s(r.downMs)} | ${s(r.restartMs)} | ${s(r.servingAfterKillMs)} |`);
     md.push('');
   }

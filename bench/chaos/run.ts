@@ -55,7 +55,8 @@ export interface StepRecord {
   readonly operation: string;
   readonly group: string | undefined;
   readonly clientRequestId: string;
-  readonly outcome: (OpOutcome & { readonly skipped?: false }) | { readonly status: 'skipped'; readonly reason: string; readonly skipped: true };
+  readonly outcome:
+    (OpOutcome & { readonly skipped?: false }) | { readonly status: 'skipped'; readonly reason: string; readonly skipped: true };
 }
 
 export interface InjectedFault {
@@ -107,7 +108,9 @@ export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<P
   try {
     system = await hooks.start(proxy.url);
     const sys = system;
-    hooks.log(`${opts.system}: ${scenarios.length} applications, ${scenarios.reduce((n, s) => n + s.steps.length, 0)} operations, ${opts.faults.length} process faults planned`);
+    hooks.log(
+      `${opts.system}: ${scenarios.length} applications, ${scenarios.reduce((n, s) => n + s.steps.length, 0)} operations, ${opts.faults.length} process faults planned`,
+    );
 
     const started = Date.now();
     const phaseDeadline = started + opts.phaseTimeoutMs;
@@ -118,16 +121,37 @@ export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<P
       const injected: InjectedFault[] = [];
       for (const fault of opts.faults) {
         if (fault.kind === 'server-restart' && !hooks.restartServer) {
-          injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: undefined, tookMs: undefined, outcome: 'not-applicable', detail: `${opts.system} has no Temporal server` });
+          injected.push({
+            kind: fault.kind,
+            plannedAtMs: fault.atMs,
+            atMs: undefined,
+            tookMs: undefined,
+            outcome: 'not-applicable',
+            detail: `${opts.system} has no Temporal server`,
+          });
           continue;
         }
         if (isClusterFault(fault.kind) && !hooks.clusterFault) {
-          injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: undefined, tookMs: undefined, outcome: 'not-applicable', detail: `${opts.system} has no Temporal cluster` });
+          injected.push({
+            kind: fault.kind,
+            plannedAtMs: fault.atMs,
+            atMs: undefined,
+            tookMs: undefined,
+            outcome: 'not-applicable',
+            detail: `${opts.system} has no Temporal cluster`,
+          });
           continue;
         }
         while (!finished && Date.now() - started < fault.atMs) await sleep(Math.min(250, fault.atMs - (Date.now() - started)));
         if (finished) {
-          injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: undefined, tookMs: undefined, outcome: 'not-reached', detail: 'every scenario had finished' });
+          injected.push({
+            kind: fault.kind,
+            plannedAtMs: fault.atMs,
+            atMs: undefined,
+            tookMs: undefined,
+            outcome: 'not-reached',
+            detail: 'every scenario had finished',
+          });
           continue;
         }
         const at = Date.now() - started;
@@ -139,9 +163,18 @@ export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<P
           else if (isClusterFault(fault.kind)) detail = await hooks.clusterFault!(fault.kind);
           else await hooks.restartServer!();
           injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: at, tookMs: Date.now() - t0, outcome: 'done', detail });
-          hooks.log(`${opts.system}: ${fault.kind} at ${(at / 1000).toFixed(1)} s (back after ${((Date.now() - t0) / 1000).toFixed(1)} s${detail ? `: ${detail}` : ''})`);
+          hooks.log(
+            `${opts.system}: ${fault.kind} at ${(at / 1000).toFixed(1)} s (back after ${((Date.now() - t0) / 1000).toFixed(1)} s${detail ? `: ${detail}` : ''})`,
+          );
         } catch (err) {
-          injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: at, tookMs: Date.now() - t0, outcome: 'error', detail: (err as Error).message });
+          injected.push({
+            kind: fault.kind,
+            plannedAtMs: fault.atMs,
+            atMs: at,
+            tookMs: Date.now() - t0,
+            outcome: 'error',
+            detail: (err as Error).message,
+          });
           hooks.log(`${opts.system}: ${fault.kind} failed: ${(err as Error).message}`);
         }
       }
@@ -181,7 +214,13 @@ export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<P
   }
 }
 
-async function runScenario(s: Scenario, sys: SystemUnderTest, opts: PhaseOptions, phaseDeadline: number, records: StepRecord[]): Promise<void> {
+async function runScenario(
+  s: Scenario,
+  sys: SystemUnderTest,
+  opts: PhaseOptions,
+  phaseDeadline: number,
+  records: StepRecord[],
+): Promise<void> {
   await sleep(s.startDelayMs);
   const slots: Partial<Record<string, string>> = {};
   let stopped: string | undefined;
@@ -241,7 +280,13 @@ function summarise(
   records: readonly StepRecord[],
   state: EmulatorState,
   creations: Parameters<typeof findDuplicates>[0],
-  extra: { wallMs: number; proxy: Record<FaultKind | 'forwarded', number>; lostAnswers: Record<string, number>; injected: InjectedFault[]; unexpectedExits: string[] },
+  extra: {
+    wallMs: number;
+    proxy: Record<FaultKind | 'forwarded', number>;
+    lostAnswers: Record<string, number>;
+    injected: InjectedFault[];
+    unexpectedExits: string[];
+  },
 ): PhaseResult {
   const ordered = [...records].sort((a, b) => a.app.localeCompare(b.app) || a.step - b.step);
   const count = (st: string) => ordered.filter((r) => r.outcome.status === st).length;
@@ -276,7 +321,10 @@ function summarise(
     duplicates: findDuplicates(creations, intended, opts.appPrefix),
     leaks: findLeaks(state, expected),
     emulator: { groups: state.groups.length, launchTemplates: state.launchTemplates.length, instances: state.instances.length },
-    timing: { wallMs: extra.wallMs, opLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) } },
+    timing: {
+      wallMs: extra.wallMs,
+      opLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) },
+    },
     client: {
       postRetries: ran.reduce((n, o) => n + Math.max(0, o.postAttempts - 1), 0),
       resumes: ran.reduce((n, o) => n + o.resumes, 0),

@@ -34,7 +34,13 @@ export async function measureStartup(input: {
   for (let round = 0; round < Math.min(input.rounds, 10); round++) {
     for (const launcher of ['node-require-tsx', 'npx-tsx'] as const) {
       const started = Date.now();
-      const worker = spawnTs({ name: `probe-worker-${launcher}`, script: 'worker/main.ts', env, logFile: path.join(input.stateDir, 'logs', 'startup.log'), launcher });
+      const worker = spawnTs({
+        name: `probe-worker-${launcher}`,
+        script: 'worker/main.ts',
+        env,
+        logFile: path.join(input.stateDir, 'logs', 'startup.log'),
+        launcher,
+      });
       try {
         await worker.waitForOutput('worker polling', 60_000);
         samples.push({ launcher, process: 'worker', ms: Date.now() - started });
@@ -66,7 +72,11 @@ export function summariseStartup(samples: readonly StartupSample[]): Record<stri
   const out: Record<string, { worker: number; facade: number; rounds: number }> = {};
   for (const launcher of ['node-require-tsx', 'npx-tsx'] as const) {
     const of = (p: 'worker' | 'facade') => median(samples.filter((s) => s.launcher === launcher && s.process === p).map((s) => s.ms));
-    out[launcher] = { worker: of('worker'), facade: of('facade'), rounds: samples.filter((s) => s.launcher === launcher && s.process === 'worker').length };
+    out[launcher] = {
+      worker: of('worker'),
+      facade: of('facade'),
+      rounds: samples.filter((s) => s.launcher === launcher && s.process === 'worker').length,
+    };
   }
   return out;
 }

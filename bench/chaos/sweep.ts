@@ -51,7 +51,9 @@ export async function readEmulator(endpoint: string, prefix: string, accountId =
     const lts: string[] = [];
     token = undefined;
     for (let page = 0; page < 1000; page++) {
-      const out: DescribeLaunchTemplatesCommandOutput = await ec2.send(new DescribeLaunchTemplatesCommand({ MaxResults: 200, NextToken: token }));
+      const out: DescribeLaunchTemplatesCommandOutput = await ec2.send(
+        new DescribeLaunchTemplatesCommand({ MaxResults: 200, NextToken: token }),
+      );
       for (const t of out.LaunchTemplates ?? []) if (t.LaunchTemplateName?.startsWith(prefix)) lts.push(t.LaunchTemplateName);
       token = out.NextToken;
       if (!token) break;
@@ -60,7 +62,11 @@ export async function readEmulator(endpoint: string, prefix: string, accountId =
     token = undefined;
     for (let page = 0; page < 1000; page++) {
       const out: DescribeInstancesCommandOutput = await ec2.send(
-        new DescribeInstancesCommand({ Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }], MaxResults: 1000, NextToken: token }),
+        new DescribeInstancesCommand({
+          Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
+          MaxResults: 1000,
+          NextToken: token,
+        }),
       );
       for (const r of out.Reservations ?? []) {
         for (const i of r.Instances ?? []) {
@@ -102,12 +108,21 @@ export function findLeaks(state: EmulatorState, expected: ReadonlySet<string>): 
 
 export interface Duplicates {
   /** Per cluster with more distinct creations than deploys posted: what was made. */
-  readonly clusters: readonly { cluster: string; intendedDeploys: number; groupsCreated: readonly string[]; launchTemplatesCreated: readonly string[] }[];
+  readonly clusters: readonly {
+    cluster: string;
+    intendedDeploys: number;
+    groupsCreated: readonly string[];
+    launchTemplatesCreated: readonly string[];
+  }[];
   readonly extraGroups: number;
   readonly extraLaunchTemplates: number;
 }
 
-export function findDuplicates(creations: readonly Creation[], intendedDeploysByCluster: ReadonlyMap<string, number>, prefix: string): Duplicates {
+export function findDuplicates(
+  creations: readonly Creation[],
+  intendedDeploysByCluster: ReadonlyMap<string, number>,
+  prefix: string,
+): Duplicates {
   const byCluster = new Map<string, { groups: Set<string>; lts: Set<string> }>();
   for (const c of creations) {
     if (!c.name.startsWith(prefix) || c.action === 'RunInstances') continue;
@@ -126,7 +141,12 @@ export function findDuplicates(creations: readonly Creation[], intendedDeploysBy
     if (g + l === 0) continue;
     extraGroups += g;
     extraLaunchTemplates += l;
-    clusters.push({ cluster, intendedDeploys: intended, groupsCreated: [...made.groups].sort(), launchTemplatesCreated: [...made.lts].sort() });
+    clusters.push({
+      cluster,
+      intendedDeploys: intended,
+      groupsCreated: [...made.groups].sort(),
+      launchTemplatesCreated: [...made.lts].sort(),
+    });
   }
   return { clusters, extraGroups, extraLaunchTemplates };
 }

@@ -41,7 +41,11 @@ export interface Scenario {
 }
 
 const deploy = (slot: GroupSlot, allow = false): StepSpec => ({ kind: allow ? 'deployWithAllowLaunch' : 'deploy', slot });
-const resize = (slot: GroupSlot, min: number, desired: number, max: number): StepSpec => ({ kind: 'resize', slot, capacity: { min, max, desired } });
+const resize = (slot: GroupSlot, min: number, desired: number, max: number): StepSpec => ({
+  kind: 'resize',
+  slot,
+  capacity: { min, max, desired },
+});
 const on = (kind: 'disable' | 'enable' | 'destroy', slot: GroupSlot): StepSpec => ({ kind, slot });
 
 /** Orca's deploy strategies and day-two operations, as sequences of Clouddriver operations. */
@@ -153,7 +157,18 @@ export function requestFor(s: Scenario, step: StepSpec, group: string | undefine
       const body =
         step.kind === 'deploy'
           ? [create]
-          : [{ allowLaunchDescription: { type: 'allowLaunchDescription', account: ACCOUNT, credentials: BAKERY_ACCOUNT, amiName: ctx.amiName, region: REGION } }, create];
+          : [
+              {
+                allowLaunchDescription: {
+                  type: 'allowLaunchDescription',
+                  account: ACCOUNT,
+                  credentials: BAKERY_ACCOUNT,
+                  amiName: ctx.amiName,
+                  region: REGION,
+                },
+              },
+              create,
+            ];
       return { path: '/aws/ops', body, headers };
     }
     case 'resize':
@@ -167,7 +182,11 @@ export function requestFor(s: Scenario, step: StepSpec, group: string | undefine
     case 'enable':
       return { path: '/aws/ops', body: [{ enableServerGroup: { ...ref(group!), type: 'enableServerGroup' } }], headers };
     case 'destroy':
-      return { path: '/aws/ops', body: [{ destroyServerGroup: { ...ref(group!), type: 'destroyServerGroup', waitTimeoutSeconds: 300 } }], headers };
+      return {
+        path: '/aws/ops',
+        body: [{ destroyServerGroup: { ...ref(group!), type: 'destroyServerGroup', waitTimeoutSeconds: 300 } }],
+        headers,
+      };
   }
 }
 

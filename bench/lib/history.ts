@@ -50,7 +50,12 @@ export interface Timeline {
 export function timelineOf(history: History): Timeline {
   const events = history.events ?? [];
   const at = new Map<number, { type: number; ms: number; name?: string | undefined }>();
-  for (const e of events) at.set(Number(e.eventId), { type: e.eventType ?? 0, ms: msOf(e.eventTime), name: e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined });
+  for (const e of events)
+    at.set(Number(e.eventId), {
+      type: e.eventType ?? 0,
+      ms: msOf(e.eventTime),
+      name: e.activityTaskScheduledEventAttributes?.activityType?.name ?? undefined,
+    });
   const first = events[0];
   const last = events[events.length - 1];
   const totalMs = first && last ? msOf(last.eventTime) - msOf(first.eventTime) : NaN;
@@ -64,7 +69,11 @@ export function timelineOf(history: History): Timeline {
   for (const e of events) {
     const t = e.eventType;
     if (t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) wftTimeouts++;
-    if (t === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED || t === E.EVENT_TYPE_WORKFLOW_TASK_FAILED || t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) {
+    if (
+      t === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ||
+      t === E.EVENT_TYPE_WORKFLOW_TASK_FAILED ||
+      t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
+    ) {
       const a = e.workflowTaskCompletedEventAttributes ?? e.workflowTaskFailedEventAttributes ?? e.workflowTaskTimedOutEventAttributes;
       const scheduled = at.get(Number(a?.scheduledEventId));
       const started = at.get(Number(a?.startedEventId));
@@ -75,7 +84,11 @@ export function timelineOf(history: History): Timeline {
       }
     } else if (t === E.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
       startedAttempt.set(Number(e.eventId), e.activityTaskStartedEventAttributes?.attempt ?? 1);
-    } else if (t === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED || t === E.EVENT_TYPE_ACTIVITY_TASK_FAILED || t === E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT) {
+    } else if (
+      t === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED ||
+      t === E.EVENT_TYPE_ACTIVITY_TASK_FAILED ||
+      t === E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
+    ) {
       const a = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
       const scheduled = at.get(Number(a?.scheduledEventId));
       const started = at.get(Number(a?.startedEventId));
@@ -118,7 +131,13 @@ export interface TimelineSummary {
   readonly wftTimeouts: number;
   readonly activityRetries: number;
   /** Per activity type: median queue and execution time, and the most attempts seen. */
-  readonly byActivity: readonly { readonly type: string; readonly count: number; readonly medianQueueMs: number; readonly medianExecMs: number; readonly maxAttempt: number }[];
+  readonly byActivity: readonly {
+    readonly type: string;
+    readonly count: number;
+    readonly medianQueueMs: number;
+    readonly medianExecMs: number;
+    readonly maxAttempt: number;
+  }[];
 }
 
 export function summarizeTimelines(timelines: readonly Timeline[]): TimelineSummary {

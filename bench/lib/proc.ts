@@ -45,7 +45,8 @@ export interface Memory {
 export function memoryOf(pid: number): Memory | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string) => Number(/^(\w+):\s+(\d+) kB$/m.exec(status.split('\n').find((l) => l.startsWith(`${key}:`)) ?? '')?.[2] ?? 0) * 1024;
+    const kb = (key: string) =>
+      Number(/^(\w+):\s+(\d+) kB$/m.exec(status.split('\n').find((l) => l.startsWith(`${key}:`)) ?? '')?.[2] ?? 0) * 1024;
     return { rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
   } catch {
     return undefined;

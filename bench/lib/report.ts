@@ -35,7 +35,8 @@ export class NothingMeasuredError extends Error {
 }
 
 export function requireMeasured(what: string, count: number, atLeast = 1): void {
-  if (!(count >= atLeast)) throw new NothingMeasuredError(`${what}: measured ${count}, expected at least ${atLeast}; the benchmark measured nothing useful`);
+  if (!(count >= atLeast))
+    throw new NothingMeasuredError(`${what}: measured ${count}, expected at least ${atLeast}; the benchmark measured nothing useful`);
 }
 
 export function printResult(r: BenchmarkResult): void {
@@ -65,7 +66,13 @@ export interface RunInfo {
   readonly notes: readonly string[];
 }
 
-export function writeSummary(dir: string, run: RunInfo, results: readonly BenchmarkResult[], failures: readonly string[], label?: string): string {
+export function writeSummary(
+  dir: string,
+  run: RunInfo,
+  results: readonly BenchmarkResult[],
+  failures: readonly string[],
+  label?: string,
+): string {
   const md = [
     '# Bosun benchmarks',
     '',

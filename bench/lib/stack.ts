@@ -104,7 +104,9 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
         readyTimeoutMs: 120_000,
         extraArgs: ['--metrics-port', String(metricsPort), ...(opts.temporalConfig ?? []).flatMap((c) => ['--dynamic-config-value', c])],
       }),
-      opts.moto ? startMoto({ port: motoPort, logFile: path.join(opts.dir, 'moto.log'), readyTimeoutMs: 60_000 }) : Promise.resolve(undefined),
+      opts.moto
+        ? startMoto({ port: motoPort, logFile: path.join(opts.dir, 'moto.log'), readyTimeoutMs: 60_000 })
+        : Promise.resolve(undefined),
     ]);
     stops.push(async () => {
       await temporal.stop();
@@ -112,7 +114,9 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
     });
     if (moto) stops.push(() => moto.stop());
 
-    const aws = moto ? createAwsClientProvider({ accounts: BENCH_ACCOUNTS, endpoint: moto.endpoint, emulator: true, maxAttempts: 1 }) : undefined;
+    const aws = moto
+      ? createAwsClientProvider({ accounts: BENCH_ACCOUNTS, endpoint: moto.endpoint, emulator: true, maxAttempts: 1 })
+      : undefined;
     if (aws) {
       stops.push(async () => aws.destroy());
       // moto loads its AMI and instance-type catalogues on the first EC2 call (1-2 s).

@@ -94,10 +94,18 @@ export class TemporalMetricsWindow {
       top: ops
         .sort((x, y) => y.seconds - x.seconds)
         .slice(0, 8)
-        .map((o) => ({ operation: o.operation, calls: o.calls, seconds: round(o.seconds, 2), meanMs: round((o.seconds / o.calls) * 1000, 2) })),
+        .map((o) => ({
+          operation: o.operation,
+          calls: o.calls,
+          seconds: round(o.seconds, 2),
+          meanMs: round((o.seconds / o.calls) * 1000, 2),
+        })),
       callsByOperation: Object.fromEntries(ops.map((o) => [o.operation, o.calls])),
       visibilityCalls: vis.reduce((s, o) => s + o.calls, 0),
-      visibilitySeconds: round(vis.reduce((s, o) => s + o.seconds, 0), 2),
+      visibilitySeconds: round(
+        vis.reduce((s, o) => s + o.seconds, 0),
+        2,
+      ),
     };
   }
 }

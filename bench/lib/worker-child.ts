@@ -42,7 +42,12 @@ async function main(): Promise<void> {
   const send = (m: WorkerChildMessage) => process.send?.(m);
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
-    send({ type: 'status', atMs: Date.now(), status: worker.getStatus(), mainThreadBusy: performance.eventLoopUtilization(now, elu).utilization });
+    send({
+      type: 'status',
+      atMs: Date.now(),
+      status: worker.getStatus(),
+      mainThreadBusy: performance.eventLoopUtilization(now, elu).utilization,
+    });
     elu = now;
   }, 1000);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());

@@ -68,7 +68,9 @@ describe('bosun CLI', () => {
     expect(offboarded.stdout).toContain('offboarded myapp: it now goes to legacy');
     expect((await bosun(['routing', 'myapp'])).stdout).toContain('myapp → legacy (rule: legacy-application-excluded)');
 
-    expect((await bosun(['kill-switch', 'on', '--reason', 'incident 42'])).stdout).toContain('kill switch is ON: every application goes to legacy');
+    expect((await bosun(['kill-switch', 'on', '--reason', 'incident 42'])).stdout).toContain(
+      'kill switch is ON: every application goes to legacy',
+    );
     const [killed, status] = await Promise.all([bosun(['routing', 'myapp', '--json']), bosun(['status'])]);
     expect(JSON.parse(killed.stdout)).toMatchObject({ decision: { route: 'legacy', rule: 'kill-switch', flagState: 'READY' } });
 
@@ -78,7 +80,12 @@ describe('bosun CLI', () => {
       ['offboard', 'CHG-2: errors in deploy', 'alice'],
       ['kill-switch', 'incident 42', 'tester'],
     ]);
-    expect(audit[0]).toMatchObject({ args: { app: 'myapp' }, before: { applications: [] }, after: { applications: ['myapp'] }, version: '2' });
+    expect(audit[0]).toMatchObject({
+      args: { app: 'myapp' },
+      before: { applications: [] },
+      after: { applications: ['myapp'] },
+      version: '2',
+    });
     expect(audit[2]).toMatchObject({ before: { killSwitch: false }, after: { killSwitch: true } });
     expect(Date.parse(audit[0]!.time)).not.toBeNaN();
 
@@ -127,7 +134,10 @@ describe('bosun CLI', () => {
     ]);
     expect(excluded.stdout).toContain('anyapp → legacy (rule: legacy-account-excluded)');
     expect(rolled.stdout).toContain('anyapp → temporal (rule: rollout-on)');
-    expect(JSON.parse(status.stdout)).toMatchObject({ exists: true, summary: { rolloutPercent: 100, excludedAccounts: ['prod-legacy'], version: '3' } });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      exists: true,
+      summary: { rolloutPercent: 100, excludedAccounts: ['prod-legacy'], version: '3' },
+    });
     expect(existsSync(path.join(dir, 'elsewhere', 'routing-audit.log'))).toBe(true);
   });
 });
@@ -139,7 +149,10 @@ describe('the CLI and the facade find the same flag file', () => {
     const config = loadConfig(env, cwd);
     const runtime = await buildFacade({ config, client: new Client(), logger: silentLogger });
     try {
-      return { file: config.routing.flagFile, decision: await runtime.router.decide({ application, account: 'test', operation: 'resizeServerGroup', cloudProvider: 'aws' }) };
+      return {
+        file: config.routing.flagFile,
+        decision: await runtime.router.decide({ application, account: 'test', operation: 'resizeServerGroup', cloudProvider: 'aws' }),
+      };
     } finally {
       await runtime.close();
     }

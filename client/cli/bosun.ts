@@ -112,7 +112,8 @@ const CHANGES: Readonly<Record<string, Required<Command>>> = {
     args: ['app'],
     describeChange: ([app]) => ({
       edit: (doc) => offboard(doc, app!),
-      done: (s) => `offboarded ${app}: it now goes to legacy (${plural(s.applications.length, 'application')} still onboarded, ${plural(s.excludedApplications.length, 'application')} held on legacy)`,
+      done: (s) =>
+        `offboarded ${app}: it now goes to legacy (${plural(s.applications.length, 'application')} still onboarded, ${plural(s.excludedApplications.length, 'application')} held on legacy)`,
     }),
   },
   'kill-switch': {
@@ -160,10 +161,14 @@ const CHANGES: Readonly<Record<string, Required<Command>>> = {
     args: ['percent'],
     describeChange: ([text]) => {
       const percent = /^\d+$/.test(text!) ? Number(text) : NaN;
-      if (!Number.isInteger(percent) || percent > 100) throw new UsageError(`rollout takes a whole percentage from 0 to 100, got '${text}'`);
+      if (!Number.isInteger(percent) || percent > 100)
+        throw new UsageError(`rollout takes a whole percentage from 0 to 100, got '${text}'`);
       return {
         edit: (doc) => setRollout(doc, percent),
-        done: () => (percent === 0 ? 'rollout stopped: only onboarded applications go to Temporal' : `rollout set: ${percent}% of the other applications go to Temporal`),
+        done: () =>
+          percent === 0
+            ? 'rollout stopped: only onboarded applications go to Temporal'
+            : `rollout set: ${percent}% of the other applications go to Temporal`,
       };
     },
   },
@@ -206,7 +211,9 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
     if (!command) throw new UsageError(`unknown command '${name}'`);
     if (args.length !== command.args.length) {
       const expected = command.args.map((a) => `<${a}>`).join(' ');
-      throw new UsageError(`'${name}' takes ${command.args.length === 0 ? 'no arguments' : expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`);
+      throw new UsageError(
+        `'${name}' takes ${command.args.length === 0 ? 'no arguments' : expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`,
+      );
     }
     if (name === 'routing') return await routing({ io, file, app: args[0]!, options, logger: bosun.logger });
     if (name === 'status') return await status({ io, file, options });
@@ -232,21 +239,43 @@ interface CommandInput {
   readonly options: Options;
 }
 
-async function change({ io, file, name, args, options, command }: CommandInput & { name: string; args: readonly string[]; command: Required<Command> }): Promise<ExitCode> {
+async function change({
+  io,
+  file,
+  name,
+  args,
+  options,
+  command,
+}: CommandInput & { name: string; args: readonly string[]; command: Required<Command> }): Promise<ExitCode> {
   const reason = options.reason?.trim();
   if (!reason) throw new UsageError(`'${name}' changes routing and needs --reason "why" (it is recorded in ${AUDIT_LOG_NAME})`);
   const { edit, done } = command.describeChange(args);
   const who = options.by ?? io.env.USER ?? safeUserName();
-  const result = await changeFlagFile({ file, edit, who, action: name, args: Object.fromEntries(command.args.map((a, i) => [a, args[i]])), reason });
+  const result = await changeFlagFile({
+    file,
+    edit,
+    who,
+    action: name,
+    args: Object.fromEntries(command.args.map((a, i) => [a, args[i]])),
+    reason,
+  });
   if (options.json) {
-    io.out(JSON.stringify(result.changed ? { changed: true, file, audit: result.audit } : { changed: false, file, summary: result.before }, null, 2));
+    io.out(
+      JSON.stringify(
+        result.changed ? { changed: true, file, audit: result.audit } : { changed: false, file, summary: result.before },
+        null,
+        2,
+      ),
+    );
     return EXIT.ok;
   }
   if (!result.changed) {
     io.out(`nothing to change: ${summaryLine(result.before)}\n  (${file})`);
     return EXIT.ok;
   }
-  io.out(`${done(result.after)}\n  ${file} is now version ${result.after.version ?? '?'}; audited in ${path.join(path.dirname(file), AUDIT_LOG_NAME)}`);
+  io.out(
+    `${done(result.after)}\n  ${file} is now version ${result.after.version ?? '?'}; audited in ${path.join(path.dirname(file), AUDIT_LOG_NAME)}`,
+  );
   return EXIT.ok;
 }
 
@@ -273,7 +302,8 @@ async function routing({ io, file, app, options, logger }: CommandInput & { app:
       `  flag file ${file}: ${decision.flagState}`,
     ];
     const unchecked = [options.account === undefined && 'account', options.operation === undefined && 'operation'].filter(Boolean);
-    if (unchecked.length > 0) lines.push(`  (no --${unchecked.join(' or --')} given: ${unchecked.join(' and ')} exclusions were not tested)`);
+    if (unchecked.length > 0)
+      lines.push(`  (no --${unchecked.join(' or --')} given: ${unchecked.join(' and ')} exclusions were not tested)`);
     io.out(lines.join('\n'));
     return EXIT.ok;
   } finally {

@@ -90,7 +90,10 @@ export async function createCodecServer(opts: CodecServerOptions): Promise<Codec
     const auth = req.headers.authorization ?? '';
     const token = /^Bearer (.+)$/i.exec(auth)?.[1];
     if (!token || !timingSafeEqual(digest(token), expected)) {
-      log.warn({ requestId: req.id, origin: req.headers.origin, remote: req.ip, path: req.url.slice(0, 200) }, 'codec endpoint refused a caller without the token');
+      log.warn(
+        { requestId: req.id, origin: req.headers.origin, remote: req.ip, path: req.url.slice(0, 200) },
+        'codec endpoint refused a caller without the token',
+      );
       reply.header('www-authenticate', 'Bearer');
       return sendError(reply, new HttpError(401, 'Unauthorized', 'the codec endpoint needs Authorization: Bearer <token>'));
     }
@@ -104,7 +107,9 @@ export async function createCodecServer(opts: CodecServerOptions): Promise<Codec
     req.log.error({ err }, 'codec endpoint failed');
     return sendError(reply, new HttpError(500, 'Internal Server Error', `the codec failed (request id ${String(req.id)})`));
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new HttpError(404, 'Not Found', 'the codec endpoint serves POST /decode and POST /encode')));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, new HttpError(404, 'Not Found', 'the codec endpoint serves POST /decode and POST /encode')),
+  );
 
   for (const action of ['decode', 'encode'] as const) {
     app.post(`/${action}`, { schema: { body: payloadsSchema } }, async (req) => {

@@ -67,7 +67,8 @@ export function header(req: FastifyRequest, name: string): string | undefined {
  * or behind a backslash) would climb out of the legacy Clouddriver's base path.
  */
 export function targetProblem(url: string): string | undefined {
-  if (!url.startsWith('/')) return 'only origin-form targets (/path?query) are accepted; absolute-form and authority-form targets are refused';
+  if (!url.startsWith('/'))
+    return 'only origin-form targets (/path?query) are accepted; absolute-form and authority-form targets are refused';
   const path = pathOf(url);
   if (path.startsWith('//')) return 'a target starting with // names a host, not a path';
   if (path.includes('\\')) return 'a backslash in the path is refused';
@@ -110,7 +111,8 @@ function hasPoisonedKey(value: unknown): boolean {
     if (!Array.isArray(v)) {
       if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return true;
       const ctor = (v as Record<string, unknown>).constructor;
-      if (Object.prototype.hasOwnProperty.call(v, 'constructor') && typeof ctor === 'object' && ctor !== null && 'prototype' in ctor) return true;
+      if (Object.prototype.hasOwnProperty.call(v, 'constructor') && typeof ctor === 'object' && ctor !== null && 'prototype' in ctor)
+        return true;
     }
     for (const child of Object.values(v as Record<string, unknown>)) if (typeof child === 'object' && child !== null) stack.push(child);
   }
@@ -142,7 +144,11 @@ export function isTemporalUnavailable(err: unknown): boolean {
   for (let i = 0; i < 5 && cur; i++) {
     if (isGrpcServiceError(cur) && UNAVAILABLE_CODES.has(cur.code)) return true;
     const message = (cur as Error).message ?? '';
-    if (cur instanceof Error && /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Failed to connect|Connection dropped|TransportError/i.test(message)) return true;
+    if (
+      cur instanceof Error &&
+      /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Failed to connect|Connection dropped|TransportError/i.test(message)
+    )
+      return true;
     cur = cur instanceof ServiceError || cur instanceof Error ? (cur as Error).cause : undefined;
   }
   return false;

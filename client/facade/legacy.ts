@@ -28,7 +28,12 @@ const HOP_BY_HOP = new Set([
 function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
   const value = headers.connection;
   const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : '';
-  return new Set(text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    text
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 /** The headers a proxy may pass on: end-to-end ones only. */
@@ -59,7 +64,8 @@ export interface LegacyClouddriver {
 
 export function createLegacyClouddriver(baseUrl: string, timeoutMs = 60_000): LegacyClouddriver {
   const base = new URL(baseUrl);
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`the legacy Clouddriver URL must be http(s), got ${base.protocol}`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new Error(`the legacy Clouddriver URL must be http(s), got ${base.protocol}`);
   const basePath = base.pathname.replace(/\/+$/, '');
   const origin = base.origin;
 
@@ -80,11 +86,12 @@ export function createLegacyClouddriver(baseUrl: string, timeoutMs = 60_000): Le
       // Checked on every request already (server.ts); checked again here because this is where
       // a bad target would do harm.
       const problem = targetProblem(req.url);
-      if (problem) return sendError(reply, new HttpError(400, 'Bad Request', `refusing to forward ${pathOf(req.url).slice(0, 200)}: ${problem}`));
+      if (problem)
+        return sendError(reply, new HttpError(400, 'Bad Request', `refusing to forward ${pathOf(req.url).slice(0, 200)}: ${problem}`));
       reply.header('x-bosun-route', 'legacy');
       return reply.from(basePath + pathOf(req.url), {
         body: body && body.length > 0 ? body : null,
-        contentType: (req.headers['content-type']) ?? 'application/octet-stream',
+        contentType: req.headers['content-type'] ?? 'application/octet-stream',
         rewriteRequestHeaders: (_req, headers) => {
           const out = endToEndHeaders(headers);
           if (body && body.length > 0) out['content-length'] = String(body.length);
@@ -117,7 +124,7 @@ export function createLegacyClouddriver(baseUrl: string, timeoutMs = 60_000): Le
         await res.body?.cancel();
         return undefined;
       }
-      return (await res.json());
+      return await res.json();
     },
   };
 }

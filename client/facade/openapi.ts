@@ -27,15 +27,22 @@ export function openApiDocument(): Record<string, unknown> {
       description: 'One operation: its name (modern or legacy key) mapped to its description.',
       minProperties: 1,
       properties: Object.fromEntries(
-        [...operationNames.map((n): [string, string] => [n, n]), ...Object.entries(legacy)].map(([k, n]) => [k, { $ref: `#/components/schemas/${n}` }]),
+        [...operationNames.map((n): [string, string] => [n, n]), ...Object.entries(legacy)].map(([k, n]) => [
+          k,
+          { $ref: `#/components/schemas/${n}` },
+        ]),
       ),
     },
   };
   const taskRef = { id: { type: 'string' }, resourceUri: { type: 'string' } };
   const accepted = {
-    200: { description: 'the task was started, or already exists for this clientRequestId', content: { 'application/json': { schema: { type: 'object', properties: taskRef } } } },
+    200: {
+      description: 'the task was started, or already exists for this clientRequestId',
+      content: { 'application/json': { schema: { type: 'object', properties: taskRef } } },
+    },
     400: {
-      description: 'invalid operation (`errors` names each bad field, at most 50), too many operations, JSON nested too deep, or a malformed clientRequestId',
+      description:
+        'invalid operation (`errors` names each bad field, at most 50), too many operations, JSON nested too deep, or a malformed clientRequestId',
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     },
     401: { description: 'X-SPINNAKER-USER missing' },
@@ -45,32 +52,113 @@ export function openApiDocument(): Record<string, unknown> {
     503: { description: 'the application is not onboarded and no legacy Clouddriver is configured, or Temporal is unreachable' },
   };
   const parameters = [
-    { name: 'clientRequestId', in: 'query', required: false, schema: { type: 'string', pattern: CLIENT_REQUEST_ID_PATTERN }, description: 'idempotency key (Orca sets it); answered from its task first, whatever the routing flag says' },
+    {
+      name: 'clientRequestId',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', pattern: CLIENT_REQUEST_ID_PATTERN },
+      description: 'idempotency key (Orca sets it); answered from its task first, whatever the routing flag says',
+    },
     { name: 'X-SPINNAKER-USER', in: 'header', required: false, schema: { type: 'string' } },
     { name: 'X-SPINNAKER-ACCOUNTS', in: 'header', required: false, schema: { type: 'string' } },
     { name: 'X-SPINNAKER-APPLICATION', in: 'header', required: false, schema: { type: 'string' } },
   ];
-  const opName = { name: 'operation', in: 'path', required: true, schema: { type: 'string', enum: [...operationNames, ...Object.keys(legacy)] } };
+  const opName = {
+    name: 'operation',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', enum: [...operationNames, ...Object.keys(legacy)] },
+  };
   const provider = { name: 'cloudProvider', in: 'path', required: true, schema: { type: 'string', enum: ['aws'] } };
   const listBody = { required: true, content: { 'application/json': { schema: operationList } } };
-  const singleBody = { required: true, content: { 'application/json': { schema: { type: 'object', description: 'one description of the operation in the path' } } } };
+  const singleBody = {
+    required: true,
+    content: { 'application/json': { schema: { type: 'object', description: 'one description of the operation in the path' } } },
+  };
   const taskId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: TASK_ID_PATTERN } };
-  const taskAuth = { 401: { description: 'X-SPINNAKER-USER missing' }, 403: { description: "an account of the task outside the caller's X-SPINNAKER-ACCOUNTS" } };
+  const taskAuth = {
+    401: { description: 'X-SPINNAKER-USER missing' },
+    403: { description: "an account of the task outside the caller's X-SPINNAKER-ACCOUNTS" },
+  };
 
   return {
     openapi: '3.1.0',
     info: { title: 'Bosun Clouddriver-compatible facade', version: '1', description: 'Clouddriver operations as Temporal workflows.' },
     paths: {
-      '/ops': { post: { summary: 'Run a list of operations as one task (deprecated Clouddriver path)', parameters, requestBody: listBody, responses: accepted } },
-      '/ops/{operation}': { post: { summary: 'Run one operation', parameters: [...parameters, opName], requestBody: singleBody, responses: accepted } },
-      '/{cloudProvider}/ops': { post: { summary: 'Run a list of operations as one task', parameters: [...parameters, provider], requestBody: listBody, responses: accepted } },
-      '/{cloudProvider}/ops/{operation}': { post: { summary: 'Run one operation', parameters: [...parameters, provider, opName], requestBody: singleBody, responses: accepted } },
-      '/task': { get: { summary: "Running tasks on the caller's X-SPINNAKER-ACCOUNTS", responses: { 200: { description: 'list of tasks', content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Task' } } } } } } } },
-      '/task/{id}': { get: { summary: 'A task, in Clouddriver\'s shape', parameters: [taskId], responses: { 200: { description: 'the task', content: { 'application/json': { schema: { $ref: '#/components/schemas/Task' } } } }, 404: { description: 'unknown task' } } } },
-      '/task/{id}:resume': { post: { summary: 'Run a retryably failed task again', parameters: [taskId], responses: { 200: { description: 'resumed' }, 400: { description: 'not retryable' }, ...taskAuth, 404: { description: 'unknown task' } } } },
-      '/task/{id}/cancel': { post: { summary: 'Bosun extension: cancel a running task (it compensates)', parameters: [taskId], responses: { 202: { description: 'cancel requested' }, ...taskAuth, 404: { description: 'unknown task' } } } },
-      '/routing': { get: { summary: 'Bosun extension: where a request would go, and the rule that decided', responses: { 200: { description: 'the decision' } } } },
-      '/health': { get: { summary: 'Health, with the onboarding flag file\'s state', responses: { 200: { description: 'up' }, 503: { description: 'degraded' } } } },
+      '/ops': {
+        post: {
+          summary: 'Run a list of operations as one task (deprecated Clouddriver path)',
+          parameters,
+          requestBody: listBody,
+          responses: accepted,
+        },
+      },
+      '/ops/{operation}': {
+        post: { summary: 'Run one operation', parameters: [...parameters, opName], requestBody: singleBody, responses: accepted },
+      },
+      '/{cloudProvider}/ops': {
+        post: {
+          summary: 'Run a list of operations as one task',
+          parameters: [...parameters, provider],
+          requestBody: listBody,
+          responses: accepted,
+        },
+      },
+      '/{cloudProvider}/ops/{operation}': {
+        post: { summary: 'Run one operation', parameters: [...parameters, provider, opName], requestBody: singleBody, responses: accepted },
+      },
+      '/task': {
+        get: {
+          summary: "Running tasks on the caller's X-SPINNAKER-ACCOUNTS",
+          responses: {
+            200: {
+              description: 'list of tasks',
+              content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Task' } } } },
+            },
+          },
+        },
+      },
+      '/task/{id}': {
+        get: {
+          summary: "A task, in Clouddriver's shape",
+          parameters: [taskId],
+          responses: {
+            200: { description: 'the task', content: { 'application/json': { schema: { $ref: '#/components/schemas/Task' } } } },
+            404: { description: 'unknown task' },
+          },
+        },
+      },
+      '/task/{id}:resume': {
+        post: {
+          summary: 'Run a retryably failed task again',
+          parameters: [taskId],
+          responses: {
+            200: { description: 'resumed' },
+            400: { description: 'not retryable' },
+            ...taskAuth,
+            404: { description: 'unknown task' },
+          },
+        },
+      },
+      '/task/{id}/cancel': {
+        post: {
+          summary: 'Bosun extension: cancel a running task (it compensates)',
+          parameters: [taskId],
+          responses: { 202: { description: 'cancel requested' }, ...taskAuth, 404: { description: 'unknown task' } },
+        },
+      },
+      '/routing': {
+        get: {
+          summary: 'Bosun extension: where a request would go, and the rule that decided',
+          responses: { 200: { description: 'the decision' } },
+        },
+      },
+      '/health': {
+        get: {
+          summary: "Health, with the onboarding flag file's state",
+          responses: { 200: { description: 'up' }, 503: { description: 'degraded' } },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
     },
     components: {
@@ -78,7 +166,14 @@ export function openApiDocument(): Record<string, unknown> {
         ...schemas,
         Error: {
           type: 'object',
-          properties: { status: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: { type: 'string' } }, path: { type: 'string' }, requestId: { type: 'string' } },
+          properties: {
+            status: { type: 'integer' },
+            error: { type: 'string' },
+            message: { type: 'string' },
+            errors: { type: 'array', items: { type: 'string' } },
+            path: { type: 'string' },
+            requestId: { type: 'string' },
+          },
         },
         Task: {
           type: 'object',
@@ -87,7 +182,17 @@ export function openApiDocument(): Record<string, unknown> {
             requestId: { type: ['string', 'null'] },
             ownerId: { type: 'string' },
             startTimeMs: { type: 'integer' },
-            status: { type: 'object', properties: { phase: { type: 'string' }, status: { type: 'string' }, complete: { type: 'boolean' }, completed: { type: 'boolean' }, failed: { type: 'boolean' }, retryable: { type: 'boolean' } } },
+            status: {
+              type: 'object',
+              properties: {
+                phase: { type: 'string' },
+                status: { type: 'string' },
+                complete: { type: 'boolean' },
+                completed: { type: 'boolean' },
+                failed: { type: 'boolean' },
+                retryable: { type: 'boolean' },
+              },
+            },
             history: { type: 'array', items: { type: 'object', properties: { phase: { type: 'string' }, status: { type: 'string' } } } },
             resultObjects: { type: 'array', items: { type: 'object' } },
             retryable: { type: 'boolean' },

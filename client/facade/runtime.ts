@@ -29,7 +29,12 @@ export interface FacadeRuntime {
 }
 
 /** The facade as every entry point builds it from configuration (npm start, npm run facade, tests of the CLI). */
-export async function buildFacade(input: { config: BosunConfig; client: Client; logger: Logger; payloadCodec?: PayloadCodec }): Promise<FacadeRuntime> {
+export async function buildFacade(input: {
+  config: BosunConfig;
+  client: Client;
+  logger: Logger;
+  payloadCodec?: PayloadCodec;
+}): Promise<FacadeRuntime> {
   const { config, client, logger } = input;
   const metrics = createFacadeMetrics();
   const router = await createRouter({

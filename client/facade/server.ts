@@ -82,7 +82,6 @@ const ALL_TEMPORAL: RoutingDecision = {
   flagState: 'READY',
 };
 
-
 const taskParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: TASK_ID_PATTERN } } } as const;
 const opsQuery = { type: 'object', properties: { clientRequestId: { type: 'string', pattern: CLIENT_REQUEST_ID_PATTERN } } } as const;
 const opsParams = {
@@ -151,8 +150,15 @@ export function createFacade(opts: FacadeOptions): Facade {
     req.bosunRoute = req.routeOptions.config.route ?? 'unrouted';
     if (closing) reply.header('connection', 'close');
     const problem = targetProblem(req.url);
-    if (problem) return sendError(reply, new HttpError(400, 'Bad Request', `refusing request target ${JSON.stringify(req.url.slice(0, 200))}: ${problem}`));
-    if ((req.method === 'GET' || req.method === 'HEAD') && (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)) {
+    if (problem)
+      return sendError(
+        reply,
+        new HttpError(400, 'Bad Request', `refusing request target ${JSON.stringify(req.url.slice(0, 200))}: ${problem}`),
+      );
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      (req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0)
+    ) {
       return sendError(reply, new HttpError(400, 'Bad Request', `a ${req.method} request may not carry a body`));
     }
     return undefined;
@@ -164,7 +170,10 @@ export function createFacade(opts: FacadeOptions): Facade {
     const route = req.bosunRoute || 'unrouted';
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
-    req.log.debug({ method: req.method, path: pathOf(req.url).slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime), route }, 'request');
+    req.log.debug(
+      { method: req.method, path: pathOf(req.url).slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime), route },
+      'request',
+    );
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -181,14 +190,33 @@ export function createFacade(opts: FacadeOptions): Facade {
     if (isTemporalUnavailable(err)) {
       // The request was not taken; Orca retries the POST.
       req.log.error({ path: pathOf(req.url), error: err.message }, 'Temporal did not answer');
-      return sendError(reply, new HttpError(503, 'Service Unavailable', `Temporal did not answer (nothing was started or changed by this request; retry it): ${causeChain(err)}`));
+      return sendError(
+        reply,
+        new HttpError(
+          503,
+          'Service Unavailable',
+          `Temporal did not answer (nothing was started or changed by this request; retry it): ${causeChain(err)}`,
+        ),
+      );
     }
     req.log.error({ err, path: pathOf(req.url) }, 'Bosun bug: unexpected error while answering a request');
-    return sendError(reply, new HttpError(500, 'Internal Server Error', `Bosun failed to answer (request id ${String(req.id)}); the facade's log has the details under this id`));
+    return sendError(
+      reply,
+      new HttpError(
+        500,
+        'Internal Server Error',
+        `Bosun failed to answer (request id ${String(req.id)}); the facade's log has the details under this id`,
+      ),
+    );
   });
 
   /** One task, one route: Temporal only if the flag sends every operation, in every region, there. */
-  async function routeTask(facts: readonly OperationFacts[], application: string | undefined, cloudProvider: string, user: string | undefined): Promise<RoutingDecision> {
+  async function routeTask(
+    facts: readonly OperationFacts[],
+    application: string | undefined,
+    cloudProvider: string,
+    user: string | undefined,
+  ): Promise<RoutingDecision> {
     if (!opts.router) return ALL_TEMPORAL;
     let decision: RoutingDecision | undefined;
     for (const f of facts) {
@@ -226,7 +254,11 @@ export function createFacade(opts: FacadeOptions): Facade {
     const auth = authorize(policy, { user, accountsHeader: header(req, 'X-SPINNAKER-ACCOUNTS'), accounts: access.accounts });
     if (auth.ok) return;
     req.log.warn({ user: user ?? null, taskId: id, action, accounts: access.accounts, status: auth.status }, `${action} refused`);
-    throw new HttpError(auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden', `${action} of task ${id} refused: ${auth.message}`);
+    throw new HttpError(
+      auth.status,
+      auth.status === 401 ? 'Unauthorized' : 'Forbidden',
+      `${action} of task ${id} refused: ${auth.message}`,
+    );
   }
 
   /**
@@ -246,12 +278,20 @@ export function createFacade(opts: FacadeOptions): Facade {
       outcome = 'started';
     }
     metrics.tasks.inc({ route: 'temporal', outcome });
-    req.log.info({ taskId: id, requestId, user: header(req, 'X-SPINNAKER-USER') }, outcome === 'started' ? 'retryable task run again for clientRequestId' : 'task exists for clientRequestId');
+    req.log.info(
+      { taskId: id, requestId, user: header(req, 'X-SPINNAKER-USER') },
+      outcome === 'started' ? 'retryable task run again for clientRequestId' : 'task exists for clientRequestId',
+    );
     void reply.send({ id, resourceUri: `/task/${id}` });
     return true;
   }
 
-  async function postOperations(req: FastifyRequest, reply: FastifyReply, cloudProvider: string, opInPath: string | undefined): Promise<FastifyReply> {
+  async function postOperations(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    cloudProvider: string,
+    opInPath: string | undefined,
+  ): Promise<FastifyReply> {
     const raw = req.body as Buffer | undefined;
     const user = header(req, 'X-SPINNAKER-USER');
     const requestId = (req.query as { clientRequestId?: string }).clientRequestId || undefined;
@@ -277,24 +317,36 @@ export function createFacade(opts: FacadeOptions): Facade {
       const facts = entries.map(([k, d]) => factsOf(k, d));
       const application = taskApplication(facts, header(req, 'X-SPINNAKER-APPLICATION'));
       const decision = await routeTask(facts, application, cloudProvider, user);
-      req.log.info({
-        route: decision.route,
-        rule: decision.rule,
-        reason: decision.reason,
-        application,
-        operations: facts.map((f) => f.key),
-        accounts: [...new Set(facts.map((f) => f.account))],
-        user,
-      }, 'routing decision');
+      req.log.info(
+        {
+          route: decision.route,
+          rule: decision.rule,
+          reason: decision.reason,
+          application,
+          operations: facts.map((f) => f.key),
+          accounts: [...new Set(facts.map((f) => f.account))],
+          user,
+        },
+        'routing decision',
+      );
       if (decision.route === 'legacy') {
         metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
-        return toLegacy(reply, raw, `application ${application ?? '(unknown)'} is not routed to Bosun: ${decision.reason} (rule ${decision.rule})`);
+        return toLegacy(
+          reply,
+          raw,
+          `application ${application ?? '(unknown)'} is not routed to Bosun: ${decision.reason} (rule ${decision.rule})`,
+        );
       }
     }
 
     const submission = parseSubmission(body, opInPath, { maxOperations: limits.maxOperations });
     if (!submission.ok) {
-      throw new HttpError(400, 'Bad Request', `invalid operation: ${submission.errors.slice(0, 5).join('; ')}${submission.errors.length > 5 ? '; …' : ''}`, submission.errors);
+      throw new HttpError(
+        400,
+        'Bad Request',
+        `invalid operation: ${submission.errors.slice(0, 5).join('; ')}${submission.errors.length > 5 ? '; …' : ''}`,
+        submission.errors,
+      );
     }
     const accounts = accountsOf(submission.operations);
     const auth = authorize(policy, { user, accountsHeader: header(req, 'X-SPINNAKER-ACCOUNTS'), accounts });
@@ -304,15 +356,23 @@ export function createFacade(opts: FacadeOptions): Facade {
     }
 
     const targets = taskTargets(submission.operations, header(req, 'X-SPINNAKER-APPLICATION'));
-    const context = { cloudProvider, user, requestId, executionId: header(req, 'X-SPINNAKER-EXECUTION-ID'), application: targets.application };
-    const { id, started, existing } = await temporal(() => startTask(opts.client, {
-      operations: submission.operations,
-      targets,
-      context,
-      settings: opts.settings,
-      taskQueue: opts.taskQueue,
-      accounts,
-    }));
+    const context = {
+      cloudProvider,
+      user,
+      requestId,
+      executionId: header(req, 'X-SPINNAKER-EXECUTION-ID'),
+      application: targets.application,
+    };
+    const { id, started, existing } = await temporal(() =>
+      startTask(opts.client, {
+        operations: submission.operations,
+        targets,
+        context,
+        settings: opts.settings,
+        taskQueue: opts.taskQueue,
+        accounts,
+      }),
+    );
     if (existing && requestId && (await answerExisting(req, reply, id, requestId))) return reply;
     metrics.tasks.inc({ route: 'temporal', outcome: started ? 'started' : 'existing' });
     req.log.info(
@@ -362,7 +422,9 @@ export function createFacade(opts: FacadeOptions): Facade {
   type OpsParams = { cloudProvider?: string; operation?: string };
   app.post('/ops', opsRoute, (req, reply) => postOperations(req, reply, 'aws', undefined));
   app.post('/ops/:operation', opsRoute, (req, reply) => postOperations(req, reply, 'aws', (req.params as OpsParams).operation));
-  app.post('/:cloudProvider/ops', opsRoute, (req, reply) => postOperations(req, reply, (req.params as OpsParams).cloudProvider ?? 'aws', undefined));
+  app.post('/:cloudProvider/ops', opsRoute, (req, reply) =>
+    postOperations(req, reply, (req.params as OpsParams).cloudProvider ?? 'aws', undefined),
+  );
   app.post('/:cloudProvider/ops/:operation', opsRoute, (req, reply) =>
     postOperations(req, reply, (req.params as OpsParams).cloudProvider ?? 'aws', (req.params as OpsParams).operation),
   );
@@ -391,7 +453,8 @@ export function createFacade(opts: FacadeOptions): Facade {
       throw new HttpError(404, 'Not Found', `task ${id} not found`);
     }
     authorizeTask(req, id, existing.access, 'resume');
-    if (!(existing.task.status.failed && existing.task.retryable)) throw new HttpError(400, 'Bad Request', `task ${id} did not fail retryably, so it cannot be resumed`);
+    if (!(existing.task.status.failed && existing.task.retryable))
+      throw new HttpError(400, 'Bad Request', `task ${id} did not fail retryably, so it cannot be resumed`);
     await temporal(() => rerunTask(opts.client, id));
     req.log.info({ taskId: id, user: header(req, 'X-SPINNAKER-USER') }, 'task resumed');
     return reply.send({ id, resourceUri: `/task/${id}` });
@@ -425,7 +488,14 @@ export function createFacade(opts: FacadeOptions): Facade {
   // Clouddriver's read APIs and everything else Bosun does not implement.
   app.setNotFoundHandler((req, reply) => {
     if (legacy) return toLegacy(reply, req.body as Buffer | undefined, 'not a Bosun route');
-    return sendError(reply, new HttpError(404, 'Not Found', `no route for ${req.method} ${pathOf(req.url).slice(0, 200)} (and no legacy Clouddriver is configured)`));
+    return sendError(
+      reply,
+      new HttpError(
+        404,
+        'Not Found',
+        `no route for ${req.method} ${pathOf(req.url).slice(0, 200)} (and no legacy Clouddriver is configured)`,
+      ),
+    );
   });
 
   // CONNECT (authority-form) never reaches Fastify; Node would drop the socket without a word.
@@ -464,7 +534,19 @@ export function createFacade(opts: FacadeOptions): Facade {
 }
 
 function statusText(status: number): string {
-  const texts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 431: 'Request Header Fields Too Large' };
+  const texts: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    406: 'Not Acceptable',
+    408: 'Request Timeout',
+    413: 'Payload Too Large',
+    414: 'URI Too Long',
+    415: 'Unsupported Media Type',
+    431: 'Request Header Fields Too Large',
+  };
   return texts[status] ?? 'Bad Request';
 }
 
@@ -477,7 +559,8 @@ function writeClientError(err: Error & { code?: string }, socket: Socket): void 
     socket.destroy();
     return;
   }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'CONNECT_REFUSED' ? 405 : 400;
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'CONNECT_REFUSED' ? 405 : 400;
   const message =
     status === 431
       ? 'the request headers are too large'
@@ -487,6 +570,8 @@ function writeClientError(err: Error & { code?: string }, socket: Socket): void 
           ? 'CONNECT is refused: the facade is not a tunnel'
           : `the request could not be parsed as HTTP/1.1 (${err.code ?? 'malformed'})`;
   const body = JSON.stringify(errorBody(new HttpError(status, statusText(status), message), '', 'none'));
-  socket.end(`HTTP/1.1 ${status} ${statusText(status)}\r\ncontent-type: application/json;charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText(status)}\r\ncontent-type: application/json;charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
   socket.destroySoon();
 }

@@ -15,7 +15,15 @@ import type { OperationError } from '../../domain/result';
 import { SearchAttributes, TaskStatusValue } from '../../domain/search-attributes';
 import type { TaskTargets } from '../../domain/submission';
 import type { ClouddriverTask, TaskMemo } from '../../domain/task';
-import { operationErrorOf, ORCHESTRATION_PHASE, renderTask, TASK_MEMO_KEY, taskMemoOf, TaskState, withoutLineKeys } from '../../domain/task';
+import {
+  operationErrorOf,
+  ORCHESTRATION_PHASE,
+  renderTask,
+  TASK_MEMO_KEY,
+  taskMemoOf,
+  TaskState,
+  withoutLineKeys,
+} from '../../domain/task';
 import type { TaskContext, TaskResult, TaskSettings } from '../../domain/task-input';
 import { ORCHESTRATION_WORKFLOW } from '../../domain/task-input';
 import type { DescriptionOf, OperationWorkflow } from '../../workflows';
@@ -75,7 +83,10 @@ export async function startTask(client: Client, input: StartTaskInput): Promise<
   const options: WorkflowOptions = {
     workflowId: id,
     taskQueue: input.taskQueue,
-    memo: { [TASK_MEMO_KEY]: memo, [ACCESS_MEMO_KEY]: { accounts: [...(input.accounts ?? t.accounts)], user: input.context.user } satisfies TaskAccess },
+    memo: {
+      [TASK_MEMO_KEY]: memo,
+      [ACCESS_MEMO_KEY]: { accounts: [...(input.accounts ?? t.accounts)], user: input.context.user } satisfies TaskAccess,
+    },
     staticSummary: summary.length > 400 ? `${summary.slice(0, 397)}...` : summary,
     staticDetails: [
       `user: ${input.context.user ?? 'anonymous'}`,
@@ -135,7 +146,10 @@ export async function rerunTask(client: Client, id: string): Promise<void> {
   const memo = taskMemoOf(desc.memo);
   const rerunMemo: TaskMemo = {
     ...memo,
-    history: [...(memo?.history ?? []), { phase: ORCHESTRATION_PHASE, status: 'Re-initializing Orchestration Task (failure is retryable)' }],
+    history: [
+      ...(memo?.history ?? []),
+      { phase: ORCHESTRATION_PHASE, status: 'Re-initializing Orchestration Task (failure is retryable)' },
+    ],
   };
   await client.workflow.start(desc.type, {
     workflowId: id,
@@ -164,7 +178,12 @@ const SAFE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
  * With `accounts`, only tasks whose every account is among them (the caller's
  * X-SPINNAKER-ACCOUNTS); an empty list lists nothing.
  */
-export async function listRunningTasks(client: Client, taskQueue: string, accounts?: readonly string[], limit = 500): Promise<ClouddriverTask[]> {
+export async function listRunningTasks(
+  client: Client,
+  taskQueue: string,
+  accounts?: readonly string[],
+  limit = 500,
+): Promise<ClouddriverTask[]> {
   const tasks: ClouddriverTask[] = [];
   let query = `TaskQueue = '${taskQueue.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
   const held = accounts ? new Set(accounts.filter((a) => SAFE_NAME.test(a))) : undefined;
@@ -268,7 +287,13 @@ async function closedError(
     }
   }
   const type: FailureType =
-    status === 'CANCELLED' ? FailureType.Cancelled : status === 'TERMINATED' ? FailureType.Terminated : status === 'TIMED_OUT' ? FailureType.TimedOut : FailureType.WorkflowFailed;
+    status === 'CANCELLED'
+      ? FailureType.Cancelled
+      : status === 'TERMINATED'
+        ? FailureType.Terminated
+        : status === 'TIMED_OUT'
+          ? FailureType.TimedOut
+          : FailureType.WorkflowFailed;
   // A workflow that failed or timed out may succeed when run again; a cancelled one was stopped on purpose.
   const retryable = status === 'FAILED' || status === 'TIMED_OUT';
   return { error: { type, message, operation, details: [], retryable } };

@@ -185,9 +185,11 @@ export class FlagFileProvider implements Provider {
 
   /** Reads the file again now (tests, and the safety-net timer); resolves when the reload is done. */
   reload(): Promise<void> {
-    this.loading = this.loading.then(() => this.reloadNow()).catch((err: unknown) => {
-      this.logger.error({ error: (err as Error).message }, 'flag file reload failed unexpectedly');
-    });
+    this.loading = this.loading
+      .then(() => this.reloadNow())
+      .catch((err: unknown) => {
+        this.logger.error({ error: (err as Error).message }, 'flag file reload failed unexpectedly');
+      });
     return this.loading;
   }
 
@@ -203,7 +205,11 @@ export class FlagFileProvider implements Provider {
     return this.core.resolveNumberEvaluation(flagKey, defaultValue, context, this.coreLogger);
   }
 
-  async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
+  async resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<T>> {
     return this.core.resolveObjectEvaluation(flagKey, defaultValue, context, this.coreLogger);
   }
 
@@ -273,7 +279,10 @@ export class FlagFileProvider implements Provider {
       this.events.emit(ProviderEvents.Error, { message: this.lastError });
     } else {
       if (fresh.length > 0) {
-        this.logger.warn({ problems }, `flag file refused (${problems.length} problem${problems.length === 1 ? '' : 's'}); keeping the rules loaded at ${this.loadedAt?.toISOString()}`);
+        this.logger.warn(
+          { problems },
+          `flag file refused (${problems.length} problem${problems.length === 1 ? '' : 's'}); keeping the rules loaded at ${this.loadedAt?.toISOString()}`,
+        );
       }
       this.state = FLAG_STATES.stale;
       this.events.emit(ProviderEvents.Stale, { message: this.lastError });
@@ -332,10 +341,13 @@ export class FlagFileProvider implements Provider {
       // An edit between the first read and the watch would otherwise wait for the safety net.
       this.schedule();
     } catch (err) {
-      this.logger.debug({
-        directory: path.dirname(this.file),
-        error: (err as Error).message,
-      }, 'cannot watch the flag file directory yet; the periodic re-check will retry');
+      this.logger.debug(
+        {
+          directory: path.dirname(this.file),
+          error: (err as Error).message,
+        },
+        'cannot watch the flag file directory yet; the periodic re-check will retry',
+      );
     }
   }
 }

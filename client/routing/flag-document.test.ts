@@ -149,7 +149,10 @@ describe('flag document', () => {
       | { op: 'kill'; on: boolean };
     const name = fc.constantFrom('a', 'b', 'c', 'prod', 'test');
     const edit: fc.Arbitrary<Edit> = fc.oneof(
-      fc.record({ op: fc.constantFrom('onboard' as const, 'offboard' as const, 'excludeAccount' as const, 'includeAccount' as const), name }),
+      fc.record({
+        op: fc.constantFrom('onboard' as const, 'offboard' as const, 'excludeAccount' as const, 'includeAccount' as const),
+        name,
+      }),
       fc.record({ op: fc.constant('rollout' as const), percent: fc.integer({ min: 0, max: 100 }) }),
       fc.record({ op: fc.constant('kill' as const), on: fc.boolean() }),
     );

@@ -179,7 +179,9 @@ export function describe(doc: FlagDocument): RoutingSummary {
     return (rule && listOf(rule.condition, LIST_RULES.find((r) => r.variant === variant)!.key)) ?? [];
   };
   const managed = new Set<string>(LIST_RULES.map((r) => r.variant));
-  const otherRules = chain.rules.filter((r) => !(typeof r.result === 'string' && managed.has(r.result) && listOf(r.condition, keyOf(r.result)))).length;
+  const otherRules = chain.rules.filter(
+    (r) => !(typeof r.result === 'string' && managed.has(r.result) && listOf(r.condition, keyOf(r.result))),
+  ).length;
   const killSwitch = doc.flags[FLAG_KEYS.killSwitch];
   return {
     killSwitch: killSwitch !== undefined && killSwitch.state === 'ENABLED' && killSwitch.variants[killSwitch.defaultVariant ?? ''] === true,
@@ -314,7 +316,10 @@ function readChain(targeting: FlagDefinition['targeting']): Chain {
   if (targeting === undefined || Object.keys(targeting).length === 0) return { rules: [], otherwise: undefined };
   const branches = targeting.if;
   if (Object.keys(targeting).length !== 1 || !Array.isArray(branches)) {
-    throw new FlagDocumentError(TARGETING_PATH, `Bosun manages an "if" chain here, found ${JSON.stringify(Object.keys(targeting))}; edit this flag by hand`);
+    throw new FlagDocumentError(
+      TARGETING_PATH,
+      `Bosun manages an "if" chain here, found ${JSON.stringify(Object.keys(targeting))}; edit this flag by hand`,
+    );
   }
   const rules: Chain['rules'] = [];
   for (let i = 0; i + 1 < branches.length; i += 2) rules.push({ condition: branches[i]!, result: branches[i + 1]! });

@@ -18,7 +18,11 @@ test('a stale lock is broken by exactly one waiter: concurrent changes all land,
   const old = new Date(Date.now() - 10 * 60_000);
   utimesSync(`${file}.lock`, old, old);
   const apps = Array.from({ length: 8 }, (_, i) => `app${i}`);
-  await Promise.all(apps.map((app) => changeFlagFile({ file, edit: (d) => onboard(d, app), who: 'test', action: 'onboard', args: { app }, reason: 'race' })));
+  await Promise.all(
+    apps.map((app) =>
+      changeFlagFile({ file, edit: (d) => onboard(d, app), who: 'test', action: 'onboard', args: { app }, reason: 'race' }),
+    ),
+  );
   expect([...describeDoc((await readFlagFile(file)).doc).applications].sort()).toEqual(apps);
 });
 
@@ -37,15 +41,23 @@ test('exclude-operation accepts a legacy key and stores the operation it names',
   expect(describeDoc(doc).excludedOperations).toEqual(['resizeServerGroup']);
   expect(describeDoc(includeOperation(doc, 'resizeAsgDescription')).excludedOperations).toEqual([]);
   // Names Bosun does not run are kept as given (they go to legacy anyway).
-  expect(describeDoc(excludeOperation(emptyDocument(), 'upsertSecurityGroupDescription')).excludedOperations).toEqual(['upsertSecurityGroupDescription']);
+  expect(describeDoc(excludeOperation(emptyDocument(), 'upsertSecurityGroupDescription')).excludedOperations).toEqual([
+    'upsertSecurityGroupDescription',
+  ]);
 });
 
 test('a deeply nested or huge flag file is refused with a reason', () => {
   const deep = `{"flags": {}, "metadata": {"x": ${'['.repeat(5_000)}${']'.repeat(5_000)}}}`;
   expect(validateFlagText(deep)).toEqual({ ok: false, problems: ['the file nests deeper than 64 levels'] });
-  const huge = formatFlagDocument(onboard(emptyDocument(), 'a')).replace('"a"', `"a", ${Array.from({ length: 60_000 }, (_, i) => `"app-${i}-padding"`).join(', ')}`);
+  const huge = formatFlagDocument(onboard(emptyDocument(), 'a')).replace(
+    '"a"',
+    `"a", ${Array.from({ length: 60_000 }, (_, i) => `"app-${i}-padding"`).join(', ')}`,
+  );
   expect(huge.length).toBeGreaterThan(MAX_FLAG_FILE_BYTES);
-  expect(validateFlagText(huge)).toEqual({ ok: false, problems: [`the file is ${Buffer.byteLength(huge)} bytes; the limit is ${MAX_FLAG_FILE_BYTES}`] });
+  expect(validateFlagText(huge)).toEqual({
+    ok: false,
+    problems: [`the file is ${Buffer.byteLength(huge)} bytes; the limit is ${MAX_FLAG_FILE_BYTES}`],
+  });
 });
 
 test('a deeply nested or huge edit is refused like any broken edit: last good rules stay, state STALE (/health DEGRADED)', async () => {
@@ -58,7 +70,10 @@ test('a deeply nested or huge edit is refused like any broken edit: last good ru
     for (const bad of [`{"flags": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`, `{"pad": "${'x'.repeat(2 * MAX_FLAG_FILE_BYTES)}"}`]) {
       await writeAtomically(file, bad);
       for (let i = 0; i < 100 && router.status().state !== 'STALE'; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(router.status()).toMatchObject({ state: 'STALE', lastError: expect.stringMatching(/nests deeper than 64 levels|bytes; the limit is/) });
+      expect(router.status()).toMatchObject({
+        state: 'STALE',
+        lastError: expect.stringMatching(/nests deeper than 64 levels|bytes; the limit is/),
+      });
       expect((await router.decide(ctx)).route).toBe('temporal');
       await writeAtomically(file, formatFlagDocument(onboard(emptyDocument(), 'keep')));
       for (let i = 0; i < 100 && router.status().state !== 'READY'; i++) await new Promise((r) => setTimeout(r, 20));

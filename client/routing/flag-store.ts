@@ -21,9 +21,7 @@ export class InvalidFlagFileError extends Error {
     readonly file: string,
     readonly problems: readonly string[],
   ) {
-    super(
-      `${file} is not a valid flag file (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`,
-    );
+    super(`${file} is not a valid flag file (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
     this.name = 'InvalidFlagFileError';
   }
 }
@@ -73,7 +71,13 @@ export interface ChangeFlagFileInput {
 
 export type ChangeResult =
   | { readonly changed: false; readonly before: RoutingSummary; readonly file: string }
-  | { readonly changed: true; readonly before: RoutingSummary; readonly after: RoutingSummary; readonly file: string; readonly audit: AuditEntry };
+  | {
+      readonly changed: true;
+      readonly before: RoutingSummary;
+      readonly after: RoutingSummary;
+      readonly file: string;
+      readonly audit: AuditEntry;
+    };
 
 /**
  * Read, validate, edit, validate again, write atomically, audit. Nothing is written (and nothing
@@ -143,7 +147,11 @@ const STALE_LOCK_MS = 30_000;
 /** The guard that lets one process break a stale lock is held for milliseconds; older, its holder died. */
 const STALE_GUARD_MS = 10_000;
 
-const ageOf = (file: string): Promise<number | undefined> => stat(file).then((s) => Date.now() - s.mtimeMs, () => undefined);
+const ageOf = (file: string): Promise<number | undefined> =>
+  stat(file).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => undefined,
+  );
 
 /**
  * An exclusive lock file next to the flag file, so two people's changes never overwrite each other.
@@ -173,7 +181,9 @@ async function lock(file: string): Promise<() => Promise<void>> {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new Error(`${lockFile} is held by another change (for ${Math.round(age / 1000)} s); try again, or remove it if no bosun command is running`);
+        throw new Error(
+          `${lockFile} is held by another change (for ${Math.round(age / 1000)} s); try again, or remove it if no bosun command is running`,
+        );
       }
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
     }

@@ -115,7 +115,10 @@ describe('router over a flag file', () => {
     writeByRename(onboard(emptyDocument(), 'myapp'));
     const router = await start({ logger });
 
-    const typo = formatFlagDocument(onboard(emptyDocument(), 'myapp')).replace('{ "in": [{ "var": "account" }', '{ "inn": [{ "var": "account" }');
+    const typo = formatFlagDocument(onboard(emptyDocument(), 'myapp')).replace(
+      '{ "in": [{ "var": "account" }',
+      '{ "inn": [{ "var": "account" }',
+    );
     writeByRename(typo);
     const stale = await waitFor(router, ctx('myapp'), (d) => d.flagState === 'STALE');
     expect(stale.decision).toMatchObject({ route: 'temporal', rule: 'allowlisted' });
@@ -179,7 +182,12 @@ describe('router over a flag file', () => {
     const router = await start();
     writeByRename(setKillSwitch(onboard(emptyDocument(), 'myapp'), true));
     const { decision } = await waitFor(router, ctx('myapp'), (d) => d.route === 'legacy');
-    expect(decision).toEqual({ route: 'legacy', rule: 'kill-switch', reason: 'kill switch is on: everything goes to legacy', flagState: 'READY' });
+    expect(decision).toEqual({
+      route: 'legacy',
+      rule: 'kill-switch',
+      reason: 'kill switch is on: everything goes to legacy',
+      flagState: 'READY',
+    });
   });
 
   test('an excluded account and an excluded operation beat the allowlist', async () => {
@@ -191,7 +199,10 @@ describe('router over a flag file', () => {
       reason: 'account prod-legacy is excluded (1 of 1 excluded account): legacy',
       flagState: 'READY',
     });
-    await expect(router.decide(ctx('myapp', { operation: 'destroyServerGroup' }))).resolves.toMatchObject({ route: 'legacy', rule: 'legacy-operation-excluded' });
+    await expect(router.decide(ctx('myapp', { operation: 'destroyServerGroup' }))).resolves.toMatchObject({
+      route: 'legacy',
+      rule: 'legacy-operation-excluded',
+    });
     await expect(router.decide(ctx('myapp'))).resolves.toMatchObject({ route: 'temporal', rule: 'allowlisted' });
   });
 
@@ -201,11 +212,15 @@ describe('router over a flag file', () => {
     const apps = Array.from({ length: 2_000 }, (_, i) => `app${i}`);
     const first = await Promise.all(apps.map((a) => router.decide(ctx(a))));
     const onTemporal = first.filter((d) => d.route === 'temporal').length;
-    console.log(`rollout 20%: ${onTemporal} of ${apps.length} applications on Temporal (${((onTemporal / apps.length) * 100).toFixed(1)}%)`);
+    console.log(
+      `rollout 20%: ${onTemporal} of ${apps.length} applications on Temporal (${((onTemporal / apps.length) * 100).toFixed(1)}%)`,
+    );
     expect(onTemporal / apps.length).toBeGreaterThanOrEqual(0.15);
     expect(onTemporal / apps.length).toBeLessThanOrEqual(0.25);
     expect(new Set(first.map((d) => d.rule))).toEqual(new Set(['rollout-on', 'rollout-off']));
-    expect(first.find((d) => d.rule === 'rollout-on')!.reason).toMatch(/is not in the allowlist of 0 applications but falls in the 20% rollout: Temporal$/);
+    expect(first.find((d) => d.rule === 'rollout-on')!.reason).toMatch(
+      /is not in the allowlist of 0 applications but falls in the 20% rollout: Temporal$/,
+    );
 
     // Stable: the same answers again, and from a second router on the same file.
     const other = await start();

@@ -120,7 +120,8 @@ export async function createRouter(input: CreateRouterInput): Promise<Router> {
   };
   // The SDK updates its own status on these events before handlers run; the gauge follows.
   const onEvent = () => publishState();
-  for (const e of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.ConfigurationChanged]) client.addHandler(e, onEvent);
+  for (const e of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.ConfigurationChanged])
+    client.addHandler(e, onEvent);
   publishState();
   log.info({ domain, ...status() }, 'router started');
 
@@ -154,7 +155,8 @@ export async function createRouter(input: CreateRouterInput): Promise<Router> {
       if (closed) return;
       closed = true;
       unsubscribe?.();
-      for (const e of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.ConfigurationChanged]) client.removeHandler(e, onEvent);
+      for (const e of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.ConfigurationChanged])
+        client.removeHandler(e, onEvent);
       await fileProvider?.onClose();
       // Replacing the provider makes the SDK close it (and drop our handlers on the domain).
       await OpenFeature.setProviderAndWait(domain, NOOP_PROVIDER);
@@ -176,13 +178,17 @@ async function evaluate({ client, ctx, status, summary }: EvaluateInput): Promis
   const legacy = (rule: string, reason: string): RoutingDecision => ({ route: ROUTES.legacy, rule, reason, flagState });
   const app = ctx.application?.trim();
   if (!app) {
-    return legacy(SPECIAL_RULES.noApplication, `no application could be resolved for this ${ctx.operation} on account ${ctx.account}: legacy`);
+    return legacy(
+      SPECIAL_RULES.noApplication,
+      `no application could be resolved for this ${ctx.operation} on account ${ctx.account}: legacy`,
+    );
   }
   const evalCtx = evaluationContext({ ...ctx, application: app });
 
   const kill = await client.getBooleanDetails(FLAG_KEYS.killSwitch, false, evalCtx);
   // A provider without a kill switch flag (a team's own LaunchDarkly) simply has none.
-  if (kill.errorCode && kill.errorCode !== ErrorCode.FLAG_NOT_FOUND) return legacy(SPECIAL_RULES.evaluationError, evaluationFailure(FLAG_KEYS.killSwitch, kill, status));
+  if (kill.errorCode && kill.errorCode !== ErrorCode.FLAG_NOT_FOUND)
+    return legacy(SPECIAL_RULES.evaluationError, evaluationFailure(FLAG_KEYS.killSwitch, kill, status));
   if (kill.value) return legacy(SPECIAL_RULES.killSwitch, 'kill switch is on: everything goes to legacy');
 
   const details = await client.getBooleanDetails(FLAG_KEYS.routing, false, evalCtx);

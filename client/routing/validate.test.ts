@@ -24,8 +24,10 @@ describe('validateFlagText', () => {
           defaultVariant: 'off',
           targeting: {
             if: [
-              { in: [{ var: 'application' }, ['app1', 'app2']] }, 'allowlisted',
-              { '==': [{ var: 'account' }, 'prod-legacy'] }, 'legacy-blocked',
+              { in: [{ var: 'application' }, ['app1', 'app2']] },
+              'allowlisted',
+              { '==': [{ var: 'account' }, 'prod-legacy'] },
+              'legacy-blocked',
               { fractional: [{ cat: [{ var: '$flagd.flagKey' }, { var: 'application' }] }, ['rollout-on', 20], ['rollout-off', 80]] },
             ],
           },
@@ -38,7 +40,9 @@ describe('validateFlagText', () => {
   test("refuses the typo 'inn', naming the path and the likely operator", () => {
     const doc = good();
     routingIf(doc)[0] = { inn: [{ var: 'account' }, []] };
-    expect(problemsOf(JSON.stringify(doc))).toEqual(["flags.temporal-routing.targeting.if[0]: unknown operator 'inn' (did you mean 'in'?)"]);
+    expect(problemsOf(JSON.stringify(doc))).toEqual([
+      "flags.temporal-routing.targeting.if[0]: unknown operator 'inn' (did you mean 'in'?)",
+    ]);
   });
 
   test('refuses a rule that returns a variant that does not exist', () => {
@@ -55,14 +59,18 @@ describe('validateFlagText', () => {
     const rollout = routingIf(doc)[8] as { fractional: JsonValue[] };
     rollout.fractional[1] = ['rolout-on', 20];
     expect(problemsOf(JSON.stringify(doc))).toEqual([
-      expect.stringMatching(/^flags\.temporal-routing\.targeting\.if\[8\]\.fractional\[1\]\[0\]: returns variant 'rolout-on', which is not one of/),
+      expect.stringMatching(
+        /^flags\.temporal-routing\.targeting\.if\[8\]\.fractional\[1\]\[0\]: returns variant 'rolout-on', which is not one of/,
+      ),
     ]);
   });
 
   test('refuses a defaultVariant that does not exist', () => {
     const doc = good();
     doc.flags[FLAG_KEYS.routing]!.defaultVariant = 'of';
-    expect(problemsOf(JSON.stringify(doc))).toEqual([expect.stringMatching(/^flags\.temporal-routing\.defaultVariant: 'of' is not one of the 7 variants/)]);
+    expect(problemsOf(JSON.stringify(doc))).toEqual([
+      expect.stringMatching(/^flags\.temporal-routing\.defaultVariant: 'of' is not one of the 7 variants/),
+    ]);
   });
 
   test('refuses bad JSON, saying where', () => {
@@ -90,7 +98,9 @@ describe('validateFlagText', () => {
 
     const stringy = good();
     stringy.flags[FLAG_KEYS.killSwitch]!.variants = { on: 'yes', off: 'no' };
-    expect(problemsOf(JSON.stringify(stringy))).toEqual(['flags.temporal-kill-switch.variants: must all be true or false; on is "yes", off is "no"']);
+    expect(problemsOf(JSON.stringify(stringy))).toEqual([
+      'flags.temporal-kill-switch.variants: must all be true or false; on is "yes", off is "no"',
+    ]);
 
     expect(problemsOf(JSON.stringify({ flags: {} }))).toEqual([
       'flags.temporal-routing: missing; Bosun routes on this flag, and without it every application goes to legacy',
@@ -114,7 +124,9 @@ describe('validateFlagText', () => {
     routingIf(doc)[0] = { $ref: 'internal' };
     expect(validateFlagText(JSON.stringify(doc))).toMatchObject({ ok: true });
     routingIf(doc)[0] = { $ref: 'intrenal' };
-    expect(problemsOf(JSON.stringify(doc))).toEqual(['flags.temporal-routing.targeting.if[0]: $ref "intrenal" names no entry of $evaluators (internal)']);
+    expect(problemsOf(JSON.stringify(doc))).toEqual([
+      'flags.temporal-routing.targeting.if[0]: $ref "intrenal" names no entry of $evaluators (internal)',
+    ]);
   });
 
   test('every known operator is one flagd-core accepts', () => {

@@ -10,7 +10,8 @@ import { jsonDepthExceeds } from '../../domain/json-limits';
 import type { FlagDocument, JsonValue } from './flag-schema';
 import { FLAG_KEYS, flagDocumentSchema } from './flag-schema';
 
-export type ValidationResult = { readonly ok: true; readonly doc: FlagDocument } | { readonly ok: false; readonly problems: readonly string[] };
+export type ValidationResult =
+  { readonly ok: true; readonly doc: FlagDocument } | { readonly ok: false; readonly problems: readonly string[] };
 
 /**
  * The operators flagd-core 4.0.1 accepts in targeting: those of flagd's targeting JSON schema
@@ -20,18 +21,66 @@ export type ValidationResult = { readonly ok: true; readonly doc: FlagDocument }
  * using them would not survive a move to the stock flagd provider; they are refused here.
  */
 export const KNOWN_OPERATORS = [
-  'if', '==', '===', '!=', '!==', '!', '!!', 'and', 'or',
-  '<', '<=', '>', '>=', '+', '-', '*', '/', '%', 'max', 'min',
-  'in', 'var', 'missing', 'missing_some', 'cat', 'substr', 'merge',
-  'map', 'filter', 'reduce', 'all', 'none', 'some',
-  'fractional', 'sem_ver', 'starts_with', 'ends_with',
+  'if',
+  '==',
+  '===',
+  '!=',
+  '!==',
+  '!',
+  '!!',
+  'and',
+  'or',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  'max',
+  'min',
+  'in',
+  'var',
+  'missing',
+  'missing_some',
+  'cat',
+  'substr',
+  'merge',
+  'map',
+  'filter',
+  'reduce',
+  'all',
+  'none',
+  'some',
+  'fractional',
+  'sem_ver',
+  'starts_with',
+  'ends_with',
 ] as const;
 export type KnownOperator = (typeof KNOWN_OPERATORS)[number];
 const OPERATORS: ReadonlySet<string> = new Set(KNOWN_OPERATORS);
 
 /** Operators whose result is always true/false; at a result position flagd looks up variant "true"/"false". */
 const BOOLEAN_OPERATORS: ReadonlySet<string> = new Set([
-  '==', '===', '!=', '!==', '!', '!!', '<', '<=', '>', '>=', 'in', 'all', 'none', 'some', 'sem_ver', 'starts_with', 'ends_with',
+  '==',
+  '===',
+  '!=',
+  '!==',
+  '!',
+  '!!',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'in',
+  'all',
+  'none',
+  'some',
+  'sem_ver',
+  'starts_with',
+  'ends_with',
 ]);
 
 /** A flag file larger than this is refused unread: a real one (2,000 applications) is about 60 KB. */
@@ -45,7 +94,8 @@ export function validateFlagText(text: string): ValidationResult {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_FLAG_FILE_BYTES) return { ok: false, problems: [`the file is ${bytes} bytes; the limit is ${MAX_FLAG_FILE_BYTES}`] };
   // Checked before parsing: validation and flagd-core's evaluator both recurse over the rules.
-  if (jsonDepthExceeds(text, MAX_FLAG_FILE_DEPTH)) return { ok: false, problems: [`the file nests deeper than ${MAX_FLAG_FILE_DEPTH} levels`] };
+  if (jsonDepthExceeds(text, MAX_FLAG_FILE_DEPTH))
+    return { ok: false, problems: [`the file nests deeper than ${MAX_FLAG_FILE_DEPTH} levels`] };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -73,9 +123,12 @@ export function validateFlagDocument(value: unknown): ValidationResult {
     const at = `flags.${key}`;
     const variantNames = Object.keys(flag.variants);
     const types = new Set(Object.values(flag.variants).map((v) => typeof v));
-    if (types.size > 1) problems.push(`${at}.variants: mixes value types (${[...types].sort().join(', ')}); a flag's variants must all be of one type`);
+    if (types.size > 1)
+      problems.push(`${at}.variants: mixes value types (${[...types].sort().join(', ')}); a flag's variants must all be of one type`);
     if (flag.defaultVariant != null && !(flag.defaultVariant in flag.variants)) {
-      problems.push(`${at}.defaultVariant: '${flag.defaultVariant}' is not one of the ${variantNames.length} variants (${variantNames.join(', ')})`);
+      problems.push(
+        `${at}.defaultVariant: '${flag.defaultVariant}' is not one of the ${variantNames.length} variants (${variantNames.join(', ')})`,
+      );
     }
     if (flag.targeting !== undefined && Object.keys(flag.targeting).length > 0) {
       const targeting = flag.targeting as JsonValue;
@@ -85,7 +138,9 @@ export function validateFlagDocument(value: unknown): ValidationResult {
       if (problems.length === before) {
         for (const r of resultsOf(targeting, `${at}.targeting`, evaluators)) {
           if (!(r.variant in flag.variants)) {
-            problems.push(`${r.path}: returns variant '${r.variant}', which is not one of the ${variantNames.length} variants (${variantNames.join(', ')})`);
+            problems.push(
+              `${r.path}: returns variant '${r.variant}', which is not one of the ${variantNames.length} variants (${variantNames.join(', ')})`,
+            );
           }
         }
       }
@@ -102,9 +157,12 @@ export function validateFlagDocument(value: unknown): ValidationResult {
     if (!flag) continue;
     const nonBoolean = Object.entries(flag.variants).filter(([, v]) => typeof v !== 'boolean');
     if (nonBoolean.length > 0) {
-      problems.push(`flags.${key}.variants: must all be true or false; ${nonBoolean.map(([n, v]) => `${n} is ${JSON.stringify(v)}`).join(', ')}`);
+      problems.push(
+        `flags.${key}.variants: must all be true or false; ${nonBoolean.map(([n, v]) => `${n} is ${JSON.stringify(v)}`).join(', ')}`,
+      );
     }
-    if (flag.defaultVariant == null) problems.push(`flags.${key}.defaultVariant: must name a variant (Bosun's flags never fall back to the caller's default)`);
+    if (flag.defaultVariant == null)
+      problems.push(`flags.${key}.defaultVariant: must name a variant (Bosun's flags never fall back to the caller's default)`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, doc };
 }
@@ -124,7 +182,9 @@ function checkLogic(node: JsonValue, path: string, evaluators: Record<string, Js
   const keys = Object.keys(node);
   if (keys.length === 0) return;
   if (keys.length > 1) {
-    problems.push(`${path}: a JsonLogic rule has exactly one operator, found ${keys.length} keys (${keys.map((k) => `'${k}'`).join(', ')})`);
+    problems.push(
+      `${path}: a JsonLogic rule has exactly one operator, found ${keys.length} keys (${keys.map((k) => `'${k}'`).join(', ')})`,
+    );
     return;
   }
   const op = keys[0]!;
@@ -132,7 +192,9 @@ function checkLogic(node: JsonValue, path: string, evaluators: Record<string, Js
   if (op === '$ref') {
     if (typeof args !== 'string' || !(args in evaluators)) {
       const known = Object.keys(evaluators);
-      problems.push(`${path}: $ref ${JSON.stringify(args)} names no entry of $evaluators (${known.length > 0 ? known.join(', ') : 'there are none'})`);
+      problems.push(
+        `${path}: $ref ${JSON.stringify(args)} names no entry of $evaluators (${known.length > 0 ? known.join(', ') : 'there are none'})`,
+      );
     }
     return;
   }
@@ -213,9 +275,15 @@ function resultsOf(node: JsonValue, path: string, evaluators: Record<string, Jso
     return out;
   }
   if (op === 'fractional' && Array.isArray(args)) {
-    return args.flatMap((bucket, i) => (Array.isArray(bucket) && typeof bucket[0] === 'string' ? [{ variant: bucket[0], path: `${path}.fractional[${i}][0]` }] : []));
+    return args.flatMap((bucket, i) =>
+      Array.isArray(bucket) && typeof bucket[0] === 'string' ? [{ variant: bucket[0], path: `${path}.fractional[${i}][0]` }] : [],
+    );
   }
-  if (BOOLEAN_OPERATORS.has(op)) return [{ variant: 'true', path }, { variant: 'false', path }];
+  if (BOOLEAN_OPERATORS.has(op))
+    return [
+      { variant: 'true', path },
+      { variant: 'false', path },
+    ];
   return []; // computed at evaluation time (var, cat, …): nothing to check statically
 }
 
@@ -226,7 +294,8 @@ function zodProblems(issues: readonly z.core.$ZodIssue[]): string[] {
     const path = formatPath(issue.path);
     let message = issue.message;
     if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
-    if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
     return `${path || '(top level)'}: ${message}`;
   });
 }
@@ -243,7 +312,10 @@ function describeValue(v: JsonValue | undefined): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return `a rule (${Object.keys(v).map((k) => `'${k}'`).join(', ')})`;
+  if (typeof v === 'object')
+    return `a rule (${Object.keys(v)
+      .map((k) => `'${k}'`)
+      .join(', ')})`;
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
@@ -289,7 +361,9 @@ function flagdCoreRefusal(text: string): string | undefined {
   try {
     new MemoryStorage(logger).setConfigurations(text, true);
   } catch (err) {
-    return schemaProblem((err as Error).message) ?? `flagd-core refuses the file: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 500)}`;
+    return (
+      schemaProblem((err as Error).message) ?? `flagd-core refuses the file: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 500)}`
+    );
   }
   return warnings.length > 0 ? `flagd-core refuses the file: ${warnings.join('; ')}` : undefined;
 }
@@ -309,7 +383,14 @@ function schemaProblem(message: string): string | undefined {
   }
   const parsed = errors
     .filter((e) => typeof e.instancePath === 'string' && typeof e.message === 'string')
-    .map((e) => ({ segments: (e.instancePath as string).split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')), keyword: e.keyword, message: e.message as string }));
+    .map((e) => ({
+      segments: (e.instancePath as string)
+        .split('/')
+        .slice(1)
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')),
+      keyword: e.keyword,
+      message: e.message as string,
+    }));
   if (parsed.length === 0) return undefined;
   const depth = Math.max(...parsed.map((e) => e.segments.length));
   const deepest = parsed.filter((e) => e.segments.length === depth);

@@ -12,17 +12,18 @@ export const allowLaunchSchema = z
     amiName: z.string({ error: 'is required (an AMI name or id)' }).min(1),
     region: regionSchema,
   })
-  .superRefine((d, ctx) => {
-    if (!d.account) ctx.addIssue({ code: 'custom', path: ['account'], message: 'is required (the account to allow the launch in)' });
-  }, { when: () => true })
-  .transform(
-    (d): AllowLaunch => ({
-      targetAccount: d.account!,
-      sourceAccount: d.credentials ?? d.account!,
-      amiName: d.amiName,
-      region: d.region,
-    }),
-  );
+  .superRefine(
+    (d, ctx) => {
+      if (!d.account) ctx.addIssue({ code: 'custom', path: ['account'], message: 'is required (the account to allow the launch in)' });
+    },
+    { when: () => true },
+  )
+  .transform((d): AllowLaunch => ({
+    targetAccount: d.account!,
+    sourceAccount: d.credentials ?? d.account!,
+    amiName: d.amiName,
+    region: d.region,
+  }));
 
 export interface AllowLaunch {
   /** The account that will launch the image. */

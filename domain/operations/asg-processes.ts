@@ -24,14 +24,12 @@ export const asgProcessesSchema = z
       .min(1, { error: 'must name at least one process' }),
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
-  .transform(
-    (d): AsgProcessesChange => ({
-      account: accountOf(d),
-      targets: serverGroupTargets(d),
-      processes: [...new Set(d.processes)],
-      application: d.application ?? d.moniker?.app,
-    }),
-  );
+  .transform((d): AsgProcessesChange => ({
+    account: accountOf(d),
+    targets: serverGroupTargets(d),
+    processes: [...new Set(d.processes)],
+    application: d.application ?? d.moniker?.app,
+  }));
 
 /** The normalised description of `suspendAsgProcessesDescription` and `resumeAsgProcessesDescription`. */
 export interface AsgProcessesChange {

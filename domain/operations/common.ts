@@ -81,8 +81,14 @@ export const serverGroupRefShape = {
   serverGroupName: serverGroupNameSchema.optional(),
   asgName: serverGroupNameSchema.optional(),
   region: regionSchema.optional(),
-  regions: z.array(regionSchema).max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` }).optional(),
-  asgs: z.array(asgEntrySchema).max(MAX_ASGS, { error: `must list at most ${MAX_ASGS} server groups` }).optional(),
+  regions: z
+    .array(regionSchema)
+    .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` })
+    .optional(),
+  asgs: z
+    .array(asgEntrySchema)
+    .max(MAX_ASGS, { error: `must list at most ${MAX_ASGS} server groups` })
+    .optional(),
 };
 
 interface ServerGroupRefFields {

@@ -41,7 +41,12 @@ test('a stack with a dash is refused: dashes separate the parts of a name', () =
 });
 
 test('a clone keeps only the fields the caller sent as overrides', () => {
-  const c = cloneServerGroupSchema.parse({ credentials: 'test', source: { region: 'us-east-1', asgName: 'myapp-main-v003' }, capacity: { min: 0, max: 1, desired: 1 }, stack: '' });
+  const c = cloneServerGroupSchema.parse({
+    credentials: 'test',
+    source: { region: 'us-east-1', asgName: 'myapp-main-v003' },
+    capacity: { min: 0, max: 1, desired: 1 },
+    stack: '',
+  });
   expect(c.source).toEqual({ account: 'test', region: 'us-east-1', serverGroupName: 'myapp-main-v003' });
   expect(c.overrides).toEqual({ capacity: { min: 0, max: 1, desired: 1 }, stack: undefined });
   expect(Object.keys(c.overrides)).toEqual(['stack', 'capacity']);

@@ -6,20 +6,21 @@ import { accountSchema, descriptionBase, MAX_REGIONS, regionSchema, serverGroupN
 
 export { clusterOf } from '../frigga';
 
-
 const nameSegment = z
   .string()
   .regex(/^[A-Za-z0-9._~^]*$/, { error: 'may hold only letters, digits and . _ ~ ^ (no dashes: they separate name parts)' });
 const detailSegment = z.string().regex(/^[A-Za-z0-9._~^-]*$/, { error: 'may hold only letters, digits and . _ ~ ^ -' });
-const count = z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be 0 or more' }).max(10_000);
+const count = z
+  .number({ error: 'must be a whole number' })
+  .int({ error: 'must be a whole number' })
+  .min(0, { error: 'must be 0 or more' })
+  .max(10_000);
 
-const fullCapacity = z
-  .looseObject({ min: count, max: count, desired: count })
-  .superRefine((c, ctx) => {
-    if (c.min > c.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${c.min} is greater than max ${c.max}` });
-    if (c.desired > c.max) ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is greater than max ${c.max}` });
-    if (c.desired < c.min) ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is less than min ${c.min}` });
-  });
+const fullCapacity = z.looseObject({ min: count, max: count, desired: count }).superRefine((c, ctx) => {
+  if (c.min > c.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${c.min} is greater than max ${c.max}` });
+  if (c.desired > c.max) ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is greater than max ${c.max}` });
+  if (c.desired < c.min) ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is less than min ${c.min}` });
+});
 
 const lifecycleHook = z.looseObject({
   name: z.string().min(1).max(255).optional(),
@@ -37,7 +38,11 @@ const lifecycleHook = z.looseObject({
  */
 /** Lists of names in a description: far above any real deploy, low enough to bound the work. */
 const MAX_NAMES = 100;
-const names = (what: string) => z.array(z.string().min(1)).max(MAX_NAMES, { error: `must list at most ${MAX_NAMES} ${what}` }).optional();
+const names = (what: string) =>
+  z
+    .array(z.string().min(1))
+    .max(MAX_NAMES, { error: `must list at most ${MAX_NAMES} ${what}` })
+    .optional();
 
 const deployFields = {
   ...descriptionBase,
@@ -50,14 +55,20 @@ const deployFields = {
     .optional(),
   capacity: fullCapacity.optional(),
   amiName: z.string().min(1).optional(),
-  imageId: z.string().regex(/^ami-[0-9a-f]+$/, { error: 'must be an AMI id such as ami-0123abcd' }).optional(),
+  imageId: z
+    .string()
+    .regex(/^ami-[0-9a-f]+$/, { error: 'must be an AMI id such as ami-0123abcd' })
+    .optional(),
   instanceType: z.string().min(1).optional(),
   keyPair: z.string().min(1).optional(),
   securityGroups: names('security groups'),
   loadBalancers: names('load balancers'),
   targetGroups: names('target groups'),
   subnetType: z.string().min(1).optional(),
-  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: 'must be a subnet id' })).max(MAX_NAMES, { error: `must list at most ${MAX_NAMES} subnets` }).optional(),
+  subnetIds: z
+    .array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: 'must be a subnet id' }))
+    .max(MAX_NAMES, { error: `must list at most ${MAX_NAMES} subnets` })
+    .optional(),
   iamRole: z.string().min(1).optional(),
   base64UserData: z.string().optional(),
   tags: z
@@ -171,28 +182,37 @@ function normalise(d: DeployFields): Omit<DeployDescription, 'account' | 'applic
 
 export const createServerGroupSchema = z
   .looseObject(deployFields)
-  .superRefine((d, ctx) => {
-    const need = (ok: unknown, path: string, message: string) => {
-      if (!ok) ctx.addIssue({ code: 'custom', path: [path], message });
-    };
-    need(d.credentials || d.account, 'credentials', 'is required (the account name)');
-    need(applicationOf(d), 'application', 'is required');
-    need(typeof d.application !== 'string' || /^[A-Za-z0-9._~^]+$/.test(d.application), 'application', 'may hold only letters, digits and . _ ~ ^');
-    need(d.availabilityZones && Object.keys(d.availabilityZones).length > 0, 'availabilityZones', 'is required: {"<region>": ["<zone>", …]}, one key per region');
-    need(d.capacity, 'capacity', 'is required: {min, max, desired}');
-    need(d.amiName || d.imageId, 'amiName', 'is required (an AMI name or id)');
-    need(d.instanceType, 'instanceType', 'is required');
-  }, { when: () => true })
-  .transform(
-    (d): DeployDescription => ({
-      ...normalise(d),
-      account: (d.credentials ?? d.account)!,
-      application: applicationOf(d)!,
-      regions: deployRegions(d.availabilityZones),
-      capacity: d.capacity!,
-      instanceType: d.instanceType!,
-    }),
-  );
+  .superRefine(
+    (d, ctx) => {
+      const need = (ok: unknown, path: string, message: string) => {
+        if (!ok) ctx.addIssue({ code: 'custom', path: [path], message });
+      };
+      need(d.credentials || d.account, 'credentials', 'is required (the account name)');
+      need(applicationOf(d), 'application', 'is required');
+      need(
+        typeof d.application !== 'string' || /^[A-Za-z0-9._~^]+$/.test(d.application),
+        'application',
+        'may hold only letters, digits and . _ ~ ^',
+      );
+      need(
+        d.availabilityZones && Object.keys(d.availabilityZones).length > 0,
+        'availabilityZones',
+        'is required: {"<region>": ["<zone>", …]}, one key per region',
+      );
+      need(d.capacity, 'capacity', 'is required: {min, max, desired}');
+      need(d.amiName || d.imageId, 'amiName', 'is required (an AMI name or id)');
+      need(d.instanceType, 'instanceType', 'is required');
+    },
+    { when: () => true },
+  )
+  .transform((d): DeployDescription => ({
+    ...normalise(d),
+    account: (d.credentials ?? d.account)!,
+    application: applicationOf(d)!,
+    regions: deployRegions(d.availabilityZones),
+    capacity: d.capacity!,
+    instanceType: d.instanceType!,
+  }));
 
 /** A clone: the source group, and every deploy field the caller set explicitly (they win). */
 export interface CloneDescription {
@@ -213,12 +233,15 @@ export const cloneServerGroupSchema = z
       serverGroupName: serverGroupNameSchema.optional(),
     }),
   })
-  .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-    if (d.source && !d.source.asgName && !d.source.serverGroupName) {
-      ctx.addIssue({ code: 'custom', path: ['source', 'asgName'], message: 'is required: the server group to clone' });
-    }
-  }, { when: () => true })
+  .superRefine(
+    (d, ctx) => {
+      if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+      if (d.source && !d.source.asgName && !d.source.serverGroupName) {
+        ctx.addIssue({ code: 'custom', path: ['source', 'asgName'], message: 'is required: the server group to clone' });
+      }
+    },
+    { when: () => true },
+  )
   .transform((d): CloneDescription => {
     const account = (d.credentials ?? d.account)!;
     const explicit = normalise(d);

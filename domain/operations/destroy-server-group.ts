@@ -15,14 +15,12 @@ export const destroyServerGroupSchema = z
     waitTimeoutSeconds: z.number({ error: 'must be a number of seconds' }).int().min(1).max(86_400).optional(),
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
-  .transform(
-    (d): DestroyServerGroup => ({
-      account: accountOf(d),
-      targets: serverGroupTargets(d),
-      waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
-      application: d.application ?? d.moniker?.app,
-    }),
-  );
+  .transform((d): DestroyServerGroup => ({
+    account: accountOf(d),
+    targets: serverGroupTargets(d),
+    waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
+    application: d.application ?? d.moniker?.app,
+  }));
 
 /** The normalised description the workflow receives. */
 export interface DestroyServerGroup {

@@ -11,7 +11,9 @@ test('disable accepts the whole-group percentage Orca sends and refuses a partia
 });
 
 test('enable takes the legacy asgName and regions and keeps the application Orca names', () => {
-  expect(enableServerGroupSchema.parse({ credentials: 'test', asgName: 'app-v001', regions: ['eu-west-1'], moniker: { app: 'app' } })).toEqual({
+  expect(
+    enableServerGroupSchema.parse({ credentials: 'test', asgName: 'app-v001', regions: ['eu-west-1'], moniker: { app: 'app' } }),
+  ).toEqual({
     account: 'test',
     targets: [{ serverGroupName: 'app-v001', region: 'eu-west-1' }],
     application: 'app',

@@ -11,7 +11,9 @@ export { TRAFFIC_PROCESSES } from './asg-process-names';
  */
 const desiredPercentage = z
   .number({ error: 'must be a number' })
-  .refine((p) => p === 100, { error: (iss) => `${String(iss.input)}% is not supported: Bosun enables and disables whole groups only (100)` });
+  .refine((p) => p === 100, {
+    error: (iss) => `${String(iss.input)}% is not supported: Bosun enables and disables whole groups only (100)`,
+  });
 
 const enableDisableSchema = z
   .looseObject({
@@ -20,13 +22,11 @@ const enableDisableSchema = z
     desiredPercentage: desiredPercentage.optional(),
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
-  .transform(
-    (d): EnableDisableServerGroup => ({
-      account: accountOf(d),
-      targets: serverGroupTargets(d),
-      application: d.application ?? d.moniker?.app,
-    }),
-  );
+  .transform((d): EnableDisableServerGroup => ({
+    account: accountOf(d),
+    targets: serverGroupTargets(d),
+    application: d.application ?? d.moniker?.app,
+  }));
 
 /** Clouddriver's EnableDisableAsgDescription (`enableAsgDescription`). */
 export const enableServerGroupSchema = enableDisableSchema;

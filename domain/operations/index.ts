@@ -83,7 +83,11 @@ export function serverGroupOperationTargets(d: {
 }
 
 /** Targets of a description that names instances in one region and no server group. */
-function instanceOperationTargets(d: { readonly account: string; readonly region: string; readonly application?: string | undefined }): OperationTargets {
+function instanceOperationTargets(d: {
+  readonly account: string;
+  readonly region: string;
+  readonly application?: string | undefined;
+}): OperationTargets {
   return { account: d.account, regions: [d.region], serverGroups: [], application: d.application };
 }
 

@@ -44,7 +44,12 @@ export function partitionInstances(requested: readonly string[], found: readonly
 
 /** Auto Scaling lifecycle states of an instance that is already on its way out. */
 export function isLeavingGroup(lifecycleState: string): boolean {
-  return lifecycleState.startsWith('Terminating') || lifecycleState === 'Terminated' || lifecycleState.startsWith('Detaching') || lifecycleState === 'Detached';
+  return (
+    lifecycleState.startsWith('Terminating') ||
+    lifecycleState === 'Terminated' ||
+    lifecycleState.startsWith('Detaching') ||
+    lifecycleState === 'Detached'
+  );
 }
 
 export type DecrementPlan =

@@ -5,10 +5,18 @@ const A = 'i-0123456789abcdef0';
 const B = 'i-0fedcba9876543210';
 
 test('terminate and reboot descriptions keep each id once, in order', () => {
-  const parsed = parseOperation('terminateInstances', { credentials: 'test', region: 'us-east-1', instanceIds: [A, B, A], application: 'myapp' });
+  const parsed = parseOperation('terminateInstances', {
+    credentials: 'test',
+    region: 'us-east-1',
+    instanceIds: [A, B, A],
+    application: 'myapp',
+  });
   expect(parsed).toEqual({
     ok: true,
-    request: { name: 'terminateInstances', description: { account: 'test', region: 'us-east-1', instanceIds: [A, B], application: 'myapp' } },
+    request: {
+      name: 'terminateInstances',
+      description: { account: 'test', region: 'us-east-1', instanceIds: [A, B], application: 'myapp' },
+    },
   });
 });
 

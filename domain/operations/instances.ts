@@ -41,14 +41,12 @@ export const instancesInRegionSchema = z
     instanceIds: instanceIdsSchema,
   })
   .superRefine(checkAccount, ALWAYS)
-  .transform(
-    (d): InstancesInRegion => ({
-      account: accountOf(d),
-      region: d.region,
-      instanceIds: [...new Set(d.instanceIds)],
-      application: d.application ?? d.moniker?.app,
-    }),
-  );
+  .transform((d): InstancesInRegion => ({
+    account: accountOf(d),
+    region: d.region,
+    instanceIds: [...new Set(d.instanceIds)],
+    application: d.application ?? d.moniker?.app,
+  }));
 
 export function describeTerminateInstances(d: InstancesInRegion): string {
   return `terminate ${d.instanceIds.length} instance(s) in ${d.region}: ${listIds(d.instanceIds)}`;
@@ -87,17 +85,15 @@ export const terminateInstanceAndDecrementSchema = z
       ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required: the group the instance belongs to (or asgName)' });
     }
   }, ALWAYS)
-  .transform(
-    (d): TerminateInstanceAndDecrementServerGroup => ({
-      account: accountOf(d),
-      region: d.region,
-      serverGroupName: (d.serverGroupName ?? d.asgName)!,
-      instanceId: d.instance,
-      adjustMinIfNecessary: d.adjustMinIfNecessary ?? false,
-      setMaxToNewDesired: d.setMaxToNewDesired ?? false,
-      application: d.application ?? d.moniker?.app,
-    }),
-  );
+  .transform((d): TerminateInstanceAndDecrementServerGroup => ({
+    account: accountOf(d),
+    region: d.region,
+    serverGroupName: (d.serverGroupName ?? d.asgName)!,
+    instanceId: d.instance,
+    adjustMinIfNecessary: d.adjustMinIfNecessary ?? false,
+    setMaxToNewDesired: d.setMaxToNewDesired ?? false,
+    application: d.application ?? d.moniker?.app,
+  }));
 
 export function describeTerminateAndDecrement(d: TerminateInstanceAndDecrementServerGroup): string {
   return `terminate ${d.instanceId} in ${d.serverGroupName} in ${d.region} and decrement its desired capacity`;

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import type { CapacityRequest } from '../capacity';
 import { formatCapacity } from '../capacity';
 import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, capacityRequestSchema, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  capacityRequestSchema,
+  checkAccountAndTargets,
+  descriptionBase,
+  serverGroupRefShape,
+  serverGroupTargets,
+} from './common';
 
 /**
  * Clouddriver's `ResizeAsgDescription`: the group is named by `serverGroupName` (or the legacy

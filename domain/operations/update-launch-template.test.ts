@@ -11,16 +11,27 @@ const base = { credentials: 'test', region: 'us-east-1', serverGroupName: 'myapp
 
 test('normalises a description and keeps only the fields that change', () => {
   const d = updateLaunchTemplateSchema.parse({ ...base, instanceType: 'm5.large', instanceMonitoring: false, cloudProvider: 'aws' });
-  expect(d).toMatchObject({ account: 'test', targets: [{ serverGroupName: 'myapp-main-v003', region: 'us-east-1' }], application: undefined });
+  expect(d).toMatchObject({
+    account: 'test',
+    targets: [{ serverGroupName: 'myapp-main-v003', region: 'us-east-1' }],
+    application: undefined,
+  });
   expect(Object.entries(d.changes).filter(([, v]) => v !== undefined)).toEqual([
     ['instanceType', 'm5.large'],
     ['instanceMonitoring', false],
   ]);
-  expect(describeUpdateLaunchTemplate(d)).toBe('update the launch template of myapp-main-v003 in us-east-1: instance type m5.large, detailed monitoring off');
+  expect(describeUpdateLaunchTemplate(d)).toBe(
+    'update the launch template of myapp-main-v003 in us-east-1: instance type m5.large, detailed monitoring off',
+  );
 });
 
 test('the legacy key and asgName work', () => {
-  const parsed = parseOperation('updateLaunchTemplate', { credentials: 'test', region: 'us-east-1', asgName: 'app-v001', amiName: 'my-ami' });
+  const parsed = parseOperation('updateLaunchTemplate', {
+    credentials: 'test',
+    region: 'us-east-1',
+    asgName: 'app-v001',
+    amiName: 'my-ami',
+  });
   expect(parsed.ok && parsed.request.description).toMatchObject({ amiName: 'my-ami', targets: [{ serverGroupName: 'app-v001' }] });
 });
 
@@ -54,7 +65,9 @@ test('each wrong field is named', () => {
 
 test('user data is measured, never shown', () => {
   const d = updateLaunchTemplateSchema.parse({ ...base, base64UserData: 'c2VjcmV0PTE=' });
-  expect(describeUpdateLaunchTemplate(d)).toBe('update the launch template of myapp-main-v003 in us-east-1: user data (12 base64 characters)');
+  expect(describeUpdateLaunchTemplate(d)).toBe(
+    'update the launch template of myapp-main-v003 in us-east-1: user data (12 base64 characters)',
+  );
 });
 
 test('the version marker tells operation 1 from operation 10 and survives truncation', () => {

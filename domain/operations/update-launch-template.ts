@@ -35,7 +35,10 @@ export const updateLaunchTemplateSchema = z
   .looseObject({
     ...descriptionBase,
     ...serverGroupRefShape,
-    imageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { error: 'must be an AMI id such as ami-0abc1234' }).optional(),
+    imageId: z
+      .string()
+      .regex(/^ami-[0-9a-f]{8,17}$/, { error: 'must be an AMI id such as ami-0abc1234' })
+      .optional(),
     amiName: z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }).optional(),
     instanceType: z
       .string()
@@ -61,24 +64,22 @@ export const updateLaunchTemplateSchema = z
       ctx.addIssue({ code: 'custom', message: `must change at least one of ${changeFields.join(', ')}` });
     }
   }, ALWAYS)
-  .transform(
-    (d): UpdateLaunchTemplate => ({
-      account: accountOf(d),
-      targets: serverGroupTargets(d),
-      amiName: d.amiName,
-      changes: {
-        imageId: d.imageId,
-        instanceType: d.instanceType,
-        keyPair: d.keyPair,
-        securityGroups: d.securityGroups,
-        iamRole: d.iamRole,
-        base64UserData: d.base64UserData,
-        instanceMonitoring: d.instanceMonitoring,
-        ebsOptimized: d.ebsOptimized,
-      },
-      application: d.application ?? d.moniker?.app,
-    }),
-  );
+  .transform((d): UpdateLaunchTemplate => ({
+    account: accountOf(d),
+    targets: serverGroupTargets(d),
+    amiName: d.amiName,
+    changes: {
+      imageId: d.imageId,
+      instanceType: d.instanceType,
+      keyPair: d.keyPair,
+      securityGroups: d.securityGroups,
+      iamRole: d.iamRole,
+      base64UserData: d.base64UserData,
+      instanceMonitoring: d.instanceMonitoring,
+      ebsOptimized: d.ebsOptimized,
+    },
+    application: d.application ?? d.moniker?.app,
+  }));
 
 /** The normalised description the workflow receives. */
 export interface UpdateLaunchTemplate {

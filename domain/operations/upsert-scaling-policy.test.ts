@@ -22,7 +22,12 @@ test('a step policy with an alarm normalises and reads well', () => {
     ...base,
     adjustmentType: 'PercentChangeInCapacity',
     minAdjustmentMagnitude: 2,
-    step: { stepAdjustments: [{ scalingAdjustment: 10, metricIntervalLowerBound: 0, metricIntervalUpperBound: 20 }, { scalingAdjustment: 30, metricIntervalLowerBound: 20 }] },
+    step: {
+      stepAdjustments: [
+        { scalingAdjustment: 10, metricIntervalLowerBound: 0, metricIntervalUpperBound: 20 },
+        { scalingAdjustment: 30, metricIntervalLowerBound: 20 },
+      ],
+    },
     alarm,
   });
   expect(d.policy).toEqual({
@@ -45,7 +50,9 @@ test('simple policies default to ChangeInCapacity, as in Clouddriver', () => {
   const d = upsertScalingPolicySchema.parse({ ...base, name: 'scale-up', simple: { scalingAdjustment: -1, cooldown: 300 } });
   expect(d.policyName).toBe('scale-up');
   expect(d.policy).toMatchObject({ kind: 'simple', adjustmentType: 'ChangeInCapacity', scalingAdjustment: -1, cooldownSeconds: 300 });
-  expect(describeUpsertScalingPolicy(d)).toBe('update scaling policy scale-up on myapp-main-v003 in us-east-1: simple scaling -1 (ChangeInCapacity, cooldown 300 s)');
+  expect(describeUpsertScalingPolicy(d)).toBe(
+    'update scaling policy scale-up on myapp-main-v003 in us-east-1: simple scaling -1 (ChangeInCapacity, cooldown 300 s)',
+  );
 });
 
 test('exactly one kind of policy is required', () => {
@@ -69,7 +76,12 @@ test('target tracking refuses an alarm and an adjustment type, and needs one met
       'targetTrackingConfiguration: must set exactly one of predefinedMetricSpecification, customizedMetricSpecification',
     ]),
   );
-  expect(errorsOf({ ...base, targetTrackingConfiguration: { targetValue: 50, predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' } } })).toEqual([]);
+  expect(
+    errorsOf({
+      ...base,
+      targetTrackingConfiguration: { targetValue: 50, predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' } },
+    }),
+  ).toEqual([]);
 });
 
 test('bad numbers are named with what was given', () => {

@@ -18,10 +18,15 @@ const comparisonOperators = [
 const int = z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' });
 const bound = z.number({ error: 'must be a number' });
 const text = (max: number) =>
-  z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
+  z
+    .string({ error: 'must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
 
 /** Clouddriver sends CloudWatch dimensions as `{name, value}`. */
-const dimensionsSchema = z.array(z.looseObject({ name: text(255), value: text(1024) })).max(30, { error: 'must list at most 30 dimensions' });
+const dimensionsSchema = z
+  .array(z.looseObject({ name: text(255), value: text(1024) }))
+  .max(30, { error: 'must list at most 30 dimensions' });
 
 const stepAdjustmentSchema = z
   .looseObject({
@@ -46,9 +51,12 @@ const targetTrackingSchema = z
     disableScaleIn: z.boolean({ error: 'must be true or false' }).optional(),
     predefinedMetricSpecification: z
       .looseObject({
-        predefinedMetricType: z.enum(['ASGAverageCPUUtilization', 'ASGAverageNetworkIn', 'ASGAverageNetworkOut', 'ALBRequestCountPerTarget'], {
-          error: 'must be ASGAverageCPUUtilization, ASGAverageNetworkIn, ASGAverageNetworkOut or ALBRequestCountPerTarget',
-        }),
+        predefinedMetricType: z.enum(
+          ['ASGAverageCPUUtilization', 'ASGAverageNetworkIn', 'ASGAverageNetworkOut', 'ALBRequestCountPerTarget'],
+          {
+            error: 'must be ASGAverageCPUUtilization, ASGAverageNetworkIn, ASGAverageNetworkOut or ALBRequestCountPerTarget',
+          },
+        ),
         resourceLabel: text(1023).optional(),
       })
       .optional(),
@@ -109,7 +117,10 @@ export const upsertScalingPolicySchema = z
     simple: z.looseObject({ scalingAdjustment: int, cooldown: int.min(0, { error: 'must be 0 or more' }).optional() }).optional(),
     step: z
       .looseObject({
-        stepAdjustments: z.array(stepAdjustmentSchema).min(1, { error: 'must list at least one step adjustment' }).max(20, { error: 'must list at most 20 step adjustments (the AWS limit)' }),
+        stepAdjustments: z
+          .array(stepAdjustmentSchema)
+          .min(1, { error: 'must list at least one step adjustment' })
+          .max(20, { error: 'must list at most 20 step adjustments (the AWS limit)' }),
         estimatedInstanceWarmup: int.min(0, { error: 'must be 0 or more' }).optional(),
         metricAggregationType: z.enum(['Minimum', 'Maximum', 'Average'], { error: 'must be Minimum, Maximum or Average' }).optional(),
       })
@@ -124,7 +135,11 @@ export const upsertScalingPolicySchema = z
     if (kinds.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['simple'], message: 'one of simple, step or targetTrackingConfiguration is required' });
     } else if (kinds.length > 1) {
-      ctx.addIssue({ code: 'custom', path: [kinds[1]!], message: `give only one of simple, step, targetTrackingConfiguration (got ${kinds.join(' and ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [kinds[1]!],
+        message: `give only one of simple, step, targetTrackingConfiguration (got ${kinds.join(' and ')})`,
+      });
     }
     if (d.targetTrackingConfiguration !== undefined) {
       if (d.alarm !== undefined) {
@@ -146,28 +161,26 @@ export const upsertScalingPolicySchema = z
       });
     }
   }, ALWAYS)
-  .transform(
-    (d): UpsertScalingPolicy => ({
-      account: accountOf(d),
-      targets: serverGroupTargets(d),
-      policyName: d.name,
-      policy: toPolicy(d),
-      alarm: d.alarm && {
-        name: d.alarm.name,
-        description: d.alarm.alarmDescription,
-        metricName: d.alarm.metricName,
-        namespace: d.alarm.namespace,
-        statistic: d.alarm.statistic,
-        comparisonOperator: d.alarm.comparisonOperator,
-        threshold: d.alarm.threshold,
-        evaluationPeriods: d.alarm.evaluationPeriods,
-        periodSeconds: d.alarm.period,
-        unit: d.alarm.unit,
-        dimensions: d.alarm.dimensions?.map((x) => ({ name: x.name, value: x.value })),
-      },
-      application: d.application ?? d.moniker?.app,
-    }),
-  );
+  .transform((d): UpsertScalingPolicy => ({
+    account: accountOf(d),
+    targets: serverGroupTargets(d),
+    policyName: d.name,
+    policy: toPolicy(d),
+    alarm: d.alarm && {
+      name: d.alarm.name,
+      description: d.alarm.alarmDescription,
+      metricName: d.alarm.metricName,
+      namespace: d.alarm.namespace,
+      statistic: d.alarm.statistic,
+      comparisonOperator: d.alarm.comparisonOperator,
+      threshold: d.alarm.threshold,
+      evaluationPeriods: d.alarm.evaluationPeriods,
+      periodSeconds: d.alarm.period,
+      unit: d.alarm.unit,
+      dimensions: d.alarm.dimensions?.map((x) => ({ name: x.name, value: x.value })),
+    },
+    application: d.application ?? d.moniker?.app,
+  }));
 
 function toPolicy(d: {
   adjustmentType?: AdjustmentType | undefined;
@@ -176,7 +189,11 @@ function toPolicy(d: {
   simple?: { scalingAdjustment: number; cooldown?: number | undefined } | undefined;
   step?:
     | {
-        stepAdjustments: { scalingAdjustment: number; metricIntervalLowerBound?: number | undefined; metricIntervalUpperBound?: number | undefined }[];
+        stepAdjustments: {
+          scalingAdjustment: number;
+          metricIntervalLowerBound?: number | undefined;
+          metricIntervalUpperBound?: number | undefined;
+        }[];
         estimatedInstanceWarmup?: number | undefined;
         metricAggregationType?: 'Minimum' | 'Maximum' | 'Average' | undefined;
       }

@@ -39,14 +39,45 @@ export function ensureCertificates(dir: string): ClusterCertificates {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caKey = path.join(dir, 'ca.key');
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', caKey, '-out', certs.caCert, '-days', '30', '-subj', '/CN=Bosun test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    caKey,
+    '-out',
+    certs.caCert,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Bosun test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   const leaf = (cert: string, key: string, cn: string, extensions: string[]) => {
     const csr = `${cert}.csr`;
     const ext = `${cert}.ext`;
     openssl(['req', '-new', ...ec, '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
     writeFileSync(ext, `${extensions.join('\n')}\n`);
-    openssl(['x509', '-req', '-in', csr, '-CA', certs.caCert, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '30', '-extfile', ext]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      certs.caCert,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      '30',
+      '-extfile',
+      ext,
+    ]);
   };
   leaf(certs.serverCert, certs.serverKey, SERVER_NAME, [
     'basicConstraints=critical,CA:FALSE',

@@ -21,7 +21,18 @@ import { ensureCertificates } from './certs';
 import type { PostgresLayout } from './postgres';
 import { initPostgres, POSTGRES_ROLE, startPostgres, stopPostgres } from './postgres';
 import type { ClusterRecordData, ProcessEntry } from './processes';
-import { isRunning, killHard, launch, portOpen, readClusterRecord, removeClusterRecord, sleep, terminate, waitUntil, writeClusterRecord } from './processes';
+import {
+  isRunning,
+  killHard,
+  launch,
+  portOpen,
+  readClusterRecord,
+  removeClusterRecord,
+  sleep,
+  terminate,
+  waitUntil,
+  writeClusterRecord,
+} from './processes';
 import type { ClusterPorts } from './server-config';
 import { allPorts, clusterPorts, historyNodeEnv, writeServerConfig } from './server-config';
 
@@ -91,7 +102,9 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   const log = opts.log ?? (() => undefined);
   const existing = readClusterRecord(opts.dir);
   if (existing?.processes.some(isRunning)) {
-    throw new ClusterInUseError(`a cluster is already running from ${opts.dir} (frontend ${existing.address}); stop it with: npm run cluster -- down`);
+    throw new ClusterInUseError(
+      `a cluster is already running from ${opts.dir} (frontend ${existing.address}); stop it with: npm run cluster -- down`,
+    );
   }
   removeClusterRecord(opts.dir);
   const ports = clusterPorts(opts.basePort);
@@ -102,7 +115,9 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   // Traversable by the postgres user (its data folder is inside); secrets get their own 0700 folders.
   mkdirSync(opts.dir, { recursive: true, mode: 0o755 });
   const binaries = await ensureTemporalServer({ cacheDir: opts.serverCacheDir, log: (l) => log(`build: ${l}`) });
-  log(`Temporal server ${binaries.version} ${binaries.built ? `built in ${(binaries.ms / 1000).toFixed(0)} s` : `cached (${binaries.ms} ms)`}`);
+  log(
+    `Temporal server ${binaries.version} ${binaries.built ? `built in ${(binaries.ms / 1000).toFixed(0)} s` : `cached (${binaries.ms} ms)`}`,
+  );
   const certs = opts.tls ? ensureCertificates(path.join(opts.dir, 'certs')) : undefined;
   const configFile = writeServerConfig({ dir: path.join(opts.dir, 'config'), ports, shards: opts.shards ?? 4, certs });
   const address = `127.0.0.1:${ports.frontend}`;
@@ -122,7 +137,14 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
       TEMPORAL_TLS_SERVER_NAME: certs.serverName,
     });
   }
-  const record: ClusterRecordData = { startedAt: new Date().toISOString(), address, namespace: opts.namespace, tls: opts.tls, env, processes: [] };
+  const record: ClusterRecordData = {
+    startedAt: new Date().toISOString(),
+    address,
+    namespace: opts.namespace,
+    tls: opts.tls,
+    env,
+    processes: [],
+  };
   const entries = new Map<ClusterService, ProcessEntry>();
   const save = () => writeClusterRecord(opts.dir, { ...record, processes: [...entries.values()] });
   const readyTimeout = opts.readyTimeoutMs ?? 90_000;
@@ -158,9 +180,21 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
     });
     entries.set(service, entry);
     save();
-    const port = { frontend: ports.frontend, 'history-1': ports.history[0]!.grpc, 'history-2': ports.history[1]!.grpc, matching: ports.matching, worker: ports.worker }[service];
+    const port = {
+      frontend: ports.frontend,
+      'history-1': ports.history[0]!.grpc,
+      'history-2': ports.history[1]!.grpc,
+      matching: ports.matching,
+      worker: ports.worker,
+    }[service];
     if (service === 'frontend') {
-      await waitUntil(`Temporal frontend on ${address}`, readyTimeout, () => frontendAnswers(connectionOptions()), entry, logFileOf(opts.dir, service));
+      await waitUntil(
+        `Temporal frontend on ${address}`,
+        readyTimeout,
+        () => frontendAnswers(connectionOptions()),
+        entry,
+        logFileOf(opts.dir, service),
+      );
     } else {
       await waitUntil(`Temporal ${service} on 127.0.0.1:${port}`, readyTimeout, () => portOpen(port), entry, logFileOf(opts.dir, service));
     }
@@ -279,9 +313,16 @@ function setupSchemas(sqlTool: string, port: number): void {
  * namespace is created the frontend's namespace cache may not know it yet (about 10 s), so both
  * steps are retried until the attributes are listed.
  */
-async function registerNamespace(options: ConnectionOptions, namespace: string, timeoutMs: number, log: (line: string) => void): Promise<void> {
+async function registerNamespace(
+  options: ConnectionOptions,
+  namespace: string,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<void> {
   const connection = await Connection.connect(options);
-  const wanted = Object.fromEntries(Object.values(SearchAttributes).map((k) => [k.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]]));
+  const wanted = Object.fromEntries(
+    Object.values(SearchAttributes).map((k) => [k.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]]),
+  );
   try {
     const deadline = Date.now() + timeoutMs;
     let lastError = '';
@@ -312,7 +353,11 @@ async function registerNamespace(options: ConnectionOptions, namespace: string, 
   }
 }
 
-async function stopRecordedProcesses(processes: readonly ProcessEntry[], pg: PostgresLayout | undefined, log: (line: string) => void): Promise<string[]> {
+async function stopRecordedProcesses(
+  processes: readonly ProcessEntry[],
+  pg: PostgresLayout | undefined,
+  log: (line: string) => void,
+): Promise<string[]> {
   const stopped: string[] = [];
   const temporal = processes.filter((p) => p.name !== 'postgres' && isRunning(p));
   await Promise.all(temporal.map((p) => terminate(p, 10_000)));
@@ -339,7 +384,12 @@ async function stopRecordedProcesses(processes: readonly ProcessEntry[], pg: Pos
 export async function stopCluster(dir: string, log: (line: string) => void = () => undefined): Promise<string[]> {
   const record = readClusterRecord(dir);
   if (!record) return [];
-  const pg: PostgresLayout = { dataDir: path.join(dir, 'pgdata'), socketDir: path.join(dir, 'pgsocket'), port: 0, logFile: logFileOf(dir, 'postgres') };
+  const pg: PostgresLayout = {
+    dataDir: path.join(dir, 'pgdata'),
+    socketDir: path.join(dir, 'pgsocket'),
+    port: 0,
+    logFile: logFileOf(dir, 'postgres'),
+  };
   const stopped = await stopRecordedProcesses(record.processes, pg, log);
   removeClusterRecord(dir);
   return stopped;

@@ -27,7 +27,11 @@ async function main(): Promise<number> {
     args: process.argv.slice(2),
     allowPositionals: true,
     strict: true,
-    options: { tls: { type: 'boolean', default: false }, port: { type: 'string', default: '17233' }, shards: { type: 'string', default: '4' } },
+    options: {
+      tls: { type: 'boolean', default: false },
+      port: { type: 'string', default: '17233' },
+      shards: { type: 'string', default: '4' },
+    },
   });
   const command = positionals[0] ?? 'up';
   const say = (message: string) => process.stderr.write(`bosun cluster: ${message}\n`);
@@ -68,7 +72,12 @@ async function main(): Promise<number> {
 
   const cluster = await startCluster({ dir, basePort, tls: values.tls, namespace: config.temporal.namespace, shards, log: say });
   const envFile = path.join(dir, 'bosun.env');
-  writeFileSync(envFile, Object.entries(cluster.env).map(([k, v]) => `${k}=${v}\n`).join(''));
+  writeFileSync(
+    envFile,
+    Object.entries(cluster.env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
   const t = cluster.timings;
   const exports = Object.entries(cluster.env).map(([k, v]) => `  export ${k}=${v}`);
   process.stdout.write(

@@ -23,7 +23,11 @@ export interface PostgresLayout {
 /** The folder of PostgreSQL's server binaries (Debian: /usr/lib/postgresql/<major>/bin). */
 export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
-  const majors = existsSync(root) ? readdirSync(root).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a)) : [];
+  const majors = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => /^\d+$/.test(d))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const major of majors) {
     const dir = path.join(root, major, 'bin');
     if (existsSync(path.join(dir, 'postgres'))) return dir;
@@ -61,7 +65,9 @@ export function initPostgres(layout: PostgresLayout): { created: boolean } {
     try {
       execFileSync('test', ['-x', layout.dataDir], { stdio: 'ignore', ...user });
     } catch {
-      throw new Error(`the postgres user cannot reach ${layout.dataDir}: a folder above it is not traversable (chmod o+x); put the cluster's state folder elsewhere`);
+      throw new Error(
+        `the postgres user cannot reach ${layout.dataDir}: a folder above it is not traversable (chmod o+x); put the cluster's state folder elsewhere`,
+      );
     }
   }
   if (existsSync(path.join(layout.dataDir, 'PG_VERSION'))) return { created: false };
@@ -80,13 +86,19 @@ export async function startPostgres(layout: PostgresLayout, timeoutMs = 30_000):
     'postgres',
     path.join(bin, 'postgres'),
     [
-      '-D', layout.dataDir,
-      '-p', String(layout.port),
-      '-k', layout.socketDir,
-      '-c', 'listen_addresses=127.0.0.1',
+      '-D',
+      layout.dataDir,
+      '-p',
+      String(layout.port),
+      '-k',
+      layout.socketDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
       // Five Temporal processes with their connection pools, plus the SQL tool.
-      '-c', 'max_connections=300',
-      '-c', 'shared_buffers=128MB',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'shared_buffers=128MB',
     ],
     { logFile: layout.logFile, cwd: layout.dataDir, ...(postgresUser() ?? {}) },
   );
@@ -95,7 +107,9 @@ export async function startPostgres(layout: PostgresLayout, timeoutMs = 30_000):
     timeoutMs,
     async () => {
       try {
-        execFileSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(layout.port), '-U', POSTGRES_ROLE], { stdio: 'ignore' });
+        execFileSync(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(layout.port), '-U', POSTGRES_ROLE], {
+          stdio: 'ignore',
+        });
         return true;
       } catch {
         return false;

@@ -125,7 +125,13 @@ export async function killHard(entry: ProcessEntry): Promise<void> {
 }
 
 /** Polls `probe` until it answers true; fails early when `entry` has exited. */
-export async function waitUntil(what: string, timeoutMs: number, probe: () => Promise<boolean>, entry?: ProcessEntry, logFile?: string): Promise<void> {
+export async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<boolean>,
+  entry?: ProcessEntry,
+  logFile?: string,
+): Promise<void> {
   const started = Date.now();
   let lastError = '';
   while (Date.now() - started < timeoutMs) {
@@ -137,7 +143,9 @@ export async function waitUntil(what: string, timeoutMs: number, probe: () => Pr
     }
     await sleep(200);
   }
-  throw new Error(`${what} was not ready after ${timeoutMs} ms (last probe error: ${lastError || 'none'})${logFile ? `; see ${logFile}` : ''}`);
+  throw new Error(
+    `${what} was not ready after ${timeoutMs} ms (last probe error: ${lastError || 'none'})${logFile ? `; see ${logFile}` : ''}`,
+  );
 }
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */

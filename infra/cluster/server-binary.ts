@@ -38,7 +38,9 @@ function executable(p: string): boolean {
  * Builds the server and the SQL tool unless they are cached. The build runs at low priority
  * (`nice`), so the machine stays usable; its output is passed to `log` line by line.
  */
-export async function ensureTemporalServer(opts: { cacheDir?: string; log?: (line: string) => void } = {}): Promise<TemporalServerBinaries> {
+export async function ensureTemporalServer(
+  opts: { cacheDir?: string; log?: (line: string) => void } = {},
+): Promise<TemporalServerBinaries> {
   const cacheDir = opts.cacheDir ?? defaultServerCacheDir();
   const started = Date.now();
   const server = path.join(cacheDir, 'bin', 'temporal-server');

@@ -41,7 +41,17 @@ export function clusterPorts(base: number, historyNodes = HISTORY_NODES): Cluste
 
 /** Every port of the cluster, to check before a start that none is taken. */
 export function allPorts(p: ClusterPorts): number[] {
-  return [p.frontend, p.frontendHttp, p.frontendMembership, ...p.history.flatMap((h) => [h.grpc, h.membership]), p.matching, p.matchingMembership, p.worker, p.workerMembership, p.postgres];
+  return [
+    p.frontend,
+    p.frontendHttp,
+    p.frontendMembership,
+    ...p.history.flatMap((h) => [h.grpc, h.membership]),
+    p.matching,
+    p.matchingMembership,
+    p.worker,
+    p.workerMembership,
+    p.postgres,
+  ];
 }
 
 export interface ServerConfigInput {
@@ -68,7 +78,7 @@ export function writeServerConfig(input: ServerConfigInput): string {
     dynamicConfig,
     [
       '# Bosun cluster: dynamic config (polled every 10 s).',
-      '# Search attributes on SQL visibility are per namespace; one namespace holds all of Bosun\'s.',
+      "# Search attributes on SQL visibility are per namespace; one namespace holds all of Bosun's.",
       'limit.maxIDLength:',
       '  - value: 1000',
       '',
@@ -143,7 +153,11 @@ export function writeServerConfig(input: ServerConfigInput): string {
     '',
     'services:',
     ...service('frontend', String(ports.frontend), String(ports.frontendMembership), [`      httpPort: ${ports.frontendHttp}`]),
-    ...service('history', `{{ env "BOSUN_HISTORY_GRPC_PORT" | default "${h0.grpc}" }}`, `{{ env "BOSUN_HISTORY_MEMBERSHIP_PORT" | default "${h0.membership}" }}`),
+    ...service(
+      'history',
+      `{{ env "BOSUN_HISTORY_GRPC_PORT" | default "${h0.grpc}" }}`,
+      `{{ env "BOSUN_HISTORY_MEMBERSHIP_PORT" | default "${h0.membership}" }}`,
+    ),
     ...service('matching', String(ports.matching), String(ports.matchingMembership)),
     ...service('worker', String(ports.worker), String(ports.workerMembership)),
     '',

@@ -33,7 +33,17 @@ export async function startTestMoto(name: string): Promise<MotoServer> {
 
 /** The workflow bundle every worker of a test loads (bundling once saves seconds per worker). */
 export async function writeWorkflowBundle(name: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    },
+  });
   const file = path.join(PROJECT_ROOT, '.state', `test-cluster-${name}-bundle.js`);
   writeFileSync(file, code);
   return file;
@@ -41,7 +51,10 @@ export async function writeWorkflowBundle(name: string): Promise<string> {
 
 /** Server groups in moto for the tests to resize. */
 export async function makeGroups(motoEndpoint: string, names: readonly string[]): Promise<void> {
-  const bosun = bootstrap({ component: 'test', env: { AWS_ENDPOINT_URL: motoEndpoint, BOSUN_ACCOUNTS: ACCOUNTS_JSON, BOSUN_LOG_LEVEL: 'silent' } });
+  const bosun = bootstrap({
+    component: 'test',
+    env: { AWS_ENDPOINT_URL: motoEndpoint, BOSUN_ACCOUNTS: ACCOUNTS_JSON, BOSUN_LOG_LEVEL: 'silent' },
+  });
   try {
     const clients = bosun.aws().clientsFor(ACCOUNT, REGION);
     for (const name of names) await ensureEmulatorServerGroup(clients, { name, region: REGION, min: 1, max: 4, desired: 1 });
@@ -72,7 +85,9 @@ export function postResize(facadeUrl: string, group: string, desired: number, cl
   return call(`${facadeUrl}/aws/ops?clientRequestId=${encodeURIComponent(clientRequestId)}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-spinnaker-user': 'cluster-test@example.com', 'x-spinnaker-accounts': ACCOUNT },
-    body: JSON.stringify([{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: group, capacity: { min: 1, max: 4, desired } } }]),
+    body: JSON.stringify([
+      { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: group, capacity: { min: 1, max: 4, desired } } },
+    ]),
   });
 }
 

@@ -44,7 +44,11 @@ test('a client without a client certificate is refused; one with it is served', 
   const ca = readFileSync(certs.caCert);
   // TLS with the right CA but no certificate of its own: the handshake is refused.
   await expect(
-    systemInfo({ address: cluster.address, connectTimeout: 3000, tls: { serverRootCACertificate: ca, serverNameOverride: certs.serverName } }),
+    systemInfo({
+      address: cluster.address,
+      connectTimeout: 3000,
+      tls: { serverRootCACertificate: ca, serverNameOverride: certs.serverName },
+    }),
   ).rejects.toThrow();
   // Plain text to a TLS frontend.
   await expect(systemInfo({ address: cluster.address, connectTimeout: 3000 })).rejects.toThrow();
@@ -52,18 +56,23 @@ test('a client without a client certificate is refused; one with it is served', 
   await expect(systemInfo(cluster.connectionOptions())).resolves.toBeUndefined();
 }, 60_000);
 
-test('the namespace has Bosun\'s search attributes on PostgreSQL visibility', async () => {
+test("the namespace has Bosun's search attributes on PostgreSQL visibility", async () => {
   const connection = await Connection.connect(cluster.connectionOptions());
   try {
     const listed = await connection.operatorService.listSearchAttributes({ namespace: cluster.namespace });
-    expect(Object.keys(listed.customAttributes ?? {})).toEqual(expect.arrayContaining(['BosunApplication', 'BosunRegion', 'BosunTaskStatus', 'BosunServerGroup']));
+    expect(Object.keys(listed.customAttributes ?? {})).toEqual(
+      expect.arrayContaining(['BosunApplication', 'BosunRegion', 'BosunTaskStatus', 'BosunServerGroup']),
+    );
   } finally {
     await connection.close();
   }
 }, 30_000);
 
 test('the composition root connects with the TEMPORAL_TLS_* settings alone', async () => {
-  const root = bootstrap({ component: 'test', env: { ...cluster.env, BOSUN_LOG_LEVEL: 'silent', BOSUN_STATE_DIR: path.join(cluster.dir, 'bosun') } });
+  const root = bootstrap({
+    component: 'test',
+    env: { ...cluster.env, BOSUN_LOG_LEVEL: 'silent', BOSUN_STATE_DIR: path.join(cluster.dir, 'bosun') },
+  });
   try {
     const client = await root.client();
     const ns = await client.workflowService.describeNamespace({ namespace: cluster.namespace });
@@ -73,7 +82,10 @@ test('the composition root connects with the TEMPORAL_TLS_* settings alone', asy
   }
   // Without the client certificate settings the same root is refused.
   const { TEMPORAL_TLS_CLIENT_CERT_PATH: _c, TEMPORAL_TLS_CLIENT_KEY_PATH: _k, ...noCert } = cluster.env;
-  const refused = bootstrap({ component: 'test', env: { ...noCert, BOSUN_LOG_LEVEL: 'silent', BOSUN_STATE_DIR: path.join(cluster.dir, 'bosun') } });
+  const refused = bootstrap({
+    component: 'test',
+    env: { ...noCert, BOSUN_LOG_LEVEL: 'silent', BOSUN_STATE_DIR: path.join(cluster.dir, 'bosun') },
+  });
   try {
     await expect(refused.client().then((c) => c.workflowService.getSystemInfo({}))).rejects.toThrow();
   } finally {

@@ -15,7 +15,17 @@ import type { MotoServer } from '../../infra/stack';
 import { freePort } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { taskIdFor } from '../../client/facade/tasks';
-import { ACCOUNTS_JSON, getTask, makeGroups, postResize, sleep, startTestCluster, startTestMoto, waitForTask, writeWorkflowBundle } from './harness';
+import {
+  ACCOUNTS_JSON,
+  getTask,
+  makeGroups,
+  postResize,
+  sleep,
+  startTestCluster,
+  startTestMoto,
+  waitForTask,
+  writeWorkflowBundle,
+} from './harness';
 
 let cluster: TemporalCluster;
 let moto: MotoServer;
@@ -24,7 +34,14 @@ let bosun: BosunSystem;
 let client: Client;
 let connection: Connection;
 const facadeUrls: string[] = [];
-const GROUPS = ['clusterscale-a-v001', 'clusterscale-b-v001', 'clusterscale-c-v001', 'clusterscale-d-v001', 'clusterscale-e-v001', 'clusterscale-f-v001'];
+const GROUPS = [
+  'clusterscale-a-v001',
+  'clusterscale-b-v001',
+  'clusterscale-c-v001',
+  'clusterscale-d-v001',
+  'clusterscale-e-v001',
+  'clusterscale-f-v001',
+];
 
 beforeAll(async () => {
   moto = await startTestMoto('replicas');
@@ -80,7 +97,8 @@ test('tasks posted to two facades spread over three workers', async () => {
     const posted = await postResize(facadeUrls[i % 2]!, GROUPS[i % GROUPS.length]!, 1 + (i % 3), `spread-${i}`);
     expect(posted.status).toBe(200);
     ids.push(posted.body.id as string);
-    if (i % GROUPS.length === GROUPS.length - 1) await Promise.all(ids.slice(-GROUPS.length).map((id, j) => waitForTask(() => facadeUrls[j % 2]!, id, 120_000)));
+    if (i % GROUPS.length === GROUPS.length - 1)
+      await Promise.all(ids.slice(-GROUPS.length).map((id, j) => waitForTask(() => facadeUrls[j % 2]!, id, 120_000)));
   }
   const workersSeen = new Set<string>();
   for (const id of ids) {
@@ -112,7 +130,9 @@ test('a worker killed in the middle of a task hands it to another worker', async
   const after = (await identitiesOf(id)).filter((e) => e.time * 1 >= Math.floor(killedAt / 1000) * 1000 + 1000);
   expect(after.length).toBeGreaterThan(0);
   expect(after.map((e) => e.identity)).not.toContain(victim);
-  process.stdout.write(`killed ${victim} mid-task; the task finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s later on ${[...new Set(after.map((e) => e.identity))].join(', ')}\n`);
+  process.stdout.write(
+    `killed ${victim} mid-task; the task finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s later on ${[...new Set(after.map((e) => e.identity))].join(', ')}\n`,
+  );
 }, 240_000);
 
 test('while the frontend is down the facade answers 503 with a reason and starts nothing; the retried POST lands on one task', async () => {

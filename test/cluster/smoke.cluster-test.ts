@@ -21,7 +21,17 @@ import { freePort } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { bootstrap } from '../../runtime';
 import type { HttpAnswer } from './harness';
-import { ACCOUNT, ACCOUNTS_JSON, getTask, REGION, sleep, startTestCluster, startTestMoto, waitForTask, writeWorkflowBundle } from './harness';
+import {
+  ACCOUNT,
+  ACCOUNTS_JSON,
+  getTask,
+  REGION,
+  sleep,
+  startTestCluster,
+  startTestMoto,
+  waitForTask,
+  writeWorkflowBundle,
+} from './harness';
 
 let cluster: TemporalCluster;
 let moto: MotoServer;
@@ -34,7 +44,10 @@ const started = Date.now();
 
 /** Runs `use` with the AWS clients of the test account in moto. */
 async function withAws<T>(use: (aws: AwsClients) => Promise<T>): Promise<T> {
-  const system = bootstrap({ component: 'test', env: { AWS_ENDPOINT_URL: moto.endpoint, BOSUN_ACCOUNTS: ACCOUNTS_JSON, BOSUN_LOG_LEVEL: 'silent' } });
+  const system = bootstrap({
+    component: 'test',
+    env: { AWS_ENDPOINT_URL: moto.endpoint, BOSUN_ACCOUNTS: ACCOUNTS_JSON, BOSUN_LOG_LEVEL: 'silent' },
+  });
   try {
     return await use(system.aws().clientsFor(ACCOUNT, REGION));
   } finally {
@@ -74,7 +87,9 @@ beforeAll(async () => {
   facadeUrl = `http://127.0.0.1:${port}`;
   connection = await Connection.connect(cluster.connectionOptions());
   client = new Client({ connection, namespace: cluster.namespace });
-  process.stdout.write(`cluster smoke: cluster ready in ${(cluster.timings.totalMs / 1000).toFixed(1)} s, Bosun up ${((Date.now() - started) / 1000).toFixed(1)} s after the start\n`);
+  process.stdout.write(
+    `cluster smoke: cluster ready in ${(cluster.timings.totalMs / 1000).toFixed(1)} s, Bosun up ${((Date.now() - started) / 1000).toFixed(1)} s after the start\n`,
+  );
 }, 300_000);
 
 afterAll(async () => {

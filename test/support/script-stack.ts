@@ -22,7 +22,9 @@ export async function startScriptStack(): Promise<ScriptStack> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-script-'));
   const [temporal, moto] = await Promise.all([
-    freePort().then((port) => startTemporalDevServer({ port, headless: true, logFile: path.join(dir, 'temporal.log'), readyTimeoutMs: 120_000 })),
+    freePort().then((port) =>
+      startTemporalDevServer({ port, headless: true, logFile: path.join(dir, 'temporal.log'), readyTimeoutMs: 120_000 }),
+    ),
     freePort().then((port) => startMoto({ port, logFile: path.join(dir, 'moto.log'), readyTimeoutMs: 60_000 })),
   ]);
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });

@@ -60,7 +60,8 @@ export async function makeServerGroup(env: Pick<TestEnv, 'aws'>, opts: ServerGro
       VPCZoneIdentifier: subnet,
     }),
   );
-  const group = (await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0]!;
+  const group = (await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+    .AutoScalingGroups![0]!;
   return {
     name,
     launchTemplateName,

@@ -21,7 +21,9 @@ export async function resumeAsgProcessesOperation(ctx: OperationContext, d: Resu
 
 async function changeProcesses(ctx: OperationContext, d: AsgProcessesChange, change: 'suspend' | 'resume'): Promise<TaskOutput> {
   const [doing, done, todo, already] =
-    change === 'suspend' ? (['Suspending', 'suspended', 'Suspend', 'already suspended'] as const) : (['Resuming', 'resumed', 'Resume', 'not suspended'] as const);
+    change === 'suspend'
+      ? (['Suspending', 'suspended', 'Suspend', 'already suspended'] as const)
+      : (['Resuming', 'resumed', 'Resume', 'not suspended'] as const);
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
@@ -37,10 +39,14 @@ async function changeProcesses(ctx: OperationContext, d: AsgProcessesChange, cha
     }
     const note = unchanged.length > 0 ? ` (${unchanged.join(', ')} ${already})` : '';
     ctx.log(`${doing} ${count(pending.length)} of ${where}: ${pending.join(', ')}${note}`);
-    const result = await ctx.call(change === 'suspend' ? 'suspendProcesses' : 'resumeProcesses', `${todo} ${pending.join(', ')} of ${where}`, {
-      ...ref,
-      processes: pending,
-    });
+    const result = await ctx.call(
+      change === 'suspend' ? 'suspendProcesses' : 'resumeProcesses',
+      `${todo} ${pending.join(', ')} of ${where}`,
+      {
+        ...ref,
+        processes: pending,
+      },
+    );
     if (!result.found) throw notFound(d.account, serverGroupName, region, change);
     ctx.log(`${d.processes.join(', ')} of ${where} ${d.processes.length === 1 ? 'is' : 'are'} ${done}`);
   }

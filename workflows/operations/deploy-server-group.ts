@@ -71,7 +71,9 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
         // Bounds the wait for the group to go (and with it the call's schedule-to-close).
         deadlineMs: Date.now() + ROLLBACK_WAIT_MS,
       });
-      ctx.log(`Rolled back ${serverGroupName} in ${region}: group ${r.deletedGroup ? 'deleted' : 'was not created'}, launch template ${r.deletedTemplate ? 'deleted' : 'was not created'}`);
+      ctx.log(
+        `Rolled back ${serverGroupName} in ${region}: group ${r.deletedGroup ? 'deleted' : 'was not created'}, launch template ${r.deletedTemplate ? 'deleted' : 'was not created'}`,
+      );
     });
 
     ctx.log(`Creating launch template ${serverGroupName} in ${region} with ${imageId} on ${d.instanceType}`);
@@ -91,8 +93,14 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
     });
 
     const suspended = [...new Set([...d.suspendedProcesses, ...(d.startDisabled ? ['AddToLoadBalancer'] : [])])];
-    const where = resources.subnetIds.length ? `${resources.subnetIds.length} subnets` : zones.length ? zones.join(', ') : 'the default zones';
-    ctx.log(`Creating server group ${serverGroupName} in ${region} (${where}, ${resources.targetGroupArns.length} target groups, ${d.loadBalancers.length} load balancers)`);
+    const where = resources.subnetIds.length
+      ? `${resources.subnetIds.length} subnets`
+      : zones.length
+        ? zones.join(', ')
+        : 'the default zones';
+    ctx.log(
+      `Creating server group ${serverGroupName} in ${region} (${where}, ${resources.targetGroupArns.length} target groups, ${d.loadBalancers.length} load balancers)`,
+    );
     await ctx.call('createAutoScalingGroup', `Create ${serverGroupName} in ${region} at 0 instances`, {
       account: d.account,
       region,
@@ -117,7 +125,8 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       cooldown: d.cooldown,
       terminationPolicies: d.terminationPolicies,
     });
-    if (suspended.length) ctx.log(`Suspended ${suspended.join(', ')} on ${serverGroupName}${d.startDisabled ? ' (starting disabled)' : ''}`);
+    if (suspended.length)
+      ctx.log(`Suspended ${suspended.join(', ')} on ${serverGroupName}${d.startDisabled ? ' (starting disabled)' : ''}`);
     if (d.lifecycleHooks.length) ctx.log(`Added ${d.lifecycleHooks.length} lifecycle hooks to ${serverGroupName}`);
 
     ctx.log(`Setting capacity of ${serverGroupName} in ${region} to ${formatCapacity(d.capacity)} (min/desired/max)`);
@@ -130,7 +139,9 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
 
     if (d.targetHealthyDeployPercentage !== undefined && d.capacity.desired > 0) {
       const minHealthy = healthyTarget(d.capacity.desired, d.targetHealthyDeployPercentage);
-      ctx.log(`Waiting for ${minHealthy} of ${d.capacity.desired} instances of ${serverGroupName} to be healthy (${d.targetHealthyDeployPercentage}%)`);
+      ctx.log(
+        `Waiting for ${minHealthy} of ${d.capacity.desired} instances of ${serverGroupName} to be healthy (${d.targetHealthyDeployPercentage}%)`,
+      );
       const state = await ctx.call('waitForServerGroupCapacity', `Wait for ${minHealthy} healthy instances in ${serverGroupName}`, {
         account: d.account,
         region,
@@ -194,7 +205,10 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
     serverGroupName: s.serverGroupName,
   });
   if (!source) {
-    throw ApplicationFailure.nonRetryable(`source server group ${s.serverGroupName} not found in ${s.region} (${s.account})`, FailureType.ServerGroupNotFound);
+    throw ApplicationFailure.nonRetryable(
+      `source server group ${s.serverGroupName} not found in ${s.region} (${s.account})`,
+      FailureType.ServerGroupNotFound,
+    );
   }
   const o = d.overrides;
   const has = (k: keyof DeployDescription) => Object.prototype.hasOwnProperty.call(o, k);
@@ -202,11 +216,17 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
   const sameRegion = regions.every((r) => r.region === source.region);
   const instanceType = o.instanceType ?? source.instanceType;
   if (!instanceType) {
-    throw ApplicationFailure.nonRetryable(`source ${s.serverGroupName} has no instance type in its launch template; set instanceType`, FailureType.InvalidDescription);
+    throw ApplicationFailure.nonRetryable(
+      `source ${s.serverGroupName} has no instance type in its launch template; set instanceType`,
+      FailureType.InvalidDescription,
+    );
   }
   const imageFromSource = !o.amiName && !o.imageId;
   if (imageFromSource && !source.imageId) {
-    throw ApplicationFailure.nonRetryable(`source ${s.serverGroupName} has no image in its launch template; set amiName`, FailureType.InvalidDescription);
+    throw ApplicationFailure.nonRetryable(
+      `source ${s.serverGroupName} has no image in its launch template; set amiName`,
+      FailureType.InvalidDescription,
+    );
   }
   const merged: DeployDescription = {
     account: d.account,

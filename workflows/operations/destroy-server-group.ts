@@ -68,7 +68,9 @@ async function deleteLaunchTemplate(
       if (!onlyIfFound) ctx.log(`Launch template ${named} of ${serverGroupName} is already gone from ${region}`);
       break;
     case 'shared':
-      ctx.log(`Kept launch template ${named} in ${region}: its name does not start with ${serverGroupName}, so other server groups may use it`);
+      ctx.log(
+        `Kept launch template ${named} in ${region}: its name does not start with ${serverGroupName}, so other server groups may use it`,
+      );
       break;
   }
 }

@@ -27,9 +27,7 @@ export async function disableServerGroupOperation(ctx: OperationContext, d: Disa
     });
     // Read the instances again: with Launch and Terminate suspended this list can no longer change,
     // while the first read may have missed an instance that went into service just before.
-    const settled = suspended.found
-      ? await ctx.call('describeServerGroup', `Describe the instances of ${where}`, ref)
-      : null;
+    const settled = suspended.found ? await ctx.call('describeServerGroup', `Describe the instances of ${where}`, ref) : null;
     if (!settled) {
       ctx.log(`Server group ${serverGroupName} disappeared from ${region} (${d.account}) while being disabled; nothing left to disable`);
       continue;
@@ -90,7 +88,8 @@ async function moveInstances(
     return;
   }
   const input = { account, region, serverGroupName, instanceIds };
-  const [doing, todo, preposition] = direction === 'register' ? (['Registering', 'Register', 'with'] as const) : (['Deregistering', 'Deregister', 'from'] as const);
+  const [doing, todo, preposition] =
+    direction === 'register' ? (['Registering', 'Register', 'with'] as const) : (['Deregistering', 'Deregister', 'from'] as const);
   const instances = count(instanceIds.length, 'instance');
 
   if (targetGroupArns.length > 0) {

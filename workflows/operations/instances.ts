@@ -43,7 +43,10 @@ export async function rebootInstancesOperation(ctx: OperationContext, d: Instanc
     );
   }
   // EC2 reboots only running instances (the emulator would even bring a terminated one back).
-  const notRunning = [...gone.map((id) => `${id} (terminated)`), ...live.filter((i) => i.state !== 'running').map((i) => `${i.instanceId} (${i.state})`)];
+  const notRunning = [
+    ...gone.map((id) => `${id} (terminated)`),
+    ...live.filter((i) => i.state !== 'running').map((i) => `${i.instanceId} (${i.state})`),
+  ];
   if (notRunning.length > 0) {
     throw ApplicationFailure.nonRetryable(
       `refusing to reboot: ${notRunning.length} of ${d.instanceIds.length} instance(s) in ${d.region} are not running: ${listIds(notRunning)}; nothing was rebooted`,
@@ -61,7 +64,10 @@ export async function rebootInstancesOperation(ctx: OperationContext, d: Instanc
  * twice, so the instance's membership is the record of what happened: an instance no longer in
  * the group has been terminated and counted, here or by the activity's own check on a retry.
  */
-export async function terminateInstanceAndDecrementOperation(ctx: OperationContext, d: TerminateInstanceAndDecrementServerGroup): Promise<TaskOutput> {
+export async function terminateInstanceAndDecrementOperation(
+  ctx: OperationContext,
+  d: TerminateInstanceAndDecrementServerGroup,
+): Promise<TaskOutput> {
   const { serverGroupName, region, instanceId } = d;
   const ref = { account: d.account, region, serverGroupName };
   const group = await ctx.call('describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
@@ -74,7 +80,9 @@ export async function terminateInstanceAndDecrementOperation(ctx: OperationConte
   const member = group.instances.find((i) => i.instanceId === instanceId);
   if (!member || isLeavingGroup(member.lifecycleState)) {
     const where = member ? `is already ${member.lifecycleState} in` : 'is no longer in';
-    ctx.log(`${instanceId} ${where} ${serverGroupName} in ${region}; its capacity stays ${formatCapacity(group.capacity)} (min/desired/max), nothing to decrement`);
+    ctx.log(
+      `${instanceId} ${where} ${serverGroupName} in ${region}; its capacity stays ${formatCapacity(group.capacity)} (min/desired/max), nothing to decrement`,
+    );
     return { resultObjects: [] };
   }
 
@@ -91,8 +99,13 @@ export async function terminateInstanceAndDecrementOperation(ctx: OperationConte
   let terminated = false;
   if (plan.lowerMinTo !== undefined) {
     const min = plan.lowerMinTo;
-    ctx.log(`Lowering the minimum of ${serverGroupName} in ${region} from ${current.min} to ${min} so its desired capacity can drop to ${plan.after.desired}`);
-    await ctx.call('setServerGroupSizeLimits', `Lower min of ${serverGroupName} in ${region} from ${current.min} to ${min}`, { ...ref, min });
+    ctx.log(
+      `Lowering the minimum of ${serverGroupName} in ${region} from ${current.min} to ${min} so its desired capacity can drop to ${plan.after.desired}`,
+    );
+    await ctx.call('setServerGroupSizeLimits', `Lower min of ${serverGroupName} in ${region} from ${current.min} to ${min}`, {
+      ...ref,
+      min,
+    });
     // Put the minimum back if nothing was terminated, so a failed task leaves the group as it found it.
     ctx.onFailure(`restore the minimum of ${serverGroupName} in ${region} to ${current.min}`, async () => {
       if (terminated) return;

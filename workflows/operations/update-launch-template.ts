@@ -30,7 +30,10 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     }
     const configured = group.launchTemplate;
     if (!configured?.id && !configured?.name) {
-      throw ApplicationFailure.nonRetryable(`${where} has no launch template (a launch configuration?); Bosun updates launch templates only`, FailureType.NoLaunchTemplate);
+      throw ApplicationFailure.nonRetryable(
+        `${where} has no launch template (a launch configuration?); Bosun updates launch templates only`,
+        FailureType.NoLaunchTemplate,
+      );
     }
     // AWS omits the version when the group was given none, and then means $Default.
     const configuredVersion = configured.version ?? '$Default';
@@ -60,18 +63,22 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     const what = formatLaunchTemplateChanges(changes, d.amiName);
     const templateName = source.launchTemplateName;
     ctx.log(`Creating a version of launch template ${templateName} from version ${source.versionNumber} for ${where}: ${what}`);
-    const created = await ctx.call('createLaunchTemplateVersion', `Create a version of ${templateName} from version ${source.versionNumber}: ${what}`, {
-      account: d.account,
-      region,
-      serverGroupName,
-      launchTemplateId: source.launchTemplateId,
-      sourceVersion: source.versionNumber,
-      marker,
-      versionDescription: launchTemplateVersionDescription(marker, what),
-      // Scoped to this run: a resumed task (same id) must not get back a version its rollback deleted.
-      clientToken: `${ctx.taskId}-${ctx.index}-${shortHash(`${workflowInfo().runId}|${target}|${source.launchTemplateId}`)}`,
-      changes,
-    });
+    const created = await ctx.call(
+      'createLaunchTemplateVersion',
+      `Create a version of ${templateName} from version ${source.versionNumber}: ${what}`,
+      {
+        account: d.account,
+        region,
+        serverGroupName,
+        launchTemplateId: source.launchTemplateId,
+        sourceVersion: source.versionNumber,
+        marker,
+        versionDescription: launchTemplateVersionDescription(marker, what),
+        // Scoped to this run: a resumed task (same id) must not get back a version its rollback deleted.
+        clientToken: `${ctx.taskId}-${ctx.index}-${shortHash(`${workflowInfo().runId}|${target}|${source.launchTemplateId}`)}`,
+        changes,
+      },
+    );
     const version = created.versionNumber;
     const newVersion = String(version);
 
@@ -79,12 +86,16 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     ctx.onFailure(`delete version ${version} of launch template ${templateName} made for ${where}`, async () => {
       try {
         if (pointed) {
-          await ctx.call('pointServerGroupAtLaunchTemplateVersion', `Point ${where} back at version ${configuredVersion} of ${templateName}`, {
-            ...ref,
-            launchTemplateId: source.launchTemplateId,
-            version: configuredVersion,
-            onlyIfCurrentVersion: newVersion,
-          });
+          await ctx.call(
+            'pointServerGroupAtLaunchTemplateVersion',
+            `Point ${where} back at version ${configuredVersion} of ${templateName}`,
+            {
+              ...ref,
+              launchTemplateId: source.launchTemplateId,
+              version: configuredVersion,
+              onlyIfCurrentVersion: newVersion,
+            },
+          );
         }
         await ctx.call('deleteLaunchTemplateVersion', `Delete version ${version} of ${templateName}`, {
           ...ref,
@@ -94,7 +105,9 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
         ctx.log(`Deleted version ${version} of launch template ${templateName}; ${where} uses version ${configuredVersion} again`);
       } catch (err) {
         // The task's own failure is what Orca must see; this line says what is left to clean up.
-        ctx.log(`Could not undo version ${version} of launch template ${templateName} (${source.launchTemplateId}) for ${where}: ${messageOf(err)}`);
+        ctx.log(
+          `Could not undo version ${version} of launch template ${templateName} (${source.launchTemplateId}) for ${where}: ${messageOf(err)}`,
+        );
       }
     });
 

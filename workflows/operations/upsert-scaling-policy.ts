@@ -17,7 +17,10 @@ export async function upsertScalingPolicyOperation(ctx: OperationContext, d: Ups
     const where = `${serverGroupName} in ${region}`;
     const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
     if (!group) {
-      throw ApplicationFailure.nonRetryable(`server group ${serverGroupName} not found in ${region} (${d.account}); no scaling policy was put`, FailureType.ServerGroupNotFound);
+      throw ApplicationFailure.nonRetryable(
+        `server group ${serverGroupName} not found in ${region} (${d.account}); no scaling policy was put`,
+        FailureType.ServerGroupNotFound,
+      );
     }
 
     const policyName = d.policyName ?? scalingPolicyName(serverGroupName, ctx.taskId, ctx.index);
