@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { awsEndpoint, ConfigError, loadConfig, temporalAddress } from '../config';
 import type { RunningProcess } from './stack';
-import { startMoto, startTemporalDevServer } from './stack';
+import { startLocalServers } from './stack';
 import { commandLineOf, StackRecord } from './stack-record';
 import { readFileSync } from 'node:fs';
 
@@ -67,32 +67,7 @@ async function main(): Promise<number> {
     record.release();
   };
   try {
-    if (!config.temporal.address) {
-      owned.push(
-        await startTemporalDevServer({
-          port: config.temporal.localPort,
-          uiPort: config.temporal.localUiPort,
-          dbFile: path.join(config.stateDir, 'temporal.sqlite'),
-          namespace: config.temporal.namespace,
-          logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
-          extraArgs: config.codecEndpoint.enabled
-            ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`]
-            : [],
-          record,
-          tools: config.tools,
-        }),
-      );
-    }
-    if (config.aws.mode === 'emulator' && !config.aws.endpoint) {
-      owned.push(
-        await startMoto({
-          port: config.aws.localPort,
-          logFile: path.join(config.stateDir, 'logs', 'moto.log'),
-          record,
-          tools: config.tools,
-        }),
-      );
-    }
+    await startLocalServers(config, record, (p) => owned.push(p));
   } catch (err) {
     say((err as Error).message);
     await stop();

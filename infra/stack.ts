@@ -222,3 +222,50 @@ async function assertPortFree(port: number, what: string): Promise<void> {
   });
   if (inUse) throw new Error(`port 127.0.0.1:${port} is already in use; it is needed for ${what}`);
 }
+
+/** What the configuration asks the local stack to run (nothing of what is configured elsewhere). */
+export interface LocalServers {
+  readonly temporal?: TemporalDevServer | undefined;
+  readonly moto?: MotoServer | undefined;
+}
+
+/**
+ * Starts the local servers the configuration does not point elsewhere: a Temporal dev server
+ * (persisted in the state folder, with its UI) unless TEMPORAL_ADDRESS is set, and moto in
+ * emulator mode unless AWS_ENDPOINT_URL is set. Each is handed to `own` as soon as it runs, so the
+ * caller can stop it even if the next one fails to start. `npm start` and `npm run stack` share it.
+ */
+export async function startLocalServers(
+  config: BosunConfig,
+  record: StackRecord | undefined,
+  own: (p: RunningProcess) => void,
+): Promise<LocalServers> {
+  let temporal: TemporalDevServer | undefined;
+  let moto: MotoServer | undefined;
+  if (!config.temporal.address) {
+    temporal = await startTemporalDevServer({
+      port: config.temporal.localPort,
+      uiPort: config.temporal.localUiPort,
+      dbFile: path.join(config.stateDir, 'temporal.sqlite'),
+      namespace: config.temporal.namespace,
+      logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
+      // The codec endpoint is its own listener, off unless configured (client/facade/codec-endpoint.ts).
+      extraArgs: config.codecEndpoint.enabled
+        ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`]
+        : [],
+      record,
+      tools: config.tools,
+    });
+    own(temporal);
+  }
+  if (config.aws.mode === 'emulator' && !config.aws.endpoint) {
+    moto = await startMoto({
+      port: config.aws.localPort,
+      logFile: path.join(config.stateDir, 'logs', 'moto.log'),
+      record,
+      tools: config.tools,
+    });
+    own(moto);
+  }
+  return { temporal, moto };
+}

@@ -9,15 +9,14 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createActivities } from '../activities';
-import { awsEndpoint, ConfigError, imageOwners, temporalAddress } from '../config';
+import { awsEndpoint, ConfigError, temporalAddress } from '../config';
 import { buildFacade } from '../client/facade/runtime';
 import { changeFlagFile, onboard } from '../client/routing';
 import { bootstrap } from '../runtime';
-import { createBosunWorker } from '../worker/create-worker';
+import { createConfiguredWorker } from '../worker/create-worker';
 import { DEMO_APP, DEMO_GROUP, demoRequest, ensureEmulatorServerGroup } from './demo';
 import type { RunningProcess } from './stack';
-import { startMoto, startTemporalDevServer } from './stack';
+import { startLocalServers } from './stack';
 import { StackRecord } from './stack-record';
 
 async function main(): Promise<void> {
@@ -94,33 +93,9 @@ async function main(): Promise<void> {
     }
     const emulator = config.aws.mode === 'emulator' && !config.aws.endpoint;
     if (!config.temporal.address || emulator) record = await StackRecord.claim(config.stateDir, say);
-    let uiUrl: string | undefined;
-    if (!config.temporal.address) {
-      const temporal = await startTemporalDevServer({
-        port: config.temporal.localPort,
-        uiPort: config.temporal.localUiPort,
-        dbFile: path.join(config.stateDir, 'temporal.sqlite'),
-        namespace: config.temporal.namespace,
-        logFile: path.join(config.stateDir, 'logs', 'temporal.log'),
-        // The codec endpoint is its own listener, off unless configured (client/facade/codec-endpoint.ts).
-        extraArgs: config.codecEndpoint.enabled
-          ? ['--ui-codec-endpoint', `http://${config.codecEndpoint.host}:${config.codecEndpoint.port}`]
-          : [],
-        record,
-        tools: config.tools,
-      });
-      own(temporal);
-      uiUrl = temporal.uiUrl;
-    }
-    if (emulator) {
-      own(
-        await startMoto({
-          port: config.aws.localPort,
-          logFile: path.join(config.stateDir, 'logs', 'moto.log'),
-          record,
-          tools: config.tools,
-        }),
-      );
+    const servers = await startLocalServers(config, record, own);
+    const uiUrl = servers.temporal?.uiUrl;
+    if (servers.moto) {
       const account = config.aws.accounts[0]!;
       await ensureEmulatorServerGroup(bosun.aws().clientsFor(account.name, config.aws.region), {
         name: DEMO_GROUP,
@@ -128,17 +103,8 @@ async function main(): Promise<void> {
       });
     }
 
-    const worker = await createBosunWorker({
-      connection: await bosun.nativeConnection(),
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ aws: bosun.aws(), imageOwners: imageOwners(bosun.config) }),
-      payloadCodec: bosun.payloadCodec,
-      workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
-      identity: config.worker.identity,
-      maxConcurrentActivities: config.worker.maxConcurrentActivities,
-      maxCachedWorkflows: config.worker.maxCachedWorkflows,
-    });
+    // Unversioned on purpose: the embedded default has one worker and nothing to roll over.
+    const worker = await createConfiguredWorker(bosun);
     const running = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -2,6 +2,9 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { createActivities } from '../activities';
+import { imageOwners } from '../config';
+import type { Bosun } from '../runtime';
 import { boundUnexpectedErrors } from '../activities/aws-errors';
 
 export interface BosunWorkerOptions {
@@ -69,4 +72,26 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Worke
     shutdownGraceTime: '10 seconds',
   };
   return Worker.create(options);
+}
+
+/**
+ * The worker an entry point runs (`npm run worker`, `npm start`), built from the composition root:
+ * its native connection, the activities with real AWS clients, the payload codec and every
+ * configured limit. `overrides` are what the entry point decides itself (e.g. a deployment version).
+ */
+export async function createConfiguredWorker(bosun: Bosun, overrides: Partial<BosunWorkerOptions> = {}): Promise<Worker> {
+  const { config } = bosun;
+  return createBosunWorker({
+    connection: await bosun.nativeConnection(),
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities({ aws: bosun.aws(), imageOwners: imageOwners(config) }),
+    payloadCodec: bosun.payloadCodec,
+    // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
+    workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
+    identity: config.worker.identity,
+    maxConcurrentActivities: config.worker.maxConcurrentActivities,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    ...overrides,
+  });
 }

@@ -2,10 +2,9 @@
  * The worker process on its own (`npm run worker`), for deployments where workers and facades
  * scale apart. Needs TEMPORAL_ADDRESS or a running local stack (`npm run stack`).
  */
-import { createActivities } from '../activities';
-import { imageOwners, temporalAddress } from '../config';
+import { temporalAddress } from '../config';
 import { bootstrap, workerDeploymentVersion } from '../runtime';
-import { createBosunWorker } from './create-worker';
+import { createConfiguredWorker } from './create-worker';
 import { serveWorkerHealth } from './health';
 
 async function main(): Promise<void> {
@@ -13,19 +12,7 @@ async function main(): Promise<void> {
   const { config, logger } = bosun;
   try {
     const deployment = workerDeploymentVersion(config);
-    const worker = await createBosunWorker({
-      connection: await bosun.nativeConnection(),
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ aws: bosun.aws(), imageOwners: imageOwners(bosun.config) }),
-      payloadCodec: bosun.payloadCodec,
-      // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
-      workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
-      identity: config.worker.identity,
-      maxConcurrentActivities: config.worker.maxConcurrentActivities,
-      maxCachedWorkflows: config.worker.maxCachedWorkflows,
-      deployment,
-    });
+    const worker = await createConfiguredWorker(bosun, { deployment });
     for (const signal of ['SIGINT', 'SIGTERM'] as const)
       process.once(signal, () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();

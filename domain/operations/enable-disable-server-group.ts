@@ -9,11 +9,9 @@ export { TRAFFIC_PROCESSES } from './asg-process-names';
  * only whole groups so far; doing 100% when a pipeline asked for 25% would take the old group out
  * of service early, so anything else is refused.
  */
-const desiredPercentage = z
-  .number({ error: 'must be a number' })
-  .refine((p) => p === 100, {
-    error: (iss) => `${String(iss.input)}% is not supported: Bosun enables and disables whole groups only (100)`,
-  });
+const desiredPercentage = z.number({ error: 'must be a number' }).refine((p) => p === 100, {
+  error: (iss) => `${String(iss.input)}% is not supported: Bosun enables and disables whole groups only (100)`,
+});
 
 const enableDisableSchema = z
   .looseObject({
