@@ -9,8 +9,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
@@ -31,43 +29,22 @@ import { ACCOUNT, recordAwsCommands, REGION, startTestEnv, testAwsClients, testA
 import type { TaskJson } from './support/orca-client';
 import { pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
+import type { StandInClouddriver } from './support/stand-in-clouddriver';
+import { startStandInClouddriver } from './support/stand-in-clouddriver';
 import type { RawAnswer } from './raw-http';
 import { jsonOf, rawRequest } from './raw-http';
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A stand-in Clouddriver under a base path (/cd): records what reaches it. */
-async function startUpstream(): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(404, {
-        'content-type': 'application/json',
-        connection: 'close, x-upstream-private',
-        'x-upstream-private': 'secret',
-        'keep-alive': 'timeout=5',
-      });
-      res.end(JSON.stringify({ error: 'Not Found', message: `upstream has no ${req.url}` }));
+/** A stand-in Clouddriver (mounted under a base path, /cd, by the tests): every path is unknown to it. */
+function startUpstream(): Promise<StandInClouddriver> {
+  return startStandInClouddriver((req, res) => {
+    res.writeHead(404, {
+      'content-type': 'application/json',
+      connection: 'close, x-upstream-private',
+      'x-upstream-private': 'secret',
+      'keep-alive': 'timeout=5',
     });
+    res.end(JSON.stringify({ error: 'Not Found', message: `upstream has no ${req.url}` }));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
 }
 
 const faults = new FaultPlan();

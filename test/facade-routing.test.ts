@@ -4,8 +4,6 @@
  * in for Clouddriver and records what reaches it. Real Temporal, real worker, real HTTP.
  */
 import { mkdtempSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLegacyClouddriver } from '../client/facade/legacy';
@@ -26,50 +24,32 @@ import type { TestEnv } from './harness';
 import { ACCOUNT, REGION, startTestEnv, uniqueName } from './harness';
 import { pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
+import type { StandInClouddriver } from './support/stand-in-clouddriver';
+import { startStandInClouddriver } from './support/stand-in-clouddriver';
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A stand-in for Clouddriver: records requests, answers like Clouddriver would. */
-async function startUpstream(): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
-  const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const url = req.url ?? '';
-      if (req.method === 'POST' && url.includes('/ops')) {
-        res.writeHead(200, { 'content-type': 'application/json', 'x-clouddriver': 'legacy' });
-        res.end(JSON.stringify({ id: 'legacy-task-1', resourceUri: '/task/legacy-task-1' }));
-      } else if (url === '/task/legacy-task-1') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'legacy-task-1', status: { completed: true, failed: false }, history: [], resultObjects: [] }));
-      } else if (url === '/task') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify([{ id: 'legacy-running', status: { completed: false } }]));
-      } else if (url.startsWith('/applications/')) {
-        // A streamed read API answer with a custom status and header.
-        res.writeHead(203, { 'content-type': 'application/json', 'x-upstream-custom': 'kept' });
-        res.write('[{"name":"');
-        setTimeout(() => res.end('sg-v001"}]'), 20);
-      } else {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'Not Found', message: `upstream has no ${url}` }));
-      }
-    });
+/** A stand-in for Clouddriver: answers like Clouddriver would. */
+function startUpstream(): Promise<StandInClouddriver> {
+  return startStandInClouddriver((req, res) => {
+    const url = req.url ?? '';
+    if (req.method === 'POST' && url.includes('/ops')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-clouddriver': 'legacy' });
+      res.end(JSON.stringify({ id: 'legacy-task-1', resourceUri: '/task/legacy-task-1' }));
+    } else if (url === '/task/legacy-task-1') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'legacy-task-1', status: { completed: true, failed: false }, history: [], resultObjects: [] }));
+    } else if (url === '/task') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify([{ id: 'legacy-running', status: { completed: false } }]));
+    } else if (url.startsWith('/applications/')) {
+      // A streamed read API answer with a custom status and header.
+      res.writeHead(203, { 'content-type': 'application/json', 'x-upstream-custom': 'kept' });
+      res.write('[{"name":"');
+      setTimeout(() => res.end('sg-v001"}]'), 20);
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'Not Found', message: `upstream has no ${url}` }));
+    }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
 }
 
 let env: TestEnv;

@@ -4,7 +4,6 @@
  * and cancellation. Runs against the test run's dev server (test/global-setup.ts), never the
  * SDK's downloaded one.
  */
-import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -15,6 +14,7 @@ import type { Activities } from '../activities';
 import { FailureType } from '../domain/failures';
 import type { DeployDescription } from '../domain/operations';
 import { parseOperation } from '../domain/operations';
+import { uniqueName } from '../test/harness';
 import { taskMemoOf } from '../domain/task';
 import type { OperationInput } from '../domain/task-input';
 import { createBosunWorker } from '../worker/create-worker';
@@ -22,7 +22,7 @@ import { createBosunWorker } from '../worker/create-worker';
 let testEnv: TestWorkflowEnvironment;
 let worker: Worker;
 let running: Promise<void>;
-const taskQueue = `task-runner-${randomUUID()}`;
+const taskQueue = uniqueName('task-runner-');
 
 /** Every activity call, in order, as `name region`. */
 let calls: string[] = [];
@@ -110,7 +110,7 @@ const input = (): OperationInput<DeployDescription> => ({
 });
 
 async function start() {
-  return testEnv.client.workflow.start('createServerGroup', { taskQueue, workflowId: `runner-${randomUUID()}`, args: [input()] });
+  return testEnv.client.workflow.start('createServerGroup', { taskQueue, workflowId: uniqueName('runner-'), args: [input()] });
 }
 
 async function failureOf(handle: Awaited<ReturnType<typeof start>>): Promise<unknown> {
