@@ -33,7 +33,7 @@ import { createFacadeMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
 import type { TaskAccess } from './tasks';
-import { inspectTask, listRunningTasks, rerunTask, startTask, taskIdFor } from './tasks';
+import { createClosedTaskCache, inspectTask, listRunningTasks, rerunTask, startTask, taskIdFor } from './tasks';
 
 /** The onboarding flag as the facade uses it (client/routing's Router, or a stand-in in tests). */
 export type RouteDecider = Pick<Router, 'decide' | 'status'>;
@@ -108,6 +108,8 @@ declare module 'fastify' {
 }
 
 export function createFacade(opts: FacadeOptions): Facade {
+  // Finished tasks never change: Orca's polls of them cost one Temporal call (tasks.ts).
+  const closedTasks = createClosedTaskCache();
   const temporalCallTimeoutMs = opts.temporalCallTimeoutMs ?? 10_000;
   /** Runs a request's Temporal calls under one deadline; past it they fail as DEADLINE_EXCEEDED, answered 503. */
   const temporal = <T>(fn: () => Promise<T>): Promise<T> => opts.client.withDeadline(Date.now() + temporalCallTimeoutMs, fn);
@@ -268,7 +270,7 @@ export function createFacade(opts: FacadeOptions): Facade {
    * a Fastify reply is thenable, and awaiting it would wait for the answer and yield undefined.)
    */
   async function answerExisting(req: FastifyRequest, reply: FastifyReply, id: string, requestId: string): Promise<boolean> {
-    const existing = await temporal(() => inspectTask(opts.client, id));
+    const existing = await temporal(() => inspectTask(opts.client, id, closedTasks));
     if (!existing) return false;
     authorizeTask(req, id, existing.access, 're-post');
     const { task } = existing;
@@ -447,7 +449,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.post('/task/:id(^[^/:]+)::resume', { config: { route: 'resume' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const existing = await temporal(() => inspectTask(opts.client, id));
+    const existing = await temporal(() => inspectTask(opts.client, id, closedTasks));
     if (!existing) {
       if (legacy) return toLegacy(reply, req.body as Buffer | undefined, 'unknown task');
       throw new HttpError(404, 'Not Found', `task ${id} not found`);
@@ -462,7 +464,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.post('/task/:id/cancel', { config: { route: 'cancel' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const existing = await temporal(() => inspectTask(opts.client, id));
+    const existing = await temporal(() => inspectTask(opts.client, id, closedTasks));
     if (!existing) throw new HttpError(404, 'Not Found', `task ${id} not found`);
     authorizeTask(req, id, existing.access, 'cancel');
     const { task } = existing;
@@ -479,7 +481,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.get('/task/:id', { config: { route: 'task' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const found = await temporal(() => inspectTask(opts.client, id));
+    const found = await temporal(() => inspectTask(opts.client, id, closedTasks));
     if (found) return reply.send(found.task);
     if (legacy) return toLegacy(reply, undefined, 'unknown task');
     throw new HttpError(404, 'Not Found', `task ${id} not found`);

@@ -8,6 +8,7 @@ import type { Client, WorkflowExecutionDescription, WorkflowOptions } from '@tem
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { arrayFromPayloads } from '@temporalio/common';
+import { LRUCache } from 'lru-cache';
 import { FailureType } from '../../domain/failures';
 import type { OperationName, OperationRequest } from '../../domain/operations';
 import { operationNames, summaryOf } from '../../domain/operations';
@@ -224,7 +225,24 @@ export async function describeTask(client: Client, id: string): Promise<Clouddri
 }
 
 /** The task, and who may act on it, from one describe(); undefined when Temporal has no such Bosun task. */
-export async function inspectTask(client: Client, id: string): Promise<{ task: ClouddriverTask; access: TaskAccess } | undefined> {
+/**
+ * Closed tasks as rendered, by run id. A closed run never changes (a re-run of a retryable failure
+ * is a new run, with a new id), so its Clouddriver JSON is kept and a poll of a finished task costs
+ * one Temporal call (describe) instead of two; keyed by run, every facade replica stays correct
+ * without telling the others anything.
+ */
+export type ClosedTaskCache = LRUCache<string, ClouddriverTask>;
+
+/** A bounded cache of closed tasks for one facade (`max` runs, least recently polled dropped first). */
+export function createClosedTaskCache(max = 10_000): ClosedTaskCache {
+  return new LRUCache<string, ClouddriverTask>({ max });
+}
+
+export async function inspectTask(
+  client: Client,
+  id: string,
+  closed?: ClosedTaskCache,
+): Promise<{ task: ClouddriverTask; access: TaskAccess } | undefined> {
   const handle = client.workflow.getHandle(id);
   let desc: WorkflowExecutionDescription;
   try {
@@ -235,7 +253,11 @@ export async function inspectTask(client: Client, id: string): Promise<{ task: C
   }
   if (!WORKFLOW_TYPES.has(desc.type)) return undefined;
   const access = accessOf(desc.memo, desc.typedSearchAttributes.get(SearchAttributes.account));
+  const isClosed = desc.status.name !== 'RUNNING' && desc.status.name !== 'CONTINUED_AS_NEW';
+  const cached = isClosed ? closed?.get(desc.runId) : undefined;
+  if (cached) return { task: cached, access };
   const task = await renderDescribed(handle, desc, id);
+  if (isClosed) closed?.set(desc.runId, task);
   return { task, access };
 }
 
