@@ -2,6 +2,7 @@
  * Choosing a new server group's name: the next free sequence number in its cluster. The workflow
  * asks once and records the answer (DESIGN invariant 3).
  */
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -21,53 +22,117 @@ export interface ChooseNameInput {
   readonly createdBy: string;
 }
 
+/** Names asked for in one DescribeAutoScalingGroups call (AWS's MaxRecords maximum). */
+const NAMES_PER_CALL = 100;
+
+/** Spinnaker's application tag, which Clouddriver and Bosun put on every group they create. */
+const APPLICATION_TAG = 'spinnaker:application';
+
+type AutoScalingGroupPage = { AutoScalingGroups?: AutoScalingGroup[]; NextToken?: string };
+
+/** What one read of groups says about a cluster: its own group (a lost answer's) or the numbers taken. */
+interface ClusterView {
+  readonly own?: { serverGroupName: string; sequence: number };
+  readonly taken: number[];
+}
+
 /** The deploy activity that chooses the next name in a cluster. */
 export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvider }) {
   return {
     /**
      * Picks the next free name in the cluster (or the forced `sequence`). Read-only, so a retry
      * is harmless; the workflow records the answer and never asks again.
+     *
+     * Cost is the application's, not the region's (a region can hold thousands of groups, and
+     * reading them all for every deploy made naming O(n²) under load): the groups tagged with the
+     * application, then the candidate and the 99 names after it, asked for by name. Only when that
+     * window holds a group of the cluster the tag missed (one made outside Spinnaker) does it read
+     * the whole region, as Clouddriver's rule needs every taken number.
      */
     async chooseServerGroupName(input: ChooseNameInput): Promise<{ serverGroupName: string; sequence: number }> {
       const c = aws.clientsFor(input.account, input.region);
-      const taken: number[] = [];
-      let token: string | undefined;
-      let pages = 0;
-      do {
-        const out = await awsCall(`DescribeAutoScalingGroups in ${input.region}`, () =>
-          c.autoScaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token })),
-        );
-        for (const g of out.AutoScalingGroups ?? []) {
-          const parsed = parseServerGroupName(g.AutoScalingGroupName ?? '');
-          if (parsed?.cluster !== input.cluster || parsed.sequence === undefined) continue;
-          // This deploy's own group (from an attempt whose answer was lost) keeps its name.
-          if (tagOf(g.Tags, CREATED_BY_TAG) === input.createdBy)
-            return { serverGroupName: g.AutoScalingGroupName!, sequence: parsed.sequence };
-          taken.push(parsed.sequence);
-        }
-        token = out.NextToken;
-        // A region can hold thousands of groups: report progress per page, so a long scan is
-        // not mistaken for a dead worker (the bench saw 20 s scans with 1,000 deploys at once).
-        Context.current().heartbeat({ pagesRead: ++pages, taken: taken.length });
-      } while (token);
+      const app = parseServerGroupName(input.cluster)?.app ?? input.cluster;
+      const describe = (what: string, command: DescribeAutoScalingGroupsCommand) =>
+        awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () => c.autoScaling.send(command));
 
-      if (input.sequence !== undefined) {
-        if (taken.includes(input.sequence)) {
-          throw ApplicationFailure.nonRetryable(
-            `${nameFor(input.cluster, input.sequence)} already exists in ${input.region}; choose another sequence`,
-            FailureType.ServerGroupExists,
-          );
-        }
-        return { serverGroupName: nameFor(input.cluster, input.sequence), sequence: input.sequence };
-      }
-      const next = nextSequence(taken);
-      if (next === undefined) {
-        throw ApplicationFailure.nonRetryable(
-          `cluster ${input.cluster} in ${input.region} has all 1000 sequence numbers in use`,
-          FailureType.ClusterFull,
-        );
-      }
-      return { serverGroupName: nameFor(input.cluster, next), sequence: next };
+      const tagged = await readCluster(input, (token) =>
+        describe(
+          `tag ${APPLICATION_TAG}=${app}`,
+          new DescribeAutoScalingGroupsCommand({
+            Filters: [{ Name: `tag:${APPLICATION_TAG}`, Values: [app] }],
+            MaxRecords: NAMES_PER_CALL,
+            NextToken: token,
+          }),
+        ),
+      );
+      if (tagged.own) return tagged.own;
+      const candidate = pick(input, tagged.taken);
+
+      const window = Array.from({ length: NAMES_PER_CALL }, (_, i) => nameFor(input.cluster, candidate.sequence + i));
+      const named = await readCluster(input, (token) =>
+        describe(
+          'candidate names',
+          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: window, MaxRecords: NAMES_PER_CALL, NextToken: token }),
+        ),
+      );
+      if (named.own) return named.own;
+      const known = new Set(tagged.taken);
+      if (named.taken.every((n) => known.has(n))) return candidate;
+
+      // A group of this cluster without the application tag: only the whole region tells which
+      // numbers are taken.
+      const all = await readCluster(input, (token) =>
+        describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
+      );
+      return all.own ?? pick(input, all.taken);
     },
   };
+}
+
+/**
+ * Reads every page `page` returns and keeps what concerns the cluster, heartbeating per page so a
+ * long read is not mistaken for a dead worker.
+ */
+async function readCluster(
+  input: ChooseNameInput,
+  page: (token: string | undefined) => Promise<AutoScalingGroupPage>,
+): Promise<ClusterView> {
+  const taken: number[] = [];
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const out = await page(token);
+    for (const g of out.AutoScalingGroups ?? []) {
+      const parsed = parseServerGroupName(g.AutoScalingGroupName ?? '');
+      if (parsed?.cluster !== input.cluster || parsed.sequence === undefined) continue;
+      // This deploy's own group (from an attempt whose answer was lost) keeps its name.
+      if (tagOf(g.Tags, CREATED_BY_TAG) === input.createdBy)
+        return { own: { serverGroupName: g.AutoScalingGroupName!, sequence: parsed.sequence }, taken };
+      taken.push(parsed.sequence);
+    }
+    token = out.NextToken;
+    Context.current().heartbeat({ pagesRead: ++pages, taken: taken.length });
+  } while (token);
+  return { taken };
+}
+
+/** The forced sequence (refused if taken) or the next one by Clouddriver's rule. */
+function pick(input: ChooseNameInput, taken: readonly number[]): { serverGroupName: string; sequence: number } {
+  if (input.sequence !== undefined) {
+    if (taken.includes(input.sequence)) {
+      throw ApplicationFailure.nonRetryable(
+        `${nameFor(input.cluster, input.sequence)} already exists in ${input.region}; choose another sequence`,
+        FailureType.ServerGroupExists,
+      );
+    }
+    return { serverGroupName: nameFor(input.cluster, input.sequence), sequence: input.sequence };
+  }
+  const next = nextSequence(taken);
+  if (next === undefined) {
+    throw ApplicationFailure.nonRetryable(
+      `cluster ${input.cluster} in ${input.region} has all 1000 sequence numbers in use`,
+      FailureType.ClusterFull,
+    );
+  }
+  return { serverGroupName: nameFor(input.cluster, next), sequence: next };
 }

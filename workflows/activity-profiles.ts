@@ -101,8 +101,9 @@ export const activityProfileOf = {
   // Heartbeating activities that may outlast a 30-second attempt.
   waitForServerGroupCapacity: 'waitCall',
   waitForServerGroupDeleted: 'waitCall',
-  // A scan of every group in the region, heartbeating per page: in a big region under load it
-  // outlasts describeCall's 20 s attempt, and a retry would only start the scan again.
+  // Usually two or three reads (the application's groups, then the candidate names), but a group
+  // of the cluster without the application tag makes it read the whole region, heartbeating per
+  // page: that can outlast describeCall's 20 s attempt, and a retry would only start it again.
   chooseServerGroupName: 'waitCall',
   // Deletes the group and waits for it to be gone (heartbeating), then deletes its template.
   rollbackServerGroup: 'waitCall',
