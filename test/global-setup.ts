@@ -3,13 +3,12 @@
  * pinned binaries and awaited properly; the workflow bundle is built once here so each test
  * file's worker starts in a fraction of a second. Addresses reach the test files through env.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeWorkflowBundle } from '../worker/workflow-bundle';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort, startMoto, startTemporalDevServer } from '../infra/stack';
 import { PROJECT_ROOT } from '../infra/tools';
-import { WORKFLOWS_PATH } from '../worker/create-worker';
 import type { TestStack } from './stack-handle';
 
 export default async function globalSetup(): Promise<void> {
@@ -31,21 +30,10 @@ export default async function globalSetup(): Promise<void> {
   await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
   ec2.destroy();
 
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-  const bundlePath = path.join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, code);
+  const bundlePath = await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
 
   process.env.BOSUN_TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.BOSUN_TEST_AWS_ENDPOINT = moto.endpoint;
   process.env.BOSUN_TEST_WORKFLOW_BUNDLE = bundlePath;
   process.stdout.write(`\n[bosun test stack] Temporal ${temporal.address}, moto ${moto.endpoint}, ready in ${Date.now() - started} ms\n`);
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => process.stderr.write(`bundler: ${m}\n`),
-  error: (m: string) => process.stderr.write(`bundler: ${m}\n`),
-};

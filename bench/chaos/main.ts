@@ -10,15 +10,14 @@
  * Other flags: --no-baseline, --measure-startup, --lost-answer-rate R, --op-timeout-ms,
  * --phase-timeout-ms, --ramp-ms, --fault-window-start-ms, --fault-window-end-ms, --launcher.
  */
+import { writeWorkflowBundle } from '../../worker/workflow-bundle';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { MotoServer, TemporalDevServer } from '../../infra/stack';
 import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
 import { writeAllTemporalFlag } from './bosun-system';
 import type { ChaosOptions } from './chaos';
 import { chaosOptionsSchema, runChaos } from './chaos';
@@ -71,15 +70,6 @@ function parseArgs(argv: readonly string[]): Cli {
   if (!path.basename(out).startsWith('chaos-')) throw new Error(`--out ${out}: the file name must start with 'chaos-'`);
   return { options: parsed.data, out, measureStartup: measure, temporal };
 }
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
@@ -140,9 +130,7 @@ async function main(): Promise<void> {
     await warmMoto();
     const stackMs = Date.now() - tStack;
     const tBundle = Date.now();
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
-    const workflowBundle = path.join(workDir, 'workflow-bundle.js');
-    writeFileSync(workflowBundle, code);
+    const workflowBundle = await writeWorkflowBundle(path.join(workDir, 'workflow-bundle.js'));
     const bundleMs = Date.now() - tBundle;
     const temporalAddress = () => (clusterStack ? clusterStack.cluster.address : temporal!.address);
     log(

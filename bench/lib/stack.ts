@@ -4,12 +4,12 @@
  * free port), a fresh warmed-up moto, optionally the Bosun worker as a child process, and the
  * facade in this process over real HTTP on loopback. close() stops exactly what it started.
  */
+import { writeWorkflowBundle } from '../../worker/workflow-bundle';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { AwsClientProvider, AwsClients } from '../../activities';
 import { createAwsClientProvider } from '../../activities';
 import type { Facade } from '../../client/facade/server';
@@ -20,7 +20,6 @@ import type { TaskSettings } from '../../domain/task-input';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { MotoServer, TemporalDevServer } from '../../infra/stack';
 import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
 import type { Watched } from './usage';
 import type { WorkerTuning } from './worker-protocol';
 import { BENCH_ACCOUNTS } from './worker-protocol';
@@ -74,13 +73,7 @@ export async function closeAllStacks(): Promise<void> {
 
 /** The workflow bundle, built once per benchmark run (as test/global-setup.ts does per test run). */
 export function workflowBundle(runDir: string): Promise<string> {
-  bundlePath ??= (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
-    mkdirSync(runDir, { recursive: true });
-    const file = path.join(runDir, 'workflow-bundle.js');
-    writeFileSync(file, code);
-    return file;
-  })();
+  bundlePath ??= writeWorkflowBundle(path.join(runDir, 'workflow-bundle.js'));
   return bundlePath;
 }
 
@@ -179,12 +172,3 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
     throw err;
   }
 }
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => process.stderr.write(`bundler: ${m}\n`),
-  error: (m: string) => process.stderr.write(`bundler: ${m}\n`),
-};

@@ -3,9 +3,9 @@
  * cached outside git), moto, a prebuilt workflow bundle, Bosun's processes started the way the
  * chaos run starts them, and Orca-style HTTP calls.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeWorkflowBundle as bundleInto } from '../../worker/workflow-bundle';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TemporalCluster } from '../../infra/cluster/cluster';
 import { startCluster } from '../../infra/cluster/cluster';
 import { findFreeBasePort } from '../../infra/cluster/server-config';
@@ -14,7 +14,6 @@ import type { MotoServer } from '../../infra/stack';
 import { freePort, startMoto } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { bootstrap } from '../../runtime';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = 'test';
@@ -33,20 +32,7 @@ export async function startTestMoto(name: string): Promise<MotoServer> {
 
 /** The workflow bundle every worker of a test loads (bundling once saves seconds per worker). */
 export async function writeWorkflowBundle(name: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    },
-  });
-  const file = path.join(PROJECT_ROOT, '.state', `test-cluster-${name}-bundle.js`);
-  writeFileSync(file, code);
-  return file;
+  return bundleInto(path.join(PROJECT_ROOT, '.state', `test-cluster-${name}-bundle.js`));
 }
 
 /** Server groups in moto for the tests to resize. */

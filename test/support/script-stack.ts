@@ -3,13 +3,12 @@
  * same dev server, moto and workflow bundle as test/global-setup.ts, handed to the harness
  * through the same environment variables, and stopped again by the script.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeWorkflowBundle } from '../../worker/workflow-bundle';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { MotoServer, TemporalDevServer } from '../../infra/stack';
 import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
 
 export interface ScriptStack {
   readonly temporal: TemporalDevServer;
@@ -27,20 +26,9 @@ export async function startScriptStack(): Promise<ScriptStack> {
     ),
     freePort().then((port) => startMoto({ port, logFile: path.join(dir, 'moto.log'), readyTimeoutMs: 60_000 })),
   ]);
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
-  const bundlePath = path.join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, code);
+  const bundlePath = await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
   process.env.BOSUN_TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.BOSUN_TEST_AWS_ENDPOINT = moto.endpoint;
   process.env.BOSUN_TEST_WORKFLOW_BUNDLE = bundlePath;
   return { temporal, moto, bundlePath, stop: async () => void (await Promise.all([temporal.stop(), moto.stop()])) };
 }
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => process.stderr.write(`bundler: ${m}\n`),
-  error: (m: string) => process.stderr.write(`bundler: ${m}\n`),
-};
