@@ -1,10 +1,13 @@
 /**
- * Scale: 100, 500 and 1,000 createServerGroup tasks submitted at once through the facade, run by
- * one worker (a child process, so its CPU and memory are its own) against moto, each level on
- * a fresh Temporal dev server and a fresh moto. Reports the time until every task finished,
- * tasks/s, peak worker RSS, and CPU of the Temporal server, moto, the worker and this process.
- * Each level is bounded (5 minutes; 2 in --quick); a level that does not finish says how far it
- * got and where its tasks were waiting, rather than pretending.
+ * Scale: 100 and 1,000 createServerGroup tasks into one region submitted at once through the
+ * facade, run by one worker (a child process, so its CPU and memory are its own) against moto,
+ * each level on a fresh Temporal dev server and a fresh moto. Reports the time until every task
+ * finished, tasks/s, peak worker RSS, and CPU of the Temporal server, moto, the worker and this
+ * process. In the middle of each level (when half its tasks have closed) one resizeServerGroup
+ * goes to a group made before the level: how long a small operation takes while the system is
+ * busy with deploys (POST to workflow closed). Each level is bounded (5 minutes up to 500 tasks,
+ * 10 above; 2 in --quick); a level that does not finish says how far it got and where its tasks
+ * were waiting, rather than pretending.
  */
 import { statSync } from 'node:fs';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
@@ -34,6 +37,28 @@ const SUBMIT_CONCURRENCY = 32;
 const WARMUP_TASKS = 5;
 const ACTIVITY_SLOTS_DEFAULT = 100;
 
+/**
+ * How long a level may run: 1,000 deploys need more than the 5 minutes that bound the smaller
+ * levels, but a level must still end by itself (a stuck run says how far it got).
+ */
+export function levelBoundMs(tasks: number, quick: boolean): number {
+  if (quick) return 120_000;
+  return tasks > 500 ? 600_000 : 300_000;
+}
+
+/** The probe resize: one small operation submitted while a level's deploys are half done. */
+export interface Probe {
+  readonly group: string;
+  /** Seconds after the level's first POST that the probe was posted. */
+  readonly postedAtSecond: number;
+  /** Level tasks closed when the probe went out. */
+  readonly closedBefore: number;
+  readonly postMs: number;
+  /** POST sent to the workflow's close time; undefined when it had not closed by the level's end. */
+  readonly closedSeconds: number | undefined;
+  readonly status: string;
+}
+
 interface Level {
   readonly tasks: number;
   readonly tuning: WorkerTuning | undefined;
@@ -58,9 +83,40 @@ interface Level {
   readonly stall: readonly string[];
   /** One full-region DescribeAutoScalingGroups scan after the level, as chooseServerGroupName does it. */
   readonly regionScan: { readonly groups: number; readonly pages: number; readonly ms: number };
+  readonly probe: Probe | undefined;
 }
 
-function deploy(app: string, amiName: string) {
+function resize(group: string) {
+  return [
+    {
+      resizeServerGroup: {
+        credentials: ACCOUNT,
+        serverGroupName: group,
+        asgName: group,
+        region: REGION,
+        regions: [REGION],
+        cloudProvider: 'aws',
+        // One more instance than the warm-up deploy asked for, so the resize really changes AWS and waits for it.
+        capacity: { min: 1, max: 3, desired: 3 },
+      },
+    },
+  ];
+}
+
+/** The group a warm-up deploy of `app` created (the probe's target: made before the level, not part of it). */
+async function groupOf(c: AwsClients, app: string): Promise<string> {
+  let token: string | undefined;
+  do {
+    const out = await c.autoScaling.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }));
+    const g = out.AutoScalingGroups?.find((x) => x.AutoScalingGroupName?.startsWith(`${app}-`));
+    if (g?.AutoScalingGroupName) return g.AutoScalingGroupName;
+    token = out.NextToken;
+  } while (token);
+  throw new Error(`no group of the warm-up application ${app} in moto`);
+}
+
+/** The createServerGroup POST body every scale benchmark sends (bench-scaleout.ts too). */
+export function deploy(app: string, amiName: string) {
   return [
     {
       createServerGroup: {
@@ -88,7 +144,7 @@ function minuteMarks(progress: readonly { second: number; closed: number }[]): {
   return marks;
 }
 
-async function countOf(client: Client, query: string): Promise<number> {
+export async function countOf(client: Client, query: string): Promise<number> {
   return (await client.workflow.count(query)).count;
 }
 
@@ -156,6 +212,26 @@ async function stallReport(stack: BenchStack, sample: number): Promise<string[]>
   ];
 }
 
+/** When the probe closed, from its workflow's close time (what Orca's next poll would see). */
+async function probeOutcome(
+  client: Client,
+  group: string,
+  sent: Promise<{ id: string; postedAt: number; second: number; closedBefore: number; postMs: number }> | undefined,
+): Promise<Probe | undefined> {
+  const p = await sent?.catch(() => undefined);
+  if (!p) return undefined;
+  const d = await client.workflow.getHandle(p.id).describe();
+  const bosun = d.searchAttributes.BosunTaskStatus;
+  return {
+    group,
+    postedAtSecond: p.second,
+    closedBefore: p.closedBefore,
+    postMs: round(p.postMs),
+    closedSeconds: d.closeTime ? round((d.closeTime.getTime() - p.postedAt) / 1000, 2) : undefined,
+    status: Array.isArray(bosun) && bosun.length ? String(bosun[0]) : d.status.name,
+  };
+}
+
 async function runLevel(
   ctx: BenchContext,
   tasks: number,
@@ -186,6 +262,7 @@ async function runLevel(
     });
     if (warm.errors) throw new Error(`warm-up deploys failed: ${warm.firstError}`);
     const warmClosed = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'`);
+    const probeGroup = await groupOf(stack.awsClients(), 'warm0');
 
     ctx.log(
       `scale ${label}: submitting ${tasks} createServerGroup tasks (${SUBMIT_CONCURRENCY} POSTs in flight), bound ${boundMs / 1000} s`,
@@ -207,15 +284,32 @@ async function runLevel(
     let closed = 0;
     let submitDone: Awaited<typeof submit> | undefined;
     void submit.then((r) => (submitDone = r));
+    // The probe goes out when half the level has closed, or at half the bound if that comes first
+    // (a level that crawls still gets its probe). Its own POST does not count as one of the level's.
+    let probeSent: Promise<{ id: string; postedAt: number; second: number; closedBefore: number; postMs: number }> | undefined;
+    let probeId: string | undefined;
+    const notProbe = () => (probeId ? ` AND WorkflowId != '${probeId}'` : '');
     while (performance.now() - t0 < boundMs) {
       await sleep(1000);
-      closed = (await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'`)) - warmClosed;
+      closed = (await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus != 'Running'${notProbe()}`)) - warmClosed;
       const second = Math.round((performance.now() - t0) / 1000);
       progress.push({ second, closed });
       if (second % 15 === 0) ctx.log(`scale ${label}: ${second} s, ${closed} of ${tasks} finished`);
+      if (!probeSent && (closed >= Math.ceil(tasks / 2) || performance.now() - t0 >= boundMs / 2)) {
+        const closedBefore = closed;
+        const postedAt = Date.now();
+        ctx.log(`scale ${label}: probe resizeServerGroup of ${probeGroup} at ${second} s (${closed} of ${tasks} finished)`);
+        probeSent = http.submit(resize(probeGroup)).then(({ id, ms }) => {
+          probeId = id;
+          return { id, postedAt, second, closedBefore, postMs: ms };
+        });
+        // A failed probe POST is reported, not fatal: the level's own numbers still stand.
+        probeSent.catch((err: unknown) => ctx.log(`scale ${label}: probe POST failed: ${(err as Error).message}`));
+      }
       if (submitDone && closed >= tasks) break;
     }
     const submitResult = await submit;
+    const probe = await probeOutcome(stack.client, probeGroup, probeSent);
     const resources = usage.stop();
     const persistence = await metrics.stop();
     const worker = stack.worker?.peaks(tuning?.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS_DEFAULT);
@@ -243,8 +337,9 @@ async function runLevel(
       taskMs.push(wf.closeTime.getTime() - postedAt);
       closedIds.push(wf.workflowId);
     }
-    const succeeded = (await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'SUCCEEDED'`)) - WARMUP_TASKS;
-    const failed = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'FAILED'`);
+    const succeeded =
+      (await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'SUCCEEDED'${notProbe()}`)) - WARMUP_TASKS;
+    const failed = await countOf(stack.client, `TaskQueue = '${stack.taskQueue}' AND BosunTaskStatus = 'FAILED'${notProbe()}`);
 
     // Where the time went, from a spread sample of finished tasks' histories.
     const step = Math.max(1, Math.floor(closedIds.length / 40));
@@ -281,11 +376,22 @@ async function runLevel(
       progress,
       stall,
       regionScan,
+      probe,
     };
   } finally {
     http.close();
     await stack.close();
   }
+}
+
+/** Each bigger level's makespan against the smallest's, with the target (10x the time for 10x the deploys). */
+function wallTimeRatio(base: Level, others: readonly Level[]): string {
+  const parts = others.map((l) => {
+    const ratio = l.makespanSeconds / base.makespanSeconds;
+    const allowed = l.tasks / base.tasks;
+    return `${l.tasks} tasks ${l.finished ? '' : 'did not finish; at least '}${l.makespanSeconds} s = ${round(ratio, 1)}x the ${base.tasks}-task ${base.makespanSeconds} s for ${round(allowed, 1)}x the deploys (${ratio <= allowed * 1.05 && l.finished ? 'within' : 'over'} the ~${round(allowed, 1)}x target; all succeeded: ${l.succeeded === l.tasks ? 'yes' : `no, ${l.succeeded} of ${l.tasks}`})`;
+  });
+  return `Wall time against the smallest level: ${parts.join('; ')}.`;
 }
 
 export interface ScaleOptions {
@@ -298,15 +404,16 @@ export interface ScaleOptions {
 export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Promise<BenchmarkResult> {
   const started = new Date();
   const loadStart = loadAverage();
-  const levels = opts.levels ?? (ctx.quick ? [20, 50] : [100, 500, 1000]);
-  const boundMs = ctx.quick ? 120_000 : 300_000;
+  const levels = opts.levels ?? (ctx.quick ? [20, 50] : [100, 1000]);
+  const boundOf = (tasks: number) => levelBoundMs(tasks, ctx.quick);
   const results: Level[] = [];
-  for (const tasks of levels) results.push(await runLevel(ctx, tasks, boundMs, undefined));
+  for (const tasks of levels) results.push(await runLevel(ctx, tasks, boundOf(tasks), undefined));
   // The smallest level once more on the other SQLite mode: what the database's durability costs
   // below the point where moto's scans take over. Only when that level is small (it is a control, not a level).
   const otherDb: TemporalDb = ctx.temporalDb === 'file' ? 'memory' : 'file';
-  if (levels[0]! <= 200) results.push(await runLevel(ctx, levels[0]!, boundMs, undefined, otherDb));
-  if (opts.tuning) results.push(await runLevel(ctx, opts.tunedLevel ?? levels[levels.length - 1]!, boundMs, opts.tuning));
+  if (levels[0]! <= 200) results.push(await runLevel(ctx, levels[0]!, boundOf(levels[0]!), undefined, otherDb));
+  const tunedLevel = opts.tunedLevel ?? levels[levels.length - 1]!;
+  if (opts.tuning) results.push(await runLevel(ctx, tunedLevel, boundOf(tunedLevel), opts.tuning));
   for (const l of results) requireMeasured(`finished createServerGroup tasks at ${l.tasks}`, l.closed);
 
   const proc = (l: Level, name: string) => l.resources.processes.find((p) => p.name.startsWith(name));
@@ -369,7 +476,27 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
   const motoGrowth = perTask(biggest, 'moto') / perTask(smallest, 'moto');
   const slowest = [...t.byActivity].sort((a, b) => b.medianQueueMs + b.medianExecMs - (a.medianQueueMs + a.medianExecMs))[0];
   const saturated = defaults.filter((l) => l.resources.machine.busyPercentOfCore >= l.resources.machine.cores * 100 * 0.85);
+  const probeRows = results.map((l) => [
+    label(l),
+    l.probe ? `${l.probe.postedAtSecond}` : undefined,
+    l.probe ? `${l.probe.closedBefore} of ${l.tasks}` : 'not sent',
+    l.probe?.postMs,
+    l.probe?.closedSeconds ?? (l.probe ? 'not closed' : undefined),
+    l.probe?.status,
+  ]);
+  const ratioLine = defaults.length < 2 ? [] : [wallTimeRatio(smallest, defaults.slice(1))];
+  const probeLines = defaults.flatMap((l) =>
+    l.probe
+      ? [
+          `Probe at ${l.tasks} tasks: resizeServerGroup of ${l.probe.group} posted ${l.probe.postedAtSecond} s in (${l.probe.closedBefore} of ${l.tasks} deploys closed) ${
+            l.probe.closedSeconds === undefined ? 'had not closed when the level ended' : `closed ${l.probe.closedSeconds} s after its POST`
+          } (${l.probe.status}; target < 5 s: ${l.probe.closedSeconds !== undefined && l.probe.closedSeconds < 5 ? 'met' : 'not met'}). A small operation shares the task queue and the worker's slots with the deploys, so it waits behind them.`,
+        ]
+      : [],
+  );
   const bottleneck = [
+    ...ratioLine,
+    ...probeLines,
     `CPU per finished task (Temporal / moto / worker, ms): ${defaults.map((l) => `${l.tasks} tasks ${perTask(l, 'temporal')} / ${perTask(l, 'moto')} / ${perTask(l, 'bosun worker')}`).join('; ')}. ${
       defaults.length < 2
         ? ''
@@ -403,7 +530,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       .filter((l) => !l.finished)
       .map(
         (l) =>
-          `${label(l)} did not finish within ${boundMs / 1000} s: ${l.closed} done (${minuteMarks(l.progress)
+          `${label(l)} did not finish within ${boundOf(l.tasks) / 1000} s: ${l.closed} done (${minuteMarks(l.progress)
             .map((p) => `${p.closed} at ${p.second} s`)
             .join(
               ', ',
@@ -432,7 +559,8 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
       levels,
       tuning: opts.tuning ? { level: opts.tunedLevel ?? levels[levels.length - 1], options: opts.tuning } : 'none',
-      boundSecondsPerLevel: boundMs / 1000,
+      boundSecondsPerLevel: Object.fromEntries(levels.map((n) => [n, boundOf(n) / 1000])),
+      probe: 'one resizeServerGroup (desired 2 -> 3) of a warm-up group, posted when half the level had closed (or at half the bound)',
       worker: 'one, child process, production options unless a row says tuned',
       facade: 'in this process, over HTTP; tasks submitted with 32 POSTs in flight',
       deploy: deploy('<app>', '<al2023 AMI name>'),
@@ -494,6 +622,12 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
         notes: [
           "CPU seconds of each process over the level's window divided by the tasks that finished in it; for a level that did not finish this overstates the cost per task, since unfinished tasks did work too",
         ],
+      },
+      {
+        title: 'Probe: one resizeServerGroup posted in the middle of the level',
+        headers: ['tasks', 'posted at s', 'level tasks closed then', 'POST ms', 'POST to closed s', 'outcome'],
+        rows: probeRows,
+        notes: ['target: under 5 s at 1,000 deploys (measured, not asserted)'],
       },
       ...results.map((l) => resourcesTable(`Resources at ${label(l)} tasks`, l.resources, [persistenceNote(l.persistence)])),
     ],
