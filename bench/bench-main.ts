@@ -3,26 +3,33 @@
  * Temporal dev server and moto, so ratios between them hold on a noisy machine. Prints a table
  * per benchmark and writes bench/results/bench-<name>.json plus bench/results/bench-summary.md.
  *
- *   npx tsx bench/bench-main.ts                   # everything, about 10-15 minutes on 2 cores
- *   npx tsx bench/bench-main.ts --quick           # smoke version, 1-2 minutes (results under .state/)
+ *   npx tsx bench/bench-main.ts                   # everything, about 30-40 minutes on 2 cores
+ *   npx tsx bench/bench-main.ts --quick           # smoke version, a few minutes (results under .state/)
  *   npx tsx bench/bench-main.ts --only e2e,scale  # pick benchmarks
- *   options: --temporal-db file|memory (default file), --scale-levels 100,500,1000,
+ *   npx tsx bench/bench-main.ts --only scaleout --scaleout-tasks 500 --scaleout-workers 1,2,3 --scaleout-facades 2
+ *   options: --temporal-db file|memory (default file), --scale-levels 100,1000 (the default),
+ *            --scaleout-tasks n (default 500), --scaleout-workers 1,2,3 (worker processes, one run
+ *            each), --scaleout-facades n (default 2),
  *            --temporal-config history.cacheMaxSize=4096 (Temporal dynamic config, for experiments),
  *            --scale-tuning maxConcurrentActivityTaskExecutions=16 [--scale-tuned-level 500]
  *              (one more scale run with these worker options, to compare with the default),
  *            --out <dir>, --label <name> (result files bench-<benchmark>-<name>.json, for experiments),
  *            --no-rerun (do not repeat a benchmark that overlapped with heavy other load)
  *
+ * The summary covers every benchmark: one not run this time keeps its section from the result
+ * file already in the output folder (marked with the date it ran).
+ *
  * Each benchmark waits (up to 2 minutes) for other work on the machine to calm down before it
  * starts. One that still ran while other processes used more than half a core on average is
  * run once more and the quieter attempt is kept; both attempts' interference is recorded.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../infra/tools';
 import { runEndToEnd } from './bench-e2e';
 import { runScale } from './bench-scale';
+import { runScaleOut } from './bench-scaleout';
 import { runStatus } from './bench-status';
 import { runSubmission } from './bench-submission';
 import type { BenchContext } from './lib/context';
@@ -40,6 +47,9 @@ interface Options {
   readonly scaleLevels: readonly number[] | undefined;
   readonly scaleTuning: WorkerTuning | undefined;
   readonly scaleTunedLevel: number | undefined;
+  readonly scaleOutTasks: number | undefined;
+  readonly scaleOutWorkers: readonly number[] | undefined;
+  readonly scaleOutFacades: number | undefined;
   readonly out: string;
   readonly rerun: boolean;
   readonly temporalConfig: readonly string[];
@@ -54,6 +64,7 @@ const BENCHMARKS: Readonly<Record<string, Runner>> = {
   status: (ctx) => runStatus(ctx),
   e2e: (ctx) => runEndToEnd(ctx),
   scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel }),
+  scaleout: (ctx, o) => runScaleOut(ctx, { tasks: o.scaleOutTasks, workers: o.scaleOutWorkers, facades: o.scaleOutFacades }),
 };
 
 /** Other processes' average CPU, in % of one core, above which a benchmark is run again. */
@@ -74,6 +85,9 @@ function parseArgs(argv: readonly string[]): Options {
     '--scale-levels',
     '--scale-tuning',
     '--scale-tuned-level',
+    '--scaleout-tasks',
+    '--scaleout-workers',
+    '--scaleout-facades',
     '--out',
     '--label',
     '--no-rerun',
@@ -84,7 +98,27 @@ function parseArgs(argv: readonly string[]): Options {
   }
   if (argv.includes('--help')) {
     process.stdout.write(
-      `usage: npx tsx bench/bench-main.ts [--quick] [--only ${Object.keys(BENCHMARKS).join(',')}] [--temporal-db file|memory] [--temporal-config key=value,...] [--scale-levels 100,500,1000] [--scale-tuning option=n,...] [--scale-tuned-level n] [--out dir] [--label name] [--no-rerun]\n`,
+      [
+        `usage: npm run bench -- [options]   (or npx tsx bench/bench-main.ts [options])`,
+        ``,
+        `  --only a,b,...              benchmarks to run, in this order (default all): ${Object.keys(BENCHMARKS).join(',')}`,
+        `  --quick                     smoke version: small counts, 2-minute bounds, results under .state/bench/results-quick`,
+        `  --temporal-db file|memory   Temporal's SQLite in a temp file (default, as npm start) or in memory`,
+        `  --temporal-config k=v,...   Temporal dynamic config values (JSON), for experiments`,
+        `  --scale-levels n,n,...      scale: concurrent createServerGroup tasks per level (default 100,1000; quick 20,50);`,
+        `                              each level is bounded (5 min up to 500 tasks, 10 min above) and gets a probe`,
+        `                              resizeServerGroup when half its tasks have closed`,
+        `  --scale-tuning opt=n,...    scale: one more level with these worker options (${TUNABLE.join(', ')})`,
+        `  --scale-tuned-level n       scale: the level of that tuned run (default the biggest)`,
+        `  --scaleout-tasks n          scaleout: concurrent createServerGroup tasks per run (default 500; quick 50)`,
+        `  --scaleout-workers n,n,...  scaleout: worker process counts, one run each (default 1,2,3; quick 1,2)`,
+        `  --scaleout-facades n        scaleout: facade replicas the load alternates between (default 2)`,
+        `  --out dir                   where results go (default bench/results)`,
+        `  --label name                names result files bench-<benchmark>-<name>.json, for experiments`,
+        `  --no-rerun                  do not repeat a benchmark that overlapped with heavy other load`,
+        `  --help                      this text`,
+        ``,
+      ].join('\n'),
     );
     process.exit(0);
   }
@@ -108,6 +142,16 @@ function parseArgs(argv: readonly string[]): Options {
   const tunedLevel = value('--scale-tuned-level') === undefined ? undefined : Number(value('--scale-tuned-level'));
   if (tunedLevel !== undefined && !(Number.isInteger(tunedLevel) && tunedLevel > 0))
     throw new Error('--scale-tuned-level takes a whole number');
+  const wholeNumber = (flag: string, max: number): number | undefined => {
+    const v = value(flag);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${flag} takes a whole number from 1 to ${max}, not '${v}'`);
+    return n;
+  };
+  const scaleOutWorkers = value('--scaleout-workers')?.split(',').map(Number);
+  if (scaleOutWorkers?.some((n) => !Number.isInteger(n) || n < 1 || n > 8))
+    throw new Error('--scaleout-workers takes whole numbers from 1 to 8, e.g. 1,2,3');
   return {
     quick,
     only,
@@ -115,6 +159,9 @@ function parseArgs(argv: readonly string[]): Options {
     scaleLevels: levels,
     scaleTuning: tuning,
     scaleTunedLevel: tunedLevel,
+    scaleOutTasks: wholeNumber('--scaleout-tasks', 5000),
+    scaleOutWorkers,
+    scaleOutFacades: wholeNumber('--scaleout-facades', 4),
     // Quick runs must not overwrite the committed full results.
     out: path.resolve(
       value('--out') ?? (quick ? path.join(PROJECT_ROOT, '.state', 'bench', 'results-quick') : path.join(PROJECT_ROOT, 'bench', 'results')),
@@ -253,6 +300,23 @@ async function main(): Promise<void> {
     const experiments = existsSync(opts.out) ? readdirSync(opts.out).filter((f) => /^bench-summary-.+\.md$/.test(f)) : [];
     if (experiments.length) notes.push(`Experiments kept beside this run (each file names its command): ${experiments.join(', ')}.`);
   }
+  // A summary of only this run's benchmarks would drop the others' sections: keep theirs from
+  // the result files already there (each section names its own start time and raw file).
+  const earlier = Object.keys(BENCHMARKS)
+    .filter((name) => !opts.only.includes(name))
+    .flatMap((name) => {
+      const file = path.join(opts.out, `bench-${name}${opts.label ? `-${opts.label}` : ''}.json`);
+      if (!existsSync(file)) return [];
+      try {
+        return [JSON.parse(readFileSync(file, 'utf8')) as BenchmarkResult];
+      } catch {
+        return [];
+      }
+    });
+  if (earlier.length)
+    notes.push(`Kept from earlier runs (not run this time): ${earlier.map((r) => `${r.name} (${r.startedAt.slice(0, 16)}Z)`).join(', ')}.`);
+  const order = Object.keys(BENCHMARKS);
+  const all = [...results, ...earlier].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   const summary = writeSummary(
     opts.out,
     {
@@ -262,7 +326,7 @@ async function main(): Promise<void> {
       machine: `${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Temporal dev server on SQLite ${opts.temporalDb === 'file' ? 'in a temp file' : 'in memory'}.`,
       notes,
     },
-    results,
+    all,
     failures,
     opts.label,
   );

@@ -55,6 +55,8 @@ export interface BosunSystem extends SystemUnderTest {
   readonly workerIdentities: readonly string[];
   /** SIGKILL the worker with this identity; it is started again only when `restart` is true. */
   killWorkerWithIdentity(identity: string, restart: boolean): Promise<void>;
+  /** The running worker and facade processes, so a benchmark can read their CPU and memory. */
+  processes(): { readonly name: string; readonly pid: number }[];
 }
 
 /** Writes the flag file that routes every application to Temporal (100% rollout), as the platform team would. */
@@ -172,6 +174,11 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<BosunS
       return `http://127.0.0.1:${port}`;
     },
     unexpectedExits,
+    processes() {
+      const running = (kind: string, children: readonly (TsChild | undefined)[]) =>
+        children.flatMap((c, i) => (c && c.exitInfo === undefined ? [{ name: `${kind} ${i + 1}`, pid: c.pid }] : []));
+      return [...running('bosun worker', workers), ...running('facade', facades)];
+    },
     get workerIdentities() {
       return identities.filter((id, i): id is string => id !== undefined && workers[i]?.exitInfo === undefined);
     },
