@@ -62,6 +62,28 @@ export const chaosOptionsSchema = z.object({
 });
 export type ChaosOptions = z.infer<typeof chaosOptionsSchema>;
 
+/** The options whose defaults grow with the number of operations (scaledDefaults). */
+export const SCALED_OPTIONS = ['rampMs', 'opTimeoutMs', 'phaseTimeoutMs', 'faultWindowEndMs'] as const;
+export type ScaledOption = (typeof SCALED_OPTIONS)[number];
+
+/**
+ * Defaults for a run of `ops` operations: the schema's own up to 100 operations (so the committed
+ * 100-operation run stays comparable), growing linearly above. Pipelines start over a longer ramp
+ * (100 ms per operation: 2,000 operations arrive over 200 s, as a busy Spinnaker spreads them,
+ * instead of 330 applications within 10 s); an operation may wait behind more work (300 ms per
+ * operation: 10 minutes at 2,000); a phase gets 1.2 s per operation (40 minutes at 2,000; a
+ * 300-operation trial on 2 cores took about a quarter of that); and the process faults land
+ * anywhere in the first 150 ms per operation (while load is high, not only in its first minute).
+ */
+export function scaledDefaults(ops: number): Record<ScaledOption, number> {
+  return {
+    rampMs: Math.max(10_000, ops * 100),
+    opTimeoutMs: Math.max(240_000, ops * 300),
+    phaseTimeoutMs: Math.max(300_000, ops * 1_200),
+    faultWindowEndMs: Math.max(50_000, ops * 150),
+  };
+}
+
 export interface ChaosStack {
   readonly temporalAddress: () => string;
   /** Stops the Temporal server and starts it again on the same database and port; absent = no server restarts. */

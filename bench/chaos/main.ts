@@ -6,9 +6,10 @@
  *
  *   npm run chaos -- --ops 100 --fault-rate 0.1 --seed 42 --worker-kills 3 --server-restarts 1 \
  *     --facade-restarts 1 --poll-ms 2000 --out bench/results/chaos-full   (these are the defaults)
+ *   npm run chaos -- --ops 2000 --out bench/results/chaos-2000   (at volume; ramp, deadlines and
+ *     the fault window grow with --ops, see scaledDefaults in chaos.ts)
  *
- * Other flags: --no-baseline, --measure-startup, --lost-answer-rate R, --op-timeout-ms,
- * --phase-timeout-ms, --ramp-ms, --fault-window-start-ms, --fault-window-end-ms, --launcher.
+ * `npm run chaos -- --help` lists every flag with its default.
  */
 import { writeWorkflowBundle } from '../../worker/workflow-bundle';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { writeAllTemporalFlag } from './bosun-system';
 import type { ChaosOptions } from './chaos';
-import { chaosOptionsSchema, runChaos } from './chaos';
+import { chaosOptionsSchema, runChaos, SCALED_OPTIONS, scaledDefaults } from './chaos';
 import type { ClusterStack } from './cluster-stack';
 import { CLUSTER_RUN_DEFAULTS, startClusterStack } from './cluster-stack';
 import { ensureTemporalServer } from '../../infra/cluster/server-binary';
@@ -43,6 +44,10 @@ function parseArgs(argv: readonly string[]): Cli {
   let temporal: Cli['temporal'] = 'dev';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--help') {
+      process.stdout.write(HELP);
+      process.exit(0);
+    }
     if (arg === '--no-baseline') raw.baseline = false;
     else if (arg === '--measure-startup') measure = true;
     else if (arg.startsWith('--')) {
@@ -63,6 +68,12 @@ function parseArgs(argv: readonly string[]): Cli {
   if (unknown.length)
     throw new Error(`unknown flags: ${unknown.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
   if (temporal === 'cluster') for (const [k, v] of Object.entries(CLUSTER_RUN_DEFAULTS)) raw[k] ??= v;
+  // Deadlines and the ramp follow the run's size unless given; the schema checks whatever results.
+  const ops = Number(raw.ops ?? chaosOptionsSchema.shape.ops.parse(undefined));
+  if (Number.isInteger(ops) && ops > 0) {
+    const scaled = scaledDefaults(ops);
+    for (const k of SCALED_OPTIONS) raw[k] ??= scaled[k];
+  }
   out ??= temporal === 'cluster' ? 'bench/results/chaos-cluster' : 'bench/results/chaos-full';
   const parsed = chaosOptionsSchema.safeParse(raw);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
@@ -202,6 +213,41 @@ async function main(): Promise<void> {
     clearTimeout(watchdog);
   }
 }
+
+const HELP = `usage: npm run chaos -- [flags]   (or npx tsx bench/chaos/main.ts [flags])
+
+Runs Bosun, then a legacy-style baseline, through the same seeded AWS faults and process faults
+on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
+
+  --ops n                   operations in Orca-style scenarios (1-2000, default 100)
+  --fault-rate r            share of AWS calls the fault proxy breaks (default 0.1)
+  --lost-answer-rate r      share of mutating calls whose answer is lost after AWS acted (default fault rate / 5)
+  --seed n                  seeds the workload, the faults and their moments (default 42)
+  --worker-kills n          SIGKILLs of a worker (default 3)
+  --server-restarts n       Temporal server restarts (default 1)
+  --facade-restarts n       facade restarts (default 1)
+  --poll-ms n               how often the Orca-like client polls a task (default 2000)
+  --ramp-ms n               scenarios start spread over this long (default max(10 s, 100 ms x ops))
+  --op-timeout-ms n         an operation not finished by then is lost (default max(240 s, 300 ms x ops))
+  --phase-timeout-ms n      each phase ends by itself after this long (default max(300 s, 1.2 s x ops))
+  --fault-window-start-ms n process faults happen after this offset (default 5 s)
+  --fault-window-end-ms n   ... and before this one (default max(50 s, 150 ms x ops))
+  --fault-min-gap-ms n      at least this long between two process faults (default 4 s)
+  --no-baseline             run Bosun only (half the time)
+  --workers n, --facades n  Bosun worker processes and facade replicas (default 1 and 1)
+  --aws-poll-interval d     how often Bosun's waits look at AWS (default 1s)
+  --launcher l              node-require-tsx (default) or npx-tsx
+  --post-attempts n, --max-resumes n, --retry-window d   the Orca-like client's POST attempts (30),
+                            resumes of a retryably failed task (3), Bosun's AWS retry window (2h)
+  --measure-startup         measure worker and facade start-up per launcher first
+  --temporal dev|cluster    the dev server (default) or a Temporal cluster (infra/cluster); with a cluster:
+                            --history-kills, --matching-kills, --frontend-kills, --temporal-worker-kills,
+                            --postgres-kills n, --service-downtime-ms n
+  --out path                result files, name starting with chaos- (default bench/results/chaos-full)
+  --help                    this text
+
+The whole run stops by itself after the phase timeout (twice with the baseline) plus 3 minutes.
+`;
 
 function withoutAddress(env: Readonly<Record<string, string>>): Record<string, string> {
   const { TEMPORAL_ADDRESS: _address, ...rest } = env;
