@@ -102,6 +102,9 @@ export function scaleOutVerdict(u: WindowUsage, p: PersistenceUse | undefined): 
   const sqlite = p
     ? `; Temporal SQLite calls summed ${p.busyPercentOfWall}% of the wall time (${p.callsPerSecond} calls/s, mean ${p.meanMs} ms)`
     : '';
+  const ours = groups.reduce((a, g) => a + g.cpu, 0);
+  if (u.machine.busyPercentOfCore >= capacity * 0.85 && u.machine.othersPercentOfCore > ours)
+    return `the machine was saturated by other processes (${u.machine.othersPercentOfCore}% of ${capacity}%, this run's ${round(ours)}%): ${shares}${sqlite}; not a limit of Bosun, run again on a quiet machine`;
   if (u.machine.busyPercentOfCore >= capacity * 0.85)
     return `machine CPU saturated (${u.machine.busyPercentOfCore}% of ${capacity}%, others ${u.machine.othersPercentOfCore}%): ${shares}; the biggest consumer is ${groups[0]!.name}${pinned.pinned >= 50 ? `, and ${pinned.name} ran at >= 90% of a core ${pinned.pinned}% of the time` : ''}${sqlite}`;
   if (pinned.pinned >= 50)
@@ -279,7 +282,7 @@ export async function runScaleOut(ctx: BenchContext, opts: ScaleOutOptions = {})
           : `More workers did not help (within 10%): the single worker was not the limit; ${base.verdict}.`
     }`,
     ...runs.map((r) => `${r.workers} worker${r.workers > 1 ? 's' : ''}, ${r.facades} facades: bottleneck: ${r.verdict}.`),
-    ...runs.map((r) => `${r.workers} workers: ${cpuVerdict(r.resources)}. ${persistenceNote(r.persistence)}.`),
+    ...runs.map((r) => `${r.workers} worker${r.workers > 1 ? 's' : ''}: ${cpuVerdict(r.resources)}. ${persistenceNote(r.persistence)}.`),
     ...runs
       .filter((r) => !r.finished)
       .map(
@@ -350,7 +353,9 @@ export async function runScaleOut(ctx: BenchContext, opts: ScaleOutOptions = {})
           r.timelines.medianOtherMs,
         ]),
       },
-      ...runs.map((r) => resourcesTable(`Resources with ${r.workers} workers`, r.resources, [persistenceNote(r.persistence)])),
+      ...runs.map((r) =>
+        resourcesTable(`Resources with ${r.workers} worker${r.workers > 1 ? 's' : ''}`, r.resources, [persistenceNote(r.persistence)]),
+      ),
     ],
     bottleneck,
     interferencePercentOfCore: Math.max(...runs.map((r) => r.resources.machine.othersPercentOfCore)),

@@ -51,6 +51,12 @@ test('the scale-out verdict names a saturated machine and its biggest consumer',
   );
 });
 
+test('a machine saturated by other processes is not blamed on Bosun', () => {
+  const u = { ...window(199, [proc('temporal dev server', 25), proc('moto', 7)]) };
+  const busy = { ...u, machine: { ...u.machine, othersPercentOfCore: 160 } };
+  expect(scaleOutVerdict(busy, undefined)).toMatch(/^the machine was saturated by other processes \(160% of 200%, this run's 32%\)/);
+});
+
 test('the scale-out verdict names a pinned process, then SQLite, when the machine has room', () => {
   expect(scaleOutVerdict(window(120, [proc('moto', 95, 80), proc('temporal dev server', 20)]), undefined)).toMatch(
     /^moto pinned at one core/,
