@@ -228,7 +228,7 @@ on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
   --facade-restarts n       facade restarts (default 1)
   --poll-ms n               how often the Orca-like client polls a task (default 2000)
   --ramp-ms n               scenarios start spread over this long (default max(10 s, 100 ms x ops))
-  --op-timeout-ms n         an operation not finished by then is lost (default max(240 s, 300 ms x ops))
+  --op-timeout-ms n         an operation not finished by then is lost (default max(240 s, 600 ms x ops))
   --phase-timeout-ms n      each phase ends by itself after this long (default max(300 s, 1.2 s x ops))
   --fault-window-start-ms n process faults happen after this offset (default 5 s)
   --fault-window-end-ms n   ... and before this one (default max(50 s, 150 ms x ops))

@@ -162,7 +162,7 @@ export function renderMarkdown(report: ChaosReport): string {
           `--frontend-kills ${String(o.frontendKills)} --temporal-worker-kills ${String(o.temporalWorkerKills)} --postgres-kills ${String(o.postgresKills)} --service-downtime-ms ${String(o.serviceDowntimeMs)}`
         : '') +
       `\`` +
-      ` (answers lost after AWS acted: ${String(o.lostAnswerRate)} of mutating calls; per-operation deadline ${s(Number(o.opTimeoutMs))}).`,
+      ` (answers lost after AWS acted: ${String(o.lostAnswerRate)} of mutating calls; scenarios started over ${s(Number(o.rampMs))}; process faults between ${s(Number(o.faultWindowStartMs))} and ${s(Number(o.faultWindowEndMs))}; per-operation deadline ${s(Number(o.opTimeoutMs))}; phase bound ${s(Number(o.phaseTimeoutMs))}).`,
     '',
   );
   const st = report.setup;
