@@ -220,7 +220,10 @@ async function probeOutcome(
 ): Promise<Probe | undefined> {
   const p = await sent?.catch(() => undefined);
   if (!p) return undefined;
-  const d = await client.workflow.getHandle(p.id).describe();
+  // A level can finish right after the probe went out; give the probe its own (bounded) time to close.
+  const handle = client.workflow.getHandle(p.id);
+  let d = await handle.describe();
+  for (const until = Date.now() + 120_000; !d.closeTime && Date.now() < until; d = await handle.describe()) await sleep(250);
   const bosun = d.searchAttributes.BosunTaskStatus;
   return {
     group,
@@ -490,7 +493,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       ? [
           `Probe at ${l.tasks} tasks: resizeServerGroup of ${l.probe.group} posted ${l.probe.postedAtSecond} s in (${l.probe.closedBefore} of ${l.tasks} deploys closed) ${
             l.probe.closedSeconds === undefined ? 'had not closed when the level ended' : `closed ${l.probe.closedSeconds} s after its POST`
-          } (${l.probe.status}; target < 5 s: ${l.probe.closedSeconds !== undefined && l.probe.closedSeconds < 5 ? 'met' : 'not met'}). A small operation shares the task queue and the worker's slots with the deploys, so it waits behind them.`,
+          } (${l.probe.status}; target < 5 s: ${l.probe.closedSeconds !== undefined && l.probe.closedSeconds < 5 ? 'met).' : "not met). A small operation shares the task queue, Temporal's database and the worker's slots with the deploys, so it waits behind them."}`,
         ]
       : [],
   );
