@@ -312,9 +312,9 @@ async function runLevel(
       if (submitDone && closed >= tasks) break;
     }
     const submitResult = await submit;
-    const probe = await probeOutcome(stack.client, probeGroup, probeSent);
     const resources = usage.stop();
     const persistence = await metrics.stop();
+    const probe = await probeOutcome(stack.client, probeGroup, probeSent);
     const worker = stack.worker?.peaks(tuning?.maxConcurrentActivityTaskExecutions ?? ACTIVITY_SLOTS_DEFAULT);
     const threadsAfter = stack.worker ? threadCpuOf(stack.worker.pid) : new Map<string, number>();
     const finished = closed >= tasks;
