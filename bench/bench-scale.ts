@@ -81,7 +81,7 @@ interface Level {
   readonly timelines: TimelineSummary;
   readonly progress: readonly { readonly second: number; readonly closed: number }[];
   readonly stall: readonly string[];
-  /** One full-region DescribeAutoScalingGroups scan after the level, as chooseServerGroupName does it. */
+  /** One full-region DescribeAutoScalingGroups scan after the level: how moto's reads grow with the groups it holds. */
   readonly regionScan: { readonly groups: number; readonly pages: number; readonly ms: number };
   readonly probe: Probe | undefined;
 }
@@ -149,8 +149,10 @@ export async function countOf(client: Client, query: string): Promise<number> {
 }
 
 /**
- * What chooseServerGroupName asks of AWS for every deploy: every group in the region, 100 per
- * page. Timed once after a level, with nothing else running, to show how it grows with the groups.
+ * Every group in the region, 100 per page: what naming read for every deploy before it asked for
+ * the application's groups only, and still what a cluster without the application tag falls back
+ * to; moto also walks every group to answer a filtered read. Timed once after a level, with
+ * nothing else running, to show how it grows with the groups.
  */
 async function fullRegionScan(c: AwsClients): Promise<{ groups: number; pages: number; ms: number }> {
   const t0 = performance.now();
@@ -504,7 +506,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       defaults.length < 2
         ? ''
         : motoGrowth > 1.8
-          ? `moto's cost per task grows ${round(motoGrowth, 1)}x from ${smallest.tasks} to ${biggest.tasks} tasks because chooseServerGroupName reads every group in the region for every deploy (one full scan: ${defaults.map((l) => `${l.regionScan.ms} ms for ${l.regionScan.groups} groups`).join(', ')}): total AWS work grows with the square of concurrent deploys into one region. Real AWS pages the same way (and throttles DescribeAutoScalingGroups); Clouddriver answers this from its cache.`
+          ? `moto's cost per task grows ${round(motoGrowth, 1)}x from ${smallest.tasks} to ${biggest.tasks} tasks: naming reads only the application's groups, but moto answers a filtered DescribeAutoScalingGroups by walking every group of the region (one unfiltered scan: ${defaults.map((l) => `${l.regionScan.ms} ms for ${l.regionScan.groups} groups`).join(', ')}), so the emulator's work grows with the groups already there. Real AWS filters by tag server-side.`
           : 'The cost per task stays roughly flat across levels.'
     }`,
     saturated.length
@@ -598,7 +600,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
         notes: [
           "CPU % is of one core over the level's window (submission start to last task closed); the machine has 2 cores = 200%",
           'task time: POST sent to workflow closed',
-          'region scan: one DescribeAutoScalingGroups pass over the whole region (what chooseServerGroupName does for every deploy), timed after the level with the worker stopped',
+          "region scan: one unfiltered DescribeAutoScalingGroups pass over the whole region (how moto's reads grow with its groups), timed after the level with the worker stopped",
         ],
       },
       {
