@@ -70,18 +70,20 @@ export type ScaledOption = (typeof SCALED_OPTIONS)[number];
  * Defaults for a run of `ops` operations: the schema's own up to 100 operations (so the committed
  * 100-operation run stays comparable), growing linearly above. Pipelines start over a longer ramp
  * (100 ms per operation: 2,000 operations arrive over 200 s, as a busy Spinnaker spreads them,
- * instead of 330 applications within 10 s); an operation may wait behind more work (600 ms per
- * operation: 20 minutes at 2,000, since every application's scenario is in flight at once and an
- * operation's activities queue behind all of theirs; a 300-operation trial on a busy 2-core
- * machine had p50 25 s, max 145 s); a phase gets 1.2 s per operation (40 minutes at 2,000; that
- * trial took 0.84 s per operation); and the process faults land anywhere in the first 150 ms per
+ * instead of 330 applications within 10 s). Every application's scenario is then in flight at
+ * once and an operation's activities queue behind all of theirs, so an operation may take
+ * (applications in flight) / (operations per second): trials on a shared 2-core machine did 1.2
+ * operations/s at 300 operations (p50 25 s, max 145 s) and 0.45/s at 2,000 with a load average
+ * of 20. Hence 900 ms of operation deadline per operation (30 minutes at 2,000) and 2 s of phase
+ * per operation (67 minutes at 2,000): bounds that a slow machine does not turn into lost
+ * operations, not expected durations. The process faults land anywhere in the first 150 ms per
  * operation (while load is high, not only in its first minute).
  */
 export function scaledDefaults(ops: number): Record<ScaledOption, number> {
   return {
     rampMs: Math.max(10_000, ops * 100),
-    opTimeoutMs: Math.max(240_000, ops * 600),
-    phaseTimeoutMs: Math.max(300_000, ops * 1_200),
+    opTimeoutMs: Math.max(240_000, ops * 900),
+    phaseTimeoutMs: Math.max(300_000, ops * 2_000),
     faultWindowEndMs: Math.max(50_000, ops * 150),
   };
 }
