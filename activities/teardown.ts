@@ -21,6 +21,13 @@ export interface WaitForDeletedInput extends ServerGroupRef {
   readonly pollIntervalMs: number;
 }
 
+/** What a group that is still there looks like while it is deleted. */
+export interface ServerGroupDeletionState {
+  /** AWS's status (`Delete in progress`), null when it reports none. */
+  readonly status: string | null;
+  readonly instances: number;
+}
+
 export interface DeleteLaunchTemplateInput extends ServerGroupRef {
   readonly launchTemplateId?: string | undefined;
   readonly launchTemplateName?: string | undefined;
@@ -60,6 +67,17 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
         throw err;
       }
       return { outcome: 'deleting' };
+    },
+
+    /**
+     * One look at a group being deleted, for a wait the workflow drives with timers
+     * (`workflow-timer`): null once it is gone altogether; a deleting group is still there.
+     */
+    async describeServerGroupDeletion(input: ServerGroupRef): Promise<ServerGroupDeletionState | null> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      const group = (await describeOneServerGroup(autoScaling, input))?.group;
+      if (!group) return null;
+      return { status: group.Status ?? null, instances: group.Instances?.length ?? 0 };
     },
 
     /**

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from './index';
+import { ConfigError, loadConfig, taskSettings } from './index';
 
 test('the defaults run the embedded stack on loopback', () => {
   const c = loadConfig({}, '/srv/bosun');
@@ -62,4 +62,15 @@ test('activity slots and the workflow cache are settings; unset leaves the SDK d
   const c = loadConfig({ BOSUN_MAX_CONCURRENT_ACTIVITIES: '16', BOSUN_MAX_CACHED_WORKFLOWS: '500' });
   expect(c.worker).toMatchObject({ maxConcurrentActivities: 16, maxCachedWorkflows: 500 });
   expect(() => loadConfig({ BOSUN_MAX_CONCURRENT_ACTIVITIES: '0' })).toThrow(/BOSUN_MAX_CONCURRENT_ACTIVITIES/);
+});
+
+test('the wait strategy and the waits worker limit are settings, and tasks carry the strategy', () => {
+  const defaults = loadConfig({});
+  expect(defaults.aws.waitStrategy).toBe('task-queue');
+  expect(defaults.worker.maxConcurrentWaits).toBe(1000);
+  const c = loadConfig({ BOSUN_WAIT_STRATEGY: 'workflow-timer', BOSUN_MAX_CONCURRENT_WAITS: '50' });
+  expect(taskSettings(c)).toMatchObject({ waitStrategy: 'workflow-timer' });
+  expect(c.worker.maxConcurrentWaits).toBe(50);
+  expect(() => loadConfig({ BOSUN_WAIT_STRATEGY: 'sleep' })).toThrow(/aws.waitStrategy.*BOSUN_WAIT_STRATEGY/);
+  expect(() => loadConfig({ BOSUN_MAX_CONCURRENT_WAITS: '0' })).toThrow(/BOSUN_MAX_CONCURRENT_WAITS/);
 });

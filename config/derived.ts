@@ -13,9 +13,9 @@ export function awsEndpoint(config: BosunConfig): string | undefined {
   return config.aws.mode === 'emulator' ? `http://127.0.0.1:${config.aws.localPort}` : undefined;
 }
 
-/** What each task carries into its workflow: the retry window and the poll interval. */
+/** What each task carries into its workflow: the retry window, the poll interval, the wait strategy. */
 export function taskSettings(config: BosunConfig): TaskSettings {
-  return { awsRetryWindowMs: config.aws.retryWindowMs, pollIntervalMs: config.aws.pollIntervalMs };
+  return { awsRetryWindowMs: config.aws.retryWindowMs, pollIntervalMs: config.aws.pollIntervalMs, waitStrategy: config.aws.waitStrategy };
 }
 
 /** Who may own an image looked up by name: every configured account, plus BOSUN_IMAGE_OWNERS. */

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatIssues } from '../domain/operations';
+import { WAIT_STRATEGIES } from '../domain/waits';
 import { parseDuration } from './duration';
 
 /** The repository root: the default venv and state folder are found from here. */
@@ -77,6 +78,12 @@ export const configSchema = z.object({
     sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(1),
     retryWindowMs: duration.default(2 * 60 * 60 * 1000),
     pollIntervalMs: duration.default(10_000),
+    /**
+     * How new tasks wait for capacity or deletion (domain/waits.ts): `task-queue` (default; on
+     * their own queue, BOSUN_MAX_CONCURRENT_WAITS), `workflow-timer` (the workflow polls) or
+     * `activity` (the pre-issue-11 behaviour: each wait holds one of the task queue's activity slots).
+     */
+    waitStrategy: z.enum(WAIT_STRATEGIES).default('task-queue'),
     localPort: port.default(5000),
   }),
   facade: z.object({
@@ -167,6 +174,11 @@ export const configSchema = z.object({
     identity: z.string().min(1).optional(),
     /** Activities one worker runs at once (activity slots); absent = the SDK's default (100). */
     maxConcurrentActivities: z.coerce.number().int().min(1).max(10_000).optional(),
+    /**
+     * Waits (for capacity, for a deletion) the waits worker runs at once, on `<taskQueue>-waits`.
+     * High: a wait sleeps between polls, costing a timer and a heartbeat, not a CPU.
+     */
+    maxConcurrentWaits: z.coerce.number().int().min(1).max(100_000).default(1000),
     /** Workflows kept in the worker's sticky cache; absent = the SDK sizes it from the worker's memory. */
     maxCachedWorkflows: z.coerce.number().int().min(0).max(100_000).optional(),
     /** Port of the worker's `GET /health` (for an orchestrator's probes); absent = none. */
@@ -225,6 +237,7 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_AWS_SDK_MAX_ATTEMPTS: 'aws.sdkMaxAttempts',
   BOSUN_AWS_RETRY_WINDOW: 'aws.retryWindowMs',
   BOSUN_POLL_INTERVAL: 'aws.pollIntervalMs',
+  BOSUN_WAIT_STRATEGY: 'aws.waitStrategy',
   BOSUN_MOTO_PORT: 'aws.localPort',
   BOSUN_FACADE_HOST: 'facade.host',
   BOSUN_FACADE_PORT: 'facade.port',
@@ -249,6 +262,7 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_WORKFLOW_BUNDLE: 'worker.bundlePath',
   BOSUN_WORKER_IDENTITY: 'worker.identity',
   BOSUN_MAX_CONCURRENT_ACTIVITIES: 'worker.maxConcurrentActivities',
+  BOSUN_MAX_CONCURRENT_WAITS: 'worker.maxConcurrentWaits',
   BOSUN_MAX_CACHED_WORKFLOWS: 'worker.maxCachedWorkflows',
   BOSUN_WORKER_HEALTH_PORT: 'worker.healthPort',
   BOSUN_WORKER_HEALTH_HOST: 'worker.healthHost',

@@ -1,6 +1,7 @@
 import type { OperationRequest } from './operations';
 import type { WorkflowResult } from './result';
 import type { TaskOutput } from './task';
+import type { WaitStrategy } from './waits';
 
 /** Who asked and why; copied from Orca's headers. Never holds credentials. */
 export interface TaskContext {
@@ -22,11 +23,17 @@ export interface TaskSettings {
   readonly awsRetryWindowMs: number;
   /** How often waits (for capacity, for health) look at AWS again. */
   readonly pollIntervalMs: number;
+  /**
+   * How waits avoid holding an activity slot (domain/waits.ts). Fixed for a run at its start, so
+   * it replays the same way; absent in runs started before issue 11, which wait as `activity`.
+   */
+  readonly waitStrategy?: WaitStrategy | undefined;
 }
 
 export const defaultTaskSettings: TaskSettings = {
   awsRetryWindowMs: 2 * 60 * 60 * 1000,
   pollIntervalMs: 10_000,
+  waitStrategy: 'task-queue',
 };
 
 /** Input of a single-operation workflow (`resizeServerGroup`, …). */

@@ -11,6 +11,8 @@ import { silentLogger } from '../runtime';
 import type { Facade, FacadeOptions } from '../client/facade/server';
 import { createFacade } from '../client/facade/server';
 import type { TaskSettings } from '../domain/task-input';
+import { defaultTaskSettings } from '../domain/task-input';
+import type { BosunWorkerOptions } from '../worker/create-worker';
 import { createBosunWorker } from '../worker/create-worker';
 import { randomBytes } from 'node:crypto';
 import { SecretsCodec } from '../runtime';
@@ -43,7 +45,7 @@ function installRuntime(): void {
 }
 
 /** Fast polls for tests; the retry window stays long enough that a transient error is retried. */
-export const testSettings: TaskSettings = { awsRetryWindowMs: 60_000, pollIntervalMs: 200 };
+export const testSettings: TaskSettings = { awsRetryWindowMs: 60_000, pollIntervalMs: 200, waitStrategy: defaultTaskSettings.waitStrategy };
 
 export function testAwsProvider(): AwsClientProvider {
   return createAwsClientProvider({
@@ -82,6 +84,8 @@ export interface TestEnvOptions {
   readonly headers?: Record<string, string>;
   readonly settings?: TaskSettings;
   readonly withWorker?: boolean;
+  /** Slots of the worker (activity slots of the task queue, and of the waits queue); absent = production defaults. */
+  readonly workerLimits?: Pick<BosunWorkerOptions, 'maxConcurrentActivities' | 'maxConcurrentWaits'>;
   /** The payload key of worker and facade (a fresh random one unless told: recorded histories need a fixed one). */
   readonly payloadKey?: Buffer;
   /** Facade extras: the onboarding flag, the legacy Clouddriver, authorization. */
@@ -112,6 +116,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       activities,
       workflowBundle: { codePath: env('BOSUN_TEST_WORKFLOW_BUNDLE') },
       payloadCodec,
+      ...opts.workerLimits,
     });
     const running = worker.run();
     stopWorker = async () => {

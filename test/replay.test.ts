@@ -53,6 +53,28 @@ test("the patch policy's example: failed tasks completed before the patch (v1) a
   expect(last('v2/createServerGroup-success')).toEqual({ completed: true, failed: false, markers: 0 });
 });
 
+test('issue 11: waits of v3-waits ran off the task queue behind their patch marker; v2 waited in a slot of the task queue', () => {
+  const events = (name: string) => histories.find((h) => h.name === name)!.history.events ?? [];
+  const markers = (name: string) => events(name).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
+  const scheduled = (name: string) =>
+    events(name).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a ? [{ type: a.activityType?.name ?? '', queue: a.taskQueue?.name ?? '' }] : [];
+    });
+  const wait = (name: string) => scheduled(name).find((a) => a.type === 'waitForServerGroupCapacity');
+  expect(markers('v2/resizeServerGroup-success')).toBe(0);
+  expect(wait('v2/resizeServerGroup-success')?.queue).not.toMatch(/-waits$/);
+  // task-queue (the default): the same wait activity, on the waits queue.
+  expect(markers('v3-waits/resizeServerGroup-success')).toBe(1);
+  expect(wait('v3-waits/resizeServerGroup-success')?.queue).toMatch(/-waits$/);
+  // workflow-timer: describes and timers, no wait activity.
+  const timer = 'v3-waits/resizeServerGroup-timer-success';
+  expect(markers(timer)).toBe(1);
+  expect(wait(timer)).toBeUndefined();
+  expect(scheduled(timer).map((a) => a.type)).toContain('describeServerGroup');
+  expect(events('v3-waits/resizeServerGroup-timer-capacity-not-reached').some((e) => e.timerStartedEventAttributes)).toBe(true);
+});
+
 test('every committed history replays against the current workflow code', async () => {
   const bundle = process.env.BOSUN_TEST_WORKFLOW_BUNDLE;
   if (!bundle) throw new Error('BOSUN_TEST_WORKFLOW_BUNDLE is not set: run with jest (test/global-setup.ts builds the bundle)');

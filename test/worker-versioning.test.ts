@@ -8,9 +8,9 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
-import type { Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { createActivities } from '../activities';
+import type { BosunWorker } from '../worker/create-worker';
 import { createBosunWorker } from '../worker/create-worker';
 import type { TestEnv } from './harness';
 import { ACCOUNT, REGION, startTestEnv, uniqueName } from './harness';
@@ -44,9 +44,9 @@ function versioned(version: string, real: Activities): Activities {
   return out as Activities;
 }
 
-const workers: { worker: Worker; running: Promise<void>; connection: NativeConnection }[] = [];
+const workers: { worker: BosunWorker; running: Promise<void>; connection: NativeConnection }[] = [];
 
-async function startVersion(buildId: string): Promise<{ worker: Worker; running: Promise<void> }> {
+async function startVersion(buildId: string): Promise<{ worker: BosunWorker; running: Promise<void> }> {
   const connection = await NativeConnection.connect({ address: process.env.BOSUN_TEST_TEMPORAL_ADDRESS! });
   const worker = await createBosunWorker({
     connection,
@@ -87,7 +87,9 @@ async function versionOf(id: string): Promise<{ behavior: string; buildId: strin
 }
 
 beforeAll(async () => {
-  env = await startTestEnv({ withWorker: false, settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 100 } });
+  // Waits on their own queue: the waits worker must poll as the same version, or a pinned task's
+  // wait is never dispatched.
+  env = await startTestEnv({ withWorker: false, settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 100, waitStrategy: 'task-queue' } });
 });
 
 afterAll(async () => {

@@ -1,9 +1,10 @@
 import type { PayloadCodec } from '@temporalio/common';
-import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, State, WorkerOptions, WorkerStatus } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { createActivities } from '../activities';
 import { imageOwners } from '../config';
+import { waitsTaskQueue } from '../domain/waits';
 import type { Bosun } from '../runtime';
 import { boundUnexpectedErrors } from '../activities/aws-errors';
 
@@ -19,6 +20,8 @@ export interface BosunWorkerOptions {
   readonly payloadCodec?: PayloadCodec | undefined;
   /** Activity slots (BOSUN_MAX_CONCURRENT_ACTIVITIES); absent = the SDK's default. */
   readonly maxConcurrentActivities?: number | undefined;
+  /** Slots of the waits worker on `<taskQueue>-waits` (BOSUN_MAX_CONCURRENT_WAITS); absent = 1000. */
+  readonly maxConcurrentWaits?: number | undefined;
   /** Sticky workflow cache size (BOSUN_MAX_CACHED_WORKFLOWS); absent = the SDK's default. */
   readonly maxCachedWorkflows?: number | undefined;
   /**
@@ -37,21 +40,66 @@ export interface WorkerDeploymentVersion {
 /** Where the workflow code lives, for bundling. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/** Waits the waits worker runs at once when not configured (config `worker.maxConcurrentWaits`). */
+export const DEFAULT_MAX_CONCURRENT_WAITS = 1000;
+
 /**
- * The worker: polls the task queue, runs workflows in the sandbox and activities with the
- * injected AWS clients. It keeps no state; kill it and another worker finishes the work.
+ * Bosun's worker: the task queue's worker (workflows and every activity) and the waits worker
+ * (activities only, on `<taskQueue>-waits`, with its own limit), run and stopped together. Waits
+ * of runs with the `task-queue` or `workflow-timer` strategy are scheduled on the waits queue
+ * (workflows/wait-routing.ts), so they never take the slots the task queue's short calls need.
+ * Every worker of a task queue runs both, so a waits queue always has a poller where its tasks
+ * run. It keeps no state; kill it and another worker finishes the work.
  */
-export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Worker> {
-  const options: WorkerOptions = {
+export class BosunWorker {
+  constructor(
+    /** Polls the task queue: workflow tasks and every activity scheduled there. */
+    readonly main: Worker,
+    /** Polls the waits queue: only the waiting activities. */
+    readonly waits: Worker,
+  ) {}
+
+  /** RUNNING only while both run: a stopped waits worker would leave waits unserved. */
+  getState(): State {
+    const main = this.main.getState();
+    return main === 'RUNNING' ? this.waits.getState() : main;
+  }
+
+  /** The task queue worker's status (its slots); the waits worker's is `waits.getStatus()`. */
+  getStatus(): WorkerStatus {
+    return this.main.getStatus();
+  }
+
+  /** Starts draining both workers (a no-op for one that is not running). */
+  shutdown(): void {
+    for (const w of [this.main, this.waits]) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+
+  /** Runs both until both stop; one that stops (or fails) stops the other, and a failure is rethrown. */
+  async run(): Promise<void> {
+    const results = await Promise.allSettled(
+      [this.main, this.waits].map((w) =>
+        w.run().finally(() => {
+          this.shutdown();
+        }),
+      ),
+    );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+}
+
+/** Builds Bosun's worker (see BosunWorker): both Temporal workers, with the same connection, codec and version. */
+export async function createBosunWorker(opts: BosunWorkerOptions): Promise<BosunWorker> {
+  const shared: WorkerOptions = {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: opts.activities,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.payloadCodec ? { dataConverter: { payloadCodecs: [opts.payloadCodec] } } : {}),
-    ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
-    ...(opts.maxConcurrentActivities !== undefined ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
-    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    // A PINNED run's activities go to pollers of its own version, on every queue it uses: the
+    // waits worker polls as the same version, or the waits of pinned runs would never start.
     ...(opts.deployment
       ? {
           workerDeploymentOptions: {
@@ -71,7 +119,20 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Worke
     // waits to another worker anyway.
     shutdownGraceTime: '10 seconds',
   };
-  return Worker.create(options);
+  const main = await Worker.create({
+    ...shared,
+    ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.maxConcurrentActivities !== undefined ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
+    ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+  });
+  // No workflows: an activity-only worker, whose slots are the waits' own limit.
+  const waits = await Worker.create({
+    ...shared,
+    taskQueue: waitsTaskQueue(opts.taskQueue),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentWaits ?? DEFAULT_MAX_CONCURRENT_WAITS,
+    ...(opts.identity ? { identity: `${opts.identity}-waits` } : {}),
+  });
+  return new BosunWorker(main, waits);
 }
 
 /**
@@ -79,7 +140,7 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Worke
  * its native connection, the activities with real AWS clients, the payload codec and every
  * configured limit. `overrides` are what the entry point decides itself (e.g. a deployment version).
  */
-export async function createConfiguredWorker(bosun: Bosun, overrides: Partial<BosunWorkerOptions> = {}): Promise<Worker> {
+export async function createConfiguredWorker(bosun: Bosun, overrides: Partial<BosunWorkerOptions> = {}): Promise<BosunWorker> {
   const { config } = bosun;
   return createBosunWorker({
     connection: await bosun.nativeConnection(),
@@ -91,6 +152,7 @@ export async function createConfiguredWorker(bosun: Bosun, overrides: Partial<Bo
     workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
     identity: config.worker.identity,
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
+    maxConcurrentWaits: config.worker.maxConcurrentWaits,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...overrides,
   });

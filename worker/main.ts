@@ -3,6 +3,7 @@
  * scale apart. Needs TEMPORAL_ADDRESS or a running local stack (`npm run stack`).
  */
 import { temporalAddress } from '../config';
+import { waitsTaskQueue } from '../domain/waits';
 import { bootstrap, workerDeploymentVersion } from '../runtime';
 import { createConfiguredWorker } from './create-worker';
 import { serveWorkerHealth } from './health';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
         address: temporalAddress(config),
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
+        waitsTaskQueue: waitsTaskQueue(config.temporal.taskQueue),
+        maxConcurrentWaits: config.worker.maxConcurrentWaits,
         deploymentVersion: deployment ?? 'unversioned',
         metrics: config.worker.metricsAddress ?? 'off',
         health: health?.url,

@@ -63,6 +63,7 @@ export type ActivityProfileName = keyof ActivityProfiles;
 export const activityProfileOf = {
   // Reads. resolve* and findServerGroupLeftovers only describe (images, subnets, groups).
   describeServerGroup: 'describeCall',
+  describeServerGroupDeletion: 'describeCall',
   describeCloneSource: 'describeCall',
   describeEc2Instances: 'describeCall',
   describeLaunchTemplateVersion: 'describeCall',
@@ -98,7 +99,8 @@ export const activityProfileOf = {
   terminateInstanceInServerGroup: 'mutatingAwsCall',
   updateServerGroupCapacity: 'mutatingAwsCall',
 
-  // Heartbeating activities that may outlast a 30-second attempt.
+  // Heartbeating activities that may outlast a 30-second attempt. The two waits and the rollback
+  // run on the waits queue under the `task-queue` and `workflow-timer` strategies (workflows/wait-routing.ts).
   waitForServerGroupCapacity: 'waitCall',
   waitForServerGroupDeleted: 'waitCall',
   // Usually two or three reads (the application's groups, then the candidate names), but a group

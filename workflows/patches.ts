@@ -13,6 +13,15 @@ export const Patch = {
    * started before it can be open (the longest task: retry window plus its longest wait).
    */
   failedTaskFailsWorkflow: 'bosun-failed-task-fails-workflow',
+  /**
+   * Issue 11: waits hold no activity slot of the task queue. A run whose settings name the
+   * `task-queue` or `workflow-timer` strategy schedules its waits (and deploy rollbacks) on
+   * `<taskQueue>-waits`, or polls with a describe activity and a timer, instead of one wait
+   * activity on its own queue. Old path: runs that reached a wait before it shipped (history
+   * sets v1, v2), including runs a new facade started with a strategy that an old worker
+   * ignored. Deprecate once no such run can be open (the retry window plus its longest wait).
+   */
+  waitsHoldNoSlot: 'bosun-waits-hold-no-slot',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

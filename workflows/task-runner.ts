@@ -22,6 +22,7 @@ import type { HistoryLine, TaskOutput } from '../domain/task';
 import { failureLine, ORCHESTRATION_PHASE, taskLineKey, taskMemoOf } from '../domain/task';
 import type { TaskContext, TaskResult, TaskSettings } from '../domain/task-input';
 import { activityOptions } from './activity-profiles';
+import { waitRouting } from './wait-routing';
 
 type ActivityName = keyof Activities;
 type ActivityInput<N extends ActivityName> = Parameters<Activities[N]>[0];
@@ -105,7 +106,7 @@ export async function runTask(
       priorOutputs: outputs,
       log: (status) => log(opPhase, status),
       call: (name, summary, input) => {
-        const options = activityOptions(settings, name, input, Date.now());
+        const options = { ...activityOptions(settings, name, input, Date.now()), ...waitRouting(settings, name) };
         const fn = proxyActivities<Activities>(options)[name] as unknown as {
           executeWithOptions(o: object, a: unknown[]): Promise<never>;
         };

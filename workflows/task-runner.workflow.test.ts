@@ -9,7 +9,6 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { FailureType } from '../domain/failures';
 import type { DeployDescription } from '../domain/operations';
@@ -17,10 +16,11 @@ import { parseOperation } from '../domain/operations';
 import { uniqueName } from '../test/harness';
 import { taskMemoOf } from '../domain/task';
 import type { OperationInput } from '../domain/task-input';
+import type { BosunWorker } from '../worker/create-worker';
 import { createBosunWorker } from '../worker/create-worker';
 
 let testEnv: TestWorkflowEnvironment;
-let worker: Worker;
+let worker: BosunWorker;
 let running: Promise<void>;
 const taskQueue = uniqueName('task-runner-');
 

@@ -21,9 +21,10 @@ async function main(): Promise<void> {
   const tuning = config.tuning ?? {};
   if (Object.keys(tuning).length > 0) {
     // createBosunWorker does not take slot or cache options; adding exactly these to the options
-    // it builds keeps a tuned worker identical to the production one in everything else.
+    // it builds keeps a tuned worker identical to the production one in everything else. Only the
+    // task queue's worker is tuned: the waits worker keeps its own limit.
     const create = Worker.create.bind(Worker);
-    Worker.create = (options: WorkerOptions) => create({ ...options, ...tuning });
+    Worker.create = (options: WorkerOptions) => create(options.taskQueue === config.taskQueue ? { ...options, ...tuning } : options);
   }
 
   const connection = await NativeConnection.connect({ address: config.address });

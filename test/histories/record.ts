@@ -11,8 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import type { Activities } from '../../activities';
+import { defaultTaskSettings } from '../../domain/task-input';
+import type { WaitStrategy } from '../../domain/waits';
 import { FaultPlan, mentions } from '../faults';
 import type { TestEnv } from '../harness';
 import { ACCOUNT, REGION, startTestEnv, testAwsClients, uniqueName } from '../harness';
@@ -34,6 +37,8 @@ interface Scenario {
   /** Runs the task; answers its id (and the run to record, when not the latest). */
   run(ctx: Ctx): Promise<{ id: string; task: TaskJson; runId?: string }>;
   readonly expect: Outcome;
+  /** The wait strategy the facade puts into the task; the default strategy unless told. */
+  readonly strategy?: WaitStrategy;
 }
 
 interface Ctx {
@@ -227,6 +232,49 @@ const scenarios: Scenario[] = [
         { createServerGroup: deploy(c, uniqueName('orf')) },
       ]),
   },
+  // Issue 11: waits driven by the workflow (a describe per poll, a timer between polls).
+  {
+    name: 'resizeServerGroup-timer-success',
+    strategy: 'workflow-timer',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ resizeServerGroup: { ...ref(await group(c, 'rst')), capacity: { desired: 2 } } }]),
+  },
+  {
+    name: 'resizeServerGroup-timer-capacity-not-reached',
+    strategy: 'workflow-timer',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const name = await group(c, 'rsn', { min: 1, max: 1, desired: 1 });
+      const { autoScaling } = testAwsClients(c.env.aws);
+      const g = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+      const instanceId = g.AutoScalingGroups![0]!.Instances![0]!.InstanceId!;
+      await autoScaling.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy' }));
+      return c.env.run([{ resizeServerGroup: { ...ref(name), capacity: { desired: 1 }, waitTimeoutSeconds: 1 } }]);
+    },
+  },
+  {
+    name: 'destroyServerGroup-timer-success',
+    strategy: 'workflow-timer',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ destroyServerGroup: ref(await group(c, 'dest')) }]),
+  },
+  {
+    name: 'createServerGroup-timer-wait-for-health',
+    strategy: 'workflow-timer',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('cst'), { targetHealthyDeployPercentage: 100 }) }]),
+  },
+  {
+    name: 'createServerGroup-timer-rolled-back-after-failure',
+    strategy: 'workflow-timer',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const app = uniqueName('cstr');
+      // The poll's describe fails for good: the deploy rolls back (the rollback waits on the waits queue).
+      c.faults.fail('describeServerGroup', mentions(`${app}-main`));
+      return c.env.run([{ createServerGroup: deploy(c, app, { targetHealthyDeployPercentage: 50 }) }]);
+    },
+  },
 ];
 
 const resumable = new Map<string, string>();
@@ -241,15 +289,27 @@ async function main(): Promise<void> {
   const faults = new FaultPlan();
   // The update-launch-template rollback deletes a version: moto cannot, so that one call is a double.
   const activities = (real: Activities): Activities => ({ ...real, deleteLaunchTemplateVersion: async () => ({ deleted: true }) });
-  const env = await startTestEnv({ faults, activities, payloadKey: HISTORIES_PAYLOAD_KEY, settings: { awsRetryWindowMs: 4_000, pollIntervalMs: 200 } });
+  // One env (facade and worker on their own task queue) per wait strategy: the facade puts the
+  // strategy into every task it starts.
+  const envs = new Map<WaitStrategy, TestEnv>();
+  const envFor = async (strategy: WaitStrategy): Promise<TestEnv> => {
+    const known = envs.get(strategy);
+    if (known) return known;
+    const settings = { awsRetryWindowMs: 4_000, pollIntervalMs: 200, waitStrategy: strategy };
+    const started = await startTestEnv({ faults, activities, payloadKey: HISTORIES_PAYLOAD_KEY, settings });
+    envs.set(strategy, started);
+    return started;
+  };
+  const defaultStrategy = defaultTaskSettings.waitStrategy ?? 'activity';
   let problems = 0;
   try {
+    const env = await envFor(defaultStrategy);
     const images = await testAwsClients(env.aws).ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
     const amiName = images.Images!.find((i) => i.Name && i.ImageId)!.Name!;
-    const ctx: Ctx = { env, faults, amiName };
     for (const s of scenarios) {
       if (only && !s.name.includes(only) && !(only.includes('resume') && s.name.includes('retry-window'))) continue;
       const started = Date.now();
+      const ctx: Ctx = { env: await envFor(s.strategy ?? defaultStrategy), faults, amiName };
       const { id, task, runId } = await s.run(ctx);
       const outcome = { failed: task.status.failed, retryable: task.status.retryable };
       const ok = outcome.failed === s.expect.failed && (s.expect.retryable === undefined || outcome.retryable === s.expect.retryable);
@@ -263,7 +323,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${ok ? 'ok  ' : 'BAD '} ${s.name}: ${history.events?.length ?? 0} events, ${Date.now() - started} ms, ${last}\n`);
     }
   } finally {
-    await env.close();
+    for (const e of envs.values()) await e.close();
     await stack.stop();
   }
   if (problems > 0) throw new Error(`${problems} scenario(s) did not end as expected: fix them before committing the set`);

@@ -7,6 +7,7 @@ import { clusterOf } from '../../domain/frigga';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { waitForCapacity } from '../waits';
 
 /** How long a rollback waits for the group it deletes to be gone before it fails, naming what is left. */
 const ROLLBACK_WAIT_MS = 10 * 60 * 1000;
@@ -142,7 +143,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       ctx.log(
         `Waiting for ${minHealthy} of ${d.capacity.desired} instances of ${serverGroupName} to be healthy (${d.targetHealthyDeployPercentage}%)`,
       );
-      const state = await ctx.call('waitForServerGroupCapacity', `Wait for ${minHealthy} healthy instances in ${serverGroupName}`, {
+      const state = await waitForCapacity(ctx, `Wait for ${minHealthy} healthy instances in ${serverGroupName}`, {
         account: d.account,
         region,
         serverGroupName,

@@ -2,6 +2,7 @@ import type { DestroyServerGroup } from '../../domain/operations';
 import { listIds } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { waitForDeleted } from '../waits';
 
 interface GroupRef {
   readonly account: string;
@@ -31,7 +32,7 @@ export async function destroyServerGroupOperation(ctx: OperationContext, d: Dest
     const count = group.instances.length;
     ctx.log(`Force deleting ${serverGroupName} in ${region} and its ${count} instance(s)`);
     await ctx.call('forceDeleteServerGroup', `Force delete ${serverGroupName} in ${region} (${count} instances)`, ref);
-    const { message } = await ctx.call('waitForServerGroupDeleted', `Wait for ${serverGroupName} in ${region} to be deleted`, {
+    const { message } = await waitForDeleted(ctx, `Wait for ${serverGroupName} in ${region} to be deleted`, {
       ...ref,
       deadlineMs: Date.now() + d.waitTimeoutSeconds * 1000,
       pollIntervalMs: ctx.settings.pollIntervalMs,

@@ -4,6 +4,7 @@ import { FailureType } from '../../domain/failures';
 import type { ResizeServerGroup } from '../../domain/operations';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { waitForCapacity } from '../waits';
 
 /**
  * Clouddriver's ResizeAsgAtomicOperation, made durable: describe (missing = nothing to do),
@@ -41,16 +42,12 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
     });
     if (d.waitForCapacity) {
       ctx.log(`Waiting for ${serverGroupName} in ${region} to have ${wanted.desired} healthy instances`);
-      const state = await ctx.call(
-        'waitForServerGroupCapacity',
-        `Wait for ${serverGroupName} in ${region} to reach ${wanted.desired} healthy instances`,
-        {
-          ...ref,
-          desired: wanted.desired,
-          deadlineMs: Date.now() + d.waitTimeoutSeconds * 1000,
-          pollIntervalMs: ctx.settings.pollIntervalMs,
-        },
-      );
+      const state = await waitForCapacity(ctx, `Wait for ${serverGroupName} in ${region} to reach ${wanted.desired} healthy instances`, {
+        ...ref,
+        desired: wanted.desired,
+        deadlineMs: Date.now() + d.waitTimeoutSeconds * 1000,
+        pollIntervalMs: ctx.settings.pollIntervalMs,
+      });
       ctx.log(state.message);
     }
     ctx.log(`Resized ${serverGroupName} in ${region} to ${formatCapacity(wanted)} (min/desired/max)`);

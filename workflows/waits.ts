@@ -1,0 +1,75 @@
+import { ApplicationFailure, setCurrentDetails, sleep } from '@temporalio/workflow';
+import type { Activities, WaitForCapacityInput } from '../activities';
+import type { ConvergenceState } from '../domain/capacity';
+import { convergence } from '../domain/capacity';
+import { FailureType } from '../domain/failures';
+import { timerPollIntervalMs } from '../domain/waits';
+import type { OperationContext } from './task-runner';
+import { waitStrategyOf } from './wait-routing';
+
+/**
+ * Waits until the group has `desired` (or `minHealthy`) healthy instances: the wait activity, or
+ * under `workflow-timer`, a describe per poll and a timer between polls. Same result and the same
+ * failures (ServerGroupNotFound, CapacityNotReached) and messages either way.
+ */
+export async function waitForCapacity(ctx: OperationContext, summary: string, input: WaitForCapacityInput): Promise<ConvergenceState> {
+  if (waitStrategyOf(ctx.settings) !== 'workflow-timer') return ctx.call('waitForServerGroupCapacity', summary, input);
+  const interval = timerPollIntervalMs(input.pollIntervalMs, input.deadlineMs - Date.now());
+  const ref = { account: input.account, region: input.region, serverGroupName: input.serverGroupName };
+  for (let poll = 1; ; poll++) {
+    const group = await ctx.call('describeServerGroup', `${summary} (poll ${poll})`, ref);
+    if (!group) {
+      throw ApplicationFailure.nonRetryable(
+        `${input.serverGroupName} in ${input.region} disappeared while waiting for ${input.desired} instances`,
+        FailureType.ServerGroupNotFound,
+      );
+    }
+    const state = convergence(input.serverGroupName, input.desired, group.instances, input.minHealthy);
+    if (state.converged) return state;
+    if (Date.now() >= input.deadlineMs) {
+      throw ApplicationFailure.nonRetryable(
+        `timed out waiting for ${input.serverGroupName} in ${input.region}: ${state.inService} of ${input.minHealthy ?? input.desired} instances in service`,
+        FailureType.CapacityNotReached,
+        state,
+      );
+    }
+    // Progress for the UI without a command: a memo line per poll would grow the history.
+    setCurrentDetails(`${summary}: ${state.message} (poll ${poll})`);
+    await sleep(Math.min(interval, Math.max(1, input.deadlineMs - Date.now())));
+  }
+}
+
+/** Input of `waitForDeleted`: the activity's (WaitForDeletedInput). */
+export type WaitForDeletedInput = Parameters<Activities['waitForServerGroupDeleted']>[0];
+
+/**
+ * Waits until the group no longer exists (deleting counts as still there): the wait activity, or
+ * under `workflow-timer`, a describe per poll and a timer between polls, failing with
+ * ServerGroupNotDeleted and the same message at the deadline.
+ */
+export async function waitForDeleted(
+  ctx: OperationContext,
+  summary: string,
+  input: WaitForDeletedInput,
+): Promise<{ readonly message: string }> {
+  if (waitStrategyOf(ctx.settings) !== 'workflow-timer') return ctx.call('waitForServerGroupDeleted', summary, input);
+  const interval = timerPollIntervalMs(input.pollIntervalMs, input.deadlineMs - Date.now());
+  const ref = { account: input.account, region: input.region, serverGroupName: input.serverGroupName };
+  for (let poll = 1; ; poll++) {
+    const group = await ctx.call('describeServerGroupDeletion', `${summary} (poll ${poll})`, ref);
+    if (!group) return { message: `${input.serverGroupName} in ${input.region} is deleted` };
+    const seen = `${input.serverGroupName} in ${input.region} is ${group.status ?? 'still there'} with ${group.instances} instance(s) left`;
+    if (Date.now() >= input.deadlineMs) {
+      throw ApplicationFailure.nonRetryable(
+        `timed out waiting for ${input.serverGroupName} to be deleted: ${seen}`,
+        FailureType.ServerGroupNotDeleted,
+        {
+          status: group.status,
+          instances: group.instances,
+        },
+      );
+    }
+    setCurrentDetails(`${summary}: ${seen} (poll ${poll})`);
+    await sleep(Math.min(interval, Math.max(1, input.deadlineMs - Date.now())));
+  }
+}
