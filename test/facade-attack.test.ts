@@ -309,7 +309,9 @@ describe('authorization of cancel, resume, list and re-post', () => {
     // Alice's prod task that is still running, and one that failed retryably.
     const hanging = `${app}-victim-v001`;
     await makeServerGroup(env, { name: hanging, min: 0, max: 4, desired: 0 });
-    faults.hang('waitForServerGroupCapacity', mentions(hanging));
+    // Every attempt hangs: with a 3 s retry window the first attempt times out while these tests
+    // run, and a second attempt that converged would end the task they need running.
+    faults.hang('waitForServerGroupCapacity', mentions(hanging), 1000);
     running = (
       (await post(`${env.facadeUrl}/aws/ops?clientRequestId=${uniqueName('alice-')}`, resize(hanging, 'prod', 1), alice)).body as {
         id: string;

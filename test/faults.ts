@@ -51,11 +51,12 @@ export class FaultPlan {
   }
 
   /**
-   * The next matching call hangs, heartbeating, until the workflow cancels it or `release()` is
-   * called (heartbeats are throttled, so a cancellation can reach the activity late).
+   * The next `times` matching calls hang, heartbeating, until the workflow cancels them or
+   * `release()` is called (heartbeats are throttled, so a cancellation can reach the activity late).
+   * A test that must see its task still running after the attempt's timeout hangs its retries too.
    */
-  hang(name: Name, match: Match): this {
-    this.rules.push({ name, match, kind: 'hang', remaining: 1 });
+  hang(name: Name, match: Match, times = 1): this {
+    this.rules.push({ name, match, kind: 'hang', remaining: times });
     return this;
   }
 
