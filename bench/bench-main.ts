@@ -11,7 +11,9 @@
  *            --scale-tuning maxConcurrentActivityTaskExecutions=16 [--scale-tuned-level 500]
  *              (one more scale run with these worker options, to compare with the default),
  *            --out <dir>, --label <name> (result files bench-<benchmark>-<name>.json, for experiments),
- *            --no-rerun (do not repeat a benchmark that overlapped with heavy other load)
+ *            --no-rerun (do not repeat a benchmark that overlapped with heavy other load),
+ *            --e2e-variants production,regular-describes,in-process (e2e: ways of running Bosun,
+ *              each on its own stack, interleaved in one run; see bench-e2e E2E_VARIANTS)
  *
  * Each benchmark waits (up to 2 minutes) for other work on the machine to calm down before it
  * starts. One that still ran while other processes used more than half a core on average is
@@ -21,7 +23,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../infra/tools';
-import { runEndToEnd } from './bench-e2e';
+import { E2E_VARIANTS, runEndToEnd } from './bench-e2e';
 import { runScale } from './bench-scale';
 import { runStatus } from './bench-status';
 import { runSubmission } from './bench-submission';
@@ -45,6 +47,8 @@ interface Options {
   readonly temporalConfig: readonly string[];
   /** Names an experiment's result files apart from the standard run's. */
   readonly label: string | undefined;
+  /** e2e: ways of running Bosun to compare in one run (bench-e2e E2E_VARIANTS). */
+  readonly e2eVariants: readonly string[];
 }
 
 type Runner = (ctx: BenchContext, opts: Options) => Promise<BenchmarkResult>;
@@ -52,7 +56,7 @@ type Runner = (ctx: BenchContext, opts: Options) => Promise<BenchmarkResult>;
 const BENCHMARKS: Readonly<Record<string, Runner>> = {
   submission: (ctx) => runSubmission(ctx),
   status: (ctx) => runStatus(ctx),
-  e2e: (ctx) => runEndToEnd(ctx),
+  e2e: (ctx, o) => runEndToEnd(ctx, { variants: o.e2eVariants }),
   scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel }),
 };
 
@@ -77,6 +81,7 @@ function parseArgs(argv: readonly string[]): Options {
     '--out',
     '--label',
     '--no-rerun',
+    '--e2e-variants',
     '--help',
   ];
   for (const a of argv) {
@@ -84,7 +89,7 @@ function parseArgs(argv: readonly string[]): Options {
   }
   if (argv.includes('--help')) {
     process.stdout.write(
-      `usage: npx tsx bench/bench-main.ts [--quick] [--only ${Object.keys(BENCHMARKS).join(',')}] [--temporal-db file|memory] [--temporal-config key=value,...] [--scale-levels 100,500,1000] [--scale-tuning option=n,...] [--scale-tuned-level n] [--out dir] [--label name] [--no-rerun]\n`,
+      `usage: npx tsx bench/bench-main.ts [--quick] [--only ${Object.keys(BENCHMARKS).join(',')}] [--temporal-db file|memory] [--temporal-config key=value,...] [--scale-levels 100,500,1000] [--scale-tuning option=n,...] [--scale-tuned-level n] [--e2e-variants ${Object.keys(E2E_VARIANTS).join(',')}] [--out dir] [--label name] [--no-rerun]\n`,
     );
     process.exit(0);
   }
@@ -102,6 +107,9 @@ function parseArgs(argv: readonly string[]): Options {
   if (label !== undefined && !/^[a-z0-9-]+$/.test(label))
     throw new Error(`--label takes lower-case letters, digits and dashes, not '${label}'`);
   const tuning = parseTuning(value('--scale-tuning'));
+  const e2eVariants = (value('--e2e-variants') ?? '').split(',').filter(Boolean);
+  for (const v of e2eVariants)
+    if (!E2E_VARIANTS[v]) throw new Error(`--e2e-variants: unknown variant '${v}'; known: ${Object.keys(E2E_VARIANTS).join(', ')}`);
   const temporalConfig = (value('--temporal-config') ?? '').split(',').filter(Boolean);
   for (const c of temporalConfig)
     if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
@@ -122,6 +130,7 @@ function parseArgs(argv: readonly string[]): Options {
     rerun: !argv.includes('--no-rerun'),
     temporalConfig,
     label,
+    e2eVariants,
   };
 }
 

@@ -4,7 +4,7 @@
  * production options, and the production activities against moto. Configuration arrives as JSON
  * in BOSUN_BENCH_WORKER; status goes back over the IPC channel once a second.
  */
-import type { WorkerOptions } from '@temporalio/worker';
+import type { PatchActivationInput, WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createAwsClientProvider } from '../../activities';
 import { SecretsCodec } from '../../runtime';
@@ -18,12 +18,18 @@ async function main(): Promise<void> {
   const config = JSON.parse(raw) as WorkerChildConfig;
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
-  const tuning = config.tuning ?? {};
-  if (Object.keys(tuning).length > 0) {
+  const { patchesOff, ...tuning } = config.tuning ?? {};
+  const off = new Set(patchesOff ?? []);
+  if (Object.keys(tuning).length > 0 || off.size > 0) {
     // createBosunWorker does not take slot or cache options; adding exactly these to the options
     // it builds keeps a tuned worker identical to the production one in everything else.
     const create = Worker.create.bind(Worker);
-    Worker.create = (options: WorkerOptions) => create({ ...options, ...tuning });
+    Worker.create = (options: WorkerOptions) =>
+      create({
+        ...options,
+        ...tuning,
+        ...(off.size > 0 ? { patchActivationCallback: ({ patchId }: PatchActivationInput) => !off.has(patchId) } : {}),
+      });
   }
 
   const connection = await NativeConnection.connect({ address: config.address });
