@@ -45,20 +45,21 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
       ...ref,
       capacity: wanted,
     });
-    if (d.waitForCapacity) {
+    // Issue 11: one local look first; a group that has already settled needs no wait activity.
+    const settled = d.waitForCapacity ? await settledAlready(ctx, ref, wanted.desired) : undefined;
+    if (settled) ctx.log(settled.message);
+    if (d.waitForCapacity && !settled) {
       ctx.log(`Waiting for ${serverGroupName} in ${region} to have ${wanted.desired} healthy instances`);
-      const state =
-        (await settledAlready(ctx, ref, wanted.desired)) ??
-        (await ctx.call(
-          'waitForServerGroupCapacity',
-          `Wait for ${serverGroupName} in ${region} to reach ${wanted.desired} healthy instances`,
-          {
-            ...ref,
-            desired: wanted.desired,
-            deadlineMs: Date.now() + d.waitTimeoutSeconds * 1000,
-            pollIntervalMs: ctx.settings.pollIntervalMs,
-          },
-        ));
+      const state = await ctx.call(
+        'waitForServerGroupCapacity',
+        `Wait for ${serverGroupName} in ${region} to reach ${wanted.desired} healthy instances`,
+        {
+          ...ref,
+          desired: wanted.desired,
+          deadlineMs: Date.now() + d.waitTimeoutSeconds * 1000,
+          pollIntervalMs: ctx.settings.pollIntervalMs,
+        },
+      );
       ctx.log(state.message);
     }
     ctx.log(`Resized ${serverGroupName} in ${region} to ${formatCapacity(wanted)} (min/desired/max)`);
