@@ -310,6 +310,8 @@ describe('authorization of cancel, resume, list and re-post', () => {
     const hanging = `${app}-victim-v001`;
     await makeServerGroup(env, { name: hanging, min: 0, max: 4, desired: 0 });
     faults.hang('waitForServerGroupCapacity', mentions(hanging));
+    // moto settles at once: the check before the wait must see an unsettled group for the wait to run.
+    faults.rewriteAnswer('describeServerGroup', mentions(hanging), (g) => g && { ...g, instances: [] }, 2);
     running = (
       (await post(`${env.facadeUrl}/aws/ops?clientRequestId=${uniqueName('alice-')}`, resize(hanging, 'prod', 1), alice)).body as {
         id: string;
