@@ -14,7 +14,9 @@
  *            --scale-tuning maxConcurrentActivityTaskExecutions=16 [--scale-tuned-level 500]
  *              (one more scale run with these worker options, to compare with the default),
  *            --out <dir>, --label <name> (result files bench-<benchmark>-<name>.json, for experiments),
- *            --no-rerun (do not repeat a benchmark that overlapped with heavy other load)
+ *            --no-rerun (do not repeat a benchmark that overlapped with heavy other load),
+ *            --e2e-variants production,regular-describes,in-process (e2e: ways of running Bosun,
+ *              each on its own stack, interleaved in one run; see bench-e2e E2E_VARIANTS)
  *
  * The summary covers every benchmark: one not run this time keeps its section from the result
  * file already in the output folder (marked with the date it ran).
@@ -27,7 +29,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../infra/tools';
-import { runEndToEnd } from './bench-e2e';
+import { E2E_VARIANTS, runEndToEnd } from './bench-e2e';
 import { runScale } from './bench-scale';
 import { runScaleOut } from './bench-scaleout';
 import { runStatus } from './bench-status';
@@ -55,6 +57,8 @@ interface Options {
   readonly temporalConfig: readonly string[];
   /** Names an experiment's result files apart from the standard run's. */
   readonly label: string | undefined;
+  /** e2e: ways of running Bosun to compare in one run (bench-e2e E2E_VARIANTS). */
+  readonly e2eVariants: readonly string[];
 }
 
 type Runner = (ctx: BenchContext, opts: Options) => Promise<BenchmarkResult>;
@@ -62,7 +66,7 @@ type Runner = (ctx: BenchContext, opts: Options) => Promise<BenchmarkResult>;
 const BENCHMARKS: Readonly<Record<string, Runner>> = {
   submission: (ctx) => runSubmission(ctx),
   status: (ctx) => runStatus(ctx),
-  e2e: (ctx) => runEndToEnd(ctx),
+  e2e: (ctx, o) => runEndToEnd(ctx, { variants: o.e2eVariants }),
   scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel }),
   scaleout: (ctx, o) => runScaleOut(ctx, { tasks: o.scaleOutTasks, workers: o.scaleOutWorkers, facades: o.scaleOutFacades }),
 };
@@ -91,6 +95,7 @@ function parseArgs(argv: readonly string[]): Options {
     '--out',
     '--label',
     '--no-rerun',
+    '--e2e-variants',
     '--help',
   ];
   for (const a of argv) {
@@ -113,6 +118,7 @@ function parseArgs(argv: readonly string[]): Options {
         `  --scaleout-tasks n          scaleout: concurrent createServerGroup tasks per run (default 500; quick 50)`,
         `  --scaleout-workers n,n,...  scaleout: worker process counts, one run each (default 1,2,3; quick 1,2)`,
         `  --scaleout-facades n        scaleout: facade replicas the load alternates between (default 2)`,
+        `  --e2e-variants a,b,...      e2e: ways of running Bosun to compare in one run (${Object.keys(E2E_VARIANTS).join(', ')})`,
         `  --out dir                   where results go (default bench/results)`,
         `  --label name                names result files bench-<benchmark>-<name>.json, for experiments`,
         `  --no-rerun                  do not repeat a benchmark that overlapped with heavy other load`,
@@ -136,6 +142,9 @@ function parseArgs(argv: readonly string[]): Options {
   if (label !== undefined && !/^[a-z0-9-]+$/.test(label))
     throw new Error(`--label takes lower-case letters, digits and dashes, not '${label}'`);
   const tuning = parseTuning(value('--scale-tuning'));
+  const e2eVariants = (value('--e2e-variants') ?? '').split(',').filter(Boolean);
+  for (const v of e2eVariants)
+    if (!E2E_VARIANTS[v]) throw new Error(`--e2e-variants: unknown variant '${v}'; known: ${Object.keys(E2E_VARIANTS).join(', ')}`);
   const temporalConfig = (value('--temporal-config') ?? '').split(',').filter(Boolean);
   for (const c of temporalConfig)
     if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
@@ -169,6 +178,7 @@ function parseArgs(argv: readonly string[]): Options {
     rerun: !argv.includes('--no-rerun'),
     temporalConfig,
     label,
+    e2eVariants,
   };
 }
 

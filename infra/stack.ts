@@ -72,6 +72,14 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   // the TemporalReportedProblems search attribute after 2 failed attempts, so the UI's
   // "Failures" view lists it while it is stuck RUNNING (the server's default, 0, never sets it).
   args.push('--dynamic-config-value', 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2');
+  // Issue 11 (orchestration overhead): eager activity dispatch. The worker asks for it (the SDK's
+  // default) and the server then hands an activity scheduled by a workflow task back in that
+  // task's completion response instead of through matching (~15 ms per activity measured in
+  // bench e2e, variant no-eager-activities). This dev server (CLI 1.9.1, server 1.32) already
+  // does it without the flag (main's bench shows 0 ms activity queue time); the line makes it
+  // explicit so that a CLI whose default differs does not silently add that time. Eager workflow
+  // start (`system.enableEagerWorkflowStart`) needs no flag either (bench e2e, in-process).
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   // Fast polling hand-off matters for tests and small deployments alike.
   args.push(...(opts.extraArgs ?? []));
 

@@ -312,6 +312,8 @@ describe('authorization of cancel, resume, list and re-post', () => {
     // Every attempt hangs: with a 3 s retry window the first attempt times out while these tests
     // run, and a second attempt that converged would end the task they need running.
     faults.hang('waitForServerGroupCapacity', mentions(hanging), 1000);
+    // moto settles at once: the check before the wait must see an unsettled group for the wait to run.
+    faults.rewriteAnswer('describeServerGroup', mentions(hanging), (g) => g && { ...g, instances: [] }, 2);
     running = (
       (await post(`${env.facadeUrl}/aws/ops?clientRequestId=${uniqueName('alice-')}`, resize(hanging, 'prod', 1), alice)).body as {
         id: string;

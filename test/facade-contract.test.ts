@@ -76,6 +76,8 @@ test.each([
 test('GET /task lists running tasks in Clouddriver shape', async () => {
   const name = await group('listed');
   faults.hang('waitForServerGroupCapacity', mentions(name));
+  // moto settles at once: the check before the wait must see an unsettled group for the wait to run.
+  faults.rewriteAnswer('describeServerGroup', mentions(name), (g) => g && { ...g, instances: [] }, 2);
   const { body } = await post(`${env.facadeUrl}/aws/ops`, [{ resizeServerGroup: orcaResize(name, 2) }]);
   const id = (body as { id: string }).id;
   let listed: TaskJson | undefined;

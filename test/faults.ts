@@ -19,8 +19,9 @@ export const mentions =
 interface Rule {
   readonly name: Name;
   readonly match: Match;
-  readonly kind: 'loseAnswer' | 'fail' | 'failRetryably' | 'hang';
+  readonly kind: 'loseAnswer' | 'fail' | 'failRetryably' | 'hang' | 'rewrite';
   remaining: number;
+  readonly rewrite?: (result: unknown) => unknown;
 }
 
 export class FaultPlan {
@@ -42,6 +43,17 @@ export class FaultPlan {
   /** The next `times` matching calls fail retryably before doing anything (AWS throttling, say). */
   failRetryably(name: Name, match: Match, times = 1): this {
     this.rules.push({ name, match, kind: 'failRetryably', remaining: times });
+    return this;
+  }
+
+  /** The next `times` matching calls run for real and answer `rewrite(their result)` (a stale or partial read). */
+  rewriteAnswer<N extends Name>(
+    name: N,
+    match: Match,
+    rewrite: (result: Awaited<ReturnType<Activities[N]>>) => Awaited<ReturnType<Activities[N]>>,
+    times = 1,
+  ): this {
+    this.rules.push({ name, match, kind: 'rewrite', remaining: times, rewrite: rewrite as (result: unknown) => unknown });
     return this;
   }
 
@@ -95,6 +107,7 @@ export class FaultPlan {
           throw ApplicationFailure.nonRetryable(`injected failure in ${name}`, 'InjectedFailure');
         }
         const result = await fn(input);
+        if (rule?.kind === 'rewrite' && rule.rewrite) return rule.rewrite(result);
         if (rule?.kind === 'loseAnswer') {
           throw ApplicationFailure.retryable(`injected: the answer of ${name} was lost`, 'InjectedLostAnswer');
         }

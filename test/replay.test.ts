@@ -75,6 +75,22 @@ test('issue 11: waits of v3-waits ran off the task queue behind their patch mark
   expect(events('v3-waits/resizeServerGroup-timer-capacity-not-reached').some((e) => e.timerStartedEventAttributes)).toBe(true);
 });
 
+test('issue 11: a resize ran in 4 workflow tasks before bosun-resize-local-describes (v2) and in 2 with its marker (v3-overhead), and both replay', () => {
+  const shape = (name: string) => {
+    const events = histories.find((h) => h.name === name)!.history.events ?? [];
+    return {
+      workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+      patchMarkers: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length,
+      localActivities: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+      activities: events.filter((e) => e.activityTaskScheduledEventAttributes).length,
+    };
+  };
+  expect(shape('v2/resizeServerGroup-success')).toEqual({ workflowTasks: 4, patchMarkers: 0, localActivities: 0, activities: 3 });
+  expect(shape('v3-overhead/resizeServerGroup-success')).toEqual({ workflowTasks: 2, patchMarkers: 1, localActivities: 2, activities: 1 });
+  // Not settled at the check: the wait activity still runs, as before the patch.
+  expect(shape('v3-overhead/resizeServerGroup-waited-after-check')).toMatchObject({ patchMarkers: 1, localActivities: 2, activities: 2 });
+});
+
 test('every committed history replays against the current workflow code', async () => {
   const bundle = process.env.BOSUN_TEST_WORKFLOW_BUNDLE;
   if (!bundle) throw new Error('BOSUN_TEST_WORKFLOW_BUNDLE is not set: run with jest (test/global-setup.ts builds the bundle)');

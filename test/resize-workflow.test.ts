@@ -3,6 +3,7 @@
  * where the point is retry, idempotency, cancellation and what the UI shows.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { temporal } from '@temporalio/proto';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, startTestEnv, testAwsClients, useTestEnv } from './harness';
 import { pollTask, post, waitForHistory } from './support/orca-client';
@@ -51,13 +52,41 @@ test('the UI timeline names each step with an activity summary', async () => {
   const summaries: string[] = [];
   for (const e of history.events ?? []) {
     const data = e.userMetadata?.summary?.data;
-    if (e.activityTaskScheduledEventAttributes && data) summaries.push(JSON.parse(Buffer.from(data).toString('utf8')) as string);
+    const step = e.activityTaskScheduledEventAttributes ?? e.markerRecordedEventAttributes;
+    if (step && data) summaries.push(JSON.parse(Buffer.from(data).toString('utf8')) as string);
   }
+  // The describes are local activities (their markers); moto settles at once, so the check
+  // before the wait finds the group settled and no wait is scheduled.
   expect(summaries).toEqual([
     `Describe ${name} in ${REGION}`,
     `Resize ${name} in ${REGION} from 1/1/4 to 1/2/4`,
-    `Wait for ${name} in ${REGION} to reach 2 healthy instances`,
+    `Check whether ${name} in ${REGION} has settled`,
   ]);
+});
+
+test('a resize that settles at once runs in two workflow tasks, not four (issue 11)', async () => {
+  const name = await makeGroup('fewer-tasks');
+  const { id, task } = await env.run(resize(name, 2));
+  expect(task.status.failed).toBe(false);
+  const history = await env.client.workflow.getHandle(id).fetchHistory();
+  const types = (history.events ?? []).map((e) => e.eventType);
+  const count = (t: temporal.api.enums.v1.EventType) => types.filter((x) => x === t).length;
+  const E = temporal.api.enums.v1.EventType;
+  // The first: describe (local), schedule the update; the second: the settled check (local), close.
+  expect(count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(2);
+  expect(count(E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(1);
+  expect(count(E.EVENT_TYPE_MARKER_RECORDED)).toBeGreaterThanOrEqual(2);
+  expect(task.history.map((h) => h.status)).toContain(`${name} has 2 of 2 instances in service`);
+});
+
+test('a group not settled at the check is waited for by the wait activity', async () => {
+  const name = await makeGroup('not-settled');
+  // The first describe's instances are not used; the check before the wait sees none in service.
+  faults.rewriteAnswer('describeServerGroup', mentions(name), (g) => g && { ...g, instances: [] }, 2);
+  const { task } = await env.run(resize(name, 2));
+  expect(task.status.failed).toBe(false);
+  expect(faults.calls('waitForServerGroupCapacity', mentions(name))).toBe(1);
+  expect(task.history.map((h) => h.status)).toContain(`${name} has 2 of 2 instances in service`);
 });
 
 test('a cancelled task stops waiting and reports a failed, non-retryable task', async () => {
@@ -65,6 +94,8 @@ test('a cancelled task stops waiting and reports a failed, non-retryable task', 
   // Heartbeats are throttled, so the cancellation may reach the hanging wait late; the test
   // releases it directly so the worker can shut down without waiting out its grace time.
   faults.hang('waitForServerGroupCapacity', mentions(name));
+  // moto settles at once: the check before the wait must see an unsettled group for the wait to run.
+  faults.rewriteAnswer('describeServerGroup', mentions(name), (g) => g && { ...g, instances: [] }, 2);
   const { body } = await post(`${env.facadeUrl}/aws/ops`, resize(name, 2));
   const id = (body as { id: string }).id;
   // Wait until the workflow is inside the hanging wait.

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { TaskSettings } from '../domain/task-input';
 
@@ -126,4 +126,21 @@ export function activityOptions(settings: TaskSettings, name: keyof Activities, 
   const profile = profiles.waitCall;
   const margin = Math.min(settings.awsRetryWindowMs, Math.max(WAIT_MARGIN_MS, 2 * profile.heartbeatTimeout));
   return { ...profile, scheduleToCloseTimeout: Math.max(0, deadlineMs - now) + margin };
+}
+
+/** Activities that only read, the only ones a workflow may run as local activities. */
+export type LocalActivityName = {
+  [N in keyof Activities]: (typeof activityProfileOf)[N] extends 'describeCall' ? N : never;
+}[keyof Activities];
+
+/**
+ * Reads run as local activities (issue 11: a resize's describes cost no workflow-task round
+ * trip). Same attempt timeout and backoff as `describeCall`, same bounded retry window. Backoffs
+ * up to 10 s stay in the worker (the workflow task is kept alive meanwhile); a longer one
+ * becomes a server timer, so a throttled or unreachable AWS API does not hold a workflow task
+ * for minutes, and the task's history shows that it is waiting.
+ */
+export function localActivityOptions(settings: TaskSettings): LocalActivityOptions {
+  const { startToCloseTimeout, scheduleToCloseTimeout, retry } = activityProfiles(settings).describeCall;
+  return { startToCloseTimeout, scheduleToCloseTimeout, retry, localRetryThreshold: '10 seconds' };
 }

@@ -22,6 +22,15 @@ export const Patch = {
    * ignored. Deprecate once no such run can be open (the retry window plus its longest wait).
    */
   waitsHoldNoSlot: 'bosun-waits-hold-no-slot',
+  /**
+   * Issue 11 (orchestration overhead): a resize describes its group with a local activity, and
+   * before scheduling the long wait checks once, also locally, whether the group has already
+   * settled (in the emulator and for a no-op resize it has): 2 workflow tasks instead of 4.
+   * Old path: `describeServerGroup` and `waitForServerGroupCapacity` as regular activities
+   * (histories sets v1, v2). Deprecate once no resize started before it can be open (the retry
+   * window plus its longest wait).
+   */
+  resizeLocalDescribes: 'bosun-resize-local-describes',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

@@ -4,6 +4,7 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   TimeoutFailure,
   upsertMemo,
@@ -21,7 +22,8 @@ import { SearchAttributes, TaskStatusValue } from '../domain/search-attributes';
 import type { HistoryLine, TaskOutput } from '../domain/task';
 import { failureLine, ORCHESTRATION_PHASE, taskLineKey, taskMemoOf } from '../domain/task';
 import type { TaskContext, TaskResult, TaskSettings } from '../domain/task-input';
-import { activityOptions } from './activity-profiles';
+import type { LocalActivityName } from './activity-profiles';
+import { activityOptions, localActivityOptions } from './activity-profiles';
 import { waitRouting } from './wait-routing';
 
 type ActivityName = keyof Activities;
@@ -42,6 +44,14 @@ export interface OperationContext {
   log(status: string): void;
   /** Runs an activity under its own profile (`activityProfileOf`), with a summary the UI shows on the timeline. */
   call<N extends ActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
+  /**
+   * Runs a read-only activity as a local activity (`localActivityOptions`): in the worker that
+   * runs the workflow task, inside that task, so a short describe costs no workflow-task round
+   * trip. Only reads may run this way (a local activity may run again when its workflow task is
+   * retried), hence the narrower name type. Changing a call to or from a local one changes the
+   * workflow's commands: behind `patched()`.
+   */
+  callLocal<N extends LocalActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
   /** Registers an undo step; run in reverse order, uncancellable, if the task fails or is cancelled. */
   onFailure(description: string, undo: () => Promise<void>): void;
   /** Adds server groups this task created to the `BosunServerGroup` search attribute. */
@@ -108,6 +118,13 @@ export async function runTask(
       call: (name, summary, input) => {
         const options = { ...activityOptions(settings, name, input, Date.now()), ...waitRouting(settings, name) };
         const fn = proxyActivities<Activities>(options)[name] as unknown as {
+          executeWithOptions(o: object, a: unknown[]): Promise<never>;
+        };
+        return fn.executeWithOptions({ ...options, summary }, [input]);
+      },
+      callLocal: (name, summary, input) => {
+        const options = localActivityOptions(settings);
+        const fn = proxyLocalActivities<Activities>(options)[name] as unknown as {
           executeWithOptions(o: object, a: unknown[]): Promise<never>;
         };
         return fn.executeWithOptions({ ...options, summary }, [input]);

@@ -56,6 +56,8 @@ export function createBaselineExecutor(activities: Activities, pollIntervalMs: n
       priorOutputs: prior,
       log,
       call: (name, _summary, input) => call(name, input),
+      // The baseline has no workflow tasks to save: a local call is the same direct call.
+      callLocal: (name, _summary, input) => call(name, input),
       onFailure: () => undefined,
       recordServerGroups: () => undefined,
     };

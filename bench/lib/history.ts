@@ -45,6 +45,8 @@ export interface Timeline {
   readonly wftTimeouts: number;
   /** Activity attempts beyond the first (timeouts and retried errors). */
   readonly activityRetries: number;
+  /** Local activities (their markers): they run inside a workflow task, so their time is in wftExecMs. */
+  readonly localActivities: number;
 }
 
 export function timelineOf(history: History): Timeline {
@@ -64,11 +66,13 @@ export function timelineOf(history: History): Timeline {
   let wftExecMs = 0;
   let workflowTasks = 0;
   let wftTimeouts = 0;
+  let localActivities = 0;
   const activities: ActivitySpan[] = [];
   const startedAttempt = new Map<number, number>();
   for (const e of events) {
     const t = e.eventType;
     if (t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) wftTimeouts++;
+    if (t === E.EVENT_TYPE_MARKER_RECORDED && e.markerRecordedEventAttributes?.markerName === 'core_local_activity') localActivities++;
     if (
       t === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ||
       t === E.EVENT_TYPE_WORKFLOW_TASK_FAILED ||
@@ -115,6 +119,7 @@ export function timelineOf(history: History): Timeline {
     otherMs: totalMs - wftQueueMs - wftExecMs - activityQueueMs - activityExecMs,
     wftTimeouts,
     activityRetries: activities.reduce((s, a) => s + a.attempt - 1, 0),
+    localActivities,
   };
 }
 
@@ -127,6 +132,7 @@ export interface TimelineSummary {
   readonly medianActivityQueueMs: number;
   readonly medianActivityExecMs: number;
   readonly medianOtherMs: number;
+  readonly medianLocalActivities: number;
   /** Over all sampled workflows. */
   readonly wftTimeouts: number;
   readonly activityRetries: number;
@@ -153,6 +159,7 @@ export function summarizeTimelines(timelines: readonly Timeline[]): TimelineSumm
     medianActivityQueueMs: med((t) => t.activityQueueMs),
     medianActivityExecMs: med((t) => t.activityExecMs),
     medianOtherMs: med((t) => t.otherMs),
+    medianLocalActivities: med((t) => t.localActivities),
     wftTimeouts: timelines.reduce((s, t) => s + t.wftTimeouts, 0),
     activityRetries: timelines.reduce((s, t) => s + t.activityRetries, 0),
     byActivity: [...byType].map(([type, spans]) => ({

@@ -10,8 +10,12 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { Client, Connection } from '@temporalio/client';
+import type { PatchActivationInput, WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { AwsClientProvider, AwsClients } from '../../activities';
-import { createAwsClientProvider } from '../../activities';
+import { createActivities, createAwsClientProvider } from '../../activities';
+import type { BosunWorker } from '../../worker/create-worker';
+import { createBosunWorker } from '../../worker/create-worker';
 import type { Facade } from '../../client/facade/server';
 import { createFacade } from '../../client/facade/server';
 import { createLogger } from '../../runtime';
@@ -36,8 +40,19 @@ export interface StackOptions {
   readonly dir: string;
   readonly temporalDb: TemporalDb;
   readonly moto: boolean;
-  /** false: no worker (tasks stay RUNNING); otherwise the worker child, with optional tuning. */
-  readonly worker: false | { readonly tuning?: WorkerTuning | undefined };
+  /**
+   * false: no worker (tasks stay RUNNING); otherwise the worker child, with optional tuning, or
+   * (inProcess) the worker in this process, as `npm start` runs it, with the facade's client on
+   * the worker's NativeConnection so the facade can ask for eager workflow start.
+   */
+  readonly worker:
+    | false
+    | {
+        readonly tuning?: WorkerTuning | undefined;
+        readonly inProcess?: boolean | undefined;
+        /** With inProcess: whether the facade asks for eager workflow start (default true). */
+        readonly eagerStart?: boolean | undefined;
+      };
   /** Temporal dynamic config (`KEY=VALUE`, VALUE in JSON) for experiments; none by default. */
   readonly temporalConfig?: readonly string[] | undefined;
   /** The settings the facade puts into every task; production defaults unless given. */
@@ -120,7 +135,47 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
     const payloadCodec = new SecretsCodec({ id: 'bench', key });
     const taskQueue = `bosun-bench-${randomUUID().slice(0, 8)}`;
     let worker: WorkerProcess | undefined;
-    if (opts.worker !== false) {
+    let client: Client | undefined;
+    if (opts.worker !== false && opts.worker.inProcess) {
+      if (!moto || !aws) throw new Error('a worker needs moto');
+      const native = await NativeConnection.connect({ address: temporal.address });
+      stops.push(() => native.close());
+      const { patchesOff, ...tuning } = opts.worker.tuning ?? {};
+      const off = new Set(patchesOff ?? []);
+      const codePath = await workflowBundle(path.dirname(opts.dir));
+      // Production options plus exactly the benchmark's tuning, as the worker child does it;
+      // createBosunWorker creates the task queue's worker synchronously (the waits worker, after an
+      // await, gets production options): the swap touches only the workflow worker.
+      const create = Worker.create.bind(Worker);
+      Worker.create = (options: WorkerOptions) =>
+        create({
+          ...options,
+          // Slot tuning is for the task queue's worker; the waits worker keeps its own limit.
+          ...(options.taskQueue === taskQueue ? tuning : {}),
+          ...(off.size > 0 ? { patchActivationCallback: ({ patchId }: PatchActivationInput) => !off.has(patchId) } : {}),
+        });
+      let created: Promise<BosunWorker>;
+      try {
+        created = createBosunWorker({
+          connection: native,
+          namespace: 'default',
+          taskQueue,
+          activities: createActivities({ aws }),
+          workflowBundle: { codePath },
+          payloadCodec,
+          identity: `bench-in-process-${process.pid}`,
+        });
+      } finally {
+        Worker.create = create;
+      }
+      const inProcess = await created;
+      const running = inProcess.run();
+      stops.push(async () => {
+        if (inProcess.getState() === 'RUNNING') inProcess.shutdown();
+        await running;
+      });
+      client = new Client({ connection: native, dataConverter: { payloadCodecs: [payloadCodec] } });
+    } else if (opts.worker !== false) {
       if (!moto) throw new Error('a worker needs moto');
       worker = await WorkerProcess.start(
         {
@@ -137,12 +192,21 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
       stops.push(() => w.stop());
     }
 
-    const connection = await Connection.connect({ address: temporal.address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection, dataConverter: { payloadCodecs: [payloadCodec] } });
+    const eagerStart = client !== undefined && opts.worker !== false && opts.worker.eagerStart !== false;
+    if (!client) {
+      const connection = await Connection.connect({ address: temporal.address });
+      stops.push(() => connection.close());
+      client = new Client({ connection, dataConverter: { payloadCodecs: [payloadCodec] } });
+    }
     // The production facade logs a JSON line per task; format it, as production does, and drop it.
     const logger = createLogger('info', {}, () => undefined);
-    const facade = createFacade({ client, taskQueue, settings: opts.settings ?? defaultTaskSettings, logger });
+    const facade = createFacade({
+      client,
+      taskQueue,
+      settings: opts.settings ?? defaultTaskSettings,
+      logger,
+      eagerStart,
+    });
     const facadeUrl = await facade.listen(0, '127.0.0.1');
     stops.push(() => facade.close());
 

@@ -4,7 +4,7 @@
  * production options, and the production activities against moto. Configuration arrives as JSON
  * in BOSUN_BENCH_WORKER; status goes back over the IPC channel once a second.
  */
-import type { WorkerOptions } from '@temporalio/worker';
+import type { PatchActivationInput, WorkerOptions } from '@temporalio/worker';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, createAwsClientProvider } from '../../activities';
 import { SecretsCodec } from '../../runtime';
@@ -18,13 +18,21 @@ async function main(): Promise<void> {
   const config = JSON.parse(raw) as WorkerChildConfig;
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
-  const tuning = config.tuning ?? {};
-  if (Object.keys(tuning).length > 0) {
+  const { patchesOff, ...tuning } = config.tuning ?? {};
+  const off = new Set(patchesOff ?? []);
+  if (Object.keys(tuning).length > 0 || off.size > 0) {
     // createBosunWorker does not take slot or cache options; adding exactly these to the options
     // it builds keeps a tuned worker identical to the production one in everything else. Only the
     // task queue's worker is tuned: the waits worker keeps its own limit.
     const create = Worker.create.bind(Worker);
-    Worker.create = (options: WorkerOptions) => create(options.taskQueue === config.taskQueue ? { ...options, ...tuning } : options);
+    // Slot tuning is for the task queue's worker (the waits worker keeps its own limit); switching
+    // patches off (e2e variants) applies to both.
+    Worker.create = (options: WorkerOptions) =>
+      create({
+        ...options,
+        ...(options.taskQueue === config.taskQueue ? tuning : {}),
+        ...(off.size > 0 ? { patchActivationCallback: ({ patchId }: PatchActivationInput) => !off.has(patchId) } : {}),
+      });
   }
 
   const connection = await NativeConnection.connect({ address: config.address });

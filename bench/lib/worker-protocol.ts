@@ -7,8 +7,21 @@ export const BENCH_ACCOUNTS: readonly AwsAccount[] = [{ name: 'test', accountId:
 
 /** Worker options a benchmark may change; everything else is createBosunWorker's. */
 export type WorkerTuning = Partial<
-  Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>
->;
+  Pick<
+    WorkerOptions,
+    | 'maxConcurrentActivityTaskExecutions'
+    | 'maxConcurrentWorkflowTaskExecutions'
+    | 'maxCachedWorkflows'
+    // 0 turns eager activity dispatch off (as a server without system.enableActivityEagerExecution does).
+    | 'maxEagerActivityReservationsPerWorkflowTask'
+  >
+> & {
+  /**
+   * Patch ids (workflows/patches.ts) this worker does not activate for new runs, so one
+   * benchmark run can compare a change's old and new workflow paths on the same machine.
+   */
+  readonly patchesOff?: readonly string[] | undefined;
+};
 
 export interface WorkerChildConfig {
   readonly address: string;

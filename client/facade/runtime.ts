@@ -34,6 +34,8 @@ export async function buildFacade(input: {
   client: Client;
   logger: Logger;
   payloadCodec?: PayloadCodec;
+  /** FacadeOptions.eagerStart: only when `client` is on the NativeConnection of a worker in this process. */
+  eagerStart?: boolean;
 }): Promise<FacadeRuntime> {
   const { config, client, logger } = input;
   const metrics = createFacadeMetrics();
@@ -55,6 +57,7 @@ export async function buildFacade(input: {
     authorization: { requireUser: config.facade.requireUser, checkAccounts: config.facade.checkAccounts },
     metrics,
     limits: { maxOperations: config.facade.maxOperations, maxJsonDepth: config.facade.maxJsonDepth },
+    eagerStart: input.eagerStart ?? false,
   });
   const endpoint = config.codecEndpoint;
   let codec: CodecServer | undefined;

@@ -66,6 +66,13 @@ export interface FacadeOptions {
    * the client's own gRPC retries hold a request 20–40 s while Temporal is unreachable.
    */
   readonly temporalCallTimeoutMs?: number | undefined;
+  /**
+   * Ask the server to hand a new task's first workflow task straight back to a worker of this
+   * process (eager workflow start, issue 11), saving a trip through matching. Only for a client
+   * built on the worker's NativeConnection (the SDK refuses the request otherwise); when no local
+   * worker has a free slot, the SDK starts the workflow the ordinary way.
+   */
+  readonly eagerStart?: boolean | undefined;
 }
 
 export interface Facade {
@@ -365,7 +372,7 @@ export function createFacade(opts: FacadeOptions): Facade {
       executionId: header(req, 'X-SPINNAKER-EXECUTION-ID'),
       application: targets.application,
     };
-    const { id, started, existing } = await temporal(() =>
+    const { id, started, existing, eagerlyStarted } = await temporal(() =>
       startTask(opts.client, {
         operations: submission.operations,
         targets,
@@ -373,12 +380,21 @@ export function createFacade(opts: FacadeOptions): Facade {
         settings: opts.settings,
         taskQueue: opts.taskQueue,
         accounts,
+        eagerStart: opts.eagerStart ?? false,
       }),
     );
     if (existing && requestId && (await answerExisting(req, reply, id, requestId))) return reply;
     metrics.tasks.inc({ route: 'temporal', outcome: started ? 'started' : 'existing' });
     req.log.info(
-      { taskId: id, operations: submission.operations.map((o) => o.name), application: targets.application, user, requestId },
+      {
+        taskId: id,
+        operations: submission.operations.map((o) => o.name),
+        application: targets.application,
+        user,
+        requestId,
+        // Whether this worker process got the first workflow task with the start (FacadeOptions.eagerStart).
+        ...(opts.eagerStart ? { eagerlyStarted: eagerlyStarted ?? false } : {}),
+      },
       started ? 'task started' : 'task exists for clientRequestId',
     );
     return reply.send({ id, resourceUri: `/task/${id}` });

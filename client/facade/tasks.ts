@@ -65,13 +65,18 @@ export interface StartTaskInput {
   readonly taskQueue: string;
   /** Every account the task writes to (domain/submission accountsOf); defaults to the targets' accounts. */
   readonly accounts?: readonly string[];
+  /** Request eager workflow start (FacadeOptions.eagerStart): only with a client on the worker's NativeConnection. */
+  readonly eagerStart?: boolean;
 }
 
 /**
  * Starts the task's workflow. `existing` is set when a closed task already holds this
  * clientRequestId's id: the caller decides (after authorizing) whether to answer or re-run it.
  */
-export async function startTask(client: Client, input: StartTaskInput): Promise<{ id: string; started: boolean; existing?: boolean }> {
+export async function startTask(
+  client: Client,
+  input: StartTaskInput,
+): Promise<{ id: string; started: boolean; existing?: boolean; eagerlyStarted?: boolean }> {
   const id = taskIdFor(input.context.requestId);
   const single = input.operations.length === 1 ? input.operations[0] : undefined;
   const t = input.targets;
@@ -109,14 +114,16 @@ export async function startTask(client: Client, input: StartTaskInput): Promise<
     // Concurrent duplicates of one clientRequestId attach to the running task.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    ...(input.eagerStart ? { requestEagerStart: true } : {}),
   };
   try {
-    if (single) await startOperation(client, single, input, options);
+    let eagerlyStarted: boolean;
+    if (single) eagerlyStarted = await startOperation(client, single, input, options);
     else {
       const args = [{ operations: input.operations, context: input.context, settings: input.settings }] as const;
-      await client.workflow.start(workflows.orchestration, { ...options, args });
+      eagerlyStarted = (await client.workflow.start(workflows.orchestration, { ...options, args })).eagerlyStarted;
     }
-    return { id, started: true };
+    return { id, started: true, eagerlyStarted };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     // A closed task took this key between the facade's lookup and this start: the facade
@@ -131,10 +138,10 @@ async function startOperation<N extends OperationName>(
   op: { readonly name: N; readonly description: DescriptionOf<N> },
   input: StartTaskInput,
   options: WorkflowOptions,
-): Promise<void> {
+): Promise<boolean> {
   const args = [{ description: op.description, context: input.context, settings: input.settings }] as const;
   const workflow: OperationWorkflow<N> = operationWorkflows[op.name];
-  await client.workflow.start(workflow, { ...options, args });
+  return (await client.workflow.start(workflow, { ...options, args })).eagerlyStarted;
 }
 
 /** Runs a task again under its id with the input of its last run (a resume, or a re-post of a retryable failure). */

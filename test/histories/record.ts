@@ -83,6 +83,9 @@ const scenarios: Scenario[] = [
     run: async (c) => {
       const name = await group(c, 'rsx');
       c.faults.hang('waitForServerGroupCapacity', mentions(name));
+      // moto settles at once: the check before the wait (bosun-resize-local-describes) must see
+      // an unsettled group for the wait to run.
+      c.faults.rewriteAnswer('describeServerGroup', mentions(name), (g) => g && { ...g, instances: [] }, 2);
       const { body } = await post(`${c.env.facadeUrl}/aws/ops`, [{ resizeServerGroup: { ...ref(name), capacity: { desired: 2 } } }]);
       const id = (body as { id: string }).id;
       await waitForHistory(c.env.facadeUrl, id, (s) => s.startsWith('Waiting for'));
@@ -90,6 +93,16 @@ const scenarios: Scenario[] = [
       const task = await pollTask(c.env.facadeUrl, id);
       c.faults.release();
       return { id, task };
+    },
+  },
+  {
+    // The check before the wait finds the group unsettled, so the wait activity runs.
+    name: 'resizeServerGroup-waited-after-check',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = await group(c, 'rsw');
+      c.faults.rewriteAnswer('describeServerGroup', mentions(name), (g) => g && { ...g, instances: [] }, 2);
+      return c.env.run([{ resizeServerGroup: { ...ref(name), capacity: { desired: 2 } } }]);
     },
   },
   {

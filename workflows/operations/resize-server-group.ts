@@ -1,8 +1,10 @@
-import { ApplicationFailure } from '@temporalio/workflow';
-import { capacityProblem, formatCapacity, resolveCapacity, sameCapacity } from '../../domain/capacity';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
+import type { ConvergenceState } from '../../domain/capacity';
+import { capacityProblem, convergence, formatCapacity, resolveCapacity, sameCapacity } from '../../domain/capacity';
 import { FailureType } from '../../domain/failures';
 import type { ResizeServerGroup } from '../../domain/operations';
 import type { TaskOutput } from '../../domain/task';
+import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 import { waitForCapacity } from '../waits';
 
@@ -13,7 +15,11 @@ import { waitForCapacity } from '../waits';
 export async function resizeServerGroupOperation(ctx: OperationContext, d: ResizeServerGroup): Promise<TaskOutput> {
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
-    const group = await ctx.call('describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
+    const describeSummary = `Describe ${serverGroupName} in ${region}`;
+    // A local read answers inside the workflow task that asked, saving a workflow-task round trip.
+    const group = patched(Patch.resizeLocalDescribes)
+      ? await ctx.callLocal('describeServerGroup', describeSummary, ref)
+      : await ctx.call('describeServerGroup', describeSummary, ref);
     if (!group) {
       ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to resize`);
       continue;
@@ -40,7 +46,10 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
       ...ref,
       capacity: wanted,
     });
-    if (d.waitForCapacity) {
+    // Issue 11: one local look first; a group that has already settled needs no wait activity.
+    const settled = d.waitForCapacity ? await settledAlready(ctx, ref, wanted.desired) : undefined;
+    if (settled) ctx.log(settled.message);
+    if (d.waitForCapacity && !settled) {
       ctx.log(`Waiting for ${serverGroupName} in ${region} to have ${wanted.desired} healthy instances`);
       const state = await waitForCapacity(ctx, `Wait for ${serverGroupName} in ${region} to reach ${wanted.desired} healthy instances`, {
         ...ref,
@@ -53,4 +62,22 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
     ctx.log(`Resized ${serverGroupName} in ${region} to ${formatCapacity(wanted)} (min/desired/max)`);
   }
   return { resultObjects: [] };
+}
+
+/**
+ * One local look before the long wait: a group that has already settled (the emulator, a resize
+ * to the current size, a scale-in that AWS finishes at once) needs no wait activity and so no
+ * further workflow task. Undefined means "schedule the wait", also for a group that is gone:
+ * the wait reports that with its usual failure.
+ */
+async function settledAlready(
+  ctx: OperationContext,
+  ref: { account: string; region: string; serverGroupName: string },
+  desired: number,
+): Promise<ConvergenceState | undefined> {
+  if (!patched(Patch.resizeLocalDescribes)) return undefined;
+  const group = await ctx.callLocal('describeServerGroup', `Check whether ${ref.serverGroupName} in ${ref.region} has settled`, ref);
+  if (!group) return undefined;
+  const state = convergence(ref.serverGroupName, desired, group.instances);
+  return state.converged ? state : undefined;
 }
