@@ -161,7 +161,10 @@ export const configSchema = z.object({
     allowedOwners: list.default(['amazon']),
   }),
   worker: z.object({
-    /** A prebuilt workflow bundle (bundleWorkflowCode); absent = bundle `workflows/` at start. */
+    /**
+     * A prebuilt workflow bundle (bundleWorkflowCode); absent = the one in
+     * `<stateDir>/workflow-bundle/`, rebuilt by a child process when the workflow code changed.
+     */
     bundlePath: z.string().min(1).optional(),
     /** The worker identity Temporal shows on each task; absent = the SDK's pid@host. */
     identity: z.string().min(1).optional(),

@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import { imageOwners } from '../config';
 import type { Bosun } from '../runtime';
 import { boundUnexpectedErrors } from '../activities/aws-errors';
+import { cachedWorkflowBundle } from './bundle-cache';
 
 export interface BosunWorkerOptions {
   readonly connection: NativeConnection;
@@ -87,8 +88,11 @@ export async function createConfiguredWorker(bosun: Bosun, overrides: Partial<Bo
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ aws: bosun.aws(), imageOwners: imageOwners(config) }),
     payloadCodec: bosun.payloadCodec,
-    // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
-    workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
+    // A prebuilt bundle (BOSUN_WORKFLOW_BUNDLE), else the state folder's, built by a child process
+    // when the workflow code changed: bundling in this process would keep ~200 MiB of webpack in it.
+    workflowBundle: {
+      codePath: config.worker.bundlePath ?? (await cachedWorkflowBundle({ stateDir: config.stateDir, logger: bosun.logger })),
+    },
     identity: config.worker.identity,
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
