@@ -72,6 +72,14 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   // the TemporalReportedProblems search attribute after 2 failed attempts, so the UI's
   // "Failures" view lists it while it is stuck RUNNING (the server's default, 0, never sets it).
   args.push('--dynamic-config-value', 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2');
+  // DescribeWorkflowExecution (every GET /task) reads the run's start event. The dev server has one
+  // shard, whose events cache holds 512 KiB by default, far fewer than 1,000 running tasks' start
+  // events: every poll read its start event from SQLite, queued behind the worker's writes on the
+  // one connection (bench/results/bench-status*.md). 32 MiB (at most that much more server memory)
+  // keeps them all cached.
+  // (The mutable-state cache needs nothing: since Temporal 1.2x it is one host-level cache of
+  // 128,000 entries, history.hostLevelCacheMaxSize; history.cacheMaxSize no longer exists.)
+  args.push('--dynamic-config-value', 'history.eventsCacheMaxSizeBytes=33554432');
   // Fast polling hand-off matters for tests and small deployments alike.
   args.push(...(opts.extraArgs ?? []));
 
