@@ -170,8 +170,14 @@ export const configSchema = z.object({
     identity: z.string().min(1).optional(),
     /** Activities one worker runs at once (activity slots); absent = the SDK's default (100). */
     maxConcurrentActivities: z.coerce.number().int().min(1).max(10_000).optional(),
-    /** Workflows kept in the worker's sticky cache; absent = the SDK sizes it from the worker's memory. */
-    maxCachedWorkflows: z.coerce.number().int().min(0).max(100_000).optional(),
+    /**
+     * Workflows kept in the worker's sticky cache. The SDK would size it from the heap limit (~2,300
+     * on a 24 GiB machine, at up to ~1.9 MiB each), so RSS grew with every running task; 50 keeps a
+     * worker under 400 MiB (bench/results/bench-memory.md) and stays above the SDK's 40 workflow
+     * tasks in progress at once. A workflow evicted from the cache replays its history on its next
+     * workflow task (createServerGroup: 50-100 events, milliseconds of CPU, and a history read).
+     */
+    maxCachedWorkflows: z.coerce.number().int().min(0).max(100_000).default(50),
     /** Port of the worker's `GET /health` (for an orchestrator's probes); absent = none. */
     healthPort: port.optional(),
     healthHost: z.string().min(1).default('127.0.0.1'),

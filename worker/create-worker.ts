@@ -20,7 +20,7 @@ export interface BosunWorkerOptions {
   readonly payloadCodec?: PayloadCodec | undefined;
   /** Activity slots (BOSUN_MAX_CONCURRENT_ACTIVITIES); absent = the SDK's default. */
   readonly maxConcurrentActivities?: number | undefined;
-  /** Sticky workflow cache size (BOSUN_MAX_CACHED_WORKFLOWS); absent = the SDK's default. */
+  /** Sticky workflow cache size (BOSUN_MAX_CACHED_WORKFLOWS, 50 by default); absent = the SDK's default. */
   readonly maxCachedWorkflows?: number | undefined;
   /**
    * The Worker Deployment version this worker polls as (README, "Deploying a new worker
