@@ -7,7 +7,7 @@
  *   npx tsx bench/bench-main.ts --quick           # smoke version, 1-2 minutes (results under .state/)
  *   npx tsx bench/bench-main.ts --only e2e,scale  # pick benchmarks
  *   options: --temporal-db file|memory (default file), --scale-levels 100,500,1000,
- *            --temporal-config history.cacheMaxSize=4096 (Temporal dynamic config, for experiments),
+ *            --temporal-config history.eventsCacheMaxSizeBytes=67108864 (Temporal dynamic config, for experiments),
  *            --scale-tuning maxConcurrentActivityTaskExecutions=16 [--scale-tuned-level 500]
  *              (one more scale run with these worker options, to compare with the default),
  *            --out <dir>, --label <name> (result files bench-<benchmark>-<name>.json, for experiments),
