@@ -10,7 +10,7 @@
  *   options: --temporal-db file|memory (default file), --scale-levels 100,1000 (the default),
  *            --scaleout-tasks n (default 500), --scaleout-workers 1,2,3 (worker processes, one run
  *            each), --scaleout-facades n (default 2),
- *            --temporal-config history.cacheMaxSize=4096 (Temporal dynamic config, for experiments),
+ *            --temporal-config history.eventsCacheMaxSizeBytes=67108864 (Temporal dynamic config, for experiments),
  *            --scale-tuning maxConcurrentActivityTaskExecutions=16 [--scale-tuned-level 500]
  *              (one more scale run with these worker options, to compare with the default),
  *            --out <dir>, --label <name> (result files bench-<benchmark>-<name>.json, for experiments),

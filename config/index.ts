@@ -168,7 +168,10 @@ export const configSchema = z.object({
     allowedOwners: list.default(['amazon']),
   }),
   worker: z.object({
-    /** A prebuilt workflow bundle (bundleWorkflowCode); absent = bundle `workflows/` at start. */
+    /**
+     * A prebuilt workflow bundle (bundleWorkflowCode); absent = the one in
+     * `<stateDir>/workflow-bundle/`, rebuilt by a child process when the workflow code changed.
+     */
     bundlePath: z.string().min(1).optional(),
     /** The worker identity Temporal shows on each task; absent = the SDK's pid@host. */
     identity: z.string().min(1).optional(),
@@ -179,8 +182,14 @@ export const configSchema = z.object({
      * High: a wait sleeps between polls, costing a timer and a heartbeat, not a CPU.
      */
     maxConcurrentWaits: z.coerce.number().int().min(1).max(100_000).default(1000),
-    /** Workflows kept in the worker's sticky cache; absent = the SDK sizes it from the worker's memory. */
-    maxCachedWorkflows: z.coerce.number().int().min(0).max(100_000).optional(),
+    /**
+     * Workflows kept in the worker's sticky cache. The SDK would size it from the heap limit (~2,300
+     * on a 24 GiB machine, at up to ~1.9 MiB each), so RSS grew with every running task; 50 keeps a
+     * worker under 400 MiB (bench/results/bench-memory.md) and stays above the SDK's 40 workflow
+     * tasks in progress at once. A workflow evicted from the cache replays its history on its next
+     * workflow task (createServerGroup: 50-100 events, milliseconds of CPU, and a history read).
+     */
+    maxCachedWorkflows: z.coerce.number().int().min(0).max(100_000).default(50),
     /** Port of the worker's `GET /health` (for an orchestrator's probes); absent = none. */
     healthPort: port.optional(),
     healthHost: z.string().min(1).default('127.0.0.1'),

@@ -80,6 +80,19 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   // explicit so that a CLI whose default differs does not silently add that time. Eager workflow
   // start (`system.enableEagerWorkflowStart`) needs no flag either (bench e2e, in-process).
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  // DescribeWorkflowExecution (every GET /task) reads the run's start event. The dev server has one
+  // shard, whose events cache holds 512 KiB by default, far fewer than 1,000 running tasks' start
+  // events: every poll read its start event from SQLite, queued behind the worker's writes on the
+  // one connection (bench/results/bench-status*.md). 32 MiB (at most that much more server memory)
+  // keeps them all cached.
+  // (The mutable-state cache needs nothing: since Temporal 1.2x it is one host-level cache of
+  // 128,000 entries, history.hostLevelCacheMaxSize; history.cacheMaxSize no longer exists.)
+  args.push('--dynamic-config-value', 'history.eventsCacheMaxSizeBytes=33554432');
+  // The CLI's dev server turns the search-attribute cache off unless this key is given, so every
+  // describe and start read the cluster metadata and the namespace from SQLite (2 + 1 reads per
+  // GET /task in bench-status). Bosun's attributes are registered at start, before anything uses
+  // them (the readiness probe above waits for them), so the cache cannot hide a newer one.
+  args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false');
   // Fast polling hand-off matters for tests and small deployments alike.
   args.push(...(opts.extraArgs ?? []));
 

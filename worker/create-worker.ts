@@ -7,6 +7,7 @@ import { imageOwners } from '../config';
 import { waitsTaskQueue } from '../domain/waits';
 import type { Bosun } from '../runtime';
 import { boundUnexpectedErrors } from '../activities/aws-errors';
+import { cachedWorkflowBundle } from './bundle-cache';
 
 export interface BosunWorkerOptions {
   readonly connection: NativeConnection;
@@ -22,7 +23,7 @@ export interface BosunWorkerOptions {
   readonly maxConcurrentActivities?: number | undefined;
   /** Slots of the waits worker on `<taskQueue>-waits` (BOSUN_MAX_CONCURRENT_WAITS); absent = 1000. */
   readonly maxConcurrentWaits?: number | undefined;
-  /** Sticky workflow cache size (BOSUN_MAX_CACHED_WORKFLOWS); absent = the SDK's default. */
+  /** Sticky workflow cache size (BOSUN_MAX_CACHED_WORKFLOWS, 50 by default); absent = the SDK's default. */
   readonly maxCachedWorkflows?: number | undefined;
   /**
    * The Worker Deployment version this worker polls as (README, "Deploying a new worker
@@ -148,8 +149,11 @@ export async function createConfiguredWorker(bosun: Bosun, overrides: Partial<Bo
     taskQueue: config.temporal.taskQueue,
     activities: createActivities({ aws: bosun.aws(), imageOwners: imageOwners(config) }),
     payloadCodec: bosun.payloadCodec,
-    // A prebuilt bundle (bundleWorkflowCode) saves the bundling time on every restart.
-    workflowBundle: config.worker.bundlePath ? { codePath: config.worker.bundlePath } : undefined,
+    // A prebuilt bundle (BOSUN_WORKFLOW_BUNDLE), else the state folder's, built by a child process
+    // when the workflow code changed: bundling in this process would keep ~200 MiB of webpack in it.
+    workflowBundle: {
+      codePath: config.worker.bundlePath ?? (await cachedWorkflowBundle({ stateDir: config.stateDir, logger: bosun.logger })),
+    },
     identity: config.worker.identity,
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxConcurrentWaits: config.worker.maxConcurrentWaits,

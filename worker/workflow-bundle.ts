@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { BundleOptions } from '@temporalio/worker';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from './create-worker';
 
@@ -20,8 +21,38 @@ const bundlerLogger = {
 
 /** Bundles `workflows/` into `file` (creating its folder) and answers the file's path. */
 export async function writeWorkflowBundle(file: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger });
+  return (await bundleWorkflows(file)).file;
+}
+
+/** The written bundle and every file webpack read to build it (workflow code and the SDK's own). */
+export interface BuiltWorkflowBundle {
+  readonly file: string;
+  readonly sources: readonly string[];
+}
+
+type WebpackConfiguration = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
+type WebpackPlugin = NonNullable<WebpackConfiguration['plugins']>[number];
+
+/**
+ * Bundles `workflows/` into `file` and answers the files the bundle was built from, as webpack
+ * recorded them: exactly what a cached bundle must be checked against, however workflow code's
+ * imports change (a new import is always a change to a file already on the list).
+ */
+export async function bundleWorkflows(file: string): Promise<BuiltWorkflowBundle> {
+  const sources = new Set<string>();
+  const recordSources = {
+    apply(compiler) {
+      compiler.hooks.done.tap('bosun-bundle-sources', (stats) => {
+        for (const f of stats.compilation.fileDependencies) sources.add(f);
+      });
+    },
+  } satisfies WebpackPlugin;
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: bundlerLogger,
+    webpackConfigHook: (config) => ({ ...config, plugins: [...(config.plugins ?? []), recordSources] }),
+  });
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, code);
-  return file;
+  return { file, sources: [...sources].sort() };
 }

@@ -9,6 +9,10 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities, createAwsClientProvider } from '../../activities';
 import { SecretsCodec } from '../../runtime';
 import { createBosunWorker } from '../../worker/create-worker';
+import { configSchema } from '../../config';
+
+/** The worker settings' defaults (config/index.ts), as `npm run worker` gets them with no environment. */
+const PRODUCTION_WORKER = configSchema.shape.worker.parse({});
 import type { WorkerChildConfig, WorkerChildMessage } from './worker-protocol';
 import { BENCH_ACCOUNTS } from './worker-protocol';
 
@@ -45,6 +49,10 @@ async function main(): Promise<void> {
     workflowBundle: { codePath: config.bundlePath },
     payloadCodec: new SecretsCodec({ id: 'bench', key: Buffer.from(config.payloadKey, 'base64') }),
     identity: `bench-worker-${process.pid}`,
+    // The limits a production worker gets from its config when nothing is set (the sticky cache
+    // above all), so the benchmark measures the worker people run; a tuning overrides them.
+    maxConcurrentWaits: PRODUCTION_WORKER.maxConcurrentWaits,
+    maxCachedWorkflows: PRODUCTION_WORKER.maxCachedWorkflows,
   });
 
   let elu = performance.eventLoopUtilization();

@@ -33,7 +33,7 @@ import { createFacadeMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
 import type { TaskAccess } from './tasks';
-import { createClosedTaskCache, inspectTask, listRunningTasks, rerunTask, startTask, taskIdFor } from './tasks';
+import { createClosedTaskCache, createRunningRunCache, inspectTask, listRunningTasks, rerunTask, startTask, taskIdFor } from './tasks';
 
 /** The onboarding flag as the facade uses it (client/routing's Router, or a stand-in in tests). */
 export type RouteDecider = Pick<Router, 'decide' | 'status'>;
@@ -117,6 +117,8 @@ declare module 'fastify' {
 export function createFacade(opts: FacadeOptions): Facade {
   // Finished tasks never change: Orca's polls of them cost one Temporal call (tasks.ts).
   const closedTasks = createClosedTaskCache();
+  // Running tasks' polls name the run they were last seen in, saving Temporal a database read (tasks.ts).
+  const runningRuns = createRunningRunCache();
   const temporalCallTimeoutMs = opts.temporalCallTimeoutMs ?? 10_000;
   /** Runs a request's Temporal calls under one deadline; past it they fail as DEADLINE_EXCEEDED, answered 503. */
   const temporal = <T>(fn: () => Promise<T>): Promise<T> => opts.client.withDeadline(Date.now() + temporalCallTimeoutMs, fn);
@@ -497,7 +499,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.get('/task/:id', { config: { route: 'task' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const found = await temporal(() => inspectTask(opts.client, id, closedTasks));
+    const found = await temporal(() => inspectTask(opts.client, id, closedTasks, runningRuns));
     if (found) return reply.send(found.task);
     if (legacy) return toLegacy(reply, undefined, 'unknown task');
     throw new HttpError(404, 'Not Found', `task ${id} not found`);

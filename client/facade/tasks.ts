@@ -245,27 +245,53 @@ export function createClosedTaskCache(max = 10_000): ClosedTaskCache {
   return new LRUCache<string, ClouddriverTask>({ max });
 }
 
+/**
+ * The run each running task was last seen in, by task id: Orca polls a running task every few
+ * seconds, and a describe that names the run skips the history service's lookup of the current
+ * run (GetCurrentExecution, a database read on every poll; its mutable state and start event
+ * come from the caches). A run that is no longer running may have been followed by a re-run, so
+ * that answer is dropped and the task is described by id again (two calls, once per run).
+ */
+export type RunningRunCache = LRUCache<string, string>;
+
+/** A bounded map of running tasks to their runs for one facade (`max` tasks, least recently polled dropped first). */
+export function createRunningRunCache(max = 10_000): RunningRunCache {
+  return new LRUCache<string, string>({ max });
+}
+
 export async function inspectTask(
   client: Client,
   id: string,
   closed?: ClosedTaskCache,
+  running?: RunningRunCache,
 ): Promise<{ task: ClouddriverTask; access: TaskAccess } | undefined> {
-  const handle = client.workflow.getHandle(id);
-  let desc: WorkflowExecutionDescription;
+  const knownRun = running?.get(id);
+  let desc = knownRun ? await describeRun(client, id, knownRun) : undefined;
+  if (knownRun && desc?.status.name !== 'RUNNING') {
+    running?.delete(id);
+    desc = undefined;
+  }
+  desc ??= await describeRun(client, id, undefined);
+  if (!desc) return undefined;
+  if (!WORKFLOW_TYPES.has(desc.type)) return undefined;
+  const access = accessOf(desc.memo, desc.typedSearchAttributes.get(SearchAttributes.account));
+  const isClosed = desc.status.name !== 'RUNNING' && desc.status.name !== 'CONTINUED_AS_NEW';
+  if (desc.status.name === 'RUNNING') running?.set(id, desc.runId);
+  const cached = isClosed ? closed?.get(desc.runId) : undefined;
+  if (cached) return { task: cached, access };
+  const task = await renderDescribed(client.workflow.getHandle(id), desc, id);
+  if (isClosed) closed?.set(desc.runId, task);
+  return { task, access };
+}
+
+/** One describe of the task's current run (no `runId`) or of the given run; undefined when there is none. */
+async function describeRun(client: Client, id: string, runId: string | undefined): Promise<WorkflowExecutionDescription | undefined> {
   try {
-    desc = await handle.describe();
+    return await client.workflow.getHandle(id, runId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  if (!WORKFLOW_TYPES.has(desc.type)) return undefined;
-  const access = accessOf(desc.memo, desc.typedSearchAttributes.get(SearchAttributes.account));
-  const isClosed = desc.status.name !== 'RUNNING' && desc.status.name !== 'CONTINUED_AS_NEW';
-  const cached = isClosed ? closed?.get(desc.runId) : undefined;
-  if (cached) return { task: cached, access };
-  const task = await renderDescribed(handle, desc, id);
-  if (isClosed) closed?.set(desc.runId, task);
-  return { task, access };
 }
 
 async function renderDescribed(
