@@ -141,6 +141,8 @@ test('createServerGroup creates the launch template and a fully configured group
   const desc = await env.client.workflow.getHandle(task.id).describe();
   expect(desc.searchAttributes.BosunServerGroup).toEqual([name]);
   expect(desc.searchAttributes.BosunApplication).toEqual([app]);
+  // A deploy is bulk work: Temporal's default priority, behind resizes and disables.
+  expect(desc.raw.workflowExecutionInfo?.priority?.priorityKey).toBe(3);
 
   // The next deploy in the cluster takes the next sequence number.
   const { task: second } = await env.run([{ basicAmazonDeployDescription: deploy(app) }]);

@@ -150,6 +150,8 @@ test('disableServerGroup suspends Launch, Terminate, AddToLoadBalancer and takes
 
   const desc = await env.client.workflow.getHandle(id).describe();
   expect(desc.type).toBe('disableServerGroup');
+  // Goes ahead of deploys in the task queues (domain/operations/catalog.ts taskPriorityOf).
+  expect(desc.raw.workflowExecutionInfo?.priority?.priorityKey).toBe(2);
   expect(desc.searchAttributes).toMatchObject({ BosunServerGroup: [g.name], BosunTaskStatus: ['SUCCEEDED'] });
   expect(await desc.staticSummary()).toBe(`disable ${g.name} in ${REGION}`);
 });

@@ -12,6 +12,7 @@ import { LRUCache } from 'lru-cache';
 import { FailureType } from '../../domain/failures';
 import type { OperationName, OperationRequest } from '../../domain/operations';
 import { operationNames, summaryOf } from '../../domain/operations';
+import { taskPriorityOf } from '../../domain/operations/catalog';
 import type { OperationError } from '../../domain/result';
 import { SearchAttributes, TaskStatusValue } from '../../domain/search-attributes';
 import type { TaskTargets } from '../../domain/submission';
@@ -111,6 +112,9 @@ export async function startTask(
       { key: SearchAttributes.phase, value: ORCHESTRATION_PHASE },
       { key: SearchAttributes.taskStatus, value: TaskStatusValue.running },
     ],
+    // A resize or disable posted in the middle of a thousand deploys goes ahead of them in the
+    // task queues (issue 11: it waited 55 s behind 1,000 deploys at one priority, see the README).
+    priority: { priorityKey: taskPriorityOf(input.operations.map((o) => o.name)) },
     // Concurrent duplicates of one clientRequestId attach to the running task.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -176,6 +180,14 @@ export async function rerunTask(client: Client, id: string): Promise<void> {
     workflowIdReusePolicy: desc.status.name === 'COMPLETED' ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
     // Two resumes at once: the second joins the run the first one started.
     workflowIdConflictPolicy: 'USE_EXISTING',
+    // The same priority as its first run, from the operations it recorded.
+    priority: {
+      priorityKey: taskPriorityOf(
+        (desc.typedSearchAttributes.get(SearchAttributes.operations) ?? []).filter((n): n is OperationName =>
+          (operationNames as readonly string[]).includes(n),
+        ),
+      ),
+    },
   });
 }
 

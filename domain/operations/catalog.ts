@@ -30,3 +30,22 @@ export const operationNames = Object.keys(operationCatalog) as OperationName[];
 export function phaseOf(name: OperationName): string {
   return operationCatalog[name].phase;
 }
+
+/**
+ * Deploys: the operations a fleet-wide rollout or a region evacuation submits by the thousand,
+ * each running for minutes. Everything else (resize, disable, enable, terminate, ...) is what an
+ * engineer or a pipeline's rollback needs now, and must not queue behind a flood of deploys.
+ */
+const BULK_OPERATIONS: ReadonlySet<OperationName> = new Set(['createServerGroup', 'cloneServerGroup']);
+
+/** Temporal task-queue priority keys (1 = first); 3 is Temporal's default. */
+export const TaskPriority = { urgent: 2, bulk: 3 } as const;
+
+/**
+ * A task's priority key: a task with a deploy in it is bulk work; any other task goes ahead of
+ * it in every task queue (workflow and activity tasks alike: activities inherit the workflow's
+ * priority). Order within one level stays first come, first served.
+ */
+export function taskPriorityOf(names: readonly OperationName[]): number {
+  return names.some((n) => BULK_OPERATIONS.has(n)) ? TaskPriority.bulk : TaskPriority.urgent;
+}
