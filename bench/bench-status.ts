@@ -198,7 +198,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
       }`,
       `${persistenceNote(persistence)}.`,
       worker
-        ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. With the default 100 activity slots, 100 long waits fill the worker and every other task waits for a slot even for its first describe; long waits as activities hold a slot each.`
+        ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. The waits run on the waits queue's own worker (BOSUN_WAIT_STRATEGY task-queue), so ${worker.maxInFlightActivities} of the task queue's 100 slots were taken while they waited.`
         : 'no worker status',
     ];
 
