@@ -36,7 +36,12 @@ export class WorkerProcess {
     const fd = openSync(logFile, 'a');
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-child.ts')], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, BOSUN_BENCH_WORKER: JSON.stringify(config) },
+      env: {
+        ...process.env,
+        BOSUN_BENCH_WORKER: JSON.stringify(config),
+        // Node flags for the worker alone (e.g. a heap limit), for memory experiments.
+        ...(process.env.BOSUN_BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BOSUN_BENCH_WORKER_NODE_OPTIONS } : {}),
+      },
       stdio: ['ignore', fd, fd, 'ipc'],
     });
     closeSync(fd);
