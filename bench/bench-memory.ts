@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { changeFlagFile, onboard } from '../client/routing';
 import { DEMO_APP } from '../infra/demo';
 import { freePort, startMoto, startTemporalDevServer } from '../infra/stack';
@@ -30,6 +30,7 @@ import { loadAverage, memoryOf, round } from './lib/proc';
 import type { Table } from './lib/table';
 import { renderMarkdown, renderText } from './lib/table';
 import { UsageWindow } from './lib/usage';
+import { emulatorAl2023Image } from '../test/support/instances';
 
 const MiB = 1024 * 1024;
 const POLL_EVERY_MS = 5000;
@@ -153,10 +154,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 async function amiName(motoEndpoint: string): Promise<string> {
   const ec2 = new EC2Client({ region: 'us-east-1', endpoint: motoEndpoint, credentials: { accessKeyId: 't', secretAccessKey: 't' } });
   try {
-    const images = await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
-    const name = images.Images?.find((i) => i.Name)?.Name;
-    if (!name) throw new Error('moto has no al2023 AMI');
-    return name;
+    return (await emulatorAl2023Image(ec2)).name;
   } finally {
     ec2.destroy();
   }

@@ -11,7 +11,6 @@
  */
 import { statSync } from 'node:fs';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../activities';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -32,6 +31,7 @@ import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 import type { WorkerPeaks } from './lib/worker-process';
 import type { WorkerTuning } from './lib/worker-protocol';
+import { emulatorAl2023Image } from '../test/support/instances';
 
 const SUBMIT_CONCURRENCY = 32;
 const WARMUP_TASKS = 5;
@@ -254,11 +254,7 @@ async function runLevel(
   });
   const http = new FacadeHttp(stack.facadeUrl, SUBMIT_CONCURRENCY);
   try {
-    const images = await stack
-      .awsClients()
-      .ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
-    const amiName = images.Images?.find((i) => i.Name)?.Name;
-    if (!amiName) throw new Error('moto has no al2023 AMI');
+    const amiName = (await emulatorAl2023Image(stack.awsClients().ec2)).name;
 
     ctx.log(`scale ${label}: warming up`);
     const warm = await runClosedLoop(WARMUP_TASKS, WARMUP_TASKS, async (i) => {

@@ -7,7 +7,6 @@
  * facades. Reports throughput, makespan, task latency, CPU of every process, and which process
  * saturated: on one small machine, more workers help only while Temporal and moto have CPU to spare.
  */
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import type { Client } from '@temporalio/client';
 import { deploy, countOf } from './bench-scale';
 import type { BosunSystem } from './chaos/bosun-system';
@@ -28,6 +27,7 @@ import { TemporalMetricsWindow } from './lib/temporal-metrics';
 import type { ProcessUsage, WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 import { BENCH_ACCOUNTS } from './lib/worker-protocol';
+import { emulatorAl2023Image } from '../test/support/instances';
 
 const SUBMIT_CONCURRENCY = 32;
 const WARMUP_TASKS = 6;
@@ -144,11 +144,7 @@ async function runWith(ctx: BenchContext, tasks: number, workers: number, facade
     for (const port of ports) https.push(new FacadeHttp(`http://127.0.0.1:${port}`, SUBMIT_CONCURRENCY));
     const facade = (i: number) => https[i % https.length]!;
 
-    const images = await stack
-      .awsClients()
-      .ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
-    const amiName = images.Images?.find((i) => i.Name)?.Name;
-    if (!amiName) throw new Error('moto has no al2023 AMI');
+    const amiName = (await emulatorAl2023Image(stack.awsClients().ec2)).name;
 
     ctx.log(`scaleout ${label}: warming up`);
     const warm = await runClosedLoop(WARMUP_TASKS, WARMUP_TASKS, async (i) => {

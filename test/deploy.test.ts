@@ -8,7 +8,6 @@ import { DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand } from 
 import type { LaunchTemplate } from '@aws-sdk/client-ec2';
 import {
   DescribeImageAttributeCommand,
-  DescribeImagesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeVpcsCommand,
@@ -19,6 +18,7 @@ import { silentLogger } from '../runtime';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { pollTask, post } from './support/orca-client';
+import { emulatorAl2023Image } from './support/instances';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults });
@@ -26,12 +26,7 @@ let amiName: string;
 let amiId: string;
 
 beforeAll(async () => {
-  const images = await testAwsClients(env.aws).ec2.send(
-    new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }),
-  );
-  const image = images.Images?.find((i) => i.Name && i.ImageId);
-  amiName = image!.Name!;
-  amiId = image!.ImageId!;
+  ({ name: amiName, imageId: amiId } = await emulatorAl2023Image(testAwsClients(env.aws).ec2));
 });
 
 function deploy(app: string, extra: Record<string, unknown> = {}) {

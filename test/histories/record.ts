@@ -12,7 +12,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import type { Activities } from '../../activities';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { WaitStrategy } from '../../domain/waits';
@@ -25,6 +24,7 @@ import { makeServerGroup } from '../support/server-group';
 import { startScriptStack } from '../support/script-stack';
 import { findTemporalCli } from '../../infra/tools';
 import { HISTORIES_DIR, HISTORIES_PAYLOAD_KEY } from './histories';
+import { emulatorAl2023Image } from '../support/instances';
 
 interface Outcome {
   readonly failed: boolean;
@@ -317,8 +317,7 @@ async function main(): Promise<void> {
   let problems = 0;
   try {
     const env = await envFor(defaultStrategy);
-    const images = await testAwsClients(env.aws).ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
-    const amiName = images.Images!.find((i) => i.Name && i.ImageId)!.Name!;
+    const amiName = (await emulatorAl2023Image(testAwsClients(env.aws).ec2)).name;
     for (const s of scenarios) {
       if (only && !s.name.includes(only) && !(only.includes('resume') && s.name.includes('retry-window'))) continue;
       const started = Date.now();
