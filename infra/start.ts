@@ -9,7 +9,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
 import { awsEndpoint, ConfigError, temporalAddress } from '../config';
 import { buildFacade } from '../client/facade/runtime';
 import { changeFlagFile, onboard } from '../client/routing';
@@ -114,12 +113,9 @@ async function main(): Promise<void> {
 
     // The facade's client shares the worker's NativeConnection, so a POST can ask for eager
     // workflow start: the server hands the task's first workflow task straight to this worker
-    // (issue 11; about 18 ms less per task in bench e2e, variants in-process*).
-    const client = new Client({
-      connection: await bosun.nativeConnection(),
-      namespace: config.temporal.namespace,
-      dataConverter: { payloadCodecs: [bosun.payloadCodec] },
-    });
+    // (issue 11; bench e2e p50 POST -> closed 61 ms in this layout vs 68 ms with the worker in
+    // its own process, bench/results/bench-summary.md).
+    const client = await bosun.workerClient();
     const runtime = await buildFacade({ config, client, logger, payloadCodec: bosun.payloadCodec, eagerStart: true });
     const facadeUrl = await runtime.listen();
     cleanups.push(() => runtime.close());

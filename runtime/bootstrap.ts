@@ -40,6 +40,12 @@ export interface Bosun {
   client(): Promise<Client>;
   /** The worker's native connection, with the SDK runtime logging through Bosun's logger. */
   nativeConnection(): Promise<NativeConnection>;
+  /**
+   * A Temporal client with the payload codec on the worker's native connection: in a process that
+   * runs a worker too (`npm start`), its starts may ask for eager workflow start, which the SDK
+   * accepts only from a client on a local worker's connection.
+   */
+  workerClient(): Promise<Client>;
   /** AWS clients per account and region, resolved by account name (credentials never enter history). */
   aws(): AwsClientProvider;
   /** Closes what was opened, in reverse order. */
@@ -53,11 +59,14 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
   let codec: SecretsCodec | undefined;
   let client: Promise<Client> | undefined;
   let native: Promise<NativeConnection> | undefined;
+  let workerClient: Promise<Client> | undefined;
   let aws: AwsClientProvider | undefined;
   const closers: (() => Promise<void>)[] = [];
   const payloadCodec = () => (codec ??= createSecretsCodec(config));
+  const clientOn = (connection: Client['connection']) =>
+    new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec()] } });
 
-  return {
+  const bosun: Bosun = {
     config,
     logger,
     get payloadCodec() {
@@ -67,7 +76,7 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
       client ??= (async () => {
         const connection = await Connection.connect(temporalConnectionSettings(config)).catch(unreachable(config));
         closers.push(() => connection.close());
-        return new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec()] } });
+        return clientOn(connection);
       })();
       return client;
     },
@@ -82,6 +91,10 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
       })();
       return native;
     },
+    workerClient() {
+      workerClient ??= bosun.nativeConnection().then(clientOn);
+      return workerClient;
+    },
     aws() {
       if (!aws) {
         const provider = createAwsClientProvider(awsClientSettings(config));
@@ -94,6 +107,7 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
       for (const close of closers.splice(0).reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'closing failed'));
     },
   };
+  return bosun;
 }
 
 /** A connection error that says where Bosun looked and how to point it elsewhere. */
