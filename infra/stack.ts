@@ -136,11 +136,15 @@ export interface MotoOptions extends OwnedServerOptions {
   readonly readyTimeoutMs?: number;
 }
 
+const MOTO_SERVER = path.join(__dirname, 'moto_server.py');
+
 /** Starts moto's standalone server on loopback and resolves once it answers. */
 export async function startMoto(opts: MotoOptions): Promise<MotoServer> {
   const python = findMotoPython(opts.tools);
   await assertPortFree(opts.port, 'the AWS emulator (set AWS_ENDPOINT_URL to use a running one, or BOSUN_MOTO_PORT)');
-  const child = launch('moto', python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(opts.port)], opts);
+  // moto as released, with one fix: its EC2 tag lookup scans every tag in the region, which made
+  // tag-filtered describes quadratic in the emulator's size (see infra/moto_server.py).
+  const child = launch('moto', python, [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(opts.port)], opts);
   const endpoint = `http://127.0.0.1:${opts.port}`;
   try {
     await waitUntil(`moto on ${endpoint}`, opts.readyTimeoutMs ?? 30_000, child, opts.logFile, async () => {
