@@ -41,7 +41,7 @@ test('chaos defaults are the schema defaults up to 100 operations and grow linea
     phaseTimeoutMs: schema.phaseTimeoutMs,
     faultWindowEndMs: schema.faultWindowEndMs,
   });
-  expect(scaledDefaults(2000)).toEqual({ rampMs: 200_000, opTimeoutMs: 1_800_000, phaseTimeoutMs: 4_000_000, faultWindowEndMs: 300_000 });
+  expect(scaledDefaults(2000)).toEqual({ rampMs: 200_000, opTimeoutMs: 1_800_000, phaseTimeoutMs: 4_000_000, faultWindowEndMs: 200_000 });
 });
 
 test('the scale-out verdict names a saturated machine and its biggest consumer', () => {

@@ -231,7 +231,7 @@ on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
   --op-timeout-ms n         an operation not finished by then is lost (default max(240 s, 900 ms x ops))
   --phase-timeout-ms n      each phase ends by itself after this long (default max(300 s, 2 s x ops))
   --fault-window-start-ms n process faults happen after this offset (default 5 s)
-  --fault-window-end-ms n   ... and before this one (default max(50 s, 150 ms x ops))
+  --fault-window-end-ms n   ... and before this one (default max(50 s, 100 ms x ops): the ramp)
   --fault-min-gap-ms n      at least this long between two process faults (default 4 s)
   --no-baseline             run Bosun only (half the time)
   --workers n, --facades n  Bosun worker processes and facade replicas (default 1 and 1)
