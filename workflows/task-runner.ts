@@ -10,6 +10,7 @@ import {
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
+  patched,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FailureType } from '../domain/failures';
@@ -24,6 +25,7 @@ import { failureLine, ORCHESTRATION_PHASE, taskLineKey, taskMemoOf } from '../do
 import type { TaskContext, TaskResult, TaskSettings } from '../domain/task-input';
 import type { LocalActivityName } from './activity-profiles';
 import { activityOptions, localActivityOptions } from './activity-profiles';
+import type { Patch } from './patches';
 import { waitRouting } from './wait-routing';
 
 type ActivityName = keyof Activities;
@@ -52,6 +54,12 @@ export interface OperationContext {
    * workflow's commands: behind `patched()`.
    */
   callLocal<N extends LocalActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
+  /**
+   * Temporal's `patched(id)` in a workflow: whether this run takes the path introduced with the
+   * patch (workflows/patches.ts). Operation code asks here rather than importing `patched`, so
+   * the same code also runs outside a workflow (the chaos baseline runs the newest paths).
+   */
+  patched(id: Patch): boolean;
   /** Registers an undo step; run in reverse order, uncancellable, if the task fails or is cancelled. */
   onFailure(description: string, undo: () => Promise<void>): void;
   /** Adds server groups this task created to the `BosunServerGroup` search attribute. */
@@ -129,6 +137,7 @@ export async function runTask(
         };
         return fn.executeWithOptions({ ...options, summary }, [input]);
       },
+      patched: (id) => patched(id),
       onFailure: (description, undo) => compensations.push({ description, undo }),
       recordServerGroups: (names) => {
         const all = [...new Set([...serverGroups, ...names])];

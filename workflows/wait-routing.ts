@@ -22,10 +22,10 @@ const WAITING_ACTIVITIES: ReadonlySet<keyof Activities> = new Set<keyof Activiti
  * path they took, so they replay. Called at every wait: `patched` answers the same for a whole run
  * once it has answered true.
  */
-export function waitStrategyOf(settings: TaskSettings): WaitStrategy {
+export function waitStrategyOf(settings: TaskSettings, isPatched: (id: Patch) => boolean): WaitStrategy {
   const wanted = settings.waitStrategy ?? 'activity';
   if (wanted === 'activity') return wanted;
-  return patched(Patch.waitsHoldNoSlot) ? wanted : 'activity';
+  return isPatched(Patch.waitsHoldNoSlot) ? wanted : 'activity';
 }
 
 /**
@@ -33,6 +33,6 @@ export function waitStrategyOf(settings: TaskSettings): WaitStrategy {
  * limit) when the run's strategy keeps waits off the task queue; nothing for any other activity.
  */
 export function waitRouting(settings: TaskSettings, name: keyof Activities): Pick<ActivityOptions, 'taskQueue'> {
-  if (!WAITING_ACTIVITIES.has(name) || waitStrategyOf(settings) === 'activity') return {};
+  if (!WAITING_ACTIVITIES.has(name) || waitStrategyOf(settings, patched) === 'activity') return {};
   return { taskQueue: waitsTaskQueue(workflowInfo().taskQueue) };
 }

@@ -13,7 +13,8 @@ import { waitStrategyOf } from './wait-routing';
  * failures (ServerGroupNotFound, CapacityNotReached) and messages either way.
  */
 export async function waitForCapacity(ctx: OperationContext, summary: string, input: WaitForCapacityInput): Promise<ConvergenceState> {
-  if (waitStrategyOf(ctx.settings) !== 'workflow-timer') return ctx.call('waitForServerGroupCapacity', summary, input);
+  if (waitStrategyOf(ctx.settings, (id) => ctx.patched(id)) !== 'workflow-timer')
+    return ctx.call('waitForServerGroupCapacity', summary, input);
   const interval = timerPollIntervalMs(input.pollIntervalMs, input.deadlineMs - Date.now());
   const ref = { account: input.account, region: input.region, serverGroupName: input.serverGroupName };
   for (let poll = 1; ; poll++) {
@@ -52,7 +53,8 @@ export async function waitForDeleted(
   summary: string,
   input: WaitForDeletedInput,
 ): Promise<{ readonly message: string }> {
-  if (waitStrategyOf(ctx.settings) !== 'workflow-timer') return ctx.call('waitForServerGroupDeleted', summary, input);
+  if (waitStrategyOf(ctx.settings, (id) => ctx.patched(id)) !== 'workflow-timer')
+    return ctx.call('waitForServerGroupDeleted', summary, input);
   const interval = timerPollIntervalMs(input.pollIntervalMs, input.deadlineMs - Date.now());
   const ref = { account: input.account, region: input.region, serverGroupName: input.serverGroupName };
   for (let poll = 1; ; poll++) {

@@ -58,6 +58,8 @@ export function createBaselineExecutor(activities: Activities, pollIntervalMs: n
       call: (name, _summary, input) => call(name, input),
       // The baseline has no workflow tasks to save: a local call is the same direct call.
       callLocal: (name, _summary, input) => call(name, input),
+      // Not a workflow: no history to stay compatible with, so the newest path of every patch.
+      patched: () => true,
       onFailure: () => undefined,
       recordServerGroups: () => undefined,
     };

@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { ConvergenceState } from '../../domain/capacity';
 import { capacityProblem, convergence, formatCapacity, resolveCapacity, sameCapacity } from '../../domain/capacity';
 import { FailureType } from '../../domain/failures';
@@ -17,7 +17,7 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
     const ref = { account: d.account, region, serverGroupName };
     const describeSummary = `Describe ${serverGroupName} in ${region}`;
     // A local read answers inside the workflow task that asked, saving a workflow-task round trip.
-    const group = patched(Patch.resizeLocalDescribes)
+    const group = ctx.patched(Patch.resizeLocalDescribes)
       ? await ctx.callLocal('describeServerGroup', describeSummary, ref)
       : await ctx.call('describeServerGroup', describeSummary, ref);
     if (!group) {
@@ -75,7 +75,7 @@ async function settledAlready(
   ref: { account: string; region: string; serverGroupName: string },
   desired: number,
 ): Promise<ConvergenceState | undefined> {
-  if (!patched(Patch.resizeLocalDescribes)) return undefined;
+  if (!ctx.patched(Patch.resizeLocalDescribes)) return undefined;
   const group = await ctx.callLocal('describeServerGroup', `Check whether ${ref.serverGroupName} in ${ref.region} has settled`, ref);
   if (!group) return undefined;
   const state = convergence(ref.serverGroupName, desired, group.instances);
