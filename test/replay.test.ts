@@ -75,7 +75,7 @@ test('issue 11: waits of v3-waits ran off the task queue behind their patch mark
   expect(events('v3-waits/resizeServerGroup-timer-capacity-not-reached').some((e) => e.timerStartedEventAttributes)).toBe(true);
 });
 
-test('issue 11: a resize ran in 4 workflow tasks before bosun-resize-local-describes (v2) and in 2 with its marker (v3-overhead), and both replay', () => {
+test('issue 11: a resize ran in 4 workflow tasks before bosun-resize-local-describes (v2), in 2 with its marker (v3-overhead) and in 1 with bosun-resize-local-update (v5), and all replay', () => {
   const shape = (name: string) => {
     const events = histories.find((h) => h.name === name)!.history.events ?? [];
     return {
@@ -89,6 +89,10 @@ test('issue 11: a resize ran in 4 workflow tasks before bosun-resize-local-descr
   expect(shape('v3-overhead/resizeServerGroup-success')).toEqual({ workflowTasks: 2, patchMarkers: 1, localActivities: 2, activities: 1 });
   // Not settled at the check: the wait activity still runs, as before the patch.
   expect(shape('v3-overhead/resizeServerGroup-waited-after-check')).toMatchObject({ patchMarkers: 1, localActivities: 2, activities: 2 });
+  // bosun-resize-local-update (v5): the update runs locally too, one workflow task; with a
+  // capacity constraint it stays a regular activity.
+  expect(shape('v5/resizeServerGroup-success')).toEqual({ workflowTasks: 1, patchMarkers: 3, localActivities: 3, activities: 0 });
+  expect(shape('v5/resizeServerGroup-constraint-met')).toEqual({ workflowTasks: 2, patchMarkers: 2, localActivities: 2, activities: 1 });
 });
 
 test('every committed history replays against the current workflow code', async () => {

@@ -64,19 +64,59 @@ test('the UI timeline names each step with an activity summary', async () => {
   ]);
 });
 
-test('a resize that settles at once runs in two workflow tasks, not four (issue 11)', async () => {
+const workflowShape = async (id: string) => {
+  const history = await env.client.workflow.getHandle(id).fetchHistory();
+  const types = (history.events ?? []).map((e) => e.eventType);
+  const E = temporal.api.enums.v1.EventType;
+  const count = (t: temporal.api.enums.v1.EventType) => types.filter((x) => x === t).length;
+  return {
+    workflowTasks: count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+    activities: count(E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+    localActivities: (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+  };
+};
+
+test('a resize that settles at once runs in one workflow task, not four (issue 11)', async () => {
   const name = await makeGroup('fewer-tasks');
   const { id, task } = await env.run(resize(name, 2));
   expect(task.status.failed).toBe(false);
-  const history = await env.client.workflow.getHandle(id).fetchHistory();
-  const types = (history.events ?? []).map((e) => e.eventType);
-  const count = (t: temporal.api.enums.v1.EventType) => types.filter((x) => x === t).length;
-  const E = temporal.api.enums.v1.EventType;
-  // The first: describe (local), schedule the update; the second: the settled check (local), close.
-  expect(count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(2);
-  expect(count(E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(1);
-  expect(count(E.EVENT_TYPE_MARKER_RECORDED)).toBeGreaterThanOrEqual(2);
+  // Describe, update and the settled check all run locally inside the first workflow task.
+  expect(await workflowShape(id)).toEqual({ workflowTasks: 1, activities: 0, localActivities: 3 });
   expect(task.history.map((h) => h.status)).toContain(`${name} has 2 of 2 instances in service`);
+  expect(await groupState(name)).toEqual({ desired: 2, instances: 2 });
+});
+
+test('with a capacity constraint the update stays a regular activity, so a retried workflow task cannot judge its own change', async () => {
+  const name = await makeGroup('constrained');
+  const { id, task } = await env.run([
+    {
+      resizeServerGroup: {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        capacity: { desired: 2 },
+        constraints: { capacity: { min: 1, desired: 1, max: 4 } },
+      },
+    },
+  ]);
+  expect(task.status.failed).toBe(false);
+  expect(await workflowShape(id)).toEqual({ workflowTasks: 2, activities: 1, localActivities: 2 });
+  expect(await groupState(name)).toEqual({ desired: 2, instances: 2 });
+});
+
+test('an update that keeps failing in the worker continues as a regular activity, retried by the server, and the task succeeds', async () => {
+  const name = await makeGroup('fallback');
+  // Three local attempts fail, then the regular activity's first attempt; its second succeeds.
+  faults.failRetryably('updateServerGroupCapacity', mentions(name), 4);
+  const { id, task } = await env.run(resize(name, 2));
+  expect(task.status.failed).toBe(false);
+  expect(updates(name)).toBe(5);
+  const history = await env.client.workflow.getHandle(id).fetchHistory();
+  const scheduled = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  expect(scheduled).toEqual(['updateServerGroupCapacity']);
+  // No local retry became a server timer.
+  expect((history.events ?? []).some((e) => e.timerStartedEventAttributes)).toBe(false);
+  expect(await groupState(name)).toEqual({ desired: 2, instances: 2 });
 });
 
 test('a group not settled at the check is waited for by the wait activity', async () => {

@@ -4,7 +4,7 @@ import type { AwsClientProvider } from '../activities';
 import { createActivities } from '../activities';
 import { defaultTaskSettings } from '../domain/task-input';
 import type { TaskSettings } from '../domain/task-input';
-import { activityOptions, activityProfileOf, activityProfiles } from './activity-profiles';
+import { activityOptions, activityProfileOf, activityProfiles, localActivityOptions, localAttemptOptions } from './activity-profiles';
 
 // Building the activities touches no AWS client: the provider is only asked inside a call.
 const unusedAws: AwsClientProvider = {
@@ -52,4 +52,36 @@ test('calls without a deadline take their profile unchanged', () => {
   expect(activityOptions(defaultTaskSettings, 'chooseServerGroupName', { account: 'a' }, 0)).toEqual(profiles.waitCall);
   expect(activityOptions(defaultTaskSettings, 'describeServerGroup', { deadlineMs: 5 }, 0)).toEqual(profiles.describeCall);
   expect(activityOptions(defaultTaskSettings, 'updateServerGroupCapacity', {}, 0)).toEqual(profiles.mutatingAwsCall);
+});
+
+test('a local activity keeps its own profile: a read retries like describeCall, the capacity update like mutatingAwsCall', () => {
+  const profiles = activityProfiles(defaultTaskSettings);
+  const pick = ({
+    startToCloseTimeout,
+    scheduleToCloseTimeout,
+    retry,
+  }: {
+    startToCloseTimeout?: Duration;
+    scheduleToCloseTimeout?: Duration;
+    retry?: unknown;
+  }) => ({
+    startToCloseTimeout,
+    scheduleToCloseTimeout,
+    retry,
+  });
+  expect(pick(localActivityOptions(defaultTaskSettings, 'describeServerGroup'))).toEqual(pick(profiles.describeCall));
+  expect(pick(localActivityOptions(defaultTaskSettings, 'updateServerGroupCapacity'))).toEqual(pick(profiles.mutatingAwsCall));
+  expect(localActivityOptions(defaultTaskSettings, 'updateServerGroupCapacity').localRetryThreshold).toBe('10 seconds');
+});
+
+test('since the fallback patch a local activity makes three attempts in the worker, then the call becomes a regular activity', () => {
+  for (const name of ['describeServerGroup', 'updateServerGroupCapacity'] as const) {
+    const o = localAttemptOptions(defaultTaskSettings, name);
+    const profile = activityProfiles(defaultTaskSettings)[activityProfileOf[name]];
+    expect(o).toMatchObject({ startToCloseTimeout: 10_000, localRetryThreshold: 10_000 });
+    expect(o.retry).toEqual({ ...profile.retry, maximumAttempts: 3 });
+    // No backoff between the three attempts can become a server timer.
+    const backoffs = [1, 2].map((n) => msToNumber(profile.retry.initialInterval) * profile.retry.backoffCoefficient ** (n - 1));
+    expect(Math.max(...backoffs)).toBeLessThan(msToNumber(o.localRetryThreshold!));
+  }
 });

@@ -128,19 +128,55 @@ export function activityOptions(settings: TaskSettings, name: keyof Activities, 
   return { ...profile, scheduleToCloseTimeout: Math.max(0, deadlineMs - now) + margin };
 }
 
-/** Activities that only read, the only ones a workflow may run as local activities. */
-export type LocalActivityName = {
-  [N in keyof Activities]: (typeof activityProfileOf)[N] extends 'describeCall' ? N : never;
-}[keyof Activities];
+/**
+ * Changes a workflow may also run as local activities: each sets absolute values, so running it
+ * again (a retried workflow task runs its local activities again) leaves AWS as one run would.
+ * Never a call that creates, deletes or counts (terminate-and-decrement), and never a change
+ * whose caller checked a precondition against what it described first: the retried task would
+ * describe the changed state and judge its own change.
+ */
+type LocalMutation = 'updateServerGroupCapacity';
+
+/** Activities a workflow may run as local activities: reads, and the absolute setters above. */
+export type LocalActivityName =
+  | {
+      [N in keyof Activities]: (typeof activityProfileOf)[N] extends 'describeCall' ? N : never;
+    }[keyof Activities]
+  | LocalMutation;
 
 /**
- * Reads run as local activities (issue 11: a resize's describes cost no workflow-task round
- * trip). Same attempt timeout and backoff as `describeCall`, same bounded retry window. Backoffs
- * up to 10 s stay in the worker (the workflow task is kept alive meanwhile); a longer one
- * becomes a server timer, so a throttled or unreachable AWS API does not hold a workflow task
- * for minutes, and the task's history shows that it is waiting.
+ * Local activities (issue 11: a resize costs no workflow-task round trip for its describes and
+ * its update). Same attempt timeout and backoff as the activity's own profile, same bounded retry
+ * window. Backoffs up to 10 s stay in the worker (the workflow task is kept alive meanwhile); a
+ * longer one becomes a server timer, so a throttled or unreachable AWS API does not hold a
+ * workflow task for minutes, and the task's history shows that it is waiting.
  */
-export function localActivityOptions(settings: TaskSettings): LocalActivityOptions {
-  const { startToCloseTimeout, scheduleToCloseTimeout, retry } = activityProfiles(settings).describeCall;
+export function localActivityOptions(settings: TaskSettings, name: LocalActivityName): LocalActivityOptions {
+  const { startToCloseTimeout, scheduleToCloseTimeout, retry } = activityProfiles(settings)[activityProfileOf[name]];
   return { startToCloseTimeout, scheduleToCloseTimeout, retry, localRetryThreshold: '10 seconds' };
+}
+
+/** Local attempts before the call becomes a regular activity, and the bound of each attempt. */
+const LOCAL_ATTEMPTS = 3;
+const LOCAL_ATTEMPT_MS = 10_000;
+
+/**
+ * A local activity's attempts since patch bosun-local-activity-fallback: three, with its
+ * profile's backoff (1-2 s, then 2-4 s), all in the worker; the caller then runs the same call as
+ * a regular activity for the retry window (task-runner's `callLocal`). Never a server timer: with
+ * the pinned SDK a local activity whose backoff outgrew the local retry threshold was rescheduled
+ * after a timer even past its schedule-to-close, and a resize recorded that way failed replay
+ * ("Fail workflow machine does not handle this event"). Attempts, not a time window, bound the
+ * local part: the SDK did not stop local retries at schedule-to-close (4 attempts in 14 s with
+ * 10 s). Long trouble is also better shown as a pending activity with its attempts.
+ */
+export function localAttemptOptions(settings: TaskSettings, name: LocalActivityName): LocalActivityOptions {
+  const { retry } = activityProfiles(settings)[activityProfileOf[name]];
+  return {
+    startToCloseTimeout: LOCAL_ATTEMPT_MS,
+    // Only a bound of last resort: the attempts end well before it.
+    scheduleToCloseTimeout: LOCAL_ATTEMPTS * LOCAL_ATTEMPT_MS * 2,
+    retry: { ...retry, maximumAttempts: LOCAL_ATTEMPTS },
+    localRetryThreshold: LOCAL_ATTEMPT_MS,
+  };
 }

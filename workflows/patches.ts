@@ -31,6 +31,22 @@ export const Patch = {
    * window plus its longest wait).
    */
   resizeLocalDescribes: 'bosun-resize-local-describes',
+  /**
+   * Issue 11 (orchestration overhead): a resize without a capacity constraint updates its group
+   * with a local activity too, so a resize whose group settles at once is one workflow task
+   * (was 2). With a constraint the update stays a regular activity: a retried workflow task runs
+   * its local activities again and would check the constraint against the capacity it had set
+   * itself. Old path: the update as a regular activity (history sets v1-v4). Deprecate once no
+   * resize started before it can be open (the retry window plus its longest wait).
+   */
+  resizeLocalUpdate: 'bosun-resize-local-update',
+  /**
+   * Issue 11: a local activity makes three attempts in the worker, never through a server timer,
+   * and then the same call runs as a regular activity for the retry window (`localAttemptOptions`). Old path: local activities that retry for the whole window, timers
+   * for long backoffs (history sets v3-overhead, v4). Deprecate once no run started before it can
+   * be open (the retry window plus its longest wait).
+   */
+  localActivityFallback: 'bosun-local-activity-fallback',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

@@ -24,8 +24,8 @@ import type { HistoryLine, TaskOutput } from '../domain/task';
 import { failureLine, ORCHESTRATION_PHASE, taskLineKey, taskMemoOf } from '../domain/task';
 import type { TaskContext, TaskResult, TaskSettings } from '../domain/task-input';
 import type { LocalActivityName } from './activity-profiles';
-import { activityOptions, localActivityOptions } from './activity-profiles';
-import type { Patch } from './patches';
+import { activityOptions, localActivityOptions, localAttemptOptions } from './activity-profiles';
+import { Patch } from './patches';
 import { waitRouting } from './wait-routing';
 
 type ActivityName = keyof Activities;
@@ -47,11 +47,11 @@ export interface OperationContext {
   /** Runs an activity under its own profile (`activityProfileOf`), with a summary the UI shows on the timeline. */
   call<N extends ActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
   /**
-   * Runs a read-only activity as a local activity (`localActivityOptions`): in the worker that
-   * runs the workflow task, inside that task, so a short describe costs no workflow-task round
-   * trip. Only reads may run this way (a local activity may run again when its workflow task is
-   * retried), hence the narrower name type. Changing a call to or from a local one changes the
-   * workflow's commands: behind `patched()`.
+   * Runs an activity as a local activity (`localActivityOptions`): in the worker that runs the
+   * workflow task, inside that task, so a short call costs no workflow-task round trip. Only
+   * reads and absolute setters may run this way (a local activity runs again when its workflow
+   * task is retried), hence the narrower name type (`LocalActivityName`). Changing a call to or
+   * from a local one changes the workflow's commands: behind `patched()`.
    */
   callLocal<N extends LocalActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
   /**
@@ -113,6 +113,45 @@ export async function runTask(
   const outputs: TaskOutput[] = [];
   const taskId = workflowInfo().workflowId;
   let serverGroups: string[] = [...(workflowInfo().typedSearchAttributes.get(SearchAttributes.serverGroups) ?? [])];
+  /** `retryWindowMs`: what is left of the retry window when local attempts used part of it. */
+  const callActivity = <N extends ActivityName>(
+    name: N,
+    summary: string,
+    input: ActivityInput<N>,
+    retryWindowMs?: number,
+  ): Promise<ActivityOutput<N>> => {
+    const options = {
+      ...activityOptions(settings, name, input, Date.now()),
+      ...waitRouting(settings, name),
+      ...(retryWindowMs === undefined ? {} : { scheduleToCloseTimeout: retryWindowMs }),
+    };
+    const fn = proxyActivities<Activities>(options)[name] as unknown as {
+      executeWithOptions(o: object, a: unknown[]): Promise<ActivityOutput<N>>;
+    };
+    return fn.executeWithOptions({ ...options, summary }, [input]);
+  };
+  const callLocalActivity = async <N extends LocalActivityName>(
+    name: N,
+    summary: string,
+    input: ActivityInput<N>,
+  ): Promise<ActivityOutput<N>> => {
+    const patchedRun = patched(Patch.localActivityFallback);
+    // Runs that started before the fallback: the local activity retries for the whole window.
+    const options = patchedRun ? localAttemptOptions(settings, name) : localActivityOptions(settings, name);
+    const fn = proxyLocalActivities<Activities>(options)[name] as unknown as {
+      executeWithOptions(o: object, a: unknown[]): Promise<ActivityOutput<N>>;
+    };
+    const startedAt = Date.now();
+    try {
+      return await fn.executeWithOptions({ ...options, summary }, [input]);
+    } catch (err) {
+      // AWS in trouble for longer than the local attempts: the same call as a regular activity,
+      // retried by the server for the rest of the window and visible as pending in the UI.
+      if (!patchedRun || !worthARegularAttempt(err)) throw err;
+      const windowLeft = Math.max(1000, settings.awsRetryWindowMs - (Date.now() - startedAt));
+      return callActivity(name, summary, input, windowLeft);
+    }
+  };
   for (const [index, op] of operations.entries()) {
     log(ORCHESTRATION_PHASE, `Processing op: ${op.name}`);
     const opPhase = phaseOf(op.name);
@@ -123,20 +162,8 @@ export async function runTask(
       context,
       priorOutputs: outputs,
       log: (status) => log(opPhase, status),
-      call: (name, summary, input) => {
-        const options = { ...activityOptions(settings, name, input, Date.now()), ...waitRouting(settings, name) };
-        const fn = proxyActivities<Activities>(options)[name] as unknown as {
-          executeWithOptions(o: object, a: unknown[]): Promise<never>;
-        };
-        return fn.executeWithOptions({ ...options, summary }, [input]);
-      },
-      callLocal: (name, summary, input) => {
-        const options = localActivityOptions(settings);
-        const fn = proxyLocalActivities<Activities>(options)[name] as unknown as {
-          executeWithOptions(o: object, a: unknown[]): Promise<never>;
-        };
-        return fn.executeWithOptions({ ...options, summary }, [input]);
-      },
+      call: (name, summary, input) => callActivity(name, summary, input),
+      callLocal: (name, summary, input) => callLocalActivity(name, summary, input),
       patched: (id) => patched(id),
       onFailure: (description, undo) => compensations.push({ description, undo }),
       recordServerGroups: (names) => {
@@ -242,4 +269,17 @@ export function toOperationError(operation: string, err: unknown): OperationErro
 
 function detailsOf(f: ApplicationFailure): string[] {
   return (f.details ?? []).flatMap((d) => (typeof d === 'string' ? [d] : [JSON.stringify(d)]));
+}
+
+/**
+ * Whether a local activity's failure should get the regular activity's retries: yes when AWS was
+ * in trouble (a retryable failure, an attempt that timed out); no for a business failure
+ * (non-retryable) and for cancellation, which the regular activity would only repeat.
+ */
+function worthARegularAttempt(err: unknown): boolean {
+  if (isCancellation(err)) return false;
+  // A local activity's last failure arrives as it is; a regular activity's inside an ActivityFailure.
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (failure instanceof ApplicationFailure) return !failure.nonRetryable;
+  return failure instanceof TimeoutFailure;
 }

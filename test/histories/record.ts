@@ -73,6 +73,13 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // A constraint keeps the update a regular activity (bosun-resize-local-update).
+    name: 'resizeServerGroup-constraint-met',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([{ resizeServerGroup: { ...ref(await group(c, 'rsm')), capacity: { desired: 2 }, constraints: { capacity: { min: 1, max: 4, desired: 1 } } } }]),
+  },
+  {
     name: 'resizeServerGroup-constraint-violated',
     expect: { failed: true, retryable: false },
     run: async (c) => c.env.run([{ resizeServerGroup: { ...ref(await group(c, 'rsc')), capacity: { desired: 2 }, constraints: { capacity: { min: 3, max: 3, desired: 3 } } } }]),

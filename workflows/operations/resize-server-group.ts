@@ -42,10 +42,12 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
     }
     const change = `${formatCapacity(current)} to ${formatCapacity(wanted)}`;
     ctx.log(`Resizing ${serverGroupName} in ${region} from ${change} (min/desired/max)`);
-    await ctx.call('updateServerGroupCapacity', `Resize ${serverGroupName} in ${region} from ${change}`, {
-      ...ref,
-      capacity: wanted,
-    });
+    const update = { ...ref, capacity: wanted };
+    const updateSummary = `Resize ${serverGroupName} in ${region} from ${change}`;
+    // Without a constraint, running the update again after a retried workflow task is harmless
+    // (absolute values), so it can run inside the workflow task like the describes (Patch doc).
+    if (!d.constraints && ctx.patched(Patch.resizeLocalUpdate)) await ctx.callLocal('updateServerGroupCapacity', updateSummary, update);
+    else await ctx.call('updateServerGroupCapacity', updateSummary, update);
     // Issue 11: one local look first; a group that has already settled needs no wait activity.
     const settled = d.waitForCapacity ? await settledAlready(ctx, ref, wanted.desired) : undefined;
     if (settled) ctx.log(settled.message);
