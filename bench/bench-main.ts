@@ -32,7 +32,7 @@ import { PROJECT_ROOT } from '../infra/tools';
 import { E2E_VARIANTS, runEndToEnd } from './bench-e2e';
 import { runScale } from './bench-scale';
 import { runScaleOut } from './bench-scaleout';
-import { runStatus } from './bench-status';
+import { isStatusLayout, runStatus, STATUS_LAYOUTS, type StatusLayout } from './bench-status';
 import { runSubmission } from './bench-submission';
 import type { BenchContext } from './lib/context';
 import { loadAverage, machineCpu, ownCpuWithChildren, round } from './lib/proc';
@@ -59,13 +59,15 @@ interface Options {
   readonly label: string | undefined;
   /** e2e: ways of running Bosun to compare in one run (bench-e2e E2E_VARIANTS). */
   readonly e2eVariants: readonly string[];
+  /** status: where the facade runs (bench-status STATUS_LAYOUTS). */
+  readonly statusLayout: StatusLayout;
 }
 
 type Runner = (ctx: BenchContext, opts: Options) => Promise<BenchmarkResult>;
 
 const BENCHMARKS: Readonly<Record<string, Runner>> = {
   submission: (ctx) => runSubmission(ctx),
-  status: (ctx) => runStatus(ctx),
+  status: (ctx, o) => runStatus(ctx, { layout: o.statusLayout }),
   e2e: (ctx, o) => runEndToEnd(ctx, { variants: o.e2eVariants }),
   scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel }),
   scaleout: (ctx, o) => runScaleOut(ctx, { tasks: o.scaleOutTasks, workers: o.scaleOutWorkers, facades: o.scaleOutFacades }),
@@ -96,6 +98,7 @@ function parseArgs(argv: readonly string[]): Options {
     '--label',
     '--no-rerun',
     '--e2e-variants',
+    '--status-layout',
     '--help',
   ];
   for (const a of argv) {
@@ -119,6 +122,8 @@ function parseArgs(argv: readonly string[]): Options {
         `  --scaleout-workers n,n,...  scaleout: worker process counts, one run each (default 1,2,3; quick 1,2)`,
         `  --scaleout-facades n        scaleout: facade replicas the load alternates between (default 2)`,
         `  --e2e-variants a,b,...      e2e: ways of running Bosun to compare in one run (${Object.keys(E2E_VARIANTS).join(', ')})`,
+        `  --status-layout l           status: ${STATUS_LAYOUTS.join(' (default) or ')}: the facade and worker as their own`,
+        `                              processes (as deployed) or the facade in this process beside the pollers`,
         `  --out dir                   where results go (default bench/results)`,
         `  --label name                names result files bench-<benchmark>-<name>.json, for experiments`,
         `  --no-rerun                  do not repeat a benchmark that overlapped with heavy other load`,
@@ -145,6 +150,8 @@ function parseArgs(argv: readonly string[]): Options {
   const e2eVariants = (value('--e2e-variants') ?? '').split(',').filter(Boolean);
   for (const v of e2eVariants)
     if (!E2E_VARIANTS[v]) throw new Error(`--e2e-variants: unknown variant '${v}'; known: ${Object.keys(E2E_VARIANTS).join(', ')}`);
+  const statusLayout = value('--status-layout') ?? STATUS_LAYOUTS[0];
+  if (!isStatusLayout(statusLayout)) throw new Error(`--status-layout must be ${STATUS_LAYOUTS.join(' or ')}, not '${statusLayout}'`);
   const temporalConfig = (value('--temporal-config') ?? '').split(',').filter(Boolean);
   for (const c of temporalConfig)
     if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
@@ -179,6 +186,7 @@ function parseArgs(argv: readonly string[]): Options {
     temporalConfig,
     label,
     e2eVariants,
+    statusLayout,
   };
 }
 

@@ -25,7 +25,11 @@ import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, round } from './lib/proc';
 import type { BenchmarkResult } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
-import { ACCOUNT, REGION, startBenchStack } from './lib/stack';
+import { freePort } from '../infra/stack';
+import type { BosunSystem } from './chaos/bosun-system';
+import { startBosunSystem } from './chaos/bosun-system';
+import { ACCOUNT, REGION, startBenchStack, workflowBundle } from './lib/stack';
+import { BENCH_ACCOUNTS } from './lib/worker-protocol';
 import { summarize } from './lib/stats';
 import { persistenceCalls, TemporalMetricsWindow } from './lib/temporal-metrics';
 import { PauseWindow } from './lib/pauses';
@@ -37,7 +41,22 @@ const SLOW_MS = 250;
 
 type Kind = 'running' | 'completed';
 
-export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
+/**
+ * Where the facade runs. `processes`: the worker and the facade are the production entry points
+ * (worker/main.ts, client/facade/main.ts) in processes of their own, as deployed, and this
+ * process only polls, as Orca does from its own machine. `bench-process`: the facade in this
+ * process, sharing its event loop (and its garbage collector) with the pollers, and the bench's
+ * worker child; the layout of the results committed before issue 11's last measurements.
+ */
+export const STATUS_LAYOUTS = ['processes', 'bench-process'] as const;
+export type StatusLayout = (typeof STATUS_LAYOUTS)[number];
+export const isStatusLayout = (s: string): s is StatusLayout => (STATUS_LAYOUTS as readonly string[]).includes(s);
+
+export interface StatusOptions {
+  readonly layout: StatusLayout;
+}
+
+export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layout: 'processes' }): Promise<BenchmarkResult> {
   const started = new Date();
   const loadStart = loadAverage();
   const running = ctx.quick ? 200 : 1000;
@@ -46,15 +65,35 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
   const blockedGroups = ctx.quick ? 4 : 10;
   const idleSamples = ctx.quick ? 30 : 100;
 
+  const separate = opts.layout === 'processes';
+  const dir = `${ctx.runDir}/status-${opts.layout}`;
   const stack = await startBenchStack({
-    dir: `${ctx.runDir}/status`,
+    dir,
     temporalDb: ctx.temporalDb,
     temporalConfig: ctx.temporalConfig,
     moto: true,
-    worker: {},
+    worker: separate ? false : {},
   });
-  const http = new FacadeHttp(stack.facadeUrl, 64);
+  let system: BosunSystem | undefined;
+  let closeHttp = () => {};
   try {
+    if (separate) {
+      system = await startBosunSystem({
+        temporalAddress: () => stack.temporal.address,
+        awsEndpoint: stack.moto!.endpoint,
+        taskQueue: stack.taskQueue,
+        stateDir: `${dir}/bosun`,
+        facadePort: await freePort(),
+        workflowBundle: await workflowBundle(ctx.runDir),
+        accounts: JSON.stringify(BENCH_ACCOUNTS),
+        // Production's defaults, as the bench's own worker child takes them.
+        pollInterval: '10s',
+        retryWindow: '2h',
+        startTimeoutMs: 120_000,
+      });
+    }
+    const http = new FacadeHttp(system ? system.url : stack.facadeUrl, 64);
+    closeHttp = () => http.close();
     const clients = stack.awsClients();
     const resize = (serverGroupName: string) => [
       { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName, capacity: { min: 1, max: 1, desired: 1 } } },
@@ -116,7 +155,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     let firstError: string | undefined;
     const lastSeen = new Map<string, TaskJson>();
     stack.worker?.resetStatus();
-    const usage = UsageWindow.start(stack.watched());
+    const usage = UsageWindow.start([...stack.watched(), ...(system?.processes() ?? [])]);
     const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
     const elu = performance.eventLoopUtilization();
     const pauses = new PauseWindow();
@@ -180,7 +219,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     const currentReads = persistence?.callsByOperation.GetCurrentExecution ?? 0;
     const ownStall = benchPauses.eventLoopDelayMaxMs >= SLOW_MS;
     const bottleneck = [
-      `${cpuVerdict(resources)}; the facade's event loop (this process, also the pollers) was busy ${round(benchLoopBusy * 100)}% of the window.`,
+      `${cpuVerdict(resources)}; ${separate ? "this process's event loop (the pollers only; the facade is its own process)" : "the facade's event loop (this process, also the pollers)"} was busy ${round(benchLoopBusy * 100)}% of the window.`,
       `Achieved ${round(achieved, 1)} polls/s of the ${round(targetRate, 1)}/s asked for (${round((achieved / targetRate) * 100)}%): ${achieved >= targetRate * 0.95 ? 'the facade kept up, so the poll rate is set by Orca, not by Bosun' : 'the pollers fell behind, so the facade or Temporal could not keep up'}.`,
       `Per poll Temporal read ${round(currentReads / Math.max(1, polls), 2)} current-execution rows and ${round(historyReads / Math.max(1, polls), 2)} history branches from SQLite (${currentReads} and ${historyReads} for ${polls} polls). ${
         historyReads > latencies.completed.length * 2 && historyReads > polls / 2
@@ -192,7 +231,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
           ? `No poll took over ${SLOW_MS} ms.`
           : `${slow} of ${polls} polls took over ${SLOW_MS} ms, in ${slowBySecond.size} of ${Math.round(pollWindowSeconds)} seconds (worst: ${worstSeconds.map(([sec, n]) => `${n} in second ${sec}`).join(', ')})${slowBySecond.size <= pollWindowSeconds * 0.25 ? ': the tail comes in bursts' : ''}. This process's event loop: delay p99 ${benchPauses.eventLoopDelayP99Ms} ms, max ${benchPauses.eventLoopDelayMaxMs} ms; GC ${benchPauses.gcPauses} pauses, longest ${benchPauses.gcMaxMs} ms. ${
               ownStall
-                ? 'Part of the tail is this process stalling (the facade shares it with the pollers).'
+                ? `Part of the tail is this process stalling${separate ? ' (the pollers)' : ' (the facade shares it with the pollers)'}.`
                 : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
             }${resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${resources.machine.othersPercentOfCore}% of a core in this window, so some of these bursts may be theirs.` : ''}`
       }`,
@@ -204,7 +243,7 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
 
     return {
       name: 'status',
-      title: `Status: GET /task/{id} with ${running} running tasks polled every ${POLL_EVERY_MS / 1000} s`,
+      title: `Status: GET /task/{id} with ${running} running tasks polled every ${POLL_EVERY_MS / 1000} s (${separate ? 'facade and worker in processes of their own' : 'facade in the polling process'})`,
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
       durationSeconds: round((Date.now() - started.getTime()) / 1000),
@@ -213,7 +252,10 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
       setup: {
         temporalDb: ctx.temporalDb,
         ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
-        worker: 'one, child process, production options (100 activity slots)',
+        layout: separate
+          ? 'worker/main.ts and client/facade/main.ts as processes of their own (production entry points and defaults); this process only polls'
+          : "the facade in this process beside the pollers; the bench's worker child with production options",
+        worker: 'one, production options (100 activity slots)',
         runningTasks: running,
         completedTasks: completed,
         pollEveryMs: POLL_EVERY_MS,
@@ -274,7 +316,8 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
       },
     };
   } finally {
-    http.close();
+    closeHttp();
+    await system?.stop();
     await stack.close();
   }
 }
