@@ -89,6 +89,11 @@ export const E2E_VARIANTS: Readonly<Record<string, E2eVariant>> = {
     description: 'worker child process with the production options; the stack turns eager activity dispatch on',
     worker: {},
   },
+  'regular-update': {
+    name: 'regular-update',
+    description: `the code before patch ${Patch.resizeLocalUpdate}: the update as a regular activity (2 workflow tasks)`,
+    worker: { tuning: { patchesOff: [Patch.resizeLocalUpdate] } },
+  },
   'no-eager-activities': {
     name: 'no-eager-activities',
     description: 'as production, but no eager activity dispatch (maxEagerActivityReservationsPerWorkflowTask 0)',
