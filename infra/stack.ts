@@ -64,6 +64,12 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
+    // Issue 11: the dev server's SQLite defaults to a rollback journal with synchronous=FULL, an
+    // fsync per committed write, and its one connection serves every read behind those writes.
+    // WAL with synchronous=NORMAL syncs at checkpoints instead: a write survives a crash or kill of
+    // the server (the chaos run restarts it), but the last ones may be lost if the machine loses
+    // power, which the embedded local stack accepts (a production cluster has its own database).
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
