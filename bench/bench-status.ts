@@ -36,6 +36,8 @@ import { PauseWindow } from './lib/pauses';
 import { UsageWindow } from './lib/usage';
 
 const POLL_EVERY_MS = 5000;
+/** Running tasks also described straight from this process, without the facade (10 per second). */
+const DIRECT_SAMPLE = 50;
 /** A poll slower than this counts as part of the tail when looking at when the tail happens. */
 const SLOW_MS = 250;
 
@@ -161,6 +163,25 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
     const pauses = new PauseWindow();
     const windowStart = performance.now();
     const end = windowStart + windowMs;
+    // The floor under the facade: the same DescribeWorkflowExecution a poll makes, sent by this
+    // process straight to Temporal for a sample of the running tasks (no HTTP, no rendering).
+    const direct: number[] = [];
+    let directErrors = 0;
+    const directPoller = async (id: string, offsetMs: number) => {
+      await sleep(offsetMs);
+      const handle = stack.client.workflow.getHandle(id);
+      while (performance.now() < end) {
+        const sentAt = performance.now();
+        try {
+          await handle.describe();
+          direct.push(performance.now() - sentAt);
+        } catch {
+          directErrors++;
+        }
+        if (performance.now() + POLL_EVERY_MS >= end) break;
+        await sleep(POLL_EVERY_MS);
+      }
+    };
     const poller = async (id: string, kind: Kind, offsetMs: number) => {
       await sleep(offsetMs);
       // Orca's fixed delay: the next poll is scheduled when the previous answer has arrived.
@@ -186,6 +207,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
     await Promise.all([
       ...ids.map((id, i) => poller(id, 'running', (i * POLL_EVERY_MS) / ids.length)),
       ...done.map((id, i) => poller(id, 'completed', (i * POLL_EVERY_MS) / done.length)),
+      ...ids.slice(0, DIRECT_SAMPLE).map((id, i) => directPoller(id, (i * POLL_EVERY_MS) / DIRECT_SAMPLE)),
     ]);
     const pollWindowSeconds = (performance.now() - windowStart) / 1000;
     const benchLoopBusy = performance.eventLoopUtilization(elu).utilization;
@@ -235,6 +257,14 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
                 : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
             }${resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${resources.machine.othersPercentOfCore}% of a core in this window, so some of these bursts may be theirs.` : ''}`
       }`,
+      (() => {
+        const d = summarize(direct, 2);
+        return `Temporal alone (DescribeWorkflowExecution from this process for ${DIRECT_SAMPLE} of the running tasks, ${d.n} calls): p50 ${d.p50} ms, p99 ${d.p99} ms, against the facade's p50 ${run.p50} ms, p99 ${run.p99} ms: ${
+          d.p99 >= run.p99 * 0.7
+            ? "the tail is Temporal's (the dev server under this load), not the facade's"
+            : 'the facade adds most of the tail'
+        }.`;
+      })(),
       `${persistenceNote(persistence)}.`,
       worker
         ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. The waits run on the waits queue's own worker (BOSUN_WAIT_STRATEGY task-queue), so ${worker.maxInFlightActivities} of the task queue's 100 slots were taken while they waited.`
@@ -282,6 +312,12 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
               latencies.completed.length / pollWindowSeconds,
             ),
             row('all polls', [...latencies.running, ...latencies.completed], errors.running + errors.completed, achieved),
+            row(
+              `running task, DescribeWorkflowExecution from this process straight to Temporal (${DIRECT_SAMPLE} tasks, no facade), same window`,
+              direct,
+              directErrors,
+              direct.length / pollWindowSeconds,
+            ),
             row('running task, one GET at a time, before the window', [...idleRunning.latenciesMs], idleRunning.errors),
             row(
               `completed task, one GET at a time, before the ${running} tasks existed`,
@@ -301,7 +337,11 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
       bottleneck,
       interferencePercentOfCore: resources.machine.othersPercentOfCore,
       data: {
-        latency: { running: summarize(latencies.running, 2), completed: summarize(latencies.completed, 2) },
+        latency: {
+          running: summarize(latencies.running, 2),
+          completed: summarize(latencies.completed, 2),
+          directDescribe: summarize(direct, 2),
+        },
         idle: { running: summarize(idleRunning.latenciesMs, 2), completed: summarize(idleCompleted.latenciesMs, 2) },
         pollRate: { target: targetRate, achieved, windowSeconds: pollWindowSeconds },
         errors,
