@@ -84,7 +84,20 @@ describe.each<{ strategy: WaitStrategy; holdsSlots: boolean }>([
     else await untilAllWaiting(env, waiting.slice(0, SLOTS)); // the others wait for a slot
 
     const submitted = Date.now();
-    const probeId = await submit(env, resize(probeGroup, 2));
+    // The probe keeps its update a regular activity (a capacity constraint; without one the whole
+    // resize runs in local activities and needs no activity slot at all), so under the `activity`
+    // strategy it has to wait for a slot the waits hold.
+    const probeId = await submit(env, [
+      {
+        resizeServerGroup: {
+          credentials: ACCOUNT,
+          region: REGION,
+          serverGroupName: probeGroup,
+          capacity: { desired: 2 },
+          constraints: { capacity: { min: 1, desired: 1, max: 4 } },
+        },
+      },
+    ]);
     if (holdsSlots) {
       await expect(pollTask(env.facadeUrl, probeId, PROMPT_MS)).rejects.toThrow(/not completed/);
     } else {
