@@ -61,13 +61,15 @@ interface Options {
   readonly e2eVariants: readonly string[];
   /** status: where the facade runs (bench-status STATUS_LAYOUTS). */
   readonly statusLayout: StatusLayout;
+  /** status: the running tasks' wait poll interval (processes layout only). */
+  readonly statusPollInterval: string | undefined;
 }
 
 type Runner = (ctx: BenchContext, opts: Options) => Promise<BenchmarkResult>;
 
 const BENCHMARKS: Readonly<Record<string, Runner>> = {
   submission: (ctx) => runSubmission(ctx),
-  status: (ctx, o) => runStatus(ctx, { layout: o.statusLayout }),
+  status: (ctx, o) => runStatus(ctx, { layout: o.statusLayout, pollInterval: o.statusPollInterval }),
   e2e: (ctx, o) => runEndToEnd(ctx, { variants: o.e2eVariants }),
   scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel }),
   scaleout: (ctx, o) => runScaleOut(ctx, { tasks: o.scaleOutTasks, workers: o.scaleOutWorkers, facades: o.scaleOutFacades }),
@@ -99,6 +101,7 @@ function parseArgs(argv: readonly string[]): Options {
     '--no-rerun',
     '--e2e-variants',
     '--status-layout',
+    '--status-poll-interval',
     '--help',
   ];
   for (const a of argv) {
@@ -124,6 +127,7 @@ function parseArgs(argv: readonly string[]): Options {
         `  --e2e-variants a,b,...      e2e: ways of running Bosun to compare in one run (${Object.keys(E2E_VARIANTS).join(', ')})`,
         `  --status-layout l           status: ${STATUS_LAYOUTS.join(' (default) or ')}: the facade and worker as their own`,
         `                              processes (as deployed) or the facade in this process beside the pollers`,
+        `  --status-poll-interval d    status (processes layout): how often the running tasks' waits look at AWS (default 10s)`,
         `  --out dir                   where results go (default bench/results)`,
         `  --label name                names result files bench-<benchmark>-<name>.json, for experiments`,
         `  --no-rerun                  do not repeat a benchmark that overlapped with heavy other load`,
@@ -152,6 +156,9 @@ function parseArgs(argv: readonly string[]): Options {
     if (!E2E_VARIANTS[v]) throw new Error(`--e2e-variants: unknown variant '${v}'; known: ${Object.keys(E2E_VARIANTS).join(', ')}`);
   const statusLayout = value('--status-layout') ?? STATUS_LAYOUTS[0];
   if (!isStatusLayout(statusLayout)) throw new Error(`--status-layout must be ${STATUS_LAYOUTS.join(' or ')}, not '${statusLayout}'`);
+  const statusPollInterval = value('--status-poll-interval');
+  if (statusPollInterval !== undefined && !/^\d+(ms|s|m)$/.test(statusPollInterval))
+    throw new Error(`--status-poll-interval takes a duration such as 30s, not '${statusPollInterval}'`);
   const temporalConfig = (value('--temporal-config') ?? '').split(',').filter(Boolean);
   for (const c of temporalConfig)
     if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
@@ -187,6 +194,7 @@ function parseArgs(argv: readonly string[]): Options {
     label,
     e2eVariants,
     statusLayout,
+    statusPollInterval,
   };
 }
 

@@ -56,6 +56,8 @@ export const isStatusLayout = (s: string): s is StatusLayout => (STATUS_LAYOUTS 
 
 export interface StatusOptions {
   readonly layout: StatusLayout;
+  /** How often the running tasks' waits look at AWS (BOSUN_POLL_INTERVAL; production's 10 s by default). */
+  readonly pollInterval?: string | undefined;
 }
 
 export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layout: 'processes' }): Promise<BenchmarkResult> {
@@ -89,7 +91,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
         workflowBundle: await workflowBundle(ctx.runDir),
         accounts: JSON.stringify(BENCH_ACCOUNTS),
         // Production's defaults, as the bench's own worker child takes them.
-        pollInterval: '10s',
+        pollInterval: opts.pollInterval ?? '10s',
         retryWindow: '2h',
         startTimeoutMs: 120_000,
       });
@@ -290,7 +292,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
         completedTasks: completed,
         pollEveryMs: POLL_EVERY_MS,
         windowMs,
-        blockedBy: `resize to 1/1/1 of ${blockedGroups} groups whose only instance is Unhealthy; wait polls AWS every 10 s`,
+        blockedBy: `resize to 1/1/1 of ${blockedGroups} groups whose only instance is Unhealthy; wait polls AWS every ${separate ? (opts.pollInterval ?? '10s') : '10s'}`,
         settleSeconds,
         submissionOfRunningTasks: { wallMs: round(submit.wallMs), latency: summarize(submit.latenciesMs, 2) },
       },
