@@ -15,7 +15,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -117,8 +117,18 @@ class RssSampler {
   }
 }
 
-function spawnTsx(root: string, script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], {
+/**
+ * The V8 heap limit an npm script of `root` runs Node with (`--max-old-space-size=N` in its
+ * package.json), so the benchmark measures the process the script starts; none = Node's default.
+ */
+function heapLimitOf(root: string, scriptName: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const flag = /--max-old-space-size=\d+/.exec(pkg.scripts?.[scriptName] ?? '')?.[0];
+  return flag ? [flag] : [];
+}
+
+function spawnTsx(root: string, script: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(root, script)], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -240,7 +250,7 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
   };
   const facadeUrl = `http://127.0.0.1:${facade}`;
   const t0 = performance.now();
-  const child = spawnTsx(opts.root, 'infra/start.ts', env, path.join(dir, 'start.log'));
+  const child = spawnTsx(opts.root, 'infra/start.ts', env, path.join(dir, 'start.log'), heapLimitOf(opts.root, 'start'));
   const sampler = new RssSampler(child.pid!);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -293,6 +303,7 @@ async function workerPhase(opts: Options, dir: string): Promise<Phase> {
     'worker/main.ts',
     { ...env, BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' },
     path.join(dir, 'worker.log'),
+    heapLimitOf(opts.root, 'worker'),
   );
   const sampler = new RssSampler(worker.pid!);
   const facadeSampler = new RssSampler(facade.pid!);
@@ -401,7 +412,7 @@ async function main(): Promise<void> {
       p.othersPercentOfCore,
     ]),
     notes: [
-      `BOSUN_MAX_CACHED_WORKFLOWS ${opts.maxCached ?? "unset (the checkout's default)"}; checkout ${opts.root}`,
+      `BOSUN_MAX_CACHED_WORKFLOWS ${opts.maxCached ?? "unset (the checkout's default)"}; checkout ${opts.root}; V8 heap limits from its package.json: npm start ${heapLimitOf(opts.root, 'start')[0] ?? "Node's default"}, npm run worker ${heapLimitOf(opts.root, 'worker')[0] ?? "Node's default"}`,
       `load average ${loadStart.join(' ')} -> ${loadAverage().join(' ')}; CPU in % of one core during the burst (2 cores = 200%); other: everything but the measured process and this benchmark (Temporal, moto, the standalone facade, other people's work)`,
       ...phases
         .filter((p) => p.facadePeakRssMiB !== undefined)
