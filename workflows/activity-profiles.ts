@@ -145,11 +145,9 @@ export type LocalActivityName =
   | LocalMutation;
 
 /**
- * Local activities (issue 11: a resize costs no workflow-task round trip for its describes and
- * its update). Same attempt timeout and backoff as the activity's own profile, same bounded retry
- * window. Backoffs up to 10 s stay in the worker (the workflow task is kept alive meanwhile); a
- * longer one becomes a server timer, so a throttled or unreachable AWS API does not hold a
- * workflow task for minutes, and the task's history shows that it is waiting.
+ * Local activities of runs that started before patch bosun-local-activity-fallback (only reads
+ * then): the activity's own profile for the whole retry window; backoffs up to 10 s stay in the
+ * worker, a longer one becomes a server timer. New runs use `localAttemptOptions`.
  */
 export function localActivityOptions(settings: TaskSettings, name: LocalActivityName): LocalActivityOptions {
   const { startToCloseTimeout, scheduleToCloseTimeout, retry } = activityProfiles(settings)[activityProfileOf[name]];

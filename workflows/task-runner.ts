@@ -47,11 +47,13 @@ export interface OperationContext {
   /** Runs an activity under its own profile (`activityProfileOf`), with a summary the UI shows on the timeline. */
   call<N extends ActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
   /**
-   * Runs an activity as a local activity (`localActivityOptions`): in the worker that runs the
-   * workflow task, inside that task, so a short call costs no workflow-task round trip. Only
-   * reads and absolute setters may run this way (a local activity runs again when its workflow
-   * task is retried), hence the narrower name type (`LocalActivityName`). Changing a call to or
-   * from a local one changes the workflow's commands: behind `patched()`.
+   * Runs an activity as a local activity: in the worker that runs the workflow task, inside that
+   * task, so a short call costs no workflow-task round trip. Three attempts there
+   * (`localAttemptOptions`); if AWS is still in trouble, the same call continues as a regular
+   * activity for the retry window. Only reads and absolute setters may run this way (a local
+   * activity runs again when its workflow task is retried), hence the narrower name type
+   * (`LocalActivityName`). Changing a call to or from a local one changes the workflow's
+   * commands: behind `patched()`.
    */
   callLocal<N extends LocalActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
   /**
