@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Capacity, ConvergenceState } from '../domain/capacity';
 import { capacityProblem, convergence, formatCapacity } from '../domain/capacity';
 import { FailureType } from '../domain/failures';
+import { waitOutcome } from '../domain/waits';
 import type { AsgProcessName } from '../domain/operations/asg-processes';
 import type { ServerGroupSnapshot } from '../domain/server-group';
 import type { AwsClientProvider } from './aws-clients';
@@ -97,22 +98,11 @@ export function createServerGroupActivities({ aws }: ServerGroupDeps) {
       const ctx = Context.current();
       for (;;) {
         const group = await describe(input);
-        if (!group) {
-          throw ApplicationFailure.nonRetryable(
-            `${input.serverGroupName} in ${input.region} disappeared while waiting for ${input.desired} instances`,
-            FailureType.ServerGroupNotFound,
-          );
-        }
+        if (!group) throw waitOutcome.groupGone(input);
         const state = convergence(input.serverGroupName, input.desired, group.instances, input.minHealthy);
         ctx.heartbeat(state);
         if (state.converged) return state;
-        if (Date.now() >= input.deadlineMs) {
-          throw ApplicationFailure.nonRetryable(
-            `timed out waiting for ${input.serverGroupName} in ${input.region}: ${state.inService} of ${input.minHealthy ?? input.desired} instances in service`,
-            FailureType.CapacityNotReached,
-            state,
-          );
-        }
+        if (Date.now() >= input.deadlineMs) throw waitOutcome.capacityNotReached(input, state);
         // Context.sleep ends early when the activity is cancelled.
         await ctx.sleep(Math.min(input.pollIntervalMs, Math.max(0, input.deadlineMs - Date.now())));
       }

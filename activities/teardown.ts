@@ -1,9 +1,8 @@
 import { DeleteAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand, DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../domain/failures';
 import { launchTemplateBelongsTo } from '../domain/operations/destroy-server-group';
+import { waitOutcome } from '../domain/waits';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { findInstances } from './instances';
@@ -90,20 +89,11 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
       for (;;) {
         // A deleting group is still there: this waits for it to be gone altogether.
         const group = (await describeOneServerGroup(autoScaling, input))?.group;
-        if (!group) return { message: `${input.serverGroupName} in ${input.region} is deleted` };
+        if (!group) return { message: waitOutcome.deleted(input) };
         const left = group.Instances?.length ?? 0;
-        const seen = `${input.serverGroupName} in ${input.region} is ${group.Status ?? 'still there'} with ${left} instance(s) left`;
+        const seen = waitOutcome.stillThere(input, group.Status, left);
         ctx.heartbeat(seen);
-        if (Date.now() >= input.deadlineMs) {
-          throw ApplicationFailure.nonRetryable(
-            `timed out waiting for ${input.serverGroupName} to be deleted: ${seen}`,
-            FailureType.ServerGroupNotDeleted,
-            {
-              status: group.Status ?? null,
-              instances: left,
-            },
-          );
-        }
+        if (Date.now() >= input.deadlineMs) throw waitOutcome.notDeleted(input, seen, group.Status, left);
         // Context.sleep ends early when the activity is cancelled.
         await ctx.sleep(Math.min(input.pollIntervalMs, Math.max(0, input.deadlineMs - Date.now())));
       }

@@ -3,6 +3,10 @@
  * of the worker's activity slots for the whole wait (issue 11). Bundled into the workflow
  * sandbox: nothing from Node, no zod, no I/O.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ConvergenceState } from './capacity';
+import { FailureType } from './failures';
+
 export const WaitStrategy = {
   /**
    * The wait is one heartbeating activity on the task's own queue: it holds one of the worker's
@@ -53,3 +57,39 @@ export const MAX_TIMER_POLLS_PER_WAIT = 500;
 export function timerPollIntervalMs(pollIntervalMs: number, waitMs: number): number {
   return Math.max(pollIntervalMs, Math.ceil(Math.max(0, waitMs) / MAX_TIMER_POLLS_PER_WAIT));
 }
+
+/** What a wait is about, as both wait implementations (the activity and the workflow timer) see it. */
+interface WaitTarget {
+  readonly serverGroupName: string;
+  readonly region: string;
+}
+
+/**
+ * The outcomes of a wait, shared by the wait activities and the workflow-timer waits so that a
+ * task fails with the same type, message and details whichever strategy it ran under.
+ */
+export const waitOutcome = {
+  groupGone: (w: WaitTarget & { readonly desired: number }) =>
+    ApplicationFailure.nonRetryable(
+      `${w.serverGroupName} in ${w.region} disappeared while waiting for ${w.desired} instances`,
+      FailureType.ServerGroupNotFound,
+    ),
+  capacityNotReached: (w: WaitTarget & { readonly desired: number; readonly minHealthy?: number | undefined }, state: ConvergenceState) =>
+    ApplicationFailure.nonRetryable(
+      `timed out waiting for ${w.serverGroupName} in ${w.region}: ${state.inService} of ${w.minHealthy ?? w.desired} instances in service`,
+      FailureType.CapacityNotReached,
+      state,
+    ),
+  deleted: (w: WaitTarget) => `${w.serverGroupName} in ${w.region} is deleted`,
+  stillThere: (w: WaitTarget, status: string | null | undefined, instances: number) =>
+    `${w.serverGroupName} in ${w.region} is ${status ?? 'still there'} with ${instances} instance(s) left`,
+  notDeleted: (w: WaitTarget, seen: string, status: string | null | undefined, instances: number) =>
+    ApplicationFailure.nonRetryable(
+      `timed out waiting for ${w.serverGroupName} to be deleted: ${seen}`,
+      FailureType.ServerGroupNotDeleted,
+      {
+        status: status ?? null,
+        instances,
+      },
+    ),
+};

@@ -1,9 +1,8 @@
-import { ApplicationFailure, setCurrentDetails, sleep } from '@temporalio/workflow';
+import { setCurrentDetails, sleep } from '@temporalio/workflow';
 import type { Activities, WaitForCapacityInput } from '../activities';
 import type { ConvergenceState } from '../domain/capacity';
 import { convergence } from '../domain/capacity';
-import { FailureType } from '../domain/failures';
-import { timerPollIntervalMs } from '../domain/waits';
+import { timerPollIntervalMs, waitOutcome } from '../domain/waits';
 import type { OperationContext } from './task-runner';
 import { waitStrategyOf } from './wait-routing';
 
@@ -19,21 +18,10 @@ export async function waitForCapacity(ctx: OperationContext, summary: string, in
   const ref = { account: input.account, region: input.region, serverGroupName: input.serverGroupName };
   for (let poll = 1; ; poll++) {
     const group = await ctx.call('describeServerGroup', `${summary} (poll ${poll})`, ref);
-    if (!group) {
-      throw ApplicationFailure.nonRetryable(
-        `${input.serverGroupName} in ${input.region} disappeared while waiting for ${input.desired} instances`,
-        FailureType.ServerGroupNotFound,
-      );
-    }
+    if (!group) throw waitOutcome.groupGone(input);
     const state = convergence(input.serverGroupName, input.desired, group.instances, input.minHealthy);
     if (state.converged) return state;
-    if (Date.now() >= input.deadlineMs) {
-      throw ApplicationFailure.nonRetryable(
-        `timed out waiting for ${input.serverGroupName} in ${input.region}: ${state.inService} of ${input.minHealthy ?? input.desired} instances in service`,
-        FailureType.CapacityNotReached,
-        state,
-      );
-    }
+    if (Date.now() >= input.deadlineMs) throw waitOutcome.capacityNotReached(input, state);
     // Progress for the UI without a command: a memo line per poll would grow the history.
     setCurrentDetails(`${summary}: ${state.message} (poll ${poll})`);
     await sleep(Math.min(interval, Math.max(1, input.deadlineMs - Date.now())));
@@ -59,18 +47,9 @@ export async function waitForDeleted(
   const ref = { account: input.account, region: input.region, serverGroupName: input.serverGroupName };
   for (let poll = 1; ; poll++) {
     const group = await ctx.call('describeServerGroupDeletion', `${summary} (poll ${poll})`, ref);
-    if (!group) return { message: `${input.serverGroupName} in ${input.region} is deleted` };
-    const seen = `${input.serverGroupName} in ${input.region} is ${group.status ?? 'still there'} with ${group.instances} instance(s) left`;
-    if (Date.now() >= input.deadlineMs) {
-      throw ApplicationFailure.nonRetryable(
-        `timed out waiting for ${input.serverGroupName} to be deleted: ${seen}`,
-        FailureType.ServerGroupNotDeleted,
-        {
-          status: group.status,
-          instances: group.instances,
-        },
-      );
-    }
+    if (!group) return { message: waitOutcome.deleted(input) };
+    const seen = waitOutcome.stillThere(input, group.status, group.instances);
+    if (Date.now() >= input.deadlineMs) throw waitOutcome.notDeleted(input, seen, group.status, group.instances);
     setCurrentDetails(`${summary}: ${seen} (poll ${poll})`);
     await sleep(Math.min(interval, Math.max(1, input.deadlineMs - Date.now())));
   }
