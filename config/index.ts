@@ -106,6 +106,13 @@ export const configSchema = z.object({
     legacyTimeoutMs: duration.default(60_000),
     /** How long one request waits for Temporal before answering 503 (Orca retries). */
     temporalCallTimeoutMs: duration.default(10_000),
+    /**
+     * While Orca polls, the facade lists the running tasks this often and answers their polls
+     * from that list instead of one describe per poll (client/facade/running-tasks.ts); 0 = off.
+     */
+    runningTasksRefreshMs: duration.default(1000),
+    /** Running tasks one list holds; polls of any more are described one by one. */
+    runningTasksMax: z.coerce.number().int().min(1).max(100_000).default(10_000),
   }),
   /**
    * The remote codec endpoint the Temporal UI calls to show encrypted payloads. Whoever can call
@@ -258,6 +265,8 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_MAX_JSON_DEPTH: 'facade.maxJsonDepth',
   BOSUN_LEGACY_TIMEOUT: 'facade.legacyTimeoutMs',
   BOSUN_TEMPORAL_CALL_TIMEOUT: 'facade.temporalCallTimeoutMs',
+  BOSUN_RUNNING_TASKS_REFRESH: 'facade.runningTasksRefreshMs',
+  BOSUN_RUNNING_TASKS_MAX: 'facade.runningTasksMax',
   BOSUN_CODEC_ENDPOINT: 'codecEndpoint.enabled',
   BOSUN_CODEC_HOST: 'codecEndpoint.host',
   BOSUN_CODEC_PORT: 'codecEndpoint.port',

@@ -58,6 +58,7 @@ export async function buildFacade(input: {
     metrics,
     limits: { maxOperations: config.facade.maxOperations, maxJsonDepth: config.facade.maxJsonDepth },
     eagerStart: input.eagerStart ?? false,
+    runningTasks: { refreshMs: config.facade.runningTasksRefreshMs, maxTasks: config.facade.runningTasksMax },
   });
   const endpoint = config.codecEndpoint;
   let codec: CodecServer | undefined;

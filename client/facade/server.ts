@@ -33,7 +33,17 @@ import { createFacadeMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
 import type { TaskAccess } from './tasks';
-import { createClosedTaskCache, createRunningRunCache, inspectTask, listRunningTasks, rerunTask, startTask, taskIdFor } from './tasks';
+import { RunningTasks } from './running-tasks';
+import {
+  createClosedTaskCache,
+  createRunningRunCache,
+  inspectTask,
+  isTaskWorkflowType,
+  listRunningTasks,
+  rerunTask,
+  startTask,
+  taskIdFor,
+} from './tasks';
 
 /** The onboarding flag as the facade uses it (client/routing's Router, or a stand-in in tests). */
 export type RouteDecider = Pick<Router, 'decide' | 'status'>;
@@ -73,7 +83,18 @@ export interface FacadeOptions {
    * worker has a free slot, the SDK starts the workflow the ordinary way.
    */
   readonly eagerStart?: boolean | undefined;
+  /** The list of running tasks that answers their polls (running-tasks.ts); refreshMs 0 = describe every poll. */
+  readonly runningTasks?: Partial<RunningTasksSettings> | undefined;
 }
+
+export interface RunningTasksSettings {
+  /** Time between two lists while tasks are polled. */
+  readonly refreshMs: number;
+  /** Running tasks one list holds; more are described per poll. */
+  readonly maxTasks: number;
+}
+
+export const DEFAULT_RUNNING_TASKS: RunningTasksSettings = { refreshMs: 1000, maxTasks: 10_000 };
 
 export interface Facade {
   readonly server: http.Server;
@@ -120,13 +141,24 @@ export function createFacade(opts: FacadeOptions): Facade {
   // Running tasks' polls name the run they were last seen in, saving Temporal a database read (tasks.ts).
   const runningRuns = createRunningRunCache();
   const temporalCallTimeoutMs = opts.temporalCallTimeoutMs ?? 10_000;
+  const metrics = opts.metrics ?? createFacadeMetrics();
+  // Running tasks' polls are answered from one list a second while Orca polls (running-tasks.ts).
+  const runningTasks = new RunningTasks({
+    client: opts.client,
+    taskQueue: opts.taskQueue,
+    refreshMs: opts.runningTasks?.refreshMs ?? DEFAULT_RUNNING_TASKS.refreshMs,
+    maxTasks: opts.runningTasks?.maxTasks ?? DEFAULT_RUNNING_TASKS.maxTasks,
+    callTimeoutMs: temporalCallTimeoutMs,
+    isTaskType: isTaskWorkflowType,
+    logger: opts.logger.child({ module: 'running-tasks' }),
+    metrics,
+  });
   /** Runs a request's Temporal calls under one deadline; past it they fail as DEADLINE_EXCEEDED, answered 503. */
   const temporal = <T>(fn: () => Promise<T>): Promise<T> => opts.client.withDeadline(Date.now() + temporalCallTimeoutMs, fn);
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
   const limits: FacadeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.logger.child({ module: 'facade' });
   const policy: AuthorizationPolicy = opts.authorization ?? { requireUser: true, checkAccounts: true };
-  const metrics = opts.metrics ?? createFacadeMetrics();
   const legacy = opts.legacy;
   let closing = false;
 
@@ -279,7 +311,7 @@ export function createFacade(opts: FacadeOptions): Facade {
    * a Fastify reply is thenable, and awaiting it would wait for the answer and yield undefined.)
    */
   async function answerExisting(req: FastifyRequest, reply: FastifyReply, id: string, requestId: string): Promise<boolean> {
-    const existing = await temporal(() => inspectTask(opts.client, id, closedTasks));
+    const existing = await temporal(() => inspectTask(opts.client, id, { closed: closedTasks }));
     if (!existing) return false;
     authorizeTask(req, id, existing.access, 're-post');
     const { task } = existing;
@@ -467,7 +499,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.post('/task/:id(^[^/:]+)::resume', { config: { route: 'resume' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const existing = await temporal(() => inspectTask(opts.client, id, closedTasks));
+    const existing = await temporal(() => inspectTask(opts.client, id, { closed: closedTasks }));
     if (!existing) {
       if (legacy) return toLegacy(reply, req.body as Buffer | undefined, 'unknown task');
       throw new HttpError(404, 'Not Found', `task ${id} not found`);
@@ -482,7 +514,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.post('/task/:id/cancel', { config: { route: 'cancel' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const existing = await temporal(() => inspectTask(opts.client, id, closedTasks));
+    const existing = await temporal(() => inspectTask(opts.client, id, { closed: closedTasks }));
     if (!existing) throw new HttpError(404, 'Not Found', `task ${id} not found`);
     authorizeTask(req, id, existing.access, 'cancel');
     const { task } = existing;
@@ -499,7 +531,7 @@ export function createFacade(opts: FacadeOptions): Facade {
 
   app.get('/task/:id', { config: { route: 'task' }, schema: { params: taskParams } }, async (req, reply) => {
     const { id } = req.params as { id: string };
-    const found = await temporal(() => inspectTask(opts.client, id, closedTasks, runningRuns));
+    const found = await temporal(() => inspectTask(opts.client, id, { closed: closedTasks, runs: runningRuns, listed: runningTasks }));
     if (found) return reply.send(found.task);
     if (legacy) return toLegacy(reply, undefined, 'unknown task');
     throw new HttpError(404, 'Not Found', `task ${id} not found`);
@@ -548,6 +580,7 @@ export function createFacade(opts: FacadeOptions): Facade {
         await app.close();
       } finally {
         clearTimeout(force);
+        await runningTasks.close();
       }
     },
   };

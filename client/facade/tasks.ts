@@ -30,6 +30,7 @@ import type { TaskContext, TaskResult, TaskSettings } from '../../domain/task-in
 import { ORCHESTRATION_WORKFLOW } from '../../domain/task-input';
 import type { DescriptionOf, OperationWorkflow } from '../../workflows';
 import * as workflows from '../../workflows';
+import type { RunningTasks } from './running-tasks';
 
 const WORKFLOW_TYPES = new Set<string>([...operationNames, ORCHESTRATION_WORKFLOW]);
 
@@ -216,19 +217,32 @@ export async function listRunningTasks(
   for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
     if (!WORKFLOW_TYPES.has(wf.type)) continue;
     if (held && !accessOf(wf.memo, wf.typedSearchAttributes.get(SearchAttributes.account)).accounts.every((a) => held.has(a))) continue;
-    tasks.push(
-      renderTask({
-        id: wf.workflowId,
-        ownerId: `${wf.runId}@bosun`,
-        startTimeMs: wf.startTime.getTime(),
-        memo: taskMemoOf(wf.memo),
-        state: TaskState.running,
-        resultObjects: [],
-      }),
-    );
+    tasks.push(renderRunning(wf));
     if (tasks.length >= limit) break;
   }
   return tasks;
+}
+
+/** A running task from a list entry: the same JSON a describe of it renders. */
+function renderRunning(wf: {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly startTime: Date;
+  readonly memo?: Record<string, unknown> | undefined;
+}): ClouddriverTask {
+  return renderTask({
+    id: wf.workflowId,
+    ownerId: `${wf.runId}@bosun`,
+    startTimeMs: wf.startTime.getTime(),
+    memo: taskMemoOf(wf.memo),
+    state: TaskState.running,
+    resultObjects: [],
+  });
+}
+
+/** Whether a workflow type is a Bosun task's (an operation, or the orchestration of several). */
+export function isTaskWorkflowType(type: string): boolean {
+  return WORKFLOW_TYPES.has(type);
 }
 
 /** The accounts recorded at start; tasks started before they were recorded fall back to BosunAccount. */
@@ -271,12 +285,24 @@ export function createRunningRunCache(max = 10_000): RunningRunCache {
   return new LRUCache<string, string>({ max });
 }
 
+/** What one facade remembers between polls (all optional: without them every poll asks Temporal). */
+export interface TaskCaches {
+  readonly closed?: ClosedTaskCache | undefined;
+  readonly runs?: RunningRunCache | undefined;
+  /** The latest list of running tasks (running-tasks.ts): a task in it costs no Temporal call. */
+  readonly listed?: RunningTasks | undefined;
+}
+
 export async function inspectTask(
   client: Client,
   id: string,
-  closed?: ClosedTaskCache,
-  running?: RunningRunCache,
+  caches: TaskCaches = {},
 ): Promise<{ task: ClouddriverTask; access: TaskAccess } | undefined> {
+  const { closed, runs: running, listed } = caches;
+  const fromList = await listed?.lookup(id, (runId) => closed?.has(runId) ?? false);
+  if (fromList) {
+    return { task: renderRunning(fromList), access: accessOf(fromList.memo, fromList.primaryAccount) };
+  }
   const knownRun = running?.get(id);
   let desc = knownRun ? await describeRun(client, id, knownRun) : undefined;
   if (knownRun && desc?.status.name !== 'RUNNING') {
