@@ -16,10 +16,11 @@
  * Completed tasks (same resize on a healthy group) are polled alongside; for them the facade
  * also reads the workflow result (describe + result).
  */
+import { fork } from 'node:child_process';
+import path from 'node:path';
 import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import { ensureEmulatorServerGroup } from '../infra/demo';
 import type { BenchContext } from './lib/context';
-import type { TaskJson } from './lib/http';
 import { FacadeHttp } from './lib/http';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, round } from './lib/proc';
@@ -28,11 +29,14 @@ import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './
 import { freePort } from '../infra/stack';
 import type { BosunSystem } from './chaos/bosun-system';
 import { startBosunSystem } from './chaos/bosun-system';
+import type { BenchStack } from './lib/stack';
 import { ACCOUNT, REGION, startBenchStack, workflowBundle } from './lib/stack';
 import { BENCH_ACCOUNTS } from './lib/worker-protocol';
 import { summarize } from './lib/stats';
 import { persistenceCalls, TemporalMetricsWindow } from './lib/temporal-metrics';
-import { PauseWindow } from './lib/pauses';
+import type { Pauses } from './lib/pauses';
+import type { PollJob, PollResult } from './lib/status-pollers';
+import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 
 const POLL_EVERY_MS = 5000;
@@ -80,6 +84,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
   });
   let system: BosunSystem | undefined;
   let closeHttp = () => {};
+  const ports = separate ? [await freePort(), await freePort()] : [];
   try {
     if (separate) {
       system = await startBosunSystem({
@@ -87,7 +92,11 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
         awsEndpoint: stack.moto!.endpoint,
         taskQueue: stack.taskQueue,
         stateDir: `${dir}/bosun`,
-        facadePort: await freePort(),
+        // Two facades, polled one window each: the first describes every poll (the facade before
+        // the list), the second is production's default, answering running tasks from its list.
+        facadePort: ports[0]!,
+        extraFacadePorts: [ports[1]!],
+        facadeEnvs: [{ BOSUN_RUNNING_TASKS_REFRESH: '0' }],
         workflowBundle: await workflowBundle(ctx.runDir),
         accounts: JSON.stringify(BENCH_ACCOUNTS),
         // Production's defaults, as the bench's own worker child takes them.
@@ -96,7 +105,19 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
         startTimeoutMs: 120_000,
       });
     }
-    const http = new FacadeHttp(system ? system.url : stack.facadeUrl, 64);
+    const facades: FacadeUnderTest[] = separate
+      ? [
+          { label: 'describe every poll (BOSUN_RUNNING_TASKS_REFRESH=0)', url: `http://127.0.0.1:${ports[0]}` },
+          {
+            label: 'list of running tasks (default)',
+            url: `http://127.0.0.1:${ports[1]}`,
+            metricsUrl: `http://127.0.0.1:${ports[1]}/metrics`,
+          },
+        ]
+      : [{ label: 'facade in this process', url: stack.facadeUrl, metricsUrl: `${stack.facadeUrl}/metrics` }];
+    // Setup and the one-at-a-time floors go through the first facade only, so the second has
+    // not started listing before its window.
+    const http = new FacadeHttp(facades[0]!.url, 64);
     closeHttp = () => http.close();
     const clients = stack.awsClients();
     const resize = (serverGroupName: string) => [
@@ -150,128 +171,208 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
     }
     const settleSeconds = round((performance.now() - settleStart) / 1000);
     const idleRunning = await runClosedLoop(idleSamples, 1, (i) => http.task(ids[i % ids.length]!));
-
-    ctx.log(`status: polling ${running} running and ${completed} completed tasks every ${POLL_EVERY_MS / 1000} s for ${windowMs / 1000} s`);
-    const latencies: Record<Kind, number[]> = { running: [], completed: [] };
-    /** Polls slower than SLOW_MS, by the second of the window in which they were sent. */
-    const slowBySecond = new Map<number, number>();
-    const errors: Record<Kind, number> = { running: 0, completed: 0 };
-    let firstError: string | undefined;
-    const lastSeen = new Map<string, TaskJson>();
-    stack.worker?.resetStatus();
-    const usage = UsageWindow.start([...stack.watched(), ...(system?.processes() ?? [])]);
-    const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
-    const elu = performance.eventLoopUtilization();
-    const pauses = new PauseWindow();
-    const windowStart = performance.now();
-    const end = windowStart + windowMs;
-    // The floor under the facade: the same DescribeWorkflowExecution a poll makes, sent by this
-    // process straight to Temporal for a sample of the running tasks (no HTTP, no rendering).
-    const direct: number[] = [];
-    let directErrors = 0;
-    const directPoller = async (id: string, offsetMs: number) => {
-      await sleep(offsetMs);
-      const handle = stack.client.workflow.getHandle(id);
-      while (performance.now() < end) {
-        const sentAt = performance.now();
+    if (facades.length > 1) {
+      // Each facade starts its window warm, as the first did from the setup above: the completed
+      // tasks in its closed-task cache and its gRPC decoders built. Polling the listing facade
+      // starts its list, which stops after 30 s without polls (running-tasks.ts): waited out
+      // here, so its list does not run during the other window.
+      for (const f of facades.slice(1)) {
+        const warm = new FacadeHttp(f.url, 8);
         try {
-          await handle.describe();
-          direct.push(performance.now() - sentAt);
-        } catch {
-          directErrors++;
+          for (const id of [...done, ...ids.slice(0, 10)]) await warm.task(id);
+        } finally {
+          warm.close();
         }
-        if (performance.now() + POLL_EVERY_MS >= end) break;
-        await sleep(POLL_EVERY_MS);
       }
-    };
-    const poller = async (id: string, kind: Kind, offsetMs: number) => {
-      await sleep(offsetMs);
-      // Orca's fixed delay: the next poll is scheduled when the previous answer has arrived.
-      while (performance.now() < end) {
-        const sentAt = performance.now();
-        try {
-          const { task, ms } = await http.task(id);
-          latencies[kind].push(ms);
-          if (ms > SLOW_MS) {
-            const second = Math.floor((sentAt - windowStart) / 1000);
-            slowBySecond.set(second, (slowBySecond.get(second) ?? 0) + 1);
-          }
-          lastSeen.set(id, task);
-          if (kind === 'running' && task.status.completed) throw new Error(`task ${id} completed, but it should be blocked`);
-        } catch (err) {
-          errors[kind]++;
-          firstError ??= (err as Error).message;
-        }
-        if (performance.now() + POLL_EVERY_MS >= end) break;
-        await sleep(POLL_EVERY_MS);
-      }
-    };
-    await Promise.all([
-      ...ids.map((id, i) => poller(id, 'running', (i * POLL_EVERY_MS) / ids.length)),
-      ...done.map((id, i) => poller(id, 'completed', (i * POLL_EVERY_MS) / done.length)),
-      ...ids.slice(0, DIRECT_SAMPLE).map((id, i) => directPoller(id, (i * POLL_EVERY_MS) / DIRECT_SAMPLE)),
-    ]);
-    const pollWindowSeconds = (performance.now() - windowStart) / 1000;
-    const benchLoopBusy = performance.eventLoopUtilization(elu).utilization;
-    const benchPauses = pauses.stop();
-    const resources = usage.stop();
-    const persistence = await metrics.stop();
-    const worker = stack.worker?.peaks(100);
+      ctx.log('status: warmed the other facade; waiting 31 s for its list to stop');
+      await sleep(31_000);
+    }
 
-    requireMeasured('polls of running tasks', latencies.running.length, running);
-    requireMeasured('polls of completed tasks', latencies.completed.length);
+    /** One polling window against one facade: Orca's polls of every task, plus the direct sample, from a process of their own. */
+    const pollWindow = async (facade: FacadeUnderTest): Promise<PollWindow> => {
+      ctx.log(
+        `status: polling ${running} running and ${completed} completed tasks every ${POLL_EVERY_MS / 1000} s for ${windowMs / 1000} s (${facade.label})`,
+      );
+      const pollers = fork(path.join(__dirname, 'lib', 'status-pollers.ts'), [], {
+        execArgv: ['--require', 'tsx/cjs'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const answered = new Promise<PollResult>((resolve, reject) => {
+        pollers.once('message', (m) => resolve(m as PollResult));
+        pollers.once('exit', (code) => reject(new Error(`the status pollers exited with code ${code} before answering`)));
+      });
+      // The answer's exit must not be taken for a failure once the answer is in.
+      answered.catch(() => undefined);
+      const job: PollJob = {
+        url: facade.url,
+        temporalAddress: stack.temporal.address,
+        namespace: stack.temporal.namespace,
+        running: ids,
+        completed: done,
+        direct: ids.slice(0, DIRECT_SAMPLE),
+        windowMs,
+        pollEveryMs: POLL_EVERY_MS,
+        slowMs: SLOW_MS,
+      };
+      stack.worker?.resetStatus();
+      const usage = UsageWindow.start([
+        ...stack.watched(),
+        ...(system?.processes() ?? []),
+        { name: 'pollers (node, Orca)', pid: pollers.pid! },
+      ]);
+      const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
+      const listBefore = facade.metricsUrl ? await listMetrics(facade.metricsUrl) : undefined;
+      pollers.send(job);
+      let r: PollResult;
+      try {
+        r = await answered;
+      } finally {
+        if (pollers.exitCode === null) pollers.kill();
+      }
+      const result: PollWindow = {
+        facade,
+        latencies: r.latencies,
+        errors: r.errors,
+        firstError: r.firstError,
+        lastLines: r.lastLines,
+        slowBySecond: new Map(r.slowBySecond),
+        direct: r.direct,
+        directErrors: r.directErrors,
+        pollWindowSeconds: r.windowSeconds,
+        benchLoopBusy: r.loopBusy,
+        benchPauses: r.pauses,
+        resources: usage.stop(),
+        persistence: await metrics.stop(),
+        worker: stack.worker?.peaks(100),
+        ...(facade.metricsUrl && listBefore
+          ? listWindow(listBefore, await listMetrics(facade.metricsUrl), r.windowSeconds)
+          : { listLookups: undefined, listRefresh: undefined }),
+      };
+      requireMeasured(`polls of running tasks (${facade.label})`, r.latencies.running.length, running);
+      requireMeasured(`polls of completed tasks (${facade.label})`, r.latencies.completed.length);
+      return result;
+    };
+
+    // Before the list, first: a facade that is not polled stops listing, so the second window's
+    // list costs nothing in the first; the other way round it would list for 30 s into it.
+    const windows: PollWindow[] = [];
+    for (const f of facades) windows.push(await pollWindow(f));
+    const after = windows[windows.length - 1]!;
+    const before = windows.length > 1 ? windows[0] : undefined;
 
     // What the running tasks showed in their last answer: inside the wait, or waiting for a slot.
     const where = new Map<string, number>();
     for (const id of ids) {
-      const t = lastSeen.get(id);
-      const line = t?.history[t.history.length - 1]?.status.replace(/benchstatus-blocked-v\d+/g, '<group>') ?? '(never answered)';
+      const line = after.lastLines[id]?.replace(/benchstatus-blocked-v\d+/g, '<group>') ?? '(never answered)';
       where.set(line, (where.get(line) ?? 0) + 1);
     }
 
     const targetRate = (running + completed) / (POLL_EVERY_MS / 1000);
-    const achieved = (latencies.running.length + latencies.completed.length) / pollWindowSeconds;
+    const achievedOf = (w: PollWindow) => (w.latencies.running.length + w.latencies.completed.length) / w.pollWindowSeconds;
+    const achieved = achievedOf(after);
     const row = (label: string, v: number[], errs: number, rate?: number) => {
       const s = summarize(v, 2);
       return [label, s.n, rate !== undefined ? round(rate, 1) : undefined, s.p50, s.p90, s.p99, s.max, errs];
     };
-    const run = summarize(latencies.running, 2);
-    const polls = latencies.running.length + latencies.completed.length;
-    const slow = [...slowBySecond.values()].reduce((a, b) => a + b, 0);
-    const worstSeconds = [...slowBySecond].sort((a, b) => b[1] - a[1]).slice(0, 4);
-    const historyReads = persistence?.callsByOperation.ReadHistoryBranch ?? 0;
-    const currentReads = persistence?.callsByOperation.GetCurrentExecution ?? 0;
-    const ownStall = benchPauses.eventLoopDelayMaxMs >= SLOW_MS;
+    const latencyRows = (w: PollWindow) => {
+      const tag = windows.length > 1 ? `${w.facade.label}: ` : '';
+      return [
+        row(
+          `${tag}running task, under load (${running} + ${completed} tasks polled every 5 s)`,
+          w.latencies.running,
+          w.errors.running,
+          w.latencies.running.length / w.pollWindowSeconds,
+        ),
+        row(
+          `${tag}completed task (describe + result), under the same load`,
+          w.latencies.completed,
+          w.errors.completed,
+          w.latencies.completed.length / w.pollWindowSeconds,
+        ),
+        row(`${tag}all polls`, [...w.latencies.running, ...w.latencies.completed], w.errors.running + w.errors.completed, achievedOf(w)),
+        row(
+          `${tag}running task, DescribeWorkflowExecution from this process straight to Temporal (${DIRECT_SAMPLE} tasks, no facade), same window`,
+          w.direct,
+          w.directErrors,
+          w.direct.length / w.pollWindowSeconds,
+        ),
+      ];
+    };
+    const run = summarize(after.latencies.running, 2);
+    const polls = after.latencies.running.length + after.latencies.completed.length;
+    const slow = [...after.slowBySecond.values()].reduce((a, b) => a + b, 0);
+    const worstSeconds = [...after.slowBySecond].sort((a, b) => b[1] - a[1]).slice(0, 4);
+    const historyReads = after.persistence?.callsByOperation.ReadHistoryBranch ?? 0;
+    const currentReads = after.persistence?.callsByOperation.GetCurrentExecution ?? 0;
+    const ownStall = after.benchPauses.eventLoopDelayMaxMs >= SLOW_MS;
+    const lookups = after.listLookups;
+    const lookupTotal = lookups ? Object.values(lookups).reduce((a, b) => a + b, 0) : 0;
     const bottleneck = [
-      `${cpuVerdict(resources)}; ${separate ? "this process's event loop (the pollers only; the facade is its own process)" : "the facade's event loop (this process, also the pollers)"} was busy ${round(benchLoopBusy * 100)}% of the window.`,
+      `${cpuVerdict(after.resources)}; ${separate ? "this process's event loop (the pollers only; the facade is its own process)" : "the facade's event loop (this process, also the pollers)"} was busy ${round(after.benchLoopBusy * 100)}% of the window.`,
+      ...(before
+        ? [
+            `Same run, same ${running} tasks, one window each: ${before.facade.label}, running p50 ${summarize(before.latencies.running, 2).p50} ms, p99 ${summarize(before.latencies.running, 2).p99} ms, machine ${before.resources.machine.busyPercentOfCore}% of 200%; ${after.facade.label}, running p50 ${run.p50} ms, p99 ${run.p99} ms, machine ${after.resources.machine.busyPercentOfCore}%.`,
+          ]
+        : []),
+      ...(lookups
+        ? [
+            `The list answered ${lookups.hit ?? 0} of ${lookupTotal} polls (running and completed tasks; ${round(((lookups.hit ?? 0) / Math.max(1, lookupTotal)) * 100, 1)}%; the rest: ${Object.entries(
+              lookups,
+            )
+              .filter(([k]) => k !== 'hit')
+              .map(([k, v]) => `${v} ${k}`)
+              .join(', ')}): only those others were sent to Temporal${after.listRefresh ? `; ${after.listRefresh}` : ''}.`,
+          ]
+        : []),
       `Achieved ${round(achieved, 1)} polls/s of the ${round(targetRate, 1)}/s asked for (${round((achieved / targetRate) * 100)}%): ${achieved >= targetRate * 0.95 ? 'the facade kept up, so the poll rate is set by Orca, not by Bosun' : 'the pollers fell behind, so the facade or Temporal could not keep up'}.`,
       `Per poll Temporal read ${round(currentReads / Math.max(1, polls), 2)} current-execution rows and ${round(historyReads / Math.max(1, polls), 2)} history branches from SQLite (${currentReads} and ${historyReads} for ${polls} polls). ${
-        historyReads > latencies.completed.length * 2 && historyReads > polls / 2
+        historyReads > after.latencies.completed.length * 2 && historyReads > polls / 2
           ? `Running tasks should be answered from the history service's caches; that nearly every poll reads history means the ${running} tasks' start events do not fit the shard events cache (history.eventsCacheMaxSizeBytes, 512 KiB by default, one shard on the dev server), so every DescribeWorkflowExecution reads its start event from SQLite. With the cache at 32 MiB the reads disappear (--temporal-config history.eventsCacheMaxSizeBytes=33554432). A production cluster spreads tasks over many shards, each with its own cache.`
           : "Running tasks were answered from the history service's caches; only completed tasks read their history (for the result)."
       }`,
       `Latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms; p99 ${run.p99} ms. ${
         slow === 0
           ? `No poll took over ${SLOW_MS} ms.`
-          : `${slow} of ${polls} polls took over ${SLOW_MS} ms, in ${slowBySecond.size} of ${Math.round(pollWindowSeconds)} seconds (worst: ${worstSeconds.map(([sec, n]) => `${n} in second ${sec}`).join(', ')})${slowBySecond.size <= pollWindowSeconds * 0.25 ? ': the tail comes in bursts' : ''}. This process's event loop: delay p99 ${benchPauses.eventLoopDelayP99Ms} ms, max ${benchPauses.eventLoopDelayMaxMs} ms; GC ${benchPauses.gcPauses} pauses, longest ${benchPauses.gcMaxMs} ms. ${
+          : `${slow} of ${polls} polls took over ${SLOW_MS} ms, in ${after.slowBySecond.size} of ${Math.round(after.pollWindowSeconds)} seconds (worst: ${worstSeconds.map(([sec, n]) => `${n} in second ${sec}`).join(', ')})${after.slowBySecond.size <= after.pollWindowSeconds * 0.25 ? ': the tail comes in bursts' : ''}. This process's event loop: delay p99 ${after.benchPauses.eventLoopDelayP99Ms} ms, max ${after.benchPauses.eventLoopDelayMaxMs} ms; GC ${after.benchPauses.gcPauses} pauses, longest ${after.benchPauses.gcMaxMs} ms. ${
               ownStall
                 ? `Part of the tail is this process stalling${separate ? ' (the pollers)' : ' (the facade shares it with the pollers)'}.`
                 : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
-            }${resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${resources.machine.othersPercentOfCore}% of a core in this window, so some of these bursts may be theirs.` : ''}`
+            }${after.resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${after.resources.machine.othersPercentOfCore}% of a core in this window, so some of these bursts may be theirs.` : ''}`
       }`,
       (() => {
-        const d = summarize(direct, 2);
+        const d = summarize(after.direct, 2);
         return `Temporal alone (DescribeWorkflowExecution from this process for ${DIRECT_SAMPLE} of the running tasks, ${d.n} calls): p50 ${d.p50} ms, p99 ${d.p99} ms, against the facade's p50 ${run.p50} ms, p99 ${run.p99} ms: ${
-          d.p99 >= run.p99 * 0.7
-            ? "the tail is Temporal's (the dev server under this load), not the facade's"
-            : 'the facade adds most of the tail'
+          lookups && (lookups.hit ?? 0) > lookupTotal / 2
+            ? "the facade answered most running polls from its list, without Temporal, so Temporal's own tail no longer bounds it"
+            : d.p99 >= run.p99 * 0.7
+              ? "the tail is Temporal's (the dev server under this load), not the facade's"
+              : 'the facade adds most of the tail'
         }.`;
       })(),
-      `${persistenceNote(persistence)}.`,
-      worker
-        ? `Worker during the window: ${worker.maxInFlightActivities} activities in flight at most (${worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. The waits run on the waits queue's own worker (BOSUN_WAIT_STRATEGY task-queue), so ${worker.maxInFlightActivities} of the task queue's 100 slots were taken while they waited.`
+      `${persistenceNote(after.persistence)}.`,
+      after.worker
+        ? `Worker during the window: ${after.worker.maxInFlightActivities} activities in flight at most (${after.worker.secondsAtActivitySlotLimit} s at the 100-slot limit): ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}. The waits run on the waits queue's own worker (BOSUN_WAIT_STRATEGY task-queue), so ${after.worker.maxInFlightActivities} of the task queue's 100 slots were taken while they waited.`
         : 'no worker status',
     ];
+    const windowData = (w: PollWindow) => ({
+      facade: w.facade.label,
+      latency: {
+        running: summarize(w.latencies.running, 2),
+        completed: summarize(w.latencies.completed, 2),
+        directDescribe: summarize(w.direct, 2),
+      },
+      pollRate: { target: targetRate, achieved: achievedOf(w), windowSeconds: w.pollWindowSeconds },
+      errors: w.errors,
+      firstError: w.firstError,
+      listLookups: w.listLookups,
+      listRefresh: w.listRefresh,
+      benchLoopBusy: w.benchLoopBusy,
+      benchPauses: w.benchPauses,
+      slowPollsBySecond: Object.fromEntries(w.slowBySecond),
+      resources: w.resources,
+      persistence: w.persistence,
+      worker: w.worker,
+    });
 
     return {
       name: 'status',
@@ -287,6 +388,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
         layout: separate
           ? 'worker/main.ts and client/facade/main.ts as processes of their own (production entry points and defaults); this process only polls'
           : "the facade in this process beside the pollers; the bench's worker child with production options",
+        facades: facades.map((f) => f.label),
         worker: 'one, production options (100 activity slots)',
         runningTasks: running,
         completedTasks: completed,
@@ -301,60 +403,37 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
           title: 'GET /task/{id} latency (ms)',
           headers: ['what', 'n', 'polls/s', 'p50', 'p90', 'p99', 'max', 'errors'],
           rows: [
+            ...windows.flatMap(latencyRows),
             row(
-              `running task, under load (${running} + ${completed} tasks polled every 5 s)`,
-              latencies.running,
-              errors.running,
-              latencies.running.length / pollWindowSeconds,
+              `running task, one GET at a time, before the window (${facades[0]!.label})`,
+              [...idleRunning.latenciesMs],
+              idleRunning.errors,
             ),
             row(
-              'completed task (describe + result), under the same load',
-              latencies.completed,
-              errors.completed,
-              latencies.completed.length / pollWindowSeconds,
-            ),
-            row('all polls', [...latencies.running, ...latencies.completed], errors.running + errors.completed, achieved),
-            row(
-              `running task, DescribeWorkflowExecution from this process straight to Temporal (${DIRECT_SAMPLE} tasks, no facade), same window`,
-              direct,
-              directErrors,
-              direct.length / pollWindowSeconds,
-            ),
-            row('running task, one GET at a time, before the window', [...idleRunning.latenciesMs], idleRunning.errors),
-            row(
-              `completed task, one GET at a time, before the ${running} tasks existed`,
+              `completed task, one GET at a time, before the ${running} tasks existed (${facades[0]!.label})`,
               [...idleCompleted.latenciesMs],
               idleCompleted.errors,
             ),
           ],
-          notes: [
-            `asked-for poll rate ${round(targetRate, 1)}/s, achieved ${round(achieved, 1)}/s over ${round(pollWindowSeconds, 1)} s${firstError ? `; first error: ${firstError}` : ''}`,
-          ],
+          notes: windows.map(
+            (w) =>
+              `${w.facade.label}: asked-for poll rate ${round(targetRate, 1)}/s, achieved ${round(achievedOf(w), 1)}/s over ${round(w.pollWindowSeconds, 1)} s${w.firstError ? `; first error: ${w.firstError}` : ''}`,
+          ),
         },
-        resourcesTable('Resources during the polling window', resources, [
-          persistenceNote(persistence),
-          `worker status: ${JSON.stringify(worker)}`,
-        ]),
+        ...windows.map((w) =>
+          resourcesTable(`Resources during the polling window${windows.length > 1 ? ` (${w.facade.label})` : ''}`, w.resources, [
+            persistenceNote(w.persistence),
+            ...(w.listRefresh ? [w.listRefresh] : []),
+          ]),
+        ),
       ],
       bottleneck,
-      interferencePercentOfCore: resources.machine.othersPercentOfCore,
+      interferencePercentOfCore: Math.max(...windows.map((w) => w.resources.machine.othersPercentOfCore)),
       data: {
-        latency: {
-          running: summarize(latencies.running, 2),
-          completed: summarize(latencies.completed, 2),
-          directDescribe: summarize(direct, 2),
-        },
+        ...windowData(after),
+        windows: windows.map(windowData),
         idle: { running: summarize(idleRunning.latenciesMs, 2), completed: summarize(idleCompleted.latenciesMs, 2) },
-        pollRate: { target: targetRate, achieved, windowSeconds: pollWindowSeconds },
-        errors,
-        firstError,
         lastHistoryLineOfRunningTasks: Object.fromEntries(where),
-        benchLoopBusy,
-        benchPauses,
-        slowPollsBySecond: Object.fromEntries(slowBySecond),
-        resources,
-        persistence,
-        worker,
       },
     };
   } finally {
@@ -362,4 +441,74 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
     await system?.stop();
     await stack.close();
   }
+}
+
+interface FacadeUnderTest {
+  readonly label: string;
+  readonly url: string;
+  /** Where its Prometheus metrics are, when the list's lookups should be counted. */
+  readonly metricsUrl?: string | undefined;
+}
+
+interface PollWindow {
+  readonly facade: FacadeUnderTest;
+  readonly latencies: Record<Kind, number[]>;
+  readonly errors: Record<Kind, number>;
+  readonly firstError: string | undefined;
+  readonly lastLines: Record<string, string>;
+  readonly slowBySecond: Map<number, number>;
+  readonly direct: number[];
+  readonly directErrors: number;
+  readonly pollWindowSeconds: number;
+  readonly benchLoopBusy: number;
+  readonly benchPauses: Pauses;
+  readonly resources: WindowUsage;
+  readonly persistence: Awaited<ReturnType<TemporalMetricsWindow['stop']>>;
+  readonly worker: ReturnType<NonNullable<BenchStack['worker']>['peaks']> | undefined;
+  /** The list's lookups in the window, by outcome (running-tasks.ts), when the facade lists. */
+  readonly listLookups: Record<string, number> | undefined;
+  /** What the lists cost in the window, in words. */
+  readonly listRefresh: string | undefined;
+}
+
+interface ListMetrics {
+  /** GET /task answers by the facade's own clock (Fastify's elapsed time): count at or under each bucket. */
+  readonly answered: Record<string, number>;
+  readonly lookups: Record<string, number>;
+  readonly refreshes: number;
+  readonly refreshSeconds: number;
+  readonly listed: number;
+}
+
+/** The facade's running-task list counters, from its /metrics. */
+async function listMetrics(metricsUrl: string): Promise<ListMetrics> {
+  const text = await (await fetch(metricsUrl)).text();
+  const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+  return {
+    answered: Object.fromEntries(
+      [...text.matchAll(/^bosun_http_request_duration_seconds_bucket\{le="([^"]+)",route="task"\} (\d+)/gm)].map((m) => [
+        m[1]!,
+        Number(m[2]),
+      ]),
+    ),
+    lookups: Object.fromEntries(
+      [...text.matchAll(/^bosun_running_tasks_lookups_total\{outcome="(\w+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]),
+    ),
+    refreshes: value(/^bosun_running_tasks_refresh_seconds_count (\S+)/m),
+    refreshSeconds: value(/^bosun_running_tasks_refresh_seconds_sum (\S+)/m),
+    listed: value(/^bosun_running_tasks_listed (\S+)/m),
+  };
+}
+
+function listWindow(before: ListMetrics, after: ListMetrics, seconds: number): Pick<PollWindow, 'listLookups' | 'listRefresh'> {
+  const lookups = Object.fromEntries(Object.entries(after.lookups).map(([k, v]) => [k, v - (before.lookups[k] ?? 0)]));
+  const n = after.refreshes - before.refreshes;
+  const meanMs = n > 0 ? ((after.refreshSeconds - before.refreshSeconds) / n) * 1000 : 0;
+  const answered = (le: string) => (after.answered[le] ?? 0) - (before.answered[le] ?? 0);
+  const all = answered('+Inf');
+  const within = (le: string, label: string) => `${round((answered(le) / Math.max(1, all)) * 100, 2)}% within ${label}`;
+  return {
+    listLookups: lookups,
+    listRefresh: `${n} lists of running tasks in ${round(seconds)} s (${round(n / seconds, 2)}/s), ${round(meanMs, 1)} ms each on average, the last holding ${after.listed} tasks; by the facade's own clock (request in to response written), ${all} GET /task answered ${within('0.001', '1 ms')}, ${within('0.0025', '2.5 ms')}, ${within('0.005', '5 ms')}, ${within('0.01', '10 ms')}`,
+  };
 }

@@ -34,6 +34,8 @@ export interface BosunSystemOptions {
   readonly facadePort: number;
   /** More facade replicas, one per port (Orca's requests take turns among all of them). */
   readonly extraFacadePorts?: readonly number[];
+  /** More environment for the facade in each slot (facadePort first, then extraFacadePorts). */
+  readonly facadeEnvs?: readonly (Readonly<Record<string, string>> | undefined)[];
   /** Worker processes on the task queue (default 1). */
   readonly workers?: number;
   /** More environment for every child (the cluster's TEMPORAL_TLS_* settings). */
@@ -142,7 +144,7 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<BosunS
     const child = spawnTs({
       name: `facade-${facadeGeneration}`,
       script: 'client/facade/main.ts',
-      env: { ...baseEnv(), BOSUN_FACADE_PORT: String(port), BOSUN_FACADE_HOST: '127.0.0.1' },
+      env: { ...baseEnv(), ...opts.facadeEnvs?.[slot], BOSUN_FACADE_PORT: String(port), BOSUN_FACADE_HOST: '127.0.0.1' },
       logFile: path.join(logs, facadePorts.length > 1 ? `facade-${slot + 1}.log` : 'facade.log'),
       launcher: opts.launcher,
     });
