@@ -57,7 +57,11 @@ async function pollWindow(job: PollJob): Promise<PollResult> {
   // Unmeasured warm-up: this process's code compiled and its keep-alive sockets open, as the
   // in-process pollers had them from the benchmark's setup.
   for (const id of [...job.completed, ...job.running.slice(0, 64)]) await http.task(id).catch(() => undefined);
-  for (const id of job.direct) await client.workflow.getHandle(id).describe().catch(() => undefined);
+  for (const id of job.direct)
+    await client.workflow
+      .getHandle(id)
+      .describe()
+      .catch(() => undefined);
   const elu = performance.eventLoopUtilization();
   const pauses = new PauseWindow();
   const windowStart = performance.now();
