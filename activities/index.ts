@@ -5,6 +5,7 @@
 import type { AwsClientProvider } from './aws-clients';
 import { createCloneSourceActivities } from './clone-source';
 import { createDeployResourceActivities } from './deploy-resources';
+import { createGroupPolls } from './group-polls';
 import { createDeployRollbackActivities } from './deploy-rollback';
 import { createImageActivities } from './images';
 import { createInstanceActivities } from './instances';
@@ -31,7 +32,9 @@ export interface ActivityDeps {
 }
 
 /** Every activity Bosun registers, by the names workflows call them by. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(baseDeps: ActivityDeps) {
+  // One batcher of the waits' looks per worker, so capacity and deletion waits share calls.
+  const deps = { ...baseDeps, groupPolls: createGroupPolls() };
   return {
     ...createServerGroupActivities(deps),
     ...createLoadBalancingActivities(deps),

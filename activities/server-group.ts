@@ -11,6 +11,9 @@ import type { AsgProcessName } from '../domain/operations/asg-processes';
 import type { ServerGroupSnapshot } from '../domain/server-group';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
+import type { GroupPolls } from './group-polls';
+import { createGroupPolls } from './group-polls';
+import type { DescribedServerGroup } from './server-group-lookup';
 import { describeOneServerGroup } from './server-group-lookup';
 
 export type { ServerGroupSnapshot } from '../domain/server-group';
@@ -47,15 +50,19 @@ export interface ProcessesChange {
 
 export interface ServerGroupDeps {
   readonly aws: AwsClientProvider;
+  /** The waits' batched looks (group-polls.ts); one per worker, shared with the deletion wait. */
+  readonly groupPolls?: GroupPolls | undefined;
 }
 
 /** Activities on one existing server group: describe, capacity, waiting, processes. */
-export function createServerGroupActivities({ aws }: ServerGroupDeps) {
+export function createServerGroupActivities({ aws, groupPolls = createGroupPolls() }: ServerGroupDeps) {
   async function describe(ref: ServerGroupRef): Promise<ServerGroupSnapshot | null> {
-    const found = await describeOneServerGroup(aws.clientsFor(ref.account, ref.region).autoScaling, ref);
-    // A group being deleted is as good as gone for every operation that acts on a live group.
-    if (!found || found.deleting) return null;
-    return toSnapshot(found.group, ref.region);
+    return live(await describeOneServerGroup(aws.clientsFor(ref.account, ref.region).autoScaling, ref), ref);
+  }
+
+  /** A wait's look: the same answer as `describe`, in a call it may share with other waits. */
+  async function look(ref: ServerGroupRef): Promise<ServerGroupSnapshot | null> {
+    return live(await groupPolls.look(aws.clientsFor(ref.account, ref.region).autoScaling, ref), ref);
   }
 
   return {
@@ -97,7 +104,7 @@ export function createServerGroupActivities({ aws }: ServerGroupDeps) {
     async waitForServerGroupCapacity(input: WaitForCapacityInput): Promise<ConvergenceState> {
       const ctx = Context.current();
       for (;;) {
-        const group = await describe(input);
+        const group = await look(input);
         if (!group) throw waitOutcome.groupGone(input);
         const state = convergence(input.serverGroupName, input.desired, group.instances, input.minHealthy);
         ctx.heartbeat(state);
@@ -118,6 +125,12 @@ export function createServerGroupActivities({ aws }: ServerGroupDeps) {
       return changeProcesses(aws, describe, input, 'resume');
     },
   };
+}
+
+/** A group being deleted is as good as gone for every operation that acts on a live group. */
+function live(found: DescribedServerGroup | undefined, ref: ServerGroupRef): ServerGroupSnapshot | null {
+  if (!found || found.deleting) return null;
+  return toSnapshot(found.group, ref.region);
 }
 
 function toSnapshot(g: AutoScalingGroup, region: string): ServerGroupSnapshot {

@@ -8,6 +8,8 @@ import { awsCall, isAwsNotFound } from './aws-errors';
 import { findInstances } from './instances';
 import type { ServerGroupRef } from './server-group';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { GroupPolls } from './group-polls';
+import { createGroupPolls } from './group-polls';
 
 export interface ForceDeleteResult {
   /** `deleting`: this attempt asked for the delete; the others mean an earlier one (or someone else) did. */
@@ -41,10 +43,12 @@ export interface DeleteLaunchTemplateResult {
 
 export interface TeardownDeps {
   readonly aws: AwsClientProvider;
+  /** The waits' batched looks (group-polls.ts); one per worker, shared with the capacity wait. */
+  readonly groupPolls?: GroupPolls | undefined;
 }
 
 /** Activities that take a server group down: delete, wait until gone, its template, leftovers. */
-export function createTeardownActivities({ aws }: TeardownDeps) {
+export function createTeardownActivities({ aws, groupPolls = createGroupPolls() }: TeardownDeps) {
   return {
     /**
      * Force-deletes the group: AWS terminates its instances, then removes it. Described first,
@@ -87,8 +91,9 @@ export function createTeardownActivities({ aws }: TeardownDeps) {
       const ctx = Context.current();
       const { autoScaling } = aws.clientsFor(input.account, input.region);
       for (;;) {
-        // A deleting group is still there: this waits for it to be gone altogether.
-        const group = (await describeOneServerGroup(autoScaling, input))?.group;
+        // A deleting group is still there: this waits for it to be gone altogether. The look may
+        // share its call with other waits (group-polls.ts).
+        const group = (await groupPolls.look(autoScaling, input))?.group;
         if (!group) return { message: waitOutcome.deleted(input) };
         const left = group.Instances?.length ?? 0;
         const seen = waitOutcome.stillThere(input, group.Status, left);
