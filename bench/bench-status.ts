@@ -15,6 +15,12 @@
  *
  * Completed tasks (same resize on a healthy group) are polled alongside; for them the facade
  * also reads the workflow result (describe + result).
+ *
+ * In the processes layout the same tasks are polled for one window through each of two facades:
+ * first one that describes every poll (BOSUN_RUNNING_TASKS_REFRESH=0, the facade before the list
+ * of running tasks), then production's default, which answers running tasks from its list. The
+ * pollers (Orca) run in a process of their own (lib/status-pollers.ts), so their garbage
+ * collector's pauses are not counted as the facade's.
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
