@@ -5,10 +5,9 @@
  * Temporal answers them without looking up the current run.
  */
 import { createFacade } from '../client/facade/server';
-import { startTask } from '../client/facade/tasks';
-import { resizeServerGroupSchema } from '../domain/operations/resize-server-group';
 import { silentLogger } from '../runtime';
 import { ACCOUNT, REGION, testSettings, uniqueName, useTestEnv } from './harness';
+import { startUnworkedTask } from './support/unworked-task';
 import { makeServerGroup } from './support/server-group';
 
 const env = useTestEnv();
@@ -43,23 +42,7 @@ test('a second facade renders a finished task from Temporal once, then from its 
 
 test('a running task is described by its run from the second poll on; once that run ends, by id again', async () => {
   // A queue no worker polls: the task stays running until it is terminated.
-  const { id } = await startTask(env.client, {
-    operations: [
-      {
-        name: 'resizeServerGroup',
-        description: resizeServerGroupSchema.parse({
-          credentials: ACCOUNT,
-          region: REGION,
-          serverGroupName: 'runcache-v000',
-          capacity: { min: 1, max: 1, desired: 1 },
-        }),
-      },
-    ],
-    targets: { application: 'runcache', accounts: [ACCOUNT], regions: [REGION], serverGroups: ['runcache-v000'] },
-    context: { cloudProvider: 'aws', user: 'tester' },
-    settings: testSettings,
-    taskQueue: uniqueName('no-worker-'),
-  });
+  const id = await startUnworkedTask(env.client, { taskQueue: uniqueName('no-worker-'), serverGroupName: 'runcache-v000' });
   const replica = createFacade({ client: env.client, taskQueue: env.taskQueue, settings: testSettings, logger: silentLogger });
   const url = await replica.listen(0, '127.0.0.1');
   const describe = jest.spyOn(env.client.connection.workflowService, 'describeWorkflowExecution');

@@ -5,35 +5,19 @@
  * ends is reported ended within a couple of refreshes and never as running again.
  */
 import { createFacade } from '../client/facade/server';
-import { startTask } from '../client/facade/tasks';
-import { resizeServerGroupSchema } from '../domain/operations/resize-server-group';
 import { silentLogger } from '../runtime';
-import { ACCOUNT, REGION, testSettings, uniqueName, useTestEnv } from './harness';
+import { testSettings, uniqueName, useTestEnv } from './harness';
+import { startUnworkedTask } from './support/unworked-task';
 
 const env = useTestEnv();
 
 type Task = { id: string; status: { completed: boolean; failed: boolean }; history: unknown[] };
 
-/** A task on a queue no worker polls: it stays running until it is terminated. */
-async function runningTask(taskQueue: string, name: string): Promise<string> {
-  const { id } = await startTask(env.client, {
-    operations: [
-      {
-        name: 'resizeServerGroup',
-        description: resizeServerGroupSchema.parse({
-          credentials: ACCOUNT,
-          region: REGION,
-          serverGroupName: name,
-          capacity: { min: 1, max: 1, desired: 1 },
-        }),
-      },
-    ],
-    targets: { application: 'listed', accounts: [ACCOUNT], regions: [REGION], serverGroups: [name] },
-    context: { cloudProvider: 'aws', user: 'tester' },
-    settings: testSettings,
-    taskQueue,
-  });
-  return id;
+const runningTask = (taskQueue: string, serverGroupName: string) => startUnworkedTask(env.client, { taskQueue, serverGroupName });
+
+/** A facade of this test's client on `taskQueue`, listing running tasks every `refreshMs` (0 = never). */
+function facadeOn(taskQueue: string, refreshMs: number) {
+  return createFacade({ client: env.client, taskQueue, settings: testSettings, logger: silentLogger, runningTasks: { refreshMs } });
 }
 
 async function lookups(url: string): Promise<Record<string, number>> {
@@ -48,21 +32,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('polls of running tasks are answered from the list, with the JSON a describe renders and no describe', async () => {
   const queue = uniqueName('listed-');
   const ids = [await runningTask(queue, 'listed-v000'), await runningTask(queue, 'listed-v001')];
-  const listing = createFacade({
-    client: env.client,
-    taskQueue: queue,
-    settings: testSettings,
-    logger: silentLogger,
-    runningTasks: { refreshMs: 200 },
-  });
+  const listing = facadeOn(queue, 200);
   // The same facade with the list off: every poll is a describe, as before issue 11's list.
-  const describing = createFacade({
-    client: env.client,
-    taskQueue: queue,
-    settings: testSettings,
-    logger: silentLogger,
-    runningTasks: { refreshMs: 0 },
-  });
+  const describing = facadeOn(queue, 0);
   const [url, reference] = await Promise.all([listing.listen(0, '127.0.0.1'), describing.listen(0, '127.0.0.1')]);
   const describe = jest.spyOn(env.client.connection.workflowService, 'describeWorkflowExecution');
   const poll = async (base: string, id: string) => (await (await fetch(`${base}/task/${id}`)).json()) as Task;
@@ -96,13 +68,7 @@ test('polls of running tasks are answered from the list, with the JSON a describ
 test('a task that ends is reported ended within a few refreshes, and never as running after that', async () => {
   const queue = uniqueName('listed-');
   const id = await runningTask(queue, 'listed-v002');
-  const listing = createFacade({
-    client: env.client,
-    taskQueue: queue,
-    settings: testSettings,
-    logger: silentLogger,
-    runningTasks: { refreshMs: 200 },
-  });
+  const listing = facadeOn(queue, 200);
   const url = await listing.listen(0, '127.0.0.1');
   const poll = async () => (await (await fetch(`${url}/task/${id}`)).json()) as Task;
   try {
@@ -133,13 +99,7 @@ test('a task that ends is reported ended within a few refreshes, and never as ru
 });
 
 test('a facade with nothing polled lists nothing', async () => {
-  const facade = createFacade({
-    client: env.client,
-    taskQueue: uniqueName('idle-'),
-    settings: testSettings,
-    logger: silentLogger,
-    runningTasks: { refreshMs: 50 },
-  });
+  const facade = facadeOn(uniqueName('idle-'), 50);
   const url = await facade.listen(0, '127.0.0.1');
   const list = jest.spyOn(env.client.connection.workflowService, 'listWorkflowExecutions');
   try {
