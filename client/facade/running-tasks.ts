@@ -127,11 +127,15 @@ export class RunningTasks {
     const known = this.decoded.get(id);
     if (known?.digest === listed.digest) return known.info;
     const raw = listed.raw;
-    // Decoded by a lookup of an earlier list whose entry was the same (the digest says so).
+    // Kept for every entry whose decoding is not in `decoded`; never missing while `listed` is current.
     if (!raw) return undefined;
     const info = await this.decode(raw);
-    this.decoded.set(id, { digest: listed.digest, info });
-    listed.raw = undefined;
+    // A newer list may have come in meanwhile: only the current entry's decoding is kept, so
+    // `decoded` always matches what the current list says.
+    if (this.entries.get(id) === listed) {
+      this.decoded.set(id, { digest: listed.digest, info });
+      listed.raw = undefined;
+    }
     return info;
   }
 
