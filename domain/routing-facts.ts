@@ -40,9 +40,11 @@ const MAX_FACT_REGIONS = 50;
 
 export function factsOf(key: string, description: unknown): OperationFacts {
   const d = obj(description);
-  // allowLaunch acts in `account` (the target, where the image will launch); `credentials` is
-  // only the image's owner.
-  const account = TARGET_ACCOUNT_FIRST.has(key) ? (str(d.account) ?? str(d.credentials)) : (str(d.credentials) ?? str(d.account));
+  // allowLaunch acts in the target account (`targetAccount`, or `account` in its older form:
+  // where the image will launch); `credentials` is only the image's owner.
+  const account = TARGET_ACCOUNT_FIRST.has(key)
+    ? (str(d.targetAccount) ?? str(d.account) ?? str(d.credentials))
+    : (str(d.credentials) ?? str(d.account));
   const regions = new Set<string>();
   const add = (v: unknown) => {
     const s = str(v);

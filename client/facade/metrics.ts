@@ -25,6 +25,12 @@ export function createFacadeMetrics(registry = new Registry()) {
       labelNames: ['route', 'outcome'] as const,
       registers: [registry],
     }),
+    routing: new Counter({
+      name: 'bosun_routing_decisions_total',
+      help: 'Tasks routed, by where they went (temporal or legacy) and the rule that decided (an onboarding rule, unsupported-operation or unsupported-field)',
+      labelNames: ['route', 'rule'] as const,
+      registers: [registry],
+    }),
     runningLookups: new Counter({
       name: 'bosun_running_tasks_lookups_total',
       help: 'GET /task polls looked up in the list of running tasks: hit (answered from it), absent, stale (no fresh list) or closed (a run this facade saw end)',

@@ -21,7 +21,7 @@ import type { Logger } from '../../runtime';
 import type { Router, RoutingContext, RoutingDecision } from '../routing';
 import type { AuthorizationPolicy } from '../../domain/authorization';
 import { authorize, parseAccountsHeader } from '../../domain/authorization';
-import { resolveOperationKey } from '../../domain/operations';
+import { resolveOperationKey, routedFieldsOf, unsupportedFieldMessage, unsupportedFieldsOf } from '../../domain/operations';
 import type { OperationFacts } from '../../domain/routing-facts';
 import { factsOf, operationEntries, taskApplication } from '../../domain/routing-facts';
 import { accountsOf, parseSubmission, taskTargets } from '../../domain/submission';
@@ -353,6 +353,7 @@ export function createFacade(opts: FacadeOptions): Facade {
     const unknown = entries?.map(([k]) => k).filter((k) => !resolveOperationKey(k)) ?? [];
     if (unknown.length > 0 && legacy) {
       req.log.info({ route: 'legacy', rule: 'unsupported-operation', operations: unknown.slice(0, 10), user }, 'routed to legacy');
+      metrics.routing.inc({ route: 'legacy', rule: 'unsupported-operation' });
       metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
       return toLegacy(reply, raw, 'unsupported operation');
     }
@@ -373,6 +374,7 @@ export function createFacade(opts: FacadeOptions): Facade {
         'routing decision',
       );
       if (decision.route === 'legacy') {
+        metrics.routing.inc({ route: 'legacy', rule: decision.rule });
         metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
         return toLegacy(
           reply,
@@ -380,6 +382,28 @@ export function createFacade(opts: FacadeOptions): Facade {
           `application ${application ?? '(unknown)'} is not routed to Bosun: ${decision.reason} (rule ${decision.rule})`,
         );
       }
+      // A field Bosun does not run would make the task do something else here than on
+      // Clouddriver: the whole task goes there (one task, one system), or is refused by name.
+      const unsupported = entries.flatMap(([key, d], i) =>
+        unsupportedFieldsOf(key, d).map((f) => ({ ...f, at: opInPath === undefined ? `[${i}].${key}` : '' })),
+      );
+      if (unsupported.length > 0) {
+        const fields = unsupported.map((f) => [f.at, f.field].filter(Boolean).join('.'));
+        req.log.info({ route: 'legacy', rule: 'unsupported-field', fields: fields.slice(0, 10), application, user }, 'routing decision');
+        if (!legacy) {
+          const errors = unsupported.map((f) => unsupportedFieldMessage(f.at, f));
+          throw new HttpError(
+            400,
+            'Bad Request',
+            `${errors.slice(0, 3).join('; ')}${errors.length > 3 ? '; …' : ''}; and no legacy Clouddriver is configured (BOSUN_LEGACY_CLOUDDRIVER_URL)`,
+            errors,
+          );
+        }
+        metrics.routing.inc({ route: 'legacy', rule: 'unsupported-field' });
+        metrics.tasks.inc({ route: 'legacy', outcome: 'forwarded' });
+        return toLegacy(reply, raw, `Bosun does not run ${fields.join(', ')}`);
+      }
+      metrics.routing.inc({ route: 'temporal', rule: decision.rule });
     }
 
     const submission = parseSubmission(body, opInPath, { maxOperations: limits.maxOperations });
@@ -460,11 +484,13 @@ export function createFacade(opts: FacadeOptions): Facade {
       user: q('user'),
     };
     const decision = opts.router ? await opts.router.decide(question) : ALL_TEMPORAL;
-    const supported = resolveOperationKey(operation) !== undefined;
+    const name = resolveOperationKey(operation);
     return {
       question,
       ...decision,
-      ...(supported ? {} : { route: 'legacy', rule: 'unsupported-operation', reason: `Bosun does not run ${operation}` }),
+      ...(name ? {} : { route: 'legacy', rule: 'unsupported-operation', reason: `Bosun does not run ${operation}` }),
+      // The fields of this operation that send a task to the legacy Clouddriver (rule unsupported-field).
+      ...(name ? { unsupportedFields: routedFieldsOf(name) } : {}),
       legacyConfigured: Boolean(legacy),
       flags: opts.router?.status() ?? { state: 'NONE' },
     };

@@ -2,28 +2,31 @@ import { z } from 'zod';
 import { accountSchema, regionSchema } from './common';
 
 /**
- * Clouddriver's AllowLaunchDescription: make an AMI owned by `credentials` launchable in
- * `account`, and resolve it so a following deploy in the same task uses exactly that image.
+ * Clouddriver's AllowLaunchDescription: make an AMI owned by `credentials` launchable in the
+ * target account, and resolve it so a following deploy in the same task uses exactly that image.
+ * The target is `targetAccount`, else `account` (AllowLaunchPreProcessor keeps the older form
+ * where `account` named the target).
  */
 export const allowLaunchSchema = z
   .looseObject({
     credentials: accountSchema.optional(),
     account: accountSchema.optional(),
+    targetAccount: accountSchema.optional(),
     amiName: z.string({ error: 'is required (an AMI name or id)' }).min(1),
     region: regionSchema,
   })
   .superRefine(
     (d, ctx) => {
-      if (!d.account) ctx.addIssue({ code: 'custom', path: ['account'], message: 'is required (the account to allow the launch in)' });
+      if (!d.targetAccount && !d.account) {
+        ctx.addIssue({ code: 'custom', path: ['targetAccount'], message: 'is required (the account to allow the launch in)' });
+      }
     },
     { when: () => true },
   )
-  .transform((d): AllowLaunch => ({
-    targetAccount: d.account!,
-    sourceAccount: d.credentials ?? d.account!,
-    amiName: d.amiName,
-    region: d.region,
-  }));
+  .transform((d): AllowLaunch => {
+    const targetAccount = (d.targetAccount ?? d.account)!;
+    return { targetAccount, sourceAccount: d.credentials ?? targetAccount, amiName: d.amiName, region: d.region };
+  });
 
 export interface AllowLaunch {
   /** The account that will launch the image. */

@@ -6,6 +6,10 @@
 import type { z } from 'zod';
 import { parseServerGroupName } from '../frigga';
 import { formatIssues } from './common';
+import { parseAsJackson } from './jackson-input';
+import type { FieldPolicy, UnsupportedField } from './field-policy';
+import { unsupportedFieldMessage, unsupportedFieldsIn } from './field-policy';
+import { CONTEXT_FIELDS, fieldPolicies } from './fields';
 import type { AllowLaunch } from './allow-launch';
 import { allowLaunchSchema, describeAllowLaunch } from './allow-launch';
 import type { CloneDescription, DeployDescription } from './create-server-group';
@@ -48,6 +52,9 @@ export type { DestroyServerGroup } from './destroy-server-group';
 export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './instances';
 export type { AllowLaunch } from './allow-launch';
 export type { CloneDescription, DeployDescription } from './create-server-group';
+export type { FieldPolicy, UnsupportedField } from './field-policy';
+export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
+export { CONTEXT_FIELDS, fieldPolicies } from './fields';
 
 /** Where an operation acts: the search attributes and the onboarding flag read these. */
 export interface OperationTargets {
@@ -200,9 +207,16 @@ export function expandDescription(name: OperationName, description: unknown): un
   return name === 'resizeServerGroup' ? splitResizeByCapacity(description) : [description];
 }
 
-/** Validates one description; `path` prefixes field names in messages (`[0].resizeServerGroup`). */
+/**
+ * Validates one description as Clouddriver reads it (jackson-input.ts); `path` prefixes field
+ * names in messages (`[0].resizeServerGroup`). A field Bosun does not run is refused by name: the
+ * facade sends such a task to the legacy Clouddriver before it gets here, when one is configured.
+ */
 export function parseOperation(name: OperationName, description: unknown, path = ''): ParsedOperation {
-  const result = operationSpecs[name].schema.safeParse(description);
+  const unsupported = unsupportedFieldsIn(fieldPolicies[name], description);
+  if (unsupported.length > 0) return { ok: false, errors: unsupported.map((f) => unsupportedFieldMessage(path, f)) };
+  const schema = operationSpecs[name].schema as z.ZodType<unknown, unknown>;
+  const result = parseAsJackson(schema, description);
   if (!result.success) return { ok: false, errors: formatIssues(result.error.issues, path) };
   return { ok: true, request: { name, description: result.data } as OperationRequest };
 }
@@ -227,4 +241,57 @@ function appFromNames(names: readonly string[]): string | undefined {
     if (parsed) return parsed.app;
   }
   return undefined;
+}
+
+/** The fields of a posted description (modern or legacy key) that Bosun does not run; none for keys it does not know. */
+export function unsupportedFieldsOf(key: string, description: unknown): UnsupportedField[] {
+  const name = resolveOperationKey(key);
+  return name ? unsupportedFieldsIn(fieldPolicies[name], description) : [];
+}
+
+/** The fields of an operation that send its task to the legacy Clouddriver, with why (`GET /routing`). */
+export function routedFieldsOf(name: OperationName): Record<string, string> {
+  return Object.fromEntries(Object.entries(fieldPolicies[name].routed).map(([field, rule]) => [field, rule.why]));
+}
+
+/** The top-level fields an operation's schema reads. */
+export function schemaFieldsOf(name: OperationName): string[] {
+  let s: unknown = operationSpecs[name].schema;
+  // Unwrap pipes (a transform or preprocess) down to the object whose shape names the fields.
+  for (let i = 0; i < 5; i++) {
+    const def = (s as { def?: { type?: string; in?: unknown; out?: unknown } }).def;
+    if (def?.type !== 'pipe') break;
+    const inner = def.in as { def?: { type?: string } };
+    s = inner.def?.type === 'transform' ? def.out : def.in;
+  }
+  const shape = (s as { shape?: Record<string, unknown> }).shape;
+  if (!shape) throw new Error(`the schema of ${name} is not an object schema`);
+  return Object.keys(shape);
+}
+
+/** One operation's fields by column (field-policy.ts), as the field table shows them. */
+export interface FieldTable {
+  readonly honoured: readonly string[];
+  readonly routed: Readonly<Record<string, string>>;
+  readonly unused: Readonly<Record<string, string>>;
+  readonly extensions: Readonly<Record<string, string>>;
+  readonly context: Readonly<Record<string, string>>;
+}
+
+/**
+ * The columns of `name`'s fields; `clouddriverFields` (the description class's, from
+ * docs/reference/) tells the schema's Clouddriver fields (honoured) from Bosun's context fields.
+ */
+export function fieldTableOf(name: OperationName, clouddriverFields: readonly string[]): FieldTable {
+  const policy: FieldPolicy = fieldPolicies[name];
+  const known = new Set(clouddriverFields);
+  const schema = schemaFieldsOf(name);
+  const context = Object.fromEntries(Object.entries(CONTEXT_FIELDS).filter(([f]) => !known.has(f) && schema.includes(f)));
+  return {
+    honoured: schema.filter((f) => !(f in policy.extensions) && !(f in context)),
+    routed: routedFieldsOf(name),
+    unused: policy.unused,
+    extensions: policy.extensions,
+    context,
+  };
 }
