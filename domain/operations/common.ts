@@ -48,7 +48,6 @@ export const capacityRequestSchema = z
 export const descriptionBase = {
   credentials: accountSchema.optional(),
   account: accountSchema.optional(),
-  cloudProvider: z.string().optional(),
   application: z.string().min(1).optional(),
   moniker: z.looseObject({ app: z.string().min(1).optional() }).optional(),
 };

@@ -21,6 +21,8 @@ export interface RoutedField {
   readonly why: string;
   /** Values with no effect in Clouddriver beyond the generic ones (absent, null, false, '', [], {}). */
   readonly noEffect?: (value: unknown) => boolean;
+  /** For a field whose default is true: which values have an effect (replaces the generic test). */
+  readonly effect?: (value: unknown) => boolean;
 }
 
 export interface FieldPolicy {
@@ -53,7 +55,7 @@ export function unsupportedFieldsIn(policy: FieldPolicy, description: unknown): 
   const out: UnsupportedField[] = [];
   for (const [field, rule] of Object.entries(policy.routed)) {
     const value = fieldValue(d, field);
-    if (hasNoEffect(value) || rule.noEffect?.(value)) continue;
+    if (rule.effect ? !rule.effect(value) : hasNoEffect(value) || rule.noEffect?.(value)) continue;
     out.push({ field, why: rule.why });
   }
   return out;
@@ -74,6 +76,11 @@ function fieldValue(d: Record<string, unknown>, field: string): unknown {
   return typeof inner === 'object' && inner !== null && !Array.isArray(inner)
     ? fieldValue(inner as Record<string, unknown>, field.slice(dot + 1))
     : undefined;
+}
+
+/** A boolean field set to false, as Jackson reads it (`false`, `"false"`, `0`). */
+export function isFalse(value: unknown): boolean {
+  return value === false || value === 0 || (typeof value === 'string' && value.trim().toLowerCase() === 'false');
 }
 
 /** One line per unsupported field, as a 400 names them: `[0].createServerGroup.spotPrice: …`. */

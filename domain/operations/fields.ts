@@ -4,11 +4,11 @@
  * Clouddriver's description that is in no column fails the field-table test.
  */
 import type { OperationName } from './catalog';
-import type { FieldPolicy } from './field-policy';
+import type { FieldPolicy, RoutedField } from './field-policy';
+import { isFalse } from './field-policy';
 
-/** Fields every operation's schema reads only to label and route the task (application, provider). */
+/** Fields every operation's schema reads only to label and route the task. */
 export const CONTEXT_FIELDS: Readonly<Record<string, string>> = {
-  cloudProvider: 'names the provider; the path decides it (`/aws/ops`), as in Clouddriver',
   application: "names the task's application for routing and search attributes",
   moniker: "`moniker.app` names the task's application for routing and search attributes",
 };
@@ -23,81 +23,156 @@ const userDataOverride = {
   noEffect: (v: unknown) => typeof v === 'object' && v !== null && (v as { enabled?: unknown }).enabled !== true,
 };
 
-const none: FieldPolicy = { routed: {}, unused: {}, extensions: {} };
+/**
+ * On `POST /ops` Clouddriver picks the provider from each description's `cloudProvider`: any
+ * provider but AWS is another system's operation (on `/aws/ops` Clouddriver ignores the field).
+ */
+const cloudProvider = {
+  why: "another cloud provider's operation (Bosun runs AWS)",
+  noEffect: (v: unknown) => typeof v === 'string' && v.trim().toLowerCase() === 'aws',
+};
+
+/** A policy with the fields every operation shares. */
+const policy = (p: Partial<FieldPolicy> = {}): FieldPolicy => ({
+  routed: { cloudProvider, ...p.routed },
+  unused: { ...p.unused },
+  extensions: { ...p.extensions },
+});
+
+/** Bosun also names groups the ways other Clouddriver descriptions do. */
+const OTHER_GROUP_NAMES = {
+  serverGroupName: 'Bosun: another name for asgName',
+  regions: 'Bosun: the group in each of these regions',
+  asgs: 'Bosun: a list of {serverGroupName, region}',
+};
+
+/** updateLaunchTemplate fields whose new-version rules Bosun does not reproduce yet. */
+const LAUNCH_TEMPLATE_DATA = "a launch-template setting Bosun's updateLaunchTemplate does not change yet";
+const MIXED_INSTANCES = "a mixed-instances setting Bosun's updateLaunchTemplate does not change yet";
+
+/** Deploy fields Bosun's create and clone do not run yet. */
+const NOT_YET = "a deploy setting Bosun's createServerGroup and cloneServerGroup do not run yet";
+
+/** What createServerGroup and cloneServerGroup share. */
+const deployRouted: Record<string, RoutedField> = {
+  legacyUdf: { why: USER_DATA_PROVIDERS },
+  userDataOverride,
+  classicLinkVpcId: { why: CLASSIC_LINK },
+  classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
+  // Bosun builds every group from a launch template; false asks Clouddriver for a launch configuration.
+  setLaunchTemplate: { why: 'a launch configuration instead of a launch template', effect: isFalse },
+  ...Object.fromEntries(
+    [
+      'associateIPv6Address',
+      'associatePublicIpAddress',
+      'blockDeviceTags',
+      'blockDevices',
+      'capacityRebalance',
+      'copySourceCustomBlockDeviceMappings',
+      'copySourceScalingPoliciesAndActions',
+      'copySourceSubnetIdOverrides',
+      'enableEnclave',
+      'enabledMetrics',
+      'ignoreSequence',
+      'kernelId',
+      'launchTemplateOverridesForInstanceType',
+      'licenseSpecifications',
+      'onDemandAllocationStrategy',
+      'onDemandBaseCapacity',
+      'onDemandPercentageAboveBaseCapacity',
+      'placement',
+      'ramdiskId',
+      'requireIMDSv2',
+      'spotAllocationStrategy',
+      'spotInstancePools',
+      'spotPrice',
+      'unlimitedCpuCredits',
+      'useAmiBlockDeviceMappings',
+    ].map((f) => [f, { why: NOT_YET }]),
+  ),
+};
+
+const deployUnused = {
+  events: "Clouddriver's own record of what the operation did, filled while it runs",
+  securityGroupNames: "written by Clouddriver's converter from securityGroups; nothing reads a posted value",
+  includeAccountLifecycleHooks:
+    "adds the lifecycle hooks of Clouddriver's account configuration; Bosun's accounts define none (onboarding guide)",
+};
+
+const deployExtensions = {
+  imageId: 'Bosun: the AMI by id (Clouddriver takes an id in amiName, which Bosun also accepts)',
+  targetHealthyDeployPercentage: 'Bosun: wait until this share of the desired instances is healthy',
+  waitTimeoutSeconds: 'Bosun: how long the task waits for health, in seconds (default 1800)',
+};
 
 /** Waits that Bosun adds after Clouddriver's calls (Clouddriver returns at once and Orca waits). */
 const WAIT_TIMEOUT = 'Bosun: how long the task waits for the group to settle, in seconds (default 1800)';
 
 export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
-  resizeServerGroup: {
-    routed: {},
-    unused: {},
+  resizeServerGroup: policy({
     extensions: {
       waitForCapacity: 'Bosun: wait until the group has settled at its new capacity (default true)',
       waitTimeoutSeconds: WAIT_TIMEOUT,
     },
-  },
-  enableServerGroup: {
-    routed: {},
+  }),
+  enableServerGroup: policy({
     unused: {
-      targetHealthyDeployPercentage: `read only to size the wait for ${DISCOVERY}`,
-      desiredPercentage: 'Clouddriver enables the whole group whatever it says',
+      targetHealthyDeployPercentage: `only the tolerance for failed status updates of ${DISCOVERY}`,
     },
-    extensions: {},
-  },
-  disableServerGroup: {
-    routed: {},
-    unused: { targetHealthyDeployPercentage: `read only to size the wait for ${DISCOVERY}` },
-    extensions: {},
-  },
-  suspendAsgProcessesDescription: none,
-  resumeAsgProcessesDescription: none,
-  destroyServerGroup: {
-    routed: {},
-    unused: {},
+  }),
+  disableServerGroup: policy({
+    unused: { targetHealthyDeployPercentage: `only the tolerance for failed status updates of ${DISCOVERY}` },
+  }),
+  suspendAsgProcessesDescription: policy(),
+  resumeAsgProcessesDescription: policy(),
+  destroyServerGroup: policy({
     extensions: { waitTimeoutSeconds: 'Bosun: how long the task waits for the group to be deleted, in seconds (default 1800)' },
-  },
-  terminateInstances: {
-    routed: {},
+  }),
+  terminateInstances: policy({
     unused: { serverGroups: "read only for Clouddriver's authorization; the instances are named by id" },
-    extensions: {},
-  },
-  rebootInstances: {
-    routed: {},
+  }),
+  rebootInstances: policy({
     unused: { serverGroups: "read only for Clouddriver's authorization; the instances are named by id" },
-    extensions: {},
-  },
-  terminateInstanceAndDecrementServerGroup: { routed: {}, unused: {}, extensions: { serverGroupName: 'Bosun: another name for asgName' } },
-  allowLaunchDescription: none,
-  createServerGroup: {
+  }),
+  terminateInstanceAndDecrementServerGroup: policy({ extensions: { serverGroupName: OTHER_GROUP_NAMES.serverGroupName } }),
+  allowLaunchDescription: policy(),
+  createServerGroup: policy({
+    routed: { ...deployRouted, source: { why: NOT_YET } },
+    unused: deployUnused,
+    extensions: deployExtensions,
+  }),
+  cloneServerGroup: policy({ routed: deployRouted, unused: deployUnused, extensions: deployExtensions }),
+  updateLaunchTemplate: policy({
     routed: {
       legacyUdf: { why: USER_DATA_PROVIDERS },
       userDataOverride,
       classicLinkVpcId: { why: CLASSIC_LINK },
       classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
+      // Clouddriver sends HttpTokens "" for false; only true changes a version.
+      requireIMDV2: { why: LAUNCH_TEMPLATE_DATA },
+      associatePublicIpAddress: { why: LAUNCH_TEMPLATE_DATA },
+      associateIPv6Address: { why: LAUNCH_TEMPLATE_DATA },
+      blockDevices: { why: LAUNCH_TEMPLATE_DATA },
+      kernelId: { why: LAUNCH_TEMPLATE_DATA },
+      ramdiskId: { why: LAUNCH_TEMPLATE_DATA },
+      unlimitedCpuCredits: { why: LAUNCH_TEMPLATE_DATA },
+      enableEnclave: { why: LAUNCH_TEMPLATE_DATA },
+      spotPrice: { why: LAUNCH_TEMPLATE_DATA },
+      onDemandAllocationStrategy: { why: MIXED_INSTANCES },
+      onDemandBaseCapacity: { why: MIXED_INSTANCES },
+      onDemandPercentageAboveBaseCapacity: { why: MIXED_INSTANCES },
+      spotAllocationStrategy: { why: MIXED_INSTANCES },
+      spotInstancePools: { why: MIXED_INSTANCES },
+      launchTemplateOverridesForInstanceType: { why: MIXED_INSTANCES },
+      securityGroupsAppendOnly: { why: 'keeping the current security groups beside the new ones is not run by Bosun yet' },
     },
-    unused: {},
-    extensions: {},
-  },
-  cloneServerGroup: {
-    routed: {
-      legacyUdf: { why: USER_DATA_PROVIDERS },
-      userDataOverride,
-      classicLinkVpcId: { why: CLASSIC_LINK },
-      classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
+    unused: {
+      subnetType: 'Clouddriver only checks it beside associatePublicIpAddress; it moves nothing',
+      copySourceCustomBlockDeviceMappings: 'chooses block devices only when the instance type changes and none are given',
     },
-    unused: {},
-    extensions: {},
-  },
-  updateLaunchTemplate: {
-    routed: {
-      legacyUdf: { why: USER_DATA_PROVIDERS },
-      userDataOverride,
-      classicLinkVpcId: { why: CLASSIC_LINK },
-      classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
-    },
-    unused: {},
-    extensions: {},
-  },
-  upsertScalingPolicy: none,
+    extensions: OTHER_GROUP_NAMES,
+  }),
+  upsertScalingPolicy: policy({
+    extensions: { asgName: 'Bosun: another name for serverGroupName', regions: OTHER_GROUP_NAMES.regions, asgs: OTHER_GROUP_NAMES.asgs },
+  }),
 };
