@@ -25,8 +25,14 @@ export interface ChooseNameInput {
 /** Names asked for in one DescribeAutoScalingGroups call (AWS's MaxRecords maximum). */
 const NAMES_PER_CALL = 100;
 
-/** Spinnaker's application tag, which Clouddriver and Bosun put on every group they create. */
+/**
+ * The moniker tags Bosun's deploy writes on every group, and Clouddriver's when
+ * `aws.defaults.addAppStackDetailTags` is on (BasicAmazonDeployHandler.applyAppStackDetailTags):
+ * a stack or details tag only when the cluster has one.
+ */
 const APPLICATION_TAG = 'spinnaker:application';
+const STACK_TAG = 'spinnaker:stack';
+const DETAILS_TAG = 'spinnaker:details';
 
 type AutoScalingGroupPage = { AutoScalingGroups?: AutoScalingGroup[]; NextToken?: string };
 
@@ -43,26 +49,29 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
      * Picks the next free name in the cluster (or the forced `sequence`). Read-only, so a retry
      * is harmless; the workflow records the answer and never asks again.
      *
-     * Cost is the application's, not the region's (a region can hold thousands of groups, and
-     * reading them all for every deploy made naming O(n²) under load): the groups tagged with the
-     * application, then the candidate and the 99 names after it, asked for by name. Only when that
-     * window holds a group of the cluster the tag missed (one made outside Spinnaker) does it read
-     * the whole region, as Clouddriver's rule needs every taken number.
+     * Cost is the cluster's, not the application's or the region's (a region can hold thousands
+     * of groups and one application hundreds of clusters; reading them for every deploy made
+     * naming O(n²) under load). Clouddriver takes the taken slots from the cluster too
+     * (AWSServerGroupNameResolver.getTakenSlots). Three reads at most:
+     *  1. the groups carrying the cluster's tags (`spinnaker:application`, and `spinnaker:stack` /
+     *     `spinnaker:details` when the cluster has them; AWS ANDs the filters). A cluster without
+     *     a stack or details cannot filter out the application's other clusters (no filter says
+     *     "tag absent"), so every group is also confirmed by parsing its name;
+     *  2. the candidate and the 99 names after it, asked for by name;
+     *  3. only when that window holds a group of the cluster the tags missed (one made outside
+     *     Spinnaker, or by a Clouddriver without `addAppStackDetailTags`), the whole region, as
+     *     Clouddriver's rule needs every taken number.
      */
     async chooseServerGroupName(input: ChooseNameInput): Promise<{ serverGroupName: string; sequence: number }> {
       const c = aws.clientsFor(input.account, input.region);
-      const app = parseServerGroupName(input.cluster)?.app ?? input.cluster;
       const describe = (what: string, command: DescribeAutoScalingGroupsCommand) =>
         awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () => c.autoScaling.send(command));
 
+      const filters = clusterTagFilters(input.cluster);
       const tagged = await readCluster(input, (token) =>
         describe(
-          `tag ${APPLICATION_TAG}=${app}`,
-          new DescribeAutoScalingGroupsCommand({
-            Filters: [{ Name: `tag:${APPLICATION_TAG}`, Values: [app] }],
-            MaxRecords: NAMES_PER_CALL,
-            NextToken: token,
-          }),
+          filters.map((f) => `${f.Name}=${f.Values[0]}`).join(' and '),
+          new DescribeAutoScalingGroupsCommand({ Filters: filters, MaxRecords: NAMES_PER_CALL, NextToken: token }),
         ),
       );
       if (tagged.own) return tagged.own;
@@ -79,7 +88,7 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
       const known = new Set(tagged.taken);
       if (named.taken.every((n) => known.has(n))) return candidate;
 
-      // A group of this cluster without the application tag: only the whole region tells which
+      // A group of this cluster without its tags: only the whole region tells which
       // numbers are taken.
       const all = await readCluster(input, (token) =>
         describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
@@ -87,6 +96,17 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
       return all.own ?? pick(input, all.taken);
     },
   };
+}
+
+/** DescribeAutoScalingGroups filters that match the cluster's groups (and, without a stack or details, its application's). */
+export function clusterTagFilters(cluster: string): { Name: string; Values: [string] }[] {
+  const name = parseServerGroupName(cluster);
+  const tag = (key: string, value: string) => ({ Name: `tag:${key}`, Values: [value] as [string] });
+  return [
+    tag(APPLICATION_TAG, name?.app ?? cluster),
+    ...(name?.stack ? [tag(STACK_TAG, name.stack)] : []),
+    ...(name?.detail ? [tag(DETAILS_TAG, name.detail)] : []),
+  ];
 }
 
 /**

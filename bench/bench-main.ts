@@ -13,6 +13,8 @@
  *            --temporal-config history.eventsCacheMaxSizeBytes=67108864 (Temporal dynamic config, for experiments),
  *            --scale-tuning maxConcurrentActivityTaskExecutions=16 [--scale-tuned-level 500]
  *              (one more scale run with these worker options, to compare with the default),
+ *            --scale-one-app (scale: each level also into ONE application, a cluster of it per deploy,
+ *              reported next to the run into one application per deploy),
  *            --out <dir>, --label <name> (result files bench-<benchmark>-<name>.json, for experiments),
  *            --no-rerun (do not repeat a benchmark that overlapped with heavy other load),
  *            --e2e-variants production,regular-describes,in-process (e2e: ways of running Bosun,
@@ -49,6 +51,8 @@ interface Options {
   readonly scaleLevels: readonly number[] | undefined;
   readonly scaleTuning: WorkerTuning | undefined;
   readonly scaleTunedLevel: number | undefined;
+  /** scale: each level also into one application, next to the many-application run. */
+  readonly scaleOneApp: boolean;
   readonly scaleOutTasks: number | undefined;
   readonly scaleOutWorkers: readonly number[] | undefined;
   readonly scaleOutFacades: number | undefined;
@@ -71,7 +75,7 @@ const BENCHMARKS: Readonly<Record<string, Runner>> = {
   submission: (ctx) => runSubmission(ctx),
   status: (ctx, o) => runStatus(ctx, { layout: o.statusLayout, pollInterval: o.statusPollInterval }),
   e2e: (ctx, o) => runEndToEnd(ctx, { variants: o.e2eVariants }),
-  scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel }),
+  scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel, oneApp: o.scaleOneApp }),
   scaleout: (ctx, o) => runScaleOut(ctx, { tasks: o.scaleOutTasks, workers: o.scaleOutWorkers, facades: o.scaleOutFacades }),
 };
 
@@ -93,6 +97,7 @@ function parseArgs(argv: readonly string[]): Options {
     '--scale-levels',
     '--scale-tuning',
     '--scale-tuned-level',
+    '--scale-one-app',
     '--scaleout-tasks',
     '--scaleout-workers',
     '--scaleout-facades',
@@ -121,6 +126,8 @@ function parseArgs(argv: readonly string[]): Options {
         `                              resizeServerGroup when half its tasks have closed`,
         `  --scale-tuning opt=n,...    scale: one more level with these worker options (${TUNABLE.join(', ')})`,
         `  --scale-tuned-level n       scale: the level of that tuned run (default the biggest)`,
+        `  --scale-one-app             scale: each level also into ONE application (a cluster of it per deploy), reported`,
+        `                              next to the run into one application per deploy (no SQLite control level then)`,
         `  --scaleout-tasks n          scaleout: concurrent createServerGroup tasks per run (default 500; quick 50)`,
         `  --scaleout-workers n,n,...  scaleout: worker process counts, one run each (default 1,2,3; quick 1,2)`,
         `  --scaleout-facades n        scaleout: facade replicas the load alternates between (default 2)`,
@@ -182,6 +189,7 @@ function parseArgs(argv: readonly string[]): Options {
     scaleLevels: levels,
     scaleTuning: tuning,
     scaleTunedLevel: tunedLevel,
+    scaleOneApp: argv.includes('--scale-one-app'),
     scaleOutTasks: wholeNumber('--scaleout-tasks', 5000),
     scaleOutWorkers,
     scaleOutFacades: wholeNumber('--scaleout-facades', 4),

@@ -8,6 +8,11 @@
  * busy with deploys (POST to workflow closed). Each level is bounded (5 minutes up to 500 tasks,
  * 10 above; 2 in --quick); a level that does not finish says how far it got and where its tasks
  * were waiting, rather than pretending.
+ *
+ * With --scale-one-app each level runs twice, side by side: its deploys into as many applications
+ * (one cluster each), then the same number into ONE application, each deploy into its own cluster
+ * of it (ten stacks, details per deploy, as a fleet's clusters are). Naming reads a deploy's
+ * cluster, so the one application should take about as long (target: within 1.5x).
  */
 import { statSync } from 'node:fs';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
@@ -61,6 +66,8 @@ export interface Probe {
 
 interface Level {
   readonly tasks: number;
+  /** Every deploy of the level into one application (its own cluster of it) rather than one application each. */
+  readonly oneApp: boolean;
   readonly tuning: WorkerTuning | undefined;
   /** Set when this level ran on the other SQLite mode than the benchmark's (a control run). */
   readonly controlDb: TemporalDb | undefined;
@@ -115,14 +122,15 @@ async function groupOf(c: AwsClients, app: string): Promise<string> {
   throw new Error(`no group of the warm-up application ${app} in moto`);
 }
 
-/** The createServerGroup POST body every scale benchmark sends (bench-scaleout.ts too). */
-export function deploy(app: string, amiName: string) {
+/** The createServerGroup POST body every scale benchmark sends (bench-scaleout.ts too); cluster `app-main` unless told. */
+export function deploy(app: string, amiName: string, cluster: { stack: string; detail?: string } = { stack: 'main' }) {
   return [
     {
       createServerGroup: {
         credentials: ACCOUNT,
         application: app,
-        stack: 'main',
+        stack: cluster.stack,
+        ...(cluster.detail ? { freeFormDetails: cluster.detail } : {}),
         availabilityZones: { [REGION]: ['us-east-1a', 'us-east-1b'] },
         capacity: { min: 1, max: 3, desired: 2 },
         amiName,
@@ -237,14 +245,23 @@ async function probeOutcome(
   };
 }
 
+/**
+ * Deploy `i` of a level: its own application, or (one-app) its own cluster of the level's one
+ * application: ten stacks, the details telling the deploys of a stack apart.
+ */
+function levelDeploy(tasks: number, i: number, oneApp: boolean, amiName: string) {
+  return oneApp ? deploy(`s${tasks}one`, amiName, { stack: `st${i % 10}`, detail: `d${i}` }) : deploy(`s${tasks}n${i}`, amiName);
+}
+
 async function runLevel(
   ctx: BenchContext,
   tasks: number,
   boundMs: number,
   tuning: WorkerTuning | undefined,
   controlDb?: TemporalDb,
+  oneApp = false,
 ): Promise<Level> {
-  const label = `${tasks}${tuning ? '-tuned' : ''}${controlDb ? `-${controlDb}` : ''}`;
+  const label = `${tasks}${oneApp ? '-one-app' : ''}${tuning ? '-tuned' : ''}${controlDb ? `-${controlDb}` : ''}`;
   const stack = await startBenchStack({
     dir: `${ctx.runDir}/scale-${label}`,
     temporalDb: controlDb ?? ctx.temporalDb,
@@ -266,7 +283,7 @@ async function runLevel(
     const probeGroup = await groupOf(stack.awsClients(), 'warm0');
 
     ctx.log(
-      `scale ${label}: submitting ${tasks} createServerGroup tasks (${SUBMIT_CONCURRENCY} POSTs in flight), bound ${boundMs / 1000} s`,
+      `scale ${label}: submitting ${tasks} createServerGroup tasks${oneApp ? ' into one application' : ''} (${SUBMIT_CONCURRENCY} POSTs in flight), bound ${boundMs / 1000} s`,
     );
     stack.worker?.resetStatus();
     const threadsBefore = stack.worker ? threadCpuOf(stack.worker.pid) : new Map<string, number>();
@@ -277,7 +294,7 @@ async function runLevel(
     const submitted = new Map<string, number>();
     const submit = runClosedLoop(tasks, SUBMIT_CONCURRENCY, async (i) => {
       const postedAt = Date.now();
-      const { id } = await http.submit(deploy(`s${tasks}n${i}`, amiName));
+      const { id } = await http.submit(levelDeploy(tasks, i, oneApp, amiName));
       submitted.set(id, postedAt);
     }).then((r) => ({ ...r, seconds: (performance.now() - t0) / 1000 }));
 
@@ -351,6 +368,7 @@ async function runLevel(
     const makespanSeconds = finished ? (lastClose - t0wall) / 1000 : resources.wallSeconds;
     return {
       tasks,
+      oneApp,
       tuning,
       controlDb,
       finished,
@@ -400,6 +418,23 @@ export interface ScaleOptions {
   /** A second run of one level with these worker options, to compare with the default. */
   readonly tuning?: WorkerTuning | undefined;
   readonly tunedLevel?: number | undefined;
+  /** Each level also into one application (its deploys in different clusters of it), reported next to the many-application run. */
+  readonly oneApp?: boolean | undefined;
+}
+
+/** Each level's one-application run against its many-application run (target: within 1.5x the time). */
+export const ONE_APP_TARGET = 1.5;
+
+function oneAppLines(results: readonly Level[]): string[] {
+  return results
+    .filter((l) => l.oneApp)
+    .map((one) => {
+      const many = results.find((l) => l.tasks === one.tasks && !l.oneApp && !l.tuning && !l.controlDb);
+      if (!many) return `${one.tasks} deploys into one application: no many-application run of the same size to compare with.`;
+      const ratio = one.makespanSeconds / many.makespanSeconds;
+      const met = ratio <= ONE_APP_TARGET && one.finished && many.finished;
+      return `One application vs many at ${one.tasks} deploys: ${one.finished ? '' : 'did not finish; at least '}${one.makespanSeconds} s into one application (${one.tasks} clusters of it; succeeded ${one.succeeded} of ${one.tasks}) vs ${many.finished ? '' : 'did not finish; at least '}${many.makespanSeconds} s into ${many.tasks} applications (succeeded ${many.succeeded} of ${many.tasks}) = ${round(ratio, 2)}x (target within ${ONE_APP_TARGET}x: ${met ? 'met' : 'not met'}).`;
+    });
 }
 
 export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Promise<BenchmarkResult> {
@@ -408,18 +443,22 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
   const levels = opts.levels ?? (ctx.quick ? [20, 50] : [100, 1000]);
   const boundOf = (tasks: number) => levelBoundMs(tasks, ctx.quick);
   const results: Level[] = [];
-  for (const tasks of levels) results.push(await runLevel(ctx, tasks, boundOf(tasks), undefined));
+  for (const tasks of levels) {
+    results.push(await runLevel(ctx, tasks, boundOf(tasks), undefined));
+    if (opts.oneApp) results.push(await runLevel(ctx, tasks, boundOf(tasks), undefined, undefined, true));
+  }
   // The smallest level once more on the other SQLite mode: what the database's durability costs
-  // below the point where moto's scans take over. Only when that level is small (it is a control, not a level).
+  // below the point where moto's scans take over. Only when that level is small (it is a control,
+  // not a level), and not in a one-application comparison (its question is another one).
   const otherDb: TemporalDb = ctx.temporalDb === 'file' ? 'memory' : 'file';
-  if (levels[0]! <= 200) results.push(await runLevel(ctx, levels[0]!, boundOf(levels[0]!), undefined, otherDb));
+  if (levels[0]! <= 200 && !opts.oneApp) results.push(await runLevel(ctx, levels[0]!, boundOf(levels[0]!), undefined, otherDb));
   const tunedLevel = opts.tunedLevel ?? levels[levels.length - 1]!;
   if (opts.tuning) results.push(await runLevel(ctx, tunedLevel, boundOf(tunedLevel), opts.tuning));
   for (const l of results) requireMeasured(`finished createServerGroup tasks at ${l.tasks}`, l.closed);
 
   const proc = (l: Level, name: string) => l.resources.processes.find((p) => p.name.startsWith(name));
   const label = (l: Level) =>
-    `${l.tasks}${l.tuning ? ` tuned ${JSON.stringify(l.tuning)}` : ''}${l.controlDb ? ` (control: SQLite ${l.controlDb === 'memory' ? 'in memory' : 'file'})` : ''}`;
+    `${l.tasks}${l.oneApp ? ' into one application' : ''}${l.tuning ? ` tuned ${JSON.stringify(l.tuning)}` : ''}${l.controlDb ? ` (control: SQLite ${l.controlDb === 'memory' ? 'in memory' : 'file'})` : ''}`;
   const rows = results.map((l) => [
     label(l),
     l.finished ? 'yes' : `no (${l.closed})`,
@@ -453,7 +492,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
     l.timelines.byActivity.map((a) => `${a.type} ${a.medianQueueMs}/${a.medianExecMs}`).join(', '),
   ]);
 
-  const defaults = results.filter((l) => !l.tuning && !l.controlDb);
+  const defaults = results.filter((l) => !l.tuning && !l.controlDb && !l.oneApp);
   const control = results.find((l) => l.controlDb);
   const controlBase = control && defaults.find((l) => l.tasks === control.tasks);
   const biggest = defaults[defaults.length - 1]!;
@@ -496,6 +535,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       : [],
   );
   const bottleneck = [
+    ...oneAppLines(results),
     ...ratioLine,
     ...probeLines,
     `CPU per finished task (Temporal / moto / worker, ms): ${defaults.map((l) => `${l.tasks} tasks ${perTask(l, 'temporal')} / ${perTask(l, 'moto')} / ${perTask(l, 'bosun worker')}`).join('; ')}. ${
@@ -565,6 +605,11 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       worker: 'one, child process, production options unless a row says tuned',
       facade: 'in this process, over HTTP; tasks submitted with 32 POSTs in flight',
       deploy: deploy('<app>', '<al2023 AMI name>'),
+      ...(opts.oneApp
+        ? {
+            oneApp: `each level also into one application s<tasks>one: deploy i into cluster s<tasks>one-st<i mod 10>-d<i> (its own cluster), next to the run into one application per deploy`,
+          }
+        : {}),
       freshStackPerLevel: true,
       workflowBundleKiB: round(statSync(await workflowBundle(ctx.runDir)).size / 1024),
       progress: 'counted through Temporal visibility once a second (no per-task polling)',
