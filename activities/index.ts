@@ -23,7 +23,13 @@ export { awsCall, classifyAwsError, isAwsNotFound } from './aws-errors';
 export type { AwsResourceKind } from './aws-errors';
 export type { ServerGroupRef, ServerGroupSnapshot, UpdateCapacityInput, WaitForCapacityInput } from './server-group';
 export type { ProcessesChange, ProcessesInput } from './server-group';
-export type { ClassicLoadBalancersInput, MembershipChange, TargetGroupsInput } from './load-balancing';
+export type {
+  ChooseInstancesToDisableInput,
+  ClassicLoadBalancersInput,
+  InstancesToDisable,
+  MembershipChange,
+  TargetGroupsInput,
+} from './load-balancing';
 
 export interface ActivityDeps {
   readonly aws: AwsClientProvider;

@@ -62,6 +62,7 @@ export type ActivityProfileName = keyof ActivityProfiles;
  */
 export const activityProfileOf = {
   // Reads. resolve* and findServerGroupLeftovers only describe (images, subnets, groups).
+  chooseInstancesToDisable: 'describeCall',
   describeServerGroup: 'describeCall',
   describeServerGroupDeletion: 'describeCall',
   describeCloneSource: 'describeCall',

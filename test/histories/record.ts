@@ -147,7 +147,17 @@ const scenarios: Scenario[] = [
     expect: { failed: false },
     run: async (c) => c.env.run([{ resumeAsgProcessesDescription: { ...ref(await group(c, 'res')), processes: ['Launch'] } }]),
   },
+  {
+    name: 'disableServerGroup-partial',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ disableServerGroup: { ...ref(await group(c, 'dispct', { min: 2, max: 2, desired: 2 })), desiredPercentage: 50 } }]),
+  },
   { name: 'destroyServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ destroyServerGroup: ref(await group(c, 'des')) }]) },
+  {
+    name: 'destroyServerGroup-launch-configuration',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ destroyServerGroup: ref((await makeServerGroup(c.env, { prefix: 'deslc', launchConfiguration: {} })).name) }]),
+  },
   {
     name: 'terminateInstances-success',
     expect: { failed: false },
