@@ -9,6 +9,7 @@ import { createGroupPolls } from './group-polls';
 import { createDeployRollbackActivities } from './deploy-rollback';
 import { createImageActivities } from './images';
 import { createInstanceActivities } from './instances';
+import { createLaunchConfigurationActivities } from './launch-configurations';
 import { createLaunchTemplateActivities } from './launch-templates';
 import { createLoadBalancingActivities } from './load-balancing';
 import { createScalingPolicyActivities } from './scaling-policies';
@@ -53,6 +54,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createDeployRollbackActivities(deps),
     ...createCloneSourceActivities(deps),
     ...createLaunchTemplateActivities(deps),
+    ...createLaunchConfigurationActivities(deps),
     ...createScalingPolicyActivities(deps),
   };
 }
