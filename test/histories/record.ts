@@ -235,6 +235,23 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'updateLaunchConfig-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = (await makeServerGroup(c.env, { prefix: 'ulc', launchConfiguration: {} })).name;
+      return c.env.run([{ updateLaunchConfig: { ...ref(name), instanceType: 'm5.large', securityGroups: ['default'] } }]);
+    },
+  },
+  {
+    name: 'updateLaunchConfig-rolled-back-after-failure',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const name = (await makeServerGroup(c.env, { prefix: 'ulcr', launchConfiguration: {} })).name;
+      c.faults.fail('pointServerGroupAtLaunchConfiguration', mentions(name));
+      return c.env.run([{ updateLaunchConfig: { ...ref(name), instanceType: 'm5.large' } }]);
+    },
+  },
+  {
     name: 'upsertScalingPolicy-success',
     expect: { failed: false },
     run: async (c) => c.env.run([{ upsertScalingPolicy: { ...ref(await group(c, 'sp')), simple: { scalingAdjustment: 1 }, alarm: cpuAlarm } }]),
