@@ -121,6 +121,20 @@ test('a new launch configuration from the current one with the changes laid over
   );
 });
 
+test("Orca's pair [allowLaunchDescription, updateLaunchConfig]: the image the first resolved is the one the configuration gets", async () => {
+  const g = await makeLcGroup('ulcallow');
+  const image = await emulatorAl2023Image(aws().ec2);
+  const lookups = faults.calls('resolveLaunchTemplateImage', mentions(image.name));
+  const { task } = await env.run([
+    { allowLaunchDescription: { account: ACCOUNT, credentials: ACCOUNT, amiName: image.name, region: REGION } },
+    { updateLaunchConfig: { credentials: ACCOUNT, region: REGION, asgName: g.name, amiName: image.name, cloudProvider: 'aws' } },
+  ]);
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(faults.calls('resolveLaunchTemplateImage', mentions(image.name))).toBe(lookups);
+  const created = (task.resultObjects[1] as { launchConfigurationName: string }).launchConfigurationName;
+  expect(await launchConfiguration(created)).toMatchObject({ ImageId: image.imageId, KeyName: 'old-key' });
+});
+
 test('the legacy key with nothing that differs makes no configuration and answers the current one, as Clouddriver does', async () => {
   const g = await makeLcGroup('ulcsame');
   const { task } = await env.run(

@@ -8,7 +8,7 @@ import {
   sameLaunchConfigurationSettings,
 } from '../../domain/launch-configurations';
 import type { UpdateLaunchConfig } from '../../domain/operations/update-launch-config';
-import type { TaskOutput } from '../../domain/task';
+import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
 /**
@@ -54,12 +54,16 @@ export async function updateLaunchConfigOperation(ctx: OperationContext, d: Upda
 
     let changes: LaunchConfigurationChanges = d.changes;
     if (d.amiName) {
+      // Clouddriver takes the image an allowLaunchDescription earlier in the task resolved, else looks it up.
+      const prior = priorImage(ctx.priorOutputs, d.account, region, d.amiName);
       const byId = /^ami-[0-9a-f]+$/.test(d.amiName);
-      const image = await ctx.call('resolveLaunchTemplateImage', `Find image ${d.amiName} in ${region}`, {
-        account: d.account,
-        region,
-        ...(byId ? { imageId: d.amiName } : { amiName: d.amiName }),
-      });
+      const image =
+        prior ??
+        (await ctx.call('resolveLaunchTemplateImage', `Find image ${d.amiName} in ${region}`, {
+          account: d.account,
+          region,
+          ...(byId ? { imageId: d.amiName } : { amiName: d.amiName }),
+        }));
       changes = { ...changes, imageId: image.imageId };
     }
     if (changes.securityGroups?.some((g) => !g.startsWith('sg-'))) {
@@ -123,6 +127,14 @@ export async function updateLaunchConfigOperation(ctx: OperationContext, d: Upda
     ctx.log(`completed for ${serverGroupName} in ${region}.`);
   }
   return { resultObjects };
+}
+
+function priorImage(outputs: readonly TaskOutput[], account: string, region: string, image: string): ResolvedImage | undefined {
+  for (const o of [...outputs].reverse()) {
+    const hit = o.resolvedImages?.find((r) => r.account === account && r.region === region && (r.amiName === image || r.imageId === image));
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 function messageOf(err: unknown): string {
