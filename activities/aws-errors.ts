@@ -202,7 +202,15 @@ export function hasAwsCode(err: unknown, ...codes: readonly string[]): boolean {
 
 /** The kinds of AWS resource Bosun asks about and may find missing. */
 export type AwsResourceKind =
-  'autoScalingGroup' | 'launchTemplate' | 'launchTemplateVersion' | 'targetGroup' | 'classicLoadBalancer' | 'instance' | 'image' | 'alarm';
+  | 'autoScalingGroup'
+  | 'launchConfiguration'
+  | 'launchTemplate'
+  | 'launchTemplateVersion'
+  | 'targetGroup'
+  | 'classicLoadBalancer'
+  | 'instance'
+  | 'image'
+  | 'alarm';
 
 const LAUNCH_TEMPLATE_GONE = ['InvalidLaunchTemplateId.NotFound', 'InvalidLaunchTemplateName.NotFoundException'];
 
@@ -214,6 +222,8 @@ const LAUNCH_TEMPLATE_GONE = ['InvalidLaunchTemplateId.NotFound', 'InvalidLaunch
 const NOT_FOUND: Record<AwsResourceKind, { readonly codes: readonly string[]; readonly validation?: RegExp }> = {
   // AWS: ValidationError "AutoScalingGroup name not found"; the emulator answers the same way.
   autoScalingGroup: { codes: [], validation: /not found/i },
+  // AWS: ValidationError "Launch configuration name not found - ..." (the emulator deletes a missing one without a word).
+  launchConfiguration: { codes: [], validation: /not found/i },
   // AWS: InvalidLaunchTemplateId.NotFound for a missing id; the emulator (and AWS by name):
   // InvalidLaunchTemplateName.NotFoundException.
   launchTemplate: { codes: LAUNCH_TEMPLATE_GONE },

@@ -9,6 +9,7 @@ import { createGroupPolls } from './group-polls';
 import { createDeployRollbackActivities } from './deploy-rollback';
 import { createImageActivities } from './images';
 import { createInstanceActivities } from './instances';
+import { createLaunchConfigurationActivities } from './launch-configurations';
 import { createLaunchTemplateActivities } from './launch-templates';
 import { createLoadBalancingActivities } from './load-balancing';
 import { createScalingPolicyActivities } from './scaling-policies';
@@ -23,7 +24,13 @@ export { awsCall, classifyAwsError, isAwsNotFound } from './aws-errors';
 export type { AwsResourceKind } from './aws-errors';
 export type { ServerGroupRef, ServerGroupSnapshot, UpdateCapacityInput, WaitForCapacityInput } from './server-group';
 export type { ProcessesChange, ProcessesInput } from './server-group';
-export type { ClassicLoadBalancersInput, MembershipChange, TargetGroupsInput } from './load-balancing';
+export type {
+  ChooseInstancesToDisableInput,
+  ClassicLoadBalancersInput,
+  InstancesToDisable,
+  MembershipChange,
+  TargetGroupsInput,
+} from './load-balancing';
 
 export interface ActivityDeps {
   readonly aws: AwsClientProvider;
@@ -47,6 +54,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createDeployRollbackActivities(deps),
     ...createCloneSourceActivities(deps),
     ...createLaunchTemplateActivities(deps),
+    ...createLaunchConfigurationActivities(deps),
     ...createScalingPolicyActivities(deps),
   };
 }

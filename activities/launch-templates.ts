@@ -24,6 +24,7 @@ import type { LaunchTemplateChanges } from '../domain/operations/update-launch-t
 import { hasVersionMarker } from '../domain/operations/update-launch-template';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
+import { resolveSecurityGroupIds, vpcOfSubnets } from './security-groups';
 import { describeOneServerGroup } from './server-group-lookup';
 
 export interface LaunchTemplateVersionRef {
@@ -147,6 +148,30 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
     return found.group;
   }
 
+  /**
+   * The version's security groups: names resolved to ids in the group's VPC (as Clouddriver's
+   * SecurityGroupService does for launch settings), and with `securityGroupsAppendOnly` the
+   * source version's groups first (PrepareModifyServerGroupLaunchTemplate: its primary
+   * interface's groups; Bosun's own templates keep them in SecurityGroupIds, so those too).
+   * A name not found fails before anything is created.
+   */
+  async function securityGroupIdsFor(
+    input: CreateLaunchTemplateVersionInput,
+    wanted: readonly string[],
+    source: ResponseLaunchTemplateData | undefined,
+  ): Promise<string[]> {
+    const { autoScaling, ec2 } = aws.clientsFor(input.account, input.region);
+    let ids = [...new Set(wanted)];
+    if (wanted.some((g) => !g.startsWith('sg-'))) {
+      const found = await describeOneServerGroup(autoScaling, input);
+      const vpcId = await vpcOfSubnets(ec2, input.region, found?.group.VPCZoneIdentifier);
+      ids = await resolveSecurityGroupIds(ec2, { ...input, vpcId }, wanted);
+    }
+    if (!input.changes.securityGroupsAppendOnly) return ids;
+    const primary = (source?.NetworkInterfaces ?? []).find((n) => (n.DeviceIndex ?? 0) === 0);
+    return [...new Set([...(primary?.Groups ?? []), ...(source?.SecurityGroupIds ?? []), ...ids])];
+  }
+
   return {
     /**
      * Resolves a version as a group names it (`$Latest`, `$Default` or a number) to the version
@@ -217,6 +242,9 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
       const source = input.changes.securityGroups
         ? await describeVersion(ec2, { ...input, version: String(input.sourceVersion) })
         : undefined;
+      const changes = input.changes.securityGroups
+        ? { ...input.changes, securityGroups: await securityGroupIdsFor(input, input.changes.securityGroups, source?.LaunchTemplateData) }
+        : input.changes;
       const out = await awsCall(
         `CreateLaunchTemplateVersion of ${input.launchTemplateId} from version ${input.sourceVersion} for ${input.serverGroupName} in ${input.region}`,
         () =>
@@ -226,7 +254,7 @@ export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
               SourceVersion: String(input.sourceVersion),
               VersionDescription: input.versionDescription,
               ClientToken: input.clientToken,
-              LaunchTemplateData: launchTemplateData(input.changes, source?.LaunchTemplateData),
+              LaunchTemplateData: launchTemplateData(changes, source?.LaunchTemplateData),
             }),
           ),
       );

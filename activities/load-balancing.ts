@@ -14,6 +14,15 @@ import type { ElasticLoadBalancingV2Client, TargetDescription } from '@aws-sdk/c
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
+import type { HealthState } from '../domain/traffic-share';
+import {
+  classicLoadBalancerHealth,
+  instancesToDisable,
+  overClassicLoadBalancers,
+  overTargetGroups,
+  takesTraffic,
+  targetGroupHealth,
+} from '../domain/traffic-share';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 
@@ -40,6 +49,20 @@ export interface MembershipChange {
   readonly missing: readonly string[];
 }
 
+export interface ChooseInstancesToDisableInput extends InstancesInput {
+  readonly targetGroupArns: readonly string[];
+  readonly loadBalancerNames: readonly string[];
+  /** 1-100: the share of `instanceIds` that should end up disabled. */
+  readonly desiredPercentage: number;
+}
+
+export interface InstancesToDisable {
+  /** The instances to take out now, sorted by id. */
+  readonly instanceIds: readonly string[];
+  /** Of the input, how many no load balancer sends traffic to already. */
+  readonly alreadyDisabled: number;
+}
+
 export interface LoadBalancingDeps {
   readonly aws: AwsClientProvider;
 }
@@ -47,6 +70,48 @@ export interface LoadBalancingDeps {
 /** Activities that register and deregister a group's instances with target groups and classic load balancers. */
 export function createLoadBalancingActivities({ aws }: LoadBalancingDeps) {
   return {
+    /**
+     * Which instances a partial disable takes out (Clouddriver's getInstanceToModify): those
+     * already out of traffic by their target groups' and classic load balancers' health count
+     * as disabled, and the rest of ⌈n·p/100⌉ come from the others by instance id. A read: the
+     * workflow records the answer, so a retried deregistration works on the same instances.
+     */
+    async chooseInstancesToDisable(input: ChooseInstancesToDisableInput): Promise<InstancesToDisable> {
+      const { elbv2, elb } = aws.clientsFor(input.account, input.region);
+      const byTargetGroups = new Map<string, HealthState[]>();
+      for (const arn of input.targetGroupArns) {
+        const out = await awsCall(`DescribeTargetHealth ${arn} in ${input.region}`, () =>
+          elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })).catch((err: unknown) => {
+            if (isAwsNotFound(err, 'targetGroup')) return null;
+            throw err;
+          }),
+        );
+        for (const d of out?.TargetHealthDescriptions ?? []) {
+          const id = d.Target?.Id;
+          if (id) byTargetGroups.set(id, [...(byTargetGroups.get(id) ?? []), targetGroupHealth(d.TargetHealth?.State)]);
+        }
+      }
+      const byClassic = new Map<string, HealthState[]>();
+      for (const name of input.loadBalancerNames) {
+        const out = await awsCall(`DescribeInstanceHealth ${name} in ${input.region}`, () =>
+          elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })).catch((err: unknown) => {
+            if (isAwsNotFound(err, 'classicLoadBalancer')) return null;
+            throw err;
+          }),
+        );
+        for (const s of out?.InstanceStates ?? []) {
+          const id = s.InstanceId;
+          if (id) byClassic.set(id, [...(byClassic.get(id) ?? []), classicLoadBalancerHealth(s.State, s.Description)]);
+        }
+      }
+      const sorted = [...new Set(input.instanceIds)].sort();
+      const inTraffic = sorted.filter((id) =>
+        takesTraffic([overTargetGroups(byTargetGroups.get(id) ?? []), overClassicLoadBalancers(byClassic.get(id) ?? [])]),
+      );
+      const alreadyDisabled = sorted.length - inTraffic.length;
+      return { instanceIds: instancesToDisable(alreadyDisabled, inTraffic, input.desiredPercentage), alreadyDisabled };
+    },
+
     /** Registers the instances with every target group; a missing target group fails the call before anything changes. */
     async registerInstancesWithTargetGroups(input: TargetGroupsInput): Promise<MembershipChange> {
       const { elbv2 } = aws.clientsFor(input.account, input.region);

@@ -148,6 +148,7 @@ function toSnapshot(g: AutoScalingGroup, region: string): ServerGroupSnapshot {
     targetGroupArns: g.TargetGroupARNs ?? [],
     loadBalancerNames: g.LoadBalancerNames ?? [],
     launchTemplate: lt ? { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName, version: lt.Version } : undefined,
+    ...(g.LaunchConfigurationName ? { launchConfigurationName: g.LaunchConfigurationName } : {}),
     tags: Object.fromEntries((g.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? ''])),
     createdTimeMs: g.CreatedTime ? g.CreatedTime.getTime() : undefined,
   };

@@ -24,6 +24,12 @@ export const FailureType = {
   LaunchTemplateVersionNotFound: 'LaunchTemplateVersionNotFound',
   /** The group runs a launch configuration, not a launch template; Bosun updates templates only. */
   NoLaunchTemplate: 'NoLaunchTemplate',
+  /** The group runs a launch template, not a launch configuration; updateLaunchConfig changes configurations only. */
+  NoLaunchConfiguration: 'NoLaunchConfiguration',
+  /** The launch configuration the group runs does not exist. */
+  LaunchConfigurationNotFound: 'LaunchConfigurationNotFound',
+  /** Security groups the operation names do not exist in the group's VPC. */
+  SecurityGroupNotFound: 'SecurityGroupNotFound',
   /** Some of the instances named in the operation do not exist in the account and region. */
   InstancesNotFound: 'InstancesNotFound',
 
@@ -54,6 +60,8 @@ export const FailureType = {
   ServerGroupExists: 'ServerGroupExists',
   /** A launch template of the group's name exists and this deploy did not make it. */
   LaunchTemplateConflict: 'LaunchTemplateConflict',
+  /** A launch configuration of the new one's name exists with other settings (made by another task). */
+  LaunchConfigurationConflict: 'LaunchConfigurationConflict',
   /** The cluster has used all 1000 sequence numbers. */
   ClusterFull: 'ClusterFull',
 

@@ -14,6 +14,8 @@ export interface ServerGroupSnapshot {
   readonly loadBalancerNames: readonly string[];
   readonly launchTemplate?:
     { readonly id?: string | undefined; readonly name?: string | undefined; readonly version?: string | undefined } | undefined;
+  /** Set for a group built from a launch configuration (then it has no launch template). */
+  readonly launchConfigurationName?: string | undefined;
   readonly tags: Readonly<Record<string, string>>;
   readonly createdTimeMs: number | undefined;
 }

@@ -3,7 +3,11 @@
  * worker against moto, and the result read back from moto. Every AWS command the activities
  * send is recorded, so "nothing was done twice" is checked on the wire, not inferred.
  */
-import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeLaunchConfigurationsCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../activities';
 import { FaultPlan, mentions } from './faults';
@@ -182,4 +186,29 @@ test('a description without a group or account is a 400 naming both fields', asy
       expect.stringMatching(/^\[0\]\.destroyServerGroup\.serverGroupName: is required/),
     ]),
   );
+});
+
+test('a group built from a launch configuration is destroyed with its launch configuration, once the group is gone', async () => {
+  const g = await makeServerGroup(env, { prefix: 'deslc', min: 0, max: 2, desired: 1, launchConfiguration: {} });
+  const lc = g.launchConfigurationName!;
+
+  const { task } = await env.run([{ destroyServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(task.history.filter((h) => h.phase === 'DESTROY_ASG').map((h) => h.status)).toEqual([
+    `Force deleting ${g.name} in ${REGION} and its 1 instance(s)`,
+    `${g.name} in ${REGION} is deleted`,
+    `Deleted launch configuration ${lc} of ${g.name} in ${REGION}`,
+    `Destroyed ${g.name} in ${REGION}`,
+  ]);
+  expect(await groupExists(g.name)).toBe(false);
+  const left = await aws.autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [lc] }));
+  expect(left.LaunchConfigurations ?? []).toEqual([]);
+  expect(await states(g.instanceIds)).toEqual(['terminated']);
+  // After the group: AWS refuses to delete a launch configuration a group still runs.
+  const order = recorder.sent
+    .filter((c) => JSON.stringify(c.input).includes(g.name))
+    .map((c) => c.command)
+    .filter((c) => c === 'DeleteAutoScalingGroupCommand' || c === 'DeleteLaunchConfigurationCommand');
+  expect(order).toEqual(['DeleteAutoScalingGroupCommand', 'DeleteLaunchConfigurationCommand']);
 });

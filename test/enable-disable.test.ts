@@ -52,10 +52,17 @@ interface Fixture {
  */
 async function makeGroup(
   prefix: string,
-  opts: { desired: number; targetGroups: number; classic: boolean; disabled: boolean },
+  opts: { desired: number; targetGroups: number; classic: boolean; disabled: boolean; launchConfiguration?: boolean; max?: number },
 ): Promise<Fixture> {
   const aws = testAwsClients(env.aws);
-  const { name } = await makeServerGroup(env, { prefix, suffix: '-main-v001', min: 0, max: 5, desired: opts.desired });
+  const { name } = await makeServerGroup(env, {
+    prefix,
+    suffix: '-main-v001',
+    min: 0,
+    max: opts.max ?? 5,
+    desired: opts.desired,
+    ...(opts.launchConfiguration ? { launchConfiguration: {} } : {}),
+  });
   const vpcs = await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
   const targetGroupArns: string[] = [];
   for (let i = 0; i < opts.targetGroups; i++) {
@@ -273,7 +280,7 @@ test('bad descriptions are 400s that name each field', async () => {
   const res = await post(
     `${env.facadeUrl}/aws/ops`,
     [
-      { disableServerGroup: { region: REGION, serverGroupName: 'app-v001', desiredPercentage: 50 } },
+      { disableServerGroup: { region: REGION, serverGroupName: 'app-v001', desiredPercentage: 0 } },
       { enableServerGroup: { credentials: ACCOUNT, region: 'Mars' } },
     ],
     AS_ORCA,
@@ -282,9 +289,138 @@ test('bad descriptions are 400s that name each field', async () => {
   expect((res.body as { errors?: string[] }).errors).toEqual(
     expect.arrayContaining([
       '[0].disableServerGroup.credentials: is required (the account name)',
-      '[0].disableServerGroup.desiredPercentage: 50% is not supported: Bosun enables and disables whole groups only (100)',
+      '[0].disableServerGroup.desiredPercentage: must be a whole number from 1 to 100 (0% would disable nothing)',
       '[1].enableServerGroup.region: must be an AWS region name such as us-east-1',
       '[1].enableServerGroup.serverGroupName: is required: name the group with serverGroupName and region, or list them in asgs',
     ]),
   );
+});
+
+const disable = (name: string, desiredPercentage?: number) => ({
+  disableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, cloudProvider: 'aws', desiredPercentage },
+});
+
+test('a 50% disable takes out exactly half the instances (lowest ids first), suspends nothing and returns them; 100% then takes the rest', async () => {
+  const g = await makeGroup('dispct', { desired: 4, targetGroups: 1, classic: true, disabled: false });
+  const [tg] = g.targetGroupArns as [string];
+  const [a, b, c, d] = g.instanceIds as [string, string, string, string];
+
+  const half = await env.run([disable(g.name, 50)]);
+
+  expect(half.task.status).toMatchObject({ completed: true, failed: false });
+  expect(half.task.resultObjects).toEqual([{ instanceIdsToDisable: [a, b] }]);
+  expect(statuses(half.task)).toEqual([
+    'Initializing Orchestration Task',
+    'Processing op: disableServerGroup',
+    `Disabling 50% of ${g.name} in ${REGION}; its processes stay as they are`,
+    `Only disabling instances [${a}, ${b}] on ASG ${g.name} with percentage 50 (0 of 4 already out of traffic)`,
+    `Deregistering 2 instances of ${g.name} in ${REGION} from 1 target group`,
+    `Deregistering 2 instances of ${g.name} in ${REGION} from 1 classic load balancer`,
+    `Disabled 50% of ${g.name} in ${REGION}`,
+    'Orchestration completed.',
+  ]);
+  expect(await suspendedProcesses(g.name)).toEqual([]);
+  expect(await targetsOf(tg)).toEqual([c, d]);
+  expect(await classicInstancesOf(g.loadBalancerName!)).toEqual([c, d]);
+  expect(
+    await env.client.workflow
+      .getHandle(half.id)
+      .describe()
+      .then((w) => w.staticSummary()),
+  ).toBe(`disable 50% of ${g.name} in ${REGION}`);
+
+  // Asked again, 50% is already met: the two out count, nothing more leaves.
+  const again = await env.run([disable(g.name, 50)]);
+  expect(again.task.resultObjects).toEqual([{ instanceIdsToDisable: [] }]);
+  expect(await targetsOf(tg)).toEqual([c, d]);
+
+  const rest = await env.run([disable(g.name, 100)]);
+  expect(rest.task.status).toMatchObject({ completed: true, failed: false });
+  expect(rest.task.resultObjects).toEqual([{ instanceIdsToDisable: [c, d] }]);
+  expect(statuses(rest.task)).toContain(`Disabling ${g.name} in ${REGION}: suspending Launch, Terminate, AddToLoadBalancer`);
+  expect(await suspendedProcesses(g.name)).toEqual(TRAFFIC);
+  expect(await targetsOf(tg)).toEqual([]);
+  expect(await classicInstancesOf(g.loadBalancerName!)).toEqual([]);
+  expect(await instancesOf(g.name)).toEqual(g.instanceIds);
+});
+
+test('a partial disable whose deregistration answer was lost deregisters the instances it chose first, not new ones', async () => {
+  const g = await makeGroup('dispctlost', { desired: 4, targetGroups: 1, classic: false, disabled: false });
+  faults.loseAnswer('deregisterInstancesFromTargetGroups', mentions(g.name));
+
+  const { task } = await env.run([disable(g.name, 25)]);
+
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(faults.calls('deregisterInstancesFromTargetGroups', mentions(g.name))).toBe(2);
+  expect(faults.calls('chooseInstancesToDisable', mentions(g.name))).toBe(1);
+  expect(task.resultObjects).toEqual([{ instanceIdsToDisable: [g.instanceIds[0]] }]);
+  expect(await targetsOf(g.targetGroupArns[0]!)).toEqual(g.instanceIds.slice(1));
+});
+
+test("Orca's rolling red/black through the facade: pin the source, grow the new group by steps, disable 50% then 100% of the source, unpin", async () => {
+  const aws = testAwsClients(env.aws);
+  const source = await makeGroup('rrb', { desired: 4, targetGroups: 1, classic: false, disabled: false });
+  const [tg] = source.targetGroupArns as [string];
+  const next = await makeServerGroup(env, { prefix: 'rrb', suffix: '-main-v002', min: 0, max: 0, desired: 0 });
+  await aws.autoScaling.send(new AttachLoadBalancerTargetGroupsCommand({ AutoScalingGroupName: next.name, TargetGroupARNs: [tg] }));
+  const ref = (serverGroupName: string) => ({ credentials: ACCOUNT, region: REGION, serverGroupName, cloudProvider: 'aws' });
+  const resize = (serverGroupName: string, capacity: { min: number; max: number; desired: number }) => ({
+    resizeServerGroup: { ...ref(serverGroupName), capacity, asgs: [{ serverGroupName, region: REGION }] },
+  });
+  const ok = async (ops: unknown[]) => {
+    const { task } = await env.run(ops);
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    return task;
+  };
+
+  // Pin: the source's min rises to its desired, so nothing scales it in meanwhile.
+  await ok([resize(source.name, { min: 4, max: 5, desired: 4 })]);
+  // 50%: the new group at half the source's size, pinned; then half the source's traffic away.
+  await ok([resize(next.name, { min: 2, max: 2, desired: 2 })]);
+  const half = await ok([disable(source.name, 50)]);
+  expect(half.resultObjects).toEqual([{ instanceIdsToDisable: source.instanceIds.slice(0, 2) }]);
+  expect(await suspendedProcesses(source.name)).toEqual([]);
+  const newInstances = await instancesOf(next.name);
+  expect(newInstances).toHaveLength(2);
+  expect(await targetsOf(tg)).toEqual([...source.instanceIds.slice(2), ...newInstances].sort());
+  // 100%: the new group at full size, the rest of the source out, the source disabled.
+  await ok([resize(next.name, { min: 4, max: 4, desired: 4 })]);
+  const full = await ok([disable(source.name, 100)]);
+  expect(full.resultObjects).toEqual([{ instanceIdsToDisable: source.instanceIds.slice(2) }]);
+  expect(await suspendedProcesses(source.name)).toEqual(TRAFFIC);
+  expect(await suspendedProcesses(next.name)).toEqual([]);
+  expect(await instancesOf(source.name)).toEqual(source.instanceIds);
+  expect(await targetsOf(tg)).toEqual(await instancesOf(next.name));
+  expect(await targetsOf(tg)).toHaveLength(4);
+
+  // Unpin the source's min. (moto then registers the source's instances with the target group
+  // again, suspended AddToLoadBalancer or not; AWS leaves them out, so the traffic is checked above.)
+  await ok([resize(source.name, { min: 0, max: 5, desired: 4 })]);
+  const unpinned = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [source.name] })))
+    .AutoScalingGroups![0]!;
+  expect(unpinned).toMatchObject({ MinSize: 0, MaxSize: 5, DesiredCapacity: 4 });
+});
+
+test('a group built from a launch configuration is disabled, enabled and resized like any other', async () => {
+  const g = await makeGroup('lcgroup', { desired: 2, targetGroups: 1, classic: false, disabled: false, launchConfiguration: true });
+  const [tg] = g.targetGroupArns as [string];
+  const ref = { credentials: ACCOUNT, region: REGION, serverGroupName: g.name };
+
+  const off = await env.run([{ disableServerGroup: ref }]);
+  expect(off.task.status).toMatchObject({ completed: true, failed: false });
+  expect(await targetsOf(tg)).toEqual([]);
+  expect(await suspendedProcesses(g.name)).toEqual(TRAFFIC);
+
+  const on = await env.run([{ enableServerGroup: ref }]);
+  expect(on.task.status).toMatchObject({ completed: true, failed: false });
+  expect(await targetsOf(tg)).toEqual(g.instanceIds);
+  expect(await suspendedProcesses(g.name)).toEqual([]);
+
+  const grown = await env.run([{ resizeServerGroup: { ...ref, capacity: { min: 3, max: 3, desired: 3 } } }]);
+  expect(grown.task.status).toMatchObject({ completed: true, failed: false });
+  expect(await instancesOf(g.name)).toHaveLength(3);
+  const group = (await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [g.name] })))
+    .AutoScalingGroups![0]!;
+  expect(group.LaunchConfigurationName).toBe(`${g.name}-20240101000000`);
+  expect(group).toMatchObject({ MinSize: 3, MaxSize: 3, DesiredCapacity: 3 });
 });

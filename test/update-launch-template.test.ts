@@ -6,7 +6,13 @@
  * rollback really deletes it.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateSecurityGroupCommand,
+  DescribeImagesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2';
 import type { Activities } from '../activities';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
@@ -225,7 +231,7 @@ test('bad input is a 400 that names each field', async () => {
         credentials: ACCOUNT,
         region: REGION,
         serverGroupName: 'app-v001',
-        securityGroups: ['default'],
+        securityGroups: [7],
         instanceType: 'huge',
       },
     },
@@ -234,8 +240,69 @@ test('bad input is a 400 that names each field', async () => {
   expect((res.body as { errors: string[] }).errors).toEqual(
     expect.arrayContaining([
       '[0].updateLaunchTemplate: must change at least one of imageId, amiName, instanceType, keyPair, securityGroups, iamRole, base64UserData, instanceMonitoring, ebsOptimized',
-      '[1].updateLaunchTemplate.securityGroups.0: must be a security group id such as sg-0abc1234',
+      '[1].updateLaunchTemplate.securityGroups.0: must be a security group name or id',
       '[1].updateLaunchTemplate.instanceType: must be an EC2 instance type such as m5.large',
     ]),
   );
+});
+
+test("security groups named as Deck names them are resolved in the group's VPC; securityGroupsAppendOnly adds them to the current ones", async () => {
+  const aws = testAwsClients(env.aws);
+  const vpcId = (await aws.ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))).Vpcs![0]!.VpcId!;
+  const web = uniqueName('web');
+  const webId = (await aws.ec2.send(new CreateSecurityGroupCommand({ GroupName: web, Description: 'web', VpcId: vpcId }))).GroupId!;
+  const defaultId = (
+    await aws.ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          { Name: 'group-name', Values: ['default'] },
+          { Name: 'vpc-id', Values: [vpcId] },
+        ],
+      }),
+    )
+  ).SecurityGroups![0]!.GroupId!;
+  const name = (
+    await makeServerGroup(env, {
+      prefix: 'ltsg',
+      launchTemplateData: { ImageId: image.id, InstanceType: 't3.micro', SecurityGroupIds: [defaultId] },
+    })
+  ).name;
+
+  const replaced = await env.run([
+    { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: name, securityGroups: [web] } },
+  ]);
+  expect(replaced.task.status).toMatchObject({ completed: true, failed: false });
+  const lt = await groupTemplate(name);
+  const versions = await versionsOf(lt.LaunchTemplateId!);
+  expect(versions.find((v) => String(v.VersionNumber) === lt.Version)?.LaunchTemplateData?.SecurityGroupIds).toEqual([webId]);
+
+  const appended = await env.run([
+    {
+      updateLaunchTemplate: {
+        credentials: ACCOUNT,
+        region: REGION,
+        serverGroupName: name,
+        securityGroups: ['default'],
+        securityGroupsAppendOnly: true,
+      },
+    },
+  ]);
+  expect(appended.task.status).toMatchObject({ completed: true, failed: false });
+  expect(appended.task.history.map((h) => h.status)).toContain(
+    `Updated ${name} in ${REGION} to version 3 of launch template ${name}-lt: security groups + default`,
+  );
+  const after = await groupTemplate(name);
+  expect(after.Version).toBe('3');
+  const v3 = (await versionsOf(after.LaunchTemplateId!)).find((v) => v.VersionNumber === 3);
+  expect(v3?.LaunchTemplateData?.SecurityGroupIds).toEqual([webId, defaultId]);
+
+  const missing = await env.run([
+    { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: name, securityGroups: ['no-such-group'] } },
+  ]);
+  expect(missing.task.status).toMatchObject({ completed: true, failed: true, retryable: false });
+  expect(missing.task.resultObjects[0]).toMatchObject({
+    cause: 'SecurityGroupNotFound',
+    message: expect.stringMatching(/^security group no-such-group not found in vpc-/),
+  });
+  expect((await groupTemplate(name)).Version).toBe('3');
 });

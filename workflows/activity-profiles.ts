@@ -62,10 +62,12 @@ export type ActivityProfileName = keyof ActivityProfiles;
  */
 export const activityProfileOf = {
   // Reads. resolve* and findServerGroupLeftovers only describe (images, subnets, groups).
+  chooseInstancesToDisable: 'describeCall',
   describeServerGroup: 'describeCall',
   describeServerGroupDeletion: 'describeCall',
   describeCloneSource: 'describeCall',
   describeEc2Instances: 'describeCall',
+  describeLaunchConfiguration: 'describeCall',
   describeLaunchTemplateVersion: 'describeCall',
   describeScalingPolicy: 'describeCall',
   describeScalingPolicyAlarm: 'describeCall',
@@ -73,19 +75,24 @@ export const activityProfileOf = {
   resolveDeployResources: 'describeCall',
   resolveImage: 'describeCall',
   resolveLaunchTemplateImage: 'describeCall',
+  resolveServerGroupSecurityGroups: 'describeCall',
 
   // Single idempotent changes.
   allowImageLaunch: 'mutatingAwsCall',
   createAutoScalingGroup: 'mutatingAwsCall',
+  createLaunchConfiguration: 'mutatingAwsCall',
   createLaunchTemplateVersion: 'mutatingAwsCall',
   createServerGroupLaunchTemplate: 'mutatingAwsCall',
+  deleteLaunchConfiguration: 'mutatingAwsCall',
   deleteLaunchTemplateVersion: 'mutatingAwsCall',
   deleteScalingPolicy: 'mutatingAwsCall',
   deleteScalingPolicyAlarm: 'mutatingAwsCall',
   deleteServerGroupLaunchTemplate: 'mutatingAwsCall',
   deregisterInstancesFromClassicLoadBalancers: 'mutatingAwsCall',
   deregisterInstancesFromTargetGroups: 'mutatingAwsCall',
+  disableServerGroupMetricsCollection: 'mutatingAwsCall',
   forceDeleteServerGroup: 'mutatingAwsCall',
+  pointServerGroupAtLaunchConfiguration: 'mutatingAwsCall',
   pointServerGroupAtLaunchTemplateVersion: 'mutatingAwsCall',
   putScalingPolicy: 'mutatingAwsCall',
   putScalingPolicyAlarm: 'mutatingAwsCall',

@@ -84,6 +84,8 @@ const operationWorkflows = {
   updateLaunchTemplate: operationWorkflow('updateLaunchTemplate'),
   /** Creates or updates a scaling policy (and its alarm) on server groups. */
   upsertScalingPolicy: operationWorkflow('upsertScalingPolicy'),
+  /** Creates a launch configuration from a group's current one with changes, and points the group at it. */
+  updateLaunchConfig: operationWorkflow('updateLaunchConfig'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -102,6 +104,7 @@ export const {
   allowLaunchDescription,
   updateLaunchTemplate,
   upsertScalingPolicy,
+  updateLaunchConfig,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

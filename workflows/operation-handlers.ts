@@ -6,6 +6,7 @@ import { allowLaunchOperation, cloneServerGroupOperation, createServerGroupOpera
 import { destroyServerGroupOperation } from './operations/destroy-server-group';
 import { rebootInstancesOperation, terminateInstanceAndDecrementOperation, terminateInstancesOperation } from './operations/instances';
 import { resizeServerGroupOperation } from './operations/resize-server-group';
+import { updateLaunchConfigOperation } from './operations/update-launch-config';
 import { updateLaunchTemplateOperation } from './operations/update-launch-template';
 import { upsertScalingPolicyOperation } from './operations/upsert-scaling-policy';
 import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './operations/asg-processes';
@@ -27,4 +28,5 @@ export const operationHandlers: OperationHandlers = {
   allowLaunchDescription: allowLaunchOperation,
   updateLaunchTemplate: updateLaunchTemplateOperation,
   upsertScalingPolicy: upsertScalingPolicyOperation,
+  updateLaunchConfig: updateLaunchConfigOperation,
 };

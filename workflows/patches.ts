@@ -47,6 +47,22 @@ export const Patch = {
    * be open (the retry window plus its longest wait).
    */
   localActivityFallback: 'bosun-local-activity-fallback',
+  /**
+   * A disable with `desiredPercentage` follows Clouddriver: it chooses the instances from live
+   * load-balancer health (`chooseInstancesToDisable`), deregisters only those below 100% (no
+   * processes suspended), and returns `instanceIdsToDisable`. Old path: a disable that carried
+   * `desiredPercentage: 100` (the only value accepted before) suspended and deregistered every
+   * instance in service, with no result object. Deprecate once no disable started before it
+   * can be open (the retry window).
+   */
+  partialDisable: 'bosun-partial-disable',
+  /**
+   * A destroy of a group built from a launch configuration deletes that launch configuration
+   * once the group is gone, as Clouddriver's DestroyAsgAtomicOperation does. Old path: the
+   * launch configuration was left behind. Deprecate once no destroy started before it can be
+   * open (the retry window plus its wait for the deletion).
+   */
+  destroyDeletesLaunchConfiguration: 'bosun-destroy-deletes-launch-configuration',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

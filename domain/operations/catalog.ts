@@ -19,6 +19,7 @@ export const operationCatalog = {
   allowLaunchDescription: { legacyKeys: [], phase: 'ALLOW_LAUNCH' },
   updateLaunchTemplate: { legacyKeys: ['modifyServerGroupLaunchTemplateDescription'], phase: 'UPDATE_LAUNCH_TEMPLATE' },
   upsertScalingPolicy: { legacyKeys: ['upsertScalingPolicyDescription'], phase: 'UPSERT_SCALING_POLICY' },
+  updateLaunchConfig: { legacyKeys: ['modifyAsgLaunchConfigurationDescription'], phase: 'MODIFY_ASG_LAUNCH_CONFIGURATION' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -1,13 +1,17 @@
 import { disableServerGroupSchema, enableServerGroupSchema } from './enable-disable-server-group';
 
-test('disable accepts the whole-group percentage Orca sends and refuses a partial one', () => {
+test('disable keeps the percentage Orca sends (1-100); enable reads none, as in Clouddriver', () => {
   const base = { credentials: 'test', serverGroupName: 'app-v001', region: 'us-east-1' };
-  expect(disableServerGroupSchema.parse({ ...base, desiredPercentage: 100 })).toEqual({
+  const targets = [{ serverGroupName: 'app-v001', region: 'us-east-1' }];
+  expect(disableServerGroupSchema.parse({ ...base, desiredPercentage: 25 })).toEqual({
     account: 'test',
-    targets: [{ serverGroupName: 'app-v001', region: 'us-east-1' }],
+    targets,
     application: undefined,
+    desiredPercentage: 25,
   });
-  expect(disableServerGroupSchema.safeParse({ ...base, desiredPercentage: 25 }).success).toBe(false);
+  expect(disableServerGroupSchema.parse(base)).toEqual({ account: 'test', targets, application: undefined });
+  for (const p of [0, 101, 12.5]) expect(disableServerGroupSchema.safeParse({ ...base, desiredPercentage: p }).success).toBe(false);
+  expect(enableServerGroupSchema.parse({ ...base, desiredPercentage: 50 })).toEqual({ account: 'test', targets, application: undefined });
 });
 
 test('enable takes the legacy asgName and regions and keeps the application Orca names', () => {

@@ -5,37 +5,51 @@ import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroup
 export { TRAFFIC_PROCESSES } from './asg-process-names';
 
 /**
- * Orca's rolling red/black sends `desiredPercentage` to move traffic part of the way. Bosun does
- * only whole groups so far; doing 100% when a pipeline asked for 25% would take the old group out
- * of service early, so anything else is refused.
+ * Orca's rolling red/black and monitored deploys send `desiredPercentage` to take part of a
+ * group's traffic away. Clouddriver's EnableDisablePercentageCategorizer accepts 0 to 100; 0 is
+ * refused here because Clouddriver reads it as "no percentage" (Groovy truth) yet also skips
+ * suspending processes, so a 0% disable would deregister every instance and leave the group
+ * taking new ones: no pipeline asks for that.
  */
-const desiredPercentage = z.number({ error: 'must be a number' }).refine((p) => p === 100, {
-  error: (iss) => `${String(iss.input)}% is not supported: Bosun enables and disables whole groups only (100)`,
-});
+const disablePercentage = z
+  .number({ error: 'must be a whole number from 1 to 100' })
+  .int({ error: 'must be a whole number from 1 to 100' })
+  .min(1, { error: 'must be a whole number from 1 to 100 (0% would disable nothing)' })
+  .max(100, { error: 'must be a whole number from 1 to 100' });
 
-const enableDisableSchema = z
-  .looseObject({
-    ...descriptionBase,
-    ...serverGroupRefShape,
-    desiredPercentage: desiredPercentage.optional(),
-  })
-  .superRefine(checkAccountAndTargets, ALWAYS)
-  .transform((d): EnableDisableServerGroup => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
-    application: d.application ?? d.moniker?.app,
-  }));
+/** Clouddriver's enable reads no percentage (AbstractEnableDisableAtomicOperation acts on it only when disabling). */
+const enablePercentage = z.number({ error: 'must be a number' });
+
+const schemaWith = (percentage: z.ZodNumber, keep: boolean) =>
+  z
+    .looseObject({
+      ...descriptionBase,
+      ...serverGroupRefShape,
+      desiredPercentage: percentage.optional(),
+    })
+    .superRefine(checkAccountAndTargets, ALWAYS)
+    .transform((d): EnableDisableServerGroup => ({
+      account: accountOf(d),
+      targets: serverGroupTargets(d),
+      application: d.application ?? d.moniker?.app,
+      ...(keep && d.desiredPercentage !== undefined ? { desiredPercentage: d.desiredPercentage } : {}),
+    }));
 
 /** Clouddriver's EnableDisableAsgDescription (`enableAsgDescription`). */
-export const enableServerGroupSchema = enableDisableSchema;
+export const enableServerGroupSchema = schemaWith(enablePercentage, false);
 /** Clouddriver's EnableDisableAsgDescription (`disableAsgDescription`). */
-export const disableServerGroupSchema = enableDisableSchema;
+export const disableServerGroupSchema = schemaWith(disablePercentage, true);
 
 /** The normalised description the enable and disable workflows receive. */
 export interface EnableDisableServerGroup {
   readonly account: string;
   readonly targets: readonly ServerGroupTarget[];
   readonly application?: string | undefined;
+  /**
+   * Disable only: the share of the group's instances (1-100) that should end up out of its load
+   * balancers. Below 100 processes stay as they are and only the chosen instances leave.
+   */
+  readonly desiredPercentage?: number | undefined;
 }
 
 export type EnableServerGroup = EnableDisableServerGroup;
@@ -46,7 +60,8 @@ export function describeEnable(d: EnableDisableServerGroup): string {
 }
 
 export function describeDisable(d: EnableDisableServerGroup): string {
-  return `disable ${where(d)}`;
+  const share = d.desiredPercentage !== undefined && d.desiredPercentage < 100 ? `${d.desiredPercentage}% of ` : '';
+  return `disable ${share}${where(d)}`;
 }
 
 function where(d: EnableDisableServerGroup): string {

@@ -18,6 +18,8 @@ import type { ResizeServerGroup } from './resize-server-group';
 import { describeResize, resizeServerGroupSchema, splitResizeByCapacity } from './resize-server-group';
 import type { UpdateLaunchTemplate } from './update-launch-template';
 import { describeUpdateLaunchTemplate, updateLaunchTemplateSchema } from './update-launch-template';
+import type { UpdateLaunchConfig } from './update-launch-config';
+import { describeUpdateLaunchConfig, updateLaunchConfigSchema } from './update-launch-config';
 import type { UpsertScalingPolicy } from './upsert-scaling-policy';
 import { describeUpsertScalingPolicy, upsertScalingPolicySchema } from './upsert-scaling-policy';
 import type { DisableServerGroup, EnableServerGroup } from './enable-disable-server-group';
@@ -44,6 +46,7 @@ export { operationCatalog, operationNames, phaseOf } from './catalog';
 export type { ServerGroupTarget } from './common';
 export { formatIssues, MAX_ASGS, MAX_REGIONS } from './common';
 export type { ResizeServerGroup } from './resize-server-group';
+export type { UpdateLaunchConfig } from './update-launch-config';
 export type { UpdateLaunchTemplate } from './update-launch-template';
 export type { UpsertScalingPolicy } from './upsert-scaling-policy';
 export type { DisableServerGroup, EnableServerGroup } from './enable-disable-server-group';
@@ -174,6 +177,11 @@ export const operationSpecs = {
     schema: upsertScalingPolicySchema,
     targets: serverGroupOperationTargets,
     summary: describeUpsertScalingPolicy,
+  }),
+  updateLaunchConfig: spec<UpdateLaunchConfig>({
+    schema: updateLaunchConfigSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpdateLaunchConfig,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

@@ -12,8 +12,10 @@ export interface LaunchTemplateChanges {
   readonly imageId?: string | undefined;
   readonly instanceType?: string | undefined;
   readonly keyPair?: string | undefined;
-  /** Security group ids. */
+  /** Security group ids, or names the activity resolves in the group's VPC. */
   readonly securityGroups?: readonly string[] | undefined;
+  /** With `securityGroups`: add them to the version's current groups instead of replacing them. */
+  readonly securityGroupsAppendOnly?: boolean | undefined;
   /** Instance profile name. */
   readonly iamRole?: string | undefined;
   readonly base64UserData?: string | undefined;
@@ -28,7 +30,7 @@ export function formatLaunchTemplateChanges(c: LaunchTemplateChanges, amiName?: 
   else if (amiName) parts.push(`image ${amiName}`);
   if (c.instanceType) parts.push(`instance type ${c.instanceType}`);
   if (c.keyPair) parts.push(`key pair ${c.keyPair}`);
-  if (c.securityGroups) parts.push(`security groups ${c.securityGroups.join(', ')}`);
+  if (c.securityGroups) parts.push(`security groups ${c.securityGroupsAppendOnly ? '+ ' : ''}${c.securityGroups.join(', ')}`);
   if (c.iamRole) parts.push(`IAM role ${c.iamRole}`);
   if (c.base64UserData !== undefined) parts.push(`user data (${c.base64UserData.length} base64 characters)`);
   if (c.instanceMonitoring !== undefined) parts.push(`detailed monitoring ${c.instanceMonitoring ? 'on' : 'off'}`);

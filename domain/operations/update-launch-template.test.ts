@@ -48,14 +48,14 @@ test('each wrong field is named', () => {
     region: 'us-east-1',
     serverGroupName: 'app-v001',
     imageId: 'ubuntu',
-    securityGroups: ['default'],
+    securityGroups: [''],
     base64UserData: 'not base64!',
     ebsOptimized: 'yes',
   });
   expect(!parsed.ok && parsed.errors).toEqual(
     expect.arrayContaining([
       'imageId: must be an AMI id such as ami-0abc1234',
-      'securityGroups.0: must be a security group id such as sg-0abc1234',
+      'securityGroups.0: must be a security group name or id',
       'base64UserData: must be base64-encoded',
       'ebsOptimized: must be true or false',
       'credentials: is required (the account name)',

@@ -45,10 +45,19 @@ export const updateLaunchTemplateSchema = z
       .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: 'must be an EC2 instance type such as m5.large' })
       .optional(),
     keyPair: z.string().min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }).optional(),
+    // Names (what Deck sends) or ids; names are resolved in the group's VPC.
     securityGroups: z
-      .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group id such as sg-0abc1234' }))
-      .min(1, { error: 'must list at least one security group id' })
+      .array(
+        z
+          .string({ error: 'must be a security group name or id' })
+          .min(1, { error: 'must be a security group name or id' })
+          .max(255, { error: 'must be at most 255 characters' }),
+        { error: 'must be a list of security group names or ids' },
+      )
+      .min(1, { error: 'must list at least one security group' })
+      .max(64, { error: 'must list at most 64 security groups' })
       .optional(),
+    securityGroupsAppendOnly: z.boolean({ error: 'must be true or false' }).optional(),
     iamRole: z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }).optional(),
     base64UserData: z
       .string()
@@ -73,6 +82,7 @@ export const updateLaunchTemplateSchema = z
       instanceType: d.instanceType,
       keyPair: d.keyPair,
       securityGroups: d.securityGroups,
+      ...(d.securityGroups && d.securityGroupsAppendOnly ? { securityGroupsAppendOnly: true } : {}),
       iamRole: d.iamRole,
       base64UserData: d.base64UserData,
       instanceMonitoring: d.instanceMonitoring,

@@ -147,7 +147,17 @@ const scenarios: Scenario[] = [
     expect: { failed: false },
     run: async (c) => c.env.run([{ resumeAsgProcessesDescription: { ...ref(await group(c, 'res')), processes: ['Launch'] } }]),
   },
+  {
+    name: 'disableServerGroup-partial',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ disableServerGroup: { ...ref(await group(c, 'dispct', { min: 2, max: 2, desired: 2 })), desiredPercentage: 50 } }]),
+  },
   { name: 'destroyServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ destroyServerGroup: ref(await group(c, 'des')) }]) },
+  {
+    name: 'destroyServerGroup-launch-configuration',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ destroyServerGroup: ref((await makeServerGroup(c.env, { prefix: 'deslc', launchConfiguration: {} })).name) }]),
+  },
   {
     name: 'terminateInstances-success',
     expect: { failed: false },
@@ -222,6 +232,23 @@ const scenarios: Scenario[] = [
       const name = await group(c, 'ltr');
       c.faults.fail('pointServerGroupAtLaunchTemplateVersion', mentions(name));
       return c.env.run([{ updateLaunchTemplate: { ...ref(name), instanceType: 'm5.large' } }]);
+    },
+  },
+  {
+    name: 'updateLaunchConfig-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = (await makeServerGroup(c.env, { prefix: 'ulc', launchConfiguration: {} })).name;
+      return c.env.run([{ updateLaunchConfig: { ...ref(name), instanceType: 'm5.large', securityGroups: ['default'] } }]);
+    },
+  },
+  {
+    name: 'updateLaunchConfig-rolled-back-after-failure',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const name = (await makeServerGroup(c.env, { prefix: 'ulcr', launchConfiguration: {} })).name;
+      c.faults.fail('pointServerGroupAtLaunchConfiguration', mentions(name));
+      return c.env.run([{ updateLaunchConfig: { ...ref(name), instanceType: 'm5.large' } }]);
     },
   },
   {

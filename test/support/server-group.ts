@@ -1,8 +1,14 @@
 /**
  * Server groups for tests, made directly in the emulator (not through Bosun): a launch template
- * and an Auto Scaling group in the default subnet, under a fresh name unless the test names it.
+ * (or, when asked, a launch configuration) and an Auto Scaling group in the default subnet,
+ * under a fresh name unless the test names it.
  */
-import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import type { CreateLaunchConfigurationCommandInput } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
 import type { RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { CreateLaunchTemplateCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../../activities';
@@ -27,12 +33,24 @@ export type ServerGroupFixtureOptions = (
   readonly launchTemplateName?: string;
   /** What the launch template holds: an emulator image on a t3.micro unless told. */
   readonly launchTemplateData?: RequestLaunchTemplateData;
+  /**
+   * Build the group from a launch configuration instead of a launch template (older groups
+   * are): named `${name}-20240101000000` unless told, an emulator image on a t3.micro plus
+   * these settings.
+   */
+  readonly launchConfiguration?: Partial<Omit<CreateLaunchConfigurationCommandInput, 'LaunchConfigurationName'>> & {
+    readonly name?: string;
+  };
 };
 
 export interface ServerGroupFixture {
   readonly name: string;
+  /** Empty for a launch-configuration group. */
   readonly launchTemplateName: string;
+  /** Empty for a launch-configuration group. */
   readonly launchTemplateId: string;
+  /** Only for a launch-configuration group. */
+  readonly launchConfigurationName?: string | undefined;
   readonly subnet: string;
   readonly instanceIds: string[];
 }
@@ -41,19 +59,38 @@ export interface ServerGroupFixture {
 export async function makeServerGroup(env: Pick<TestEnv, 'aws'>, opts: ServerGroupFixtureOptions): Promise<ServerGroupFixture> {
   const clients = testAwsClients(env.aws);
   const name = 'name' in opts ? opts.name : `${uniqueName(opts.prefix)}${opts.suffix ?? '-v001'}`;
-  const launchTemplateName = opts.launchTemplateName ?? `${name}-lt`;
-  const lt = await clients.ec2.send(
-    new CreateLaunchTemplateCommand({
-      LaunchTemplateName: launchTemplateName,
-      LaunchTemplateData: opts.launchTemplateData ?? { ImageId: await emulatorImageId(clients), InstanceType: 't3.micro' },
-    }),
-  );
+  const lc = opts.launchConfiguration;
+  const launchConfigurationName = lc ? (lc.name ?? `${name}-20240101000000`) : undefined;
+  let launchTemplateName = '';
+  let launchTemplateId = '';
+  if (lc) {
+    const { name: _name, ...settings } = lc;
+    await clients.autoScaling.send(
+      new CreateLaunchConfigurationCommand({
+        ImageId: await emulatorImageId(clients),
+        InstanceType: 't3.micro',
+        ...settings,
+        LaunchConfigurationName: launchConfigurationName,
+      }),
+    );
+  } else {
+    launchTemplateName = opts.launchTemplateName ?? `${name}-lt`;
+    const lt = await clients.ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: launchTemplateName,
+        LaunchTemplateData: opts.launchTemplateData ?? { ImageId: await emulatorImageId(clients), InstanceType: 't3.micro' },
+      }),
+    );
+    launchTemplateId = lt.LaunchTemplate!.LaunchTemplateId!;
+  }
   const subnet = await defaultSubnet(clients);
   const min = opts.min ?? 1;
   await clients.autoScaling.send(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: name,
-      LaunchTemplate: { LaunchTemplateName: launchTemplateName, Version: '$Latest' },
+      ...(launchConfigurationName
+        ? { LaunchConfigurationName: launchConfigurationName }
+        : { LaunchTemplate: { LaunchTemplateName: launchTemplateName, Version: '$Latest' } }),
       MinSize: min,
       MaxSize: opts.max ?? 1,
       DesiredCapacity: opts.desired ?? min,
@@ -65,7 +102,8 @@ export async function makeServerGroup(env: Pick<TestEnv, 'aws'>, opts: ServerGro
   return {
     name,
     launchTemplateName,
-    launchTemplateId: lt.LaunchTemplate!.LaunchTemplateId!,
+    launchTemplateId,
+    launchConfigurationName,
     subnet,
     instanceIds: (group.Instances ?? []).map((i) => i.InstanceId!),
   };

@@ -1,6 +1,7 @@
 import type { DestroyServerGroup } from '../../domain/operations';
 import { listIds } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
+import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 import { waitForDeleted } from '../waits';
 
@@ -12,8 +13,9 @@ interface GroupRef {
 
 /**
  * Clouddriver's DestroyAsgAtomicOperation, made durable: describe (missing = nothing to do),
- * force-delete, wait until AWS has really removed the group, delete its own launch template,
- * then terminate any instance the group left behind. Each step is safe to repeat.
+ * force-delete, wait until AWS has really removed the group, delete its own launch template or
+ * its launch configuration, then terminate any instance the group left behind. Each step is
+ * safe to repeat.
  */
 export async function destroyServerGroupOperation(ctx: OperationContext, d: DestroyServerGroup): Promise<TaskOutput> {
   for (const { serverGroupName, region } of d.targets) {
@@ -40,6 +42,9 @@ export async function destroyServerGroupOperation(ctx: OperationContext, d: Dest
     ctx.log(message);
     // Only once the group is gone: a group whose deletion stalls keeps a template it can use.
     if (group.launchTemplate) await deleteLaunchTemplate(ctx, ref, group.launchTemplate, false);
+    else if (group.launchConfigurationName && ctx.patched(Patch.destroyDeletesLaunchConfiguration)) {
+      await deleteLaunchConfiguration(ctx, ref, group.launchConfigurationName);
+    }
     await terminateLeftovers(ctx, ref);
     ctx.log(`Destroyed ${serverGroupName} in ${region}`);
   }
@@ -72,6 +77,30 @@ async function deleteLaunchTemplate(
       ctx.log(
         `Kept launch template ${named} in ${region}: its name does not start with ${serverGroupName}, so other server groups may use it`,
       );
+      break;
+  }
+}
+
+/**
+ * Clouddriver deletes a group's launch configuration whatever its name. AWS refuses to delete
+ * one that another group still runs: that one is kept, and said so, and the destroy succeeds.
+ */
+async function deleteLaunchConfiguration(ctx: OperationContext, ref: GroupRef, launchConfigurationName: string): Promise<void> {
+  const { serverGroupName, region } = ref;
+  const result = await ctx.call(
+    'deleteLaunchConfiguration',
+    `Delete launch configuration ${launchConfigurationName} of ${serverGroupName} in ${region}`,
+    { ...ref, launchConfigurationName },
+  );
+  switch (result.outcome) {
+    case 'deleted':
+      ctx.log(`Deleted launch configuration ${launchConfigurationName} of ${serverGroupName} in ${region}`);
+      break;
+    case 'notFound':
+      ctx.log(`Launch configuration ${launchConfigurationName} of ${serverGroupName} is already gone from ${region}`);
+      break;
+    case 'inUse':
+      ctx.log(`Kept launch configuration ${launchConfigurationName} in ${region}: other server groups still use it`);
       break;
   }
 }

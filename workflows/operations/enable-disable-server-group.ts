@@ -2,6 +2,7 @@ import type { ServerGroupSnapshot } from '../../domain/server-group';
 import type { DisableServerGroup, EnableServerGroup } from '../../domain/operations';
 import { TRAFFIC_PROCESSES } from '../../domain/operations/asg-process-names';
 import type { TaskOutput } from '../../domain/task';
+import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 
 const PROCESSES = TRAFFIC_PROCESSES.join(', ');
@@ -12,6 +13,7 @@ const PROCESSES = TRAFFIC_PROCESSES.join(', ');
  * joins or leaves while the group's instances are taken out of its load balancers.
  */
 export async function disableServerGroupOperation(ctx: OperationContext, d: DisableServerGroup): Promise<TaskOutput> {
+  if (d.desiredPercentage !== undefined && ctx.patched(Patch.partialDisable)) return disableShare(ctx, d, d.desiredPercentage);
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
@@ -36,6 +38,64 @@ export async function disableServerGroupOperation(ctx: OperationContext, d: Disa
     ctx.log(`Disabled ${where}`);
   }
   return { resultObjects: [] };
+}
+
+/**
+ * A disable that names `desiredPercentage` (Orca's rolling red/black and monitored deploys), as
+ * Clouddriver's AbstractEnableDisableAtomicOperation runs it: processes are suspended only at
+ * 100; the instances to take out are chosen from the group's live load-balancer health
+ * (`chooseInstancesToDisable`: those already out count, the others by instance id), and go back
+ * to Orca as `instanceIdsToDisable`, which WaitForRequiredInstancesDownTask waits on.
+ *
+ * Below 100 only the chosen instances are deregistered. At 100 every instance in service is, as
+ * a whole disable does: a superset of Clouddriver's choice, which would leave an instance that
+ * fails its health checks registered and so back in traffic once it recovers.
+ */
+async function disableShare(ctx: OperationContext, d: DisableServerGroup, percentage: number): Promise<TaskOutput> {
+  const resultObjects: { instanceIdsToDisable: readonly string[] }[] = [];
+  for (const { serverGroupName, region } of d.targets) {
+    const ref = { account: d.account, region, serverGroupName };
+    const where = `${serverGroupName} in ${region}`;
+    let group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
+    if (!group) {
+      ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to disable`);
+      continue;
+    }
+    if (percentage === 100) {
+      ctx.log(`Disabling ${where}: suspending ${PROCESSES}`);
+      const suspended = await ctx.call('suspendProcesses', `Suspend ${PROCESSES} of ${where}`, { ...ref, processes: TRAFFIC_PROCESSES });
+      group = suspended.found ? await ctx.call('describeServerGroup', `Describe the instances of ${where}`, ref) : null;
+      if (!group) {
+        ctx.log(`Server group ${serverGroupName} disappeared from ${region} (${d.account}) while being disabled; nothing left to disable`);
+        continue;
+      }
+    } else {
+      ctx.log(`Disabling ${percentage}% of ${where}; its processes stay as they are`);
+    }
+    // Clouddriver's candidates: instances in service or still launching.
+    const candidates = group.instances
+      .filter((i) => i.lifecycleState === 'InService' || i.lifecycleState.startsWith('Pending'))
+      .map((i) => i.instanceId);
+    if (candidates.length === 0) {
+      ctx.log(`${where} has no instances in service or launching; none to disable`);
+      continue;
+    }
+    const chosen = await ctx.call('chooseInstancesToDisable', `Choose ${percentage}% of the instances of ${where} to disable`, {
+      ...ref,
+      instanceIds: candidates,
+      targetGroupArns: group.targetGroupArns,
+      loadBalancerNames: group.loadBalancerNames,
+      desiredPercentage: percentage,
+    });
+    ctx.log(
+      `Only disabling instances [${chosen.instanceIds.join(', ')}] on ASG ${serverGroupName} with percentage ${percentage} ` +
+        `(${chosen.alreadyDisabled} of ${candidates.length} already out of traffic)`,
+    );
+    resultObjects.push({ instanceIdsToDisable: chosen.instanceIds });
+    await moveInstances(ctx, d.account, group, 'deregister', percentage === 100 ? undefined : chosen.instanceIds);
+    ctx.log(percentage === 100 ? `Disabled ${where}` : `Disabled ${percentage}% of ${where}`);
+  }
+  return { resultObjects };
 }
 
 /**
@@ -68,12 +128,16 @@ export async function enableServerGroupOperation(ctx: OperationContext, d: Enabl
   return { resultObjects: [] };
 }
 
-/** Registers or deregisters the group's in-service instances with its target groups, then its classic load balancers. */
+/**
+ * Registers or deregisters instances with the group's target groups, then its classic load
+ * balancers: `only` those, or else every instance in service.
+ */
 async function moveInstances(
   ctx: OperationContext,
   account: string,
   group: ServerGroupSnapshot,
   direction: 'register' | 'deregister',
+  only?: readonly string[],
 ): Promise<void> {
   const { serverGroupName, region, targetGroupArns, loadBalancerNames } = group;
   const where = `${serverGroupName} in ${region}`;
@@ -82,9 +146,9 @@ async function moveInstances(
     return;
   }
   // Instances still launching join through AddToLoadBalancer; those in Standby or terminating stay out.
-  const instanceIds = group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId);
+  const instanceIds = only ?? group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId);
   if (instanceIds.length === 0) {
-    ctx.log(`${where} has no instances in service; none to ${direction}`);
+    ctx.log(only ? `No instances of ${where} to ${direction}` : `${where} has no instances in service; none to ${direction}`);
     return;
   }
   const input = { account, region, serverGroupName, instanceIds };
