@@ -17,28 +17,27 @@ const disablePercentage = z
   .min(1, { error: 'must be a whole number from 1 to 100 (0% would disable nothing)' })
   .max(100, { error: 'must be a whole number from 1 to 100' });
 
-/** Clouddriver's enable reads no percentage (AbstractEnableDisableAtomicOperation acts on it only when disabling). */
-const enablePercentage = z.number({ error: 'must be a number' });
-
-const schemaWith = (percentage: z.ZodNumber, keep: boolean) =>
+const schemaWith = (percentage: z.ZodNumber | undefined) =>
   z
     .looseObject({
       ...descriptionBase,
       ...serverGroupRefShape,
-      desiredPercentage: percentage.optional(),
+      // Clouddriver's enable reads no percentage (AbstractEnableDisableAtomicOperation acts on it
+      // only when disabling): there the field is ignored, as any field the schema does not define.
+      ...(percentage ? { desiredPercentage: percentage.optional() } : {}),
     })
     .superRefine(checkAccountAndTargets, ALWAYS)
     .transform((d): EnableDisableServerGroup => ({
       account: accountOf(d),
       targets: serverGroupTargets(d),
       application: d.application ?? d.moniker?.app,
-      ...(keep && d.desiredPercentage !== undefined ? { desiredPercentage: d.desiredPercentage } : {}),
+      ...(typeof d.desiredPercentage === 'number' ? { desiredPercentage: d.desiredPercentage } : {}),
     }));
 
 /** Clouddriver's EnableDisableAsgDescription (`enableAsgDescription`). */
-export const enableServerGroupSchema = schemaWith(enablePercentage, false);
+export const enableServerGroupSchema = schemaWith(undefined);
 /** Clouddriver's EnableDisableAsgDescription (`disableAsgDescription`). */
-export const disableServerGroupSchema = schemaWith(disablePercentage, true);
+export const disableServerGroupSchema = schemaWith(disablePercentage);
 
 /** The normalised description the enable and disable workflows receive. */
 export interface EnableDisableServerGroup {

@@ -118,6 +118,7 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   enableServerGroup: policy({
     unused: {
       targetHealthyDeployPercentage: `only the tolerance for failed status updates of ${DISCOVERY}`,
+      desiredPercentage: 'Clouddriver enables the whole group whatever it says',
     },
   }),
   disableServerGroup: policy({
@@ -164,13 +165,21 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
       spotAllocationStrategy: { why: MIXED_INSTANCES },
       spotInstancePools: { why: MIXED_INSTANCES },
       launchTemplateOverridesForInstanceType: { why: MIXED_INSTANCES },
-      securityGroupsAppendOnly: { why: 'keeping the current security groups beside the new ones is not run by Bosun yet' },
     },
     unused: {
       subnetType: 'Clouddriver only checks it beside associatePublicIpAddress; it moves nothing',
       copySourceCustomBlockDeviceMappings: 'chooses block devices only when the instance type changes and none are given',
     },
     extensions: OTHER_GROUP_NAMES,
+  }),
+  updateLaunchConfig: policy({
+    routed: {
+      legacyUdf: { why: USER_DATA_PROVIDERS },
+      userDataOverride,
+      classicLinkVpcId: { why: CLASSIC_LINK },
+      classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
+    },
+    extensions: { serverGroupName: OTHER_GROUP_NAMES.serverGroupName, regions: OTHER_GROUP_NAMES.regions, asgs: OTHER_GROUP_NAMES.asgs },
   }),
   upsertScalingPolicy: policy({
     extensions: { asgName: 'Bosun: another name for serverGroupName', regions: OTHER_GROUP_NAMES.regions, asgs: OTHER_GROUP_NAMES.asgs },
