@@ -31,7 +31,7 @@ const schemaWith = (percentage: z.ZodNumber | undefined) =>
       account: accountOf(d),
       targets: serverGroupTargets(d),
       application: d.application ?? d.moniker?.app,
-      ...(typeof d.desiredPercentage === 'number' ? { desiredPercentage: d.desiredPercentage } : {}),
+      ...(percentage && typeof d.desiredPercentage === 'number' ? { desiredPercentage: d.desiredPercentage } : {}),
     }));
 
 /** Clouddriver's EnableDisableAsgDescription (`enableAsgDescription`). */
