@@ -1,11 +1,11 @@
 /**
- * The waits' looks at Auto Scaling groups, batched (issue 11).
+ * The waits' looks at Auto Scaling groups, batched.
  *
  * Every wait (for capacity, for a deletion) describes its one group every poll interval. With
  * 1,000 deploys waiting at once that is 100 DescribeAutoScalingGroups a second into one account
  * and region: far beyond what AWS lets an account make before it throttles (Clouddriver is
- * known for being throttled on exactly this call), and, on the local stack, a quarter of a core
- * of the emulator's CPU (bench status). DescribeAutoScalingGroups takes up to 50 names, so the
+ * known for being throttled on exactly this call), and, on the local stack, a large share of the
+ * emulator's CPU (bench status). DescribeAutoScalingGroups takes up to 50 names, so the
  * waits of one worker that look at the same account and region within a short window share one
  * call. When few waits are polling, each look goes out at once, as before.
  *

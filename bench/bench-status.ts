@@ -58,7 +58,7 @@ type Kind = 'running' | 'completed';
  * (worker/main.ts, client/facade/main.ts) in processes of their own, as deployed, and this
  * process only polls, as Orca does from its own machine. `bench-process`: the facade in this
  * process, sharing its event loop (and its garbage collector) with the pollers, and the bench's
- * worker child; the layout of the results committed before issue 11's last measurements.
+ * worker child; kept to compare with results measured in that layout.
  */
 export const STATUS_LAYOUTS = ['processes', 'bench-process'] as const;
 export type StatusLayout = (typeof STATUS_LAYOUTS)[number];

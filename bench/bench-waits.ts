@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/bench-waits.ts [--tasks N] [--settle-seconds S] [--probe-seconds P] [--rounds R]`: long waits against
- * a task's short calls (issue 11), for each wait strategy (domain/waits.ts) in the same run.
+ * a task's short calls, for each wait strategy (domain/waits.ts) in the same run.
  *
  * Per variant, a fresh stack (dev server, moto, the production worker as a child process with its
  * default 100 activity slots and 1,000 wait slots, the facade with production settings except the

@@ -191,8 +191,8 @@ export const configSchema = z.object({
     maxConcurrentWaits: z.coerce.number().int().min(1).max(100_000).default(1000),
     /**
      * Workflows kept in the worker's sticky cache. The SDK would size it from the heap limit (~2,300
-     * on a 24 GiB machine, at up to ~1.9 MiB each), so RSS grew with every running task; 50 keeps a
-     * worker under 400 MiB (bench/results/bench-memory.md) and stays above the SDK's 40 workflow
+     * on a 24 GiB machine, at up to ~1.9 MiB each), so RSS grew with every running task; 50 bounds a
+     * worker's memory (bench/results/bench-memory.md) and stays above the SDK's 40 workflow
      * tasks in progress at once. A workflow evicted from the cache replays its history on its next
      * workflow task (createServerGroup: 50-100 events, milliseconds of CPU, and a history read).
      */
@@ -209,7 +209,7 @@ export const configSchema = z.object({
       .regex(/^[^:\s]+:\d{1,5}$/, { error: 'must be host:port, e.g. 127.0.0.1:9464' })
       .optional(),
     /**
-     * Worker Deployment versioning (README, "Deploying a new worker version"): the worker polls as
+     * Worker Deployment versioning (docs/production.md, "Deploying a new worker version"): the worker polls as
      * version `<deploymentName>:<buildId>` and receives only tasks routed to that version.
      */
     versioning: bool.default(false),

@@ -25,7 +25,8 @@ export interface TaskSettings {
   readonly pollIntervalMs: number;
   /**
    * How waits avoid holding an activity slot (domain/waits.ts). Fixed for a run at its start, so
-   * it replays the same way; absent in runs started before issue 11, which wait as `activity`.
+   * it replays the same way; absent in runs started before strategies existed, which wait as
+   * `activity`.
    */
   readonly waitStrategy?: WaitStrategy | undefined;
 }

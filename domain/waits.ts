@@ -1,6 +1,6 @@
 /**
  * How a task waits for AWS to settle (a group's capacity, a group's deletion) without holding one
- * of the worker's activity slots for the whole wait (issue 11). Bundled into the workflow
+ * of the worker's activity slots for the whole wait. Bundled into the workflow
  * sandbox: nothing from Node, no zod, no I/O.
  */
 import { ApplicationFailure } from '@temporalio/common';
@@ -10,8 +10,8 @@ import { FailureType } from './failures';
 export const WaitStrategy = {
   /**
    * The wait is one heartbeating activity on the task's own queue: it holds one of the worker's
-   * activity slots (BOSUN_MAX_CONCURRENT_ACTIVITIES) while it sleeps. What every run that started
-   * before issue 11 does (its settings carry no strategy); kept as the benchmark's baseline.
+   * activity slots (BOSUN_MAX_CONCURRENT_ACTIVITIES) while it sleeps. What a run whose settings
+   * carry no strategy does (it started before strategies existed); kept as the benchmark's baseline.
    */
   activity: 'activity',
   /**

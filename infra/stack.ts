@@ -64,7 +64,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   if (opts.dbFile) {
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
-    // Issue 11: the dev server's SQLite defaults to a rollback journal with synchronous=FULL, an
+    // The dev server's SQLite defaults to a rollback journal with synchronous=FULL, an
     // fsync per committed write, and its one connection serves every read behind those writes.
     // WAL with synchronous=NORMAL syncs at checkpoints instead: a write survives a crash or kill of
     // the server (the chaos run restarts it), but the last ones may be lost if the machine loses
@@ -78,28 +78,26 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   // the TemporalReportedProblems search attribute after 2 failed attempts, so the UI's
   // "Failures" view lists it while it is stuck RUNNING (the server's default, 0, never sets it).
   args.push('--dynamic-config-value', 'system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute=2');
-  // Issue 11 (orchestration overhead): eager activity dispatch. The worker asks for it (the SDK's
-  // default) and the server then hands an activity scheduled by a workflow task back in that
-  // task's completion response instead of through matching (~15 ms per activity measured in
-  // bench e2e, variant no-eager-activities). This dev server (CLI 1.9.1, server 1.32) already
-  // does it without the flag (main's bench shows 0 ms activity queue time); the line makes it
-  // explicit so that a CLI whose default differs does not silently add that time. Eager workflow
-  // start (`system.enableEagerWorkflowStart`) needs no flag either (bench e2e, in-process).
+  // Eager activity dispatch: the worker asks for it (the SDK's default) and the server then hands
+  // an activity scheduled by a workflow task back in that task's completion response instead of
+  // through matching, saving a trip per activity (bench e2e, variant no-eager-activities). The
+  // pinned dev server (CLI 1.9.1, server 1.32) does it without the flag; the line makes it
+  // explicit, so that a CLI whose default differs does not silently add that trip. Eager workflow
+  // start (`system.enableEagerWorkflowStart`) needs no flag (bench e2e, variant in-process).
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   // DescribeWorkflowExecution (every GET /task) reads the run's start event. The dev server has one
   // shard, whose events cache holds 512 KiB by default, far fewer than 1,000 running tasks' start
   // events: every poll read its start event from SQLite, queued behind the worker's writes on the
   // one connection (bench/results/bench-status*.md). 32 MiB (at most that much more server memory)
-  // keeps them all cached.
-  // (The mutable-state cache needs nothing: since Temporal 1.2x it is one host-level cache of
-  // 128,000 entries, history.hostLevelCacheMaxSize; history.cacheMaxSize no longer exists.)
+  // keeps them all cached. The mutable-state cache needs no setting: it is one host-level cache
+  // of 128,000 entries (history.hostLevelCacheMaxSize).
   args.push('--dynamic-config-value', 'history.eventsCacheMaxSizeBytes=33554432');
   // The CLI's dev server turns the search-attribute cache off unless this key is given, so every
   // describe and start read the cluster metadata and the namespace from SQLite (2 + 1 reads per
   // GET /task in bench-status). Bosun's attributes are registered at start, before anything uses
   // them (the readiness probe above waits for them), so the cache cannot hide a newer one.
   args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false');
-  // Fast polling hand-off matters for tests and small deployments alike.
+  // The caller's own flags, such as the UI's codec endpoint.
   args.push(...(opts.extraArgs ?? []));
 
   const child = launch('temporal', cli, args, opts);

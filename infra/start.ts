@@ -112,9 +112,8 @@ async function main(): Promise<void> {
     });
 
     // The facade's client shares the worker's NativeConnection, so a POST can ask for eager
-    // workflow start: the server hands the task's first workflow task straight to this worker
-    // (issue 11; bench e2e p50 POST -> closed 61 ms in this layout vs 68 ms with the worker in
-    // its own process, bench/results/bench-summary.md).
+    // workflow start: the server hands the task's first workflow task straight to this worker,
+    // saving a trip through matching (bench e2e, variant in-process; docs/performance.md).
     const client = await bosun.workerClient();
     const runtime = await buildFacade({ config, client, logger, payloadCodec: bosun.payloadCodec, eagerStart: true });
     const facadeUrl = await runtime.listen();

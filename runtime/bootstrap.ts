@@ -52,7 +52,7 @@ export interface Bosun {
   close(): Promise<void>;
 }
 
-/** Builds the parts of a Bosun process from its environment (see the README's settings table). */
+/** Builds the parts of a Bosun process from its environment (docs/configuration.md). */
 export function bootstrap(opts: BootstrapOptions): Bosun {
   const config = loadConfig(opts.env, opts.cwd);
   const logger = createLogger(opts.logLevel ?? config.logLevel, { service: 'bosun', component: opts.component }, opts.logSink);

@@ -76,7 +76,7 @@ const workflowShape = async (id: string) => {
   };
 };
 
-test('a resize that settles at once runs in one workflow task, not four (issue 11)', async () => {
+test('a resize that settles at once runs in one workflow task', async () => {
   const name = await makeGroup('fewer-tasks');
   const { id, task } = await env.run(resize(name, 2));
   expect(task.status.failed).toBe(false);

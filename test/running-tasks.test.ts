@@ -1,5 +1,5 @@
 /**
- * Issue 11: while Orca polls, a facade lists the running tasks once per refresh and answers their
+ * While Orca polls, a facade lists the running tasks once per refresh and answers their
  * polls from the list, so a running task's poll costs Temporal nothing. Against the run's real dev
  * server, over HTTP: the JSON is the one a describe renders, no describe is sent, and a task that
  * ends is reported ended within a couple of refreshes and never as running again.
@@ -33,7 +33,7 @@ test('polls of running tasks are answered from the list, with the JSON a describ
   const queue = uniqueName('listed-');
   const ids = [await runningTask(queue, 'listed-v000'), await runningTask(queue, 'listed-v001')];
   const listing = facadeOn(queue, 200);
-  // The same facade with the list off: every poll is a describe, as before issue 11's list.
+  // The same facade with the list off: every poll is a describe.
   const describing = facadeOn(queue, 0);
   const [url, reference] = await Promise.all([listing.listen(0, '127.0.0.1'), describing.listen(0, '127.0.0.1')]);
   const describe = jest.spyOn(env.client.connection.workflowService, 'describeWorkflowExecution');

@@ -1,8 +1,8 @@
 /**
- * Waits do not hold the worker's activity slots (issue 11): a worker with 2 activity slots, 4
+ * Waits do not hold the worker's activity slots: a worker with 2 activity slots, 4
  * tasks waiting for a capacity moto cannot reach (the group's one instance is Unhealthy), and a
  * resize of another group submitted meanwhile still finishes promptly, under both strategies
- * that keep waits out of the slots. The `activity` strategy (every run before issue 11) is the
+ * that keep waits out of the slots. The `activity` strategy (runs whose settings name none) is the
  * control: the same probe is stuck behind the waits, which shows the setup really fills the slots.
  */
 import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';

@@ -17,7 +17,7 @@ export interface BosunWorkerOptions {
   /** A prebuilt workflow bundle (tests build one per run); absent = bundle `workflows/` now. */
   readonly workflowBundle?: { readonly codePath: string } | undefined;
   readonly identity?: string | undefined;
-  /** Encrypts payloads that may hold secrets (config/payload-codec.ts); the facade must use the same. */
+  /** Encrypts payloads that may hold secrets (runtime/payload-codec.ts); the facade must use the same. */
   readonly payloadCodec?: PayloadCodec | undefined;
   /** Activity slots (BOSUN_MAX_CONCURRENT_ACTIVITIES); absent = the SDK's default. */
   readonly maxConcurrentActivities?: number | undefined;
@@ -26,8 +26,8 @@ export interface BosunWorkerOptions {
   /** Sticky workflow cache size (BOSUN_MAX_CACHED_WORKFLOWS, 50 by default); absent = the SDK's default. */
   readonly maxCachedWorkflows?: number | undefined;
   /**
-   * The Worker Deployment version this worker polls as (README, "Deploying a new worker
-   * version"); absent = an unversioned worker, which gets the tasks no version claims.
+   * The Worker Deployment version this worker polls as (docs/production.md,
+   * "Deploying a new worker version"); absent = an unversioned worker, which gets the tasks no version claims.
    */
   readonly deployment?: WorkerDeploymentVersion | undefined;
 }

@@ -6,11 +6,10 @@
  * the recovery time is until the cluster accepts a workflow start again.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { ClusterService, TemporalCluster } from '../../infra/cluster/cluster';
-import { startCluster } from '../../infra/cluster/cluster';
+import { removeClusterState, startCluster } from '../../infra/cluster/cluster';
 import { TEMPORAL_SERVER_VERSION } from '../../infra/cluster/server-binary';
 import { findFreeBasePort } from '../../infra/cluster/server-config';
 import { PROJECT_ROOT } from '../../infra/tools';
@@ -43,10 +42,9 @@ export interface ClusterStack {
 }
 
 export async function startClusterStack(opts: { downtimeMs: number; log: (line: string) => void }): Promise<ClusterStack> {
-  // Under the project's state folder, not the run's temp folder: PostgreSQL runs as another user
-  // and must be able to reach its data folder. Emptied first, so every run starts alike.
+  // Emptied first (its database too), so every run starts alike.
   const dir = path.join(PROJECT_ROOT, '.state', 'chaos-cluster');
-  rmSync(dir, { recursive: true, force: true });
+  removeClusterState(dir);
   const cluster = await startCluster({
     dir,
     basePort: await findFreeBasePort(),

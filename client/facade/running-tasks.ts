@@ -1,5 +1,5 @@
 /**
- * Running tasks as one list read per second, instead of one describe per poll (issue 11).
+ * Running tasks as one list read per second, instead of one describe per poll.
  *
  * Orca polls every running task every few seconds: at 1,000 running tasks that is 200
  * DescribeWorkflowExecution calls a second, each one a trip through Temporal's frontend and
@@ -20,8 +20,8 @@
  * - It reads only while polls come: after `idleMs` without one it stops, so an idle facade
  *   costs Temporal nothing. When a list fails, polls are described as before until one succeeds.
  * - An entry is decoded (its memo through the payload codec) only when polled, and again only
- *   when its bytes change: the SDK's list() decodes every entry at once, which held the event
- *   loop for ~50 ms per list of 200 tasks and put those polls in the tail (bench status
+ *   when its bytes change: the SDK's list() decodes every entry at once, which holds the event
+ *   loop for the whole page and puts the polls waiting behind it in the tail (bench status
  *   --quick). Small pages let polls be answered between them.
  */
 import { createHash } from 'node:crypto';
@@ -81,7 +81,7 @@ export class RunningTasks {
    * The latest list. Entries are decoded when polled, not when listed (decoding 1,000 memos at
    * once would hold the event loop for tens of ms), and Temporal's entry is kept only until then:
    * a list that kept every entry for a second would have the garbage collector copy megabytes
-   * each time (pauses of ~10 ms, measured with 1,000 tasks).
+   * each time (pauses that show in the polls' tail with 1,000 tasks).
    */
   private entries = new Map<string, Listed>();
   /** Decoded entries, kept while their digest (run, memo, search attributes) is unchanged across lists. */

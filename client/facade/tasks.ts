@@ -114,7 +114,7 @@ export async function startTask(
       { key: SearchAttributes.taskStatus, value: TaskStatusValue.running },
     ],
     // A resize or disable posted in the middle of a thousand deploys goes ahead of them in the
-    // task queues (issue 11: it waited 55 s behind 1,000 deploys at one priority, see the README).
+    // task queues instead of waiting behind them (docs/performance.md, "Priority").
     priority: { priorityKey: taskPriorityOf(input.operations.map((o) => o.name)) },
     // Concurrent duplicates of one clientRequestId attach to the running task.
     workflowIdConflictPolicy: 'USE_EXISTING',
@@ -257,7 +257,6 @@ export async function describeTask(client: Client, id: string): Promise<Clouddri
   return (await inspectTask(client, id))?.task;
 }
 
-/** The task, and who may act on it, from one describe(); undefined when Temporal has no such Bosun task. */
 /**
  * Closed tasks as rendered, by run id. A closed run never changes (a re-run of a retryable failure
  * is a new run, with a new id), so its Clouddriver JSON is kept and a poll of a finished task costs
@@ -293,6 +292,10 @@ export interface TaskCaches {
   readonly listed?: RunningTasks | undefined;
 }
 
+/**
+ * The task, and who may act on it, from the caches when they can answer, else from one
+ * describe(); undefined when Temporal has no such Bosun task.
+ */
 export async function inspectTask(
   client: Client,
   id: string,

@@ -10,7 +10,7 @@
  */
 import type { google } from '@temporalio/proto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { ConnectionOptions } from '@temporalio/client';
@@ -19,7 +19,7 @@ import { SearchAttributes } from '../../domain/search-attributes';
 import type { ClusterCertificates } from './certs';
 import { ensureCertificates } from './certs';
 import type { PostgresLayout } from './postgres';
-import { initPostgres, POSTGRES_ROLE, startPostgres, stopPostgres } from './postgres';
+import { initPostgres, POSTGRES_ROLE, postgresDirsOf, startPostgres, stopPostgres } from './postgres';
 import type { ClusterRecordData, ProcessEntry } from './processes';
 import {
   isRunning,
@@ -112,7 +112,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   for (const port of allPorts(ports)) if (await portOpen(port)) taken.push(port);
   if (taken.length) throw new Error(`ports ${taken.join(', ')} on 127.0.0.1 are in use; pick another base port (--port)`);
 
-  // Traversable by the postgres user (its data folder is inside); secrets get their own 0700 folders.
+  // Readable by all (its logs and config); secrets get their own 0700 folders.
   mkdirSync(opts.dir, { recursive: true, mode: 0o755 });
   const binaries = await ensureTemporalServer({ cacheDir: opts.serverCacheDir, log: (l) => log(`build: ${l}`) });
   log(
@@ -122,8 +122,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   const configFile = writeServerConfig({ dir: path.join(opts.dir, 'config'), ports, shards: opts.shards ?? 4, certs });
   const address = `127.0.0.1:${ports.frontend}`;
   const pg: PostgresLayout = {
-    dataDir: path.join(opts.dir, 'pgdata'),
-    socketDir: path.join(opts.dir, 'pgsocket'),
+    ...postgresDirsOf(opts.dir),
     port: ports.postgres,
     logFile: logFileOf(opts.dir, 'postgres'),
   };
@@ -240,7 +239,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
   try {
     save();
     const tPg = Date.now();
-    const { created } = initPostgres(pg);
+    const { created } = initPostgres(pg, opts.dir);
     await startService('postgres');
     const postgresMs = Date.now() - tPg;
     log(`PostgreSQL on 127.0.0.1:${ports.postgres} ${created ? '(new data folder)' : ''} ready in ${postgresMs} ms`);
@@ -385,14 +384,24 @@ export async function stopCluster(dir: string, log: (line: string) => void = () 
   const record = readClusterRecord(dir);
   if (!record) return [];
   const pg: PostgresLayout = {
-    dataDir: path.join(dir, 'pgdata'),
-    socketDir: path.join(dir, 'pgsocket'),
+    ...postgresDirsOf(dir),
     port: 0,
     logFile: logFileOf(dir, 'postgres'),
   };
   const stopped = await stopRecordedProcesses(record.processes, pg, log);
   removeClusterRecord(dir);
   return stopped;
+}
+
+/**
+ * Removes a stopped cluster's state, so the next start in `dir` begins with an empty database:
+ * the folder, and PostgreSQL's folders wherever postgresDirsOf put them.
+ */
+export function removeClusterState(dir: string): void {
+  const pg = postgresDirsOf(dir);
+  const pgBase = path.dirname(pg.dataDir);
+  if (path.resolve(pgBase) !== path.resolve(dir)) rmSync(pgBase, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export { readClusterRecord };

@@ -10,13 +10,15 @@
  *
  * Options: --port N (base port, default 17233: frontend N, history N+2/N+3, matching N+6,
  * worker N+7, PostgreSQL N+20), --shards N (default 4; fixed once the database exists).
- * State (database, config, certificates, logs) lives in <BOSUN_STATE_DIR>/cluster.
+ * State (config, certificates, logs) lives in <BOSUN_STATE_DIR>/cluster; PostgreSQL's data too,
+ * unless root runs it (then under /var/tmp/bosun-postgres/, see postgresDirsOf).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config';
 import { ClusterInUseError, readClusterRecord, startCluster, stopCluster } from './cluster';
+import { postgresDirsOf } from './postgres';
 import { isRunning } from './processes';
 import { MAX_BASE_PORT } from './server-config';
 
@@ -87,7 +89,7 @@ async function main(): Promise<number> {
         `PostgreSQL ${(t.postgresMs / 1000).toFixed(1)} s, schemas ${(t.schemaMs / 1000).toFixed(1)} s, services ${(t.servicesMs / 1000).toFixed(1)} s, namespace ${(t.namespaceMs / 1000).toFixed(1)} s)`,
       `  frontend:   ${cluster.address}${cluster.certs ? ' (TLS, client certificate required)' : ''}; namespace ${cluster.namespace}, ${shards} history shards`,
       `  history:    ${cluster.ports.history.map((h) => `127.0.0.1:${h.grpc}`).join(', ')}; matching 127.0.0.1:${cluster.ports.matching}; worker service 127.0.0.1:${cluster.ports.worker}`,
-      `  PostgreSQL: 127.0.0.1:${cluster.ports.postgres} (data in ${path.join(dir, 'pgdata')})`,
+      `  PostgreSQL: 127.0.0.1:${cluster.ports.postgres} (data in ${postgresDirsOf(dir).dataDir})`,
       `  logs:       ${path.join(dir, 'logs')}`,
       '',
       'Point Bosun at it (also written to ' + envFile + '):',

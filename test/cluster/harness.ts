@@ -4,10 +4,9 @@
  * chaos run starts them, and Orca-style HTTP calls.
  */
 import { writeWorkflowBundle as bundleInto } from '../../worker/workflow-bundle';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TemporalCluster } from '../../infra/cluster/cluster';
-import { startCluster } from '../../infra/cluster/cluster';
+import { removeClusterState, startCluster } from '../../infra/cluster/cluster';
 import { findFreeBasePort } from '../../infra/cluster/server-config';
 import { ensureEmulatorServerGroup } from '../../infra/demo';
 import type { MotoServer } from '../../infra/stack';
@@ -19,10 +18,10 @@ export const REGION = 'us-east-1';
 export const ACCOUNT = 'test';
 export const ACCOUNTS_JSON = JSON.stringify([{ name: ACCOUNT, accountId: '123456789012' }]);
 
-/** A cluster in `.state/test-cluster-<name>` (emptied first; PostgreSQL must reach it, so not a 0700 temp folder). */
+/** A cluster in `.state/test-cluster-<name>`, emptied first (its database too), so every run starts alike. */
 export async function startTestCluster(name: string, tls: boolean): Promise<TemporalCluster> {
   const dir = path.join(PROJECT_ROOT, '.state', `test-cluster-${name}`);
-  rmSync(dir, { recursive: true, force: true });
+  removeClusterState(dir);
   return startCluster({ dir, basePort: await findFreeBasePort(), tls, namespace: 'default' });
 }
 
