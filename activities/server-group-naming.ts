@@ -18,8 +18,22 @@ export interface ChooseNameInput {
   readonly region: string;
   readonly cluster: string;
   readonly sequence?: number | undefined;
+  /** Clouddriver's `ignoreSequence`: the group is named after the cluster alone (an explicit `sequence` wins). */
+  readonly ignoreSequence?: boolean | undefined;
   /** `createdByValue(taskId, index)`: a group already carrying it is this deploy's own. */
   readonly createdBy: string;
+}
+
+/** The chosen name and, when the name was not forced, the cluster's newest group (Clouddriver's ancestor). */
+export interface ChosenName {
+  readonly serverGroupName: string;
+  readonly sequence: number;
+  /**
+   * The cluster's most recently created group among those read, other than this deploy's own:
+   * AbstractServerGroupNameResolver reports it as `ancestorServerGroupNameByRegion` whenever it
+   * picks the next sequence (never for an explicit `sequence`).
+   */
+  readonly ancestor?: string | undefined;
 }
 
 /** Names asked for in one DescribeAutoScalingGroups call (AWS's MaxRecords maximum). */
@@ -30,10 +44,21 @@ const APPLICATION_TAG = 'spinnaker:application';
 
 type AutoScalingGroupPage = { AutoScalingGroups?: AutoScalingGroup[]; NextToken?: string };
 
-/** What one read of groups says about a cluster: its own group (a lost answer's) or the numbers taken. */
+/** What one read of groups says about a cluster: its own group (a lost answer's), the numbers taken, its newest group. */
 interface ClusterView {
   readonly own?: { serverGroupName: string; sequence: number };
   readonly taken: number[];
+  readonly newest?: NewestGroup | undefined;
+}
+
+interface NewestGroup {
+  readonly serverGroupName: string;
+  readonly createdMs: number;
+}
+
+function newer(a: NewestGroup | undefined, b: NewestGroup | undefined): NewestGroup | undefined {
+  if (!a || !b) return a ?? b;
+  return b.createdMs > a.createdMs ? b : a;
 }
 
 /** The deploy activity that chooses the next name in a cluster. */
@@ -49,13 +74,27 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
      * window holds a group of the cluster the tag missed (one made outside Spinnaker) does it read
      * the whole region, as Clouddriver's rule needs every taken number.
      */
-    async chooseServerGroupName(input: ChooseNameInput): Promise<{ serverGroupName: string; sequence: number }> {
+    async chooseServerGroupName(input: ChooseNameInput): Promise<ChosenName> {
+      const chosen = await chooseSequence(input);
+      // An explicit sequence names the group without looking for an ancestor (AutoScalingWorker).
+      const ancestor = input.sequence === undefined ? chosen.newest?.serverGroupName : undefined;
+      const serverGroupName = input.ignoreSequence && input.sequence === undefined ? input.cluster : chosen.serverGroupName;
+      return { serverGroupName, sequence: chosen.sequence, ...(ancestor ? { ancestor } : {}) };
+    },
+
+    /**
+     * The cluster's most recently created group in a region (CopyLastAsgAtomicOperation's source
+     * when none is given: AbstractServerGroupNameResolver.resolveLatestServerGroupName orders by
+     * creation time). Reads the application's tagged groups, and the whole region only when none
+     * of them belongs to the cluster (a cluster made outside Spinnaker carries no tag).
+     */
+    async findNewestServerGroup(input: { account: string; region: string; cluster: string }): Promise<{ serverGroupName: string } | null> {
       const c = aws.clientsFor(input.account, input.region);
       const app = parseServerGroupName(input.cluster)?.app ?? input.cluster;
+      const view = { ...input, createdBy: '' };
       const describe = (what: string, command: DescribeAutoScalingGroupsCommand) =>
         awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () => c.autoScaling.send(command));
-
-      const tagged = await readCluster(input, (token) =>
+      const tagged = await readCluster(view, (token) =>
         describe(
           `tag ${APPLICATION_TAG}=${app}`,
           new DescribeAutoScalingGroupsCommand({
@@ -65,28 +104,58 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
           }),
         ),
       );
-      if (tagged.own) return tagged.own;
-      const candidate = pick(input, tagged.taken);
-
-      const window = Array.from({ length: NAMES_PER_CALL }, (_, i) => nameFor(input.cluster, candidate.sequence + i));
-      const named = await readCluster(input, (token) =>
-        describe(
-          'candidate names',
-          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: window, MaxRecords: NAMES_PER_CALL, NextToken: token }),
-        ),
-      );
-      if (named.own) return named.own;
-      const known = new Set(tagged.taken);
-      if (named.taken.every((n) => known.has(n))) return candidate;
-
-      // A group of this cluster without the application tag: only the whole region tells which
-      // numbers are taken.
-      const all = await readCluster(input, (token) =>
-        describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
-      );
-      return all.own ?? pick(input, all.taken);
+      const newest =
+        tagged.newest ??
+        (
+          await readCluster(view, (token) =>
+            describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
+          )
+        ).newest;
+      return newest ? { serverGroupName: newest.serverGroupName } : null;
     },
   };
+
+  /** The next sequence by Clouddriver's rule (or the forced one), and the newest group seen on the way. */
+  async function chooseSequence(
+    input: ChooseNameInput,
+  ): Promise<{ serverGroupName: string; sequence: number; newest?: NewestGroup | undefined }> {
+    const c = aws.clientsFor(input.account, input.region);
+    const app = parseServerGroupName(input.cluster)?.app ?? input.cluster;
+    const describe = (what: string, command: DescribeAutoScalingGroupsCommand) =>
+      awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () => c.autoScaling.send(command));
+
+    const tagged = await readCluster(input, (token) =>
+      describe(
+        `tag ${APPLICATION_TAG}=${app}`,
+        new DescribeAutoScalingGroupsCommand({
+          Filters: [{ Name: `tag:${APPLICATION_TAG}`, Values: [app] }],
+          MaxRecords: NAMES_PER_CALL,
+          NextToken: token,
+        }),
+      ),
+    );
+    if (tagged.own) return { ...tagged.own, newest: tagged.newest };
+    const candidate = pick(input, tagged.taken);
+
+    const window = Array.from({ length: NAMES_PER_CALL }, (_, i) => nameFor(input.cluster, candidate.sequence + i));
+    const named = await readCluster(input, (token) =>
+      describe(
+        'candidate names',
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: window, MaxRecords: NAMES_PER_CALL, NextToken: token }),
+      ),
+    );
+    const seen = newer(tagged.newest, named.newest);
+    if (named.own) return { ...named.own, newest: seen };
+    const known = new Set(tagged.taken);
+    if (named.taken.every((n) => known.has(n))) return { ...candidate, newest: seen };
+
+    // A group of this cluster without the application tag: only the whole region tells which
+    // numbers are taken.
+    const all = await readCluster(input, (token) =>
+      describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
+    );
+    return { ...(all.own ?? pick(input, all.taken)), newest: all.newest };
+  }
 }
 
 /**
@@ -98,22 +167,28 @@ async function readCluster(
   page: (token: string | undefined) => Promise<AutoScalingGroupPage>,
 ): Promise<ClusterView> {
   const taken: number[] = [];
+  let newest: NewestGroup | undefined;
   let token: string | undefined;
   let pages = 0;
   do {
     const out = await page(token);
     for (const g of out.AutoScalingGroups ?? []) {
       const parsed = parseServerGroupName(g.AutoScalingGroupName ?? '');
-      if (parsed?.cluster !== input.cluster || parsed.sequence === undefined) continue;
+      if (parsed?.cluster !== input.cluster) continue;
+      const own = input.createdBy !== '' && tagOf(g.Tags, CREATED_BY_TAG) === input.createdBy;
+      // A group AWS is deleting is on its way out: no deploy descends from it.
+      if (!own && !g.Status) {
+        newest = newer(newest, { serverGroupName: g.AutoScalingGroupName!, createdMs: g.CreatedTime?.getTime() ?? 0 });
+      }
+      if (parsed.sequence === undefined) continue;
       // This deploy's own group (from an attempt whose answer was lost) keeps its name.
-      if (tagOf(g.Tags, CREATED_BY_TAG) === input.createdBy)
-        return { own: { serverGroupName: g.AutoScalingGroupName!, sequence: parsed.sequence }, taken };
+      if (own) return { own: { serverGroupName: g.AutoScalingGroupName!, sequence: parsed.sequence }, taken, newest };
       taken.push(parsed.sequence);
     }
     token = out.NextToken;
     Context.current().heartbeat({ pagesRead: ++pages, taken: taken.length });
   } while (token);
-  return { taken };
+  return { taken, newest };
 }
 
 /** The forced sequence (refused if taken) or the next one by Clouddriver's rule. */

@@ -47,6 +47,22 @@ export const Patch = {
    * be open (the retry window plus its longest wait).
    */
   localActivityFallback: 'bosun-local-activity-fallback',
+  /**
+   * A deploy no longer waits on Orca's `targetHealthyDeployPercentage` (Clouddriver ignores it;
+   * Orca waits after the task), so it never fails or deletes a group for it; the wait runs only
+   * for Bosun's own `waitForHealthyPercentage`. Old path: runs that waited on
+   * targetHealthyDeployPercentage (history sets v1-v5). Deprecate once no deploy started before
+   * it can be open (the retry window plus its longest wait).
+   */
+  deployIgnoresTargetHealthy: 'bosun-deploy-ignores-target-healthy',
+  /**
+   * A deploy with a source (cloneServerGroup, or createServerGroup with `source`) copies the
+   * source's scaling policies, their alarms and its scheduled actions to each new group, and its
+   * rollback deletes the alarms it copied. Old path: no copy (history sets v1-v5, whose clones
+   * took it). Deprecate once no deploy started before it can be open (the retry window plus its
+   * longest wait).
+   */
+  deployCopiesSourceScaling: 'bosun-deploy-copies-source-scaling',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

@@ -193,7 +193,7 @@ const scenarios: Scenario[] = [
     run: async (c) => {
       const app = uniqueName('csr');
       c.faults.fail('waitForServerGroupCapacity', mentions(`${app}-main`));
-      return c.env.run([{ createServerGroup: deploy(c, app, { targetHealthyDeployPercentage: 50 }) }]);
+      return c.env.run([{ createServerGroup: deploy(c, app, { waitForHealthyPercentage: 50 }) }]);
     },
   },
   {
@@ -282,7 +282,7 @@ const scenarios: Scenario[] = [
     name: 'createServerGroup-timer-wait-for-health',
     strategy: 'workflow-timer',
     expect: { failed: false },
-    run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('cst'), { targetHealthyDeployPercentage: 100 }) }]),
+    run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('cst'), { waitForHealthyPercentage: 100 }) }]),
   },
   {
     name: 'createServerGroup-timer-rolled-back-after-failure',
@@ -292,7 +292,7 @@ const scenarios: Scenario[] = [
       const app = uniqueName('cstr');
       // The poll's describe fails for good: the deploy rolls back (the rollback waits on the waits queue).
       c.faults.fail('describeServerGroup', mentions(`${app}-main`));
-      return c.env.run([{ createServerGroup: deploy(c, app, { targetHealthyDeployPercentage: 50 }) }]);
+      return c.env.run([{ createServerGroup: deploy(c, app, { waitForHealthyPercentage: 50 }) }]);
     },
   },
 ];
