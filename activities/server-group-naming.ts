@@ -12,6 +12,7 @@ import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
 import { tagOf } from './deploy-ownership';
+import { describeOneServerGroup } from './server-group-lookup';
 
 export interface ChooseNameInput {
   readonly account: string;
@@ -38,6 +39,9 @@ export interface ChosenName {
 
 /** Names asked for in one DescribeAutoScalingGroups call (AWS's MaxRecords maximum). */
 const NAMES_PER_CALL = 100;
+
+/** Names AWSServerGroupNameResolver tries for an unsequenced group before it gives up. */
+const UNSEQUENCED_ATTEMPTS = 6;
 
 /** Spinnaker's application tag, which Clouddriver and Bosun put on every group they create. */
 const APPLICATION_TAG = 'spinnaker:application';
@@ -78,7 +82,7 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
       const chosen = await chooseSequence(input);
       // An explicit sequence names the group without looking for an ancestor (AutoScalingWorker).
       const ancestor = input.sequence === undefined ? chosen.newest?.serverGroupName : undefined;
-      const serverGroupName = input.ignoreSequence && input.sequence === undefined ? input.cluster : chosen.serverGroupName;
+      const serverGroupName = input.ignoreSequence && input.sequence === undefined ? await unsequencedName(input) : chosen.serverGroupName;
       return { serverGroupName, sequence: chosen.sequence, ...(ancestor ? { ancestor } : {}) };
     },
 
@@ -114,6 +118,25 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
       return newest ? { serverGroupName: newest.serverGroupName } : null;
     },
   };
+
+  /**
+   * `ignoreSequence`: the cluster's own name, or, when a group already holds it, the next
+   * sequence after the taken name's, for up to six names (AWSServerGroupNameResolver: `app-stack`
+   * taken gives `app-stack-v001`, then `-v002`…). A group this deploy made keeps its name.
+   */
+  async function unsequencedName(input: ChooseNameInput): Promise<string> {
+    const c = aws.clientsFor(input.account, input.region);
+    let name = input.cluster;
+    for (let attempt = 0; attempt < UNSEQUENCED_ATTEMPTS; attempt++) {
+      const existing = (await describeOneServerGroup(c.autoScaling, { serverGroupName: name, region: input.region }))?.group;
+      if (!existing || tagOf(existing.Tags, CREATED_BY_TAG) === input.createdBy) return name;
+      name = nameFor(input.cluster, ((parseServerGroupName(name)?.sequence ?? 0) + 1) % 1000);
+    }
+    throw ApplicationFailure.nonRetryable(
+      `${input.cluster} and the next ${UNSEQUENCED_ATTEMPTS - 1} sequence names are taken in ${input.region} (ignoreSequence)`,
+      FailureType.ClusterFull,
+    );
+  }
 
   /** The next sequence by Clouddriver's rule (or the forced one), and the newest group seen on the way. */
   async function chooseSequence(

@@ -281,7 +281,7 @@ test('cloning a group that does not exist fails with its name', async () => {
   ]);
   expect(task.resultObjects[0]).toMatchObject({
     cause: 'ServerGroupNotFound',
-    message: `source server group ghost-main-v042 not found in ${REGION} (${ACCOUNT})`,
+    message: `source server group ghost-main-v042 not found in ${REGION} (${ACCOUNT}), nor any other group of ghost-main, and the request lacks availabilityZones, capacity, amiName, instanceType to deploy without one`,
   });
 });
 

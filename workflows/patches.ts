@@ -63,6 +63,13 @@ export const Patch = {
    * longest wait).
    */
   deployCopiesSourceScaling: 'bosun-deploy-copies-source-scaling',
+  /**
+   * A clone whose named source is gone clones the newest group of its cluster in the source's
+   * region instead, or deploys the request as it is when the cluster has none
+   * (CopyLastAsgAtomicOperation). Old path: the clone fails naming the missing source. Deprecate
+   * once no clone started before it can be open (the retry window).
+   */
+  cloneFallsBackToNewest: 'bosun-clone-falls-back-to-newest',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

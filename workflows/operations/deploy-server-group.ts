@@ -3,9 +3,10 @@ import { formatCapacity, healthyTarget } from '../../domain/capacity';
 import { FailureType } from '../../domain/failures';
 import type { AllowLaunch } from '../../domain/operations/allow-launch';
 import type { CloneDescription, DeployDescription, SourceRef } from '../../domain/operations/create-server-group';
-import { clusterOf } from '../../domain/frigga';
+import { clusterOf, parseServerGroupName } from '../../domain/frigga';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
+import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 import { waitForCapacity } from '../waits';
 import type { Deployed } from './deploy-source-settings';
@@ -205,21 +206,43 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
       outputs.push(await cloneFrom(ctx, { ...d, overrides: { ...o, regions: [target] } }, { account: d.account, region, ...newest }));
       continue;
     }
-    const missing = [!o.capacity && 'capacity', !o.amiName && !o.imageId && 'amiName', !o.instanceType && 'instanceType'].filter(Boolean);
-    if (missing.length) {
-      throw ApplicationFailure.nonRetryable(
-        `cluster ${cluster} has no server group in ${region} (${d.account}) to clone, and the request lacks ${missing.join(', ')} to deploy without one`,
-        FailureType.ServerGroupNotFound,
-      );
-    }
-    ctx.log(`No server group of ${cluster} in ${region}: deploying the request as given`);
-    outputs.push(await deployServerGroups(ctx, withoutSource(d, target)));
+    outputs.push(
+      await deployWithoutAncestor(ctx, d, [target], `cluster ${cluster} has no server group in ${region} (${d.account}) to clone`),
+    );
   }
   return mergeDeployOutputs(outputs);
 }
 
-/** A clone request whose cluster has no group yet, as the deploy it describes (its required fields checked). */
-function withoutSource(d: CloneDescription, target: DeployDescription['regions'][number]): DeployDescription {
+/**
+ * A clone with no group to start from deploys the request as it is (CopyLastAsgAtomicOperation
+ * hands it to the deploy handler unchanged), so the request must hold what a deploy needs.
+ */
+async function deployWithoutAncestor(
+  ctx: OperationContext,
+  d: CloneDescription,
+  regions: DeployDescription['regions'],
+  why: string,
+): Promise<TaskOutput> {
+  const o = d.overrides;
+  const missing = [
+    !d.application && 'application',
+    !regions.length && 'availabilityZones',
+    !o.capacity && 'capacity',
+    !o.amiName && !o.imageId && 'amiName',
+    !o.instanceType && 'instanceType',
+  ].filter(Boolean);
+  if (missing.length) {
+    throw ApplicationFailure.nonRetryable(
+      `${why}, and the request lacks ${missing.join(', ')} to deploy without one`,
+      FailureType.ServerGroupNotFound,
+    );
+  }
+  ctx.log(`${why}: deploying the request as given`);
+  return deployServerGroups(ctx, withoutSource(d, regions));
+}
+
+/** A clone request with no group to start from, as the deploy it describes (its required fields checked). */
+function withoutSource(d: CloneDescription, regions: DeployDescription['regions']): DeployDescription {
   const o = d.overrides;
   return {
     securityGroups: [],
@@ -233,10 +256,37 @@ function withoutSource(d: CloneDescription, target: DeployDescription['regions']
     ...o,
     account: d.account,
     application: d.application!,
-    regions: [target],
+    regions,
     capacity: o.capacity!,
     instanceType: o.instanceType!,
   };
+}
+
+/**
+ * A named source that is gone: CopyLastAsgAtomicOperation then clones the newest group of the
+ * clone's cluster (the request's application, stack and details, each defaulting to the source
+ * name's) in the source's region, or, with none, deploys the request as it is.
+ */
+async function cloneInsteadOfMissing(ctx: OperationContext, d: CloneDescription, s: SourceRef, gone: string): Promise<TaskOutput> {
+  const o = d.overrides;
+  const has = (k: keyof DeployDescription) => Object.prototype.hasOwnProperty.call(o, k);
+  const named = parseServerGroupName(s.serverGroupName);
+  const application = d.application ?? named?.app ?? s.serverGroupName;
+  const cluster = clusterOf({
+    application,
+    stack: has('stack') ? o.stack : named?.stack,
+    detail: has('detail') ? o.detail : named?.detail,
+  });
+  const newest = await ctx.call('findNewestServerGroup', `Find the newest group of ${cluster} in ${s.region}`, {
+    account: s.account,
+    region: s.region,
+    cluster,
+  });
+  if (newest && newest.serverGroupName !== s.serverGroupName) {
+    ctx.log(`${gone}: using ${s.region}/${newest.serverGroupName}, the newest group of ${cluster}, as source`);
+    return cloneFrom(ctx, d, { ...s, serverGroupName: newest.serverGroupName });
+  }
+  return deployWithoutAncestor(ctx, { ...d, application }, o.regions ?? [], `${gone}, nor any other group of ${cluster}`);
 }
 
 async function cloneFrom(ctx: OperationContext, d: CloneDescription, s: SourceRef): Promise<TaskOutput> {
@@ -246,10 +296,9 @@ async function cloneFrom(ctx: OperationContext, d: CloneDescription, s: SourceRe
     serverGroupName: s.serverGroupName,
   });
   if (!source) {
-    throw ApplicationFailure.nonRetryable(
-      `source server group ${s.serverGroupName} not found in ${s.region} (${s.account})`,
-      FailureType.ServerGroupNotFound,
-    );
+    const gone = `source server group ${s.serverGroupName} not found in ${s.region} (${s.account})`;
+    if (!ctx.patched(Patch.cloneFallsBackToNewest)) throw ApplicationFailure.nonRetryable(gone, FailureType.ServerGroupNotFound);
+    return cloneInsteadOfMissing(ctx, d, s, gone);
   }
   const o = d.overrides;
   const has = (k: keyof DeployDescription) => Object.prototype.hasOwnProperty.call(o, k);
