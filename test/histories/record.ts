@@ -206,6 +206,38 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'createServerGroup-target-healthy-not-waited',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('cth'), { targetHealthyDeployPercentage: 100 }) }]),
+  },
+  {
+    name: 'createServerGroup-copies-source-scaling',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('csc');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ createServerGroup: deploy(c, app, { source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` } }) }]);
+    },
+  },
+  {
+    name: 'cloneServerGroup-without-source',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('cln');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ cloneServerGroup: { credentials: ACCOUNT, application: app, stack: 'main', availabilityZones: { [REGION]: ['us-east-1a'] } } }]);
+    },
+  },
+  {
+    name: 'cloneServerGroup-missing-source-falls-back',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('clm');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ cloneServerGroup: { credentials: ACCOUNT, source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v042` } } }]);
+    },
+  },
+  {
     name: 'allowLaunchDescription-success',
     expect: { failed: false },
     run: async (c) => c.env.run([{ allowLaunchDescription: { account: 'staging', credentials: ACCOUNT, amiName: c.amiName, region: REGION } }]),
