@@ -62,7 +62,9 @@ interface NewestGroup {
 
 function newer(a: NewestGroup | undefined, b: NewestGroup | undefined): NewestGroup | undefined {
   if (!a || !b) return a ?? b;
-  return b.createdMs > a.createdMs ? b : a;
+  // Equal times (a clock's resolution): the later name, so the answer does not depend on read order.
+  if (b.createdMs !== a.createdMs) return b.createdMs > a.createdMs ? b : a;
+  return b.serverGroupName > a.serverGroupName ? b : a;
 }
 
 /** The deploy activity that chooses the next name in a cluster. */

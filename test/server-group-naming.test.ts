@@ -70,7 +70,8 @@ test('more than a page of the cluster, pages of other applications: the next num
   await makeGroups(seq(`${uniqueName('other')}-main`, 0, 250), [{ Key: 'spinnaker:application', Value: 'someone-else' }]);
 
   const before = describes();
-  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v105`, sequence: 105 });
+  // The newest group is the ancestor Clouddriver reports.
+  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v105`, sequence: 105, ancestor: `${cluster}-v104` });
   // Two pages of the application's groups and one read of the candidate names, whatever else the region holds.
   expect(describes() - before).toBe(3);
 });
@@ -82,7 +83,7 @@ test('a group of the cluster without the application tag is still taken (the reg
   await makeGroups([`${cluster}-v004`], []); // made outside Spinnaker
 
   const before = describes();
-  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v005`, sequence: 5 });
+  await expect(choose(cluster)).resolves.toMatchObject({ serverGroupName: `${cluster}-v005`, sequence: 5 });
   expect(describes() - before).toBeGreaterThan(2);
   await expect(choose(cluster, { sequence: 4 })).rejects.toMatchObject({ type: 'ServerGroupExists' });
 });
@@ -92,5 +93,6 @@ test("a deploy's own group from a lost answer keeps its name, even untagged by a
   const cluster = `${app}-main`;
   await makeGroups(seq(cluster, 0, 1), [{ Key: 'spinnaker:application', Value: app }]);
   await makeGroups([`${cluster}-v001`], [{ Key: 'bosun:created-by-task', Value: 'naming-test' }]);
-  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v001`, sequence: 1 });
+  // Its own group is not its ancestor.
+  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v001`, sequence: 1, ancestor: `${cluster}-v000` });
 });
