@@ -128,7 +128,7 @@ export function deploy(app: string, amiName: string) {
         amiName,
         instanceType: 't3.micro',
         tags: { team: 'bench' },
-        targetHealthyDeployPercentage: 100,
+        waitForHealthyPercentage: 100,
       },
     },
   ];
