@@ -334,6 +334,63 @@ describe('copying a source', () => {
   });
 });
 
+describe('useSourceCapacity', () => {
+  test('createServerGroup with source.useSourceCapacity deploys at the source capacity, not the request one', async () => {
+    const app = uniqueName('usc');
+    await env.run([{ createServerGroup: deploy(app, { capacity: { min: 1, max: 3, desired: 2 } }) }]);
+    const { task } = await env.run([
+      {
+        createServerGroup: deploy(app, {
+          capacity: { min: 0, max: 1, desired: 0 },
+          source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000`, useSourceCapacity: true },
+        }),
+      },
+    ]);
+    expect(task.status.failed).toBe(false);
+    expect(await group(`${app}-main-v001`)).toMatchObject({ MinSize: 1, MaxSize: 3, DesiredCapacity: 2 });
+    expect(task.resultObjects[1]).toMatchObject({ deployments: [expect.objectContaining({ capacity: { min: 1, max: 3, desired: 2 } })] });
+  });
+
+  test('a source that is gone fails the deploy before anything is created', async () => {
+    const app = uniqueName('usg');
+    const { task } = await env.run([
+      {
+        createServerGroup: deploy(app, {
+          source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v009`, useSourceCapacity: true },
+        }),
+      },
+    ]);
+    expect(task.status.failed).toBe(true);
+    expect(task.resultObjects[0]).toMatchObject({
+      cause: 'ServerGroupNotFound',
+      message: `useSourceCapacity requested, but source ${app}-main-v009 was not found in ${REGION} (${ACCOUNT})`,
+    });
+    expect(await group(`${app}-main-v000`)).toBeUndefined();
+  });
+
+  test('without a source group it is refused by field', async () => {
+    const res = await post(`${env.facadeUrl}/aws/ops`, [{ createServerGroup: deploy('usr', { source: { useSourceCapacity: true } }) }]);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('source.useSourceCapacity');
+  });
+
+  test("clone with source.useSourceCapacity takes the source's capacity over the request's", async () => {
+    const app = uniqueName('ucl');
+    await env.run([{ createServerGroup: deploy(app, { capacity: { min: 1, max: 3, desired: 2 } }) }]);
+    const { task } = await env.run([
+      {
+        cloneServerGroup: {
+          credentials: ACCOUNT,
+          capacity: { min: 0, max: 1, desired: 0 },
+          source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000`, useSourceCapacity: true },
+        },
+      },
+    ]);
+    expect(task.status.failed).toBe(false);
+    expect(await group(`${app}-main-v001`)).toMatchObject({ MinSize: 1, MaxSize: 3, DesiredCapacity: 2 });
+  });
+});
+
 describe('clone without a source', () => {
   test("clones the cluster's newest group by creation time in each target region", async () => {
     const app = uniqueName('cns');

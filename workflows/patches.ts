@@ -70,6 +70,12 @@ export const Patch = {
    * once no clone started before it can be open (the retry window).
    */
   cloneFallsBackToNewest: 'bosun-clone-falls-back-to-newest',
+  /**
+   * createServerGroup with `source.useSourceCapacity` describes the source and deploys at its
+   * capacity. Old path: the request's capacity (history sets v1-v6). Deprecate once no deploy
+   * started before it can be open (the retry window plus its longest wait).
+   */
+  deployUsesSourceCapacity: 'bosun-deploy-uses-source-capacity',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

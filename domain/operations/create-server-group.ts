@@ -109,6 +109,8 @@ const sourceSchema = z.looseObject({
   region: regionSchema.optional(),
   asgName: serverGroupNameSchema.optional(),
   serverGroupName: serverGroupNameSchema.optional(),
+  /** The new group takes the source's min/max/desired instead of the request's (Orca usually resolves it first). */
+  useSourceCapacity: z.boolean().optional(),
 });
 
 type DeployFields = z.infer<z.ZodObject<typeof deployFields>>;
@@ -173,6 +175,8 @@ export interface DeployDescription {
   readonly waitTimeoutSeconds: number;
   /** The group whose scaling policies, alarms and scheduled actions the new group gets (Clouddriver's `source`). */
   readonly scalingSource?: SourceRef | undefined;
+  /** `source.useSourceCapacity`: the group whose capacity replaces `capacity` (createServerGroup). */
+  readonly capacitySource?: SourceRef | undefined;
 }
 
 /** A server group named by account, region and name. */
@@ -255,7 +259,15 @@ export const createServerGroupSchema = z
         'availabilityZones',
         'is required: {"<region>": ["<zone>", …]}, one key per region',
       );
-      need(d.capacity, 'capacity', 'is required: {min, max, desired}');
+      const sourceCapacity = d.source?.useSourceCapacity === true;
+      need(d.capacity || sourceCapacity, 'capacity', 'is required: {min, max, desired}');
+      if (sourceCapacity && !(d.source?.region && (d.source.asgName ?? d.source.serverGroupName))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['source', 'useSourceCapacity'],
+          message: 'needs a source group: source.region and source.asgName (useSourceCapacity requested, but no source available)',
+        });
+      }
       need(d.amiName || d.imageId, 'amiName', 'is required (an AMI name or id)');
       need(d.instanceType, 'instanceType', 'is required');
     },
@@ -264,15 +276,18 @@ export const createServerGroupSchema = z
   .transform((d): DeployDescription => {
     const account = (d.credentials ?? d.account)!;
     // Orca's source names its account `account` (Clouddriver requires it); the deploy's own is the fallback.
-    const source = d.copySourceScalingPoliciesAndActions === false ? undefined : sourceRefOf(d.source, account);
+    const source = sourceRefOf(d.source, account);
+    const copy = d.copySourceScalingPoliciesAndActions !== false;
     return {
       ...normalise(d),
       account,
       application: applicationOf(d)!,
       regions: deployRegions(d.availabilityZones),
-      capacity: d.capacity!,
+      // With useSourceCapacity the source's capacity replaces this before anything is created.
+      capacity: d.capacity ?? { min: 0, max: 0, desired: 0 },
       instanceType: d.instanceType!,
-      ...(source ? { scalingSource: source } : {}),
+      ...(source && copy ? { scalingSource: source } : {}),
+      ...(source && d.source?.useSourceCapacity ? { capacitySource: source } : {}),
     };
   });
 
@@ -287,6 +302,8 @@ export interface CloneDescription {
   readonly application?: string | undefined;
   /** Clouddriver's default is true; false keeps the source's scaling policies and scheduled actions off the clone. */
   readonly copySourceScalingPoliciesAndActions: boolean;
+  /** `source.useSourceCapacity`: the source's capacity wins over the request's. */
+  readonly useSourceCapacity?: boolean | undefined;
 }
 
 export const cloneServerGroupSchema = z
@@ -340,6 +357,7 @@ export const cloneServerGroupSchema = z
       overrides: overrides,
       application: applicationOf(d),
       copySourceScalingPoliciesAndActions: d.copySourceScalingPoliciesAndActions ?? true,
+      ...(d.source?.useSourceCapacity ? { useSourceCapacity: true } : {}),
     };
   });
 

@@ -220,6 +220,15 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'createServerGroup-source-capacity',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('csu');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ createServerGroup: deploy(c, app, { source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000`, useSourceCapacity: true } }) }]);
+    },
+  },
+  {
     name: 'cloneServerGroup-without-source',
     expect: { failed: false },
     run: async (c) => {

@@ -10,7 +10,13 @@ import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 import { waitForCapacity } from '../waits';
 import type { Deployed } from './deploy-source-settings';
-import { copySourceScaling, deploymentResultObjects, healthyPercentageToWaitFor, mergeDeployOutputs } from './deploy-source-settings';
+import {
+  copySourceScaling,
+  deploymentResultObjects,
+  healthyPercentageToWaitFor,
+  mergeDeployOutputs,
+  withSourceCapacity,
+} from './deploy-source-settings';
 
 /** How long a rollback waits for the group it deletes to be gone before it fails, naming what is left. */
 const ROLLBACK_WAIT_MS = 10 * 60 * 1000;
@@ -174,7 +180,7 @@ function priorImage(outputs: readonly TaskOutput[], account: string, region: str
 
 /** createServerGroup: one server group per region of `availabilityZones`, each created at 0, configured, then sized. */
 export async function createServerGroupOperation(ctx: OperationContext, d: DeployDescription): Promise<TaskOutput> {
-  return deployServerGroups(ctx, d);
+  return deployServerGroups(ctx, await withSourceCapacity(ctx, d));
 }
 
 /** A target group ARN's name (`…:targetgroup/<name>/<id>`), so a clone can resolve it in any region. */
@@ -284,7 +290,8 @@ async function cloneInsteadOfMissing(ctx: OperationContext, d: CloneDescription,
   });
   if (newest && newest.serverGroupName !== s.serverGroupName) {
     ctx.log(`${gone}: using ${s.region}/${newest.serverGroupName}, the newest group of ${cluster}, as source`);
-    return cloneFrom(ctx, d, { ...s, serverGroupName: newest.serverGroupName });
+    // The found group becomes the source without useSourceCapacity (CopyLastAsgAtomicOperation).
+    return cloneFrom(ctx, { ...d, useSourceCapacity: false }, { ...s, serverGroupName: newest.serverGroupName });
   }
   return deployWithoutAncestor(ctx, { ...d, application }, o.regions ?? [], `${gone}, nor any other group of ${cluster}`);
 }
@@ -325,7 +332,8 @@ async function cloneFrom(ctx: OperationContext, d: CloneDescription, s: SourceRe
     detail: has('detail') ? o.detail : source.detail,
     sequence: o.sequence,
     regions,
-    capacity: o.capacity ?? source.capacity,
+    // The handler overwrites the request's capacity with the source's on useSourceCapacity.
+    capacity: d.useSourceCapacity ? source.capacity : (o.capacity ?? source.capacity),
     amiName: o.amiName,
     imageId: imageFromSource ? source.imageId : o.imageId,
     instanceType,

@@ -4,6 +4,9 @@
  * the task itself runs, and the result objects Orca reads (DeploymentResult plus the
  * `ancestorServerGroupNameByRegion` objects of AbstractServerGroupNameResolver).
  */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { formatCapacity } from '../../domain/capacity';
+import { FailureType } from '../../domain/failures';
 import type { DeployDescription } from '../../domain/operations/create-server-group';
 import type { TaskOutput } from '../../domain/task';
 import { Patch } from '../patches';
@@ -41,6 +44,25 @@ export async function copySourceScaling(
       ? `Copied ${copied.policies.length} scaling policies, ${copied.alarms.length} alarms and ${copied.scheduledActions.length} scheduled actions from ${source.serverGroupName} (${source.region}) to ${serverGroupName}`
       : `Source ${source.serverGroupName} not found in ${source.region} (${source.account}): no scaling policies or scheduled actions copied`,
   );
+}
+
+/**
+ * `source.useSourceCapacity` on createServerGroup: the source's min/max/desired replace the
+ * request's before anything is created (BasicAmazonDeployHandler.copySourceAttributes); a source
+ * that is gone fails the deploy, as there.
+ */
+export async function withSourceCapacity(ctx: OperationContext, d: DeployDescription): Promise<DeployDescription> {
+  const s = d.capacitySource;
+  if (!s || !ctx.patched(Patch.deployUsesSourceCapacity)) return d;
+  const source = await ctx.call('describeServerGroup', `Describe ${s.serverGroupName} in ${s.region} for its capacity`, { ...s });
+  if (!source) {
+    throw ApplicationFailure.nonRetryable(
+      `useSourceCapacity requested, but source ${s.serverGroupName} was not found in ${s.region} (${s.account})`,
+      FailureType.ServerGroupNotFound,
+    );
+  }
+  ctx.log(`Using the capacity of ${s.serverGroupName}: ${formatCapacity(source.capacity)} (min/desired/max)`);
+  return { ...d, capacity: source.capacity };
 }
 
 /**
