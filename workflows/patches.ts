@@ -72,7 +72,8 @@ export const Patch = {
   cloneFallsBackToNewest: 'bosun-clone-falls-back-to-newest',
   /**
    * createServerGroup with `source.useSourceCapacity` describes the source and deploys at its
-   * capacity. Old path: the request's capacity (history sets v1-v6). Deprecate once no deploy
+   * capacity. Old path: runs started before it, which deployed at the request's capacity (no
+   * recorded set has one). Deprecate once no deploy
    * started before it can be open (the retry window plus its longest wait).
    */
   deployUsesSourceCapacity: 'bosun-deploy-uses-source-capacity',
