@@ -2,9 +2,11 @@
  * What cloneServerGroup starts from: the source group's settings, read from the group and the
  * launch template version it runs, in deploy terms.
  */
+import { DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import type { RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { parseServerGroupName } from '../domain/frigga';
+import type { LifecycleHookSpec } from '../domain/operations/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
@@ -35,6 +37,10 @@ export interface CloneSource {
   readonly healthCheckGracePeriod?: number | undefined;
   readonly cooldown?: number | undefined;
   readonly terminationPolicies: readonly string[];
+  readonly capacityRebalance?: boolean | undefined;
+  readonly enabledMetrics: readonly string[];
+  /** Without their names: the clone's hooks are named after the clone, as in CopyLastAsgAtomicOperation. */
+  readonly lifecycleHooks: readonly LifecycleHookSpec[];
 }
 
 /** Tags Bosun never copies from a source group: AWS's own, and Bosun's ownership marker. */
@@ -64,6 +70,23 @@ export function createCloneSourceActivities({ aws }: { aws: AwsClientProvider })
         );
         data = (out.LaunchTemplateVersions?.[0]?.LaunchTemplateData ?? {}) as typeof data;
       }
+      const hooks = await awsCall(`DescribeLifecycleHooks of ${input.serverGroupName}`, () =>
+        c.autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: input.serverGroupName })),
+      );
+      const lifecycleHooks = (hooks.LifecycleHooks ?? []).flatMap((h): LifecycleHookSpec[] =>
+        h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_LAUNCHING' || h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_TERMINATING'
+          ? [
+              {
+                lifecycleTransition: h.LifecycleTransition,
+                roleARN: h.RoleARN,
+                notificationTargetARN: h.NotificationTargetARN,
+                notificationMetadata: h.NotificationMetadata,
+                heartbeatTimeout: h.HeartbeatTimeout,
+                defaultResult: h.DefaultResult === 'ABANDON' ? 'ABANDON' : h.DefaultResult === 'CONTINUE' ? 'CONTINUE' : undefined,
+              },
+            ]
+          : [],
+      );
       const tags = Object.fromEntries((g.Tags ?? []).filter((t) => t.Key && !NOT_COPIED(t.Key)).map((t) => [t.Key!, t.Value ?? '']));
       return {
         application: name?.app ?? input.serverGroupName,
@@ -89,6 +112,9 @@ export function createCloneSourceActivities({ aws }: { aws: AwsClientProvider })
         healthCheckGracePeriod: g.HealthCheckGracePeriod,
         cooldown: g.DefaultCooldown,
         terminationPolicies: g.TerminationPolicies ?? [],
+        capacityRebalance: g.CapacityRebalance,
+        enabledMetrics: (g.EnabledMetrics ?? []).map((m) => m.Metric ?? '').filter(Boolean),
+        lifecycleHooks,
       };
     },
   };

@@ -16,6 +16,7 @@ import { createScalingPolicyActivities } from './scaling-policies';
 import { createServerGroupActivities } from './server-group';
 import { createServerGroupCreationActivities } from './server-group-creation';
 import { createServerGroupNamingActivities } from './server-group-naming';
+import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
 
 export type { AwsAccount, AwsClientProvider, AwsClients, AwsClientSettings } from './aws-clients';
@@ -56,6 +57,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createLaunchTemplateActivities(deps),
     ...createLaunchConfigurationActivities(deps),
     ...createScalingPolicyActivities(deps),
+    ...createSourceScalingActivities(deps),
   };
 }
 

@@ -3,7 +3,12 @@
  * the `bosun:created-by-task` tag, so a retried attempt adopts what the first one made.
  */
 import type { Tag as AsgTag } from '@aws-sdk/client-auto-scaling';
-import { CreateAutoScalingGroupCommand, PutLifecycleHookCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateAutoScalingGroupCommand,
+  EnableMetricsCollectionCommand,
+  PutLifecycleHookCommand,
+  SuspendProcessesCommand,
+} from '@aws-sdk/client-auto-scaling';
 import type { _InstanceType, RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
@@ -48,6 +53,10 @@ export interface CreateGroupInput {
   readonly healthCheckGracePeriod?: number | undefined;
   readonly cooldown?: number | undefined;
   readonly terminationPolicies?: readonly string[] | undefined;
+  readonly capacityRebalance?: boolean | undefined;
+  /** Collected only when `instanceMonitoring` is true, as Clouddriver's AsgBuilder does. */
+  readonly enabledMetrics?: readonly string[] | undefined;
+  readonly instanceMonitoring?: boolean | undefined;
 }
 
 /** The deploy activities that create the launch template and the group. */
@@ -153,6 +162,7 @@ export function createServerGroupCreationActivities({ aws }: { aws: AwsClientPro
                 ...(input.healthCheckGracePeriod !== undefined ? { HealthCheckGracePeriod: input.healthCheckGracePeriod } : {}),
                 ...(input.cooldown !== undefined ? { DefaultCooldown: input.cooldown } : {}),
                 ...(input.terminationPolicies?.length ? { TerminationPolicies: [...input.terminationPolicies] } : {}),
+                ...(input.capacityRebalance !== undefined ? { CapacityRebalance: input.capacityRebalance } : {}),
                 Tags: tags,
               }),
             ),
@@ -188,6 +198,17 @@ export function createServerGroupCreationActivities({ aws }: { aws: AwsClientPro
               NotificationMetadata: hook.notificationMetadata,
               HeartbeatTimeout: hook.heartbeatTimeout,
               DefaultResult: hook.defaultResult,
+            }),
+          ),
+        );
+      }
+      if (input.enabledMetrics !== undefined && input.instanceMonitoring === true) {
+        await awsCall(`EnableMetricsCollection on ${input.serverGroupName}`, () =>
+          c.autoScaling.send(
+            new EnableMetricsCollectionCommand({
+              AutoScalingGroupName: input.serverGroupName,
+              Granularity: '1Minute',
+              Metrics: [...input.enabledMetrics!],
             }),
           ),
         );

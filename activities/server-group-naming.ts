@@ -12,18 +12,36 @@ import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
 import { tagOf } from './deploy-ownership';
+import { describeOneServerGroup } from './server-group-lookup';
 
 export interface ChooseNameInput {
   readonly account: string;
   readonly region: string;
   readonly cluster: string;
   readonly sequence?: number | undefined;
+  /** Clouddriver's `ignoreSequence`: the group is named after the cluster alone (an explicit `sequence` wins). */
+  readonly ignoreSequence?: boolean | undefined;
   /** `createdByValue(taskId, index)`: a group already carrying it is this deploy's own. */
   readonly createdBy: string;
 }
 
+/** The chosen name and, when the name was not forced, the cluster's newest group (Clouddriver's ancestor). */
+export interface ChosenName {
+  readonly serverGroupName: string;
+  readonly sequence: number;
+  /**
+   * The cluster's most recently created group among those read, other than this deploy's own:
+   * AbstractServerGroupNameResolver reports it as `ancestorServerGroupNameByRegion` whenever it
+   * picks the next sequence (never for an explicit `sequence`).
+   */
+  readonly ancestor?: string | undefined;
+}
+
 /** Names asked for in one DescribeAutoScalingGroups call (AWS's MaxRecords maximum). */
 const NAMES_PER_CALL = 100;
+
+/** Names AWSServerGroupNameResolver tries for an unsequenced group before it gives up. */
+const UNSEQUENCED_ATTEMPTS = 6;
 
 /**
  * The moniker tags Bosun's deploy writes on every group, and Clouddriver's when
@@ -36,10 +54,23 @@ const DETAILS_TAG = 'spinnaker:details';
 
 type AutoScalingGroupPage = { AutoScalingGroups?: AutoScalingGroup[]; NextToken?: string };
 
-/** What one read of groups says about a cluster: its own group (a lost answer's) or the numbers taken. */
+/** What one read of groups says about a cluster: its own group (a lost answer's), the numbers taken, its newest group. */
 interface ClusterView {
   readonly own?: { serverGroupName: string; sequence: number };
   readonly taken: number[];
+  readonly newest?: NewestGroup | undefined;
+}
+
+interface NewestGroup {
+  readonly serverGroupName: string;
+  readonly createdMs: number;
+}
+
+function newer(a: NewestGroup | undefined, b: NewestGroup | undefined): NewestGroup | undefined {
+  if (!a || !b) return a ?? b;
+  // Equal times (a clock's resolution): the later name, so the answer does not depend on read order.
+  if (b.createdMs !== a.createdMs) return b.createdMs > a.createdMs ? b : a;
+  return b.serverGroupName > a.serverGroupName ? b : a;
 }
 
 /** The deploy activity that chooses the next name in a cluster. */
@@ -62,51 +93,107 @@ export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvi
      *     Spinnaker, or by a Clouddriver without `addAppStackDetailTags`), the whole region, as
      *     Clouddriver's rule needs every taken number.
      */
-    async chooseServerGroupName(input: ChooseNameInput): Promise<{ serverGroupName: string; sequence: number }> {
+    async chooseServerGroupName(input: ChooseNameInput): Promise<ChosenName> {
+      const chosen = await chooseSequence(input);
+      // An explicit sequence names the group without looking for an ancestor (AutoScalingWorker).
+      const ancestor = input.sequence === undefined ? chosen.newest?.serverGroupName : undefined;
+      const serverGroupName = input.ignoreSequence && input.sequence === undefined ? await unsequencedName(input) : chosen.serverGroupName;
+      return { serverGroupName, sequence: chosen.sequence, ...(ancestor ? { ancestor } : {}) };
+    },
+
+    /**
+     * The cluster's most recently created group in a region (CopyLastAsgAtomicOperation's source
+     * when none is given: AbstractServerGroupNameResolver.resolveLatestServerGroupName orders by
+     * creation time). Reads the cluster's tagged groups, and the whole region only when none of
+     * them belongs to the cluster (a cluster made outside Spinnaker carries no tag).
+     */
+    async findNewestServerGroup(input: { account: string; region: string; cluster: string }): Promise<{ serverGroupName: string } | null> {
       const c = aws.clientsFor(input.account, input.region);
+      const filters = clusterTagFilters(input.cluster);
+      const view = { ...input, createdBy: '' };
       const describe = (what: string, command: DescribeAutoScalingGroupsCommand) =>
         awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () => c.autoScaling.send(command));
-
-      const filters = clusterTagFilters(input.cluster);
-      const tagged = await readCluster(input, (token) =>
+      const tagged = await readCluster(view, (token) =>
         describe(
           filters.map((f) => `${f.Name}=${f.Values[0]}`).join(' and '),
-          new DescribeAutoScalingGroupsCommand({ Filters: filters, MaxRecords: NAMES_PER_CALL, NextToken: token }),
+          new DescribeAutoScalingGroupsCommand({
+            Filters: filters,
+            MaxRecords: NAMES_PER_CALL,
+            NextToken: token,
+          }),
         ),
       );
-      if (tagged.own) return tagged.own;
-      const candidate = pick(input, tagged.taken);
-
-      const window = Array.from({ length: NAMES_PER_CALL }, (_, i) => nameFor(input.cluster, candidate.sequence + i));
-      const named = await readCluster(input, (token) =>
-        describe(
-          'candidate names',
-          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: window, MaxRecords: NAMES_PER_CALL, NextToken: token }),
-        ),
-      );
-      if (named.own) return named.own;
-      const known = new Set(tagged.taken);
-      if (named.taken.every((n) => known.has(n))) return candidate;
-
-      // A group of this cluster without its tags: only the whole region tells which
-      // numbers are taken.
-      const all = await readCluster(input, (token) =>
-        describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
-      );
-      return all.own ?? pick(input, all.taken);
+      const newest =
+        tagged.newest ??
+        (
+          await readCluster(view, (token) =>
+            describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
+          )
+        ).newest;
+      return newest ? { serverGroupName: newest.serverGroupName } : null;
     },
   };
-}
 
-/** DescribeAutoScalingGroups filters that match the cluster's groups (and, without a stack or details, its application's). */
-export function clusterTagFilters(cluster: string): { Name: string; Values: [string] }[] {
-  const name = parseServerGroupName(cluster);
-  const tag = (key: string, value: string) => ({ Name: `tag:${key}`, Values: [value] as [string] });
-  return [
-    tag(APPLICATION_TAG, name?.app ?? cluster),
-    ...(name?.stack ? [tag(STACK_TAG, name.stack)] : []),
-    ...(name?.detail ? [tag(DETAILS_TAG, name.detail)] : []),
-  ];
+  /**
+   * `ignoreSequence`: the cluster's own name, or, when a group already holds it, the next
+   * sequence after the taken name's, for up to six names (AWSServerGroupNameResolver: `app-stack`
+   * taken gives `app-stack-v001`, then `-v002`…). A group this deploy made keeps its name.
+   */
+  async function unsequencedName(input: ChooseNameInput): Promise<string> {
+    const c = aws.clientsFor(input.account, input.region);
+    let name = input.cluster;
+    for (let attempt = 0; attempt < UNSEQUENCED_ATTEMPTS; attempt++) {
+      const existing = (await describeOneServerGroup(c.autoScaling, { serverGroupName: name, region: input.region }))?.group;
+      if (!existing || tagOf(existing.Tags, CREATED_BY_TAG) === input.createdBy) return name;
+      name = nameFor(input.cluster, ((parseServerGroupName(name)?.sequence ?? 0) + 1) % 1000);
+    }
+    throw ApplicationFailure.nonRetryable(
+      `${input.cluster} and the next ${UNSEQUENCED_ATTEMPTS - 1} sequence names are taken in ${input.region} (ignoreSequence)`,
+      FailureType.ClusterFull,
+    );
+  }
+
+  /** The next sequence by Clouddriver's rule (or the forced one), and the newest group seen on the way. */
+  async function chooseSequence(
+    input: ChooseNameInput,
+  ): Promise<{ serverGroupName: string; sequence: number; newest?: NewestGroup | undefined }> {
+    const c = aws.clientsFor(input.account, input.region);
+    const filters = clusterTagFilters(input.cluster);
+    const describe = (what: string, command: DescribeAutoScalingGroupsCommand) =>
+      awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () => c.autoScaling.send(command));
+
+    const tagged = await readCluster(input, (token) =>
+      describe(
+        filters.map((f) => `${f.Name}=${f.Values[0]}`).join(' and '),
+        new DescribeAutoScalingGroupsCommand({
+          Filters: filters,
+          MaxRecords: NAMES_PER_CALL,
+          NextToken: token,
+        }),
+      ),
+    );
+    if (tagged.own) return { ...tagged.own, newest: tagged.newest };
+    const candidate = pick(input, tagged.taken);
+
+    const window = Array.from({ length: NAMES_PER_CALL }, (_, i) => nameFor(input.cluster, candidate.sequence + i));
+    const named = await readCluster(input, (token) =>
+      describe(
+        'candidate names',
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: window, MaxRecords: NAMES_PER_CALL, NextToken: token }),
+      ),
+    );
+    const seen = newer(tagged.newest, named.newest);
+    if (named.own) return { ...named.own, newest: seen };
+    const known = new Set(tagged.taken);
+    if (named.taken.every((n) => known.has(n))) return { ...candidate, newest: seen };
+
+    // A group of this cluster without its tags: only the whole region tells which
+    // numbers are taken.
+    const all = await readCluster(input, (token) =>
+      describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
+    );
+    return { ...(all.own ?? pick(input, all.taken)), newest: all.newest };
+  }
 }
 
 /**
@@ -118,22 +205,28 @@ async function readCluster(
   page: (token: string | undefined) => Promise<AutoScalingGroupPage>,
 ): Promise<ClusterView> {
   const taken: number[] = [];
+  let newest: NewestGroup | undefined;
   let token: string | undefined;
   let pages = 0;
   do {
     const out = await page(token);
     for (const g of out.AutoScalingGroups ?? []) {
       const parsed = parseServerGroupName(g.AutoScalingGroupName ?? '');
-      if (parsed?.cluster !== input.cluster || parsed.sequence === undefined) continue;
+      if (parsed?.cluster !== input.cluster) continue;
+      const own = input.createdBy !== '' && tagOf(g.Tags, CREATED_BY_TAG) === input.createdBy;
+      // A group AWS is deleting is on its way out: no deploy descends from it.
+      if (!own && !g.Status) {
+        newest = newer(newest, { serverGroupName: g.AutoScalingGroupName!, createdMs: g.CreatedTime?.getTime() ?? 0 });
+      }
+      if (parsed.sequence === undefined) continue;
       // This deploy's own group (from an attempt whose answer was lost) keeps its name.
-      if (tagOf(g.Tags, CREATED_BY_TAG) === input.createdBy)
-        return { own: { serverGroupName: g.AutoScalingGroupName!, sequence: parsed.sequence }, taken };
+      if (own) return { own: { serverGroupName: g.AutoScalingGroupName!, sequence: parsed.sequence }, taken, newest };
       taken.push(parsed.sequence);
     }
     token = out.NextToken;
     Context.current().heartbeat({ pagesRead: ++pages, taken: taken.length });
   } while (token);
-  return { taken };
+  return { taken, newest };
 }
 
 /** The forced sequence (refused if taken) or the next one by Clouddriver's rule. */
@@ -155,4 +248,15 @@ function pick(input: ChooseNameInput, taken: readonly number[]): { serverGroupNa
     );
   }
   return { serverGroupName: nameFor(input.cluster, next), sequence: next };
+}
+
+/** DescribeAutoScalingGroups filters that match the cluster's groups (and, without a stack or details, its application's). */
+export function clusterTagFilters(cluster: string): { Name: string; Values: [string] }[] {
+  const name = parseServerGroupName(cluster);
+  const tag = (key: string, value: string) => ({ Name: `tag:${key}`, Values: [value] as [string] });
+  return [
+    tag(APPLICATION_TAG, name?.app ?? cluster),
+    ...(name?.stack ? [tag(STACK_TAG, name.stack)] : []),
+    ...(name?.detail ? [tag(DETAILS_TAG, name.detail)] : []),
+  ];
 }

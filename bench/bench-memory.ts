@@ -191,7 +191,7 @@ async function burst(
             capacity: { min: 1, max: 3, desired: 2 },
             amiName: ami,
             instanceType: 't3.micro',
-            targetHealthyDeployPercentage: 100,
+            waitForHealthyPercentage: 100,
           },
         },
       ]);

@@ -136,7 +136,7 @@ export function deploy(app: string, amiName: string, cluster: { stack: string; d
         amiName,
         instanceType: 't3.micro',
         tags: { team: 'bench' },
-        targetHealthyDeployPercentage: 100,
+        waitForHealthyPercentage: 100,
       },
     },
   ];

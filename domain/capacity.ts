@@ -74,7 +74,7 @@ export function convergence(
   serverGroup: string,
   desired: number,
   instances: readonly InstanceState[],
-  /** When set, enough healthy instances is enough (a deploy's targetHealthyDeployPercentage). */
+  /** When set, enough healthy instances is enough (a deploy's waitForHealthyPercentage). */
   minHealthy?: number,
 ): ConvergenceState {
   const live = instances.filter((i) => !i.lifecycleState.startsWith('Terminated'));

@@ -87,7 +87,7 @@ test('createServerGroup creates the launch template and a fully configured group
         suspendedProcesses: ['AZRebalance'],
         targetGroups: [tgName],
         lifecycleHooks: [{ lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeout: 120 }],
-        targetHealthyDeployPercentage: 100,
+        waitForHealthyPercentage: 100,
       }),
     },
   ]);
@@ -99,8 +99,16 @@ test('createServerGroup creates the launch template and a fully configured group
       serverGroupNameByRegion: { [REGION]: name },
       deployedNames: [name],
       deployedNamesByLocation: { [REGION]: [name] },
+      createdArtifacts: [],
       deployments: [
-        { cloudProvider: 'aws', account: ACCOUNT, location: REGION, serverGroupName: name, capacity: { min: 1, max: 3, desired: 2 } },
+        {
+          cloudProvider: 'aws',
+          account: ACCOUNT,
+          location: REGION,
+          serverGroupName: name,
+          capacity: { min: 1, max: 3, desired: 2 },
+          metadata: {},
+        },
       ],
       messages: [],
     },
@@ -141,7 +149,7 @@ test('createServerGroup creates the launch template and a fully configured group
 
   // The next deploy in the cluster takes the next sequence number.
   const { task: second } = await env.run([{ basicAmazonDeployDescription: deploy(app) }]);
-  expect(second.resultObjects[0]).toMatchObject({ serverGroupNames: [`${REGION}:${app}-main-v001`] });
+  expect(second.resultObjects[1]).toMatchObject({ serverGroupNames: [`${REGION}:${app}-main-v001`] });
 });
 
 test('one server group per region key of availabilityZones', async () => {
@@ -222,7 +230,7 @@ test('lost answers from AWS never make a second template, group or name', async 
 test('a failure after the group was created rolls back the group and its launch template', async () => {
   const app = uniqueName('rollback');
   faults.fail('waitForServerGroupCapacity', mentions(`${app}-main`));
-  const { task } = await env.run([{ createServerGroup: deploy(app, { targetHealthyDeployPercentage: 50 }) }]);
+  const { task } = await env.run([{ createServerGroup: deploy(app, { waitForHealthyPercentage: 50 }) }]);
   expect(task.status).toMatchObject({ completed: true, failed: true });
   expect(task.resultObjects[0]).toMatchObject({ cause: 'InjectedFailure' });
   expect(task.history.map((h) => h.status)).toEqual(
@@ -252,7 +260,7 @@ test('cloneServerGroup copies the source group and lets explicit fields win', as
     { path: '/aws/ops/cloneServerGroup' },
   );
   expect(task.status.failed).toBe(false);
-  expect(task.resultObjects[0]).toMatchObject({ serverGroupNames: [`${REGION}:${app}-main-v001`] });
+  expect(task.resultObjects[1]).toMatchObject({ serverGroupNames: [`${REGION}:${app}-main-v001`] });
   const clone = (await groupsOf(`${app}-main`)).find((g) => g.AutoScalingGroupName === `${app}-main-v001`)!;
   expect(clone).toMatchObject({ MinSize: 0, MaxSize: 5, DesiredCapacity: 1, TargetGroupARNs: [tgArn] });
   expect(clone.SuspendedProcesses?.map((p) => p.ProcessName)).toEqual(['AZRebalance']);
@@ -273,7 +281,7 @@ test('cloning a group that does not exist fails with its name', async () => {
   ]);
   expect(task.resultObjects[0]).toMatchObject({
     cause: 'ServerGroupNotFound',
-    message: `source server group ghost-main-v042 not found in ${REGION} (${ACCOUNT})`,
+    message: `source server group ghost-main-v042 not found in ${REGION} (${ACCOUNT}), nor any other group of ghost-main, and the request lacks availabilityZones, capacity, amiName, instanceType to deploy without one`,
   });
 });
 
@@ -327,7 +335,7 @@ test('the first failing operation stops the task: later operations never run', a
 test('cancelling a deploy while it waits rolls back what it created', async () => {
   const app = uniqueName('cancel');
   faults.hang('waitForServerGroupCapacity', mentions(`${app}-main`));
-  const res = await post(`${env.facadeUrl}/aws/ops`, [{ createServerGroup: deploy(app, { targetHealthyDeployPercentage: 100 }) }]);
+  const res = await post(`${env.facadeUrl}/aws/ops`, [{ createServerGroup: deploy(app, { waitForHealthyPercentage: 100 }) }]);
   const id = (res.body as { id: string }).id;
   for (let i = 0; i < 100 && faults.calls('waitForServerGroupCapacity', mentions(`${app}-main`)) === 0; i++) {
     await new Promise((r) => setTimeout(r, 100));

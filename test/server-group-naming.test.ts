@@ -84,7 +84,8 @@ test('more than a page of the cluster, pages of other applications: the next num
   await makeGroups(seq(other, 0, 250), tagsOf(other));
 
   const before = describes();
-  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v105`, sequence: 105 });
+  // The newest group is the ancestor Clouddriver reports.
+  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v105`, sequence: 105, ancestor: `${cluster}-v104` });
   // Two pages of the cluster's groups and one read of the candidate names, whatever else the region holds.
   expect(describes() - before).toBe(3);
 });
@@ -99,7 +100,7 @@ test("an application's many other clusters are not read: one page of the cluster
   }
 
   const before = describeInputs().length;
-  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v003`, sequence: 3 });
+  await expect(choose(cluster)).resolves.toMatchObject({ serverGroupName: `${cluster}-v003`, sequence: 3 });
   const sent = describeInputs().slice(before);
   expect(sent).toHaveLength(2);
   expect(sent[0]).toMatchObject({
@@ -120,15 +121,15 @@ test('sibling clusters of the application never influence the number', async () 
   await makeGroups(seq(app, 20, 2), tagsOf(app));
   await makeGroups(seq(`${app}--worker`, 90, 1), tagsOf(`${app}--worker`));
 
-  await expect(choose(`${app}-main`)).resolves.toEqual({ serverGroupName: `${app}-main-v005`, sequence: 5 });
-  await expect(choose(`${app}-main-blue`)).resolves.toEqual({ serverGroupName: `${app}-main-blue-v042`, sequence: 42 });
-  await expect(choose(`${app}-main-green`)).resolves.toEqual({ serverGroupName: `${app}-main-green-v000`, sequence: 0 });
+  await expect(choose(`${app}-main`)).resolves.toMatchObject({ serverGroupName: `${app}-main-v005`, sequence: 5 });
+  await expect(choose(`${app}-main-blue`)).resolves.toMatchObject({ serverGroupName: `${app}-main-blue-v042`, sequence: 42 });
+  await expect(choose(`${app}-main-green`)).resolves.toMatchObject({ serverGroupName: `${app}-main-green-v000`, sequence: 0 });
   // No stack: only the application tag filters, so the name decides which groups are the cluster's.
-  await expect(choose(app)).resolves.toEqual({ serverGroupName: `${app}-v022`, sequence: 22 });
-  await expect(choose(`${app}--worker`)).resolves.toEqual({ serverGroupName: `${app}--worker-v091`, sequence: 91 });
-  await expect(choose(`${app}--blue`)).resolves.toEqual({ serverGroupName: `${app}--blue-v000`, sequence: 0 });
+  await expect(choose(app)).resolves.toMatchObject({ serverGroupName: `${app}-v022`, sequence: 22 });
+  await expect(choose(`${app}--worker`)).resolves.toMatchObject({ serverGroupName: `${app}--worker-v091`, sequence: 91 });
+  await expect(choose(`${app}--blue`)).resolves.toMatchObject({ serverGroupName: `${app}--blue-v000`, sequence: 0 });
   // A number taken in a sibling cluster is free in this one.
-  await expect(choose(`${app}-other`, { sequence: 3 })).resolves.toEqual({ serverGroupName: `${app}-other-v003`, sequence: 3 });
+  await expect(choose(`${app}-other`, { sequence: 3 })).resolves.toMatchObject({ serverGroupName: `${app}-other-v003`, sequence: 3 });
   await expect(choose(`${app}-main`, { sequence: 3 })).rejects.toMatchObject({ type: 'ServerGroupExists' });
 });
 
@@ -136,11 +137,11 @@ test("Clouddriver's rule: the highest number plus one, wrapping after 999 and sk
   const app = uniqueName('nm');
   const gaps = `${app}-gaps`;
   await makeGroups([`${gaps}-v000`, `${gaps}-v007`], tagsOf(gaps));
-  await expect(choose(gaps)).resolves.toEqual({ serverGroupName: `${gaps}-v008`, sequence: 8 });
+  await expect(choose(gaps)).resolves.toMatchObject({ serverGroupName: `${gaps}-v008`, sequence: 8 });
 
   const wrap = `${app}-wrap`;
   await makeGroups([`${wrap}-v998`, `${wrap}-v999`, `${wrap}-v000`, `${wrap}-v001`], tagsOf(wrap));
-  await expect(choose(wrap)).resolves.toEqual({ serverGroupName: `${wrap}-v002`, sequence: 2 });
+  await expect(choose(wrap)).resolves.toMatchObject({ serverGroupName: `${wrap}-v002`, sequence: 2 });
 });
 
 test('a group of the cluster without the moniker tags is still taken (the region is read then)', async () => {
@@ -152,7 +153,7 @@ test('a group of the cluster without the moniker tags is still taken (the region
   await makeGroups([`${cluster}-v006`], [{ Key: 'spinnaker:application', Value: app }]);
 
   const before = describes();
-  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v007`, sequence: 7 });
+  await expect(choose(cluster)).resolves.toMatchObject({ serverGroupName: `${cluster}-v007`, sequence: 7 });
   expect(describes() - before).toBeGreaterThan(2);
   await expect(choose(cluster, { sequence: 4 })).rejects.toMatchObject({ type: 'ServerGroupExists' });
 });
@@ -162,12 +163,13 @@ test("a deploy's own group from a lost answer keeps its name, found by its tags 
   const cluster = `${app}-main`;
   await makeGroups(seq(cluster, 0, 1), tagsOf(cluster));
   await makeGroups([`${cluster}-v001`], [{ Key: 'bosun:created-by-task', Value: 'naming-test' }]);
-  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v001`, sequence: 1 });
+  // Its own group is not its ancestor.
+  await expect(choose(cluster)).resolves.toEqual({ serverGroupName: `${cluster}-v001`, sequence: 1, ancestor: `${cluster}-v000` });
 
   const tagged = `${app}-tagged`;
   await makeGroups(seq(tagged, 0, 3), tagsOf(tagged));
   await makeGroups([`${tagged}-v003`], [...tagsOf(tagged), { Key: 'bosun:created-by-task', Value: 'naming-test' }]);
   const before = describes();
-  await expect(choose(tagged)).resolves.toEqual({ serverGroupName: `${tagged}-v003`, sequence: 3 });
+  await expect(choose(tagged)).resolves.toEqual({ serverGroupName: `${tagged}-v003`, sequence: 3, ancestor: `${tagged}-v002` });
   expect(describes() - before).toBe(1);
 });

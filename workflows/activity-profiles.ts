@@ -81,6 +81,9 @@ export const activityProfileOf = {
   allowImageLaunch: 'mutatingAwsCall',
   createAutoScalingGroup: 'mutatingAwsCall',
   createLaunchConfiguration: 'mutatingAwsCall',
+  // Puts by name (policies, alarms, scheduled actions): a retry writes the same copies again.
+  copySourceScaling: 'mutatingAwsCall',
+  deleteCopiedAlarms: 'mutatingAwsCall',
   createLaunchTemplateVersion: 'mutatingAwsCall',
   createServerGroupLaunchTemplate: 'mutatingAwsCall',
   deleteLaunchConfiguration: 'mutatingAwsCall',
@@ -114,6 +117,8 @@ export const activityProfileOf = {
   // of the cluster without the application tag makes it read the whole region, heartbeating per
   // page: that can outlast describeCall's 20 s attempt, and a retry would only start it again.
   chooseServerGroupName: 'waitCall',
+  // Heartbeating scans of a region's groups, like chooseServerGroupName.
+  findNewestServerGroup: 'waitCall',
   // Deletes the group and waits for it to be gone (heartbeating), then deletes its template.
   rollbackServerGroup: 'waitCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;

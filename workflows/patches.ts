@@ -63,6 +63,36 @@ export const Patch = {
    * open (the retry window plus its wait for the deletion).
    */
   destroyDeletesLaunchConfiguration: 'bosun-destroy-deletes-launch-configuration',
+  /**
+   * A deploy no longer waits on Orca's `targetHealthyDeployPercentage` (Clouddriver ignores it;
+   * Orca waits after the task), so it never fails or deletes a group for it; the wait runs only
+   * for Bosun's own `waitForHealthyPercentage`. Old path: runs that waited on
+   * targetHealthyDeployPercentage (history sets v1-v5). Deprecate once no deploy started before
+   * it can be open (the retry window plus its longest wait).
+   */
+  deployIgnoresTargetHealthy: 'bosun-deploy-ignores-target-healthy',
+  /**
+   * A deploy with a source (cloneServerGroup, or createServerGroup with `source`) copies the
+   * source's scaling policies, their alarms and its scheduled actions to each new group, and its
+   * rollback deletes the alarms it copied. Old path: no copy (history sets v1-v5, whose clones
+   * took it). Deprecate once no deploy started before it can be open (the retry window plus its
+   * longest wait).
+   */
+  deployCopiesSourceScaling: 'bosun-deploy-copies-source-scaling',
+  /**
+   * A clone whose named source is gone clones the newest group of its cluster in the source's
+   * region instead, or deploys the request as it is when the cluster has none
+   * (CopyLastAsgAtomicOperation). Old path: the clone fails naming the missing source. Deprecate
+   * once no clone started before it can be open (the retry window).
+   */
+  cloneFallsBackToNewest: 'bosun-clone-falls-back-to-newest',
+  /**
+   * createServerGroup with `source.useSourceCapacity` describes the source and deploys at its
+   * capacity. Old path: runs started before it, which deployed at the request's capacity (no
+   * recorded set has one). Deprecate once no deploy
+   * started before it can be open (the retry window plus its longest wait).
+   */
+  deployUsesSourceCapacity: 'bosun-deploy-uses-source-capacity',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

@@ -97,7 +97,7 @@ function deploy(): DeployDescription {
     capacity: { min: 1, max: 2, desired: 1 },
     amiName: 'img',
     instanceType: 't3.micro',
-    targetHealthyDeployPercentage: 100,
+    waitForHealthyPercentage: 100,
   });
   if (!parsed.ok) throw new Error(parsed.errors.join('; '));
   return parsed.request.description as DeployDescription;

@@ -149,7 +149,7 @@ export function requestFor(s: Scenario, step: StepSpec, group: string | undefine
           instanceType: 't3.micro',
           ...(s.targetGroup ? { targetGroups: [s.targetGroup] } : {}),
           tags: { 'chaos:app': s.app },
-          targetHealthyDeployPercentage: 100,
+          waitForHealthyPercentage: 100,
           // Bounded: a deploy that cannot get healthy instances says so instead of waiting 30 minutes.
           waitTimeoutSeconds: 300,
         },

@@ -52,8 +52,37 @@ test('a clone keeps only the fields the caller sent as overrides', () => {
   expect(Object.keys(c.overrides)).toEqual(['stack', 'capacity']);
 });
 
-test('a clone needs a source group', () => {
+test('a clone without a source group names the cluster and the regions whose newest group it clones', () => {
   const r = cloneServerGroupSchema.safeParse({ credentials: 'test', source: { region: 'us-east-1' } });
   expect(r.success).toBe(false);
-  if (!r.success) expect(r.error.issues.map((i) => i.path.join('.'))).toContain('source.asgName');
+  if (!r.success) expect(r.error.issues.map((i) => i.path.join('.'))).toEqual(['application', 'availabilityZones']);
+  const ok = cloneServerGroupSchema.parse({ credentials: 'test', application: 'myapp', availabilityZones: { 'us-east-1': [] } });
+  expect(ok.source).toBeUndefined();
+  expect(ok.copySourceScalingPoliciesAndActions).toBe(true);
+});
+
+test('a named source needs its region', () => {
+  const r = cloneServerGroupSchema.safeParse({ credentials: 'test', source: { asgName: 'myapp-main-v003' } });
+  expect(r.success).toBe(false);
+  if (!r.success) expect(r.error.issues.map((i) => i.path.join('.'))).toEqual(['source.region']);
+});
+
+test('createServerGroup: a complete source is the one to copy scaling from, unless copySourceScalingPoliciesAndActions is false', () => {
+  const base = {
+    credentials: 'test',
+    application: 'myapp',
+    availabilityZones: { 'us-east-1': ['us-east-1a'] },
+    capacity: { min: 0, max: 1, desired: 1 },
+    amiName: 'ami-1',
+    instanceType: 't3.micro',
+  };
+  const source = { account: 'prod', region: 'us-west-2', asgName: 'myapp-v001' };
+  expect(createServerGroupSchema.parse({ ...base, source }).scalingSource).toEqual({
+    account: 'prod',
+    region: 'us-west-2',
+    serverGroupName: 'myapp-v001',
+  });
+  expect(createServerGroupSchema.parse({ ...base, source, copySourceScalingPoliciesAndActions: false }).scalingSource).toBeUndefined();
+  // Clouddriver needs account, region and name; with less there is no source (the deploy's account stands in for a missing one).
+  expect(createServerGroupSchema.parse({ ...base, source: { region: 'us-west-2' } }).scalingSource).toBeUndefined();
 });

@@ -84,9 +84,34 @@ const deployFields = {
   terminationPolicies: names('termination policies'),
   instanceMonitoring: z.boolean().optional(),
   ebsOptimized: z.boolean().optional(),
+  capacityRebalance: z.boolean().optional(),
+  /** Metric names for EnableMetricsCollection; Clouddriver enables them only with instanceMonitoring. */
+  enabledMetrics: names('metrics'),
+  /** Name the group after its cluster alone, without a -vNNN suffix (an explicit `sequence` wins). */
+  ignoreSequence: z.boolean().optional(),
+  /** Clouddriver's default is true: a deploy with a source copies its scaling policies, alarms and scheduled actions. */
+  copySourceScalingPoliciesAndActions: z.boolean().optional(),
+  /** Orca's field: Orca waits for it after the task; Clouddriver's deploy ignores it, and so does Bosun's. */
   targetHealthyDeployPercentage: z.number().min(0).max(100).optional(),
+  /**
+   * Bosun extension (not a Clouddriver field): the task itself waits until this share of the
+   * desired instances is InService and Healthy by ASG health, for up to `waitTimeoutSeconds`,
+   * and fails and deletes the new group if they are not.
+   */
+  waitForHealthyPercentage: z.number().min(0).max(100).optional(),
   waitTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
 };
+
+/** Clouddriver's `source` of a deploy: the group whose scaling policies and scheduled actions a deploy copies. */
+const sourceSchema = z.looseObject({
+  account: accountSchema.optional(),
+  credentials: accountSchema.optional(),
+  region: regionSchema.optional(),
+  asgName: serverGroupNameSchema.optional(),
+  serverGroupName: serverGroupNameSchema.optional(),
+  /** The new group takes the source's min/max/desired instead of the request's (Orca usually resolves it first). */
+  useSourceCapacity: z.boolean().optional(),
+});
 
 type DeployFields = z.infer<z.ZodObject<typeof deployFields>>;
 
@@ -137,9 +162,28 @@ export interface DeployDescription {
   readonly terminationPolicies?: readonly string[] | undefined;
   readonly instanceMonitoring?: boolean | undefined;
   readonly ebsOptimized?: boolean | undefined;
-  /** Wait until this share of desired instances is healthy; absent = do not wait (Orca waits itself). */
+  readonly capacityRebalance?: boolean | undefined;
+  readonly enabledMetrics?: readonly string[] | undefined;
+  readonly ignoreSequence?: boolean | undefined;
+  /**
+   * Recorded only so that runs started before `Patch.deployIgnoresTargetHealthy` replay: they
+   * waited for this share of desired instances; newer runs leave the wait to Orca.
+   */
   readonly targetHealthyDeployPercentage?: number | undefined;
+  /** Bosun extension: wait until this share of desired instances is healthy; absent = do not wait. */
+  readonly waitForHealthyPercentage?: number | undefined;
   readonly waitTimeoutSeconds: number;
+  /** The group whose scaling policies, alarms and scheduled actions the new group gets (Clouddriver's `source`). */
+  readonly scalingSource?: SourceRef | undefined;
+  /** `source.useSourceCapacity`: the group whose capacity replaces `capacity` (createServerGroup). */
+  readonly capacitySource?: SourceRef | undefined;
+}
+
+/** A server group named by account, region and name. */
+export interface SourceRef {
+  readonly account: string;
+  readonly region: string;
+  readonly serverGroupName: string;
 }
 
 function deployRegions(zones: Record<string, string[]> | undefined): DeployRegion[] {
@@ -175,13 +219,29 @@ function normalise(d: DeployFields): Omit<DeployDescription, 'account' | 'applic
     terminationPolicies: d.terminationPolicies,
     instanceMonitoring: d.instanceMonitoring,
     ebsOptimized: d.ebsOptimized,
+    capacityRebalance: d.capacityRebalance,
+    enabledMetrics: d.enabledMetrics,
+    ignoreSequence: d.ignoreSequence,
     targetHealthyDeployPercentage: d.targetHealthyDeployPercentage,
+    waitForHealthyPercentage: d.waitForHealthyPercentage,
     waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
   };
 }
 
+type SourceFields = z.infer<typeof sourceSchema>;
+
+/**
+ * A deploy's source when it names a group completely, as BasicAmazonDeployHandler needs
+ * (account, region and name); anything less is no source, as there.
+ */
+function sourceRefOf(s: SourceFields | undefined, fallbackAccount: string): SourceRef | undefined {
+  const name = s?.asgName ?? s?.serverGroupName;
+  const account = s?.account ?? s?.credentials ?? fallbackAccount;
+  return s?.region && name ? { account, region: s.region, serverGroupName: name } : undefined;
+}
+
 export const createServerGroupSchema = z
-  .looseObject(deployFields)
+  .looseObject({ ...deployFields, source: sourceSchema.optional() })
   .superRefine(
     (d, ctx) => {
       const need = (ok: unknown, path: string, message: string) => {
@@ -199,45 +259,81 @@ export const createServerGroupSchema = z
         'availabilityZones',
         'is required: {"<region>": ["<zone>", …]}, one key per region',
       );
-      need(d.capacity, 'capacity', 'is required: {min, max, desired}');
+      const sourceCapacity = d.source?.useSourceCapacity === true;
+      need(d.capacity || sourceCapacity, 'capacity', 'is required: {min, max, desired}');
+      if (sourceCapacity && !(d.source?.region && (d.source.asgName ?? d.source.serverGroupName))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['source', 'useSourceCapacity'],
+          message: 'needs a source group: source.region and source.asgName (useSourceCapacity requested, but no source available)',
+        });
+      }
       need(d.amiName || d.imageId, 'amiName', 'is required (an AMI name or id)');
       need(d.instanceType, 'instanceType', 'is required');
     },
     { when: () => true },
   )
-  .transform((d): DeployDescription => ({
-    ...normalise(d),
-    account: (d.credentials ?? d.account)!,
-    application: applicationOf(d)!,
-    regions: deployRegions(d.availabilityZones),
-    capacity: d.capacity!,
-    instanceType: d.instanceType!,
-  }));
+  .transform((d): DeployDescription => {
+    const account = (d.credentials ?? d.account)!;
+    // Orca's source names its account `account` (Clouddriver requires it); the deploy's own is the fallback.
+    const source = sourceRefOf(d.source, account);
+    const copy = d.copySourceScalingPoliciesAndActions !== false;
+    return {
+      ...normalise(d),
+      account,
+      application: applicationOf(d)!,
+      regions: deployRegions(d.availabilityZones),
+      // With useSourceCapacity the source's capacity replaces this before anything is created.
+      capacity: d.capacity ?? { min: 0, max: 0, desired: 0 },
+      instanceType: d.instanceType!,
+      ...(source && copy ? { scalingSource: source } : {}),
+      ...(source && d.source?.useSourceCapacity ? { capacitySource: source } : {}),
+    };
+  });
 
-/** A clone: the source group, and every deploy field the caller set explicitly (they win). */
+/**
+ * A clone: the source group (absent = each target region's newest group of the cluster, as in
+ * CopyLastAsgAtomicOperation), and every deploy field the caller set explicitly (they win).
+ */
 export interface CloneDescription {
   readonly account: string;
-  readonly source: { readonly account: string; readonly region: string; readonly serverGroupName: string };
+  readonly source?: SourceRef | undefined;
   readonly overrides: Partial<DeployDescription>;
   readonly application?: string | undefined;
+  /** Clouddriver's default is true; false keeps the source's scaling policies and scheduled actions off the clone. */
+  readonly copySourceScalingPoliciesAndActions: boolean;
+  /** `source.useSourceCapacity`: the source's capacity wins over the request's. */
+  readonly useSourceCapacity?: boolean | undefined;
 }
 
 export const cloneServerGroupSchema = z
   .looseObject({
     ...deployFields,
-    source: z.looseObject({
-      account: accountSchema.optional(),
-      credentials: accountSchema.optional(),
-      region: regionSchema,
-      asgName: serverGroupNameSchema.optional(),
-      serverGroupName: serverGroupNameSchema.optional(),
-    }),
+    source: sourceSchema.optional(),
   })
   .superRefine(
     (d, ctx) => {
       if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-      if (d.source && !d.source.asgName && !d.source.serverGroupName) {
-        ctx.addIssue({ code: 'custom', path: ['source', 'asgName'], message: 'is required: the server group to clone' });
+      const named = d.source?.asgName ?? d.source?.serverGroupName;
+      if (d.source && named && !d.source.region) {
+        ctx.addIssue({ code: 'custom', path: ['source', 'region'], message: 'is required with source.asgName' });
+      }
+      // Without a source the clone starts from the cluster's newest group in each target region.
+      if (!named) {
+        if (!applicationOf(d)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['application'],
+            message: 'is required without source.asgName (it names the cluster to clone)',
+          });
+        }
+        if (!d.availabilityZones || Object.keys(d.availabilityZones).length === 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['availabilityZones'],
+            message: 'is required without source.asgName: {"<region>": ["<zone>", …]}, the regions whose newest group is cloned',
+          });
+        }
       }
     },
     { when: () => true },
@@ -257,13 +353,11 @@ export const cloneServerGroupSchema = z
     if (d.availabilityZones) overrides.regions = deployRegions(d.availabilityZones);
     return {
       account,
-      source: {
-        account: d.source.account ?? d.source.credentials ?? account,
-        region: d.source.region,
-        serverGroupName: (d.source.serverGroupName ?? d.source.asgName)!,
-      },
+      source: sourceRefOf(d.source, account),
       overrides: overrides,
       application: applicationOf(d),
+      copySourceScalingPoliciesAndActions: d.copySourceScalingPoliciesAndActions ?? true,
+      ...(d.source?.useSourceCapacity ? { useSourceCapacity: true } : {}),
     };
   });
 
@@ -274,5 +368,8 @@ export function describeDeploy(d: DeployDescription): string {
 }
 
 export function describeClone(d: CloneDescription): string {
-  return `clone ${d.source.serverGroupName} in ${d.source.region} (${d.source.account})`;
+  if (d.source) return `clone ${d.source.serverGroupName} in ${d.source.region} (${d.source.account})`;
+  const o = d.overrides;
+  const cluster = clusterOf({ application: d.application ?? '', stack: o.stack, detail: o.detail });
+  return `clone the newest group of ${cluster} in ${(o.regions ?? []).map((r) => r.region).join(', ')} (${d.account})`;
 }

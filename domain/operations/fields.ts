@@ -67,13 +67,9 @@ const deployRouted: Record<string, RoutedField> = {
       'associatePublicIpAddress',
       'blockDeviceTags',
       'blockDevices',
-      'capacityRebalance',
       'copySourceCustomBlockDeviceMappings',
-      'copySourceScalingPoliciesAndActions',
       'copySourceSubnetIdOverrides',
       'enableEnclave',
-      'enabledMetrics',
-      'ignoreSequence',
       'kernelId',
       'launchTemplateOverridesForInstanceType',
       'licenseSpecifications',
@@ -101,7 +97,9 @@ const deployUnused = {
 
 const deployExtensions = {
   imageId: 'Bosun: the AMI by id (Clouddriver takes an id in amiName, which Bosun also accepts)',
-  targetHealthyDeployPercentage: 'Bosun: wait until this share of the desired instances is healthy',
+  targetHealthyDeployPercentage:
+    "Orca's: the share of instances its own wait after the task counts; Clouddriver ignores it, and so does the deploy here",
+  waitForHealthyPercentage: 'Bosun: wait until this share of the desired instances is healthy, and fail (rolling back) if not',
   waitTimeoutSeconds: 'Bosun: how long the task waits for health, in seconds (default 1800)',
 };
 
@@ -138,7 +136,7 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   terminateInstanceAndDecrementServerGroup: policy({ extensions: { serverGroupName: OTHER_GROUP_NAMES.serverGroupName } }),
   allowLaunchDescription: policy(),
   createServerGroup: policy({
-    routed: { ...deployRouted, source: { why: NOT_YET } },
+    routed: deployRouted,
     unused: deployUnused,
     extensions: deployExtensions,
   }),

@@ -157,9 +157,9 @@ export const operationSpecs = {
     schema: cloneServerGroupSchema,
     targets: (d) => ({
       account: d.account,
-      regions: unique([...(d.overrides.regions ?? []).map((r) => r.region), d.source.region]),
-      serverGroups: [d.source.serverGroupName],
-      application: d.application ?? appFromNames([d.source.serverGroupName]),
+      regions: unique([...(d.overrides.regions ?? []).map((r) => r.region), ...(d.source ? [d.source.region] : [])]),
+      serverGroups: d.source ? [d.source.serverGroupName] : [],
+      application: d.application ?? (d.source ? appFromNames([d.source.serverGroupName]) : undefined),
     }),
     summary: describeClone,
   }),

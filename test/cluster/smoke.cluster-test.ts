@@ -117,7 +117,7 @@ test('a deploy posted through the facade completes although matching is killed -
           capacity: { min: 1, max: 3, desired: 2 },
           amiName,
           instanceType: 't3.micro',
-          targetHealthyDeployPercentage: 100,
+          waitForHealthyPercentage: 100,
           waitTimeoutSeconds: 300,
         },
       },

@@ -203,7 +203,7 @@ const scenarios: Scenario[] = [
     run: async (c) => {
       const app = uniqueName('csr');
       c.faults.fail('waitForServerGroupCapacity', mentions(`${app}-main`));
-      return c.env.run([{ createServerGroup: deploy(c, app, { targetHealthyDeployPercentage: 50 }) }]);
+      return c.env.run([{ createServerGroup: deploy(c, app, { waitForHealthyPercentage: 50 }) }]);
     },
   },
   {
@@ -213,6 +213,47 @@ const scenarios: Scenario[] = [
       const app = uniqueName('cl');
       await c.env.run([{ createServerGroup: deploy(c, app) }]);
       return c.env.run([{ cloneServerGroup: { credentials: ACCOUNT, source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` }, capacity: { min: 0, max: 2, desired: 1 } } }]);
+    },
+  },
+  {
+    name: 'createServerGroup-target-healthy-not-waited',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('cth'), { targetHealthyDeployPercentage: 100 }) }]),
+  },
+  {
+    name: 'createServerGroup-copies-source-scaling',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('csc');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ createServerGroup: deploy(c, app, { source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` } }) }]);
+    },
+  },
+  {
+    name: 'createServerGroup-source-capacity',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('csu');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ createServerGroup: deploy(c, app, { source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000`, useSourceCapacity: true } }) }]);
+    },
+  },
+  {
+    name: 'cloneServerGroup-without-source',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('cln');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ cloneServerGroup: { credentials: ACCOUNT, application: app, stack: 'main', availabilityZones: { [REGION]: ['us-east-1a'] } } }]);
+    },
+  },
+  {
+    name: 'cloneServerGroup-missing-source-falls-back',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('clm');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([{ cloneServerGroup: { credentials: ACCOUNT, source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v042` } } }]);
     },
   },
   {
@@ -309,7 +350,7 @@ const scenarios: Scenario[] = [
     name: 'createServerGroup-timer-wait-for-health',
     strategy: 'workflow-timer',
     expect: { failed: false },
-    run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('cst'), { targetHealthyDeployPercentage: 100 }) }]),
+    run: async (c) => c.env.run([{ createServerGroup: deploy(c, uniqueName('cst'), { waitForHealthyPercentage: 100 }) }]),
   },
   {
     name: 'createServerGroup-timer-rolled-back-after-failure',
@@ -319,7 +360,7 @@ const scenarios: Scenario[] = [
       const app = uniqueName('cstr');
       // The poll's describe fails for good: the deploy rolls back (the rollback waits on the waits queue).
       c.faults.fail('describeServerGroup', mentions(`${app}-main`));
-      return c.env.run([{ createServerGroup: deploy(c, app, { targetHealthyDeployPercentage: 50 }) }]);
+      return c.env.run([{ createServerGroup: deploy(c, app, { waitForHealthyPercentage: 50 }) }]);
     },
   },
 ];

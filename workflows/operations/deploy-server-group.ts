@@ -2,20 +2,24 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity, healthyTarget } from '../../domain/capacity';
 import { FailureType } from '../../domain/failures';
 import type { AllowLaunch } from '../../domain/operations/allow-launch';
-import type { CloneDescription, DeployDescription } from '../../domain/operations/create-server-group';
-import { clusterOf } from '../../domain/frigga';
+import type { CloneDescription, DeployDescription, SourceRef } from '../../domain/operations/create-server-group';
+import { clusterOf, parseServerGroupName } from '../../domain/frigga';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
+import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 import { waitForCapacity } from '../waits';
+import type { Deployed } from './deploy-source-settings';
+import {
+  copySourceScaling,
+  deploymentResultObjects,
+  healthyPercentageToWaitFor,
+  mergeDeployOutputs,
+  withSourceCapacity,
+} from './deploy-source-settings';
 
 /** How long a rollback waits for the group it deletes to be gone before it fails, naming what is left. */
 const ROLLBACK_WAIT_MS = 10 * 60 * 1000;
-
-interface Deployed {
-  readonly region: string;
-  readonly serverGroupName: string;
-}
 
 /**
  * Clouddriver's BasicAmazonDeployHandler as one durable function: per region, resolve the image
@@ -54,11 +58,12 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       subnetIds: d.subnetIds,
     });
     // A heartbeating scan of the region's groups: it can take long in a big region.
-    const { serverGroupName } = await ctx.call('chooseServerGroupName', `Choose the next name in ${cluster} in ${region}`, {
+    const { serverGroupName, ancestor } = await ctx.call('chooseServerGroupName', `Choose the next name in ${cluster} in ${region}`, {
       account: d.account,
       region,
       cluster,
       sequence: d.sequence,
+      ignoreSequence: d.ignoreSequence,
       createdBy,
     });
     ctx.recordServerGroups([serverGroupName]);
@@ -125,6 +130,9 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       healthCheckGracePeriod: d.healthCheckGracePeriod,
       cooldown: d.cooldown,
       terminationPolicies: d.terminationPolicies,
+      capacityRebalance: d.capacityRebalance,
+      enabledMetrics: d.enabledMetrics,
+      instanceMonitoring: d.instanceMonitoring,
     });
     if (suspended.length)
       ctx.log(`Suspended ${suspended.join(', ')} on ${serverGroupName}${d.startDisabled ? ' (starting disabled)' : ''}`);
@@ -138,11 +146,13 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       capacity: d.capacity,
     });
 
-    if (d.targetHealthyDeployPercentage !== undefined && d.capacity.desired > 0) {
-      const minHealthy = healthyTarget(d.capacity.desired, d.targetHealthyDeployPercentage);
-      ctx.log(
-        `Waiting for ${minHealthy} of ${d.capacity.desired} instances of ${serverGroupName} to be healthy (${d.targetHealthyDeployPercentage}%)`,
-      );
+    // Clouddriver copies the source's scaling once the group is sized.
+    await copySourceScaling(ctx, d, { region, serverGroupName, createdBy });
+
+    const healthyPercentage = d.capacity.desired > 0 ? healthyPercentageToWaitFor(ctx, d) : undefined;
+    if (healthyPercentage !== undefined) {
+      const minHealthy = healthyTarget(d.capacity.desired, healthyPercentage);
+      ctx.log(`Waiting for ${minHealthy} of ${d.capacity.desired} instances of ${serverGroupName} to be healthy (${healthyPercentage}%)`);
       const state = await waitForCapacity(ctx, `Wait for ${minHealthy} healthy instances in ${serverGroupName}`, {
         account: d.account,
         region,
@@ -155,27 +165,9 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       ctx.log(state.message);
     }
     ctx.log(`Deployed ${serverGroupName} in ${region}`);
-    deployed.push({ region, serverGroupName });
+    deployed.push({ region, serverGroupName, ancestor });
   }
-  return { resultObjects: [deploymentResult(d, deployed)] };
-}
-
-/** The result object Orca reads after a deploy (clouddriver-core DeploymentResult). */
-function deploymentResult(d: DeployDescription, deployed: readonly Deployed[]): Record<string, unknown> {
-  return {
-    serverGroupNames: deployed.map((x) => `${x.region}:${x.serverGroupName}`),
-    serverGroupNameByRegion: Object.fromEntries(deployed.map((x) => [x.region, x.serverGroupName])),
-    deployedNames: deployed.map((x) => x.serverGroupName),
-    deployedNamesByLocation: Object.fromEntries(deployed.map((x) => [x.region, [x.serverGroupName]])),
-    deployments: deployed.map((x) => ({
-      cloudProvider: 'aws',
-      account: d.account,
-      location: x.region,
-      serverGroupName: x.serverGroupName,
-      capacity: d.capacity,
-    })),
-    messages: [],
-  };
+  return { resultObjects: deploymentResultObjects(d, deployed) };
 }
 
 function priorImage(outputs: readonly TaskOutput[], account: string, region: string, image: string): ResolvedImage | undefined {
@@ -188,7 +180,7 @@ function priorImage(outputs: readonly TaskOutput[], account: string, region: str
 
 /** createServerGroup: one server group per region of `availabilityZones`, each created at 0, configured, then sized. */
 export async function createServerGroupOperation(ctx: OperationContext, d: DeployDescription): Promise<TaskOutput> {
-  return deployServerGroups(ctx, d);
+  return deployServerGroups(ctx, await withSourceCapacity(ctx, d));
 }
 
 /** A target group ARN's name (`…:targetgroup/<name>/<id>`), so a clone can resolve it in any region. */
@@ -197,19 +189,123 @@ function targetGroupName(arnOrName: string): string {
   return m ? m[1]! : arnOrName;
 }
 
-/** Clouddriver's copyLastAsg: the source group's settings, with every field the caller sent winning. */
+/**
+ * Clouddriver's copyLastAsg: the source group's settings, with every field the caller sent
+ * winning. Without a source, each target region clones the cluster's newest group there
+ * (CopyLastAsgAtomicOperation); a region whose cluster has none deploys the request as it is,
+ * which needs what a createServerGroup needs.
+ */
 export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneDescription): Promise<TaskOutput> {
-  const s = d.source;
+  if (d.source) return cloneFrom(ctx, d, d.source);
+  const o = d.overrides;
+  const cluster = clusterOf({ application: d.application ?? '', stack: o.stack, detail: o.detail });
+  const outputs: TaskOutput[] = [];
+  for (const target of o.regions ?? []) {
+    const { region } = target;
+    const newest = await ctx.call('findNewestServerGroup', `Find the newest group of ${cluster} in ${region}`, {
+      account: d.account,
+      region,
+      cluster,
+    });
+    if (newest) {
+      ctx.log(`Using ${region}/${newest.serverGroupName} as source`);
+      outputs.push(await cloneFrom(ctx, { ...d, overrides: { ...o, regions: [target] } }, { account: d.account, region, ...newest }));
+      continue;
+    }
+    outputs.push(
+      await deployWithoutAncestor(ctx, d, [target], `cluster ${cluster} has no server group in ${region} (${d.account}) to clone`),
+    );
+  }
+  return mergeDeployOutputs(outputs);
+}
+
+/**
+ * A clone with no group to start from deploys the request as it is (CopyLastAsgAtomicOperation
+ * hands it to the deploy handler unchanged), so the request must hold what a deploy needs.
+ */
+async function deployWithoutAncestor(
+  ctx: OperationContext,
+  d: CloneDescription,
+  regions: DeployDescription['regions'],
+  why: string,
+): Promise<TaskOutput> {
+  const o = d.overrides;
+  const missing = [
+    !d.application && 'application',
+    !regions.length && 'availabilityZones',
+    !o.capacity && 'capacity',
+    !o.amiName && !o.imageId && 'amiName',
+    !o.instanceType && 'instanceType',
+  ].filter(Boolean);
+  if (missing.length) {
+    throw ApplicationFailure.nonRetryable(
+      `${why}, and the request lacks ${missing.join(', ')} to deploy without one`,
+      FailureType.ServerGroupNotFound,
+    );
+  }
+  ctx.log(`${why}: deploying the request as given`);
+  return deployServerGroups(ctx, withoutSource(d, regions));
+}
+
+/** A clone request with no group to start from, as the deploy it describes (its required fields checked). */
+function withoutSource(d: CloneDescription, regions: DeployDescription['regions']): DeployDescription {
+  const o = d.overrides;
+  return {
+    securityGroups: [],
+    loadBalancers: [],
+    targetGroups: [],
+    tags: {},
+    suspendedProcesses: [],
+    startDisabled: false,
+    lifecycleHooks: [],
+    waitTimeoutSeconds: 1800,
+    ...o,
+    account: d.account,
+    application: d.application!,
+    regions,
+    capacity: o.capacity!,
+    instanceType: o.instanceType!,
+  };
+}
+
+/**
+ * A named source that is gone: CopyLastAsgAtomicOperation then clones the newest group of the
+ * clone's cluster (the request's application, stack and details, each defaulting to the source
+ * name's) in the source's region, or, with none, deploys the request as it is.
+ */
+async function cloneInsteadOfMissing(ctx: OperationContext, d: CloneDescription, s: SourceRef, gone: string): Promise<TaskOutput> {
+  const o = d.overrides;
+  const has = (k: keyof DeployDescription) => Object.prototype.hasOwnProperty.call(o, k);
+  const named = parseServerGroupName(s.serverGroupName);
+  const application = d.application ?? named?.app ?? s.serverGroupName;
+  const cluster = clusterOf({
+    application,
+    stack: has('stack') ? o.stack : named?.stack,
+    detail: has('detail') ? o.detail : named?.detail,
+  });
+  const newest = await ctx.call('findNewestServerGroup', `Find the newest group of ${cluster} in ${s.region}`, {
+    account: s.account,
+    region: s.region,
+    cluster,
+  });
+  if (newest && newest.serverGroupName !== s.serverGroupName) {
+    ctx.log(`${gone}: using ${s.region}/${newest.serverGroupName}, the newest group of ${cluster}, as source`);
+    // The found group becomes the source without useSourceCapacity (CopyLastAsgAtomicOperation).
+    return cloneFrom(ctx, { ...d, useSourceCapacity: false }, { ...s, serverGroupName: newest.serverGroupName });
+  }
+  return deployWithoutAncestor(ctx, { ...d, application }, o.regions ?? [], `${gone}, nor any other group of ${cluster}`);
+}
+
+async function cloneFrom(ctx: OperationContext, d: CloneDescription, s: SourceRef): Promise<TaskOutput> {
   const source = await ctx.call('describeCloneSource', `Describe clone source ${s.serverGroupName} in ${s.region}`, {
     account: s.account,
     region: s.region,
     serverGroupName: s.serverGroupName,
   });
   if (!source) {
-    throw ApplicationFailure.nonRetryable(
-      `source server group ${s.serverGroupName} not found in ${s.region} (${s.account})`,
-      FailureType.ServerGroupNotFound,
-    );
+    const gone = `source server group ${s.serverGroupName} not found in ${s.region} (${s.account})`;
+    if (!ctx.patched(Patch.cloneFallsBackToNewest)) throw ApplicationFailure.nonRetryable(gone, FailureType.ServerGroupNotFound);
+    return cloneInsteadOfMissing(ctx, d, s, gone);
   }
   const o = d.overrides;
   const has = (k: keyof DeployDescription) => Object.prototype.hasOwnProperty.call(o, k);
@@ -236,7 +332,8 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
     detail: has('detail') ? o.detail : source.detail,
     sequence: o.sequence,
     regions,
-    capacity: o.capacity ?? source.capacity,
+    // The handler overwrites the request's capacity with the source's on useSourceCapacity.
+    capacity: d.useSourceCapacity ? source.capacity : (o.capacity ?? source.capacity),
     amiName: o.amiName,
     imageId: imageFromSource ? source.imageId : o.imageId,
     instanceType,
@@ -251,15 +348,22 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
     tags: { ...source.tags, ...(o.tags ?? {}) },
     suspendedProcesses: o.suspendedProcesses ?? source.suspendedProcesses,
     startDisabled: o.startDisabled ?? false,
-    lifecycleHooks: o.lifecycleHooks ?? [],
+    // The request's hooks replace the source's only when there are some (CopyLastAsgAtomicOperation).
+    lifecycleHooks: o.lifecycleHooks?.length ? o.lifecycleHooks : (source.lifecycleHooks ?? []),
     healthCheckType: o.healthCheckType ?? source.healthCheckType,
     healthCheckGracePeriod: o.healthCheckGracePeriod ?? source.healthCheckGracePeriod,
     cooldown: o.cooldown ?? source.cooldown,
     terminationPolicies: o.terminationPolicies ?? source.terminationPolicies,
     instanceMonitoring: o.instanceMonitoring ?? source.instanceMonitoring,
     ebsOptimized: o.ebsOptimized ?? source.ebsOptimized,
+    // Absent from describeCloneSource answers recorded before they were copied.
+    capacityRebalance: has('capacityRebalance') ? o.capacityRebalance : source.capacityRebalance,
+    enabledMetrics: o.enabledMetrics ?? source.enabledMetrics,
+    ignoreSequence: o.ignoreSequence,
     targetHealthyDeployPercentage: o.targetHealthyDeployPercentage,
+    waitForHealthyPercentage: o.waitForHealthyPercentage,
     waitTimeoutSeconds: o.waitTimeoutSeconds ?? 1800,
+    ...(d.copySourceScalingPoliciesAndActions !== false ? { scalingSource: s } : {}),
   };
   ctx.log(`Cloning ${s.serverGroupName} in ${s.region} into cluster ${clusterOf(merged)} (${Object.keys(o).length} fields overridden)`);
   return deployServerGroups(ctx, merged);
