@@ -14,6 +14,7 @@ import { createLoadBalancingActivities } from './load-balancing';
 import { createScalingPolicyActivities } from './scaling-policies';
 import { createServerGroupActivities } from './server-group';
 import { createServerGroupCreationActivities } from './server-group-creation';
+import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createTeardownActivities } from './teardown';
 
@@ -48,6 +49,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createCloneSourceActivities(deps),
     ...createLaunchTemplateActivities(deps),
     ...createScalingPolicyActivities(deps),
+    ...createServerGroupSettingsActivities(deps),
   };
 }
 

@@ -109,6 +109,14 @@ export const activityProfileOf = {
   chooseServerGroupName: 'waitCall',
   // Deletes the group and waits for it to be gone (heartbeating), then deletes its template.
   rollbackServerGroup: 'waitCall',
+
+  // Server-group settings (activities/server-group-settings.ts): each describes the group first when it can find it missing.
+  describeServerGroupSettings: 'describeCall',
+  upsertServerGroupTags: 'mutatingAwsCall',
+  deleteServerGroupTags: 'mutatingAwsCall',
+  enableServerGroupMetrics: 'mutatingAwsCall',
+  disableServerGroupMetrics: 'mutatingAwsCall',
+  updateServerGroupSettings: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

@@ -84,6 +84,10 @@ const operationWorkflows = {
   updateLaunchTemplate: operationWorkflow('updateLaunchTemplate'),
   /** Creates or updates a scaling policy (and its alarm) on server groups. */
   upsertScalingPolicy: operationWorkflow('upsertScalingPolicy'),
+  /** Creates or updates tags on server groups (propagated to new instances). */
+  upsertServerGroupTags: operationWorkflow('upsertServerGroupTags'),
+  /** Deletes tags from server groups. */
+  deleteAsgTagsDescription: operationWorkflow('deleteAsgTagsDescription'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -102,6 +106,8 @@ export const {
   allowLaunchDescription,
   updateLaunchTemplate,
   upsertScalingPolicy,
+  upsertServerGroupTags,
+  deleteAsgTagsDescription,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

@@ -10,6 +10,7 @@ import { updateLaunchTemplateOperation } from './operations/update-launch-templa
 import { upsertScalingPolicyOperation } from './operations/upsert-scaling-policy';
 import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './operations/asg-processes';
 import { disableServerGroupOperation, enableServerGroupOperation } from './operations/enable-disable-server-group';
+import { deleteAsgTagsOperation, upsertServerGroupTagsOperation } from './operations/asg-tags';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -27,4 +28,6 @@ export const operationHandlers: OperationHandlers = {
   allowLaunchDescription: allowLaunchOperation,
   updateLaunchTemplate: updateLaunchTemplateOperation,
   upsertScalingPolicy: upsertScalingPolicyOperation,
+  upsertServerGroupTags: upsertServerGroupTagsOperation,
+  deleteAsgTagsDescription: deleteAsgTagsOperation,
 };

@@ -19,6 +19,8 @@ export const operationCatalog = {
   allowLaunchDescription: { legacyKeys: [], phase: 'ALLOW_LAUNCH' },
   updateLaunchTemplate: { legacyKeys: ['modifyServerGroupLaunchTemplateDescription'], phase: 'UPDATE_LAUNCH_TEMPLATE' },
   upsertScalingPolicy: { legacyKeys: ['upsertScalingPolicyDescription'], phase: 'UPSERT_SCALING_POLICY' },
+  upsertServerGroupTags: { legacyKeys: ['upsertAsgTagsDescription'], phase: 'UPSERT_ASG_TAGS' },
+  deleteAsgTagsDescription: { legacyKeys: [], phase: 'DELETE_ASG_TAGS' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -34,6 +34,8 @@ import {
   instancesInRegionSchema,
   terminateInstanceAndDecrementSchema,
 } from './instances';
+import type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
+import { deleteAsgTagsSchema, describeDeleteAsgTags, describeUpsertServerGroupTags, upsertServerGroupTagsSchema } from './asg-tags';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -51,6 +53,7 @@ export type { ResumeAsgProcesses, SuspendAsgProcesses } from './asg-processes';
 export type { DestroyServerGroup } from './destroy-server-group';
 export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './instances';
 export type { AllowLaunch } from './allow-launch';
+export type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -174,6 +177,16 @@ export const operationSpecs = {
     schema: upsertScalingPolicySchema,
     targets: serverGroupOperationTargets,
     summary: describeUpsertScalingPolicy,
+  }),
+  upsertServerGroupTags: spec<UpsertServerGroupTags>({
+    schema: upsertServerGroupTagsSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpsertServerGroupTags,
+  }),
+  deleteAsgTagsDescription: spec<DeleteAsgTags>({
+    schema: deleteAsgTagsSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeDeleteAsgTags,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

@@ -294,6 +294,16 @@ const scenarios: Scenario[] = [
       c.faults.fail('describeServerGroup', mentions(`${app}-main`));
       return c.env.run([{ createServerGroup: deploy(c, app, { targetHealthyDeployPercentage: 50 }) }]);
     },
+  },  // Server-group settings operations.
+  {
+    name: 'upsertServerGroupTags-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ upsertServerGroupTags: { ...ref(await group(c, 'tg')), tags: { owner: 'team-a' } } }]),
+  },
+  {
+    name: 'deleteAsgTagsDescription-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ deleteAsgTagsDescription: { ...ref(await group(c, 'tgd')), tagKeys: ['owner'] } }]),
   },
 ];
 

@@ -1,0 +1,155 @@
+/**
+ * Settings of an existing Auto Scaling group that pipelines change after the deploy: tags,
+ * health check, cooldown, metrics collection, termination policies. Every change describes the
+ * group first (moto answers these calls on a missing group with an HTML 500 that would be retried
+ * for the whole window) and is an upsert or a delete of what is named, so running it again after
+ * a lost answer leaves the group as one run would.
+ */
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateOrUpdateTagsCommand,
+  DeleteTagsCommand,
+  DisableMetricsCollectionCommand,
+  EnableMetricsCollectionCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import type { AwsClientProvider } from './aws-clients';
+import { awsCall } from './aws-errors';
+import { describeOneServerGroup } from './server-group-lookup';
+
+export interface GroupRef {
+  readonly account: string;
+  readonly region: string;
+  readonly serverGroupName: string;
+}
+
+export interface UpsertGroupTagsInput extends GroupRef {
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface DeleteGroupTagsInput extends GroupRef {
+  readonly tagKeys: readonly string[];
+}
+
+/** Whether the group existed (the caller decides whether a missing one is fine). */
+export interface GroupChange {
+  readonly found: boolean;
+}
+
+/** What modifyAsgDescription reads of a group before it changes it. */
+export interface GroupSettings {
+  readonly enabledMetrics: readonly string[];
+}
+
+export interface MetricsInput extends GroupRef {
+  readonly metrics: readonly string[];
+}
+
+/** UpdateAutoScalingGroup's settings; an absent one is left as it is. */
+export interface GroupSettingsUpdate {
+  readonly cooldown?: number | undefined;
+  readonly healthCheckGracePeriod?: number | undefined;
+  readonly healthCheckType?: string | undefined;
+  readonly terminationPolicies?: readonly string[] | undefined;
+  readonly capacityRebalance?: boolean | undefined;
+}
+
+export interface UpdateGroupSettingsInput extends GroupRef {
+  readonly settings: GroupSettingsUpdate;
+}
+
+export interface ServerGroupSettingsDeps {
+  readonly aws: AwsClientProvider;
+}
+
+/** A live group, or undefined when it does not exist or is being deleted. */
+async function liveGroup(autoScaling: AutoScalingClient, ref: GroupRef) {
+  const found = await describeOneServerGroup(autoScaling, ref);
+  return found && !found.deleting ? found.group : undefined;
+}
+
+export function createServerGroupSettingsActivities({ aws }: ServerGroupSettingsDeps) {
+  return {
+    /**
+     * Puts the tags on the group, each with PropagateAtLaunch as Clouddriver puts them
+     * (UpsertAsgTagsAtomicOperation): CreateOrUpdateTags is an upsert by key.
+     */
+    async upsertServerGroupTags(input: UpsertGroupTagsInput): Promise<GroupChange> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      if (!(await liveGroup(autoScaling, input))) return { found: false };
+      const Tags = Object.entries(input.tags).map(([Key, Value]) => ({
+        ResourceId: input.serverGroupName,
+        ResourceType: 'auto-scaling-group',
+        Key,
+        Value,
+        PropagateAtLaunch: true,
+      }));
+      await awsCall(`CreateOrUpdateTags ${Object.keys(input.tags).join(', ')} on ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(new CreateOrUpdateTagsCommand({ Tags })),
+      );
+      return { found: true };
+    },
+
+    /** Deletes the tags by key; a key the group does not have is no error (AWS ignores it). */
+    async deleteServerGroupTags(input: DeleteGroupTagsInput): Promise<GroupChange> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      if (!(await liveGroup(autoScaling, input))) return { found: false };
+      const Tags = input.tagKeys.map((Key) => ({ ResourceId: input.serverGroupName, ResourceType: 'auto-scaling-group', Key }));
+      await awsCall(`DeleteTags ${input.tagKeys.join(', ')} of ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(new DeleteTagsCommand({ Tags })),
+      );
+      return { found: true };
+    },
+
+    /** The group's settings modifyAsgDescription diffs against; `null` when it does not exist. */
+    async describeServerGroupSettings(input: GroupRef): Promise<GroupSettings | null> {
+      const group = await liveGroup(aws.clientsFor(input.account, input.region).autoScaling, input);
+      if (!group) return null;
+      return { enabledMetrics: (group.EnabledMetrics ?? []).map((m) => m.Metric ?? '').filter(Boolean) };
+    },
+
+    /** Enables collection of the metrics at Clouddriver's granularity (1Minute); enabling twice is harmless. */
+    async enableServerGroupMetrics(input: MetricsInput): Promise<void> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      await awsCall(`EnableMetricsCollection ${input.metrics.join(', ')} on ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(
+          new EnableMetricsCollectionCommand({
+            AutoScalingGroupName: input.serverGroupName,
+            Granularity: '1Minute',
+            Metrics: [...input.metrics],
+          }),
+        ),
+      );
+    },
+
+    /**
+     * Disables collection of the metrics; disabling twice is harmless. Never called with an empty
+     * list: AWS reads that as "every metric".
+     */
+    async disableServerGroupMetrics(input: MetricsInput): Promise<void> {
+      if (input.metrics.length === 0) return;
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      await awsCall(`DisableMetricsCollection ${input.metrics.join(', ')} on ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(new DisableMetricsCollectionCommand({ AutoScalingGroupName: input.serverGroupName, Metrics: [...input.metrics] })),
+      );
+    },
+
+    /** Sets the given settings (absolute values: a repeat sets the same ones). */
+    async updateServerGroupSettings(input: UpdateGroupSettingsInput): Promise<void> {
+      const s = input.settings;
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      await awsCall(`UpdateAutoScalingGroup ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(
+          new UpdateAutoScalingGroupCommand({
+            AutoScalingGroupName: input.serverGroupName,
+            DefaultCooldown: s.cooldown,
+            HealthCheckGracePeriod: s.healthCheckGracePeriod,
+            HealthCheckType: s.healthCheckType,
+            TerminationPolicies: s.terminationPolicies && s.terminationPolicies.length > 0 ? [...s.terminationPolicies] : undefined,
+            CapacityRebalance: s.capacityRebalance,
+          }),
+        ),
+      );
+    },
+  };
+}
