@@ -88,6 +88,8 @@ const operationWorkflows = {
   upsertServerGroupTags: operationWorkflow('upsertServerGroupTags'),
   /** Deletes tags from server groups. */
   deleteAsgTagsDescription: operationWorkflow('deleteAsgTagsDescription'),
+  /** Changes server groups' cooldown, health check, metrics collection, termination policies, capacity rebalance. */
+  modifyAsgDescription: operationWorkflow('modifyAsgDescription'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -108,6 +110,7 @@ export const {
   upsertScalingPolicy,
   upsertServerGroupTags,
   deleteAsgTagsDescription,
+  modifyAsgDescription,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

@@ -11,6 +11,7 @@ import { upsertScalingPolicyOperation } from './operations/upsert-scaling-policy
 import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './operations/asg-processes';
 import { disableServerGroupOperation, enableServerGroupOperation } from './operations/enable-disable-server-group';
 import { deleteAsgTagsOperation, upsertServerGroupTagsOperation } from './operations/asg-tags';
+import { modifyAsgOperation } from './operations/modify-asg';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -30,4 +31,5 @@ export const operationHandlers: OperationHandlers = {
   upsertScalingPolicy: upsertScalingPolicyOperation,
   upsertServerGroupTags: upsertServerGroupTagsOperation,
   deleteAsgTagsDescription: deleteAsgTagsOperation,
+  modifyAsgDescription: modifyAsgOperation,
 };

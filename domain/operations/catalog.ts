@@ -21,6 +21,7 @@ export const operationCatalog = {
   upsertScalingPolicy: { legacyKeys: ['upsertScalingPolicyDescription'], phase: 'UPSERT_SCALING_POLICY' },
   upsertServerGroupTags: { legacyKeys: ['upsertAsgTagsDescription'], phase: 'UPSERT_ASG_TAGS' },
   deleteAsgTagsDescription: { legacyKeys: [], phase: 'DELETE_ASG_TAGS' },
+  modifyAsgDescription: { legacyKeys: [], phase: 'MODIFY_ASG' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -177,4 +177,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   }),
   upsertServerGroupTags: policy(),
   deleteAsgTagsDescription: policy(),
+  modifyAsgDescription: policy(),
 };

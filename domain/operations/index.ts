@@ -36,6 +36,8 @@ import {
 } from './instances';
 import type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
 import { deleteAsgTagsSchema, describeDeleteAsgTags, describeUpsertServerGroupTags, upsertServerGroupTagsSchema } from './asg-tags';
+import type { ModifyAsg } from './modify-asg';
+import { describeModifyAsg, modifyAsgSchema } from './modify-asg';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -54,6 +56,7 @@ export type { DestroyServerGroup } from './destroy-server-group';
 export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './instances';
 export type { AllowLaunch } from './allow-launch';
 export type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
+export type { ModifyAsg } from './modify-asg';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -187,6 +190,11 @@ export const operationSpecs = {
     schema: deleteAsgTagsSchema,
     targets: serverGroupOperationTargets,
     summary: describeDeleteAsgTags,
+  }),
+  modifyAsgDescription: spec<ModifyAsg>({
+    schema: modifyAsgSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeModifyAsg,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

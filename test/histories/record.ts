@@ -305,6 +305,23 @@ const scenarios: Scenario[] = [
     expect: { failed: false },
     run: async (c) => c.env.run([{ deleteAsgTagsDescription: { ...ref(await group(c, 'tgd')), tagKeys: ['owner'] } }]),
   },
+  {
+    // moto does not implement DisableMetricsCollection: only metrics to enable.
+    name: 'modifyAsgDescription-success',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        {
+          modifyAsgDescription: {
+            credentials: ACCOUNT,
+            asgs: [{ serverGroupName: await group(c, 'mod'), region: REGION }],
+            healthCheckType: 'ELB',
+            healthCheckGracePeriod: 120,
+            enabledMetrics: ['GroupMinSize'],
+          },
+        },
+      ]),
+  },
 ];
 
 const resumable = new Map<string, string>();
