@@ -90,6 +90,8 @@ const operationWorkflows = {
   deleteAsgTagsDescription: operationWorkflow('deleteAsgTagsDescription'),
   /** Changes server groups' cooldown, health check, metrics collection, termination policies, capacity rebalance. */
   modifyAsgDescription: operationWorkflow('modifyAsgDescription'),
+  /** Deletes a scaling policy of a server group, and the alarms that ran only it. */
+  deleteScalingPolicy: operationWorkflow('deleteScalingPolicy'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -111,6 +113,7 @@ export const {
   upsertServerGroupTags,
   deleteAsgTagsDescription,
   modifyAsgDescription,
+  deleteScalingPolicy,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

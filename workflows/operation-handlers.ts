@@ -12,6 +12,7 @@ import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './ope
 import { disableServerGroupOperation, enableServerGroupOperation } from './operations/enable-disable-server-group';
 import { deleteAsgTagsOperation, upsertServerGroupTagsOperation } from './operations/asg-tags';
 import { modifyAsgOperation } from './operations/modify-asg';
+import { deleteScalingPolicyOperation } from './operations/delete-scaling-policy';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -32,4 +33,5 @@ export const operationHandlers: OperationHandlers = {
   upsertServerGroupTags: upsertServerGroupTagsOperation,
   deleteAsgTagsDescription: deleteAsgTagsOperation,
   modifyAsgDescription: modifyAsgOperation,
+  deleteScalingPolicy: deleteScalingPolicyOperation,
 };

@@ -22,6 +22,7 @@ export const operationCatalog = {
   upsertServerGroupTags: { legacyKeys: ['upsertAsgTagsDescription'], phase: 'UPSERT_ASG_TAGS' },
   deleteAsgTagsDescription: { legacyKeys: [], phase: 'DELETE_ASG_TAGS' },
   modifyAsgDescription: { legacyKeys: [], phase: 'MODIFY_ASG' },
+  deleteScalingPolicy: { legacyKeys: ['deleteScalingPolicyDescription'], phase: 'DELETE_SCALING_POLICY' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

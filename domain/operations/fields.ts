@@ -178,4 +178,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   upsertServerGroupTags: policy(),
   deleteAsgTagsDescription: policy(),
   modifyAsgDescription: policy(),
+  deleteScalingPolicy: policy(),
 };

@@ -38,6 +38,8 @@ import type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
 import { deleteAsgTagsSchema, describeDeleteAsgTags, describeUpsertServerGroupTags, upsertServerGroupTagsSchema } from './asg-tags';
 import type { ModifyAsg } from './modify-asg';
 import { describeModifyAsg, modifyAsgSchema } from './modify-asg';
+import type { DeleteScalingPolicy } from './delete-scaling-policy';
+import { deleteScalingPolicySchema, describeDeleteScalingPolicy } from './delete-scaling-policy';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -57,6 +59,7 @@ export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from
 export type { AllowLaunch } from './allow-launch';
 export type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
 export type { ModifyAsg } from './modify-asg';
+export type { DeleteScalingPolicy } from './delete-scaling-policy';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -195,6 +198,11 @@ export const operationSpecs = {
     schema: modifyAsgSchema,
     targets: serverGroupOperationTargets,
     summary: describeModifyAsg,
+  }),
+  deleteScalingPolicy: spec<DeleteScalingPolicy>({
+    schema: deleteScalingPolicySchema,
+    targets: serverGroupOperationTargets,
+    summary: describeDeleteScalingPolicy,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

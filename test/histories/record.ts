@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, PutScalingPolicyCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import type { Activities } from '../../activities';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { WaitStrategy } from '../../domain/waits';
@@ -321,6 +321,17 @@ const scenarios: Scenario[] = [
           },
         },
       ]),
+  },
+  {
+    name: 'deleteScalingPolicy-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = await group(c, 'dsp');
+      await testAwsClients(c.env.aws).autoScaling.send(
+        new PutScalingPolicyCommand({ AutoScalingGroupName: name, PolicyName: 'scale-up', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 }),
+      );
+      return c.env.run([{ deleteScalingPolicy: { ...ref(name), policyName: 'scale-up' } }]);
+    },
   },
 ];
 
