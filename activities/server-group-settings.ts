@@ -5,16 +5,19 @@
  * for the whole window) and is an upsert or a delete of what is named, so running it again after
  * a lost answer leaves the group as one run would.
  */
-import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingClient, ScheduledUpdateGroupAction } from '@aws-sdk/client-auto-scaling';
 import {
   CreateOrUpdateTagsCommand,
+  DeleteScheduledActionCommand,
   DeleteTagsCommand,
+  DescribeScheduledActionsCommand,
   DisableMetricsCollectionCommand,
   EnableMetricsCollectionCommand,
+  PutScheduledUpdateGroupActionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { AwsClientProvider } from './aws-clients';
-import { awsCall } from './aws-errors';
+import { awsCall, hasAwsCode } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 
 export interface GroupRef {
@@ -56,6 +59,23 @@ export interface GroupSettingsUpdate {
 
 export interface UpdateGroupSettingsInput extends GroupRef {
   readonly settings: GroupSettingsUpdate;
+}
+
+/** One scheduled action of a group, as upsertAsgScheduledActionsDescription compares them. */
+export interface ScheduledAction {
+  readonly scheduledActionName: string;
+  readonly recurrence?: string | undefined;
+  readonly minSize?: number | undefined;
+  readonly maxSize?: number | undefined;
+  readonly desiredCapacity?: number | undefined;
+}
+
+export interface PutScheduledActionInput extends GroupRef {
+  readonly action: ScheduledAction;
+}
+
+export interface ScheduledActionRef extends GroupRef {
+  readonly scheduledActionName: string;
 }
 
 export interface ServerGroupSettingsDeps {
@@ -134,6 +154,60 @@ export function createServerGroupSettingsActivities({ aws }: ServerGroupSettings
       );
     },
 
+    /** Every scheduled action of the group (all pages); `null` when the group does not exist. */
+    async describeScheduledActions(input: GroupRef): Promise<ScheduledAction[] | null> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      if (!(await liveGroup(autoScaling, input))) return null;
+      const actions: ScheduledAction[] = [];
+      let NextToken: string | undefined;
+      do {
+        const out = await awsCall(`DescribeScheduledActions of ${input.serverGroupName} in ${input.region}`, () =>
+          autoScaling.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: input.serverGroupName, NextToken })),
+        );
+        actions.push(...(out.ScheduledUpdateGroupActions ?? []).filter((a) => a.ScheduledActionName).map(toScheduledAction));
+        NextToken = out.NextToken;
+      } while (NextToken);
+      return actions;
+    },
+
+    /** Creates or replaces the action (PutScheduledUpdateGroupAction is an upsert by name). */
+    async putScheduledAction(input: PutScheduledActionInput): Promise<void> {
+      const a = input.action;
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      await awsCall(`PutScheduledUpdateGroupAction ${a.scheduledActionName} on ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(
+          new PutScheduledUpdateGroupActionCommand({
+            AutoScalingGroupName: input.serverGroupName,
+            ScheduledActionName: a.scheduledActionName,
+            Recurrence: a.recurrence,
+            MinSize: a.minSize,
+            MaxSize: a.maxSize,
+            DesiredCapacity: a.desiredCapacity,
+          }),
+        ),
+      );
+    },
+
+    /** Deletes the action; one that is not there is success. */
+    async deleteScheduledAction(input: ScheduledActionRef): Promise<{ deleted: boolean }> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      try {
+        await awsCall(`DeleteScheduledAction ${input.scheduledActionName} of ${input.serverGroupName} in ${input.region}`, () =>
+          autoScaling.send(
+            new DeleteScheduledActionCommand({
+              AutoScalingGroupName: input.serverGroupName,
+              ScheduledActionName: input.scheduledActionName,
+            }),
+          ),
+        );
+      } catch (err) {
+        // AWS and moto: ValidationError "Scheduled action name not found" (also for a group that is gone).
+        if (hasAwsCode(err, 'ValidationError') && /not found/i.test((err as Error).message ?? '')) return { deleted: false };
+        throw err;
+      }
+      return { deleted: true };
+    },
+
     /** Sets the given settings (absolute values: a repeat sets the same ones). */
     async updateServerGroupSettings(input: UpdateGroupSettingsInput): Promise<void> {
       const s = input.settings;
@@ -151,5 +225,15 @@ export function createServerGroupSettingsActivities({ aws }: ServerGroupSettings
         ),
       );
     },
+  };
+}
+
+function toScheduledAction(a: ScheduledUpdateGroupAction): ScheduledAction {
+  return {
+    scheduledActionName: a.ScheduledActionName!,
+    recurrence: a.Recurrence,
+    minSize: a.MinSize,
+    maxSize: a.MaxSize,
+    desiredCapacity: a.DesiredCapacity,
   };
 }

@@ -117,6 +117,9 @@ export const activityProfileOf = {
   enableServerGroupMetrics: 'mutatingAwsCall',
   disableServerGroupMetrics: 'mutatingAwsCall',
   updateServerGroupSettings: 'mutatingAwsCall',
+  describeScheduledActions: 'describeCall',
+  putScheduledAction: 'mutatingAwsCall',
+  deleteScheduledAction: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

@@ -92,6 +92,8 @@ const operationWorkflows = {
   modifyAsgDescription: operationWorkflow('modifyAsgDescription'),
   /** Deletes a scaling policy of a server group, and the alarms that ran only it. */
   deleteScalingPolicy: operationWorkflow('deleteScalingPolicy'),
+  /** Sets the scheduled actions of server groups: updates by recurrence, adds the rest, deletes the others. */
+  upsertAsgScheduledActionsDescription: operationWorkflow('upsertAsgScheduledActionsDescription'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -114,6 +116,7 @@ export const {
   deleteAsgTagsDescription,
   modifyAsgDescription,
   deleteScalingPolicy,
+  upsertAsgScheduledActionsDescription,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

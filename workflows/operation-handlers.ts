@@ -13,6 +13,7 @@ import { disableServerGroupOperation, enableServerGroupOperation } from './opera
 import { deleteAsgTagsOperation, upsertServerGroupTagsOperation } from './operations/asg-tags';
 import { modifyAsgOperation } from './operations/modify-asg';
 import { deleteScalingPolicyOperation } from './operations/delete-scaling-policy';
+import { upsertAsgScheduledActionsOperation } from './operations/asg-scheduled-actions';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -34,4 +35,5 @@ export const operationHandlers: OperationHandlers = {
   deleteAsgTagsDescription: deleteAsgTagsOperation,
   modifyAsgDescription: modifyAsgOperation,
   deleteScalingPolicy: deleteScalingPolicyOperation,
+  upsertAsgScheduledActionsDescription: upsertAsgScheduledActionsOperation,
 };

@@ -23,6 +23,7 @@ export const operationCatalog = {
   deleteAsgTagsDescription: { legacyKeys: [], phase: 'DELETE_ASG_TAGS' },
   modifyAsgDescription: { legacyKeys: [], phase: 'MODIFY_ASG' },
   deleteScalingPolicy: { legacyKeys: ['deleteScalingPolicyDescription'], phase: 'DELETE_SCALING_POLICY' },
+  upsertAsgScheduledActionsDescription: { legacyKeys: [], phase: 'UPSERT_ASG_SCHEDULED_ACTIONS' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

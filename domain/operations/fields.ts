@@ -179,4 +179,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   deleteAsgTagsDescription: policy(),
   modifyAsgDescription: policy(),
   deleteScalingPolicy: policy(),
+  upsertAsgScheduledActionsDescription: policy(),
 };

@@ -40,6 +40,8 @@ import type { ModifyAsg } from './modify-asg';
 import { describeModifyAsg, modifyAsgSchema } from './modify-asg';
 import type { DeleteScalingPolicy } from './delete-scaling-policy';
 import { deleteScalingPolicySchema, describeDeleteScalingPolicy } from './delete-scaling-policy';
+import type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
+import { describeUpsertAsgScheduledActions, upsertAsgScheduledActionsSchema } from './asg-scheduled-actions';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -60,6 +62,7 @@ export type { AllowLaunch } from './allow-launch';
 export type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
 export type { ModifyAsg } from './modify-asg';
 export type { DeleteScalingPolicy } from './delete-scaling-policy';
+export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -203,6 +206,11 @@ export const operationSpecs = {
     schema: deleteScalingPolicySchema,
     targets: serverGroupOperationTargets,
     summary: describeDeleteScalingPolicy,
+  }),
+  upsertAsgScheduledActionsDescription: spec<UpsertAsgScheduledActions>({
+    schema: upsertAsgScheduledActionsSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpsertAsgScheduledActions,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

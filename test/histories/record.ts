@@ -333,6 +333,20 @@ const scenarios: Scenario[] = [
       return c.env.run([{ deleteScalingPolicy: { ...ref(name), policyName: 'scale-up' } }]);
     },
   },
+  {
+    name: 'upsertAsgScheduledActionsDescription-success',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        {
+          upsertAsgScheduledActionsDescription: {
+            credentials: ACCOUNT,
+            asgs: [{ serverGroupName: await group(c, 'sched'), region: REGION }],
+            scheduledActions: [{ recurrence: '0 8 * * *', minSize: 1, maxSize: 4, desiredCapacity: 2 }],
+          },
+        },
+      ]),
+  },
 ];
 
 const resumable = new Map<string, string>();
