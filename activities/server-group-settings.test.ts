@@ -72,3 +72,35 @@ test('describeServerGroupSettings answers the enabled metrics, or null for a mis
   const missing = createServerGroupSettingsActivities({ aws: fakeProvider(undefined).provider });
   expect(await env.run(missing.describeServerGroupSettings, ref)).toBeNull();
 });
+
+test('putLifecycleHook sends the role, the notification target and the metadata (moto does not keep them)', async () => {
+  const { provider, sent } = fakeProvider(group);
+  const { putLifecycleHook } = createServerGroupSettingsActivities({ aws: provider });
+  await new MockActivityEnvironment().run(putLifecycleHook, {
+    ...ref,
+    lifecycleHookName: 'drain',
+    hook: {
+      lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' as const,
+      roleArn: 'arn:aws:iam::1:role/r',
+      notificationTargetArn: 'arn:aws:sns:us-east-1:1:t',
+      notificationMetadata: 'md',
+      heartbeatTimeoutSeconds: 600,
+      defaultResult: 'CONTINUE' as const,
+    },
+  });
+  expect(sent).toEqual([
+    {
+      command: 'PutLifecycleHookCommand',
+      input: {
+        AutoScalingGroupName: 'app-v001',
+        LifecycleHookName: 'drain',
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        RoleARN: 'arn:aws:iam::1:role/r',
+        NotificationTargetARN: 'arn:aws:sns:us-east-1:1:t',
+        NotificationMetadata: 'md',
+        HeartbeatTimeout: 600,
+        DefaultResult: 'CONTINUE',
+      },
+    },
+  ]);
+});

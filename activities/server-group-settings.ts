@@ -10,12 +10,16 @@ import {
   CreateOrUpdateTagsCommand,
   DeleteScheduledActionCommand,
   DeleteTagsCommand,
+  DescribeLifecycleHooksCommand,
   DescribeScheduledActionsCommand,
+  DeleteLifecycleHookCommand,
+  PutLifecycleHookCommand,
   DisableMetricsCollectionCommand,
   EnableMetricsCollectionCommand,
   PutScheduledUpdateGroupActionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
+import type { LifecycleHookSettings } from '../domain/operations/asg-lifecycle-hook';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
@@ -76,6 +80,14 @@ export interface PutScheduledActionInput extends GroupRef {
 
 export interface ScheduledActionRef extends GroupRef {
   readonly scheduledActionName: string;
+}
+
+export interface LifecycleHookRef extends GroupRef {
+  readonly lifecycleHookName: string;
+}
+
+export interface PutLifecycleHookInput extends LifecycleHookRef {
+  readonly hook: LifecycleHookSettings;
 }
 
 export interface ServerGroupSettingsDeps {
@@ -202,6 +214,55 @@ export function createServerGroupSettingsActivities({ aws }: ServerGroupSettings
         );
       } catch (err) {
         // AWS and moto: ValidationError "Scheduled action name not found" (also for a group that is gone).
+        if (hasAwsCode(err, 'ValidationError') && /not found/i.test((err as Error).message ?? '')) return { deleted: false };
+        throw err;
+      }
+      return { deleted: true };
+    },
+
+    /** Whether the group has a hook of that name; `null` when the group does not exist. */
+    async describeLifecycleHook(input: LifecycleHookRef): Promise<{ exists: boolean } | null> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      if (!(await liveGroup(autoScaling, input))) return null;
+      const out = await awsCall(`DescribeLifecycleHooks ${input.lifecycleHookName} of ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(
+          new DescribeLifecycleHooksCommand({ AutoScalingGroupName: input.serverGroupName, LifecycleHookNames: [input.lifecycleHookName] }),
+        ),
+      );
+      return { exists: (out.LifecycleHooks ?? []).some((h) => h.LifecycleHookName === input.lifecycleHookName) };
+    },
+
+    /** Creates or replaces the hook (PutLifecycleHook is an upsert by name). */
+    async putLifecycleHook(input: PutLifecycleHookInput): Promise<void> {
+      const h = input.hook;
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      await awsCall(`PutLifecycleHook ${input.lifecycleHookName} on ${input.serverGroupName} in ${input.region}`, () =>
+        autoScaling.send(
+          new PutLifecycleHookCommand({
+            AutoScalingGroupName: input.serverGroupName,
+            LifecycleHookName: input.lifecycleHookName,
+            LifecycleTransition: h.lifecycleTransition,
+            RoleARN: h.roleArn,
+            NotificationTargetARN: h.notificationTargetArn,
+            NotificationMetadata: h.notificationMetadata,
+            HeartbeatTimeout: h.heartbeatTimeoutSeconds,
+            DefaultResult: h.defaultResult,
+          }),
+        ),
+      );
+    },
+
+    /** Deletes the hook; one that is not there (or a group that is gone) is success. */
+    async deleteLifecycleHook(input: LifecycleHookRef): Promise<{ deleted: boolean }> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      if (!(await liveGroup(autoScaling, input))) return { deleted: false };
+      try {
+        await awsCall(`DeleteLifecycleHook ${input.lifecycleHookName} of ${input.serverGroupName} in ${input.region}`, () =>
+          autoScaling.send(
+            new DeleteLifecycleHookCommand({ AutoScalingGroupName: input.serverGroupName, LifecycleHookName: input.lifecycleHookName }),
+          ),
+        );
+      } catch (err) {
         if (hasAwsCode(err, 'ValidationError') && /not found/i.test((err as Error).message ?? '')) return { deleted: false };
         throw err;
       }

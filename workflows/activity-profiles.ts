@@ -120,6 +120,9 @@ export const activityProfileOf = {
   describeScheduledActions: 'describeCall',
   putScheduledAction: 'mutatingAwsCall',
   deleteScheduledAction: 'mutatingAwsCall',
+  describeLifecycleHook: 'describeCall',
+  putLifecycleHook: 'mutatingAwsCall',
+  deleteLifecycleHook: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

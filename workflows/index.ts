@@ -94,6 +94,8 @@ const operationWorkflows = {
   deleteScalingPolicy: operationWorkflow('deleteScalingPolicy'),
   /** Sets the scheduled actions of server groups: updates by recurrence, adds the rest, deletes the others. */
   upsertAsgScheduledActionsDescription: operationWorkflow('upsertAsgScheduledActionsDescription'),
+  /** Creates or replaces a lifecycle hook on a server group. */
+  upsertAsgLifecycleHookDescription: operationWorkflow('upsertAsgLifecycleHookDescription'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -117,6 +119,7 @@ export const {
   modifyAsgDescription,
   deleteScalingPolicy,
   upsertAsgScheduledActionsDescription,
+  upsertAsgLifecycleHookDescription,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

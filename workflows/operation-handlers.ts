@@ -14,6 +14,7 @@ import { deleteAsgTagsOperation, upsertServerGroupTagsOperation } from './operat
 import { modifyAsgOperation } from './operations/modify-asg';
 import { deleteScalingPolicyOperation } from './operations/delete-scaling-policy';
 import { upsertAsgScheduledActionsOperation } from './operations/asg-scheduled-actions';
+import { upsertAsgLifecycleHookOperation } from './operations/asg-lifecycle-hook';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -36,4 +37,5 @@ export const operationHandlers: OperationHandlers = {
   modifyAsgDescription: modifyAsgOperation,
   deleteScalingPolicy: deleteScalingPolicyOperation,
   upsertAsgScheduledActionsDescription: upsertAsgScheduledActionsOperation,
+  upsertAsgLifecycleHookDescription: upsertAsgLifecycleHookOperation,
 };

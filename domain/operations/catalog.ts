@@ -24,6 +24,7 @@ export const operationCatalog = {
   modifyAsgDescription: { legacyKeys: [], phase: 'MODIFY_ASG' },
   deleteScalingPolicy: { legacyKeys: ['deleteScalingPolicyDescription'], phase: 'DELETE_SCALING_POLICY' },
   upsertAsgScheduledActionsDescription: { legacyKeys: [], phase: 'UPSERT_ASG_SCHEDULED_ACTIONS' },
+  upsertAsgLifecycleHookDescription: { legacyKeys: [], phase: 'UPSERT_ASG_LIFECYCLE' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

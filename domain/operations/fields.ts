@@ -180,4 +180,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   modifyAsgDescription: policy(),
   deleteScalingPolicy: policy(),
   upsertAsgScheduledActionsDescription: policy(),
+  upsertAsgLifecycleHookDescription: policy(),
 };

@@ -42,6 +42,8 @@ import type { DeleteScalingPolicy } from './delete-scaling-policy';
 import { deleteScalingPolicySchema, describeDeleteScalingPolicy } from './delete-scaling-policy';
 import type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
 import { describeUpsertAsgScheduledActions, upsertAsgScheduledActionsSchema } from './asg-scheduled-actions';
+import type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
+import { describeUpsertAsgLifecycleHook, upsertAsgLifecycleHookSchema } from './asg-lifecycle-hook';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -63,6 +65,7 @@ export type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
 export type { ModifyAsg } from './modify-asg';
 export type { DeleteScalingPolicy } from './delete-scaling-policy';
 export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
+export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -211,6 +214,11 @@ export const operationSpecs = {
     schema: upsertAsgScheduledActionsSchema,
     targets: serverGroupOperationTargets,
     summary: describeUpsertAsgScheduledActions,
+  }),
+  upsertAsgLifecycleHookDescription: spec<UpsertAsgLifecycleHook>({
+    schema: upsertAsgLifecycleHookSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpsertAsgLifecycleHook,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

@@ -347,6 +347,20 @@ const scenarios: Scenario[] = [
         },
       ]),
   },
+  {
+    name: 'upsertAsgLifecycleHookDescription-success',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        {
+          upsertAsgLifecycleHookDescription: {
+            ...ref(await group(c, 'hook')),
+            roleARN: 'arn:aws:iam::123456789012:role/hooks',
+            notificationTargetARN: 'arn:aws:sns:us-east-1:123456789012:hooks',
+          },
+        },
+      ]),
+  },
 ];
 
 const resumable = new Map<string, string>();
