@@ -15,6 +15,7 @@ import { createScalingPolicyActivities } from './scaling-policies';
 import { createServerGroupActivities } from './server-group';
 import { createServerGroupCreationActivities } from './server-group-creation';
 import { createServerGroupSettingsActivities } from './server-group-settings';
+import { createAlarmActivities } from './alarms';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createTeardownActivities } from './teardown';
 
@@ -50,6 +51,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createLaunchTemplateActivities(deps),
     ...createScalingPolicyActivities(deps),
     ...createServerGroupSettingsActivities(deps),
+    ...createAlarmActivities(deps),
   };
 }
 

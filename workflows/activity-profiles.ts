@@ -123,6 +123,11 @@ export const activityProfileOf = {
   describeLifecycleHook: 'describeCall',
   putLifecycleHook: 'mutatingAwsCall',
   deleteLifecycleHook: 'mutatingAwsCall',
+
+  // CloudWatch alarms by name (activities/alarms.ts).
+  describeMetricAlarms: 'describeCall',
+  putMetricAlarm: 'mutatingAwsCall',
+  deleteMetricAlarms: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

@@ -96,6 +96,10 @@ const operationWorkflows = {
   upsertAsgScheduledActionsDescription: operationWorkflow('upsertAsgScheduledActionsDescription'),
   /** Creates or replaces a lifecycle hook on a server group. */
   upsertAsgLifecycleHookDescription: operationWorkflow('upsertAsgLifecycleHookDescription'),
+  /** Creates or replaces a CloudWatch metric alarm. */
+  upsertAlarmDescription: operationWorkflow('upsertAlarmDescription'),
+  /** Deletes CloudWatch alarms by name. */
+  deleteAlarmDescription: operationWorkflow('deleteAlarmDescription'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -120,6 +124,8 @@ export const {
   deleteScalingPolicy,
   upsertAsgScheduledActionsDescription,
   upsertAsgLifecycleHookDescription,
+  upsertAlarmDescription,
+  deleteAlarmDescription,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

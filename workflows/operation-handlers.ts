@@ -15,6 +15,7 @@ import { modifyAsgOperation } from './operations/modify-asg';
 import { deleteScalingPolicyOperation } from './operations/delete-scaling-policy';
 import { upsertAsgScheduledActionsOperation } from './operations/asg-scheduled-actions';
 import { upsertAsgLifecycleHookOperation } from './operations/asg-lifecycle-hook';
+import { deleteAlarmOperation, upsertAlarmOperation } from './operations/alarms';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -38,4 +39,6 @@ export const operationHandlers: OperationHandlers = {
   deleteScalingPolicy: deleteScalingPolicyOperation,
   upsertAsgScheduledActionsDescription: upsertAsgScheduledActionsOperation,
   upsertAsgLifecycleHookDescription: upsertAsgLifecycleHookOperation,
+  upsertAlarmDescription: upsertAlarmOperation,
+  deleteAlarmDescription: deleteAlarmOperation,
 };

@@ -25,6 +25,8 @@ export const operationCatalog = {
   deleteScalingPolicy: { legacyKeys: ['deleteScalingPolicyDescription'], phase: 'DELETE_SCALING_POLICY' },
   upsertAsgScheduledActionsDescription: { legacyKeys: [], phase: 'UPSERT_ASG_SCHEDULED_ACTIONS' },
   upsertAsgLifecycleHookDescription: { legacyKeys: [], phase: 'UPSERT_ASG_LIFECYCLE' },
+  upsertAlarmDescription: { legacyKeys: [], phase: 'UPSERT_ALARM' },
+  deleteAlarmDescription: { legacyKeys: [], phase: 'DELETE_ALARM' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -181,4 +181,6 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   deleteScalingPolicy: policy(),
   upsertAsgScheduledActionsDescription: policy(),
   upsertAsgLifecycleHookDescription: policy(),
+  upsertAlarmDescription: policy(),
+  deleteAlarmDescription: policy(),
 };

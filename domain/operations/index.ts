@@ -44,6 +44,8 @@ import type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
 import { describeUpsertAsgScheduledActions, upsertAsgScheduledActionsSchema } from './asg-scheduled-actions';
 import type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 import { describeUpsertAsgLifecycleHook, upsertAsgLifecycleHookSchema } from './asg-lifecycle-hook';
+import type { DeleteAlarm, UpsertAlarm } from './alarms';
+import { deleteAlarmSchema, describeDeleteAlarm, describeUpsertAlarm, upsertAlarmSchema } from './alarms';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -66,6 +68,7 @@ export type { ModifyAsg } from './modify-asg';
 export type { DeleteScalingPolicy } from './delete-scaling-policy';
 export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
 export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
+export type { DeleteAlarm, UpsertAlarm } from './alarms';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -219,6 +222,21 @@ export const operationSpecs = {
     schema: upsertAsgLifecycleHookSchema,
     targets: serverGroupOperationTargets,
     summary: describeUpsertAsgLifecycleHook,
+  }),
+  upsertAlarmDescription: spec<UpsertAlarm>({
+    schema: upsertAlarmSchema,
+    targets: (d) => ({
+      account: d.account,
+      regions: [d.region],
+      serverGroups: d.asgName ? [d.asgName] : [],
+      application: d.application ?? (d.asgName ? appFromNames([d.asgName]) : undefined),
+    }),
+    summary: describeUpsertAlarm,
+  }),
+  deleteAlarmDescription: spec<DeleteAlarm>({
+    schema: deleteAlarmSchema,
+    targets: (d) => ({ account: d.account, regions: [d.region], serverGroups: [], application: d.application }),
+    summary: describeDeleteAlarm,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

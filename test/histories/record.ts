@@ -361,6 +361,17 @@ const scenarios: Scenario[] = [
         },
       ]),
   },
+  {
+    name: 'upsertAlarmDescription-success',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([{ upsertAlarmDescription: { credentials: ACCOUNT, region: REGION, asgName: await group(c, 'al'), name: uniqueName('alarm-'), ...cpuAlarm } }]),
+  },
+  {
+    name: 'deleteAlarmDescription-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ deleteAlarmDescription: { credentials: ACCOUNT, region: REGION, names: [uniqueName('gone-alarm-')] } }]),
+  },
 ];
 
 const resumable = new Map<string, string>();
