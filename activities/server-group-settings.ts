@@ -106,7 +106,7 @@ export function createServerGroupSettingsActivities({ aws }: ServerGroupSettings
      * Puts the tags on the group, each with PropagateAtLaunch as Clouddriver puts them
      * (UpsertAsgTagsAtomicOperation): CreateOrUpdateTags is an upsert by key.
      */
-    async upsertServerGroupTags(input: UpsertGroupTagsInput): Promise<GroupChange> {
+    async putServerGroupTags(input: UpsertGroupTagsInput): Promise<GroupChange> {
       const { autoScaling } = aws.clientsFor(input.account, input.region);
       if (!(await liveGroup(autoScaling, input))) return { found: false };
       const Tags = Object.entries(input.tags).map(([Key, Value]) => ({

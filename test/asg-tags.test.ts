@@ -67,14 +67,14 @@ test('upsertServerGroupTags puts and updates tags with PropagateAtLaunch, and a 
   const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, [{ upsertServerGroupTags: description }], AS_ORCA);
   expect((again.body as { id: string }).id).toBe(id);
   await pollTask(env.facadeUrl, id);
-  expect(faults.calls('upsertServerGroupTags', mentions(name))).toBe(1);
+  expect(faults.calls('putServerGroupTags', mentions(name))).toBe(1);
   expect((await env.client.workflow.count(`WorkflowId = '${id}'`)).count).toBe(1);
 });
 
 test('the legacy upsertAsgTagsDescription on /ops tags every group listed in asgs; a lost answer is put again', async () => {
   const first = await makeGroup('taga');
   const second = await makeGroup('tagb');
-  faults.loseAnswer('upsertServerGroupTags', mentions(second));
+  faults.loseAnswer('putServerGroupTags', mentions(second));
 
   const { task } = await env.run(
     [
@@ -95,7 +95,7 @@ test('the legacy upsertAsgTagsDescription on /ops tags every group listed in asg
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(await tagsOf(first)).toEqual(['t-env=prod']);
   expect(await tagsOf(second)).toEqual(['t-env=prod']);
-  expect(faults.calls('upsertServerGroupTags', mentions(second))).toBe(2);
+  expect(faults.calls('putServerGroupTags', mentions(second))).toBe(2);
 });
 
 test('tagging a group that does not exist fails the task and names the group', async () => {

@@ -112,7 +112,7 @@ export const activityProfileOf = {
 
   // Server-group settings (activities/server-group-settings.ts): each describes the group first when it can find it missing.
   describeServerGroupSettings: 'describeCall',
-  upsertServerGroupTags: 'mutatingAwsCall',
+  putServerGroupTags: 'mutatingAwsCall',
   deleteServerGroupTags: 'mutatingAwsCall',
   enableServerGroupMetrics: 'mutatingAwsCall',
   disableServerGroupMetrics: 'mutatingAwsCall',

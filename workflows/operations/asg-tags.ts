@@ -17,7 +17,7 @@ export async function upsertServerGroupTagsOperation(ctx: OperationContext, d: U
   for (const { serverGroupName, region } of d.targets) {
     const where = `${serverGroupName} in ${region}`;
     ctx.log(`Creating tags for ${where}...`);
-    const { found } = await ctx.call('upsertServerGroupTags', `Tag ${where}: ${keys}`, {
+    const { found } = await ctx.call('putServerGroupTags', `Tag ${where}: ${keys}`, {
       account: d.account,
       region,
       serverGroupName,
