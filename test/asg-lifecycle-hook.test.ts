@@ -106,6 +106,30 @@ test('a task that fails after the hook deletes the hook it created, not one it u
   expect(faults.calls('deleteLifecycleHook', mentions(name))).toBe(1);
 });
 
+test('cancelling the task after the hook was put deletes the hook', async () => {
+  const name = await makeGroup('hkc');
+  faults.hang('putServerGroupTags', mentions(name));
+  const res = await post(
+    `${env.facadeUrl}/aws/ops`,
+    [
+      { upsertAsgLifecycleHookDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, name: 'cancelled', ...ARNS } },
+      { upsertServerGroupTags: { credentials: ACCOUNT, region: REGION, serverGroupName: name, tags: { a: 'b' } } },
+    ],
+    AS_ORCA,
+  );
+  const id = (res.body as { id: string }).id;
+  for (let i = 0; i < 100 && faults.calls('putServerGroupTags', mentions(name)) === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(await hooksOf(name)).toHaveLength(1);
+  expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
+  const task = await pollTask(env.facadeUrl, id);
+  faults.release();
+  expect(task.status).toMatchObject({ completed: true, failed: true });
+  expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+  expect(await hooksOf(name)).toEqual([]);
+});
+
 test('a missing group fails the task; bad input is a 400 that names the field', async () => {
   const missing = `${uniqueName('nogroup')}-v001`;
   const { task } = await env.run([
