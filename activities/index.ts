@@ -15,6 +15,8 @@ import { createLoadBalancingActivities } from './load-balancing';
 import { createScalingPolicyActivities } from './scaling-policies';
 import { createServerGroupActivities } from './server-group';
 import { createServerGroupCreationActivities } from './server-group-creation';
+import { createServerGroupSettingsActivities } from './server-group-settings';
+import { createAlarmActivities } from './alarms';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
@@ -58,6 +60,8 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createLaunchConfigurationActivities(deps),
     ...createScalingPolicyActivities(deps),
     ...createSourceScalingActivities(deps),
+    ...createServerGroupSettingsActivities(deps),
+    ...createAlarmActivities(deps),
   };
 }
 

@@ -121,6 +121,25 @@ export const activityProfileOf = {
   findNewestServerGroup: 'waitCall',
   // Deletes the group and waits for it to be gone (heartbeating), then deletes its template.
   rollbackServerGroup: 'waitCall',
+
+  // Server-group settings (activities/server-group-settings.ts): each describes the group first when it can find it missing.
+  describeServerGroupSettings: 'describeCall',
+  putServerGroupTags: 'mutatingAwsCall',
+  deleteServerGroupTags: 'mutatingAwsCall',
+  enableServerGroupMetrics: 'mutatingAwsCall',
+  disableServerGroupMetrics: 'mutatingAwsCall',
+  updateServerGroupSettings: 'mutatingAwsCall',
+  describeScheduledActions: 'describeCall',
+  putScheduledAction: 'mutatingAwsCall',
+  deleteScheduledAction: 'mutatingAwsCall',
+  describeLifecycleHook: 'describeCall',
+  putLifecycleHook: 'mutatingAwsCall',
+  deleteLifecycleHook: 'mutatingAwsCall',
+
+  // CloudWatch alarms by name (activities/alarms.ts).
+  describeMetricAlarms: 'describeCall',
+  putMetricAlarm: 'mutatingAwsCall',
+  deleteMetricAlarms: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

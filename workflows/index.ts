@@ -86,6 +86,22 @@ const operationWorkflows = {
   upsertScalingPolicy: operationWorkflow('upsertScalingPolicy'),
   /** Creates a launch configuration from a group's current one with changes, and points the group at it. */
   updateLaunchConfig: operationWorkflow('updateLaunchConfig'),
+  /** Creates or updates tags on server groups (propagated to new instances). */
+  upsertServerGroupTags: operationWorkflow('upsertServerGroupTags'),
+  /** Deletes tags from server groups. */
+  deleteAsgTagsDescription: operationWorkflow('deleteAsgTagsDescription'),
+  /** Changes server groups' cooldown, health check, metrics collection, termination policies, capacity rebalance. */
+  modifyAsgDescription: operationWorkflow('modifyAsgDescription'),
+  /** Deletes a scaling policy of a server group, and the alarms that ran only it. */
+  deleteScalingPolicy: operationWorkflow('deleteScalingPolicy'),
+  /** Sets the scheduled actions of server groups: updates by recurrence, adds the rest, deletes the others. */
+  upsertAsgScheduledActionsDescription: operationWorkflow('upsertAsgScheduledActionsDescription'),
+  /** Creates or replaces a lifecycle hook on a server group. */
+  upsertAsgLifecycleHookDescription: operationWorkflow('upsertAsgLifecycleHookDescription'),
+  /** Creates or replaces a CloudWatch metric alarm. */
+  upsertAlarmDescription: operationWorkflow('upsertAlarmDescription'),
+  /** Deletes CloudWatch alarms by name. */
+  deleteAlarmDescription: operationWorkflow('deleteAlarmDescription'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -105,6 +121,14 @@ export const {
   updateLaunchTemplate,
   upsertScalingPolicy,
   updateLaunchConfig,
+  upsertServerGroupTags,
+  deleteAsgTagsDescription,
+  modifyAsgDescription,
+  deleteScalingPolicy,
+  upsertAsgScheduledActionsDescription,
+  upsertAsgLifecycleHookDescription,
+  upsertAlarmDescription,
+  deleteAlarmDescription,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

@@ -11,6 +11,12 @@ import { updateLaunchTemplateOperation } from './operations/update-launch-templa
 import { upsertScalingPolicyOperation } from './operations/upsert-scaling-policy';
 import { resumeAsgProcessesOperation, suspendAsgProcessesOperation } from './operations/asg-processes';
 import { disableServerGroupOperation, enableServerGroupOperation } from './operations/enable-disable-server-group';
+import { deleteAsgTagsOperation, upsertServerGroupTagsOperation } from './operations/asg-tags';
+import { modifyAsgOperation } from './operations/modify-asg';
+import { deleteScalingPolicyOperation } from './operations/delete-scaling-policy';
+import { upsertAsgScheduledActionsOperation } from './operations/asg-scheduled-actions';
+import { upsertAsgLifecycleHookOperation } from './operations/asg-lifecycle-hook';
+import { deleteAlarmOperation, upsertAlarmOperation } from './operations/alarms';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -29,4 +35,12 @@ export const operationHandlers: OperationHandlers = {
   updateLaunchTemplate: updateLaunchTemplateOperation,
   upsertScalingPolicy: upsertScalingPolicyOperation,
   updateLaunchConfig: updateLaunchConfigOperation,
+  upsertServerGroupTags: upsertServerGroupTagsOperation,
+  deleteAsgTagsDescription: deleteAsgTagsOperation,
+  modifyAsgDescription: modifyAsgOperation,
+  deleteScalingPolicy: deleteScalingPolicyOperation,
+  upsertAsgScheduledActionsDescription: upsertAsgScheduledActionsOperation,
+  upsertAsgLifecycleHookDescription: upsertAsgLifecycleHookOperation,
+  upsertAlarmDescription: upsertAlarmOperation,
+  deleteAlarmDescription: deleteAlarmOperation,
 };

@@ -20,6 +20,14 @@ export const operationCatalog = {
   updateLaunchTemplate: { legacyKeys: ['modifyServerGroupLaunchTemplateDescription'], phase: 'UPDATE_LAUNCH_TEMPLATE' },
   upsertScalingPolicy: { legacyKeys: ['upsertScalingPolicyDescription'], phase: 'UPSERT_SCALING_POLICY' },
   updateLaunchConfig: { legacyKeys: ['modifyAsgLaunchConfigurationDescription'], phase: 'MODIFY_ASG_LAUNCH_CONFIGURATION' },
+  upsertServerGroupTags: { legacyKeys: ['upsertAsgTagsDescription'], phase: 'UPSERT_ASG_TAGS' },
+  deleteAsgTagsDescription: { legacyKeys: [], phase: 'DELETE_ASG_TAGS' },
+  modifyAsgDescription: { legacyKeys: [], phase: 'MODIFY_ASG' },
+  deleteScalingPolicy: { legacyKeys: ['deleteScalingPolicyDescription'], phase: 'DELETE_SCALING_POLICY' },
+  upsertAsgScheduledActionsDescription: { legacyKeys: [], phase: 'UPSERT_ASG_SCHEDULED_ACTIONS' },
+  upsertAsgLifecycleHookDescription: { legacyKeys: [], phase: 'UPSERT_ASG_LIFECYCLE' },
+  upsertAlarmDescription: { legacyKeys: [], phase: 'UPSERT_ALARM' },
+  deleteAlarmDescription: { legacyKeys: [], phase: 'DELETE_ALARM' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

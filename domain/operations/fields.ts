@@ -182,4 +182,12 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   upsertScalingPolicy: policy({
     extensions: { asgName: 'Bosun: another name for serverGroupName', regions: OTHER_GROUP_NAMES.regions, asgs: OTHER_GROUP_NAMES.asgs },
   }),
+  upsertServerGroupTags: policy(),
+  deleteAsgTagsDescription: policy(),
+  modifyAsgDescription: policy(),
+  deleteScalingPolicy: policy(),
+  upsertAsgScheduledActionsDescription: policy(),
+  upsertAsgLifecycleHookDescription: policy(),
+  upsertAlarmDescription: policy(),
+  deleteAlarmDescription: policy(),
 };

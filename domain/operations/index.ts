@@ -36,6 +36,18 @@ import {
   instancesInRegionSchema,
   terminateInstanceAndDecrementSchema,
 } from './instances';
+import type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
+import { deleteAsgTagsSchema, describeDeleteAsgTags, describeUpsertServerGroupTags, upsertServerGroupTagsSchema } from './asg-tags';
+import type { ModifyAsg } from './modify-asg';
+import { describeModifyAsg, modifyAsgSchema } from './modify-asg';
+import type { DeleteScalingPolicy } from './delete-scaling-policy';
+import { deleteScalingPolicySchema, describeDeleteScalingPolicy } from './delete-scaling-policy';
+import type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
+import { describeUpsertAsgScheduledActions, upsertAsgScheduledActionsSchema } from './asg-scheduled-actions';
+import type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
+import { describeUpsertAsgLifecycleHook, upsertAsgLifecycleHookSchema } from './asg-lifecycle-hook';
+import type { DeleteAlarm, UpsertAlarm } from './alarms';
+import { deleteAlarmSchema, describeDeleteAlarm, describeUpsertAlarm, upsertAlarmSchema } from './alarms';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -54,6 +66,12 @@ export type { ResumeAsgProcesses, SuspendAsgProcesses } from './asg-processes';
 export type { DestroyServerGroup } from './destroy-server-group';
 export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './instances';
 export type { AllowLaunch } from './allow-launch';
+export type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
+export type { ModifyAsg } from './modify-asg';
+export type { DeleteScalingPolicy } from './delete-scaling-policy';
+export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
+export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
+export type { DeleteAlarm, UpsertAlarm } from './alarms';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -182,6 +200,51 @@ export const operationSpecs = {
     schema: updateLaunchConfigSchema,
     targets: serverGroupOperationTargets,
     summary: describeUpdateLaunchConfig,
+  }),
+  upsertServerGroupTags: spec<UpsertServerGroupTags>({
+    schema: upsertServerGroupTagsSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpsertServerGroupTags,
+  }),
+  deleteAsgTagsDescription: spec<DeleteAsgTags>({
+    schema: deleteAsgTagsSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeDeleteAsgTags,
+  }),
+  modifyAsgDescription: spec<ModifyAsg>({
+    schema: modifyAsgSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeModifyAsg,
+  }),
+  deleteScalingPolicy: spec<DeleteScalingPolicy>({
+    schema: deleteScalingPolicySchema,
+    targets: serverGroupOperationTargets,
+    summary: describeDeleteScalingPolicy,
+  }),
+  upsertAsgScheduledActionsDescription: spec<UpsertAsgScheduledActions>({
+    schema: upsertAsgScheduledActionsSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpsertAsgScheduledActions,
+  }),
+  upsertAsgLifecycleHookDescription: spec<UpsertAsgLifecycleHook>({
+    schema: upsertAsgLifecycleHookSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpsertAsgLifecycleHook,
+  }),
+  upsertAlarmDescription: spec<UpsertAlarm>({
+    schema: upsertAlarmSchema,
+    targets: (d) => ({
+      account: d.account,
+      regions: [d.region],
+      serverGroups: d.asgName ? [d.asgName] : [],
+      application: d.application ?? (d.asgName ? appFromNames([d.asgName]) : undefined),
+    }),
+    summary: describeUpsertAlarm,
+  }),
+  deleteAlarmDescription: spec<DeleteAlarm>({
+    schema: deleteAlarmSchema,
+    targets: (d) => ({ account: d.account, regions: [d.region], serverGroups: [], application: d.application }),
+    summary: describeDeleteAlarm,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, PutScalingPolicyCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import type { Activities } from '../../activities';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { WaitStrategy } from '../../domain/waits';
@@ -362,6 +362,83 @@ const scenarios: Scenario[] = [
       c.faults.fail('describeServerGroup', mentions(`${app}-main`));
       return c.env.run([{ createServerGroup: deploy(c, app, { waitForHealthyPercentage: 50 }) }]);
     },
+  },  // Server-group settings operations.
+  {
+    name: 'upsertServerGroupTags-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ upsertServerGroupTags: { ...ref(await group(c, 'tg')), tags: { owner: 'team-a' } } }]),
+  },
+  {
+    name: 'deleteAsgTagsDescription-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ deleteAsgTagsDescription: { ...ref(await group(c, 'tgd')), tagKeys: ['owner'] } }]),
+  },
+  {
+    // moto does not implement DisableMetricsCollection: only metrics to enable.
+    name: 'modifyAsgDescription-success',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        {
+          modifyAsgDescription: {
+            credentials: ACCOUNT,
+            asgs: [{ serverGroupName: await group(c, 'mod'), region: REGION }],
+            healthCheckType: 'ELB',
+            healthCheckGracePeriod: 120,
+            enabledMetrics: ['GroupMinSize'],
+          },
+        },
+      ]),
+  },
+  {
+    name: 'deleteScalingPolicy-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = await group(c, 'dsp');
+      await testAwsClients(c.env.aws).autoScaling.send(
+        new PutScalingPolicyCommand({ AutoScalingGroupName: name, PolicyName: 'scale-up', AdjustmentType: 'ChangeInCapacity', ScalingAdjustment: 1 }),
+      );
+      return c.env.run([{ deleteScalingPolicy: { ...ref(name), policyName: 'scale-up' } }]);
+    },
+  },
+  {
+    name: 'upsertAsgScheduledActionsDescription-success',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        {
+          upsertAsgScheduledActionsDescription: {
+            credentials: ACCOUNT,
+            asgs: [{ serverGroupName: await group(c, 'sched'), region: REGION }],
+            scheduledActions: [{ recurrence: '0 8 * * *', minSize: 1, maxSize: 4, desiredCapacity: 2 }],
+          },
+        },
+      ]),
+  },
+  {
+    name: 'upsertAsgLifecycleHookDescription-success',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        {
+          upsertAsgLifecycleHookDescription: {
+            ...ref(await group(c, 'hook')),
+            roleARN: 'arn:aws:iam::123456789012:role/hooks',
+            notificationTargetARN: 'arn:aws:sns:us-east-1:123456789012:hooks',
+          },
+        },
+      ]),
+  },
+  {
+    name: 'upsertAlarmDescription-success',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([{ upsertAlarmDescription: { credentials: ACCOUNT, region: REGION, asgName: await group(c, 'al'), name: uniqueName('alarm-'), ...cpuAlarm } }]),
+  },
+  {
+    name: 'deleteAlarmDescription-success',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ deleteAlarmDescription: { credentials: ACCOUNT, region: REGION, names: [uniqueName('gone-alarm-')] } }]),
   },
 ];
 

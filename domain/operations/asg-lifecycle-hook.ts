@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { ServerGroupTarget } from './common';
+import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+
+/**
+ * Clouddriver's AmazonAsgLifecycleHook.Transition: Jackson binds the constant's name; the AWS
+ * value it stands for is accepted too. EC2InstanceLaunchError is a notification, not a hook:
+ * AWS refuses it in PutLifecycleHook, so it is refused here, before anything runs.
+ */
+const TRANSITIONS: Readonly<Record<string, LifecycleTransition>> = {
+  EC2InstanceLaunching: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+  EC2InstanceTerminating: 'autoscaling:EC2_INSTANCE_TERMINATING',
+  'autoscaling:EC2_INSTANCE_LAUNCHING': 'autoscaling:EC2_INSTANCE_LAUNCHING',
+  'autoscaling:EC2_INSTANCE_TERMINATING': 'autoscaling:EC2_INSTANCE_TERMINATING',
+};
+
+export type LifecycleTransition = 'autoscaling:EC2_INSTANCE_LAUNCHING' | 'autoscaling:EC2_INSTANCE_TERMINATING';
+
+const arn = (what: string) =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? 'is required' : `must be ${what} (a string)`) })
+    .regex(/^arn:[^:\s]+:[^:\s]+:/, { error: `must be ${what}` })
+    .max(1600, { error: 'must be at most 1600 characters' });
+
+/**
+ * Clouddriver's UpsertAsgLifecycleHookDescription (`upsertAsgLifecycleHookDescription`): one hook
+ * on one group, with Clouddriver's defaults (terminating, 3600 s, ABANDON) and its validator's
+ * rules (group, region, role and notification target required; heartbeat at most 3600 s).
+ */
+export const upsertAsgLifecycleHookSchema = z
+  .looseObject({
+    ...descriptionBase,
+    serverGroupName: serverGroupNameSchema.optional(),
+    region: regionSchema.optional(),
+    roleARN: arn('an IAM role ARN'),
+    notificationTargetARN: arn('an SNS topic or SQS queue ARN'),
+    name: z.string({ error: 'must be a lifecycle hook name (a string)' }).min(1, { error: 'must not be empty' }).max(255).optional(),
+    lifecycleTransition: z
+      .string({ error: 'must be EC2InstanceLaunching or EC2InstanceTerminating' })
+      .refine((t) => t in TRANSITIONS, {
+        error: (iss) =>
+          iss.input === 'EC2InstanceLaunchError' || iss.input === 'autoscaling:EC2_INSTANCE_LAUNCH_ERROR'
+            ? 'EC2InstanceLaunchError is a notification, not a lifecycle hook (AWS refuses it in PutLifecycleHook)'
+            : 'must be EC2InstanceLaunching or EC2InstanceTerminating',
+      })
+      .optional(),
+    notificationMetadata: z.string({ error: 'must be a string' }).max(1023, { error: 'must be at most 1023 characters' }).optional(),
+    heartbeatTimeout: z
+      .number({ error: 'must be a whole number of seconds' })
+      .int({ error: 'must be a whole number of seconds' })
+      .min(30, { error: 'must be at least 30 seconds' })
+      .max(3600, { error: 'Heartbeat Timeout cannot be greater than 3600' })
+      .optional(),
+    defaultResult: z.enum(['CONTINUE', 'ABANDON'], { error: 'must be CONTINUE or ABANDON' }).optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    if (d.serverGroupName === undefined) ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required' });
+    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
+  }, ALWAYS)
+  .transform((d): UpsertAsgLifecycleHook => ({
+    account: accountOf(d),
+    targets: [{ serverGroupName: d.serverGroupName!, region: d.region! }],
+    name: d.name,
+    hook: {
+      lifecycleTransition: TRANSITIONS[d.lifecycleTransition ?? 'EC2InstanceTerminating']!,
+      roleArn: d.roleARN,
+      notificationTargetArn: d.notificationTargetARN,
+      notificationMetadata: d.notificationMetadata,
+      heartbeatTimeoutSeconds: d.heartbeatTimeout ?? 3600,
+      defaultResult: d.defaultResult ?? 'ABANDON',
+    },
+    application: d.application ?? d.moniker?.app,
+  }));
+
+/** A lifecycle hook's settings, as PutLifecycleHook takes them. */
+export interface LifecycleHookSettings {
+  readonly lifecycleTransition: LifecycleTransition;
+  readonly roleArn: string;
+  readonly notificationTargetArn: string;
+  readonly notificationMetadata?: string | undefined;
+  readonly heartbeatTimeoutSeconds: number;
+  readonly defaultResult: 'CONTINUE' | 'ABANDON';
+}
+
+/** The normalised description of `upsertAsgLifecycleHookDescription`. */
+export interface UpsertAsgLifecycleHook {
+  readonly account: string;
+  /** Exactly one group. */
+  readonly targets: readonly [ServerGroupTarget];
+  /** Absent: a name derived from the group and the task. */
+  readonly name?: string | undefined;
+  readonly hook: LifecycleHookSettings;
+  readonly application?: string | undefined;
+}
+
+export function describeUpsertAsgLifecycleHook(d: UpsertAsgLifecycleHook): string {
+  const [t] = d.targets;
+  const h = d.hook;
+  return `put lifecycle hook ${d.name ?? '(new)'} on ${t.serverGroupName} in ${t.region}: ${h.lifecycleTransition}, ${h.heartbeatTimeoutSeconds} s, then ${h.defaultResult}`;
+}

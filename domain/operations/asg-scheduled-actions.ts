@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { ServerGroupTarget } from './common';
+import { accountOf, ALWAYS, asgEntrySchema, descriptionBase, MAX_ASGS, serverGroupTargets } from './common';
+
+/** AWS allows 125 scheduled actions per group. */
+const MAX_SCHEDULED_ACTIONS = 125;
+
+const size = z
+  .number({ error: 'must be a whole number' })
+  .int({ error: 'must be a whole number' })
+  .min(0, { error: 'must be 0 or more' })
+  .max(10_000, { error: 'must be at most 10000' });
+
+const scheduledActionSchema = z
+  .looseObject({
+    recurrence: z
+      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a cron expression (a string)') })
+      .trim()
+      .min(1, { error: 'must not be empty' })
+      .max(255, { error: 'must be at most 255 characters' }),
+    minSize: size.optional(),
+    maxSize: size.optional(),
+    desiredCapacity: size.optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.minSize === undefined && a.maxSize === undefined && a.desiredCapacity === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must set at least one of minSize, maxSize, desiredCapacity' });
+    }
+    if (a.minSize !== undefined && a.maxSize !== undefined && a.minSize > a.maxSize) {
+      ctx.addIssue({ code: 'custom', path: ['minSize'], message: `minSize ${a.minSize} is greater than maxSize ${a.maxSize}` });
+    }
+  });
+
+/**
+ * Clouddriver's UpsertAsgScheduledActionsDescription (`upsertAsgScheduledActionsDescription`,
+ * sent by Orca's UpsertAsgScheduledActionsStage on `/ops`): the group's whole schedule. It names
+ * groups only in `asgs`. An action whose recurrence a group already has updates that action;
+ * the others are added; the group's actions not matched are deleted, so an absent or empty
+ * `scheduledActions` deletes them all (UpsertAsgScheduledActionsOperation iterates a null list
+ * as an empty one).
+ */
+export const upsertAsgScheduledActionsSchema = z
+  .looseObject({
+    ...descriptionBase,
+    asgs: z
+      .array(asgEntrySchema, { error: (iss) => (iss.input === undefined ? 'is required' : 'must be a list of {serverGroupName, region}') })
+      .min(1, { error: 'must list at least one server group' })
+      .max(MAX_ASGS, { error: `must list at most ${MAX_ASGS} server groups` }),
+    scheduledActions: z
+      .array(scheduledActionSchema, { error: 'must be a list of {recurrence, minSize, maxSize, desiredCapacity}' })
+      .max(MAX_SCHEDULED_ACTIONS, { error: `must list at most ${MAX_SCHEDULED_ACTIONS} actions` })
+      .optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+  }, ALWAYS)
+  .transform((d): UpsertAsgScheduledActions => ({
+    account: accountOf(d),
+    targets: serverGroupTargets({ asgs: d.asgs }),
+    scheduledActions: (d.scheduledActions ?? []).map((a) => ({
+      recurrence: a.recurrence,
+      minSize: a.minSize,
+      maxSize: a.maxSize,
+      desiredCapacity: a.desiredCapacity,
+    })),
+    application: d.application ?? d.moniker?.app,
+  }));
+
+export interface ScheduledActionRequest {
+  readonly recurrence: string;
+  readonly minSize?: number | undefined;
+  readonly maxSize?: number | undefined;
+  readonly desiredCapacity?: number | undefined;
+}
+
+/** The normalised description of `upsertAsgScheduledActionsDescription`. */
+export interface UpsertAsgScheduledActions {
+  readonly account: string;
+  readonly targets: readonly ServerGroupTarget[];
+  /** Every group's whole schedule afterwards, in the order given. */
+  readonly scheduledActions: readonly ScheduledActionRequest[];
+  readonly application?: string | undefined;
+}
+
+export function describeUpsertAsgScheduledActions(d: UpsertAsgScheduledActions): string {
+  const where = d.targets.map((t) => `${t.serverGroupName} in ${t.region}`).join(', ');
+  const n = d.scheduledActions.length;
+  return `set the schedule of ${where} to ${n === 0 ? 'no actions' : `${n} action${n === 1 ? '' : 's'}: ${d.scheduledActions.map((a) => a.recurrence).join('; ')}`}`;
+}
