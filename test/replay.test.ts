@@ -62,7 +62,7 @@ test("the patch policy's example: failed tasks completed before the patch (v1) a
   expect(last('v2/createServerGroup-success')).toEqual({ completed: true, failed: false, markers: 0 });
 });
 
-test('issue 11: waits of v3-waits ran off the task queue behind their patch marker; v2 waited in a slot of the task queue', () => {
+test('waits of v3-waits ran off the task queue behind their patch marker; v2 waited in a slot of the task queue', () => {
   const events = (name: string) => histories.find((h) => h.name === name)!.history.events ?? [];
   const markers = (name: string) => events(name).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
   const scheduled = (name: string) =>
@@ -84,7 +84,7 @@ test('issue 11: waits of v3-waits ran off the task queue behind their patch mark
   expect(events('v3-waits/resizeServerGroup-timer-capacity-not-reached').some((e) => e.timerStartedEventAttributes)).toBe(true);
 });
 
-test('issue 11: a resize ran in 4 workflow tasks before bosun-resize-local-describes (v2), in 2 with its marker (v3-overhead) and in 1 with bosun-resize-local-update (v5), and all replay', () => {
+test('a resize ran in 4 workflow tasks before bosun-resize-local-describes (v2), in 2 with its marker (v3-overhead) and in 1 with bosun-resize-local-update (v5), and all replay', () => {
   const shape = (name: string) => {
     const events = histories.find((h) => h.name === name)!.history.events ?? [];
     return {

@@ -7,14 +7,14 @@
  */
 export const Patch = {
   /**
-   * Issue 10: a failed task closes its workflow as Failed (ApplicationFailure with the
+   * A failed task closes its workflow as Failed (ApplicationFailure with the
    * Clouddriver EXCEPTION in its details) instead of Completed with `{ ok: false }`. Old path:
    * runs that reached their end before it shipped (histories set v1). Deprecate once no run
    * started before it can be open (the longest task: retry window plus its longest wait).
    */
   failedTaskFailsWorkflow: 'bosun-failed-task-fails-workflow',
   /**
-   * Issue 11: waits hold no activity slot of the task queue. A run whose settings name the
+   * Waits hold no activity slot of the task queue. A run whose settings name the
    * `task-queue` or `workflow-timer` strategy schedules its waits (and deploy rollbacks) on
    * `<taskQueue>-waits`, or polls with a describe activity and a timer, instead of one wait
    * activity on its own queue. Old path: runs that reached a wait before it shipped (history
@@ -23,7 +23,7 @@ export const Patch = {
    */
   waitsHoldNoSlot: 'bosun-waits-hold-no-slot',
   /**
-   * Issue 11 (orchestration overhead): a resize describes its group with a local activity, and
+   * A resize describes its group with a local activity, and
    * before scheduling the long wait checks once, also locally, whether the group has already
    * settled (in the emulator and for a no-op resize it has): 2 workflow tasks instead of 4.
    * Old path: `describeServerGroup` and `waitForServerGroupCapacity` as regular activities
@@ -32,7 +32,7 @@ export const Patch = {
    */
   resizeLocalDescribes: 'bosun-resize-local-describes',
   /**
-   * Issue 11 (orchestration overhead): a resize without a capacity constraint updates its group
+   * A resize without a capacity constraint updates its group
    * with a local activity too, so a resize whose group settles at once is one workflow task
    * (was 2). With a constraint the update stays a regular activity: a retried workflow task runs
    * its local activities again and would check the constraint against the capacity it had set
@@ -41,7 +41,7 @@ export const Patch = {
    */
   resizeLocalUpdate: 'bosun-resize-local-update',
   /**
-   * Issue 11: a local activity makes three attempts in the worker, never through a server timer,
+   * A local activity makes three attempts in the worker, never through a server timer,
    * and then the same call runs as a regular activity for the retry window (`localAttemptOptions`). Old path: local activities that retry for the whole window, timers
    * for long backoffs (history sets v3-overhead, v4). Deprecate once no run started before it can
    * be open (the retry window plus its longest wait).

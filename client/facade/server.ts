@@ -78,7 +78,7 @@ export interface FacadeOptions {
   readonly temporalCallTimeoutMs?: number | undefined;
   /**
    * Ask the server to hand a new task's first workflow task straight back to a worker of this
-   * process (eager workflow start, issue 11), saving a trip through matching. Only for a client
+   * process (eager workflow start), saving a trip through matching. Only for a client
    * built on the worker's NativeConnection (the SDK refuses the request otherwise); when no local
    * worker has a free slot, the SDK starts the workflow the ordinary way.
    */

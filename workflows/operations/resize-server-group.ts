@@ -48,7 +48,7 @@ export async function resizeServerGroupOperation(ctx: OperationContext, d: Resiz
     // (absolute values), so it can run inside the workflow task like the describes (Patch doc).
     if (!d.constraints && ctx.patched(Patch.resizeLocalUpdate)) await ctx.callLocal('updateServerGroupCapacity', updateSummary, update);
     else await ctx.call('updateServerGroupCapacity', updateSummary, update);
-    // Issue 11: one local look first; a group that has already settled needs no wait activity.
+    // One local look first: a group that has already settled needs no wait activity.
     const settled = d.waitForCapacity ? await settledAlready(ctx, ref, wanted.desired) : undefined;
     if (settled) ctx.log(settled.message);
     if (d.waitForCapacity && !settled) {
