@@ -31,7 +31,7 @@ const blockDeviceSchema = z
     if (b.virtualName && (b.deleteOnTermination !== undefined || b.iops || b.size || b.snapshotId || b.volumeType)) {
       ctx.addIssue({
         code: 'custom',
-        message: `ephemeral block device ${b.deviceName ?? ''} must not carry EBS settings`.replace('  ', ' '),
+        message: `ephemeral block device${b.deviceName ? ` ${b.deviceName}` : ''} must not carry EBS settings`,
       });
     }
     if (!b.virtualName && !b.size) ctx.addIssue({ code: 'custom', path: ['size'], message: 'is required for an EBS block device' });
@@ -67,7 +67,13 @@ export const updateLaunchConfigSchema = z
       .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, { error: 'must be base64-encoded' })
       .optional(),
     blockDevices: z.array(blockDeviceSchema).max(64, { error: 'must list at most 64 block devices' }).optional(),
-    securityGroups: z.array(text(255), { error: 'must be a list of security group names or ids' }).max(64).optional(),
+    // Empty is refused: Clouddriver would then create and add the application's own security
+    // group (DefaultLaunchConfigurationBuilder.setAppSecurityGroup), which Bosun does not do.
+    securityGroups: z
+      .array(text(255), { error: 'must be a list of security group names or ids' })
+      .min(1, { error: 'must list at least one security group' })
+      .max(64, { error: 'must list at most 64 security groups' })
+      .optional(),
     securityGroupsAppendOnly: z.boolean({ error: 'must be true or false' }).optional(),
     copySourceCustomBlockDeviceMappings: z.boolean({ error: 'must be true or false' }).optional(),
   })
