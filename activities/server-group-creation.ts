@@ -4,10 +4,11 @@
  */
 import type { Tag as AsgTag } from '@aws-sdk/client-auto-scaling';
 import { CreateAutoScalingGroupCommand, PutLifecycleHookCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
-import type { _InstanceType, RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
+import { blockDevicesFromImage, launchTemplateDataOf, mixedInstancesPolicyOf } from '../domain/launch-template-data';
+import type { BlockDevice, LaunchSettings, MixedInstances } from '../domain/launch-settings';
 import type { LifecycleHookSpec } from '../domain/operations/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClientProvider } from './aws-clients';
@@ -28,6 +29,8 @@ export interface LaunchTemplateInput {
   readonly base64UserData?: string | undefined;
   readonly instanceMonitoring?: boolean | undefined;
   readonly ebsOptimized?: boolean | undefined;
+  /** Launch-template settings (block devices, IMDSv2, network interface, spot, credits, …); absent in older runs. */
+  readonly launch?: LaunchSettings | undefined;
 }
 
 export interface CreateGroupInput {
@@ -48,6 +51,8 @@ export interface CreateGroupInput {
   readonly healthCheckGracePeriod?: number | undefined;
   readonly cooldown?: number | undefined;
   readonly terminationPolicies?: readonly string[] | undefined;
+  /** Set for a mixed-instances group: the group then runs its template through a MixedInstancesPolicy. */
+  readonly mixedInstances?: MixedInstances | undefined;
 }
 
 /** The deploy activities that create the launch template and the group. */
@@ -74,16 +79,15 @@ export function createServerGroupCreationActivities({ aws }: { aws: AwsClientPro
       const found = await adopt();
       if (found) return found;
 
-      const data: RequestLaunchTemplateData = {
-        ImageId: input.imageId,
-        InstanceType: input.instanceType as _InstanceType,
-        ...(input.keyPair ? { KeyName: input.keyPair } : {}),
-        ...(input.securityGroupIds.length ? { SecurityGroupIds: [...input.securityGroupIds] } : {}),
-        ...(input.iamRole ? { IamInstanceProfile: { Name: input.iamRole } } : {}),
-        ...(input.base64UserData ? { UserData: input.base64UserData } : {}),
-        ...(input.instanceMonitoring !== undefined ? { Monitoring: { Enabled: input.instanceMonitoring } } : {}),
-        ...(input.ebsOptimized !== undefined ? { EbsOptimized: input.ebsOptimized } : {}),
-      };
+      const launch = input.launch ?? {};
+      let amiBlockDevices: BlockDevice[] | undefined;
+      if (launch.useAmiBlockDeviceMappings) {
+        const images = await awsCall(`DescribeImages ${input.imageId} in ${input.region}`, () =>
+          c.ec2.send(new DescribeImagesCommand({ ImageIds: [input.imageId] })),
+        );
+        amiBlockDevices = blockDevicesFromImage(images.Images?.[0]?.BlockDeviceMappings ?? []);
+      }
+      const data = launchTemplateDataOf({ ...input, launch, amiBlockDevices });
       try {
         const out = await awsCall(`CreateLaunchTemplate ${name} in ${input.region}`, () =>
           c.ec2.send(
@@ -138,7 +142,9 @@ export function createServerGroupCreationActivities({ aws }: { aws: AwsClientPro
             c.autoScaling.send(
               new CreateAutoScalingGroupCommand({
                 AutoScalingGroupName: input.serverGroupName,
-                LaunchTemplate: { LaunchTemplateId: input.launchTemplateId, Version: '$Latest' },
+                ...(input.mixedInstances
+                  ? { MixedInstancesPolicy: mixedInstancesPolicyOf(input.mixedInstances, input.launchTemplateId) }
+                  : { LaunchTemplate: { LaunchTemplateId: input.launchTemplateId, Version: '$Latest' } }),
                 MinSize: 0,
                 MaxSize: input.maxSize,
                 DesiredCapacity: 0,

@@ -47,6 +47,14 @@ export const Patch = {
    * be open (the retry window plus its longest wait).
    */
   localActivityFallback: 'bosun-local-activity-fallback',
+  /**
+   * A clone whose merged launch settings break a rule of Clouddriver's deploy validator (CPU
+   * credits on a type without them, spot pools with a strategy that takes none, a public IP
+   * without a VPC subnet) fails before it creates anything. Old path: such clones ran, with those
+   * settings ignored (every history set before the settings were read). Deprecate once no clone
+   * started before it can be open (the retry window plus its longest wait).
+   */
+  cloneChecksLaunchSettings: 'bosun-clone-checks-launch-settings',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { Capacity } from '../capacity';
 import { clusterOf } from '../frigga';
+import type { LaunchSettings } from '../launch-settings';
+import { launchSettingsOf, launchSettingsProblems } from '../launch-settings';
 import { ASG_PROCESS_NAMES } from './asg-processes';
 import { accountSchema, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
+import { launchSettingsFields } from './launch-settings-fields';
 
 export { clusterOf } from '../frigga';
 
@@ -86,6 +89,7 @@ const deployFields = {
   ebsOptimized: z.boolean().optional(),
   targetHealthyDeployPercentage: z.number().min(0).max(100).optional(),
   waitTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
+  ...launchSettingsFields,
 };
 
 type DeployFields = z.infer<z.ZodObject<typeof deployFields>>;
@@ -140,6 +144,8 @@ export interface DeployDescription {
   /** Wait until this share of desired instances is healthy; absent = do not wait (Orca waits itself). */
   readonly targetHealthyDeployPercentage?: number | undefined;
   readonly waitTimeoutSeconds: number;
+  /** Launch-template and mixed-instances settings; absent in runs started before Bosun read them. */
+  readonly launch?: LaunchSettings | undefined;
 }
 
 function deployRegions(zones: Record<string, string[]> | undefined): DeployRegion[] {
@@ -177,6 +183,7 @@ function normalise(d: DeployFields): Omit<DeployDescription, 'account' | 'applic
     ebsOptimized: d.ebsOptimized,
     targetHealthyDeployPercentage: d.targetHealthyDeployPercentage,
     waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
+    launch: launchSettingsOf(d),
   };
 }
 
@@ -202,6 +209,7 @@ export const createServerGroupSchema = z
       need(d.capacity, 'capacity', 'is required: {min, max, desired}');
       need(d.amiName || d.imageId, 'amiName', 'is required (an AMI name or id)');
       need(d.instanceType, 'instanceType', 'is required');
+      for (const p of launchSettingsProblems(launchSettingsOf(d), d.instanceType, d)) need(false, p.field, p.message);
     },
     { when: () => true },
   )
@@ -255,6 +263,9 @@ export const cloneServerGroupSchema = z
     if (d.capacity) overrides.capacity = d.capacity;
     if (d.instanceType) overrides.instanceType = d.instanceType;
     if (d.availabilityZones) overrides.regions = deployRegions(d.availabilityZones);
+    // Only the launch settings the caller sent; the clone merges each with its source's.
+    const launch = launchSettingsOf(d);
+    if (Object.keys(launch).length) overrides.launch = launch;
     return {
       account,
       source: {

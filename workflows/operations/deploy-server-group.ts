@@ -4,8 +4,10 @@ import { FailureType } from '../../domain/failures';
 import type { AllowLaunch } from '../../domain/operations/allow-launch';
 import type { CloneDescription, DeployDescription } from '../../domain/operations/create-server-group';
 import { clusterOf } from '../../domain/frigga';
+import { cloneLaunchSettings, launchSettingsProblems, mixedInstancesOf } from '../../domain/launch-settings';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
+import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 import { waitForCapacity } from '../waits';
 
@@ -91,6 +93,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       base64UserData: d.base64UserData,
       instanceMonitoring: d.instanceMonitoring,
       ebsOptimized: d.ebsOptimized,
+      launch: d.launch,
     });
 
     const suspended = [...new Set([...d.suspendedProcesses, ...(d.startDisabled ? ['AddToLoadBalancer'] : [])])];
@@ -125,6 +128,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       healthCheckGracePeriod: d.healthCheckGracePeriod,
       cooldown: d.cooldown,
       terminationPolicies: d.terminationPolicies,
+      mixedInstances: mixedInstancesOf(d.launch ?? {}),
     });
     if (suspended.length)
       ctx.log(`Suspended ${suspended.join(', ')} on ${serverGroupName}${d.startDisabled ? ' (starting disabled)' : ''}`);
@@ -260,7 +264,16 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
     ebsOptimized: o.ebsOptimized ?? source.ebsOptimized,
     targetHealthyDeployPercentage: o.targetHealthyDeployPercentage,
     waitTimeoutSeconds: o.waitTimeoutSeconds ?? 1800,
+    launch: cloneLaunchSettings(o.launch ?? {}, o.instanceType, source.launch, source.instanceType),
   };
+  // Clouddriver validates the merged clone (BasicAmazonDeployDescriptionValidator) before deploying.
+  const problems = launchSettingsProblems(merged.launch ?? {}, merged.instanceType, merged);
+  if (problems.length && ctx.patched(Patch.cloneChecksLaunchSettings)) {
+    throw ApplicationFailure.nonRetryable(
+      `cannot clone ${s.serverGroupName}: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+      FailureType.InvalidDescription,
+    );
+  }
   ctx.log(`Cloning ${s.serverGroupName} in ${s.region} into cluster ${clusterOf(merged)} (${Object.keys(o).length} fields overridden)`);
   return deployServerGroups(ctx, merged);
 }
