@@ -60,6 +60,8 @@ export interface LaunchSettings {
   readonly spotAllocationStrategy?: string | undefined;
   readonly spotInstancePools?: number | undefined;
   readonly launchTemplateOverridesForInstanceType?: readonly InstanceTypeOverride[] | undefined;
+  /** Extra tags for the instances' volumes, next to the application and cluster tags every deploy gives them. */
+  readonly blockDeviceTags?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Every LaunchSettings key, so a schema and a clone's override list name the same fields. */
@@ -82,6 +84,7 @@ export const LAUNCH_SETTING_KEYS = [
   'spotAllocationStrategy',
   'spotInstancePools',
   'launchTemplateOverridesForInstanceType',
+  'blockDeviceTags',
 ] as const satisfies readonly (keyof LaunchSettings)[];
 
 /** Clouddriver's BasicAmazonDeployDescription.getMixedInstancesPolicyFieldNames(). */
@@ -192,7 +195,7 @@ export function blockDevicesFromSource(
 /**
  * A clone's launch settings (CopyLastAsgAtomicOperation:157-304): each field the request sets
  * wins, the rest come from the source. Placement and license specifications are never read from
- * the source, as in Clouddriver. `requestInstanceType` is the type the request itself names.
+ * the source (nor are volume tags), as in Clouddriver. `requestInstanceType` is the type the request itself names.
  */
 export function cloneLaunchSettings(
   request: LaunchSettings,

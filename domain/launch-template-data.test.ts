@@ -139,3 +139,21 @@ test("a source's devices and policy read back in deploy terms (no KMS key id fro
     }),
   ).toEqual({ overrides: [{ instanceType: 'm5.large', weightedCapacity: '2' }], spotAllocationStrategy: 'capacity-optimized' });
 });
+
+test("the instances' volumes carry the application and cluster, and blockDeviceTags without aws: keys", () => {
+  const data = launchTemplateDataOf({
+    ...base,
+    serverGroupName: 'app-main-canary-v007',
+    launch: { blockDeviceTags: { team: 'x', 'aws:cloudformation:stack': 'y' } },
+  });
+  expect(data.TagSpecifications).toEqual([
+    {
+      ResourceType: 'volume',
+      Tags: [
+        { Key: 'spinnaker:application', Value: 'app' },
+        { Key: 'spinnaker:cluster', Value: 'app-main-canary' },
+        { Key: 'team', Value: 'x' },
+      ],
+    },
+  ]);
+});

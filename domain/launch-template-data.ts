@@ -13,12 +13,15 @@ import type {
   RequestLaunchTemplateData,
   VolumeType,
 } from '@aws-sdk/client-ec2';
+import { parseServerGroupName } from './frigga';
 import { allBurstable, defaultBlockDevicesFor, defaultEbsOptimized } from './instance-types';
 import type { BlockDevice, LaunchSettings, MixedInstances } from './launch-settings';
 import { spotPriceOf, usesMixedInstancesPolicy } from './launch-settings';
 
 /** Everything a deploy's launch template is built from. */
 export interface LaunchTemplateSpec {
+  /** The group the template is for: its application and cluster tag the instances' volumes. */
+  readonly serverGroupName?: string | undefined;
   readonly imageId: string;
   readonly instanceType: string;
   readonly keyPair?: string | undefined;
@@ -96,7 +99,21 @@ export function launchTemplateDataOf(spec: LaunchTemplateSpec): RequestLaunchTem
     ],
     ...(l.enableEnclave !== undefined ? { EnclaveOptions: { Enabled: l.enableEnclave } } : {}),
     ...(devices.length ? { BlockDeviceMappings: devices.map(deviceMappingOf) } : {}),
+    ...volumeTagsOf(spec),
   };
+}
+
+/**
+ * Clouddriver's DefaultAmazonResourceTagger (on unless `aws.defaults.resourceTagging.enabled` is
+ * false): the volumes carry `spinnaker:application` and `spinnaker:cluster`, plus the request's
+ * `blockDeviceTags` without AWS's reserved `aws:` keys (BasicAmazonDeployHandler.cleanTags).
+ */
+function volumeTagsOf(spec: LaunchTemplateSpec): Pick<RequestLaunchTemplateData, 'TagSpecifications'> {
+  const name = spec.serverGroupName !== undefined ? parseServerGroupName(spec.serverGroupName) : undefined;
+  if (!name) return {};
+  const tags: Record<string, string> = { 'spinnaker:application': name.app, 'spinnaker:cluster': name.cluster };
+  for (const [k, v] of Object.entries(spec.launch.blockDeviceTags ?? {})) if (!k.startsWith('aws:')) tags[k] = v;
+  return { TagSpecifications: [{ ResourceType: 'volume', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }] };
 }
 
 function deviceMappingOf(d: BlockDevice): LaunchTemplateBlockDeviceMappingRequest {

@@ -77,8 +77,9 @@ async function templateData(name: string): Promise<ResponseLaunchTemplateData> {
     new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: name, Versions: ['$Latest'] }),
   );
   // moto echoes the template's own tags into its data; AWS does not.
-  const { TagSpecifications: _tags, ...data } = out.LaunchTemplateVersions![0]!.LaunchTemplateData!;
-  return data;
+  const { TagSpecifications, ...data } = out.LaunchTemplateVersions![0]!.LaunchTemplateData!;
+  const kept = (TagSpecifications ?? []).filter((t) => t.ResourceType !== 'launch-template');
+  return kept.length ? { ...data, TagSpecifications: kept } : data;
 }
 
 async function clone(body: Record<string, unknown>) {
@@ -103,7 +104,14 @@ const everyLaunchSetting = {
   licenseSpecifications: [{ arn: 'arn:aws:license-manager:us-east-1:123456789012:license-configuration:lic-1' }],
   kernelId: 'aki-0123abcd',
   ramdiskId: 'ari-0123abcd',
+  blockDeviceTags: { backup: 'daily', 'aws:reserved': 'dropped' },
 };
+
+/** Clouddriver's default volume tags (DefaultAmazonResourceTagger), plus any blockDeviceTags. */
+function volumeTags(app: string, extra: Record<string, string> = {}) {
+  const tags = { 'spinnaker:application': app, 'spinnaker:cluster': `${app}-main`, ...extra };
+  return [{ ResourceType: 'volume', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }];
+}
 
 test('createServerGroup puts every launch setting into the launch template, where Clouddriver puts it', async () => {
   const app = uniqueName('ltall');
@@ -136,6 +144,7 @@ test('createServerGroup puts every launch setting into the launch template, wher
       },
       { DeviceName: '/dev/sdc', Ebs: { VolumeSize: 20, Encrypted: true, KmsKeyId: 'alias/app' } },
     ],
+    TagSpecifications: volumeTags(app, { backup: 'daily' }),
   });
 });
 
@@ -306,7 +315,8 @@ test('a clone of an IMDSv2, public-IP, spot group is the same; request fields wi
     { DeviceName: '/dev/sdb', Ebs: { VolumeSize: 100, VolumeType: 'gp3', Iops: 3000, Throughput: 250, DeleteOnTermination: true } },
     { DeviceName: '/dev/sdc', Ebs: { VolumeSize: 20, Encrypted: true } },
   ]);
-  // Placement and licenses are the request's only, as in Clouddriver's clone.
+  // Placement, licenses and volume tags are the request's only, as in Clouddriver's clone.
+  expect(copy.TagSpecifications).toEqual(volumeTags(app));
   expect(copy.Placement).toBeUndefined();
   expect(copy.LicenseSpecifications).toBeUndefined();
   expect((await group(`${app}-main-v001`)).VPCZoneIdentifier).toBe(subnetA);
@@ -372,6 +382,7 @@ test('a clone of a launch-configuration group gets a launch template carrying ev
     InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { MaxPrice: '0.2' } },
     NetworkInterfaces: [{ AssociatePublicIpAddress: true, Ipv6AddressCount: 0, Groups: [defaultSg], DeviceIndex: 0 }],
     BlockDeviceMappings: [{ DeviceName: '/dev/sdb', Ebs: { VolumeSize: 80, VolumeType: 'gp3', DeleteOnTermination: true } }],
+    TagSpecifications: volumeTags(app),
   });
 });
 

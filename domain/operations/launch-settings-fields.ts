@@ -70,4 +70,8 @@ export const launchSettingsFields = {
     .array(instanceTypeOverride)
     .max(40, { error: 'must list at most 40 instance types (the AWS limit)' })
     .optional(),
+  blockDeviceTags: z
+    .record(z.string(), z.string())
+    .refine((t) => Object.keys(t).length <= 48, { error: 'must hold at most 48 tags (AWS allows 50, two are the application and cluster)' })
+    .optional(),
 };
