@@ -1,6 +1,12 @@
 import { allBurstable, defaultBlockDevicesFor, defaultEbsOptimized } from './instance-types';
 import type { SourceLaunchSettings } from './launch-settings';
-import { blockDevicesFromSource, cloneLaunchSettings, launchSettingsProblems, mixedInstancesOf } from './launch-settings';
+import {
+  blockDevicesFromSource,
+  cloneLaunchSettings,
+  describeLaunchSettings,
+  launchSettingsProblems,
+  mixedInstancesOf,
+} from './launch-settings';
 
 test("Clouddriver's per-type default block devices, with the unknown-type default for anything else", () => {
   expect(defaultBlockDevicesFor('m5.large')).toEqual([{ deviceName: '/dev/sdb', size: 40, volumeType: 'standard' }]);
@@ -163,4 +169,17 @@ test("the validator's rules on launch settings", () => {
     'associatePublicIpAddress',
   ]);
   expect(launchSettingsProblems({ associatePublicIpAddress: true }, 'm5.large', { subnetType: 'internal' })).toEqual([]);
+});
+
+test('the task history names the notable launch settings', () => {
+  expect(describeLaunchSettings({})).toBe('');
+  expect(
+    describeLaunchSettings({
+      requireIMDSv2: true,
+      spotPrice: '0.05',
+      associatePublicIpAddress: true,
+      blockDevices: [{ deviceName: '/dev/sdb', size: 10 }],
+      launchTemplateOverridesForInstanceType: [{ instanceType: 'm5.large' }, { instanceType: 'c5.large' }],
+    }),
+  ).toBe(' (IMDSv2 required, mixed instances of 2 types, spot up to 0.05, public IP, 1 block devices)');
 });

@@ -300,3 +300,18 @@ export function blockDeviceProblem(d: BlockDevice): string | null {
 function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** The notable launch settings in a few words for the task history, e.g. " (IMDSv2 required, spot up to 0.05)". */
+export function describeLaunchSettings(s: LaunchSettings): string {
+  const mixed = mixedInstancesOf(s);
+  const spot = spotPriceOf(s);
+  const parts = [
+    s.requireIMDSv2 ? 'IMDSv2 required' : '',
+    mixed ? `mixed instances${mixed.overrides ? ` of ${mixed.overrides.length} types` : ''}` : '',
+    spot !== undefined ? `spot up to ${spot}` : '',
+    s.associatePublicIpAddress ? 'public IP' : '',
+    s.associateIPv6Address ? 'IPv6' : '',
+    s.useAmiBlockDeviceMappings ? "the image's block devices" : s.blockDevices ? `${s.blockDevices.length} block devices` : '',
+  ].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}

@@ -119,6 +119,9 @@ test('createServerGroup puts every launch setting into the launch template, wher
     { createServerGroup: deploy(app, { ...everyLaunchSetting, subnetIds: [subnetA], securityGroups: [defaultSg], keyPair: 'app-key' }) },
   ]);
   expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(task.history.map((h) => h.status)).toContain(
+    `Creating launch template ${app}-main-v000 in ${REGION} with ${amiId} on t3.micro (IMDSv2 required, spot up to 0.05, public IP, IPv6, 2 block devices)`,
+  );
   const g = await group(`${app}-main-v000`);
   expect(g.Instances).toHaveLength(1);
   expect(g.MixedInstancesPolicy).toBeUndefined();

@@ -4,7 +4,7 @@ import { FailureType } from '../../domain/failures';
 import type { AllowLaunch } from '../../domain/operations/allow-launch';
 import type { CloneDescription, DeployDescription } from '../../domain/operations/create-server-group';
 import { clusterOf } from '../../domain/frigga';
-import { cloneLaunchSettings, launchSettingsProblems, mixedInstancesOf } from '../../domain/launch-settings';
+import { cloneLaunchSettings, describeLaunchSettings, launchSettingsProblems, mixedInstancesOf } from '../../domain/launch-settings';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
 import { Patch } from '../patches';
@@ -79,7 +79,9 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       );
     });
 
-    ctx.log(`Creating launch template ${serverGroupName} in ${region} with ${imageId} on ${d.instanceType}`);
+    ctx.log(
+      `Creating launch template ${serverGroupName} in ${region} with ${imageId} on ${d.instanceType}${describeLaunchSettings(d.launch ?? {})}`,
+    );
     const lt = await ctx.call('createServerGroupLaunchTemplate', `Create launch template ${serverGroupName} in ${region}`, {
       account: d.account,
       region,
