@@ -65,7 +65,7 @@ export const launchSettingsFields = {
   onDemandBaseCapacity: z.number().int().min(0).optional(),
   onDemandPercentageAboveBaseCapacity: z.number().int().min(0).max(100).optional(),
   spotAllocationStrategy: z.string().min(1).optional(),
-  spotInstancePools: z.number().int().min(1).max(20).optional(),
+  spotInstancePools: z.number().int().min(0).max(20).optional(),
   launchTemplateOverridesForInstanceType: z
     .array(instanceTypeOverride)
     .max(40, { error: 'must list at most 40 instance types (the AWS limit)' })
