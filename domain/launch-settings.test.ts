@@ -130,6 +130,8 @@ test('a mixed-instances source keeps its distribution and overrides (as prioriti
     ],
   });
   expect(mixedInstancesOf(merged)?.overrides).toEqual([{ instanceType: 'm5.large', weightedCapacity: '2' }, { instanceType: 'c5.large' }]);
+  // Kept in the description but never sent, as Clouddriver's builder leaves it out.
+  expect(mixedInstancesOf(merged)?.onDemandAllocationStrategy).toBeUndefined();
   const other = cloneLaunchSettings({ spotAllocationStrategy: 'capacity-optimized' }, undefined, source, 'm5.large');
   expect(other.spotInstancePools).toBeUndefined();
 });

@@ -127,13 +127,15 @@ export interface MixedInstances {
  * The mixed-instances policy Clouddriver's AsgWithMixedInstancesPolicyBuilder gives the group, or
  * undefined for a single-type group. Fields left out stay out (AWS applies its own defaults:
  * prioritized, 0, 100, lowest-price, 2); overrides go in priority order, unset priorities last
- * in the order given (AsgConfigHelper.getLaunchTemplateOverrides).
+ * in the order given (AsgConfigHelper.getLaunchTemplateOverrides). `onDemandAllocationStrategy`
+ * makes a mixed group but is not sent: Clouddriver's builder never sets it on the distribution
+ * (AsgWithMixedInstancesPolicyBuilder:90-97), so AWS's `prioritized` applies.
  */
 export function mixedInstancesOf(s: LaunchSettings): MixedInstances | undefined {
   if (!usesMixedInstancesPolicy(s)) return undefined;
   const overrides = s.launchTemplateOverridesForInstanceType?.length
     ? [...s.launchTemplateOverridesForInstanceType]
-        .sort((a, b) => (a.priority ?? Number.POSITIVE_INFINITY) - (b.priority ?? Number.POSITIVE_INFINITY))
+        .sort((a, b) => (a.priority ?? Number.MAX_SAFE_INTEGER) - (b.priority ?? Number.MAX_SAFE_INTEGER))
         .map((o) => ({
           instanceType: o.instanceType,
           ...(o.weightedCapacity !== undefined ? { weightedCapacity: o.weightedCapacity } : {}),
@@ -141,7 +143,6 @@ export function mixedInstancesOf(s: LaunchSettings): MixedInstances | undefined 
     : undefined;
   return dropUndefined({
     overrides,
-    onDemandAllocationStrategy: s.onDemandAllocationStrategy,
     onDemandBaseCapacity: s.onDemandBaseCapacity,
     onDemandPercentageAboveBaseCapacity: s.onDemandPercentageAboveBaseCapacity,
     spotAllocationStrategy: s.spotAllocationStrategy,

@@ -182,7 +182,8 @@ test("without blockDevices a deploy gets Clouddriver's default volumes for its t
 const mixed = {
   instanceType: 'm5.large',
   spotPrice: '0.3',
-  onDemandAllocationStrategy: 'prioritized',
+  // Makes a mixed group but is not sent: Clouddriver's builder never sets it (AWS's prioritized applies).
+  onDemandAllocationStrategy: 'lowest-price',
   onDemandBaseCapacity: 1,
   onDemandPercentageAboveBaseCapacity: 25,
   spotAllocationStrategy: 'lowest-price',
@@ -201,7 +202,6 @@ const expectedPolicy = {
     { InstanceType: 'c5.large', WeightedCapacity: '1' },
   ],
   InstancesDistribution: {
-    OnDemandAllocationStrategy: 'prioritized',
     OnDemandBaseCapacity: 1,
     OnDemandPercentageAboveBaseCapacity: 25,
     SpotAllocationStrategy: 'lowest-price',
@@ -264,7 +264,7 @@ test('cloning a mixed-instances spot group keeps its overrides and distribution;
           LaunchTemplateSpecification: { LaunchTemplateId: lt.LaunchTemplate!.LaunchTemplateId, Version: '$Latest' },
           Overrides: expectedPolicy.Overrides,
         },
-        InstancesDistribution: expectedPolicy.InstancesDistribution,
+        InstancesDistribution: { ...expectedPolicy.InstancesDistribution, OnDemandAllocationStrategy: 'lowest-price' },
       },
     }),
   );
