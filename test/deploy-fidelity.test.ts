@@ -72,8 +72,8 @@ function createRequest(name: string): CreateAutoScalingGroupCommandInput {
 }
 
 /** The data of the launch template Bosun made for a group (named after it). */
-async function templateData(name: string): Promise<ResponseLaunchTemplateData> {
-  const out = await testAwsClients(env.aws).ec2.send(
+async function templateData(name: string, region = REGION): Promise<ResponseLaunchTemplateData> {
+  const out = await testAwsClients(env.aws, region).ec2.send(
     new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: name, Versions: ['$Latest'] }),
   );
   // moto echoes the template's own tags into its data; AWS does not.
@@ -387,6 +387,21 @@ test('a clone of a launch-configuration group gets a launch template carrying ev
     BlockDeviceMappings: [{ DeviceName: '/dev/sdb', Ebs: { VolumeSize: 80, VolumeType: 'gp3', DeleteOnTermination: true } }],
     TagSpecifications: volumeTags(app),
   });
+});
+
+test('a clone into another region leaves the key pair out (key pairs are per region), as Clouddriver does', async () => {
+  const app = uniqueName('keyx');
+  await env.run([{ createServerGroup: deploy(app, { keyPair: 'app-key', requireIMDSv2: true }) }]);
+  await clone({
+    source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` },
+    availabilityZones: { 'us-west-2': ['us-west-2a'] },
+    amiName,
+  });
+  const copy = await templateData(`${app}-main-v000`, 'us-west-2');
+  expect(copy.KeyName).toBeUndefined();
+  expect(copy.MetadataOptions).toEqual({ HttpTokens: 'required' });
+  await clone({ source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` } });
+  expect((await templateData(`${app}-main-v001`)).KeyName).toBe('app-key');
 });
 
 test("Clouddriver's validator rules on launch settings are 400s naming the field", async () => {

@@ -246,7 +246,8 @@ export async function cloneServerGroupOperation(ctx: OperationContext, d: CloneD
     amiName: o.amiName,
     imageId: imageFromSource ? source.imageId : o.imageId,
     instanceType,
-    keyPair: has('keyPair') ? o.keyPair : source.keyPair,
+    // A key pair is per account and region: Clouddriver copies it only into the source's own.
+    keyPair: has('keyPair') ? o.keyPair : sameRegion && d.account === s.account ? source.keyPair : undefined,
     securityGroups: o.securityGroups ?? (sameRegion ? source.securityGroups : []),
     loadBalancers: o.loadBalancers ?? source.loadBalancers,
     targetGroups: o.targetGroups ?? source.targetGroupArns.map(targetGroupName),
