@@ -105,6 +105,7 @@ async function fromLaunchConfiguration(c: AwsClients, name: string): Promise<Lau
     ebsOptimized: lc.EbsOptimized,
     launch: {
       kind: 'launchConfiguration',
+      requireIMDSv2: lc.MetadataOptions?.HttpTokens === 'required',
       blockDevices: blockDevicesFromLaunchConfiguration(lc.BlockDeviceMappings ?? []),
       associatePublicIpAddress: lc.AssociatePublicIpAddress,
       spotPrice: orUndefined(lc.SpotPrice),

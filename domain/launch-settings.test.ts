@@ -136,12 +136,13 @@ test('a mixed-instances source keeps its distribution and overrides (as prioriti
   expect(other.spotInstancePools).toBeUndefined();
 });
 
-test('a launch configuration source gives no IMDSv2, enclave or credits, but its public IP, spot price and devices', () => {
+test('a launch configuration source gives its IMDSv2 setting, public IP, spot price and devices (it has no enclave or credits)', () => {
   const merged = cloneLaunchSettings(
     {},
     undefined,
     {
       kind: 'launchConfiguration',
+      requireIMDSv2: true,
       blockDevices: [{ deviceName: '/dev/sdb', size: 80, volumeType: 'gp3' }],
       associatePublicIpAddress: true,
       spotPrice: '0.2',
@@ -149,6 +150,7 @@ test('a launch configuration source gives no IMDSv2, enclave or credits, but its
     'm5.large',
   );
   expect(merged).toEqual({
+    requireIMDSv2: true,
     blockDevices: [{ deviceName: '/dev/sdb', size: 80, volumeType: 'gp3' }],
     associatePublicIpAddress: true,
     spotPrice: '0.2',

@@ -212,11 +212,12 @@ export function cloneLaunchSettings(
   const requestTypes = [requestInstanceType, ...(r.launchTemplateOverridesForInstanceType ?? []).map((o) => o.instanceType)];
   const merged: Record<string, unknown> = {
     ...r,
-    // Clouddriver reads httpTokens, enclave and CPU credits only from a launch template source.
-    // Its description defaults requireIMDSv2 to false, so it copies httpTokens only when a caller
-    // sends an explicit null (Deck sends the source's value); Bosun copies whenever the request
-    // leaves it out, so no clone silently drops IMDSv2.
-    requireIMDSv2: r.requireIMDSv2 ?? (fromTemplate ? s.requireIMDSv2 === true : undefined),
+    // Clouddriver reads enclave and CPU credits only from a launch template source, and httpTokens
+    // too; but its description defaults requireIMDSv2 to false, so it copies httpTokens only when
+    // a caller sends an explicit null (Deck sends the source's value). Bosun copies whenever the
+    // request leaves it out, from a launch configuration's MetadataOptions as well, so no clone
+    // silently drops IMDSv2.
+    requireIMDSv2: r.requireIMDSv2 ?? s.requireIMDSv2,
     enableEnclave: r.enableEnclave ?? (fromTemplate ? s.enableEnclave : undefined),
     associateIPv6Address: r.associateIPv6Address ?? s.associateIPv6Address,
     associatePublicIpAddress: r.associatePublicIpAddress ?? s.associatePublicIpAddress,

@@ -357,6 +357,7 @@ test('a clone of a launch-configuration group gets a launch template carrying ev
       InstanceMonitoring: { Enabled: false },
       EbsOptimized: false,
       AssociatePublicIpAddress: true,
+      MetadataOptions: { HttpTokens: 'required' },
       BlockDeviceMappings: [{ DeviceName: '/dev/sdb', Ebs: { VolumeSize: 80, VolumeType: 'gp3', DeleteOnTermination: true } }],
     }),
   );
@@ -383,6 +384,7 @@ test('a clone of a launch-configuration group gets a launch template carrying ev
     Monitoring: { Enabled: false },
     UserData: Buffer.from('#!/bin/bash\necho legacy').toString('base64'),
     InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { MaxPrice: '0.2' } },
+    MetadataOptions: { HttpTokens: 'required' },
     NetworkInterfaces: [{ AssociatePublicIpAddress: true, Ipv6AddressCount: 0, Groups: [defaultSg], DeviceIndex: 0 }],
     BlockDeviceMappings: [{ DeviceName: '/dev/sdb', Ebs: { VolumeSize: 80, VolumeType: 'gp3', DeleteOnTermination: true } }],
     TagSpecifications: volumeTags(app),
