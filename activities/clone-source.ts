@@ -1,14 +1,23 @@
 /**
  * What cloneServerGroup starts from: the source group's settings, read from the group and the
- * launch template version it runs, in deploy terms.
+ * launch template version or launch configuration it runs, in deploy terms (what Clouddriver's
+ * CopyLastAsgAtomicOperation reads).
  */
 import { DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import type { ResponseLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
-import type { RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { parseServerGroupName } from '../domain/frigga';
 import type { LifecycleHookSpec } from '../domain/operations/create-server-group';
+import {
+  blockDevicesFromLaunchConfiguration,
+  blockDevicesFromLaunchTemplate,
+  mixedInstancesFromPolicy,
+} from '../domain/launch-template-data';
+import type { SourceLaunchSettings } from '../domain/launch-settings';
 import { CREATED_BY_TAG } from '../domain/task';
-import type { AwsClientProvider } from './aws-clients';
+import type { AwsClientProvider, AwsClients } from './aws-clients';
 import { awsCall } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 
@@ -41,6 +50,75 @@ export interface CloneSource {
   readonly enabledMetrics: readonly string[];
   /** Without their names: the clone's hooks are named after the clone, as in CopyLastAsgAtomicOperation. */
   readonly lifecycleHooks: readonly LifecycleHookSpec[];
+  /** Launch-template and purchase settings; absent in results recorded before Bosun read them. */
+  readonly launch?: SourceLaunchSettings | undefined;
+}
+
+/** The launch settings of a source group, from whichever of the three it runs on. */
+type LaunchSource = Pick<
+  CloneSource,
+  'imageId' | 'instanceType' | 'keyPair' | 'securityGroups' | 'iamRole' | 'base64UserData' | 'instanceMonitoring' | 'ebsOptimized'
+> & { readonly launch: SourceLaunchSettings };
+
+/** AWS answers "" for an unset kernel, ramdisk or key of a launch configuration. */
+const orUndefined = (v: string | undefined) => (v ? v : undefined);
+
+function fromLaunchTemplate(data: ResponseLaunchTemplateData, g: AutoScalingGroup): LaunchSource {
+  const mip = g.MixedInstancesPolicy;
+  const nics = data.NetworkInterfaces ?? [];
+  // The primary interface is where Clouddriver keeps a template's security groups.
+  const primary = nics.find((n) => n.DeviceIndex === 0);
+  return {
+    imageId: data.ImageId,
+    instanceType: data.InstanceType,
+    keyPair: orUndefined(data.KeyName),
+    securityGroups: primary ? (primary.Groups ?? []) : (data.SecurityGroupIds ?? data.SecurityGroups ?? []),
+    iamRole: data.IamInstanceProfile?.Name ?? data.IamInstanceProfile?.Arn,
+    base64UserData: data.UserData,
+    instanceMonitoring: data.Monitoring?.Enabled,
+    ebsOptimized: data.EbsOptimized,
+    launch: {
+      kind: mip ? 'mixedInstances' : 'launchTemplate',
+      blockDevices: blockDevicesFromLaunchTemplate(data.BlockDeviceMappings ?? []),
+      requireIMDSv2: data.MetadataOptions?.HttpTokens === 'required',
+      enableEnclave: data.EnclaveOptions?.Enabled,
+      associatePublicIpAddress: nics.some((n) => n.AssociatePublicIpAddress === true) ? true : undefined,
+      associateIPv6Address: primary ? (primary.Ipv6AddressCount ?? 0) > 0 : undefined,
+      // A mixed group's spot price is in its distribution, a single-type group's in the template.
+      spotPrice: mip ? mip.InstancesDistribution?.SpotMaxPrice : data.InstanceMarketOptions?.SpotOptions?.MaxPrice,
+      cpuCredits: data.CreditSpecification?.CpuCredits,
+      kernelId: orUndefined(data.KernelId),
+      ramdiskId: orUndefined(data.RamDiskId),
+      mixed: mip ? mixedInstancesFromPolicy(mip) : undefined,
+    },
+  };
+}
+
+async function fromLaunchConfiguration(c: AwsClients, name: string): Promise<LaunchSource | undefined> {
+  const out = await awsCall(`DescribeLaunchConfigurations ${name}`, () =>
+    c.autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [name] })),
+  );
+  const lc = out.LaunchConfigurations?.[0];
+  if (!lc) return undefined;
+  return {
+    imageId: lc.ImageId,
+    instanceType: lc.InstanceType,
+    keyPair: orUndefined(lc.KeyName),
+    securityGroups: lc.SecurityGroups ?? [],
+    iamRole: orUndefined(lc.IamInstanceProfile),
+    base64UserData: orUndefined(lc.UserData),
+    instanceMonitoring: lc.InstanceMonitoring?.Enabled,
+    ebsOptimized: lc.EbsOptimized,
+    launch: {
+      kind: 'launchConfiguration',
+      requireIMDSv2: lc.MetadataOptions?.HttpTokens === 'required',
+      blockDevices: blockDevicesFromLaunchConfiguration(lc.BlockDeviceMappings ?? []),
+      associatePublicIpAddress: lc.AssociatePublicIpAddress,
+      spotPrice: orUndefined(lc.SpotPrice),
+      kernelId: orUndefined(lc.KernelId),
+      ramdiskId: orUndefined(lc.RamdiskId),
+    },
+  };
 }
 
 /** Tags Bosun never copies from a source group: AWS's own, and Bosun's ownership marker. */
@@ -58,7 +136,7 @@ export function createCloneSourceActivities({ aws }: { aws: AwsClientProvider })
       const g = found.group;
       const name = parseServerGroupName(input.serverGroupName);
       const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-      let data: RequestLaunchTemplateData & { SecurityGroupIds?: string[] } = {};
+      let source: LaunchSource | undefined;
       if (lt?.LaunchTemplateId || lt?.LaunchTemplateName) {
         const out = await awsCall(`DescribeLaunchTemplateVersions of ${input.serverGroupName}`, () =>
           c.ec2.send(
@@ -68,7 +146,9 @@ export function createCloneSourceActivities({ aws }: { aws: AwsClientProvider })
             }),
           ),
         );
-        data = (out.LaunchTemplateVersions?.[0]?.LaunchTemplateData ?? {}) as typeof data;
+        source = fromLaunchTemplate(out.LaunchTemplateVersions?.[0]?.LaunchTemplateData ?? {}, g);
+      } else if (g.LaunchConfigurationName) {
+        source = await fromLaunchConfiguration(c, g.LaunchConfigurationName);
       }
       const hooks = await awsCall(`DescribeLifecycleHooks of ${input.serverGroupName}`, () =>
         c.autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: input.serverGroupName })),
@@ -96,14 +176,15 @@ export function createCloneSourceActivities({ aws }: { aws: AwsClientProvider })
         zones: g.AvailabilityZones ?? [],
         subnetIds: (g.VPCZoneIdentifier ?? '').split(',').filter(Boolean),
         capacity: { min: g.MinSize ?? 0, max: g.MaxSize ?? 0, desired: g.DesiredCapacity ?? 0 },
-        imageId: data.ImageId,
-        instanceType: data.InstanceType,
-        keyPair: data.KeyName,
-        securityGroups: data.SecurityGroupIds ?? [],
-        iamRole: data.IamInstanceProfile?.Name,
-        base64UserData: data.UserData,
-        instanceMonitoring: data.Monitoring?.Enabled,
-        ebsOptimized: data.EbsOptimized,
+        imageId: source?.imageId,
+        instanceType: source?.instanceType,
+        keyPair: source?.keyPair,
+        securityGroups: source?.securityGroups ?? [],
+        iamRole: source?.iamRole,
+        base64UserData: source?.base64UserData,
+        instanceMonitoring: source?.instanceMonitoring,
+        ebsOptimized: source?.ebsOptimized,
+        launch: source?.launch ?? { kind: 'none' },
         targetGroupArns: g.TargetGroupARNs ?? [],
         loadBalancers: g.LoadBalancerNames ?? [],
         tags,

@@ -9,10 +9,11 @@ import {
   PutLifecycleHookCommand,
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
-import type { _InstanceType, RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
+import { blockDevicesFromImage, launchTemplateDataOf, mixedInstancesPolicyOf } from '../domain/launch-template-data';
+import type { BlockDevice, LaunchSettings, MixedInstances } from '../domain/launch-settings';
 import type { LifecycleHookSpec } from '../domain/operations/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClientProvider } from './aws-clients';
@@ -33,6 +34,8 @@ export interface LaunchTemplateInput {
   readonly base64UserData?: string | undefined;
   readonly instanceMonitoring?: boolean | undefined;
   readonly ebsOptimized?: boolean | undefined;
+  /** Launch-template settings (block devices, IMDSv2, network interface, spot, credits, …); absent in older runs. */
+  readonly launch?: LaunchSettings | undefined;
 }
 
 export interface CreateGroupInput {
@@ -57,6 +60,8 @@ export interface CreateGroupInput {
   /** Collected only when `instanceMonitoring` is true, as Clouddriver's AsgBuilder does. */
   readonly enabledMetrics?: readonly string[] | undefined;
   readonly instanceMonitoring?: boolean | undefined;
+  /** Set for a mixed-instances group: the group then runs its template through a MixedInstancesPolicy. */
+  readonly mixedInstances?: MixedInstances | undefined;
 }
 
 /** The deploy activities that create the launch template and the group. */
@@ -83,16 +88,15 @@ export function createServerGroupCreationActivities({ aws }: { aws: AwsClientPro
       const found = await adopt();
       if (found) return found;
 
-      const data: RequestLaunchTemplateData = {
-        ImageId: input.imageId,
-        InstanceType: input.instanceType as _InstanceType,
-        ...(input.keyPair ? { KeyName: input.keyPair } : {}),
-        ...(input.securityGroupIds.length ? { SecurityGroupIds: [...input.securityGroupIds] } : {}),
-        ...(input.iamRole ? { IamInstanceProfile: { Name: input.iamRole } } : {}),
-        ...(input.base64UserData ? { UserData: input.base64UserData } : {}),
-        ...(input.instanceMonitoring !== undefined ? { Monitoring: { Enabled: input.instanceMonitoring } } : {}),
-        ...(input.ebsOptimized !== undefined ? { EbsOptimized: input.ebsOptimized } : {}),
-      };
+      const launch = input.launch ?? {};
+      let amiBlockDevices: BlockDevice[] | undefined;
+      if (launch.useAmiBlockDeviceMappings) {
+        const images = await awsCall(`DescribeImages ${input.imageId} in ${input.region}`, () =>
+          c.ec2.send(new DescribeImagesCommand({ ImageIds: [input.imageId] })),
+        );
+        amiBlockDevices = blockDevicesFromImage(images.Images?.[0]?.BlockDeviceMappings ?? []);
+      }
+      const data = launchTemplateDataOf({ ...input, launch, amiBlockDevices });
       try {
         const out = await awsCall(`CreateLaunchTemplate ${name} in ${input.region}`, () =>
           c.ec2.send(
@@ -147,7 +151,9 @@ export function createServerGroupCreationActivities({ aws }: { aws: AwsClientPro
             c.autoScaling.send(
               new CreateAutoScalingGroupCommand({
                 AutoScalingGroupName: input.serverGroupName,
-                LaunchTemplate: { LaunchTemplateId: input.launchTemplateId, Version: '$Latest' },
+                ...(input.mixedInstances
+                  ? { MixedInstancesPolicy: mixedInstancesPolicyOf(input.mixedInstances, input.launchTemplateId) }
+                  : { LaunchTemplate: { LaunchTemplateId: input.launchTemplateId, Version: '$Latest' } }),
                 MinSize: 0,
                 MaxSize: input.maxSize,
                 DesiredCapacity: 0,

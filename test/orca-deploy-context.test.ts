@@ -8,8 +8,19 @@
  * instance type's family and the source group. No legacy Clouddriver is configured, so a field
  * Bosun could not run would be a 400 here, not a silent difference.
  */
-import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, DescribePoliciesCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, CreateTagsCommand, DescribeLaunchTemplateVersionsCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribePoliciesCommand,
+  PutScalingPolicyCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchTemplateCommand,
+  CreateTagsCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+} from '@aws-sdk/client-ec2';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 
@@ -22,7 +33,9 @@ async function tagSubnetsWithPurpose(): Promise<void> {
   const { ec2 } = testAwsClients(env.aws);
   const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ZONES }] }))).Subnets ?? [];
   const ids = subnets.filter((s) => s.DefaultForAz).map((s) => s.SubnetId!);
-  await ec2.send(new CreateTagsCommand({ Resources: ids, Tags: [{ Key: 'immutable_metadata', Value: JSON.stringify({ purpose: SUBNET_TYPE }) }] }));
+  await ec2.send(
+    new CreateTagsCommand({ Resources: ids, Tags: [{ Key: 'immutable_metadata', Value: JSON.stringify({ purpose: SUBNET_TYPE }) }] }),
+  );
 }
 
 test("Orca's red/black createServerGroup body runs on Bosun: the new group is built as Clouddriver builds it and inherits the source's scaling policy", async () => {
@@ -36,7 +49,14 @@ test("Orca's red/black createServerGroup body runs on Bosun: the new group is bu
 
   // The source: the cluster's current group (v038), autoscaled by a target-tracking policy.
   const source = `${cluster}-v038`;
-  await clients.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: source, LaunchTemplateData: { ImageId: imageId, InstanceType: 'm4.2xlarge' } }));
+  // Its own volumes, not its type's defaults: a deploy from it keeps them (copySourceCustomBlockDeviceMappings).
+  const custom = { DeviceName: '/dev/sdc', Ebs: { VolumeSize: 50, VolumeType: 'gp3' as const, DeleteOnTermination: true } };
+  await clients.ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: source,
+      LaunchTemplateData: { ImageId: imageId, InstanceType: 'm4.2xlarge', BlockDeviceMappings: [custom] },
+    }),
+  );
   await clients.autoScaling.send(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: source,
@@ -119,16 +139,29 @@ test("Orca's red/black createServerGroup body runs on Bosun: the new group is bu
   // Clouddriver names the ancestor in its own result object.
   expect(task.resultObjects).toContainEqual(expect.objectContaining({ ancestorServerGroupNameByRegion: { [REGION]: source } }));
 
-  const group = (await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name!] }))).AutoScalingGroups![0]!;
-  expect([group.MinSize, group.DesiredCapacity, group.MaxSize, group.DefaultCooldown, group.HealthCheckGracePeriod]).toEqual([1, 1, 1, 10, 600]);
+  const group = (await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name!] })))
+    .AutoScalingGroups![0]!;
+  expect([group.MinSize, group.DesiredCapacity, group.MaxSize, group.DefaultCooldown, group.HealthCheckGracePeriod]).toEqual([
+    1, 1, 1, 10, 600,
+  ]);
   expect(group.AvailabilityZones?.sort()).toEqual(ZONES);
 
-  // m4.2xlarge without block devices of its own: Clouddriver's default for the type.
   const lt = group.LaunchTemplate!;
-  const version = (await clients.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt.LaunchTemplateId, Versions: [lt.Version ?? '$Latest'] })))
-    .LaunchTemplateVersions![0]!.LaunchTemplateData!;
-  expect(version).toMatchObject({ ImageId: imageId, InstanceType: 'm4.2xlarge', KeyName: 'nf-prod-keypair-a', EbsOptimized: true, Monitoring: { Enabled: true } });
-  expect(version.BlockDeviceMappings ?? []).not.toHaveLength(0);
+  const version = (
+    await clients.ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: lt.LaunchTemplateId, Versions: [lt.Version ?? '$Latest'] }),
+    )
+  ).LaunchTemplateVersions![0]!.LaunchTemplateData!;
+  expect(version).toMatchObject({
+    ImageId: imageId,
+    InstanceType: 'm4.2xlarge',
+    KeyName: 'nf-prod-keypair-a',
+    EbsOptimized: true,
+    Monitoring: { Enabled: true },
+  });
+  expect(version.BlockDeviceMappings).toEqual([
+    expect.objectContaining({ DeviceName: '/dev/sdc', Ebs: expect.objectContaining({ VolumeSize: 50, VolumeType: 'gp3' }) }),
+  ]);
 
   // The source's autoscaling came along (copySourceScalingPoliciesAndActions defaults to true).
   const policies = (await clients.autoScaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: name }))).ScalingPolicies ?? [];

@@ -93,6 +93,23 @@ export const Patch = {
    * started before it can be open (the retry window plus its longest wait).
    */
   deployUsesSourceCapacity: 'bosun-deploy-uses-source-capacity',
+  /**
+   * A clone whose merged launch settings break a rule of Clouddriver's deploy validator (CPU
+   * credits on a type without them, spot pools with a strategy that takes none, a public IP
+   * without a VPC subnet) fails before it creates anything. Old path: such clones ran, with those
+   * settings ignored (every history set before the settings were read). Deprecate once no clone
+   * started before it can be open (the retry window plus its longest wait).
+   */
+  cloneChecksLaunchSettings: 'bosun-clone-checks-launch-settings',
+  /**
+   * createServerGroup with a `source` and no block devices of its own takes the source's custom
+   * block devices (or, when the source ran its type's defaults and the type changes, the new
+   * type's defaults), and without subnets of its own the source's subnet override, as
+   * BasicAmazonDeployHandler does (`copySourceCustomBlockDeviceMappings`,
+   * `copySourceSubnetIdOverrides`). Old path: neither, without describing the source.
+   * Deprecate once no deploy started before it can be open (the retry window plus its longest wait).
+   */
+  deployCopiesSourceBlockDevices: 'bosun-deploy-copies-source-block-devices',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

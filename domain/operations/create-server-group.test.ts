@@ -1,3 +1,4 @@
+import { parseOperation, unsupportedFieldsOf } from '.';
 import { cloneServerGroupSchema, clusterOf, createServerGroupSchema, describeDeploy } from './create-server-group';
 
 const base = {
@@ -85,4 +86,43 @@ test('createServerGroup: a complete source is the one to copy scaling from, unle
   expect(createServerGroupSchema.parse({ ...base, source, copySourceScalingPoliciesAndActions: false }).scalingSource).toBeUndefined();
   // Clouddriver needs account, region and name; with less there is no source (the deploy's account stands in for a missing one).
   expect(createServerGroupSchema.parse({ ...base, source: { region: 'us-west-2' } }).scalingSource).toBeUndefined();
+});
+
+test("lifecycle hooks take Clouddriver's Transition names (as Jackson reads them) and AWS's; a launch-error notification is routed", () => {
+  const deploy = {
+    credentials: 'test',
+    application: 'app',
+    availabilityZones: { 'us-east-1': ['us-east-1a'] },
+    capacity: { min: 1, max: 1, desired: 1 },
+    amiName: 'ami-1234abcd',
+    instanceType: 't3.micro',
+  };
+  const hooks = (...transitions: string[]) => ({
+    ...deploy,
+    lifecycleHooks: transitions.map((lifecycleTransition) => ({
+      lifecycleTransition,
+      roleARN: 'arn:aws:iam::1:role/r',
+      notificationTargetARN: 'arn:aws:sns:us-east-1:1:t',
+    })),
+  });
+  const parsed = parseOperation('createServerGroup', hooks('EC2InstanceLaunching', 'autoscaling:EC2_INSTANCE_TERMINATING'));
+  expect(parsed).toMatchObject({
+    ok: true,
+    request: {
+      description: {
+        lifecycleHooks: [
+          { lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING' },
+          { lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' },
+        ],
+      },
+    },
+  });
+  expect(unsupportedFieldsOf('createServerGroup', hooks('EC2InstanceLaunching')).map((f) => f.field)).toEqual([]);
+  expect(unsupportedFieldsOf('createServerGroup', hooks('EC2InstanceLaunching', 'EC2InstanceLaunchError')).map((f) => f.field)).toEqual([
+    'lifecycleHooks[].lifecycleTransition',
+  ]);
+  expect(parseOperation('createServerGroup', hooks('EC2InstanceStarting'))).toMatchObject({
+    ok: false,
+    errors: ['lifecycleHooks.0.lifecycleTransition: must be EC2InstanceLaunching or EC2InstanceTerminating'],
+  });
 });

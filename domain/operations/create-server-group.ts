@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { Capacity } from '../capacity';
 import { clusterOf } from '../frigga';
+import type { LaunchSettings } from '../launch-settings';
+import { launchSettingsOf, launchSettingsProblems } from '../launch-settings';
 import { ASG_PROCESS_NAMES } from './asg-processes';
 import { accountSchema, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
+import { launchSettingsFields } from './launch-settings-fields';
 
 export { clusterOf } from '../frigga';
 
@@ -22,9 +25,24 @@ const fullCapacity = z.looseObject({ min: count, max: count, desired: count }).s
   if (c.desired < c.min) ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is less than min ${c.min}` });
 });
 
+/**
+ * Clouddriver's AmazonAsgLifecycleHook.Transition, which Jackson reads by constant name; the AWS
+ * spellings are accepted too, and both become AWS's.
+ */
+const TRANSITIONS = {
+  EC2InstanceLaunching: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+  EC2InstanceTerminating: 'autoscaling:EC2_INSTANCE_TERMINATING',
+  'autoscaling:EC2_INSTANCE_LAUNCHING': 'autoscaling:EC2_INSTANCE_LAUNCHING',
+  'autoscaling:EC2_INSTANCE_TERMINATING': 'autoscaling:EC2_INSTANCE_TERMINATING',
+} as const;
+
 const lifecycleHook = z.looseObject({
   name: z.string().min(1).max(255).optional(),
-  lifecycleTransition: z.enum(['autoscaling:EC2_INSTANCE_LAUNCHING', 'autoscaling:EC2_INSTANCE_TERMINATING']),
+  lifecycleTransition: z
+    .enum(Object.keys(TRANSITIONS) as [keyof typeof TRANSITIONS, ...(keyof typeof TRANSITIONS)[]], {
+      error: 'must be EC2InstanceLaunching or EC2InstanceTerminating',
+    })
+    .transform((t) => TRANSITIONS[t]),
   roleARN: z.string().optional(),
   notificationTargetARN: z.string().optional(),
   notificationMetadata: z.string().max(1023).optional(),
@@ -91,6 +109,8 @@ const deployFields = {
   ignoreSequence: z.boolean().optional(),
   /** Clouddriver's default is true: a deploy with a source copies its scaling policies, alarms and scheduled actions. */
   copySourceScalingPoliciesAndActions: z.boolean().optional(),
+  copySourceCustomBlockDeviceMappings: z.boolean().optional(),
+  copySourceSubnetIdOverrides: z.boolean().optional(),
   /** Orca's field: Orca waits for it after the task; Clouddriver's deploy ignores it, and so does Bosun's. */
   targetHealthyDeployPercentage: z.number().min(0).max(100).optional(),
   /**
@@ -100,6 +120,7 @@ const deployFields = {
    */
   waitForHealthyPercentage: z.number().min(0).max(100).optional(),
   waitTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
+  ...launchSettingsFields,
 };
 
 /** Clouddriver's `source` of a deploy: the group whose scaling policies and scheduled actions a deploy copies. */
@@ -177,6 +198,18 @@ export interface DeployDescription {
   readonly scalingSource?: SourceRef | undefined;
   /** `source.useSourceCapacity`: the group whose capacity replaces `capacity` (createServerGroup). */
   readonly capacitySource?: SourceRef | undefined;
+  /** Launch-template and mixed-instances settings; absent in runs started before Bosun read them. */
+  readonly launch?: LaunchSettings | undefined;
+  /**
+   * The group whose custom block devices the new group gets when the request gives none
+   * (createServerGroup's `source` with `copySourceCustomBlockDeviceMappings`, default true).
+   */
+  readonly blockDeviceSource?: SourceRef | undefined;
+  /**
+   * The group whose subnet override (its `SPINNAKER_SUBNET_ID_OVERRIDE` tag) the new group takes
+   * when the request names no subnets (`copySourceSubnetIdOverrides`, default true).
+   */
+  readonly subnetSource?: SourceRef | undefined;
 }
 
 /** A server group named by account, region and name. */
@@ -225,6 +258,7 @@ function normalise(d: DeployFields): Omit<DeployDescription, 'account' | 'applic
     targetHealthyDeployPercentage: d.targetHealthyDeployPercentage,
     waitForHealthyPercentage: d.waitForHealthyPercentage,
     waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
+    launch: launchSettingsOf(d),
   };
 }
 
@@ -270,6 +304,7 @@ export const createServerGroupSchema = z
       }
       need(d.amiName || d.imageId, 'amiName', 'is required (an AMI name or id)');
       need(d.instanceType, 'instanceType', 'is required');
+      for (const p of launchSettingsProblems(launchSettingsOf(d), d.instanceType, d)) need(false, p.field, p.message);
     },
     { when: () => true },
   )
@@ -288,6 +323,8 @@ export const createServerGroupSchema = z
       instanceType: d.instanceType!,
       ...(source && copy ? { scalingSource: source } : {}),
       ...(source && d.source?.useSourceCapacity ? { capacitySource: source } : {}),
+      ...(source && d.copySourceCustomBlockDeviceMappings !== false && d.blockDevices === undefined ? { blockDeviceSource: source } : {}),
+      ...(source && d.copySourceSubnetIdOverrides !== false && !d.subnetIds?.length ? { subnetSource: source } : {}),
     };
   });
 
@@ -351,6 +388,9 @@ export const cloneServerGroupSchema = z
     if (d.capacity) overrides.capacity = d.capacity;
     if (d.instanceType) overrides.instanceType = d.instanceType;
     if (d.availabilityZones) overrides.regions = deployRegions(d.availabilityZones);
+    // Only the launch settings the caller sent; the clone merges each with its source's.
+    const launch = launchSettingsOf(d);
+    if (Object.keys(launch).length) overrides.launch = launch;
     return {
       account,
       source: sourceRefOf(d.source, account),

@@ -50,9 +50,6 @@ const OTHER_GROUP_NAMES = {
 const LAUNCH_TEMPLATE_DATA = "a launch-template setting Bosun's updateLaunchTemplate does not change yet";
 const MIXED_INSTANCES = "a mixed-instances setting Bosun's updateLaunchTemplate does not change yet";
 
-/** Deploy fields Bosun's create and clone do not run yet. */
-const NOT_YET = "a deploy setting Bosun's createServerGroup and cloneServerGroup do not run yet";
-
 /** What createServerGroup and cloneServerGroup share. */
 const deployRouted: Record<string, RoutedField> = {
   legacyUdf: { why: USER_DATA_PROVIDERS },
@@ -61,31 +58,11 @@ const deployRouted: Record<string, RoutedField> = {
   classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
   // Bosun builds every group from a launch template; false asks Clouddriver for a launch configuration.
   setLaunchTemplate: { why: 'a launch configuration instead of a launch template', effect: isFalse },
-  ...Object.fromEntries(
-    [
-      'associateIPv6Address',
-      'associatePublicIpAddress',
-      'blockDeviceTags',
-      'blockDevices',
-      'copySourceCustomBlockDeviceMappings',
-      'copySourceSubnetIdOverrides',
-      'enableEnclave',
-      'kernelId',
-      'launchTemplateOverridesForInstanceType',
-      'licenseSpecifications',
-      'onDemandAllocationStrategy',
-      'onDemandBaseCapacity',
-      'onDemandPercentageAboveBaseCapacity',
-      'placement',
-      'ramdiskId',
-      'requireIMDSv2',
-      'spotAllocationStrategy',
-      'spotInstancePools',
-      'spotPrice',
-      'unlimitedCpuCredits',
-      'useAmiBlockDeviceMappings',
-    ].map((f) => [f, { why: NOT_YET }]),
-  ),
+  // Clouddriver turns this transition into a notification configuration, not a lifecycle hook.
+  'lifecycleHooks[].lifecycleTransition': {
+    why: 'a launch-error notification (PutNotificationConfiguration), which Bosun does not set',
+    effect: (v) => Array.isArray(v) && v.some((t) => t === 'EC2InstanceLaunchError' || t === 'autoscaling:EC2_INSTANCE_LAUNCH_ERROR'),
+  },
 };
 
 const deployUnused = {

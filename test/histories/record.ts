@@ -257,6 +257,48 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'createServerGroup-launch-settings',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        {
+          createServerGroup: deploy(c, uniqueName('mx'), {
+            requireIMDSv2: true,
+            blockDevices: [{ deviceName: '/dev/sdb', size: 20 }],
+            spotPrice: '0.1',
+            launchTemplateOverridesForInstanceType: [{ instanceType: 't3.small', priority: 2 }, { instanceType: 't3.micro', priority: 1 }],
+          }),
+        },
+      ]),
+  },
+  {
+    name: 'cloneServerGroup-launch-settings',
+    expect: { failed: false },
+    run: async (c) => {
+      const app = uniqueName('cls');
+      await c.env.run([{ createServerGroup: deploy(c, app, { requireIMDSv2: true, spotPrice: '0.1' }) }]);
+      return c.env.run([{ cloneServerGroup: { credentials: ACCOUNT, source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` }, spotPrice: '' } }]);
+    },
+  },
+  {
+    name: 'cloneServerGroup-invalid-launch-settings',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const app = uniqueName('cli');
+      await c.env.run([{ createServerGroup: deploy(c, app) }]);
+      return c.env.run([
+        {
+          cloneServerGroup: {
+            credentials: ACCOUNT,
+            source: { account: ACCOUNT, region: REGION, asgName: `${app}-main-v000` },
+            instanceType: 'm5.large',
+            unlimitedCpuCredits: true,
+          },
+        },
+      ]);
+    },
+  },
+  {
     name: 'allowLaunchDescription-success',
     expect: { failed: false },
     run: async (c) => c.env.run([{ allowLaunchDescription: { account: 'staging', credentials: ACCOUNT, amiName: c.amiName, region: REGION } }]),

@@ -4,6 +4,7 @@ import { FailureType } from '../../domain/failures';
 import type { AllowLaunch } from '../../domain/operations/allow-launch';
 import type { CloneDescription, DeployDescription, SourceRef } from '../../domain/operations/create-server-group';
 import { clusterOf, parseServerGroupName } from '../../domain/frigga';
+import { cloneLaunchSettings, describeLaunchSettings, launchSettingsProblems, mixedInstancesOf } from '../../domain/launch-settings';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
 import { Patch } from '../patches';
@@ -15,6 +16,7 @@ import {
   deploymentResultObjects,
   healthyPercentageToWaitFor,
   mergeDeployOutputs,
+  withSourceLaunchDefaults,
   withSourceCapacity,
 } from './deploy-source-settings';
 
@@ -82,7 +84,9 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       );
     });
 
-    ctx.log(`Creating launch template ${serverGroupName} in ${region} with ${imageId} on ${d.instanceType}`);
+    ctx.log(
+      `Creating launch template ${serverGroupName} in ${region} with ${imageId} on ${d.instanceType}${describeLaunchSettings(d.launch ?? {})}`,
+    );
     const lt = await ctx.call('createServerGroupLaunchTemplate', `Create launch template ${serverGroupName} in ${region}`, {
       account: d.account,
       region,
@@ -96,6 +100,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       base64UserData: d.base64UserData,
       instanceMonitoring: d.instanceMonitoring,
       ebsOptimized: d.ebsOptimized,
+      launch: d.launch,
     });
 
     const suspended = [...new Set([...d.suspendedProcesses, ...(d.startDisabled ? ['AddToLoadBalancer'] : [])])];
@@ -133,6 +138,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       capacityRebalance: d.capacityRebalance,
       enabledMetrics: d.enabledMetrics,
       instanceMonitoring: d.instanceMonitoring,
+      mixedInstances: mixedInstancesOf(d.launch ?? {}),
     });
     if (suspended.length)
       ctx.log(`Suspended ${suspended.join(', ')} on ${serverGroupName}${d.startDisabled ? ' (starting disabled)' : ''}`);
@@ -180,7 +186,7 @@ function priorImage(outputs: readonly TaskOutput[], account: string, region: str
 
 /** createServerGroup: one server group per region of `availabilityZones`, each created at 0, configured, then sized. */
 export async function createServerGroupOperation(ctx: OperationContext, d: DeployDescription): Promise<TaskOutput> {
-  return deployServerGroups(ctx, await withSourceCapacity(ctx, d));
+  return deployServerGroups(ctx, await withSourceLaunchDefaults(ctx, await withSourceCapacity(ctx, d)));
 }
 
 /** A target group ARN's name (`…:targetgroup/<name>/<id>`), so a clone can resolve it in any region. */
@@ -337,7 +343,8 @@ async function cloneFrom(ctx: OperationContext, d: CloneDescription, s: SourceRe
     amiName: o.amiName,
     imageId: imageFromSource ? source.imageId : o.imageId,
     instanceType,
-    keyPair: has('keyPair') ? o.keyPair : source.keyPair,
+    // A key pair is per account and region: Clouddriver copies it only into the source's own.
+    keyPair: has('keyPair') ? o.keyPair : sameRegion && d.account === s.account ? source.keyPair : undefined,
     securityGroups: o.securityGroups ?? (sameRegion ? source.securityGroups : []),
     loadBalancers: o.loadBalancers ?? source.loadBalancers,
     targetGroups: o.targetGroups ?? source.targetGroupArns.map(targetGroupName),
@@ -364,7 +371,16 @@ async function cloneFrom(ctx: OperationContext, d: CloneDescription, s: SourceRe
     waitForHealthyPercentage: o.waitForHealthyPercentage,
     waitTimeoutSeconds: o.waitTimeoutSeconds ?? 1800,
     ...(d.copySourceScalingPoliciesAndActions !== false ? { scalingSource: s } : {}),
+    launch: cloneLaunchSettings(o.launch ?? {}, o.instanceType, source.launch, source.instanceType),
   };
+  // Clouddriver validates the merged clone (BasicAmazonDeployDescriptionValidator) before deploying.
+  const problems = launchSettingsProblems(merged.launch ?? {}, merged.instanceType, merged);
+  if (problems.length && ctx.patched(Patch.cloneChecksLaunchSettings)) {
+    throw ApplicationFailure.nonRetryable(
+      `cannot clone ${s.serverGroupName}: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+      FailureType.InvalidDescription,
+    );
+  }
   ctx.log(`Cloning ${s.serverGroupName} in ${s.region} into cluster ${clusterOf(merged)} (${Object.keys(o).length} fields overridden)`);
   return deployServerGroups(ctx, merged);
 }

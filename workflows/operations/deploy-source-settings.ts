@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity } from '../../domain/capacity';
 import { FailureType } from '../../domain/failures';
 import type { DeployDescription } from '../../domain/operations/create-server-group';
+import { blockDevicesFromSource } from '../../domain/launch-settings';
 import type { TaskOutput } from '../../domain/task';
 import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
@@ -63,6 +64,44 @@ export async function withSourceCapacity(ctx: OperationContext, d: DeployDescrip
   }
   ctx.log(`Using the capacity of ${s.serverGroupName}: ${formatCapacity(source.capacity)} (min/desired/max)`);
   return { ...d, capacity: source.capacity };
+}
+
+/** The tag in which Spinnaker keeps a group's own subnets, which a deploy from it inherits. */
+const SUBNET_OVERRIDE_TAG = 'SPINNAKER_SUBNET_ID_OVERRIDE';
+
+/**
+ * createServerGroup with a `source` (BasicAmazonDeployHandler.copySourceAttributes): its custom
+ * block devices when the request gives none (buildBlockDeviceMappingsFromSourceAsg: a source that
+ * ran its type's defaults gives the new type's defaults), and its subnet override when the request
+ * names no subnets. A source that is gone gives nothing, as there.
+ */
+export async function withSourceLaunchDefaults(ctx: OperationContext, d: DeployDescription): Promise<DeployDescription> {
+  const s = d.blockDeviceSource ?? d.subnetSource;
+  if (!s || !ctx.patched(Patch.deployCopiesSourceBlockDevices)) return d;
+  const source = await ctx.call('describeCloneSource', `Describe ${s.serverGroupName} in ${s.region} for its launch defaults`, { ...s });
+  if (!source) {
+    ctx.log(`Source ${s.serverGroupName} not found in ${s.region} (${s.account}): no block devices or subnets copied`);
+    return d;
+  }
+  let out = d;
+  const devices = source.launch?.blockDevices;
+  if (d.blockDeviceSource && devices !== undefined) {
+    const blockDevices = blockDevicesFromSource(d.instanceType, source.instanceType, devices);
+    ctx.log(
+      `Using ${blockDevices.length} block device(s) of ${s.serverGroupName}${blockDevices === devices ? '' : ` (its type's defaults, so those of ${d.instanceType})`}: ${blockDevices.map((b) => b.deviceName).join(', ') || 'none'}`,
+    );
+    out = { ...out, launch: { ...out.launch, blockDevices } };
+  }
+  const override = source.tags[SUBNET_OVERRIDE_TAG];
+  if (d.subnetSource && override) {
+    const subnetIds = override
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    ctx.log(`Using the subnets of ${s.serverGroupName} (${SUBNET_OVERRIDE_TAG}): ${subnetIds.join(', ')}`);
+    out = { ...out, subnetIds };
+  }
+  return out;
 }
 
 /**
