@@ -231,7 +231,7 @@ test('bad input is a 400 that names each field', async () => {
         credentials: ACCOUNT,
         region: REGION,
         serverGroupName: 'app-v001',
-        securityGroups: [7],
+        securityGroups: [{ id: 'sg-1' }],
         instanceType: 'huge',
       },
     },
