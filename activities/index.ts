@@ -17,6 +17,7 @@ import { createServerGroupActivities } from './server-group';
 import { createServerGroupCreationActivities } from './server-group-creation';
 import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createAlarmActivities } from './alarms';
+import { createCleanupActivities } from './cleanup';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
@@ -62,6 +63,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createSourceScalingActivities(deps),
     ...createServerGroupSettingsActivities(deps),
     ...createAlarmActivities(deps),
+    ...createCleanupActivities(deps),
   };
 }
 

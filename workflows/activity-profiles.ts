@@ -140,6 +140,10 @@ export const activityProfileOf = {
   describeMetricAlarms: 'describeCall',
   putMetricAlarm: 'mutatingAwsCall',
   deleteMetricAlarms: 'mutatingAwsCall',
+
+  // Clean-up of single resources by name or id (activities/cleanup.ts): each looks first; gone is done.
+  deleteLaunchConfigurationByName: 'mutatingAwsCall',
+  deleteLaunchTemplateById: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

@@ -102,6 +102,10 @@ const operationWorkflows = {
   upsertAlarmDescription: operationWorkflow('upsertAlarmDescription'),
   /** Deletes CloudWatch alarms by name. */
   deleteAlarmDescription: operationWorkflow('deleteAlarmDescription'),
+  /** Deletes a launch configuration by name. */
+  deleteLaunchConfiguration: operationWorkflow('deleteLaunchConfiguration'),
+  /** Deletes a launch template (all its versions) by id. */
+  deleteLaunchTemplate: operationWorkflow('deleteLaunchTemplate'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -129,6 +133,8 @@ export const {
   upsertAsgLifecycleHookDescription,
   upsertAlarmDescription,
   deleteAlarmDescription,
+  deleteLaunchConfiguration,
+  deleteLaunchTemplate,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

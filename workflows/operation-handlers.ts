@@ -17,6 +17,7 @@ import { deleteScalingPolicyOperation } from './operations/delete-scaling-policy
 import { upsertAsgScheduledActionsOperation } from './operations/asg-scheduled-actions';
 import { upsertAsgLifecycleHookOperation } from './operations/asg-lifecycle-hook';
 import { deleteAlarmOperation, upsertAlarmOperation } from './operations/alarms';
+import { deleteLaunchConfigurationOperation, deleteLaunchTemplateOperation } from './operations/cleanup';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -43,4 +44,6 @@ export const operationHandlers: OperationHandlers = {
   upsertAsgLifecycleHookDescription: upsertAsgLifecycleHookOperation,
   upsertAlarmDescription: upsertAlarmOperation,
   deleteAlarmDescription: deleteAlarmOperation,
+  deleteLaunchConfiguration: deleteLaunchConfigurationOperation,
+  deleteLaunchTemplate: deleteLaunchTemplateOperation,
 };

@@ -28,6 +28,11 @@ export const operationCatalog = {
   upsertAsgLifecycleHookDescription: { legacyKeys: [], phase: 'UPSERT_ASG_LIFECYCLE' },
   upsertAlarmDescription: { legacyKeys: [], phase: 'UPSERT_ALARM' },
   deleteAlarmDescription: { legacyKeys: [], phase: 'DELETE_ALARM' },
+  deleteLaunchConfiguration: {
+    legacyKeys: ['deleteAmazonLaunchConfigurationAtomicOperationConverter'],
+    phase: 'DELETE_LAUNCH_CONFIGURATION',
+  },
+  deleteLaunchTemplate: { legacyKeys: ['deleteAmazonLaunchTemplateAtomicOperationConverter'], phase: 'DELETE_LAUNCH_TEMPLATE' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -190,4 +190,6 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   upsertAsgLifecycleHookDescription: policy(),
   upsertAlarmDescription: policy(),
   deleteAlarmDescription: policy(),
+  deleteLaunchConfiguration: policy(),
+  deleteLaunchTemplate: policy(),
 };

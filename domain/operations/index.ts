@@ -48,6 +48,13 @@ import type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 import { describeUpsertAsgLifecycleHook, upsertAsgLifecycleHookSchema } from './asg-lifecycle-hook';
 import type { DeleteAlarm, UpsertAlarm } from './alarms';
 import { deleteAlarmSchema, describeDeleteAlarm, describeUpsertAlarm, upsertAlarmSchema } from './alarms';
+import type { DeleteLaunchConfiguration, DeleteLaunchTemplate } from './cleanup';
+import {
+  deleteLaunchConfigurationSchema,
+  deleteLaunchTemplateSchema,
+  describeDeleteLaunchConfiguration,
+  describeDeleteLaunchTemplate,
+} from './cleanup';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -72,6 +79,7 @@ export type { DeleteScalingPolicy } from './delete-scaling-policy';
 export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
 export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 export type { DeleteAlarm, UpsertAlarm } from './alarms';
+export type { DeleteLaunchConfiguration, DeleteLaunchTemplate } from './cleanup';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -118,6 +126,9 @@ function instanceOperationTargets(d: {
 }): OperationTargets {
   return { account: d.account, regions: [d.region], serverGroups: [], application: d.application };
 }
+
+/** Targets of a description that names one resource (a launch configuration, an image…) in one region. */
+const regionalResourceTargets = instanceOperationTargets;
 
 export const operationSpecs = {
   resizeServerGroup: spec<ResizeServerGroup>({
@@ -245,6 +256,16 @@ export const operationSpecs = {
     schema: deleteAlarmSchema,
     targets: (d) => ({ account: d.account, regions: [d.region], serverGroups: [], application: d.application }),
     summary: describeDeleteAlarm,
+  }),
+  deleteLaunchConfiguration: spec<DeleteLaunchConfiguration>({
+    schema: deleteLaunchConfigurationSchema,
+    targets: regionalResourceTargets,
+    summary: describeDeleteLaunchConfiguration,
+  }),
+  deleteLaunchTemplate: spec<DeleteLaunchTemplate>({
+    schema: deleteLaunchTemplateSchema,
+    targets: regionalResourceTargets,
+    summary: describeDeleteLaunchTemplate,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

@@ -11,7 +11,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DescribeAutoScalingGroupsCommand, PutScalingPolicyCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
+  PutScalingPolicyCommand,
+  SetInstanceHealthCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import type { Activities } from '../../activities';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { WaitStrategy } from '../../domain/waits';
@@ -439,6 +445,28 @@ const scenarios: Scenario[] = [
     name: 'deleteAlarmDescription-success',
     expect: { failed: false },
     run: async (c) => c.env.run([{ deleteAlarmDescription: { credentials: ACCOUNT, region: REGION, names: [uniqueName('gone-alarm-')] } }]),
+  },
+  // Clean-up of single resources by name or id.
+  {
+    name: 'deleteLaunchConfiguration-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = uniqueName('lc-');
+      const { autoScaling, ec2 } = testAwsClients(c.env.aws);
+      const { imageId } = await emulatorAl2023Image(ec2);
+      await autoScaling.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: name, ImageId: imageId, InstanceType: 't3.micro' }));
+      return c.env.run([{ deleteLaunchConfiguration: { credentials: ACCOUNT, region: REGION, launchConfigurationName: name } }]);
+    },
+  },
+  {
+    name: 'deleteLaunchTemplate-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const { imageId } = await emulatorAl2023Image(ec2);
+      const lt = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('lt-'), LaunchTemplateData: { ImageId: imageId } }));
+      return c.env.run([{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: lt.LaunchTemplate!.LaunchTemplateId! } }]);
+    },
   },
 ];
 
