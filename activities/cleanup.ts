@@ -4,9 +4,9 @@
  * attempt repeated after a lost answer ends as the first one did.
  */
 import { DeleteLaunchConfigurationCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
-import { DeleteLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { DeleteLaunchTemplateCommand, DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClientProvider } from './aws-clients';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsCall, hasAwsCode, isAwsNotFound } from './aws-errors';
 
 export interface NamedLaunchConfigurationRef {
   readonly account: string;
@@ -18,6 +18,18 @@ export interface LaunchTemplateIdRef {
   readonly account: string;
   readonly region: string;
   readonly launchTemplateId: string;
+}
+
+export interface SnapshotRef {
+  readonly account: string;
+  readonly region: string;
+  readonly snapshotId: string;
+}
+
+export interface ImageIdRef {
+  readonly account: string;
+  readonly region: string;
+  readonly imageId: string;
 }
 
 export interface CleanupDeps {
@@ -64,6 +76,48 @@ export function createCleanupActivities({ aws }: CleanupDeps) {
         throw err;
       }
       return { deleted: true };
+    },
+
+    /** Deletes the snapshot; one that is not there is success (InvalidSnapshot.NotFound, as Clouddriver ignores it). */
+    async deleteEbsSnapshot(input: SnapshotRef): Promise<{ deleted: boolean }> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      try {
+        await awsCall(`DeleteSnapshot ${input.snapshotId} in ${input.region}`, () =>
+          ec2.send(new DeleteSnapshotCommand({ SnapshotId: input.snapshotId })),
+        );
+      } catch (err) {
+        if (hasAwsCode(err, 'InvalidSnapshot.NotFound')) return { deleted: false };
+        throw err;
+      }
+      return { deleted: true };
+    },
+
+    /** Whether the account can see an image of this id in the region (AWS answers InvalidAMIID.NotFound, moto an empty list). */
+    async describeImageById(input: ImageIdRef): Promise<{ found: boolean }> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      try {
+        const out = await awsCall(`DescribeImages ${input.imageId} in ${input.region}`, () =>
+          ec2.send(new DescribeImagesCommand({ ImageIds: [input.imageId] })),
+        );
+        return { found: (out.Images ?? []).some((i) => i.ImageId === input.imageId) };
+      } catch (err) {
+        if (isAwsNotFound(err, 'image')) return { found: false };
+        throw err;
+      }
+    },
+
+    /** Deregisters the image; one already gone is success (a repeat after a lost answer finds it so). */
+    async deregisterImageById(input: ImageIdRef): Promise<{ deregistered: boolean }> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      try {
+        await awsCall(`DeregisterImage ${input.imageId} in ${input.region}`, () =>
+          ec2.send(new DeregisterImageCommand({ ImageId: input.imageId })),
+        );
+      } catch (err) {
+        if (isAwsNotFound(err, 'image')) return { deregistered: false };
+        throw err;
+      }
+      return { deregistered: true };
     },
   };
 }

@@ -9,11 +9,19 @@
  * emulated here.
  */
 import { CreateLaunchConfigurationCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateImageCommand,
+  CreateLaunchTemplateCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeImagesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeSnapshotsCommand,
+} from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { pollTask, post } from './support/orca-client';
-import { emulatorImageId } from './support/instances';
+import { emulatorImageId, launchInstances } from './support/instances';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -166,5 +174,122 @@ describe('deleteLaunchTemplate', () => {
     expect((res.body as { errors?: string[] }).errors).toEqual([
       '[0].deleteLaunchTemplate.launchTemplateId: must be a launch template id such as lt-0123456789abcdef0',
     ]);
+  });
+});
+
+async function makeSnapshot(): Promise<string> {
+  const volume = await clients().ec2.send(new CreateVolumeCommand({ Size: 1, AvailabilityZone: `${REGION}a` }));
+  const snapshot = await clients().ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
+  return snapshot.SnapshotId!;
+}
+
+async function snapshotExists(id: string): Promise<boolean> {
+  try {
+    const out = await clients().ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
+    return (out.Snapshots ?? []).length > 0;
+  } catch {
+    return false; // InvalidSnapshot.NotFound
+  }
+}
+
+describe('deleteSnapshot', () => {
+  test("deletes the snapshot with Clouddriver's history lines; a re-post runs nothing again", async () => {
+    const id = await makeSnapshot();
+    const key = uniqueName('orca-');
+    const body = [{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: id } }];
+    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect(first.status).toBe(200);
+    const taskId = (first.body as { id: string }).id;
+    const task = await pollTask(env.facadeUrl, taskId);
+
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    expect(task.history.filter((h) => h.phase === 'DELETE_SNAPSHOT')).toEqual([
+      {
+        phase: 'DELETE_SNAPSHOT',
+        status: `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${ACCOUNT}, snapshotId=${id}, region=${REGION})`,
+      },
+      { phase: 'DELETE_SNAPSHOT', status: `Deleted Snapshot ${id} in ${REGION}` },
+    ]);
+    expect(await snapshotExists(id)).toBe(false);
+    expect((await env.client.workflow.getHandle(taskId).describe()).type).toBe('deleteSnapshot');
+
+    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect((again.body as { id: string }).id).toBe(taskId);
+    expect(faults.calls('deleteEbsSnapshot', mentions(id))).toBe(1);
+  });
+
+  test("Clouddriver's converter key; after a lost answer the retry finds the snapshot gone, and succeeds", async () => {
+    const id = await makeSnapshot();
+    faults.loseAnswer('deleteEbsSnapshot', mentions(id));
+    const lost = await env.run([
+      { deleteAmazonSnapshotAtomicOperationConverter: { credentials: ACCOUNT, region: REGION, snapshotId: id } },
+    ]);
+    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
+    expect(faults.calls('deleteEbsSnapshot', mentions(id))).toBe(2);
+    expect(await snapshotExists(id)).toBe(false);
+  });
+
+  test('the region and the snapshot id are required', async () => {
+    const res = await post(`${env.facadeUrl}/aws/ops`, [{ deleteSnapshot: { credentials: ACCOUNT } }], AS_ORCA);
+    expect(res.status).toBe(400);
+    expect((res.body as { errors?: string[] }).errors).toEqual(
+      expect.arrayContaining(['[0].deleteSnapshot.snapshotId: is required', '[0].deleteSnapshot.region: is required']),
+    );
+  });
+});
+
+async function makeImage(): Promise<string> {
+  const [instanceId] = await launchInstances(clients(), 1);
+  const out = await clients().ec2.send(new CreateImageCommand({ InstanceId: instanceId!, Name: uniqueName('img-') }));
+  return out.ImageId!;
+}
+
+async function imageExists(id: string): Promise<boolean> {
+  const out = await clients().ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
+  return (out.Images ?? []).length > 0;
+}
+
+describe('deleteImage', () => {
+  test("deregisters the image with Clouddriver's history lines; a re-post runs nothing again", async () => {
+    const id = await makeImage();
+    const key = uniqueName('orca-');
+    const body = [{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }];
+    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect(first.status).toBe(200);
+    const taskId = (first.body as { id: string }).id;
+    const task = await pollTask(env.facadeUrl, taskId);
+
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    expect(task.history.filter((h) => h.phase === 'DELETE_IMAGE')).toEqual([
+      {
+        phase: 'DELETE_IMAGE',
+        status: `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${ACCOUNT}, imageId=${id}, region=${REGION})`,
+      },
+      { phase: 'DELETE_IMAGE', status: `Deleted Image ${id} in ${REGION}` },
+    ]);
+    expect(await imageExists(id)).toBe(false);
+    expect((await env.client.workflow.getHandle(taskId).describe()).type).toBe('deleteImage');
+
+    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect((again.body as { id: string }).id).toBe(taskId);
+    expect(faults.calls('deregisterImageById', mentions(id))).toBe(1);
+  });
+
+  test("Clouddriver's converter key; after a lost answer the retry finds the image gone, and succeeds", async () => {
+    const id = await makeImage();
+    faults.loseAnswer('deregisterImageById', mentions(id));
+    const lost = await env.run([{ deleteAmazonImageAtomicOperationConverter: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
+    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
+    expect(faults.calls('deregisterImageById', mentions(id))).toBe(2);
+    expect(await imageExists(id)).toBe(false);
+  });
+
+  test('an image that is not there fails the task, as in Clouddriver', async () => {
+    const id = await makeImage();
+    await env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
+    const gone = await env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
+    expect(gone.task.status).toMatchObject({ completed: true, failed: true });
+    expect(JSON.stringify(gone.task)).toContain(`The image id '[${id}]' does not exist`);
+    expect(faults.calls('deregisterImageById', mentions(id))).toBe(1);
   });
 });

@@ -144,6 +144,9 @@ export const activityProfileOf = {
   // Clean-up of single resources by name or id (activities/cleanup.ts): each looks first; gone is done.
   deleteLaunchConfigurationByName: 'mutatingAwsCall',
   deleteLaunchTemplateById: 'mutatingAwsCall',
+  deleteEbsSnapshot: 'mutatingAwsCall',
+  describeImageById: 'describeCall',
+  deregisterImageById: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

@@ -106,6 +106,10 @@ const operationWorkflows = {
   deleteLaunchConfiguration: operationWorkflow('deleteLaunchConfiguration'),
   /** Deletes a launch template (all its versions) by id. */
   deleteLaunchTemplate: operationWorkflow('deleteLaunchTemplate'),
+  /** Deletes an EBS snapshot by id. */
+  deleteSnapshot: operationWorkflow('deleteSnapshot'),
+  /** Deregisters an image by id. */
+  deleteImage: operationWorkflow('deleteImage'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -135,6 +139,8 @@ export const {
   deleteAlarmDescription,
   deleteLaunchConfiguration,
   deleteLaunchTemplate,
+  deleteSnapshot,
+  deleteImage,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

@@ -17,7 +17,12 @@ import { deleteScalingPolicyOperation } from './operations/delete-scaling-policy
 import { upsertAsgScheduledActionsOperation } from './operations/asg-scheduled-actions';
 import { upsertAsgLifecycleHookOperation } from './operations/asg-lifecycle-hook';
 import { deleteAlarmOperation, upsertAlarmOperation } from './operations/alarms';
-import { deleteLaunchConfigurationOperation, deleteLaunchTemplateOperation } from './operations/cleanup';
+import {
+  deleteImageOperation,
+  deleteLaunchConfigurationOperation,
+  deleteLaunchTemplateOperation,
+  deleteSnapshotOperation,
+} from './operations/cleanup';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -46,4 +51,6 @@ export const operationHandlers: OperationHandlers = {
   deleteAlarmDescription: deleteAlarmOperation,
   deleteLaunchConfiguration: deleteLaunchConfigurationOperation,
   deleteLaunchTemplate: deleteLaunchTemplateOperation,
+  deleteSnapshot: deleteSnapshotOperation,
+  deleteImage: deleteImageOperation,
 };

@@ -33,6 +33,8 @@ export const operationCatalog = {
     phase: 'DELETE_LAUNCH_CONFIGURATION',
   },
   deleteLaunchTemplate: { legacyKeys: ['deleteAmazonLaunchTemplateAtomicOperationConverter'], phase: 'DELETE_LAUNCH_TEMPLATE' },
+  deleteSnapshot: { legacyKeys: ['deleteAmazonSnapshotAtomicOperationConverter'], phase: 'DELETE_SNAPSHOT' },
+  deleteImage: { legacyKeys: ['deleteAmazonImageAtomicOperationConverter'], phase: 'DELETE_IMAGE' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -76,3 +76,56 @@ export interface DeleteLaunchTemplate extends RegionalResource {
 export function describeDeleteLaunchTemplate(d: DeleteLaunchTemplate): string {
   return `delete launch template ${d.launchTemplateId} in ${d.region}`;
 }
+
+/**
+ * `deleteSnapshot` (Clouddriver's key `deleteAmazonSnapshotAtomicOperationConverter` too): an EBS
+ * snapshot by id. DeleteAmazonSnapshotDescriptionValidator requires the region and the id.
+ */
+export const deleteSnapshotSchema = z
+  .looseObject({
+    ...descriptionBase,
+    region: regionSchema.optional(),
+    snapshotId: z
+      .string({ error: required('a snapshot id') })
+      .regex(/^snap-[0-9a-f]+$/, { error: 'must be a snapshot id such as snap-0123456789abcdef0' }),
+  })
+  .superRefine(checkAccountAndRegion, ALWAYS)
+  .transform((d): DeleteSnapshot => ({
+    account: accountOf(d),
+    region: d.region!,
+    snapshotId: d.snapshotId,
+    application: d.application ?? d.moniker?.app,
+  }));
+
+export interface DeleteSnapshot extends RegionalResource {
+  readonly snapshotId: string;
+}
+
+export function describeDeleteSnapshot(d: DeleteSnapshot): string {
+  return `delete snapshot ${d.snapshotId} in ${d.region}`;
+}
+
+/** `deleteImage` (Clouddriver's key `deleteAmazonImageAtomicOperationConverter` too): deregisters an AMI by id. */
+export const deleteImageSchema = z
+  .looseObject({
+    ...descriptionBase,
+    region: regionSchema.optional(),
+    imageId: z
+      .string({ error: required('an image id') })
+      .regex(/^ami-[0-9a-f]+$/, { error: 'must be an image id such as ami-0123456789abcdef0' }),
+  })
+  .superRefine(checkAccountAndRegion, ALWAYS)
+  .transform((d): DeleteImage => ({
+    account: accountOf(d),
+    region: d.region!,
+    imageId: d.imageId,
+    application: d.application ?? d.moniker?.app,
+  }));
+
+export interface DeleteImage extends RegionalResource {
+  readonly imageId: string;
+}
+
+export function describeDeleteImage(d: DeleteImage): string {
+  return `deregister image ${d.imageId} in ${d.region}`;
+}

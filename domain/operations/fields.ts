@@ -192,4 +192,6 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   deleteAlarmDescription: policy(),
   deleteLaunchConfiguration: policy(),
   deleteLaunchTemplate: policy(),
+  deleteSnapshot: policy(),
+  deleteImage: policy(),
 };

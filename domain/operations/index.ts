@@ -48,8 +48,12 @@ import type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 import { describeUpsertAsgLifecycleHook, upsertAsgLifecycleHookSchema } from './asg-lifecycle-hook';
 import type { DeleteAlarm, UpsertAlarm } from './alarms';
 import { deleteAlarmSchema, describeDeleteAlarm, describeUpsertAlarm, upsertAlarmSchema } from './alarms';
-import type { DeleteLaunchConfiguration, DeleteLaunchTemplate } from './cleanup';
+import type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
 import {
+  deleteImageSchema,
+  deleteSnapshotSchema,
+  describeDeleteImage,
+  describeDeleteSnapshot,
   deleteLaunchConfigurationSchema,
   deleteLaunchTemplateSchema,
   describeDeleteLaunchConfiguration,
@@ -79,7 +83,7 @@ export type { DeleteScalingPolicy } from './delete-scaling-policy';
 export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
 export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 export type { DeleteAlarm, UpsertAlarm } from './alarms';
-export type { DeleteLaunchConfiguration, DeleteLaunchTemplate } from './cleanup';
+export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -266,6 +270,16 @@ export const operationSpecs = {
     schema: deleteLaunchTemplateSchema,
     targets: regionalResourceTargets,
     summary: describeDeleteLaunchTemplate,
+  }),
+  deleteSnapshot: spec<DeleteSnapshot>({
+    schema: deleteSnapshotSchema,
+    targets: regionalResourceTargets,
+    summary: describeDeleteSnapshot,
+  }),
+  deleteImage: spec<DeleteImage>({
+    schema: deleteImageSchema,
+    targets: regionalResourceTargets,
+    summary: describeDeleteImage,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

@@ -17,7 +17,7 @@ import {
   PutScalingPolicyCommand,
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, CreateLaunchTemplateCommand, CreateSnapshotCommand, CreateVolumeCommand } from '@aws-sdk/client-ec2';
 import type { Activities } from '../../activities';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { WaitStrategy } from '../../domain/waits';
@@ -30,7 +30,7 @@ import { makeServerGroup } from '../support/server-group';
 import { startScriptStack } from '../support/script-stack';
 import { findTemporalCli } from '../../infra/tools';
 import { HISTORIES_DIR, HISTORIES_PAYLOAD_KEY } from './histories';
-import { emulatorAl2023Image } from '../support/instances';
+import { emulatorAl2023Image, launchInstances } from '../support/instances';
 
 interface Outcome {
   readonly failed: boolean;
@@ -467,6 +467,31 @@ const scenarios: Scenario[] = [
       const lt = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('lt-'), LaunchTemplateData: { ImageId: imageId } }));
       return c.env.run([{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: lt.LaunchTemplate!.LaunchTemplateId! } }]);
     },
+  },
+  {
+    name: 'deleteSnapshot-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const volume = await ec2.send(new CreateVolumeCommand({ Size: 1, AvailabilityZone: `${REGION}a` }));
+      const snapshot = await ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
+      return c.env.run([{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: snapshot.SnapshotId! } }]);
+    },
+  },
+  {
+    name: 'deleteImage-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const [instanceId] = await launchInstances(testAwsClients(c.env.aws), 1);
+      const image = await ec2.send(new CreateImageCommand({ InstanceId: instanceId!, Name: uniqueName('img-') }));
+      return c.env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: image.ImageId! } }]);
+    },
+  },
+  {
+    name: 'deleteImage-not-found',
+    expect: { failed: true, retryable: false },
+    run: async (c) => c.env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: 'ami-0123456789abcdef0' } }]),
   },
 ];
 

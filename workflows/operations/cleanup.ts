@@ -1,4 +1,6 @@
-import type { DeleteLaunchConfiguration, DeleteLaunchTemplate } from '../../domain/operations/cleanup';
+import { ApplicationFailure } from '@temporalio/workflow';
+import { FailureType } from '../../domain/failures';
+import type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from '../../domain/operations/cleanup';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 
@@ -36,5 +38,46 @@ export async function deleteLaunchTemplateOperation(ctx: OperationContext, d: De
     launchTemplateId,
   });
   ctx.log(`Launch Template ${launchTemplateId} in ${region}`);
+  return { resultObjects: [] };
+}
+
+/**
+ * Clouddriver's DeleteAmazonSnapshotAtomicOperation, with its history lines: a snapshot that is
+ * not there is success (InvalidSnapshot.NotFound is ignored); one an image still uses fails
+ * with AWS's InvalidSnapshot.InUse, as there. The first line names the description's fields
+ * where Clouddriver prints Java's default toString (class@hash).
+ */
+export async function deleteSnapshotOperation(ctx: OperationContext, d: DeleteSnapshot): Promise<TaskOutput> {
+  const { snapshotId, region } = d;
+  ctx.log(
+    `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${d.account}, snapshotId=${snapshotId}, region=${region})`,
+  );
+  await ctx.call('deleteEbsSnapshot', `Delete snapshot ${snapshotId} in ${region}`, { account: d.account, region, snapshotId });
+  ctx.log(`Deleted Snapshot ${snapshotId} in ${region}`);
+  return { resultObjects: [] };
+}
+
+/**
+ * Clouddriver's DeleteAmazonImageAtomicOperation, with its history lines. Clouddriver fails on an
+ * image that is not there (DeregisterImage's InvalidAMIID error is not caught), so the image is
+ * looked up first and a missing one fails the task; the deregister itself treats "gone" as done,
+ * so an attempt repeated after a lost answer succeeds. Its snapshots stay, as in Clouddriver.
+ */
+export async function deleteImageOperation(ctx: OperationContext, d: DeleteImage): Promise<TaskOutput> {
+  const { imageId, region } = d;
+  const ref = { account: d.account, region, imageId };
+  ctx.log(
+    `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${d.account}, imageId=${imageId}, region=${region})`,
+  );
+  const { found } = await ctx.call('describeImageById', `Describe image ${imageId} in ${region}`, ref);
+  if (!found) {
+    throw ApplicationFailure.nonRetryable(
+      `The image id '[${imageId}]' does not exist in ${region} of ${d.account}`,
+      FailureType.ImageNotFound,
+      ref,
+    );
+  }
+  await ctx.call('deregisterImageById', `Deregister image ${imageId} in ${region}`, ref);
+  ctx.log(`Deleted Image ${imageId} in ${region}`);
   return { resultObjects: [] };
 }
