@@ -18,6 +18,7 @@ import { createServerGroupCreationActivities } from './server-group-creation';
 import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createAlarmActivities } from './alarms';
 import { createCleanupActivities } from './cleanup';
+import { createImageTagActivities } from './image-tags';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
@@ -64,6 +65,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createServerGroupSettingsActivities(deps),
     ...createAlarmActivities(deps),
     ...createCleanupActivities(deps),
+    ...createImageTagActivities(deps),
   };
 }
 

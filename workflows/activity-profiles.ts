@@ -147,6 +147,10 @@ export const activityProfileOf = {
   deleteEbsSnapshot: 'mutatingAwsCall',
   describeImageById: 'describeCall',
   deregisterImageById: 'mutatingAwsCall',
+
+  // Image tags by name (activities/image-tags.ts): CreateTags is an upsert.
+  findImagesByName: 'describeCall',
+  tagImage: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

@@ -110,6 +110,8 @@ const operationWorkflows = {
   deleteSnapshot: operationWorkflow('deleteSnapshot'),
   /** Deregisters an image by id. */
   deleteImage: operationWorkflow('deleteImage'),
+  /** Tags the images of a name in each region. */
+  upsertImageTags: operationWorkflow('upsertImageTags'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -141,6 +143,7 @@ export const {
   deleteLaunchTemplate,
   deleteSnapshot,
   deleteImage,
+  upsertImageTags,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

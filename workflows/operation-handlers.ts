@@ -23,6 +23,7 @@ import {
   deleteLaunchTemplateOperation,
   deleteSnapshotOperation,
 } from './operations/cleanup';
+import { upsertImageTagsOperation } from './operations/image-tags';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -53,4 +54,5 @@ export const operationHandlers: OperationHandlers = {
   deleteLaunchTemplate: deleteLaunchTemplateOperation,
   deleteSnapshot: deleteSnapshotOperation,
   deleteImage: deleteImageOperation,
+  upsertImageTags: upsertImageTagsOperation,
 };

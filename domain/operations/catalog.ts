@@ -35,6 +35,7 @@ export const operationCatalog = {
   deleteLaunchTemplate: { legacyKeys: ['deleteAmazonLaunchTemplateAtomicOperationConverter'], phase: 'DELETE_LAUNCH_TEMPLATE' },
   deleteSnapshot: { legacyKeys: ['deleteAmazonSnapshotAtomicOperationConverter'], phase: 'DELETE_SNAPSHOT' },
   deleteImage: { legacyKeys: ['deleteAmazonImageAtomicOperationConverter'], phase: 'DELETE_IMAGE' },
+  upsertImageTags: { legacyKeys: ['upsertAmiTagsDescription'], phase: 'UPSERT_AMI_TAGS' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -194,4 +194,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   deleteLaunchTemplate: policy(),
   deleteSnapshot: policy(),
   deleteImage: policy(),
+  upsertImageTags: policy(),
 };

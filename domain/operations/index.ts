@@ -59,6 +59,8 @@ import {
   describeDeleteLaunchConfiguration,
   describeDeleteLaunchTemplate,
 } from './cleanup';
+import type { UpsertImageTags } from './image-tags';
+import { describeUpsertImageTags, upsertImageTagsSchema } from './image-tags';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -84,6 +86,7 @@ export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
 export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 export type { DeleteAlarm, UpsertAlarm } from './alarms';
 export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
+export type { UpsertImageTags } from './image-tags';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -280,6 +283,11 @@ export const operationSpecs = {
     schema: deleteImageSchema,
     targets: regionalResourceTargets,
     summary: describeDeleteImage,
+  }),
+  upsertImageTags: spec<UpsertImageTags>({
+    schema: upsertImageTagsSchema,
+    targets: (d) => ({ account: d.account, regions: d.regions, serverGroups: [], application: d.application }),
+    summary: describeUpsertImageTags,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

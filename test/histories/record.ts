@@ -489,6 +489,20 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'orchestration-image-tags-then-allow-launch',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        { upsertAmiTagsDescription: { credentials: ACCOUNT, amiName: c.amiName, regions: [REGION], tags: { stage: 'release' } } },
+        { allowLaunchDescription: { account: ACCOUNT, credentials: ACCOUNT, amiName: c.amiName, region: REGION } },
+      ]),
+  },
+  {
+    name: 'upsertImageTags-no-image',
+    expect: { failed: true, retryable: false },
+    run: async (c) => c.env.run([{ upsertImageTags: { credentials: ACCOUNT, amiName: uniqueName('never-baked-'), regions: [REGION], tags: { a: 'b' } } }]),
+  },
+  {
     name: 'deleteImage-not-found',
     expect: { failed: true, retryable: false },
     run: async (c) => c.env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: 'ami-0123456789abcdef0' } }]),
