@@ -19,6 +19,7 @@ import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createAlarmActivities } from './alarms';
 import { createCleanupActivities } from './cleanup';
 import { createImageTagActivities } from './image-tags';
+import { createDetachInstanceActivities } from './detach-instances';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
@@ -66,6 +67,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createAlarmActivities(deps),
     ...createCleanupActivities(deps),
     ...createImageTagActivities(deps),
+    ...createDetachInstanceActivities(deps),
   };
 }
 

@@ -151,6 +151,10 @@ export const activityProfileOf = {
   // Image tags by name (activities/image-tags.ts): CreateTags is an upsert.
   findImagesByName: 'describeCall',
   tagImage: 'mutatingAwsCall',
+
+  // detachInstances (activities/detach-instances.ts): the detach describes the group first.
+  tagEc2Instances: 'mutatingAwsCall',
+  detachInstancesFromServerGroup: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

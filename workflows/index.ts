@@ -112,6 +112,8 @@ const operationWorkflows = {
   deleteImage: operationWorkflow('deleteImage'),
   /** Tags the images of a name in each region. */
   upsertImageTags: operationWorkflow('upsertImageTags'),
+  /** Takes instances out of their server group, tagged as detached; terminates them if asked. */
+  detachInstances: operationWorkflow('detachInstances'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -144,6 +146,7 @@ export const {
   deleteSnapshot,
   deleteImage,
   upsertImageTags,
+  detachInstances,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

@@ -24,6 +24,7 @@ import {
   deleteSnapshotOperation,
 } from './operations/cleanup';
 import { upsertImageTagsOperation } from './operations/image-tags';
+import { detachInstancesOperation } from './operations/detach-instances';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -55,4 +56,5 @@ export const operationHandlers: OperationHandlers = {
   deleteSnapshot: deleteSnapshotOperation,
   deleteImage: deleteImageOperation,
   upsertImageTags: upsertImageTagsOperation,
+  detachInstances: detachInstancesOperation,
 };

@@ -36,6 +36,7 @@ export const operationCatalog = {
   deleteSnapshot: { legacyKeys: ['deleteAmazonSnapshotAtomicOperationConverter'], phase: 'DELETE_SNAPSHOT' },
   deleteImage: { legacyKeys: ['deleteAmazonImageAtomicOperationConverter'], phase: 'DELETE_IMAGE' },
   upsertImageTags: { legacyKeys: ['upsertAmiTagsDescription'], phase: 'UPSERT_AMI_TAGS' },
+  detachInstances: { legacyKeys: ['detachInstancesDescription'], phase: 'DETACH_INSTANCES' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -195,4 +195,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   deleteSnapshot: policy(),
   deleteImage: policy(),
   upsertImageTags: policy(),
+  detachInstances: policy(),
 };

@@ -61,6 +61,8 @@ import {
 } from './cleanup';
 import type { UpsertImageTags } from './image-tags';
 import { describeUpsertImageTags, upsertImageTagsSchema } from './image-tags';
+import type { DetachInstances } from './detach-instances';
+import { describeDetachInstances, detachInstancesSchema } from './detach-instances';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -87,6 +89,7 @@ export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 export type { DeleteAlarm, UpsertAlarm } from './alarms';
 export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
 export type { UpsertImageTags } from './image-tags';
+export type { DetachInstances } from './detach-instances';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -288,6 +291,11 @@ export const operationSpecs = {
     schema: upsertImageTagsSchema,
     targets: (d) => ({ account: d.account, regions: d.regions, serverGroups: [], application: d.application }),
     summary: describeUpsertImageTags,
+  }),
+  detachInstances: spec<DetachInstances>({
+    schema: detachInstancesSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeDetachInstances,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

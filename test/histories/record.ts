@@ -503,6 +503,26 @@ const scenarios: Scenario[] = [
     run: async (c) => c.env.run([{ upsertImageTags: { credentials: ACCOUNT, amiName: uniqueName('never-baked-'), regions: [REGION], tags: { a: 'b' } } }]),
   },
   {
+    name: 'detachInstances-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { name, instanceIds } = await makeServerGroup(c.env, { prefix: 'det', min: 1, max: 3, desired: 2 });
+      return c.env.run([
+        {
+          detachInstances: {
+            credentials: ACCOUNT,
+            region: REGION,
+            asgName: name,
+            instanceIds: [instanceIds[0]],
+            decrementDesiredCapacity: true,
+            adjustMinIfNecessary: true,
+            terminateDetachedInstances: true,
+          },
+        },
+      ]);
+    },
+  },
+  {
     name: 'deleteImage-not-found',
     expect: { failed: true, retryable: false },
     run: async (c) => c.env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: 'ami-0123456789abcdef0' } }]),
