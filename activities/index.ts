@@ -20,6 +20,7 @@ import { createAlarmActivities } from './alarms';
 import { createCleanupActivities } from './cleanup';
 import { createImageTagActivities } from './image-tags';
 import { createDetachInstanceActivities } from './detach-instances';
+import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
@@ -68,6 +69,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createCleanupActivities(deps),
     ...createImageTagActivities(deps),
     ...createDetachInstanceActivities(deps),
+    ...createLoadBalancerLookupActivities(deps),
   };
 }
 

@@ -155,6 +155,10 @@ export const activityProfileOf = {
   // detachInstances (activities/detach-instances.ts): the detach describes the group first.
   tagEc2Instances: 'mutatingAwsCall',
   detachInstancesFromServerGroup: 'mutatingAwsCall',
+
+  // Load balancers by name (activities/load-balancer-lookup.ts): one describe per name.
+  findTargetGroupsByName: 'describeCall',
+  findClassicLoadBalancersByName: 'describeCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

@@ -114,6 +114,10 @@ const operationWorkflows = {
   upsertImageTags: operationWorkflow('upsertImageTags'),
   /** Takes instances out of their server group, tagged as detached; terminates them if asked. */
   detachInstances: operationWorkflow('detachInstances'),
+  /** Registers instances with target groups or classic load balancers. */
+  registerInstancesWithLoadBalancer: operationWorkflow('registerInstancesWithLoadBalancer'),
+  /** Deregisters instances from target groups or classic load balancers. */
+  deregisterInstancesFromLoadBalancer: operationWorkflow('deregisterInstancesFromLoadBalancer'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -147,6 +151,8 @@ export const {
   deleteImage,
   upsertImageTags,
   detachInstances,
+  registerInstancesWithLoadBalancer,
+  deregisterInstancesFromLoadBalancer,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

@@ -25,6 +25,7 @@ import {
 } from './operations/cleanup';
 import { upsertImageTagsOperation } from './operations/image-tags';
 import { detachInstancesOperation } from './operations/detach-instances';
+import { deregisterInstancesOperation, registerInstancesOperation } from './operations/instance-registration';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -57,4 +58,6 @@ export const operationHandlers: OperationHandlers = {
   deleteImage: deleteImageOperation,
   upsertImageTags: upsertImageTagsOperation,
   detachInstances: detachInstancesOperation,
+  registerInstancesWithLoadBalancer: registerInstancesOperation,
+  deregisterInstancesFromLoadBalancer: deregisterInstancesOperation,
 };

@@ -37,6 +37,12 @@ export const operationCatalog = {
   deleteImage: { legacyKeys: ['deleteAmazonImageAtomicOperationConverter'], phase: 'DELETE_IMAGE' },
   upsertImageTags: { legacyKeys: ['upsertAmiTagsDescription'], phase: 'UPSERT_AMI_TAGS' },
   detachInstances: { legacyKeys: ['detachInstancesDescription'], phase: 'DETACH_INSTANCES' },
+  // Clouddriver's legacy register key is spelled "From", as Orca posts it.
+  registerInstancesWithLoadBalancer: { legacyKeys: ['registerInstancesFromLoadBalancerDescription'], phase: 'REGISTER_INSTANCES_WITH_LB' },
+  deregisterInstancesFromLoadBalancer: {
+    legacyKeys: ['deregisterInstancesFromLoadBalancerDescription'],
+    phase: 'DEREGISTER_INSTANCES_FROM_LB',
+  },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -32,6 +32,10 @@ const cloudProvider = {
   noEffect: (v: unknown) => typeof v === 'string' && v.trim().toLowerCase() === 'aws',
 };
 
+/** Inherited by the registration descriptions; their operations never read it. */
+const REGISTRATION_PERCENTAGE =
+  "inherited from AbstractRegionAsgInstanceIdsDescription; Clouddriver's registration operations never read it";
+
 /** A policy with the fields every operation shares. */
 const policy = (p: Partial<FieldPolicy> = {}): FieldPolicy => ({
   routed: { cloudProvider, ...p.routed },
@@ -196,4 +200,6 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   deleteImage: policy(),
   upsertImageTags: policy(),
   detachInstances: policy(),
+  registerInstancesWithLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
+  deregisterInstancesFromLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
 };

@@ -63,6 +63,8 @@ import type { UpsertImageTags } from './image-tags';
 import { describeUpsertImageTags, upsertImageTagsSchema } from './image-tags';
 import type { DetachInstances } from './detach-instances';
 import { describeDetachInstances, detachInstancesSchema } from './detach-instances';
+import type { InstanceRegistration } from './instance-registration';
+import { describeDeregisterInstances, describeRegisterInstances, instanceRegistrationSchema } from './instance-registration';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -90,6 +92,7 @@ export type { DeleteAlarm, UpsertAlarm } from './alarms';
 export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
 export type { UpsertImageTags } from './image-tags';
 export type { DetachInstances } from './detach-instances';
+export type { InstanceRegistration } from './instance-registration';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -139,6 +142,15 @@ function instanceOperationTargets(d: {
 
 /** Targets of a description that names one resource (a launch configuration, an image…) in one region. */
 const regionalResourceTargets = instanceOperationTargets;
+
+/** Targets of an instance registration: its group, when it names one. */
+function registrationTargets(d: InstanceRegistration): OperationTargets {
+  return {
+    ...instanceOperationTargets(d),
+    serverGroups: d.asgName ? [d.asgName] : [],
+    application: d.application ?? appFromNames(d.asgName ? [d.asgName] : []),
+  };
+}
 
 export const operationSpecs = {
   resizeServerGroup: spec<ResizeServerGroup>({
@@ -296,6 +308,16 @@ export const operationSpecs = {
     schema: detachInstancesSchema,
     targets: serverGroupOperationTargets,
     summary: describeDetachInstances,
+  }),
+  registerInstancesWithLoadBalancer: spec<InstanceRegistration>({
+    schema: instanceRegistrationSchema,
+    targets: registrationTargets,
+    summary: describeRegisterInstances,
+  }),
+  deregisterInstancesFromLoadBalancer: spec<InstanceRegistration>({
+    schema: instanceRegistrationSchema,
+    targets: registrationTargets,
+    summary: describeDeregisterInstances,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

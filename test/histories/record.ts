@@ -17,7 +17,9 @@ import {
   PutScalingPolicyCommand,
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateImageCommand, CreateLaunchTemplateCommand, CreateSnapshotCommand, CreateVolumeCommand } from '@aws-sdk/client-ec2';
+import { CreateImageCommand, CreateLaunchTemplateCommand, CreateSnapshotCommand, CreateVolumeCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { CreateLoadBalancerCommand, RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Activities } from '../../activities';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { WaitStrategy } from '../../domain/waits';
@@ -520,6 +522,36 @@ const scenarios: Scenario[] = [
           },
         },
       ]);
+    },
+  },
+  {
+    name: 'registerInstancesWithLoadBalancer-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const clients = testAwsClients(c.env.aws);
+      const vpcs = await clients.ec2.send(new DescribeVpcsCommand({}));
+      const name = uniqueName('tg');
+      await clients.elbv2.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 8080, VpcId: vpcs.Vpcs?.[0]?.VpcId, TargetType: 'instance' }));
+      const instanceIds = await launchInstances(clients, 1);
+      return c.env.run([{ registerInstancesWithLoadBalancer: { credentials: ACCOUNT, region: REGION, instanceIds, targetGroupNames: [name] } }]);
+    },
+  },
+  {
+    name: 'deregisterInstancesFromLoadBalancer-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const clients = testAwsClients(c.env.aws);
+      const name = uniqueName('elb');
+      await clients.elb.send(
+        new CreateLoadBalancerCommand({
+          LoadBalancerName: name,
+          Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
+          AvailabilityZones: [`${REGION}a`],
+        }),
+      );
+      const instanceIds = await launchInstances(clients, 1);
+      await clients.elb.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: instanceIds.map((InstanceId) => ({ InstanceId })) }));
+      return c.env.run([{ deregisterInstancesFromLoadBalancerDescription: { credentials: ACCOUNT, region: REGION, instanceIds, loadBalancerNames: [name] } }]);
     },
   },
   {
