@@ -21,6 +21,7 @@ import { createCleanupActivities } from './cleanup';
 import { createImageTagActivities } from './image-tags';
 import { createDetachInstanceActivities } from './detach-instances';
 import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
+import { createInstanceSecurityGroupActivities } from './instance-security-groups';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
@@ -70,6 +71,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createImageTagActivities(deps),
     ...createDetachInstanceActivities(deps),
     ...createLoadBalancerLookupActivities(deps),
+    ...createInstanceSecurityGroupActivities(deps),
   };
 }
 

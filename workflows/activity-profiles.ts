@@ -159,6 +159,10 @@ export const activityProfileOf = {
   // Load balancers by name (activities/load-balancer-lookup.ts): one describe per name.
   findTargetGroupsByName: 'describeCall',
   findClassicLoadBalancersByName: 'describeCall',
+
+  // updateInstances (activities/instance-security-groups.ts): ModifyInstanceAttribute sets the whole list.
+  describeServerGroupInstances: 'describeCall',
+  setInstanceSecurityGroups: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

@@ -118,6 +118,8 @@ const operationWorkflows = {
   registerInstancesWithLoadBalancer: operationWorkflow('registerInstancesWithLoadBalancer'),
   /** Deregisters instances from target groups or classic load balancers. */
   deregisterInstancesFromLoadBalancer: operationWorkflow('deregisterInstancesFromLoadBalancer'),
+  /** Sets the security groups of a server group's running instances. */
+  updateInstances: operationWorkflow('updateInstances'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -153,6 +155,7 @@ export const {
   detachInstances,
   registerInstancesWithLoadBalancer,
   deregisterInstancesFromLoadBalancer,
+  updateInstances,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

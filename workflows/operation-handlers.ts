@@ -26,6 +26,7 @@ import {
 import { upsertImageTagsOperation } from './operations/image-tags';
 import { detachInstancesOperation } from './operations/detach-instances';
 import { deregisterInstancesOperation, registerInstancesOperation } from './operations/instance-registration';
+import { updateInstancesOperation } from './operations/update-instances';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -60,4 +61,5 @@ export const operationHandlers: OperationHandlers = {
   detachInstances: detachInstancesOperation,
   registerInstancesWithLoadBalancer: registerInstancesOperation,
   deregisterInstancesFromLoadBalancer: deregisterInstancesOperation,
+  updateInstances: updateInstancesOperation,
 };

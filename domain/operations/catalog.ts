@@ -43,6 +43,7 @@ export const operationCatalog = {
     legacyKeys: ['deregisterInstancesFromLoadBalancerDescription'],
     phase: 'DEREGISTER_INSTANCES_FROM_LB',
   },
+  updateInstances: { legacyKeys: ['updateInstancesDescription'], phase: 'UPDATE' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -202,4 +202,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   detachInstances: policy(),
   registerInstancesWithLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
   deregisterInstancesFromLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
+  updateInstances: policy(),
 };

@@ -65,6 +65,8 @@ import type { DetachInstances } from './detach-instances';
 import { describeDetachInstances, detachInstancesSchema } from './detach-instances';
 import type { InstanceRegistration } from './instance-registration';
 import { describeDeregisterInstances, describeRegisterInstances, instanceRegistrationSchema } from './instance-registration';
+import type { UpdateInstances } from './update-instances';
+import { describeUpdateInstances, updateInstancesSchema } from './update-instances';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -93,6 +95,7 @@ export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, Dele
 export type { UpsertImageTags } from './image-tags';
 export type { DetachInstances } from './detach-instances';
 export type { InstanceRegistration } from './instance-registration';
+export type { UpdateInstances } from './update-instances';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -318,6 +321,11 @@ export const operationSpecs = {
     schema: instanceRegistrationSchema,
     targets: registrationTargets,
     summary: describeDeregisterInstances,
+  }),
+  updateInstances: spec<UpdateInstances>({
+    schema: updateInstancesSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpdateInstances,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

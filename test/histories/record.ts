@@ -17,7 +17,14 @@ import {
   PutScalingPolicyCommand,
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CreateImageCommand, CreateLaunchTemplateCommand, CreateSnapshotCommand, CreateVolumeCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateImageCommand,
+  CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2';
 import { CreateLoadBalancerCommand, RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Activities } from '../../activities';
@@ -552,6 +559,16 @@ const scenarios: Scenario[] = [
       const instanceIds = await launchInstances(clients, 1);
       await clients.elb.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: instanceIds.map((InstanceId) => ({ InstanceId })) }));
       return c.env.run([{ deregisterInstancesFromLoadBalancerDescription: { credentials: ACCOUNT, region: REGION, instanceIds, loadBalancerNames: [name] } }]);
+    },
+  },
+  {
+    name: 'updateInstances-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const vpcs = await ec2.send(new DescribeVpcsCommand({}));
+      const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: uniqueName('sg-'), Description: 'histories', VpcId: vpcs.Vpcs?.find((v) => v.IsDefault)?.VpcId }));
+      return c.env.run([{ updateInstances: { credentials: ACCOUNT, region: REGION, serverGroupName: await group(c, 'upi'), securityGroups: [sg.GroupId!] } }]);
     },
   },
   {
