@@ -4,7 +4,7 @@
  * answer neither fails on instances already out nor lowers the desired capacity twice.
  */
 import { DetachInstancesCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
 import type { ServerGroupRef } from './server-group';
@@ -15,6 +15,13 @@ export interface TagInstancesInput {
   readonly region: string;
   readonly instanceIds: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface UntagInstancesInput {
+  readonly account: string;
+  readonly region: string;
+  readonly instanceIds: readonly string[];
+  readonly tagKeys: readonly string[];
 }
 
 export interface DetachFromGroupInput extends ServerGroupRef {
@@ -34,6 +41,14 @@ export function createDetachInstanceActivities({ aws }: { aws: AwsClientProvider
             Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
           }),
         ),
+      );
+    },
+
+    /** Removes the tag keys from the instances (a key not there is no error: a repeat is harmless). */
+    async untagEc2Instances(input: UntagInstancesInput): Promise<void> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      await awsCall(`DeleteTags ${input.tagKeys.join(', ')} of ${input.instanceIds.join(', ')} in ${input.region}`, () =>
+        ec2.send(new DeleteTagsCommand({ Resources: [...input.instanceIds], Tags: input.tagKeys.map((Key) => ({ Key })) })),
       );
     },
 

@@ -126,6 +126,33 @@ test('decrementing below the min without adjustMinIfNecessary fails and detaches
   expect(faults.calls('tagEc2Instances', mentions(name))).toBe(0);
 });
 
+test('a detach that fails leaves no detached tags on the instances it did not detach', async () => {
+  const { name, instanceIds } = await makeServerGroup(env, { prefix: 'detf', min: 0, max: 2, desired: 2 });
+  const leaving = instanceIds[0]!;
+  faults.fail('detachInstancesFromServerGroup', mentions(name));
+  const { task } = await env.run([
+    {
+      detachInstances: {
+        credentials: ACCOUNT,
+        region: REGION,
+        asgName: name,
+        instanceIds: [leaving],
+        decrementDesiredCapacity: true,
+        terminateDetachedInstances: true,
+      },
+    },
+  ]);
+  expect(task.status).toMatchObject({ completed: true, failed: true });
+  expect((await groupOf(name)).instanceIds).toContain(leaving);
+  const tags = await tagsOf(leaving);
+  expect(tags['spinnaker:Detached']).toBeUndefined();
+  expect(tags['spinnaker:PendingTermination']).toBeUndefined();
+  expect(task.history).toEqual(
+    expect.arrayContaining([expect.objectContaining({ status: `Removed the detached tags from instances (${leaving}).` })]),
+  );
+  expect(await instanceStatesOf(clients(), [leaving])).toEqual(['running']);
+});
+
 test('a group that does not exist is nothing to do, as in Clouddriver', async () => {
   const { task } = await env.run([
     {

@@ -154,6 +154,7 @@ export const activityProfileOf = {
 
   // detachInstances (activities/detach-instances.ts): the detach describes the group first.
   tagEc2Instances: 'mutatingAwsCall',
+  untagEc2Instances: 'mutatingAwsCall',
   detachInstancesFromServerGroup: 'mutatingAwsCall',
 
   // Load balancers by name (activities/load-balancer-lookup.ts): one describe per name.

@@ -532,6 +532,16 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // The detach fails: the tags put on the instance are removed again.
+    name: 'detachInstances-untagged-after-failure',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const { name, instanceIds } = await makeServerGroup(c.env, { prefix: 'detf', min: 0, max: 2, desired: 1 });
+      c.faults.fail('detachInstancesFromServerGroup', mentions(name));
+      return c.env.run([{ detachInstances: { credentials: ACCOUNT, region: REGION, asgName: name, instanceIds, terminateDetachedInstances: true } }]);
+    },
+  },
+  {
     name: 'registerInstancesWithLoadBalancer-success',
     expect: { failed: false },
     run: async (c) => {

@@ -16,7 +16,8 @@ const TAG_PENDING_TERMINATION = 'spinnaker:PendingTermination';
  * `spinnaker:PendingTermination` when they are to be terminated), detached 20 at a time, and
  * terminated if asked. A group that does not exist, or none of the instances in it, is nothing
  * to do. Decrementing below the group's min fails unless `adjustMinIfNecessary` lowers the min
- * first. Nothing is created, so a failure has nothing to delete; the tags stay, as in Clouddriver.
+ * first. If the task fails or is cancelled, the instances it tagged but did not detach lose the
+ * tags again (Clouddriver leaves them).
  */
 export async function detachInstancesOperation(ctx: OperationContext, d: DetachInstances): Promise<TaskOutput> {
   const [{ serverGroupName, region }] = d.targets;
@@ -64,6 +65,27 @@ export async function detachInstancesOperation(ctx: OperationContext, d: DetachI
   const tags: Record<string, string> = { [TAG_DETACHED]: serverGroupName };
   // Workflow time: the same value when the workflow replays.
   if (d.terminateDetachedInstances) tags[TAG_PENDING_TERMINATION] = String(Date.now());
+  // Registered before the tagging, whose answer may be lost after it happened: if the task fails
+  // or is cancelled, the instances it did not detach lose the tags again, so nothing reads an
+  // instance still serving in the group as detached or due for termination.
+  const detached = new Set<string>();
+  ctx.onFailure(`remove the detached tags from the instances of ${serverGroupName} not detached`, async () => {
+    const still = valid.filter((id) => !detached.has(id));
+    if (still.length === 0) return;
+    try {
+      await ctx.call('untagEc2Instances', `Remove the detached tags from ${still.join(', ')}`, {
+        account: d.account,
+        region,
+        instanceIds: still,
+        tagKeys: Object.keys(tags),
+      });
+      ctx.log(`Removed the detached tags from instances (${still.join(', ')}).`);
+    } catch (err) {
+      ctx.log(
+        `Could not remove the detached tags from instances (${still.join(', ')}): ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  });
   await ctx.call('tagEc2Instances', `Tag ${ids} as detached from ${serverGroupName}`, {
     account: d.account,
     region,
@@ -76,11 +98,14 @@ export async function detachInstancesOperation(ctx: OperationContext, d: DetachI
     const batch = valid.slice(i, i + MAX_DETACH);
     const batchIds = batch.join(', ');
     ctx.log(`Detaching instances (${batchIds}) from ASG (${serverGroupName}).`);
+    // An attempt whose answer was lost detached some of the batch already: those are out of the
+    // group either way, so the whole batch counts as detached once the call returns.
     await ctx.call('detachInstancesFromServerGroup', `Detach ${batchIds} from ${serverGroupName} in ${region}`, {
       ...ref,
       instanceIds: batch,
       decrementDesiredCapacity: d.decrementDesiredCapacity,
     });
+    for (const id of batch) detached.add(id);
     ctx.log(`Detached instances (${batchIds}) from ASG (${serverGroupName}).`);
   }
 
