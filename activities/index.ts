@@ -17,6 +17,11 @@ import { createServerGroupActivities } from './server-group';
 import { createServerGroupCreationActivities } from './server-group-creation';
 import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createAlarmActivities } from './alarms';
+import { createCleanupActivities } from './cleanup';
+import { createImageTagActivities } from './image-tags';
+import { createDetachInstanceActivities } from './detach-instances';
+import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
+import { createInstanceSecurityGroupActivities } from './instance-security-groups';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
@@ -62,6 +67,11 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createSourceScalingActivities(deps),
     ...createServerGroupSettingsActivities(deps),
     ...createAlarmActivities(deps),
+    ...createCleanupActivities(deps),
+    ...createImageTagActivities(deps),
+    ...createDetachInstanceActivities(deps),
+    ...createLoadBalancerLookupActivities(deps),
+    ...createInstanceSecurityGroupActivities(deps),
   };
 }
 

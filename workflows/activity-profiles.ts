@@ -140,6 +140,30 @@ export const activityProfileOf = {
   describeMetricAlarms: 'describeCall',
   putMetricAlarm: 'mutatingAwsCall',
   deleteMetricAlarms: 'mutatingAwsCall',
+
+  // Clean-up of single resources by name or id (activities/cleanup.ts): each looks first; gone is done.
+  deleteLaunchConfigurationByName: 'mutatingAwsCall',
+  deleteLaunchTemplateById: 'mutatingAwsCall',
+  deleteEbsSnapshot: 'mutatingAwsCall',
+  describeImageById: 'describeCall',
+  deregisterImageById: 'mutatingAwsCall',
+
+  // Image tags by name (activities/image-tags.ts): CreateTags is an upsert.
+  findImagesByName: 'describeCall',
+  tagImage: 'mutatingAwsCall',
+
+  // detachInstances (activities/detach-instances.ts): the detach describes the group first.
+  tagEc2Instances: 'mutatingAwsCall',
+  untagEc2Instances: 'mutatingAwsCall',
+  detachInstancesFromServerGroup: 'mutatingAwsCall',
+
+  // Load balancers by name (activities/load-balancer-lookup.ts): one describe per name.
+  findTargetGroupsByName: 'describeCall',
+  findClassicLoadBalancersByName: 'describeCall',
+
+  // updateInstances (activities/instance-security-groups.ts): ModifyInstanceAttribute sets the whole list.
+  describeServerGroupInstances: 'describeCall',
+  setInstanceSecurityGroups: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

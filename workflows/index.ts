@@ -102,6 +102,24 @@ const operationWorkflows = {
   upsertAlarmDescription: operationWorkflow('upsertAlarmDescription'),
   /** Deletes CloudWatch alarms by name. */
   deleteAlarmDescription: operationWorkflow('deleteAlarmDescription'),
+  /** Deletes a launch configuration by name. */
+  deleteLaunchConfiguration: operationWorkflow('deleteLaunchConfiguration'),
+  /** Deletes a launch template (all its versions) by id. */
+  deleteLaunchTemplate: operationWorkflow('deleteLaunchTemplate'),
+  /** Deletes an EBS snapshot by id. */
+  deleteSnapshot: operationWorkflow('deleteSnapshot'),
+  /** Deregisters an image by id. */
+  deleteImage: operationWorkflow('deleteImage'),
+  /** Tags the images of a name in each region. */
+  upsertImageTags: operationWorkflow('upsertImageTags'),
+  /** Takes instances out of their server group, tagged as detached; terminates them if asked. */
+  detachInstances: operationWorkflow('detachInstances'),
+  /** Registers instances with target groups or classic load balancers. */
+  registerInstancesWithLoadBalancer: operationWorkflow('registerInstancesWithLoadBalancer'),
+  /** Deregisters instances from target groups or classic load balancers. */
+  deregisterInstancesFromLoadBalancer: operationWorkflow('deregisterInstancesFromLoadBalancer'),
+  /** Sets the security groups of a server group's running instances. */
+  updateInstances: operationWorkflow('updateInstances'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -129,6 +147,15 @@ export const {
   upsertAsgLifecycleHookDescription,
   upsertAlarmDescription,
   deleteAlarmDescription,
+  deleteLaunchConfiguration,
+  deleteLaunchTemplate,
+  deleteSnapshot,
+  deleteImage,
+  upsertImageTags,
+  detachInstances,
+  registerInstancesWithLoadBalancer,
+  deregisterInstancesFromLoadBalancer,
+  updateInstances,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

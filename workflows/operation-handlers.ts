@@ -17,6 +17,16 @@ import { deleteScalingPolicyOperation } from './operations/delete-scaling-policy
 import { upsertAsgScheduledActionsOperation } from './operations/asg-scheduled-actions';
 import { upsertAsgLifecycleHookOperation } from './operations/asg-lifecycle-hook';
 import { deleteAlarmOperation, upsertAlarmOperation } from './operations/alarms';
+import {
+  deleteImageOperation,
+  deleteLaunchConfigurationOperation,
+  deleteLaunchTemplateOperation,
+  deleteSnapshotOperation,
+} from './operations/cleanup';
+import { upsertImageTagsOperation } from './operations/image-tags';
+import { detachInstancesOperation } from './operations/detach-instances';
+import { deregisterInstancesOperation, registerInstancesOperation } from './operations/instance-registration';
+import { updateInstancesOperation } from './operations/update-instances';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -43,4 +53,13 @@ export const operationHandlers: OperationHandlers = {
   upsertAsgLifecycleHookDescription: upsertAsgLifecycleHookOperation,
   upsertAlarmDescription: upsertAlarmOperation,
   deleteAlarmDescription: deleteAlarmOperation,
+  deleteLaunchConfiguration: deleteLaunchConfigurationOperation,
+  deleteLaunchTemplate: deleteLaunchTemplateOperation,
+  deleteSnapshot: deleteSnapshotOperation,
+  deleteImage: deleteImageOperation,
+  upsertImageTags: upsertImageTagsOperation,
+  detachInstances: detachInstancesOperation,
+  registerInstancesWithLoadBalancer: registerInstancesOperation,
+  deregisterInstancesFromLoadBalancer: deregisterInstancesOperation,
+  updateInstances: updateInstancesOperation,
 };

@@ -28,6 +28,22 @@ export const operationCatalog = {
   upsertAsgLifecycleHookDescription: { legacyKeys: [], phase: 'UPSERT_ASG_LIFECYCLE' },
   upsertAlarmDescription: { legacyKeys: [], phase: 'UPSERT_ALARM' },
   deleteAlarmDescription: { legacyKeys: [], phase: 'DELETE_ALARM' },
+  deleteLaunchConfiguration: {
+    legacyKeys: ['deleteAmazonLaunchConfigurationAtomicOperationConverter'],
+    phase: 'DELETE_LAUNCH_CONFIGURATION',
+  },
+  deleteLaunchTemplate: { legacyKeys: ['deleteAmazonLaunchTemplateAtomicOperationConverter'], phase: 'DELETE_LAUNCH_TEMPLATE' },
+  deleteSnapshot: { legacyKeys: ['deleteAmazonSnapshotAtomicOperationConverter'], phase: 'DELETE_SNAPSHOT' },
+  deleteImage: { legacyKeys: ['deleteAmazonImageAtomicOperationConverter'], phase: 'DELETE_IMAGE' },
+  upsertImageTags: { legacyKeys: ['upsertAmiTagsDescription'], phase: 'UPSERT_AMI_TAGS' },
+  detachInstances: { legacyKeys: ['detachInstancesDescription'], phase: 'DETACH_INSTANCES' },
+  // Clouddriver's legacy register key is spelled "From", as Orca posts it.
+  registerInstancesWithLoadBalancer: { legacyKeys: ['registerInstancesFromLoadBalancerDescription'], phase: 'REGISTER_INSTANCES_WITH_LB' },
+  deregisterInstancesFromLoadBalancer: {
+    legacyKeys: ['deregisterInstancesFromLoadBalancerDescription'],
+    phase: 'DEREGISTER_INSTANCES_FROM_LB',
+  },
+  updateInstances: { legacyKeys: ['updateInstancesDescription'], phase: 'UPDATE' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -32,6 +32,10 @@ const cloudProvider = {
   noEffect: (v: unknown) => typeof v === 'string' && v.trim().toLowerCase() === 'aws',
 };
 
+/** Inherited by the registration descriptions; their operations never read it. */
+const REGISTRATION_PERCENTAGE =
+  "inherited from AbstractRegionAsgInstanceIdsDescription; Clouddriver's registration operations never read it";
+
 /** A policy with the fields every operation shares. */
 const policy = (p: Partial<FieldPolicy> = {}): FieldPolicy => ({
   routed: { cloudProvider, ...p.routed },
@@ -167,4 +171,13 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   upsertAsgLifecycleHookDescription: policy(),
   upsertAlarmDescription: policy(),
   deleteAlarmDescription: policy(),
+  deleteLaunchConfiguration: policy(),
+  deleteLaunchTemplate: policy(),
+  deleteSnapshot: policy(),
+  deleteImage: policy(),
+  upsertImageTags: policy(),
+  detachInstances: policy(),
+  registerInstancesWithLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
+  deregisterInstancesFromLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
+  updateInstances: policy(),
 };

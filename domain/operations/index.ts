@@ -48,6 +48,25 @@ import type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 import { describeUpsertAsgLifecycleHook, upsertAsgLifecycleHookSchema } from './asg-lifecycle-hook';
 import type { DeleteAlarm, UpsertAlarm } from './alarms';
 import { deleteAlarmSchema, describeDeleteAlarm, describeUpsertAlarm, upsertAlarmSchema } from './alarms';
+import type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
+import {
+  deleteImageSchema,
+  deleteSnapshotSchema,
+  describeDeleteImage,
+  describeDeleteSnapshot,
+  deleteLaunchConfigurationSchema,
+  deleteLaunchTemplateSchema,
+  describeDeleteLaunchConfiguration,
+  describeDeleteLaunchTemplate,
+} from './cleanup';
+import type { UpsertImageTags } from './image-tags';
+import { describeUpsertImageTags, upsertImageTagsSchema } from './image-tags';
+import type { DetachInstances } from './detach-instances';
+import { describeDetachInstances, detachInstancesSchema } from './detach-instances';
+import type { InstanceRegistration } from './instance-registration';
+import { describeDeregisterInstances, describeRegisterInstances, instanceRegistrationSchema } from './instance-registration';
+import type { UpdateInstances } from './update-instances';
+import { describeUpdateInstances, updateInstancesSchema } from './update-instances';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -72,6 +91,11 @@ export type { DeleteScalingPolicy } from './delete-scaling-policy';
 export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
 export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
 export type { DeleteAlarm, UpsertAlarm } from './alarms';
+export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
+export type { UpsertImageTags } from './image-tags';
+export type { DetachInstances } from './detach-instances';
+export type { InstanceRegistration } from './instance-registration';
+export type { UpdateInstances } from './update-instances';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -117,6 +141,18 @@ function instanceOperationTargets(d: {
   readonly application?: string | undefined;
 }): OperationTargets {
   return { account: d.account, regions: [d.region], serverGroups: [], application: d.application };
+}
+
+/** Targets of a description that names one resource (a launch configuration, an image…) in one region. */
+const regionalResourceTargets = instanceOperationTargets;
+
+/** Targets of an instance registration: its group, when it names one. */
+function registrationTargets(d: InstanceRegistration): OperationTargets {
+  return {
+    ...instanceOperationTargets(d),
+    serverGroups: d.asgName ? [d.asgName] : [],
+    application: d.application ?? appFromNames(d.asgName ? [d.asgName] : []),
+  };
 }
 
 export const operationSpecs = {
@@ -245,6 +281,51 @@ export const operationSpecs = {
     schema: deleteAlarmSchema,
     targets: (d) => ({ account: d.account, regions: [d.region], serverGroups: [], application: d.application }),
     summary: describeDeleteAlarm,
+  }),
+  deleteLaunchConfiguration: spec<DeleteLaunchConfiguration>({
+    schema: deleteLaunchConfigurationSchema,
+    targets: regionalResourceTargets,
+    summary: describeDeleteLaunchConfiguration,
+  }),
+  deleteLaunchTemplate: spec<DeleteLaunchTemplate>({
+    schema: deleteLaunchTemplateSchema,
+    targets: regionalResourceTargets,
+    summary: describeDeleteLaunchTemplate,
+  }),
+  deleteSnapshot: spec<DeleteSnapshot>({
+    schema: deleteSnapshotSchema,
+    targets: regionalResourceTargets,
+    summary: describeDeleteSnapshot,
+  }),
+  deleteImage: spec<DeleteImage>({
+    schema: deleteImageSchema,
+    targets: regionalResourceTargets,
+    summary: describeDeleteImage,
+  }),
+  upsertImageTags: spec<UpsertImageTags>({
+    schema: upsertImageTagsSchema,
+    targets: (d) => ({ account: d.account, regions: d.regions, serverGroups: [], application: d.application }),
+    summary: describeUpsertImageTags,
+  }),
+  detachInstances: spec<DetachInstances>({
+    schema: detachInstancesSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeDetachInstances,
+  }),
+  registerInstancesWithLoadBalancer: spec<InstanceRegistration>({
+    schema: instanceRegistrationSchema,
+    targets: registrationTargets,
+    summary: describeRegisterInstances,
+  }),
+  deregisterInstancesFromLoadBalancer: spec<InstanceRegistration>({
+    schema: instanceRegistrationSchema,
+    targets: registrationTargets,
+    summary: describeDeregisterInstances,
+  }),
+  updateInstances: spec<UpdateInstances>({
+    schema: updateInstancesSchema,
+    targets: serverGroupOperationTargets,
+    summary: describeUpdateInstances,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

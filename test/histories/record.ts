@@ -11,7 +11,22 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DescribeAutoScalingGroupsCommand, PutScalingPolicyCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchConfigurationCommand,
+  DescribeAutoScalingGroupsCommand,
+  PutScalingPolicyCommand,
+  SetInstanceHealthCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateImageCommand,
+  CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeVpcsCommand,
+} from '@aws-sdk/client-ec2';
+import { CreateLoadBalancerCommand, RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Activities } from '../../activities';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { WaitStrategy } from '../../domain/waits';
@@ -24,7 +39,7 @@ import { makeServerGroup } from '../support/server-group';
 import { startScriptStack } from '../support/script-stack';
 import { findTemporalCli } from '../../infra/tools';
 import { HISTORIES_DIR, HISTORIES_PAYLOAD_KEY } from './histories';
-import { emulatorAl2023Image } from '../support/instances';
+import { emulatorAl2023Image, launchInstances } from '../support/instances';
 
 interface Outcome {
   readonly failed: boolean;
@@ -481,6 +496,137 @@ const scenarios: Scenario[] = [
     name: 'deleteAlarmDescription-success',
     expect: { failed: false },
     run: async (c) => c.env.run([{ deleteAlarmDescription: { credentials: ACCOUNT, region: REGION, names: [uniqueName('gone-alarm-')] } }]),
+  },
+  // Clean-up of single resources by name or id.
+  {
+    name: 'deleteLaunchConfiguration-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = uniqueName('lc-');
+      const { autoScaling, ec2 } = testAwsClients(c.env.aws);
+      const { imageId } = await emulatorAl2023Image(ec2);
+      await autoScaling.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: name, ImageId: imageId, InstanceType: 't3.micro' }));
+      return c.env.run([{ deleteLaunchConfiguration: { credentials: ACCOUNT, region: REGION, launchConfigurationName: name } }]);
+    },
+  },
+  {
+    name: 'deleteLaunchTemplate-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const { imageId } = await emulatorAl2023Image(ec2);
+      const lt = await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: uniqueName('lt-'), LaunchTemplateData: { ImageId: imageId } }));
+      return c.env.run([{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: lt.LaunchTemplate!.LaunchTemplateId! } }]);
+    },
+  },
+  {
+    name: 'deleteSnapshot-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const volume = await ec2.send(new CreateVolumeCommand({ Size: 1, AvailabilityZone: `${REGION}a` }));
+      const snapshot = await ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
+      return c.env.run([{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: snapshot.SnapshotId! } }]);
+    },
+  },
+  {
+    name: 'deleteImage-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const [instanceId] = await launchInstances(testAwsClients(c.env.aws), 1);
+      const image = await ec2.send(new CreateImageCommand({ InstanceId: instanceId!, Name: uniqueName('img-') }));
+      return c.env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: image.ImageId! } }]);
+    },
+  },
+  {
+    name: 'orchestration-image-tags-then-allow-launch',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([
+        { upsertAmiTagsDescription: { credentials: ACCOUNT, amiName: c.amiName, regions: [REGION], tags: { stage: 'release' } } },
+        { allowLaunchDescription: { account: ACCOUNT, credentials: ACCOUNT, amiName: c.amiName, region: REGION } },
+      ]),
+  },
+  {
+    name: 'upsertImageTags-no-image',
+    expect: { failed: true, retryable: false },
+    run: async (c) => c.env.run([{ upsertImageTags: { credentials: ACCOUNT, amiName: uniqueName('never-baked-'), regions: [REGION], tags: { a: 'b' } } }]),
+  },
+  {
+    name: 'detachInstances-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { name, instanceIds } = await makeServerGroup(c.env, { prefix: 'det', min: 1, max: 3, desired: 2 });
+      return c.env.run([
+        {
+          detachInstances: {
+            credentials: ACCOUNT,
+            region: REGION,
+            asgName: name,
+            instanceIds: [instanceIds[0]],
+            decrementDesiredCapacity: true,
+            adjustMinIfNecessary: true,
+            terminateDetachedInstances: true,
+          },
+        },
+      ]);
+    },
+  },
+  {
+    // The detach fails: the tags put on the instance are removed again.
+    name: 'detachInstances-untagged-after-failure',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const { name, instanceIds } = await makeServerGroup(c.env, { prefix: 'detf', min: 0, max: 2, desired: 1 });
+      c.faults.fail('detachInstancesFromServerGroup', mentions(name));
+      return c.env.run([{ detachInstances: { credentials: ACCOUNT, region: REGION, asgName: name, instanceIds, terminateDetachedInstances: true } }]);
+    },
+  },
+  {
+    name: 'registerInstancesWithLoadBalancer-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const clients = testAwsClients(c.env.aws);
+      const vpcs = await clients.ec2.send(new DescribeVpcsCommand({}));
+      const name = uniqueName('tg');
+      await clients.elbv2.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 8080, VpcId: vpcs.Vpcs?.[0]?.VpcId, TargetType: 'instance' }));
+      const instanceIds = await launchInstances(clients, 1);
+      return c.env.run([{ registerInstancesWithLoadBalancer: { credentials: ACCOUNT, region: REGION, instanceIds, targetGroupNames: [name] } }]);
+    },
+  },
+  {
+    name: 'deregisterInstancesFromLoadBalancer-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const clients = testAwsClients(c.env.aws);
+      const name = uniqueName('elb');
+      await clients.elb.send(
+        new CreateLoadBalancerCommand({
+          LoadBalancerName: name,
+          Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
+          AvailabilityZones: [`${REGION}a`],
+        }),
+      );
+      const instanceIds = await launchInstances(clients, 1);
+      await clients.elb.send(new RegisterInstancesWithLoadBalancerCommand({ LoadBalancerName: name, Instances: instanceIds.map((InstanceId) => ({ InstanceId })) }));
+      return c.env.run([{ deregisterInstancesFromLoadBalancerDescription: { credentials: ACCOUNT, region: REGION, instanceIds, loadBalancerNames: [name] } }]);
+    },
+  },
+  {
+    name: 'updateInstances-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const vpcs = await ec2.send(new DescribeVpcsCommand({}));
+      const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: uniqueName('sg-'), Description: 'histories', VpcId: vpcs.Vpcs?.find((v) => v.IsDefault)?.VpcId }));
+      return c.env.run([{ updateInstances: { credentials: ACCOUNT, region: REGION, serverGroupName: await group(c, 'upi'), securityGroups: [sg.GroupId!] } }]);
+    },
+  },
+  {
+    name: 'deleteImage-not-found',
+    expect: { failed: true, retryable: false },
+    run: async (c) => c.env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: 'ami-0123456789abcdef0' } }]),
   },
 ];
 

@@ -1,0 +1,123 @@
+/**
+ * Clean-up of single resources by name or id (deleteLaunchConfiguration, deleteLaunchTemplate,
+ * deleteSnapshot, deleteImage). Each delete looks first and treats "not there" as done, so an
+ * attempt repeated after a lost answer ends as the first one did.
+ */
+import { DeleteLaunchConfigurationCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import { DeleteLaunchTemplateCommand, DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import type { AwsClientProvider } from './aws-clients';
+import { awsCall, hasAwsCode, isAwsNotFound } from './aws-errors';
+
+export interface NamedLaunchConfigurationRef {
+  readonly account: string;
+  readonly region: string;
+  readonly launchConfigurationName: string;
+}
+
+export interface LaunchTemplateIdRef {
+  readonly account: string;
+  readonly region: string;
+  readonly launchTemplateId: string;
+}
+
+export interface SnapshotRef {
+  readonly account: string;
+  readonly region: string;
+  readonly snapshotId: string;
+}
+
+export interface ImageIdRef {
+  readonly account: string;
+  readonly region: string;
+  readonly imageId: string;
+}
+
+export interface CleanupDeps {
+  readonly aws: AwsClientProvider;
+}
+
+export function createCleanupActivities({ aws }: CleanupDeps) {
+  return {
+    /**
+     * Deletes the launch configuration; one that is not there is success (Clouddriver ignores
+     * "Launch configuration name not found"). One a group still runs fails with AWS's
+     * ResourceInUse, as Clouddriver's delete does after its retries.
+     */
+    async deleteLaunchConfigurationByName(input: NamedLaunchConfigurationRef): Promise<{ deleted: boolean }> {
+      const { autoScaling } = aws.clientsFor(input.account, input.region);
+      const out = await awsCall(`DescribeLaunchConfigurations ${input.launchConfigurationName} in ${input.region}`, () =>
+        autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [input.launchConfigurationName] })),
+      );
+      if (!out.LaunchConfigurations?.some((l) => l.LaunchConfigurationName === input.launchConfigurationName)) return { deleted: false };
+      try {
+        await awsCall(`DeleteLaunchConfiguration ${input.launchConfigurationName} in ${input.region}`, () =>
+          autoScaling.send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: input.launchConfigurationName })),
+        );
+      } catch (err) {
+        if (isAwsNotFound(err, 'launchConfiguration')) return { deleted: false };
+        throw err;
+      }
+      return { deleted: true };
+    },
+
+    /**
+     * Deletes the launch template with all its versions; one that is not there is success
+     * (Clouddriver ignores "does not exist"). AWS deletes a template a group still names; the
+     * group then fails its next launch, as after Clouddriver's delete.
+     */
+    async deleteLaunchTemplateById(input: LaunchTemplateIdRef): Promise<{ deleted: boolean }> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      try {
+        await awsCall(`DeleteLaunchTemplate ${input.launchTemplateId} in ${input.region}`, () =>
+          ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: input.launchTemplateId })),
+        );
+      } catch (err) {
+        if (isAwsNotFound(err, 'launchTemplate')) return { deleted: false };
+        throw err;
+      }
+      return { deleted: true };
+    },
+
+    /** Deletes the snapshot; one that is not there is success (InvalidSnapshot.NotFound, as Clouddriver ignores it). */
+    async deleteEbsSnapshot(input: SnapshotRef): Promise<{ deleted: boolean }> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      try {
+        await awsCall(`DeleteSnapshot ${input.snapshotId} in ${input.region}`, () =>
+          ec2.send(new DeleteSnapshotCommand({ SnapshotId: input.snapshotId })),
+        );
+      } catch (err) {
+        if (hasAwsCode(err, 'InvalidSnapshot.NotFound')) return { deleted: false };
+        throw err;
+      }
+      return { deleted: true };
+    },
+
+    /** Whether the account can see an image of this id in the region (AWS answers InvalidAMIID.NotFound, moto an empty list). */
+    async describeImageById(input: ImageIdRef): Promise<{ found: boolean }> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      try {
+        const out = await awsCall(`DescribeImages ${input.imageId} in ${input.region}`, () =>
+          ec2.send(new DescribeImagesCommand({ ImageIds: [input.imageId] })),
+        );
+        return { found: (out.Images ?? []).some((i) => i.ImageId === input.imageId) };
+      } catch (err) {
+        if (isAwsNotFound(err, 'image')) return { found: false };
+        throw err;
+      }
+    },
+
+    /** Deregisters the image; one already gone is success (a repeat after a lost answer finds it so). */
+    async deregisterImageById(input: ImageIdRef): Promise<{ deregistered: boolean }> {
+      const { ec2 } = aws.clientsFor(input.account, input.region);
+      try {
+        await awsCall(`DeregisterImage ${input.imageId} in ${input.region}`, () =>
+          ec2.send(new DeregisterImageCommand({ ImageId: input.imageId })),
+        );
+      } catch (err) {
+        if (isAwsNotFound(err, 'image')) return { deregistered: false };
+        throw err;
+      }
+      return { deregistered: true };
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Target groups and classic load balancers by name, as Clouddriver's TargetGroupLookupHelper and
+ * LoadBalancerLookupHelper find them for the instance registration operations: the ones found,
+ * and the names that name nothing.
+ */
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AwsClientProvider } from './aws-clients';
+import { awsCall, isAwsNotFound } from './aws-errors';
+
+export interface LoadBalancerNamesInput {
+  readonly account: string;
+  readonly region: string;
+  readonly names: readonly string[];
+}
+
+export interface LoadBalancerLookup {
+  /** Target group ARNs, or classic load balancer names, in the order asked. */
+  readonly found: string[];
+  readonly unknown: string[];
+}
+
+export function createLoadBalancerLookupActivities({ aws }: { aws: AwsClientProvider }) {
+  return {
+    /** Each name's target group ARN (one DescribeTargetGroups per name, as Clouddriver asks). */
+    async findTargetGroupsByName(input: LoadBalancerNamesInput): Promise<LoadBalancerLookup> {
+      const { elbv2 } = aws.clientsFor(input.account, input.region);
+      const found: string[] = [];
+      const unknown: string[] = [];
+      for (const name of input.names) {
+        const out = await awsCall(`DescribeTargetGroups ${name} in ${input.region}`, () =>
+          elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })).catch((err: unknown) => {
+            if (isAwsNotFound(err, 'targetGroup') || isAwsNotFound(err, 'classicLoadBalancer')) return null;
+            throw err;
+          }),
+        );
+        const arn = out?.TargetGroups?.find((t) => t.TargetGroupName === name)?.TargetGroupArn;
+        if (arn) found.push(arn);
+        else unknown.push(name);
+      }
+      return { found, unknown };
+    },
+
+    /** The classic load balancers of these names that exist. */
+    async findClassicLoadBalancersByName(input: LoadBalancerNamesInput): Promise<LoadBalancerLookup> {
+      const { elb } = aws.clientsFor(input.account, input.region);
+      const found: string[] = [];
+      const unknown: string[] = [];
+      for (const name of input.names) {
+        const out = await awsCall(`DescribeLoadBalancers ${name} in ${input.region}`, () =>
+          elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [name] })).catch((err: unknown) => {
+            if (isAwsNotFound(err, 'classicLoadBalancer')) return null;
+            throw err;
+          }),
+        );
+        if (out?.LoadBalancerDescriptions?.some((l) => l.LoadBalancerName === name)) found.push(name);
+        else unknown.push(name);
+      }
+      return { found, unknown };
+    },
+  };
+}

@@ -1,0 +1,295 @@
+/**
+ * The clean-up operations end to end: posted to the facade over HTTP, run by a real worker on the
+ * real Temporal dev server, the effect read back from moto. They create nothing, so there is
+ * nothing for a failure to leave behind; what matters is that a repeat (a re-post, a lost answer)
+ * ends as the first run did.
+ *
+ * moto deletes a launch configuration a group still runs, and deletes a missing one without a
+ * word (AWS answers ResourceInUse and ValidationError "not found"): the in-use refusal is not
+ * emulated here.
+ */
+import { CreateLaunchConfigurationCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateImageCommand,
+  CreateLaunchTemplateCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DescribeImagesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeSnapshotsCommand,
+} from '@aws-sdk/client-ec2';
+import { FaultPlan, mentions } from './faults';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { pollTask, post } from './support/orca-client';
+import { emulatorImageId, launchInstances } from './support/instances';
+
+const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
+
+const faults = new FaultPlan();
+const env = useTestEnv({ faults, headers: AS_ORCA });
+
+const clients = () => testAwsClients(env.aws);
+
+async function launchConfigurationExists(name: string): Promise<boolean> {
+  const out = await clients().autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [name] }));
+  return (out.LaunchConfigurations ?? []).length > 0;
+}
+
+describe('deleteLaunchConfiguration', () => {
+  test("deletes the configuration with Clouddriver's history lines; a re-post runs nothing again", async () => {
+    const name = uniqueName('lc-');
+    await clients().autoScaling.send(
+      new CreateLaunchConfigurationCommand({
+        LaunchConfigurationName: name,
+        ImageId: await emulatorImageId(clients()),
+        InstanceType: 't3.micro',
+      }),
+    );
+    const key = uniqueName('orca-');
+    const body = [
+      { deleteLaunchConfiguration: { credentials: ACCOUNT, region: REGION, launchConfigurationName: name, cloudProvider: 'aws' } },
+    ];
+    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect(first.status).toBe(200);
+    const id = (first.body as { id: string }).id;
+    const task = await pollTask(env.facadeUrl, id);
+
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    expect(task.history.filter((h) => h.phase === 'DELETE_LAUNCH_CONFIGURATION')).toEqual([
+      { phase: 'DELETE_LAUNCH_CONFIGURATION', status: `Deleting launch config ${name} in ${REGION}` },
+      { phase: 'DELETE_LAUNCH_CONFIGURATION', status: `Finished Delete Launch Config operation for ${name}` },
+    ]);
+    expect(task.resultObjects).toEqual([]);
+    expect(await launchConfigurationExists(name)).toBe(false);
+    expect((await env.client.workflow.getHandle(id).describe()).type).toBe('deleteLaunchConfiguration');
+
+    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect((again.body as { id: string }).id).toBe(id);
+    expect(faults.calls('deleteLaunchConfigurationByName', mentions(name))).toBe(1);
+  });
+
+  test("Clouddriver's converter key, a lost answer, and a configuration that is not there all succeed", async () => {
+    const name = uniqueName('lcl-');
+    await clients().autoScaling.send(
+      new CreateLaunchConfigurationCommand({
+        LaunchConfigurationName: name,
+        ImageId: await emulatorImageId(clients()),
+        InstanceType: 't3.micro',
+      }),
+    );
+    faults.loseAnswer('deleteLaunchConfigurationByName', mentions(name));
+    const desc = { credentials: ACCOUNT, region: REGION, launchConfigurationName: name };
+    const lost = await env.run([{ deleteAmazonLaunchConfigurationAtomicOperationConverter: desc }]);
+    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
+    expect(faults.calls('deleteLaunchConfigurationByName', mentions(name))).toBe(2);
+    expect(await launchConfigurationExists(name)).toBe(false);
+
+    const absent = await env.run([{ deleteLaunchConfiguration: desc }]);
+    expect(absent.task.status).toMatchObject({ completed: true, failed: false });
+  });
+
+  test('bad input is a 400 that names the field', async () => {
+    const res = await post(
+      `${env.facadeUrl}/aws/ops`,
+      [
+        { deleteLaunchConfiguration: { credentials: ACCOUNT } },
+        { deleteLaunchConfiguration: { region: REGION, launchConfigurationName: { name: 7 } } },
+      ],
+      AS_ORCA,
+    );
+    expect(res.status).toBe(400);
+    expect((res.body as { errors?: string[] }).errors).toEqual(
+      expect.arrayContaining([
+        '[0].deleteLaunchConfiguration.launchConfigurationName: is required',
+        '[0].deleteLaunchConfiguration.region: is required',
+        '[1].deleteLaunchConfiguration.credentials: is required (the account name)',
+        '[1].deleteLaunchConfiguration.launchConfigurationName: must be a launch configuration name (a string)',
+      ]),
+    );
+  });
+});
+
+async function makeLaunchTemplate(): Promise<string> {
+  const out = await clients().ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: uniqueName('lt-'),
+      LaunchTemplateData: { ImageId: await emulatorImageId(clients()) },
+    }),
+  );
+  return out.LaunchTemplate!.LaunchTemplateId!;
+}
+
+async function launchTemplateExists(id: string): Promise<boolean> {
+  try {
+    const out = await clients().ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }));
+    return (out.LaunchTemplates ?? []).length > 0;
+  } catch {
+    return false; // AWS answers InvalidLaunchTemplateId.NotFound; moto an empty list
+  }
+}
+
+describe('deleteLaunchTemplate', () => {
+  test("deletes the template with Clouddriver's history lines; a re-post runs nothing again", async () => {
+    const id = await makeLaunchTemplate();
+    const key = uniqueName('orca-');
+    const body = [{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: id } }];
+    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect(first.status).toBe(200);
+    const taskId = (first.body as { id: string }).id;
+    const task = await pollTask(env.facadeUrl, taskId);
+
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    expect(task.history.filter((h) => h.phase === 'DELETE_LAUNCH_TEMPLATE')).toEqual([
+      {
+        phase: 'DELETE_LAUNCH_TEMPLATE',
+        status: `Initializing Delete Launch Template operation for DeleteAmazonLaunchTemplateDescription(account=${ACCOUNT}, launchTemplateId=${id}, region=${REGION})`,
+      },
+      { phase: 'DELETE_LAUNCH_TEMPLATE', status: `Launch Template ${id} in ${REGION}` },
+    ]);
+    expect(await launchTemplateExists(id)).toBe(false);
+    expect((await env.client.workflow.getHandle(taskId).describe()).type).toBe('deleteLaunchTemplate');
+
+    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect((again.body as { id: string }).id).toBe(taskId);
+    expect(faults.calls('deleteLaunchTemplateById', mentions(id))).toBe(1);
+  });
+
+  test("Clouddriver's converter key; after a lost answer the retry finds the template gone, and succeeds", async () => {
+    const id = await makeLaunchTemplate();
+    faults.loseAnswer('deleteLaunchTemplateById', mentions(id));
+    const desc = { account: ACCOUNT, region: REGION, launchTemplateId: id };
+    const lost = await env.run([{ deleteAmazonLaunchTemplateAtomicOperationConverter: desc }]);
+    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
+    expect(faults.calls('deleteLaunchTemplateById', mentions(id))).toBe(2);
+    expect(await launchTemplateExists(id)).toBe(false);
+  });
+
+  test('a launch template id that is not one is a 400 naming the field', async () => {
+    const res = await post(
+      `${env.facadeUrl}/aws/ops`,
+      [{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: 'my-template' } }],
+      AS_ORCA,
+    );
+    expect(res.status).toBe(400);
+    expect((res.body as { errors?: string[] }).errors).toEqual([
+      '[0].deleteLaunchTemplate.launchTemplateId: must be a launch template id such as lt-0123456789abcdef0',
+    ]);
+  });
+});
+
+async function makeSnapshot(): Promise<string> {
+  const volume = await clients().ec2.send(new CreateVolumeCommand({ Size: 1, AvailabilityZone: `${REGION}a` }));
+  const snapshot = await clients().ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
+  return snapshot.SnapshotId!;
+}
+
+async function snapshotExists(id: string): Promise<boolean> {
+  try {
+    const out = await clients().ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
+    return (out.Snapshots ?? []).length > 0;
+  } catch {
+    return false; // InvalidSnapshot.NotFound
+  }
+}
+
+describe('deleteSnapshot', () => {
+  test("deletes the snapshot with Clouddriver's history lines; a re-post runs nothing again", async () => {
+    const id = await makeSnapshot();
+    const key = uniqueName('orca-');
+    const body = [{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: id } }];
+    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect(first.status).toBe(200);
+    const taskId = (first.body as { id: string }).id;
+    const task = await pollTask(env.facadeUrl, taskId);
+
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    expect(task.history.filter((h) => h.phase === 'DELETE_SNAPSHOT')).toEqual([
+      {
+        phase: 'DELETE_SNAPSHOT',
+        status: `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${ACCOUNT}, snapshotId=${id}, region=${REGION})`,
+      },
+      { phase: 'DELETE_SNAPSHOT', status: `Deleted Snapshot ${id} in ${REGION}` },
+    ]);
+    expect(await snapshotExists(id)).toBe(false);
+    expect((await env.client.workflow.getHandle(taskId).describe()).type).toBe('deleteSnapshot');
+
+    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect((again.body as { id: string }).id).toBe(taskId);
+    expect(faults.calls('deleteEbsSnapshot', mentions(id))).toBe(1);
+  });
+
+  test("Clouddriver's converter key; after a lost answer the retry finds the snapshot gone, and succeeds", async () => {
+    const id = await makeSnapshot();
+    faults.loseAnswer('deleteEbsSnapshot', mentions(id));
+    const lost = await env.run([
+      { deleteAmazonSnapshotAtomicOperationConverter: { credentials: ACCOUNT, region: REGION, snapshotId: id } },
+    ]);
+    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
+    expect(faults.calls('deleteEbsSnapshot', mentions(id))).toBe(2);
+    expect(await snapshotExists(id)).toBe(false);
+  });
+
+  test('the region and the snapshot id are required', async () => {
+    const res = await post(`${env.facadeUrl}/aws/ops`, [{ deleteSnapshot: { credentials: ACCOUNT } }], AS_ORCA);
+    expect(res.status).toBe(400);
+    expect((res.body as { errors?: string[] }).errors).toEqual(
+      expect.arrayContaining(['[0].deleteSnapshot.snapshotId: is required', '[0].deleteSnapshot.region: is required']),
+    );
+  });
+});
+
+async function makeImage(): Promise<string> {
+  const [instanceId] = await launchInstances(clients(), 1);
+  const out = await clients().ec2.send(new CreateImageCommand({ InstanceId: instanceId!, Name: uniqueName('img-') }));
+  return out.ImageId!;
+}
+
+async function imageExists(id: string): Promise<boolean> {
+  const out = await clients().ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
+  return (out.Images ?? []).length > 0;
+}
+
+describe('deleteImage', () => {
+  test("deregisters the image with Clouddriver's history lines; a re-post runs nothing again", async () => {
+    const id = await makeImage();
+    const key = uniqueName('orca-');
+    const body = [{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }];
+    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect(first.status).toBe(200);
+    const taskId = (first.body as { id: string }).id;
+    const task = await pollTask(env.facadeUrl, taskId);
+
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    expect(task.history.filter((h) => h.phase === 'DELETE_IMAGE')).toEqual([
+      {
+        phase: 'DELETE_IMAGE',
+        status: `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${ACCOUNT}, imageId=${id}, region=${REGION})`,
+      },
+      { phase: 'DELETE_IMAGE', status: `Deleted Image ${id} in ${REGION}` },
+    ]);
+    expect(await imageExists(id)).toBe(false);
+    expect((await env.client.workflow.getHandle(taskId).describe()).type).toBe('deleteImage');
+
+    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+    expect((again.body as { id: string }).id).toBe(taskId);
+    expect(faults.calls('deregisterImageById', mentions(id))).toBe(1);
+  });
+
+  test("Clouddriver's converter key; after a lost answer the retry finds the image gone, and succeeds", async () => {
+    const id = await makeImage();
+    faults.loseAnswer('deregisterImageById', mentions(id));
+    const lost = await env.run([{ deleteAmazonImageAtomicOperationConverter: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
+    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
+    expect(faults.calls('deregisterImageById', mentions(id))).toBe(2);
+    expect(await imageExists(id)).toBe(false);
+  });
+
+  test('an image that is not there fails the task, as in Clouddriver', async () => {
+    const id = await makeImage();
+    await env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
+    const gone = await env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
+    expect(gone.task.status).toMatchObject({ completed: true, failed: true });
+    expect(JSON.stringify(gone.task)).toContain(`The image id '[${id}]' does not exist`);
+    expect(faults.calls('deregisterImageById', mentions(id))).toBe(1);
+  });
+});
