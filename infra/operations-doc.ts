@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OperationName } from '../domain/operations';
-import { CONTEXT_FIELDS, fieldTableOf, operationCatalog, operationNames, resolveOperationKey } from '../domain/operations';
+import { CONTEXT_FIELDS, fieldTableOf, forwardedWhy, operationCatalog, operationNames, resolveOperationKey } from '../domain/operations';
 import { PROJECT_ROOT } from './tools';
 
 export interface ClouddriverOperation {
@@ -33,25 +33,6 @@ export function readReference(file = REFERENCE_FILE): ClouddriverReference {
 export function clouddriverOperationOf(ref: ClouddriverReference, name: OperationName): ClouddriverOperation | undefined {
   return Object.values(ref.operations).find((o) => o.keys.some((k) => resolveOperationKey(k) === name));
 }
-
-/**
- * Why Bosun forwards the operations it does not run. Everything not named here is on the way
- * (the operations reference says "forwarded: not yet run on Bosun").
- */
-const FORWARDED_WHY: Readonly<Record<string, string>> = {
-  enableInstancesInDiscovery: 'Eureka/discovery: Bosun has no discovery integration',
-  disableInstancesInDiscovery: 'Eureka/discovery: Bosun has no discovery integration',
-  attachClassicLinkVpc: 'EC2-Classic ClassicLink, retired by AWS',
-  createNetworkInterfaceDescription: 'no Orca stage sends it',
-  upsertAmazonDNSDescription: 'Route 53 is outside the services Bosun calls',
-  deployCloudFormation: 'CloudFormation is outside the services Bosun calls',
-  deleteCloudFormation: 'CloudFormation is outside the services Bosun calls',
-  deleteCloudFormationChangeSet: 'CloudFormation is outside the services Bosun calls',
-  executeCloudFormationChangeSet: 'CloudFormation is outside the services Bosun calls',
-  upsertEntityTags: "entity tags live in Clouddriver's Elasticsearch",
-  deleteEntityTags: "entity tags live in Clouddriver's Elasticsearch",
-  bulkUpsertEntityTagsDescription: "entity tags live in Clouddriver's Elasticsearch",
-};
 
 const code = (s: string) => `\`${s}\``;
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -81,7 +62,7 @@ export function renderOperationsDoc(ref: ClouddriverReference): string {
   );
   for (const [name, o] of all.sort(([a], [b]) => a.localeCompare(b))) {
     const runs = o.keys.map((k) => resolveOperationKey(k)).find((n) => n !== undefined);
-    const status = runs ? `runs (workflow ${code(runs)})` : `forwarded: ${FORWARDED_WHY[name] ?? 'not yet run on Bosun'}`;
+    const status = runs ? `runs (workflow ${code(runs)})` : `forwarded: ${forwardedWhy(name)}`;
     push(`| ${code(name)} | ${o.keys.map(code).join(', ')} | ${cell(status)} |`);
   }
   const bosunOnly = operationNames.filter((n) => !all.some(([, o]) => o.keys.some((k) => resolveOperationKey(k) === n)));

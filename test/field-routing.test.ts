@@ -99,3 +99,14 @@ test('values with no effect, fields Clouddriver does not define, strings for num
   ).AutoScalingGroups![0]!;
   expect([asg.MinSize, asg.DesiredCapacity, asg.MaxSize]).toEqual([2, 3, 4]);
 });
+
+test('GET /routing says why an operation Bosun does not run goes to the legacy Clouddriver', async () => {
+  const ask = async (operation: string) =>
+    (await (await fetch(`${withLegacy.facadeUrl}/routing?operation=${operation}&application=x`)).json()) as {
+      rule: string;
+      reason: string;
+    };
+  expect(await ask('upsertEntityTags')).toMatchObject({ rule: 'unsupported-operation', reason: expect.stringMatching(/Elasticsearch/) });
+  expect(await ask('disableInstancesInDiscoveryDescription')).toMatchObject({ reason: expect.stringMatching(/discovery/) });
+  expect(await ask('upsertSecurityGroup')).toMatchObject({ reason: expect.stringMatching(/not yet run on Bosun/) });
+});

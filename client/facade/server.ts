@@ -21,7 +21,7 @@ import type { Logger } from '../../runtime';
 import type { Router, RoutingContext, RoutingDecision } from '../routing';
 import type { AuthorizationPolicy } from '../../domain/authorization';
 import { authorize, parseAccountsHeader } from '../../domain/authorization';
-import { resolveOperationKey, routedFieldsOf, unsupportedFieldMessage, unsupportedFieldsOf } from '../../domain/operations';
+import { forwardedWhy, resolveOperationKey, routedFieldsOf, unsupportedFieldMessage, unsupportedFieldsOf } from '../../domain/operations';
 import type { OperationFacts } from '../../domain/routing-facts';
 import { factsOf, operationEntries, taskApplication } from '../../domain/routing-facts';
 import { accountsOf, parseSubmission, taskTargets } from '../../domain/submission';
@@ -488,7 +488,9 @@ export function createFacade(opts: FacadeOptions): Facade {
     return {
       question,
       ...decision,
-      ...(name ? {} : { route: 'legacy', rule: 'unsupported-operation', reason: `Bosun does not run ${operation}` }),
+      ...(name
+        ? {}
+        : { route: 'legacy', rule: 'unsupported-operation', reason: `Bosun does not run ${operation}: ${forwardedWhy(operation)}` }),
       // The fields of this operation that send a task to the legacy Clouddriver (rule unsupported-field).
       ...(name ? { unsupportedFields: routedFieldsOf(name) } : {}),
       legacyConfigured: Boolean(legacy),

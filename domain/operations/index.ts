@@ -100,6 +100,7 @@ export type { CloneDescription, DeployDescription } from './create-server-group'
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
 export { CONTEXT_FIELDS, fieldPolicies } from './fields';
+export { forwardedWhy } from './forwarded';
 
 /** Where an operation acts: the search attributes and the onboarding flag read these. */
 export interface OperationTargets {
