@@ -5,19 +5,9 @@
  * because workflow code uses it.
  */
 
-/** One block device mapping, as Clouddriver's AmazonBlockDevice carries it. */
-export interface BlockDevice {
-  readonly deviceName: string;
-  /** An instance-store volume (`ephemeral0`); then the EBS fields are unset. */
-  readonly virtualName?: string | undefined;
-  readonly size?: number | undefined;
-  readonly volumeType?: string | undefined;
-  readonly deleteOnTermination?: boolean | undefined;
-  readonly iops?: number | undefined;
-  readonly throughput?: number | undefined;
-  readonly snapshotId?: string | undefined;
-  readonly encrypted?: boolean | undefined;
-}
+import type { BlockDevice } from './launch-settings';
+
+export type { BlockDevice } from './launch-settings';
 
 /**
  * What a launch configuration holds that Bosun copies into the next one: Clouddriver's

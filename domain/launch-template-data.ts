@@ -172,11 +172,29 @@ export function mixedInstancesFromPolicy(p: MixedInstancesPolicy): MixedInstance
   });
 }
 
+/** What a launch template version's and a launch configuration's device mappings share. */
+interface StoredDeviceMapping {
+  readonly DeviceName?: string | undefined;
+  readonly VirtualName?: string | undefined;
+  readonly Ebs?:
+    | {
+        readonly Iops?: number | undefined;
+        readonly Throughput?: number | undefined;
+        readonly DeleteOnTermination?: boolean | undefined;
+        readonly VolumeSize?: number | undefined;
+        readonly VolumeType?: string | undefined;
+        readonly SnapshotId?: string | undefined;
+        readonly Encrypted?: boolean | undefined;
+      }
+    | undefined;
+}
+
 /**
- * A launch template version's devices (AsgConfigHelper.transformLaunchTemplateBlockDeviceMapping):
+ * A launch template version's or a launch configuration's devices
+ * (AsgConfigHelper.transformLaunchTemplateBlockDeviceMapping, transformBlockDeviceMapping):
  * encryption only without a snapshot (AWS refuses both), and no KMS key id, as in Clouddriver.
  */
-export function blockDevicesFromLaunchTemplate(mappings: readonly LaunchTemplateBlockDeviceMapping[]): BlockDevice[] {
+function blockDevicesFromStored(mappings: readonly StoredDeviceMapping[]): BlockDevice[] {
   return mappings.map((m) =>
     dropUndefined({
       deviceName: m.DeviceName ?? '',
@@ -196,25 +214,14 @@ export function blockDevicesFromLaunchTemplate(mappings: readonly LaunchTemplate
   );
 }
 
-/** A launch configuration's devices (AsgConfigHelper.transformBlockDeviceMapping): as above. */
+/** A launch template version's devices. */
+export function blockDevicesFromLaunchTemplate(mappings: readonly LaunchTemplateBlockDeviceMapping[]): BlockDevice[] {
+  return blockDevicesFromStored(mappings);
+}
+
+/** A launch configuration's devices. */
 export function blockDevicesFromLaunchConfiguration(mappings: readonly AsgBlockDeviceMapping[]): BlockDevice[] {
-  return mappings.map((m) =>
-    dropUndefined({
-      deviceName: m.DeviceName ?? '',
-      virtualName: m.VirtualName,
-      ...(m.Ebs
-        ? {
-            iops: m.Ebs.Iops,
-            throughput: m.Ebs.Throughput,
-            deleteOnTermination: m.Ebs.DeleteOnTermination,
-            size: m.Ebs.VolumeSize,
-            volumeType: m.Ebs.VolumeType,
-            snapshotId: m.Ebs.SnapshotId,
-            encrypted: m.Ebs.SnapshotId === undefined ? m.Ebs.Encrypted : undefined,
-          }
-        : {}),
-    }),
-  );
+  return blockDevicesFromStored(mappings);
 }
 
 /** An AMI's devices (AsgConfigHelper.convertBlockDevices): keeps the KMS key id, has no throughput. */
