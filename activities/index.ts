@@ -18,6 +18,7 @@ import { createServerGroupCreationActivities } from './server-group-creation';
 import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createAlarmActivities } from './alarms';
 import { createCleanupActivities } from './cleanup';
+import { createSecurityGroupActivities } from './security-group-operations';
 import { createImageTagActivities } from './image-tags';
 import { createDetachInstanceActivities } from './detach-instances';
 import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
@@ -72,6 +73,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createDetachInstanceActivities(deps),
     ...createLoadBalancerLookupActivities(deps),
     ...createInstanceSecurityGroupActivities(deps),
+    ...createSecurityGroupActivities(deps),
   };
 }
 

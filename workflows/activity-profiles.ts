@@ -164,6 +164,9 @@ export const activityProfileOf = {
   // updateInstances (activities/instance-security-groups.ts): ModifyInstanceAttribute sets the whole list.
   describeServerGroupInstances: 'describeCall',
   setInstanceSecurityGroups: 'mutatingAwsCall',
+
+  // deleteSecurityGroup (activities/security-group-operations.ts): looks first; gone is done.
+  deleteSecurityGroupByName: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

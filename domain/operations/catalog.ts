@@ -44,6 +44,7 @@ export const operationCatalog = {
     phase: 'DEREGISTER_INSTANCES_FROM_LB',
   },
   updateInstances: { legacyKeys: ['updateInstancesDescription'], phase: 'UPDATE' },
+  deleteSecurityGroup: { legacyKeys: ['deleteSecurityGroupDescription'], phase: 'DELETE_SECURITY_GROUP' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -628,6 +628,18 @@ const scenarios: Scenario[] = [
     expect: { failed: true, retryable: false },
     run: async (c) => c.env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: 'ami-0123456789abcdef0' } }]),
   },
+  {
+    name: 'deleteSecurityGroup-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const vpcs = await ec2.send(new DescribeVpcsCommand({}));
+      const vpcId = vpcs.Vpcs?.find((v) => v.IsDefault)?.VpcId;
+      const securityGroupName = uniqueName('sg-');
+      await ec2.send(new CreateSecurityGroupCommand({ GroupName: securityGroupName, Description: 'histories', VpcId: vpcId }));
+      return c.env.run([{ deleteSecurityGroup: { credentials: ACCOUNT, regions: [REGION], securityGroupName, vpcId } }]);
+    },
+  },
 ];
 
 const resumable = new Map<string, string>();
