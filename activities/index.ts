@@ -19,6 +19,7 @@ import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createAlarmActivities } from './alarms';
 import { createCleanupActivities } from './cleanup';
 import { createSecurityGroupActivities } from './security-group-operations';
+import { createLoadBalancerDeletionActivities } from './load-balancer-deletion';
 import { createImageTagActivities } from './image-tags';
 import { createDetachInstanceActivities } from './detach-instances';
 import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
@@ -74,6 +75,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createLoadBalancerLookupActivities(deps),
     ...createInstanceSecurityGroupActivities(deps),
     ...createSecurityGroupActivities(deps),
+    ...createLoadBalancerDeletionActivities(deps),
   };
 }
 

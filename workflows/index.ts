@@ -122,6 +122,8 @@ const operationWorkflows = {
   updateInstances: operationWorkflow('updateInstances'),
   /** Deletes a security group by name (and VPC) in each region. */
   deleteSecurityGroup: operationWorkflow('deleteSecurityGroup'),
+  /** Deletes a classic, application or network load balancer by name in each region. */
+  deleteLoadBalancer: operationWorkflow('deleteLoadBalancer'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -159,6 +161,7 @@ export const {
   deregisterInstancesFromLoadBalancer,
   updateInstances,
   deleteSecurityGroup,
+  deleteLoadBalancer,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

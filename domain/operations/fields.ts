@@ -181,4 +181,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   deregisterInstancesFromLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
   updateInstances: policy(),
   deleteSecurityGroup: policy(),
+  deleteLoadBalancer: policy(),
 };

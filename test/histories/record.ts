@@ -640,6 +640,27 @@ const scenarios: Scenario[] = [
       return c.env.run([{ deleteSecurityGroup: { credentials: ACCOUNT, regions: [REGION], securityGroupName, vpcId } }]);
     },
   },
+  {
+    name: 'deleteLoadBalancer-classic-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = uniqueName('elb');
+      await testAwsClients(c.env.aws).elb.send(
+        new CreateLoadBalancerCommand({
+          LoadBalancerName: name,
+          Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
+          AvailabilityZones: [`${REGION}a`],
+        }),
+      );
+      return c.env.run([{ deleteLoadBalancer: { credentials: ACCOUNT, regions: [REGION], loadBalancerName: name } }]);
+    },
+  },
+  {
+    name: 'deleteLoadBalancer-application-not-found',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([{ deleteLoadBalancer: { credentials: ACCOUNT, regions: [REGION], loadBalancerName: uniqueName('alb'), loadBalancerType: 'application' } }]),
+  },
 ];
 
 const resumable = new Map<string, string>();
