@@ -18,6 +18,8 @@ import { createServerGroupCreationActivities } from './server-group-creation';
 import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createAlarmActivities } from './alarms';
 import { createCleanupActivities } from './cleanup';
+import { createSecurityGroupActivities } from './security-group-operations';
+import { createLoadBalancerDeletionActivities } from './load-balancer-deletion';
 import { createImageTagActivities } from './image-tags';
 import { createDetachInstanceActivities } from './detach-instances';
 import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
@@ -72,6 +74,8 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createDetachInstanceActivities(deps),
     ...createLoadBalancerLookupActivities(deps),
     ...createInstanceSecurityGroupActivities(deps),
+    ...createSecurityGroupActivities(deps),
+    ...createLoadBalancerDeletionActivities(deps),
   };
 }
 

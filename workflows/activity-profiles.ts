@@ -164,6 +164,16 @@ export const activityProfileOf = {
   // updateInstances (activities/instance-security-groups.ts): ModifyInstanceAttribute sets the whole list.
   describeServerGroupInstances: 'describeCall',
   setInstanceSecurityGroups: 'mutatingAwsCall',
+
+  // deleteSecurityGroup (activities/security-group-operations.ts): looks first; gone is done.
+  deleteSecurityGroupByName: 'mutatingAwsCall',
+
+  // deleteLoadBalancer (activities/load-balancer-deletion.ts): one call each; gone is done.
+  describeLoadBalancerV2ForDeletion: 'describeCall',
+  deleteListenerByArn: 'mutatingAwsCall',
+  deleteTargetGroupByArn: 'mutatingAwsCall',
+  deleteLoadBalancerV2ByArn: 'mutatingAwsCall',
+  deleteClassicLoadBalancerByName: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

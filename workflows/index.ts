@@ -120,6 +120,10 @@ const operationWorkflows = {
   deregisterInstancesFromLoadBalancer: operationWorkflow('deregisterInstancesFromLoadBalancer'),
   /** Sets the security groups of a server group's running instances. */
   updateInstances: operationWorkflow('updateInstances'),
+  /** Deletes a security group by name (and VPC) in each region. */
+  deleteSecurityGroup: operationWorkflow('deleteSecurityGroup'),
+  /** Deletes a classic, application or network load balancer by name in each region. */
+  deleteLoadBalancer: operationWorkflow('deleteLoadBalancer'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -156,6 +160,8 @@ export const {
   registerInstancesWithLoadBalancer,
   deregisterInstancesFromLoadBalancer,
   updateInstances,
+  deleteSecurityGroup,
+  deleteLoadBalancer,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

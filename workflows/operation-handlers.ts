@@ -27,6 +27,8 @@ import { upsertImageTagsOperation } from './operations/image-tags';
 import { detachInstancesOperation } from './operations/detach-instances';
 import { deregisterInstancesOperation, registerInstancesOperation } from './operations/instance-registration';
 import { updateInstancesOperation } from './operations/update-instances';
+import { deleteSecurityGroupOperation } from './operations/security-groups';
+import { deleteLoadBalancerOperation } from './operations/load-balancer-deletion';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -62,4 +64,6 @@ export const operationHandlers: OperationHandlers = {
   registerInstancesWithLoadBalancer: registerInstancesOperation,
   deregisterInstancesFromLoadBalancer: deregisterInstancesOperation,
   updateInstances: updateInstancesOperation,
+  deleteSecurityGroup: deleteSecurityGroupOperation,
+  deleteLoadBalancer: deleteLoadBalancerOperation,
 };

@@ -42,8 +42,11 @@ export interface OperationContext {
   readonly context: TaskContext;
   /** Outputs of the operations that ran before this one in the same task. */
   readonly priorOutputs: readonly TaskOutput[];
-  /** Appends a history line in this operation's phase (and shows it as the UI's current details). */
-  log(status: string): void;
+  /**
+   * Appends a history line in this operation's phase (and shows it as the UI's current details);
+   * `phase` names another one where Clouddriver picks the phase by what it finds (deleteLoadBalancer).
+   */
+  log(status: string, phase?: string): void;
   /** Runs an activity under its own profile (`activityProfileOf`), with a summary the UI shows on the timeline. */
   call<N extends ActivityName>(name: N, summary: string, input: ActivityInput<N>): Promise<ActivityOutput<N>>;
   /**
@@ -163,7 +166,7 @@ export async function runTask(
       settings,
       context,
       priorOutputs: outputs,
-      log: (status) => log(opPhase, status),
+      log: (status, phase) => log(phase ?? opPhase, status),
       call: (name, summary, input) => callActivity(name, summary, input),
       callLocal: (name, summary, input) => callLocalActivity(name, summary, input),
       patched: (id) => patched(id),

@@ -180,4 +180,6 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   registerInstancesWithLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
   deregisterInstancesFromLoadBalancer: policy({ unused: { targetHealthyDeployPercentage: REGISTRATION_PERCENTAGE } }),
   updateInstances: policy(),
+  deleteSecurityGroup: policy(),
+  deleteLoadBalancer: policy(),
 };

@@ -67,6 +67,10 @@ import type { InstanceRegistration } from './instance-registration';
 import { describeDeregisterInstances, describeRegisterInstances, instanceRegistrationSchema } from './instance-registration';
 import type { UpdateInstances } from './update-instances';
 import { describeUpdateInstances, updateInstancesSchema } from './update-instances';
+import type { DeleteSecurityGroup } from './security-groups';
+import { deleteSecurityGroupSchema, describeDeleteSecurityGroup } from './security-groups';
+import type { DeleteLoadBalancer } from './load-balancer-deletion';
+import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './load-balancer-deletion';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -96,6 +100,8 @@ export type { UpsertImageTags } from './image-tags';
 export type { DetachInstances } from './detach-instances';
 export type { InstanceRegistration } from './instance-registration';
 export type { UpdateInstances } from './update-instances';
+export type { DeleteSecurityGroup } from './security-groups';
+export type { DeleteLoadBalancer } from './load-balancer-deletion';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -327,6 +333,16 @@ export const operationSpecs = {
     schema: updateInstancesSchema,
     targets: serverGroupOperationTargets,
     summary: describeUpdateInstances,
+  }),
+  deleteSecurityGroup: spec<DeleteSecurityGroup>({
+    schema: deleteSecurityGroupSchema,
+    targets: (d) => ({ account: d.account, regions: [...d.regions], serverGroups: [], application: d.application }),
+    summary: describeDeleteSecurityGroup,
+  }),
+  deleteLoadBalancer: spec<DeleteLoadBalancer>({
+    schema: deleteLoadBalancerSchema,
+    targets: (d) => ({ account: d.account, regions: [...d.regions], serverGroups: [], application: d.application }),
+    summary: describeDeleteLoadBalancer,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

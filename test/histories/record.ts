@@ -628,6 +628,39 @@ const scenarios: Scenario[] = [
     expect: { failed: true, retryable: false },
     run: async (c) => c.env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: 'ami-0123456789abcdef0' } }]),
   },
+  {
+    name: 'deleteSecurityGroup-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const { ec2 } = testAwsClients(c.env.aws);
+      const vpcs = await ec2.send(new DescribeVpcsCommand({}));
+      const vpcId = vpcs.Vpcs?.find((v) => v.IsDefault)?.VpcId;
+      const securityGroupName = uniqueName('sg-');
+      await ec2.send(new CreateSecurityGroupCommand({ GroupName: securityGroupName, Description: 'histories', VpcId: vpcId }));
+      return c.env.run([{ deleteSecurityGroup: { credentials: ACCOUNT, regions: [REGION], securityGroupName, vpcId } }]);
+    },
+  },
+  {
+    name: 'deleteLoadBalancer-classic-success',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = uniqueName('elb');
+      await testAwsClients(c.env.aws).elb.send(
+        new CreateLoadBalancerCommand({
+          LoadBalancerName: name,
+          Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
+          AvailabilityZones: [`${REGION}a`],
+        }),
+      );
+      return c.env.run([{ deleteLoadBalancer: { credentials: ACCOUNT, regions: [REGION], loadBalancerName: name } }]);
+    },
+  },
+  {
+    name: 'deleteLoadBalancer-application-not-found',
+    expect: { failed: false },
+    run: async (c) =>
+      c.env.run([{ deleteLoadBalancer: { credentials: ACCOUNT, regions: [REGION], loadBalancerName: uniqueName('alb'), loadBalancerType: 'application' } }]),
+  },
 ];
 
 const resumable = new Map<string, string>();

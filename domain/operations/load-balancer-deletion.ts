@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { accountOf, ALWAYS, descriptionBase, MAX_REGIONS, regionSchema } from './common';
+
+/**
+ * Clouddriver's DeleteAmazonLoadBalancerDescription (`deleteLoadBalancer`, legacy
+ * `deleteAmazonLoadBalancerDescription`): a load balancer by name in each of `regions`. The
+ * converter reads `loadBalancerType` from the raw input: absent is `classic`; exactly `classic`
+ * runs DeleteAmazonLoadBalancerClassicAtomicOperation, any other value the V2 (application and
+ * network) operation (DeleteAmazonLoadBalancerAtomicOperationConverter.groovy).
+ */
+export const deleteLoadBalancerSchema = z
+  .looseObject({
+    ...descriptionBase,
+    loadBalancerName: z
+      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a load balancer name (a string)') })
+      .min(1, { error: 'must not be empty' })
+      .max(255, { error: 'must be at most 255 characters' }),
+    loadBalancerType: z.string({ error: 'must be classic, application or network' }).optional(),
+    regions: z
+      .array(regionSchema, { error: 'must be a list of AWS region names' })
+      .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` })
+      .optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    // DeleteAmazonLoadBalancerDescriptionValidator: validateRegions rejects a missing or empty list.
+    if (d.regions === undefined || d.regions.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'is required (one region or more)' });
+  }, ALWAYS)
+  .transform((d): DeleteLoadBalancer => ({
+    account: accountOf(d),
+    regions: [...new Set(d.regions ?? [])],
+    loadBalancerName: d.loadBalancerName,
+    classic: (d.loadBalancerType ?? 'classic') === 'classic',
+    application: d.application ?? d.moniker?.app,
+  }));
+
+export interface DeleteLoadBalancer {
+  readonly account: string;
+  /** Clouddriver's `Set<String> regions`: each region once, in the order posted. */
+  readonly regions: readonly string[];
+  readonly loadBalancerName: string;
+  /** The classic operation (ELB); otherwise the V2 one (application and network load balancers). */
+  readonly classic: boolean;
+  readonly application?: string | undefined;
+}
+
+export function describeDeleteLoadBalancer(d: DeleteLoadBalancer): string {
+  return `delete ${d.classic ? 'classic ' : ''}load balancer ${d.loadBalancerName} in ${d.regions.join(', ')}`;
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { accountOf, ALWAYS, descriptionBase, MAX_REGIONS, regionSchema } from './common';
+
+/**
+ * Clouddriver's DeleteSecurityGroupDescription (`deleteSecurityGroup`, legacy
+ * `deleteSecurityGroupDescription`): a group by name, in an optional VPC, in each of `regions`.
+ */
+export const deleteSecurityGroupSchema = z
+  .looseObject({
+    ...descriptionBase,
+    securityGroupName: z
+      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a security group name (a string)') })
+      .min(1, { error: 'must not be empty' })
+      .max(255, { error: 'must be at most 255 characters' }),
+    vpcId: z
+      .string({ error: 'must be a VPC id (a string)' })
+      .regex(/^vpc-[0-9a-f]+$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' })
+      .optional(),
+    regions: z
+      .array(regionSchema, { error: 'must be a list of AWS region names' })
+      .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` })
+      .optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    // DeleteSecurityGroupDescriptionValidator: validateRegions rejects a missing or empty list.
+    if (d.regions === undefined || d.regions.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'is required (one region or more)' });
+  }, ALWAYS)
+  .transform((d): DeleteSecurityGroup => ({
+    account: accountOf(d),
+    regions: [...new Set(d.regions ?? [])],
+    securityGroupName: d.securityGroupName,
+    vpcId: d.vpcId,
+    application: d.application ?? d.moniker?.app,
+  }));
+
+export interface DeleteSecurityGroup {
+  readonly account: string;
+  /** Clouddriver's `Set<String> regions`: each region once, in the order posted. */
+  readonly regions: readonly string[];
+  readonly securityGroupName: string;
+  readonly vpcId?: string | undefined;
+  readonly application?: string | undefined;
+}
+
+export function describeDeleteSecurityGroup(d: DeleteSecurityGroup): string {
+  return `delete security group ${d.securityGroupName}${d.vpcId ? ` in ${d.vpcId}` : ''} in ${d.regions.join(', ')}`;
+}
