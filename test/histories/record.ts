@@ -377,7 +377,7 @@ const scenarios: Scenario[] = [
         { createServerGroup: deploy(c, uniqueName('orf')) },
       ]),
   },
-  // Issue 11: waits driven by the workflow (a describe per poll, a timer between polls).
+  // Waits driven by the workflow (a describe per poll, a timer between polls).
   {
     name: 'resizeServerGroup-timer-success',
     strategy: 'workflow-timer',
