@@ -5,34 +5,15 @@
  * a snapshot an image uses, and lists nothing for a missing image id where AWS fails.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import type { AwsClientProvider, AwsClients } from './aws-clients';
+import type { FakeAnswer } from '../test/support/fake-aws';
+import { fakeAwsProvider, raise, runActivity } from '../test/support/fake-aws';
 import { createCleanupActivities } from './cleanup';
 
-type Answer = (input: Record<string, unknown>) => unknown;
-
-function fakeAws(answers: Record<string, Answer>) {
-  const sent: string[] = [];
-  const send = async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    sent.push(cmd.constructor.name);
-    const a = answers[cmd.constructor.name];
-    if (!a) throw new Error(`unexpected ${cmd.constructor.name}`);
-    return a(cmd.input);
-  };
-  const provider: AwsClientProvider = {
-    clientsFor: () => ({ autoScaling: { send }, ec2: { send } }) as unknown as AwsClients,
-    account: () => undefined,
-    destroy: () => undefined,
-  };
+const fakeAws = (answers: Record<string, FakeAnswer>) => {
+  const { provider, sent } = fakeAwsProvider(answers);
   return { activities: createCleanupActivities({ aws: provider }), sent };
-}
-
-const awsError = (name: string, message: string) =>
-  Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-const raise = (name: string, message: string) => () => {
-  throw awsError(name, message);
 };
-const run = <I, O>(fn: (input: I) => Promise<O>, input: I) => new MockActivityEnvironment().run(fn, input);
+const run = runActivity;
 const where = { account: 'test', region: 'us-east-1' };
 
 test('a launch configuration a group still runs fails the call for good with AWS ResourceInUse, as Clouddriver fails', async () => {

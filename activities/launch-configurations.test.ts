@@ -3,35 +3,14 @@
  * give: it deletes a configuration a group still runs, and a missing one, without a word.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { AwsClientProvider, AwsClients } from './aws-clients';
+import { awsError, fakeAwsProvider } from '../test/support/fake-aws';
 import { createLaunchConfigurationActivities } from './launch-configurations';
-
-type Answer = (input: Record<string, unknown>) => unknown;
-
-function fakeAws(answers: Record<string, Answer>) {
-  const sent: string[] = [];
-  const send = async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    sent.push(cmd.constructor.name);
-    const a = answers[cmd.constructor.name];
-    if (!a) throw new Error(`unexpected ${cmd.constructor.name}`);
-    return a(cmd.input);
-  };
-  const provider: AwsClientProvider = {
-    clientsFor: () => ({ autoScaling: { send }, ec2: { send } }) as unknown as AwsClients,
-    account: () => undefined,
-    destroy: () => undefined,
-  };
-  return { provider, sent };
-}
-
-const awsError = (name: string, message: string) =>
-  Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
 const input = { account: 'test', region: 'us-east-1', serverGroupName: 'myapp-v001', launchConfigurationName: 'myapp-v001-01012024000000' };
 const listed = () => ({ LaunchConfigurations: [{ LaunchConfigurationName: input.launchConfigurationName }] });
 
 test('a launch configuration another group still runs is kept: AWS answers ResourceInUse', async () => {
-  const { provider, sent } = fakeAws({
+  const { provider, sent } = fakeAwsProvider({
     DescribeLaunchConfigurationsCommand: listed,
     DeleteLaunchConfigurationCommand: () => {
       throw awsError(
@@ -46,7 +25,7 @@ test('a launch configuration another group still runs is kept: AWS answers Resou
 });
 
 test('one deleted between the describe and the delete is gone, as AWS says it: ValidationError "not found"', async () => {
-  const { provider } = fakeAws({
+  const { provider } = fakeAwsProvider({
     DescribeLaunchConfigurationsCommand: listed,
     DeleteLaunchConfigurationCommand: () => {
       throw awsError('ValidationError', 'Launch configuration name not found - myapp-v001-01012024000000');
@@ -60,12 +39,15 @@ test('metrics collection is turned off only when some metric is on', async () =>
   const group = (metrics: string[]) => () => ({
     AutoScalingGroups: [{ AutoScalingGroupName: 'myapp-v001', EnabledMetrics: metrics.map((Metric) => ({ Metric })) }],
   });
-  const off = fakeAws({ DescribeAutoScalingGroupsCommand: group([]) });
+  const off = fakeAwsProvider({ DescribeAutoScalingGroupsCommand: group([]) });
   const env = new MockActivityEnvironment();
   expect(await env.run(createLaunchConfigurationActivities({ aws: off.provider }).disableServerGroupMetricsCollection, input)).toEqual({
     changed: false,
   });
-  const on = fakeAws({ DescribeAutoScalingGroupsCommand: group(['GroupInServiceInstances']), DisableMetricsCollectionCommand: () => ({}) });
+  const on = fakeAwsProvider({
+    DescribeAutoScalingGroupsCommand: group(['GroupInServiceInstances']),
+    DisableMetricsCollectionCommand: () => ({}),
+  });
   expect(await env.run(createLaunchConfigurationActivities({ aws: on.provider }).disableServerGroupMetricsCollection, input)).toEqual({
     changed: true,
   });

@@ -4,34 +4,15 @@
  * answers DependencyViolation.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import type { AwsClientProvider, AwsClients } from './aws-clients';
+import type { FakeAnswer } from '../test/support/fake-aws';
+import { fakeAwsProvider, raise, runActivity } from '../test/support/fake-aws';
 import { createSecurityGroupActivities } from './security-group-operations';
 
-type Answer = (input: Record<string, unknown>) => unknown;
-
-function fakeAws(answers: Record<string, Answer>) {
-  const sent: string[] = [];
-  const send = async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    sent.push(cmd.constructor.name);
-    const a = answers[cmd.constructor.name];
-    if (!a) throw new Error(`unexpected ${cmd.constructor.name}`);
-    return a(cmd.input);
-  };
-  const provider: AwsClientProvider = {
-    clientsFor: () => ({ ec2: { send } }) as unknown as AwsClients,
-    account: () => undefined,
-    destroy: () => undefined,
-  };
+const fakeAws = (answers: Record<string, FakeAnswer>) => {
+  const { provider, sent } = fakeAwsProvider(answers);
   return { activities: createSecurityGroupActivities({ aws: provider }), sent };
-}
-
-const awsError = (name: string, message: string) =>
-  Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
-const raise = (name: string, message: string) => () => {
-  throw awsError(name, message);
 };
-const run = <I, O>(fn: (input: I) => Promise<O>, input: I) => new MockActivityEnvironment().run(fn, input);
+const run = runActivity;
 const ref = { account: 'test', region: 'us-east-1', securityGroupName: 'app', vpcId: 'vpc-1' };
 const app = { GroupName: 'app', GroupId: 'sg-app', VpcId: 'vpc-1', IpPermissions: [] };
 

@@ -6,6 +6,7 @@
  */
 
 import type { BlockDevice } from './launch-settings';
+import type { LaunchTemplateChanges } from './operations/launch-template-versions';
 
 export type { BlockDevice } from './launch-settings';
 
@@ -40,21 +41,12 @@ export interface LaunchConfigurationSettings {
 }
 
 /**
- * The fields of ModifyAsgLaunchConfigurationDescription Bosun acts on. Absent = keep. Security
- * groups are ids here (names are resolved in the group's VPC first); `spotPrice: ''` removes
- * the spot price, as in Clouddriver.
+ * The fields of ModifyAsgLaunchConfigurationDescription Bosun acts on: a launch template's
+ * changes and those only a launch configuration has. Absent = keep. Security groups are ids
+ * here (names are resolved in the group's VPC first); `spotPrice: ''` removes the spot price,
+ * as in Clouddriver.
  */
-export interface LaunchConfigurationChanges {
-  readonly imageId?: string | undefined;
-  readonly instanceType?: string | undefined;
-  readonly keyPair?: string | undefined;
-  readonly securityGroups?: readonly string[] | undefined;
-  /** With `securityGroups`: add them to the current ones instead of replacing them. */
-  readonly securityGroupsAppendOnly?: boolean | undefined;
-  readonly iamRole?: string | undefined;
-  readonly base64UserData?: string | undefined;
-  readonly instanceMonitoring?: boolean | undefined;
-  readonly ebsOptimized?: boolean | undefined;
+export interface LaunchConfigurationChanges extends LaunchTemplateChanges {
   readonly associatePublicIpAddress?: boolean | undefined;
   readonly spotPrice?: string | undefined;
   readonly ramdiskId?: string | undefined;

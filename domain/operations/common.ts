@@ -155,3 +155,22 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): 
     return path ? `${path}: ${message}` : message;
   });
 }
+
+/** `regions`: a list of region names, as descriptions that act in several regions name them. */
+export const regionListSchema = z
+  .array(regionSchema, { error: 'must be a list of AWS region names' })
+  .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` });
+
+/**
+ * The account and at least one region (Clouddriver's validators: credentials, then
+ * validateRegions, which rejects a missing or empty list).
+ */
+export function checkAccountAndRegions(
+  d: { credentials?: string | undefined; account?: string | undefined; regions?: readonly string[] | undefined },
+  ctx: z.core.$RefinementCtx,
+): void {
+  if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+  if (d.regions === undefined || d.regions.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['regions'], message: 'is required (one region or more)' });
+  }
+}

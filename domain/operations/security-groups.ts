@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, descriptionBase, MAX_REGIONS, regionSchema } from './common';
+import { accountOf, ALWAYS, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
 
 /**
  * Clouddriver's DeleteSecurityGroupDescription (`deleteSecurityGroup`, legacy
@@ -16,17 +16,10 @@ export const deleteSecurityGroupSchema = z
       .string({ error: 'must be a VPC id (a string)' })
       .regex(/^vpc-[0-9a-f]+$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' })
       .optional(),
-    regions: z
-      .array(regionSchema, { error: 'must be a list of AWS region names' })
-      .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` })
-      .optional(),
+    regions: regionListSchema.optional(),
   })
-  .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-    // DeleteSecurityGroupDescriptionValidator: validateRegions rejects a missing or empty list.
-    if (d.regions === undefined || d.regions.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['regions'], message: 'is required (one region or more)' });
-  }, ALWAYS)
+  // DeleteSecurityGroupDescriptionValidator: the account, and validateRegions.
+  .superRefine(checkAccountAndRegions, ALWAYS)
   .transform((d): DeleteSecurityGroup => ({
     account: accountOf(d),
     regions: [...new Set(d.regions ?? [])],
