@@ -5,8 +5,8 @@
 import type { ComparisonOperator, StandardUnit, Statistic } from '@aws-sdk/client-cloudwatch';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricAlarmSettings } from '../domain/operations/alarms';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface AlarmsRef {
   readonly account: string;
@@ -21,14 +21,10 @@ export interface PutMetricAlarmInput {
   readonly alarm: MetricAlarmSettings;
 }
 
-export interface AlarmDeps {
-  readonly aws: AwsClientProvider;
-}
-
 /** DescribeAlarms takes at most 100 names per call. */
 const PAGE = 100;
 
-export function createAlarmActivities({ aws }: AlarmDeps) {
+export function createAlarmActivities({ aws }: ActivityDeps) {
   async function existing(input: AlarmsRef): Promise<string[]> {
     const { cloudWatch } = aws.clientsFor(input.account, input.region);
     const found: string[] = [];

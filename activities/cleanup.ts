@@ -5,8 +5,8 @@
  */
 import { DeleteLaunchConfigurationCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand, DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, hasAwsCode, isAwsNotFound } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface NamedLaunchConfigurationRef {
   readonly account: string;
@@ -32,11 +32,7 @@ export interface ImageIdRef {
   readonly imageId: string;
 }
 
-export interface CleanupDeps {
-  readonly aws: AwsClientProvider;
-}
-
-export function createCleanupActivities({ aws }: CleanupDeps) {
+export function createCleanupActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Deletes the launch configuration; one that is not there is success (Clouddriver ignores

@@ -17,9 +17,10 @@ import {
 } from '../domain/launch-template-data';
 import type { SourceLaunchSettings } from '../domain/launch-settings';
 import { CREATED_BY_TAG } from '../domain/task';
-import type { AwsClientProvider, AwsClients } from './aws-clients';
+import type { AwsClients } from './aws-clients';
 import { awsCall } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 /** What a clone starts from: the source group's settings, in deploy terms. */
 export interface CloneSource {
@@ -125,7 +126,7 @@ async function fromLaunchConfiguration(c: AwsClients, name: string): Promise<Lau
 const NOT_COPIED = (key: string) => key.startsWith('aws:') || key === CREATED_BY_TAG;
 
 /** The clone activity that reads a source group's settings. */
-export function createCloneSourceActivities({ aws }: { aws: AwsClientProvider }) {
+export function createCloneSourceActivities({ aws }: ActivityDeps) {
   return {
     /** The settings of a group to clone, from the group and the launch template version it uses. */
     async describeCloneSource(input: { account: string; region: string; serverGroupName: string }): Promise<CloneSource | null> {

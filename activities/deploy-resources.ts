@@ -7,9 +7,9 @@ import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balan
 import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { tagOf } from './deploy-ownership';
+import type { ActivityDeps } from './deps';
 
 export interface DeployResourcesInput {
   readonly account: string;
@@ -30,7 +30,7 @@ export interface DeployResources {
 }
 
 /** The deploy activity that resolves what a description names. */
-export function createDeployResourceActivities({ aws }: { aws: AwsClientProvider }) {
+export function createDeployResourceActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Resolves names a deploy refers to (security groups, target groups, classic load balancers,

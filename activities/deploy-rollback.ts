@@ -6,10 +6,10 @@ import { DeleteLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../domain/failures';
 import { CREATED_BY_TAG } from '../domain/task';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { describeLaunchTemplateByName, tagOf } from './deploy-ownership';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface RollbackInput {
   readonly account: string;
@@ -27,7 +27,7 @@ export interface RollbackInput {
 export const DEFAULT_ROLLBACK_WAIT_MS = 10 * 60 * 1000;
 
 /** The deploy activity that deletes what a failed deploy made. */
-export function createDeployRollbackActivities({ aws }: { aws: AwsClientProvider }) {
+export function createDeployRollbackActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Undoes a failed deploy in one region: force-deletes the group and its launch template,

@@ -5,10 +5,10 @@
  */
 import { DetachInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
 import type { ServerGroupRef } from './server-group';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface TagInstancesInput {
   readonly account: string;
@@ -29,7 +29,7 @@ export interface DetachFromGroupInput extends ServerGroupRef {
   readonly decrementDesiredCapacity: boolean;
 }
 
-export function createDetachInstanceActivities({ aws }: { aws: AwsClientProvider }) {
+export function createDetachInstanceActivities({ aws }: ActivityDeps) {
   return {
     /** Puts the tags on the instances (an upsert per key: a repeat writes the same). */
     async tagEc2Instances(input: TagInstancesInput): Promise<void> {

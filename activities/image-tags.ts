@@ -3,8 +3,8 @@
  * CreateTags replaces the values of the keys it names, so a repeated attempt writes the same.
  */
 import { CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface ImagesByNameInput {
   readonly account: string;
@@ -19,7 +19,7 @@ export interface TagImageInput {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export function createImageTagActivities({ aws }: { aws: AwsClientProvider }) {
+export function createImageTagActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Every image the account can see with exactly this name, as Clouddriver's

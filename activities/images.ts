@@ -1,8 +1,8 @@
 import { DescribeImagesCommand, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface ImageRef {
   readonly account: string;
@@ -24,21 +24,11 @@ export interface AllowImageLaunchInput {
   readonly imageId: string;
 }
 
-export interface ImageActivityDeps {
-  readonly aws: AwsClientProvider;
-  /**
-   * Who may own an image found by name, besides the deploying account (`self`): the configured
-   * accounts' ids and an allow-list (ids, `amazon`, `aws-marketplace`). Anyone can publish a
-   * public image under any name, so a lookup by name without this filter can launch a stranger's.
-   */
-  readonly imageOwners?: readonly string[] | undefined;
-}
-
 /** Owners allowed when none are configured: Amazon's own images (the `amazon` alias cannot be claimed by anyone else). */
 export const DEFAULT_IMAGE_OWNERS: readonly string[] = ['amazon'];
 
 /** Activities on AMIs: resolving one (by id, or by name among allowed owners), sharing it with another account. */
-export function createImageActivities({ aws, imageOwners = DEFAULT_IMAGE_OWNERS }: ImageActivityDeps) {
+export function createImageActivities({ aws, imageOwners = DEFAULT_IMAGE_OWNERS }: ActivityDeps) {
   const owners = [...new Set(['self', ...imageOwners])];
   return {
     /**

@@ -2,7 +2,7 @@
  * Bosun's activities: every call to a cloud API. Workflows import only the type of
  * `createActivities`; the worker builds them with real clients, tests with emulator clients.
  */
-import type { AwsClientProvider } from './aws-clients';
+import type { ActivityDeps } from './deps';
 import { createCloneSourceActivities } from './clone-source';
 import { createDeployResourceActivities } from './deploy-resources';
 import { createGroupPolls } from './group-polls';
@@ -42,11 +42,7 @@ export type {
   TargetGroupsInput,
 } from './load-balancing';
 
-export interface ActivityDeps {
-  readonly aws: AwsClientProvider;
-  /** Owners an image found by name may have besides the account itself (config/derived.ts imageOwners). */
-  readonly imageOwners?: readonly string[] | undefined;
-}
+export type { ActivityDeps } from './deps';
 
 /** Every activity Bosun registers, by the names workflows call them by. */
 export function createActivities(baseDeps: ActivityDeps) {

@@ -3,10 +3,10 @@
  * ModifyInstanceAttribute sets the whole list, so a repeated attempt sets the same one.
  */
 import { ModifyInstanceAttributeCommand } from '@aws-sdk/client-ec2';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
 import type { ServerGroupRef } from './server-group';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface GroupInstancesView {
   /** The group's subnets; empty for an EC2-Classic group. */
@@ -22,7 +22,7 @@ export interface InstanceSecurityGroupsInput {
   readonly securityGroupIds: readonly string[];
 }
 
-export function createInstanceSecurityGroupActivities({ aws }: { aws: AwsClientProvider }) {
+export function createInstanceSecurityGroupActivities({ aws }: ActivityDeps) {
   return {
     /** The group's subnets, instances (in AWS's order) and launch configuration; null when it does not exist. */
     async describeServerGroupInstances(input: ServerGroupRef): Promise<GroupInstancesView | null> {

@@ -8,9 +8,9 @@ import { DescribeInstancesCommand, RebootInstancesCommand, TerminateInstancesCom
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import { isLeavingGroup, listIds, MAX_INSTANCE_IDS, partitionInstances } from '../domain/operations/instances';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import type { ServerGroupRef } from './server-group';
+import type { ActivityDeps } from './deps';
 
 /** An EC2 instance as Bosun's workflows see it. */
 export interface InstanceSnapshot {
@@ -47,10 +47,6 @@ export type TerminateInGroupResult =
 export interface SizeLimitsInput extends ServerGroupRef {
   readonly min?: number | undefined;
   readonly max?: number | undefined;
-}
-
-export interface InstanceDeps {
-  readonly aws: AwsClientProvider;
 }
 
 /** AWS accepts at most 200 values per DescribeInstances filter. */
@@ -100,7 +96,7 @@ async function describeByIds(ec2: EC2Client, region: string, ids: readonly strin
 }
 
 /** Activities on EC2 instances and their membership of a group: find, reboot, terminate, size limits. */
-export function createInstanceActivities({ aws }: InstanceDeps) {
+export function createInstanceActivities({ aws }: ActivityDeps) {
   return {
     /** The instances EC2 knows among `instanceIds`; unknown ids are simply absent. */
     async describeEc2Instances(input: InstancesRef): Promise<InstanceSnapshot[]> {

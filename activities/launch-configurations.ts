@@ -16,11 +16,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { BlockDevice, LaunchConfigurationSettings } from '../domain/launch-configurations';
 import { sameLaunchConfigurationSettings } from '../domain/launch-configurations';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, hasAwsCode, isAwsNotFound } from './aws-errors';
 import { resolveSecurityGroupIds, vpcOfSubnets } from './security-groups';
 import type { ServerGroupRef } from './server-group';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface LaunchConfigurationRef {
   readonly account: string;
@@ -51,7 +51,7 @@ export interface DeleteLaunchConfigurationResult {
 }
 
 /** Activities on launch configurations (updateLaunchConfig, and destroy's cleanup). */
-export function createLaunchConfigurationActivities({ aws }: { aws: AwsClientProvider }) {
+export function createLaunchConfigurationActivities({ aws }: ActivityDeps) {
   return {
     /** The configuration's settings; null when it does not exist. */
     async describeLaunchConfiguration(input: LaunchConfigurationRef): Promise<LaunchConfigurationSettings | null> {

@@ -22,10 +22,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { LaunchTemplateChanges } from '../domain/operations/update-launch-template';
 import { hasVersionMarker } from '../domain/operations/update-launch-template';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { resolveSecurityGroupIds, vpcOfSubnets } from './security-groups';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface LaunchTemplateVersionRef {
   readonly account: string;
@@ -90,15 +90,11 @@ export interface DeleteLaunchTemplateVersionInput {
   readonly versionNumber: number;
 }
 
-export interface LaunchTemplateDeps {
-  readonly aws: AwsClientProvider;
-}
-
 /** Per-version codes in a DeleteLaunchTemplateVersions answer that mean "already gone". */
 const VERSION_GONE = new Set(['launchTemplateVersionDoesNotExist', 'launchTemplateIdDoesNotExist', 'launchTemplateNameDoesNotExist']);
 
 /** Activities on launch templates and their versions, as the update-launch-template workflow composes them. */
-export function createLaunchTemplateActivities({ aws }: LaunchTemplateDeps) {
+export function createLaunchTemplateActivities({ aws }: ActivityDeps) {
   async function describeVersion(ec2: EC2Client, ref: LaunchTemplateVersionRef): Promise<LaunchTemplateVersion | null> {
     const which = ref.launchTemplateId ? { LaunchTemplateId: ref.launchTemplateId } : { LaunchTemplateName: ref.launchTemplateName };
     try {

@@ -14,8 +14,8 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, awsErrorCode, classifyAwsError } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface RegionalRef {
   readonly account: string;
@@ -33,10 +33,6 @@ export type LoadBalancerV2ForDeletion =
       readonly listenerArns: readonly string[];
       readonly targetGroupArns: readonly string[];
     };
-
-export interface LoadBalancerDeletionDeps {
-  readonly aws: AwsClientProvider;
-}
 
 /**
  * The outcome of deleting a listener or a target group: Clouddriver catches any AWS refusal
@@ -62,7 +58,7 @@ function isRetryable(err: unknown): boolean {
   return classifyAwsError(err).retryable;
 }
 
-export function createLoadBalancerDeletionActivities({ aws }: LoadBalancerDeletionDeps) {
+export function createLoadBalancerDeletionActivities({ aws }: ActivityDeps) {
   return {
     /**
      * The load balancer by name with its deletion protection, listeners and target groups (read

@@ -5,8 +5,8 @@
  */
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface LoadBalancerNamesInput {
   readonly account: string;
@@ -20,7 +20,7 @@ export interface LoadBalancerLookup {
   readonly unknown: string[];
 }
 
-export function createLoadBalancerLookupActivities({ aws }: { aws: AwsClientProvider }) {
+export function createLoadBalancerLookupActivities({ aws }: ActivityDeps) {
   return {
     /** Each name's target group ARN (one DescribeTargetGroups per name, as Clouddriver asks). */
     async findTargetGroupsByName(input: LoadBalancerNamesInput): Promise<LoadBalancerLookup> {

@@ -23,8 +23,8 @@ import {
   takesTraffic,
   targetGroupHealth,
 } from '../domain/traffic-share';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface InstancesInput {
   readonly account: string;
@@ -63,12 +63,8 @@ export interface InstancesToDisable {
   readonly alreadyDisabled: number;
 }
 
-export interface LoadBalancingDeps {
-  readonly aws: AwsClientProvider;
-}
-
 /** Activities that register and deregister a group's instances with target groups and classic load balancers. */
-export function createLoadBalancingActivities({ aws }: LoadBalancingDeps) {
+export function createLoadBalancingActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Which instances a partial disable takes out (Clouddriver's getInstanceToModify): those

@@ -16,8 +16,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { AlarmConfig, Dimension, ScalingPolicyConfig } from '../domain/operations/upsert-scaling-policy';
 import { policyTypeOf } from '../domain/operations/upsert-scaling-policy';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface ScalingPolicyRef {
   readonly account: string;
@@ -49,10 +49,6 @@ export interface ScalingAlarmRef {
 export interface PutScalingAlarmInput extends ScalingAlarmRef {
   readonly alarm: AlarmConfig;
   readonly policyArn: string;
-}
-
-export interface ScalingPolicyDeps {
-  readonly aws: AwsClientProvider;
 }
 
 async function findPolicy(autoScaling: AutoScalingClient, ref: ScalingPolicyRef): Promise<ScalingPolicy | undefined> {
@@ -121,7 +117,7 @@ export function putScalingPolicyRequest(input: PutScalingPolicyInput): PutScalin
 }
 
 /** Activities on a group's scaling policies and their CloudWatch alarms. */
-export function createScalingPolicyActivities({ aws }: ScalingPolicyDeps) {
+export function createScalingPolicyActivities({ aws }: ActivityDeps) {
   return {
     /** One policy of a group by name; `null` when the group has no policy of that name. */
     async describeScalingPolicy(input: ScalingPolicyRef): Promise<ScalingPolicySnapshot | null> {

@@ -4,8 +4,8 @@
  */
 import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, awsErrorCode } from './aws-errors';
+import type { ActivityDeps } from './deps';
 
 export interface SecurityGroupByNameRef {
   readonly account: string;
@@ -23,11 +23,7 @@ export type SecurityGroupDeletion =
   | { readonly outcome: 'deleted'; readonly groupId: string }
   | { readonly outcome: 'dependency'; readonly groupId: string; readonly dependents: readonly string[] };
 
-export interface SecurityGroupDeps {
-  readonly aws: AwsClientProvider;
-}
-
-export function createSecurityGroupActivities({ aws }: SecurityGroupDeps) {
+export function createSecurityGroupActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Clouddriver's DeleteSecurityGroupAtomicOperation in one region: the group whose name and

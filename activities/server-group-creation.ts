@@ -16,10 +16,10 @@ import { blockDevicesFromImage, launchTemplateDataOf, mixedInstancesPolicyOf } f
 import type { BlockDevice, LaunchSettings, MixedInstances } from '../domain/launch-settings';
 import type { LifecycleHookSpec } from '../domain/operations/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeLaunchTemplateByName, tagOf } from './deploy-ownership';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface LaunchTemplateInput {
   readonly account: string;
@@ -65,7 +65,7 @@ export interface CreateGroupInput {
 }
 
 /** The deploy activities that create the launch template and the group. */
-export function createServerGroupCreationActivities({ aws }: { aws: AwsClientProvider }) {
+export function createServerGroupCreationActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Creates the group's launch template, named after the group. A template of that name made

@@ -9,10 +9,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import { nextSequence, parseServerGroupName, serverGroupName as nameFor } from '../domain/frigga';
 import { CREATED_BY_TAG } from '../domain/task';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
 import { tagOf } from './deploy-ownership';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface ChooseNameInput {
   readonly account: string;
@@ -74,7 +74,7 @@ function newer(a: NewestGroup | undefined, b: NewestGroup | undefined): NewestGr
 }
 
 /** The deploy activity that chooses the next name in a cluster. */
-export function createServerGroupNamingActivities({ aws }: { aws: AwsClientProvider }) {
+export function createServerGroupNamingActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Picks the next free name in the cluster (or the forced `sequence`). Read-only, so a retry

@@ -20,9 +20,9 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { LifecycleHookSettings } from '../domain/operations/asg-lifecycle-hook';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface GroupRef {
   readonly account: string;
@@ -90,17 +90,13 @@ export interface PutLifecycleHookInput extends LifecycleHookRef {
   readonly hook: LifecycleHookSettings;
 }
 
-export interface ServerGroupSettingsDeps {
-  readonly aws: AwsClientProvider;
-}
-
 /** A live group, or undefined when it does not exist or is being deleted. */
 async function liveGroup(autoScaling: AutoScalingClient, ref: GroupRef) {
   const found = await describeOneServerGroup(autoScaling, ref);
   return found && !found.deleting ? found.group : undefined;
 }
 
-export function createServerGroupSettingsActivities({ aws }: ServerGroupSettingsDeps) {
+export function createServerGroupSettingsActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Puts the tags on the group, each with PropagateAtLaunch as Clouddriver puts them

@@ -11,10 +11,10 @@ import type { AsgProcessName } from '../domain/operations/asg-processes';
 import type { ServerGroupSnapshot } from '../domain/server-group';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';
-import type { GroupPolls } from './group-polls';
 import { createGroupPolls } from './group-polls';
 import type { DescribedServerGroup } from './server-group-lookup';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export type { ServerGroupSnapshot } from '../domain/server-group';
 
@@ -48,14 +48,8 @@ export interface ProcessesChange {
   readonly changed: readonly AsgProcessName[];
 }
 
-export interface ServerGroupDeps {
-  readonly aws: AwsClientProvider;
-  /** The waits' batched looks (group-polls.ts); one per worker, shared with the deletion wait. */
-  readonly groupPolls?: GroupPolls | undefined;
-}
-
 /** Activities on one existing server group: describe, capacity, waiting, processes. */
-export function createServerGroupActivities({ aws, groupPolls = createGroupPolls() }: ServerGroupDeps) {
+export function createServerGroupActivities({ aws, groupPolls = createGroupPolls() }: ActivityDeps) {
   async function describe(ref: ServerGroupRef): Promise<ServerGroupSnapshot | null> {
     return live(await describeOneServerGroup(aws.clientsFor(ref.account, ref.region).autoScaling, ref), ref);
   }

@@ -22,9 +22,9 @@ import type { CloudWatchClient, Dimension, MetricAlarm } from '@aws-sdk/client-c
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import type { SourceRef } from '../domain/operations/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { ActivityDeps } from './deps';
 
 export interface CopySourceScalingInput {
   readonly source: SourceRef;
@@ -45,7 +45,7 @@ const ASG_DIMENSION = 'AutoScalingGroupName';
 const ALARM_NAMES_PER_CALL = 100;
 
 /** The deploy activities that copy a source's scaling and delete the alarms a deploy copied. */
-export function createSourceScalingActivities({ aws }: { aws: AwsClientProvider }) {
+export function createSourceScalingActivities({ aws }: ActivityDeps) {
   return {
     /**
      * Copies the source group's scaling policies (rewriting a target-tracking customized metric's

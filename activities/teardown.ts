@@ -3,13 +3,12 @@ import { DeleteLaunchTemplateCommand, DescribeLaunchTemplatesCommand } from '@aw
 import { Context } from '@temporalio/activity';
 import { launchTemplateBelongsTo } from '../domain/operations/destroy-server-group';
 import { waitOutcome } from '../domain/waits';
-import type { AwsClientProvider } from './aws-clients';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { findInstances } from './instances';
 import type { ServerGroupRef } from './server-group';
 import { describeOneServerGroup } from './server-group-lookup';
-import type { GroupPolls } from './group-polls';
 import { createGroupPolls } from './group-polls';
+import type { ActivityDeps } from './deps';
 
 export interface ForceDeleteResult {
   /** `deleting`: this attempt asked for the delete; the others mean an earlier one (or someone else) did. */
@@ -41,14 +40,8 @@ export interface DeleteLaunchTemplateResult {
   readonly launchTemplateName?: string | undefined;
 }
 
-export interface TeardownDeps {
-  readonly aws: AwsClientProvider;
-  /** The waits' batched looks (group-polls.ts); one per worker, shared with the capacity wait. */
-  readonly groupPolls?: GroupPolls | undefined;
-}
-
 /** Activities that take a server group down: delete, wait until gone, its template, leftovers. */
-export function createTeardownActivities({ aws, groupPolls = createGroupPolls() }: TeardownDeps) {
+export function createTeardownActivities({ aws, groupPolls = createGroupPolls() }: ActivityDeps) {
   return {
     /**
      * Force-deletes the group: AWS terminates its instances, then removes it. Described first,

@@ -5,7 +5,7 @@ import type { Activities } from '../activities';
 import { createActivities } from '../activities';
 import { imageOwners } from '../config';
 import { waitsTaskQueue } from '../domain/waits';
-import type { Bosun } from '../runtime';
+import type { Bosun, DeploymentVersion } from '../runtime';
 import { boundUnexpectedErrors } from '../activities/aws-errors';
 import { cachedWorkflowBundle } from './bundle-cache';
 
@@ -29,13 +29,7 @@ export interface BosunWorkerOptions {
    * The Worker Deployment version this worker polls as (docs/production.md,
    * "Deploying a new worker version"); absent = an unversioned worker, which gets the tasks no version claims.
    */
-  readonly deployment?: WorkerDeploymentVersion | undefined;
-}
-
-/** A Worker Deployment version: the deployment's name and this build's id. */
-export interface WorkerDeploymentVersion {
-  readonly deploymentName: string;
-  readonly buildId: string;
+  readonly deployment?: DeploymentVersion | undefined;
 }
 
 /** Where the workflow code lives, for bundling. */

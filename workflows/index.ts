@@ -6,7 +6,7 @@
 import type { VersioningBehavior } from '@temporalio/common';
 import { ApplicationFailure, isCancellation, log, patched, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { FailureType, isFailureType } from '../domain/failures';
-import type { OperationRequest } from '../domain/operations';
+import type { DescriptionOf, OperationRequest } from '../domain/operations';
 import type { OperationName } from '../domain/operations/catalog';
 import type { OperationError } from '../domain/result';
 import { exceptionResult } from '../domain/task';
@@ -15,8 +15,7 @@ import { operationHandlers as handlers } from './operation-handlers';
 import { Patch } from './patches';
 import { runTask } from './task-runner';
 
-/** The description an operation's workflow takes. */
-export type DescriptionOf<N extends OperationName> = Extract<OperationRequest, { name: N }>['description'];
+export type { DescriptionOf } from '../domain/operations';
 
 /** The workflow of one operation: its description in, the task's result out. */
 export type OperationWorkflow<N extends OperationName> = (input: OperationInput<DescriptionOf<N>>) => Promise<TaskResult>;

@@ -18,11 +18,10 @@ import {
   describe,
   excludeAccount,
   excludeOperation,
-  FlagDocumentError,
+  FlagEditError,
   FlagFileError,
   includeAccount,
   includeOperation,
-  InvalidFlagFileError,
   offboard,
   onboard,
   plural,
@@ -224,7 +223,7 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
       io.err(`bosun: ${err.message}\nRun 'bosun --help' for usage.`);
       return EXIT.usage;
     }
-    if (err instanceof FlagDocumentError || err instanceof InvalidFlagFileError || err instanceof FlagFileError) {
+    if (err instanceof FlagEditError || err instanceof FlagFileError) {
       io.err(`bosun ${name}: ${err.message}`);
       return EXIT.failure;
     }

@@ -16,6 +16,7 @@ import { OpenFeatureEventEmitter, ProviderEvents } from '@openfeature/server-sdk
 import type { Logger } from '../../runtime';
 import type { RoutingSummary } from './flag-document';
 import { describe, summaryLine } from './flag-document';
+import { FlagFileError } from './flag-store';
 import { MAX_FLAG_FILE_BYTES, validateFlagText } from './validate';
 
 export const FLAG_STATES = { ready: 'READY', stale: 'STALE', error: 'ERROR' } as const;
@@ -52,17 +53,6 @@ export interface FlagFileProviderOptions {
   readonly debounceMs?: number;
   /** Safety-net re-read, for file systems where fs.watch misses events (NFS, some containers). */
   readonly recheckIntervalMs?: number;
-}
-
-/** The file could not be used at start; names the file and every problem. */
-export class FlagFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`flag file ${file} cannot be used: ${problems.join('; ')}`);
-    this.name = 'FlagFileError';
-  }
 }
 
 export const FLAG_FILE_PROVIDER_NAME = 'bosun-flag-file';

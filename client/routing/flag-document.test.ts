@@ -7,7 +7,7 @@ import {
   emptyDocument,
   excludeAccount,
   excludeOperation,
-  FlagDocumentError,
+  FlagEditError,
   formatFlagDocument,
   includeAccount,
   includeOperation,
@@ -99,7 +99,7 @@ describe('flag document', () => {
     expect(validateFlagDocument(setRollout(doc, 100)).ok).toBe(true);
     expect(routingIf(setRollout(doc, 0)).at(-1)).toBe('off');
     expect(() => setRollout(doc, 101)).toThrow('rollout must be a whole percentage from 0 to 100, got 101');
-    expect(() => setRollout(doc, 12.5)).toThrow(FlagDocumentError);
+    expect(() => setRollout(doc, 12.5)).toThrow(FlagEditError);
   });
 
   test('rules a person added by hand are kept by every edit', () => {
@@ -128,7 +128,7 @@ describe('flag document', () => {
 
   test('names with spaces or quotes are refused', () => {
     expect(() => onboard(emptyDocument(), 'my app')).toThrow('"my app" is not a valid application name');
-    expect(() => excludeAccount(emptyDocument(), '')).toThrow(FlagDocumentError);
+    expect(() => excludeAccount(emptyDocument(), '')).toThrow(FlagEditError);
   });
 
   test('bumpVersion, sameRules and summaryLine', () => {

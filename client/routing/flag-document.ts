@@ -17,13 +17,13 @@ import type { ContextKey, FlagDefinition, FlagDocument, JsonValue, RoutingVarian
 import { CONTEXT_KEYS, FLAG_KEYS, KILL_SWITCH_VARIANTS, ROUTING_VARIANTS, ROUTING_VARIANT_VALUES } from './flag-schema';
 
 /** An edit that cannot be made safely on this document (the rule has a shape Bosun does not manage). */
-export class FlagDocumentError extends Error {
+export class FlagEditError extends Error {
   constructor(
     readonly path: string,
     readonly problem: string,
   ) {
     super(`${path}: ${problem}`);
-    this.name = 'FlagDocumentError';
+    this.name = 'FlagEditError';
   }
 }
 
@@ -143,13 +143,13 @@ function operationName(key: string): string {
  */
 export function setRollout(doc: FlagDocument, percent: number): FlagDocument {
   if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
-    throw new FlagDocumentError(TARGETING_PATH, `rollout must be a whole percentage from 0 to 100, got ${percent}`);
+    throw new FlagEditError(TARGETING_PATH, `rollout must be a whole percentage from 0 to 100, got ${percent}`);
   }
   const next = withRoutingFlag(doc);
   const flag = routingFlag(next);
   const chain = readChain(flag.targeting);
   if (chain.otherwise !== undefined && rolloutOf(chain.otherwise) === undefined) {
-    throw new FlagDocumentError(
+    throw new FlagEditError(
       `${TARGETING_PATH}.if[${chain.rules.length * 2}]`,
       `the last branch is a hand-written rule (${JSON.stringify(chain.otherwise)}), not a Bosun rollout; edit it by hand`,
     );
@@ -316,7 +316,7 @@ function readChain(targeting: FlagDefinition['targeting']): Chain {
   if (targeting === undefined || Object.keys(targeting).length === 0) return { rules: [], otherwise: undefined };
   const branches = targeting.if;
   if (Object.keys(targeting).length !== 1 || !Array.isArray(branches)) {
-    throw new FlagDocumentError(
+    throw new FlagEditError(
       TARGETING_PATH,
       `Bosun manages an "if" chain here, found ${JSON.stringify(Object.keys(targeting))}; edit this flag by hand`,
     );
@@ -356,7 +356,7 @@ function withRoutingFlag(doc: FlagDocument): FlagDocument {
     const existing = flag.variants[variant];
     if (existing === undefined) flag.variants[variant] = value;
     else if (existing !== value) {
-      throw new FlagDocumentError(
+      throw new FlagEditError(
         `${ROUTING_PATH}.variants.${variant}`,
         `is ${JSON.stringify(existing)} but Bosun's rule of that name means ${value ? 'Temporal (true)' : 'legacy (false)'}; fix it by hand`,
       );
@@ -375,7 +375,7 @@ function editList(doc: FlagDocument, variant: ListVariant, edit: (list: string[]
   if (index >= 0) {
     const list = listOf(chain.rules[index]!.condition, spec.key);
     if (!list) {
-      throw new FlagDocumentError(
+      throw new FlagEditError(
         `${TARGETING_PATH}.if[${index * 2}]`,
         `the rule for '${variant}' is not {"in": [{"var": "${spec.key}"}, [literal list]]}, so Bosun cannot edit it; edit it by hand`,
       );
@@ -403,7 +403,7 @@ function normalize(list: readonly string[]): string[] {
 function requireName(value: string, what: string): string {
   const name = value.trim();
   if (name === '' || /[\s"\\]/.test(name) || /[\u0000-\u001f]/.test(name)) {
-    throw new FlagDocumentError(TARGETING_PATH, `${JSON.stringify(value)} is not a valid ${what} name`);
+    throw new FlagEditError(TARGETING_PATH, `${JSON.stringify(value)} is not a valid ${what} name`);
   }
   return name;
 }

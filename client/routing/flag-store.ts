@@ -15,14 +15,17 @@ import { validateFlagDocument, validateFlagText } from './validate';
 
 export const AUDIT_LOG_NAME = 'routing-audit.log';
 
-/** The flag file exists but is not valid: Bosun will not edit it blind. */
-export class InvalidFlagFileError extends Error {
+/**
+ * A flag file that cannot be used, naming the file and every problem: missing or invalid when the
+ * facade starts, or invalid when an edit would read or write it (Bosun never edits it blind).
+ */
+export class FlagFileError extends Error {
   constructor(
     readonly file: string,
     readonly problems: readonly string[],
   ) {
     super(`${file} is not a valid flag file (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
-    this.name = 'InvalidFlagFileError';
+    this.name = 'FlagFileError';
   }
 }
 
@@ -43,7 +46,7 @@ export async function readFlagFile(file: string): Promise<LoadedFlagFile> {
     throw err;
   }
   const result = validateFlagText(text);
-  if (!result.ok) throw new InvalidFlagFileError(file, result.problems);
+  if (!result.ok) throw new FlagFileError(file, result.problems);
   return { file, doc: result.doc, exists: true };
 }
 
@@ -81,8 +84,8 @@ export type ChangeResult =
 
 /**
  * Read, validate, edit, validate again, write atomically, audit. Nothing is written (and nothing
- * audited) when the edit changes no rule. Throws InvalidFlagFileError when the current file is
- * invalid, and whatever `edit` throws (FlagDocumentError) when the edit cannot be made.
+ * audited) when the edit changes no rule. Throws FlagFileError when the current file is
+ * invalid, and whatever `edit` throws (FlagEditError) when the edit cannot be made.
  */
 export async function changeFlagFile(input: ChangeFlagFileInput): Promise<ChangeResult> {
   const file = path.resolve(input.file);
@@ -95,7 +98,7 @@ export async function changeFlagFile(input: ChangeFlagFileInput): Promise<Change
     if (current.exists && sameRules(current.doc, edited)) return { changed: false, before, file };
     const next = bumpVersion(edited);
     const check = validateFlagDocument(next);
-    if (!check.ok) throw new InvalidFlagFileError(`${file} (after ${input.action})`, check.problems);
+    if (!check.ok) throw new FlagFileError(`${file} (after ${input.action})`, check.problems);
     await writeAtomically(file, formatFlagDocument(next));
     const after = describe(next);
     const audit: AuditEntry = {

@@ -20,7 +20,7 @@ export {
   emptyDocument,
   excludeAccount,
   excludeOperation,
-  FlagDocumentError,
+  FlagEditError,
   formatFlagDocument,
   includeAccount,
   includeOperation,
@@ -37,10 +37,10 @@ export type { KnownOperator, ValidationResult } from './validate';
 export { KNOWN_OPERATORS, validateFlagDocument, validateFlagText } from './validate';
 
 export type { FlagFileProviderOptions, FlagFileStatus, FlagState, OnInvalidAtStart, ReloadEvent } from './file-provider';
-export { FLAG_FILE_PROVIDER_NAME, FLAG_STATES, FlagFileError, FlagFileProvider, ON_INVALID_AT_START } from './file-provider';
+export { FLAG_FILE_PROVIDER_NAME, FLAG_STATES, FlagFileProvider, ON_INVALID_AT_START } from './file-provider';
 
 export type { CreateRouterInput, Route, Router, RouterStatus, RoutingContext, RoutingDecision } from './router';
 export { createRouter, ROUTES, SPECIAL_RULES } from './router';
 
 export type { AuditEntry, ChangeFlagFileInput, ChangeResult, LoadedFlagFile } from './flag-store';
-export { AUDIT_LOG_NAME, changeFlagFile, InvalidFlagFileError, readFlagFile, writeAtomically } from './flag-store';
+export { AUDIT_LOG_NAME, changeFlagFile, FlagFileError, readFlagFile, writeAtomically } from './flag-store';

@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { createLogger, silentLogger } from '../../runtime';
 import { emptyDocument, excludeAccount, excludeOperation, formatFlagDocument, onboard, setKillSwitch, setRollout } from './flag-document';
 import type { FlagDocument } from './flag-schema';
-import { FlagFileError, FlagFileProvider } from './file-provider';
+import { FlagFileProvider } from './file-provider';
+import { FlagFileError } from './flag-store';
 import type { Router, RoutingContext, RoutingDecision } from './router';
 import { createRouter } from './router';
 
@@ -155,7 +156,7 @@ describe('router over a flag file', () => {
   test('a missing file at start fails start-up with an error naming the file and the problem', async () => {
     const failure = start();
     await expect(failure).rejects.toThrow(FlagFileError);
-    await expect(failure).rejects.toThrow(`flag file ${file} cannot be used: the file does not exist`);
+    await expect(failure).rejects.toThrow(`${file} is not a valid flag file (1 problem):\n  the file does not exist`);
   });
 
   test('a broken file at start fails start-up with the problem and its path', async () => {

@@ -346,10 +346,13 @@ export const operationSpecs = {
   }),
 } as const satisfies Record<OperationName, unknown>;
 
-type DescriptionOf<N extends OperationName> = (typeof operationSpecs)[N] extends OperationSpec<infer T> ? T : never;
+type SchemaOutputOf<N extends OperationName> = (typeof operationSpecs)[N] extends OperationSpec<infer T> ? T : never;
 
 /** One validated operation of a task, as workflows receive it. */
-export type OperationRequest = { [N in OperationName]: { readonly name: N; readonly description: DescriptionOf<N> } }[OperationName];
+export type OperationRequest = { [N in OperationName]: { readonly name: N; readonly description: SchemaOutputOf<N> } }[OperationName];
+
+/** The description an operation's workflow takes: what its schema reads a request into. */
+export type DescriptionOf<N extends OperationName> = Extract<OperationRequest, { name: N }>['description'];
 
 const byKey = new Map<string, OperationName>();
 for (const name of operationNames) {
