@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-found=$(git grep -nIiE 'issues? ?#?[0-9]+|last stop|this stop|final code' -- ':!*.md' ':!bench/results' ':!test/histories/*/*.json' ':!.ci/no-issue-numbers.sh')
+found=$(git grep -nIiE 'issues?[ -]?#?[0-9]+|last stop|this stop|final code' -- ':!*.md' ':!bench/results' ':!test/histories/*/*.json' ':!.ci/no-issue-numbers.sh')
 if [[ -n "$found" ]]; then
   echo "$found"
   echo "comment check failed: the lines above name an issue number or a work session; say what the code does now and why (history lives in commits and bench/results/)"

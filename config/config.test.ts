@@ -11,9 +11,9 @@ test('the defaults run the embedded stack on loopback', () => {
     mode: 'emulator',
     region: 'us-east-1',
     sdkMaxAttempts: 1,
-    retryWindowMs: 7_200_000,
     accounts: [{ name: 'test', accountId: '123456789012' }],
   });
+  expect(c.tasks).toEqual({ retryWindowMs: 7_200_000, pollIntervalMs: 10_000, waitStrategy: 'task-queue' });
   expect(c.facade).toMatchObject({ host: '127.0.0.1', port: 7002 });
   expect(c.stateDir).toBe('/srv/bosun/.state');
   expect(Object.isFrozen(c.aws)).toBe(true);
@@ -33,9 +33,9 @@ test('Temporal Cloud and real AWS are configuration only', () => {
   expect(c.aws).toMatchObject({
     mode: 'aws',
     region: 'eu-west-1',
-    retryWindowMs: 10_800_000,
     accounts: [{ name: 'prod' }, { name: 'test' }],
   });
+  expect(c.tasks.retryWindowMs).toBe(10_800_000);
 });
 
 test('a config file is read and the environment wins over it', () => {
@@ -66,11 +66,11 @@ test('activity slots and the workflow cache are settings; unset leaves the SDK d
 
 test('the wait strategy and the waits worker limit are settings, and tasks carry the strategy', () => {
   const defaults = loadConfig({});
-  expect(defaults.aws.waitStrategy).toBe('task-queue');
+  expect(defaults.tasks.waitStrategy).toBe('task-queue');
   expect(defaults.worker.maxConcurrentWaits).toBe(1000);
   const c = loadConfig({ BOSUN_WAIT_STRATEGY: 'workflow-timer', BOSUN_MAX_CONCURRENT_WAITS: '50' });
   expect(taskSettings(c)).toMatchObject({ waitStrategy: 'workflow-timer' });
   expect(c.worker.maxConcurrentWaits).toBe(50);
-  expect(() => loadConfig({ BOSUN_WAIT_STRATEGY: 'sleep' })).toThrow(/aws.waitStrategy.*BOSUN_WAIT_STRATEGY/);
+  expect(() => loadConfig({ BOSUN_WAIT_STRATEGY: 'sleep' })).toThrow(/tasks.waitStrategy.*BOSUN_WAIT_STRATEGY/);
   expect(() => loadConfig({ BOSUN_MAX_CONCURRENT_WAITS: '0' })).toThrow(/BOSUN_MAX_CONCURRENT_WAITS/);
 });

@@ -15,7 +15,11 @@ export function awsEndpoint(config: BosunConfig): string | undefined {
 
 /** What each task carries into its workflow: the retry window, the poll interval, the wait strategy. */
 export function taskSettings(config: BosunConfig): TaskSettings {
-  return { awsRetryWindowMs: config.aws.retryWindowMs, pollIntervalMs: config.aws.pollIntervalMs, waitStrategy: config.aws.waitStrategy };
+  return {
+    awsRetryWindowMs: config.tasks.retryWindowMs,
+    pollIntervalMs: config.tasks.pollIntervalMs,
+    waitStrategy: config.tasks.waitStrategy,
+  };
 }
 
 /** Who may own an image looked up by name: every configured account, plus BOSUN_IMAGE_OWNERS. */

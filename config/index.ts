@@ -76,15 +76,20 @@ export const configSchema = z.object({
     region: z.string().min(1).default('us-east-1'),
     accounts: z.array(accountSchema).min(1),
     sdkMaxAttempts: z.coerce.number().int().min(1).max(10).default(1),
+    localPort: port.default(5000),
+  }),
+  /** How tasks run, whatever the cloud: what every workflow reads from its settings (domain/task-input.ts). */
+  tasks: z.object({
+    /** How long transient AWS errors are retried before the task fails. */
     retryWindowMs: duration.default(2 * 60 * 60 * 1000),
+    /** How often waits look at AWS again. */
     pollIntervalMs: duration.default(10_000),
     /**
      * How new tasks wait for capacity or deletion (domain/waits.ts): `task-queue` (default; on
      * their own queue, BOSUN_MAX_CONCURRENT_WAITS), `workflow-timer` (the workflow polls) or
-     * `activity` (the pre-issue-11 behaviour: each wait holds one of the task queue's activity slots).
+     * `activity` (each wait holds one of the task queue's activity slots).
      */
     waitStrategy: z.enum(WAIT_STRATEGIES).default('task-queue'),
-    localPort: port.default(5000),
   }),
   facade: z.object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -251,9 +256,9 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   AWS_ENDPOINT_URL: 'aws.endpoint',
   AWS_REGION: 'aws.region',
   BOSUN_AWS_SDK_MAX_ATTEMPTS: 'aws.sdkMaxAttempts',
-  BOSUN_AWS_RETRY_WINDOW: 'aws.retryWindowMs',
-  BOSUN_POLL_INTERVAL: 'aws.pollIntervalMs',
-  BOSUN_WAIT_STRATEGY: 'aws.waitStrategy',
+  BOSUN_AWS_RETRY_WINDOW: 'tasks.retryWindowMs',
+  BOSUN_POLL_INTERVAL: 'tasks.pollIntervalMs',
+  BOSUN_WAIT_STRATEGY: 'tasks.waitStrategy',
   BOSUN_MOTO_PORT: 'aws.localPort',
   BOSUN_FACADE_HOST: 'facade.host',
   BOSUN_FACADE_PORT: 'facade.port',
@@ -324,6 +329,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): BosunCo
   }
   setDefault(raw, 'temporal', {});
   setDefault(raw, 'aws', {});
+  setDefault(raw, 'tasks', {});
   setDefault(raw, 'facade', {});
   setDefault(raw, 'routing', {});
   setDefault(raw, 'codec', {});
