@@ -46,27 +46,36 @@ module.exports = tseslint.config(
               message: 'Only @temporalio/workflow and @temporalio/common run inside workflows.',
             },
             // zod is 1.3 MB of the workflow bundle and validates nothing there: inputs were parsed at
-            // the facade. Operation schemas import it, so workflows take their values from the
-            // zod-free modules listed here (types may come from anywhere).
+            // the facade. The operation registry (domain/operations/index.ts) and every zod schema
+            // (domain/operations/schemas/) are therefore types-only here; everything else in
+            // domain/operations/ is zod-free and may be imported as values.
             { group: ['zod', 'zod/*'], message: 'zod belongs at the boundaries (facade, config), not in the workflow bundle.' },
             {
-              regex: '(^|/)domain/operations(/index)?$',
+              regex: '(^|/)domain/operations(/index|/schemas(/.*)?)?$',
               allowTypeImports: true,
               message:
-                'domain/operations/index.ts holds the zod schemas: import values from domain/operations/catalog.ts, or import types only.',
+                'The operation registry and domain/operations/schemas/ pull zod into the workflow bundle: import types only, or values from a zod-free module of domain/operations/.',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // What workflows may import as values from domain/operations/ must stay free of zod, directly
+    // or through a schema.
+    files: ['domain/operations/*.ts'],
+    ignores: ['domain/operations/index.ts', 'domain/operations/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['zod', 'zod/*'], message: 'Schemas live in domain/operations/schemas/; this folder stays zod-free for workflows.' },
             {
-              group: [
-                '**/domain/operations/*',
-                '!**/domain/operations/catalog',
-                '!**/domain/operations/instance-plans',
-                '!**/domain/operations/scaling-policies',
-                '!**/domain/operations/launch-template-versions',
-                '!**/domain/operations/asg-process-names',
-              ],
+              regex: '^\\.(/index|/schemas(/.*)?)?$',
               allowTypeImports: true,
-              message:
-                'Operation schemas pull zod into the workflow bundle: import values from a zod-free module (domain/operations/catalog.ts and friends), or import types only.',
+              message: 'Import schemas and the registry as types only here.',
             },
           ],
         },

@@ -4,7 +4,7 @@
  */
 import type { ComparisonOperator, StandardUnit, Statistic } from '@aws-sdk/client-cloudwatch';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import type { MetricAlarmSettings } from '../domain/operations/alarms';
+import type { MetricAlarmSettings } from '../domain/operations/schemas/alarms';
 import { awsCall } from './aws-errors';
 import type { ActivityDeps } from './deps';
 

@@ -9,7 +9,7 @@ import { DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scalin
 import type { ResponseLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { parseServerGroupName } from '../domain/frigga';
-import type { LifecycleHookSpec } from '../domain/operations/create-server-group';
+import type { LifecycleHookSpec } from '../domain/operations/schemas/create-server-group';
 import {
   blockDevicesFromLaunchConfiguration,
   blockDevicesFromLaunchTemplate,

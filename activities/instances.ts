@@ -7,7 +7,7 @@ import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
 import { DescribeInstancesCommand, RebootInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
-import { isLeavingGroup, listIds, MAX_INSTANCE_IDS, partitionInstances } from '../domain/operations/instances';
+import { isLeavingGroup, listIds, MAX_INSTANCE_IDS, partitionInstances } from '../domain/operations/schemas/instances';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import type { ServerGroupRef } from './server-group';
 import type { ActivityDeps } from './deps';

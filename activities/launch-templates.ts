@@ -20,8 +20,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
-import type { LaunchTemplateChanges } from '../domain/operations/update-launch-template';
-import { hasVersionMarker } from '../domain/operations/update-launch-template';
+import type { LaunchTemplateChanges } from '../domain/operations/schemas/update-launch-template';
+import { hasVersionMarker } from '../domain/operations/schemas/update-launch-template';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { resolveSecurityGroupIds, vpcOfSubnets } from './security-groups';
 import { describeOneServerGroup } from './server-group-lookup';

@@ -14,8 +14,8 @@ import type { CloudWatchClient, ComparisonOperator, MetricAlarm, StandardUnit, S
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
-import type { AlarmConfig, Dimension, ScalingPolicyConfig } from '../domain/operations/upsert-scaling-policy';
-import { policyTypeOf } from '../domain/operations/upsert-scaling-policy';
+import type { AlarmConfig, Dimension, ScalingPolicyConfig } from '../domain/operations/schemas/upsert-scaling-policy';
+import { policyTypeOf } from '../domain/operations/schemas/upsert-scaling-policy';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import type { ActivityDeps } from './deps';
 

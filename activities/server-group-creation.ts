@@ -14,7 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import { blockDevicesFromImage, launchTemplateDataOf, mixedInstancesPolicyOf } from '../domain/launch-template-data';
 import type { BlockDevice, LaunchSettings, MixedInstances } from '../domain/launch-settings';
-import type { LifecycleHookSpec } from '../domain/operations/create-server-group';
+import type { LifecycleHookSpec } from '../domain/operations/schemas/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeLaunchTemplateByName, tagOf } from './deploy-ownership';

@@ -19,7 +19,7 @@ import {
   PutScheduledUpdateGroupActionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import type { LifecycleHookSettings } from '../domain/operations/asg-lifecycle-hook';
+import type { LifecycleHookSettings } from '../domain/operations/schemas/asg-lifecycle-hook';
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';

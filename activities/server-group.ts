@@ -7,7 +7,7 @@ import type { Capacity, ConvergenceState } from '../domain/capacity';
 import { capacityProblem, convergence, formatCapacity } from '../domain/capacity';
 import { FailureType } from '../domain/failures';
 import { waitOutcome } from '../domain/waits';
-import type { AsgProcessName } from '../domain/operations/asg-processes';
+import type { AsgProcessName } from '../domain/operations/schemas/asg-processes';
 import type { ServerGroupSnapshot } from '../domain/server-group';
 import type { AwsClientProvider } from './aws-clients';
 import { awsCall } from './aws-errors';

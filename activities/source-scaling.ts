@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import type { CloudWatchClient, Dimension, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import type { SourceRef } from '../domain/operations/create-server-group';
+import type { SourceRef } from '../domain/operations/schemas/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';

@@ -1,7 +1,7 @@
 import { DeleteAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand, DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
 import { Context } from '@temporalio/activity';
-import { launchTemplateBelongsTo } from '../domain/operations/destroy-server-group';
+import { launchTemplateBelongsTo } from '../domain/operations/schemas/destroy-server-group';
 import { waitOutcome } from '../domain/waits';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { findInstances } from './instances';

@@ -5,50 +5,50 @@
  */
 import type { z } from 'zod';
 import { parseServerGroupName } from '../frigga';
-import { formatIssues } from './common';
-import { parseAsJackson } from './jackson-input';
+import { formatIssues } from './schemas/common';
+import { parseAsJackson } from './schemas/jackson-input';
 import type { FieldPolicy, UnsupportedField } from './field-policy';
 import { unsupportedFieldMessage, unsupportedFieldsIn } from './field-policy';
 import { CONTEXT_FIELDS, fieldPolicies } from './fields';
-import type { AllowLaunch } from './allow-launch';
-import { allowLaunchSchema, describeAllowLaunch } from './allow-launch';
-import type { CloneDescription, DeployDescription } from './create-server-group';
-import { cloneServerGroupSchema, createServerGroupSchema, describeClone, describeDeploy } from './create-server-group';
-import type { ResizeServerGroup } from './resize-server-group';
-import { describeResize, resizeServerGroupSchema, splitResizeByCapacity } from './resize-server-group';
-import type { UpdateLaunchTemplate } from './update-launch-template';
-import { describeUpdateLaunchTemplate, updateLaunchTemplateSchema } from './update-launch-template';
-import type { UpdateLaunchConfig } from './update-launch-config';
-import { describeUpdateLaunchConfig, updateLaunchConfigSchema } from './update-launch-config';
-import type { UpsertScalingPolicy } from './upsert-scaling-policy';
-import { describeUpsertScalingPolicy, upsertScalingPolicySchema } from './upsert-scaling-policy';
-import type { DisableServerGroup, EnableServerGroup } from './enable-disable-server-group';
-import { describeDisable, describeEnable, disableServerGroupSchema, enableServerGroupSchema } from './enable-disable-server-group';
-import type { ResumeAsgProcesses, SuspendAsgProcesses } from './asg-processes';
-import { asgProcessesSchema, describeResumeProcesses, describeSuspendProcesses } from './asg-processes';
-import type { DestroyServerGroup } from './destroy-server-group';
-import { describeDestroy, destroyServerGroupSchema } from './destroy-server-group';
-import type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './instances';
+import type { AllowLaunch } from './schemas/allow-launch';
+import { allowLaunchSchema, describeAllowLaunch } from './schemas/allow-launch';
+import type { CloneDescription, DeployDescription } from './schemas/create-server-group';
+import { cloneServerGroupSchema, createServerGroupSchema, describeClone, describeDeploy } from './schemas/create-server-group';
+import type { ResizeServerGroup } from './schemas/resize-server-group';
+import { describeResize, resizeServerGroupSchema, splitResizeByCapacity } from './schemas/resize-server-group';
+import type { UpdateLaunchTemplate } from './schemas/update-launch-template';
+import { describeUpdateLaunchTemplate, updateLaunchTemplateSchema } from './schemas/update-launch-template';
+import type { UpdateLaunchConfig } from './schemas/update-launch-config';
+import { describeUpdateLaunchConfig, updateLaunchConfigSchema } from './schemas/update-launch-config';
+import type { UpsertScalingPolicy } from './schemas/upsert-scaling-policy';
+import { describeUpsertScalingPolicy, upsertScalingPolicySchema } from './schemas/upsert-scaling-policy';
+import type { DisableServerGroup, EnableServerGroup } from './schemas/enable-disable-server-group';
+import { describeDisable, describeEnable, disableServerGroupSchema, enableServerGroupSchema } from './schemas/enable-disable-server-group';
+import type { ResumeAsgProcesses, SuspendAsgProcesses } from './schemas/asg-processes';
+import { asgProcessesSchema, describeResumeProcesses, describeSuspendProcesses } from './schemas/asg-processes';
+import type { DestroyServerGroup } from './schemas/destroy-server-group';
+import { describeDestroy, destroyServerGroupSchema } from './schemas/destroy-server-group';
+import type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './schemas/instances';
 import {
   describeRebootInstances,
   describeTerminateAndDecrement,
   describeTerminateInstances,
   instancesInRegionSchema,
   terminateInstanceAndDecrementSchema,
-} from './instances';
-import type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
-import { deleteAsgTagsSchema, describeDeleteAsgTags, describeUpsertServerGroupTags, upsertServerGroupTagsSchema } from './asg-tags';
-import type { ModifyAsg } from './modify-asg';
-import { describeModifyAsg, modifyAsgSchema } from './modify-asg';
-import type { DeleteScalingPolicy } from './delete-scaling-policy';
-import { deleteScalingPolicySchema, describeDeleteScalingPolicy } from './delete-scaling-policy';
-import type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
-import { describeUpsertAsgScheduledActions, upsertAsgScheduledActionsSchema } from './asg-scheduled-actions';
-import type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
-import { describeUpsertAsgLifecycleHook, upsertAsgLifecycleHookSchema } from './asg-lifecycle-hook';
-import type { DeleteAlarm, UpsertAlarm } from './alarms';
-import { deleteAlarmSchema, describeDeleteAlarm, describeUpsertAlarm, upsertAlarmSchema } from './alarms';
-import type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
+} from './schemas/instances';
+import type { DeleteAsgTags, UpsertServerGroupTags } from './schemas/asg-tags';
+import { deleteAsgTagsSchema, describeDeleteAsgTags, describeUpsertServerGroupTags, upsertServerGroupTagsSchema } from './schemas/asg-tags';
+import type { ModifyAsg } from './schemas/modify-asg';
+import { describeModifyAsg, modifyAsgSchema } from './schemas/modify-asg';
+import type { DeleteScalingPolicy } from './schemas/delete-scaling-policy';
+import { deleteScalingPolicySchema, describeDeleteScalingPolicy } from './schemas/delete-scaling-policy';
+import type { UpsertAsgScheduledActions } from './schemas/asg-scheduled-actions';
+import { describeUpsertAsgScheduledActions, upsertAsgScheduledActionsSchema } from './schemas/asg-scheduled-actions';
+import type { UpsertAsgLifecycleHook } from './schemas/asg-lifecycle-hook';
+import { describeUpsertAsgLifecycleHook, upsertAsgLifecycleHookSchema } from './schemas/asg-lifecycle-hook';
+import type { DeleteAlarm, UpsertAlarm } from './schemas/alarms';
+import { deleteAlarmSchema, describeDeleteAlarm, describeUpsertAlarm, upsertAlarmSchema } from './schemas/alarms';
+import type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './schemas/cleanup';
 import {
   deleteImageSchema,
   deleteSnapshotSchema,
@@ -58,51 +58,51 @@ import {
   deleteLaunchTemplateSchema,
   describeDeleteLaunchConfiguration,
   describeDeleteLaunchTemplate,
-} from './cleanup';
-import type { UpsertImageTags } from './image-tags';
-import { describeUpsertImageTags, upsertImageTagsSchema } from './image-tags';
-import type { DetachInstances } from './detach-instances';
-import { describeDetachInstances, detachInstancesSchema } from './detach-instances';
-import type { InstanceRegistration } from './instance-registration';
-import { describeDeregisterInstances, describeRegisterInstances, instanceRegistrationSchema } from './instance-registration';
-import type { UpdateInstances } from './update-instances';
-import { describeUpdateInstances, updateInstancesSchema } from './update-instances';
-import type { DeleteSecurityGroup } from './security-groups';
-import { deleteSecurityGroupSchema, describeDeleteSecurityGroup } from './security-groups';
-import type { DeleteLoadBalancer } from './load-balancer-deletion';
-import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './load-balancer-deletion';
+} from './schemas/cleanup';
+import type { UpsertImageTags } from './schemas/image-tags';
+import { describeUpsertImageTags, upsertImageTagsSchema } from './schemas/image-tags';
+import type { DetachInstances } from './schemas/detach-instances';
+import { describeDetachInstances, detachInstancesSchema } from './schemas/detach-instances';
+import type { InstanceRegistration } from './schemas/instance-registration';
+import { describeDeregisterInstances, describeRegisterInstances, instanceRegistrationSchema } from './schemas/instance-registration';
+import type { UpdateInstances } from './schemas/update-instances';
+import { describeUpdateInstances, updateInstancesSchema } from './schemas/update-instances';
+import type { DeleteSecurityGroup } from './schemas/security-groups';
+import { deleteSecurityGroupSchema, describeDeleteSecurityGroup } from './schemas/security-groups';
+import type { DeleteLoadBalancer } from './schemas/load-balancer-deletion';
+import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './schemas/load-balancer-deletion';
 
-import type { ServerGroupTarget } from './common';
+import type { ServerGroupTarget } from './schemas/common';
 import type { OperationName } from './catalog';
 import { operationCatalog, operationNames } from './catalog';
 
 export type { OperationName } from './catalog';
 export { operationCatalog, operationNames, phaseOf } from './catalog';
-export type { ServerGroupTarget } from './common';
-export { formatIssues, MAX_ASGS, MAX_REGIONS } from './common';
-export type { ResizeServerGroup } from './resize-server-group';
-export type { UpdateLaunchConfig } from './update-launch-config';
-export type { UpdateLaunchTemplate } from './update-launch-template';
-export type { UpsertScalingPolicy } from './upsert-scaling-policy';
-export type { DisableServerGroup, EnableServerGroup } from './enable-disable-server-group';
-export type { ResumeAsgProcesses, SuspendAsgProcesses } from './asg-processes';
-export type { DestroyServerGroup } from './destroy-server-group';
-export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './instances';
-export type { AllowLaunch } from './allow-launch';
-export type { DeleteAsgTags, UpsertServerGroupTags } from './asg-tags';
-export type { ModifyAsg } from './modify-asg';
-export type { DeleteScalingPolicy } from './delete-scaling-policy';
-export type { UpsertAsgScheduledActions } from './asg-scheduled-actions';
-export type { UpsertAsgLifecycleHook } from './asg-lifecycle-hook';
-export type { DeleteAlarm, UpsertAlarm } from './alarms';
-export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './cleanup';
-export type { UpsertImageTags } from './image-tags';
-export type { DetachInstances } from './detach-instances';
-export type { InstanceRegistration } from './instance-registration';
-export type { UpdateInstances } from './update-instances';
-export type { DeleteSecurityGroup } from './security-groups';
-export type { DeleteLoadBalancer } from './load-balancer-deletion';
-export type { CloneDescription, DeployDescription } from './create-server-group';
+export type { ServerGroupTarget } from './schemas/common';
+export { formatIssues, MAX_ASGS, MAX_REGIONS } from './schemas/common';
+export type { ResizeServerGroup } from './schemas/resize-server-group';
+export type { UpdateLaunchConfig } from './schemas/update-launch-config';
+export type { UpdateLaunchTemplate } from './schemas/update-launch-template';
+export type { UpsertScalingPolicy } from './schemas/upsert-scaling-policy';
+export type { DisableServerGroup, EnableServerGroup } from './schemas/enable-disable-server-group';
+export type { ResumeAsgProcesses, SuspendAsgProcesses } from './schemas/asg-processes';
+export type { DestroyServerGroup } from './schemas/destroy-server-group';
+export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './schemas/instances';
+export type { AllowLaunch } from './schemas/allow-launch';
+export type { DeleteAsgTags, UpsertServerGroupTags } from './schemas/asg-tags';
+export type { ModifyAsg } from './schemas/modify-asg';
+export type { DeleteScalingPolicy } from './schemas/delete-scaling-policy';
+export type { UpsertAsgScheduledActions } from './schemas/asg-scheduled-actions';
+export type { UpsertAsgLifecycleHook } from './schemas/asg-lifecycle-hook';
+export type { DeleteAlarm, UpsertAlarm } from './schemas/alarms';
+export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './schemas/cleanup';
+export type { UpsertImageTags } from './schemas/image-tags';
+export type { DetachInstances } from './schemas/detach-instances';
+export type { InstanceRegistration } from './schemas/instance-registration';
+export type { UpdateInstances } from './schemas/update-instances';
+export type { DeleteSecurityGroup } from './schemas/security-groups';
+export type { DeleteLoadBalancer } from './schemas/load-balancer-deletion';
+export type { CloneDescription, DeployDescription } from './schemas/create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
 export { CONTEXT_FIELDS, fieldPolicies } from './fields';

@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { startTask } from '../../client/facade/tasks';
-import { resizeServerGroupSchema } from '../../domain/operations/resize-server-group';
+import { resizeServerGroupSchema } from '../../domain/operations/schemas/resize-server-group';
 import { ACCOUNT, REGION, testSettings } from '../harness';
 
 export async function startUnworkedTask(

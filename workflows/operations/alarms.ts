@@ -1,5 +1,5 @@
 import { shortHash } from '../../domain/hash';
-import type { DeleteAlarm, UpsertAlarm } from '../../domain/operations/alarms';
+import type { DeleteAlarm, UpsertAlarm } from '../../domain/operations/schemas/alarms';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
 import { shortHash } from '../../domain/hash';
-import type { UpsertAsgLifecycleHook } from '../../domain/operations/asg-lifecycle-hook';
+import type { UpsertAsgLifecycleHook } from '../../domain/operations/schemas/asg-lifecycle-hook';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

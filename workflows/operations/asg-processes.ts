@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
 import type { ResumeAsgProcesses, SuspendAsgProcesses } from '../../domain/operations';
-import type { AsgProcessesChange } from '../../domain/operations/asg-processes';
+import type { AsgProcessesChange } from '../../domain/operations/schemas/asg-processes';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
 import { shortHash } from '../../domain/hash';
-import type { UpsertAsgScheduledActions } from '../../domain/operations/asg-scheduled-actions';
+import type { UpsertAsgScheduledActions } from '../../domain/operations/schemas/asg-scheduled-actions';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

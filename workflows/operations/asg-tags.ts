@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { DeleteAsgTags, UpsertServerGroupTags } from '../../domain/operations/asg-tags';
-import type { ServerGroupTarget } from '../../domain/operations/common';
+import type { DeleteAsgTags, UpsertServerGroupTags } from '../../domain/operations/schemas/asg-tags';
+import type { ServerGroupTarget } from '../../domain/operations/schemas/common';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from '../../domain/operations/cleanup';
+import type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from '../../domain/operations/schemas/cleanup';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

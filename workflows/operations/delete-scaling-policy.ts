@@ -1,4 +1,4 @@
-import type { DeleteScalingPolicy } from '../../domain/operations/delete-scaling-policy';
+import type { DeleteScalingPolicy } from '../../domain/operations/schemas/delete-scaling-policy';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

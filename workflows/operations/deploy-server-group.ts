@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity, healthyTarget } from '../../domain/capacity';
 import { FailureType } from '../../domain/failures';
-import type { AllowLaunch } from '../../domain/operations/allow-launch';
-import type { CloneDescription, DeployDescription, SourceRef } from '../../domain/operations/create-server-group';
+import type { AllowLaunch } from '../../domain/operations/schemas/allow-launch';
+import type { CloneDescription, DeployDescription, SourceRef } from '../../domain/operations/schemas/create-server-group';
 import { clusterOf, parseServerGroupName } from '../../domain/frigga';
 import { cloneLaunchSettings, describeLaunchSettings, launchSettingsProblems, mixedInstancesOf } from '../../domain/launch-settings';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';

@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { formatCapacity } from '../../domain/capacity';
 import { FailureType } from '../../domain/failures';
-import type { DeployDescription } from '../../domain/operations/create-server-group';
+import type { DeployDescription } from '../../domain/operations/schemas/create-server-group';
 import { blockDevicesFromSource } from '../../domain/launch-settings';
 import type { TaskOutput } from '../../domain/task';
 import { Patch } from '../patches';

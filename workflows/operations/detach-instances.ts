@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { DetachInstances } from '../../domain/operations/detach-instances';
+import type { DetachInstances } from '../../domain/operations/schemas/detach-instances';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

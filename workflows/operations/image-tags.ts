@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { UpsertImageTags } from '../../domain/operations/image-tags';
+import type { UpsertImageTags } from '../../domain/operations/schemas/image-tags';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { InstanceRegistration } from '../../domain/operations/instance-registration';
+import type { InstanceRegistration } from '../../domain/operations/schemas/instance-registration';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { DeleteLoadBalancer } from '../../domain/operations/load-balancer-deletion';
+import type { DeleteLoadBalancer } from '../../domain/operations/schemas/load-balancer-deletion';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { ModifyAsg } from '../../domain/operations/modify-asg';
+import type { ModifyAsg } from '../../domain/operations/schemas/modify-asg';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 import { asgsDescriptor } from './asg-tags';

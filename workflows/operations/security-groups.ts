@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { DeleteSecurityGroup } from '../../domain/operations/security-groups';
+import type { DeleteSecurityGroup } from '../../domain/operations/schemas/security-groups';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

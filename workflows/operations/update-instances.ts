@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { UpdateInstances } from '../../domain/operations/update-instances';
+import type { UpdateInstances } from '../../domain/operations/schemas/update-instances';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

@@ -7,7 +7,7 @@ import {
   nextLaunchConfigurationName,
   sameLaunchConfigurationSettings,
 } from '../../domain/launch-configurations';
-import type { UpdateLaunchConfig } from '../../domain/operations/update-launch-config';
+import type { UpdateLaunchConfig } from '../../domain/operations/schemas/update-launch-config';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
 

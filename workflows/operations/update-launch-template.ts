@@ -1,7 +1,7 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
 import { shortHash } from '../../domain/hash';
-import type { UpdateLaunchTemplate } from '../../domain/operations/update-launch-template';
+import type { UpdateLaunchTemplate } from '../../domain/operations/schemas/update-launch-template';
 import {
   formatLaunchTemplateChanges,
   launchTemplateVersionDescription,

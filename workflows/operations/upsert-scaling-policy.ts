@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { UpsertScalingPolicy } from '../../domain/operations/upsert-scaling-policy';
+import type { UpsertScalingPolicy } from '../../domain/operations/schemas/upsert-scaling-policy';
 import { formatAlarm, formatScalingPolicy, scalingAlarmName, scalingPolicyName } from '../../domain/operations/scaling-policies';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';

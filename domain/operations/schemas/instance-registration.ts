@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { instanceIdSchema, MAX_INSTANCE_IDS } from './instances';
-import { listIds } from './instance-plans';
+import { listIds } from '../instance-plans';
 
 /** AWS's limit on target group names and classic load balancer names. */
 const MAX_LB_NAME = 32;

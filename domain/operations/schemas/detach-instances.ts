@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { instanceIdSchema, MAX_INSTANCE_IDS } from './instances';
-import { listIds } from './instance-plans';
+import { listIds } from '../instance-plans';
 
 /**
  * Clouddriver's DetachInstancesDescription (`detachInstances`, legacy `detachInstancesDescription`):

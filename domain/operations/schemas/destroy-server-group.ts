@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseServerGroupName } from '../frigga';
+import { parseServerGroupName } from '../../frigga';
 import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
 

@@ -1,4 +1,4 @@
-import { parseOperation } from './index';
+import { parseOperation } from '../index';
 import { describeUpsertScalingPolicy, scalingAlarmName, scalingPolicyName, upsertScalingPolicySchema } from './upsert-scaling-policy';
 
 const base = { credentials: 'test', region: 'us-east-1', serverGroupName: 'myapp-main-v003' };

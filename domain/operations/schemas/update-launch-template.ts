@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
-import type { LaunchTemplateChanges } from './launch-template-versions';
-import { formatLaunchTemplateChanges } from './launch-template-versions';
+import type { LaunchTemplateChanges } from '../launch-template-versions';
+import { formatLaunchTemplateChanges } from '../launch-template-versions';
 
-export type { LaunchTemplateChanges } from './launch-template-versions';
+export type { LaunchTemplateChanges } from '../launch-template-versions';
 export {
   formatLaunchTemplateChanges,
   hasVersionMarker,
   launchTemplateVersionDescription,
   launchTemplateVersionMarker,
-} from './launch-template-versions';
+} from '../launch-template-versions';
 
 /** AWS caps user data at 16 KiB before encoding, which is 21,848 base64 characters. */
 const MAX_USER_DATA_BASE64 = 21_848;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
-import type { AsgProcessName } from './asg-process-names';
-import { ASG_PROCESS_NAMES } from './asg-process-names';
+import type { AsgProcessName } from '../asg-process-names';
+import { ASG_PROCESS_NAMES } from '../asg-process-names';
 
-export type { AsgProcessName } from './asg-process-names';
-export { ASG_PROCESS_NAMES } from './asg-process-names';
+export type { AsgProcessName } from '../asg-process-names';
+export { ASG_PROCESS_NAMES } from '../asg-process-names';
 
 const processName = z.enum(ASG_PROCESS_NAMES, {
   error: (iss) => `'${String(iss.input)}' is not an Auto Scaling process (one of ${ASG_PROCESS_NAMES.join(', ')})`,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
 
-export { TRAFFIC_PROCESSES } from './asg-process-names';
+export { TRAFFIC_PROCESSES } from '../asg-process-names';
 
 /**
  * Orca's rolling red/black and monitored deploys send `desiredPercentage` to take part of a

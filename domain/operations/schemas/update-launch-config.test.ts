@@ -1,4 +1,4 @@
-import { parseOperation, resolveOperationKey } from './index';
+import { parseOperation, resolveOperationKey } from '../index';
 import { describeUpdateLaunchConfig, updateLaunchConfigSchema } from './update-launch-config';
 
 const base = { credentials: 'test', region: 'us-east-1', asgName: 'myapp-main-v003' };

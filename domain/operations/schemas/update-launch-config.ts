@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { BlockDevice, LaunchConfigurationChanges } from '../launch-configurations';
-import { formatLaunchConfigurationChanges } from '../launch-configurations';
+import type { BlockDevice, LaunchConfigurationChanges } from '../../launch-configurations';
+import { formatLaunchConfigurationChanges } from '../../launch-configurations';
 import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
 

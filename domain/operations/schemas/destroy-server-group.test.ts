@@ -1,4 +1,4 @@
-import { parseOperation } from '.';
+import { parseOperation } from '..';
 import { launchTemplateBelongsTo } from './destroy-server-group';
 
 test('a group owns templates named after it, and no one else’s', () => {

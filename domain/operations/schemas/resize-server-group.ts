@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { CapacityRequest } from '../capacity';
-import { formatCapacity } from '../capacity';
+import type { CapacityRequest } from '../../capacity';
+import { formatCapacity } from '../../capacity';
 import type { ServerGroupTarget } from './common';
 import {
   accountOf,

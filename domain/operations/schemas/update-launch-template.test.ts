@@ -1,4 +1,4 @@
-import { parseOperation } from './index';
+import { parseOperation } from '../index';
 import {
   describeUpdateLaunchTemplate,
   hasVersionMarker,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseOperation } from '.';
+import { parseOperation } from '..';
 import { parseAsJackson, withoutNulls } from './jackson-input';
 
 const ref = { credentials: 'test', region: 'us-east-1', serverGroupName: 'app-v001' };

@@ -1,4 +1,4 @@
-import { parseOperation } from '.';
+import { parseOperation } from '..';
 import { partitionInstances, planDecrement, terminateInstanceAndDecrementSchema } from './instances';
 
 const A = 'i-0123456789abcdef0';

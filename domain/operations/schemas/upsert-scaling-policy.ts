@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
-import type { AlarmConfig, ScalingPolicyConfig } from './scaling-policies';
-import { AdjustmentType, formatAlarm, formatScalingPolicy } from './scaling-policies';
+import type { AlarmConfig, ScalingPolicyConfig } from '../scaling-policies';
+import { AdjustmentType, formatAlarm, formatScalingPolicy } from '../scaling-policies';
 
-export type { AlarmConfig, Dimension, ScalingPolicyConfig, StepAdjustment } from './scaling-policies';
-export { AdjustmentType, formatAlarm, formatScalingPolicy, policyTypeOf, scalingAlarmName, scalingPolicyName } from './scaling-policies';
+export type { AlarmConfig, Dimension, ScalingPolicyConfig, StepAdjustment } from '../scaling-policies';
+export { AdjustmentType, formatAlarm, formatScalingPolicy, policyTypeOf, scalingAlarmName, scalingPolicyName } from '../scaling-policies';
 
 const statistics = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
 const comparisonOperators = [

@@ -4,7 +4,7 @@
  * cloneServerGroup.
  */
 import { z } from 'zod';
-import { blockDeviceProblem } from '../launch-settings';
+import { blockDeviceProblem } from '../../launch-settings';
 
 /** Clouddriver's String fields take JSON numbers too (Jackson writes them as text). */
 const text = z.union([z.string(), z.number().transform(String)]);

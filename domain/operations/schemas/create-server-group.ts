@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import type { Capacity } from '../capacity';
-import { clusterOf } from '../frigga';
-import type { LaunchSettings } from '../launch-settings';
-import { launchSettingsOf, launchSettingsProblems } from '../launch-settings';
+import type { Capacity } from '../../capacity';
+import { clusterOf } from '../../frigga';
+import type { LaunchSettings } from '../../launch-settings';
+import { launchSettingsOf, launchSettingsProblems } from '../../launch-settings';
 import { ASG_PROCESS_NAMES } from './asg-processes';
 import { accountSchema, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
 import { launchSettingsFields } from './launch-settings-fields';
 
-export { clusterOf } from '../frigga';
+export { clusterOf } from '../../frigga';
 
 const nameSegment = z
   .string()

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
-import { listIds } from './instance-plans';
+import { listIds } from '../instance-plans';
 
-export type { DecrementPlan, InstancePartition, InstanceStateView } from './instance-plans';
-export { isLeavingGroup, listIds, partitionInstances, planDecrement } from './instance-plans';
+export type { DecrementPlan, InstancePartition, InstanceStateView } from '../instance-plans';
+export { isLeavingGroup, listIds, partitionInstances, planDecrement } from '../instance-plans';
 
 /** EC2 instance ids are `i-` and 8 (older) or 17 hex digits; anything else AWS calls malformed. */
 export const instanceIdSchema = z

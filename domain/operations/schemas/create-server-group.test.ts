@@ -1,4 +1,4 @@
-import { parseOperation, unsupportedFieldsOf } from '.';
+import { parseOperation, unsupportedFieldsOf } from '..';
 import { cloneServerGroupSchema, clusterOf, createServerGroupSchema, describeDeploy } from './create-server-group';
 
 const base = {
