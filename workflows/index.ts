@@ -8,6 +8,7 @@ import { ApplicationFailure, isCancellation, log, patched, setWorkflowOptions, w
 import { FailureType, isFailureType } from '../domain/failures';
 import type { DescriptionOf, OperationRequest } from '../domain/operations';
 import type { OperationName } from '../domain/operations/catalog';
+import { operationNames } from '../domain/operations/catalog';
 import type { OperationError } from '../domain/result';
 import { exceptionResult } from '../domain/task';
 import type { OperationInput, OrchestrationInput, TaskResult } from '../domain/task-input';
@@ -53,77 +54,14 @@ function operationWorkflow<N extends OperationName>(name: N): OperationWorkflow<
   return workflow;
 }
 
-/** One workflow per operation, keyed by operation name (= workflow type). */
-const operationWorkflows = {
-  /** Resizes server groups to a new min/desired/max, optionally waiting for healthy capacity. */
-  resizeServerGroup: operationWorkflow('resizeServerGroup'),
-  /** Puts server groups into service: registers their instances with load balancers, resumes traffic processes. */
-  enableServerGroup: operationWorkflow('enableServerGroup'),
-  /** Takes server groups out of service: suspends traffic processes, deregisters their instances. */
-  disableServerGroup: operationWorkflow('disableServerGroup'),
-  /** Suspends Auto Scaling processes of server groups. */
-  suspendAsgProcessesDescription: operationWorkflow('suspendAsgProcessesDescription'),
-  /** Resumes Auto Scaling processes of server groups. */
-  resumeAsgProcessesDescription: operationWorkflow('resumeAsgProcessesDescription'),
-  /** Force-deletes server groups, waits until they are gone, then deletes their launch templates. */
-  destroyServerGroup: operationWorkflow('destroyServerGroup'),
-  /** Terminates instances in one region. */
-  terminateInstances: operationWorkflow('terminateInstances'),
-  /** Reboots instances in one region. */
-  rebootInstances: operationWorkflow('rebootInstances'),
-  /** Terminates one instance of a server group and lowers its desired capacity by one. */
-  terminateInstanceAndDecrementServerGroup: operationWorkflow('terminateInstanceAndDecrementServerGroup'),
-  /** Deploys a new server group (the next in its cluster), rolling back what it made if it fails. */
-  createServerGroup: operationWorkflow('createServerGroup'),
-  /** Deploys a new server group copied from an existing one, with overrides. */
-  cloneServerGroup: operationWorkflow('cloneServerGroup'),
-  /** Lets another account launch an image. */
-  allowLaunchDescription: operationWorkflow('allowLaunchDescription'),
-  /** Creates a new launch-template version for server groups and points them at it. */
-  updateLaunchTemplate: operationWorkflow('updateLaunchTemplate'),
-  /** Creates or updates a scaling policy (and its alarm) on server groups. */
-  upsertScalingPolicy: operationWorkflow('upsertScalingPolicy'),
-  /** Creates a launch configuration from a group's current one with changes, and points the group at it. */
-  updateLaunchConfig: operationWorkflow('updateLaunchConfig'),
-  /** Creates or updates tags on server groups (propagated to new instances). */
-  upsertServerGroupTags: operationWorkflow('upsertServerGroupTags'),
-  /** Deletes tags from server groups. */
-  deleteAsgTagsDescription: operationWorkflow('deleteAsgTagsDescription'),
-  /** Changes server groups' cooldown, health check, metrics collection, termination policies, capacity rebalance. */
-  modifyAsgDescription: operationWorkflow('modifyAsgDescription'),
-  /** Deletes a scaling policy of a server group, and the alarms that ran only it. */
-  deleteScalingPolicy: operationWorkflow('deleteScalingPolicy'),
-  /** Sets the scheduled actions of server groups: updates by recurrence, adds the rest, deletes the others. */
-  upsertAsgScheduledActionsDescription: operationWorkflow('upsertAsgScheduledActionsDescription'),
-  /** Creates or replaces a lifecycle hook on a server group. */
-  upsertAsgLifecycleHookDescription: operationWorkflow('upsertAsgLifecycleHookDescription'),
-  /** Creates or replaces a CloudWatch metric alarm. */
-  upsertAlarmDescription: operationWorkflow('upsertAlarmDescription'),
-  /** Deletes CloudWatch alarms by name. */
-  deleteAlarmDescription: operationWorkflow('deleteAlarmDescription'),
-  /** Deletes a launch configuration by name. */
-  deleteLaunchConfiguration: operationWorkflow('deleteLaunchConfiguration'),
-  /** Deletes a launch template (all its versions) by id. */
-  deleteLaunchTemplate: operationWorkflow('deleteLaunchTemplate'),
-  /** Deletes an EBS snapshot by id. */
-  deleteSnapshot: operationWorkflow('deleteSnapshot'),
-  /** Deregisters an image by id. */
-  deleteImage: operationWorkflow('deleteImage'),
-  /** Tags the images of a name in each region. */
-  upsertImageTags: operationWorkflow('upsertImageTags'),
-  /** Takes instances out of their server group, tagged as detached; terminates them if asked. */
-  detachInstances: operationWorkflow('detachInstances'),
-  /** Registers instances with target groups or classic load balancers. */
-  registerInstancesWithLoadBalancer: operationWorkflow('registerInstancesWithLoadBalancer'),
-  /** Deregisters instances from target groups or classic load balancers. */
-  deregisterInstancesFromLoadBalancer: operationWorkflow('deregisterInstancesFromLoadBalancer'),
-  /** Sets the security groups of a server group's running instances. */
-  updateInstances: operationWorkflow('updateInstances'),
-  /** Deletes a security group by name (and VPC) in each region. */
-  deleteSecurityGroup: operationWorkflow('deleteSecurityGroup'),
-  /** Deletes a classic, application or network load balancer by name in each region. */
-  deleteLoadBalancer: operationWorkflow('deleteLoadBalancer'),
-} satisfies { [N in OperationName]: OperationWorkflow<N> };
+/**
+ * One workflow per operation, keyed by operation name (= workflow type), derived from the
+ * catalogue so an operation cannot be catalogued without a workflow. What each one does is its
+ * handler's (operation-handlers.ts); the export list below names them for the worker.
+ */
+const operationWorkflows = Object.fromEntries(operationNames.map((name) => [name, operationWorkflow(name)])) as {
+  [N in OperationName]: OperationWorkflow<N>;
+};
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
 export const {
