@@ -178,7 +178,7 @@ export class FlagFileProvider implements Provider {
     this.loading = this.loading
       .then(() => this.reloadNow())
       .catch((err: unknown) => {
-        this.logger.error({ error: (err as Error).message }, 'flag file reload failed unexpectedly');
+        this.logger.error({ err }, 'flag file reload failed unexpectedly');
       });
     return this.loading;
   }
@@ -285,7 +285,7 @@ export class FlagFileProvider implements Provider {
       try {
         listener(event);
       } catch (err) {
-        this.logger.warn({ error: (err as Error).message }, 'reload listener failed');
+        this.logger.warn({ err }, 'reload listener failed');
       }
     }
   }
@@ -323,7 +323,7 @@ export class FlagFileProvider implements Provider {
         if (filename === null || filename === base || filename.startsWith('..')) this.schedule();
       });
       watcher.on('error', (err) => {
-        this.logger.warn({ error: err.message }, 'watching the flag file directory failed; the periodic re-check continues');
+        this.logger.warn({ err }, 'watching the flag file directory failed; the periodic re-check continues');
         watcher.close();
         if (this.watcher === watcher) this.watcher = undefined;
       });
