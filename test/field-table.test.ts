@@ -4,10 +4,12 @@
  * (docs/reference/clouddriver-fields.json), and the committed reference is what the code renders.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fieldPolicies, fieldTableOf, operationNames } from '../domain/operations';
 import { clouddriverOperationOf, OPERATIONS_DOC, readReference, renderOperationsDoc } from '../infra/operations-doc';
 
 const ref = readReference();
+const COVERAGE_FILE = path.join(__dirname, '..', 'docs', 'reference', 'clouddriver-coverage-keys.json');
 const top = (field: string) => field.split(/[.[]/)[0]!;
 
 describe.each(operationNames.map((n) => [n]))('%s', (name) => {
@@ -34,6 +36,18 @@ describe.each(operationNames.map((n) => [n]))('%s', (name) => {
 test("the operations reference lists every one of Clouddriver's AWS operations", () => {
   expect(Object.keys(ref.operations)).toHaveLength(48);
   for (const name of operationNames) expect(clouddriverOperationOf(ref, name) ?? name).toBeDefined();
+});
+
+test("the operations reference covers exactly the coverage list's operations (45 AWS, 3 entity tags)", () => {
+  const coverage = JSON.parse(readFileSync(COVERAGE_FILE, 'utf8')) as { aws: string[][]; entityTags: string[][] };
+  const byKey = new Map(Object.entries(ref.operations).flatMap(([name, o]) => o.keys.map((k) => [k, name] as const)));
+  const resolved = (keys: string[]) => new Set(keys.map((k) => byKey.get(k) ?? `unknown key ${k}`));
+  // A row names one operation by its keys, except the alarm row, which names upsert and delete.
+  const aws = coverage.aws.flatMap((keys) => [...resolved(keys)]);
+  const tags = coverage.entityTags.flatMap((keys) => [...resolved(keys)]);
+  expect(new Set(aws).size).toBe(45);
+  expect(new Set(tags).size).toBe(3);
+  expect([...aws, ...tags].sort()).toEqual(Object.keys(ref.operations).sort());
 });
 
 test('docs/operations.md is what `npm run docs:operations` renders', () => {
