@@ -122,6 +122,8 @@ const operationWorkflows = {
   updateInstances: operationWorkflow('updateInstances'),
   /** Deletes a security group by name (and VPC) in each region. */
   deleteSecurityGroup: operationWorkflow('deleteSecurityGroup'),
+  /** Creates a security group if missing and brings its ingress rules to the description. */
+  upsertSecurityGroup: operationWorkflow('upsertSecurityGroup'),
   /** Deletes a classic, application or network load balancer by name in each region. */
   deleteLoadBalancer: operationWorkflow('deleteLoadBalancer'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
@@ -161,6 +163,7 @@ export const {
   deregisterInstancesFromLoadBalancer,
   updateInstances,
   deleteSecurityGroup,
+  upsertSecurityGroup,
   deleteLoadBalancer,
 } = operationWorkflows;
 

@@ -69,6 +69,8 @@ import type { UpdateInstances } from './update-instances';
 import { describeUpdateInstances, updateInstancesSchema } from './update-instances';
 import type { DeleteSecurityGroup } from './security-groups';
 import { deleteSecurityGroupSchema, describeDeleteSecurityGroup } from './security-groups';
+import type { UpsertSecurityGroup } from './upsert-security-group';
+import { describeUpsertSecurityGroup, upsertSecurityGroupSchema } from './upsert-security-group';
 import type { DeleteLoadBalancer } from './load-balancer-deletion';
 import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './load-balancer-deletion';
 
@@ -101,6 +103,7 @@ export type { DetachInstances } from './detach-instances';
 export type { InstanceRegistration } from './instance-registration';
 export type { UpdateInstances } from './update-instances';
 export type { DeleteSecurityGroup } from './security-groups';
+export type { UpsertSecurityGroup } from './upsert-security-group';
 export type { DeleteLoadBalancer } from './load-balancer-deletion';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
@@ -343,6 +346,11 @@ export const operationSpecs = {
     schema: deleteLoadBalancerSchema,
     targets: (d) => ({ account: d.account, regions: [...d.regions], serverGroups: [], application: d.application }),
     summary: describeDeleteLoadBalancer,
+  }),
+  upsertSecurityGroup: spec<UpsertSecurityGroup>({
+    schema: upsertSecurityGroupSchema,
+    targets: regionalResourceTargets,
+    summary: describeUpsertSecurityGroup,
   }),
 } as const satisfies Record<OperationName, unknown>;
 
