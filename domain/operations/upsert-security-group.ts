@@ -108,12 +108,19 @@ export const upsertSecurityGroupSchema = z
         z
           .string()
           .min(1, { error: 'must not be an empty tag key' })
-          .max(MAX_TAG_KEY, { error: `must be at most ${MAX_TAG_KEY} characters` })
-          .refine((k) => !k.toLowerCase().startsWith('aws:'), { error: 'must not start with aws: (reserved by AWS)' }),
+          .max(MAX_TAG_KEY, { error: `must be at most ${MAX_TAG_KEY} characters` }),
         z.string({ error: 'must be a tag value (a string)' }).max(MAX_TAG_VALUE, { error: `must be at most ${MAX_TAG_VALUE} characters` }),
         { error: 'must be a map of tag keys to values' },
       )
       .refine((t) => Object.keys(t).length <= MAX_TAGS, { error: `must set at most ${MAX_TAGS} tags` })
+      // AWS refuses the whole create for a reserved key, where Clouddriver's separate tagging call
+      // fails quietly and leaves the group untagged: refused here, by name, instead.
+      .superRefine((t, ctx) => {
+        for (const k of Object.keys(t)) {
+          if (k.toLowerCase().startsWith('aws:'))
+            ctx.addIssue({ code: 'custom', path: [k], message: 'must not start with aws: (reserved by AWS)' });
+        }
+      })
       .optional(),
   })
   // UpsertSecurityGroupDescriptionValidator: the account, the name, a description unless
