@@ -310,6 +310,39 @@ describe('upsertSecurityGroup', () => {
     expect(await rulesOf(name, vpcId)).toEqual(['tcp 80-80 10.0.0.0/8', 'tcp 80-80 172.16.0.0/12']);
   });
 
+  test('cancelling the task while it adds rules deletes the group it created', async () => {
+    const vpcId = await defaultVpc();
+    const name = uniqueName('web-');
+    faults.hang('authorizeSecurityGroupIngress', mentions('203.0.113.0/24'));
+    const res = await post(
+      `${env.facadeUrl}/aws/ops`,
+      [
+        {
+          upsertSecurityGroup: {
+            credentials: ACCOUNT,
+            region: REGION,
+            vpcId,
+            name,
+            description: 'web tier',
+            ipIngress: [{ cidr: '203.0.113.0/24', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
+          },
+        },
+      ],
+      AS_ORCA,
+    );
+    const id = (res.body as { id: string }).id;
+    for (let i = 0; i < 100 && faults.calls('authorizeSecurityGroupIngress', mentions('203.0.113.0/24')) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await groupNamed(name, vpcId)).toBeDefined();
+    expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
+    const task = await pollTask(env.facadeUrl, id);
+    faults.release();
+    expect(task.status).toMatchObject({ completed: true, failed: true });
+    expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+    expect(await groupNamed(name, vpcId)).toBeUndefined();
+  });
+
   test("a rule naming a group that does not exist fails the task with Clouddriver's message, before anything is made", async () => {
     const vpcId = await defaultVpc();
     const name = uniqueName('web-');
