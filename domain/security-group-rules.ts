@@ -52,6 +52,8 @@ export interface AwsIpPermission {
         readonly Description?: string | undefined;
       }[]
     | undefined;
+  /** Never flattened: see `flattenPermissions`. */
+  readonly PrefixListIds?: readonly { readonly PrefixListId?: string | undefined }[] | undefined;
 }
 
 const permission = (p: AwsIpPermission, sources: Partial<IngressPermission>): IngressPermission => ({
