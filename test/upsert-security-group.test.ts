@@ -310,6 +310,21 @@ describe('upsertSecurityGroup', () => {
     expect(await rulesOf(name, vpcId)).toEqual(['tcp 80-80 10.0.0.0/8', 'tcp 80-80 172.16.0.0/12']);
   });
 
+  test("one task of several upserts (Orca's one per region) that fails in a later one deletes the groups the earlier ones created", async () => {
+    const vpcId = await defaultVpc();
+    const [first, second] = [uniqueName('web-'), uniqueName('web-')];
+    const op = (name: string, extra: Record<string, unknown> = {}) => ({
+      upsertSecurityGroup: { credentials: ACCOUNT, region: REGION, vpcId, name, description: 'web tier', ...extra },
+    });
+    const { task } = await env.run([
+      op(first, { ipIngress: [{ cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] }),
+      op(second, { securityGroupIngress: [{ name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] }),
+    ]);
+    expect(task.status).toMatchObject({ completed: true, failed: true });
+    expect(await groupNamed(first, vpcId)).toBeUndefined();
+    expect(task.history.map((h) => h.status)).toContain(`Deleted security group ${first} in ${vpcId} in ${REGION}, created by this task`);
+  });
+
   test('cancelling the task while it adds rules deletes the group it created', async () => {
     const vpcId = await defaultVpc();
     const name = uniqueName('web-');
