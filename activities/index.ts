@@ -19,6 +19,7 @@ import { createServerGroupSettingsActivities } from './server-group-settings';
 import { createAlarmActivities } from './alarms';
 import { createCleanupActivities } from './cleanup';
 import { createSecurityGroupActivities } from './security-group-operations';
+import { createSecurityGroupUpsertActivities } from './security-group-upsert';
 import { createLoadBalancerDeletionActivities } from './load-balancer-deletion';
 import { createImageTagActivities } from './image-tags';
 import { createDetachInstanceActivities } from './detach-instances';
@@ -71,6 +72,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createLoadBalancerLookupActivities(deps),
     ...createInstanceSecurityGroupActivities(deps),
     ...createSecurityGroupActivities(deps),
+    ...createSecurityGroupUpsertActivities(deps),
     ...createLoadBalancerDeletionActivities(deps),
   };
 }

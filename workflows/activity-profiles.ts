@@ -168,6 +168,15 @@ export const activityProfileOf = {
   // deleteSecurityGroup (activities/security-group-operations.ts): looks first; gone is done.
   deleteSecurityGroupByName: 'mutatingAwsCall',
 
+  // upsertSecurityGroup (activities/security-group-upsert.ts): each change looks at the group first.
+  lookupSecurityGroupUpsert: 'describeCall',
+  createSecurityGroupForUpsert: 'mutatingAwsCall',
+  deleteSecurityGroupCreatedByTask: 'mutatingAwsCall',
+  updateSecurityGroupIngressDescriptions: 'mutatingAwsCall',
+  authorizeSecurityGroupIngress: 'mutatingAwsCall',
+  revokeSecurityGroupIngress: 'mutatingAwsCall',
+  updateSecurityGroupTagsForUpsert: 'mutatingAwsCall',
+
   // deleteLoadBalancer (activities/load-balancer-deletion.ts): one call each; gone is done.
   describeLoadBalancerV2ForDeletion: 'describeCall',
   deleteListenerByArn: 'mutatingAwsCall',

@@ -98,6 +98,7 @@ export const {
   deregisterInstancesFromLoadBalancer,
   updateInstances,
   deleteSecurityGroup,
+  upsertSecurityGroup,
   deleteLoadBalancer,
 } = operationWorkflows;
 

@@ -28,6 +28,7 @@ import { detachInstancesOperation } from './operations/detach-instances';
 import { deregisterInstancesOperation, registerInstancesOperation } from './operations/instance-registration';
 import { updateInstancesOperation } from './operations/update-instances';
 import { deleteSecurityGroupOperation } from './operations/security-groups';
+import { upsertSecurityGroupOperation } from './operations/upsert-security-group';
 import { deleteLoadBalancerOperation } from './operations/load-balancer-deletion';
 import type { OperationHandlers } from './task-runner';
 
@@ -65,5 +66,6 @@ export const operationHandlers: OperationHandlers = {
   deregisterInstancesFromLoadBalancer: deregisterInstancesOperation,
   updateInstances: updateInstancesOperation,
   deleteSecurityGroup: deleteSecurityGroupOperation,
+  upsertSecurityGroup: upsertSecurityGroupOperation,
   deleteLoadBalancer: deleteLoadBalancerOperation,
 };

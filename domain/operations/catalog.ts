@@ -45,6 +45,7 @@ export const operationCatalog = {
   },
   updateInstances: { legacyKeys: ['updateInstancesDescription'], phase: 'UPDATE' },
   deleteSecurityGroup: { legacyKeys: ['deleteSecurityGroupDescription'], phase: 'DELETE_SECURITY_GROUP' },
+  upsertSecurityGroup: { legacyKeys: ['upsertSecurityGroupDescription'], phase: 'UPSERT_SG' },
   // DELETE_ELB for a classic load balancer; the application/network path logs in DELETE_ELB_V2.
   deleteLoadBalancer: { legacyKeys: ['deleteAmazonLoadBalancerDescription'], phase: 'DELETE_ELB' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;

@@ -182,4 +182,5 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   updateInstances: policy(),
   deleteSecurityGroup: policy(),
   deleteLoadBalancer: policy(),
+  upsertSecurityGroup: policy(),
 };

@@ -69,6 +69,8 @@ import type { UpdateInstances } from './schemas/update-instances';
 import { describeUpdateInstances, updateInstancesSchema } from './schemas/update-instances';
 import type { DeleteSecurityGroup } from './schemas/security-groups';
 import { deleteSecurityGroupSchema, describeDeleteSecurityGroup } from './schemas/security-groups';
+import type { UpsertSecurityGroup } from './schemas/upsert-security-group';
+import { describeUpsertSecurityGroup, upsertSecurityGroupSchema } from './schemas/upsert-security-group';
 import type { DeleteLoadBalancer } from './schemas/load-balancer-deletion';
 import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './schemas/load-balancer-deletion';
 
@@ -101,6 +103,7 @@ export type { DetachInstances } from './schemas/detach-instances';
 export type { InstanceRegistration } from './schemas/instance-registration';
 export type { UpdateInstances } from './schemas/update-instances';
 export type { DeleteSecurityGroup } from './schemas/security-groups';
+export type { UpsertSecurityGroup } from './schemas/upsert-security-group';
 export type { DeleteLoadBalancer } from './schemas/load-balancer-deletion';
 export type { CloneDescription, DeployDescription } from './schemas/create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
@@ -343,6 +346,11 @@ export const operationSpecs = {
     schema: deleteLoadBalancerSchema,
     targets: (d) => ({ account: d.account, regions: [...d.regions], serverGroups: [], application: d.application }),
     summary: describeDeleteLoadBalancer,
+  }),
+  upsertSecurityGroup: spec<UpsertSecurityGroup>({
+    schema: upsertSecurityGroupSchema,
+    targets: regionalResourceTargets,
+    summary: describeUpsertSecurityGroup,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

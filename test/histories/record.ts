@@ -18,6 +18,7 @@ import {
   SetInstanceHealthCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
+  AuthorizeSecurityGroupIngressCommand,
   CreateImageCommand,
   CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
@@ -661,7 +662,109 @@ const scenarios: Scenario[] = [
     run: async (c) =>
       c.env.run([{ deleteLoadBalancer: { credentials: ACCOUNT, regions: [REGION], loadBalancerName: uniqueName('alb'), loadBalancerType: 'application' } }]),
   },
+  {
+    name: 'upsertSecurityGroup-create',
+    expect: { failed: false },
+    run: async (c) => {
+      const vpcId = await defaultVpcId(c);
+      const source = uniqueName('src-');
+      await testAwsClients(c.env.aws).ec2.send(new CreateSecurityGroupCommand({ GroupName: source, Description: 'histories', VpcId: vpcId }));
+      const name = uniqueName('web-');
+      return c.env.run([
+        {
+          upsertSecurityGroup: {
+            credentials: ACCOUNT,
+            region: REGION,
+            vpcId,
+            name,
+            description: 'histories',
+            tags: { team: 'edge' },
+            ipIngress: [{ cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office' }],
+            securityGroupIngress: [
+              { name: source, ipProtocol: 'tcp', startPort: 7001, endPort: 7002 },
+              { name, accountName: ACCOUNT, ipProtocol: 'tcp', startPort: 22, endPort: 22 },
+            ],
+          },
+        },
+      ]);
+    },
+  },
+  {
+    name: 'upsertSecurityGroup-update-add-remove',
+    expect: { failed: false },
+    run: async (c) => {
+      const vpcId = await defaultVpcId(c);
+      const { ec2 } = testAwsClients(c.env.aws);
+      const name = uniqueName('web-');
+      const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: 'histories', VpcId: vpcId }));
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: sg.GroupId,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: '10.0.0.0/8' }] },
+            { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '172.16.0.0/12' }] },
+          ],
+        }),
+      );
+      return c.env.run([
+        {
+          upsertSecurityGroupDescription: {
+            credentials: ACCOUNT,
+            region: REGION,
+            vpcId,
+            name,
+            description: 'histories',
+            ipIngress: [
+              { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office' },
+              { cidr: '192.168.0.0/16', ipProtocol: 'tcp', startPort: 8080, endPort: 8080 },
+            ],
+          },
+        },
+      ]);
+    },
+  },
+  {
+    name: 'upsertSecurityGroup-compensation',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      c.faults.fail('authorizeSecurityGroupIngress', mentions('198.51.100.0/24'));
+      return c.env.run([
+        {
+          upsertSecurityGroup: {
+            credentials: ACCOUNT,
+            region: REGION,
+            vpcId: await defaultVpcId(c),
+            name: uniqueName('web-'),
+            description: 'histories',
+            ipIngress: [{ cidr: '198.51.100.0/24', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
+          },
+        },
+      ]);
+    },
+  },
+  {
+    name: 'upsertSecurityGroup-missing-group',
+    expect: { failed: true, retryable: false },
+    run: async (c) =>
+      c.env.run([
+        {
+          upsertSecurityGroup: {
+            credentials: ACCOUNT,
+            region: REGION,
+            vpcId: await defaultVpcId(c),
+            name: uniqueName('web-'),
+            description: 'histories',
+            securityGroupIngress: [{ name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
+          },
+        },
+      ]),
+  },
 ];
+
+async function defaultVpcId(c: Ctx): Promise<string | undefined> {
+  const vpcs = await testAwsClients(c.env.aws).ec2.send(new DescribeVpcsCommand({}));
+  return vpcs.Vpcs?.find((v) => v.IsDefault)?.VpcId;
+}
 
 const resumable = new Map<string, string>();
 
