@@ -20,6 +20,7 @@
  * group (DetermineTerminationCandidatesTask, WaitForNewUpInstancesLaunchTask) are Clouddriver
  * cache reads, which the facade forwards; the test reads moto directly in their place.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,12 +120,16 @@ async function targetsOf(arn: string): Promise<string[]> {
     .sort();
 }
 
-/** Posts as Orca's KatoService does and answers the task id and which system took it. */
-async function submit(pathAndQuery: string, body: unknown): Promise<{ id: string; legacy: boolean; task: TaskJson }> {
-  const res = await post(`${env.facadeUrl}${pathAndQuery}`, body);
+/**
+ * Posts as Orca's KatoService does (with a clientRequestId: a digest of the stage and the body)
+ * and answers the task id and which system took it.
+ */
+async function submit(path: string, body: unknown): Promise<{ id: string; legacy: boolean; task: TaskJson; clientRequestId: string }> {
+  const clientRequestId = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  const res = await post(`${env.facadeUrl}${path}?clientRequestId=${clientRequestId}`, body);
   expect(res.status).toBe(200);
   const id = (res.body as { id: string }).id;
-  return { id, legacy: id.startsWith('legacy-'), task: await pollTask(env.facadeUrl, id, 60_000) };
+  return { id, legacy: id.startsWith('legacy-'), task: await pollTask(env.facadeUrl, id, 60_000), clientRequestId };
 }
 
 /** Orca's forceCacheRefresh (ServerGroupCacheForceRefreshTask): a Clouddriver cache call, forwarded. */
@@ -255,7 +260,7 @@ test("Orca's rolling push of a launch-template group runs on Bosun except the di
     expect(disable.legacy).toBe(true);
     const forwarded = legacy.seen.slice(before).filter((r) => r.method === 'POST');
     expect(forwarded).toHaveLength(1);
-    expect(forwarded[0]!.url).toBe('/ops');
+    expect(forwarded[0]!.url).toBe(`/ops?clientRequestId=${disable.clientRequestId}`);
     expect(JSON.parse(forwarded[0]!.body)).toEqual(disableBody);
     disableTasks.push(disable.id);
     pushCtx = {
