@@ -117,6 +117,7 @@ export const NOTES = [
   "Leaked: groups, launch templates and running instances of the run's applications that no succeeded deploy (minus succeeded destroys) explains, read from moto after the run. Duplicated: distinct groups or launch templates AWS created in a cluster beyond the deploys posted for it (counted by a recorder in front of moto, so a duplicate a later destroy removed still counts).",
   "The baseline is a conservative stand-in for legacy Clouddriver: it inherits Bosun's idempotent activities (describe before create, adopt what carries its own tag), so an SDK retry after a lost answer rarely duplicates; what it lacks is durability, long retries and compensation. Its time to complete is short because its pipelines stop at the first lost or failed stage.",
   "Answer lost after AWS acted: a recorder between the proxy and moto drops the response of a mutating call after moto performed it (the fault proxy's resets happen before forwarding).",
+  'Day-two end state: after the run, every succeeded step after the deploys is checked in moto (bench/chaos/end-state.ts): a tag, setting, scheduled action, lifecycle hook, policy, alarm, registration or security group it set is there, once (duplicated otherwise); what it deleted, detached or deregistered is gone (left behind otherwise). Images, snapshots, launch settings, security groups and load balancers the clean-up scenario deletes are made before the run (bench/chaos/fixtures.ts).',
 ];
 
 export async function findAmiName(motoEndpoint: string): Promise<string> {

@@ -38,6 +38,10 @@ export function problemsOf(r: PhaseResult): string[] {
       `${r.leaks.groups.length} leaked groups, ${r.leaks.launchTemplates.length} leaked launch templates, ${r.leaks.instances.length} leaked instances`,
     );
   if (r.leaks.missingGroups.length) p.push(`${r.leaks.missingGroups.length} reported groups missing`);
+  const e = r.endState;
+  if (e.duplicated.length) p.push(`${e.duplicated.length} duplicated by day-two steps`);
+  if (e.leaked.length) p.push(`${e.leaked.length} left behind by day-two steps`);
+  if (e.wrong.length) p.push(`${e.wrong.length} day-two effects missing`);
   if (r.faults.unexpectedExits.length) p.push(`${r.faults.unexpectedExits.length} processes exited on their own`);
   return p;
 }
@@ -75,6 +79,10 @@ export function tableRows(bosun: PhaseResult, baseline: PhaseResult | undefined)
       (r) => `${r.leaks.groups.length} / ${r.leaks.launchTemplates.length} / ${r.leaks.instances.length}`,
     ),
     row('reported groups missing', (r) => r.leaks.missingGroups.length),
+    row(
+      'day-two end state: duplicated / left behind / missing (of checks)',
+      (r) => `${r.endState.duplicated.length} / ${r.endState.leaked.length} / ${r.endState.wrong.length} (of ${r.endState.checked})`,
+    ),
     row('time to complete (first POST to last answer)', (r) => s(r.timing.wallMs)),
     row(
       'operation time p50 / p95 / max (succeeded)',
@@ -113,6 +121,20 @@ export function renderTable(rows: readonly string[][], header = ['', 'Bosun', 'b
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+const STATUSES = ['succeeded', 'failed', 'lost', 'rejected', 'skipped'] as const;
+
+/** Markdown rows: per operation, how its steps ended on Bosun (and on the baseline). */
+export function renderByOperation(bosun: PhaseResult, baseline: PhaseResult | undefined): string[] {
+  const cell = (r: PhaseResult | undefined, op: string) =>
+    r ? STATUSES.map((st) => r.byOperation[op]?.[st] ?? 0).join(' / ') : '(not run)';
+  const ops = [...new Set([...Object.keys(bosun.byOperation), ...Object.keys(baseline?.byOperation ?? {})])].sort();
+  return [
+    `| operation | Bosun ${STATUSES.join(' / ')} | baseline ${STATUSES.join(' / ')} |`,
+    '|---|---:|---:|',
+    ...ops.map((op) => `| ${op} | ${cell(bosun, op)} | ${cell(baseline, op)} |`),
+  ];
+}
+
 function reasons(r: PhaseResult): [string, number][] {
   const m = new Map<string, number>();
   for (const st of r.steps) {
@@ -131,6 +153,12 @@ function badSteps(r: PhaseResult): StepRecord[] {
 export function renderText(report: ChaosReport): string {
   const out: string[] = [];
   out.push(renderTable(tableRows(report.bosun, report.baseline)));
+  out.push('', `per operation (${STATUSES.join(' / ')}):`);
+  for (const [op, by] of Object.entries(report.bosun.byOperation).sort()) {
+    const other = report.baseline?.byOperation[op];
+    const cells = (b: Readonly<Record<string, number>> | undefined) => STATUSES.map((st) => b?.[st] ?? 0).join(' / ');
+    out.push(`  ${op.padEnd(40)} Bosun ${cells(by)}${report.baseline ? `   baseline ${cells(other)}` : ''}`);
+  }
   for (const r of [report.bosun, report.baseline]) {
     if (!r) continue;
     const rs = reasons(r);
@@ -192,11 +220,13 @@ export function renderMarkdown(report: ChaosReport): string {
   const mix = new Map<string, number>();
   for (const st of report.bosun.steps) mix.set(st.operation, (mix.get(st.operation) ?? 0) + 1);
   md.push(
-    `Workload: ${report.bosun.scenarios} applications, each an Orca-style scenario (red/black, rollback, scale) run concurrently; ` +
+    `Workload: ${report.bosun.scenarios} applications, each an Orca-style scenario (red/black, rollback, scale, group settings, scaling and alarms, instances, clean-up) run concurrently; ` +
       [...mix].map(([op, n]) => `${n} × ${op}`).join(', ') +
       '.',
     '',
   );
+  md.push('## Operations by type', '');
+  md.push(...renderByOperation(report.bosun, report.baseline), '');
   md.push('## Process faults (same offsets for both systems)', '');
   md.push('| planned at | fault | Bosun | baseline |', '|---:|---|---|---|');
   report.schedule.forEach((f, i) => {
@@ -244,6 +274,14 @@ export function renderMarkdown(report: ChaosReport): string {
         );
       }
       md.push('');
+    }
+    for (const [label, list] of [
+      ['duplicated by day-two steps', r.endState.duplicated],
+      ['left behind by day-two steps', r.endState.leaked],
+      ['day-two effects missing', r.endState.wrong],
+    ] as const) {
+      if (list.length)
+        md.push(`${r.system}, ${label} (${list.length}): ${list.slice(0, 30).join('; ')}${list.length > 30 ? '; …' : ''}`, '');
     }
     const leaks = [
       ...r.leaks.groups.map((g) => `group ${g}`),

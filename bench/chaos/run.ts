@@ -16,8 +16,11 @@ import type { ClusterFault, PlannedFault, ProcessFault } from './schedule';
 import { isClusterFault } from './schedule';
 import type { Duplicates, EmulatorState, Leaks } from './sweep';
 import { findDuplicates, findLeaks, readEmulator } from './sweep';
-import type { OpKind, Scenario } from './workload';
-import { clientRequestIdFor, clusterOf, isDeploy, operationLabel, planWorkload, REGION, requestFor } from './workload';
+import type { EndState } from './end-state';
+import { checkEndState } from './end-state';
+import { createFixtures, readGroupFacts } from './fixtures';
+import type { AppFixture, GroupFacts, OpKind, Scenario } from './workload';
+import { clientRequestIdFor, clusterOf, isDeploy, needsGroupFacts, operationLabel, planWorkload, REGION, requestFor } from './workload';
 
 export interface PhaseOptions {
   readonly system: 'bosun' | 'baseline';
@@ -55,6 +58,8 @@ export interface StepRecord {
   readonly operation: string;
   readonly group: string | undefined;
   readonly clientRequestId: string;
+  /** The group's instances and policies the step's body was built from (steps that name them). */
+  readonly facts?: GroupFacts | undefined;
   readonly outcome:
     (OpOutcome & { readonly skipped?: false }) | { readonly status: 'skipped'; readonly reason: string; readonly skipped: true };
 }
@@ -85,6 +90,10 @@ export interface PhaseResult {
   };
   readonly duplicates: Duplicates;
   readonly leaks: Leaks;
+  /** What the succeeded day-two steps left in AWS (end-state.ts). */
+  readonly endState: EndState;
+  /** Per operation posted: how its steps ended. */
+  readonly byOperation: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly emulator: { readonly groups: number; readonly launchTemplates: number; readonly instances: number };
   readonly timing: {
     readonly wallMs: number;
@@ -102,6 +111,7 @@ export interface PhaseResult {
 export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<PhaseResult> {
   const scenarios = planWorkload({ ops: opts.ops, seed: opts.seed, appPrefix: opts.appPrefix, rampMs: opts.rampMs });
   await createTargetGroups(opts.motoEndpoint, scenarios);
+  const fixtures = await createFixtures(opts.motoEndpoint, scenarios);
   const recorder = await startAwsRecorder({ target: opts.motoEndpoint, lostAnswerRate: opts.lostAnswerRate, seed: opts.seed });
   const proxy = await startFaultProxy({ target: recorder.url, profile: profileFor(opts.faultRate, opts.seed) });
   let system: SystemUnderTest | undefined;
@@ -187,7 +197,7 @@ export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<P
       hooks.log(`${opts.system}: ${done}/${planned} operations finished after ${Math.round((Date.now() - started) / 1000)} s`);
     }, 15_000);
     try {
-      await Promise.all(scenarios.map((s) => runScenario(s, sys, opts, phaseDeadline, records)));
+      await Promise.all(scenarios.map((s) => runScenario(s, sys, opts, phaseDeadline, records, fixtures.get(s.app))));
     } finally {
       clearInterval(progress);
       finished = true;
@@ -200,7 +210,8 @@ export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<P
     const unexpectedExits = [...system.unexpectedExits];
     system = undefined;
     const state = await readEmulator(opts.motoEndpoint, opts.appPrefix);
-    return summarise(opts, scenarios, records, state, recorder.creations, {
+    const endState = await checkEndState(opts.motoEndpoint, scenarios, records, fixtures);
+    return summarise(opts, scenarios, records, state, endState, recorder.creations, {
       wallMs,
       proxy: { ...proxy.counts },
       lostAnswers: { ...recorder.lostAnswers },
@@ -220,6 +231,7 @@ async function runScenario(
   opts: PhaseOptions,
   phaseDeadline: number,
   records: StepRecord[],
+  fixture: AppFixture | undefined,
 ): Promise<void> {
   await sleep(s.startDelayMs);
   const slots: Partial<Record<string, string>> = {};
@@ -238,10 +250,12 @@ async function runScenario(
       records.push({ ...base, outcome: { status: 'skipped', reason: stopped, skipped: true } });
       continue;
     }
-    const req = requestFor(s, step, base.group, { amiName: opts.amiName, executionId: `${opts.runId}:${s.app}:${i}` });
+    // Orca reads the group from Clouddriver's cache before a stage that names its instances or policies.
+    const facts = needsGroupFacts(step.kind) && base.group ? await readGroupFacts(opts.motoEndpoint, base.group) : undefined;
+    const req = requestFor(s, step, base.group, { amiName: opts.amiName, executionId: `${opts.runId}:${s.app}:${i}`, fixture, facts });
     const deadline = Math.min(Date.now() + opts.opTimeoutMs, phaseDeadline);
     const outcome = await runOperation(() => sys.url, req, step.kind, base.clientRequestId, deadline, opts.client);
-    records.push({ ...base, outcome });
+    records.push({ ...base, facts, outcome });
     if (outcome.status === 'succeeded' && isDeploy(step.kind)) {
       const name = outcome.deployedGroups[REGION];
       if (name) slots[step.slot] = name;
@@ -279,6 +293,7 @@ function summarise(
   scenarios: readonly Scenario[],
   records: readonly StepRecord[],
   state: EmulatorState,
+  endState: EndState,
   creations: Parameters<typeof findDuplicates>[0],
   extra: {
     wallMs: number;
@@ -302,6 +317,11 @@ function summarise(
     if (isDeploy(r.kind)) for (const g of Object.values(r.outcome.deployedGroups)) expected.add(g);
     if (r.kind === 'destroy' && r.group) expected.delete(r.group);
   }
+  const byOperation: Record<string, Record<string, number>> = {};
+  for (const r of ordered) {
+    const o = (byOperation[r.operation] ??= {});
+    o[r.outcome.status] = (o[r.outcome.status] ?? 0) + 1;
+  }
   const latencies = ran.filter((o) => o.status === 'succeeded').map((o) => o.finishedAtMs - o.submittedAtMs);
   return {
     system: opts.system,
@@ -320,6 +340,8 @@ function summarise(
     },
     duplicates: findDuplicates(creations, intended, opts.appPrefix),
     leaks: findLeaks(state, expected),
+    endState,
+    byOperation,
     emulator: { groups: state.groups.length, launchTemplates: state.launchTemplates.length, instances: state.instances.length },
     timing: {
       wallMs: extra.wallMs,

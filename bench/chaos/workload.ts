@@ -1,8 +1,11 @@
 /**
  * What the chaos run asks for, the way Orca's pipelines ask: per application, a scenario of
  * operations that depend on each other (a group is deployed before it is resized, disabled,
- * enabled or destroyed), the scenarios of all applications running side by side. Seeded: the
- * same seed gives the same applications, scenarios and bodies for Bosun and for the baseline.
+ * enabled, tagged, modified, scheduled, hooked, autoscaled, alarmed, has its instances moved or
+ * is destroyed; images, snapshots, launch settings, security groups and load balancers made
+ * before the run are tagged and deleted), the scenarios of all applications running side by side.
+ * Seeded: the same seed gives the same applications, scenarios and bodies for Bosun and for the
+ * baseline.
  */
 import { createHash } from 'node:crypto';
 import { seededRandom } from '../fault-proxy';
@@ -16,8 +19,38 @@ export const ACCOUNTS_JSON = JSON.stringify([
   { name: BAKERY_ACCOUNT, accountId: '210987654321' },
 ]);
 export const STACK = 'main';
+/** The purpose the default subnets of the deploy's zones carry (fixtures.ts tags them), Spinnaker's subnetType. */
+export const SUBNET_PURPOSE = 'internal (vpc0)';
+export const ZONES = [`${REGION}a`, `${REGION}b`];
 
-export const OP_KINDS = ['deploy', 'deployWithAllowLaunch', 'resize', 'disable', 'enable', 'destroy'] as const;
+export const OP_KINDS = [
+  'deploy',
+  'deployWithAllowLaunch',
+  'resize',
+  'disable',
+  'enable',
+  'destroy',
+  'upsertTags',
+  'deleteTags',
+  'modifyAsg',
+  'scheduledActions',
+  'lifecycleHook',
+  'upsertScalingPolicy',
+  'deleteScalingPolicy',
+  'upsertAlarm',
+  'deleteAlarm',
+  'deregisterInstances',
+  'registerInstances',
+  'updateInstances',
+  'detachInstances',
+  'upsertImageTags',
+  'deleteImage',
+  'deleteSnapshot',
+  'deleteLaunchConfiguration',
+  'deleteLaunchTemplate',
+  'deleteSecurityGroup',
+  'deleteLoadBalancer',
+] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 
 /** A group a scenario refers to before it exists: bound to the name the deploy reports. */
@@ -28,7 +61,11 @@ export interface StepSpec {
   /** For deploys: the slot the new group's name goes into. For the others: the group acted on. */
   readonly slot: GroupSlot;
   readonly capacity?: { readonly min: number; readonly max: number; readonly desired: number };
+  /** For upsertAlarm: which of the application's two alarms (`dropped` is deleted later). */
+  readonly alarm?: AlarmSlot;
 }
+
+export type AlarmSlot = 'kept' | 'dropped';
 
 export interface Scenario {
   readonly app: string;
@@ -46,7 +83,8 @@ const resize = (slot: GroupSlot, min: number, desired: number, max: number): Ste
   slot,
   capacity: { min, max, desired },
 });
-const on = (kind: 'disable' | 'enable' | 'destroy', slot: GroupSlot): StepSpec => ({ kind, slot });
+const on = (kind: Exclude<OpKind, 'deploy' | 'deployWithAllowLaunch' | 'resize'>, slot: GroupSlot = 'g0'): StepSpec => ({ kind, slot });
+const alarm = (which: AlarmSlot): StepSpec => ({ kind: 'upsertAlarm', slot: 'g0', alarm: which });
 
 /** Orca's deploy strategies and day-two operations, as sequences of Clouddriver operations. */
 export const TEMPLATES: Readonly<Record<string, readonly StepSpec[]>> = {
@@ -56,7 +94,26 @@ export const TEMPLATES: Readonly<Record<string, readonly StepSpec[]>> = {
   rollback: [deploy('g0'), deploy('g1', true), on('disable', 'g0'), on('enable', 'g0'), on('disable', 'g1'), on('destroy', 'g1')],
   // Day two: scale up, take out of service, put back, scale down, retire.
   scale: [deploy('g0', true), resize('g0', 2, 4, 5), on('disable', 'g0'), on('enable', 'g0'), resize('g0', 1, 1, 3), on('destroy', 'g0')],
+  // Day two on the group itself: tags, settings, a schedule and a lifecycle hook; the group stays.
+  groupSettings: [deploy('g0'), on('upsertTags'), on('modifyAsg'), on('scheduledActions'), on('lifecycleHook'), on('deleteTags')],
+  // Autoscaling: a target-tracking policy and two alarms; one alarm and then the policy go again.
+  scalingAlarms: [deploy('g0'), on('upsertScalingPolicy'), alarm('kept'), alarm('dropped'), on('deleteAlarm'), on('deleteScalingPolicy')],
+  // Instances behind the app's target group: out and back in, new security groups, one detached and terminated.
+  instances: [deploy('g0'), on('deregisterInstances'), on('registerInstances'), on('updateInstances'), on('detachInstances')],
+  // Clean-up of what the application's earlier runs left (made before the run; see fixtures.ts).
+  cleanup: [
+    on('upsertImageTags'),
+    on('deleteImage'),
+    on('deleteSnapshot'),
+    on('deleteLaunchConfiguration'),
+    on('deleteLaunchTemplate'),
+    on('deleteSecurityGroup'),
+    on('deleteLoadBalancer'),
+  ],
 };
+
+/** Templates whose groups need a target group (instances move in and out of it). */
+const NEEDS_TARGET_GROUP: ReadonlySet<string> = new Set(['instances']);
 
 export interface WorkloadOptions {
   readonly ops: number;
@@ -87,7 +144,7 @@ export function planWorkload(opts: WorkloadOptions): Scenario[] {
       template,
       steps,
       // Every other application sits behind a target group, so enable and disable have instances to move.
-      targetGroup: random() < 0.5 ? `tg-${app}` : undefined,
+      targetGroup: random() < 0.5 || NEEDS_TARGET_GROUP.has(template) ? `tg-${app}` : undefined,
       startDelayMs: Math.round(random() * opts.rampMs),
     });
     planned += steps.length;
@@ -113,6 +170,59 @@ export interface OpRequest {
 export interface BodyContext {
   readonly amiName: string;
   readonly executionId: string;
+  /** What the application's scenario works on that was made before the run (cleanup's images and the like). */
+  readonly fixture?: AppFixture | undefined;
+  /** What Orca would read from Clouddriver's cache before the step: the group's instances and policies. */
+  readonly facts?: GroupFacts | undefined;
+}
+
+/** Resources made for one application before the run (bench/chaos/fixtures.ts makes them). */
+export interface AppFixture {
+  /** Security group the instances scenario moves its instances into. */
+  readonly instanceSecurityGroupId?: string;
+  /** The cleanup scenario's: an image to tag, and the things it deletes. */
+  readonly taggedImageName?: string;
+  readonly taggedImageId?: string;
+  readonly oldImageId?: string;
+  readonly snapshotId?: string;
+  readonly launchConfigurationName?: string;
+  readonly launchTemplateId?: string;
+  readonly securityGroupName?: string;
+  /** Clouddriver matches a security group by name within the VPC posted. */
+  readonly vpcId?: string;
+  readonly loadBalancerName?: string;
+}
+
+/** A group as the step before it left it: in-service instances (sorted) and scaling policy names. */
+export interface GroupFacts {
+  readonly instanceIds: readonly string[];
+  readonly policyNames: readonly string[];
+}
+
+/** Steps whose body names instances or policies the group has at that point. */
+export function needsGroupFacts(kind: OpKind): boolean {
+  return kind === 'deregisterInstances' || kind === 'registerInstances' || kind === 'detachInstances' || kind === 'deleteScalingPolicy';
+}
+
+/** Names the end-state checks look for. */
+export const END_STATE = {
+  tagKept: 'chaos:team',
+  tagDropped: 'chaos:temp',
+  // Sent, not checked: moto's UpdateAutoScalingGroup does not change DefaultCooldown.
+  cooldown: 42,
+  healthCheckGracePeriod: 123,
+  scheduledRecurrence: '0 3 * * *',
+  hookName: 'chaos-drain',
+  imageTag: 'chaos:release',
+  alarmName: (app: string, which: AlarmSlot) => `${app}-cpu-${which}`,
+} as const;
+
+/** The instance the registration steps move (the first) and the one detached (the last). */
+export function movedInstance(facts: GroupFacts | undefined): string | undefined {
+  return facts?.instanceIds[0];
+}
+export function detachedInstance(facts: GroupFacts | undefined): string | undefined {
+  return facts?.instanceIds.at(-1);
 }
 
 /** The POST Orca's KatoService sends for one step; `group` is the bound name for non-deploy steps. */
@@ -143,11 +253,13 @@ export function requestFor(s: Scenario, step: StepSpec, group: string | undefine
           credentials: ACCOUNT,
           application: s.app,
           stack: STACK,
-          availabilityZones: { [REGION]: [`${REGION}a`, `${REGION}b`] },
+          availabilityZones: { [REGION]: ZONES },
           capacity: { min: 1, max: 3, desired: 2 },
           amiName: ctx.amiName,
           instanceType: 't3.micro',
           ...(s.targetGroup ? { targetGroups: [s.targetGroup] } : {}),
+          // In a VPC where instances are moved between security groups (EC2-Classic instances cannot be).
+          ...(s.template === 'instances' ? { subnetType: SUBNET_PURPOSE } : {}),
           tags: { 'chaos:app': s.app },
           waitForHealthyPercentage: 100,
           // Bounded: a deploy that cannot get healthy instances says so instead of waiting 30 minutes.
@@ -187,6 +299,141 @@ export function requestFor(s: Scenario, step: StepSpec, group: string | undefine
         body: [{ destroyServerGroup: { ...ref(group!), type: 'destroyServerGroup', waitTimeoutSeconds: 300 } }],
         headers,
       };
+    default:
+      return { path: '/aws/ops', body: [dayTwoOperation(s, step, group, ctx, ref)], headers };
+  }
+}
+
+/** The one-operation body of a step after the deploys (tags, settings, instances, clean-up). */
+function dayTwoOperation(
+  s: Scenario,
+  step: StepSpec,
+  group: string | undefined,
+  ctx: BodyContext,
+  ref: (name: string) => Record<string, unknown>,
+): Record<string, unknown> {
+  const base = { credentials: ACCOUNT, region: REGION, cloudProvider: 'aws', application: s.app };
+  const asgs = () => [{ serverGroupName: group!, region: REGION }];
+  const fx = ctx.fixture ?? {};
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${s.app} step ${step.kind}: no ${what}`);
+    return v;
+  };
+  switch (step.kind) {
+    case 'upsertTags':
+      return {
+        upsertServerGroupTags: { ...ref(group!), tags: { [END_STATE.tagKept]: s.app, [END_STATE.tagDropped]: 'soon gone' } },
+      };
+    case 'deleteTags':
+      return { deleteAsgTagsDescription: { ...base, asgs: asgs(), tagKeys: [END_STATE.tagDropped] } };
+    case 'modifyAsg':
+      return {
+        modifyAsgDescription: {
+          ...base,
+          asgs: asgs(),
+          cooldown: END_STATE.cooldown,
+          healthCheckGracePeriod: END_STATE.healthCheckGracePeriod,
+        },
+      };
+    case 'scheduledActions':
+      return {
+        upsertAsgScheduledActionsDescription: {
+          ...base,
+          asgs: asgs(),
+          scheduledActions: [{ recurrence: END_STATE.scheduledRecurrence, minSize: 1, maxSize: 3, desiredCapacity: 2 }],
+        },
+      };
+    case 'lifecycleHook':
+      return {
+        upsertAsgLifecycleHookDescription: {
+          ...base,
+          serverGroupName: group,
+          name: END_STATE.hookName,
+          lifecycleTransition: 'EC2InstanceTerminating',
+          heartbeatTimeout: 300,
+          defaultResult: 'CONTINUE',
+          roleARN: 'arn:aws:iam::123456789012:role/chaos-hooks',
+          notificationTargetARN: 'arn:aws:sns:us-east-1:123456789012:chaos-hooks',
+        },
+      };
+    case 'upsertScalingPolicy':
+      return {
+        upsertScalingPolicy: {
+          ...base,
+          serverGroupName: group,
+          targetTrackingConfiguration: {
+            targetValue: 60,
+            predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
+          },
+        },
+      };
+    case 'deleteScalingPolicy':
+      return {
+        deleteScalingPolicy: { ...base, serverGroupName: group, policyName: need(ctx.facts?.policyNames[0], 'scaling policy') },
+      };
+    case 'upsertAlarm':
+      return {
+        upsertAlarmDescription: {
+          ...base,
+          asgName: group,
+          name: END_STATE.alarmName(s.app, step.alarm ?? 'kept'),
+          metricName: 'CPUUtilization',
+          namespace: 'AWS/EC2',
+          statistic: 'Average',
+          comparisonOperator: 'GreaterThanThreshold',
+          threshold: 80,
+          evaluationPeriods: 2,
+        },
+      };
+    case 'deleteAlarm':
+      return { deleteAlarmDescription: { ...base, names: [END_STATE.alarmName(s.app, 'dropped')] } };
+    case 'deregisterInstances':
+    case 'registerInstances':
+      return {
+        [step.kind === 'registerInstances' ? 'registerInstancesWithLoadBalancer' : 'deregisterInstancesFromLoadBalancer']: {
+          ...base,
+          asgName: group,
+          instanceIds: [need(movedInstance(ctx.facts), 'instance')],
+          targetGroupNames: [need(s.targetGroup, 'target group')],
+        },
+      };
+    case 'updateInstances':
+      return { updateInstances: { ...base, serverGroupName: group, securityGroups: [need(fx.instanceSecurityGroupId, 'security group')] } };
+    case 'detachInstances':
+      return {
+        detachInstances: {
+          ...base,
+          asgName: group,
+          instanceIds: [need(detachedInstance(ctx.facts), 'instance')],
+          decrementDesiredCapacity: true,
+          terminateDetachedInstances: true,
+        },
+      };
+    case 'upsertImageTags':
+      return {
+        upsertImageTags: { ...base, amiName: need(fx.taggedImageName, 'image'), regions: [REGION], tags: { [END_STATE.imageTag]: s.app } },
+      };
+    case 'deleteImage':
+      return { deleteImage: { ...base, imageId: need(fx.oldImageId, 'image') } };
+    case 'deleteSnapshot':
+      return { deleteSnapshot: { ...base, snapshotId: need(fx.snapshotId, 'snapshot') } };
+    case 'deleteLaunchConfiguration':
+      return { deleteLaunchConfiguration: { ...base, launchConfigurationName: need(fx.launchConfigurationName, 'launch configuration') } };
+    case 'deleteLaunchTemplate':
+      return { deleteLaunchTemplate: { ...base, launchTemplateId: need(fx.launchTemplateId, 'launch template') } };
+    case 'deleteSecurityGroup':
+      return {
+        deleteSecurityGroup: {
+          ...base,
+          regions: [REGION],
+          securityGroupName: need(fx.securityGroupName, 'security group'),
+          vpcId: need(fx.vpcId, 'VPC'),
+        },
+      };
+    case 'deleteLoadBalancer':
+      return { deleteLoadBalancer: { ...base, regions: [REGION], loadBalancerName: need(fx.loadBalancerName, 'load balancer') } };
+    default:
+      throw new Error(`${step.kind} is not a day-two step`);
   }
 }
 
@@ -209,5 +456,25 @@ export function operationLabel(kind: OpKind): string {
       return 'enableServerGroup';
     case 'destroy':
       return 'destroyServerGroup';
+    case 'upsertTags':
+      return 'upsertServerGroupTags';
+    case 'deleteTags':
+      return 'deleteAsgTagsDescription';
+    case 'modifyAsg':
+      return 'modifyAsgDescription';
+    case 'scheduledActions':
+      return 'upsertAsgScheduledActionsDescription';
+    case 'lifecycleHook':
+      return 'upsertAsgLifecycleHookDescription';
+    case 'upsertAlarm':
+      return 'upsertAlarmDescription';
+    case 'deleteAlarm':
+      return 'deleteAlarmDescription';
+    case 'deregisterInstances':
+      return 'deregisterInstancesFromLoadBalancer';
+    case 'registerInstances':
+      return 'registerInstancesWithLoadBalancer';
+    default:
+      return kind;
   }
 }

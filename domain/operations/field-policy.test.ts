@@ -44,3 +44,12 @@ test('parsing refuses a routed field by name (for callers other than the facade,
     errors: [expect.stringMatching(/^\[0\]\.updateLaunchTemplate\.classicLinkVpcId: Bosun does not run this field \(EC2-Classic/)],
   });
 });
+
+test('a launch-template boolean Clouddriver writes whenever it is set routes the task even when false', () => {
+  const update = { credentials: 'test', region: 'us-east-1', asgName: 'app-v001', instanceType: 't3.micro' };
+  for (const field of ['unlimitedCpuCredits', 'associatePublicIpAddress', 'associateIPv6Address', 'enableEnclave']) {
+    expect(unsupportedFieldsOf('updateLaunchTemplate', { ...update, [field]: false }).map((f) => f.field)).toEqual([field]);
+    expect(unsupportedFieldsOf('updateLaunchTemplate', { ...update, [field]: 'true' }).map((f) => f.field)).toEqual([field]);
+    expect(unsupportedFieldsOf('updateLaunchTemplate', { ...update, [field]: null })).toEqual([]);
+  }
+});

@@ -54,6 +54,14 @@ const OTHER_GROUP_NAMES = {
 const LAUNCH_TEMPLATE_DATA = "a launch-template setting Bosun's updateLaunchTemplate does not change yet";
 const MIXED_INSTANCES = "a mixed-instances setting Bosun's updateLaunchTemplate does not change yet";
 
+/**
+ * A launch-template boolean that Clouddriver writes into the new version whenever it is set, so
+ * false has an effect too: it turns off what the source version has on, and unlimitedCpuCredits
+ * false writes CpuCredits "standard" where EC2's default for T3 and later is unlimited
+ * (LaunchTemplateService.buildLaunchTemplateDataForModify).
+ */
+const WRITTEN_WHEN_SET: RoutedField = { why: LAUNCH_TEMPLATE_DATA, effect: (v) => v !== undefined && v !== null };
+
 /** What createServerGroup and cloneServerGroup share. */
 const deployRouted: Record<string, RoutedField> = {
   legacyUdf: { why: USER_DATA_PROVIDERS },
@@ -130,13 +138,13 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
       classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
       // Clouddriver sends HttpTokens "" for false; only true changes a version.
       requireIMDV2: { why: LAUNCH_TEMPLATE_DATA },
-      associatePublicIpAddress: { why: LAUNCH_TEMPLATE_DATA },
-      associateIPv6Address: { why: LAUNCH_TEMPLATE_DATA },
+      associatePublicIpAddress: WRITTEN_WHEN_SET,
+      associateIPv6Address: WRITTEN_WHEN_SET,
       blockDevices: { why: LAUNCH_TEMPLATE_DATA },
       kernelId: { why: LAUNCH_TEMPLATE_DATA },
       ramdiskId: { why: LAUNCH_TEMPLATE_DATA },
-      unlimitedCpuCredits: { why: LAUNCH_TEMPLATE_DATA },
-      enableEnclave: { why: LAUNCH_TEMPLATE_DATA },
+      unlimitedCpuCredits: WRITTEN_WHEN_SET,
+      enableEnclave: WRITTEN_WHEN_SET,
       spotPrice: { why: LAUNCH_TEMPLATE_DATA },
       onDemandAllocationStrategy: { why: MIXED_INSTANCES },
       onDemandBaseCapacity: { why: MIXED_INSTANCES },

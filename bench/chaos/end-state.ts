@@ -1,0 +1,245 @@
+/**
+ * After a run: what each succeeded day-two step should have left in AWS, read from moto. A step
+ * whose effect is missing is `wrong`; something made more than once (a second scheduled action
+ * or lifecycle hook, a second scaling policy) is `duplicated`; something a succeeded step deleted
+ * or removed that is still there, or anything else the run made that nothing explains (an alarm,
+ * a tag, a registration, a running detached instance) is `leaked`. Steps that did not run (the
+ * pipeline stopped earlier) are not checked; what they would have acted on is expected to stay.
+ */
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeLaunchConfigurationsCommand,
+  DescribeLifecycleHooksCommand,
+  DescribePoliciesCommand,
+  DescribeScheduledActionsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { DescribeLoadBalancersCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { StepRecord } from './run';
+import type { AppFixture, OpKind, Scenario } from './workload';
+import { detachedInstance, END_STATE, movedInstance, REGION } from './workload';
+
+export interface EndState {
+  /** How many checks were made (one per fact a succeeded step should have left). */
+  readonly checked: number;
+  readonly duplicated: readonly string[];
+  readonly leaked: readonly string[];
+  readonly wrong: readonly string[];
+}
+
+interface Clients {
+  readonly asg: AutoScalingClient;
+  readonly ec2: EC2Client;
+  readonly elb: ElasticLoadBalancingClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly cw: CloudWatchClient;
+}
+
+export async function checkEndState(
+  endpoint: string,
+  scenarios: readonly Scenario[],
+  records: readonly StepRecord[],
+  fixtures: ReadonlyMap<string, AppFixture>,
+): Promise<EndState> {
+  const config = { region: REGION, endpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' }, maxAttempts: 5 };
+  const c: Clients = {
+    asg: new AutoScalingClient(config),
+    ec2: new EC2Client(config),
+    elb: new ElasticLoadBalancingClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    cw: new CloudWatchClient(config),
+  };
+  const out = { checked: 0, duplicated: [] as string[], leaked: [] as string[], wrong: [] as string[] };
+  const check = (bad: 'duplicated' | 'leaked' | 'wrong', fails: boolean, what: string) => {
+    out.checked++;
+    if (fails) out[bad].push(what);
+  };
+  try {
+    for (const s of scenarios) {
+      const mine = records.filter((r) => r.app === s.app);
+      const ran = (kind: OpKind, pick: (r: StepRecord) => boolean = () => true) =>
+        mine.find((r) => r.kind === kind && pick(r) && r.outcome.status === 'succeeded');
+      // Posted at all: a lost or failed step may or may not have acted, so what it would undo is not checked.
+      const posted = (kind: OpKind) => mine.some((r) => r.kind === kind && !r.outcome.skipped);
+      const group = mine.find((r) => r.kind === 'deploy' && r.outcome.status === 'succeeded');
+      const name = group && !group.outcome.skipped ? group.outcome.deployedGroups[REGION] : undefined;
+      const ctx = { s, ran, posted, name, fixture: fixtures.get(s.app), check, c };
+      if (s.template === 'groupSettings' && name) await groupSettings(ctx);
+      if (s.template === 'scalingAlarms') await scalingAlarms(ctx);
+      if (s.template === 'instances' && name) await instances(ctx);
+      if (s.template === 'cleanup') await cleanup(ctx);
+    }
+    return out;
+  } finally {
+    for (const client of Object.values(c) as { destroy(): void }[]) client.destroy();
+  }
+}
+
+interface Ctx {
+  readonly s: Scenario;
+  readonly ran: (kind: OpKind, pick?: (r: StepRecord) => boolean) => StepRecord | undefined;
+  readonly posted: (kind: OpKind) => boolean;
+  readonly name: string | undefined;
+  readonly fixture: AppFixture | undefined;
+  readonly check: (bad: 'duplicated' | 'leaked' | 'wrong', fails: boolean, what: string) => void;
+  readonly c: Clients;
+}
+
+async function describeGroup(c: Clients, name: string) {
+  return (await c.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+}
+
+async function groupSettings({ ran, name, check, c, s }: Ctx): Promise<void> {
+  const g = await describeGroup(c, name!);
+  const tags = (g?.Tags ?? []).filter((t) => t.Key === END_STATE.tagKept);
+  if (ran('upsertTags')) check('wrong', tags.length !== 1 || tags[0]!.Value !== s.app, `${name}: tag ${END_STATE.tagKept}=${s.app} once`);
+  if (ran('deleteTags')) {
+    check(
+      'leaked',
+      (g?.Tags ?? []).some((t) => t.Key === END_STATE.tagDropped),
+      `${name}: tag ${END_STATE.tagDropped} deleted`,
+    );
+  }
+  if (ran('modifyAsg')) {
+    // The cooldown is sent too, but moto's UpdateAutoScalingGroup leaves DefaultCooldown as it was.
+    check(
+      'wrong',
+      g?.HealthCheckGracePeriod !== END_STATE.healthCheckGracePeriod,
+      `${name}: grace period ${END_STATE.healthCheckGracePeriod} (got ${g?.HealthCheckGracePeriod})`,
+    );
+  }
+  if (ran('scheduledActions')) {
+    const actions =
+      (await c.asg.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: name }))).ScheduledUpdateGroupActions ?? [];
+    const ours = actions.filter((a) => a.Recurrence === END_STATE.scheduledRecurrence);
+    check('wrong', ours.length === 0, `${name}: scheduled action ${END_STATE.scheduledRecurrence}`);
+    check('duplicated', actions.length > 1, `${name}: one scheduled action (got ${actions.map((a) => a.ScheduledActionName).join(', ')})`);
+  }
+  if (ran('lifecycleHook')) {
+    const hooks = (await c.asg.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name }))).LifecycleHooks ?? [];
+    check('wrong', !hooks.some((h) => h.LifecycleHookName === END_STATE.hookName), `${name}: lifecycle hook ${END_STATE.hookName}`);
+    check('duplicated', hooks.length > 1, `${name}: one lifecycle hook (got ${hooks.map((h) => h.LifecycleHookName).join(', ')})`);
+  }
+}
+
+async function scalingAlarms({ ran, posted, name, check, c, s }: Ctx): Promise<void> {
+  if (name && ran('upsertScalingPolicy')) {
+    const policies = (await c.asg.send(new DescribePoliciesCommand({ AutoScalingGroupName: name }))).ScalingPolicies ?? [];
+    const names = policies.map((p) => p.PolicyName).join(', ');
+    if (ran('deleteScalingPolicy')) check('leaked', policies.length > 0, `${name}: scaling policy deleted (left: ${names})`);
+    else {
+      if (!posted('deleteScalingPolicy')) check('wrong', policies.length === 0, `${name}: a scaling policy`);
+      check('duplicated', policies.length > 1, `${name}: one scaling policy (got ${names})`);
+    }
+  }
+  const alarms = (await c.cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${s.app}-` }))).MetricAlarms ?? [];
+  const present = new Set(alarms.map((a) => a.AlarmName));
+  const kept = END_STATE.alarmName(s.app, 'kept');
+  const dropped = END_STATE.alarmName(s.app, 'dropped');
+  const upserted = (which: 'kept' | 'dropped') => ran('upsertAlarm', (r) => s.steps[r.step]?.alarm === which);
+  if (upserted('kept')) check('wrong', !present.has(kept), `alarm ${kept}`);
+  if (ran('deleteAlarm')) check('leaked', present.has(dropped), `alarm ${dropped} deleted`);
+  else if (upserted('dropped') && !posted('deleteAlarm')) check('wrong', !present.has(dropped), `alarm ${dropped}`);
+  const unexplained = [...present].filter((a) => a !== kept && a !== dropped);
+  check('leaked', unexplained.length > 0, `no other alarm of ${s.app} (got ${unexplained.join(', ')})`);
+}
+
+async function instances({ ran, posted, name, check, c, s, fixture }: Ctx): Promise<void> {
+  const g = await describeGroup(c, name!);
+  const inGroup = new Set((g?.Instances ?? []).map((i) => i.InstanceId!));
+  const tg = (await c.elbv2.send(new DescribeTargetGroupsCommand({ Names: [s.targetGroup!] }))).TargetGroups?.[0]?.TargetGroupArn;
+  const health = (await c.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? [];
+  const targets = new Set(health.filter((h) => h.TargetHealth?.State !== 'draining').map((h) => h.Target!.Id!));
+  const deregistered = ran('deregisterInstances');
+  const moved = movedInstance(deregistered?.facts);
+  if (moved && ran('registerInstances')) check('wrong', !targets.has(moved), `${moved} registered again with ${s.targetGroup}`);
+  else if (moved && !posted('registerInstances')) check('wrong', targets.has(moved), `${moved} deregistered from ${s.targetGroup}`);
+  if (ran('updateInstances')) {
+    const ids = [...inGroup];
+    const described = ids.length
+      ? ((await c.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }))).Reservations ?? []).flatMap((r) => r.Instances ?? [])
+      : [];
+    const without = described.filter((i) => !(i.SecurityGroups ?? []).some((sg) => sg.GroupId === fixture?.instanceSecurityGroupId));
+    check(
+      'wrong',
+      without.length > 0,
+      `${name}: instances in ${fixture?.instanceSecurityGroupId} (not: ${without.map((i) => i.InstanceId).join(', ')})`,
+    );
+  }
+  const detached = detachedInstance(ran('detachInstances')?.facts);
+  if (detached) {
+    check('wrong', inGroup.has(detached), `${detached} detached from ${name}`);
+    const state = (await c.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [detached] }] })))
+      .Reservations?.[0]?.Instances?.[0]?.State?.Name;
+    check('leaked', state === 'running' || state === 'pending', `${detached} terminated (state ${state})`);
+    check('wrong', g?.DesiredCapacity !== inGroup.size, `${name}: desired ${g?.DesiredCapacity} = ${inGroup.size} instances`);
+  }
+  // Every target is an instance of the group (a detached or terminated one left registered is left behind).
+  const strays = [...targets].filter((t) => !inGroup.has(t));
+  check('leaked', strays.length > 0, `${s.targetGroup}: only ${name}'s instances registered (also: ${strays.join(', ')})`);
+}
+
+async function cleanup({ ran, check, c, s, fixture }: Ctx): Promise<void> {
+  if (!fixture) return;
+  const fx = `fx-${s.app}`;
+  if (ran('upsertImageTags')) {
+    const image = (await c.ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: [fixture.taggedImageId!] }] })))
+      .Images?.[0];
+    const tags = (image?.Tags ?? []).filter((t) => t.Key === END_STATE.imageTag);
+    check('wrong', tags.length !== 1 || tags[0]!.Value !== s.app, `${fixture.taggedImageName}: tag ${END_STATE.imageTag}=${s.app} once`);
+  }
+  if (ran('deleteImage')) {
+    const left =
+      (await c.ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: [fixture.oldImageId!] }] }))).Images ?? [];
+    check('leaked', left.length > 0, `image ${fixture.oldImageId} deleted`);
+  }
+  if (ran('deleteSnapshot')) {
+    const left =
+      (await c.ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: 'snapshot-id', Values: [fixture.snapshotId!] }] }))).Snapshots ??
+      [];
+    check('leaked', left.length > 0, `snapshot ${fixture.snapshotId} deleted`);
+  }
+  if (ran('deleteLaunchConfiguration')) {
+    const left =
+      (await c.asg.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [fixture.launchConfigurationName!] })))
+        .LaunchConfigurations ?? [];
+    check('leaked', left.length > 0, `launch configuration ${fixture.launchConfigurationName} deleted`);
+  }
+  if (ran('deleteLaunchTemplate')) {
+    const left =
+      (await c.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: 'launch-template-name', Values: [`${fx}-lt`] }] })))
+        .LaunchTemplates ?? [];
+    check('leaked', left.length > 0, `launch template ${fixture.launchTemplateId} deleted`);
+  }
+  if (ran('deleteSecurityGroup')) {
+    const left =
+      (await c.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [fixture.securityGroupName!] }] })))
+        .SecurityGroups ?? [];
+    check('leaked', left.length > 0, `security group ${fixture.securityGroupName} deleted`);
+  }
+  if (ran('deleteLoadBalancer')) {
+    let left = 0;
+    try {
+      left =
+        (await c.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [fixture.loadBalancerName!] }))).LoadBalancerDescriptions
+          ?.length ?? 0;
+    } catch (err) {
+      if ((err as Error).name !== 'AccessPointNotFoundException' && (err as Error).name !== 'LoadBalancerNotFound') throw err;
+    }
+    check('leaked', left > 0, `load balancer ${fixture.loadBalancerName} deleted`);
+  }
+}
