@@ -191,8 +191,7 @@ export class RunningTasks {
     } catch (err) {
       metrics?.runningRefreshes.inc({ outcome: 'failed' });
       // One line per failing streak: Temporal being away is logged by every request already.
-      if (!this.failing)
-        this.opts.logger.warn({ err }, 'listing running tasks failed; polls describe each task until it works');
+      if (!this.failing) this.opts.logger.warn({ err }, 'listing running tasks failed; polls describe each task until it works');
       this.failing = true;
       return;
     }
