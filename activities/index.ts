@@ -20,6 +20,7 @@ import { createAlarmActivities } from './alarms';
 import { createCleanupActivities } from './cleanup';
 import { createSecurityGroupActivities } from './security-group-operations';
 import { createLoadBalancerDeletionActivities } from './load-balancer-deletion';
+import { createLoadBalancerUpsertActivities } from './load-balancer-upsert';
 import { createImageTagActivities } from './image-tags';
 import { createDetachInstanceActivities } from './detach-instances';
 import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
@@ -76,6 +77,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createInstanceSecurityGroupActivities(deps),
     ...createSecurityGroupActivities(deps),
     ...createLoadBalancerDeletionActivities(deps),
+    ...createLoadBalancerUpsertActivities(deps),
   };
 }
 

@@ -124,6 +124,8 @@ const operationWorkflows = {
   deleteSecurityGroup: operationWorkflow('deleteSecurityGroup'),
   /** Deletes a classic, application or network load balancer by name in each region. */
   deleteLoadBalancer: operationWorkflow('deleteLoadBalancer'),
+  /** Creates or updates a classic, application or network load balancer in each region. */
+  upsertLoadBalancer: operationWorkflow('upsertLoadBalancer'),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -162,6 +164,7 @@ export const {
   updateInstances,
   deleteSecurityGroup,
   deleteLoadBalancer,
+  upsertLoadBalancer,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

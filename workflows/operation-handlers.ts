@@ -29,6 +29,7 @@ import { deregisterInstancesOperation, registerInstancesOperation } from './oper
 import { updateInstancesOperation } from './operations/update-instances';
 import { deleteSecurityGroupOperation } from './operations/security-groups';
 import { deleteLoadBalancerOperation } from './operations/load-balancer-deletion';
+import { upsertLoadBalancerOperation } from './operations/upsert-load-balancer';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -66,4 +67,5 @@ export const operationHandlers: OperationHandlers = {
   updateInstances: updateInstancesOperation,
   deleteSecurityGroup: deleteSecurityGroupOperation,
   deleteLoadBalancer: deleteLoadBalancerOperation,
+  upsertLoadBalancer: upsertLoadBalancerOperation,
 };

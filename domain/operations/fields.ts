@@ -182,4 +182,14 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   updateInstances: policy(),
   deleteSecurityGroup: policy(),
   deleteLoadBalancer: policy(),
+  upsertLoadBalancer: policy({
+    unused: {
+      // UpsertAmazonLoadBalancerAtomicOperation reads it only to open the application's ingress,
+      // which needs deployDefaults.createLoadBalancerIngressPermissions and addAppGroupToServerGroup
+      // (both off by default; Bosun has neither setting).
+      healthCheckPort: "read only for Clouddriver's load balancer ingress, which its default deployDefaults turn off",
+      shieldProtectionEnabled:
+        'read only for accounts with shieldEnabled (AWS Shield Advanced, off by default); Bosun accounts have no such setting',
+    },
+  }),
 };

@@ -71,6 +71,8 @@ import type { DeleteSecurityGroup } from './security-groups';
 import { deleteSecurityGroupSchema, describeDeleteSecurityGroup } from './security-groups';
 import type { DeleteLoadBalancer } from './load-balancer-deletion';
 import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './load-balancer-deletion';
+import type { UpsertLoadBalancer } from './upsert-load-balancer';
+import { describeUpsertLoadBalancer, upsertLoadBalancerSchema } from './upsert-load-balancer';
 
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
@@ -102,6 +104,7 @@ export type { InstanceRegistration } from './instance-registration';
 export type { UpdateInstances } from './update-instances';
 export type { DeleteSecurityGroup } from './security-groups';
 export type { DeleteLoadBalancer } from './load-balancer-deletion';
+export type { UpsertLoadBalancer } from './upsert-load-balancer';
 export type { CloneDescription, DeployDescription } from './create-server-group';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
@@ -343,6 +346,16 @@ export const operationSpecs = {
     schema: deleteLoadBalancerSchema,
     targets: (d) => ({ account: d.account, regions: [...d.regions], serverGroups: [], application: d.application }),
     summary: describeDeleteLoadBalancer,
+  }),
+  upsertLoadBalancer: spec<UpsertLoadBalancer>({
+    schema: upsertLoadBalancerSchema,
+    targets: (d) => ({
+      account: d.account,
+      regions: d.regions.map((r) => r.region),
+      serverGroups: [],
+      application: d.application ?? appFromNames([d.name]),
+    }),
+    summary: describeUpsertLoadBalancer,
   }),
 } as const satisfies Record<OperationName, unknown>;
 
