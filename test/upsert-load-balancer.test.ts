@@ -277,6 +277,38 @@ describe('upsertLoadBalancer: application', () => {
     expect(await targetGroupOf(tg)).toBeUndefined();
   });
 
+  test('an update whose answer was lost is repeated and converges: nothing is made twice', async () => {
+    const name = uniqueName('alb-');
+    const tg = uniqueName('tg-');
+    faults.loseAnswer('updateLoadBalancerV2', mentions(name));
+    const { task } = await env.run([{ upsertLoadBalancer: alb({ name, tg }) }]);
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    expect(faults.calls('updateLoadBalancerV2', mentions(name))).toBe(2);
+    const [lb] = await lbOf(name);
+    const listeners = await listenersOf(lb!.LoadBalancerArn!);
+    expect(listeners).toHaveLength(1);
+    expect(await rulesOf(listeners[0]!.ListenerArn!)).toHaveLength(1);
+    // The repeat reports what it found to do: the target group and listener are there already.
+    expect(task.history.map((h) => h.status)).toContain(`Target group updated in ${name} (${tg}:8080:HTTP).`);
+  });
+
+  test('cancelling the task after the load balancer was created deletes it', async () => {
+    const name = uniqueName('alb-');
+    faults.hang('updateLoadBalancerV2', mentions(name));
+    const res = await post(`${env.facadeUrl}/aws/ops`, [{ upsertLoadBalancer: alb({ name, tg: uniqueName('tg-') }) }], AS_ORCA);
+    const id = (res.body as { id: string }).id;
+    for (let i = 0; i < 100 && faults.calls('updateLoadBalancerV2', mentions(name)) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await lbOf(name)).toHaveLength(1);
+    expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
+    const task = await pollTask(env.facadeUrl, id);
+    faults.release();
+    expect(task.status).toMatchObject({ completed: true, failed: true });
+    expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+    expect(await lbOf(name)).toEqual([]);
+  });
+
   test('a failure while updating a load balancer that existed deletes only what this task added', async () => {
     const name = uniqueName('alb-');
     const tg = uniqueName('tg-');
