@@ -5,6 +5,7 @@
  * again; a lost answer converges; a failure half-way leaves nothing this task created and never
  * deletes what existed before.
  */
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateTagsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import {
   CreateLoadBalancerCommand as CreateClassicCommand,
@@ -25,6 +26,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { emulatorAl2023Image } from './support/instances';
 import { pollTask, post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -480,6 +482,29 @@ describe('upsertLoadBalancer: classic', () => {
     const removed = await env.run([{ upsertLoadBalancer: classic(name, [tcp], 'TCP:8443') }]);
     expect(removed.task.history.map((h) => h.status)).toContain(`Listener removed from ${name} (80:HTTP:7001).`);
     expect((await classicOf(name))!.ListenerDescriptions!.map((d) => d.Listener!.LoadBalancerPort)).toEqual([8443]);
+  });
+
+  test('a deploy later in the same task attaches the classic load balancer, as BasicAmazonDeployHandler does with prior results', async () => {
+    const name = uniqueName('elb-');
+    const app = uniqueName('lbapp');
+    const { name: amiName } = await emulatorAl2023Image(clients().ec2);
+    const { task } = await env.run([
+      { upsertLoadBalancer: classic(name, [{ externalProtocol: 'HTTP', externalPort: 80, internalPort: 7001 }], 'HTTP:7001/') },
+      {
+        createServerGroup: {
+          credentials: ACCOUNT,
+          application: app,
+          availabilityZones: { [REGION]: [ZONES[0]] },
+          capacity: { min: 0, max: 1, desired: 0 },
+          amiName,
+          instanceType: 't3.micro',
+        },
+      },
+    ]);
+    expect(task.status).toMatchObject({ completed: true, failed: false });
+    const group = (await clients().autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [`${app}-v000`] })))
+      .AutoScalingGroups?.[0];
+    expect(group?.LoadBalancerNames).toEqual([name]);
   });
 
   test('a failure after the create deletes the classic load balancer this task made, never one that existed', async () => {

@@ -31,7 +31,10 @@ export async function upsertLoadBalancerOperation(ctx: OperationContext, d: Upse
     loadBalancers[region] = { name: d.name, dnsName };
   }
   ctx.log('Done deploying load balancers.', phase);
-  return { resultObjects: [{ loadBalancers }] };
+  return {
+    resultObjects: [{ loadBalancers }],
+    ...(d.type === 'classic' ? { classicLoadBalancers: d.regions.map(({ region }) => ({ region, name: d.name })) } : {}),
+  };
 }
 
 function failIfRefused(errors: readonly string[]): void {
@@ -108,7 +111,8 @@ async function upsertV2(ctx: OperationContext, d: UpsertLoadBalancerV2, region: 
     listeners: d.listeners,
     idleTimeout: d.idleTimeout,
     deletionProtection: d.deletionProtection,
-    loadBalancingCrossZone: d.loadBalancingCrossZone,
+    // After a create Clouddriver passes `!!loadBalancingCrossZone`: absent turns cross-zone off.
+    loadBalancingCrossZone: found.found ? d.loadBalancingCrossZone : (d.loadBalancingCrossZone ?? false),
     ipAddressType: d.ipAddressType,
     createdBy,
   });
