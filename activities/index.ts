@@ -21,6 +21,7 @@ import { createCleanupActivities } from './cleanup';
 import { createSecurityGroupActivities } from './security-group-operations';
 import { createSecurityGroupUpsertActivities } from './security-group-upsert';
 import { createLoadBalancerDeletionActivities } from './load-balancer-deletion';
+import { createLoadBalancerUpsertActivities } from './load-balancer-upsert';
 import { createImageTagActivities } from './image-tags';
 import { createDetachInstanceActivities } from './detach-instances';
 import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
@@ -74,6 +75,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createSecurityGroupActivities(deps),
     ...createSecurityGroupUpsertActivities(deps),
     ...createLoadBalancerDeletionActivities(deps),
+    ...createLoadBalancerUpsertActivities(deps),
   };
 }
 

@@ -62,6 +62,8 @@ export const FailureType = {
   LaunchTemplateConflict: 'LaunchTemplateConflict',
   /** A launch configuration of the new one's name exists with other settings (made by another task). */
   LaunchConfigurationConflict: 'LaunchConfigurationConflict',
+  /** AWS refused some of a load balancer's updates (Clouddriver: "Failed to apply all load balancer updates"). */
+  LoadBalancerUpdatesFailed: 'LoadBalancerUpdatesFailed',
   /** The cluster has used all 1000 sequence numbers. */
   ClusterFull: 'ClusterFull',
 

@@ -58,6 +58,11 @@ export interface TaskOutput {
   readonly resultObjects: readonly unknown[];
   /** Images an operation resolved (allowLaunchDescription), for a following deploy in the same task. */
   readonly resolvedImages?: readonly ResolvedImage[] | undefined;
+  /**
+   * Classic load balancers an upsertLoadBalancer made or updated, by region: a following deploy in
+   * the same task attaches them (BasicAmazonDeployHandler reads prior UpsertAmazonLoadBalancerResults).
+   */
+  readonly classicLoadBalancers?: readonly { readonly region: string; readonly name: string }[] | undefined;
 }
 
 export interface ResolvedImage {

@@ -183,6 +183,20 @@ export const activityProfileOf = {
   deleteTargetGroupByArn: 'mutatingAwsCall',
   deleteLoadBalancerV2ByArn: 'mutatingAwsCall',
   deleteClassicLoadBalancerByName: 'mutatingAwsCall',
+
+  // upsertLoadBalancer (activities/load-balancer-upsert.ts): creates adopt what this task made;
+  // updates re-read the load balancer and apply what differs; compensation deletes only the tagged.
+  resolveLoadBalancerNetwork: 'describeCall',
+  describeLoadBalancerV2ForUpsert: 'describeCall',
+  createLoadBalancerV2: 'mutatingAwsCall',
+  updateLoadBalancerV2: 'mutatingAwsCall',
+  deleteLoadBalancerV2CreatedByTask: 'mutatingAwsCall',
+  describeClassicLoadBalancerForUpsert: 'describeCall',
+  createClassicLoadBalancer: 'mutatingAwsCall',
+  updateClassicLoadBalancer: 'mutatingAwsCall',
+  configureClassicHealthCheck: 'mutatingAwsCall',
+  applyClassicLoadBalancerAttributes: 'mutatingAwsCall',
+  deleteClassicLoadBalancerCreatedByTask: 'mutatingAwsCall',
 } as const satisfies Record<keyof Activities, ActivityProfileName>;
 
 /**

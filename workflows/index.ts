@@ -100,6 +100,7 @@ export const {
   deleteSecurityGroup,
   upsertSecurityGroup,
   deleteLoadBalancer,
+  upsertLoadBalancer,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

@@ -30,6 +30,7 @@ import { updateInstancesOperation } from './operations/update-instances';
 import { deleteSecurityGroupOperation } from './operations/security-groups';
 import { upsertSecurityGroupOperation } from './operations/upsert-security-group';
 import { deleteLoadBalancerOperation } from './operations/load-balancer-deletion';
+import { upsertLoadBalancerOperation } from './operations/upsert-load-balancer';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -68,4 +69,5 @@ export const operationHandlers: OperationHandlers = {
   deleteSecurityGroup: deleteSecurityGroupOperation,
   upsertSecurityGroup: upsertSecurityGroupOperation,
   deleteLoadBalancer: deleteLoadBalancerOperation,
+  upsertLoadBalancer: upsertLoadBalancerOperation,
 };

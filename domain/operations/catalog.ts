@@ -48,6 +48,8 @@ export const operationCatalog = {
   upsertSecurityGroup: { legacyKeys: ['upsertSecurityGroupDescription'], phase: 'UPSERT_SG' },
   // DELETE_ELB for a classic load balancer; the application/network path logs in DELETE_ELB_V2.
   deleteLoadBalancer: { legacyKeys: ['deleteAmazonLoadBalancerDescription'], phase: 'DELETE_ELB' },
+  // CREATE_ELB for a classic load balancer; the application/network path logs in CREATE_ELB_V2.
+  upsertLoadBalancer: { legacyKeys: ['upsertAmazonLoadBalancerDescription'], phase: 'CREATE_ELB' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */

@@ -191,4 +191,14 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   deleteSecurityGroup: policy(),
   deleteLoadBalancer: policy(),
   upsertSecurityGroup: policy(),
+  upsertLoadBalancer: policy({
+    unused: {
+      // UpsertAmazonLoadBalancerAtomicOperation reads it only to open the application's ingress,
+      // which needs deployDefaults.createLoadBalancerIngressPermissions and addAppGroupToServerGroup
+      // (both off by default; Bosun has neither setting).
+      healthCheckPort: "read only for Clouddriver's load balancer ingress, which its default deployDefaults turn off",
+      shieldProtectionEnabled:
+        'read only for accounts with shieldEnabled (AWS Shield Advanced, off by default); Bosun accounts have no such setting',
+    },
+  }),
 };

@@ -73,6 +73,8 @@ import type { UpsertSecurityGroup } from './schemas/upsert-security-group';
 import { describeUpsertSecurityGroup, upsertSecurityGroupSchema } from './schemas/upsert-security-group';
 import type { DeleteLoadBalancer } from './schemas/load-balancer-deletion';
 import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './schemas/load-balancer-deletion';
+import type { UpsertLoadBalancer } from './schemas/upsert-load-balancer';
+import { describeUpsertLoadBalancer, upsertLoadBalancerSchema } from './schemas/upsert-load-balancer';
 
 import type { ServerGroupTarget } from './schemas/common';
 import type { OperationName } from './catalog';
@@ -106,6 +108,7 @@ export type { DeleteSecurityGroup } from './schemas/security-groups';
 export type { UpsertSecurityGroup } from './schemas/upsert-security-group';
 export type { DeleteLoadBalancer } from './schemas/load-balancer-deletion';
 export type { CloneDescription, DeployDescription } from './schemas/create-server-group';
+export type { UpsertLoadBalancer } from './schemas/upsert-load-balancer';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
 export { CONTEXT_FIELDS, fieldPolicies } from './fields';
@@ -351,6 +354,16 @@ export const operationSpecs = {
     schema: upsertSecurityGroupSchema,
     targets: regionalResourceTargets,
     summary: describeUpsertSecurityGroup,
+  }),
+  upsertLoadBalancer: spec<UpsertLoadBalancer>({
+    schema: upsertLoadBalancerSchema,
+    targets: (d) => ({
+      account: d.account,
+      regions: d.regions.map((r) => r.region),
+      serverGroups: [],
+      application: d.application ?? appFromNames([d.name]),
+    }),
+    summary: describeUpsertLoadBalancer,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

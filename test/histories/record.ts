@@ -23,6 +23,8 @@ import {
   CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   CreateSnapshotCommand,
+  CreateSubnetCommand,
+  CreateTagsCommand,
   CreateVolumeCommand,
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
@@ -76,6 +78,72 @@ const deploy = (ctx: Ctx, app: string, extra: Record<string, unknown> = {}) => (
   ...extra,
 });
 const cpuAlarm = { metricName: 'CPUUtilization', namespace: 'AWS/EC2', statistic: 'Average', comparisonOperator: 'GreaterThanThreshold', threshold: 70, evaluationPeriods: 2, period: 60 };
+
+/** Subnets for load balancers (purpose LB_PURPOSE, target elb) in two zones, and a security group, made once a run. */
+const LB_PURPOSE = 'external (histories)';
+const LB_ZONES = [`${REGION}a`, `${REGION}b`];
+let lbNetwork: Promise<{ vpcId: string; securityGroup: string }> | undefined;
+const loadBalancerNetwork = (c: Ctx) =>
+  (lbNetwork ??= (async () => {
+    const { ec2 } = testAwsClients(c.env.aws);
+    const vpcId = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs!.find((v) => v.IsDefault)!.VpcId!;
+    const securityGroup = uniqueName('lb-sg-');
+    await ec2.send(new CreateSecurityGroupCommand({ GroupName: securityGroup, Description: 'histories', VpcId: vpcId }));
+    for (const [i, zone] of LB_ZONES.entries()) {
+      const subnet = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `172.31.${230 + i}.0/24`, AvailabilityZone: zone }));
+      await ec2.send(
+        new CreateTagsCommand({
+          Resources: [subnet.Subnet!.SubnetId!],
+          Tags: [{ Key: 'immutable_metadata', Value: JSON.stringify({ purpose: LB_PURPOSE, target: 'elb' }) }],
+        }),
+      );
+    }
+    return { vpcId, securityGroup };
+  })());
+const applicationLoadBalancer = async (c: Ctx, name: string, tg: string, extra: { tg2?: string; path?: string } = {}) => {
+  const { vpcId, securityGroup } = await loadBalancerNetwork(c);
+  const targetGroup = (n: string, port: number) => ({
+    name: n,
+    protocol: 'HTTP',
+    port,
+    healthCheckProtocol: 'HTTP',
+    healthCheckPort: 'traffic-port',
+    healthCheckPath: extra.path ?? '/health',
+    attributes: { deregistrationDelay: 60 },
+  });
+  return {
+    credentials: ACCOUNT,
+    loadBalancerType: 'application',
+    name,
+    vpcId,
+    subnetType: LB_PURPOSE,
+    securityGroups: [securityGroup],
+    availabilityZones: { [REGION]: LB_ZONES },
+    targetGroups: [targetGroup(tg, 8080), ...(extra.tg2 ? [targetGroup(extra.tg2, 9090)] : [])],
+    listeners: [
+      {
+        protocol: 'HTTP',
+        port: 80,
+        defaultActions: [{ targetGroupName: tg }],
+        rules: [{ priority: '10', actions: [{ targetGroupName: tg }], conditions: [{ field: 'path-pattern', values: ['/api/*'] }] }],
+      },
+      ...(extra.tg2 ? [{ protocol: 'HTTP', port: 8081, defaultActions: [{ targetGroupName: extra.tg2 }] }] : []),
+    ],
+  };
+};
+const classicLoadBalancer = async (c: Ctx, name: string) => {
+  const { vpcId, securityGroup } = await loadBalancerNetwork(c);
+  return {
+    credentials: ACCOUNT,
+    name,
+    vpcId,
+    subnetType: LB_PURPOSE,
+    securityGroups: [securityGroup],
+    availabilityZones: { [REGION]: LB_ZONES },
+    listeners: [{ externalProtocol: 'HTTP', externalPort: 80, internalPort: 7001 }],
+    healthCheck: 'HTTP:7001/health',
+  };
+};
 
 const scenarios: Scenario[] = [
   { name: 'resizeServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ resizeServerGroup: { ...ref(await group(c, 'rs')), capacity: { desired: 2 } } }]) },
@@ -758,6 +826,58 @@ const scenarios: Scenario[] = [
           },
         },
       ]),
+  },
+  {
+    name: 'upsertLoadBalancer-application-created',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = uniqueName('alb-');
+      c.faults.loseAnswer('createLoadBalancerV2', mentions(name));
+      return c.env.run([{ upsertLoadBalancer: await applicationLoadBalancer(c, name, uniqueName('tg-')) }]);
+    },
+  },
+  {
+    name: 'upsertLoadBalancer-application-updated',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = uniqueName('alb-');
+      const tg = uniqueName('tg-');
+      await c.env.run([{ upsertLoadBalancer: await applicationLoadBalancer(c, name, tg) }]);
+      return c.env.run([{ upsertAmazonLoadBalancerDescription: await applicationLoadBalancer(c, name, tg, { tg2: uniqueName('tg-'), path: '/ready' }) }]);
+    },
+  },
+  {
+    name: 'upsertLoadBalancer-application-rolled-back',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const name = uniqueName('alb-');
+      c.faults.rewriteAnswer('updateLoadBalancerV2', mentions(name), (r) => ({ ...r, errors: ['injected refusal'] }));
+      return c.env.run([{ upsertLoadBalancer: await applicationLoadBalancer(c, name, uniqueName('tg-')) }]);
+    },
+  },
+  {
+    name: 'upsertLoadBalancer-classic-created',
+    expect: { failed: false },
+    run: async (c) => c.env.run([{ upsertLoadBalancer: await classicLoadBalancer(c, uniqueName('elb-')) }]),
+  },
+  {
+    name: 'upsertLoadBalancer-classic-updated',
+    expect: { failed: false },
+    run: async (c) => {
+      const name = uniqueName('elb-');
+      await c.env.run([{ upsertLoadBalancer: await classicLoadBalancer(c, name) }]);
+      const updated = await classicLoadBalancer(c, name);
+      return c.env.run([{ upsertLoadBalancer: { ...updated, listeners: [{ externalProtocol: 'TCP', externalPort: 8443, internalPort: 8443 }] } }]);
+    },
+  },
+  {
+    name: 'upsertLoadBalancer-classic-rolled-back',
+    expect: { failed: true, retryable: false },
+    run: async (c) => {
+      const name = uniqueName('elb-');
+      c.faults.fail('configureClassicHealthCheck', mentions(name));
+      return c.env.run([{ upsertLoadBalancer: await classicLoadBalancer(c, name) }]);
+    },
   },
 ];
 

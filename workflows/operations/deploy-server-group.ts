@@ -49,13 +49,14 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       imageId = resolved.imageId;
       ctx.log(`Resolved image ${image} to ${resolved.imageId}${resolved.name && resolved.name !== image ? ` (${resolved.name})` : ''}`);
     }
+    const loadBalancers = [...new Set([...d.loadBalancers, ...priorClassicLoadBalancers(ctx.priorOutputs, region)])];
     const resources = await ctx.call('resolveDeployResources', `Resolve network and load balancers in ${region}`, {
       account: d.account,
       region,
       zones,
       securityGroups: d.securityGroups,
       targetGroups: d.targetGroups,
-      loadBalancers: d.loadBalancers,
+      loadBalancers,
       subnetType: d.subnetType,
       subnetIds: d.subnetIds,
     });
@@ -110,7 +111,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
         ? zones.join(', ')
         : 'the default zones';
     ctx.log(
-      `Creating server group ${serverGroupName} in ${region} (${where}, ${resources.targetGroupArns.length} target groups, ${d.loadBalancers.length} load balancers)`,
+      `Creating server group ${serverGroupName} in ${region} (${where}, ${resources.targetGroupArns.length} target groups, ${loadBalancers.length} load balancers)`,
     );
     await ctx.call('createAutoScalingGroup', `Create ${serverGroupName} in ${region} at 0 instances`, {
       account: d.account,
@@ -122,7 +123,7 @@ export async function deployServerGroups(ctx: OperationContext, d: DeployDescrip
       zones,
       subnetIds: resources.subnetIds,
       targetGroupArns: resources.targetGroupArns,
-      loadBalancers: d.loadBalancers,
+      loadBalancers,
       tags: {
         ...d.tags,
         'spinnaker:application': d.application,
@@ -182,6 +183,11 @@ function priorImage(outputs: readonly TaskOutput[], account: string, region: str
     if (hit) return hit;
   }
   return undefined;
+}
+
+/** The classic load balancers earlier upsertLoadBalancer operations of this task made or updated in `region`. */
+function priorClassicLoadBalancers(outputs: readonly TaskOutput[], region: string): string[] {
+  return outputs.flatMap((o) => (o.classicLoadBalancers ?? []).filter((lb) => lb.region === region).map((lb) => lb.name));
 }
 
 /** createServerGroup: one server group per region of `availabilityZones`, each created at 0, configured, then sized. */
