@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startTask } from '../client/facade/tasks';
-import { parseSubmission, taskTargets } from '../domain/submission';
+import { parseSubmission, taskTargets } from '../client/facade/submission';
 import type { TaskContext } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
 import type { BenchContext } from './lib/context';

@@ -15,7 +15,7 @@ import { operationNames, summaryOf } from '../../domain/operations';
 import { taskPriorityOf } from '../../domain/operations/catalog';
 import type { OperationError } from '../../domain/result';
 import { SearchAttributes, TaskStatusValue } from '../../domain/search-attributes';
-import type { TaskTargets } from '../../domain/submission';
+import type { TaskTargets } from './submission';
 import type { ClouddriverTask, TaskMemo } from '../../domain/task';
 import {
   operationErrorOf,

@@ -4,7 +4,7 @@
  * must reach the legacy Clouddriver exactly as sent, even if Bosun's stricter schemas would
  * refuse it.
  */
-import { parseServerGroupName } from './frigga';
+import { parseServerGroupName } from '../../domain/frigga';
 
 export interface OperationFacts {
   /** The key as posted (modern or legacy). */

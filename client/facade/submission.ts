@@ -3,8 +3,8 @@
  * that a 400 reports. Both of Clouddriver's forms: a list of `{"<op>": {description}}` objects
  * (`POST /aws/ops`), and one description with the operation in the path (`POST /aws/ops/<op>`).
  */
-import type { OperationRequest, OperationTargets } from './operations';
-import { expandDescription, parseOperation, resolveOperationKey, supportedOperationKeys, targetsOf } from './operations';
+import type { OperationRequest, OperationTargets } from '../../domain/operations';
+import { expandDescription, parseOperation, resolveOperationKey, supportedOperationKeys, targetsOf } from '../../domain/operations';
 
 export type Submission =
   { readonly ok: true; readonly operations: readonly OperationRequest[] } | { readonly ok: false; readonly errors: readonly string[] };
