@@ -32,18 +32,10 @@ import type { FacadeMetrics } from './metrics';
 import { createFacadeMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
-import type { TaskAccess } from './tasks';
 import { RunningTasks } from './running-tasks';
-import {
-  createClosedTaskCache,
-  createRunningRunCache,
-  inspectTask,
-  isTaskWorkflowType,
-  listRunningTasks,
-  rerunTask,
-  startTask,
-  taskIdFor,
-} from './tasks';
+import { createClosedTaskCache, createRunningRunCache, inspectTask, isTaskWorkflowType, listRunningTasks } from './task-read';
+import type { TaskAccess } from './task-start';
+import { rerunTask, startTask, taskIdFor } from './task-start';
 
 /** The onboarding flag as the facade uses it (client/routing's Router, or a stand-in in tests). */
 export type RouteDecider = Pick<Router, 'decide' | 'status'>;
@@ -136,9 +128,9 @@ declare module 'fastify' {
 }
 
 export function createFacade(opts: FacadeOptions): Facade {
-  // Finished tasks never change: Orca's polls of them cost one Temporal call (tasks.ts).
+  // Finished tasks never change: Orca's polls of them cost one Temporal call (task-read.ts).
   const closedTasks = createClosedTaskCache();
-  // Running tasks' polls name the run they were last seen in, saving Temporal a database read (tasks.ts).
+  // Running tasks' polls name the run they were last seen in, saving Temporal a database read (task-read.ts).
   const runningRuns = createRunningRunCache();
   const temporalCallTimeoutMs = opts.temporalCallTimeoutMs ?? 10_000;
   const metrics = opts.metrics ?? createFacadeMetrics();
