@@ -98,15 +98,16 @@ export function createLegacyClouddriver(baseUrl: string, timeoutMs = 60_000): Le
         },
         rewriteHeaders: (headers) => ({ ...endToEndHeaders(headers), 'x-bosun-route': 'legacy' }),
         onError: (r, { error }) => {
-          const cause = (error as Error & { cause?: Error }).cause;
-          const timeout = /timeout/i.test(`${error.name} ${(error as { code?: string }).code ?? ''} ${cause?.name ?? ''}`);
+          const cause = error.cause instanceof Error ? error.cause : undefined;
+          const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
+          const timeout = /timeout/i.test(`${error.name} ${code} ${cause?.name ?? ''}`);
           const message = `the legacy Clouddriver at ${origin} did not answer: ${cause?.message ?? error.message}`;
           sendError(r as unknown as FastifyReply, timeout ? gatewayTimeout(message) : badGateway(message));
         },
       });
     },
     async getJson(path, headers) {
-      const out = endToEndHeaders({ ...headers }) as Record<string, unknown>;
+      const out = endToEndHeaders({ ...headers });
       for (const h of ['content-length', 'content-type', 'host']) delete out[h];
       const res = await fetch(`${origin}${basePath}${path}`, {
         headers: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),

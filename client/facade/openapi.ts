@@ -8,8 +8,7 @@ import { operationCatalog, operationNames, operationSpecs } from '../../domain/o
 import { opsQuery, routingQuery, taskParams } from './schemas';
 
 function schemaOf(name: keyof typeof operationSpecs): Record<string, unknown> {
-  const json = z.toJSONSchema(operationSpecs[name].schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
+  const { $schema: _dialect, ...json } = z.toJSONSchema(operationSpecs[name].schema, { io: 'input', unrepresentable: 'any' });
   return json;
 }
 

@@ -22,6 +22,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A field of an object of any operation's description (absent on anything else). */
+function fieldOf(v: unknown, key: string): unknown {
+  return isObject(v) ? v[key] : undefined;
+}
+
 function unknownOperation(key: string, where: string): string {
   return `${where}unknown operation '${key}'; Bosun runs: ${supportedOperationKeys().join(', ')}`;
 }
@@ -106,9 +111,10 @@ export function accountsOf(operations: readonly OperationRequest[]): string[] {
   const accounts = new Set<string>();
   for (const op of operations) {
     accounts.add(targetsOf(op).account);
-    const d = op.description as { source?: { account?: unknown }; sourceAccount?: unknown };
-    if (typeof d.source?.account === 'string') accounts.add(d.source.account);
-    if (typeof d.sourceAccount === 'string') accounts.add(d.sourceAccount);
+    const source = fieldOf(fieldOf(op.description, 'source'), 'account');
+    const sourceAccount = fieldOf(op.description, 'sourceAccount');
+    if (typeof source === 'string') accounts.add(source);
+    if (typeof sourceAccount === 'string') accounts.add(sourceAccount);
   }
   return [...accounts];
 }
