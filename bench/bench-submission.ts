@@ -10,8 +10,8 @@
  * belongs to the end-to-end and scale benchmarks.
  */
 import { randomUUID } from 'node:crypto';
-import { startTask } from '../client/facade/tasks';
-import { parseSubmission, taskTargets } from '../domain/submission';
+import { startTask } from '../client/facade/task-start';
+import { parseSubmission, taskTargets } from '../client/facade/submission';
 import type { TaskContext } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
 import type { BenchContext } from './lib/context';

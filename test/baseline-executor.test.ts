@@ -8,7 +8,7 @@ import { createActivities } from '../activities';
 import type { AwsClientProvider } from '../activities';
 import type { BaselineTask } from '../bench/chaos/baseline-executor';
 import { createBaselineExecutor } from '../bench/chaos/baseline-executor';
-import { parseSubmission } from '../domain/submission';
+import { parseSubmission } from '../client/facade/submission';
 import { ACCOUNT, REGION, testAwsClients, testAwsProvider, uniqueName } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createActivities, createAwsClientProvider } from '../../activities';
 import type { AwsAccount } from '../../activities';
-import { parseSubmission } from '../../domain/submission';
+import { parseSubmission } from '../../client/facade/submission';
 import { renderTask, TaskState } from '../../domain/task';
 import type { BaselineTask } from './baseline-executor';
 import { createBaselineExecutor } from './baseline-executor';

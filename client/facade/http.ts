@@ -1,58 +1,12 @@
 /**
- * What every facade route shares: the Clouddriver-style error body, the checks made on request
- * targets and bodies before any work, and the line between a client's mistake (4xx), Temporal
- * being unreachable (503) and a Bosun bug (500).
+ * What every facade route shares: the checks made on request targets and bodies before any
+ * work, and the line between a client's mistake (4xx), Temporal being unreachable (503) and a
+ * Bosun bug (500). The errors themselves are in errors.ts.
  */
-import { isGrpcServiceError, ServiceError } from '@temporalio/client';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isGrpcServiceError } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
 import { jsonDepthExceeds } from '../../domain/json-limits';
-
-/** An HTTP answer with a Clouddriver-style error body (`error`, `message`, `errors`, `status`). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    message: string,
-    readonly errors: readonly string[] = [],
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-/** Error lists are capped: a body of 100,000 bad entries must not become a 60 MB answer. */
-export const MAX_ERRORS = 20;
-
-export function capErrors(errors: readonly string[], max = MAX_ERRORS): string[] {
-  if (errors.length <= max) return [...errors];
-  return [...errors.slice(0, max), `… and ${errors.length - max} more problems`];
-}
-
-export function errorBody(err: HttpError, path: string, requestId: string): Record<string, unknown> {
-  return {
-    timestamp: Date.now(),
-    status: err.status,
-    error: err.error,
-    message: err.message,
-    ...(err.errors.length > 0 ? { errors: capErrors(err.errors) } : {}),
-    path,
-    requestId,
-  };
-}
-
-export function sendError(reply: FastifyReply, err: HttpError): FastifyReply {
-  const req = reply.request;
-  return reply
-    .code(err.status)
-    .type('application/json;charset=UTF-8')
-    .send(errorBody(err, pathOf(req.url), String(req.id)));
-}
-
-/** The path of a request target, without its query (never parsed as a URL: it is not one yet). */
-export function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
-}
+import { badRequest, pathOf } from './errors';
 
 export function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
@@ -87,18 +41,18 @@ export function targetProblem(url: string): string | undefined {
 /** Parses a JSON body after the depth check; `__proto__` and `constructor.prototype` keys are refused. */
 export function parseJsonBody(body: Buffer | undefined, maxDepth: number): unknown {
   if (!body || body.length === 0 || body.toString('utf8').trim() === '') {
-    throw new HttpError(400, 'Bad Request', 'the request body is empty; expected JSON');
+    throw badRequest('the request body is empty; expected JSON');
   }
   if (jsonDepthExceeds(body, maxDepth)) {
-    throw new HttpError(400, 'Bad Request', `the request body nests deeper than ${maxDepth} levels`);
+    throw badRequest(`the request body nests deeper than ${maxDepth} levels`);
   }
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new HttpError(400, 'Bad Request', `the request body is not valid JSON: ${(err as Error).message}`);
+    throw badRequest(`the request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (hasPoisonedKey(value)) throw new HttpError(400, 'Bad Request', 'the request body holds a __proto__ or constructor.prototype key');
+  if (hasPoisonedKey(value)) throw badRequest('the request body holds a __proto__ or constructor.prototype key');
   return value;
 }
 
@@ -110,11 +64,10 @@ function hasPoisonedKey(value: unknown): boolean {
     if (typeof v !== 'object' || v === null) continue;
     if (!Array.isArray(v)) {
       if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return true;
-      const ctor = (v as Record<string, unknown>).constructor;
-      if (Object.prototype.hasOwnProperty.call(v, 'constructor') && typeof ctor === 'object' && ctor !== null && 'prototype' in ctor)
-        return true;
+      const ctor: unknown = Object.getOwnPropertyDescriptor(v, 'constructor')?.value;
+      if (typeof ctor === 'object' && ctor !== null && 'prototype' in ctor) return true;
     }
-    for (const child of Object.values(v as Record<string, unknown>)) if (typeof child === 'object' && child !== null) stack.push(child);
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push(child);
   }
   return false;
 }
@@ -147,13 +100,10 @@ export function isTemporalUnavailable(err: unknown): boolean {
   let cur: unknown = err;
   for (let i = 0; i < 5 && cur; i++) {
     if (isGrpcServiceError(cur) && UNAVAILABLE_CODES.has(cur.code)) return true;
-    const message = (cur as Error).message ?? '';
-    if (
-      cur instanceof Error &&
-      /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Failed to connect|Connection dropped|TransportError/i.test(message)
-    )
+    if (!(cur instanceof Error)) return false;
+    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Failed to connect|Connection dropped|TransportError/i.test(cur.message))
       return true;
-    cur = cur instanceof ServiceError || cur instanceof Error ? (cur as Error).cause : undefined;
+    cur = cur.cause;
   }
   return false;
 }

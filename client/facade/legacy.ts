@@ -5,10 +5,11 @@
  * both ways, and a body is sent with the length it really has, so no framing a client chose
  * (chunked on a GET, CL and TE together) reaches Clouddriver.
  */
-import replyFrom from '@fastify/reply-from';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReplyFromOptions } from '@fastify/reply-from';
+import type { FastifyReply } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpError, pathOf, sendError, targetProblem } from './http';
+import { badGateway, badRequest, gatewayTimeout, pathOf, sendError } from './errors';
+import { targetProblem } from './http';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and the proxy's own ones: never forwarded, either way. */
 const HOP_BY_HOP = new Set([
@@ -51,8 +52,8 @@ export function endToEndHeaders<T extends Record<string, unknown>>(headers: T): 
 export interface LegacyClouddriver {
   readonly url: string;
   readonly origin: string;
-  /** Registers the proxy (reply-from) on the facade's Fastify instance. */
-  register(app: FastifyInstance): Promise<void>;
+  /** The proxy's settings: the app module registers @fastify/reply-from with them. */
+  readonly proxy: FastifyReplyFromOptions;
   /**
    * Forwards the request to Clouddriver: the same method, path (under the base URL's path) and
    * query, `body` as the body (the bytes the client sent, or none).
@@ -72,22 +73,19 @@ export function createLegacyClouddriver(baseUrl: string, timeoutMs = 60_000): Le
   return {
     url: base.href,
     origin,
-    async register(app) {
-      await app.register(replyFrom, {
-        base: origin,
-        undici: { connections: 128, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: 10_000 } },
-        // Orca retries on its own; a proxy that also retried would multiply writes.
-        retryMethods: [],
-        disableRequestLogging: true,
-      });
+    proxy: {
+      base: origin,
+      undici: { connections: 128, pipelining: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: 10_000 } },
+      // Orca retries on its own; a proxy that also retried would multiply writes.
+      retryMethods: [],
+      disableRequestLogging: true,
     },
     forward(reply, body) {
       const req = reply.request;
       // Checked on every request already (server.ts); checked again here because this is where
       // a bad target would do harm.
       const problem = targetProblem(req.url);
-      if (problem)
-        return sendError(reply, new HttpError(400, 'Bad Request', `refusing to forward ${pathOf(req.url).slice(0, 200)}: ${problem}`));
+      if (problem) return sendError(reply, badRequest(`refusing to forward ${pathOf(req.url).slice(0, 200)}: ${problem}`));
       reply.header('x-bosun-route', 'legacy');
       return reply.from(basePath + pathOf(req.url), {
         body: body && body.length > 0 ? body : null,
@@ -100,21 +98,16 @@ export function createLegacyClouddriver(baseUrl: string, timeoutMs = 60_000): Le
         },
         rewriteHeaders: (headers) => ({ ...endToEndHeaders(headers), 'x-bosun-route': 'legacy' }),
         onError: (r, { error }) => {
-          const cause = (error as Error & { cause?: Error }).cause;
-          const timeout = /timeout/i.test(`${error.name} ${(error as { code?: string }).code ?? ''} ${cause?.name ?? ''}`);
-          sendError(
-            r as unknown as FastifyReply,
-            new HttpError(
-              timeout ? 504 : 502,
-              timeout ? 'Gateway Timeout' : 'Bad Gateway',
-              `the legacy Clouddriver at ${origin} did not answer: ${cause?.message ?? error.message}`,
-            ),
-          );
+          const cause = error.cause instanceof Error ? error.cause : undefined;
+          const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
+          const timeout = /timeout/i.test(`${error.name} ${code} ${cause?.name ?? ''}`);
+          const message = `the legacy Clouddriver at ${origin} did not answer: ${cause?.message ?? error.message}`;
+          sendError(r as unknown as FastifyReply, timeout ? gatewayTimeout(message) : badGateway(message));
         },
       });
     },
     async getJson(path, headers) {
-      const out = endToEndHeaders({ ...headers }) as Record<string, unknown>;
+      const out = endToEndHeaders({ ...headers });
       for (const h of ['content-length', 'content-type', 'host']) delete out[h];
       const res = await fetch(`${origin}${basePath}${path}`, {
         headers: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)])),

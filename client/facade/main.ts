@@ -19,6 +19,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bosun facade: ${(err as Error).message ?? String(err)}\n`);
+  process.stderr.write(`bosun facade: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

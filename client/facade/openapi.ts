@@ -1,15 +1,26 @@
 /**
  * The OpenAPI description of what the facade serves, generated from the same zod schemas that
- * validate requests, so it cannot drift from what Bosun accepts.
+ * validate requests (operation descriptions from domain/operations, path and query parameters
+ * from schemas.ts), so it cannot drift from what Bosun accepts.
  */
 import { z } from 'zod';
 import { operationCatalog, operationNames, operationSpecs } from '../../domain/operations';
-import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
+import { opsQuery, routingQuery, taskParams } from './schemas';
 
 function schemaOf(name: keyof typeof operationSpecs): Record<string, unknown> {
-  const json = z.toJSONSchema(operationSpecs[name].schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
+  const { $schema: _dialect, ...json } = z.toJSONSchema(operationSpecs[name].schema, { io: 'input', unrepresentable: 'any' });
   return json;
+}
+
+/** The parameters of a route's path or query string, from its zod schema. */
+function parametersOf(schema: z.ZodObject, where: 'path' | 'query'): { name: string; in: string; required: boolean; schema: unknown }[] {
+  const json = z.toJSONSchema(schema, { io: 'input' });
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: property,
+  }));
 }
 
 export function openApiDocument(): Record<string, unknown> {
@@ -52,13 +63,10 @@ export function openApiDocument(): Record<string, unknown> {
     503: { description: 'the application is not onboarded and no legacy Clouddriver is configured, or Temporal is unreachable' },
   };
   const parameters = [
-    {
-      name: 'clientRequestId',
-      in: 'query',
-      required: false,
-      schema: { type: 'string', pattern: CLIENT_REQUEST_ID_PATTERN },
+    ...parametersOf(opsQuery, 'query').map((p) => ({
+      ...p,
       description: 'idempotency key (Orca sets it); answered from its task first, whatever the routing flag says',
-    },
+    })),
     { name: 'X-SPINNAKER-USER', in: 'header', required: false, schema: { type: 'string' } },
     { name: 'X-SPINNAKER-ACCOUNTS', in: 'header', required: false, schema: { type: 'string' } },
     { name: 'X-SPINNAKER-APPLICATION', in: 'header', required: false, schema: { type: 'string' } },
@@ -75,7 +83,7 @@ export function openApiDocument(): Record<string, unknown> {
     required: true,
     content: { 'application/json': { schema: { type: 'object', description: 'one description of the operation in the path' } } },
   };
-  const taskId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: TASK_ID_PATTERN } };
+  const [taskId] = parametersOf(taskParams, 'path');
   const taskAuth = {
     401: { description: 'X-SPINNAKER-USER missing' },
     403: { description: "an account of the task outside the caller's X-SPINNAKER-ACCOUNTS" },
@@ -150,6 +158,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/routing': {
         get: {
           summary: 'Bosun extension: where a request would go, and the rule that decided',
+          parameters: parametersOf(routingQuery, 'query'),
           responses: { 200: { description: 'the decision' } },
         },
       },

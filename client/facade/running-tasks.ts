@@ -26,13 +26,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { mapFromPayloads } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { SearchAttributes } from '../../domain/search-attributes';
 import type { Logger } from '../../runtime';
 import type { FacadeMetrics } from './metrics';
+import { decodeMemo, runningTasksQuery, searchAttributeValue } from './temporal-data';
 
-/** A running task as the list returned it, decoded: what `tasks.ts` renders (as it renders a describe). */
+/** A running task as the list returned it, decoded: what `task-read.ts` renders (as it renders a describe). */
 export interface RunningTaskInfo {
   readonly workflowId: string;
   readonly runId: string;
@@ -101,7 +101,7 @@ export class RunningTasks {
 
   constructor(private readonly opts: RunningTasksOptions) {
     this.idleMs = opts.idleMs ?? 30_000;
-    this.query = `TaskQueue = '${opts.taskQueue.replace(/'/g, '')}' AND ExecutionStatus = 'Running'`;
+    this.query = runningTasksQuery(opts.taskQueue);
     this.decode = opts.decode ?? ((raw) => decodeListed(opts.client, raw));
   }
 
@@ -222,16 +222,10 @@ export class RunningTasks {
   }
 }
 
-/** One list entry decoded as the SDK decodes a describe: memo through the payload codecs, then the payload converter. */
+/** One list entry decoded as the SDK decodes a describe (temporal-data.ts). */
 async function decodeListed(client: Client, raw: RawEntry): Promise<RunningTaskInfo> {
-  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
-  const keys = Object.keys(raw.memo?.fields ?? {});
-  let payloads = keys.map((k) => raw.memo!.fields![k]!);
-  // Codecs encode in order, so they decode in reverse.
-  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-  const memo = keys.length ? mapFromPayloads(payloadConverter, Object.fromEntries(keys.map((k, i) => [k, payloads[i]!]))) : undefined;
-  const account = raw.searchAttributes?.indexedFields?.[SearchAttributes.account.name];
-  const accountValue: unknown = account ? payloadConverter.fromPayload(account) : undefined;
+  const memo = await decodeMemo(client, raw.memo?.fields);
+  const accountValue = searchAttributeValue(client, raw.searchAttributes?.indexedFields?.[SearchAttributes.account.name]);
   const seconds = raw.startTime?.seconds;
   const startSeconds = seconds == null ? 0 : typeof seconds === 'number' ? seconds : seconds.toNumber();
   return {

@@ -14,7 +14,7 @@ import type { TemporalCluster } from '../../infra/cluster/cluster';
 import type { MotoServer } from '../../infra/stack';
 import { freePort } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
-import { taskIdFor } from '../../client/facade/tasks';
+import { taskIdFor } from '../../client/facade/task-start';
 import {
   ACCOUNTS_JSON,
   getTask,

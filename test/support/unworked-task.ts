@@ -3,7 +3,7 @@
  * with only its start in history, until the test terminates it.
  */
 import type { Client } from '@temporalio/client';
-import { startTask } from '../../client/facade/tasks';
+import { startTask } from '../../client/facade/task-start';
 import { resizeServerGroupSchema } from '../../domain/operations/schemas/resize-server-group';
 import { ACCOUNT, REGION, testSettings } from '../harness';
 

@@ -3,8 +3,8 @@
  * that a 400 reports. Both of Clouddriver's forms: a list of `{"<op>": {description}}` objects
  * (`POST /aws/ops`), and one description with the operation in the path (`POST /aws/ops/<op>`).
  */
-import type { OperationRequest, OperationTargets } from './operations';
-import { expandDescription, parseOperation, resolveOperationKey, supportedOperationKeys, targetsOf } from './operations';
+import type { OperationRequest, OperationTargets } from '../../domain/operations';
+import { expandDescription, parseOperation, resolveOperationKey, supportedOperationKeys, targetsOf } from '../../domain/operations';
 
 export type Submission =
   { readonly ok: true; readonly operations: readonly OperationRequest[] } | { readonly ok: false; readonly errors: readonly string[] };
@@ -20,6 +20,11 @@ export interface SubmissionLimits {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A field of an object of any operation's description (absent on anything else). */
+function fieldOf(v: unknown, key: string): unknown {
+  return isObject(v) ? v[key] : undefined;
 }
 
 function unknownOperation(key: string, where: string): string {
@@ -106,9 +111,10 @@ export function accountsOf(operations: readonly OperationRequest[]): string[] {
   const accounts = new Set<string>();
   for (const op of operations) {
     accounts.add(targetsOf(op).account);
-    const d = op.description as { source?: { account?: unknown }; sourceAccount?: unknown };
-    if (typeof d.source?.account === 'string') accounts.add(d.source.account);
-    if (typeof d.sourceAccount === 'string') accounts.add(d.sourceAccount);
+    const source = fieldOf(fieldOf(op.description, 'source'), 'account');
+    const sourceAccount = fieldOf(op.description, 'sourceAccount');
+    if (typeof source === 'string') accounts.add(source);
+    if (typeof sourceAccount === 'string') accounts.add(sourceAccount);
   }
   return [...accounts];
 }

@@ -4,7 +4,7 @@
  * must reach the legacy Clouddriver exactly as sent, even if Bosun's stricter schemas would
  * refuse it.
  */
-import { parseServerGroupName } from './frigga';
+import { parseServerGroupName } from '../../domain/frigga';
 
 export interface OperationFacts {
   /** The key as posted (modern or legacy). */
@@ -16,8 +16,8 @@ export interface OperationFacts {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
-const obj = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const obj = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : undefined);
 
 /** The application of one description: `application`, `moniker.app`, else a Frigga-parsed group name. */
@@ -69,8 +69,8 @@ export function operationEntries(body: unknown, operationInPath?: string): [stri
   if (!Array.isArray(body)) return undefined;
   const entries: [string, unknown][] = [];
   for (const item of body) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
-    entries.push(...Object.entries(item as Record<string, unknown>));
+    if (!isRecord(item)) return undefined;
+    entries.push(...Object.entries(item));
   }
   return entries;
 }

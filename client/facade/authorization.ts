@@ -3,6 +3,11 @@
  * and the accounts that user may write to (`X-SPINNAKER-USER`, `X-SPINNAKER-ACCOUNTS`); an
  * operation on any other account is refused, naming the account.
  */
+import type { FastifyRequest } from 'fastify';
+import type { HttpError } from './errors';
+import { forbidden, unauthorized } from './errors';
+import { header } from './http';
+
 export interface AuthorizationPolicy {
   /** Refuse requests without `X-SPINNAKER-USER`. */
   readonly requireUser: boolean;
@@ -37,4 +42,28 @@ export function authorize(
     status: 403,
     message: `${who} may not write to account${refused.length > 1 ? 's' : ''} ${refused.join(', ')} (X-SPINNAKER-ACCOUNTS grants: ${granted})`,
   };
+}
+
+/** A refusal as the facade answers it: 401 without a user, 403 for an account not granted. */
+export function refusal(result: { readonly status: 401 | 403; readonly message: string }, prefix = ''): HttpError {
+  return result.status === 401 ? unauthorized(`${prefix}${result.message}`) : forbidden(`${prefix}${result.message}`);
+}
+
+/**
+ * Clouddriver's write check on an existing task (cancel, resume, a re-post of its
+ * clientRequestId): the caller needs a user and every account the task writes to. A refusal
+ * names the account and is logged with the user.
+ */
+export function authorizeTask(
+  policy: AuthorizationPolicy,
+  req: FastifyRequest,
+  id: string,
+  accounts: readonly string[],
+  action: string,
+): void {
+  const user = header(req, 'X-SPINNAKER-USER');
+  const auth = authorize(policy, { user, accountsHeader: header(req, 'X-SPINNAKER-ACCOUNTS'), accounts });
+  if (auth.ok) return;
+  req.log.warn({ user: user ?? null, taskId: id, action, accounts, status: auth.status }, `${action} refused`);
+  throw refusal(auth, `${action} of task ${id} refused: `);
 }
