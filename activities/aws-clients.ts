@@ -38,7 +38,23 @@ export interface AwsClientSettings {
    * and its error is visible in the workflow's history instead of hidden inside the SDK.
    */
   readonly maxAttempts: number;
+  /** Told of every HTTP attempt every client makes (the worker's metrics); absent = nobody. */
+  readonly onCall?: AwsCallObserver | undefined;
 }
+
+/** The services Bosun calls, as the metrics name them. */
+export const AWS_SERVICES = { ec2: 'ec2', autoScaling: 'autoscaling', elbv2: 'elbv2', elb: 'elb', cloudWatch: 'cloudwatch' } as const;
+export type AwsService = (typeof AWS_SERVICES)[keyof typeof AWS_SERVICES];
+
+/** One HTTP attempt of an AWS call: which API, how long, and its error (absent = it succeeded). */
+export interface AwsCallRecord {
+  readonly service: AwsService;
+  /** The API's name, e.g. `DescribeAutoScalingGroups`. */
+  readonly api: string;
+  readonly seconds: number;
+  readonly error?: unknown;
+}
+export type AwsCallObserver = (call: AwsCallRecord) => void;
 
 export interface AwsClientProvider {
   /** Clients for an account and region; refuses accounts and regions that are not configured. */
@@ -97,6 +113,33 @@ type MotoHeaderMiddleware = (next: (args: { request: unknown }) => Promise<unkno
 interface WithBuildStack {
   middlewareStack: { add(mw: MotoHeaderMiddleware, options: { step: 'build'; name: string }): void };
 }
+type ObservingMiddleware = (
+  next: (args: unknown) => Promise<unknown>,
+  context: { commandName?: string },
+) => (args: unknown) => Promise<unknown>;
+interface WithFinalizeStack {
+  middlewareStack: { add(mw: ObservingMiddleware, options: { step: 'finalizeRequest'; priority: 'low'; name: string }): void };
+}
+
+/**
+ * Reports each HTTP attempt: in the finalize step at low priority it sits inside the SDK's retry
+ * middleware, so a throttled attempt the SDK retries itself (maxAttempts > 1) is seen too.
+ */
+function observeCalls(client: unknown, service: AwsService, onCall: AwsCallObserver): void {
+  const observing: ObservingMiddleware = (next, context) => async (args) => {
+    const api = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+    const started = performance.now();
+    try {
+      const out = await next(args);
+      onCall({ service, api, seconds: (performance.now() - started) / 1000 });
+      return out;
+    } catch (error) {
+      onCall({ service, api, seconds: (performance.now() - started) / 1000, error });
+      throw error;
+    }
+  };
+  (client as WithFinalizeStack).middlewareStack.add(observing, { step: 'finalizeRequest', priority: 'low', name: 'bosunCallObserver' });
+}
 
 function makeClients(settings: AwsClientSettings, account: AwsAccount, region: string): AwsClients {
   const config = {
@@ -113,6 +156,10 @@ function makeClients(settings: AwsClientSettings, account: AwsAccount, region: s
     elb: new ElasticLoadBalancingClient(config),
     cloudWatch: new CloudWatchClient(config),
   };
+  if (settings.onCall) {
+    for (const key of Object.keys(AWS_SERVICES) as (keyof typeof AWS_SERVICES)[])
+      observeCalls(clients[key], AWS_SERVICES[key], settings.onCall);
+  }
   if (settings.emulator && account.accountId) {
     const accountId = account.accountId;
     const header: MotoHeaderMiddleware = (next) => async (args) => {

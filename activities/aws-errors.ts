@@ -87,6 +87,12 @@ const SDK_WRAPPER = /^AWS SDK error wrapper for (\w+)/;
 const NETWORK_MESSAGE =
   /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|ECONNABORTED|EHOSTUNREACH|ENETUNREACH)\b|socket hang up/;
 
+/** Whether an AWS SDK error is AWS throttling this caller (`Throttling`, `RequestLimitExceeded`, …, or HTTP 429). */
+export function isAwsThrottling(err: unknown): boolean {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;
+  return (typeof e.name === 'string' && THROTTLING.has(e.name)) || e.$metadata?.httpStatusCode === 429;
+}
+
 /** Sorts an AWS SDK error into retryable (throttling, 5xx, timeouts, resets) or not (the request was wrong), with its code. */
 export function classifyAwsError(err: unknown): AwsErrorClass {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;

@@ -30,9 +30,17 @@ import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
 import { createTeardownActivities } from './teardown';
 
-export type { AwsAccount, AwsClientProvider, AwsClients, AwsClientSettings } from './aws-clients';
-export { createAwsClientProvider } from './aws-clients';
-export { awsCall, classifyAwsError, isAwsNotFound } from './aws-errors';
+export type {
+  AwsAccount,
+  AwsCallObserver,
+  AwsCallRecord,
+  AwsClientProvider,
+  AwsClients,
+  AwsClientSettings,
+  AwsService,
+} from './aws-clients';
+export { AWS_SERVICES, createAwsClientProvider } from './aws-clients';
+export { awsCall, classifyAwsError, isAwsNotFound, isAwsThrottling } from './aws-errors';
 export type { AwsResourceKind } from './aws-errors';
 export type { ServerGroupRef, ServerGroupSnapshot, UpdateCapacityInput, WaitForCapacityInput } from './server-group';
 export type { ProcessesChange, ProcessesInput } from './server-group';

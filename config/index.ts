@@ -207,7 +207,7 @@ export const configSchema = z.object({
     healthHost: z.string().min(1).default('127.0.0.1'),
     /**
      * Where the SDK runtime serves its Prometheus metrics (`host:port`), e.g. workflow-task
-     * failures (`temporal_workflow_task_execution_failed`); absent = no metrics endpoint.
+     * failures (`temporal_workflow_task_execution_failed_total`); absent = no metrics endpoint.
      */
     metricsAddress: z
       .string()

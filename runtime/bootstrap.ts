@@ -8,7 +8,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type * as WorkerSdk from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
-import type { AwsClientProvider, AwsClientSettings } from '../activities';
+import type { AwsCallObserver, AwsClientProvider, AwsClientSettings } from '../activities';
 import { createAwsClientProvider } from '../activities';
 import type { BosunConfig } from '../config';
 import { awsEndpoint, loadConfig, temporalAddress } from '../config';
@@ -28,6 +28,8 @@ export interface BootstrapOptions {
   readonly logSink?: LogSink;
   /** Overrides the configured log level (the CLI only wants warnings). */
   readonly logLevel?: BosunConfig['logLevel'];
+  /** Told of every AWS call's attempt (the worker's metrics). */
+  readonly onAwsCall?: AwsCallObserver;
 }
 
 /** What an entry point gets from the composition root; connections are made when first asked for. */
@@ -97,7 +99,7 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
     },
     aws() {
       if (!aws) {
-        const provider = createAwsClientProvider(awsClientSettings(config));
+        const provider = createAwsClientProvider({ ...awsClientSettings(config), onCall: opts.onAwsCall });
         closers.push(async () => provider.destroy());
         aws = provider;
       }
@@ -138,7 +140,7 @@ const SDK_LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn',
  * and workflow code's `log`, which carries workflowId, runId and workflowType) go through Bosun's
  * logger, at WARN and above unless Bosun logs at debug (its INFO lines report every worker state
  * change and drown the rest). With `worker.metricsAddress` set, the runtime serves its metrics
- * for Prometheus there, among them `temporal_workflow_task_execution_failed` (a Bosun bug or a
+ * for Prometheus there, among them `temporal_workflow_task_execution_failed_total` (a Bosun bug or a
  * non-deterministic change) and activity failures per type.
  */
 function installSdkRuntime(worker: WorkerModule, logger: Logger, config: BosunConfig): void {
@@ -156,7 +158,14 @@ function installSdkRuntime(worker: WorkerModule, logger: Logger, config: BosunCo
       telemetryOptions: {
         // Core's own lines (e.g. "Failing workflow task" with its run id) reach the same logger.
         logging: { filter: { core: level, other: level }, forward: {} },
-        ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+        // Prometheus' conventions: counters end in `_total`, durations are `_seconds`.
+        ...(metricsAddress
+          ? {
+              metrics: {
+                prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+              },
+            }
+          : {}),
       },
     });
   } catch {

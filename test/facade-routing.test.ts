@@ -136,9 +136,7 @@ test('Clouddriver read APIs Bosun does not implement are streamed through unchan
 
 test('operations Bosun does not run go to Clouddriver whatever the flag says', async () => {
   const before = upstream.seen.length;
-  const res = await post(`${env.facadeUrl}/aws/ops`, [
-    { upsertAmazonDNSDescription: { application: onboarded, credentials: ACCOUNT } },
-  ]);
+  const res = await post(`${env.facadeUrl}/aws/ops`, [{ upsertAmazonDNSDescription: { application: onboarded, credentials: ACCOUNT } }]);
   expect(res.status).toBe(200);
   expect(upstream.seen.length).toBe(before + 1);
 });

@@ -5,6 +5,7 @@
  */
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { SecretsCodec } from '../runtime';
+import { taskMetricsSinks } from '../worker/create-worker';
 import { HISTORIES_PAYLOAD_KEY, recordedHistories } from './histories/histories';
 import { operationNames } from '../domain/operations';
 import { ORCHESTRATION_WORKFLOW } from '../domain/task-input';
@@ -89,6 +90,8 @@ test('every committed history replays against the current workflow code', async 
       workflowBundle: { codePath: bundle },
       dataConverter: { payloadCodecs: [new SecretsCodec({ id: 'test', key: HISTORIES_PAYLOAD_KEY })] },
       replayName: 'bosun-replay',
+      // Registered as a worker registers it (replay makes no sink calls, but checks the names).
+      sinks: taskMetricsSinks(undefined),
     },
     histories.map(({ workflowId, history }) => ({ workflowId, history })),
   );

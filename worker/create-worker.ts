@@ -1,5 +1,5 @@
 import type { PayloadCodec } from '@temporalio/common';
-import type { NativeConnection, State, WorkerOptions, WorkerStatus } from '@temporalio/worker';
+import type { InjectedSinks, NativeConnection, State, WorkerOptions, WorkerStatus } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { createActivities } from '../activities';
@@ -7,7 +7,9 @@ import { imageOwners } from '../config';
 import { waitsTaskQueue } from '../domain/waits';
 import type { Bosun, DeploymentVersion } from '../runtime';
 import { boundUnexpectedErrors } from '../activities/aws-errors';
+import type { TaskMetricsSinks } from '../workflows/task-metrics';
 import { cachedWorkflowBundle } from './bundle-cache';
+import type { WorkerMetrics } from './metrics';
 
 export interface BosunWorkerOptions {
   readonly connection: NativeConnection;
@@ -30,6 +32,8 @@ export interface BosunWorkerOptions {
    * "Deploying a new worker version"); absent = an unversioned worker, which gets the tasks no version claims.
    */
   readonly deployment?: DeploymentVersion | undefined;
+  /** Bosun's worker metrics (worker/metrics.ts): tasks, activities; absent = not counted. */
+  readonly metrics?: WorkerMetrics | undefined;
 }
 
 /** Where the workflow code lives, for bundling. */
@@ -108,7 +112,10 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Bosun
     // Every error an activity throws is classified: an unexpected one (a TypeError, a credentials
     // error) fails its call after a few attempts instead of being retried for hours.
     interceptors: {
-      activity: [(ctx) => ({ inbound: { execute: (input, next) => boundUnexpectedErrors(ctx.info.activityType, () => next(input)) } })],
+      activity: [
+        (ctx) => ({ inbound: { execute: (input, next) => boundUnexpectedErrors(ctx.info.activityType, () => next(input)) } }),
+        ...(opts.metrics ? [measuringActivities(opts.metrics)] : []),
+      ],
     },
     // Wait for in-flight activities on shutdown, but not for ever: heartbeat timeouts hand long
     // waits to another worker anyway.
@@ -119,6 +126,7 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Bosun
     ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.maxConcurrentActivities !== undefined ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    sinks: taskMetricsSinks(opts.metrics),
   });
   // No workflows: an activity-only worker, whose slots are the waits' own limit.
   const waits = await Worker.create({
@@ -128,6 +136,47 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Bosun
     ...(opts.identity ? { identity: `${opts.identity}-waits` } : {}),
   });
   return new BosunWorker(main, waits);
+}
+
+type ActivityInterceptorFactory = NonNullable<NonNullable<WorkerOptions['interceptors']>['activity']>[number];
+
+/** Times every activity attempt and counts the retries (attempt > 1), by activity type. */
+function measuringActivities(metrics: WorkerMetrics): ActivityInterceptorFactory {
+  return (ctx) => ({
+    inbound: {
+      execute: async (input, next) => {
+        const started = performance.now();
+        const report = (ok: boolean) =>
+          metrics.activityAttempt({
+            activity: ctx.info.activityType,
+            attempt: ctx.info.attempt,
+            seconds: (performance.now() - started) / 1000,
+            ok,
+          });
+        try {
+          const out: unknown = await next(input);
+          report(true);
+          return out;
+        } catch (err) {
+          report(false);
+          throw err;
+        }
+      },
+    },
+  });
+}
+
+/**
+ * The `bosunMetrics` sink workflow code reports task starts and ends to (workflows/task-metrics.ts).
+ * Always registered, so a worker without metrics does not log an unregistered sink on every task.
+ */
+export function taskMetricsSinks(metrics: WorkerMetrics | undefined): InjectedSinks<TaskMetricsSinks> {
+  return {
+    bosunMetrics: {
+      taskStarted: { fn: (_info, t) => metrics?.taskStarted(t) },
+      taskEnded: { fn: (_info, t) => metrics?.taskEnded(t) },
+    },
+  };
 }
 
 /**

@@ -7,13 +7,15 @@ import { waitsTaskQueue } from '../domain/waits';
 import { bootstrap, workerDeploymentVersion } from '../runtime';
 import { createConfiguredWorker } from './create-worker';
 import { serveWorkerHealth } from './health';
+import { createWorkerMetrics } from './metrics';
 
 async function main(): Promise<void> {
-  const bosun = bootstrap({ component: 'worker' });
+  const metrics = createWorkerMetrics();
+  const bosun = bootstrap({ component: 'worker', onAwsCall: metrics.awsCall });
   const { config, logger } = bosun;
   try {
     const deployment = workerDeploymentVersion(config);
-    const worker = await createConfiguredWorker(bosun, { deployment });
+    const worker = await createConfiguredWorker(bosun, { deployment, metrics });
     for (const signal of ['SIGINT', 'SIGTERM'] as const)
       process.once(signal, () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
             port: config.worker.healthPort,
             host: config.worker.healthHost,
             taskQueue: config.temporal.taskQueue,
+            metrics: metrics.registry,
           })
         : undefined;
     logger.info(

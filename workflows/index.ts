@@ -14,6 +14,7 @@ import { exceptionResult } from '../domain/task';
 import type { OperationInput, OrchestrationInput, TaskResult } from '../domain/task-input';
 import { operationHandlers as handlers } from './operation-handlers';
 import { Patch } from './patches';
+import { measuredTask } from './task-metrics';
 import { runTask } from './task-runner';
 
 export type { DescriptionOf } from '../domain/operations';
@@ -47,7 +48,9 @@ const versioning = (behavior: VersioningBehavior) => () =>
 function operationWorkflow<N extends OperationName>(name: N): OperationWorkflow<N> {
   const workflow: OperationWorkflow<N> = async (input) =>
     reportingBugs(async () =>
-      closeTask(await runTask(handlers, [{ name, description: input.description } as OperationRequest], input.context, input.settings)),
+      measuredTask(input.context, async () =>
+        closeTask(await runTask(handlers, [{ name, description: input.description } as OperationRequest], input.context, input.settings)),
+      ),
     );
   Object.defineProperty(workflow, 'name', { value: name });
   setWorkflowOptions(versioning(OPERATION_VERSIONING), workflow);
@@ -105,7 +108,9 @@ export const {
 
 /** Several operations of one POST, in order; the first failure stops the task. */
 export async function orchestration(input: OrchestrationInput): Promise<TaskResult> {
-  return reportingBugs(async () => closeTask(await runTask(handlers, input.operations, input.context, input.settings)));
+  return reportingBugs(async () =>
+    measuredTask(input.context, async () => closeTask(await runTask(handlers, input.operations, input.context, input.settings))),
+  );
 }
 setWorkflowOptions(versioning(ORCHESTRATION_VERSIONING), orchestration);
 
@@ -114,7 +119,7 @@ setWorkflowOptions(versioning(ORCHESTRATION_VERSIONING), orchestration);
  * workflow task and Temporal retries it until a fixed worker replays it (the task stays open,
  * nothing is lost). It must not sit silent: each failed attempt is logged at error with the
  * workflow id (the workflow logger adds workflowId, runId and workflowType), and the SDK's
- * metrics count it (`temporal_workflow_task_execution_failed`, see the worker's metrics endpoint).
+ * metrics count it (`temporal_workflow_task_execution_failed_total`, see the worker's metrics endpoint).
  */
 async function reportingBugs(run: () => Promise<TaskResult>): Promise<TaskResult> {
   try {

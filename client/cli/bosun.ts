@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Bosun, Logger } from '../../runtime';
 import { bootstrap } from '../../runtime';
 import type { FlagDocument, RoutingSummary } from '../routing';
+import { durationMs, formatTasks, listTasks, temporalUiLink, watchTask } from './watch';
 import {
   AUDIT_LOG_NAME,
   changeFlagFile,
@@ -52,6 +53,13 @@ Changes (each needs --reason, and appends one line to ${AUDIT_LOG_NAME} next to 
   include-operation <operation>  undo exclude-operation
   rollout <percent>              route <percent>% of the other applications to Temporal (0 stops it)
 
+Tasks (from Temporal: TEMPORAL_ADDRESS, else the local stack):
+  watch <task>                   follow a task: its steps as they happen, the numbers behind each wait, its
+                                 link in the Temporal UI ($TEMPORAL_UI_URL), the failure explained at the end
+                                 (exit 0 when it succeeds, 1 when it fails)
+  tasks [--app A] [--failed] [--since 1h] [--limit N]
+                                 list tasks, newest first
+
 Questions:
   routing <app> [--account A] [--operation O] [--region R] [--user U] [--cloud-provider P]
                                  where a request for <app> goes, and the rule that decided it
@@ -74,6 +82,8 @@ export interface CliIo {
   readonly cwd: string;
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** The terminal `watch` draws its progress bar on; absent = none. */
+  readonly tty?: NodeJS.WriteStream | undefined;
 }
 
 class UsageError extends Error {}
@@ -88,6 +98,10 @@ const OPTIONS = {
   user: { type: 'string' },
   'cloud-provider': { type: 'string' },
   json: { type: 'boolean' },
+  app: { type: 'string' },
+  failed: { type: 'boolean' },
+  since: { type: 'string' },
+  limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -174,6 +188,8 @@ const CHANGES: Readonly<Record<string, Required<Command>>> = {
 };
 
 const QUESTIONS: Readonly<Record<string, Command>> = {
+  watch: { args: ['task'] },
+  tasks: { args: [] },
   routing: { args: ['app'] },
   status: { args: [] },
   validate: { args: [] },
@@ -214,6 +230,8 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
         `'${name}' takes ${command.args.length === 0 ? 'no arguments' : expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`,
       );
     }
+    if (name === 'watch') return await watch({ io, bosun, id: args[0]! });
+    if (name === 'tasks') return await tasks({ io, bosun, options });
     if (name === 'routing') return await routing({ io, file, app: args[0]!, options, logger: bosun.logger });
     if (name === 'status') return await status({ io, file, options });
     if (name === 'validate') return await validate({ io, file, options });
@@ -229,7 +247,42 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
     }
     io.err(`bosun ${name}: ${(err as Error).message}`);
     return EXIT.failure;
+  } finally {
+    await bosun.close();
   }
+}
+
+async function watch({ io, bosun, id }: { io: CliIo; bosun: Bosun; id: string }): Promise<ExitCode> {
+  const client = await bosun.client();
+  const runId = await client.workflow
+    .getHandle(id)
+    .describe()
+    .then((d) => d.runId)
+    .catch(() => undefined);
+  const link = runId ? temporalUiLink(bosun.config, io.env, id, runId) : undefined;
+  const ok = await watchTask(client, id, { io: { out: io.out, tty: io.tty }, link });
+  if (ok === undefined) {
+    io.err(`bosun watch: no Bosun task ${id} in namespace ${bosun.config.temporal.namespace}`);
+    return EXIT.failure;
+  }
+  return ok ? EXIT.ok : EXIT.failure;
+}
+
+async function tasks({ io, bosun, options }: { io: CliIo; bosun: Bosun; options: Options }): Promise<ExitCode> {
+  const sinceMs = options.since === undefined ? undefined : durationMs(options.since);
+  if (options.since !== undefined && sinceMs === undefined)
+    throw new UsageError(`--since takes a duration like 45s, 30m, 1h or 2d, got '${options.since}'`);
+  const limit = options.limit === undefined ? 50 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number above 0, got '${options.limit}'`);
+  const listed = await listTasks(await bosun.client(), {
+    application: options.app,
+    failed: options.failed,
+    since: sinceMs === undefined ? undefined : new Date(Date.now() - sinceMs),
+    taskQueue: bosun.config.temporal.taskQueue,
+    limit,
+  });
+  io.out(options.json ? JSON.stringify(listed, null, 2) : formatTasks(listed));
+  return EXIT.ok;
 }
 
 interface CommandInput {
@@ -360,6 +413,7 @@ export async function main(): Promise<void> {
     cwd: process.cwd(),
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
+    tty: process.stderr.isTTY ? process.stderr : undefined,
   });
 }
 

@@ -1,6 +1,10 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureType } from '../../domain/failures';
-import type { UpsertClassicLoadBalancer, UpsertLoadBalancer, UpsertLoadBalancerV2 } from '../../domain/operations/schemas/upsert-load-balancer';
+import type {
+  UpsertClassicLoadBalancer,
+  UpsertLoadBalancer,
+  UpsertLoadBalancerV2,
+} from '../../domain/operations/schemas/upsert-load-balancer';
 import type { TaskOutput } from '../../domain/task';
 import { createdByValue } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
