@@ -5,7 +5,8 @@ import type { Activities } from '../activities';
 import { createActivities } from '../activities';
 import { imageOwners } from '../config';
 import { waitsTaskQueue } from '../domain/waits';
-import type { Bosun } from '../runtime';
+import type { Bosun, Tracing } from '../runtime';
+import { TRACING_OFF } from '../runtime';
 import { boundUnexpectedErrors } from '../activities/aws-errors';
 import { cachedWorkflowBundle } from './bundle-cache';
 
@@ -30,6 +31,8 @@ export interface BosunWorkerOptions {
    * "Deploying a new worker version"); absent = an unversioned worker, which gets the tasks no version claims.
    */
   readonly deployment?: WorkerDeploymentVersion | undefined;
+  /** Activity spans and the workflow spans' sink (runtime/tracing.ts); absent = off (the sink still answers). */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** A Worker Deployment version: the deployment's name and this build's id. */
@@ -40,6 +43,9 @@ export interface WorkerDeploymentVersion {
 
 /** Where the workflow code lives, for bundling. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** The workflow interceptors bundled with the workflows (traces of the runs started inside one). */
+export const WORKFLOW_INTERCEPTORS_PATH = require.resolve('../workflows/tracing-interceptors');
 
 /** Waits the waits worker runs at once when not configured (config `worker.maxConcurrentWaits`). */
 export const DEFAULT_MAX_CONCURRENT_WAITS = 1000;
@@ -92,6 +98,7 @@ export class BosunWorker {
 
 /** Builds Bosun's worker (see BosunWorker): both Temporal workers, with the same connection, codec and version. */
 export async function createBosunWorker(opts: BosunWorkerOptions): Promise<BosunWorker> {
+  const tracing = opts.tracing ?? TRACING_OFF;
   const shared: WorkerOptions = {
     connection: opts.connection,
     namespace: opts.namespace,
@@ -113,16 +120,24 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Bosun
       : {}),
     // Every error an activity throws is classified: an unexpected one (a TypeError, a credentials
     // error) fails its call after a few attempts instead of being retried for hours.
+    // The activity's span (when traced) is outermost, so it records the error as classified.
     interceptors: {
-      activity: [(ctx) => ({ inbound: { execute: (input, next) => boundUnexpectedErrors(ctx.info.activityType, () => next(input)) } })],
+      activity: [
+        ...tracing.activityInterceptors,
+        (ctx) => ({ inbound: { execute: (input, next) => boundUnexpectedErrors(ctx.info.activityType, () => next(input)) } }),
+      ],
     },
+    sinks: tracing.workflowSinks,
     // Wait for in-flight activities on shutdown, but not for ever: heartbeat timeouts hand long
     // waits to another worker anyway.
     shutdownGraceTime: '10 seconds',
   };
   const main = await Worker.create({
     ...shared,
-    ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    // A prebuilt bundle holds its workflow interceptors already (worker/workflow-bundle.ts).
+    ...(opts.workflowBundle
+      ? { workflowBundle: { codePath: opts.workflowBundle.codePath } }
+      : { workflowsPath: WORKFLOWS_PATH, interceptors: { ...shared.interceptors, workflowModules: [WORKFLOW_INTERCEPTORS_PATH] } }),
     ...(opts.maxConcurrentActivities !== undefined ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
@@ -158,6 +173,7 @@ export async function createConfiguredWorker(bosun: Bosun, overrides: Partial<Bo
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxConcurrentWaits: config.worker.maxConcurrentWaits,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    tracing: await bosun.tracing(),
     ...overrides,
   });
 }

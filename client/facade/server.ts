@@ -30,6 +30,7 @@ import { causeChain, errorBody, header, HttpError, isTemporalUnavailable, parseJ
 import type { LegacyClouddriver } from './legacy';
 import type { FacadeMetrics } from './metrics';
 import { createFacadeMetrics } from './metrics';
+import { traceRequests } from './tracing';
 import { openApiDocument } from './openapi';
 import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
 import type { TaskAccess } from './tasks';
@@ -70,6 +71,8 @@ export interface FacadeOptions {
   readonly legacy?: LegacyClouddriver | undefined;
   readonly authorization?: AuthorizationPolicy | undefined;
   readonly metrics?: FacadeMetrics | undefined;
+  /** Trace POSTs (client/facade/tracing.ts); the process's tracer provider is started by then (runtime/tracing.ts). */
+  readonly tracing?: boolean | undefined;
   readonly limits?: Partial<FacadeLimits> | undefined;
   /**
    * How long one request may wait for Temporal before it answers 503 (Orca retries). Without it,
@@ -183,6 +186,7 @@ export function createFacade(opts: FacadeOptions): Facade {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   app.decorateRequest('bosunRoute', '');
+  if (opts.tracing) traceRequests(app);
 
   // Every body is kept as the bytes sent: an operations POST is parsed by the route (after its
   // limits), and a forwarded request must reach Clouddriver exactly as the client sent it.
