@@ -232,8 +232,10 @@ export const configSchema = z.object({
       disabled: bool.default(false),
       /** OTEL_SERVICE_NAME; absent = `bosun-<component>` (bosun-worker, bosun-facade, bosun-start). */
       serviceName: z.string().min(1).optional(),
+      /** BOSUN_JAEGER: `npm start` runs Jaeger beside the stack and exports to it (infra/jaeger/jaeger.ts). */
+      jaeger: bool.default(false),
     })
-    .default({ disabled: false }),
+    .default({ disabled: false, jaeger: false }),
   /** Where the pinned local tools are (infra/setup.sh installs them into the venv). */
   tools: z.object({
     venv: z.string().min(1),
@@ -310,6 +312,7 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing.tracesEndpoint',
   OTEL_SDK_DISABLED: 'tracing.disabled',
   OTEL_SERVICE_NAME: 'tracing.serviceName',
+  BOSUN_JAEGER: 'tracing.jaeger',
   BOSUN_VENV: 'tools.venv',
   TEMPORAL_CLI_PATH: 'tools.temporalCli',
   MOTO_PYTHON: 'tools.motoPython',

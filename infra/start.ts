@@ -15,6 +15,8 @@ import { changeFlagFile, onboard } from '../client/routing';
 import { bootstrap } from '../runtime';
 import { createConfiguredWorker } from '../worker/create-worker';
 import { DEMO_APP, DEMO_GROUP, demoRequest, ensureEmulatorServerGroup } from './demo';
+import type { JaegerServer } from './jaeger/jaeger';
+import { defaultJaegerCacheDir, ensureJaeger, startJaeger } from './jaeger/jaeger';
 import type { RunningProcess } from './stack';
 import { startLocalServers } from './stack';
 import { StackRecord } from './stack-record';
@@ -95,6 +97,18 @@ async function main(): Promise<void> {
     if (!config.temporal.address || emulator) record = await StackRecord.claim(config.stateDir, say);
     const servers = await startLocalServers(config, record, own);
     const uiUrl = servers.temporal?.uiUrl;
+    let jaeger: JaegerServer | undefined;
+    if (process.argv.includes('--jaeger') || config.tracing.jaeger) {
+      say(`Jaeger: building or reusing ${defaultJaegerCacheDir()} (the first build takes minutes)`);
+      const built = await ensureJaeger({ log: (line) => logger.debug({ jaeger: line }, 'jaeger build') });
+      if (built.built) say(`Jaeger: built in ${Math.round(built.ms / 1000)} s`);
+      jaeger = await startJaeger({ binary: built.binary, dir: path.join(config.stateDir, 'jaeger'), record });
+      own(jaeger);
+      // The worker and the facade export to it, unless an OTLP endpoint is configured already.
+      if (!config.tracing.endpoint && !config.tracing.tracesEndpoint) {
+        bosun = bootstrap({ component: 'start', env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint } });
+      }
+    }
     if (servers.moto) {
       const account = config.aws.accounts[0]!;
       await ensureEmulatorServerGroup(bosun.aws().clientsFor(account.name, config.aws.region), {
@@ -132,6 +146,12 @@ async function main(): Promise<void> {
         `  onboarding flag:          ${flagFile} (${runtime.router.status().state}; onboard with: npm run bosun -- onboard <app> --reason "…")`,
         `  legacy Clouddriver:       ${config.facade.legacyUrl ?? 'none (requests for applications not onboarded get 503)'}`,
         `  logs:                     ${path.join(config.stateDir, 'logs')} (servers); this terminal's stderr (Bosun, JSON lines)`,
+        ...(jaeger
+          ? [
+              `  traces (Jaeger):          ${jaeger.uiUrl}/api/traces?service=${bosun.config.tracing.serviceName ?? 'bosun-start'} (OTLP in at ${jaeger.otlpEndpoint});`,
+              `                            a task's trace as a page: npm run trace -- <trace id from the POST's traceparent>`,
+            ]
+          : []),
         '',
         'Resize the demo group the way Orca does:',
         `  curl -s -X POST '${facadeUrl}/aws/ops' -H 'Content-Type: application/json' -H 'X-SPINNAKER-USER: you@example.com' -H 'X-SPINNAKER-ACCOUNTS: ${account}' \\`,
