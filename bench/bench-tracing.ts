@@ -1,7 +1,7 @@
 /**
  * Tracing overhead: the facade's POST and a resize end to end with tracing on and off, side by
- * side in one run on one Temporal dev server and one moto, in alternating rounds so a busy
- * machine weighs on both alike.
+ * side in one run on one Temporal dev server and one moto, in pairs (the same request once per
+ * mode, back to back, alternating which goes first) so a busy machine weighs on both alike.
  *  - off: a client without the tracing interceptor, a facade without the request hooks, a worker
  *    without the activity interceptors (the bundle's workflow interceptors see no trace header
  *    and step aside, the AWS middleware sees no span and passes through): what a process with no
@@ -157,25 +157,30 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
     const postMs: Record<Mode, number[]> = { off: [], on: [] };
     const e2eMs: Record<Mode, number[]> = { off: [], on: [] };
     const flips: Record<Mode, number> = { off: 0, on: 0 };
-    const measureRound = async (mode: Mode, r: number, warm: boolean) => {
-      const s = sides[mode];
-      for (let i = 0; i < postsPerRound; i++) {
-        const { ms } = await s.post.submit(resize(s.group, 1));
-        if (!warm) postMs[mode].push(ms);
-      }
-      for (let i = 0; i < resizesPerRound; i++) {
-        const t0 = performance.now();
-        const { id } = await s.e2e.submit(resize(s.group, (flips[mode]++ % 2) + 1));
-        await s.client.workflow.getHandle(id).result();
-        if (!warm) e2eMs[mode].push(performance.now() - t0);
-      }
-      ctx.log(`tracing: round ${r} ${mode} done`);
+    // Pairs: each POST (and each resize) is made once per mode back to back, the mode that goes
+    // first alternating, so a burst of load from another process weighs on both alike.
+    const pairs = (i: number): readonly Mode[] => (i % 2 ? MODES : [...MODES].reverse());
+    const measureRound = async (r: number, warm: boolean) => {
+      for (let i = 0; i < postsPerRound; i++)
+        for (const mode of pairs(i)) {
+          const s = sides[mode];
+          const { ms } = await s.post.submit(resize(s.group, 1));
+          if (!warm) postMs[mode].push(ms);
+        }
+      for (let i = 0; i < resizesPerRound; i++)
+        for (const mode of pairs(i)) {
+          const s = sides[mode];
+          const t0 = performance.now();
+          const { id } = await s.e2e.submit(resize(s.group, (flips[mode]++ % 2) + 1));
+          await s.client.workflow.getHandle(id).result();
+          if (!warm) e2eMs[mode].push(performance.now() - t0);
+        }
+      ctx.log(`tracing: round ${r} done`);
     };
-    // One warm-up round each (JIT, connections, the first export), then alternating rounds whose
-    // order flips each time, so neither mode always runs first.
-    for (const mode of MODES) await measureRound(mode, 0, true);
+    // One warm-up round (JIT, connections, the first export), then the measured rounds.
+    await measureRound(0, true);
     const usage = UsageWindow.start(stack.watched());
-    for (let r = 1; r <= rounds; r++) for (const mode of r % 2 ? MODES : [...MODES].reverse()) await measureRound(mode, r, false);
+    for (let r = 1; r <= rounds; r++) await measureRound(r, false);
     const used = usage.stop();
     await tracingOn.shutdown();
     requireMeasured('tracing: POSTs with tracing on', postMs.on.length, rounds * postsPerRound);
@@ -184,7 +189,12 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
     const rows = (label: string, data: Record<Mode, number[]>): Cell[][] => {
       const off = stats(data.off);
       const on = stats(data.on);
-      return [[label, off.n, off.p50, on.p50, pct(on.p50, off.p50), off.p95, on.p95, pct(on.p95, off.p95)]];
+      // The median of the pairs' differences: what tracing adds to one request, whatever the load did meanwhile.
+      const paired = percentile(
+        data.on.map((v, i) => v - data.off[i]!).sort((a, b) => a - b),
+        50,
+      );
+      return [[label, off.n, off.p50, on.p50, pct(on.p50, off.p50), round(paired, 2), off.p95, on.p95, pct(on.p95, off.p95)]];
     };
     const finishedAt = new Date();
     const postOff = stats(postMs.off).p50;
@@ -209,10 +219,11 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
       tables: [
         {
           title: 'Latency (ms), tracing off vs on',
-          headers: ['what', 'n per mode', 'p50 off', 'p50 on', 'p50 Δ', 'p95 off', 'p95 on', 'p95 Δ'],
+          headers: ['what', 'n per mode', 'p50 off', 'p50 on', 'p50 Δ', 'paired Δ p50 (ms)', 'p95 off', 'p95 on', 'p95 Δ'],
           rows: [...rows('facade POST /aws/ops (start only)', postMs), ...rows('resize end to end (POST → result)', e2eMs)],
           notes: [
-            `${rounds} alternating rounds of ${postsPerRound} POSTs and ${resizesPerRound} resizes per mode, concurrency 1, after one warm-up round each`,
+            `${rounds} rounds of ${postsPerRound} POST pairs and ${resizesPerRound} resize pairs (off and on back to back, alternating which goes first), concurrency 1, after a warm-up round`,
+            'paired Δ: the median over pairs of (on − off), robust to load that changes between rounds',
             `on: ${receiver.requests()} OTLP export requests, ${round(receiver.bytes() / 1024, 1)} KiB in all`,
             `other processes used ${used.machine.othersPercentOfCore}% of a core on average while measuring`,
           ],
