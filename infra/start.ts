@@ -129,7 +129,8 @@ async function main(): Promise<void> {
     // workflow start: the server hands the task's first workflow task straight to this worker,
     // saving a trip through matching (bench e2e, variant in-process; docs/performance.md).
     const client = await bosun.workerClient();
-    const runtime = await buildFacade({ config, client, logger, payloadCodec: bosun.payloadCodec, eagerStart: true });
+    // bosun.config, not config: with Jaeger it was rebuilt to export there (traces on).
+    const runtime = await buildFacade({ config: bosun.config, client, logger, payloadCodec: bosun.payloadCodec, eagerStart: true });
     const facadeUrl = await runtime.listen();
     cleanups.push(() => runtime.close());
 

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${trace.spans.length} spans: file://${out}\n`);
   const png = opt('png');
   if (png) {
-    const height = 120 + trace.spans.length * 38;
+    const height = 140 + trace.spans.length * 44;
     execFileSync(
       'chromium',
       ['--headless', '--no-sandbox', '--disable-gpu', `--window-size=1400,${height}`, `--screenshot=${path.resolve(png)}`, `file://${out}`],
