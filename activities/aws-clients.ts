@@ -5,6 +5,7 @@ import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balanci
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
+import { traceAwsCalls } from './aws-tracing';
 
 export interface AwsClients {
   readonly ec2: EC2Client;
@@ -160,6 +161,8 @@ function makeClients(settings: AwsClientSettings, account: AwsAccount, region: s
     for (const key of Object.keys(AWS_SERVICES) as (keyof typeof AWS_SERVICES)[])
       observeCalls(clients[key], AWS_SERVICES[key], settings.onCall);
   }
+  // Spans of the calls made inside a traced activity; a pass-through otherwise.
+  for (const client of [clients.ec2, clients.autoScaling, clients.elbv2, clients.elb, clients.cloudWatch]) traceAwsCalls(client);
   if (settings.emulator && account.accountId) {
     const accountId = account.accountId;
     const header: MotoHeaderMiddleware = (next) => async (args) => {

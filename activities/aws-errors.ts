@@ -35,6 +35,11 @@ const THROTTLING = new Set([
   'PriorRequestNotComplete',
 ]);
 
+/** Whether an AWS error code (classifyAwsError's `type`) means AWS throttled the call. */
+export function isThrottling(code: string): boolean {
+  return THROTTLING.has(code);
+}
+
 /** Codes that mean "the service had trouble or the group is busy", not "your request is wrong". */
 const TRANSIENT = new Set([
   'InternalError',

@@ -36,6 +36,7 @@ import { runScale } from './bench-scale';
 import { runScaleOut } from './bench-scaleout';
 import { isStatusLayout, runStatus, STATUS_LAYOUTS, type StatusLayout } from './bench-status';
 import { runSubmission } from './bench-submission';
+import { runTracing } from './bench-tracing';
 import type { BenchContext } from './lib/context';
 import { loadAverage, machineCpu, ownCpuWithChildren, round } from './lib/proc';
 import type { BenchmarkResult } from './lib/report';
@@ -77,6 +78,7 @@ const BENCHMARKS: Readonly<Record<string, Runner>> = {
   e2e: (ctx, o) => runEndToEnd(ctx, { variants: o.e2eVariants }),
   scale: (ctx, o) => runScale(ctx, { levels: o.scaleLevels, tuning: o.scaleTuning, tunedLevel: o.scaleTunedLevel, oneApp: o.scaleOneApp }),
   scaleout: (ctx, o) => runScaleOut(ctx, { tasks: o.scaleOutTasks, workers: o.scaleOutWorkers, facades: o.scaleOutFacades }),
+  tracing: (ctx) => runTracing(ctx),
 };
 
 /** Other processes' average CPU, in % of one core, above which a benchmark is run again. */

@@ -222,6 +222,25 @@ export const configSchema = z.object({
     /** This worker's build id; absent = the git commit of the checkout (with `-dirty` for local edits). */
     buildId: z.string().min(1).optional(),
   }),
+  /**
+   * Traces (runtime/tracing.ts), from OpenTelemetry's standard variables: on when
+   * OTEL_TRACES_EXPORTER names an exporter or an OTLP endpoint is set, off otherwise (Bosun's
+   * default, unlike the SDK's, so that a process nobody pointed at a collector sends nothing).
+   * The exporter itself reads the rest (OTEL_EXPORTER_OTLP_HEADERS, timeouts, OTEL_BSP_*).
+   */
+  tracing: z
+    .object({
+      exporter: z.enum(['otlp', 'console', 'none']).optional(),
+      endpoint: z.url().optional(),
+      tracesEndpoint: z.url().optional(),
+      /** OTEL_SDK_DISABLED: off whatever else is set. */
+      disabled: bool.default(false),
+      /** OTEL_SERVICE_NAME; absent = `bosun-<component>` (bosun-worker, bosun-facade, bosun-start). */
+      serviceName: z.string().min(1).optional(),
+      /** BOSUN_JAEGER: `npm start` runs Jaeger beside the stack and exports to it (infra/jaeger/jaeger.ts). */
+      jaeger: bool.default(false),
+    })
+    .default({ disabled: false, jaeger: false }),
   /** Where the pinned local tools are (infra/setup.sh installs them into the venv). */
   tools: z.object({
     venv: z.string().min(1),
@@ -293,6 +312,12 @@ export const ENVIRONMENT: Readonly<Record<string, string>> = {
   BOSUN_WORKER_VERSIONING: 'worker.versioning',
   BOSUN_DEPLOYMENT_NAME: 'worker.deploymentName',
   BOSUN_BUILD_ID: 'worker.buildId',
+  OTEL_TRACES_EXPORTER: 'tracing.exporter',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'tracing.endpoint',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'tracing.tracesEndpoint',
+  OTEL_SDK_DISABLED: 'tracing.disabled',
+  OTEL_SERVICE_NAME: 'tracing.serviceName',
+  BOSUN_JAEGER: 'tracing.jaeger',
   BOSUN_VENV: 'tools.venv',
   TEMPORAL_CLI_PATH: 'tools.temporalCli',
   MOTO_PYTHON: 'tools.motoPython',

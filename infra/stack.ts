@@ -182,7 +182,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(name: string, command: string, args: string[], opts: OwnedServerOptions & { logFile: string }): ChildProcess {
+export function launch(name: string, command: string, args: string[], opts: OwnedServerOptions & { logFile: string }): ChildProcess {
   mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = createWriteStream(opts.logFile, { flags: 'a' });
   // The server writes straight into its log file (not through a pipe to this process), so it
@@ -196,7 +196,7 @@ function launch(name: string, command: string, args: string[], opts: OwnedServer
   return child;
 }
 
-async function waitUntil(
+export async function waitUntil(
   what: string,
   timeoutMs: number,
   child: ChildProcess,
@@ -219,7 +219,7 @@ async function waitUntil(
   throw new Error(`${what} was not ready after ${timeoutMs} ms (last probe error: ${lastError || 'none'}); see ${logFile}`);
 }
 
-function exitOf(child: ChildProcess): Promise<string> {
+export function exitOf(child: ChildProcess): Promise<string> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(describeExit(child.exitCode, child.signalCode));
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(describeExit(code, signal))));
 }
@@ -229,7 +229,7 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 }
 
 /** SIGTERM, then SIGKILL after a grace period; only ever the child this module spawned. */
-async function stopChild(child: ChildProcess, record: StackRecord | undefined, graceMs = 8000): Promise<void> {
+export async function stopChild(child: ChildProcess, record: StackRecord | undefined, graceMs = 8000): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
@@ -240,7 +240,7 @@ async function stopChild(child: ChildProcess, record: StackRecord | undefined, g
   if (child.pid !== undefined) record?.remove(child.pid);
 }
 
-async function assertPortFree(port: number, what: string): Promise<void> {
+export async function assertPortFree(port: number, what: string): Promise<void> {
   const inUse = await new Promise<boolean>((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {

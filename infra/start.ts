@@ -17,6 +17,8 @@ import { createConfiguredWorker } from '../worker/create-worker';
 import { serveWorkerHealth } from '../worker/health';
 import { createWorkerMetrics } from '../worker/metrics';
 import { DEMO_APP, DEMO_GROUP, demoRequest, ensureEmulatorServerGroup } from './demo';
+import type { JaegerServer } from './jaeger/jaeger';
+import { defaultJaegerCacheDir, ensureJaeger, startJaeger } from './jaeger/jaeger';
 import type { RunningProcess } from './stack';
 import { startLocalServers } from './stack';
 import { StackRecord } from './stack-record';
@@ -98,6 +100,18 @@ async function main(): Promise<void> {
     if (!config.temporal.address || emulator) record = await StackRecord.claim(config.stateDir, say);
     const servers = await startLocalServers(config, record, own);
     const uiUrl = servers.temporal?.uiUrl;
+    let jaeger: JaegerServer | undefined;
+    if (process.argv.includes('--jaeger') || config.tracing.jaeger) {
+      say(`Jaeger: building or reusing ${defaultJaegerCacheDir()} (the first build takes minutes)`);
+      const built = await ensureJaeger({ log: (line) => logger.debug({ jaeger: line }, 'jaeger build') });
+      if (built.built) say(`Jaeger: built in ${Math.round(built.ms / 1000)} s`);
+      jaeger = await startJaeger({ binary: built.binary, dir: path.join(config.stateDir, 'jaeger'), record });
+      own(jaeger);
+      // The worker and the facade export to it, unless an OTLP endpoint is configured already.
+      if (!config.tracing.endpoint && !config.tracing.tracesEndpoint) {
+        bosun = bootstrap({ component: 'start', env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint } });
+      }
+    }
     if (servers.moto) {
       const account = config.aws.accounts[0]!;
       await ensureEmulatorServerGroup(bosun.aws().clientsFor(account.name, config.aws.region), {
@@ -131,7 +145,8 @@ async function main(): Promise<void> {
     // workflow start: the server hands the task's first workflow task straight to this worker,
     // saving a trip through matching (bench e2e, variant in-process; docs/performance.md).
     const client = await bosun.workerClient();
-    const runtime = await buildFacade({ config, client, logger, payloadCodec: bosun.payloadCodec, eagerStart: true });
+    // bosun.config, not config: with Jaeger it was rebuilt to export there (traces on).
+    const runtime = await buildFacade({ config: bosun.config, client, logger, payloadCodec: bosun.payloadCodec, eagerStart: true });
     const facadeUrl = await runtime.listen();
     cleanups.push(() => runtime.close());
 
@@ -148,6 +163,12 @@ async function main(): Promise<void> {
         `  onboarding flag:          ${flagFile} (${runtime.router.status().state}; onboard with: npm run bosun -- onboard <app> --reason "…")`,
         `  legacy Clouddriver:       ${config.facade.legacyUrl ?? 'none (requests for applications not onboarded get 503)'}`,
         `  logs:                     ${path.join(config.stateDir, 'logs')} (servers); this terminal's stderr (Bosun, JSON lines)`,
+        ...(jaeger
+          ? [
+              `  traces (Jaeger):          ${jaeger.uiUrl}/api/traces?service=${bosun.config.tracing.serviceName ?? 'bosun-start'} (OTLP in at ${jaeger.otlpEndpoint});`,
+              `                            a task's trace as a page: npm run trace -- <trace id from the POST's traceparent>`,
+            ]
+          : []),
         '',
         'Resize the demo group the way Orca does:',
         `  curl -s -X POST '${facadeUrl}/aws/ops' -H 'Content-Type: application/json' -H 'X-SPINNAKER-USER: you@example.com' -H 'X-SPINNAKER-ACCOUNTS: ${account}' \\`,

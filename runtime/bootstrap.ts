@@ -17,6 +17,8 @@ import { createLogger } from './logger';
 import type { SecretsCodec } from './payload-codec';
 import { createSecretsCodec } from './payload-codec';
 import { temporalConnectionSettings } from './temporal-connection';
+import type { Tracing } from './tracing';
+import { startConfiguredTracing } from './tracing';
 
 export interface BootstrapOptions {
   /** Names the process in every log line (`worker`, `facade`, `start`, `cli`). */
@@ -48,6 +50,11 @@ export interface Bosun {
    * accepts only from a client on a local worker's connection.
    */
   workerClient(): Promise<Client>;
+  /**
+   * This process's tracing (runtime/tracing.ts), started on first use: clients and workers made
+   * here join traces through it. TRACING_OFF unless the OTEL_* variables turn it on.
+   */
+  tracing(): Promise<Tracing>;
   /** AWS clients per account and region, resolved by account name (credentials never enter history). */
   aws(): AwsClientProvider;
   /** Closes what was opened, in reverse order. */
@@ -63,10 +70,16 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
   let native: Promise<NativeConnection> | undefined;
   let workerClient: Promise<Client> | undefined;
   let aws: AwsClientProvider | undefined;
+  let tracing: Promise<Tracing> | undefined;
   const closers: (() => Promise<void>)[] = [];
   const payloadCodec = () => (codec ??= createSecretsCodec(config));
-  const clientOn = (connection: Client['connection']) =>
-    new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec()] } });
+  const clientOn = async (connection: Client['connection']) =>
+    new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: { payloadCodecs: [payloadCodec()] },
+      interceptors: { workflow: (await bosun.tracing()).clientInterceptors },
+    });
 
   const bosun: Bosun = {
     config,
@@ -92,6 +105,14 @@ export function bootstrap(opts: BootstrapOptions): Bosun {
         return connection;
       })();
       return native;
+    },
+    tracing() {
+      tracing ??= startConfiguredTracing(config, opts.component).then((t) => {
+        // Closed last (closers run in reverse), so spans of the shutdown itself are exported.
+        if (t.enabled) closers.unshift(() => t.shutdown());
+        return t;
+      });
+      return tracing;
     },
     workerClient() {
       workerClient ??= bosun.nativeConnection().then(clientOn);

@@ -18,5 +18,7 @@ export {
   SecretsCodec,
 } from './payload-codec';
 export { temporalConnectionSettings } from './temporal-connection';
+export type { Tracing } from './tracing';
+export { otlpTracesUrl, startConfiguredTracing, startTracing, TRACE_HEADER, TRACING_OFF, tracingEnabled } from './tracing';
 export type { DeploymentVersion } from './worker-version';
 export { workerDeploymentVersion } from './worker-version';

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Activities, AwsClientProvider, AwsClients } from '../activities';
 import { createActivities, createAwsClientProvider } from '../activities';
+import type { Tracing } from '../runtime';
 import { silentLogger } from '../runtime';
 import type { Facade, FacadeOptions } from '../client/facade/server';
 import { createFacade } from '../client/facade/server';
@@ -90,6 +91,11 @@ export interface TestEnvOptions {
   readonly payloadKey?: Buffer;
   /** Facade extras: the onboarding flag, the legacy Clouddriver, authorization. */
   readonly facade?: Partial<Pick<FacadeOptions, 'router' | 'legacy' | 'authorization'>>;
+  /**
+   * Traces of the env's client, worker and facade (runtime/tracing.ts `startTracing`), read when
+   * the env starts: the test starts tracing in an earlier `beforeAll`.
+   */
+  readonly tracing?: () => Tracing;
 }
 
 /** A worker on a fresh task queue, a client and a facade on an ephemeral loopback port. */
@@ -105,7 +111,12 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
   // The same codec on both sides, as in production: user data never reaches Temporal in clear.
   const payloadCodec = new SecretsCodec({ id: 'test', key: opts.payloadKey ?? randomBytes(32) });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, dataConverter: { payloadCodecs: [payloadCodec] } });
+  const tracing = opts.tracing?.();
+  const client = new Client({
+    connection,
+    dataConverter: { payloadCodecs: [payloadCodec] },
+    ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors } } : {}),
+  });
   let stopWorker: () => Promise<void> = async () => undefined;
   if (opts.withWorker !== false) {
     const nativeConnection = await NativeConnection.connect({ address });
@@ -116,6 +127,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       activities,
       workflowBundle: { codePath: env('BOSUN_TEST_WORKFLOW_BUNDLE') },
       payloadCodec,
+      tracing,
       ...opts.workerLimits,
     });
     const running = worker.run();
@@ -125,7 +137,14 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       await nativeConnection.close();
     };
   }
-  const facade = createFacade({ client, taskQueue, settings: opts.settings ?? testSettings, logger: silentLogger, ...opts.facade });
+  const facade = createFacade({
+    client,
+    taskQueue,
+    settings: opts.settings ?? testSettings,
+    logger: silentLogger,
+    tracing: tracing?.enabled ?? false,
+    ...opts.facade,
+  });
   const facadeUrl = await facade.listen(0, '127.0.0.1');
   return {
     client,

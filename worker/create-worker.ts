@@ -5,7 +5,8 @@ import type { Activities } from '../activities';
 import { createActivities } from '../activities';
 import { imageOwners } from '../config';
 import { waitsTaskQueue } from '../domain/waits';
-import type { Bosun, DeploymentVersion } from '../runtime';
+import type { Bosun, DeploymentVersion, Tracing } from '../runtime';
+import { TRACING_OFF } from '../runtime';
 import { boundUnexpectedErrors } from '../activities/aws-errors';
 import type { TaskMetricsSinks } from '../workflows/task-metrics';
 import { cachedWorkflowBundle } from './bundle-cache';
@@ -34,10 +35,15 @@ export interface BosunWorkerOptions {
   readonly deployment?: DeploymentVersion | undefined;
   /** Bosun's worker metrics (worker/metrics.ts): tasks, activities; absent = not counted. */
   readonly metrics?: WorkerMetrics | undefined;
+  /** Activity spans and the workflow spans' sink (runtime/tracing.ts); absent = off (the sink still answers). */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** Where the workflow code lives, for bundling. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** The workflow interceptors bundled with the workflows (traces of the runs started inside one). */
+export const WORKFLOW_INTERCEPTORS_PATH = require.resolve('../workflows/tracing-interceptors');
 
 /** Waits the waits worker runs at once when not configured (config `worker.maxConcurrentWaits`). */
 export const DEFAULT_MAX_CONCURRENT_WAITS = 1000;
@@ -90,6 +96,7 @@ export class BosunWorker {
 
 /** Builds Bosun's worker (see BosunWorker): both Temporal workers, with the same connection, codec and version. */
 export async function createBosunWorker(opts: BosunWorkerOptions): Promise<BosunWorker> {
+  const tracing = opts.tracing ?? TRACING_OFF;
   const shared: WorkerOptions = {
     connection: opts.connection,
     namespace: opts.namespace,
@@ -111,19 +118,25 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Bosun
       : {}),
     // Every error an activity throws is classified: an unexpected one (a TypeError, a credentials
     // error) fails its call after a few attempts instead of being retried for hours.
+    // The activity's span (when traced) is outermost, so it records the error as classified.
     interceptors: {
       activity: [
+        ...tracing.activityInterceptors,
         (ctx) => ({ inbound: { execute: (input, next) => boundUnexpectedErrors(ctx.info.activityType, () => next(input)) } }),
         ...(opts.metrics ? [measuringActivities(opts.metrics)] : []),
       ],
     },
+    sinks: tracing.workflowSinks,
     // Wait for in-flight activities on shutdown, but not for ever: heartbeat timeouts hand long
     // waits to another worker anyway.
     shutdownGraceTime: '10 seconds',
   };
   const main = await Worker.create({
     ...shared,
-    ...(opts.workflowBundle ? { workflowBundle: { codePath: opts.workflowBundle.codePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    // A prebuilt bundle holds its workflow interceptors already (worker/workflow-bundle.ts).
+    ...(opts.workflowBundle
+      ? { workflowBundle: { codePath: opts.workflowBundle.codePath } }
+      : { workflowsPath: WORKFLOWS_PATH, interceptors: { ...shared.interceptors, workflowModules: [WORKFLOW_INTERCEPTORS_PATH] } }),
     ...(opts.maxConcurrentActivities !== undefined ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     sinks: taskMetricsSinks(opts.metrics),
@@ -201,6 +214,7 @@ export async function createConfiguredWorker(bosun: Bosun, overrides: Partial<Bo
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxConcurrentWaits: config.worker.maxConcurrentWaits,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    tracing: await bosun.tracing(),
     ...overrides,
   });
 }

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BundleOptions } from '@temporalio/worker';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from './create-worker';
+import { WORKFLOW_INTERCEPTORS_PATH, WORKFLOWS_PATH } from './create-worker';
 
 /** The bundler's own chatter dropped; its warnings and errors still reach stderr. */
 const bundlerLogger = {
@@ -49,6 +49,7 @@ export async function bundleWorkflows(file: string): Promise<BuiltWorkflowBundle
   } satisfies WebpackPlugin;
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
     logger: bundlerLogger,
     webpackConfigHook: (config) => ({ ...config, plugins: [...(config.plugins ?? []), recordSources] }),
   });

@@ -41,6 +41,8 @@ export interface FacadeOptions {
   readonly legacy?: LegacyClouddriver | undefined;
   readonly authorization?: AuthorizationPolicy | undefined;
   readonly metrics?: FacadeMetrics | undefined;
+  /** Trace POSTs (client/facade/tracing.ts); the process's tracer provider is started by then (runtime/tracing.ts). */
+  readonly tracing?: boolean | undefined;
   readonly limits?: Partial<FacadeLimits> | undefined;
   /**
    * How long one request may wait for Temporal before it answers 503 (Orca retries). Without it,

@@ -9,6 +9,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { BosunConfig } from '../../config';
 import { taskSettings } from '../../config';
 import type { Logger } from '../../runtime';
+import { tracingEnabled } from '../../runtime';
 import type { Router } from '../routing';
 import { createRouter } from '../routing';
 import type { CodecServer } from './codec-endpoint';
@@ -56,6 +57,7 @@ export async function buildFacade(input: {
     legacy: config.facade.legacyUrl ? createLegacyClouddriver(config.facade.legacyUrl, config.facade.legacyTimeoutMs) : undefined,
     authorization: { requireUser: config.facade.requireUser, checkAccounts: config.facade.checkAccounts },
     metrics,
+    tracing: tracingEnabled(config),
     limits: { maxOperations: config.facade.maxOperations, maxJsonDepth: config.facade.maxJsonDepth },
     eagerStart: input.eagerStart ?? false,
     runningTasks: { refreshMs: config.facade.runningTasksRefreshMs, maxTasks: config.facade.runningTasksMax },

@@ -28,6 +28,7 @@ import { refuseConnect, refuseUnsafeRequests, writeClientError } from './hardeni
 import { causeChain, isTemporalUnavailable } from './http';
 import type { FacadeMetrics } from './metrics';
 import { createFacadeMetrics } from './metrics';
+import { traceRequests } from './tracing';
 import type { FacadeOptions } from './options';
 import { adminRoutes } from './routes/admin';
 import { operationRoutes } from './routes/operations';
@@ -82,6 +83,7 @@ export function createFacade(opts: FacadeOptions): Facade {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('bosunRoute', '');
+  if (opts.tracing) traceRequests(app);
 
   // Every body is kept as the bytes sent: an operations POST is parsed by the route (after its
   // limits), and a forwarded request must reach Clouddriver exactly as the client sent it.

@@ -1,0 +1,242 @@
+/**
+ * Tracing overhead: the facade's POST and a resize end to end with tracing on and off, side by
+ * side in one run on one Temporal dev server and one moto, in pairs (the same request once per
+ * mode, back to back, alternating which goes first) so a busy machine weighs on both alike.
+ *  - off: a client without the tracing interceptor, a facade without the request hooks, a worker
+ *    without the activity interceptors (the bundle's workflow interceptors see no trace header
+ *    and step aside, the AWS middleware sees no span and passes through): what a process with no
+ *    OTEL_* variables runs.
+ *  - on: the same parts with runtime/tracing.ts's, exporting through the real batch processor
+ *    and OTLP/HTTP protobuf exporter to an OTLP receiver in this process (it reads and counts
+ *    each request, as a collector's front would).
+ * Both pairs live in this process (the global tracer provider is on for both; the off parts
+ * never start a span). POST latency is measured on task queues no worker polls (tasks stay
+ * RUNNING: the facade, the start and the export only); the resize end to end (POST, then the
+ * workflow's result) on task queues with their own in-process worker.
+ *
+ *   npm run bench -- --only tracing [--quick]
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createFacade } from '../client/facade/server';
+import type { TaskSettings } from '../domain/task-input';
+import { defaultTaskSettings } from '../domain/task-input';
+import type { Tracing } from '../runtime';
+import { createLogger, SecretsCodec, startTracing, TRACING_OFF } from '../runtime';
+import type { BosunWorker } from '../worker/create-worker';
+import { createBosunWorker } from '../worker/create-worker';
+import { makeServerGroup } from '../test/support/server-group';
+import type { BenchContext } from './lib/context';
+import { FacadeHttp } from './lib/http';
+import { loadAverage, round } from './lib/proc';
+import type { BenchmarkResult } from './lib/report';
+import { requireMeasured } from './lib/report';
+import { ACCOUNT, REGION, startBenchStack, workflowBundle } from './lib/stack';
+import { percentile } from './lib/stats';
+import type { Cell } from './lib/table';
+import { UsageWindow } from './lib/usage';
+
+const MODES = ['off', 'on'] as const;
+type Mode = (typeof MODES)[number];
+
+/** Fast polls, as in the tests: the end-to-end time is Bosun's, not a 10-second poll interval's. */
+const SETTINGS: TaskSettings = { ...defaultTaskSettings, awsRetryWindowMs: 60_000, pollIntervalMs: 200 };
+
+interface Side {
+  readonly post: FacadeHttp;
+  readonly e2e: FacadeHttp;
+  readonly client: Client;
+  readonly group: string;
+}
+
+/** An OTLP/HTTP receiver on loopback that reads each export and answers 200 (an empty ExportTraceServiceResponse). */
+async function startOtlpReceiver(): Promise<{ url: string; requests: () => number; bytes: () => number; close(): Promise<void> }> {
+  let requests = 0;
+  let bytes = 0;
+  const server = http.createServer((req, res) => {
+    req.on('data', (c: Buffer) => (bytes += c.length));
+    req.on('end', () => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    requests: () => requests,
+    bytes: () => bytes,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+const stats = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { n: sorted.length, p50: round(percentile(sorted, 50), 2), p95: round(percentile(sorted, 95), 2) };
+};
+const pct = (on: number, off: number): string => `${on >= off ? '+' : ''}${round(((on - off) / off) * 100, 1)}%`;
+
+export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
+  const startedAt = new Date();
+  const loadStart = loadAverage();
+  const rounds = ctx.quick ? 3 : 8;
+  const postsPerRound = ctx.quick ? 20 : 60;
+  const resizesPerRound = ctx.quick ? 4 : 10;
+
+  const stack = await startBenchStack({ dir: path.join(ctx.runDir, 'tracing'), temporalDb: ctx.temporalDb, moto: true, worker: false });
+  const receiver = await startOtlpReceiver();
+  const closers: (() => Promise<void>)[] = [async () => stack.close(), () => receiver.close()];
+  try {
+    const tracingOn = await startTracing({
+      spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter({ url: receiver.url })),
+      serviceName: 'bosun-bench',
+    });
+    closers.push(() => tracingOn.shutdown());
+    const codePath = await workflowBundle(ctx.runDir);
+    const payloadCodec = new SecretsCodec({ id: 'bench', key: randomBytes(32) });
+    const native = await NativeConnection.connect({ address: stack.temporal.address });
+    closers.push(() => native.close());
+    const connection = await Connection.connect({ address: stack.temporal.address });
+    closers.push(() => connection.close());
+    const logger = createLogger('info', {}, () => undefined);
+    const activities = createActivities({ aws: stack.aws! });
+
+    const side = async (mode: Mode): Promise<Side> => {
+      const tracing: Tracing = mode === 'on' ? tracingOn : TRACING_OFF;
+      const client = new Client({
+        connection,
+        dataConverter: { payloadCodecs: [payloadCodec] },
+        interceptors: { workflow: tracing.clientInterceptors },
+      });
+      const facadeOn = async (taskQueue: string) => {
+        const facade = createFacade({ client, taskQueue, settings: SETTINGS, logger, tracing: tracing.enabled });
+        const url = await facade.listen(0, '127.0.0.1');
+        const caller = new FacadeHttp(url, 4);
+        closers.push(async () => {
+          caller.close();
+          await facade.close();
+        });
+        return caller;
+      };
+      const workerQueue = `bench-tracing-${mode}-${randomUUID().slice(0, 8)}`;
+      const worker: BosunWorker = await createBosunWorker({
+        connection: native,
+        namespace: 'default',
+        taskQueue: workerQueue,
+        activities,
+        workflowBundle: { codePath },
+        payloadCodec,
+        tracing,
+      });
+      const running = worker.run();
+      closers.push(async () => {
+        worker.shutdown();
+        await running;
+      });
+      const { name } = await makeServerGroup({ aws: stack.aws! }, { prefix: `trace${mode}`, suffix: '-v001', min: 1, max: 2, desired: 1 });
+      return {
+        post: await facadeOn(`bench-tracing-post-${mode}-${randomUUID().slice(0, 8)}`),
+        e2e: await facadeOn(workerQueue),
+        client,
+        group: name,
+      };
+    };
+    const sides: Record<Mode, Side> = { off: await side('off'), on: await side('on') };
+
+    const resize = (group: string, desired: number) => [
+      { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: group, capacity: { min: 1, max: 2, desired } } },
+    ];
+    const postMs: Record<Mode, number[]> = { off: [], on: [] };
+    const e2eMs: Record<Mode, number[]> = { off: [], on: [] };
+    const flips: Record<Mode, number> = { off: 0, on: 0 };
+    // Pairs: each POST (and each resize) is made once per mode back to back, the mode that goes
+    // first alternating, so a burst of load from another process weighs on both alike.
+    const pairs = (i: number): readonly Mode[] => (i % 2 ? MODES : [...MODES].reverse());
+    const measureRound = async (r: number, warm: boolean) => {
+      for (let i = 0; i < postsPerRound; i++)
+        for (const mode of pairs(i)) {
+          const s = sides[mode];
+          const { ms } = await s.post.submit(resize(s.group, 1));
+          if (!warm) postMs[mode].push(ms);
+        }
+      for (let i = 0; i < resizesPerRound; i++)
+        for (const mode of pairs(i)) {
+          const s = sides[mode];
+          const t0 = performance.now();
+          const { id } = await s.e2e.submit(resize(s.group, (flips[mode]++ % 2) + 1));
+          await s.client.workflow.getHandle(id).result();
+          if (!warm) e2eMs[mode].push(performance.now() - t0);
+        }
+      ctx.log(`tracing: round ${r} done`);
+    };
+    // One warm-up round (JIT, connections, the first export), then the measured rounds.
+    await measureRound(0, true);
+    const usage = UsageWindow.start(stack.watched());
+    for (let r = 1; r <= rounds; r++) await measureRound(r, false);
+    const used = usage.stop();
+    await tracingOn.shutdown();
+    requireMeasured('tracing: POSTs with tracing on', postMs.on.length, rounds * postsPerRound);
+    requireMeasured('tracing: spans exported', receiver.requests());
+
+    const rows = (label: string, data: Record<Mode, number[]>): Cell[][] => {
+      const off = stats(data.off);
+      const on = stats(data.on);
+      // The median of the pairs' differences: what tracing adds to one request, whatever the load did meanwhile.
+      const paired = percentile(
+        data.on.map((v, i) => v - data.off[i]!).sort((a, b) => a - b),
+        50,
+      );
+      return [[label, off.n, off.p50, on.p50, pct(on.p50, off.p50), round(paired, 2), off.p95, on.p95, pct(on.p95, off.p95)]];
+    };
+    const finishedAt = new Date();
+    const postOff = stats(postMs.off).p50;
+    const postOn = stats(postMs.on).p50;
+    const e2eOff = stats(e2eMs.off).p50;
+    const e2eOn = stats(e2eMs.on).p50;
+    return {
+      name: 'tracing',
+      title: 'Tracing overhead: facade POST and resize end to end, tracing on vs off in one run',
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationSeconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 0),
+      loadAverageStart: loadStart,
+      loadAverageEnd: loadAverage(),
+      setup: {
+        rounds,
+        postsPerRound,
+        resizesPerRound,
+        temporalDb: ctx.temporalDb,
+        exporter: 'OTLP/HTTP protobuf, batch processor, in-process receiver',
+      },
+      tables: [
+        {
+          title: 'Latency (ms), tracing off vs on',
+          headers: ['what', 'n per mode', 'p50 off', 'p50 on', 'p50 Δ', 'paired Δ p50 (ms)', 'p95 off', 'p95 on', 'p95 Δ'],
+          rows: [...rows('facade POST /aws/ops (start only)', postMs), ...rows('resize end to end (POST → result)', e2eMs)],
+          notes: [
+            `${rounds} rounds of ${postsPerRound} POST pairs and ${resizesPerRound} resize pairs (off and on back to back, alternating which goes first), concurrency 1, after a warm-up round`,
+            'paired Δ: the median over pairs of (on − off), robust to load that changes between rounds',
+            `on: ${receiver.requests()} OTLP export requests, ${round(receiver.bytes() / 1024, 1)} KiB in all`,
+            `other processes used ${used.machine.othersPercentOfCore}% of a core on average while measuring`,
+          ],
+        },
+      ],
+      bottleneck: [
+        `facade POST p50 ${postOff} → ${postOn} ms (${pct(postOn, postOff)}): two spans (the POST, StartWorkflow) and a header on the start`,
+        `resize end to end p50 ${e2eOff} → ${e2eOn} ms (${pct(e2eOn, e2eOff)}): workflow spans through the sink, activity and AWS call spans`,
+      ],
+      interferencePercentOfCore: used.machine.othersPercentOfCore,
+      data: { postMs, e2eMs, otlp: { requests: receiver.requests(), bytes: receiver.bytes() } },
+    };
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * A trace viewer beside the local stack (`npm start -- --jaeger`, or BOSUN_JAEGER=1): Jaeger v2
+ * (`github.com/jaegertracing/jaeger/cmd/jaeger`, an OpenTelemetry Collector with Jaeger's
+ * in-memory storage and query service), built from the Go module proxy by `build-jaeger.sh` into
+ * a cache folder outside git, run on loopback with an OTLP/HTTP receiver that the worker and the
+ * facade export to.
+ *
+ * The Jaeger UI's JavaScript is not part of the Go module (Jaeger's release builds embed it from
+ * another repository), so the page at the UI's address is Jaeger's placeholder; the query API
+ * the UI would call (`/api/services`, `/api/traces?service=…`, `/api/traces/<trace id>`) answers
+ * there, and infra/jaeger/trace-page.ts renders a trace from it as a waterfall.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { OwnedServerOptions, RunningProcess } from '../stack';
+import { assertPortFree, exitOf, launch, stopChild, waitUntil } from '../stack';
+
+/** The module version: its v1.x tags are Jaeger v2's releases (the module path has no /v2). */
+export const JAEGER_VERSION = 'v1.75.0';
+
+export function defaultJaegerCacheDir(): string {
+  return path.join(os.homedir(), '.cache', 'bosun', `jaeger-${JAEGER_VERSION}`);
+}
+
+export interface JaegerBinary {
+  readonly binary: string;
+  /** False when the cached binary was reused. */
+  readonly built: boolean;
+  readonly ms: number;
+}
+
+/** Builds Jaeger unless it is cached, at low priority (`nice`); the build's output goes to `log` line by line. */
+export async function ensureJaeger(opts: { cacheDir?: string; log?: (line: string) => void } = {}): Promise<JaegerBinary> {
+  const cacheDir = opts.cacheDir ?? defaultJaegerCacheDir();
+  const binary = path.join(cacheDir, 'bin', 'jaeger');
+  const started = Date.now();
+  let cached = true;
+  try {
+    accessSync(binary, constants.X_OK);
+  } catch {
+    cached = false;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('nice', ['-n', '10', 'bash', path.join(__dirname, 'build-jaeger.sh'), cacheDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let tail = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      tail = (tail + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim()) opts.log?.(line);
+    });
+    child.stdout.resume();
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`building Jaeger ${JAEGER_VERSION} failed (exit ${code}):\n${tail.trim()}`)),
+    );
+  });
+  return { binary, built: !cached, ms: Date.now() - started };
+}
+
+export interface JaegerOptions extends OwnedServerOptions {
+  readonly binary: string;
+  /** Where its config and log go. */
+  readonly dir: string;
+  readonly uiPort?: number | undefined;
+  readonly otlpHttpPort?: number | undefined;
+  readonly readyTimeoutMs?: number | undefined;
+}
+
+export interface JaegerServer extends RunningProcess {
+  /** The query service: the UI's address and its API. */
+  readonly uiUrl: string;
+  /** What OTEL_EXPORTER_OTLP_ENDPOINT is set to for the processes that export to it. */
+  readonly otlpEndpoint: string;
+}
+
+/** Jaeger's configuration: OTLP/HTTP in, memory storage, the query service; everything on loopback. */
+export function jaegerConfig(ports: { ui: number; otlpHttp: number; grpcQuery: number; health: number }): string {
+  return `service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+extensions:
+  healthcheckv2:
+    use_v2: true
+    http:
+      endpoint: 127.0.0.1:${ports.health}
+  jaeger_query:
+    storage:
+      traces: memstore
+    http:
+      endpoint: 127.0.0.1:${ports.ui}
+    grpc:
+      endpoint: 127.0.0.1:${ports.grpcQuery}
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 10000
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${ports.otlpHttp}
+processors:
+  batch:
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`;
+}
+
+/** Starts Jaeger and resolves once its query API answers. */
+export async function startJaeger(opts: JaegerOptions): Promise<JaegerServer> {
+  const ports = { ui: opts.uiPort ?? 16686, otlpHttp: opts.otlpHttpPort ?? 4318, grpcQuery: 16685, health: 13133 };
+  for (const [port, what] of [
+    [ports.ui, 'the Jaeger UI'],
+    [ports.otlpHttp, "Jaeger's OTLP receiver"],
+  ] as const)
+    await assertPortFree(port, what);
+  mkdirSync(opts.dir, { recursive: true });
+  const configFile = path.join(opts.dir, 'config.yaml');
+  writeFileSync(configFile, jaegerConfig(ports));
+  const logFile = path.join(opts.dir, 'jaeger.log');
+  const child = launch('jaeger', opts.binary, ['--config', configFile], { ...opts, logFile });
+  const uiUrl = `http://127.0.0.1:${ports.ui}`;
+  try {
+    await waitUntil(`Jaeger on ${uiUrl}`, opts.readyTimeoutMs ?? 30_000, child, logFile, async () => {
+      const res = await fetch(`${uiUrl}/api/services`, { signal: AbortSignal.timeout(1000) });
+      return res.ok;
+    });
+  } catch (err) {
+    await stopChild(child, opts.record);
+    throw err;
+  }
+  return {
+    name: 'jaeger',
+    pid: child.pid!,
+    logFile,
+    exited: exitOf(child),
+    uiUrl,
+    otlpEndpoint: `http://127.0.0.1:${ports.otlpHttp}`,
+    stop: () => stopChild(child, opts.record),
+  };
+}
