@@ -13,7 +13,7 @@ import type { AwsClients } from '../activities';
 import type { BenchContext } from './lib/context';
 import { FacadeHttp } from './lib/http';
 import { sleep } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { loadAverage, round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import type { Timeline } from './lib/history';

@@ -37,7 +37,7 @@ import { runScaleOut } from './bench-scaleout';
 import { isStatusLayout, runStatus, STATUS_LAYOUTS, type StatusLayout } from './bench-status';
 import { runSubmission } from './bench-submission';
 import type { BenchContext } from './lib/context';
-import { loadAverage, machineCpu, ownCpuWithChildren, round } from './lib/proc';
+import { loadAverage, machineCpu, ownCpuWithChildren, round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
 import { printResult, writeResult, writeSummary } from './lib/report';
 import type { TemporalDb } from './lib/stack';

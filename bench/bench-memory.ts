@@ -13,8 +13,6 @@
  * `npm start` is never touched; RSS is read from /proc/<pid>/status (VmRSS, and VmHWM for the
  * kernel's high-water mark, which also catches peaks between samples).
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +24,7 @@ import { PROJECT_ROOT } from '../infra/tools';
 import { writeWorkflowBundle } from '../worker/workflow-bundle';
 import { FacadeHttp } from './lib/http';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, memoryOf, round } from './lib/proc';
+import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
 import type { Table } from './lib/table';
 import { renderMarkdown, renderText } from './lib/table';
 import { UsageWindow } from './lib/usage';
@@ -127,40 +125,6 @@ function heapLimitOf(root: string, scriptName: string): string[] {
   return flag ? [flag] : [];
 }
 
-function spawnTsx(root: string, script: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: readonly string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(root, script)], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    writeFileSync(logFile, out);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return child;
-}
-
-async function waitFor(what: string, ms: number, child: ChildProcess, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what}: the process exited with ${child.exitCode}`);
-    if (await probe().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`${what}: not ready after ${ms / 1000} s`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(30_000)]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
 async function amiName(motoEndpoint: string): Promise<string> {
   const ec2 = new EC2Client({ region: 'us-east-1', endpoint: motoEndpoint, credentials: { accessKeyId: 't', secretAccessKey: 't' } });
   try {
@@ -224,17 +188,14 @@ async function burst(
   }
 }
 
-function baseEnv(stateDir: string, opts: Options): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+/** What both phases' processes get on top of the launcher's clean environment. */
+function baseEnv(stateDir: string, opts: Options): Record<string, string> {
+  return {
     BOSUN_STATE_DIR: stateDir,
     BOSUN_LOG_LEVEL: 'warn',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(opts.maxCached !== undefined ? { BOSUN_MAX_CACHED_WORKFLOWS: String(opts.maxCached) } : {}),
   };
-  for (const k of ['TEMPORAL_ADDRESS', 'AWS_ENDPOINT_URL', 'BOSUN_WORKFLOW_BUNDLE', 'BOSUN_MAX_CACHED_WORKFLOWS', 'BOSUN_CONFIG_FILE'])
-    delete env[k];
-  if (opts.maxCached !== undefined) env.BOSUN_MAX_CACHED_WORKFLOWS = String(opts.maxCached);
-  return env;
 }
 
 /** The whole `npm start` program in one process, as test/start.test.ts runs it. */
@@ -250,16 +211,22 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
   };
   const facadeUrl = `http://127.0.0.1:${facade}`;
   const t0 = performance.now();
-  const child = spawnTsx(opts.root, 'infra/start.ts', env, path.join(dir, 'start.log'), heapLimitOf(opts.root, 'start'));
-  const sampler = new RssSampler(child.pid!);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const child = spawnTs({
+    name: 'npm start',
+    script: 'infra/start.ts',
+    root: opts.root,
+    launcher: 'node-import-tsx',
+    nodeFlags: heapLimitOf(opts.root, 'start'),
+    env,
+    logFile: path.join(dir, 'start.log'),
+  });
+  const sampler = new RssSampler(child.pid);
   try {
-    await waitFor('npm start', 180_000, child, async () => out.includes('Bosun is ready'));
-    return await measure('npm start (worker + facade, one process)', child.pid!, t0, sampler, facadeUrl, `http://127.0.0.1:${moto}`, opts);
+    await child.waitForOutput('Bosun is ready', 180_000);
+    return await measure('npm start (worker + facade, one process)', child.pid, t0, sampler, facadeUrl, `http://127.0.0.1:${moto}`, opts);
   } finally {
     sampler.stop();
-    await stopChild(child);
+    await child.stop(30_000);
     // What the killed start may have left is in its stack record.
     const { StackRecord } = await import('../infra/stack-record');
     await StackRecord.down(stateDir, () => undefined).catch(() => undefined);
@@ -296,30 +263,26 @@ async function workerPhase(opts: Options, dir: string): Promise<Phase> {
     reason: 'the memory benchmark deploys the demo application',
   });
   const facadeUrl = `http://127.0.0.1:${facadePort}`;
-  const facade = spawnTsx(opts.root, 'client/facade/main.ts', env, path.join(dir, 'facade.log'));
+  const launch = (name: string, script: string, extra: Record<string, string>, heap: string[] = []) =>
+    spawnTs({ name, script, root: opts.root, nodeFlags: heap, env: { ...env, ...extra }, logFile: path.join(dir, `${name}.log`) });
+  const facade = launch('facade', 'client/facade/main.ts', {});
   const t0 = performance.now();
-  const worker = spawnTsx(
-    opts.root,
+  const worker = launch(
+    'worker',
     'worker/main.ts',
-    { ...env, BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' },
-    path.join(dir, 'worker.log'),
+    { BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' },
     heapLimitOf(opts.root, 'worker'),
   );
-  const sampler = new RssSampler(worker.pid!);
-  const facadeSampler = new RssSampler(facade.pid!);
-  let workerOut = '';
-  worker.stderr?.on('data', (d: Buffer) => (workerOut += d.toString()));
-  worker.stdout?.on('data', (d: Buffer) => (workerOut += d.toString()));
+  const sampler = new RssSampler(worker.pid);
   try {
-    await waitFor('standalone worker', 120_000, worker, async () => workerOut.includes('worker polling'));
-    await waitFor('standalone facade', 60_000, facade, async () => (await fetch(`${facadeUrl}/health`)).ok);
-    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid!, t0, sampler, facadeUrl, moto.endpoint, opts);
-    return { ...phase, facadePeakRssMiB: mib(memoryOf(facade.pid!)?.peakRssBytes) };
+    await worker.waitForOutput('worker polling', 120_000);
+    await waitForHttp(`${facadeUrl}/health`, 60_000, facade);
+    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid, t0, sampler, facadeUrl, moto.endpoint, opts);
+    return { ...phase, facadePeakRssMiB: mib(memoryOf(facade.pid)?.peakRssBytes) };
   } finally {
     sampler.stop();
-    facadeSampler.stop();
-    await stopChild(worker);
-    await stopChild(facade);
+    await worker.stop(30_000);
+    await facade.stop(30_000);
     await temporal.stop();
     await moto.stop();
   }

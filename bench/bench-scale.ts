@@ -24,7 +24,7 @@ import { FacadeHttp } from './lib/http';
 import { runClosedLoop, sleep } from './lib/load';
 import type { Timeline, TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
-import { cpuSecondsOf, loadAverage, round, threadCpuOf } from './lib/proc';
+import { cpuSecondsOf, loadAverage, round, threadCpuOf } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import type { BenchStack, TemporalDb } from './lib/stack';

@@ -17,7 +17,7 @@ import type { Timeline, TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
 import { FacadeHttp } from './lib/http';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { loadAverage, round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import { startBenchStack, workflowBundle } from './lib/stack';

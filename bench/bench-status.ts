@@ -29,7 +29,7 @@ import { ensureEmulatorServerGroup } from '../infra/demo';
 import type { BenchContext } from './lib/context';
 import { FacadeHttp } from './lib/http';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { loadAverage, round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import { freePort } from '../infra/stack';

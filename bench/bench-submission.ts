@@ -18,7 +18,7 @@ import type { BenchContext } from './lib/context';
 import { FacadeHttp } from './lib/http';
 import type { LoadResult } from './lib/load';
 import { runClosedLoop } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { loadAverage, round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import type { Cell } from './lib/table';

@@ -27,7 +27,7 @@ import type { TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
 import { FacadeHttp } from './lib/http';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { loadAverage, round } from '../test/support/child-process';
 import { ACCOUNT, closeAllStacks, REGION, startBenchStack } from './lib/stack';
 import { summarize } from './lib/stats';
 import type { Table } from './lib/table';

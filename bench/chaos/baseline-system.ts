@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import type { SystemUnderTest } from './bosun-system';
-import type { Launcher, TsChild } from './child-process';
-import { spawnTs, waitForHttp } from './child-process';
+import type { Launcher, TsChild } from '../../test/support/child-process';
+import { spawnTs, waitForHttp } from '../../test/support/child-process';
 
 export interface BaselineSystemOptions {
   readonly awsEndpoint: string;

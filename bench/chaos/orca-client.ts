@@ -7,7 +7,7 @@
  */
 import type { OpKind, OpRequest } from './workload';
 import { isDeploy } from './workload';
-import { sleep } from './child-process';
+import { sleep } from '../../test/support/child-process';
 
 export type OpStatus = 'succeeded' | 'failed' | 'lost' | 'rejected';
 

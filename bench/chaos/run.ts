@@ -9,7 +9,7 @@ import type { FaultKind } from '../fault-proxy';
 import { profileFor, startFaultProxy } from '../fault-proxy';
 import { startAwsRecorder } from './aws-recorder';
 import type { SystemUnderTest } from './bosun-system';
-import { sleep } from './child-process';
+import { sleep } from '../../test/support/child-process';
 import type { OpOutcome, OrcaClientOptions } from './orca-client';
 import { runOperation } from './orca-client';
 import type { ClusterFault, PlannedFault, ProcessFault } from './schedule';

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { round } from './proc';
+import { round } from '../../test/support/child-process';
 import type { Table } from './table';
 import { renderMarkdown, renderText } from './table';
 import type { PersistenceUse } from './temporal-metrics';
