@@ -19,9 +19,9 @@ import path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { changeFlagFile, onboard } from '../client/routing';
 import { DEMO_APP } from '../infra/demo';
-import { freePort, startMoto, startTemporalDevServer } from '../infra/stack';
+import { freePort } from '../infra/stack';
+import { startServers } from '../test/support/stack';
 import { PROJECT_ROOT } from '../infra/tools';
-import { writeWorkflowBundle } from '../worker/workflow-bundle';
 import { FacadeHttp } from './lib/http';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
@@ -237,17 +237,11 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
 async function workerPhase(opts: Options, dir: string): Promise<Phase> {
   const stateDir = path.join(dir, 'worker-state');
   mkdirSync(stateDir, { recursive: true });
-  const bundle = await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
-  const [temporalPort, motoPort, facadePort] = [await freePort(), await freePort(), await freePort()];
-  const [temporal, moto] = await Promise.all([
-    startTemporalDevServer({
-      port: temporalPort,
-      headless: true,
-      logFile: path.join(dir, 'worker-temporal.log'),
-      dbFile: path.join(dir, 'temporal.db'),
-    }),
-    startMoto({ port: motoPort, logFile: path.join(dir, 'worker-moto.log') }),
-  ]);
+  const facadePort = await freePort();
+  const servers = await startServers({ dir, dbFile: path.join(dir, 'temporal.db'), bundle: true });
+  const { temporal, moto: started, bundlePath } = servers;
+  const bundle = bundlePath!;
+  const moto = started!;
   const env = {
     ...baseEnv(stateDir, opts),
     TEMPORAL_ADDRESS: temporal.address,
@@ -283,8 +277,7 @@ async function workerPhase(opts: Options, dir: string): Promise<Phase> {
     sampler.stop();
     await worker.stop(30_000);
     await facade.stop(30_000);
-    await temporal.stop();
-    await moto.stop();
+    await servers.stop();
   }
 }
 

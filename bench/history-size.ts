@@ -4,14 +4,15 @@
  * 50 MB limits, and its 10,240-event / 10 MB warnings). Runs the real workflow through the real
  * facade against a fresh dev server and moto; appends one row to bench/results/history-size.md.
  */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { temporal } from '@temporalio/proto';
 import { ACCOUNT, startTestEnv, testAwsClients, uniqueName } from '../test/harness';
 import { emulatorImageId } from '../test/support/instances';
-import { startScriptStack } from '../test/support/script-stack';
+import { startTestServers } from '../test/support/stack';
 
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 const GROUPS_PER_REGION = 4;
@@ -20,7 +21,7 @@ const RESULTS = path.join(__dirname, 'results', 'history-size.md');
 
 async function main(): Promise<void> {
   const label = process.argv[2] ?? 'current';
-  const stack = await startScriptStack();
+  const stack = await startTestServers(mkdtempSync(path.join(os.tmpdir(), 'bosun-script-')));
   const env = await startTestEnv({ settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 200 } });
   try {
     const groups: { region: string; name: string }[] = [];

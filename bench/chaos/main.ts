@@ -15,10 +15,10 @@ import { writeWorkflowBundle } from '../../worker/workflow-bundle';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import type { MotoServer, TemporalDevServer } from '../../infra/stack';
+import type { MotoServer, TemporalDevServer, TemporalDevServerOptions } from '../../infra/stack';
 import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
+import { startServers, warmMoto } from '../../test/support/stack';
 import { writeAllTemporalFlag } from './bosun-system';
 import type { ChaosOptions } from './chaos';
 import { chaosOptionsSchema, runChaos, SCALED_OPTIONS, scaledDefaults } from './chaos';
@@ -110,35 +110,32 @@ async function main(): Promise<void> {
   try {
     log(`work dir ${workDir}`);
     const dbFile = path.join(workDir, 'temporal.sqlite');
-    const temporalPort = await freePort();
-    const temporalOpts = {
-      port: temporalPort,
-      headless: true,
-      dbFile,
-      logFile: path.join(workDir, 'temporal.log'),
-      readyTimeoutMs: 60_000,
-    };
     const tStack = Date.now();
-    const motoStarted = freePort().then((port) => startMoto({ port, logFile: path.join(workDir, 'moto.log') }));
     let temporal: TemporalDevServer | undefined;
+    let temporalOpts: TemporalDevServerOptions | undefined;
     let clusterStack: ClusterStack | undefined;
-    try {
-      if (cli.temporal === 'cluster') clusterStack = await startClusterStack({ downtimeMs: cli.options.serviceDowntimeMs, log });
-      else temporal = await startTemporalDevServer(temporalOpts);
-    } finally {
-      const moto = await motoStarted;
-      cleanups.push(() => moto.stop());
+    let moto: MotoServer;
+    if (cli.temporal === 'cluster') {
+      const motoStarted = freePort().then((port) => startMoto({ port, logFile: path.join(workDir, 'moto.log') }));
+      try {
+        clusterStack = await startClusterStack({ downtimeMs: cli.options.serviceDowntimeMs, log });
+      } finally {
+        const started = await motoStarted;
+        cleanups.push(() => started.stop());
+      }
+      moto = await motoStarted;
+      const ownCluster = clusterStack;
+      cleanups.push(() => ownCluster.stop());
+      await warmMoto(moto.endpoint);
+    } else {
+      const servers = await startServers({ dir: workDir, dbFile, temporalReadyTimeoutMs: 60_000 });
+      ({ temporal, temporalOptions: temporalOpts } = servers);
+      moto = servers.moto!;
+      const started = moto;
+      cleanups.push(() => started.stop());
+      // The run restarts the dev server: stop whichever one is up at the end.
+      cleanups.push(() => temporal!.stop());
     }
-    const moto: MotoServer = await motoStarted;
-    if (temporal) cleanups.push(() => temporal!.stop());
-    const ownCluster = clusterStack;
-    if (ownCluster) cleanups.push(() => ownCluster.stop());
-    const warmMoto = async () => {
-      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'c', secretAccessKey: 'c' } });
-      await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
-      ec2.destroy();
-    };
-    await warmMoto();
     const stackMs = Date.now() - tStack;
     const tBundle = Date.now();
     const workflowBundle = await writeWorkflowBundle(path.join(workDir, 'workflow-bundle.js'));
@@ -178,7 +175,7 @@ async function main(): Promise<void> {
           ? async () => {
               const t = Date.now();
               await temporal!.stop();
-              temporal = await startTemporalDevServer(temporalOpts);
+              temporal = await startTemporalDevServer(temporalOpts!);
               restarts.push(Date.now() - t);
             }
           : undefined,
@@ -189,7 +186,7 @@ async function main(): Promise<void> {
         resetMoto: async () => {
           const res = await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
           if (!res.ok) throw new Error(`moto reset answered ${res.status}`);
-          await warmMoto();
+          await warmMoto(moto.endpoint);
         },
         workflowBundle,
         workDir,
