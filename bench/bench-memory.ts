@@ -22,7 +22,7 @@ import { DEMO_APP } from '../infra/demo';
 import { freePort } from '../infra/stack';
 import { startServers } from '../test/support/stack';
 import { PROJECT_ROOT } from '../infra/tools';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
 import type { Table } from './lib/table';

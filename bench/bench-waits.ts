@@ -25,7 +25,7 @@ import { defaultTaskSettings } from '../domain/task-input';
 import type { WaitStrategy } from '../domain/waits';
 import type { TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, round } from '../test/support/child-process';
 import { ACCOUNT, closeAllStacks, REGION, startBenchStack } from './lib/stack';

@@ -10,8 +10,8 @@ import { profileFor, startFaultProxy } from '../fault-proxy';
 import { startAwsRecorder } from './aws-recorder';
 import type { SystemUnderTest } from './bosun-system';
 import { sleep } from '../../test/support/child-process';
-import type { OpOutcome, OrcaClientOptions } from './orca-client';
-import { runOperation } from './orca-client';
+import type { OpOutcome, OrcaClientOptions } from '../../test/support/orca-client';
+import { runOperation } from '../../test/support/orca-client';
 import type { ClusterFault, PlannedFault, ProcessFault } from './schedule';
 import { isClusterFault } from './schedule';
 import type { Duplicates, EmulatorState, Leaks } from './sweep';
@@ -240,7 +240,7 @@ async function runScenario(
     }
     const req = requestFor(s, step, base.group, { amiName: opts.amiName, executionId: `${opts.runId}:${s.app}:${i}` });
     const deadline = Math.min(Date.now() + opts.opTimeoutMs, phaseDeadline);
-    const outcome = await runOperation(() => sys.url, req, step.kind, base.clientRequestId, deadline, opts.client);
+    const outcome = await runOperation(() => sys.url, req, isDeploy(step.kind), base.clientRequestId, deadline, opts.client);
     records.push({ ...base, outcome });
     if (outcome.status === 'succeeded' && isDeploy(step.kind)) {
       const name = outcome.deployedGroups[REGION];
