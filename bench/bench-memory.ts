@@ -3,17 +3,17 @@
  * process) and of a standalone worker (`npm run worker` with a prebuilt bundle), idle and
  * through a burst of createServerGroup tasks that Orca-style pollers follow to the end.
  *
- *   npx tsx bench/bench-memory.ts                        # both, 300 tasks each
- *   npx tsx bench/bench-memory.ts --tasks 1000 --only start
- *   options: --only start|worker, --tasks n, --max-cached n (BOSUN_MAX_CACHED_WORKFLOWS),
- *            --root <checkout> (run another checkout's entry points, e.g. main's, for a before/after),
- *            --label name (bench/results/bench-memory-<name>.{md,json}), --out dir
+ *   npm run bench -- --only memory                                  # both, 300 tasks each
+ *   npm run bench -- --only memory --memory-tasks 1000 --memory-processes start
+ *   options: --memory-processes start|worker, --memory-tasks n, --memory-max-cached n
+ *            (BOSUN_MAX_CACHED_WORKFLOWS), --memory-root <checkout> (run another checkout's entry
+ *            points, e.g. main's, for a before/after); --label name names the result files
  *
  * Every process runs on free loopback ports with a private state folder, so a developer's own
  * `npm start` is never touched; RSS is read from /proc/<pid>/status (VmRSS, and VmHWM for the
  * kernel's high-water mark, which also catches peaks between samples).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -26,7 +26,9 @@ import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
 import type { Table } from './lib/table';
-import { renderMarkdown, renderText } from './lib/table';
+import type { BenchContext } from './lib/context';
+import type { BenchmarkResult } from './lib/report';
+import { resultOf } from './lib/report';
 import { UsageWindow } from './lib/usage';
 import { emulatorAl2023Image } from '../test/support/instances';
 
@@ -35,13 +37,19 @@ const POLL_EVERY_MS = 5000;
 const IDLE_MS = 10_000;
 const BOUND_MS = 10 * 60_000;
 
+export interface MemoryOptions {
+  readonly processes?: readonly ('start' | 'worker')[] | undefined;
+  readonly tasks?: number | undefined;
+  readonly maxCached?: number | undefined;
+  /** Another checkout whose entry points run (e.g. main's), for a before/after. */
+  readonly root?: string | undefined;
+}
+
 interface Options {
   readonly only: readonly ('start' | 'worker')[];
   readonly tasks: number;
   readonly maxCached: number | undefined;
   readonly root: string;
-  readonly label: string | undefined;
-  readonly out: string;
 }
 
 interface Phase {
@@ -64,28 +72,6 @@ interface Phase {
   readonly machinePercentOfCore: number;
   readonly facadePeakRssMiB?: number | undefined;
   readonly samples: readonly { readonly second: number; readonly rssMiB: number }[];
-}
-
-function parseArgs(argv: readonly string[]): Options {
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const only = (value('--only') ?? 'start,worker').split(',');
-  if (!only.every((o) => o === 'start' || o === 'worker')) throw new Error(`--only takes start and/or worker, not ${only.join(',')}`);
-  const tasks = Number(value('--tasks') ?? 300);
-  if (!Number.isInteger(tasks) || tasks < 1 || tasks > 5000) throw new Error('--tasks takes 1 to 5000');
-  const cached = value('--max-cached');
-  const label = value('--label');
-  if (label !== undefined && !/^[a-z0-9-]+$/.test(label)) throw new Error('--label takes lower-case letters, digits and dashes');
-  return {
-    only: only,
-    tasks,
-    maxCached: cached === undefined ? undefined : Number(cached),
-    root: path.resolve(value('--root') ?? PROJECT_ROOT),
-    label,
-    out: path.resolve(value('--out') ?? path.join(PROJECT_ROOT, 'bench', 'results')),
-  };
 }
 
 const log = (m: string) => process.stderr.write(`[memory ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
@@ -327,10 +313,15 @@ async function measure(
   };
 }
 
-async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promise<BenchmarkResult> {
+  const opts: Options = {
+    only: o.processes ?? ['start', 'worker'],
+    tasks: o.tasks ?? (ctx.quick ? 30 : 300),
+    maxCached: o.maxCached,
+    root: path.resolve(o.root ?? PROJECT_ROOT),
+  };
+  const envelope = resultOf(ctx);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-memory-'));
-  const startedAt = new Date().toISOString();
   const loadStart = loadAverage();
   const phases: Phase[] = [];
   try {
@@ -375,19 +366,15 @@ async function main(): Promise<void> {
         .map((p) => `standalone facade beside the worker: peak ${p.facadePeakRssMiB} MiB`),
     ],
   };
-  process.stdout.write(`\n${renderText(table)}\n`);
-  const name = `bench-memory${opts.label ? `-${opts.label}` : ''}`;
-  mkdirSync(opts.out, { recursive: true });
-  const command = `npx tsx bench/bench-memory.ts ${process.argv.slice(2).join(' ')}`.trim();
-  writeFileSync(
-    path.join(opts.out, `${name}.md`),
-    `# Bosun memory\n\nRun: \`${command}\`, ${startedAt} to ${new Date().toISOString()}. ${os.cpus().length} cores, ${round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}.\n\n${renderMarkdown(table, '##')}\n`,
-  );
-  writeFileSync(path.join(opts.out, `${name}.json`), `${JSON.stringify({ command, startedAt, options: opts, phases }, null, 2)}\n`);
-  log(`wrote ${path.join(opts.out, `${name}.md`)}`);
+  return envelope.finish({
+    name: 'memory',
+    title: 'Memory: the Bosun process idle and through a burst of deploys',
+    setup: { ...opts, pollEveryMs: POLL_EVERY_MS, idleMs: IDLE_MS },
+    tables: [table],
+    bottleneck: phases.map(
+      (p) => `${p.what}: peak ${p.peakMiB} MiB (VmHWM), ${p.succeeded}/${p.tasks} tasks succeeded in ${p.makespanSeconds} s.`,
+    ),
+    interferencePercentOfCore: Math.max(0, ...phases.map((p) => p.othersPercentOfCore)),
+    data: phases,
+  });
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench-memory: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});

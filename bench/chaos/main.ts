@@ -1,5 +1,5 @@
 /**
- * `npm run chaos`: the instrument behind Bosun's promise that deployments stop failing on
+ * `npm run chaos` (= `npm run bench -- --only chaos --`): the instrument behind Bosun's promise that deployments stop failing on
  * transient faults. Starts its own Temporal dev server (SQLite file in a temp dir, headless,
  * free port) and moto, runs Bosun and then the legacy-style baseline through the same faults,
  * prints the two side by side and writes JSON and markdown under bench/results/.
@@ -82,8 +82,9 @@ function parseArgs(argv: readonly string[]): Cli {
   return { options: parsed.data, out, measureStartup: measure, temporal };
 }
 
-async function main(): Promise<void> {
-  const cli = parseArgs(process.argv.slice(2));
+/** Runs the chaos run that `argv` (its own flags, see HELP) describes; resolves to Bosun's problems (none = passed). */
+export async function runChaosCli(argv: readonly string[]): Promise<readonly string[]> {
+  const cli = parseArgs(argv);
   const t0 = Date.now();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'bosun-chaos-'));
   const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -204,14 +205,14 @@ async function main(): Promise<void> {
     if (clusterStack) md += renderComparison(readJson(path.resolve(PROJECT_ROOT, 'bench/results/chaos-full.json')), report);
     writeFileSync(`${out}.md`, md);
     log(`wrote ${path.relative(PROJECT_ROOT, out)}.json and .md (logs of every process in ${workDir})`);
-    process.exitCode = report.bosunProblems.length ? 1 : 0;
+    return report.bosunProblems;
   } finally {
     await cleanup();
     clearTimeout(watchdog);
   }
 }
 
-const HELP = `usage: npm run chaos -- [flags]   (or npx tsx bench/chaos/main.ts [flags])
+const HELP = `usage: npm run chaos -- [flags]   (or npm run bench -- --only chaos -- [flags])
 
 Runs Bosun, then a legacy-style baseline, through the same seeded AWS faults and process faults
 on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
@@ -258,8 +259,3 @@ function readJson(file: string): ChaosReport | undefined {
     return undefined;
   }
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`chaos: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
