@@ -457,8 +457,9 @@ async function main(): Promise<void> {
     const bench = BENCHMARKS[name]!;
     const run = () => bench.run(ctx, v, positionals);
     try {
-      // Chaos is not a timing: it needs no quiet machine and no second attempt.
-      const timed = name !== 'chaos';
+      // Chaos is not a timing, nor is a quick run (a smoke test of the code paths): neither waits
+      // for a quiet machine nor gets a second attempt.
+      const timed = name !== 'chaos' && !quick;
       const quietBefore = timed ? await waitForQuiet(ctx, 120_000) : 0;
       let a = await attempt(run);
       let attempts = 1;
