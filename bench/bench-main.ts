@@ -36,8 +36,8 @@ import { runHistorySize } from './history-size';
 import type { BenchContext } from './lib/context';
 import type { BenchmarkResult } from './lib/report';
 import { printResult, resultOf, writeResult, writeSummary } from './lib/report';
-import { closeAllStacks } from './lib/stack';
-import type { WorkerTuning } from './lib/worker-protocol';
+import { closeAllStacks } from '../test/support/bench-stack';
+import type { WorkerTuning } from '../test/support/worker-protocol';
 
 const TUNABLE = ['maxConcurrentActivityTaskExecutions', 'maxConcurrentWorkflowTaskExecutions', 'maxCachedWorkflows'] as const;
 

@@ -28,15 +28,15 @@ import { cpuSecondsOf, round, threadCpuOf } from '../test/support/child-process'
 import type { BenchmarkResult } from './lib/report';
 import { resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
-import type { BenchStack, TemporalDb } from './lib/stack';
-import { ACCOUNT, REGION, startBenchStack, workflowBundle } from './lib/stack';
+import type { BenchStack, TemporalDb } from '../test/support/bench-stack';
+import { ACCOUNT, REGION, startBenchStack, workflowBundle } from '../test/support/bench-stack';
 import { summarize } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
 import { TemporalMetricsWindow } from './lib/temporal-metrics';
 import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
-import type { WorkerPeaks } from './lib/worker-process';
-import type { WorkerTuning } from './lib/worker-protocol';
+import type { WorkerPeaks } from '../test/support/worker-process';
+import type { WorkerTuning } from '../test/support/worker-protocol';
 import { emulatorAl2023Image } from '../test/support/instances';
 
 const SUBMIT_CONCURRENCY = 32;

@@ -9,8 +9,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { deploy, countOf } from './bench-scale';
-import type { BosunSystem } from './chaos/bosun-system';
-import { startBosunSystem } from './chaos/bosun-system';
+import type { BosunSystem } from '../test/support/bosun-system';
+import { startBosunSystem } from '../test/support/bosun-system';
 import { freePort } from '../infra/stack';
 import type { BenchContext } from './lib/context';
 import type { Timeline, TimelineSummary } from './lib/history';
@@ -21,13 +21,13 @@ import { round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
 import { resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
-import { startBenchStack, workflowBundle } from './lib/stack';
+import { startBenchStack, workflowBundle } from '../test/support/bench-stack';
 import { percentile } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
 import { TemporalMetricsWindow } from './lib/temporal-metrics';
 import type { ProcessUsage, WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
-import { BENCH_ACCOUNTS } from './lib/worker-protocol';
+import { BENCH_ACCOUNTS } from '../test/support/worker-protocol';
 import { emulatorAl2023Image } from '../test/support/instances';
 
 const SUBMIT_CONCURRENCY = 32;

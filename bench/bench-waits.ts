@@ -29,7 +29,7 @@ import { loadAverage, round } from '../test/support/child-process';
 import type { BenchContext } from './lib/context';
 import type { BenchmarkResult } from './lib/report';
 import { requireMeasured, resultOf } from './lib/report';
-import { ACCOUNT, REGION, startBenchStack } from './lib/stack';
+import { ACCOUNT, REGION, startBenchStack } from '../test/support/bench-stack';
 import { summarize } from './lib/stats';
 import type { Table } from './lib/table';
 import { UsageWindow } from './lib/usage';

@@ -4,7 +4,7 @@
  * facade restart both restart that process; either way its in-memory tasks are gone.
  */
 import path from 'node:path';
-import type { SystemUnderTest } from './bosun-system';
+import type { SystemUnderTest } from '../../test/support/bosun-system';
 import type { Launcher, TsChild } from '../../test/support/child-process';
 import { spawnTs, waitForHttp } from '../../test/support/child-process';
 

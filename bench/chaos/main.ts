@@ -19,7 +19,7 @@ import type { MotoServer, TemporalDevServer, TemporalDevServerOptions } from '..
 import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { startServers, warmMoto } from '../../test/support/stack';
-import { writeAllTemporalFlag } from './bosun-system';
+import { writeAllTemporalFlag } from '../../test/support/bosun-system';
 import type { ChaosOptions } from './chaos';
 import { chaosOptionsSchema, runChaos, SCALED_OPTIONS, scaledDefaults } from './chaos';
 import type { ClusterStack } from './cluster-stack';

@@ -8,7 +8,7 @@ import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { FaultKind } from '../fault-proxy';
 import { profileFor, startFaultProxy } from '../fault-proxy';
 import { startAwsRecorder } from './aws-recorder';
-import type { SystemUnderTest } from './bosun-system';
+import type { SystemUnderTest } from '../../test/support/bosun-system';
 import { sleep } from '../../test/support/child-process';
 import type { OpOutcome, OrcaClientOptions } from '../../test/support/orca-client';
 import { runOperation } from '../../test/support/orca-client';

@@ -2,8 +2,8 @@
  * The one way tests, scripts and benchmarks start the servers under Bosun: a Temporal dev server
  * (headless, on a free port, SQLite in memory or in a file) and a warmed-up moto, both from the
  * pinned binaries, started side by side and awaited properly; optionally the workflow bundle.
- * jest's global setup, the scripts' stack (test/support/script-stack.ts), every benchmark's stack
- * (bench/lib/stack.ts) and the chaos run use it.
+ * jest's global setup, the scripts (startTestServers), every benchmark's stack
+ * (test/support/bench-stack.ts) and the chaos run use it.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { changeFlagFile, setRollout } from '../../client/routing';
-import type { Launcher, TsChild } from '../../test/support/child-process';
-import { spawnTs, waitForHttp } from '../../test/support/child-process';
+import type { Launcher, TsChild } from './child-process';
+import { spawnTs, waitForHttp } from './child-process';
 
 export interface SystemUnderTest {
   readonly name: 'bosun' | 'baseline';

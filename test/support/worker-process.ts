@@ -4,8 +4,8 @@
  * thread was, second by second. Stops exactly that child, by its pid.
  */
 import path from 'node:path';
-import type { TsChild } from '../../test/support/child-process';
-import { spawnTs } from '../../test/support/child-process';
+import type { TsChild } from './child-process';
+import { spawnTs } from './child-process';
 import type { WorkerChildConfig, WorkerChildMessage } from './worker-protocol';
 
 type StatusMessage = Extract<WorkerChildMessage, { type: 'status' }>;
