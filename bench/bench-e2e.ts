@@ -11,16 +11,17 @@ import { convergence } from '../domain/capacity';
 import { ensureEmulatorServerGroup } from '../infra/demo';
 import type { AwsClients } from '../activities';
 import type { BenchContext } from './lib/context';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import { sleep } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
+import { resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import type { Timeline } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
-import type { BenchStack } from './lib/stack';
-import { ACCOUNT, REGION, startBenchStack } from './lib/stack';
-import type { WorkerTuning } from './lib/worker-protocol';
+import type { BenchStack } from '../test/support/bench-stack';
+import { ACCOUNT, REGION, startBenchStack } from '../test/support/bench-stack';
+import type { WorkerTuning } from '../test/support/worker-protocol';
 import { Patch } from '../workflows/patches';
 import { median, summarize } from './lib/stats';
 import { TemporalMetricsWindow } from './lib/temporal-metrics';
@@ -127,8 +128,7 @@ export interface EndToEndOptions {
 }
 
 export async function runEndToEnd(ctx: BenchContext, opts: EndToEndOptions = {}): Promise<BenchmarkResult> {
-  const started = new Date();
-  const loadStart = loadAverage();
+  const envelope = resultOf(ctx);
   const repeats = ctx.quick ? 8 : 30;
   const warmup = ctx.quick ? 2 : 4;
   const variants = (opts.variants?.length ? opts.variants : ['production']).map((n) => {
@@ -269,17 +269,10 @@ export async function runEndToEnd(ctx: BenchContext, opts: EndToEndOptions = {})
       `${cpuVerdict(resources)}. ${persistenceNote(persistence)}. ${saturated ? 'The machine was busy; latencies include waiting for CPU.' : 'No process and not the machine was saturated: a single resize is bound by sequential round trips (worker <-> Temporal <-> SQLite), not by throughput.'}`,
     ];
 
-    return {
+    return envelope.finish({
       name: 'e2e',
       title: 'End to end: one resizeServerGroup through Bosun vs the same AWS calls made directly',
-      startedAt: started.toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationSeconds: round((Date.now() - started.getTime()) / 1000),
-      loadAverageStart: loadStart,
-      loadAverageEnd: loadAverage(),
       setup: {
-        temporalDb: ctx.temporalDb,
-        ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
         worker: 'one per variant, production options unless the variant says otherwise',
         variants: Object.fromEntries(variants.map((v) => [v.name, v.description])),
         repeats,
@@ -352,7 +345,7 @@ export async function runEndToEnd(ctx: BenchContext, opts: EndToEndOptions = {})
         resources,
         persistence,
       },
-    };
+    });
   } finally {
     for (const h of https) h.close();
     for (const s of stacks.reverse()) await s.close();

@@ -3,32 +3,32 @@
  * process) and of a standalone worker (`npm run worker` with a prebuilt bundle), idle and
  * through a burst of createServerGroup tasks that Orca-style pollers follow to the end.
  *
- *   npx tsx bench/bench-memory.ts                        # both, 300 tasks each
- *   npx tsx bench/bench-memory.ts --tasks 1000 --only start
- *   options: --only start|worker, --tasks n, --max-cached n (BOSUN_MAX_CACHED_WORKFLOWS),
- *            --root <checkout> (run another checkout's entry points, e.g. main's, for a before/after),
- *            --label name (bench/results/bench-memory-<name>.{md,json}), --out dir
+ *   npm run bench -- --only memory                                  # both, 300 tasks each
+ *   npm run bench -- --only memory --memory-tasks 1000 --memory-processes start
+ *   options: --memory-processes start|worker, --memory-tasks n, --memory-max-cached n
+ *            (BOSUN_MAX_CACHED_WORKFLOWS), --memory-root <checkout> (run another checkout's entry
+ *            points, e.g. main's, for a before/after); --label name names the result files
  *
  * Every process runs on free loopback ports with a private state folder, so a developer's own
  * `npm start` is never touched; RSS is read from /proc/<pid>/status (VmRSS, and VmHWM for the
  * kernel's high-water mark, which also catches peaks between samples).
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { changeFlagFile, onboard } from '../client/routing';
 import { DEMO_APP } from '../infra/demo';
-import { freePort, startMoto, startTemporalDevServer } from '../infra/stack';
+import { freePort } from '../infra/stack';
+import { startServers } from '../test/support/stack';
 import { PROJECT_ROOT } from '../infra/tools';
-import { writeWorkflowBundle } from '../worker/workflow-bundle';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, memoryOf, round } from './lib/proc';
+import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
 import type { Table } from './lib/table';
-import { renderMarkdown, renderText } from './lib/table';
+import type { BenchContext } from './lib/context';
+import type { BenchmarkResult } from './lib/report';
+import { resultOf } from './lib/report';
 import { UsageWindow } from './lib/usage';
 import { emulatorAl2023Image } from '../test/support/instances';
 
@@ -37,13 +37,19 @@ const POLL_EVERY_MS = 5000;
 const IDLE_MS = 10_000;
 const BOUND_MS = 10 * 60_000;
 
+export interface MemoryOptions {
+  readonly processes?: readonly ('start' | 'worker')[] | undefined;
+  readonly tasks?: number | undefined;
+  readonly maxCached?: number | undefined;
+  /** Another checkout whose entry points run (e.g. main's), for a before/after. */
+  readonly root?: string | undefined;
+}
+
 interface Options {
   readonly only: readonly ('start' | 'worker')[];
   readonly tasks: number;
   readonly maxCached: number | undefined;
   readonly root: string;
-  readonly label: string | undefined;
-  readonly out: string;
 }
 
 interface Phase {
@@ -66,28 +72,6 @@ interface Phase {
   readonly machinePercentOfCore: number;
   readonly facadePeakRssMiB?: number | undefined;
   readonly samples: readonly { readonly second: number; readonly rssMiB: number }[];
-}
-
-function parseArgs(argv: readonly string[]): Options {
-  const value = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const only = (value('--only') ?? 'start,worker').split(',');
-  if (!only.every((o) => o === 'start' || o === 'worker')) throw new Error(`--only takes start and/or worker, not ${only.join(',')}`);
-  const tasks = Number(value('--tasks') ?? 300);
-  if (!Number.isInteger(tasks) || tasks < 1 || tasks > 5000) throw new Error('--tasks takes 1 to 5000');
-  const cached = value('--max-cached');
-  const label = value('--label');
-  if (label !== undefined && !/^[a-z0-9-]+$/.test(label)) throw new Error('--label takes lower-case letters, digits and dashes');
-  return {
-    only: only,
-    tasks,
-    maxCached: cached === undefined ? undefined : Number(cached),
-    root: path.resolve(value('--root') ?? PROJECT_ROOT),
-    label,
-    out: path.resolve(value('--out') ?? path.join(PROJECT_ROOT, 'bench', 'results')),
-  };
 }
 
 const log = (m: string) => process.stderr.write(`[memory ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
@@ -125,40 +109,6 @@ function heapLimitOf(root: string, scriptName: string): string[] {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   const flag = /--max-old-space-size=\d+/.exec(pkg.scripts?.[scriptName] ?? '')?.[0];
   return flag ? [flag] : [];
-}
-
-function spawnTsx(root: string, script: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: readonly string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(root, script)], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => {
-    out += d.toString();
-    writeFileSync(logFile, out);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return child;
-}
-
-async function waitFor(what: string, ms: number, child: ChildProcess, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what}: the process exited with ${child.exitCode}`);
-    if (await probe().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`${what}: not ready after ${ms / 1000} s`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(30_000)]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 async function amiName(motoEndpoint: string): Promise<string> {
@@ -224,17 +174,14 @@ async function burst(
   }
 }
 
-function baseEnv(stateDir: string, opts: Options): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+/** What both phases' processes get on top of the launcher's clean environment. */
+function baseEnv(stateDir: string, opts: Options): Record<string, string> {
+  return {
     BOSUN_STATE_DIR: stateDir,
     BOSUN_LOG_LEVEL: 'warn',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(opts.maxCached !== undefined ? { BOSUN_MAX_CACHED_WORKFLOWS: String(opts.maxCached) } : {}),
   };
-  for (const k of ['TEMPORAL_ADDRESS', 'AWS_ENDPOINT_URL', 'BOSUN_WORKFLOW_BUNDLE', 'BOSUN_MAX_CACHED_WORKFLOWS', 'BOSUN_CONFIG_FILE'])
-    delete env[k];
-  if (opts.maxCached !== undefined) env.BOSUN_MAX_CACHED_WORKFLOWS = String(opts.maxCached);
-  return env;
 }
 
 /** The whole `npm start` program in one process, as test/start.test.ts runs it. */
@@ -250,16 +197,22 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
   };
   const facadeUrl = `http://127.0.0.1:${facade}`;
   const t0 = performance.now();
-  const child = spawnTsx(opts.root, 'infra/start.ts', env, path.join(dir, 'start.log'), heapLimitOf(opts.root, 'start'));
-  const sampler = new RssSampler(child.pid!);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const child = spawnTs({
+    name: 'npm start',
+    script: 'infra/start.ts',
+    root: opts.root,
+    launcher: 'node-import-tsx',
+    nodeFlags: heapLimitOf(opts.root, 'start'),
+    env,
+    logFile: path.join(dir, 'start.log'),
+  });
+  const sampler = new RssSampler(child.pid);
   try {
-    await waitFor('npm start', 180_000, child, async () => out.includes('Bosun is ready'));
-    return await measure('npm start (worker + facade, one process)', child.pid!, t0, sampler, facadeUrl, `http://127.0.0.1:${moto}`, opts);
+    await child.waitForOutput('Bosun is ready', 180_000);
+    return await measure('npm start (worker + facade, one process)', child.pid, t0, sampler, facadeUrl, `http://127.0.0.1:${moto}`, opts);
   } finally {
     sampler.stop();
-    await stopChild(child);
+    await child.stop(30_000);
     // What the killed start may have left is in its stack record.
     const { StackRecord } = await import('../infra/stack-record');
     await StackRecord.down(stateDir, () => undefined).catch(() => undefined);
@@ -270,17 +223,11 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
 async function workerPhase(opts: Options, dir: string): Promise<Phase> {
   const stateDir = path.join(dir, 'worker-state');
   mkdirSync(stateDir, { recursive: true });
-  const bundle = await writeWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
-  const [temporalPort, motoPort, facadePort] = [await freePort(), await freePort(), await freePort()];
-  const [temporal, moto] = await Promise.all([
-    startTemporalDevServer({
-      port: temporalPort,
-      headless: true,
-      logFile: path.join(dir, 'worker-temporal.log'),
-      dbFile: path.join(dir, 'temporal.db'),
-    }),
-    startMoto({ port: motoPort, logFile: path.join(dir, 'worker-moto.log') }),
-  ]);
+  const facadePort = await freePort();
+  const servers = await startServers({ dir, dbFile: path.join(dir, 'temporal.db'), bundle: true });
+  const { temporal, moto: started, bundlePath } = servers;
+  const bundle = bundlePath!;
+  const moto = started!;
   const env = {
     ...baseEnv(stateDir, opts),
     TEMPORAL_ADDRESS: temporal.address,
@@ -296,32 +243,27 @@ async function workerPhase(opts: Options, dir: string): Promise<Phase> {
     reason: 'the memory benchmark deploys the demo application',
   });
   const facadeUrl = `http://127.0.0.1:${facadePort}`;
-  const facade = spawnTsx(opts.root, 'client/facade/main.ts', env, path.join(dir, 'facade.log'));
+  const launch = (name: string, script: string, extra: Record<string, string>, heap: string[] = []) =>
+    spawnTs({ name, script, root: opts.root, nodeFlags: heap, env: { ...env, ...extra }, logFile: path.join(dir, `${name}.log`) });
+  const facade = launch('facade', 'client/facade/main.ts', {});
   const t0 = performance.now();
-  const worker = spawnTsx(
-    opts.root,
+  const worker = launch(
+    'worker',
     'worker/main.ts',
-    { ...env, BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' },
-    path.join(dir, 'worker.log'),
+    { BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' },
     heapLimitOf(opts.root, 'worker'),
   );
-  const sampler = new RssSampler(worker.pid!);
-  const facadeSampler = new RssSampler(facade.pid!);
-  let workerOut = '';
-  worker.stderr?.on('data', (d: Buffer) => (workerOut += d.toString()));
-  worker.stdout?.on('data', (d: Buffer) => (workerOut += d.toString()));
+  const sampler = new RssSampler(worker.pid);
   try {
-    await waitFor('standalone worker', 120_000, worker, async () => workerOut.includes('worker polling'));
-    await waitFor('standalone facade', 60_000, facade, async () => (await fetch(`${facadeUrl}/health`)).ok);
-    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid!, t0, sampler, facadeUrl, moto.endpoint, opts);
-    return { ...phase, facadePeakRssMiB: mib(memoryOf(facade.pid!)?.peakRssBytes) };
+    await worker.waitForOutput('worker polling', 120_000);
+    await waitForHttp(`${facadeUrl}/health`, 60_000, facade);
+    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid, t0, sampler, facadeUrl, moto.endpoint, opts);
+    return { ...phase, facadePeakRssMiB: mib(memoryOf(facade.pid)?.peakRssBytes) };
   } finally {
     sampler.stop();
-    facadeSampler.stop();
-    await stopChild(worker);
-    await stopChild(facade);
-    await temporal.stop();
-    await moto.stop();
+    await worker.stop(30_000);
+    await facade.stop(30_000);
+    await servers.stop();
   }
 }
 
@@ -371,10 +313,15 @@ async function measure(
   };
 }
 
-async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promise<BenchmarkResult> {
+  const opts: Options = {
+    only: o.processes ?? ['start', 'worker'],
+    tasks: o.tasks ?? (ctx.quick ? 30 : 300),
+    maxCached: o.maxCached,
+    root: path.resolve(o.root ?? PROJECT_ROOT),
+  };
+  const envelope = resultOf(ctx);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-memory-'));
-  const startedAt = new Date().toISOString();
   const loadStart = loadAverage();
   const phases: Phase[] = [];
   try {
@@ -419,19 +366,15 @@ async function main(): Promise<void> {
         .map((p) => `standalone facade beside the worker: peak ${p.facadePeakRssMiB} MiB`),
     ],
   };
-  process.stdout.write(`\n${renderText(table)}\n`);
-  const name = `bench-memory${opts.label ? `-${opts.label}` : ''}`;
-  mkdirSync(opts.out, { recursive: true });
-  const command = `npx tsx bench/bench-memory.ts ${process.argv.slice(2).join(' ')}`.trim();
-  writeFileSync(
-    path.join(opts.out, `${name}.md`),
-    `# Bosun memory\n\nRun: \`${command}\`, ${startedAt} to ${new Date().toISOString()}. ${os.cpus().length} cores, ${round(os.totalmem() / 1024 ** 3)} GiB, Node ${process.version}.\n\n${renderMarkdown(table, '##')}\n`,
-  );
-  writeFileSync(path.join(opts.out, `${name}.json`), `${JSON.stringify({ command, startedAt, options: opts, phases }, null, 2)}\n`);
-  log(`wrote ${path.join(opts.out, `${name}.md`)}`);
+  return envelope.finish({
+    name: 'memory',
+    title: 'Memory: the Bosun process idle and through a burst of deploys',
+    setup: { ...opts, pollEveryMs: POLL_EVERY_MS, idleMs: IDLE_MS },
+    tables: [table],
+    bottleneck: phases.map(
+      (p) => `${p.what}: peak ${p.peakMiB} MiB (VmHWM), ${p.succeeded}/${p.tasks} tasks succeeded in ${p.makespanSeconds} s.`,
+    ),
+    interferencePercentOfCore: Math.max(0, ...phases.map((p) => p.othersPercentOfCore)),
+    data: phases,
+  });
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench-memory: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});

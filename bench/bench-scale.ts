@@ -20,22 +20,23 @@ import type { AwsClients } from '../activities';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { BenchContext } from './lib/context';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import type { Timeline, TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
-import { cpuSecondsOf, loadAverage, round, threadCpuOf } from './lib/proc';
+import { cpuSecondsOf, round, threadCpuOf } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
+import { resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
-import type { BenchStack, TemporalDb } from './lib/stack';
-import { ACCOUNT, REGION, startBenchStack, workflowBundle } from './lib/stack';
+import type { BenchStack, TemporalDb } from '../test/support/bench-stack';
+import { ACCOUNT, REGION, startBenchStack, workflowBundle } from '../test/support/bench-stack';
 import { summarize } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
 import { TemporalMetricsWindow } from './lib/temporal-metrics';
 import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
-import type { WorkerPeaks } from './lib/worker-process';
-import type { WorkerTuning } from './lib/worker-protocol';
+import type { WorkerPeaks } from '../test/support/worker-process';
+import type { WorkerTuning } from '../test/support/worker-protocol';
 import { emulatorAl2023Image } from '../test/support/instances';
 
 const SUBMIT_CONCURRENCY = 32;
@@ -438,8 +439,7 @@ function oneAppLines(results: readonly Level[]): string[] {
 }
 
 export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Promise<BenchmarkResult> {
-  const started = new Date();
-  const loadStart = loadAverage();
+  const envelope = resultOf(ctx);
   const levels = opts.levels ?? (ctx.quick ? [20, 50] : [100, 1000]);
   const boundOf = (tasks: number) => levelBoundMs(tasks, ctx.quick);
   const results: Level[] = [];
@@ -587,17 +587,10 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       }),
   ];
 
-  return {
+  return envelope.finish({
     name: 'scale',
     title: 'Scale: concurrent createServerGroup tasks on one machine',
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationSeconds: round((Date.now() - started.getTime()) / 1000),
-    loadAverageStart: loadStart,
-    loadAverageEnd: loadAverage(),
     setup: {
-      temporalDb: ctx.temporalDb,
-      ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
       levels,
       tuning: opts.tuning ? { level: opts.tunedLevel ?? levels[levels.length - 1], options: opts.tuning } : 'none',
       boundSecondsPerLevel: Object.fromEntries(levels.map((n) => [n, boundOf(n) / 1000])),
@@ -680,5 +673,5 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
     bottleneck,
     interferencePercentOfCore: Math.max(...results.map((l) => l.resources.machine.othersPercentOfCore)),
     data: results,
-  };
+  });
 }

@@ -9,24 +9,25 @@
  */
 import type { Client } from '@temporalio/client';
 import { deploy, countOf } from './bench-scale';
-import type { BosunSystem } from './chaos/bosun-system';
-import { startBosunSystem } from './chaos/bosun-system';
+import type { BosunSystem } from '../test/support/bosun-system';
+import { startBosunSystem } from '../test/support/bosun-system';
 import { freePort } from '../infra/stack';
 import type { BenchContext } from './lib/context';
 import type { Timeline, TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
+import { resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
-import { startBenchStack, workflowBundle } from './lib/stack';
+import { startBenchStack, workflowBundle } from '../test/support/bench-stack';
 import { percentile } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
 import { TemporalMetricsWindow } from './lib/temporal-metrics';
 import type { ProcessUsage, WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
-import { BENCH_ACCOUNTS } from './lib/worker-protocol';
+import { BENCH_ACCOUNTS } from '../test/support/worker-protocol';
 import { emulatorAl2023Image } from '../test/support/instances';
 
 const SUBMIT_CONCURRENCY = 32;
@@ -230,8 +231,7 @@ async function runWith(ctx: BenchContext, tasks: number, workers: number, facade
 }
 
 export async function runScaleOut(ctx: BenchContext, opts: ScaleOutOptions = {}): Promise<BenchmarkResult> {
-  const started = new Date();
-  const loadStart = loadAverage();
+  const envelope = resultOf(ctx);
   const tasks = opts.tasks ?? (ctx.quick ? 50 : 500);
   const workerCounts = opts.workers ?? (ctx.quick ? [1, 2] : [1, 2, 3]);
   const facades = opts.facades ?? 2;
@@ -287,17 +287,10 @@ export async function runScaleOut(ctx: BenchContext, opts: ScaleOutOptions = {})
       ),
   ];
 
-  return {
+  return envelope.finish({
     name: 'scaleout',
     title: `Scale-out: ${tasks} concurrent createServerGroup tasks with ${workerCounts.join(', ')} worker processes and ${facades} facades`,
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationSeconds: round((Date.now() - started.getTime()) / 1000),
-    loadAverageStart: loadStart,
-    loadAverageEnd: loadAverage(),
     setup: {
-      temporalDb: ctx.temporalDb,
-      ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
       tasks,
       workers: workerCounts,
       facades,
@@ -356,5 +349,5 @@ export async function runScaleOut(ctx: BenchContext, opts: ScaleOutOptions = {})
     bottleneck,
     interferencePercentOfCore: Math.max(...runs.map((r) => r.resources.machine.othersPercentOfCore)),
     data: runs,
-  };
+  });
 }

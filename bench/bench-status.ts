@@ -27,17 +27,18 @@ import path from 'node:path';
 import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import { ensureEmulatorServerGroup } from '../infra/demo';
 import type { BenchContext } from './lib/context';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
+import { resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import { freePort } from '../infra/stack';
-import type { BosunSystem } from './chaos/bosun-system';
-import { startBosunSystem } from './chaos/bosun-system';
-import type { BenchStack } from './lib/stack';
-import { ACCOUNT, REGION, startBenchStack, workflowBundle } from './lib/stack';
-import { BENCH_ACCOUNTS } from './lib/worker-protocol';
+import type { BosunSystem } from '../test/support/bosun-system';
+import { startBosunSystem } from '../test/support/bosun-system';
+import type { BenchStack } from '../test/support/bench-stack';
+import { ACCOUNT, REGION, startBenchStack, workflowBundle } from '../test/support/bench-stack';
+import { BENCH_ACCOUNTS } from '../test/support/worker-protocol';
 import { summarize } from './lib/stats';
 import { persistenceCalls, TemporalMetricsWindow } from './lib/temporal-metrics';
 import type { Pauses } from './lib/pauses';
@@ -71,8 +72,7 @@ export interface StatusOptions {
 }
 
 export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layout: 'processes' }): Promise<BenchmarkResult> {
-  const started = new Date();
-  const loadStart = loadAverage();
+  const envelope = resultOf(ctx);
   const running = ctx.quick ? 200 : 1000;
   const completed = ctx.quick ? 10 : 50;
   const windowMs = ctx.quick ? 15_000 : 60_000;
@@ -380,17 +380,10 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
       worker: w.worker,
     });
 
-    return {
+    return envelope.finish({
       name: 'status',
       title: `Status: GET /task/{id} with ${running} running tasks polled every ${POLL_EVERY_MS / 1000} s (${separate ? 'facade and worker in processes of their own' : 'facade in the polling process'})`,
-      startedAt: started.toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationSeconds: round((Date.now() - started.getTime()) / 1000),
-      loadAverageStart: loadStart,
-      loadAverageEnd: loadAverage(),
       setup: {
-        temporalDb: ctx.temporalDb,
-        ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
         layout: separate
           ? 'worker/main.ts and client/facade/main.ts as processes of their own (production entry points and defaults); this process only polls'
           : "the facade in this process beside the pollers; the bench's worker child with production options",
@@ -441,7 +434,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = { layou
         idle: { running: summarize(idleRunning.latenciesMs, 2), completed: summarize(idleCompleted.latenciesMs, 2) },
         lastHistoryLineOfRunningTasks: Object.fromEntries(where),
       },
-    };
+    });
   } finally {
     closeHttp();
     await system?.stop();

@@ -15,15 +15,16 @@ import { parseSubmission, taskTargets } from '../client/facade/submission';
 import type { TaskContext } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
 import type { BenchContext } from './lib/context';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import type { LoadResult } from './lib/load';
 import { runClosedLoop } from './lib/load';
-import { loadAverage, round } from './lib/proc';
+import { round } from '../test/support/child-process';
 import type { BenchmarkResult } from './lib/report';
+import { resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import type { Cell } from './lib/table';
-import type { BenchStack, TemporalDb } from './lib/stack';
-import { ACCOUNT, REGION, startBenchStack } from './lib/stack';
+import type { BenchStack, TemporalDb } from '../test/support/bench-stack';
+import { ACCOUNT, REGION, startBenchStack } from '../test/support/bench-stack';
 import { summarize } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
 import { TemporalMetricsWindow } from './lib/temporal-metrics';
@@ -167,8 +168,7 @@ const RUN_HEADERS = [
 ];
 
 export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult> {
-  const started = new Date();
-  const loadStart = loadAverage();
+  const envelope = resultOf(ctx);
   const levels = [1, 8, 32];
   const count = ctx.quick ? 60 : 300;
   const warmup = ctx.quick ? 15 : 60;
@@ -251,17 +251,10 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
     `What the facade adds per start: ${round(p50(at('facade POST /aws/ops', 1)) - p50(at('bare client.workflow.start', 1)), 2)} ms at 1 in flight (HTTP, JSON, zod validation, authorization, memo, summary and 8 search attributes); Temporal CPU per start facade ${perOp(top, 'temporal')} ms vs bare ${perOp(bare32, 'temporal')} ms, bench-process CPU per start facade ${perOp(top, 'bench')} ms vs bare ${perOp(bare32, 'bench')} ms.`,
   ];
 
-  return {
+  return envelope.finish({
     name: 'submission',
     title: 'Submission: facade POST /aws/ops vs starting the workflow directly',
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationSeconds: round((Date.now() - started.getTime()) / 1000),
-    loadAverageStart: loadStart,
-    loadAverageEnd: loadAverage(),
     setup: {
-      temporalDb: ctx.temporalDb,
-      ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
       controlTemporalDb: otherDb,
       worker: 'none (tasks stay RUNNING; only the submission path is measured)',
       countPerRun: count,
@@ -309,7 +302,7 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
       total,
       totalPersistence,
     },
-  };
+  });
 }
 
 function runData(r: Run) {

@@ -1,6 +1,6 @@
 /**
- * `npx tsx bench/bench-waits.ts [--tasks N] [--settle-seconds S] [--probe-seconds P] [--rounds R]`: long waits against
- * a task's short calls, for each wait strategy (domain/waits.ts) in the same run.
+ * `npm run bench -- --only waits [--waits-tasks N] [--waits-rounds R]`: long waits against a task's
+ * short calls, for each wait strategy (domain/waits.ts) in the same run.
  *
  * Per variant, a fresh stack (dev server, moto, the production worker as a child process with its
  * default 100 activity slots and 1,000 wait slots, the facade with production settings except the
@@ -14,31 +14,35 @@
  * task, and how long the waits took to drain after the heal. Variants alternate over the rounds,
  * because the machine is shared and its noise drifts.
  *
- * Writes bench/results/bench-waits.json and bench/results/bench-waits.md.
+ * Writes bench/results/bench-waits.json and its section of bench/results/bench-waits-summary.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeAutoScalingGroupsCommand, SetInstanceHealthCommand } from '@aws-sdk/client-auto-scaling';
 import { ensureEmulatorServerGroup } from '../infra/demo';
-import { PROJECT_ROOT } from '../infra/tools';
 import { defaultTaskSettings } from '../domain/task-input';
 import type { WaitStrategy } from '../domain/waits';
 import type { TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
-import { FacadeHttp } from './lib/http';
+import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, round } from './lib/proc';
-import { ACCOUNT, closeAllStacks, REGION, startBenchStack } from './lib/stack';
+import { loadAverage, round } from '../test/support/child-process';
+import type { BenchContext } from './lib/context';
+import type { BenchmarkResult } from './lib/report';
+import { requireMeasured, resultOf } from './lib/report';
+import { ACCOUNT, REGION, startBenchStack } from '../test/support/bench-stack';
 import { summarize } from './lib/stats';
 import type { Table } from './lib/table';
-import { renderMarkdown, renderText } from './lib/table';
 import { UsageWindow } from './lib/usage';
 
-const RESULTS = path.join(__dirname, 'results');
 const BLOCKED_GROUPS = 10;
 const PROBE_EVERY_MS = 1000;
 /** Histories read per variant to count a waiting task's events. */
 const HISTORY_SAMPLE = 20;
+
+export interface WaitsOptions {
+  readonly tasks?: number | undefined;
+  readonly rounds?: number | undefined;
+}
 
 interface Options {
   readonly tasks: number;
@@ -76,21 +80,6 @@ interface VariantResult {
   readonly submitSeconds: number;
   /** How long the waits lasted: from the first submission to the heal. */
   readonly waitSeconds: number;
-}
-
-function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const v = i >= 0 ? Number(argv[i + 1]) : fallback;
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-    return v;
-  };
-  return {
-    tasks: value('tasks', 300),
-    settleSeconds: value('settle-seconds', 10),
-    probeSeconds: value('probe-seconds', 20),
-    rounds: value('rounds', 2),
-  };
 }
 
 async function runVariant(strategy: WaitStrategy, round_: number, opts: Options, runDir: string): Promise<VariantResult> {
@@ -226,22 +215,27 @@ async function runVariant(strategy: WaitStrategy, round_: number, opts: Options,
   }
 }
 
-async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
-  const runDir = path.join(PROJECT_ROOT, '.state', 'bench-waits', String(Date.now()));
-  mkdirSync(runDir, { recursive: true });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void closeAllStacks().then(() => process.exit(130)));
-  const started = new Date();
+export async function runWaits(ctx: BenchContext, o: WaitsOptions = {}): Promise<BenchmarkResult> {
+  const opts: Options = {
+    tasks: o.tasks ?? (ctx.quick ? 40 : 300),
+    settleSeconds: ctx.quick ? 5 : 10,
+    probeSeconds: ctx.quick ? 8 : 20,
+    rounds: o.rounds ?? (ctx.quick ? 1 : 2),
+  };
+  const envelope = resultOf(ctx);
   const loadStart = loadAverage();
-  // Alternated so that drift in the machine's other load does not favour one variant.
+  // Alternated so that drift in the machine's other load does not favour one variant. The
+  // `activity` strategy (waits in the task queue's slots) is no longer measured: it lost
+  // (bench/results/bench-waits.md) and waits run on their own queue.
   const orders: WaitStrategy[][] = [
-    ['task-queue', 'workflow-timer', 'activity'],
-    ['workflow-timer', 'task-queue', 'activity'],
+    ['task-queue', 'workflow-timer'],
+    ['workflow-timer', 'task-queue'],
   ];
   const results: VariantResult[] = [];
   for (let r = 0; r < opts.rounds; r++) {
-    for (const strategy of orders[r % orders.length]!) results.push(await runVariant(strategy, r + 1, opts, runDir));
+    for (const strategy of orders[r % orders.length]!) results.push(await runVariant(strategy, r + 1, opts, ctx.runDir));
   }
+  for (const x of results) requireMeasured(`probes of ${x.strategy}`, x.probes);
 
   const table: Table = {
     title: `${opts.tasks} resize tasks waiting ~${Math.round(results.reduce((a, x) => a + x.waitSeconds, 0) / Math.max(1, results.length))} s (poll every ${defaultTaskSettings.pollIntervalMs / 1000} s), 100 activity slots, a probe resize every second for ${opts.probeSeconds} s`,
@@ -315,19 +309,16 @@ async function main(): Promise<void> {
     ]),
     notes: ['queued = scheduled to started (waiting for a worker poller or slot); running = started to completed'],
   };
-  process.stdout.write(`${renderText(table)}\n${renderText(where)}\n`);
-  writeFileSync(
-    path.join(RESULTS, 'bench-waits.json'),
-    `${JSON.stringify({ startedAt: started.toISOString(), finishedAt: new Date().toISOString(), options: opts, results }, null, 2)}\n`,
-  );
-  writeFileSync(path.join(RESULTS, 'bench-waits.raw.md'), `${renderMarkdown(table)}\n${renderMarkdown(where)}`);
+  const best = (strategy: WaitStrategy) => Math.min(...results.filter((x) => x.strategy === strategy).map((x) => x.probeP50Ms));
+  return envelope.finish({
+    name: 'waits',
+    title: 'Waits: a probe resize while hundreds of waits sleep, per wait strategy',
+    setup: { ...opts, strategies: ['task-queue', 'workflow-timer'], pollIntervalMs: defaultTaskSettings.pollIntervalMs },
+    tables: [table, where],
+    bottleneck: [
+      `Probe p50: ${best('task-queue')} ms with waits on their own queue (task-queue) vs ${best('workflow-timer')} ms with workflow timers; failed waiting tasks ${results.reduce((a, x) => a + x.failedTasks, 0)}.`,
+    ],
+    interferencePercentOfCore: Math.max(...results.map((x) => x.othersPercentOfCore)),
+    data: results,
+  });
 }
-
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    process.stderr.write(`bench-waits: ${(err as Error).stack ?? String(err)}\n`);
-    await closeAllStacks();
-    process.exit(1);
-  },
-);

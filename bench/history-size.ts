@@ -1,26 +1,27 @@
 /**
- * `npm run bench:history-size -- <label>`: how big the history of a 50-operation, multi-region
+ * `npm run bench -- --only history`: how big the history of a 50-operation, multi-region
  * orchestration grows (events and bytes, as Temporal counts them against its 51,200-event and
  * 50 MB limits, and its 10,240-event / 10 MB warnings). Runs the real workflow through the real
- * facade against a fresh dev server and moto; appends one row to bench/results/history-size.md.
+ * facade against a fresh dev server and moto (bench/results/history-size.md holds the rows of earlier code).
  */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { temporal } from '@temporalio/proto';
 import { ACCOUNT, startTestEnv, testAwsClients, uniqueName } from '../test/harness';
 import { emulatorImageId } from '../test/support/instances';
-import { startScriptStack } from '../test/support/script-stack';
+import { startTestServers } from '../test/support/stack';
+import type { BenchContext } from './lib/context';
+import type { BenchmarkResult } from './lib/report';
+import { resultOf } from './lib/report';
 
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 const GROUPS_PER_REGION = 4;
 const OPERATIONS = 50;
-const RESULTS = path.join(__dirname, 'results', 'history-size.md');
-
-async function main(): Promise<void> {
-  const label = process.argv[2] ?? 'current';
-  const stack = await startScriptStack();
+export async function runHistorySize(ctx: BenchContext): Promise<BenchmarkResult> {
+  const envelope = resultOf(ctx);
+  const stack = await startTestServers(mkdtempSync(path.join(ctx.runDir, 'history-')));
   const env = await startTestEnv({ settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 200 } });
   try {
     const groups: { region: string; name: string }[] = [];
@@ -72,25 +73,24 @@ async function main(): Promise<void> {
     const bytes = temporal.api.history.v1.History.encode(history).finish().length;
     const memoUpserts = (history.events ?? []).filter((e) => e.workflowPropertiesModifiedEventAttributes).length;
     const desc = await env.client.workflow.getHandle(id).describe();
-    const row = `| ${label} | ${OPERATIONS} ops in ${REGIONS.length} regions | ${task.history.length} | ${events} | ${bytes.toLocaleString('en-US')} | ${memoUpserts} | ${desc.historyLength} | ${Date.now() - started} |`;
-    if (!existsSync(RESULTS)) {
-      writeFileSync(
-        RESULTS,
-        '# History size of a 50-operation, multi-region orchestration\n\n' +
-          'Measured by `npm run bench:history-size -- <label>` (dev server + moto, real facade and worker).\n' +
-          'Bytes: the encoded history (what Temporal counts against its 50 MB limit / 10 MB warning).\n\n' +
-          '| code | task | history lines | events | bytes | memo upserts | historyLength (describe) | run ms |\n|---|---|---|---|---|---|---|---|\n',
-      );
-    }
-    appendFileSync(RESULTS, `${row}\n`);
-    process.stdout.write(`${row}\n`);
+    return envelope.finish({
+      name: 'history',
+      title: `History size: ${OPERATIONS} operations in ${REGIONS.length} regions in one orchestration`,
+      setup: { operations: OPERATIONS, regions: REGIONS, groupsPerRegion: GROUPS_PER_REGION, temporalDb: 'memory' },
+      tables: [
+        {
+          title: 'History of the orchestration',
+          headers: ['history lines', 'events', 'bytes', 'memo upserts', 'historyLength (describe)', 'run ms'],
+          rows: [[task.history.length, events, bytes, memoUpserts, desc.historyLength, Date.now() - started]],
+          notes: ['bytes: the encoded history (what Temporal counts against its 50 MB limit / 10 MB warning)'],
+        },
+      ],
+      bottleneck: [`${events} events and ${bytes} bytes, against Temporal's warnings at 10,240 events / 10 MB.`],
+      interferencePercentOfCore: 0,
+      data: { historyLines: task.history.length, events, bytes, memoUpserts, historyLength: desc.historyLength },
+    });
   } finally {
     await env.close();
     await stack.stop();
   }
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench:history-size: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});

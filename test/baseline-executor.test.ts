@@ -1,13 +1,13 @@
 /**
  * The chaos run's baseline runs the workflow's own operation code outside a workflow
- * (bench/chaos/baseline-executor.ts). Without faults, a deploy and a resize must simply succeed
+ * (test/support/baseline-executor.ts). Without faults, a deploy and a resize must simply succeed
  * there: operation code that reaches for a workflow-only API (Temporal's `patched()` once did,
  * failing every baseline deploy and resize of the 2,000-operation run) fails here first.
  */
 import { createActivities } from '../activities';
 import type { AwsClientProvider } from '../activities';
-import type { BaselineTask } from '../bench/chaos/baseline-executor';
-import { createBaselineExecutor } from '../bench/chaos/baseline-executor';
+import type { BaselineTask } from './support/baseline-executor';
+import { createBaselineExecutor } from './support/baseline-executor';
 import { parseSubmission } from '../client/facade/submission';
 import { ACCOUNT, REGION, testAwsClients, testAwsProvider, uniqueName } from './harness';
 import { emulatorAl2023Image } from './support/instances';

@@ -11,8 +11,8 @@ import { createActivities, createAwsClientProvider } from '../../activities';
 import type { AwsAccount } from '../../activities';
 import { parseSubmission } from '../../client/facade/submission';
 import { renderTask, TaskState } from '../../domain/task';
-import type { BaselineTask } from './baseline-executor';
-import { createBaselineExecutor } from './baseline-executor';
+import type { BaselineTask } from '../../test/support/baseline-executor';
+import { createBaselineExecutor } from '../../test/support/baseline-executor';
 
 const OPS_PATH = /^\/(?:([A-Za-z0-9_-]+)\/)?ops(?:\/([A-Za-z0-9_.-]+))?\/?$/;
 const TASK_PATH = /^\/task\/([^/:]+)\/?$/;

@@ -4,9 +4,9 @@
  * facade restart both restart that process; either way its in-memory tasks are gone.
  */
 import path from 'node:path';
-import type { SystemUnderTest } from './bosun-system';
-import type { Launcher, TsChild } from './child-process';
-import { spawnTs, waitForHttp } from './child-process';
+import type { SystemUnderTest } from '../../test/support/bosun-system';
+import type { Launcher, TsChild } from '../../test/support/child-process';
+import { spawnTs, waitForHttp } from '../../test/support/child-process';
 
 export interface BaselineSystemOptions {
   readonly awsEndpoint: string;

@@ -11,7 +11,7 @@ import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import { freePort } from '../../infra/stack';
 import { startBaselineSystem } from './baseline-system';
-import { startBosunSystem } from './bosun-system';
+import { startBosunSystem } from '../../test/support/bosun-system';
 import type { ChaosReport } from './report';
 import { problemsOf } from './report';
 import type { PhaseOptions, PhaseResult } from './run';

@@ -14,7 +14,7 @@ import { TEMPORAL_SERVER_VERSION } from '../../infra/cluster/server-binary';
 import { findFreeBasePort } from '../../infra/cluster/server-config';
 import { PROJECT_ROOT } from '../../infra/tools';
 import type { ClusterFault } from './schedule';
-import { sleep } from './child-process';
+import { sleep } from '../../test/support/child-process';
 
 /** Defaults of a cluster run, unless given on the command line. */
 export const CLUSTER_RUN_DEFAULTS: Readonly<Record<string, unknown>> = {

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos`: the instrument behind Bosun's promise that deployments stop failing on
+ * `npm run chaos` (= `npm run bench -- --only chaos --`): the instrument behind Bosun's promise that deployments stop failing on
  * transient faults. Starts its own Temporal dev server (SQLite file in a temp dir, headless,
  * free port) and moto, runs Bosun and then the legacy-style baseline through the same faults,
  * prints the two side by side and writes JSON and markdown under bench/results/.
@@ -15,11 +15,11 @@ import { writeWorkflowBundle } from '../../worker/workflow-bundle';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import type { MotoServer, TemporalDevServer } from '../../infra/stack';
+import type { MotoServer, TemporalDevServer, TemporalDevServerOptions } from '../../infra/stack';
 import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
-import { writeAllTemporalFlag } from './bosun-system';
+import { startServers, warmMoto } from '../../test/support/stack';
+import { writeAllTemporalFlag } from '../../test/support/bosun-system';
 import type { ChaosOptions } from './chaos';
 import { chaosOptionsSchema, runChaos, SCALED_OPTIONS, scaledDefaults } from './chaos';
 import type { ClusterStack } from './cluster-stack';
@@ -82,8 +82,9 @@ function parseArgs(argv: readonly string[]): Cli {
   return { options: parsed.data, out, measureStartup: measure, temporal };
 }
 
-async function main(): Promise<void> {
-  const cli = parseArgs(process.argv.slice(2));
+/** Runs the chaos run that `argv` (its own flags, see HELP) describes; resolves to Bosun's problems (none = passed). */
+export async function runChaosCli(argv: readonly string[]): Promise<readonly string[]> {
+  const cli = parseArgs(argv);
   const t0 = Date.now();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'bosun-chaos-'));
   const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -110,35 +111,32 @@ async function main(): Promise<void> {
   try {
     log(`work dir ${workDir}`);
     const dbFile = path.join(workDir, 'temporal.sqlite');
-    const temporalPort = await freePort();
-    const temporalOpts = {
-      port: temporalPort,
-      headless: true,
-      dbFile,
-      logFile: path.join(workDir, 'temporal.log'),
-      readyTimeoutMs: 60_000,
-    };
     const tStack = Date.now();
-    const motoStarted = freePort().then((port) => startMoto({ port, logFile: path.join(workDir, 'moto.log') }));
     let temporal: TemporalDevServer | undefined;
+    let temporalOpts: TemporalDevServerOptions | undefined;
     let clusterStack: ClusterStack | undefined;
-    try {
-      if (cli.temporal === 'cluster') clusterStack = await startClusterStack({ downtimeMs: cli.options.serviceDowntimeMs, log });
-      else temporal = await startTemporalDevServer(temporalOpts);
-    } finally {
-      const moto = await motoStarted;
-      cleanups.push(() => moto.stop());
+    let moto: MotoServer;
+    if (cli.temporal === 'cluster') {
+      const motoStarted = freePort().then((port) => startMoto({ port, logFile: path.join(workDir, 'moto.log') }));
+      try {
+        clusterStack = await startClusterStack({ downtimeMs: cli.options.serviceDowntimeMs, log });
+      } finally {
+        const started = await motoStarted;
+        cleanups.push(() => started.stop());
+      }
+      moto = await motoStarted;
+      const ownCluster = clusterStack;
+      cleanups.push(() => ownCluster.stop());
+      await warmMoto(moto.endpoint);
+    } else {
+      const servers = await startServers({ dir: workDir, dbFile, temporalReadyTimeoutMs: 60_000 });
+      ({ temporal, temporalOptions: temporalOpts } = servers);
+      moto = servers.moto!;
+      const started = moto;
+      cleanups.push(() => started.stop());
+      // The run restarts the dev server: stop whichever one is up at the end.
+      cleanups.push(() => temporal!.stop());
     }
-    const moto: MotoServer = await motoStarted;
-    if (temporal) cleanups.push(() => temporal!.stop());
-    const ownCluster = clusterStack;
-    if (ownCluster) cleanups.push(() => ownCluster.stop());
-    const warmMoto = async () => {
-      const ec2 = new EC2Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'c', secretAccessKey: 'c' } });
-      await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
-      ec2.destroy();
-    };
-    await warmMoto();
     const stackMs = Date.now() - tStack;
     const tBundle = Date.now();
     const workflowBundle = await writeWorkflowBundle(path.join(workDir, 'workflow-bundle.js'));
@@ -178,7 +176,7 @@ async function main(): Promise<void> {
           ? async () => {
               const t = Date.now();
               await temporal!.stop();
-              temporal = await startTemporalDevServer(temporalOpts);
+              temporal = await startTemporalDevServer(temporalOpts!);
               restarts.push(Date.now() - t);
             }
           : undefined,
@@ -189,7 +187,7 @@ async function main(): Promise<void> {
         resetMoto: async () => {
           const res = await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
           if (!res.ok) throw new Error(`moto reset answered ${res.status}`);
-          await warmMoto();
+          await warmMoto(moto.endpoint);
         },
         workflowBundle,
         workDir,
@@ -207,14 +205,14 @@ async function main(): Promise<void> {
     if (clusterStack) md += renderComparison(readJson(path.resolve(PROJECT_ROOT, 'bench/results/chaos-full.json')), report);
     writeFileSync(`${out}.md`, md);
     log(`wrote ${path.relative(PROJECT_ROOT, out)}.json and .md (logs of every process in ${workDir})`);
-    process.exitCode = report.bosunProblems.length ? 1 : 0;
+    return report.bosunProblems;
   } finally {
     await cleanup();
     clearTimeout(watchdog);
   }
 }
 
-const HELP = `usage: npm run chaos -- [flags]   (or npx tsx bench/chaos/main.ts [flags])
+const HELP = `usage: npm run chaos -- [flags]   (or npm run bench -- --only chaos -- [flags])
 
 Runs Bosun, then a legacy-style baseline, through the same seeded AWS faults and process faults
 on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
@@ -261,8 +259,3 @@ function readJson(file: string): ChaosReport | undefined {
     return undefined;
   }
 }
-
-main().catch((err: unknown) => {
-  process.stderr.write(`chaos: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});

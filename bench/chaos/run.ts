@@ -8,10 +8,10 @@ import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { FaultKind } from '../fault-proxy';
 import { profileFor, startFaultProxy } from '../fault-proxy';
 import { startAwsRecorder } from './aws-recorder';
-import type { SystemUnderTest } from './bosun-system';
-import { sleep } from './child-process';
-import type { OpOutcome, OrcaClientOptions } from './orca-client';
-import { runOperation } from './orca-client';
+import type { SystemUnderTest } from '../../test/support/bosun-system';
+import { sleep } from '../../test/support/child-process';
+import type { OpOutcome, OrcaClientOptions } from '../../test/support/orca-client';
+import { runOperation } from '../../test/support/orca-client';
 import type { ClusterFault, PlannedFault, ProcessFault } from './schedule';
 import { isClusterFault } from './schedule';
 import type { Duplicates, EmulatorState, Leaks } from './sweep';
@@ -254,7 +254,7 @@ async function runScenario(
     const facts = needsGroupFacts(step.kind) && base.group ? await readGroupFacts(opts.motoEndpoint, base.group) : undefined;
     const req = requestFor(s, step, base.group, { amiName: opts.amiName, executionId: `${opts.runId}:${s.app}:${i}`, fixture, facts });
     const deadline = Math.min(Date.now() + opts.opTimeoutMs, phaseDeadline);
-    const outcome = await runOperation(() => sys.url, req, step.kind, base.clientRequestId, deadline, opts.client);
+    const outcome = await runOperation(() => sys.url, req, isDeploy(step.kind), base.clientRequestId, deadline, opts.client);
     records.push({ ...base, facts, outcome });
     if (outcome.status === 'succeeded' && isDeploy(step.kind)) {
       const name = outcome.deployedGroups[REGION];

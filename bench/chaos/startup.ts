@@ -4,8 +4,8 @@
  * restarted worker leaves work waiting).
  */
 import path from 'node:path';
-import type { Launcher } from './child-process';
-import { spawnTs, waitForHttp } from './child-process';
+import type { Launcher } from '../../test/support/child-process';
+import { spawnTs, waitForHttp } from '../../test/support/child-process';
 import { freePort } from '../../infra/stack';
 
 export interface StartupSample {

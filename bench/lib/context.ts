@@ -1,5 +1,5 @@
 /** What every benchmark gets from the runner. */
-import type { TemporalDb } from './stack';
+import type { TemporalDb } from '../../test/support/bench-stack';
 
 export interface BenchContext {
   /** The smoke version: same code paths, small counts and short windows. */

@@ -6,7 +6,7 @@
 import type { temporal } from '@temporalio/proto';
 import { temporal as proto } from '@temporalio/proto';
 import { median } from './stats';
-import { round } from './proc';
+import { round } from '../../test/support/child-process';
 
 type History = temporal.api.history.v1.IHistory;
 type Timestamp = temporal.api.history.v1.IHistoryEvent['eventTime'];

@@ -4,7 +4,7 @@
  * matches these is the measuring process, not the system under test.
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import { round } from './proc';
+import { round } from '../../test/support/child-process';
 
 export interface Pauses {
   readonly eventLoopDelayP99Ms: number;

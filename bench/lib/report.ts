@@ -4,7 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { round } from './proc';
+import { loadAverage, round } from '../../test/support/child-process';
+import type { BenchContext } from './context';
 import type { Table } from './table';
 import { renderMarkdown, renderText } from './table';
 import type { PersistenceUse } from './temporal-metrics';
@@ -27,6 +28,30 @@ export interface BenchmarkResult {
   readonly interferencePercentOfCore: number;
   /** Everything measured, for whoever wants to plot it. */
   readonly data: unknown;
+}
+
+/** What a benchmark says of itself; the envelope (times, load, Temporal's settings) is resultOf's. */
+export type BenchmarkBody = Omit<BenchmarkResult, 'startedAt' | 'finishedAt' | 'durationSeconds' | 'loadAverageStart' | 'loadAverageEnd'>;
+
+/** Starts a benchmark's clock: `finish` wraps what it measured in the one result envelope every benchmark writes. */
+export function resultOf(ctx: Pick<BenchContext, 'temporalDb' | 'temporalConfig'>): { finish(body: BenchmarkBody): BenchmarkResult } {
+  const started = new Date();
+  const loadAverageStart = loadAverage();
+  return {
+    finish: (body) => ({
+      ...body,
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationSeconds: round((Date.now() - started.getTime()) / 1000),
+      loadAverageStart,
+      loadAverageEnd: loadAverage(),
+      setup: {
+        temporalDb: ctx.temporalDb,
+        ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
+        ...body.setup,
+      },
+    }),
+  };
 }
 
 /** A benchmark that measured nothing must not pass for a fast one. */
@@ -72,6 +97,8 @@ export function writeSummary(
   results: readonly BenchmarkResult[],
   failures: readonly string[],
   label?: string,
+  /** The file's name without `.md` (default bench-summary[-label]). */
+  name = `bench-summary${label ? `-${label}` : ''}`,
 ): string {
   const md = [
     '# Bosun benchmarks',
@@ -94,7 +121,7 @@ export function writeSummary(
     ]),
   ].join('\n');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `bench-summary${label ? `-${label}` : ''}.md`);
+  const file = path.join(dir, `${name}.md`);
   writeFileSync(file, md);
   return file;
 }

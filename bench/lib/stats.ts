@@ -1,5 +1,5 @@
 /** Latency summaries: percentiles by linear interpolation between closest ranks. */
-import { round } from './proc';
+import { round } from '../../test/support/child-process';
 
 export interface Summary {
   readonly n: number;

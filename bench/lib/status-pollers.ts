@@ -8,7 +8,7 @@
  * Started with fork(); takes one PollJob as its first IPC message, answers one PollResult and exits.
  */
 import { Client, Connection } from '@temporalio/client';
-import { FacadeHttp } from './http';
+import { FacadeHttp } from '../../test/support/orca-client';
 import { sleep } from './load';
 import type { Pauses } from './pauses';
 import { PauseWindow } from './pauses';

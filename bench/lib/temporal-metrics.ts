@@ -3,7 +3,7 @@
  * persistence (SQLite) calls it made and how long they took in total, per operation. A
  * persistence time close to the window's wall time means Temporal's SQLite is the queue.
  */
-import { round } from './proc';
+import { round } from '../../test/support/child-process';
 
 interface Sample {
   readonly name: string;

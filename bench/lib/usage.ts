@@ -3,7 +3,7 @@
  * benchmark started (and of the benchmark process itself), plus the CPU the rest of the machine
  * used meanwhile, which tells a slow run on a shared machine from a slow Bosun.
  */
-import { cores, cpuSecondsOf, loadAverage, machineCpu, memoryOf, round } from './proc';
+import { cores, cpuSecondsOf, loadAverage, machineCpu, memoryOf, round } from '../../test/support/child-process';
 
 export interface Watched {
   readonly name: string;

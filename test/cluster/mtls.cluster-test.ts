@@ -10,8 +10,8 @@ import type { TemporalCluster } from '../../infra/cluster/cluster';
 import type { MotoServer } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { bootstrap } from '../../runtime';
-import type { BosunSystem } from '../../bench/chaos/bosun-system';
-import { startBosunSystem } from '../../bench/chaos/bosun-system';
+import type { BosunSystem } from '../support/bosun-system';
+import { startBosunSystem } from '../support/bosun-system';
 import { freePort } from '../../infra/stack';
 import { ACCOUNTS_JSON, makeGroups, postResize, startTestCluster, startTestMoto, waitForTask, writeWorkflowBundle } from './harness';
 

@@ -9,7 +9,8 @@
  * code that wrote them can still be open (see CONTRIBUTING.md).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   CreateLaunchConfigurationCommand,
@@ -39,7 +40,7 @@ import { ACCOUNT, REGION, startTestEnv, testAwsClients, uniqueName } from '../ha
 import { pollTask, post, waitForHistory } from '../support/orca-client';
 import type { TaskJson } from '../support/orca-client';
 import { makeServerGroup } from '../support/server-group';
-import { startScriptStack } from '../support/script-stack';
+import { startTestServers } from '../support/stack';
 import { findTemporalCli } from '../../infra/tools';
 import { HISTORIES_DIR, HISTORIES_PAYLOAD_KEY } from './histories';
 import { emulatorAl2023Image, launchInstances } from '../support/instances';
@@ -894,7 +895,7 @@ async function main(): Promise<void> {
   const only = process.argv[3];
   const outDir = path.join(HISTORIES_DIR, set);
   mkdirSync(outDir, { recursive: true });
-  const stack = await startScriptStack();
+  const stack = await startTestServers(mkdtempSync(path.join(os.tmpdir(), 'bosun-script-')));
   const faults = new FaultPlan();
   // The update-launch-template rollback deletes a version: moto cannot, so that one call is a double.
   const activities = (real: Activities): Activities => ({ ...real, deleteLaunchTemplateVersion: async () => ({ deleted: true }) });

@@ -5,19 +5,20 @@
  * as a person runs it; and docs/img/bosun-watch-failed.txt, a failed deploy followed the same way.
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ACCOUNT, REGION, testAwsClients, testAwsProvider } from '../harness';
 import { emulatorAl2023Image } from './instances';
 import { post } from './orca-client';
 import { startProcessStack } from './process-stack';
-import { startScriptStack } from './script-stack';
+import { startTestServers } from './stack';
 
 const ROOT = path.join(__dirname, '..', '..');
 
 async function main(): Promise<void> {
-  const servers = await startScriptStack();
+  const servers = await startTestServers(mkdtempSync(path.join(os.tmpdir(), 'bosun-picture-')));
   const stack = await startProcessStack();
   const aws = testAwsProvider();
   try {

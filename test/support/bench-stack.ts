@@ -8,7 +8,6 @@ import { writeWorkflowBundle } from '../../worker/workflow-bundle';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { Client, Connection } from '@temporalio/client';
 import type { PatchActivationInput, WorkerOptions } from '@temporalio/worker';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -23,8 +22,9 @@ import { SecretsCodec } from '../../runtime';
 import type { TaskSettings } from '../../domain/task-input';
 import { defaultTaskSettings } from '../../domain/task-input';
 import type { MotoServer, TemporalDevServer } from '../../infra/stack';
-import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
-import type { Watched } from './usage';
+import { freePort } from '../../infra/stack';
+import { startServers } from './stack';
+import type { Watched } from '../../bench/lib/usage';
 import type { WorkerTuning } from './worker-protocol';
 import { BENCH_ACCOUNTS } from './worker-protocol';
 import { WorkerProcess } from './worker-process';
@@ -101,35 +101,23 @@ export async function startBenchStack(opts: StackOptions): Promise<BenchStack> {
   };
   openStacks.add(closeAll);
   try {
-    const [temporalPort, metricsPort, motoPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const metricsPort = await freePort();
     const dbFile = opts.temporalDb === 'file' ? path.join(opts.dir, 'temporal.sqlite') : undefined;
-    const [temporal, moto] = await Promise.all([
-      startTemporalDevServer({
-        port: temporalPort,
-        headless: true,
-        dbFile,
-        logFile: path.join(opts.dir, 'temporal.log'),
-        readyTimeoutMs: 120_000,
-        extraArgs: ['--metrics-port', String(metricsPort), ...(opts.temporalConfig ?? []).flatMap((c) => ['--dynamic-config-value', c])],
-      }),
-      opts.moto
-        ? startMoto({ port: motoPort, logFile: path.join(opts.dir, 'moto.log'), readyTimeoutMs: 60_000 })
-        : Promise.resolve(undefined),
-    ]);
+    const servers = await startServers({
+      dir: opts.dir,
+      dbFile,
+      moto: opts.moto,
+      temporalArgs: ['--metrics-port', String(metricsPort), ...(opts.temporalConfig ?? []).flatMap((c) => ['--dynamic-config-value', c])],
+    });
+    const { temporal, moto } = servers;
     stops.push(async () => {
-      await temporal.stop();
+      await servers.stop();
       if (dbFile) rmSync(dbFile, { force: true });
     });
-    if (moto) stops.push(() => moto.stop());
-
     const aws = moto
       ? createAwsClientProvider({ accounts: BENCH_ACCOUNTS, endpoint: moto.endpoint, emulator: true, maxAttempts: 1 })
       : undefined;
-    if (aws) {
-      stops.push(async () => aws.destroy());
-      // moto loads its AMI and instance-type catalogues on the first EC2 call (1-2 s).
-      await aws.clientsFor(ACCOUNT, REGION).ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
-    }
+    if (aws) stops.push(async () => aws.destroy());
 
     const key = randomBytes(32);
     const payloadCodec = new SecretsCodec({ id: 'bench', key });

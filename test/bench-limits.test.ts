@@ -3,10 +3,10 @@
  * load but stay bounded, the 100-operation chaos run keeps its committed defaults, and the
  * scale-out verdict names the process that saturated with its numbers.
  */
-import { levelBoundMs } from './bench-scale';
-import { scaleOutVerdict } from './bench-scaleout';
-import { chaosOptionsSchema, scaledDefaults } from './chaos/chaos';
-import type { ProcessUsage, WindowUsage } from './lib/usage';
+import { levelBoundMs } from '../bench/bench-scale';
+import { scaleOutVerdict } from '../bench/bench-scaleout';
+import { chaosOptionsSchema, scaledDefaults } from '../bench/chaos/chaos';
+import type { ProcessUsage, WindowUsage } from '../bench/lib/usage';
 
 const proc = (name: string, cpuPercentOfCore: number, percentOfTimeAbove90 = 0): ProcessUsage => ({
   name,

@@ -3,10 +3,9 @@
  * status (in-flight activities and workflow activations, cached workflows) and how busy its main
  * thread was, second by second. Stops exactly that child, by its pid.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../infra/tools';
+import type { TsChild } from './child-process';
+import { spawnTs } from './child-process';
 import type { WorkerChildConfig, WorkerChildMessage } from './worker-protocol';
 
 type StatusMessage = Extract<WorkerChildMessage, { type: 'status' }>;
@@ -23,44 +22,48 @@ export interface WorkerPeaks {
 export class WorkerProcess {
   private readonly statuses: StatusMessage[] = [];
 
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly pid: number,
-  ) {
-    child.on('message', (m: WorkerChildMessage) => {
-      if (m.type === 'status') this.statuses.push(m);
+  private constructor(private readonly child: TsChild) {
+    child.onMessage((m) => {
+      if ((m as WorkerChildMessage).type === 'status') this.statuses.push(m as StatusMessage);
     });
   }
 
+  get pid(): number {
+    return this.child.pid;
+  }
+
   static async start(config: WorkerChildConfig, logFile: string, readyTimeoutMs = 90_000): Promise<WorkerProcess> {
-    const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-child.ts')], {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        BOSUN_BENCH_WORKER: JSON.stringify(config),
-        // Node flags for the worker alone (e.g. a heap limit), for memory experiments.
-        ...(process.env.BOSUN_BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BOSUN_BENCH_WORKER_NODE_OPTIONS } : {}),
-      },
-      stdio: ['ignore', fd, fd, 'ipc'],
+    const heap = process.env.BOSUN_BENCH_WORKER_NODE_OPTIONS;
+    const child = spawnTs({
+      name: 'bench worker',
+      script: path.join(__dirname, 'worker-child.ts'),
+      // Node flags for the worker alone (e.g. a heap limit), for memory experiments.
+      env: { BOSUN_BENCH_WORKER: JSON.stringify(config), ...(heap ? { NODE_OPTIONS: heap } : {}) },
+      logFile,
+      ipc: true,
     });
-    closeSync(fd);
-    const worker = new WorkerProcess(child, child.pid!);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`the bench worker was not ready after ${readyTimeoutMs} ms; see ${logFile}`));
-      }, readyTimeoutMs);
-      child.on('message', (m: WorkerChildMessage) => {
-        if (m.type !== 'ready') return;
-        clearTimeout(timer);
-        resolve();
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`the bench worker exited (${code ?? signal}) before it was ready; see ${logFile}`));
-      });
+    const worker = new WorkerProcess(child);
+    const ready = new Promise<void>((resolve) => child.onMessage((m) => (m as WorkerChildMessage).type === 'ready' && resolve()));
+    const exited = child.exited.then((e) => {
+      throw new Error(`the bench worker exited (${e.code ?? e.signal}) before it was ready; see ${logFile}`);
     });
+    // The exit after a successful start is the normal stop, not a failure.
+    exited.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the bench worker was not ready after ${readyTimeoutMs} ms; see ${logFile}`)),
+        readyTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([ready, exited, late]);
+    } catch (err) {
+      await child.kill();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
     return worker;
   }
 
@@ -86,17 +89,8 @@ export class WorkerProcess {
     };
   }
 
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
   /** SIGTERM (the worker drains), then SIGKILL after a grace period. */
   async stop(graceMs = 15_000): Promise<void> {
-    if (!this.alive) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
+    await this.child.stop(graceMs);
   }
 }

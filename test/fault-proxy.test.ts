@@ -5,8 +5,8 @@
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { classifyAwsError } from '../activities/aws-errors';
-import type { FaultProxy } from './fault-proxy';
-import { NO_FAULTS, seededRandom, startFaultProxy } from './fault-proxy';
+import type { FaultProxy } from '../bench/fault-proxy';
+import { NO_FAULTS, seededRandom, startFaultProxy } from '../bench/fault-proxy';
 
 let proxy: FaultProxy;
 beforeAll(async () => {
