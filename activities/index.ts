@@ -26,6 +26,7 @@ import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
 import { createInstanceSecurityGroupActivities } from './instance-security-groups';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
+import { createStrategyActivities } from './strategy';
 import { createTeardownActivities } from './teardown';
 
 export type { AwsAccount, AwsClientProvider, AwsClients, AwsClientSettings } from './aws-clients';
@@ -76,6 +77,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createInstanceSecurityGroupActivities(deps),
     ...createSecurityGroupActivities(deps),
     ...createLoadBalancerDeletionActivities(deps),
+    ...createStrategyActivities(deps),
   };
 }
 

@@ -13,6 +13,9 @@ import { exceptionResult } from '../domain/task';
 import type { OperationInput, OrchestrationInput, TaskResult } from '../domain/task-input';
 import { operationHandlers as handlers } from './operation-handlers';
 import { Patch } from './patches';
+import { DeployControl } from './deploy-control';
+import { deployWithStrategyOperation } from './operations/deploy-with-strategy';
+import type { OperationHandlers } from './task-runner';
 import { runTask } from './task-runner';
 
 /** The description an operation's workflow takes. */
@@ -50,6 +53,29 @@ function operationWorkflow<N extends OperationName>(name: N): OperationWorkflow<
       closeTask(await runTask(handlers, [{ name, description: input.description } as OperationRequest], input.context, input.settings)),
     );
   Object.defineProperty(workflow, 'name', { value: name });
+  setWorkflowOptions(versioning(OPERATION_VERSIONING), workflow);
+  return workflow;
+}
+
+/**
+ * deployWithStrategy's task: the one-operation workflow with the deploy's Updates (approve,
+ * rollback, skipWait) and its `status` query registered before it runs.
+ */
+function deployWithStrategyWorkflow(): OperationWorkflow<'deployWithStrategy'> {
+  const workflow: OperationWorkflow<'deployWithStrategy'> = async (input) =>
+    reportingBugs(async () => {
+      const control = new DeployControl();
+      control.register();
+      const own = { ...handlers, deployWithStrategy: (ctx, d) => deployWithStrategyOperation(ctx, d, control) } satisfies OperationHandlers;
+      try {
+        return closeTask(
+          await runTask(own, [{ name: 'deployWithStrategy', description: input.description }], input.context, input.settings),
+        );
+      } finally {
+        control.finished = true;
+      }
+    });
+  Object.defineProperty(workflow, 'name', { value: 'deployWithStrategy' });
   setWorkflowOptions(versioning(OPERATION_VERSIONING), workflow);
   return workflow;
 }
@@ -124,6 +150,8 @@ const operationWorkflows = {
   deleteSecurityGroup: operationWorkflow('deleteSecurityGroup'),
   /** Deletes a classic, application or network load balancer by name in each region. */
   deleteLoadBalancer: operationWorkflow('deleteLoadBalancer'),
+  /** Deploys a new server group and moves the cluster onto it with Orca's strategy, as one durable task with gates and rollback. */
+  deployWithStrategy: deployWithStrategyWorkflow(),
 } satisfies { [N in OperationName]: OperationWorkflow<N> };
 
 // The export names are the workflow types of running tasks and of the facade's starts: never rename.
@@ -162,6 +190,7 @@ export const {
   updateInstances,
   deleteSecurityGroup,
   deleteLoadBalancer,
+  deployWithStrategy,
 } = operationWorkflows;
 
 /** Several operations of one POST, in order; the first failure stops the task. */

@@ -29,6 +29,8 @@ import { deregisterInstancesOperation, registerInstancesOperation } from './oper
 import { updateInstancesOperation } from './operations/update-instances';
 import { deleteSecurityGroupOperation } from './operations/security-groups';
 import { deleteLoadBalancerOperation } from './operations/load-balancer-deletion';
+import { deployWithStrategyOperation } from './operations/deploy-with-strategy';
+import { unregisteredControl } from './deploy-control';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -66,4 +68,6 @@ export const operationHandlers: OperationHandlers = {
   updateInstances: updateInstancesOperation,
   deleteSecurityGroup: deleteSecurityGroupOperation,
   deleteLoadBalancer: deleteLoadBalancerOperation,
+  // Inside a task of several operations no Update reaches it: its gates can only time out.
+  deployWithStrategy: (ctx, d) => deployWithStrategyOperation(ctx, d, unregisteredControl()),
 };

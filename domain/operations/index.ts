@@ -72,6 +72,8 @@ import { deleteSecurityGroupSchema, describeDeleteSecurityGroup } from './securi
 import type { DeleteLoadBalancer } from './load-balancer-deletion';
 import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './load-balancer-deletion';
 
+import type { DeployWithStrategy } from './deploy-with-strategy';
+import { deployWithStrategySchema, describeDeployWithStrategy } from './deploy-with-strategy';
 import type { ServerGroupTarget } from './common';
 import type { OperationName } from './catalog';
 import { operationCatalog, operationNames } from './catalog';
@@ -103,6 +105,7 @@ export type { UpdateInstances } from './update-instances';
 export type { DeleteSecurityGroup } from './security-groups';
 export type { DeleteLoadBalancer } from './load-balancer-deletion';
 export type { CloneDescription, DeployDescription } from './create-server-group';
+export type { DeployWithStrategy } from './deploy-with-strategy';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
 export { CONTEXT_FIELDS, fieldPolicies } from './fields';
@@ -343,6 +346,12 @@ export const operationSpecs = {
     schema: deleteLoadBalancerSchema,
     targets: (d) => ({ account: d.account, regions: [...d.regions], serverGroups: [], application: d.application }),
     summary: describeDeleteLoadBalancer,
+  }),
+  deployWithStrategy: spec<DeployWithStrategy>({
+    schema: deployWithStrategySchema,
+    // The new group's name is chosen during the run; the workflow adds it to the search attributes then.
+    targets: (d) => ({ account: d.deploy.account, regions: [d.region], serverGroups: [], application: d.deploy.application }),
+    summary: describeDeployWithStrategy,
   }),
 } as const satisfies Record<OperationName, unknown>;
 
