@@ -34,6 +34,7 @@ import { openApiDocument } from './openapi';
 import { CLIENT_REQUEST_ID_PATTERN, TASK_ID_PATTERN } from './patterns';
 import type { TaskAccess } from './tasks';
 import { RunningTasks } from './running-tasks';
+import { registerTaskUpdateRoutes } from './task-updates';
 import {
   createClosedTaskCache,
   createRunningRunCache,
@@ -555,6 +556,15 @@ export function createFacade(opts: FacadeOptions): Facade {
     }
     req.log.info({ taskId: id, alreadyCompleted: task.status.completed, user: header(req, 'X-SPINNAKER-USER') }, 'task cancel requested');
     return reply.code(202).send({ id, resourceUri: `/task/${id}`, cancelRequested: !task.status.completed });
+  });
+
+  registerTaskUpdateRoutes(app as unknown as FastifyInstance, {
+    client: opts.client,
+    find: (id) => inspectTask(opts.client, id, { closed: closedTasks }),
+    authorize: authorizeTask,
+    temporal,
+    maxJsonDepth: limits.maxJsonDepth,
+    taskIdPattern: TASK_ID_PATTERN,
   });
 
   app.get('/task/:id', { config: { route: 'task' }, schema: { params: taskParams } }, async (req, reply) => {
