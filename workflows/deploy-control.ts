@@ -18,7 +18,7 @@ export interface UpdateAnswer {
 
 /** What a deploy is waiting for, when it waits. */
 export interface OpenWait {
-  readonly kind: 'approval' | 'sleep' | 'delay' | 'health';
+  readonly kind: 'approval' | 'sleep' | 'delay' | 'health' | 'lease';
   readonly at?: GateAt | undefined;
   /** For the history line and the status query: "approval before cutover to app-v002". */
   readonly label: string;

@@ -494,3 +494,35 @@ describe('saga', () => {
     expect(group('app-main-v001').suspended.size).toBe(0);
   });
 });
+
+describe('one deploy per cluster', () => {
+  test('a second deploy waits for the first, then deploys from its new group', async () => {
+    const first = await start({ strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '1m' }] });
+    await waitForGate(first);
+    const second = await start({ strategy: 'redblack' });
+    let waiting: DeployStatus | null = null;
+    // The holder's name arrives by signal, shown from the next retry of the lease on.
+    for (let i = 0; i < 100 && !waiting?.waiting?.label.includes(first.workflowId); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      waiting = await second.query<DeployStatus | null>('status');
+    }
+    expect(waiting?.waiting?.label).toBe(`the running deploy of app-main (${first.workflowId})`);
+    await first.executeUpdate('approve', { args: [{}] });
+    expect((await first.result()).ok).toBe(true);
+    expect((await second.result()).ok).toBe(true);
+    const status = await second.query<DeployStatus | null>('status');
+    expect(status).toMatchObject({ source: 'app-main-v002', newServerGroup: 'app-main-v003' });
+    expect([...groups.values()].filter((g) => !g.suspended.has('AddToLoadBalancer')).map((g) => g.name)).toEqual(['app-main-v003']);
+  });
+
+  test('a deploy that waits longer than clusterLockTimeoutSec fails as ClusterBusy, naming the running one', async () => {
+    const first = await start({ strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '1m' }] });
+    await waitForGate(first);
+    const second = await start({ strategy: 'redblack', clusterLockTimeoutSec: 1 });
+    const failure = await failureOf(second);
+    expect(failure?.type).toBe('ClusterBusy');
+    expect(failure?.message).toContain(`task ${first.workflowId} still deploys into it`);
+    await first.executeUpdate('rollback', { args: [{}] });
+    expect((await failureOf(first))?.type).toBe('RolledBack');
+  });
+});

@@ -193,6 +193,8 @@ export const {
   deployWithStrategy,
 } = operationWorkflows;
 
+export { clusterLease } from './cluster-lease';
+
 /** Several operations of one POST, in order; the first failure stops the task. */
 export async function orchestration(input: OrchestrationInput): Promise<TaskResult> {
   return reportingBugs(async () => closeTask(await runTask(handlers, input.operations, input.context, input.settings)));

@@ -715,6 +715,25 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // The lease a second deploy of the cluster waited on (and asked who held it), ended when its holder closed.
+    name: 'clusterLease-held',
+    expect: { failed: false },
+    run: async (c) => {
+      const { app, tg } = await strategySource(c, 'lease');
+      const gated = [{ deployWithStrategy: deploy(c, app, { targetGroups: [tg], strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '5m' }] }) }];
+      const first = ((await post(`${c.env.facadeUrl}/aws/ops`, gated)).body as { id: string }).id;
+      await waitForHistory(c.env.facadeUrl, first, (line) => line.startsWith('Waiting for approval'));
+      const second = ((await post(`${c.env.facadeUrl}/aws/ops`, [{ deployWithStrategy: deploy(c, app, { targetGroups: [tg], strategy: 'redblack' }) }])).body as { id: string }).id;
+      await waitForHistory(c.env.facadeUrl, second, (line) => line.startsWith('Waiting for the running deploy'));
+      const leaseId = `lease:${ACCOUNT}:${REGION}:${app}-main`;
+      const { runId } = await c.env.client.workflow.getHandle(leaseId).describe();
+      await post(`${c.env.facadeUrl}/task/${first}/approve`, {});
+      const task = await pollTask(c.env.facadeUrl, first, 60_000);
+      await pollTask(c.env.facadeUrl, second, 60_000);
+      return { id: leaseId, task, runId };
+    },
+  },
+  {
     name: 'deployWithStrategy-gate-approved',
     expect: { failed: false },
     run: async (c) => gatedDeploy(c, 'approve'),

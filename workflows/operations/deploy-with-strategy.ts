@@ -1,4 +1,16 @@
-import { ApplicationFailure, CancellationScope, isCancellation, setCurrentDetails } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { CLUSTER_LEASE_WORKFLOW, leaseHeldBySignal, leaseIdOf, whoHoldsSignal } from '../cluster-lease';
 import type { Capacity } from '../../domain/capacity';
 import { formatCapacity } from '../../domain/capacity';
 import { FailureType } from '../../domain/failures';
@@ -216,6 +228,10 @@ export async function deployWithStrategyOperation(
     await ctx.call('resumeProcesses', `Resume Terminate of ${g.serverGroupName}`, { ...ref(g.serverGroupName), processes: ['Terminate'] });
     await setCapacity(g.serverGroupName, { min: 0, desired: 0, max: 0 }, 'Scale down');
   };
+
+  // One deploy per cluster at a time: wait (bounded) for a running one to close.
+  publish();
+  await takeClusterLease(ctx, control, leaseIdOf(account, region, d.cluster), d.cluster, o.clusterLockTimeoutMs);
 
   try {
     // Determine the source: the cluster's newest enabled group, read from AWS (SourceResolver).
@@ -531,4 +547,65 @@ export function planOf(d: DeployWithStrategy): string[] {
       break;
   }
   return plan;
+}
+
+/** How often a deploy waiting for its cluster tries to take the lease again. */
+const LEASE_RETRY_MS = 2_000;
+
+/**
+ * Takes the cluster's lease (cluster-lease.ts), waiting on durable timers while another deploy
+ * holds it, up to `timeoutMs`; then fails as ClusterBusy naming the holder. The lease is
+ * abandoned on cancellation (it ends only when this deploy closes), so compensations still run
+ * under it.
+ */
+async function takeClusterLease(
+  ctx: OperationContext,
+  control: DeployControl,
+  leaseId: string,
+  cluster: string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let holder: string | undefined;
+  let asked = false;
+  setHandler(leaseHeldBySignal, (id) => {
+    holder = id;
+  });
+  for (;;) {
+    try {
+      await startChild(CLUSTER_LEASE_WORKFLOW, {
+        workflowId: leaseId,
+        args: [{ holder: ctx.taskId }],
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        cancellationType: ChildWorkflowCancellationType.ABANDON,
+      });
+      if (asked) ctx.log(`Took the lease of ${cluster}${holder ? ` after ${holder} finished` : ''}`);
+      return;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    if (!asked) {
+      asked = true;
+      try {
+        await getExternalWorkflowHandle(leaseId).signal(whoHoldsSignal, ctx.taskId);
+      } catch {
+        // The lease ended meanwhile: the next attempt takes it.
+      }
+      ctx.log(`Waiting for the running deploy of ${cluster} to finish (up to ${Math.round(timeoutMs / 1000)}s)`);
+    }
+    if (Date.now() >= deadline) {
+      throw ApplicationFailure.nonRetryable(
+        `cluster ${cluster} is busy: ${holder ? `task ${holder}` : 'another deploy'} still deploys into it after ${Math.round(timeoutMs / 1000)}s (lease ${leaseId})`,
+        FailureType.ClusterBusy,
+        { holder, leaseId },
+      );
+    }
+    await control.waitFor(
+      { kind: 'lease', label: `the running deploy of ${cluster}${holder ? ` (${holder})` : ''}` },
+      () => false,
+      Math.min(LEASE_RETRY_MS, deadline - Date.now()),
+    );
+    if (control.rollbackRequested)
+      throw ApplicationFailure.nonRetryable(`rollback requested before the deploy of ${cluster} started`, FailureType.RolledBack);
+  }
 }
