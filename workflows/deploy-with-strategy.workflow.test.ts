@@ -473,6 +473,24 @@ describe('saga', () => {
     expect(group('app-main-v002').suspended.has('AddToLoadBalancer')).toBe(true);
   });
 
+  test('a cancel at a rollingredblack gate runs the compensations: the source back at its size, unpinned, the new group disabled', async () => {
+    const h = await start({
+      strategy: 'rollingredblack',
+      targetPercentages: [50],
+      gates: [{ at: 'eachStep', kind: 'approval', timeout: '1m' }],
+    });
+    await waitForGate(h);
+    expect(group('app-main-v001').tags['spinnaker:pinned_capacity']).toBeDefined();
+    await h.cancel();
+    await expect(h.result()).rejects.toThrow();
+    expect((await h.describe()).status.name).toBe('CANCELLED');
+    const source = group('app-main-v001');
+    expect([source.min, source.desired, source.max]).toEqual([2, 4, 6]);
+    expect(source.tags).toEqual({});
+    expect(source.suspended.size).toBe(0);
+    expect(group('app-main-v002').suspended.has('AddToLoadBalancer')).toBe(true);
+  });
+
   test('an approval gate that times out with onTimeout rollback rolls back', async () => {
     const h = await start({
       strategy: 'redblack',
