@@ -7,6 +7,10 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runBosunCli } from '../client/cli/bosun';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 import type { TaskJson } from './support/orca-client';
@@ -222,4 +226,36 @@ test('the same clientRequestId ten times starts one run; a bad strategy is a 400
   ]);
   const wrongType = await post(`${env.facadeUrl}/task/${other.id}/approve`, {});
   expect(wrongType.status).toBe(400);
+});
+
+test('the CLI approves a gate through the facade, and says why when there is none', async () => {
+  const c = await withSource('cli');
+  const id = await start([
+    {
+      deployWithStrategy: deploy(c.app, c.tgName, {
+        strategy: 'redblack',
+        gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '5m' }],
+      }),
+    },
+  ]);
+  const cli = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runBosunCli({
+      argv: [...argv, '--facade', env.facadeUrl, '--by', 'test@example.com', '--accounts', ACCOUNT],
+      env: { BOSUN_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'bosun-cli-')) },
+      cwd: process.cwd(),
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+    });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  await waitingFor(id, 'before cutover');
+  const skip = await cli('skip-wait', id);
+  expect(skip).toMatchObject({ code: 1 });
+  expect(skip.err).toMatch(/no delay or sleep gate is open/);
+  const approve = await cli('approve', id, '--reason', 'from the CLI');
+  expect(approve).toMatchObject({ code: 0 });
+  expect(approve.out).toMatch(/approve of task .* accepted: approved by test@example.com: from the CLI/);
+  expect((await pollTask(env.facadeUrl, id, 60_000)).status.failed).toBe(false);
 });

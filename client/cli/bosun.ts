@@ -53,6 +53,11 @@ Changes (each needs --reason, and appends one line to ${AUDIT_LOG_NAME} next to 
   include-operation <operation>  undo exclude-operation
   rollout <percent>              route <percent>% of the other applications to Temporal (0 stops it)
 
+A running deployWithStrategy (through the facade, as the user --by, on the accounts of --accounts):
+  approve <task>                 approve the approval gate it waits at
+  rollback <task>                roll it back (only before its commit point)
+  skip-wait <task>               end the delay or sleep it waits in
+
 Questions:
   routing <app> [--account A] [--operation O] [--region R] [--user U] [--cloud-provider P]
                                  where a request for <app> goes, and the rule that decided it
@@ -64,6 +69,9 @@ Options:
                    $BOSUN_STATE_DIR, else ${DEFAULT_FLAG_FILE} under the current directory)
   --reason TEXT    why you make this change (required for changes; recorded in the audit log)
   --by NAME        who makes it (default: $USER)
+  --facade URL     the facade for approve, rollback, skip-wait (default: $BOSUN_FACADE_URL, else the
+                   configured facade's host and port)
+  --accounts LIST  the X-SPINNAKER-ACCOUNTS those send (default: $BOSUN_ACCOUNTS)
   --json           print JSON instead of text
   -h, --help       this text
 
@@ -88,6 +96,8 @@ const OPTIONS = {
   region: { type: 'string' },
   user: { type: 'string' },
   'cloud-provider': { type: 'string' },
+  facade: { type: 'string' },
+  accounts: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -174,7 +184,13 @@ const CHANGES: Readonly<Record<string, Required<Command>>> = {
   },
 };
 
+/** Commands that send a deploy's Update through the facade, by the path segment they post to. */
+const TASK_ACTIONS: Readonly<Record<string, string>> = { approve: 'approve', rollback: 'rollback', 'skip-wait': 'skipWait' };
+
 const QUESTIONS: Readonly<Record<string, Command>> = {
+  approve: { args: ['task'] },
+  rollback: { args: ['task'] },
+  'skip-wait': { args: ['task'] },
   routing: { args: ['app'] },
   status: { args: [] },
   validate: { args: [] },
@@ -215,6 +231,11 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
         `'${name}' takes ${command.args.length === 0 ? 'no arguments' : expected}, got ${args.length === 0 ? 'none' : args.map((a) => `'${a}'`).join(' ')}`,
       );
     }
+    const action = TASK_ACTIONS[name];
+    if (action) {
+      const facade = options.facade ?? io.env.BOSUN_FACADE_URL ?? `http://${bosun.config.facade.host}:${bosun.config.facade.port}`;
+      return await taskAction({ io, facade, task: args[0]!, action, options });
+    }
     if (name === 'routing') return await routing({ io, file, app: args[0]!, options, logger: bosun.logger });
     if (name === 'status') return await status({ io, file, options });
     if (name === 'validate') return await validate({ io, file, options });
@@ -231,6 +252,32 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
     io.err(`bosun ${name}: ${(err as Error).message}`);
     return EXIT.failure;
   }
+}
+
+/** POSTs `/task/{id}/{action}` with the reason, as the user and on the accounts given; prints the facade's answer. */
+async function taskAction(input: { io: CliIo; facade: string; task: string; action: string; options: Options }): Promise<ExitCode> {
+  const { io, options } = input;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const by = options.by ?? io.env.USER;
+  if (by) headers['x-spinnaker-user'] = by;
+  const accounts = options.accounts ?? io.env.BOSUN_ACCOUNTS;
+  if (accounts) headers['x-spinnaker-accounts'] = accounts;
+  const url = `${input.facade.replace(/\/$/, '')}/task/${encodeURIComponent(input.task)}/${input.action}`;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(options.reason ? { reason: options.reason } : {}) });
+  const text = await res.text();
+  let body: { message?: string } = {};
+  try {
+    body = JSON.parse(text) as { message?: string };
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  if (options.json) io.out(text);
+  else if (res.ok) io.out(`${input.action} of task ${input.task} accepted${body.message ? `: ${body.message}` : ''}`);
+  if (!res.ok) {
+    if (!options.json) io.err(`bosun: ${input.action} of task ${input.task} refused (${res.status}): ${body.message ?? text}`);
+    return EXIT.failure;
+  }
+  return EXIT.ok;
 }
 
 interface CommandInput {
