@@ -28,6 +28,7 @@ import { createLoadBalancerLookupActivities } from './load-balancer-lookup';
 import { createInstanceSecurityGroupActivities } from './instance-security-groups';
 import { createServerGroupNamingActivities } from './server-group-naming';
 import { createSourceScalingActivities } from './source-scaling';
+import { createStrategyActivities } from './strategy';
 import { createTeardownActivities } from './teardown';
 
 export type {
@@ -84,6 +85,7 @@ export function createActivities(baseDeps: ActivityDeps) {
     ...createSecurityGroupUpsertActivities(deps),
     ...createLoadBalancerDeletionActivities(deps),
     ...createLoadBalancerUpsertActivities(deps),
+    ...createStrategyActivities(deps),
   };
 }
 

@@ -127,7 +127,8 @@ function live(found: DescribedServerGroup | undefined, ref: ServerGroupRef): Ser
   return toSnapshot(found.group, ref.region);
 }
 
-function toSnapshot(g: AutoScalingGroup, region: string): ServerGroupSnapshot {
+/** An Auto Scaling group as the snapshot workflows decide on. */
+export function toSnapshot(g: AutoScalingGroup, region: string): ServerGroupSnapshot {
   const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
   return {
     serverGroupName: g.AutoScalingGroupName ?? '',

@@ -67,6 +67,17 @@ export const FailureType = {
   /** The cluster has used all 1000 sequence numbers. */
   ClusterFull: 'ClusterFull',
 
+  // A deploy with a strategy that did not go through.
+  /**
+   * The deploy rolled back before its commit point (a failure, a gate, the traffic guard or a
+   * `rollback` Update): the source is as it was, the new group out of traffic.
+   */
+  RolledBack: 'RolledBack',
+  /** The deploy passed its commit point (traffic on the new group) but its cleanup did not finish; the failure lists what is left. */
+  CleanupIncomplete: 'CleanupIncomplete',
+  /** Another deploy of the same cluster ran longer than this one would wait for it. */
+  ClusterBusy: 'ClusterBusy',
+
   // Waiting ran out, or an answer was not what it should be.
   /** The group did not reach its healthy capacity before the operation's deadline. */
   CapacityNotReached: 'CapacityNotReached',

@@ -3,6 +3,7 @@
  * `npm run histories:record`) replays against the current workflow code. A change to workflows/
  * that would make a running task fail its workflow tasks after a deploy fails here instead.
  */
+import { CLUSTER_LEASE_WORKFLOW } from '../workflows/cluster-lease';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { SecretsCodec } from '../runtime';
 import { taskMetricsSinks } from '../worker/create-worker';
@@ -23,7 +24,7 @@ beforeAll(() => {
 test('the committed histories cover every workflow type', () => {
   const types = new Set(histories.map((h) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
   // Every workflow type the registry runs: a new operation without a recorded history fails here.
-  expect([...types].sort()).toEqual([...operationNames, ORCHESTRATION_WORKFLOW].sort());
+  expect([...types].sort()).toEqual([...operationNames, ORCHESTRATION_WORKFLOW, CLUSTER_LEASE_WORKFLOW].sort());
 });
 
 test("the patch policy's example: failed tasks completed before the patch (v1) and fail with its marker after it (v2), and both replay", () => {

@@ -64,6 +64,7 @@ export const activityProfileOf = {
   // Reads. resolve* and findServerGroupLeftovers only describe (images, subnets, groups).
   chooseInstancesToDisable: 'describeCall',
   describeServerGroup: 'describeCall',
+  describeGroupHealth: 'describeCall',
   describeServerGroupDeletion: 'describeCall',
   describeCloneSource: 'describeCall',
   describeEc2Instances: 'describeCall',
@@ -119,6 +120,7 @@ export const activityProfileOf = {
   chooseServerGroupName: 'waitCall',
   // Heartbeating scans of a region's groups, like chooseServerGroupName.
   findNewestServerGroup: 'waitCall',
+  describeCluster: 'waitCall',
   // Deletes the group and waits for it to be gone (heartbeating), then deletes its template.
   rollbackServerGroup: 'waitCall',
 

@@ -1,3 +1,4 @@
+import { CLUSTER_LEASE_WORKFLOW } from './cluster-lease';
 import type { ResizeServerGroup } from '../domain/operations';
 import { operationNames } from '../domain/operations/catalog';
 import type { OperationInput, TaskResult } from '../domain/task-input';
@@ -12,12 +13,12 @@ test.each(operationNames)('%s is exported as a workflow under its own name', (na
   expect((workflow as () => unknown).name).toBe(name);
 });
 
-test('the exported functions are exactly the operations and orchestration', () => {
+test('the exported functions are exactly the operations, orchestration and the cluster lease', () => {
   const exported = Object.entries(workflows)
     .filter(([, v]) => typeof v === 'function')
     .map(([k]) => k)
     .sort();
-  expect(exported).toEqual([...operationNames, ORCHESTRATION_WORKFLOW].sort());
+  expect(exported).toEqual([...operationNames, ORCHESTRATION_WORKFLOW, CLUSTER_LEASE_WORKFLOW].sort());
   expect(workflows.orchestration.name).toBe(ORCHESTRATION_WORKFLOW);
 });
 

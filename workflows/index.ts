@@ -15,6 +15,9 @@ import type { OperationInput, OrchestrationInput, TaskResult } from '../domain/t
 import { operationHandlers as handlers } from './operation-handlers';
 import { Patch } from './patches';
 import { measuredTask } from './task-metrics';
+import { DeployControl } from './deploy-control';
+import { deployWithStrategyOperation } from './operations/deploy-with-strategy';
+import type { OperationHandlers } from './task-runner';
 import { runTask } from './task-runner';
 
 export type { DescriptionOf } from '../domain/operations';
@@ -58,11 +61,36 @@ function operationWorkflow<N extends OperationName>(name: N): OperationWorkflow<
 }
 
 /**
+ * deployWithStrategy's task: the one-operation workflow with the deploy's Updates (approve,
+ * rollback, skipWait) and its `status` query registered before it runs.
+ */
+function deployWithStrategyWorkflow(): OperationWorkflow<'deployWithStrategy'> {
+  const workflow: OperationWorkflow<'deployWithStrategy'> = async (input) =>
+    reportingBugs(async () => {
+      const control = new DeployControl();
+      control.register();
+      const own = { ...handlers, deployWithStrategy: (ctx, d) => deployWithStrategyOperation(ctx, d, control) } satisfies OperationHandlers;
+      try {
+        return await measuredTask(input.context, async () =>
+          closeTask(await runTask(own, [{ name: 'deployWithStrategy', description: input.description }], input.context, input.settings)),
+        );
+      } finally {
+        control.finished = true;
+      }
+    });
+  Object.defineProperty(workflow, 'name', { value: 'deployWithStrategy' });
+  setWorkflowOptions(versioning(OPERATION_VERSIONING), workflow);
+  return workflow;
+}
+
+/**
  * One workflow per operation, keyed by operation name (= workflow type), derived from the
  * catalogue so an operation cannot be catalogued without a workflow. What each one does is its
  * handler's (operation-handlers.ts); the export list below names them for the worker.
  */
-const operationWorkflows = Object.fromEntries(operationNames.map((name) => [name, operationWorkflow(name)])) as {
+const operationWorkflows = Object.fromEntries(
+  operationNames.map((name) => [name, name === 'deployWithStrategy' ? deployWithStrategyWorkflow() : operationWorkflow(name)]),
+) as {
   [N in OperationName]: OperationWorkflow<N>;
 };
 
@@ -104,7 +132,10 @@ export const {
   upsertSecurityGroup,
   deleteLoadBalancer,
   upsertLoadBalancer,
+  deployWithStrategy,
 } = operationWorkflows;
+
+export { clusterLease } from './cluster-lease';
 
 /** Several operations of one POST, in order; the first failure stops the task. */
 export async function orchestration(input: OrchestrationInput): Promise<TaskResult> {

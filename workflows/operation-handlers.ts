@@ -31,6 +31,8 @@ import { deleteSecurityGroupOperation } from './operations/security-groups';
 import { upsertSecurityGroupOperation } from './operations/upsert-security-group';
 import { deleteLoadBalancerOperation } from './operations/load-balancer-deletion';
 import { upsertLoadBalancerOperation } from './operations/upsert-load-balancer';
+import { deployWithStrategyOperation } from './operations/deploy-with-strategy';
+import { unregisteredControl } from './deploy-control';
 import type { OperationHandlers } from './task-runner';
 
 export const operationHandlers: OperationHandlers = {
@@ -70,4 +72,6 @@ export const operationHandlers: OperationHandlers = {
   upsertSecurityGroup: upsertSecurityGroupOperation,
   deleteLoadBalancer: deleteLoadBalancerOperation,
   upsertLoadBalancer: upsertLoadBalancerOperation,
+  // Inside a task of several operations no Update reaches it: its gates can only time out.
+  deployWithStrategy: (ctx, d) => deployWithStrategyOperation(ctx, d, unregisteredControl()),
 };

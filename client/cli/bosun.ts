@@ -59,6 +59,10 @@ Tasks (from Temporal: TEMPORAL_ADDRESS, else the local stack):
                                  (exit 0 when it succeeds, 1 when it fails)
   tasks [--app A] [--failed] [--since 1h] [--limit N]
                                  list tasks, newest first
+A running deployWithStrategy (through the facade, as the user --by, on the accounts of --accounts):
+  approve <task>                 approve the approval gate it waits at
+  rollback <task>                roll it back (only before its commit point)
+  skip-wait <task>               end the delay or sleep it waits in
 
 Questions:
   routing <app> [--account A] [--operation O] [--region R] [--user U] [--cloud-provider P]
@@ -71,6 +75,9 @@ Options:
                    $BOSUN_STATE_DIR, else ${DEFAULT_FLAG_FILE} under the current directory)
   --reason TEXT    why you make this change (required for changes; recorded in the audit log)
   --by NAME        who makes it (default: $USER)
+  --facade URL     the facade for approve, rollback, skip-wait (default: $BOSUN_FACADE_URL, else the
+                   configured facade's host and port)
+  --accounts LIST  the X-SPINNAKER-ACCOUNTS those send (default: $BOSUN_ACCOUNTS)
   --json           print JSON instead of text
   -h, --help       this text
 
@@ -97,6 +104,8 @@ const OPTIONS = {
   region: { type: 'string' },
   user: { type: 'string' },
   'cloud-provider': { type: 'string' },
+  facade: { type: 'string' },
+  accounts: { type: 'string' },
   json: { type: 'boolean' },
   app: { type: 'string' },
   failed: { type: 'boolean' },
@@ -187,9 +196,15 @@ const CHANGES: Readonly<Record<string, Required<Command>>> = {
   },
 };
 
+/** Commands that send a deploy's Update through the facade, by the path segment they post to. */
+const TASK_ACTIONS: Readonly<Record<string, string>> = { approve: 'approve', rollback: 'rollback', 'skip-wait': 'skipWait' };
+
 const QUESTIONS: Readonly<Record<string, Command>> = {
   watch: { args: ['task'] },
   tasks: { args: [] },
+  approve: { args: ['task'] },
+  rollback: { args: ['task'] },
+  'skip-wait': { args: ['task'] },
   routing: { args: ['app'] },
   status: { args: [] },
   validate: { args: [] },
@@ -232,6 +247,11 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
     }
     if (name === 'watch') return await watch({ io, bosun, id: args[0]! });
     if (name === 'tasks') return await tasks({ io, bosun, options });
+    const action = TASK_ACTIONS[name];
+    if (action) {
+      const facade = options.facade ?? io.env.BOSUN_FACADE_URL ?? `http://${bosun.config.facade.host}:${bosun.config.facade.port}`;
+      return await taskAction({ io, facade, task: args[0]!, action, options });
+    }
     if (name === 'routing') return await routing({ io, file, app: args[0]!, options, logger: bosun.logger });
     if (name === 'status') return await status({ io, file, options });
     if (name === 'validate') return await validate({ io, file, options });
@@ -282,6 +302,32 @@ async function tasks({ io, bosun, options }: { io: CliIo; bosun: Bosun; options:
     limit,
   });
   io.out(options.json ? JSON.stringify(listed, null, 2) : formatTasks(listed));
+  return EXIT.ok;
+}
+
+/** POSTs `/task/{id}/{action}` with the reason, as the user and on the accounts given; prints the facade's answer. */
+async function taskAction(input: { io: CliIo; facade: string; task: string; action: string; options: Options }): Promise<ExitCode> {
+  const { io, options } = input;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const by = options.by ?? io.env.USER;
+  if (by) headers['x-spinnaker-user'] = by;
+  const accounts = options.accounts ?? io.env.BOSUN_ACCOUNTS;
+  if (accounts) headers['x-spinnaker-accounts'] = accounts;
+  const url = `${input.facade.replace(/\/$/, '')}/task/${encodeURIComponent(input.task)}/${input.action}`;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(options.reason ? { reason: options.reason } : {}) });
+  const text = await res.text();
+  let body: { message?: string } = {};
+  try {
+    body = JSON.parse(text) as { message?: string };
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  if (options.json) io.out(text);
+  else if (res.ok) io.out(`${input.action} of task ${input.task} accepted${body.message ? `: ${body.message}` : ''}`);
+  if (!res.ok) {
+    if (!options.json) io.err(`bosun: ${input.action} of task ${input.task} refused (${res.status}): ${body.message ?? text}`);
+    return EXIT.failure;
+  }
   return EXIT.ok;
 }
 

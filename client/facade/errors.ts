@@ -30,6 +30,7 @@ export const badRequest = (message: string, errors?: readonly string[]) => new H
 export const unauthorized = (message: string) => new HttpError(401, message);
 export const forbidden = (message: string) => new HttpError(403, message);
 export const notFound = (message: string) => new HttpError(404, message);
+export const conflict = (message: string) => new HttpError(409, message);
 export const internalServerError = (message: string) => new HttpError(500, message);
 export const badGateway = (message: string) => new HttpError(502, message);
 export const serviceUnavailable = (message: string) => new HttpError(503, message);

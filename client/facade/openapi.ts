@@ -155,6 +155,36 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 202: { description: 'cancel requested' }, ...taskAuth, 404: { description: 'unknown task' } },
         },
       },
+      ...Object.fromEntries(
+        (['approve', 'rollback', 'skipWait'] as const).map((action) => [
+          `/task/{id}/${action}`,
+          {
+            post: {
+              summary: {
+                approve: 'Bosun extension: approve the open approval gate of a deployWithStrategy task',
+                rollback: 'Bosun extension: roll a deployWithStrategy task back (only before its commit point)',
+                skipWait: 'Bosun extension: end the delay or sleep a deployWithStrategy task waits in',
+              }[action],
+              parameters: [taskId],
+              requestBody: {
+                required: false,
+                content: {
+                  'application/json': { schema: { type: 'object', properties: { reason: { type: 'string', maxLength: 1000 } } } },
+                },
+              },
+              responses: {
+                200: { description: 'accepted by the workflow' },
+                400: { description: 'not a deployWithStrategy task, or a bad body' },
+                ...taskAuth,
+                404: { description: 'unknown task' },
+                409: {
+                  description: 'refused: no gate open, the commit point has passed, or the task has finished (the message says which)',
+                },
+              },
+            },
+          },
+        ]),
+      ),
       '/routing': {
         get: {
           summary: 'Bosun extension: where a request would go, and the rule that decided',

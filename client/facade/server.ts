@@ -171,7 +171,7 @@ function answerError(err: FastifyError, req: FastifyRequest, reply: FastifyReply
   }
   if (isTemporalUnavailable(err)) {
     // The request was not taken; Orca retries the POST.
-    req.log.error({ path: pathOf(req.url), error: err.message }, 'Temporal did not answer');
+    req.log.error({ err, path: pathOf(req.url) }, 'Temporal did not answer');
     return sendError(
       reply,
       serviceUnavailable(`Temporal did not answer (nothing was started or changed by this request; retry it): ${causeChain(err)}`),

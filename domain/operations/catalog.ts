@@ -50,6 +50,8 @@ export const operationCatalog = {
   deleteLoadBalancer: { legacyKeys: ['deleteAmazonLoadBalancerDescription'], phase: 'DELETE_ELB' },
   // CREATE_ELB for a classic load balancer; the application/network path logs in CREATE_ELB_V2.
   upsertLoadBalancer: { legacyKeys: ['upsertAmazonLoadBalancerDescription'], phase: 'CREATE_ELB' },
+  // Bosun's own: a deploy with Orca's strategy (red/black, highlander, rolling red/black) as one task.
+  deployWithStrategy: { legacyKeys: [], phase: 'DEPLOY' },
 } as const satisfies Record<string, { readonly legacyKeys: readonly string[]; readonly phase: string }>;
 
 /** Clouddriver's modern operation name; also the workflow type of a one-operation task. */
@@ -67,7 +69,7 @@ export function phaseOf(name: OperationName): string {
  * each running for minutes. Everything else (resize, disable, enable, terminate, ...) is what an
  * engineer or a pipeline's rollback needs now, and must not queue behind a flood of deploys.
  */
-const BULK_OPERATIONS: ReadonlySet<OperationName> = new Set(['createServerGroup', 'cloneServerGroup']);
+const BULK_OPERATIONS: ReadonlySet<OperationName> = new Set(['createServerGroup', 'cloneServerGroup', 'deployWithStrategy']);
 
 /** Temporal task-queue priority keys (1 = first); 3 is Temporal's default. */
 export const TaskPriority = { urgent: 2, bulk: 3 } as const;

@@ -6,6 +6,8 @@
 import type { OperationName } from './catalog';
 import type { FieldPolicy, RoutedField } from './field-policy';
 import { isFalse } from './field-policy';
+import { createServerGroupFields } from './schemas/create-server-group';
+import type { strategyFields } from './schemas/deploy-with-strategy';
 
 /** Fields every operation's schema reads only to label and route the task. */
 export const CONTEXT_FIELDS: Readonly<Record<string, string>> = {
@@ -201,4 +203,39 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
         'read only for accounts with shieldEnabled (AWS Shield Advanced, off by default); Bosun accounts have no such setting',
     },
   }),
+  deployWithStrategy: { routed: {}, unused: {}, extensions: deployWithStrategyExtensions() },
 };
+
+/**
+ * deployWithStrategy is Bosun's own operation (no Clouddriver description): its createServerGroup
+ * fields mean what they mean there, and its strategy fields what they mean in Orca's deploy stage.
+ */
+function deployWithStrategyExtensions(): Record<string, string> {
+  const strategy: Record<keyof typeof strategyFields, string> = {
+    strategy: "Orca's: redblack, highlander, rollingredblack or none (the default)",
+    scaleDown: "Orca's: scale the older groups down to 0 after the cutover (redblack, rollingredblack)",
+    maxRemainingAsgs: "Orca's: redblack keeps at most this many groups, destroying older disabled ones",
+    allowDeleteActive: "Orca's shrinkCluster: may destroy groups still in traffic",
+    allowScaleDownActive: "Orca's scaleDownCluster: may scale down groups still in traffic",
+    delayBeforeDisableSec: "Orca's: wait this long before disabling the older groups",
+    delayBeforeCleanup: "Orca's: the same wait, winning over delayBeforeDisableSec",
+    delayBeforeScaleDownSec: "Orca's: wait this long before scaling the older groups down",
+    targetPercentages: "Orca's rollingredblack: the steps, in percent of the source's size (100 is appended)",
+    interestingHealthProviderNames: "Orca's: the health providers that count (Amazon, TargetGroup, LoadBalancer); absent = all",
+    maxInitialAsgs: "Orca's rollingredblack precondition: at most this many enabled groups before it starts (default 1, -1 = off)",
+    rollback: "Orca's rollback.onFailure (default true here) and destroyLatest",
+    gates: 'Bosun: approvals and sleeps at beforeCutover, eachStep or beforeScaleDown, with a timeout and what then',
+    clusterLockTimeoutSec: 'Bosun: how long to wait for a running deploy of the same cluster (default 1800)',
+  };
+  const create = Object.fromEntries(
+    Object.keys(createServerGroupFields)
+      .filter((f) => !(f in CONTEXT_FIELDS))
+      .map((f) => [
+        f,
+        f === 'targetHealthyDeployPercentage'
+          ? "Orca's: the share of desired instances that must be up before the strategy goes on (default 100)"
+          : 'as in createServerGroup',
+      ]),
+  );
+  return { ...create, ...strategy };
+}

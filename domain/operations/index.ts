@@ -77,6 +77,8 @@ import type { UpsertLoadBalancer } from './schemas/upsert-load-balancer';
 import { describeUpsertLoadBalancer, upsertLoadBalancerSchema } from './schemas/upsert-load-balancer';
 
 import type { ServerGroupTarget } from './schemas/common';
+import type { DeployWithStrategy } from './schemas/deploy-with-strategy';
+import { deployWithStrategySchema, describeDeployWithStrategy } from './schemas/deploy-with-strategy';
 import type { OperationName } from './catalog';
 import { operationCatalog, operationNames } from './catalog';
 
@@ -109,6 +111,7 @@ export type { UpsertSecurityGroup } from './schemas/upsert-security-group';
 export type { DeleteLoadBalancer } from './schemas/load-balancer-deletion';
 export type { CloneDescription, DeployDescription } from './schemas/create-server-group';
 export type { UpsertLoadBalancer } from './schemas/upsert-load-balancer';
+export type { DeployWithStrategy } from './schemas/deploy-with-strategy';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
 export { CONTEXT_FIELDS, fieldPolicies } from './fields';
@@ -364,6 +367,12 @@ export const operationSpecs = {
       application: d.application ?? appFromNames([d.name]),
     }),
     summary: describeUpsertLoadBalancer,
+  }),
+  deployWithStrategy: spec<DeployWithStrategy>({
+    schema: deployWithStrategySchema,
+    // The new group's name is chosen during the run; the workflow adds it to the search attributes then.
+    targets: (d) => ({ account: d.deploy.account, regions: [d.region], serverGroups: [], application: d.deploy.application }),
+    summary: describeDeployWithStrategy,
   }),
 } as const satisfies Record<OperationName, unknown>;
 

@@ -145,6 +145,28 @@ const classicLoadBalancer = async (c: Ctx, name: string) => {
     healthCheck: 'HTTP:7001/health',
   };
 };
+/** A cluster whose v000 is in service behind a fresh target group: the source of a strategy deploy. */
+async function strategySource(c: Ctx, prefix: string): Promise<{ app: string; tg: string }> {
+  const app = uniqueName(prefix);
+  const tg = uniqueName('tg');
+  const clients = testAwsClients(c.env.aws);
+  const vpc = (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
+  await clients.elbv2.send(new CreateTargetGroupCommand({ Name: tg, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }));
+  await c.env.run([{ createServerGroup: deploy(c, app, { targetGroups: [tg] }) }]);
+  return { app, tg };
+}
+
+/** A redblack deploy that waits at an approval gate, then gets `action` over HTTP. */
+async function gatedDeploy(c: Ctx, action: 'approve' | 'rollback'): Promise<{ id: string; task: TaskJson }> {
+  const { app, tg } = await strategySource(c, `gate${action.slice(0, 2)}`);
+  const body = [{ deployWithStrategy: deploy(c, app, { targetGroups: [tg], strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '5m' }] }) }];
+  const submitted = await post(`${c.env.facadeUrl}/aws/ops`, body);
+  const id = (submitted.body as { id: string }).id;
+  await waitForHistory(c.env.facadeUrl, id, (line) => line.startsWith('Waiting for approval'));
+  const answer = await post(`${c.env.facadeUrl}/task/${id}/${action}`, { reason: 'recorded' });
+  if (answer.status !== 200) throw new Error(`${action} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return { id, task: await pollTask(c.env.facadeUrl, id, 60_000) };
+}
 
 const scenarios: Scenario[] = [
   { name: 'resizeServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ resizeServerGroup: { ...ref(await group(c, 'rs')), capacity: { desired: 2 } } }]) },
@@ -811,6 +833,36 @@ const scenarios: Scenario[] = [
       ]);
     },
   },
+  ...(['redblack', 'highlander', 'rollingredblack', 'none'] as const).map(
+    (strategy): Scenario => ({
+      name: `deployWithStrategy-${strategy}-success`,
+      expect: { failed: false },
+      run: async (c) => {
+        const { app, tg } = await strategySource(c, strategy.slice(0, 6));
+        const options = strategy === 'rollingredblack' ? { targetPercentages: [50] } : strategy === 'redblack' ? { scaleDown: true, maxRemainingAsgs: 2 } : {};
+        return c.env.run([{ deployWithStrategy: deploy(c, app, { targetGroups: [tg], strategy, ...options }) }]);
+      },
+    }),
+  ),
+  {
+    name: 'deployWithStrategy-rollingredblack-rolled-back',
+    expect: { failed: true },
+    run: async (c) => {
+      const { app, tg } = await strategySource(c, 'rrbfail');
+      // No classic load balancer: nothing is ever up by that provider, so the wait times out and rolls back.
+      return c.env.run([
+        {
+          deployWithStrategy: deploy(c, app, {
+            targetGroups: [tg],
+            strategy: 'rollingredblack',
+            targetPercentages: [50],
+            interestingHealthProviderNames: ['LoadBalancer'],
+            waitTimeoutSeconds: 1,
+          }),
+        },
+      ]);
+    },
+  },
   {
     name: 'upsertSecurityGroup-missing-group',
     expect: { failed: true, retryable: false },
@@ -879,6 +931,35 @@ const scenarios: Scenario[] = [
       c.faults.fail('configureClassicHealthCheck', mentions(name));
       return c.env.run([{ upsertLoadBalancer: await classicLoadBalancer(c, name) }]);
     },
+  },
+  {
+    // The lease a second deploy of the cluster waited on (and asked who held it), ended when its holder closed.
+    name: 'clusterLease-held',
+    expect: { failed: false },
+    run: async (c) => {
+      const { app, tg } = await strategySource(c, 'lease');
+      const gated = [{ deployWithStrategy: deploy(c, app, { targetGroups: [tg], strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '5m' }] }) }];
+      const first = ((await post(`${c.env.facadeUrl}/aws/ops`, gated)).body as { id: string }).id;
+      await waitForHistory(c.env.facadeUrl, first, (line) => line.startsWith('Waiting for approval'));
+      const second = ((await post(`${c.env.facadeUrl}/aws/ops`, [{ deployWithStrategy: deploy(c, app, { targetGroups: [tg], strategy: 'redblack' }) }])).body as { id: string }).id;
+      await waitForHistory(c.env.facadeUrl, second, (line) => line.startsWith('Waiting for the running deploy'));
+      const leaseId = `lease:${ACCOUNT}:${REGION}:${app}-main`;
+      const { runId } = await c.env.client.workflow.getHandle(leaseId).describe();
+      await post(`${c.env.facadeUrl}/task/${first}/approve`, {});
+      const task = await pollTask(c.env.facadeUrl, first, 60_000);
+      await pollTask(c.env.facadeUrl, second, 60_000);
+      return { id: leaseId, task, runId };
+    },
+  },
+  {
+    name: 'deployWithStrategy-gate-approved',
+    expect: { failed: false },
+    run: async (c) => gatedDeploy(c, 'approve'),
+  },
+  {
+    name: 'deployWithStrategy-gate-rollback',
+    expect: { failed: true },
+    run: async (c) => gatedDeploy(c, 'rollback'),
   },
 ];
 

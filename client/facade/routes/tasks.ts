@@ -5,14 +5,17 @@
  * (authorization.ts).
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authorizeTask, parseAccountsHeader } from '../authorization';
 import type { FacadeContext } from '../context';
 import { badRequest, notFound } from '../errors';
-import { header } from '../http';
+import { header, parseJsonBody } from '../http';
 import { rawBody, taskParams } from '../schemas';
 import { inspectTask, listRunningTasks } from '../task-read';
 import { rerunTask } from '../task-start';
+import type { TaskUpdateAction } from '../task-updates';
+import { MAX_REASON, sendTaskUpdate, TASK_UPDATES } from '../task-updates';
 
 export const taskRoutes: FastifyPluginAsyncZod<{ readonly context: FacadeContext }> = async (app, { context: ctx }) => {
   const { client, caches, legacy } = ctx;
@@ -27,7 +30,7 @@ export const taskRoutes: FastifyPluginAsyncZod<{ readonly context: FacadeContext
         const upstream = await legacy.getJson('/task', req.headers);
         if (isList(upstream)) tasks.push(...upstream);
       } catch (err) {
-        req.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'legacy task list unavailable');
+        req.log.warn({ err }, 'legacy task list unavailable');
       }
     }
     return reply.send(tasks);
@@ -78,7 +81,27 @@ export const taskRoutes: FastifyPluginAsyncZod<{ readonly context: FacadeContext
     req.log.info({ taskId: id, alreadyCompleted: task.status.completed, user: header(req, 'X-SPINNAKER-USER') }, 'task cancel requested');
     return reply.code(202).send({ id, resourceUri: `/task/${id}`, cancelRequested: !task.status.completed });
   });
+
+  // A person acting on a running deployWithStrategy (task-updates.ts): authorized like cancel.
+  for (const action of Object.keys(TASK_UPDATES) as TaskUpdateAction[]) {
+    app.post(`/task/:id/${action}`, { config: { route: action }, schema: { params: taskParams, body: rawBody } }, async (req, reply) => {
+      const { id } = req.params;
+      const raw = req.body;
+      const parsed = updateBody.safeParse(raw && raw.length > 0 ? parseJsonBody(raw, ctx.limits.maxJsonDepth) : {});
+      if (!parsed.success) throw badRequest(`the body must be {"reason": "…"} (a string of at most ${MAX_REASON} characters)`);
+      const existing = await ctx.temporal(() => inspectTask(client, id, { closed: caches.closed }));
+      if (!existing) throw notFound(`task ${id} not found`);
+      authorizeTask(ctx.policy, req, id, existing.access.accounts, action);
+      const by = header(req, 'X-SPINNAKER-USER');
+      const answer = await sendTaskUpdate(client, { id, action, reason: parsed.data.reason ?? undefined, by }, (fn) => ctx.temporal(fn));
+      req.log.info({ taskId: id, action, user: by ?? null }, `task ${action} accepted`);
+      return reply.send({ id, resourceUri: `/task/${id}`, action, ...answer });
+    });
+  }
 };
+
+/** The optional body of approve, rollback and skipWait. */
+const updateBody = z.object({ reason: z.string().max(MAX_REASON).nullish() });
 
 /** Array.isArray, without widening to any[]. */
 function isList(value: unknown): value is unknown[] {

@@ -274,59 +274,67 @@ function sourceRefOf(s: SourceFields | undefined, fallbackAccount: string): Sour
   return s?.region && name ? { account, region: s.region, serverGroupName: name } : undefined;
 }
 
+/** createServerGroup's fields: the deploy's and its `source` (deployWithStrategy extends them). */
+export const createServerGroupFields = { ...deployFields, source: sourceSchema.optional() };
+
+type CreateServerGroupFields = z.infer<z.ZodObject<typeof createServerGroupFields>>;
+
+/** createServerGroup's checks of the fields that need each other; deployWithStrategy runs them too. */
+export function checkCreateServerGroup(d: CreateServerGroupFields, ctx: z.RefinementCtx): void {
+  const need = (ok: unknown, path: string, message: string) => {
+    if (!ok) ctx.addIssue({ code: 'custom', path: [path], message });
+  };
+  need(d.credentials || d.account, 'credentials', 'is required (the account name)');
+  need(applicationOf(d), 'application', 'is required');
+  need(
+    typeof d.application !== 'string' || /^[A-Za-z0-9._~^]+$/.test(d.application),
+    'application',
+    'may hold only letters, digits and . _ ~ ^',
+  );
+  need(
+    d.availabilityZones && Object.keys(d.availabilityZones).length > 0,
+    'availabilityZones',
+    'is required: {"<region>": ["<zone>", …]}, one key per region',
+  );
+  const sourceCapacity = d.source?.useSourceCapacity === true;
+  need(d.capacity || sourceCapacity, 'capacity', 'is required: {min, max, desired}');
+  if (sourceCapacity && !(d.source?.region && (d.source.asgName ?? d.source.serverGroupName))) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['source', 'useSourceCapacity'],
+      message: 'needs a source group: source.region and source.asgName (useSourceCapacity requested, but no source available)',
+    });
+  }
+  need(d.amiName || d.imageId, 'amiName', 'is required (an AMI name or id)');
+  need(d.instanceType, 'instanceType', 'is required');
+  for (const p of launchSettingsProblems(launchSettingsOf(d), d.instanceType, d)) need(false, p.field, p.message);
+}
+
+/** createServerGroup's fields as the normalised deploy the workflow runs. */
+export function toDeployDescription(d: CreateServerGroupFields): DeployDescription {
+  const account = (d.credentials ?? d.account)!;
+  // Orca's source names its account `account` (Clouddriver requires it); the deploy's own is the fallback.
+  const source = sourceRefOf(d.source, account);
+  const copy = d.copySourceScalingPoliciesAndActions !== false;
+  return {
+    ...normalise(d),
+    account,
+    application: applicationOf(d)!,
+    regions: deployRegions(d.availabilityZones),
+    // With useSourceCapacity the source's capacity replaces this before anything is created.
+    capacity: d.capacity ?? { min: 0, max: 0, desired: 0 },
+    instanceType: d.instanceType!,
+    ...(source && copy ? { scalingSource: source } : {}),
+    ...(source && d.source?.useSourceCapacity ? { capacitySource: source } : {}),
+    ...(source && d.copySourceCustomBlockDeviceMappings !== false && d.blockDevices === undefined ? { blockDeviceSource: source } : {}),
+    ...(source && d.copySourceSubnetIdOverrides !== false && !d.subnetIds?.length ? { subnetSource: source } : {}),
+  };
+}
+
 export const createServerGroupSchema = z
-  .looseObject({ ...deployFields, source: sourceSchema.optional() })
-  .superRefine(
-    (d, ctx) => {
-      const need = (ok: unknown, path: string, message: string) => {
-        if (!ok) ctx.addIssue({ code: 'custom', path: [path], message });
-      };
-      need(d.credentials || d.account, 'credentials', 'is required (the account name)');
-      need(applicationOf(d), 'application', 'is required');
-      need(
-        typeof d.application !== 'string' || /^[A-Za-z0-9._~^]+$/.test(d.application),
-        'application',
-        'may hold only letters, digits and . _ ~ ^',
-      );
-      need(
-        d.availabilityZones && Object.keys(d.availabilityZones).length > 0,
-        'availabilityZones',
-        'is required: {"<region>": ["<zone>", …]}, one key per region',
-      );
-      const sourceCapacity = d.source?.useSourceCapacity === true;
-      need(d.capacity || sourceCapacity, 'capacity', 'is required: {min, max, desired}');
-      if (sourceCapacity && !(d.source?.region && (d.source.asgName ?? d.source.serverGroupName))) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['source', 'useSourceCapacity'],
-          message: 'needs a source group: source.region and source.asgName (useSourceCapacity requested, but no source available)',
-        });
-      }
-      need(d.amiName || d.imageId, 'amiName', 'is required (an AMI name or id)');
-      need(d.instanceType, 'instanceType', 'is required');
-      for (const p of launchSettingsProblems(launchSettingsOf(d), d.instanceType, d)) need(false, p.field, p.message);
-    },
-    { when: () => true },
-  )
-  .transform((d): DeployDescription => {
-    const account = (d.credentials ?? d.account)!;
-    // Orca's source names its account `account` (Clouddriver requires it); the deploy's own is the fallback.
-    const source = sourceRefOf(d.source, account);
-    const copy = d.copySourceScalingPoliciesAndActions !== false;
-    return {
-      ...normalise(d),
-      account,
-      application: applicationOf(d)!,
-      regions: deployRegions(d.availabilityZones),
-      // With useSourceCapacity the source's capacity replaces this before anything is created.
-      capacity: d.capacity ?? { min: 0, max: 0, desired: 0 },
-      instanceType: d.instanceType!,
-      ...(source && copy ? { scalingSource: source } : {}),
-      ...(source && d.source?.useSourceCapacity ? { capacitySource: source } : {}),
-      ...(source && d.copySourceCustomBlockDeviceMappings !== false && d.blockDevices === undefined ? { blockDeviceSource: source } : {}),
-      ...(source && d.copySourceSubnetIdOverrides !== false && !d.subnetIds?.length ? { subnetSource: source } : {}),
-    };
-  });
+  .looseObject(createServerGroupFields)
+  .superRefine(checkCreateServerGroup, { when: () => true })
+  .transform(toDeployDescription);
 
 /**
  * A clone: the source group (absent = each target region's newest group of the cluster, as in
