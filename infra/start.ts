@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { awsEndpoint, ConfigError, temporalAddress } from '../config';
-import { buildFacade } from '../client/facade/runtime';
+import { buildFacade } from '../client/facade/build';
 import { changeFlagFile, describe, emptyDocument, onboard, readFlagFile } from '../client/routing';
 import { bootstrap } from '../runtime';
 import { createConfiguredWorker } from '../worker/create-worker';
@@ -146,9 +146,9 @@ async function main(): Promise<void> {
     // saving a trip through matching (bench e2e, variant in-process; docs/performance.md).
     const client = await bosun.workerClient();
     // bosun.config, not config: with Jaeger it was rebuilt to export there (traces on).
-    const runtime = await buildFacade({ config: bosun.config, client, logger, payloadCodec: bosun.payloadCodec, eagerStart: true });
-    const facadeUrl = await runtime.listen();
-    cleanups.push(() => runtime.close());
+    const service = await buildFacade({ config: bosun.config, client, logger, payloadCodec: bosun.payloadCodec, eagerStart: true });
+    const facadeUrl = await service.listen();
+    cleanups.push(() => service.close());
 
     const account = config.aws.accounts[0]!.name;
     const ui = uiUrl ?? "(your Temporal cluster's UI)";
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
         `  Temporal UI:              ${ui}${uiUrl ? `/namespaces/${config.temporal.namespace}/workflows` : ''}`,
         `  Temporal frontend:        ${temporalAddress(config)} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
         `  AWS:                      ${awsEndpoint(config) ?? `real AWS, ${config.aws.region}`}${emulator ? ` (moto; demo group ${DEMO_GROUP})` : ''}`,
-        `  onboarding flag:          ${flagFile} (${runtime.router.status().state}; onboard with: npm run bosun -- onboard <app> --reason "…")`,
+        `  onboarding flag:          ${flagFile} (${service.router.status().state}; onboard with: npm run bosun -- onboard <app> --reason "…")`,
         `  legacy Clouddriver:       ${config.facade.legacyUrl ?? 'none (requests for applications not onboarded get 503)'}`,
         `  logs:                     ${path.join(config.stateDir, 'logs')} (servers); this terminal's stderr (Bosun, JSON lines)`,
         ...(jaeger

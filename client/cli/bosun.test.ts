@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../../config';
 import { silentLogger } from '../../runtime';
-import { buildFacade } from '../facade/runtime';
+import { buildFacade } from '../facade/build';
 import type { AuditEntry } from '../routing';
 import { validateFlagText } from '../routing';
 
@@ -147,14 +147,14 @@ describe('the CLI and the facade find the same flag file', () => {
     // The facade's own construction (buildFacade) from the same environment; its Temporal client
     // is lazy and never connects here, since routing needs no Temporal.
     const config = loadConfig(env, cwd);
-    const runtime = await buildFacade({ config, client: new Client(), logger: silentLogger });
+    const service = await buildFacade({ config, client: new Client(), logger: silentLogger });
     try {
       return {
         file: config.routing.flagFile,
-        decision: await runtime.router.decide({ application, account: 'test', operation: 'resizeServerGroup', cloudProvider: 'aws' }),
+        decision: await service.router.decide({ application, account: 'test', operation: 'resizeServerGroup', cloudProvider: 'aws' }),
       };
     } finally {
-      await runtime.close();
+      await service.close();
     }
   };
 

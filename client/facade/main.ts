@@ -3,16 +3,16 @@
  * since a task lives in Temporal, not here.
  */
 import { bootstrap } from '../../runtime';
-import { buildFacade } from './runtime';
+import { buildFacade } from './build';
 
 async function main(): Promise<void> {
   const bosun = bootstrap({ component: 'facade' });
   const { config, logger } = bosun;
-  const runtime = await buildFacade({ config, client: await bosun.client(), logger, payloadCodec: bosun.payloadCodec });
-  const url = await runtime.listen();
-  logger.info({ url, flags: runtime.router.status(), legacy: config.facade.legacyUrl ?? null }, 'facade listening');
+  const service = await buildFacade({ config, client: await bosun.client(), logger, payloadCodec: bosun.payloadCodec });
+  const url = await service.listen();
+  logger.info({ url, flags: service.router.status(), legacy: config.facade.legacyUrl ?? null }, 'facade listening');
   const stop = async () => {
-    await runtime.close();
+    await service.close();
     await bosun.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());

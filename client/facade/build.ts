@@ -19,7 +19,7 @@ import { createFacadeMetrics } from './metrics';
 import type { Facade } from './server';
 import { createFacade } from './server';
 
-export interface FacadeRuntime {
+export interface FacadeService {
   readonly facade: Facade;
   readonly router: Router;
   /** The codec endpoint, when BOSUN_CODEC_ENDPOINT is on: its own listener, never the Orca one. */
@@ -37,7 +37,7 @@ export async function buildFacade(input: {
   payloadCodec?: PayloadCodec;
   /** FacadeOptions.eagerStart: only when `client` is on the NativeConnection of a worker in this process. */
   eagerStart?: boolean;
-}): Promise<FacadeRuntime> {
+}): Promise<FacadeService> {
   const { config, client, logger } = input;
   const metrics = createFacadeMetrics();
   const router = await createRouter({
