@@ -7,7 +7,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OperationName } from '../domain/operations';
-import { CONTEXT_FIELDS, fieldTableOf, forwardedWhy, operationCatalog, operationNames, resolveOperationKey } from '../domain/operations';
+import {
+  CONTEXT_FIELDS,
+  fieldTableOf,
+  forwardedWhy,
+  LAMBDA_KEYS,
+  operationCatalog,
+  operationNames,
+  resolveOperationKey,
+} from '../domain/operations';
 import { PROJECT_ROOT } from './tools';
 
 export interface ClouddriverOperation {
@@ -67,6 +75,11 @@ export function renderOperationsDoc(ref: ClouddriverReference): string {
   }
   const bosunOnly = operationNames.filter((n) => !all.some(([, o]) => o.keys.some((k) => resolveOperationKey(k) === n)));
   for (const n of bosunOnly) push(`| ${code(n)} | ${code(n)} | runs: Bosun's own operation |`);
+  push(
+    '',
+    `Also accepted on \`/aws/ops\` and forwarded: Lambda's ${LAMBDA_KEYS.length} operations (${LAMBDA_KEYS.map(code).join(', ')}),`,
+    `because ${forwardedWhy(LAMBDA_KEYS[0]!)}. Any provider other than \`aws\` (\`/ecs/ops\`, …) is forwarded whole.`,
+  );
 
   push(
     '',

@@ -224,14 +224,16 @@ describe('oversized and deeply nested JSON', () => {
     expectRefusal(answer, 413, /too large/);
   });
 
-  test('1 MiB of [{},{},…] is refused on the count, in a small answer, quickly', async () => {
+  test('1 MiB of [{},{},…] is refused on the count, in a small answer, without stalling', async () => {
     const body = `[${Array.from({ length: 340_000 }, () => '{}').join(',')}]`;
     expect(body.length).toBeLessThan(1024 * 1024);
     const started = Date.now();
     const answer = await unharmed(() => postRaw(body));
     expectRefusal(answer, 400, /^a task may hold at most 50 operations, got \d+$/);
     expect(answer.body.length).toBeLessThan(2_000);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // A hang guard, not a speed goal (those are benchmarks): ~1 s on an idle machine, well under
+    // this on a loaded one; refusing it element by element would take minutes.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   test('JSON nested 100,000 levels deep is refused before it is parsed', async () => {

@@ -109,4 +109,5 @@ test('GET /routing says why an operation Bosun does not run goes to the legacy C
   expect(await ask('upsertEntityTags')).toMatchObject({ rule: 'unsupported-operation', reason: expect.stringMatching(/Elasticsearch/) });
   expect(await ask('disableInstancesInDiscoveryDescription')).toMatchObject({ reason: expect.stringMatching(/discovery/) });
   expect(await ask('upsertAmazonDNSDescription')).toMatchObject({ reason: expect.stringMatching(/Route 53/) });
+  expect(await ask('createLambdaFunction')).toMatchObject({ rule: 'unsupported-operation', reason: expect.stringMatching(/Lambda/) });
 });

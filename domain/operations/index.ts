@@ -115,7 +115,7 @@ export type { DeployWithStrategy } from './schemas/deploy-with-strategy';
 export type { FieldPolicy, UnsupportedField } from './field-policy';
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
 export { CONTEXT_FIELDS, fieldPolicies } from './fields';
-export { forwardedWhy } from './forwarded';
+export { forwardedWhy, LAMBDA_KEYS } from './forwarded';
 
 /** Where an operation acts: the search attributes and the onboarding flag read these. */
 export interface OperationTargets {
