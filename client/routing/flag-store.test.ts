@@ -41,8 +41,8 @@ test('exclude-operation accepts a legacy key and stores the operation it names',
   expect(describeDoc(doc).excludedOperations).toEqual(['resizeServerGroup']);
   expect(describeDoc(includeOperation(doc, 'resizeAsgDescription')).excludedOperations).toEqual([]);
   // Names Bosun does not run are kept as given (they go to legacy anyway).
-  expect(describeDoc(excludeOperation(emptyDocument(), 'upsertSecurityGroupDescription')).excludedOperations).toEqual([
-    'upsertSecurityGroupDescription',
+  expect(describeDoc(excludeOperation(emptyDocument(), 'upsertAmazonDNSDescription')).excludedOperations).toEqual([
+    'upsertAmazonDNSDescription',
   ]);
 });
 
