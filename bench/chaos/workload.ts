@@ -3,7 +3,8 @@
  * operations that depend on each other (a group is deployed before it is resized, disabled,
  * enabled, tagged, modified, scheduled, hooked, autoscaled, alarmed, has its instances moved or
  * is destroyed; images, snapshots, launch settings, security groups and load balancers made
- * before the run are tagged and deleted), the scenarios of all applications running side by side.
+ * before the run are tagged and deleted; a security group and load balancers are upserted and then
+ * changed), the scenarios of all applications running side by side.
  * Seeded: the same seed gives the same applications, scenarios and bodies for Bosun and for the
  * baseline.
  */
