@@ -25,13 +25,17 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command,
+  DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { IpPermission } from '@aws-sdk/client-ec2';
 import type { StepRecord } from './run';
-import type { AppFixture, OpKind, Scenario } from './workload';
-import { detachedInstance, END_STATE, movedInstance, REGION } from './workload';
+import type { AppFixture, OpKind, Revision, Scenario } from './workload';
+import { detachedInstance, END_STATE, movedInstance, REGION, ruleLine, securityGroupRules } from './workload';
 
 export interface EndState {
   /** How many checks were made (one per fact a succeeded step should have left). */
@@ -74,7 +78,8 @@ export async function checkEndState(
       const ran = (kind: OpKind, pick: (r: StepRecord) => boolean = () => true) =>
         mine.find((r) => r.kind === kind && pick(r) && r.outcome.status === 'succeeded');
       // Posted at all: a lost or failed step may or may not have acted, so what it would undo is not checked.
-      const posted = (kind: OpKind) => mine.some((r) => r.kind === kind && !r.outcome.skipped);
+      const posted = (kind: OpKind, pick: (r: StepRecord) => boolean = () => true) =>
+        mine.some((r) => r.kind === kind && pick(r) && !r.outcome.skipped);
       const group = mine.find((r) => r.kind === 'deploy' && r.outcome.status === 'succeeded');
       const name = group && !group.outcome.skipped ? group.outcome.deployedGroups[REGION] : undefined;
       const ctx = { s, ran, posted, name, fixture: fixtures.get(s.app), check, c };
@@ -82,6 +87,7 @@ export async function checkEndState(
       if (s.template === 'scalingAlarms') await scalingAlarms(ctx);
       if (s.template === 'instances' && name) await instances(ctx);
       if (s.template === 'cleanup') await cleanup(ctx);
+      if (s.template === 'infrastructure') await infrastructure(ctx);
     }
     return out;
   } finally {
@@ -92,7 +98,7 @@ export async function checkEndState(
 interface Ctx {
   readonly s: Scenario;
   readonly ran: (kind: OpKind, pick?: (r: StepRecord) => boolean) => StepRecord | undefined;
-  readonly posted: (kind: OpKind) => boolean;
+  readonly posted: (kind: OpKind, pick?: (r: StepRecord) => boolean) => boolean;
   readonly name: string | undefined;
   readonly fixture: AppFixture | undefined;
   readonly check: (bad: 'duplicated' | 'leaked' | 'wrong', fails: boolean, what: string) => void;
@@ -241,5 +247,151 @@ async function cleanup({ ran, check, c, s, fixture }: Ctx): Promise<void> {
       if ((err as Error).name !== 'AccessPointNotFoundException' && (err as Error).name !== 'LoadBalancerNotFound') throw err;
     }
     check('leaked', left > 0, `load balancer ${fixture.loadBalancerName} deleted`);
+  }
+}
+
+/** Every ingress rule of a group as comparable lines, `self` for rules naming the group itself. */
+function ruleLines(permissions: readonly IpPermission[], selfId: string): string[] {
+  const lines: string[] = [];
+  for (const p of permissions) {
+    const rule = (source: string, description: string | undefined) =>
+      ruleLine({ protocol: p.IpProtocol ?? '', from: p.FromPort ?? -1, to: p.ToPort ?? -1, source, description });
+    for (const r of p.IpRanges ?? []) lines.push(rule(r.CidrIp ?? '', r.Description));
+    for (const r of p.Ipv6Ranges ?? []) lines.push(rule(r.CidrIpv6 ?? '', r.Description));
+    for (const r of p.UserIdGroupPairs ?? []) lines.push(rule(r.GroupId === selfId ? 'self' : (r.GroupId ?? ''), r.Description));
+    for (const r of p.PrefixListIds ?? []) lines.push(rule(r.PrefixListId ?? '', r.Description));
+  }
+  return lines.sort();
+}
+
+/**
+ * The infrastructure scenario: the security group holds exactly the rules of the last upsert that
+ * succeeded (when a later one was posted but did not succeed, either set is right); one load
+ * balancer and one target group of each name, the target group's health check the last upsert's,
+ * the listener on port 80 forwarding to it (once), and the listener rule the second upsert adds
+ * (once); the classic load balancer with its listener.
+ */
+async function infrastructure({ ran, posted, check, c, s, fixture }: Ctx): Promise<void> {
+  if (!fixture?.vpcId) return;
+  const revisionOf = (revision: Revision) => (r: StepRecord) => s.steps[r.step]?.revision === revision;
+  /** The revisions the upserts of `kind` may have left; undefined when none succeeded. */
+  const expected = (kind: OpKind): Revision[] | undefined => {
+    if (ran(kind, revisionOf(2))) return [2];
+    if (!ran(kind, revisionOf(1))) return undefined;
+    // A second upsert that went out and failed or was lost may or may not have acted.
+    return posted(kind, revisionOf(2)) ? [1, 2] : [1];
+  };
+
+  const sgName = END_STATE.securityGroupName(s.app);
+  const sgWanted = expected('upsertSecurityGroup');
+  if (sgWanted) {
+    const groups =
+      (
+        await c.ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [
+              { Name: 'group-name', Values: [sgName] },
+              { Name: 'vpc-id', Values: [fixture.vpcId] },
+            ],
+          }),
+        )
+      ).SecurityGroups ?? [];
+    check('duplicated', groups.length > 1, `security group ${sgName}: one (got ${groups.length})`);
+    const g = groups[0];
+    check('wrong', !g, `security group ${sgName} exists`);
+    if (g) {
+      const got = ruleLines(g.IpPermissions ?? [], g.GroupId ?? '');
+      const wants = sgWanted.map((rev) => securityGroupRules(rev).map(ruleLine).sort());
+      const matches = wants.some((w) => JSON.stringify(w) === JSON.stringify(got));
+      const extra = got.filter((l) => !wants.some((w) => w.includes(l)));
+      const missing = wants[wants.length - 1]!.filter((l) => !got.includes(l));
+      check('leaked', extra.length > 0, `security group ${sgName}: no rule beyond the last upsert's (also: ${extra.join('; ')})`);
+      check(
+        'wrong',
+        !matches,
+        `security group ${sgName}: exactly the last upsert's rules (got ${got.join('; ')}; missing ${missing.join('; ')})`,
+      );
+    }
+  }
+
+  const albName = END_STATE.albName(s.app);
+  const tgName = END_STATE.albTargetGroupName(s.app);
+  const albWanted = expected('upsertLoadBalancer');
+  if (albWanted) {
+    const lbs = await notFoundAsEmpty(
+      async () => (await c.elbv2.send(new DescribeLoadBalancersV2Command({ Names: [albName] }))).LoadBalancers,
+    );
+    check('duplicated', lbs.length > 1, `load balancer ${albName}: one (got ${lbs.length})`);
+    check('wrong', lbs.length === 0, `load balancer ${albName} exists`);
+    const tgs = await notFoundAsEmpty(async () => (await c.elbv2.send(new DescribeTargetGroupsCommand({ Names: [tgName] }))).TargetGroups);
+    check('duplicated', tgs.length > 1, `target group ${tgName}: one (got ${tgs.length})`);
+    const tg = tgs[0];
+    check('wrong', !tg, `target group ${tgName} exists`);
+    if (tg) {
+      const paths: string[] = albWanted.map((rev) => END_STATE.healthCheckPath(rev));
+      check(
+        'wrong',
+        !paths.includes(tg.HealthCheckPath ?? ''),
+        `target group ${tgName}: health check ${paths.join(' or ')} (got ${tg.HealthCheckPath})`,
+      );
+    }
+    const lb = lbs[0];
+    if (lb?.LoadBalancerArn) {
+      const listeners = (await c.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.LoadBalancerArn }))).Listeners ?? [];
+      const on80 = listeners.filter((l) => l.Port === 80);
+      check(
+        'duplicated',
+        on80.length > 1 || listeners.length > 1,
+        `${albName}: one listener (got ports ${listeners.map((l) => l.Port).join(', ')})`,
+      );
+      const listener = on80[0];
+      check('wrong', !listener, `${albName}: a listener on port 80`);
+      if (listener?.ListenerArn) {
+        const forwardsTo = (listener.DefaultActions ?? []).map((a) => a.TargetGroupArn);
+        check('wrong', !tg || !forwardsTo.includes(tg.TargetGroupArn), `${albName}: port 80 forwards to ${tgName}`);
+        const rules = ((await c.elbv2.send(new DescribeRulesCommand({ ListenerArn: listener.ListenerArn }))).Rules ?? []).filter(
+          (r) => !r.IsDefault,
+        );
+        const withPath = rules.filter((r) =>
+          (r.Conditions ?? []).some((cd) => (cd.Values ?? cd.PathPatternConfig?.Values ?? []).includes(END_STATE.albRulePath)),
+        );
+        check('duplicated', rules.length > 1, `${albName}: at most one listener rule (got ${rules.length})`);
+        if (!albWanted.includes(1)) check('wrong', withPath.length !== 1, `${albName}: listener rule ${END_STATE.albRulePath}`);
+        else if (!albWanted.includes(2)) check('leaked', rules.length > 0, `${albName}: no listener rule before the second upsert`);
+      }
+    }
+  }
+
+  const classicName = END_STATE.classicName(s.app);
+  if (ran('upsertClassicLoadBalancer')) {
+    const lbs = await notFoundAsEmpty(
+      async () => (await c.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [classicName] }))).LoadBalancerDescriptions,
+    );
+    check('wrong', lbs.length !== 1, `classic load balancer ${classicName}: one (got ${lbs.length})`);
+    const listeners = (lbs[0]?.ListenerDescriptions ?? []).map((l) => l.Listener);
+    check(
+      'wrong',
+      !listeners.some((l) => l?.LoadBalancerPort === 80 && l.InstancePort === 7001),
+      `classic load balancer ${classicName}: listener 80 -> 7001 (got ${listeners.map((l) => `${l?.LoadBalancerPort} -> ${l?.InstancePort}`).join(', ')})`,
+    );
+    check('duplicated', listeners.length > 1, `classic load balancer ${classicName}: one listener (got ${listeners.length})`);
+  }
+}
+
+/** A describe by name that answers not-found for none, as both load balancer APIs do. */
+async function notFoundAsEmpty<T>(read: () => Promise<readonly T[] | undefined>): Promise<readonly T[]> {
+  try {
+    return (await read()) ?? [];
+  } catch (err) {
+    const name = (err as Error).name;
+    if (
+      name === 'LoadBalancerNotFoundException' ||
+      name === 'TargetGroupNotFoundException' ||
+      name === 'AccessPointNotFoundException' ||
+      name === 'LoadBalancerNotFound'
+    ) {
+      return [];
+    }
+    throw err;
   }
 }

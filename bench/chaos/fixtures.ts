@@ -2,7 +2,7 @@
  * What the chaos scenarios work on that no step of theirs makes: for the clean-up scenario an
  * image to tag, and an image, a snapshot, a launch configuration, a launch template, a security
  * group and a classic load balancer to delete; for the instances scenario the security group its
- * instances move into. Made directly in moto before the phase starts (not through the fault
+ * instances move into; for the infrastructure scenario the security group its load balancers are in. Made directly in moto before the phase starts (not through the fault
  * proxy), named `fx-<app>-…` so the leak sweep of the run's prefix never counts them: the
  * end-state checks (end-state.ts) look at each one a succeeded step acted on.
  */
@@ -33,7 +33,7 @@ import { REGION, SUBNET_PURPOSE, ZONES } from './workload';
 /** The fixtures of every scenario that needs some, by application. */
 export async function createFixtures(endpoint: string, scenarios: readonly Scenario[]): Promise<Map<string, AppFixture>> {
   const out = new Map<string, AppFixture>();
-  const wanted = scenarios.filter((s) => s.template === 'cleanup' || s.template === 'instances');
+  const wanted = scenarios.filter((s) => s.template === 'cleanup' || s.template === 'instances' || s.template === 'infrastructure');
   if (wanted.length === 0) return out;
   const config = { region: REGION, endpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' }, maxAttempts: 5 };
   const ec2 = new EC2Client(config);
@@ -43,8 +43,9 @@ export async function createFixtures(endpoint: string, scenarios: readonly Scena
     const vpcId = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
     const imageId = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images?.[0]?.ImageId;
     if (!vpcId || !imageId) throw new Error('moto has no default VPC or no Amazon image');
-    if (wanted.some((s) => s.template === 'instances')) {
-      // Spinnaker's subnet convention, so the instances scenario's deploy lands in the VPC.
+    if (wanted.some((s) => s.template === 'instances' || s.template === 'infrastructure')) {
+      // Spinnaker's subnet convention, so the instances scenario's deploy lands in the VPC and the
+      // infrastructure scenario's load balancers find a subnet in each zone (no target: any use).
       const subnets =
         (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: [...ZONES] }] }))).Subnets ?? [];
       const ids = subnets.filter((n) => n.DefaultForAz).map((n) => n.SubnetId!);
@@ -61,6 +62,12 @@ export async function createFixtures(endpoint: string, scenarios: readonly Scena
       const fx = `fx-${s.app}`;
       if (s.template === 'instances') {
         out.set(s.app, { instanceSecurityGroupId: await securityGroup(`${fx}-web`) });
+        continue;
+      }
+      if (s.template === 'infrastructure') {
+        const loadBalancerSecurityGroupName = `${fx}-lb`;
+        await securityGroup(loadBalancerSecurityGroupName);
+        out.set(s.app, { vpcId, loadBalancerSecurityGroupName });
         continue;
       }
       // Two images baked from one instance, which then goes.

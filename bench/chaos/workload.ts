@@ -3,7 +3,8 @@
  * operations that depend on each other (a group is deployed before it is resized, disabled,
  * enabled, tagged, modified, scheduled, hooked, autoscaled, alarmed, has its instances moved or
  * is destroyed; images, snapshots, launch settings, security groups and load balancers made
- * before the run are tagged and deleted), the scenarios of all applications running side by side.
+ * before the run are tagged and deleted; a security group and load balancers are upserted and then
+ * changed), the scenarios of all applications running side by side.
  * Seeded: the same seed gives the same applications, scenarios and bodies for Bosun and for the
  * baseline.
  */
@@ -50,6 +51,9 @@ export const OP_KINDS = [
   'deleteLaunchTemplate',
   'deleteSecurityGroup',
   'deleteLoadBalancer',
+  'upsertSecurityGroup',
+  'upsertLoadBalancer',
+  'upsertClassicLoadBalancer',
 ] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 
@@ -63,7 +67,11 @@ export interface StepSpec {
   readonly capacity?: { readonly min: number; readonly max: number; readonly desired: number };
   /** For upsertAlarm: which of the application's two alarms (`dropped` is deleted later). */
   readonly alarm?: AlarmSlot;
+  /** For the infrastructure upserts: the first body (creates) or the second (changes what the first made). */
+  readonly revision?: Revision;
 }
+
+export type Revision = 1 | 2;
 
 export type AlarmSlot = 'kept' | 'dropped';
 
@@ -85,6 +93,11 @@ const resize = (slot: GroupSlot, min: number, desired: number, max: number): Ste
 });
 const on = (kind: Exclude<OpKind, 'deploy' | 'deployWithAllowLaunch' | 'resize'>, slot: GroupSlot = 'g0'): StepSpec => ({ kind, slot });
 const alarm = (which: AlarmSlot): StepSpec => ({ kind: 'upsertAlarm', slot: 'g0', alarm: which });
+const upsert = (kind: 'upsertSecurityGroup' | 'upsertLoadBalancer' | 'upsertClassicLoadBalancer', revision: Revision): StepSpec => ({
+  kind,
+  slot: 'g0',
+  revision,
+});
 
 /** Orca's deploy strategies and day-two operations, as sequences of Clouddriver operations. */
 export const TEMPLATES: Readonly<Record<string, readonly StepSpec[]>> = {
@@ -109,6 +122,16 @@ export const TEMPLATES: Readonly<Record<string, readonly StepSpec[]>> = {
     on('deleteLaunchTemplate'),
     on('deleteSecurityGroup'),
     on('deleteLoadBalancer'),
+  ],
+  // The application's network edge: a security group made and then changed (rules added, removed,
+  // re-described), an application load balancer with a target group and listener made and then
+  // changed (health check, a listener rule), and a classic load balancer.
+  infrastructure: [
+    upsert('upsertSecurityGroup', 1),
+    upsert('upsertSecurityGroup', 2),
+    upsert('upsertLoadBalancer', 1),
+    upsert('upsertLoadBalancer', 2),
+    upsert('upsertClassicLoadBalancer', 1),
   ],
 };
 
@@ -191,6 +214,8 @@ export interface AppFixture {
   /** Clouddriver matches a security group by name within the VPC posted. */
   readonly vpcId?: string;
   readonly loadBalancerName?: string;
+  /** The infrastructure scenario's: the security group its load balancers are in (by name, in vpcId). */
+  readonly loadBalancerSecurityGroupName?: string;
 }
 
 /** A group as the step before it left it: in-service instances (sorted) and scaling policy names. */
@@ -215,7 +240,47 @@ export const END_STATE = {
   hookName: 'chaos-drain',
   imageTag: 'chaos:release',
   alarmName: (app: string, which: AlarmSlot) => `${app}-cpu-${which}`,
+  securityGroupName: (app: string) => `${app}-web`,
+  albName: (app: string) => `${app}-alb`,
+  albTargetGroupName: (app: string) => `${app}-tg`,
+  classicName: (app: string) => `${app}-elb`,
+  /** The ALB's listener rule the second upsert adds. */
+  albRulePath: '/api/*',
+  healthCheckPath: (revision: Revision) => (revision === 1 ? '/health' : '/ready'),
 } as const;
+
+/** One ingress rule as the end-state check reads it back: `self` for the group itself. */
+export interface ChaosRule {
+  readonly protocol: string;
+  readonly from: number;
+  readonly to: number;
+  readonly source: string;
+  readonly description?: string;
+}
+
+/**
+ * The rule set each upsertSecurityGroup body asks for. The second keeps port 80 with a new
+ * description, drops 443, adds 8080 and keeps the rule naming the group itself.
+ */
+export function securityGroupRules(revision: Revision): readonly ChaosRule[] {
+  const self: ChaosRule = { protocol: 'tcp', from: 7001, to: 7001, source: 'self' };
+  return revision === 1
+    ? [
+        { protocol: 'tcp', from: 80, to: 80, source: '10.0.0.0/8', description: 'office' },
+        { protocol: 'tcp', from: 443, to: 443, source: '10.1.0.0/16' },
+        self,
+      ]
+    : [
+        { protocol: 'tcp', from: 80, to: 80, source: '10.0.0.0/8', description: 'office and vpn' },
+        { protocol: 'tcp', from: 8080, to: 8080, source: '172.16.0.0/12' },
+        self,
+      ];
+}
+
+/** A rule as one comparable line. */
+export function ruleLine(r: ChaosRule): string {
+  return `${r.protocol} ${r.from}-${r.to} ${r.source}${r.description ? ` (${r.description})` : ''}`;
+}
 
 /** The instance the registration steps move (the first) and the one detached (the last). */
 export function movedInstance(facts: GroupFacts | undefined): string | undefined {
@@ -432,9 +497,92 @@ function dayTwoOperation(
       };
     case 'deleteLoadBalancer':
       return { deleteLoadBalancer: { ...base, regions: [REGION], loadBalancerName: need(fx.loadBalancerName, 'load balancer') } };
+    case 'upsertSecurityGroup': {
+      const name = END_STATE.securityGroupName(s.app);
+      const rules = securityGroupRules(step.revision ?? 1);
+      return {
+        upsertSecurityGroup: {
+          ...base,
+          vpcId: need(fx.vpcId, 'VPC'),
+          name,
+          description: `${s.app} web tier`,
+          ipIngress: rules
+            .filter((r) => r.source !== 'self')
+            .map((r) => ({
+              cidr: r.source,
+              ipProtocol: r.protocol,
+              startPort: r.from,
+              endPort: r.to,
+              ...(r.description ? { description: r.description } : {}),
+            })),
+          securityGroupIngress: rules
+            .filter((r) => r.source === 'self')
+            .map((r) => ({ name, accountName: ACCOUNT, ipProtocol: r.protocol, startPort: r.from, endPort: r.to })),
+        },
+      };
+    }
+    case 'upsertLoadBalancer': {
+      const tg = END_STATE.albTargetGroupName(s.app);
+      const second = step.revision === 2;
+      return {
+        upsertLoadBalancer: {
+          ...base,
+          ...loadBalancerNetwork(fx, need),
+          loadBalancerType: 'application',
+          name: END_STATE.albName(s.app),
+          targetGroups: [
+            {
+              name: tg,
+              protocol: 'HTTP',
+              port: 8080,
+              healthCheckProtocol: 'HTTP',
+              healthCheckPort: 'traffic-port',
+              healthCheckPath: END_STATE.healthCheckPath(step.revision ?? 1),
+              attributes: { deregistrationDelay: 60 },
+            },
+          ],
+          listeners: [
+            {
+              protocol: 'HTTP',
+              port: 80,
+              defaultActions: [{ targetGroupName: tg }],
+              rules: second
+                ? [
+                    {
+                      priority: '10',
+                      actions: [{ targetGroupName: tg }],
+                      conditions: [{ field: 'path-pattern', values: [END_STATE.albRulePath] }],
+                    },
+                  ]
+                : [],
+            },
+          ],
+        },
+      };
+    }
+    case 'upsertClassicLoadBalancer':
+      return {
+        upsertLoadBalancer: {
+          ...base,
+          ...loadBalancerNetwork(fx, need),
+          name: END_STATE.classicName(s.app),
+          listeners: [{ externalProtocol: 'HTTP', externalPort: 80, internalPort: 7001 }],
+          healthCheck: 'HTTP:7001/health',
+        },
+      };
     default:
       throw new Error(`${step.kind} is not a day-two step`);
   }
+}
+
+/** Where the infrastructure scenario's load balancers go: the default VPC's subnets of SUBNET_PURPOSE in ZONES. */
+function loadBalancerNetwork(fx: AppFixture, need: <T>(v: T | undefined, what: string) => T): Record<string, unknown> {
+  return {
+    vpcId: need(fx.vpcId, 'VPC'),
+    subnetType: SUBNET_PURPOSE,
+    securityGroups: [need(fx.loadBalancerSecurityGroupName, 'load balancer security group')],
+    availabilityZones: { [REGION]: ZONES },
+  };
 }
 
 export function isDeploy(kind: OpKind): boolean {
@@ -474,6 +622,10 @@ export function operationLabel(kind: OpKind): string {
       return 'deregisterInstancesFromLoadBalancer';
     case 'registerInstances':
       return 'registerInstancesWithLoadBalancer';
+    case 'upsertLoadBalancer':
+      return 'upsertLoadBalancer (application)';
+    case 'upsertClassicLoadBalancer':
+      return 'upsertLoadBalancer (classic)';
     default:
       return kind;
   }
