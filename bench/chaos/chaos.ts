@@ -59,6 +59,8 @@ export const chaosOptionsSchema = z.object({
   postgresKills: count.max(20).default(0),
   /** How long a killed cluster service stays down before it is started again. */
   serviceDowntimeMs: count.max(120_000).default(2000),
+  /** `orca`: Orca-style scenarios of separate operations; `strategy`: deploys with a strategy (strategy-run.ts), ops = deploys. */
+  workload: z.enum(['orca', 'strategy']).default('orca'),
 });
 export type ChaosOptions = z.infer<typeof chaosOptionsSchema>;
 

@@ -20,7 +20,8 @@ import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { startServers, warmMoto } from '../../test/support/stack';
 import { writeAllTemporalFlag } from '../../test/support/bosun-system';
-import type { ChaosOptions } from './chaos';
+import type { ChaosOptions, ChaosStack } from './chaos';
+import { renderStrategyMarkdown, runStrategyChaos } from './strategy-run';
 import { chaosOptionsSchema, runChaos, SCALED_OPTIONS, scaledDefaults } from './chaos';
 import type { ClusterStack } from './cluster-stack';
 import { CLUSTER_RUN_DEFAULTS, startClusterStack } from './cluster-stack';
@@ -74,7 +75,12 @@ function parseArgs(argv: readonly string[]): Cli {
     const scaled = scaledDefaults(ops);
     for (const k of SCALED_OPTIONS) raw[k] ??= scaled[k];
   }
-  out ??= temporal === 'cluster' ? 'bench/results/chaos-cluster' : 'bench/results/chaos-full';
+  out ??=
+    raw.workload === 'strategy'
+      ? 'bench/results/chaos-strategy'
+      : temporal === 'cluster'
+        ? 'bench/results/chaos-cluster'
+        : 'bench/results/chaos-full';
   const parsed = chaosOptionsSchema.safeParse(raw);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
   // The results folder is shared with the bench; this tool writes only chaos-* files there.
@@ -168,33 +174,41 @@ export async function runChaosCli(argv: readonly string[]): Promise<readonly str
 
     const restarts: number[] = [];
     setup.temporalRestartMs = restarts;
-    const report = await runChaos(
-      cli.options,
-      {
-        temporalAddress,
-        restartTemporal: temporal
-          ? async () => {
-              const t = Date.now();
-              await temporal!.stop();
-              temporal = await startTemporalDevServer(temporalOpts!);
-              restarts.push(Date.now() - t);
-            }
-          : undefined,
-        clusterFault: clusterStack?.clusterFault,
-        temporalEnv: clusterStack ? withoutAddress(clusterStack.cluster.env) : undefined,
-        description: clusterStack?.description,
-        motoEndpoint: moto.endpoint,
-        resetMoto: async () => {
-          const res = await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
-          if (!res.ok) throw new Error(`moto reset answered ${res.status}`);
-          await warmMoto(moto.endpoint);
-        },
-        workflowBundle,
-        workDir,
-        setup,
+    const chaosStack: ChaosStack = {
+      temporalAddress,
+      restartTemporal: temporal
+        ? async () => {
+            const t = Date.now();
+            await temporal!.stop();
+            temporal = await startTemporalDevServer(temporalOpts!);
+            restarts.push(Date.now() - t);
+          }
+        : undefined,
+      clusterFault: clusterStack?.clusterFault,
+      temporalEnv: clusterStack ? withoutAddress(clusterStack.cluster.env) : undefined,
+      description: clusterStack?.description,
+      motoEndpoint: moto.endpoint,
+      resetMoto: async () => {
+        const res = await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
+        if (!res.ok) throw new Error(`moto reset answered ${res.status}`);
+        await warmMoto(moto.endpoint);
       },
-      log,
-    );
+      workflowBundle,
+      workDir,
+      setup,
+    };
+    if (cli.options.workload === 'strategy') {
+      const strategyReport = await runStrategyChaos(cli.options, chaosStack, log);
+      const md = renderStrategyMarkdown(strategyReport);
+      process.stdout.write(`\n${md}\n`);
+      const out = path.resolve(PROJECT_ROOT, cli.out);
+      mkdirSync(path.dirname(out), { recursive: true });
+      writeFileSync(`${out}.json`, `${JSON.stringify({ ...strategyReport, setup }, null, 2)}\n`);
+      writeFileSync(`${out}.md`, md);
+      log(`wrote ${path.relative(PROJECT_ROOT, out)}.json and .md (logs of every process in ${workDir})`);
+      return strategyReport.bosunProblems;
+    }
+    const report = await runChaos(cli.options, chaosStack, log);
 
     const text = renderText(report);
     process.stdout.write(`\n${text}\n\n`);
@@ -241,6 +255,8 @@ on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
   --temporal dev|cluster    the dev server (default) or a Temporal cluster (infra/cluster); with a cluster:
                             --history-kills, --matching-kills, --frontend-kills, --temporal-worker-kills,
                             --postgres-kills n, --service-downtime-ms n
+  --workload orca|strategy  Orca-style scenarios (default) or deploys with a strategy (--ops = strategy
+                            deploys; default out bench/results/chaos-strategy; strategy-run.ts)
   --out path                result files, name starting with chaos- (default bench/results/chaos-full)
   --help                    this text
 

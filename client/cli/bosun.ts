@@ -5,6 +5,7 @@
  *
  *   npx tsx client/cli/bosun.ts --help
  */
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -59,7 +60,9 @@ Tasks (from Temporal: TEMPORAL_ADDRESS, else the local stack):
                                  (exit 0 when it succeeds, 1 when it fails)
   tasks [--app A] [--failed] [--since 1h] [--limit N]
                                  list tasks, newest first
-A running deployWithStrategy (through the facade, as the user --by, on the accounts of --accounts):
+A deployWithStrategy (through the facade, as the user --by, on the accounts of --accounts):
+  deploy --file body.json        start it (the file: its description, {"deployWithStrategy": …} or Orca's
+                                 list of one such), then watch it to the end (exit 0 when it succeeds, 1 when not)
   approve <task>                 approve the approval gate it waits at
   rollback <task>                roll it back (only before its commit point)
   skip-wait <task>               end the delay or sleep it waits in
@@ -75,7 +78,8 @@ Options:
                    $BOSUN_STATE_DIR, else ${DEFAULT_FLAG_FILE} under the current directory)
   --reason TEXT    why you make this change (required for changes; recorded in the audit log)
   --by NAME        who makes it (default: $USER)
-  --facade URL     the facade for approve, rollback, skip-wait (default: $BOSUN_FACADE_URL, else the
+  --file PATH      the deployWithStrategy body for deploy
+  --facade URL     the facade for deploy, approve, rollback, skip-wait (default: $BOSUN_FACADE_URL, else the
                    configured facade's host and port)
   --accounts LIST  the X-SPINNAKER-ACCOUNTS those send (default: $BOSUN_ACCOUNTS)
   --json           print JSON instead of text
@@ -105,6 +109,7 @@ const OPTIONS = {
   user: { type: 'string' },
   'cloud-provider': { type: 'string' },
   facade: { type: 'string' },
+  file: { type: 'string' },
   accounts: { type: 'string' },
   json: { type: 'boolean' },
   app: { type: 'string' },
@@ -200,6 +205,7 @@ const CHANGES: Readonly<Record<string, Required<Command>>> = {
 const TASK_ACTIONS: Readonly<Record<string, string>> = { approve: 'approve', rollback: 'rollback', 'skip-wait': 'skipWait' };
 
 const QUESTIONS: Readonly<Record<string, Command>> = {
+  deploy: { args: [] },
   watch: { args: ['task'] },
   tasks: { args: [] },
   approve: { args: ['task'] },
@@ -247,11 +253,15 @@ export async function runBosunCli(io: CliIo): Promise<ExitCode> {
     }
     if (name === 'watch') return await watch({ io, bosun, id: args[0]! });
     if (name === 'tasks') return await tasks({ io, bosun, options });
-    const action = TASK_ACTIONS[name];
-    if (action) {
-      const facade = options.facade ?? io.env.BOSUN_FACADE_URL ?? `http://${bosun.config.facade.host}:${bosun.config.facade.port}`;
-      return await taskAction({ io, facade, task: args[0]!, action, options });
+    const facade = options.facade ?? io.env.BOSUN_FACADE_URL ?? `http://${bosun.config.facade.host}:${bosun.config.facade.port}`;
+    if (name === 'deploy') {
+      if (!options.file) throw new UsageError(`'deploy' needs --file <body.json>, the deployWithStrategy description`);
+      const id = await startDeploy({ io, facade, file: path.resolve(io.cwd, options.file), options });
+      if (id === undefined) return EXIT.failure;
+      return await watch({ io, bosun, id });
     }
+    const action = TASK_ACTIONS[name];
+    if (action) return await taskAction({ io, facade, task: args[0]!, action, options });
     if (name === 'routing') return await routing({ io, file, app: args[0]!, options, logger: bosun.logger });
     if (name === 'status') return await status({ io, file, options });
     if (name === 'validate') return await validate({ io, file, options });
@@ -303,6 +313,66 @@ async function tasks({ io, bosun, options }: { io: CliIo; bosun: Bosun; options:
   });
   io.out(options.json ? JSON.stringify(listed, null, 2) : formatTasks(listed));
   return EXIT.ok;
+}
+
+/** The Orca body for a deployWithStrategy file: its description, `{"deployWithStrategy": …}`, or a list of one such. */
+export function deployBody(parsed: unknown): { body: unknown[]; application: string | undefined } {
+  const one = Array.isArray(parsed) ? (parsed.length === 1 ? (parsed[0] as unknown) : undefined) : parsed;
+  if (one === null || typeof one !== 'object' || Array.isArray(one))
+    throw new UsageError('the deploy file holds a deployWithStrategy description, {"deployWithStrategy": {…}} or a list of one such');
+  const record = one as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let description: Record<string, unknown>;
+  if (keys.length === 1 && keys[0] === 'deployWithStrategy') {
+    const inner = record.deployWithStrategy;
+    if (inner === null || typeof inner !== 'object' || Array.isArray(inner))
+      throw new UsageError('deployWithStrategy in the deploy file must be an object');
+    description = inner as Record<string, unknown>;
+  } else if (keys.length === 1 && typeof record[keys[0]!] === 'object' && keys[0] !== 'capacity') {
+    throw new UsageError(`the deploy file names the operation '${keys[0]}'; 'bosun deploy' starts deployWithStrategy only`);
+  } else {
+    description = record;
+  }
+  const application = typeof description.application === 'string' ? description.application : undefined;
+  return { body: [{ deployWithStrategy: description }], application };
+}
+
+/** POSTs the file's deployWithStrategy to `/aws/ops`; resolves to the task id, or undefined when the facade refused it. */
+async function startDeploy(input: { io: CliIo; facade: string; file: string; options: Options }): Promise<string | undefined> {
+  const { io, options } = input;
+  let text: string;
+  try {
+    text = await readFile(input.file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${input.file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${input.file} is not JSON: ${(err as Error).message}`);
+  }
+  const { body, application } = deployBody(parsed);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const by = options.by ?? io.env.USER;
+  if (by) headers['x-spinnaker-user'] = by;
+  const accounts = options.accounts ?? io.env.BOSUN_ACCOUNTS;
+  if (accounts) headers['x-spinnaker-accounts'] = accounts;
+  if (application) headers['x-spinnaker-application'] = application;
+  const res = await fetch(`${input.facade.replace(/\/$/, '')}/aws/ops`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const answer = await res.text();
+  let json: { id?: string; message?: string } = {};
+  try {
+    json = JSON.parse(answer) as { id?: string; message?: string };
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  if (!res.ok || typeof json.id !== 'string') {
+    io.err(`bosun deploy: the facade refused it (${res.status}): ${json.message ?? answer}`);
+    return undefined;
+  }
+  io.out(`deploy started: task ${json.id}`);
+  return json.id;
 }
 
 /** POSTs `/task/{id}/{action}` with the reason, as the user and on the accounts given; prints the facade's answer. */
