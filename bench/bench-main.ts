@@ -324,13 +324,15 @@ const BENCHMARKS: Readonly<Record<string, Bench>> = {
   tracing: {
     about: 'tracing on vs off in one run: the facade POST and a resize end to end (OTLP export to an in-process receiver)',
     standard: false,
-    floorText: 'p50 with tracing on <= 110% of off for the POST and <= 130% for a resize end to end (measured +2.4% and +14.4%)',
+    floorText:
+      'a POST gains <= 2 ms at p50 with tracing on (measured +0.33 ms on a 4.7 ms p50); a resize end to end <= 110% of off at p50 (measured +0.9%)',
     run: (ctx) => runTracing(ctx),
     floor: (data) => {
       const d = data as { postMs: OnOff; e2eMs: OnOff };
       return [
-        atMost('facade POST p50 on / off (%)', ratioPercent(d.postMs), 110),
-        atMost('resize end to end p50 on / off (%)', ratioPercent(d.e2eMs), 130),
+        // The POST's cost is a fraction of a millisecond: as a share of a p50 of a few ms it swings with noise.
+        atMost('facade POST p50 on - off (ms)', p50(d.postMs.on) - p50(d.postMs.off), 2),
+        atMost('resize end to end p50 on / off (%)', ratioPercent(d.e2eMs), 110),
       ];
     },
   },
@@ -364,9 +366,12 @@ interface OnOff {
   readonly on: readonly number[];
 }
 
+function p50(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+}
+
 /** The p50 with tracing on as a percentage of the p50 with it off. */
 function ratioPercent(ms: OnOff): number {
-  const p50 = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   return Math.round((p50(ms.on) / p50(ms.off)) * 1000) / 10;
 }
 

@@ -16,6 +16,7 @@ import { Worker } from '@temporalio/worker';
 import { createAwsClientProvider } from '../activities';
 import { AwsSpanAttribute } from '../activities/aws-tracing';
 import type { Tracing } from '../runtime';
+import { taskMetricsSinks } from '../worker/create-worker';
 import { SecretsCodec, startTracing, TRACE_HEADER } from '../runtime';
 import { startFaultProxy } from '../bench/fault-proxy';
 import { ACCOUNT, REGION, startTestEnv, useTestEnv } from './harness';
@@ -122,7 +123,7 @@ test("a resize is one trace from Orca's traceparent through the facade, the work
     {
       workflowBundle: { codePath: process.env.BOSUN_TEST_WORKFLOW_BUNDLE! },
       dataConverter: { payloadCodecs: [new SecretsCodec({ id: 'test', key: payloadKey })] },
-      sinks: tracing!.workflowSinks,
+      sinks: { ...tracing!.workflowSinks, ...taskMetricsSinks(undefined) },
       replayName: 'bosun-traced-replay',
     },
     history,

@@ -139,7 +139,8 @@ export async function createBosunWorker(opts: BosunWorkerOptions): Promise<Bosun
       : { workflowsPath: WORKFLOWS_PATH, interceptors: { ...shared.interceptors, workflowModules: [WORKFLOW_INTERCEPTORS_PATH] } }),
     ...(opts.maxConcurrentActivities !== undefined ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
-    // The workflow spans' sink and the task metrics' sink: one object, or one would replace the other.
+    // Both sinks: the tasks' metrics and the traced runs' spans (without `exporter` every span of
+    // a traced run is dropped, with an error logged per activation).
     sinks: { ...tracing.workflowSinks, ...taskMetricsSinks(opts.metrics) },
   });
   // No workflows: an activity-only worker, whose slots are the waits' own limit.

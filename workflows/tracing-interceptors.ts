@@ -26,6 +26,10 @@ import type {
   WorkflowInternalsInterceptor,
   GetLogAttributesInput,
 } from '@temporalio/workflow';
+// Context and trace are what the workflow interceptors below span with (the bundle already holds
+// this package for them); only the context manager is Bosun's own.
+import { ROOT_CONTEXT, context as otelContext } from '@opentelemetry/api';
+import type { Context, ContextManager } from '@opentelemetry/api';
 // The package's root also exports its worker and plugin code, which the workflow sandbox cannot
 // load; its workflow interceptors are published under this path (as its own samples import them).
 // eslint-disable-next-line no-restricted-imports
@@ -38,6 +42,68 @@ import {
 /** The header Temporal's OpenTelemetry interceptors carry a span context in (runtime/tracing.ts `TRACE_HEADER`). */
 const TRACE_HEADER = '_tracer-data';
 
+/**
+ * The active span context of a traced run, without AsyncLocalStorage. Temporal's interceptors
+ * register one built on the sandbox's AsyncLocalStorage, and the first `run` of any such storage
+ * turns on Node's async and promise hooks for the whole workflow thread: every promise of every
+ * workflow on that thread then pays a hook call, which made a traced resize cost a third more
+ * CPU in the sandbox than an untraced one (docs/performance.md, "Tracing overhead").
+ *
+ * The spans a run makes need no more than this: a context is active for the synchronous extent of
+ * `with` (where the interceptors start a span and inject its context into a header), and outside
+ * any `with` the run's own `RunWorkflow` span is. So every `StartActivity` span is the child of
+ * `RunWorkflow`, as before, and a workflow log line carries the run's trace. One difference: an
+ * activity a signal handler schedules after its first `await` is the child of `RunWorkflow`
+ * rather than of that `HandleSignal` span.
+ */
+class RunContextManager implements ContextManager {
+  private readonly stack: Context[] = [];
+  private run: Context | undefined;
+
+  /** The context of the run's `RunWorkflow` span, active whenever no `with` is. */
+  setRunContext(context: Context): void {
+    this.run = context;
+  }
+
+  active(): Context {
+    return this.stack[this.stack.length - 1] ?? this.run ?? ROOT_CONTEXT;
+  }
+
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    context: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    this.stack.push(context);
+    try {
+      return fn.call(thisArg, ...args);
+    } finally {
+      this.stack.pop();
+    }
+  }
+
+  bind<T>(context: Context, target: T): T {
+    if (typeof target !== 'function') return target;
+    const fn = target as unknown as (...args: unknown[]) => unknown;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const manager = this;
+    return function (this: unknown, ...args: unknown[]) {
+      return manager.with(context, () => fn.apply(this, args));
+    } as unknown as T;
+  }
+
+  enable(): this {
+    return this;
+  }
+
+  disable(): this {
+    this.stack.length = 0;
+    this.run = undefined;
+    return this;
+  }
+}
+
 /** One set per workflow run: whether its start carried a trace decides every later call. */
 export const interceptors = (): WorkflowInterceptors => {
   let otel: { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor } | undefined;
@@ -46,7 +112,15 @@ export const interceptors = (): WorkflowInterceptors => {
     execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
       if (input.headers[TRACE_HEADER] === undefined) return next(input);
       otel = { inbound: new OpenTelemetryInboundInterceptor(), outbound: new OpenTelemetryOutboundInterceptor() };
-      return otel.inbound.execute(input, next);
+      // The interceptors' constructors registered their AsyncLocalStorage context manager (module
+      // state is per run in the sandbox); it is replaced before any span makes it run.
+      const contexts = new RunContextManager();
+      otelContext.disable();
+      otelContext.setGlobalContextManager(contexts);
+      return otel.inbound.execute(input, (i) => {
+        contexts.setRunContext(otelContext.active());
+        return next(i);
+      });
     },
     // A signal sent from inside a trace (a traced cancel, say) joins it; polls' queries never do.
     handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) {
