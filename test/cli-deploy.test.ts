@@ -75,9 +75,10 @@ const deployArgs = (file: string) => [
 ];
 
 async function groupsOf(cluster: string) {
-  const out = await testAwsClients(aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({}));
+  // By name: the shared emulator holds every test's groups, more than one unfiltered page.
+  const names = [0, 1, 2, 3].map((n) => `${cluster}-v${String(n).padStart(3, '0')}`);
+  const out = await testAwsClients(aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }));
   return (out.AutoScalingGroups ?? [])
-    .filter((g) => g.AutoScalingGroupName?.startsWith(`${cluster}-v`))
     .map((g) => ({
       name: g.AutoScalingGroupName!,
       disabled: (g.SuspendedProcesses ?? []).some((p) => p.ProcessName === 'AddToLoadBalancer'),
