@@ -165,8 +165,8 @@ async function main(): Promise<void> {
         `  logs:                     ${path.join(config.stateDir, 'logs')} (servers); this terminal's stderr (Bosun, JSON lines)`,
         ...(jaeger
           ? [
-              `  traces (Jaeger):          ${jaeger.uiUrl}/api/traces?service=${bosun.config.tracing.serviceName ?? 'bosun-start'} (OTLP in at ${jaeger.otlpEndpoint});`,
-              `                            a task's trace as a page: npm run trace -- <trace id from the POST's traceparent>`,
+              `  traces (Jaeger):          ${jaeger.uiUrl} (recent traces; OTLP in at ${jaeger.otlpEndpoint})`,
+              `                            a task's trace: ${jaeger.uiUrl}/trace/<trace id from the POST's traceparent>`,
             ]
           : []),
         '',

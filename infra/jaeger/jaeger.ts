@@ -6,9 +6,10 @@
  * facade export to.
  *
  * The Jaeger UI's JavaScript is not part of the Go module (Jaeger's release builds embed it from
- * another repository), so the page at the UI's address is Jaeger's placeholder; the query API
- * the UI would call (`/api/services`, `/api/traces?service=…`, `/api/traces/<trace id>`) answers
- * there, and infra/jaeger/trace-page.ts renders a trace from it as a waterfall.
+ * another repository, which no registry this machine reaches serves), so the query service is
+ * pointed at Bosun's own viewer instead (`VIEWER_DIR`, static files, no build step): it serves it
+ * at the UI's address, and the viewer reads the query API there (`/api/services`,
+ * `/api/traces?service=…`, `/api/traces/<trace id>`).
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
@@ -61,12 +62,23 @@ export async function ensureJaeger(opts: { cacheDir?: string; log?: (line: strin
   return { binary, built: !cached, ms: Date.now() - started };
 }
 
+/**
+ * Bosun's trace viewer (index.html, static/): the query service serves it as its UI
+ * (cmd/query/app/static_handler.go: `/static/…` from this directory, index.html for every other
+ * path it does not route, so `/trace/<id>` deep links load the viewer). Resolved from this file,
+ * so any clone serves its own copy.
+ */
+export const VIEWER_DIR = path.join(__dirname, 'ui');
+
 export interface JaegerOptions extends OwnedServerOptions {
   readonly binary: string;
   /** Where its config and log go. */
   readonly dir: string;
   readonly uiPort?: number | undefined;
   readonly otlpHttpPort?: number | undefined;
+  /** The query service's gRPC API and the health check: fixed by default; tests pass free ports so two Jaegers can run at once. */
+  readonly grpcQueryPort?: number | undefined;
+  readonly healthPort?: number | undefined;
   readonly readyTimeoutMs?: number | undefined;
 }
 
@@ -77,8 +89,11 @@ export interface JaegerServer extends RunningProcess {
   readonly otlpEndpoint: string;
 }
 
-/** Jaeger's configuration: OTLP/HTTP in, memory storage, the query service; everything on loopback. */
-export function jaegerConfig(ports: { ui: number; otlpHttp: number; grpcQuery: number; health: number }): string {
+/** Jaeger's configuration: OTLP/HTTP in, memory storage, the query service serving Bosun's viewer; everything on loopback. */
+export function jaegerConfig(
+  ports: { ui: number; otlpHttp: number; grpcQuery: number; health: number },
+  viewerDir: string = VIEWER_DIR,
+): string {
   return `service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
   pipelines:
@@ -99,6 +114,8 @@ extensions:
   jaeger_query:
     storage:
       traces: memstore
+    ui:
+      assets_path: ${JSON.stringify(viewerDir)}
     http:
       endpoint: 127.0.0.1:${ports.ui}
     grpc:
@@ -123,7 +140,12 @@ exporters:
 
 /** Starts Jaeger and resolves once its query API answers. */
 export async function startJaeger(opts: JaegerOptions): Promise<JaegerServer> {
-  const ports = { ui: opts.uiPort ?? 16686, otlpHttp: opts.otlpHttpPort ?? 4318, grpcQuery: 16685, health: 13133 };
+  const ports = {
+    ui: opts.uiPort ?? 16686,
+    otlpHttp: opts.otlpHttpPort ?? 4318,
+    grpcQuery: opts.grpcQueryPort ?? 16685,
+    health: opts.healthPort ?? 13133,
+  };
   for (const [port, what] of [
     [ports.ui, 'the Jaeger UI'],
     [ports.otlpHttp, "Jaeger's OTLP receiver"],
