@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
+  // .js too: the trace viewer's logic (infra/jaeger/ui/static/trace-model.js) is an ES module the
+  // browser loads as it is, and its test imports the same file.
   transform: {
     '^.+\\.[jt]s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },

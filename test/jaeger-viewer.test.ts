@@ -89,7 +89,7 @@ describeWithJaeger('the trace viewer Jaeger serves at the address npm start prin
 
     // The workflow's spans leave the sandbox through a sink after each activation: wait for the
     // workflow's own span (it ends last) to reach Jaeger.
-    type Answer = { data?: { spans: { operationName: string; tags: { key: string; value: unknown }[] }[] }[] };
+    type Answer = { data?: { spans: { spanID: string; operationName: string; tags: { key: string; value: unknown }[] }[] }[] };
     let spans: NonNullable<Answer['data']>[number]['spans'] = [];
     for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
       const answer = await fetch(`${jaeger.uiUrl}/api/traces/${traceId}`);
@@ -148,10 +148,23 @@ describeWithJaeger('the trace viewer Jaeger serves at the address npm start prin
     expect(rows.some(([kind, op]) => kind === 'activity' && op.startsWith('RunActivity:'))).toBe(true);
     // The POST is the first row; the AWS call's request id is on its row.
     expect(rows[0]).toEqual(['http', 'POST /:cloudProvider/ops']);
-    const requestId = spans
-      .find((s) => s.operationName === 'AutoScaling.UpdateAutoScalingGroup')!
-      .tags.find((t) => t.key === 'aws.request_id')!.value;
-    expect(drawn.html).toContain(`<b>request id </b>${String(requestId)}`);
+    const update = spans.find((s) => s.operationName === 'AutoScaling.UpdateAutoScalingGroup')!;
+    const requestId = String(update.tags.find((t) => t.key === 'aws.request_id')!.value);
+    expect(drawn.html).toContain(`<b>request id </b>${requestId}`);
+    expect(drawn.html).not.toContain('class="details"');
+    // A link to a span opens it: all its attributes.
+    const opened = await renderPage(`${jaeger.uiUrl}/trace/${traceId}#span=${update.spanID}`);
+    const details = /<div class="details">.*?<\/table><\/div>/.exec(opened.html)?.[0] ?? '';
+    for (const text of [
+      update.spanID,
+      'rpc.service',
+      '"AutoScaling"',
+      'rpc.method',
+      '"UpdateAutoScalingGroup"',
+      'aws.request_id',
+      requestId,
+    ])
+      expect(details).toContain(text);
 
     // The list at the printed address has the trace, named by its root span.
     const list = await renderPage(`${jaeger.uiUrl}/`);

@@ -173,7 +173,13 @@ test('the list has each trace once (the copy with more spans), newest first, at 
     [TRACE, 8],
     ['00000000000000000000000000000b01', 1],
   ]);
-  expect(list[0]).toMatchObject({ rootName: 'POST /:cloudProvider/ops', rootService: 'bosun-start', errors: 1, duration: 960 });
+  expect(list[0]).toMatchObject({
+    rootName: 'POST /:cloudProvider/ops',
+    rootService: 'bosun-start',
+    rootStatus: '200',
+    errors: 1,
+    duration: 960,
+  });
   expect(newestFirst([older, deploy], 1).map((t) => t.traceID)).toEqual([TRACE]);
 });
 

@@ -216,6 +216,7 @@ export function buildTree(trace) {
  *   traceID: string,
  *   rootName: string,
  *   rootService: string,
+ *   rootStatus: string,
  *   start: number,
  *   duration: number,
  *   spans: number,
@@ -226,7 +227,8 @@ export function buildTree(trace) {
 
 /**
  * One line of the trace list. The root is the earliest span without a parent in the trace (the
- * facade's POST for a task).
+ * facade's POST for a task); `rootStatus` is its HTTP status, if it has one (a POST the facade
+ * refused with a 400 is a one-span trace with no error status: the status says what happened).
  * @param {JaegerTrace} trace
  * @returns {TraceSummary}
  */
@@ -237,6 +239,7 @@ export function summarize(trace) {
     traceID: trace.traceID,
     rootName: root?.span.operationName ?? '(no spans)',
     rootService: root?.service ?? '',
+    rootStatus: root ? String(tagOf(root.span, 'http.response.status_code') ?? '') : '',
     start: tree.start,
     duration: tree.duration,
     spans: trace.spans.length,

@@ -139,7 +139,13 @@ async function listPage() {
               'tr',
               { 'data-trace-id': t.traceID },
               el('td', {}, when(t.start)),
-              el('td', {}, el('a', { href: here(`trace/${t.traceID}`) }, t.rootName), el('span', { class: 'svc' }, ` ${t.rootService}`)),
+              el(
+                'td',
+                {},
+                el('a', { href: here(`trace/${t.traceID}`) }, t.rootName),
+                t.rootStatus ? el('span', { class: Number(t.rootStatus) >= 400 ? 'errors' : undefined }, ` → ${t.rootStatus}`) : null,
+                el('span', { class: 'svc' }, t.rootService),
+              ),
               el('td', {}, t.services.join(', ')),
               el('td', { class: 'num' }, t.spans),
               el('td', { class: 'num' }, formatDuration(t.duration)),
@@ -214,7 +220,15 @@ function tracePage(traceId, data) {
   const tree = buildTree(trace);
   const total = tree.duration || 1;
   const pct = (us) => `${(us / total) * 100}%`;
+  // The spans opened: `#span=<id>,<id>` in the address, so a link can point at the span that
+  // matters (the throttled call, the failed one) already open.
   const open = new Set();
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('span')?.split(',') ?? [];
+  for (const node of tree.rows) if (fromHash.includes(node.span.spanID)) open.add(node);
+  const rememberOpen = () => {
+    const ids = tree.rows.filter((n) => open.has(n)).map((n) => n.span.spanID);
+    history.replaceState(null, '', ids.length ? `#span=${ids.join(',')}` : location.pathname + location.search);
+  };
   const collapsed = new Set();
   const root = tree.roots[0];
 
@@ -274,6 +288,7 @@ function tracePage(traceId, data) {
           onclick: () => {
             if (open.has(node)) open.delete(node);
             else open.add(node);
+            rememberOpen();
             draw();
           },
         },
