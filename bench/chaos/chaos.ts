@@ -221,12 +221,8 @@ export interface PhaseWork<R> {
 }
 
 export interface ChaosWorkload<R> {
-  /** The report's kind, and the run id's and applications' prefixes. */
-  readonly kind: string;
-  readonly runIdPrefix: string;
-  readonly appLetter: string;
-  /** For the log line that starts the run: what --ops counts. */
-  readonly opsAre: string;
+  /** The report's kind, the run id's and the applications' prefixes, and what --ops counts (for the log). */
+  readonly names: { readonly report: string; readonly runId: string; readonly apps: string; readonly ops: string };
   prepare(opts: PhaseOptions): Promise<PhaseWork<R>>;
   /** Everything that breaks Bosun's promise in one phase; empty = clean. */
   problems(r: R): string[];
@@ -264,7 +260,7 @@ export async function runChaos<R>(
   const tag = randomBytes(3)
     .toString('hex')
     .replace(/^[0-9]/, 'k');
-  const runId = `${workload.runIdPrefix}-${options.seed}-${tag}`;
+  const runId = `${workload.names.runId}-${options.seed}-${tag}`;
   const amiName = await findAmiName(stack.motoEndpoint);
   const lostAnswerRate = options.lostAnswerRate ?? options.faultRate / 5;
   const schedule = planProcessFaults({
@@ -288,7 +284,7 @@ export async function runChaos<R>(
   const phase = (system: 'bosun' | 'baseline'): PhaseOptions => ({
     system,
     runId,
-    appPrefix: `${workload.appLetter}${tag}${system === 'bosun' ? 'b' : 'l'}`,
+    appPrefix: `${workload.names.apps}${tag}${system === 'bosun' ? 'b' : 'l'}`,
     ops: options.ops,
     seed: options.seed,
     faultRate: options.faultRate,
@@ -302,7 +298,7 @@ export async function runChaos<R>(
     amiName,
   });
   log(
-    `chaos ${runId}: ${options.ops} ${workload.opsAre}, fault rate ${options.faultRate}, ${schedule.map((f) => `${f.kind}@${(f.atMs / 1000).toFixed(0)}s`).join(', ') || 'no process faults'}`,
+    `chaos ${runId}: ${options.ops} ${workload.names.ops}, fault rate ${options.faultRate}, ${schedule.map((f) => `${f.kind}@${(f.atMs / 1000).toFixed(0)}s`).join(', ') || 'no process faults'}`,
   );
 
   const facadePort = await freePort();
@@ -352,7 +348,7 @@ export async function runChaos<R>(
 
   const finished = Date.now();
   return {
-    kind: workload.kind,
+    kind: workload.names.report,
     version: 1,
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date(finished).toISOString(),

@@ -139,10 +139,7 @@ export function latencyPercentiles(xs: readonly number[]): { p50: number; p95: n
 
 /** Orca-style scenarios: `--ops` operations; the default workload. */
 export const ORCA_WORKLOAD: ChaosWorkload<PhaseResult> = {
-  kind: 'bosun-chaos',
-  runIdPrefix: 'chaos',
-  appLetter: 'c',
-  opsAre: 'operations',
+  names: { report: 'bosun-chaos', runId: 'chaos', apps: 'c', ops: 'operations' },
   async prepare(opts): Promise<PhaseWork<PhaseResult>> {
     const scenarios = planWorkload({ ops: opts.ops, seed: opts.seed, appPrefix: opts.appPrefix, rampMs: opts.rampMs });
     await createTargetGroups(opts.motoEndpoint, scenarios);

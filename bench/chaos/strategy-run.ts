@@ -52,10 +52,7 @@ const STRATEGY_NOTES = [
 
 /** Deploys with a strategy: `--ops` strategy deploys, into clusters that each get a first group. */
 export const STRATEGY_WORKLOAD: ChaosWorkload<StrategyPhaseResult> = {
-  kind: 'bosun-chaos-strategy',
-  runIdPrefix: 'chaos-strategy',
-  appLetter: 's',
-  opsAre: 'strategy deploys',
+  names: { report: 'bosun-chaos-strategy', runId: 'chaos-strategy', apps: 's', ops: 'strategy deploys' },
   async prepare(opts): Promise<PhaseWork<StrategyPhaseResult>> {
     const scenarios = planStrategyWorkload({ deploys: opts.ops, seed: opts.seed, appPrefix: opts.appPrefix, rampMs: opts.rampMs });
     const records: DeployRecord[] = [];
