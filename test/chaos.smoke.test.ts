@@ -77,6 +77,8 @@ test(
     });
     expect(b.duplicates).toMatchObject({ extraGroups: 0, extraLaunchTemplates: 0 });
     expect(b.leaks).toEqual({ groups: [], launchTemplates: [], instances: [], missingGroups: [] });
+    // No group disabled again without an enable between, none more often than its disable steps.
+    expect(b.disables).toMatchObject({ disabledTwice: { groups: 0 }, beyondPlan: { groups: 0 } });
     expect(b.faults.unexpectedExits).toEqual([]);
   },
   OP_TIMEOUT_MS + 120_000,

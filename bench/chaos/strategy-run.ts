@@ -182,8 +182,9 @@ export function renderStrategyMarkdown(r: ChaosRunReport<StrategyPhaseResult>): 
   const row = (label: string, f: (s: StrategyPhaseResult) => string | number) => `| ${label} | ${systems.map((s) => f(s)).join(' | ')} |\n`;
   const ok = (c: Counts) => `${c.succeeded} ok / ${c.failed} failed / ${c.lost} lost / ${c.rejected} rejected / ${c.skipped} skipped`;
   const faults = (s: StrategyPhaseResult, kind: string) => s.faults.process.filter((f) => f.kind === kind && f.outcome === 'done').length;
+  const sec = (ms: unknown) => `${Number(ms) / 1000} s`;
   let md = `# Chaos: deploy strategies, Bosun beside the baseline\n\n`;
-  md += `${r.startedAt}, ${(r.totalMs / 1000).toFixed(0)} s, ${r.machine.cpus} CPUs (load ${r.machine.loadavg.join(' ')}), seed ${String(r.options.seed)}, fault rate ${String(r.options.faultRate)}\n\n`;
+  md += `${r.startedAt}, ${(r.totalMs / 1000).toFixed(0)} s, ${r.machine.cpus} CPUs (load ${r.machine.loadavg.join(' ')}), seed ${String(r.options.seed)}, fault rate ${String(r.options.faultRate)}; deploys started over ${sec(r.options.rampMs)}, process faults until ${sec(r.options.faultWindowEndMs)}, deadlines ${sec(r.options.opTimeoutMs)} per task and ${sec(r.options.phaseTimeoutMs)} per phase\n\n`;
   md += head;
   md += row('clusters', (s) => s.clusters);
   md += row('first groups (createServerGroup)', (s) => ok(s.seeds));
