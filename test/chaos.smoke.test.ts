@@ -11,7 +11,8 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chaosOptionsSchema, runChaos } from '../bench/chaos/chaos';
-import { renderMarkdown, renderText } from '../bench/chaos/report';
+import { renderMarkdown } from '../bench/chaos/report';
+import { ORCA_WORKLOAD } from '../bench/chaos/run';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -44,6 +45,7 @@ test(
       baseline: process.env.CHAOS_SMOKE_BASELINE === '1',
     });
     const report = await runChaos(
+      ORCA_WORKLOAD,
       options,
       {
         temporalAddress: () => env('BOSUN_TEST_TEMPORAL_ADDRESS'),
@@ -54,8 +56,9 @@ test(
       (line) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`),
     );
     writeFileSync(path.join(workDir, 'chaos-smoke.json'), JSON.stringify(report, null, 2));
-    writeFileSync(path.join(workDir, 'chaos-smoke.md'), renderMarkdown(report));
-    process.stdout.write(`\n${renderText(report)}\n(report and process logs in ${workDir})\n`);
+    const md = renderMarkdown(report);
+    writeFileSync(path.join(workDir, 'chaos-smoke.md'), md);
+    process.stdout.write(`\n${md}\n(report and process logs in ${workDir})\n`);
 
     const b = report.bosun;
     // The chaos really happened: AWS faults were injected and the worker was killed.
@@ -74,6 +77,8 @@ test(
     });
     expect(b.duplicates).toMatchObject({ extraGroups: 0, extraLaunchTemplates: 0 });
     expect(b.leaks).toEqual({ groups: [], launchTemplates: [], instances: [], missingGroups: [] });
+    // No group disabled again without an enable between, none more often than its disable steps.
+    expect(b.disables).toMatchObject({ disabledTwice: { groups: 0 }, beyondPlan: { groups: 0 } });
     expect(b.faults.unexpectedExits).toEqual([]);
   },
   OP_TIMEOUT_MS + 120_000,

@@ -1,6 +1,11 @@
 /**
- * A whole chaos run on a given stack (a Temporal server and moto): Bosun's phase, then the
- * baseline's under the same seed, the same fault profile and the same process-fault offsets.
+ * A whole chaos run on a given stack (a Temporal server and moto), for either workload: Bosun's
+ * phase, then the baseline's, under the same seed, the same fault profile and the same
+ * process-fault offsets. Each phase puts the fault proxy and the answer-losing recorder between
+ * the system and moto, starts the system, injects the process faults at their offsets while the
+ * workload posts its scenarios, stops the system and lets the workload read what AWS holds. The
+ * workload (run.ts: Orca-style scenarios; strategy-run.ts: deploys with a strategy) supplies only
+ * what differs: what is posted, what AWS should hold afterwards, the report.
  * `main.ts` gives it a stack of its own (and restarts its Temporal server); the jest smoke test
  * gives it the test run's shared stack (no server restarts, no emulator resets).
  */
@@ -9,16 +14,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
+import type { FaultKind } from '../fault-proxy';
+import { profileFor, startFaultProxy } from '../fault-proxy';
 import { freePort } from '../../infra/stack';
-import { startBaselineSystem } from './baseline-system';
+import type { SystemUnderTest } from '../../test/support/bosun-system';
 import { startBosunSystem } from '../../test/support/bosun-system';
-import type { ChaosReport } from './report';
-import { problemsOf } from './report';
-import type { PhaseOptions, PhaseResult } from './run';
-import { runPhase } from './run';
-import { motoAccount } from './sweep';
-import type { ClusterFault } from './schedule';
-import { planProcessFaults } from './schedule';
+import { sleep } from '../../test/support/child-process';
+import type { OrcaClientOptions } from '../../test/support/orca-client';
+import type { DisableCounts } from './aws-recorder';
+import { countDisables, startAwsRecorder } from './aws-recorder';
+import { startBaselineSystem } from './baseline-system';
+import type { ClusterFault, PlannedFault, ProcessFault } from './schedule';
+import { isClusterFault, planProcessFaults } from './schedule';
+import type { Duplicates } from './sweep';
+import { findDuplicates, motoAccount } from './sweep';
 import { ACCOUNTS_JSON, BAKERY_ACCOUNT, REGION } from './workload';
 
 const count = z.coerce.number().int().min(0);
@@ -110,18 +119,6 @@ export interface ChaosStack {
   readonly description?: string | undefined;
 }
 
-export const NOTES = [
-  'Both systems get the same per-application scenarios (seeded), the same fault proxy profile and seed, the same answer-loss rate, and the process faults at the same offsets from their first POST.',
-  'Bosun: one worker and one facade, real child processes, real Temporal dev server (SQLite file), real AWS SDK through the fault proxy to moto. SDK attempts 1: retries belong to Temporal.',
-  "Baseline: Bosun's own activity functions run in-process (MockActivityEnvironment, so the AWS steps are identical), wrapped like legacy Clouddriver: AWS SDK default retries (standard mode, 3 attempts), tasks in memory, no compensation, a failure is not retryable. One process is both API and executor, so a worker kill is a SIGKILL of it and a facade restart a SIGTERM of it; a Temporal restart has no counterpart (n/a).",
-  'Orca fails a stage after 30 consecutive 404s; here the first 404 after acceptance counts as lost (it would not change). A task still running at the deadline is lost too. A POST is retried with the same clientRequestId on connection errors and 5xx; a retryably failed task is resumed (POST /task/{id}:resume) up to the resume limit.',
-  "When an operation does not succeed, the rest of that application's scenario is skipped, as a pipeline stops at a failed stage.",
-  "Leaked: groups, launch templates and running instances of the run's applications that no succeeded deploy (minus succeeded destroys) explains, read from moto after the run. Duplicated: distinct groups or launch templates AWS created in a cluster beyond the deploys posted for it (counted by a recorder in front of moto, so a duplicate a later destroy removed still counts).",
-  "The baseline is a conservative stand-in for legacy Clouddriver: it inherits Bosun's idempotent activities (describe before create, adopt what carries its own tag), so an SDK retry after a lost answer rarely duplicates; what it lacks is durability, long retries and compensation. Its time to complete is short because its pipelines stop at the first lost or failed stage.",
-  "Answer lost after AWS acted: a recorder between the proxy and moto drops the response of a mutating call after moto performed it (the fault proxy's resets happen before forwarding).",
-  "Day-two end state: after the run, every succeeded step after the deploys is checked in moto (bench/chaos/end-state.ts): a tag, setting, scheduled action, lifecycle hook, policy, alarm, registration or security group it set is there, once (duplicated otherwise); what it deleted, detached or deregistered is gone (left behind otherwise). The infrastructure scenario's security group holds exactly the last upsert's rules, and its load balancers, target group, listener and listener rule exist once each as the last upsert left them. Images, snapshots, launch settings, security groups and load balancers the clean-up scenario deletes are made before the run (bench/chaos/fixtures.ts).",
-];
-
 export async function findAmiName(motoEndpoint: string): Promise<string> {
   const client = (accountId: string) => {
     const c = new EC2Client({ region: REGION, endpoint: motoEndpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' } });
@@ -152,17 +149,120 @@ function durationMs(text: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
 }
 
-export async function runChaos(
+export interface PhaseOptions {
+  readonly system: 'bosun' | 'baseline';
+  readonly runId: string;
+  readonly appPrefix: string;
+  /** Operations (Orca workload) or strategy deploys (strategy workload). */
+  readonly ops: number;
+  readonly seed: number;
+  readonly faultRate: number;
+  readonly lostAnswerRate: number;
+  readonly rampMs: number;
+  readonly opTimeoutMs: number;
+  /** The phase ends by itself at this point, whatever is still running. */
+  readonly phaseTimeoutMs: number;
+  readonly client: OrcaClientOptions;
+  readonly faults: readonly PlannedFault[];
+  readonly motoEndpoint: string;
+  readonly amiName: string;
+}
+
+export interface PhaseHooks {
+  /** Starts the system with its AWS endpoint pointed at `awsEndpoint` (the fault proxy). */
+  start(awsEndpoint: string): Promise<SystemUnderTest>;
+  /** Restarts the Temporal server; undefined when this system (or this run) has none to restart. */
+  restartServer?: (() => Promise<void>) | undefined;
+  /** Kills one service of the Temporal cluster and starts it again; resolves with what happened. */
+  clusterFault?: ((kind: ClusterFault) => Promise<string>) | undefined;
+  log(line: string): void;
+}
+
+export interface InjectedFault {
+  readonly kind: ProcessFault;
+  readonly plannedAtMs: number;
+  readonly atMs: number | undefined;
+  readonly tookMs: number | undefined;
+  readonly outcome: 'done' | 'not-reached' | 'not-applicable' | 'error';
+  readonly detail?: string | undefined;
+}
+
+export interface PhaseFaults {
+  readonly proxy: Readonly<Record<FaultKind | 'forwarded', number>>;
+  readonly lostAnswers: Readonly<Record<string, number>>;
+  readonly process: readonly InjectedFault[];
+  readonly unexpectedExits: readonly string[];
+}
+
+/** What every phase measures, whatever the workload: the workload's result carries it. */
+export interface PhaseMeasures {
+  readonly wallMs: number;
+  readonly duplicates: Duplicates;
+  readonly disables: DisableCounts;
+  readonly faults: PhaseFaults;
+}
+
+/** What a workload posted: deploys per cluster, and disables the posted operations call for per group. */
+export interface PostedPlan {
+  readonly deploys: ReadonlyMap<string, number>;
+  readonly disables: ReadonlyMap<string, number>;
+}
+
+/** One phase of a workload, planned and prepared in moto. */
+export interface PhaseWork<R> {
+  /** For the log: what the phase will post. */
+  readonly summary: string;
+  /** For the log every 15 s: how far it is. */
+  progress(): string;
+  /** Posts every scenario as Orca does; nothing runs past `phaseDeadline`. */
+  run(sys: SystemUnderTest, phaseDeadline: number): Promise<PostedPlan>;
+  /** Once the system has stopped: what the workload finds in moto, with what every phase measures. */
+  collect(measures: PhaseMeasures): Promise<R>;
+}
+
+export interface ChaosWorkload<R> {
+  /** The report's kind, the run id's and the applications' prefixes, and what --ops counts (for the log). */
+  readonly names: { readonly report: string; readonly runId: string; readonly apps: string; readonly ops: string };
+  prepare(opts: PhaseOptions): Promise<PhaseWork<R>>;
+  /** Everything that breaks Bosun's promise in one phase; empty = clean. */
+  problems(r: R): string[];
+  /** One log line once a phase is over. */
+  outcome(r: R): string;
+  notes(stackDescription: string | undefined): readonly string[];
+  /** The report as markdown: committed beside the JSON, printed at the end of the run. */
+  markdown(report: ChaosRunReport<R>): string;
+}
+
+export interface ChaosRunReport<R> {
+  readonly kind: string;
+  readonly version: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly totalMs: number;
+  readonly machine: { readonly cpus: number; readonly loadavg: readonly number[]; readonly node: string; readonly platform: string };
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly setup: Readonly<Record<string, unknown>>;
+  readonly schedule: readonly PlannedFault[];
+  readonly bosun: R;
+  readonly baseline: R | undefined;
+  /** Why Bosun is not clean; empty when it is. */
+  readonly bosunProblems: readonly string[];
+  readonly notes: readonly string[];
+}
+
+export async function runChaos<R>(
+  workload: ChaosWorkload<R>,
   options: ChaosOptions,
   stack: ChaosStack,
   log: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-): Promise<ChaosReport> {
+): Promise<ChaosRunReport<R>> {
   const started = Date.now();
   const tag = randomBytes(3)
     .toString('hex')
     .replace(/^[0-9]/, 'k');
-  const runId = `chaos-${options.seed}-${tag}`;
+  const runId = `${workload.names.runId}-${options.seed}-${tag}`;
   const amiName = await findAmiName(stack.motoEndpoint);
+  const lostAnswerRate = options.lostAnswerRate ?? options.faultRate / 5;
   const schedule = planProcessFaults({
     seed: options.seed,
     workerKills: options.workerKills,
@@ -184,11 +284,11 @@ export async function runChaos(
   const phase = (system: 'bosun' | 'baseline'): PhaseOptions => ({
     system,
     runId,
-    appPrefix: `c${tag}${system === 'bosun' ? 'b' : 'l'}`,
+    appPrefix: `${workload.names.apps}${tag}${system === 'bosun' ? 'b' : 'l'}`,
     ops: options.ops,
     seed: options.seed,
     faultRate: options.faultRate,
-    lostAnswerRate: options.lostAnswerRate ?? options.faultRate / 5,
+    lostAnswerRate,
     rampMs: options.rampMs,
     opTimeoutMs: options.opTimeoutMs,
     phaseTimeoutMs: options.phaseTimeoutMs,
@@ -198,13 +298,13 @@ export async function runChaos(
     amiName,
   });
   log(
-    `chaos ${runId}: ${options.ops} operations, fault rate ${options.faultRate}, ${schedule.map((f) => `${f.kind}@${(f.atMs / 1000).toFixed(0)}s`).join(', ') || 'no process faults'}`,
+    `chaos ${runId}: ${options.ops} ${workload.names.ops}, fault rate ${options.faultRate}, ${schedule.map((f) => `${f.kind}@${(f.atMs / 1000).toFixed(0)}s`).join(', ') || 'no process faults'}`,
   );
 
   const facadePort = await freePort();
   const extraFacadePorts: number[] = [];
   for (let i = 1; i < options.facades; i++) extraFacadePorts.push(await freePort());
-  const bosun = await runPhase(phase('bosun'), {
+  const bosun = await runPhase(workload, phase('bosun'), {
     start: (awsEndpoint) =>
       startBosunSystem({
         temporalAddress: stack.temporalAddress,
@@ -225,15 +325,13 @@ export async function runChaos(
     clusterFault: stack.clusterFault,
     log,
   });
-  log(
-    `bosun: done in ${(bosun.timing.wallMs / 1000).toFixed(1)} s: ${bosun.counts.succeeded} succeeded, ${bosun.counts.failed} failed, ${bosun.counts.lost} lost`,
-  );
+  log(`bosun: ${workload.outcome(bosun)}`);
 
-  let baseline: PhaseResult | undefined;
+  let baseline: R | undefined;
   if (options.baseline) {
     await stack.resetMoto?.();
     const port = await freePort();
-    baseline = await runPhase(phase('baseline'), {
+    baseline = await runPhase(workload, phase('baseline'), {
       start: (awsEndpoint) =>
         startBaselineSystem({
           awsEndpoint,
@@ -245,25 +343,116 @@ export async function runChaos(
         }),
       log,
     });
-    log(
-      `baseline: done in ${(baseline.timing.wallMs / 1000).toFixed(1)} s: ${baseline.counts.succeeded} succeeded, ${baseline.counts.failed} failed, ${baseline.counts.lost} lost`,
-    );
+    log(`baseline: ${workload.outcome(baseline)}`);
   }
 
   const finished = Date.now();
   return {
-    kind: 'bosun-chaos',
+    kind: workload.names.report,
     version: 1,
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date(finished).toISOString(),
     totalMs: finished - started,
-    machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.release()}` },
-    options: { ...options, lostAnswerRate: options.lostAnswerRate ?? options.faultRate / 5, runId, amiName },
+    machine: {
+      cpus: os.cpus().length,
+      loadavg: os.loadavg().map((l) => Math.round(l * 10) / 10),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    options: { ...options, lostAnswerRate, runId, amiName },
     setup: { ...stack.setup, logs: stack.workDir },
     schedule,
     bosun,
     baseline,
-    bosunProblems: problemsOf(bosun),
-    notes: stack.description ? [NOTES[0]!, stack.description, ...NOTES.slice(2)] : NOTES,
+    bosunProblems: workload.problems(bosun),
+    notes: workload.notes(stack.description),
   };
+}
+
+/** One system's phase: proxy and recorder, the system, the workload's scenarios beside the process faults, then the sweep. */
+async function runPhase<R>(workload: ChaosWorkload<R>, opts: PhaseOptions, hooks: PhaseHooks): Promise<R> {
+  const work = await workload.prepare(opts);
+  const recorder = await startAwsRecorder({ target: opts.motoEndpoint, lostAnswerRate: opts.lostAnswerRate, seed: opts.seed });
+  const proxy = await startFaultProxy({ target: recorder.url, profile: profileFor(opts.faultRate, opts.seed) });
+  let system: SystemUnderTest | undefined;
+  try {
+    system = await hooks.start(proxy.url);
+    const sys = system;
+    hooks.log(`${opts.system}: ${work.summary}, ${opts.faults.length} process faults planned`);
+    const started = Date.now();
+    let finished = false;
+    const monkey = injectFaults(opts, hooks, sys, started, () => finished);
+    const progress = setInterval(() => {
+      hooks.log(`${opts.system}: ${work.progress()} finished after ${Math.round((Date.now() - started) / 1000)} s`);
+    }, 15_000);
+    let posted: PostedPlan;
+    try {
+      posted = await work.run(sys, started + opts.phaseTimeoutMs);
+    } finally {
+      clearInterval(progress);
+      finished = true;
+    }
+    const wallMs = Date.now() - started;
+    const injected = await monkey;
+
+    // Nothing may change AWS while it is swept.
+    await system.stop();
+    const unexpectedExits = [...system.unexpectedExits];
+    system = undefined;
+    return await work.collect({
+      wallMs,
+      duplicates: findDuplicates(recorder.creations, posted.deploys, opts.appPrefix),
+      disables: countDisables(recorder.trafficChanges, posted.disables, opts.appPrefix),
+      faults: { proxy: { ...proxy.counts }, lostAnswers: { ...recorder.lostAnswers }, process: injected, unexpectedExits },
+    });
+  } finally {
+    if (system) await system.stop().catch(() => undefined);
+    await proxy.close();
+    await recorder.close();
+  }
+}
+
+/** The process faults at their offsets from `started`, until the workload has finished. */
+async function injectFaults(
+  opts: PhaseOptions,
+  hooks: PhaseHooks,
+  sys: SystemUnderTest,
+  started: number,
+  finished: () => boolean,
+): Promise<InjectedFault[]> {
+  const injected: InjectedFault[] = [];
+  for (const fault of opts.faults) {
+    const record = (outcome: InjectedFault['outcome'], detail?: string, atMs?: number, tookMs?: number) =>
+      injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs, tookMs, outcome, detail });
+    if (fault.kind === 'server-restart' && !hooks.restartServer) {
+      record('not-applicable', `${opts.system} has no Temporal server`);
+      continue;
+    }
+    if (isClusterFault(fault.kind) && !hooks.clusterFault) {
+      record('not-applicable', `${opts.system} has no Temporal cluster`);
+      continue;
+    }
+    while (!finished() && Date.now() - started < fault.atMs) await sleep(Math.min(250, fault.atMs - (Date.now() - started)));
+    if (finished()) {
+      record('not-reached', 'every scenario had finished');
+      continue;
+    }
+    const at = Date.now() - started;
+    const t0 = Date.now();
+    try {
+      let detail: string | undefined;
+      if (fault.kind === 'worker-kill') await sys.killWorker();
+      else if (fault.kind === 'facade-restart') await sys.restartFacade();
+      else if (isClusterFault(fault.kind)) detail = await hooks.clusterFault!(fault.kind);
+      else await hooks.restartServer!();
+      record('done', detail, at, Date.now() - t0);
+      hooks.log(
+        `${opts.system}: ${fault.kind} at ${(at / 1000).toFixed(1)} s (back after ${((Date.now() - t0) / 1000).toFixed(1)} s${detail ? `: ${detail}` : ''})`,
+      );
+    } catch (err) {
+      record('error', (err as Error).message, at, Date.now() - t0);
+      hooks.log(`${opts.system}: ${fault.kind} failed: ${(err as Error).message}`);
+    }
+  }
+  return injected;
 }

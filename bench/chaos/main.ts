@@ -19,21 +19,19 @@ import type { MotoServer, TemporalDevServer, TemporalDevServerOptions } from '..
 import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { startServers, warmMoto } from '../../test/support/stack';
-import { writeAllTemporalFlag } from '../../test/support/bosun-system';
-import type { ChaosOptions, ChaosStack } from './chaos';
-import { renderStrategyMarkdown, runStrategyChaos } from './strategy-run';
+import type { ChaosOptions, ChaosRunReport, ChaosStack, ChaosWorkload } from './chaos';
 import { chaosOptionsSchema, runChaos, SCALED_OPTIONS, scaledDefaults } from './chaos';
+import { ORCA_WORKLOAD } from './run';
+import { STRATEGY_WORKLOAD } from './strategy-run';
 import type { ClusterStack } from './cluster-stack';
 import { CLUSTER_RUN_DEFAULTS, startClusterStack } from './cluster-stack';
 import { ensureTemporalServer } from '../../infra/cluster/server-binary';
 import type { ChaosReport } from './report';
-import { renderComparison, renderMarkdown, renderText } from './report';
-import { measureStartup, summariseStartup } from './startup';
+import { renderComparison } from './report';
 
 interface Cli {
   readonly options: ChaosOptions;
   readonly out: string;
-  readonly measureStartup: boolean;
   /** `dev`: its own dev server (the default); `cluster`: its own Temporal cluster (infra/cluster). */
   readonly temporal: 'dev' | 'cluster';
 }
@@ -41,7 +39,6 @@ interface Cli {
 function parseArgs(argv: readonly string[]): Cli {
   const raw: Record<string, unknown> = {};
   let out: string | undefined;
-  let measure = false;
   let temporal: Cli['temporal'] = 'dev';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -50,7 +47,6 @@ function parseArgs(argv: readonly string[]): Cli {
       process.exit(0);
     }
     if (arg === '--no-baseline') raw.baseline = false;
-    else if (arg === '--measure-startup') measure = true;
     else if (arg.startsWith('--')) {
       const [flag, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
       const value = inline ?? argv[++i];
@@ -85,7 +81,7 @@ function parseArgs(argv: readonly string[]): Cli {
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
   // The results folder is shared with the bench; this tool writes only chaos-* files there.
   if (!path.basename(out).startsWith('chaos-')) throw new Error(`--out ${out}: the file name must start with 'chaos-'`);
-  return { options: parsed.data, out, measureStartup: measure, temporal };
+  return { options: parsed.data, out, temporal };
 }
 
 /** Runs the chaos run that `argv` (its own flags, see HELP) describes; resolves to Bosun's problems (none = passed). */
@@ -158,19 +154,6 @@ export async function runChaosCli(argv: readonly string[]): Promise<readonly str
       setup.cluster = clusterStack.cluster.timings;
       setup.clusterRecoveries = clusterStack.recoveries;
     }
-    if (cli.measureStartup) {
-      const flagFile = path.join(workDir, 'startup', 'flags', 'routing.json');
-      await writeAllTemporalFlag(flagFile);
-      const samples = await measureStartup({
-        temporalAddress: temporalAddress(),
-        workflowBundle,
-        stateDir: path.join(workDir, 'startup'),
-        flagFile,
-        rounds: 3,
-      });
-      setup.startupMs = summariseStartup(samples);
-      log(`start-up (median of 3, ms): ${JSON.stringify(setup.startupMs)}`);
-    }
 
     const restarts: number[] = [];
     setup.temporalRestartMs = restarts;
@@ -197,29 +180,22 @@ export async function runChaosCli(argv: readonly string[]): Promise<readonly str
       workDir,
       setup,
     };
-    if (cli.options.workload === 'strategy') {
-      const strategyReport = await runStrategyChaos(cli.options, chaosStack, log);
-      const md = renderStrategyMarkdown(strategyReport);
+    const write = async <R>(workload: ChaosWorkload<R>, more: (report: ChaosRunReport<R>) => string = () => '') => {
+      const report = await runChaos(workload, cli.options, chaosStack, log);
+      const md = workload.markdown(report) + more(report);
       process.stdout.write(`\n${md}\n`);
       const out = path.resolve(PROJECT_ROOT, cli.out);
       mkdirSync(path.dirname(out), { recursive: true });
-      writeFileSync(`${out}.json`, `${JSON.stringify({ ...strategyReport, setup }, null, 2)}\n`);
+      writeFileSync(`${out}.json`, `${JSON.stringify(report, null, 2)}\n`);
       writeFileSync(`${out}.md`, md);
       log(`wrote ${path.relative(PROJECT_ROOT, out)}.json and .md (logs of every process in ${workDir})`);
-      return strategyReport.bosunProblems;
-    }
-    const report = await runChaos(cli.options, chaosStack, log);
-
-    const text = renderText(report);
-    process.stdout.write(`\n${text}\n\n`);
-    const out = path.resolve(PROJECT_ROOT, cli.out);
-    mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(`${out}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    let md = renderMarkdown(report);
-    if (clusterStack) md += renderComparison(readJson(path.resolve(PROJECT_ROOT, 'bench/results/chaos-full.json')), report);
-    writeFileSync(`${out}.md`, md);
-    log(`wrote ${path.relative(PROJECT_ROOT, out)}.json and .md (logs of every process in ${workDir})`);
-    return report.bosunProblems;
+      return report.bosunProblems;
+    };
+    if (cli.options.workload === 'strategy') return await write(STRATEGY_WORKLOAD);
+    // On a cluster, the markdown ends with the committed dev-server run beside it.
+    return await write(ORCA_WORKLOAD, (report) =>
+      clusterStack ? renderComparison(readJson(path.resolve(PROJECT_ROOT, 'bench/results/chaos-full.json')), report) : '',
+    );
   } finally {
     await cleanup();
     clearTimeout(watchdog);
@@ -251,12 +227,11 @@ on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
   --launcher l              node-require-tsx (default) or npx-tsx
   --post-attempts n, --max-resumes n, --retry-window d   the Orca-like client's POST attempts (30),
                             resumes of a retryably failed task (3), Bosun's AWS retry window (2h)
-  --measure-startup         measure worker and facade start-up per launcher first
   --temporal dev|cluster    the dev server (default) or a Temporal cluster (infra/cluster); with a cluster:
                             --history-kills, --matching-kills, --frontend-kills, --temporal-worker-kills,
                             --postgres-kills n, --service-downtime-ms n
-  --workload orca|strategy  Orca-style scenarios (default) or deploys with a strategy (--ops = strategy
-                            deploys; default out bench/results/chaos-strategy; strategy-run.ts)
+  --workload orca|strategy  Orca-style scenarios (default, run.ts) or deploys with a strategy (--ops =
+                            strategy deploys; default out bench/results/chaos-strategy; strategy-run.ts)
   --out path                result files, name starting with chaos- (default bench/results/chaos-full)
   --help                    this text
 

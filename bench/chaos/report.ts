@@ -1,27 +1,14 @@
 /**
- * The chaos run's report: Bosun and the baseline side by side, as a terminal table, as markdown
- * (committed under bench/results/) and as JSON (everything, per operation).
+ * The Orca workload's report: Bosun and the baseline side by side, as markdown (committed under
+ * bench/results/ and printed at the end of the run) and as JSON (everything, per operation).
  */
-import type { ClusterFault, PlannedFault } from './schedule';
+import type { ClusterFault } from './schedule';
 import { CLUSTER_FAULTS } from './schedule';
+import { disabledTwice } from './aws-recorder';
+import type { ChaosRunReport } from './chaos';
 import type { PhaseResult, StepRecord } from './run';
 
-export interface ChaosReport {
-  readonly kind: 'bosun-chaos';
-  readonly version: 1;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly totalMs: number;
-  readonly machine: { readonly cpus: number; readonly node: string; readonly platform: string };
-  readonly options: Readonly<Record<string, unknown>>;
-  readonly setup: Readonly<Record<string, unknown>>;
-  readonly schedule: readonly PlannedFault[];
-  readonly bosun: PhaseResult;
-  readonly baseline: PhaseResult | undefined;
-  /** Why Bosun is not clean (failed, lost, duplicated, leaked); empty when it is. */
-  readonly bosunProblems: readonly string[];
-  readonly notes: readonly string[];
-}
+export type ChaosReport = ChaosRunReport<PhaseResult>;
 
 /** Everything that breaks Bosun's promise in one phase; empty = clean. */
 export function problemsOf(r: PhaseResult): string[] {
@@ -79,6 +66,7 @@ export function tableRows(bosun: PhaseResult, baseline: PhaseResult | undefined)
       (r) => `${r.leaks.groups.length} / ${r.leaks.launchTemplates.length} / ${r.leaks.instances.length}`,
     ),
     row('reported groups missing', (r) => r.leaks.missingGroups.length),
+    row('groups disabled twice (no enable between) / beyond the plan', (r) => disabledTwice(r.disables)),
     row(
       'day-two end state: duplicated / left behind / missing (of checks)',
       (r) => `${r.endState.duplicated.length} / ${r.endState.leaked.length} / ${r.endState.wrong.length} (of ${r.endState.checked})`,
@@ -115,12 +103,6 @@ const CLUSTER_FAULT_LABELS: Record<ClusterFault, string> = {
   'postgres-kill': 'PostgreSQL crashes (pg_ctl -m immediate)',
 };
 
-export function renderTable(rows: readonly string[][], header = ['', 'Bosun', 'baseline']): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 const STATUSES = ['succeeded', 'failed', 'lost', 'rejected', 'skipped'] as const;
 
 /** Markdown rows: per operation, how its steps ended on Bosun (and on the baseline). */
@@ -150,32 +132,6 @@ function badSteps(r: PhaseResult): StepRecord[] {
   return r.steps.filter((st) => st.outcome.status === 'failed' || st.outcome.status === 'lost' || st.outcome.status === 'rejected');
 }
 
-export function renderText(report: ChaosReport): string {
-  const out: string[] = [];
-  out.push(renderTable(tableRows(report.bosun, report.baseline)));
-  out.push('', `per operation (${STATUSES.join(' / ')}):`);
-  for (const [op, by] of Object.entries(report.bosun.byOperation).sort()) {
-    const other = report.baseline?.byOperation[op];
-    const cells = (b: Readonly<Record<string, number>> | undefined) => STATUSES.map((st) => b?.[st] ?? 0).join(' / ');
-    out.push(`  ${op.padEnd(40)} Bosun ${cells(by)}${report.baseline ? `   baseline ${cells(other)}` : ''}`);
-  }
-  for (const r of [report.bosun, report.baseline]) {
-    if (!r) continue;
-    const rs = reasons(r);
-    if (rs.length) {
-      out.push('', `${r.system}: why operations did not succeed`);
-      for (const [reason, n] of rs.slice(0, 12)) out.push(`  ${String(n).padStart(3)} × ${reason.slice(0, 220)}`);
-    }
-  }
-  out.push(
-    '',
-    report.bosunProblems.length
-      ? `Bosun under chaos: NOT clean: ${report.bosunProblems.join('; ')}`
-      : 'Bosun under chaos: clean (nothing failed, lost, duplicated or leaked)',
-  );
-  return out.join('\n');
-}
-
 export function renderMarkdown(report: ChaosReport): string {
   const o = report.options;
   const md: string[] = [];
@@ -194,15 +150,9 @@ export function renderMarkdown(report: ChaosReport): string {
     '',
   );
   const st = report.setup;
-  const startup = st.startupMs as Record<string, { worker: number; facade: number }> | undefined;
   md.push(
     `Setup: ${onCluster ? 'Temporal cluster' : 'Temporal dev server'} and moto ready in ${s(Number(st.stackReadyMs ?? 0))}, workflow bundle built once in ${s(Number(st.workflowBundleMs ?? 0))}; ` +
       `children started with \`${String(st.launcher)}\`` +
-      (startup
-        ? ` (median start-up, worker until polling / facade until /health: ${Object.entries(startup)
-            .map(([k, v]) => `${k} ${s(v.worker)} / ${s(v.facade)}`)
-            .join(', ')})`
-        : '') +
       (Array.isArray(st.temporalRestartMs) && st.temporalRestartMs.length
         ? `; Temporal restarts took ${(st.temporalRestartMs as number[]).map(s).join(', ')}`
         : '') +
@@ -282,6 +232,10 @@ export function renderMarkdown(report: ChaosReport): string {
     ] as const) {
       if (list.length)
         md.push(`${r.system}, ${label} (${list.length}): ${list.slice(0, 30).join('; ')}${list.length > 30 ? '; …' : ''}`, '');
+    }
+    if (r.disables.groups.length) {
+      const list = r.disables.groups.map((g) => `${g.group}: ${g.changes} (plan: ${g.planned})`);
+      md.push(`${r.system}, groups disabled twice or beyond the plan (${list.length}): ${list.slice(0, 30).join('; ')}`, '');
     }
     const leaks = [
       ...r.leaks.groups.map((g) => `group ${g}`),

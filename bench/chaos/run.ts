@@ -1,54 +1,35 @@
 /**
- * One chaos phase against one system (Bosun or the baseline): the fault proxy and the recorder
- * in front of moto, the system's processes, the per-application scenarios submitted as Orca
- * does, the process faults at their seeded moments, then the sweep of what AWS holds.
+ * The Orca workload of the chaos run (chaos.ts runs its phases): per application a scenario of
+ * operations posted the way Orca does, one after the other, a failed one stopping the rest; then
+ * what AWS holds is swept for leaks and each day-two step's effect checked (end-state.ts).
  */
 import { CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import type { FaultKind } from '../fault-proxy';
-import { profileFor, startFaultProxy } from '../fault-proxy';
-import { startAwsRecorder } from './aws-recorder';
 import type { SystemUnderTest } from '../../test/support/bosun-system';
 import { sleep } from '../../test/support/child-process';
-import type { OpOutcome, OrcaClientOptions } from '../../test/support/orca-client';
+import type { OpOutcome } from '../../test/support/orca-client';
 import { runOperation } from '../../test/support/orca-client';
-import type { ClusterFault, PlannedFault, ProcessFault } from './schedule';
-import { isClusterFault } from './schedule';
-import type { Duplicates, EmulatorState, Leaks } from './sweep';
-import { findDuplicates, findLeaks, readEmulator } from './sweep';
+import type { ChaosWorkload, PhaseMeasures, PhaseOptions, PhaseWork } from './chaos';
+import type { EmulatorState, Leaks } from './sweep';
+import { findLeaks, readEmulator } from './sweep';
 import type { EndState } from './end-state';
 import { checkEndState } from './end-state';
 import { createFixtures, readGroupFacts } from './fixtures';
+import { problemsOf, renderMarkdown } from './report';
 import type { AppFixture, GroupFacts, OpKind, Scenario } from './workload';
 import { clientRequestIdFor, clusterOf, isDeploy, needsGroupFacts, operationLabel, planWorkload, REGION, requestFor } from './workload';
 
-export interface PhaseOptions {
-  readonly system: 'bosun' | 'baseline';
-  readonly runId: string;
-  readonly appPrefix: string;
-  readonly ops: number;
-  readonly seed: number;
-  readonly faultRate: number;
-  readonly lostAnswerRate: number;
-  readonly rampMs: number;
-  readonly opTimeoutMs: number;
-  /** The phase ends by itself at this point, whatever is still running. */
-  readonly phaseTimeoutMs: number;
-  readonly client: OrcaClientOptions;
-  readonly faults: readonly PlannedFault[];
-  readonly motoEndpoint: string;
-  readonly amiName: string;
-}
-
-export interface PhaseHooks {
-  /** Starts the system with its AWS endpoint pointed at `awsEndpoint` (the fault proxy). */
-  start(awsEndpoint: string): Promise<SystemUnderTest>;
-  /** Restarts the Temporal server; undefined when this system (or this run) has none to restart. */
-  restartServer?: (() => Promise<void>) | undefined;
-  /** Kills one service of the Temporal cluster and starts it again; resolves with what happened. */
-  clusterFault?: ((kind: ClusterFault) => Promise<string>) | undefined;
-  log(line: string): void;
-}
+const NOTES = [
+  'Both systems get the same per-application scenarios (seeded), the same fault proxy profile and seed, the same answer-loss rate, and the process faults at the same offsets from their first POST.',
+  'Bosun: one worker and one facade, real child processes, real Temporal dev server (SQLite file), real AWS SDK through the fault proxy to moto. SDK attempts 1: retries belong to Temporal.',
+  "Baseline: Bosun's own activity functions run in-process (MockActivityEnvironment, so the AWS steps are identical), wrapped like legacy Clouddriver: AWS SDK default retries (standard mode, 3 attempts), tasks in memory, no compensation, a failure is not retryable. One process is both API and executor, so a worker kill is a SIGKILL of it and a facade restart a SIGTERM of it; a Temporal restart has no counterpart (n/a).",
+  'Orca fails a stage after 30 consecutive 404s; here the first 404 after acceptance counts as lost (it would not change). A task still running at the deadline is lost too. A POST is retried with the same clientRequestId on connection errors and 5xx; a retryably failed task is resumed (POST /task/{id}:resume) up to the resume limit.',
+  "When an operation does not succeed, the rest of that application's scenario is skipped, as a pipeline stops at a failed stage.",
+  "Leaked: groups, launch templates and running instances of the run's applications that no succeeded deploy (minus succeeded destroys) explains, read from moto after the run. Duplicated: distinct groups or launch templates AWS created in a cluster beyond the deploys posted for it (counted by a recorder in front of moto, so a duplicate a later destroy removed still counts).",
+  "The baseline is a conservative stand-in for legacy Clouddriver: it inherits Bosun's idempotent activities (describe before create, adopt what carries its own tag), so an SDK retry after a lost answer rarely duplicates; what it lacks is durability, long retries and compensation. Its time to complete is short because its pipelines stop at the first lost or failed stage.",
+  "Answer lost after AWS acted: a recorder between the proxy and moto drops the response of a mutating call after moto performed it (the fault proxy's resets happen before forwarding).",
+  "Day-two end state: after the run, every succeeded step after the deploys is checked in moto (bench/chaos/end-state.ts): a tag, setting, scheduled action, lifecycle hook, policy, alarm, registration or security group it set is there, once (duplicated otherwise); what it deleted, detached or deregistered is gone (left behind otherwise). The infrastructure scenario's security group holds exactly the last upsert's rules, and its load balancers, target group, listener and listener rule exist once each as the last upsert left them. Images, snapshots, launch settings, security groups and load balancers the clean-up scenario deletes are made before the run (bench/chaos/fixtures.ts).",
+];
 
 export interface StepRecord {
   readonly app: string;
@@ -64,16 +45,7 @@ export interface StepRecord {
     (OpOutcome & { readonly skipped?: false }) | { readonly status: 'skipped'; readonly reason: string; readonly skipped: true };
 }
 
-export interface InjectedFault {
-  readonly kind: ProcessFault;
-  readonly plannedAtMs: number;
-  readonly atMs: number | undefined;
-  readonly tookMs: number | undefined;
-  readonly outcome: 'done' | 'not-reached' | 'not-applicable' | 'error';
-  readonly detail?: string | undefined;
-}
-
-export interface PhaseResult {
+export interface PhaseResult extends Omit<PhaseMeasures, 'wallMs'> {
   readonly system: 'bosun' | 'baseline';
   readonly appPrefix: string;
   readonly scenarios: number;
@@ -88,7 +60,6 @@ export interface PhaseResult {
     readonly rejected: number;
     readonly skipped: number;
   };
-  readonly duplicates: Duplicates;
   readonly leaks: Leaks;
   /** What the succeeded day-two steps left in AWS (end-state.ts). */
   readonly endState: EndState;
@@ -100,129 +71,6 @@ export interface PhaseResult {
     readonly opLatencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
   };
   readonly client: { readonly postRetries: number; readonly resumes: number; readonly pollErrors: number };
-  readonly faults: {
-    readonly proxy: Readonly<Record<FaultKind | 'forwarded', number>>;
-    readonly lostAnswers: Readonly<Record<string, number>>;
-    readonly process: readonly InjectedFault[];
-    readonly unexpectedExits: readonly string[];
-  };
-}
-
-export async function runPhase(opts: PhaseOptions, hooks: PhaseHooks): Promise<PhaseResult> {
-  const scenarios = planWorkload({ ops: opts.ops, seed: opts.seed, appPrefix: opts.appPrefix, rampMs: opts.rampMs });
-  await createTargetGroups(opts.motoEndpoint, scenarios);
-  const fixtures = await createFixtures(opts.motoEndpoint, scenarios);
-  const recorder = await startAwsRecorder({ target: opts.motoEndpoint, lostAnswerRate: opts.lostAnswerRate, seed: opts.seed });
-  const proxy = await startFaultProxy({ target: recorder.url, profile: profileFor(opts.faultRate, opts.seed) });
-  let system: SystemUnderTest | undefined;
-  try {
-    system = await hooks.start(proxy.url);
-    const sys = system;
-    hooks.log(
-      `${opts.system}: ${scenarios.length} applications, ${scenarios.reduce((n, s) => n + s.steps.length, 0)} operations, ${opts.faults.length} process faults planned`,
-    );
-
-    const started = Date.now();
-    const phaseDeadline = started + opts.phaseTimeoutMs;
-    const records: StepRecord[] = [];
-    let finished = false;
-
-    const monkey = (async () => {
-      const injected: InjectedFault[] = [];
-      for (const fault of opts.faults) {
-        if (fault.kind === 'server-restart' && !hooks.restartServer) {
-          injected.push({
-            kind: fault.kind,
-            plannedAtMs: fault.atMs,
-            atMs: undefined,
-            tookMs: undefined,
-            outcome: 'not-applicable',
-            detail: `${opts.system} has no Temporal server`,
-          });
-          continue;
-        }
-        if (isClusterFault(fault.kind) && !hooks.clusterFault) {
-          injected.push({
-            kind: fault.kind,
-            plannedAtMs: fault.atMs,
-            atMs: undefined,
-            tookMs: undefined,
-            outcome: 'not-applicable',
-            detail: `${opts.system} has no Temporal cluster`,
-          });
-          continue;
-        }
-        while (!finished && Date.now() - started < fault.atMs) await sleep(Math.min(250, fault.atMs - (Date.now() - started)));
-        if (finished) {
-          injected.push({
-            kind: fault.kind,
-            plannedAtMs: fault.atMs,
-            atMs: undefined,
-            tookMs: undefined,
-            outcome: 'not-reached',
-            detail: 'every scenario had finished',
-          });
-          continue;
-        }
-        const at = Date.now() - started;
-        const t0 = Date.now();
-        try {
-          let detail: string | undefined;
-          if (fault.kind === 'worker-kill') await sys.killWorker();
-          else if (fault.kind === 'facade-restart') await sys.restartFacade();
-          else if (isClusterFault(fault.kind)) detail = await hooks.clusterFault!(fault.kind);
-          else await hooks.restartServer!();
-          injected.push({ kind: fault.kind, plannedAtMs: fault.atMs, atMs: at, tookMs: Date.now() - t0, outcome: 'done', detail });
-          hooks.log(
-            `${opts.system}: ${fault.kind} at ${(at / 1000).toFixed(1)} s (back after ${((Date.now() - t0) / 1000).toFixed(1)} s${detail ? `: ${detail}` : ''})`,
-          );
-        } catch (err) {
-          injected.push({
-            kind: fault.kind,
-            plannedAtMs: fault.atMs,
-            atMs: at,
-            tookMs: Date.now() - t0,
-            outcome: 'error',
-            detail: (err as Error).message,
-          });
-          hooks.log(`${opts.system}: ${fault.kind} failed: ${(err as Error).message}`);
-        }
-      }
-      return injected;
-    })();
-
-    const progress = setInterval(() => {
-      const done = records.length;
-      const planned = scenarios.reduce((n, s) => n + s.steps.length, 0);
-      hooks.log(`${opts.system}: ${done}/${planned} operations finished after ${Math.round((Date.now() - started) / 1000)} s`);
-    }, 15_000);
-    try {
-      await Promise.all(scenarios.map((s) => runScenario(s, sys, opts, phaseDeadline, records, fixtures.get(s.app))));
-    } finally {
-      clearInterval(progress);
-      finished = true;
-    }
-    const wallMs = Date.now() - started;
-    const injected = await monkey;
-
-    // Nothing may change AWS while it is swept.
-    await system.stop();
-    const unexpectedExits = [...system.unexpectedExits];
-    system = undefined;
-    const state = await readEmulator(opts.motoEndpoint, opts.appPrefix);
-    const endState = await checkEndState(opts.motoEndpoint, scenarios, records, fixtures);
-    return summarise(opts, scenarios, records, state, endState, recorder.creations, {
-      wallMs,
-      proxy: { ...proxy.counts },
-      lostAnswers: { ...recorder.lostAnswers },
-      injected,
-      unexpectedExits,
-    });
-  } finally {
-    if (system) await system.stop().catch(() => undefined);
-    await proxy.close();
-    await recorder.close();
-  }
 }
 
 async function runScenario(
@@ -282,11 +130,49 @@ async function createTargetGroups(endpoint: string, scenarios: readonly Scenario
   }
 }
 
-function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return 0;
+/** p50, p95 and max of `xs` (0 for none). */
+export function latencyPercentiles(xs: readonly number[]): { p50: number; p95: number; max: number } {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+  const at = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : 0);
+  return { p50: at(50), p95: at(95), max: at(100) };
 }
+
+/** Orca-style scenarios: `--ops` operations; the default workload. */
+export const ORCA_WORKLOAD: ChaosWorkload<PhaseResult> = {
+  names: { report: 'bosun-chaos', runId: 'chaos', apps: 'c', ops: 'operations' },
+  async prepare(opts): Promise<PhaseWork<PhaseResult>> {
+    const scenarios = planWorkload({ ops: opts.ops, seed: opts.seed, appPrefix: opts.appPrefix, rampMs: opts.rampMs });
+    await createTargetGroups(opts.motoEndpoint, scenarios);
+    const fixtures = await createFixtures(opts.motoEndpoint, scenarios);
+    const planned = scenarios.reduce((n, s) => n + s.steps.length, 0);
+    const records: StepRecord[] = [];
+    return {
+      summary: `${scenarios.length} applications, ${planned} operations`,
+      progress: () => `${records.length}/${planned} operations`,
+      async run(sys, phaseDeadline) {
+        await Promise.all(scenarios.map((s) => runScenario(s, sys, opts, phaseDeadline, records, fixtures.get(s.app))));
+        const deploys = new Map<string, number>();
+        const disables = new Map<string, number>();
+        for (const r of records) {
+          if (r.outcome.skipped) continue;
+          if (isDeploy(r.kind)) deploys.set(clusterOf(r.app), (deploys.get(clusterOf(r.app)) ?? 0) + 1);
+          if (r.kind === 'disable' && r.group) disables.set(r.group, (disables.get(r.group) ?? 0) + 1);
+        }
+        return { deploys, disables };
+      },
+      async collect(measures) {
+        const state = await readEmulator(opts.motoEndpoint, opts.appPrefix);
+        const endState = await checkEndState(opts.motoEndpoint, scenarios, records, fixtures);
+        return summarise(opts, scenarios, records, state, endState, measures);
+      },
+    };
+  },
+  problems: problemsOf,
+  outcome: (r) =>
+    `done in ${(r.timing.wallMs / 1000).toFixed(1)} s: ${r.counts.succeeded} succeeded, ${r.counts.failed} failed, ${r.counts.lost} lost`,
+  notes: (description) => (description ? [NOTES[0]!, description, ...NOTES.slice(2)] : NOTES),
+  markdown: renderMarkdown,
+};
 
 function summarise(
   opts: PhaseOptions,
@@ -294,14 +180,7 @@ function summarise(
   records: readonly StepRecord[],
   state: EmulatorState,
   endState: EndState,
-  creations: Parameters<typeof findDuplicates>[0],
-  extra: {
-    wallMs: number;
-    proxy: Record<FaultKind | 'forwarded', number>;
-    lostAnswers: Record<string, number>;
-    injected: InjectedFault[];
-    unexpectedExits: string[];
-  },
+  { wallMs, ...measures }: PhaseMeasures,
 ): PhaseResult {
   const ordered = [...records].sort((a, b) => a.app.localeCompare(b.app) || a.step - b.step);
   const count = (st: string) => ordered.filter((r) => r.outcome.status === st).length;
@@ -309,11 +188,8 @@ function summarise(
 
   // What AWS should hold: groups of succeeded deploys, minus groups a succeeded destroy removed.
   const expected = new Set<string>();
-  const intended = new Map<string, number>();
   for (const r of ordered) {
-    if (r.outcome.skipped) continue;
-    if (isDeploy(r.kind)) intended.set(clusterOf(r.app), (intended.get(clusterOf(r.app)) ?? 0) + 1);
-    if (r.outcome.status !== 'succeeded') continue;
+    if (r.outcome.status !== 'succeeded' || r.outcome.skipped) continue;
     if (isDeploy(r.kind)) for (const g of Object.values(r.outcome.deployedGroups)) expected.add(g);
     if (r.kind === 'destroy' && r.group) expected.delete(r.group);
   }
@@ -338,20 +214,18 @@ function summarise(
       rejected: count('rejected'),
       skipped: count('skipped'),
     },
-    duplicates: findDuplicates(creations, intended, opts.appPrefix),
+    duplicates: measures.duplicates,
+    disables: measures.disables,
     leaks: findLeaks(state, expected),
     endState,
     byOperation,
     emulator: { groups: state.groups.length, launchTemplates: state.launchTemplates.length, instances: state.instances.length },
-    timing: {
-      wallMs: extra.wallMs,
-      opLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: percentile(latencies, 100) },
-    },
+    timing: { wallMs, opLatencyMs: latencyPercentiles(latencies) },
     client: {
       postRetries: ran.reduce((n, o) => n + Math.max(0, o.postAttempts - 1), 0),
       resumes: ran.reduce((n, o) => n + o.resumes, 0),
       pollErrors: ran.reduce((n, o) => n + o.pollErrors, 0),
     },
-    faults: { proxy: extra.proxy, lostAnswers: extra.lostAnswers, process: extra.injected, unexpectedExits: extra.unexpectedExits },
+    faults: measures.faults,
   };
 }

@@ -7,11 +7,10 @@
  * them. Afterwards every cluster is read from moto and compared with what its succeeded deploys
  * should have left: the groups, which one takes traffic, no pin left behind.
  */
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { seededRandom } from '../fault-proxy';
 import type { OpOutcome } from '../../test/support/orca-client';
-import { ACCOUNT, BAKERY_ACCOUNT, REGION, STACK, ZONES } from './workload';
-import { motoAccount } from './sweep';
+import { createDescription, groupRef, STACK } from './workload';
+import type { EmulatorState } from './sweep';
 
 export const STRATEGIES = ['redblack', 'highlander', 'rollingredblack'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -53,30 +52,6 @@ export interface Post {
   readonly deploy: boolean;
 }
 
-export function headersFor(app: string, executionId: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'x-spinnaker-user': 'chaos@example.com',
-    'x-spinnaker-accounts': `${ACCOUNT},${BAKERY_ACCOUNT}`,
-    'x-spinnaker-application': app,
-    'x-spinnaker-execution-id': executionId,
-  };
-}
-
-function createDescription(app: string, amiName: string, capacity: { min: number; desired: number; max: number }) {
-  return {
-    cloudProvider: 'aws',
-    credentials: ACCOUNT,
-    application: app,
-    stack: STACK,
-    availabilityZones: { [REGION]: ZONES },
-    capacity,
-    amiName,
-    instanceType: 't3.micro',
-    tags: { 'chaos:app': app },
-  };
-}
-
 /** The first group of the cluster, the same POST for both systems. */
 export function seedPost(s: StrategyScenario, amiName: string): Post {
   return {
@@ -111,15 +86,6 @@ export function bosunDeployPost(s: StrategyScenario, amiName: string): Post {
   };
 }
 
-const ref = (name: string) => ({
-  serverGroupName: name,
-  asgName: name,
-  region: REGION,
-  regions: [REGION],
-  credentials: ACCOUNT,
-  cloudProvider: 'aws',
-});
-
 /**
  * The baseline: the tasks Orca posts for one deploy of the strategy, given the cluster's groups
  * (oldest first; the last is the source). The new group's name is known only after the first
@@ -134,17 +100,17 @@ export function baselineDeployPosts(
   const resize = (name: string, capacity: { min: number; desired: number; max: number }): Post => ({
     label: 'resizeServerGroup',
     deploy: false,
-    body: [{ resizeServerGroup: { ...ref(name), type: 'resizeServerGroup', capacity, waitTimeoutSeconds: 300 } }],
+    body: [{ resizeServerGroup: { ...groupRef(name), type: 'resizeServerGroup', capacity, waitTimeoutSeconds: 300 } }],
   });
   const disable = (name: string, desiredPercentage?: number): Post => ({
     label: desiredPercentage === undefined ? 'disableServerGroup' : `disableServerGroup(${desiredPercentage}%)`,
     deploy: false,
-    body: [{ disableServerGroup: { ...ref(name), type: 'disableServerGroup', ...(desiredPercentage ? { desiredPercentage } : {}) } }],
+    body: [{ disableServerGroup: { ...groupRef(name), type: 'disableServerGroup', ...(desiredPercentage ? { desiredPercentage } : {}) } }],
   });
   const destroy = (name: string): Post => ({
     label: 'destroyServerGroup',
     deploy: false,
-    body: [{ destroyServerGroup: { ...ref(name), type: 'destroyServerGroup', waitTimeoutSeconds: 300 } }],
+    body: [{ destroyServerGroup: { ...groupRef(name), type: 'destroyServerGroup', waitTimeoutSeconds: 300 } }],
   });
   const rolling = s.strategy === 'rollingredblack';
   const create: Post = {
@@ -184,6 +150,11 @@ export function baselineDeployPosts(
   return { create, rest, before };
 }
 
+/** The groups a deploy of the strategy disables (Orca's disableCluster: the enabled ones, here the source; highlander's every older group). */
+export function disabledBy(strategy: Strategy, groups: readonly string[]): readonly string[] {
+  return strategy === 'highlander' ? groups : groups.slice(-1);
+}
+
 /** What the strategy leaves in the cluster once its deploy of `newGroup` succeeded (oldest first). */
 export function groupsAfter(strategy: Strategy, groups: readonly string[], newGroup: string): string[] {
   switch (strategy) {
@@ -218,39 +189,22 @@ export interface ClusterGroup {
   readonly pinTag: boolean;
 }
 
-export async function readClusters(endpoint: string, prefix: string): Promise<Map<string, ClusterGroup[]>> {
-  const asg = new AutoScalingClient({
-    region: REGION,
-    endpoint,
-    credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' },
-    maxAttempts: 5,
-  });
-  asg.middlewareStack.add(motoAccount('123456789012'), { step: 'build', name: 'chaosMotoAccount' });
+/** The run's groups by cluster (oldest first), as the end-state check reads them. */
+export function clustersOf(state: EmulatorState): Map<string, ClusterGroup[]> {
   const out = new Map<string, ClusterGroup[]>();
-  try {
-    let token: string | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const res = await asg.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }));
-      for (const g of res.AutoScalingGroups ?? []) {
-        const name = g.AutoScalingGroupName ?? '';
-        if (!name.startsWith(prefix)) continue;
-        const cluster = name.replace(/-v\d{3}$/, '');
-        const list = out.get(cluster) ?? [];
-        list.push({
-          name,
-          min: g.MinSize ?? 0,
-          desired: g.DesiredCapacity ?? 0,
-          max: g.MaxSize ?? 0,
-          enabled: !(g.SuspendedProcesses ?? []).some((p) => p.ProcessName === 'AddToLoadBalancer'),
-          pinTag: (g.Tags ?? []).some((t) => t.Key === PIN_TAG),
-        });
-        out.set(cluster, list);
-      }
-      token = res.NextToken;
-      if (!token) break;
-    }
-  } finally {
-    asg.destroy();
+  for (const g of state.groups) {
+    const cluster = g.name.replace(/-v\d{3}$/, '');
+    out.set(cluster, [
+      ...(out.get(cluster) ?? []),
+      {
+        name: g.name,
+        min: g.min,
+        desired: g.desired,
+        max: g.max,
+        enabled: !g.suspendedProcesses.includes('AddToLoadBalancer'),
+        pinTag: g.tagKeys.includes(PIN_TAG),
+      },
+    ]);
   }
   for (const list of out.values()) list.sort((a, b) => a.name.localeCompare(b.name));
   return out;

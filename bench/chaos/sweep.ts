@@ -23,8 +23,18 @@ export function motoAccount(accountId: string) {
     };
 }
 
+export interface EmulatorGroup {
+  readonly name: string;
+  readonly instances: number;
+  readonly min: number;
+  readonly desired: number;
+  readonly max: number;
+  readonly suspendedProcesses: readonly string[];
+  readonly tagKeys: readonly string[];
+}
+
 export interface EmulatorState {
-  readonly groups: readonly { name: string; instances: number }[];
+  readonly groups: readonly EmulatorGroup[];
   readonly launchTemplates: readonly string[];
   /** Running or pending instances: id and the group AWS says launched it. */
   readonly instances: readonly { id: string; group: string | undefined }[];
@@ -38,12 +48,21 @@ export async function readEmulator(endpoint: string, prefix: string, accountId =
   asg.middlewareStack.add(motoAccount(accountId), { step: 'build', name: 'chaosMotoAccount' });
   ec2.middlewareStack.add(motoAccount(accountId), { step: 'build', name: 'chaosMotoAccount' });
   try {
-    const groups: { name: string; instances: number }[] = [];
+    const groups: EmulatorGroup[] = [];
     let token: string | undefined;
     for (let page = 0; page < 1000; page++) {
       const out = await asg.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }));
       for (const g of out.AutoScalingGroups ?? []) {
-        if (g.AutoScalingGroupName?.startsWith(prefix)) groups.push({ name: g.AutoScalingGroupName, instances: g.Instances?.length ?? 0 });
+        if (!g.AutoScalingGroupName?.startsWith(prefix)) continue;
+        groups.push({
+          name: g.AutoScalingGroupName,
+          instances: g.Instances?.length ?? 0,
+          min: g.MinSize ?? 0,
+          desired: g.DesiredCapacity ?? 0,
+          max: g.MaxSize ?? 0,
+          suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? ''),
+          tagKeys: (g.Tags ?? []).map((t) => t.Key ?? ''),
+        });
       }
       token = out.NextToken;
       if (!token) break;

@@ -290,16 +290,20 @@ export function detachedInstance(facts: GroupFacts | undefined): string | undefi
   return facts?.instanceIds.at(-1);
 }
 
-/** The POST Orca's KatoService sends for one step; `group` is the bound name for non-deploy steps. */
-export function requestFor(s: Scenario, step: StepSpec, group: string | undefined, ctx: BodyContext): OpRequest {
-  const headers = {
+/** The headers Orca's KatoService sends with an operation. */
+export function headersFor(app: string, executionId: string): Record<string, string> {
+  return {
     'content-type': 'application/json',
     'x-spinnaker-user': 'chaos@example.com',
     'x-spinnaker-accounts': `${ACCOUNT},${BAKERY_ACCOUNT}`,
-    'x-spinnaker-application': s.app,
-    'x-spinnaker-execution-id': ctx.executionId,
+    'x-spinnaker-application': app,
+    'x-spinnaker-execution-id': executionId,
   };
-  const ref = (name: string) => ({
+}
+
+/** How Orca names one server group in an operation's body. */
+export function groupRef(name: string) {
+  return {
     serverGroupName: name,
     asgName: name,
     region: REGION,
@@ -307,25 +311,38 @@ export function requestFor(s: Scenario, step: StepSpec, group: string | undefine
     credentials: ACCOUNT,
     cloudProvider: 'aws',
     user: 'chaos@example.com',
-  });
+  };
+}
+
+/** What every createServerGroup of the run asks for, besides its capacity. */
+export function createDescription(app: string, amiName: string, capacity: { min: number; desired: number; max: number }) {
+  return {
+    cloudProvider: 'aws',
+    credentials: ACCOUNT,
+    application: app,
+    stack: STACK,
+    availabilityZones: { [REGION]: ZONES },
+    capacity,
+    amiName,
+    instanceType: 't3.micro',
+    tags: { 'chaos:app': app },
+  };
+}
+
+/** The POST Orca's KatoService sends for one step; `group` is the bound name for non-deploy steps. */
+export function requestFor(s: Scenario, step: StepSpec, group: string | undefined, ctx: BodyContext): OpRequest {
+  const headers = headersFor(s.app, ctx.executionId);
+  const ref = groupRef;
   switch (step.kind) {
     case 'deploy':
     case 'deployWithAllowLaunch': {
       const create = {
         createServerGroup: {
           type: 'createServerGroup',
-          cloudProvider: 'aws',
-          credentials: ACCOUNT,
-          application: s.app,
-          stack: STACK,
-          availabilityZones: { [REGION]: ZONES },
-          capacity: { min: 1, max: 3, desired: 2 },
-          amiName: ctx.amiName,
-          instanceType: 't3.micro',
+          ...createDescription(s.app, ctx.amiName, { min: 1, max: 3, desired: 2 }),
           ...(s.targetGroup ? { targetGroups: [s.targetGroup] } : {}),
           // In a VPC where instances are moved between security groups (EC2-Classic instances cannot be).
           ...(s.template === 'instances' ? { subnetType: SUBNET_PURPOSE } : {}),
-          tags: { 'chaos:app': s.app },
           waitForHealthyPercentage: 100,
           // Bounded: a deploy that cannot get healthy instances says so instead of waiting 30 minutes.
           waitTimeoutSeconds: 300,
@@ -589,44 +606,27 @@ export function isDeploy(kind: OpKind): boolean {
   return kind === 'deploy' || kind === 'deployWithAllowLaunch';
 }
 
-/** The operation names a step posts, for the report. */
+/** The operation names a step posts, for the report (the kind itself where it is the name). */
+const LABELS: Partial<Record<OpKind, string>> = {
+  deploy: 'createServerGroup',
+  deployWithAllowLaunch: '[allowLaunchDescription, createServerGroup]',
+  resize: 'resizeServerGroup',
+  disable: 'disableServerGroup',
+  enable: 'enableServerGroup',
+  destroy: 'destroyServerGroup',
+  upsertTags: 'upsertServerGroupTags',
+  deleteTags: 'deleteAsgTagsDescription',
+  modifyAsg: 'modifyAsgDescription',
+  scheduledActions: 'upsertAsgScheduledActionsDescription',
+  lifecycleHook: 'upsertAsgLifecycleHookDescription',
+  upsertAlarm: 'upsertAlarmDescription',
+  deleteAlarm: 'deleteAlarmDescription',
+  deregisterInstances: 'deregisterInstancesFromLoadBalancer',
+  registerInstances: 'registerInstancesWithLoadBalancer',
+  upsertLoadBalancer: 'upsertLoadBalancer (application)',
+  upsertClassicLoadBalancer: 'upsertLoadBalancer (classic)',
+};
+
 export function operationLabel(kind: OpKind): string {
-  switch (kind) {
-    case 'deploy':
-      return 'createServerGroup';
-    case 'deployWithAllowLaunch':
-      return '[allowLaunchDescription, createServerGroup]';
-    case 'resize':
-      return 'resizeServerGroup';
-    case 'disable':
-      return 'disableServerGroup';
-    case 'enable':
-      return 'enableServerGroup';
-    case 'destroy':
-      return 'destroyServerGroup';
-    case 'upsertTags':
-      return 'upsertServerGroupTags';
-    case 'deleteTags':
-      return 'deleteAsgTagsDescription';
-    case 'modifyAsg':
-      return 'modifyAsgDescription';
-    case 'scheduledActions':
-      return 'upsertAsgScheduledActionsDescription';
-    case 'lifecycleHook':
-      return 'upsertAsgLifecycleHookDescription';
-    case 'upsertAlarm':
-      return 'upsertAlarmDescription';
-    case 'deleteAlarm':
-      return 'deleteAlarmDescription';
-    case 'deregisterInstances':
-      return 'deregisterInstancesFromLoadBalancer';
-    case 'registerInstances':
-      return 'registerInstancesWithLoadBalancer';
-    case 'upsertLoadBalancer':
-      return 'upsertLoadBalancer (application)';
-    case 'upsertClassicLoadBalancer':
-      return 'upsertLoadBalancer (classic)';
-    default:
-      return kind;
-  }
+  return LABELS[kind] ?? kind;
 }
