@@ -5,11 +5,11 @@
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import fc from 'fast-check';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, startTestEnv, testAwsClients, uniqueName, useTestEnv } from './harness';
-import type { TaskJson } from './support/orca-client';
-import { pollTask, post } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { FaultPlan, mentions } from '../faults';
+import { ACCOUNT, REGION, startTestEnv, testAwsClients, uniqueName, useTestEnv } from '../harness';
+import type { TaskJson } from '../support/orca-client';
+import { pollTask, post } from '../support/orca-client';
+import { makeServerGroup } from '../support/server-group';
 
 const faults = new FaultPlan();
 // A short retry window, so a task can fail retryably within a test.
