@@ -27,6 +27,7 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 import { post } from './support/orca-client';
+import { deployDescription } from './support/deploy-description';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults });
@@ -36,18 +37,8 @@ beforeAll(async () => {
   ({ name: amiName } = await emulatorAl2023Image(testAwsClients(env.aws).ec2));
 });
 
-function deploy(app: string, extra: Record<string, unknown> = {}) {
-  return {
-    credentials: ACCOUNT,
-    application: app,
-    stack: 'main',
-    availabilityZones: { [REGION]: ['us-east-1a'] },
-    capacity: { min: 0, max: 2, desired: 1 },
-    amiName,
-    instanceType: 't3.micro',
-    ...extra,
-  };
-}
+const deploy = (app: string, extra: Record<string, unknown> = {}) =>
+  deployDescription(app, amiName, { capacity: { min: 0, max: 2, desired: 1 }, ...extra });
 
 const as = () => testAwsClients(env.aws).autoScaling;
 

@@ -15,6 +15,7 @@ import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harne
 import { emulatorAl2023Image } from './support/instances';
 import type { TaskJson } from './support/orca-client';
 import { pollTask, post, waitForHistory } from './support/orca-client';
+import { deployDescription } from './support/deploy-description';
 
 const env = useTestEnv();
 let amiName: string;
@@ -32,19 +33,8 @@ async function createTargetGroup(name: string): Promise<string> {
   return tg.TargetGroups![0]!.TargetGroupArn!;
 }
 
-function deploy(app: string, tg: string, extra: Record<string, unknown> = {}) {
-  return {
-    credentials: ACCOUNT,
-    application: app,
-    stack: 'web',
-    availabilityZones: { [REGION]: ['us-east-1a'] },
-    capacity: { min: 1, max: 4, desired: 2 },
-    amiName,
-    instanceType: 't3.micro',
-    targetGroups: [tg],
-    ...extra,
-  };
-}
+const deploy = (app: string, tg: string, extra: Record<string, unknown> = {}) =>
+  deployDescription(app, amiName, { stack: 'web', capacity: { min: 1, max: 4, desired: 2 }, targetGroups: [tg], ...extra });
 
 async function group(name: string): Promise<AutoScalingGroup | undefined> {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));

@@ -19,6 +19,7 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { pollTask, post } from './support/orca-client';
 import { emulatorAl2023Image } from './support/instances';
+import { deployDescription } from './support/deploy-description';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults });
@@ -29,18 +30,12 @@ beforeAll(async () => {
   ({ name: amiName, imageId: amiId } = await emulatorAl2023Image(testAwsClients(env.aws).ec2));
 });
 
-function deploy(app: string, extra: Record<string, unknown> = {}) {
-  return {
-    credentials: ACCOUNT,
-    application: app,
-    stack: 'main',
+const deploy = (app: string, extra: Record<string, unknown> = {}) =>
+  deployDescription(app, amiName, {
     availabilityZones: { [REGION]: ['us-east-1a', 'us-east-1b'] },
     capacity: { min: 1, max: 3, desired: 2 },
-    amiName,
-    instanceType: 't3.micro',
     ...extra,
-  };
-}
+  });
 
 /** Every page: the whole suite shares one moto, which soon holds more than one page of each. */
 async function groupsOf(cluster: string, region = REGION) {
