@@ -19,7 +19,7 @@ import { pollTask, post } from '../support/orca-client';
 import { makeServerGroup } from '../support/server-group';
 import type { StandInClouddriver } from '../support/stand-in-clouddriver';
 import { startStandInClouddriver } from '../support/stand-in-clouddriver';
-import { editFlags, orcaHeaders, orcaResize, resize, useOrcaEnv, useRoutedEnv, waitForRoute } from './setup';
+import { editFlags, orcaHeaders, orcaResize, resize, useEnvWithoutLegacy, useOrcaEnv, useRoutedEnv, waitForRoute } from './setup';
 
 const { env, faults, group } = useOrcaEnv();
 
@@ -368,13 +368,7 @@ describe('routing to the legacy Clouddriver', () => {
   });
 
   describe('without a legacy Clouddriver', () => {
-    let bare: TestEnv;
-    beforeAll(async () => {
-      bare = await startTestEnv({ withWorker: false, facade: { router: routed.router } });
-    });
-    afterAll(async () => {
-      await bare.close();
-    });
+    const bare = useEnvWithoutLegacy(() => routed.router);
 
     test('a request for an application not onboarded gets a clear 503 and starts nothing', async () => {
       const res = await post(`${bare.facadeUrl}/aws/ops`, resize(uniqueName('nobody')));

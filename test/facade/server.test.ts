@@ -3,9 +3,7 @@
  * unchanged, to the legacy Clouddriver, and without one is a 404. Its hardening, limits and
  * error handler are tested in attack.test.ts.
  */
-import type { TestEnv } from '../harness';
-import { startTestEnv } from '../harness';
-import { useRoutedEnv } from './setup';
+import { useEnvWithoutLegacy, useRoutedEnv } from './setup';
 
 const routed = useRoutedEnv({ withWorker: false });
 
@@ -23,13 +21,7 @@ test('Clouddriver read APIs Bosun does not implement are streamed through unchan
 });
 
 describe('without a legacy Clouddriver', () => {
-  let bare: TestEnv;
-  beforeAll(async () => {
-    bare = await startTestEnv({ withWorker: false, facade: { router: routed.router } });
-  });
-  afterAll(async () => {
-    await bare.close();
-  });
+  const bare = useEnvWithoutLegacy(() => routed.router);
 
   test('an unknown task is a 404 and an unknown path a 404', async () => {
     expect((await fetch(`${bare.facadeUrl}/task/nope`)).status).toBe(404);

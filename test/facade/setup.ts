@@ -46,6 +46,16 @@ export function useOrcaEnv(): { env: TestEnv; faults: FaultPlan; group: (prefix:
   return { env, faults, group };
 }
 
+/** A worker-less env whose facade routes with `router()` and has no legacy Clouddriver (started in a `beforeAll`). */
+export function useEnvWithoutLegacy(router: () => Router): TestEnv {
+  return useTestEnv({
+    withWorker: false,
+    get facade() {
+      return { router: router() };
+    },
+  });
+}
+
 /** A one-operation task body resizing `${app}-v001` to 1. */
 export function resize(app: string) {
   return [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: `${app}-v001`, capacity: { desired: 1 } } }];
