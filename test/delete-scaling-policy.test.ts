@@ -10,6 +10,7 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
+import { CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -35,12 +36,7 @@ async function putAlarm(name: string, group: string, actions: string[]): Promise
   await clients().cloudWatch.send(
     new PutMetricAlarmCommand({
       AlarmName: name,
-      MetricName: 'CPUUtilization',
-      Namespace: 'AWS/EC2',
-      Statistic: 'Average',
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 70,
-      EvaluationPeriods: 2,
+      ...CPU_ALARM_IN_CLOUDWATCH,
       Period: 60,
       Dimensions: [{ Name: 'AutoScalingGroupName', Value: group }],
       AlarmActions: actions,
