@@ -9,6 +9,7 @@
  * deletion runs here against moto's CloudWatch.
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import type { PutLifecycleHookCommandInput } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
@@ -165,18 +166,23 @@ describe('result objects', () => {
 });
 
 describe('copying a source', () => {
-  test('clone copies capacityRebalance, enabled metrics, lifecycle hooks, scaling policies and scheduled actions', async () => {
-    const app = uniqueName('cps');
+  /** A source with its scaling, capacityRebalance, a collected metric and a `drain` lifecycle hook (`hook` adds to it). */
+  async function sourceWithHook(app: string, hook: Partial<PutLifecycleHookCommandInput> = {}): Promise<string> {
     const source = await sourceWithScaling(app, { capacityRebalance: true, enabledMetrics: ['GroupMaxSize'], instanceMonitoring: true });
     await as().send(
       new PutLifecycleHookCommand({
         AutoScalingGroupName: source,
         LifecycleHookName: 'drain',
         LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
-        HeartbeatTimeout: 90,
-        DefaultResult: 'CONTINUE',
+        ...hook,
       }),
     );
+    return source;
+  }
+
+  test('clone copies capacityRebalance, enabled metrics, lifecycle hooks, scaling policies and scheduled actions', async () => {
+    const app = uniqueName('cps');
+    const source = await sourceWithHook(app, { HeartbeatTimeout: 90, DefaultResult: 'CONTINUE' });
     const { task } = await env.run([
       { cloneServerGroup: { credentials: ACCOUNT, source: { account: ACCOUNT, region: REGION, asgName: source } } },
     ]);
@@ -215,14 +221,7 @@ describe('copying a source', () => {
 
   test("the clone request's own fields win: capacityRebalance, enabledMetrics, hooks; copySourceScalingPoliciesAndActions false copies none", async () => {
     const app = uniqueName('cpo');
-    const source = await sourceWithScaling(app, { capacityRebalance: true, enabledMetrics: ['GroupMaxSize'], instanceMonitoring: true });
-    await as().send(
-      new PutLifecycleHookCommand({
-        AutoScalingGroupName: source,
-        LifecycleHookName: 'drain',
-        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
-      }),
-    );
+    const source = await sourceWithHook(app);
     const { task } = await env.run([
       {
         cloneServerGroup: {
