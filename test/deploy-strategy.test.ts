@@ -5,8 +5,7 @@
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { CreateTargetGroupCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { emulatorAl2023Image } from './support/instances';
 import type { TaskJson } from './support/orca-client';
 import { pollTask, post, waitForHistory } from './support/orca-client';
 import { deployDescription } from './support/deploy-description';
+import { createTargetGroup as createTargetGroupIn } from './support/target-groups';
 
 const env = useTestEnv();
 let amiName: string;
@@ -24,14 +24,7 @@ beforeAll(async () => {
   ({ name: amiName } = await emulatorAl2023Image(testAwsClients(env.aws).ec2));
 });
 
-async function createTargetGroup(name: string): Promise<string> {
-  const clients = testAwsClients(env.aws);
-  const vpc = (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
-  const tg = await clients.elbv2.send(
-    new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }),
-  );
-  return tg.TargetGroups![0]!.TargetGroupArn!;
-}
+const createTargetGroup = (name: string) => createTargetGroupIn(testAwsClients(env.aws), name);
 
 const deploy = (app: string, tg: string, extra: Record<string, unknown> = {}) =>
   deployDescription(app, amiName, { stack: 'web', capacity: { min: 1, max: 4, desired: 2 }, targetGroups: [tg], ...extra });

@@ -6,13 +6,7 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplate } from '@aws-sdk/client-ec2';
-import {
-  DescribeImageAttributeCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  DescribeVpcsCommand,
-} from '@aws-sdk/client-ec2';
-import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeImageAttributeCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { createCodecServer } from '../client/facade/codec-endpoint';
 import { silentLogger } from '../runtime';
 import { FaultPlan, mentions } from './faults';
@@ -20,6 +14,7 @@ import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harne
 import { pollTask, post } from './support/orca-client';
 import { emulatorAl2023Image } from './support/instances';
 import { deployDescription } from './support/deploy-description';
+import { createTargetGroup as createTargetGroupIn } from './support/target-groups';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults });
@@ -62,14 +57,7 @@ async function templatesOf(cluster: string) {
   return all.filter((t) => t.LaunchTemplateName?.startsWith(`${cluster}-v`));
 }
 
-async function createTargetGroup(name: string): Promise<string> {
-  const clients = testAwsClients(env.aws);
-  const vpc = (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
-  const tg = await clients.elbv2.send(
-    new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }),
-  );
-  return tg.TargetGroups![0]!.TargetGroupArn!;
-}
+const createTargetGroup = (name: string) => createTargetGroupIn(testAwsClients(env.aws), name);
 
 test('createServerGroup creates the launch template and a fully configured group, and reports what Orca reads', async () => {
   const app = uniqueName('dep');
