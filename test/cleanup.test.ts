@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { post } from './support/orca-client';
 import { emulatorImageId, launchInstances } from './support/instances';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -49,10 +49,7 @@ describe('deleteLaunchConfiguration', () => {
     const body = [
       { deleteLaunchConfiguration: { credentials: ACCOUNT, region: REGION, launchConfigurationName: name, cloudProvider: 'aws' } },
     ];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const id = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, id);
+    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(task.history.filter((h) => h.phase === 'DELETE_LAUNCH_CONFIGURATION')).toEqual([
@@ -133,10 +130,7 @@ describe('deleteLaunchTemplate', () => {
     const id = await makeLaunchTemplate();
     const key = uniqueName('orca-');
     const body = [{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: id } }];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const taskId = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, taskId);
+    const { id: taskId, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(task.history.filter((h) => h.phase === 'DELETE_LAUNCH_TEMPLATE')).toEqual([
@@ -197,10 +191,7 @@ describe('deleteSnapshot', () => {
     const id = await makeSnapshot();
     const key = uniqueName('orca-');
     const body = [{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: id } }];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const taskId = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, taskId);
+    const { id: taskId, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(task.history.filter((h) => h.phase === 'DELETE_SNAPSHOT')).toEqual([
@@ -254,10 +245,7 @@ describe('deleteImage', () => {
     const id = await makeImage();
     const key = uniqueName('orca-');
     const body = [{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const taskId = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, taskId);
+    const { id: taskId, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(task.history.filter((h) => h.phase === 'DELETE_IMAGE')).toEqual([
