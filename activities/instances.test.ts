@@ -4,24 +4,8 @@
  * while (moto drops it at once, so only this test sees that state).
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { AwsClientProvider, AwsClients } from './aws-clients';
+import { fakeAwsProvider } from '../test/support/fake-aws';
 import { createInstanceActivities } from './instances';
-
-function fakeAws(answers: Record<string, (input: Record<string, unknown>) => unknown>) {
-  const sent: { command: string; input: Record<string, unknown> }[] = [];
-  const send = async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    sent.push({ command: cmd.constructor.name, input: cmd.input });
-    const answer = answers[cmd.constructor.name];
-    if (!answer) throw new Error(`unexpected ${cmd.constructor.name}`);
-    return answer(cmd.input);
-  };
-  const provider: AwsClientProvider = {
-    clientsFor: () => ({ autoScaling: { send }, ec2: { send } }) as unknown as AwsClients,
-    account: () => undefined,
-    destroy: () => undefined,
-  };
-  return { provider, sent };
-}
 
 const input = { account: 'test', region: 'us-east-1', serverGroupName: 'myapp-v001', instanceId: 'i-0123456789abcdef0' };
 const member =
@@ -31,7 +15,7 @@ const member =
   });
 
 test('an instance in service is terminated once, with the decrement', async () => {
-  const { provider, sent } = fakeAws({
+  const { provider, calls: sent } = fakeAwsProvider({
     DescribeAutoScalingInstancesCommand: member('InService'),
     TerminateInstanceInAutoScalingGroupCommand: () => ({}),
   });
@@ -46,7 +30,7 @@ test('an instance in service is terminated once, with the decrement', async () =
 test.each([['Terminating'], ['Terminating:Wait'], ['Terminated']])(
   'an instance already %s is not terminated (nor decremented) again',
   async (state) => {
-    const { provider, sent } = fakeAws({ DescribeAutoScalingInstancesCommand: member(state) });
+    const { provider, calls: sent } = fakeAwsProvider({ DescribeAutoScalingInstancesCommand: member(state) });
     const { terminateInstanceInServerGroup } = createInstanceActivities({ aws: provider });
     await expect(new MockActivityEnvironment().run(terminateInstanceInServerGroup, input)).resolves.toEqual({
       terminated: false,
@@ -58,7 +42,7 @@ test.each([['Terminating'], ['Terminating:Wait'], ['Terminated']])(
 
 test('an instance gone from the group, or in another group, is left alone', async () => {
   for (const answer of [() => ({ AutoScalingInstances: [] }), member('InService', 'other-v002')]) {
-    const { provider, sent } = fakeAws({ DescribeAutoScalingInstancesCommand: answer });
+    const { provider, calls: sent } = fakeAwsProvider({ DescribeAutoScalingInstancesCommand: answer });
     const { terminateInstanceInServerGroup } = createInstanceActivities({ aws: provider });
     await expect(new MockActivityEnvironment().run(terminateInstanceInServerGroup, input)).resolves.toEqual({
       terminated: false,
@@ -69,7 +53,7 @@ test('an instance gone from the group, or in another group, is left alone', asyn
 });
 
 test('terminateEc2Instances describes by filter and terminates only instances still alive', async () => {
-  const { provider, sent } = fakeAws({
+  const { provider, calls: sent } = fakeAwsProvider({
     DescribeInstancesCommand: () => ({
       Reservations: [
         {

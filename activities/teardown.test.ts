@@ -3,31 +3,8 @@
  * not-found cases differently from AWS, so waiting and AWS's own error codes are tested here.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { AwsClientProvider, AwsClients } from './aws-clients';
+import { fakeAwsProvider } from '../test/support/fake-aws';
 import { createTeardownActivities } from './teardown';
-
-type Answer = (input: Record<string, unknown>) => unknown;
-
-/** A client whose `send` answers by command name; every command sent is recorded. */
-function fakeAws(answers: Record<string, Answer | Answer[]>) {
-  const sent: { command: string; input: Record<string, unknown> }[] = [];
-  const counts: Record<string, number> = {};
-  const send = async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    const command = cmd.constructor.name;
-    sent.push({ command, input: cmd.input });
-    const a = answers[command];
-    if (!a) throw new Error(`unexpected ${command}`);
-    const n = (counts[command] = (counts[command] ?? 0) + 1);
-    const answer = Array.isArray(a) ? a[Math.min(n - 1, a.length - 1)]! : a;
-    return answer(cmd.input);
-  };
-  const provider: AwsClientProvider = {
-    clientsFor: () => ({ autoScaling: { send }, ec2: { send } }) as unknown as AwsClients,
-    account: () => undefined,
-    destroy: () => undefined,
-  };
-  return { provider, sent };
-}
 
 const awsError = (name: string, message: string, status = 400) =>
   Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });
@@ -47,7 +24,7 @@ const group =
 const noGroup = () => ({ AutoScalingGroups: [] });
 
 test('waits while AWS terminates the instances, heartbeating what is left', async () => {
-  const { provider, sent } = fakeAws({
+  const { provider, calls: sent } = fakeAwsProvider({
     DescribeAutoScalingGroupsCommand: [group('Delete in progress', 2), group('Delete in progress', 1), noGroup],
   });
   const env = new MockActivityEnvironment();
@@ -64,7 +41,7 @@ test('waits while AWS terminates the instances, heartbeating what is left', asyn
 });
 
 test('gives up at the deadline with a non-retryable failure naming what it saw', async () => {
-  const { provider } = fakeAws({ DescribeAutoScalingGroupsCommand: group('Delete in progress', 3) });
+  const { provider } = fakeAwsProvider({ DescribeAutoScalingGroupsCommand: group('Delete in progress', 3) });
   const { waitForServerGroupDeleted } = createTeardownActivities({ aws: provider });
   await expect(
     new MockActivityEnvironment().run(waitForServerGroupDeleted, { ...ref, deadlineMs: Date.now() + 30, pollIntervalMs: 10 }),
@@ -76,14 +53,14 @@ test('gives up at the deadline with a non-retryable failure naming what it saw',
 });
 
 test('a group AWS is already deleting is not deleted again', async () => {
-  const { provider, sent } = fakeAws({ DescribeAutoScalingGroupsCommand: group('Delete in progress', 1) });
+  const { provider, calls: sent } = fakeAwsProvider({ DescribeAutoScalingGroupsCommand: group('Delete in progress', 1) });
   const { forceDeleteServerGroup } = createTeardownActivities({ aws: provider });
   await expect(new MockActivityEnvironment().run(forceDeleteServerGroup, ref)).resolves.toEqual({ outcome: 'alreadyDeleting' });
   expect(sent.map((s) => s.command)).toEqual(['DescribeAutoScalingGroupsCommand']);
 });
 
 test('a group that vanishes between describe and delete is success (AWS answers ValidationError)', async () => {
-  const { provider, sent } = fakeAws({
+  const { provider, calls: sent } = fakeAwsProvider({
     DescribeAutoScalingGroupsCommand: group(undefined, 1),
     DeleteAutoScalingGroupCommand: () => {
       throw awsError('ValidationError', "AutoScalingGroup name not found - AutoScalingGroup 'myapp-v001' not found");
@@ -95,7 +72,7 @@ test('a group that vanishes between describe and delete is success (AWS answers 
 });
 
 test('AWS’s not-found codes for a launch template id count as already deleted', async () => {
-  const { provider, sent } = fakeAws({
+  const { provider, calls: sent } = fakeAwsProvider({
     DescribeLaunchTemplatesCommand: () => {
       throw awsError('InvalidLaunchTemplateId.NotFound', 'The specified launch template, with template ID lt-0abc, does not exist.');
     },
@@ -113,21 +90,21 @@ test('AWS’s not-found codes for a launch template id count as already deleted'
 
 test('a template is deleted by id, named after the group, and a shared one is kept', async () => {
   const template = (name: string) => () => ({ LaunchTemplates: [{ LaunchTemplateId: 'lt-0abc', LaunchTemplateName: name }] });
-  const own = fakeAws({ DescribeLaunchTemplatesCommand: template('myapp-v001'), DeleteLaunchTemplateCommand: () => ({}) });
+  const own = fakeAwsProvider({ DescribeLaunchTemplatesCommand: template('myapp-v001'), DeleteLaunchTemplateCommand: () => ({}) });
   await expect(
     new MockActivityEnvironment().run(createTeardownActivities({ aws: own.provider }).deleteServerGroupLaunchTemplate, {
       ...ref,
       launchTemplateName: 'myapp-v001',
     }),
   ).resolves.toEqual({ outcome: 'deleted', launchTemplateId: 'lt-0abc', launchTemplateName: 'myapp-v001' });
-  expect(own.sent[1]).toEqual({ command: 'DeleteLaunchTemplateCommand', input: { LaunchTemplateId: 'lt-0abc' } });
+  expect(own.calls[1]).toEqual({ command: 'DeleteLaunchTemplateCommand', input: { LaunchTemplateId: 'lt-0abc' } });
 
-  const shared = fakeAws({ DescribeLaunchTemplatesCommand: template('myapp-base') });
+  const shared = fakeAwsProvider({ DescribeLaunchTemplatesCommand: template('myapp-base') });
   await expect(
     new MockActivityEnvironment().run(createTeardownActivities({ aws: shared.provider }).deleteServerGroupLaunchTemplate, {
       ...ref,
       launchTemplateId: 'lt-0abc',
     }),
   ).resolves.toEqual({ outcome: 'shared', launchTemplateId: 'lt-0abc', launchTemplateName: 'myapp-base' });
-  expect(shared.sent.map((s) => s.command)).toEqual(['DescribeLaunchTemplatesCommand']);
+  expect(shared.sent).toEqual(['DescribeLaunchTemplatesCommand']);
 });

@@ -8,20 +8,12 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
+import { CPU_ALARM, CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const CPU = {
-  metricName: 'CPUUtilization',
-  namespace: 'AWS/EC2',
-  statistic: 'Average',
-  comparisonOperator: 'GreaterThanThreshold',
-  threshold: 70,
-  evaluationPeriods: 2,
-};
 
 async function alarms(names: string[]): Promise<MetricAlarm[]> {
   const out = await testAwsClients(env.aws).cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: names }));
@@ -39,7 +31,7 @@ test('upsertAlarmDescription puts an alarm on the group with Clouddriver default
         credentials: ACCOUNT,
         region: REGION,
         asgName: group,
-        ...CPU,
+        ...CPU_ALARM,
         unit: 'Percent',
         dimensions: [{ name: 'Team', value: 'a' }],
         okActionArns: ['arn:aws:sns:us-east-1:123456789012:ok'],
@@ -56,12 +48,7 @@ test('upsertAlarmDescription puts an alarm on the group with Clouddriver default
   expect(alarmName).toMatch(new RegExp(`^${group}-alarm-[0-9a-f]{8}$`));
   const [alarm] = await alarms([alarmName]);
   expect(alarm).toMatchObject({
-    MetricName: 'CPUUtilization',
-    Namespace: 'AWS/EC2',
-    Statistic: 'Average',
-    ComparisonOperator: 'GreaterThanThreshold',
-    Threshold: 70,
-    EvaluationPeriods: 2,
+    ...CPU_ALARM_IN_CLOUDWATCH,
     Period: 300,
     Unit: 'Percent',
     ActionsEnabled: true,
@@ -88,7 +75,7 @@ test('after an upsertScalingPolicy in the same task the alarm also runs that pol
         credentials: ACCOUNT,
         region: REGION,
         name: alarmName,
-        ...CPU,
+        ...CPU_ALARM,
         alarmActionArns: ['arn:aws:sns:us-east-1:123456789012:pager'],
       },
     },
@@ -103,7 +90,7 @@ test('a task that fails after the alarm deletes the alarm it created', async () 
   const alarmName = uniqueName('alarm-');
   const missing = `${uniqueName('nogroup')}-v001`;
   const { task } = await env.run([
-    { upsertAlarmDescription: { credentials: ACCOUNT, region: REGION, name: alarmName, ...CPU } },
+    { upsertAlarmDescription: { credentials: ACCOUNT, region: REGION, name: alarmName, ...CPU_ALARM } },
     { upsertServerGroupTags: { credentials: ACCOUNT, region: REGION, serverGroupName: missing, tags: { a: 'b' } } },
   ]);
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
@@ -153,7 +140,9 @@ test('bad input is a 400 that names the field', async () => {
     `${env.facadeUrl}/ops`,
     [
       { upsertAlarmDescription: { credentials: ACCOUNT, region: REGION, metricName: 'CPUUtilization' } },
-      { upsertAlarmDescription: { credentials: ACCOUNT, region: REGION, ...CPU, threshold: 0, statistic: 'Median', unit: 'Furlongs' } },
+      {
+        upsertAlarmDescription: { credentials: ACCOUNT, region: REGION, ...CPU_ALARM, threshold: 0, statistic: 'Median', unit: 'Furlongs' },
+      },
       { deleteAlarmDescription: { credentials: ACCOUNT, region: REGION, names: [] } },
       { deleteAlarmDescription: { credentials: ACCOUNT, names: ['a'] } },
     ],

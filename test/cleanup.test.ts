@@ -18,9 +18,11 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-ec2';
+import type { Activities } from '../activities';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import type { TaskJson } from './support/orca-client';
+import { post } from './support/orca-client';
 import { emulatorImageId, launchInstances } from './support/instances';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -29,6 +31,35 @@ const faults = new FaultPlan();
 const env = useTestEnv({ faults, headers: AS_ORCA });
 
 const clients = () => testAwsClients(env.aws);
+
+interface DeleteRun {
+  /** The task's phase, its history lines in that phase, and its workflow type. */
+  readonly phase: string;
+  readonly lines: string[];
+  readonly type: string;
+  /** The activity that deletes, and what its input names. */
+  readonly activity: keyof Activities;
+  readonly marker: string;
+}
+
+/**
+ * Posts a delete under a fresh clientRequestId as Orca does: it succeeds with `lines` in its phase
+ * as workflow `type`; a re-post answers the same task and the delete ran once. Answers the task.
+ */
+async function deleteOnce(body: unknown, expected: DeleteRun): Promise<TaskJson> {
+  const key = uniqueName('orca-');
+  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(task.history.filter((h) => h.phase === expected.phase)).toEqual(
+    expected.lines.map((status) => ({ phase: expected.phase, status })),
+  );
+  expect((await env.client.workflow.getHandle(id).describe()).type).toBe(expected.type);
+
+  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
+  expect((again.body as { id: string }).id).toBe(id);
+  expect(faults.calls(expected.activity, mentions(expected.marker))).toBe(1);
+  return task;
+}
 
 async function launchConfigurationExists(name: string): Promise<boolean> {
   const out = await clients().autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [name] }));
@@ -45,27 +76,18 @@ describe('deleteLaunchConfiguration', () => {
         InstanceType: 't3.micro',
       }),
     );
-    const key = uniqueName('orca-');
     const body = [
       { deleteLaunchConfiguration: { credentials: ACCOUNT, region: REGION, launchConfigurationName: name, cloudProvider: 'aws' } },
     ];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const id = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, id);
-
-    expect(task.status).toMatchObject({ completed: true, failed: false });
-    expect(task.history.filter((h) => h.phase === 'DELETE_LAUNCH_CONFIGURATION')).toEqual([
-      { phase: 'DELETE_LAUNCH_CONFIGURATION', status: `Deleting launch config ${name} in ${REGION}` },
-      { phase: 'DELETE_LAUNCH_CONFIGURATION', status: `Finished Delete Launch Config operation for ${name}` },
-    ]);
+    const task = await deleteOnce(body, {
+      phase: 'DELETE_LAUNCH_CONFIGURATION',
+      lines: [`Deleting launch config ${name} in ${REGION}`, `Finished Delete Launch Config operation for ${name}`],
+      type: 'deleteLaunchConfiguration',
+      activity: 'deleteLaunchConfigurationByName',
+      marker: name,
+    });
     expect(task.resultObjects).toEqual([]);
     expect(await launchConfigurationExists(name)).toBe(false);
-    expect((await env.client.workflow.getHandle(id).describe()).type).toBe('deleteLaunchConfiguration');
-
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(id);
-    expect(faults.calls('deleteLaunchConfigurationByName', mentions(name))).toBe(1);
   });
 
   test("Clouddriver's converter key, a lost answer, and a configuration that is not there all succeed", async () => {
@@ -131,27 +153,17 @@ async function launchTemplateExists(id: string): Promise<boolean> {
 describe('deleteLaunchTemplate', () => {
   test("deletes the template with Clouddriver's history lines; a re-post runs nothing again", async () => {
     const id = await makeLaunchTemplate();
-    const key = uniqueName('orca-');
-    const body = [{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: id } }];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const taskId = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, taskId);
-
-    expect(task.status).toMatchObject({ completed: true, failed: false });
-    expect(task.history.filter((h) => h.phase === 'DELETE_LAUNCH_TEMPLATE')).toEqual([
-      {
-        phase: 'DELETE_LAUNCH_TEMPLATE',
-        status: `Initializing Delete Launch Template operation for DeleteAmazonLaunchTemplateDescription(account=${ACCOUNT}, launchTemplateId=${id}, region=${REGION})`,
-      },
-      { phase: 'DELETE_LAUNCH_TEMPLATE', status: `Launch Template ${id} in ${REGION}` },
-    ]);
+    await deleteOnce([{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: id } }], {
+      phase: 'DELETE_LAUNCH_TEMPLATE',
+      lines: [
+        `Initializing Delete Launch Template operation for DeleteAmazonLaunchTemplateDescription(account=${ACCOUNT}, launchTemplateId=${id}, region=${REGION})`,
+        `Launch Template ${id} in ${REGION}`,
+      ],
+      type: 'deleteLaunchTemplate',
+      activity: 'deleteLaunchTemplateById',
+      marker: id,
+    });
     expect(await launchTemplateExists(id)).toBe(false);
-    expect((await env.client.workflow.getHandle(taskId).describe()).type).toBe('deleteLaunchTemplate');
-
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(taskId);
-    expect(faults.calls('deleteLaunchTemplateById', mentions(id))).toBe(1);
   });
 
   test("Clouddriver's converter key; after a lost answer the retry finds the template gone, and succeeds", async () => {
@@ -195,27 +207,17 @@ async function snapshotExists(id: string): Promise<boolean> {
 describe('deleteSnapshot', () => {
   test("deletes the snapshot with Clouddriver's history lines; a re-post runs nothing again", async () => {
     const id = await makeSnapshot();
-    const key = uniqueName('orca-');
-    const body = [{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: id } }];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const taskId = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, taskId);
-
-    expect(task.status).toMatchObject({ completed: true, failed: false });
-    expect(task.history.filter((h) => h.phase === 'DELETE_SNAPSHOT')).toEqual([
-      {
-        phase: 'DELETE_SNAPSHOT',
-        status: `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${ACCOUNT}, snapshotId=${id}, region=${REGION})`,
-      },
-      { phase: 'DELETE_SNAPSHOT', status: `Deleted Snapshot ${id} in ${REGION}` },
-    ]);
+    await deleteOnce([{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: id } }], {
+      phase: 'DELETE_SNAPSHOT',
+      lines: [
+        `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${ACCOUNT}, snapshotId=${id}, region=${REGION})`,
+        `Deleted Snapshot ${id} in ${REGION}`,
+      ],
+      type: 'deleteSnapshot',
+      activity: 'deleteEbsSnapshot',
+      marker: id,
+    });
     expect(await snapshotExists(id)).toBe(false);
-    expect((await env.client.workflow.getHandle(taskId).describe()).type).toBe('deleteSnapshot');
-
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(taskId);
-    expect(faults.calls('deleteEbsSnapshot', mentions(id))).toBe(1);
   });
 
   test("Clouddriver's converter key; after a lost answer the retry finds the snapshot gone, and succeeds", async () => {
@@ -252,27 +254,17 @@ async function imageExists(id: string): Promise<boolean> {
 describe('deleteImage', () => {
   test("deregisters the image with Clouddriver's history lines; a re-post runs nothing again", async () => {
     const id = await makeImage();
-    const key = uniqueName('orca-');
-    const body = [{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const taskId = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, taskId);
-
-    expect(task.status).toMatchObject({ completed: true, failed: false });
-    expect(task.history.filter((h) => h.phase === 'DELETE_IMAGE')).toEqual([
-      {
-        phase: 'DELETE_IMAGE',
-        status: `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${ACCOUNT}, imageId=${id}, region=${REGION})`,
-      },
-      { phase: 'DELETE_IMAGE', status: `Deleted Image ${id} in ${REGION}` },
-    ]);
+    await deleteOnce([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }], {
+      phase: 'DELETE_IMAGE',
+      lines: [
+        `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${ACCOUNT}, imageId=${id}, region=${REGION})`,
+        `Deleted Image ${id} in ${REGION}`,
+      ],
+      type: 'deleteImage',
+      activity: 'deregisterImageById',
+      marker: id,
+    });
     expect(await imageExists(id)).toBe(false);
-    expect((await env.client.workflow.getHandle(taskId).describe()).type).toBe('deleteImage');
-
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(taskId);
-    expect(faults.calls('deregisterImageById', mentions(id))).toBe(1);
   });
 
   test("Clouddriver's converter key; after a lost answer the retry finds the image gone, and succeeds", async () => {

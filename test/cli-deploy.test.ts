@@ -4,20 +4,15 @@
  * facade, then follows the task to its end with `watch`; the exit code is the deploy's outcome.
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { deployBody } from '../client/cli/bosun';
 import { ACCOUNT, REGION, testAwsClients, testAwsProvider, uniqueName } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 import type { ProcessStack } from './support/process-stack';
 import { startProcessStack } from './support/process-stack';
-
-const run = promisify(execFile);
-const CLI = path.join(__dirname, '..', 'client', 'cli', 'bosun.ts');
-const TSX = require.resolve('tsx/cjs');
+import { runCliProcess } from './support/bosun-cli';
 
 let stack: ProcessStack;
 let amiName: string;
@@ -31,18 +26,7 @@ afterAll(async () => {
   aws.destroy();
 });
 
-async function bosun(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--require', TSX, CLI, ...args], {
-      env: { ...process.env, ...stack.env },
-      timeout: 150_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const bosun = (args: readonly string[]) => runCliProcess(args, stack.env, 150_000);
 
 function bodyFile(body: unknown): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'bosun-deploy-')), 'body.json');

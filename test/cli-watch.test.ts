@@ -2,18 +2,13 @@
  * `bosun watch` and `bosun tasks` against a running stack: the worker and the facade as their
  * own processes, the CLI spawned as a person runs it, with the same environment.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { ACCOUNT, REGION, testAwsProvider, uniqueName } from './harness';
 import { pollTask, post } from './support/orca-client';
 import type { ProcessStack } from './support/process-stack';
 import { startProcessStack } from './support/process-stack';
 import { makeServerGroup } from './support/server-group';
+import { runCliProcess } from './support/bosun-cli';
 
-const run = promisify(execFile);
-const CLI = path.join(__dirname, '..', 'client', 'cli', 'bosun.ts');
-const TSX = require.resolve('tsx/cjs');
 const UI = 'http://temporal-ui.example:8233';
 
 let stack: ProcessStack;
@@ -26,18 +21,7 @@ afterAll(async () => {
   aws.destroy();
 });
 
-async function bosun(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--require', TSX, CLI, ...args], {
-      env: { ...process.env, ...stack.env, TEMPORAL_UI_URL: UI },
-      timeout: 90_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const bosun = (args: readonly string[]) => runCliProcess(args, { ...stack.env, TEMPORAL_UI_URL: UI }, 90_000);
 
 async function submit(body: unknown): Promise<string> {
   const res = await post(`${stack.facadeUrl}/aws/ops`, body);

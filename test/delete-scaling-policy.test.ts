@@ -8,8 +8,9 @@ import { DescribePoliciesCommand, PutScalingPolicyCommand } from '@aws-sdk/clien
 import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
+import { CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -35,12 +36,7 @@ async function putAlarm(name: string, group: string, actions: string[]): Promise
   await clients().cloudWatch.send(
     new PutMetricAlarmCommand({
       AlarmName: name,
-      MetricName: 'CPUUtilization',
-      Namespace: 'AWS/EC2',
-      Statistic: 'Average',
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 70,
-      EvaluationPeriods: 2,
+      ...CPU_ALARM_IN_CLOUDWATCH,
       Period: 60,
       Dimensions: [{ Name: 'AutoScalingGroupName', Value: group }],
       AlarmActions: actions,
@@ -71,10 +67,7 @@ test('deleteScalingPolicy deletes the policy and the alarms that ran only it; a 
   const body = [
     { deleteScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: name, policyName: 'scale-up', cloudProvider: 'aws' } },
   ];
-  const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect(first.status).toBe(200);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'DELETE_SCALING_POLICY')).toEqual([

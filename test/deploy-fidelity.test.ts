@@ -21,6 +21,7 @@ import {
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 import { post } from './support/orca-client';
+import { deployDescription } from './support/deploy-description';
 
 const env = useTestEnv();
 const recorder = useAwsCommandRecorder(env);
@@ -38,18 +39,7 @@ beforeAll(async () => {
   defaultSg = sgs.SecurityGroups![0]!.GroupId!;
 });
 
-function deploy(app: string, extra: Record<string, unknown> = {}) {
-  return {
-    credentials: ACCOUNT,
-    application: app,
-    stack: 'main',
-    availabilityZones: { [REGION]: ['us-east-1a'] },
-    capacity: { min: 1, max: 3, desired: 1 },
-    amiName,
-    instanceType: 't3.micro',
-    ...extra,
-  };
-}
+const deploy = (app: string, extra: Record<string, unknown> = {}) => deployDescription(app, amiName, extra);
 
 async function groupOrNone(name: string): Promise<AutoScalingGroup | undefined> {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));

@@ -9,6 +9,7 @@
  * deletion runs here against moto's CloudWatch.
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import type { PutLifecycleHookCommandInput } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
@@ -27,6 +28,7 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 import { post } from './support/orca-client';
+import { deployDescription } from './support/deploy-description';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults });
@@ -36,18 +38,8 @@ beforeAll(async () => {
   ({ name: amiName } = await emulatorAl2023Image(testAwsClients(env.aws).ec2));
 });
 
-function deploy(app: string, extra: Record<string, unknown> = {}) {
-  return {
-    credentials: ACCOUNT,
-    application: app,
-    stack: 'main',
-    availabilityZones: { [REGION]: ['us-east-1a'] },
-    capacity: { min: 0, max: 2, desired: 1 },
-    amiName,
-    instanceType: 't3.micro',
-    ...extra,
-  };
-}
+const deploy = (app: string, extra: Record<string, unknown> = {}) =>
+  deployDescription(app, amiName, { capacity: { min: 0, max: 2, desired: 1 }, ...extra });
 
 const as = () => testAwsClients(env.aws).autoScaling;
 
@@ -174,18 +166,23 @@ describe('result objects', () => {
 });
 
 describe('copying a source', () => {
-  test('clone copies capacityRebalance, enabled metrics, lifecycle hooks, scaling policies and scheduled actions', async () => {
-    const app = uniqueName('cps');
+  /** A source with its scaling, capacityRebalance, a collected metric and a `drain` lifecycle hook (`hook` adds to it). */
+  async function sourceWithHook(app: string, hook: Partial<PutLifecycleHookCommandInput> = {}): Promise<string> {
     const source = await sourceWithScaling(app, { capacityRebalance: true, enabledMetrics: ['GroupMaxSize'], instanceMonitoring: true });
     await as().send(
       new PutLifecycleHookCommand({
         AutoScalingGroupName: source,
         LifecycleHookName: 'drain',
         LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
-        HeartbeatTimeout: 90,
-        DefaultResult: 'CONTINUE',
+        ...hook,
       }),
     );
+    return source;
+  }
+
+  test('clone copies capacityRebalance, enabled metrics, lifecycle hooks, scaling policies and scheduled actions', async () => {
+    const app = uniqueName('cps');
+    const source = await sourceWithHook(app, { HeartbeatTimeout: 90, DefaultResult: 'CONTINUE' });
     const { task } = await env.run([
       { cloneServerGroup: { credentials: ACCOUNT, source: { account: ACCOUNT, region: REGION, asgName: source } } },
     ]);
@@ -224,14 +221,7 @@ describe('copying a source', () => {
 
   test("the clone request's own fields win: capacityRebalance, enabledMetrics, hooks; copySourceScalingPoliciesAndActions false copies none", async () => {
     const app = uniqueName('cpo');
-    const source = await sourceWithScaling(app, { capacityRebalance: true, enabledMetrics: ['GroupMaxSize'], instanceMonitoring: true });
-    await as().send(
-      new PutLifecycleHookCommand({
-        AutoScalingGroupName: source,
-        LifecycleHookName: 'drain',
-        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
-      }),
-    );
+    const source = await sourceWithHook(app);
     const { task } = await env.run([
       {
         cloneServerGroup: {

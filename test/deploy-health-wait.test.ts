@@ -9,8 +9,9 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { defaultTaskSettings } from '../domain/task-input';
 import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
+import { deployDescription } from './support/deploy-description';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults, settings: { ...defaultTaskSettings, pollIntervalMs: 200, waitStrategy: 'workflow-timer' } });
@@ -20,19 +21,8 @@ beforeAll(async () => {
   ({ name: amiName } = await emulatorAl2023Image(testAwsClients(env.aws).ec2));
 });
 
-function deploy(app: string, extra: Record<string, unknown>) {
-  return {
-    credentials: ACCOUNT,
-    application: app,
-    stack: 'main',
-    availabilityZones: { [REGION]: ['us-east-1a'] },
-    capacity: { min: 2, max: 2, desired: 2 },
-    amiName,
-    instanceType: 't3.micro',
-    waitTimeoutSeconds: 2,
-    ...extra,
-  };
-}
+const deploy = (app: string, extra: Record<string, unknown>) =>
+  deployDescription(app, amiName, { capacity: { min: 2, max: 2, desired: 2 }, waitTimeoutSeconds: 2, ...extra });
 
 async function groupNamed(name: string) {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));

@@ -5,8 +5,7 @@
  */
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { CreateTargetGroupCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,8 @@ import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harne
 import { emulatorAl2023Image } from './support/instances';
 import type { TaskJson } from './support/orca-client';
 import { pollTask, post, waitForHistory } from './support/orca-client';
+import { deployDescription } from './support/deploy-description';
+import { createTargetGroup as createTargetGroupIn } from './support/target-groups';
 
 const env = useTestEnv();
 let amiName: string;
@@ -23,28 +24,10 @@ beforeAll(async () => {
   ({ name: amiName } = await emulatorAl2023Image(testAwsClients(env.aws).ec2));
 });
 
-async function createTargetGroup(name: string): Promise<string> {
-  const clients = testAwsClients(env.aws);
-  const vpc = (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
-  const tg = await clients.elbv2.send(
-    new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }),
-  );
-  return tg.TargetGroups![0]!.TargetGroupArn!;
-}
+const createTargetGroup = (name: string) => createTargetGroupIn(testAwsClients(env.aws), name);
 
-function deploy(app: string, tg: string, extra: Record<string, unknown> = {}) {
-  return {
-    credentials: ACCOUNT,
-    application: app,
-    stack: 'web',
-    availabilityZones: { [REGION]: ['us-east-1a'] },
-    capacity: { min: 1, max: 4, desired: 2 },
-    amiName,
-    instanceType: 't3.micro',
-    targetGroups: [tg],
-    ...extra,
-  };
-}
+const deploy = (app: string, tg: string, extra: Record<string, unknown> = {}) =>
+  deployDescription(app, amiName, { stack: 'web', capacity: { min: 1, max: 4, desired: 2 }, targetGroups: [tg], ...extra });
 
 async function group(name: string): Promise<AutoScalingGroup | undefined> {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));

@@ -6,19 +6,15 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand, DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
 import type { LaunchTemplate } from '@aws-sdk/client-ec2';
-import {
-  DescribeImageAttributeCommand,
-  DescribeLaunchTemplatesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  DescribeVpcsCommand,
-} from '@aws-sdk/client-ec2';
-import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeImageAttributeCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { createCodecServer } from '../client/facade/codec-endpoint';
 import { silentLogger } from '../runtime';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { pollTask, post } from './support/orca-client';
 import { emulatorAl2023Image } from './support/instances';
+import { deployDescription } from './support/deploy-description';
+import { createTargetGroup as createTargetGroupIn } from './support/target-groups';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults });
@@ -29,18 +25,12 @@ beforeAll(async () => {
   ({ name: amiName, imageId: amiId } = await emulatorAl2023Image(testAwsClients(env.aws).ec2));
 });
 
-function deploy(app: string, extra: Record<string, unknown> = {}) {
-  return {
-    credentials: ACCOUNT,
-    application: app,
-    stack: 'main',
+const deploy = (app: string, extra: Record<string, unknown> = {}) =>
+  deployDescription(app, amiName, {
     availabilityZones: { [REGION]: ['us-east-1a', 'us-east-1b'] },
     capacity: { min: 1, max: 3, desired: 2 },
-    amiName,
-    instanceType: 't3.micro',
     ...extra,
-  };
-}
+  });
 
 /** Every page: the whole suite shares one moto, which soon holds more than one page of each. */
 async function groupsOf(cluster: string, region = REGION) {
@@ -67,14 +57,7 @@ async function templatesOf(cluster: string) {
   return all.filter((t) => t.LaunchTemplateName?.startsWith(`${cluster}-v`));
 }
 
-async function createTargetGroup(name: string): Promise<string> {
-  const clients = testAwsClients(env.aws);
-  const vpc = (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
-  const tg = await clients.elbv2.send(
-    new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }),
-  );
-  return tg.TargetGroups![0]!.TargetGroupArn!;
-}
+const createTargetGroup = (name: string) => createTargetGroupIn(testAwsClients(env.aws), name);
 
 test('createServerGroup creates the launch template and a fully configured group, and reports what Orca reads', async () => {
   const app = uniqueName('dep');

@@ -10,7 +10,7 @@ import { CreateLoadBalancerCommand, DescribeInstanceHealthCommand } from '@aws-s
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { post } from './support/orca-client';
 import { launchInstances } from './support/instances';
 import { makeServerGroup } from './support/server-group';
 
@@ -70,10 +70,7 @@ test("registerInstancesWithLoadBalancer registers with the named target group, w
       },
     },
   ];
-  const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect(first.status).toBe(200);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'REGISTER_INSTANCES_WITH_LB')).toEqual([

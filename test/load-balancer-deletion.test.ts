@@ -23,7 +23,7 @@ import {
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -101,10 +101,7 @@ describe('deleteLoadBalancer', () => {
     const name = await makeClassic();
     const key = uniqueName('orca-');
     const body = [{ deleteLoadBalancer: { credentials: ACCOUNT, regions: [REGION], loadBalancerName: name, cloudProvider: 'aws' } }];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const id = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, id);
+    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(task.history.filter((h) => h.phase.startsWith('DELETE_ELB'))).toEqual([

@@ -19,6 +19,7 @@ import { runTask } from './support/orca-client';
 import type { ProcessStack } from './support/process-stack';
 import { startProcessStack } from './support/process-stack';
 import { ALERTS_FILE, prometheusBinaries, testedQueries } from './support/prometheus';
+import { deployDescription } from './support/deploy-description';
 
 const bins = prometheusBinaries();
 if ('missing' in bins) process.stderr.write(`skipping the Prometheus end-to-end test: ${bins.missing}\n`);
@@ -109,18 +110,7 @@ describeWithPrometheus('Prometheus scraping a running stack', () => {
     const { name: amiName } = await emulatorAl2023Image(testAwsClients(aws).ec2);
     aws.destroy();
     const app = uniqueName('prom');
-    const deploy = (extra: Record<string, unknown>) => ({
-      createServerGroup: {
-        credentials: ACCOUNT,
-        application: app,
-        stack: 'main',
-        availabilityZones: { [REGION]: ['us-east-1a'] },
-        capacity: { min: 1, max: 3, desired: 1 },
-        amiName,
-        instanceType: 't3.micro',
-        ...extra,
-      },
-    });
+    const deploy = (extra: Record<string, unknown>) => ({ createServerGroup: deployDescription(app, amiName, extra) });
 
     const ok = await runTask(stack.facadeUrl, [deploy({})]);
     expect(ok.task.status).toMatchObject({ completed: true, failed: false });

@@ -9,19 +9,12 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
+import { CPU_ALARM, CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults });
 
-const cpuAlarm = {
-  metricName: 'CPUUtilization',
-  namespace: 'AWS/EC2',
-  statistic: 'Average',
-  comparisonOperator: 'GreaterThanThreshold',
-  threshold: 70,
-  evaluationPeriods: 2,
-  period: 60,
-};
+const cpuAlarm = { ...CPU_ALARM, period: 60 };
 
 const makeGroup = async (prefix: string) => (await makeServerGroup(env, { prefix })).name;
 
@@ -78,12 +71,7 @@ test('a step policy and the alarm that runs it', async () => {
   expect(alarms[0]).toMatchObject({
     AlarmName: `${policy.PolicyName}-alarm`,
     AlarmActions: [policy.PolicyARN],
-    MetricName: 'CPUUtilization',
-    Namespace: 'AWS/EC2',
-    Statistic: 'Average',
-    ComparisonOperator: 'GreaterThanThreshold',
-    Threshold: 70,
-    EvaluationPeriods: 2,
+    ...CPU_ALARM_IN_CLOUDWATCH,
     Period: 60,
     Dimensions: [{ Name: 'AutoScalingGroupName', Value: name }],
   });

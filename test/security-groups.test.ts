@@ -11,7 +11,7 @@
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -51,10 +51,7 @@ describe('deleteSecurityGroup', () => {
     const body = [
       { deleteSecurityGroup: { credentials: ACCOUNT, regions: [REGION], securityGroupName: name, vpcId, cloudProvider: 'aws' } },
     ];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const id = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, id);
+    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     const what = `${name} in ${REGION} ${vpcId} for ${ACCOUNT}`;

@@ -149,10 +149,7 @@ describe('upsertLoadBalancer: application', () => {
     faults.loseAnswer('createLoadBalancerV2', mentions(name));
     const key = uniqueName('orca-');
     const body = [{ upsertLoadBalancer: alb({ name, tg }) }];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const id = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, id);
+    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect((await env.client.workflow.getHandle(id).describe()).type).toBe('upsertLoadBalancer');
 

@@ -25,6 +25,13 @@ const env = useTestEnv({ faults, headers: AS_ORCA });
 
 const ec2 = () => testAwsClients(env.aws).ec2;
 
+/** One upsertSecurityGroup of `name` in `vpcId`, in the test's account and region, with `fields`. */
+const upsert = (vpcId: string, name: string, fields: Record<string, unknown> = {}) => ({
+  upsertSecurityGroup: { credentials: ACCOUNT, region: REGION, vpcId, name, ...fields },
+});
+/** An ingress rule from `cidr` on one TCP port. */
+const tcp = (cidr: string, port: number) => ({ cidr, ipProtocol: 'tcp', startPort: port, endPort: port });
+
 async function defaultVpc(): Promise<string> {
   const out = await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
   return out.Vpcs![0]!.VpcId!;
@@ -99,10 +106,7 @@ describe('upsertSecurityGroup', () => {
         },
       },
     ];
-    const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect(first.status).toBe(200);
-    const id = (first.body as { id: string }).id;
-    const task = await pollTask(env.facadeUrl, id);
+    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect((await env.client.workflow.getHandle(id).describe()).type).toBe('upsertSecurityGroup');
 
@@ -172,7 +176,7 @@ describe('upsertSecurityGroup', () => {
             ...base,
             ipIngress: [
               { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office, moved' },
-              { cidr: '192.168.0.0/16', ipProtocol: 'tcp', startPort: 8080, endPort: 8080 },
+              tcp('192.168.0.0/16', 8080),
             ],
             securityGroupIngress: [{ id: self, ipProtocol: 'tcp', startPort: 22, endPort: 22 }],
           },
@@ -208,7 +212,7 @@ describe('upsertSecurityGroup', () => {
           ...base,
           ipIngress: [
             { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office, moved' },
-            { cidr: '192.168.0.0/16', ipProtocol: 'tcp', startPort: 8080, endPort: 8080 },
+            tcp('192.168.0.0/16', 8080),
           ],
           securityGroupIngress: [{ id: self, ipProtocol: 'tcp', startPort: 22, endPort: 22 }],
         },
@@ -233,18 +237,7 @@ describe('upsertSecurityGroup', () => {
         ],
       }),
     );
-    const appended = await env.run([
-      {
-        upsertSecurityGroup: {
-          credentials: ACCOUNT,
-          region: REGION,
-          vpcId,
-          name: group.name,
-          ingressAppendOnly: 'true',
-          ipIngress: [{ cidr: '1.2.3.4/32', ipProtocol: 'tcp', startPort: 9000, endPort: 9000 }],
-        },
-      },
-    ]);
+    const appended = await env.run([upsert(vpcId, group.name, { ingressAppendOnly: 'true', ipIngress: [tcp('1.2.3.4/32', 9000)] })]);
     expect(appended.task.status).toMatchObject({ completed: true, failed: false });
     expect(await rulesOf(group.name, vpcId)).toEqual(
       ['tcp 443-443 pl-0123abcd', 'tcp 80-80 10.0.0.0/8', 'tcp 9000-9000 1.2.3.4/32'].sort(),
@@ -252,18 +245,7 @@ describe('upsertSecurityGroup', () => {
     expect(upsertLines(appended.task.history).some((l) => l.startsWith('Removing Ingress'))).toBe(false);
 
     // Without ingressAppendOnly the extras go; the prefix-list rule is not Clouddriver's to remove.
-    const replaced = await env.run([
-      {
-        upsertSecurityGroup: {
-          credentials: ACCOUNT,
-          region: REGION,
-          vpcId,
-          name: group.name,
-          description: 'bosun test',
-          ipIngress: [{ cidr: '1.2.3.4/32', ipProtocol: 'tcp', startPort: 9000, endPort: 9000 }],
-        },
-      },
-    ]);
+    const replaced = await env.run([upsert(vpcId, group.name, { description: 'bosun test', ipIngress: [tcp('1.2.3.4/32', 9000)] })]);
     expect(replaced.task.status).toMatchObject({ completed: true, failed: false });
     expect(await rulesOf(group.name, vpcId)).toEqual(['tcp 443-443 pl-0123abcd', 'tcp 9000-9000 1.2.3.4/32']);
   });
@@ -278,7 +260,7 @@ describe('upsertSecurityGroup', () => {
       vpcId,
       name,
       description: 'web tier',
-      ipIngress: [{ cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
+      ipIngress: [tcp('10.0.0.0/8', 80)],
     };
     const { task } = await env.run([{ upsertSecurityGroup: desc }]);
     expect(task.status).toMatchObject({ completed: true, failed: true });
@@ -299,7 +281,7 @@ describe('upsertSecurityGroup', () => {
     faults.fail('revokeSecurityGroupIngress', mentions(REGION));
     const failed = await env.run([
       {
-        upsertSecurityGroup: { ...desc, ipIngress: [{ cidr: '172.16.0.0/12', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] },
+        upsertSecurityGroup: { ...desc, ipIngress: [tcp('172.16.0.0/12', 80)] },
       },
     ]);
     expect(failed.task.status).toMatchObject({ completed: true, failed: true });
@@ -313,12 +295,12 @@ describe('upsertSecurityGroup', () => {
   test("one task of several upserts (Orca's one per region) that fails in a later one deletes the groups the earlier ones created", async () => {
     const vpcId = await defaultVpc();
     const [first, second] = [uniqueName('web-'), uniqueName('web-')];
-    const op = (name: string, extra: Record<string, unknown> = {}) => ({
-      upsertSecurityGroup: { credentials: ACCOUNT, region: REGION, vpcId, name, description: 'web tier', ...extra },
-    });
     const { task } = await env.run([
-      op(first, { ipIngress: [{ cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] }),
-      op(second, { securityGroupIngress: [{ name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] }),
+      upsert(vpcId, first, { description: 'web tier', ipIngress: [tcp('10.0.0.0/8', 80)] }),
+      upsert(vpcId, second, {
+        description: 'web tier',
+        securityGroupIngress: [{ name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
+      }),
     ]);
     expect(task.status).toMatchObject({ completed: true, failed: true });
     expect(await groupNamed(first, vpcId)).toBeUndefined();
@@ -331,18 +313,7 @@ describe('upsertSecurityGroup', () => {
     faults.hang('authorizeSecurityGroupIngress', mentions('203.0.113.0/24'));
     const res = await post(
       `${env.facadeUrl}/aws/ops`,
-      [
-        {
-          upsertSecurityGroup: {
-            credentials: ACCOUNT,
-            region: REGION,
-            vpcId,
-            name,
-            description: 'web tier',
-            ipIngress: [{ cidr: '203.0.113.0/24', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
-          },
-        },
-      ],
+      [upsert(vpcId, name, { description: 'web tier', ipIngress: [tcp('203.0.113.0/24', 80)] })],
       AS_ORCA,
     );
     const id = (res.body as { id: string }).id;
@@ -363,21 +334,15 @@ describe('upsertSecurityGroup', () => {
     const name = uniqueName('web-');
     const staging = uniqueName('stg-');
     const { task } = await env.run([
-      {
-        upsertSecurityGroup: {
-          credentials: ACCOUNT,
-          region: REGION,
-          vpcId,
-          name,
-          description: 'web tier',
-          securityGroupIngress: [
-            { name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 },
-            { name: staging, accountName: 'staging', ipProtocol: 'tcp', startPort: 81, endPort: 81 },
-            // A self-reference without accountName is not recognised as one by Clouddriver either.
-            { name, ipProtocol: 'tcp', startPort: 22, endPort: 22 },
-          ],
-        },
-      },
+      upsert(vpcId, name, {
+        description: 'web tier',
+        securityGroupIngress: [
+          { name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 },
+          { name: staging, accountName: 'staging', ipProtocol: 'tcp', startPort: 81, endPort: 81 },
+          // A self-reference without accountName is not recognised as one by Clouddriver either.
+          { name, ipProtocol: 'tcp', startPort: 22, endPort: 22 },
+        ],
+      }),
     ]);
     expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
     const message =

@@ -8,8 +8,6 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { DeployWithStrategy } from '../domain/operations';
 import { parseOperation } from '../domain/operations';
@@ -17,13 +15,9 @@ import type { ServerGroupSnapshot } from '../domain/server-group';
 import type { InstanceHealth } from '../domain/strategy';
 import type { OperationInput } from '../domain/task-input';
 import { uniqueName } from '../test/harness';
-import type { BosunWorker } from '../worker/create-worker';
-import { createBosunWorker } from '../worker/create-worker';
+import { useWorkflowTestWorker } from '../test/support/workflow-test-worker';
 import type { DeployStatus } from './deploy-control';
 
-let testEnv: TestWorkflowEnvironment;
-let worker: BosunWorker;
-let running: Promise<void>;
 const taskQueue = uniqueName('strategy-');
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/abc';
 
@@ -185,31 +179,7 @@ const activities = Object.fromEntries(
   ]),
 ) as unknown as Activities;
 
-beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // Installed by an earlier test file in this jest worker.
-  }
-  const address = process.env.BOSUN_TEST_TEMPORAL_ADDRESS;
-  const bundle = process.env.BOSUN_TEST_WORKFLOW_BUNDLE;
-  if (!address || !bundle) throw new Error('run with jest: test/global-setup.ts starts the dev server and builds the bundle');
-  testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address });
-  worker = await createBosunWorker({
-    connection: testEnv.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities,
-    workflowBundle: { codePath: bundle },
-  });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await testEnv?.teardown();
-});
+const testEnv = useWorkflowTestWorker(taskQueue, () => activities);
 
 /** v000 scaled down and disabled, v001 the enabled source at 2/4/6 behind web-tg. */
 beforeEach(() => {

@@ -7,21 +7,15 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { FailureType } from '../domain/failures';
 import type { DeployDescription } from '../domain/operations';
 import { parseOperation } from '../domain/operations';
 import { uniqueName } from '../test/harness';
+import { useWorkflowTestWorker } from '../test/support/workflow-test-worker';
 import { taskMemoOf } from '../domain/task';
 import type { OperationInput } from '../domain/task-input';
-import type { BosunWorker } from '../worker/create-worker';
-import { createBosunWorker } from '../worker/create-worker';
 
-let testEnv: TestWorkflowEnvironment;
-let worker: BosunWorker;
-let running: Promise<void>;
 const taskQueue = uniqueName('task-runner-');
 
 /** Every activity call, in order, as `name region`. */
@@ -56,32 +50,10 @@ const mocked: Record<string, (input: { region: string }) => Promise<unknown>> = 
   },
 );
 
-beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // Installed by an earlier test file in this jest worker.
-  }
-  const address = process.env.BOSUN_TEST_TEMPORAL_ADDRESS;
-  const bundle = process.env.BOSUN_TEST_WORKFLOW_BUNDLE;
-  if (!address || !bundle) throw new Error('run with jest: test/global-setup.ts starts the dev server and builds the bundle');
-  testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address });
-  const activities = Object.fromEntries(Object.keys(defaults).map((name) => [name, mocked[name]])) as unknown as Activities;
-  worker = await createBosunWorker({
-    connection: testEnv.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities,
-    workflowBundle: { codePath: bundle },
-  });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await testEnv?.teardown();
-});
+const testEnv = useWorkflowTestWorker(
+  taskQueue,
+  () => Object.fromEntries(Object.keys(defaults).map((name) => [name, mocked[name]])) as unknown as Activities,
+);
 
 beforeEach(() => {
   calls = [];

@@ -1,7 +1,7 @@
 /**
  * The list's bookkeeping on its own: when a lookup may answer from the list and when it must fall
  * back to a describe. Temporal is a stand-in here (only `list` and `withDeadline`); the facade
- * over a real dev server is tested in test/running-tasks.test.ts.
+ * over a real dev server is tested in test/facade/tasks.test.ts.
  */
 import type { Client } from '@temporalio/client';
 import { silentLogger } from '../../runtime';

@@ -2,7 +2,7 @@
  * The app module (server.ts): every refusal in Clouddriver's error shape with Node's reason
  * phrase and the request id, and the answer for a path no
  * route serves when no legacy Clouddriver is configured. Raw-socket refusals, the legacy proxy
- * and fuzzing are in test/facade-attack.test.ts.
+ * and fuzzing are in test/facade/attack.test.ts.
  */
 import type { OfflineFacade } from '../../test/support/offline-facade';
 import { offlineFacade, send } from '../../test/support/offline-facade';

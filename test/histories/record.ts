@@ -44,6 +44,9 @@ import { startTestServers } from '../support/stack';
 import { findTemporalCli } from '../../infra/tools';
 import { HISTORIES_DIR, HISTORIES_PAYLOAD_KEY } from './histories';
 import { emulatorAl2023Image, launchInstances } from '../support/instances';
+import { CPU_ALARM } from '../support/alarms';
+import { createTargetGroup } from '../support/target-groups';
+import { deployDescription } from '../support/deploy-description';
 
 interface Outcome {
   readonly failed: boolean;
@@ -67,18 +70,12 @@ interface Ctx {
 }
 
 const ref = (serverGroupName: string) => ({ credentials: ACCOUNT, region: REGION, serverGroupName });
+/** The same group as an operation on a list of groups (`asgs`) names it. */
+const asgsRef = (serverGroupName: string) => ({ credentials: ACCOUNT, asgs: [{ serverGroupName, region: REGION }] });
 const group = async (ctx: Ctx, prefix: string, size = { min: 1, max: 4, desired: 1 }) => (await makeServerGroup(ctx.env, { prefix, ...size })).name;
-const deploy = (ctx: Ctx, app: string, extra: Record<string, unknown> = {}) => ({
-  credentials: ACCOUNT,
-  application: app,
-  stack: 'main',
-  availabilityZones: { [REGION]: ['us-east-1a'] },
-  capacity: { min: 1, max: 2, desired: 1 },
-  amiName: ctx.amiName,
-  instanceType: 't3.micro',
-  ...extra,
-});
-const cpuAlarm = { metricName: 'CPUUtilization', namespace: 'AWS/EC2', statistic: 'Average', comparisonOperator: 'GreaterThanThreshold', threshold: 70, evaluationPeriods: 2, period: 60 };
+const deploy = (ctx: Ctx, app: string, extra: Record<string, unknown> = {}) =>
+  deployDescription(app, ctx.amiName, { capacity: { min: 1, max: 2, desired: 1 }, ...extra });
+const cpuAlarm = { ...CPU_ALARM, period: 60 };
 
 /** Subnets for load balancers (purpose LB_PURPOSE, target elb) in two zones, and a security group, made once a run. */
 const LB_PURPOSE = 'external (histories)';
@@ -149,9 +146,7 @@ const classicLoadBalancer = async (c: Ctx, name: string) => {
 async function strategySource(c: Ctx, prefix: string): Promise<{ app: string; tg: string }> {
   const app = uniqueName(prefix);
   const tg = uniqueName('tg');
-  const clients = testAwsClients(c.env.aws);
-  const vpc = (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
-  await clients.elbv2.send(new CreateTargetGroupCommand({ Name: tg, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }));
+  await createTargetGroup(testAwsClients(c.env.aws), tg);
   await c.env.run([{ createServerGroup: deploy(c, app, { targetGroups: [tg] }) }]);
   return { app, tg };
 }
@@ -530,8 +525,7 @@ const scenarios: Scenario[] = [
       c.env.run([
         {
           modifyAsgDescription: {
-            credentials: ACCOUNT,
-            asgs: [{ serverGroupName: await group(c, 'mod'), region: REGION }],
+            ...asgsRef(await group(c, 'mod')),
             healthCheckType: 'ELB',
             healthCheckGracePeriod: 120,
             enabledMetrics: ['GroupMinSize'],
@@ -557,8 +551,7 @@ const scenarios: Scenario[] = [
       c.env.run([
         {
           upsertAsgScheduledActionsDescription: {
-            credentials: ACCOUNT,
-            asgs: [{ serverGroupName: await group(c, 'sched'), region: REGION }],
+            ...asgsRef(await group(c, 'sched')),
             scheduledActions: [{ recurrence: '0 8 * * *', minSize: 1, maxSize: 4, desiredCapacity: 2 }],
           },
         },

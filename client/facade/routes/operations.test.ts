@@ -1,7 +1,7 @@
 /**
  * The operations plugin (routes/operations.ts): what a POST is refused for before its first
  * Temporal call, in the order the route checks it. The task's start and everything after it is
- * tested end to end (test/facade-contract.test.ts, test/facade-validation.test.ts).
+ * tested end to end (test/facade/operations.test.ts).
  */
 import type { OfflineFacade } from '../../../test/support/offline-facade';
 import { offlineFacade, send } from '../../../test/support/offline-facade';

@@ -1,8 +1,7 @@
 /**
  * The tasks plugin (routes/tasks.ts): task ids are checked by their schema before any Temporal
  * call, and a read Temporal does not answer is a 503. Reading, resuming and cancelling real tasks
- * is tested end to end (test/facade-contract.test.ts, test/facade-attack.test.ts,
- * test/running-tasks.test.ts, test/closed-task-cache.test.ts).
+ * is tested end to end (test/facade/tasks.test.ts, test/facade/attack.test.ts).
  */
 import type { OfflineFacade } from '../../../test/support/offline-facade';
 import { offlineFacade, send } from '../../../test/support/offline-facade';

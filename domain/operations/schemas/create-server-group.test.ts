@@ -69,14 +69,6 @@ test('a named source needs its region', () => {
 });
 
 test('createServerGroup: a complete source is the one to copy scaling from, unless copySourceScalingPoliciesAndActions is false', () => {
-  const base = {
-    credentials: 'test',
-    application: 'myapp',
-    availabilityZones: { 'us-east-1': ['us-east-1a'] },
-    capacity: { min: 0, max: 1, desired: 1 },
-    amiName: 'ami-1',
-    instanceType: 't3.micro',
-  };
   const source = { account: 'prod', region: 'us-west-2', asgName: 'myapp-v001' };
   expect(createServerGroupSchema.parse({ ...base, source }).scalingSource).toEqual({
     account: 'prod',
@@ -89,16 +81,8 @@ test('createServerGroup: a complete source is the one to copy scaling from, unle
 });
 
 test("lifecycle hooks take Clouddriver's Transition names (as Jackson reads them) and AWS's; a launch-error notification is routed", () => {
-  const deploy = {
-    credentials: 'test',
-    application: 'app',
-    availabilityZones: { 'us-east-1': ['us-east-1a'] },
-    capacity: { min: 1, max: 1, desired: 1 },
-    amiName: 'ami-1234abcd',
-    instanceType: 't3.micro',
-  };
   const hooks = (...transitions: string[]) => ({
-    ...deploy,
+    ...base,
     lifecycleHooks: transitions.map((lifecycleTransition) => ({
       lifecycleTransition,
       roleARN: 'arn:aws:iam::1:role/r',

@@ -1,16 +1,9 @@
 import { parseOperation } from '../index';
 import { describeUpsertScalingPolicy, scalingAlarmName, scalingPolicyName, upsertScalingPolicySchema } from './upsert-scaling-policy';
+import { CPU_ALARM } from '../../../test/support/alarms';
 
 const base = { credentials: 'test', region: 'us-east-1', serverGroupName: 'myapp-main-v003' };
-const alarm = {
-  metricName: 'CPUUtilization',
-  namespace: 'AWS/EC2',
-  statistic: 'Average',
-  comparisonOperator: 'GreaterThanThreshold',
-  threshold: 70,
-  evaluationPeriods: 2,
-  period: 60,
-};
+const alarm = { ...CPU_ALARM, period: 60 };
 
 function errorsOf(description: Record<string, unknown>): string[] {
   const parsed = parseOperation('upsertScalingPolicy', description);

@@ -8,31 +8,29 @@
  * reached the legacy Clouddriver that should not have.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeImagesCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { Client, Connection } from '@temporalio/client';
 import fc from 'fast-check';
-import { createImageActivities } from '../activities/images';
-import { createCodecServer } from '../client/facade/codec-endpoint';
-import { createLegacyClouddriver } from '../client/facade/legacy';
-import type { Facade } from '../client/facade/server';
-import { createFacade } from '../client/facade/server';
-import type { Router } from '../client/routing';
-import { createRouter, emptyDocument, formatFlagDocument, onboard, writeAtomically } from '../client/routing';
-import { createLogger, SecretsCodec, payloadKey, silentLogger } from '../runtime';
-import { FaultPlan, mentions } from './faults';
-import type { CommandRecorder, TestEnv } from './harness';
-import { ACCOUNT, recordAwsCommands, REGION, startTestEnv, testAwsClients, testAwsProvider, uniqueName } from './harness';
-import type { TaskJson } from './support/orca-client';
-import { pollTask, post } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
-import type { StandInClouddriver } from './support/stand-in-clouddriver';
-import { startStandInClouddriver } from './support/stand-in-clouddriver';
-import type { RawAnswer } from './raw-http';
-import { jsonOf, rawRequest } from './raw-http';
+import { createImageActivities } from '../../activities/images';
+import { createCodecServer } from '../../client/facade/codec-endpoint';
+import { createLegacyClouddriver } from '../../client/facade/legacy';
+import type { Facade } from '../../client/facade/server';
+import { createFacade } from '../../client/facade/server';
+import type { Router } from '../../client/routing';
+import { emptyDocument, formatFlagDocument, writeAtomically } from '../../client/routing';
+import { createLogger, SecretsCodec, payloadKey, silentLogger } from '../../runtime';
+import { FaultPlan, mentions } from '../faults';
+import type { CommandRecorder, TestEnv } from '../harness';
+import { ACCOUNT, recordAwsCommands, REGION, startTestEnv, testAwsClients, testAwsProvider, uniqueName } from '../harness';
+import type { TaskJson } from '../support/orca-client';
+import { pollTask, post } from '../support/orca-client';
+import { makeServerGroup } from '../support/server-group';
+import type { StandInClouddriver } from '../support/stand-in-clouddriver';
+import { startStandInClouddriver } from '../support/stand-in-clouddriver';
+import type { RawAnswer } from '../raw-http';
+import { jsonOf, rawRequest } from '../raw-http';
+import { flagRouter, waitForRoute } from './setup';
 
 /** A stand-in Clouddriver (mounted under a base path, /cd, by the tests): every path is unknown to it. */
 function startUpstream(): Promise<StandInClouddriver> {
@@ -56,10 +54,7 @@ let upstream: Awaited<ReturnType<typeof startUpstream>>;
 let recorder: CommandRecorder;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-attack-'));
-  const flagFile = path.join(dir, 'routing.json');
-  await writeAtomically(flagFile, formatFlagDocument(onboard(emptyDocument(), app)));
-  router = await createRouter({ flagFile, logger: silentLogger });
+  ({ router } = await flagRouter([app]));
   upstream = await startUpstream();
   // Image lookups by name as a deployment configured with no allowed owners runs them: the
   // deploying account's own images only (BOSUN_IMAGE_OWNERS=self).
@@ -389,10 +384,7 @@ describe('clientRequestId before routing', () => {
     const flipApp = uniqueName('flip');
     const name = `${flipApp}-v001`;
     await makeServerGroup(env, { name, min: 0, max: 4, desired: 0 });
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-flip-'));
-    const flagFile = path.join(dir, 'routing.json');
-    await writeAtomically(flagFile, formatFlagDocument(onboard(emptyDocument(), flipApp)));
-    const flipRouter = await createRouter({ flagFile, logger: silentLogger });
+    const { flagFile, router: flipRouter } = await flagRouter([flipApp]);
     const facade = createFacade({
       client: env.client,
       taskQueue: env.taskQueue,
@@ -413,13 +405,7 @@ describe('clientRequestId before routing', () => {
       await pollTask(url, id);
       // Offboarded between Orca's POST and its retry.
       await writeAtomically(flagFile, formatFlagDocument(emptyDocument()));
-      for (let i = 0; i < 50; i++) {
-        const d = (await (await fetch(`${url}/routing?application=${flipApp}&account=${ACCOUNT}&operation=resizeServerGroup`)).json()) as {
-          route: string;
-        };
-        if (d.route === 'legacy') break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitForRoute(url, flipApp, 'legacy');
       const seenBefore = upstream.seen.length;
       const again = await post(`${url}/aws/ops?clientRequestId=${key}`, body);
       expect(again).toMatchObject({ status: 200, body: { id, resourceUri: `/task/${id}` } });
