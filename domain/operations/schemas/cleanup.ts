@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, descriptionBase, regionSchema } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema } from './common';
 
 /**
  * Clean-up operations that name one AWS resource in one region by its name or id:
@@ -15,7 +15,7 @@ function checkAccountAndRegion(
   d: { credentials?: string | undefined; account?: string | undefined; region?: string | undefined },
   ctx: z.core.$RefinementCtx,
 ): void {
-  if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+  checkAccount(d, ctx);
   if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
 }
 
