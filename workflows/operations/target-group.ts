@@ -20,3 +20,14 @@ export async function describeTargetGroup(
   }
   return group;
 }
+
+/** The group a description targets, described; absent, null after logging that there is nothing to `action`. */
+export async function describeTargetGroupOrSkip(
+  ctx: OperationContext,
+  ref: ActivityInput<'describeServerGroup'>,
+  action: string,
+): Promise<ActivityOutput<'describeServerGroup'>> {
+  const group = await ctx.call('describeServerGroup', `Describe ${ref.serverGroupName} in ${ref.region}`, ref);
+  if (!group) ctx.log(`Server group ${ref.serverGroupName} not found in ${ref.region} (${ref.account}); nothing to ${action}`);
+  return group;
+}
