@@ -148,6 +148,20 @@ export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<
 }
 
 /**
+ * A delete through `awsCall`: true when it deleted, false when `gone` recognises the failure as
+ * "not there", which an idempotent delete counts as done; any other failure is thrown.
+ */
+export async function awsDelete(what: string, call: () => Promise<unknown>, gone: (err: unknown) => boolean): Promise<boolean> {
+  try {
+    await awsCall(what, call);
+    return true;
+  } catch (err) {
+    if (gone(err)) return false;
+    throw err;
+  }
+}
+
+/**
  * An error that is neither AWS's nor the network's (from `awsCall`, or thrown by activity code
  * itself, see `boundUnexpectedErrors`): retried on the next attempts, as a credentials fetch may
  * just have been unlucky, but after `UNEXPECTED_ERROR_ATTEMPTS` attempts the call fails for good

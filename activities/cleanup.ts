@@ -5,7 +5,7 @@
  */
 import { DeleteLaunchConfigurationCommand, DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteLaunchTemplateCommand, DeleteSnapshotCommand, DeregisterImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { awsCall, hasAwsCode, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDelete, hasAwsCode, isAwsNotFound } from './aws-errors';
 import type { ActivityDeps } from './deps';
 
 export interface NamedLaunchConfigurationRef {
@@ -45,15 +45,13 @@ export function createCleanupActivities({ aws }: ActivityDeps) {
         autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [input.launchConfigurationName] })),
       );
       if (!out.LaunchConfigurations?.some((l) => l.LaunchConfigurationName === input.launchConfigurationName)) return { deleted: false };
-      try {
-        await awsCall(`DeleteLaunchConfiguration ${input.launchConfigurationName} in ${input.region}`, () =>
-          autoScaling.send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: input.launchConfigurationName })),
-        );
-      } catch (err) {
-        if (isAwsNotFound(err, 'launchConfiguration')) return { deleted: false };
-        throw err;
-      }
-      return { deleted: true };
+      return {
+        deleted: await awsDelete(
+          `DeleteLaunchConfiguration ${input.launchConfigurationName} in ${input.region}`,
+          () => autoScaling.send(new DeleteLaunchConfigurationCommand({ LaunchConfigurationName: input.launchConfigurationName })),
+          (err) => isAwsNotFound(err, 'launchConfiguration'),
+        ),
+      };
     },
 
     /**
@@ -63,29 +61,25 @@ export function createCleanupActivities({ aws }: ActivityDeps) {
      */
     async deleteLaunchTemplateById(input: LaunchTemplateIdRef): Promise<{ deleted: boolean }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
-      try {
-        await awsCall(`DeleteLaunchTemplate ${input.launchTemplateId} in ${input.region}`, () =>
-          ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: input.launchTemplateId })),
-        );
-      } catch (err) {
-        if (isAwsNotFound(err, 'launchTemplate')) return { deleted: false };
-        throw err;
-      }
-      return { deleted: true };
+      return {
+        deleted: await awsDelete(
+          `DeleteLaunchTemplate ${input.launchTemplateId} in ${input.region}`,
+          () => ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: input.launchTemplateId })),
+          (err) => isAwsNotFound(err, 'launchTemplate'),
+        ),
+      };
     },
 
     /** Deletes the snapshot; one that is not there is success (InvalidSnapshot.NotFound, as Clouddriver ignores it). */
     async deleteEbsSnapshot(input: SnapshotRef): Promise<{ deleted: boolean }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
-      try {
-        await awsCall(`DeleteSnapshot ${input.snapshotId} in ${input.region}`, () =>
-          ec2.send(new DeleteSnapshotCommand({ SnapshotId: input.snapshotId })),
-        );
-      } catch (err) {
-        if (hasAwsCode(err, 'InvalidSnapshot.NotFound')) return { deleted: false };
-        throw err;
-      }
-      return { deleted: true };
+      return {
+        deleted: await awsDelete(
+          `DeleteSnapshot ${input.snapshotId} in ${input.region}`,
+          () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: input.snapshotId })),
+          (err) => hasAwsCode(err, 'InvalidSnapshot.NotFound'),
+        ),
+      };
     },
 
     /** Whether the account can see an image of this id in the region (AWS answers InvalidAMIID.NotFound, moto an empty list). */
@@ -105,15 +99,13 @@ export function createCleanupActivities({ aws }: ActivityDeps) {
     /** Deregisters the image; one already gone is success (a repeat after a lost answer finds it so). */
     async deregisterImageById(input: ImageIdRef): Promise<{ deregistered: boolean }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
-      try {
-        await awsCall(`DeregisterImage ${input.imageId} in ${input.region}`, () =>
-          ec2.send(new DeregisterImageCommand({ ImageId: input.imageId })),
-        );
-      } catch (err) {
-        if (isAwsNotFound(err, 'image')) return { deregistered: false };
-        throw err;
-      }
-      return { deregistered: true };
+      return {
+        deregistered: await awsDelete(
+          `DeregisterImage ${input.imageId} in ${input.region}`,
+          () => ec2.send(new DeregisterImageCommand({ ImageId: input.imageId })),
+          (err) => isAwsNotFound(err, 'image'),
+        ),
+      };
     },
   };
 }

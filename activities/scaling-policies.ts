@@ -16,7 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { AlarmConfig, Dimension, ScalingPolicyConfig } from '../domain/operations/schemas/upsert-scaling-policy';
 import { policyTypeOf } from '../domain/operations/schemas/upsert-scaling-policy';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDelete, isAwsNotFound } from './aws-errors';
 import type { ActivityDeps } from './deps';
 
 export interface ScalingPolicyRef {
@@ -202,15 +202,13 @@ export function createScalingPolicyActivities({ aws }: ActivityDeps) {
     async deleteScalingPolicyAlarm(input: ScalingAlarmRef): Promise<{ deleted: boolean }> {
       const { cloudWatch } = aws.clientsFor(input.account, input.region);
       if (!(await findAlarm(cloudWatch, input))) return { deleted: false };
-      try {
-        await awsCall(`DeleteAlarms ${input.alarmName} in ${input.region}`, () =>
-          cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [input.alarmName] })),
-        );
-      } catch (err) {
-        if (isAwsNotFound(err, 'alarm')) return { deleted: false };
-        throw err;
-      }
-      return { deleted: true };
+      return {
+        deleted: await awsDelete(
+          `DeleteAlarms ${input.alarmName} in ${input.region}`,
+          () => cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [input.alarmName] })),
+          (err) => isAwsNotFound(err, 'alarm'),
+        ),
+      };
     },
   };
 }

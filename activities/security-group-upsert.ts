@@ -263,16 +263,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
         awsCall(`AuthorizeSecurityGroupIngress ${input.groupId} in ${input.region}`, () =>
           ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: input.groupId, IpPermissions: ps.map(toAws) })),
         );
-      try {
-        await authorize(wanted);
-      } catch (err) {
-        if (awsErrorCode(err) !== 'InvalidPermission.Duplicate') throw err;
-        for (const p of wanted) {
-          await authorize([p]).catch((e: unknown) => {
-            if (awsErrorCode(e) !== 'InvalidPermission.Duplicate') throw e;
-          });
-        }
-      }
+      await allThenEach(wanted, authorize, 'InvalidPermission.Duplicate');
       return { authorized: wanted.length };
     },
 
@@ -286,16 +277,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
         awsCall(`RevokeSecurityGroupIngress ${input.groupId} in ${input.region}`, () =>
           ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: input.groupId, IpPermissions: ps.map(toAws) })),
         );
-      try {
-        await revoke(present);
-      } catch (err) {
-        if (awsErrorCode(err) !== 'InvalidPermission.NotFound') throw err;
-        for (const p of present) {
-          await revoke([p]).catch((e: unknown) => {
-            if (awsErrorCode(e) !== 'InvalidPermission.NotFound') throw e;
-          });
-        }
-      }
+      await allThenEach(present, revoke, 'InvalidPermission.NotFound');
       return { revoked: present.length };
     },
 
@@ -333,4 +315,25 @@ async function heldPermissions(ec2: EC2Client, input: RuleChange): Promise<Ingre
     );
   }
   return flattenPermissions(g.IpPermissions ?? []);
+}
+
+/**
+ * Applies the rules in one call; when AWS refuses it with `tolerated` (one rule already added,
+ * or already gone), one call per rule, each ignoring that refusal.
+ */
+async function allThenEach(
+  permissions: readonly IngressPermission[],
+  apply: (ps: readonly IngressPermission[]) => Promise<unknown>,
+  tolerated: string,
+): Promise<void> {
+  try {
+    await apply(permissions);
+  } catch (err) {
+    if (awsErrorCode(err) !== tolerated) throw err;
+    for (const p of permissions) {
+      await apply([p]).catch((e: unknown) => {
+        if (awsErrorCode(e) !== tolerated) throw e;
+      });
+    }
+  }
 }

@@ -12,6 +12,7 @@ import {
 import { CreateLaunchTemplateCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
+import type { LaunchTemplateSpec } from '../domain/launch-template-data';
 import { blockDevicesFromImage, launchTemplateDataOf, mixedInstancesPolicyOf } from '../domain/launch-template-data';
 import type { BlockDevice, LaunchSettings, MixedInstances } from '../domain/launch-settings';
 import type { LifecycleHookSpec } from '../domain/operations/schemas/create-server-group';
@@ -21,19 +22,12 @@ import { describeLaunchTemplateByName, tagOf } from './deploy-ownership';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
 
-export interface LaunchTemplateInput {
+/** The template's fields as domain/launch-template-data.ts builds them, and where the template goes. */
+export interface LaunchTemplateInput extends Omit<LaunchTemplateSpec, 'serverGroupName' | 'launch' | 'amiBlockDevices'> {
   readonly account: string;
   readonly region: string;
   readonly serverGroupName: string;
   readonly createdBy: string;
-  readonly imageId: string;
-  readonly instanceType: string;
-  readonly keyPair?: string | undefined;
-  readonly securityGroupIds: readonly string[];
-  readonly iamRole?: string | undefined;
-  readonly base64UserData?: string | undefined;
-  readonly instanceMonitoring?: boolean | undefined;
-  readonly ebsOptimized?: boolean | undefined;
   /** Launch-template settings (block devices, IMDSv2, network interface, spot, credits, …); absent in older runs. */
   readonly launch?: LaunchSettings | undefined;
 }

@@ -108,28 +108,8 @@ export function createServerGroupNamingActivities({ aws }: ActivityDeps) {
      * them belongs to the cluster (a cluster made outside Spinnaker carries no tag).
      */
     async findNewestServerGroup(input: { account: string; region: string; cluster: string }): Promise<{ serverGroupName: string } | null> {
-      const c = aws.clientsFor(input.account, input.region);
-      const filters = clusterTagFilters(input.cluster);
-      const view = { ...input, createdBy: '' };
-      const describe = (what: string, command: DescribeAutoScalingGroupsCommand) =>
-        awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () => c.autoScaling.send(command));
-      const tagged = await readCluster(view, (token) =>
-        describe(
-          filters.map((f) => `${f.Name}=${f.Values[0]}`).join(' and '),
-          new DescribeAutoScalingGroupsCommand({
-            Filters: filters,
-            MaxRecords: NAMES_PER_CALL,
-            NextToken: token,
-          }),
-        ),
-      );
-      const newest =
-        tagged.newest ??
-        (
-          await readCluster(view, (token) =>
-            describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
-          )
-        ).newest;
+      const reads = clusterReads(aws, { ...input, createdBy: '' });
+      const newest = (await reads.tagged()).newest ?? (await reads.all()).newest;
       return newest ? { serverGroupName: newest.serverGroupName } : null;
     },
   };
@@ -157,31 +137,13 @@ export function createServerGroupNamingActivities({ aws }: ActivityDeps) {
   async function chooseSequence(
     input: ChooseNameInput,
   ): Promise<{ serverGroupName: string; sequence: number; newest?: NewestGroup | undefined }> {
-    const c = aws.clientsFor(input.account, input.region);
-    const filters = clusterTagFilters(input.cluster);
-    const describe = (what: string, command: DescribeAutoScalingGroupsCommand) =>
-      awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () => c.autoScaling.send(command));
-
-    const tagged = await readCluster(input, (token) =>
-      describe(
-        filters.map((f) => `${f.Name}=${f.Values[0]}`).join(' and '),
-        new DescribeAutoScalingGroupsCommand({
-          Filters: filters,
-          MaxRecords: NAMES_PER_CALL,
-          NextToken: token,
-        }),
-      ),
-    );
+    const reads = clusterReads(aws, input);
+    const tagged = await reads.tagged();
     if (tagged.own) return { ...tagged.own, newest: tagged.newest };
     const candidate = pick(input, tagged.taken);
 
     const window = Array.from({ length: NAMES_PER_CALL }, (_, i) => nameFor(input.cluster, candidate.sequence + i));
-    const named = await readCluster(input, (token) =>
-      describe(
-        'candidate names',
-        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: window, MaxRecords: NAMES_PER_CALL, NextToken: token }),
-      ),
-    );
+    const named = await reads.named(window);
     const seen = newer(tagged.newest, named.newest);
     if (named.own) return { ...named.own, newest: seen };
     const known = new Set(tagged.taken);
@@ -189,11 +151,26 @@ export function createServerGroupNamingActivities({ aws }: ActivityDeps) {
 
     // A group of this cluster without its tags: only the whole region tells which
     // numbers are taken.
-    const all = await readCluster(input, (token) =>
-      describe('every group', new DescribeAutoScalingGroupsCommand({ MaxRecords: NAMES_PER_CALL, NextToken: token })),
-    );
+    const all = await reads.all();
     return { ...(all.own ?? pick(input, all.taken)), newest: all.newest };
   }
+}
+
+/** The three reads of a region's groups for a cluster: by the cluster's tags, by candidate names, every group. */
+function clusterReads(aws: ActivityDeps['aws'], input: ChooseNameInput) {
+  const c = aws.clientsFor(input.account, input.region);
+  const read = (what: string, by: { Filters?: ReturnType<typeof clusterTagFilters>; AutoScalingGroupNames?: string[] }) =>
+    readCluster(input, (token) =>
+      awsCall(`DescribeAutoScalingGroups (${what}) in ${input.region}`, () =>
+        c.autoScaling.send(new DescribeAutoScalingGroupsCommand({ ...by, MaxRecords: NAMES_PER_CALL, NextToken: token })),
+      ),
+    );
+  const filters = clusterTagFilters(input.cluster);
+  return {
+    tagged: () => read(filters.map((f) => `${f.Name}=${f.Values[0]}`).join(' and '), { Filters: filters }),
+    named: (names: string[]) => read('candidate names', { AutoScalingGroupNames: names }),
+    all: () => read('every group', {}),
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import type { BlockDevice } from './launch-settings';
-import type { LaunchTemplateChanges } from './operations/launch-template-versions';
+import { formatLaunchTemplateChanges, type LaunchTemplateChanges } from './operations/launch-template-versions';
 
 export type { BlockDevice } from './launch-settings';
 
@@ -102,18 +102,11 @@ export function nextLaunchConfigurationName(current: string, nowMs: number): str
   return name === current ? `${base}-${stamp(nowMs + 1000)}` : name;
 }
 
-/** One readable phrase for the changes; user data is only measured, since it may hold secrets. */
+/** One readable phrase for the changes: a launch template's, then those only a launch configuration has. */
 export function formatLaunchConfigurationChanges(c: LaunchConfigurationChanges, amiName?: string): string {
   const parts: string[] = [];
-  if (c.imageId) parts.push(`image ${c.imageId}${amiName ? ` (${amiName})` : ''}`);
-  else if (amiName) parts.push(`image ${amiName}`);
-  if (c.instanceType) parts.push(`instance type ${c.instanceType}`);
-  if (c.keyPair) parts.push(`key pair ${c.keyPair}`);
-  if (c.securityGroups) parts.push(`security groups ${c.securityGroupsAppendOnly ? '+ ' : ''}${c.securityGroups.join(', ')}`);
-  if (c.iamRole) parts.push(`IAM role ${c.iamRole}`);
-  if (c.base64UserData !== undefined) parts.push(`user data (${c.base64UserData.length} base64 characters)`);
-  if (c.instanceMonitoring !== undefined) parts.push(`detailed monitoring ${c.instanceMonitoring ? 'on' : 'off'}`);
-  if (c.ebsOptimized !== undefined) parts.push(`EBS optimization ${c.ebsOptimized ? 'on' : 'off'}`);
+  const shared = formatLaunchTemplateChanges(c, amiName);
+  if (shared) parts.push(shared);
   if (c.associatePublicIpAddress !== undefined) parts.push(`public IP address ${c.associatePublicIpAddress ? 'on' : 'off'}`);
   if (c.spotPrice !== undefined) parts.push(c.spotPrice === '' ? 'no spot price' : `spot price ${c.spotPrice}`);
   if (c.ramdiskId) parts.push(`RAM disk ${c.ramdiskId}`);

@@ -190,11 +190,16 @@ interface StoredDeviceMapping {
 }
 
 /**
- * A launch template version's or a launch configuration's devices
- * (AsgConfigHelper.transformLaunchTemplateBlockDeviceMapping, transformBlockDeviceMapping):
- * encryption only without a snapshot (AWS refuses both), and no KMS key id, as in Clouddriver.
+ * Device mappings as Clouddriver converts them: a launch template version's or a launch
+ * configuration's (AsgConfigHelper.transformLaunchTemplateBlockDeviceMapping,
+ * transformBlockDeviceMapping) keep the throughput and drop the KMS key id; an AMI's
+ * (AsgConfigHelper.convertBlockDevices) keep the KMS key id and have no throughput. Encryption
+ * only without a snapshot (AWS refuses both).
  */
-function blockDevicesFromStored(mappings: readonly StoredDeviceMapping[]): BlockDevice[] {
+function blockDevicesFromMappings(
+  mappings: readonly (StoredDeviceMapping & { readonly Ebs?: { readonly KmsKeyId?: string | undefined } | undefined })[],
+  from: 'stored' | 'image',
+): BlockDevice[] {
   return mappings.map((m) =>
     dropUndefined({
       deviceName: m.DeviceName ?? '',
@@ -202,11 +207,12 @@ function blockDevicesFromStored(mappings: readonly StoredDeviceMapping[]): Block
       ...(m.Ebs
         ? {
             iops: m.Ebs.Iops,
-            throughput: m.Ebs.Throughput,
+            throughput: from === 'stored' ? m.Ebs.Throughput : undefined,
             deleteOnTermination: m.Ebs.DeleteOnTermination,
             size: m.Ebs.VolumeSize,
             volumeType: m.Ebs.VolumeType,
             snapshotId: m.Ebs.SnapshotId,
+            kmsKeyId: from === 'image' ? m.Ebs.KmsKeyId : undefined,
             encrypted: m.Ebs.SnapshotId === undefined ? m.Ebs.Encrypted : undefined,
           }
         : {}),
@@ -216,33 +222,17 @@ function blockDevicesFromStored(mappings: readonly StoredDeviceMapping[]): Block
 
 /** A launch template version's devices. */
 export function blockDevicesFromLaunchTemplate(mappings: readonly LaunchTemplateBlockDeviceMapping[]): BlockDevice[] {
-  return blockDevicesFromStored(mappings);
+  return blockDevicesFromMappings(mappings, 'stored');
 }
 
 /** A launch configuration's devices. */
 export function blockDevicesFromLaunchConfiguration(mappings: readonly AsgBlockDeviceMapping[]): BlockDevice[] {
-  return blockDevicesFromStored(mappings);
+  return blockDevicesFromMappings(mappings, 'stored');
 }
 
-/** An AMI's devices (AsgConfigHelper.convertBlockDevices): keeps the KMS key id, has no throughput. */
+/** An AMI's devices. */
 export function blockDevicesFromImage(mappings: readonly Ec2BlockDeviceMapping[]): BlockDevice[] {
-  return mappings.map((m) =>
-    dropUndefined({
-      deviceName: m.DeviceName ?? '',
-      virtualName: m.VirtualName,
-      ...(m.Ebs
-        ? {
-            iops: m.Ebs.Iops,
-            deleteOnTermination: m.Ebs.DeleteOnTermination,
-            size: m.Ebs.VolumeSize,
-            volumeType: m.Ebs.VolumeType,
-            snapshotId: m.Ebs.SnapshotId,
-            kmsKeyId: m.Ebs.KmsKeyId,
-            encrypted: m.Ebs.SnapshotId === undefined ? m.Ebs.Encrypted : undefined,
-          }
-        : {}),
-    }),
-  );
+  return blockDevicesFromMappings(mappings, 'image');
 }
 
 function dropUndefined<T extends object>(o: T): T {

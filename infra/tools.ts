@@ -16,7 +16,7 @@ export class MissingToolError extends Error {
   override readonly name = 'MissingToolError';
 }
 
-function executable(p: string): boolean {
+export function executable(p: string): boolean {
   try {
     accessSync(p, constants.X_OK);
     return true;

@@ -7,6 +7,7 @@ export type { Bosun, BootstrapOptions } from './bootstrap';
 export { awsClientSettings, bootstrap } from './bootstrap';
 export type { Logger, LogLevel, LogSink } from './logger';
 export { createLogger, silentLogger } from './logger';
+export { metricsOn } from './metrics';
 export type { PayloadKey } from './payload-codec';
 export {
   createSecretsCodec,

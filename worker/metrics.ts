@@ -7,9 +7,10 @@
  * applications are the ones the process is told of (the flag file's onboarded ones, where the
  * entry point reads it) plus the first few others seen, then `other`.
  */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { AwsCallRecord } from '../activities';
 import { classifyAwsError, isAwsThrottling } from '../activities';
+import { metricsOn } from '../runtime';
 
 /** What workflow code reports through the `bosunMetrics` sink (workflows/task-metrics.ts). */
 export interface TaskStarted {
@@ -78,70 +79,50 @@ export function awsErrorKind(error: unknown): AwsErrorKind {
 export function createWorkerMetrics(opts: { registry?: Registry; applications?: ApplicationLabels } = {}) {
   const registry = opts.registry ?? new Registry();
   const applications = opts.applications ?? new ApplicationLabels();
-  const registers = [registry];
-  const tasksStarted = new Counter({
-    name: 'bosun_tasks_started_total',
-    help: 'Tasks (workflow runs) started, by operation (the workflow type) and application',
-    labelNames: ['operation', 'application'] as const,
-    registers,
-  });
-  const tasksSucceeded = new Counter({
-    name: 'bosun_tasks_succeeded_total',
-    help: 'Tasks that succeeded, by operation and application',
-    labelNames: ['operation', 'application'] as const,
-    registers,
-  });
-  const tasksFailed = new Counter({
-    name: 'bosun_tasks_failed_total',
-    help: "Tasks that failed, by operation, application and failure type (domain/failures: the task's EXCEPTION cause)",
-    labelNames: ['operation', 'application', 'failure_type'] as const,
-    registers,
-  });
-  const taskDuration = new Histogram({
-    name: 'bosun_task_duration_seconds',
-    help: 'Time from the start of a task to its end, by operation and outcome (succeeded or failed)',
-    labelNames: ['operation', 'outcome'] as const,
-    buckets: TASK_BUCKETS,
-    registers,
-  });
-  const activityDuration = new Histogram({
-    name: 'bosun_activity_duration_seconds',
-    help: 'Time of one activity attempt, by activity type and outcome (succeeded or failed)',
-    labelNames: ['activity', 'outcome'] as const,
-    buckets: ACTIVITY_BUCKETS,
-    registers,
-  });
-  const activityRetries = new Counter({
-    name: 'bosun_activity_retries_total',
-    help: 'Activity attempts after the first (a retry by Temporal after a failure or a timeout), by activity type',
-    labelNames: ['activity'] as const,
-    registers,
-  });
-  const awsCalls = new Counter({
-    name: 'bosun_aws_calls_total',
-    help: 'AWS API requests (each HTTP attempt), by service and API',
-    labelNames: ['service', 'api'] as const,
-    registers,
-  });
-  const awsErrors = new Counter({
-    name: 'bosun_aws_errors_total',
-    help: 'AWS API requests that failed, by service, API and kind (throttling, server, client, network, unexpected)',
-    labelNames: ['service', 'api', 'kind'] as const,
-    registers,
-  });
-  const awsThrottles = new Counter({
-    name: 'bosun_aws_throttles_total',
-    help: 'AWS API requests AWS throttled (Throttling, RequestLimitExceeded, HTTP 429, ...), by service and API',
-    labelNames: ['service', 'api'] as const,
-    registers,
-  });
-  const awsDuration = new Histogram({
-    name: 'bosun_aws_call_duration_seconds',
-    help: 'Time of one AWS API request, by service',
-    labelNames: ['service'] as const,
-    buckets: AWS_BUCKETS,
-    registers,
-  });
+  const { counter, histogram } = metricsOn(registry);
+  const tasksStarted = counter(
+    'bosun_tasks_started_total',
+    'Tasks (workflow runs) started, by operation (the workflow type) and application',
+    ['operation', 'application'],
+  );
+  const tasksSucceeded = counter('bosun_tasks_succeeded_total', 'Tasks that succeeded, by operation and application', [
+    'operation',
+    'application',
+  ]);
+  const tasksFailed = counter(
+    'bosun_tasks_failed_total',
+    "Tasks that failed, by operation, application and failure type (domain/failures: the task's EXCEPTION cause)",
+    ['operation', 'application', 'failure_type'],
+  );
+  const taskDuration = histogram(
+    'bosun_task_duration_seconds',
+    'Time from the start of a task to its end, by operation and outcome (succeeded or failed)',
+    ['operation', 'outcome'],
+    TASK_BUCKETS,
+  );
+  const activityDuration = histogram(
+    'bosun_activity_duration_seconds',
+    'Time of one activity attempt, by activity type and outcome (succeeded or failed)',
+    ['activity', 'outcome'],
+    ACTIVITY_BUCKETS,
+  );
+  const activityRetries = counter(
+    'bosun_activity_retries_total',
+    'Activity attempts after the first (a retry by Temporal after a failure or a timeout), by activity type',
+    ['activity'],
+  );
+  const awsCalls = counter('bosun_aws_calls_total', 'AWS API requests (each HTTP attempt), by service and API', ['service', 'api']);
+  const awsErrors = counter(
+    'bosun_aws_errors_total',
+    'AWS API requests that failed, by service, API and kind (throttling, server, client, network, unexpected)',
+    ['service', 'api', 'kind'],
+  );
+  const awsThrottles = counter(
+    'bosun_aws_throttles_total',
+    'AWS API requests AWS throttled (Throttling, RequestLimitExceeded, HTTP 429, ...), by service and API',
+    ['service', 'api'],
+  );
+  const awsDuration = histogram('bosun_aws_call_duration_seconds', 'Time of one AWS API request, by service', ['service'], AWS_BUCKETS);
 
   return {
     registry,

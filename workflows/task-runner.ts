@@ -29,8 +29,8 @@ import { Patch } from './patches';
 import { waitRouting } from './wait-routing';
 
 type ActivityName = keyof Activities;
-type ActivityInput<N extends ActivityName> = Parameters<Activities[N]>[0];
-type ActivityOutput<N extends ActivityName> = Awaited<ReturnType<Activities[N]>>;
+export type ActivityInput<N extends ActivityName> = Parameters<Activities[N]>[0];
+export type ActivityOutput<N extends ActivityName> = Awaited<ReturnType<Activities[N]>>;
 
 /** What an operation's code may use: its own history line, activities, compensation. */
 export interface OperationContext {

@@ -8,8 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, EvaluationContext, EvaluationDetails, Provider } from '@openfeature/server-sdk';
 import { ErrorCode, NOOP_PROVIDER, OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Logger } from '../../runtime';
+import { metricsOn } from '../../runtime';
 import type { RoutingSummary } from './flag-document';
 import { plural } from './flag-document';
 import { CONTEXT_KEYS, FLAG_KEYS, ROUTING_VARIANTS } from './flag-schema';
@@ -265,30 +267,21 @@ function stateOf(status: ProviderStatus): FlagState {
 /** Metrics are reused when already in the registry, so several routers can share one. */
 function routingMetrics(registry: Registry) {
   const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+  const { counter, gauge } = metricsOn(registry);
   return {
     decisions:
       existing<Counter<'route' | 'rule'>>('bosun_routing_decisions_total') ??
-      new Counter({
-        name: 'bosun_routing_decisions_total',
-        help: 'Routing decisions, by route (temporal or legacy) and the rule that made them',
-        labelNames: ['route', 'rule'] as const,
-        registers: [registry],
-      }),
+      counter('bosun_routing_decisions_total', 'Routing decisions, by route (temporal or legacy) and the rule that made them', [
+        'route',
+        'rule',
+      ]),
     reloads:
       existing<Counter<'result'>>('bosun_flag_reloads_total') ??
-      new Counter({
-        name: 'bosun_flag_reloads_total',
-        help: 'Flag file versions seen after start: ok (in force) or rejected (last good rules kept)',
-        labelNames: ['result'] as const,
-        registers: [registry],
-      }),
+      counter('bosun_flag_reloads_total', 'Flag file versions seen after start: ok (in force) or rejected (last good rules kept)', [
+        'result',
+      ]),
     state:
       existing<Gauge<'state'>>('bosun_flag_state') ??
-      new Gauge({
-        name: 'bosun_flag_state',
-        help: 'State of the flag source: 1 for the current state (READY, STALE or ERROR), 0 for the others',
-        labelNames: ['state'] as const,
-        registers: [registry],
-      }),
+      gauge('bosun_flag_state', 'State of the flag source: 1 for the current state (READY, STALE or ERROR), 0 for the others', ['state']),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * A trace viewer beside the local stack (`npm start -- --jaeger`, or BOSUN_JAEGER=1): Jaeger v2
  * (`github.com/jaegertracing/jaeger/cmd/jaeger`, an OpenTelemetry Collector with Jaeger's
- * in-memory storage and query service), built from the Go module proxy by `build-jaeger.sh` into
+ * in-memory storage and query service), built from the Go module proxy by infra/go-binaries.ts into
  * a cache folder outside git, run on loopback with an OTLP/HTTP receiver that the worker and the
  * facade export to.
  *
@@ -11,10 +11,9 @@
  * at the UI's address, and the viewer reads the query API there (`/api/services`,
  * `/api/traces?service=…`, `/api/traces/<trace id>`).
  */
-import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ensureGoBinaries, goCacheDir } from '../go-binaries';
 import type { OwnedServerOptions, RunningProcess } from '../stack';
 import { assertPortFree, exitOf, launch, stopChild, waitUntil } from '../stack';
 
@@ -22,7 +21,7 @@ import { assertPortFree, exitOf, launch, stopChild, waitUntil } from '../stack';
 export const JAEGER_VERSION = 'v1.75.0';
 
 export function defaultJaegerCacheDir(): string {
-  return path.join(os.homedir(), '.cache', 'bosun', `jaeger-${JAEGER_VERSION}`);
+  return goCacheDir('jaeger', JAEGER_VERSION);
 }
 
 export interface JaegerBinary {
@@ -34,32 +33,17 @@ export interface JaegerBinary {
 
 /** Builds Jaeger unless it is cached, at low priority (`nice`); the build's output goes to `log` line by line. */
 export async function ensureJaeger(opts: { cacheDir?: string; log?: (line: string) => void } = {}): Promise<JaegerBinary> {
-  const cacheDir = opts.cacheDir ?? defaultJaegerCacheDir();
-  const binary = path.join(cacheDir, 'bin', 'jaeger');
-  const started = Date.now();
-  let cached = true;
-  try {
-    accessSync(binary, constants.X_OK);
-  } catch {
-    cached = false;
-  }
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('nice', ['-n', '10', 'bash', path.join(__dirname, 'build-jaeger.sh'), cacheDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let tail = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) opts.log?.(line);
-    });
-    child.stdout.resume();
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`building Jaeger ${JAEGER_VERSION} failed (exit ${code}):\n${tail.trim()}`)),
-    );
-  });
-  return { binary, built: !cached, ms: Date.now() - started };
+  const { paths, built, ms } = await ensureGoBinaries(
+    {
+      name: 'jaeger',
+      title: 'Jaeger',
+      module: 'github.com/jaegertracing/jaeger',
+      version: JAEGER_VERSION,
+      binaries: { jaeger: 'github.com/jaegertracing/jaeger/cmd/jaeger' },
+    },
+    { cacheDir: opts.cacheDir ?? defaultJaegerCacheDir(), log: opts.log },
+  );
+  return { binary: paths['jaeger']!, built, ms };
 }
 
 /**

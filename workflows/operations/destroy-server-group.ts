@@ -3,6 +3,7 @@ import { listIds } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
 import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
+import { describeTargetGroupOrSkip } from './target-group';
 import { waitForDeleted } from '../waits';
 
 interface GroupRef {
@@ -20,11 +21,10 @@ interface GroupRef {
 export async function destroyServerGroupOperation(ctx: OperationContext, d: DestroyServerGroup): Promise<TaskOutput> {
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
-    const group = await ctx.call('describeServerGroup', `Describe ${serverGroupName} in ${region}`, ref);
+    const group = await describeTargetGroupOrSkip(ctx, ref, 'destroy');
     if (!group) {
       // Also the answer for a group that is still being deleted (say, by a destroy that timed
       // out waiting): what such a destroy left behind is cleaned up, quietly when there is none.
-      ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to destroy`);
       // Bosun's deploys name the template exactly after the group.
       await deleteLaunchTemplate(ctx, ref, { name: serverGroupName }, true);
       await terminateLeftovers(ctx, ref);

@@ -4,6 +4,7 @@ import { TRAFFIC_PROCESSES } from '../../domain/operations/asg-process-names';
 import type { TaskOutput } from '../../domain/task';
 import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
+import { describeTargetGroupOrSkip } from './target-group';
 
 const PROCESSES = TRAFFIC_PROCESSES.join(', ');
 
@@ -17,23 +18,10 @@ export async function disableServerGroupOperation(ctx: OperationContext, d: Disa
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
-    if (!group) {
-      ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to disable`);
-      continue;
-    }
-    ctx.log(`Disabling ${where}: suspending ${PROCESSES}`);
-    const suspended = await ctx.call('suspendProcesses', `Suspend ${PROCESSES} of ${where}`, {
-      ...ref,
-      processes: TRAFFIC_PROCESSES,
-    });
-    // Read the instances again: with Launch and Terminate suspended this list can no longer change,
-    // while the first read may have missed an instance that went into service just before.
-    const settled = suspended.found ? await ctx.call('describeServerGroup', `Describe the instances of ${where}`, ref) : null;
-    if (!settled) {
-      ctx.log(`Server group ${serverGroupName} disappeared from ${region} (${d.account}) while being disabled; nothing left to disable`);
-      continue;
-    }
+    const group = await describeTargetGroupOrSkip(ctx, ref, 'disable');
+    if (!group) continue;
+    const settled = await suspendAndReread(ctx, ref);
+    if (!settled) continue;
     await moveInstances(ctx, d.account, settled, 'deregister');
     ctx.log(`Disabled ${where}`);
   }
@@ -56,19 +44,11 @@ async function disableShare(ctx: OperationContext, d: DisableServerGroup, percen
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    let group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
-    if (!group) {
-      ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to disable`);
-      continue;
-    }
+    let group = await describeTargetGroupOrSkip(ctx, ref, 'disable');
+    if (!group) continue;
     if (percentage === 100) {
-      ctx.log(`Disabling ${where}: suspending ${PROCESSES}`);
-      const suspended = await ctx.call('suspendProcesses', `Suspend ${PROCESSES} of ${where}`, { ...ref, processes: TRAFFIC_PROCESSES });
-      group = suspended.found ? await ctx.call('describeServerGroup', `Describe the instances of ${where}`, ref) : null;
-      if (!group) {
-        ctx.log(`Server group ${serverGroupName} disappeared from ${region} (${d.account}) while being disabled; nothing left to disable`);
-        continue;
-      }
+      group = await suspendAndReread(ctx, ref);
+      if (!group) continue;
     } else {
       ctx.log(`Disabling ${percentage}% of ${where}; its processes stay as they are`);
     }
@@ -99,6 +79,24 @@ async function disableShare(ctx: OperationContext, d: DisableServerGroup, percen
 }
 
 /**
+ * Suspends Launch, Terminate and AddToLoadBalancer, then reads the instances again: with Launch
+ * and Terminate suspended the list can no longer change, while the first read may have missed an
+ * instance that went into service just before. Null (logged) when the group went away meanwhile.
+ */
+async function suspendAndReread(ctx: OperationContext, ref: { account: string; region: string; serverGroupName: string }) {
+  const where = `${ref.serverGroupName} in ${ref.region}`;
+  ctx.log(`Disabling ${where}: suspending ${PROCESSES}`);
+  const suspended = await ctx.call('suspendProcesses', `Suspend ${PROCESSES} of ${where}`, { ...ref, processes: TRAFFIC_PROCESSES });
+  const settled = suspended.found ? await ctx.call('describeServerGroup', `Describe the instances of ${where}`, ref) : null;
+  if (!settled) {
+    ctx.log(
+      `Server group ${ref.serverGroupName} disappeared from ${ref.region} (${ref.account}) while being disabled; nothing left to disable`,
+    );
+  }
+  return settled;
+}
+
+/**
  * Clouddriver's enable: a missing group is a success; otherwise register the instances with the
  * group's load balancers, then resume the processes. Resuming last means a task that stops half
  * way leaves AddToLoadBalancer suspended, so Spinnaker still shows the group as disabled.
@@ -107,11 +105,8 @@ export async function enableServerGroupOperation(ctx: OperationContext, d: Enabl
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
-    if (!group) {
-      ctx.log(`Server group ${serverGroupName} not found in ${region} (${d.account}); nothing to enable`);
-      continue;
-    }
+    const group = await describeTargetGroupOrSkip(ctx, ref, 'enable');
+    if (!group) continue;
     ctx.log(`Enabling ${where}`);
     await moveInstances(ctx, d.account, group, 'register');
     ctx.log(`Resuming ${PROCESSES} of ${where}`);

@@ -10,6 +10,7 @@ import {
 import type { UpdateLaunchConfig } from '../../domain/operations/schemas/update-launch-config';
 import type { ResolvedImage, TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { describeTargetGroup } from './target-group';
 
 /**
  * Clouddriver's ModifyAsgLaunchConfigurationOperation, made durable: read the group's launch
@@ -26,13 +27,7 @@ export async function updateLaunchConfigOperation(ctx: OperationContext, d: Upda
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
-    if (!group) {
-      throw ApplicationFailure.nonRetryable(
-        `server group ${serverGroupName} not found in ${region} (${d.account}); its launch configuration was not changed`,
-        FailureType.ServerGroupNotFound,
-      );
-    }
+    const group = await describeTargetGroup(ctx, ref, 'its launch configuration was not changed');
     const existing = group.launchConfigurationName;
     if (!existing) {
       throw ApplicationFailure.nonRetryable(

@@ -9,6 +9,7 @@ import {
 } from '../../domain/operations/launch-template-versions';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { describeTargetGroup } from './target-group';
 
 /**
  * Clouddriver's ModifyServerGroupLaunchTemplateAtomicOperation, made durable: read the version
@@ -21,13 +22,7 @@ export async function updateLaunchTemplateOperation(ctx: OperationContext, d: Up
     const marker = launchTemplateVersionMarker(ctx.taskId, ctx.index, target);
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
-    if (!group) {
-      throw ApplicationFailure.nonRetryable(
-        `server group ${serverGroupName} not found in ${region} (${d.account}); its launch template was not changed`,
-        FailureType.ServerGroupNotFound,
-      );
-    }
+    const group = await describeTargetGroup(ctx, ref, 'its launch template was not changed');
     const configured = group.launchTemplate;
     if (!configured?.id && !configured?.name) {
       throw ApplicationFailure.nonRetryable(

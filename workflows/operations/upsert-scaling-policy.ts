@@ -4,6 +4,7 @@ import type { UpsertScalingPolicy } from '../../domain/operations/schemas/upsert
 import { formatAlarm, formatScalingPolicy, scalingAlarmName, scalingPolicyName } from '../../domain/operations/scaling-policies';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { describeTargetGroup } from './target-group';
 
 /**
  * Clouddriver's UpsertAsgScalingPolicyAtomicOperation, made durable and all-or-nothing: a policy
@@ -15,13 +16,7 @@ export async function upsertScalingPolicyOperation(ctx: OperationContext, d: Ups
   for (const { serverGroupName, region } of d.targets) {
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
-    const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
-    if (!group) {
-      throw ApplicationFailure.nonRetryable(
-        `server group ${serverGroupName} not found in ${region} (${d.account}); no scaling policy was put`,
-        FailureType.ServerGroupNotFound,
-      );
-    }
+    await describeTargetGroup(ctx, ref, 'no scaling policy was put');
 
     const policyName = d.policyName ?? scalingPolicyName(serverGroupName, ctx.taskId, ctx.index);
     const policyRef = { ...ref, policyName };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 
 const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
 /** The AWS SDK's ComparisonOperator constants (Clouddriver binds the SDK enum). */
@@ -101,7 +101,7 @@ export const upsertAlarmSchema = z
     okActionArns: arns.optional(),
   })
   .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    checkAccount(d, ctx);
     for (const field of ['region', 'metricName', 'namespace', 'comparisonOperator', 'evaluationPeriods', 'statistic'] as const) {
       if (d[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'is required' });
     }
@@ -173,7 +173,7 @@ export const deleteAlarmSchema = z
       .max(100, { error: 'must name at most 100 alarms' }),
   })
   .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    checkAccount(d, ctx);
     if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
   }, ALWAYS)
   .transform((d): DeleteAlarm => ({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 
 /**
  * Clouddriver's AmazonAsgLifecycleHook.Transition: Jackson binds the constant's name; the AWS
@@ -54,7 +54,7 @@ export const upsertAsgLifecycleHookSchema = z
     defaultResult: z.enum(['CONTINUE', 'ABANDON'], { error: 'must be CONTINUE or ABANDON' }).optional(),
   })
   .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    checkAccount(d, ctx);
     if (d.serverGroupName === undefined) ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required' });
     if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
   }, ALWAYS)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, asgEntrySchema, descriptionBase, MAX_ASGS, serverGroupTargets } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
 
 /** AWS allows 125 scheduled actions per group. */
 const MAX_SCHEDULED_ACTIONS = 125;
@@ -42,18 +42,13 @@ const scheduledActionSchema = z
 export const upsertAsgScheduledActionsSchema = z
   .looseObject({
     ...descriptionBase,
-    asgs: z
-      .array(asgEntrySchema, { error: (iss) => (iss.input === undefined ? 'is required' : 'must be a list of {serverGroupName, region}') })
-      .min(1, { error: 'must list at least one server group' })
-      .max(MAX_ASGS, { error: `must list at most ${MAX_ASGS} server groups` }),
+    asgs: requiredAsgsSchema,
     scheduledActions: z
       .array(scheduledActionSchema, { error: 'must be a list of {recurrence, minSize, maxSize, desiredCapacity}' })
       .max(MAX_SCHEDULED_ACTIONS, { error: `must list at most ${MAX_SCHEDULED_ACTIONS} actions` })
       .optional(),
   })
-  .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-  }, ALWAYS)
+  .superRefine(checkAccount, ALWAYS)
   .transform((d): UpsertAsgScheduledActions => ({
     account: accountOf(d),
     targets: serverGroupTargets({ asgs: d.asgs }),

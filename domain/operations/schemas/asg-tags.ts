@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
-
-/** AWS's limits on an Auto Scaling tag. */
-const MAX_TAG_KEY = 128;
-const MAX_TAG_VALUE = 256;
-/** AWS allows 50 tags on a group; more in one request can never succeed. */
-const MAX_TAGS = 50;
+import {
+  accountOf,
+  ALWAYS,
+  checkAccountAndTargets,
+  descriptionBase,
+  MAX_TAG_KEY,
+  MAX_TAG_VALUE,
+  MAX_TAGS,
+  serverGroupRefShape,
+  serverGroupTargets,
+} from './common';
 
 const tagKey = z
   .string({ error: 'must be a tag key (a string)' })
@@ -33,6 +37,7 @@ export const upsertServerGroupTagsSchema = z
       .superRefine((tags, ctx) => {
         const keys = Object.keys(tags);
         if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'must set at least one tag' });
+        // AWS allows 50 tags on a group: more in one request can never succeed.
         if (keys.length > MAX_TAGS) ctx.addIssue({ code: 'custom', message: `must set at most ${MAX_TAGS} tags` });
         for (const k of keys) {
           if (k.trim() === '') ctx.addIssue({ code: 'custom', message: 'must not have an empty tag key' });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, descriptionBase, regionSchema } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema } from './common';
 
 /**
  * Clean-up operations that name one AWS resource in one region by its name or id:
@@ -15,7 +15,7 @@ function checkAccountAndRegion(
   d: { credentials?: string | undefined; account?: string | undefined; region?: string | undefined },
   ctx: z.core.$RefinementCtx,
 ): void {
-  if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+  checkAccount(d, ctx);
   if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
 }
 
@@ -26,23 +26,33 @@ export interface RegionalResource {
   readonly application?: string | undefined;
 }
 
+/** A clean-up description: the account, the region and the resource under `key`. */
+function regionalResourceSchema<K extends string>(key: K, resource: z.ZodType<string>) {
+  // The resource's key is a type parameter here, so zod cannot type the parsed object: the
+  // fields are read through their known shape.
+  type Parsed = z.output<z.ZodObject<typeof descriptionBase>> & { region?: string | undefined } & Record<K, string>;
+  return z
+    .looseObject({ ...descriptionBase, region: regionSchema.optional(), ...({ [key]: resource } as Record<K, z.ZodType<string>>) })
+    .superRefine((d, ctx) => checkAccountAndRegion(d as unknown as Parsed, ctx), ALWAYS)
+    .transform((input) => {
+      const d = input as unknown as Parsed;
+      return {
+        account: accountOf(d),
+        region: d.region!,
+        [key]: d[key],
+        application: d.application ?? d.moniker?.app,
+      } as RegionalResource & Record<K, string>;
+    });
+}
+
 /** `deleteLaunchConfiguration` (Clouddriver's key `deleteAmazonLaunchConfigurationAtomicOperationConverter` too). */
-export const deleteLaunchConfigurationSchema = z
-  .looseObject({
-    ...descriptionBase,
-    region: regionSchema.optional(),
-    launchConfigurationName: z
-      .string({ error: required('a launch configuration name') })
-      .min(1, { error: 'must not be empty' })
-      .max(255, { error: 'must be at most 255 characters' }),
-  })
-  .superRefine(checkAccountAndRegion, ALWAYS)
-  .transform((d): DeleteLaunchConfiguration => ({
-    account: accountOf(d),
-    region: d.region!,
-    launchConfigurationName: d.launchConfigurationName,
-    application: d.application ?? d.moniker?.app,
-  }));
+export const deleteLaunchConfigurationSchema = regionalResourceSchema(
+  'launchConfigurationName',
+  z
+    .string({ error: required('a launch configuration name') })
+    .min(1, { error: 'must not be empty' })
+    .max(255, { error: 'must be at most 255 characters' }),
+);
 
 export interface DeleteLaunchConfiguration extends RegionalResource {
   readonly launchConfigurationName: string;
@@ -53,21 +63,12 @@ export function describeDeleteLaunchConfiguration(d: DeleteLaunchConfiguration):
 }
 
 /** `deleteLaunchTemplate` (Clouddriver's key `deleteAmazonLaunchTemplateAtomicOperationConverter` too): a template by id. */
-export const deleteLaunchTemplateSchema = z
-  .looseObject({
-    ...descriptionBase,
-    region: regionSchema.optional(),
-    launchTemplateId: z
-      .string({ error: required('a launch template id') })
-      .regex(/^lt-[0-9a-f]+$/, { error: 'must be a launch template id such as lt-0123456789abcdef0' }),
-  })
-  .superRefine(checkAccountAndRegion, ALWAYS)
-  .transform((d): DeleteLaunchTemplate => ({
-    account: accountOf(d),
-    region: d.region!,
-    launchTemplateId: d.launchTemplateId,
-    application: d.application ?? d.moniker?.app,
-  }));
+export const deleteLaunchTemplateSchema = regionalResourceSchema(
+  'launchTemplateId',
+  z
+    .string({ error: required('a launch template id') })
+    .regex(/^lt-[0-9a-f]+$/, { error: 'must be a launch template id such as lt-0123456789abcdef0' }),
+);
 
 export interface DeleteLaunchTemplate extends RegionalResource {
   readonly launchTemplateId: string;
@@ -81,21 +82,12 @@ export function describeDeleteLaunchTemplate(d: DeleteLaunchTemplate): string {
  * `deleteSnapshot` (Clouddriver's key `deleteAmazonSnapshotAtomicOperationConverter` too): an EBS
  * snapshot by id. DeleteAmazonSnapshotDescriptionValidator requires the region and the id.
  */
-export const deleteSnapshotSchema = z
-  .looseObject({
-    ...descriptionBase,
-    region: regionSchema.optional(),
-    snapshotId: z
-      .string({ error: required('a snapshot id') })
-      .regex(/^snap-[0-9a-f]+$/, { error: 'must be a snapshot id such as snap-0123456789abcdef0' }),
-  })
-  .superRefine(checkAccountAndRegion, ALWAYS)
-  .transform((d): DeleteSnapshot => ({
-    account: accountOf(d),
-    region: d.region!,
-    snapshotId: d.snapshotId,
-    application: d.application ?? d.moniker?.app,
-  }));
+export const deleteSnapshotSchema = regionalResourceSchema(
+  'snapshotId',
+  z
+    .string({ error: required('a snapshot id') })
+    .regex(/^snap-[0-9a-f]+$/, { error: 'must be a snapshot id such as snap-0123456789abcdef0' }),
+);
 
 export interface DeleteSnapshot extends RegionalResource {
   readonly snapshotId: string;
@@ -106,21 +98,10 @@ export function describeDeleteSnapshot(d: DeleteSnapshot): string {
 }
 
 /** `deleteImage` (Clouddriver's key `deleteAmazonImageAtomicOperationConverter` too): deregisters an AMI by id. */
-export const deleteImageSchema = z
-  .looseObject({
-    ...descriptionBase,
-    region: regionSchema.optional(),
-    imageId: z
-      .string({ error: required('an image id') })
-      .regex(/^ami-[0-9a-f]+$/, { error: 'must be an image id such as ami-0123456789abcdef0' }),
-  })
-  .superRefine(checkAccountAndRegion, ALWAYS)
-  .transform((d): DeleteImage => ({
-    account: accountOf(d),
-    region: d.region!,
-    imageId: d.imageId,
-    application: d.application ?? d.moniker?.app,
-  }));
+export const deleteImageSchema = regionalResourceSchema(
+  'imageId',
+  z.string({ error: required('an image id') }).regex(/^ami-[0-9a-f]+$/, { error: 'must be an image id such as ami-0123456789abcdef0' }),
+);
 
 export interface DeleteImage extends RegionalResource {
   readonly imageId: string;

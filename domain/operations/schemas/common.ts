@@ -62,6 +62,23 @@ export interface ServerGroupTarget {
 export const MAX_ASGS = 100;
 export const MAX_REGIONS = 40;
 
+/** AWS's limits on an EC2 or Auto Scaling tag, and on the tags of one resource. */
+export const MAX_TAG_KEY = 128;
+export const MAX_TAG_VALUE = 256;
+export const MAX_TAGS = 50;
+
+/** An EC2 resource's tags (an image's, a security group's): key to value, within AWS's limits. */
+export const ec2TagsSchema = z
+  .record(
+    z
+      .string()
+      .min(1, { error: 'must not be an empty tag key' })
+      .max(MAX_TAG_KEY, { error: `must be at most ${MAX_TAG_KEY} characters` }),
+    z.string({ error: 'must be a tag value (a string)' }).max(MAX_TAG_VALUE, { error: `must be at most ${MAX_TAG_VALUE} characters` }),
+    { error: 'must be a map of tag keys to values' },
+  )
+  .refine((t) => Object.keys(t).length <= MAX_TAGS, { error: `must set at most ${MAX_TAGS} tags` });
+
 /**
  * One entry of `asgs`: `serverGroupName` (or the older `asgName`) and `region`. Entries may
  * carry more (a resize's own `capacity` and `constraints`): kept, not refused.
@@ -71,6 +88,12 @@ export const asgEntrySchema = z
   .superRefine((a, ctx) => {
     if (!a.serverGroupName && !a.asgName) ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required' });
   });
+
+/** `asgs` of a description that names its groups only there (modifyAsg, upsertAsgScheduledActions). */
+export const requiredAsgsSchema = z
+  .array(asgEntrySchema, { error: (iss) => (iss.input === undefined ? 'is required' : 'must be a list of {serverGroupName, region}') })
+  .min(1, { error: 'must list at least one server group' })
+  .max(MAX_ASGS, { error: `must list at most ${MAX_ASGS} server groups` });
 
 /**
  * The ways Clouddriver descriptions name server groups: `serverGroupName` (or the legacy
@@ -120,6 +143,11 @@ export function accountOf(d: { credentials?: string | undefined; account?: strin
   return (d.credentials ?? d.account)!;
 }
 
+/** Every description names its account (`credentials`, or `account`). */
+export function checkAccount(d: { credentials?: string | undefined; account?: string | undefined }, ctx: z.core.$RefinementCtx): void {
+  if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+}
+
 /**
  * The checks every server-group description needs: an account, and at least one group.
  * Pass `{ when: () => true }` to superRefine so they run even when other fields are wrong,
@@ -129,9 +157,7 @@ export function checkAccountAndTargets(
   d: ServerGroupRefFields & { credentials?: string | undefined; account?: string | undefined },
   ctx: z.core.$RefinementCtx,
 ): void {
-  if (!d.credentials && !d.account) {
-    ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-  }
+  checkAccount(d, ctx);
   if (serverGroupTargets(d).length === 0) {
     ctx.addIssue({
       code: 'custom',
@@ -169,7 +195,7 @@ export function checkAccountAndRegions(
   d: { credentials?: string | undefined; account?: string | undefined; regions?: readonly string[] | undefined },
   ctx: z.core.$RefinementCtx,
 ): void {
-  if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+  checkAccount(d, ctx);
   if (d.regions === undefined || d.regions.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['regions'], message: 'is required (one region or more)' });
   }

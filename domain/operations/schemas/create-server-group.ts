@@ -4,7 +4,7 @@ import { clusterOf } from '../../frigga';
 import type { LaunchSettings } from '../../launch-settings';
 import { launchSettingsOf, launchSettingsProblems } from '../../launch-settings';
 import { ASG_PROCESS_NAMES } from './asg-processes';
-import { accountSchema, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
+import { accountSchema, checkAccount, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
 import { launchSettingsFields } from './launch-settings-fields';
 
 export { clusterOf } from '../../frigga';
@@ -358,7 +358,7 @@ export const cloneServerGroupSchema = z
   })
   .superRefine(
     (d, ctx) => {
-      if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+      checkAccount(d, ctx);
       const named = d.source?.asgName ?? d.source?.serverGroupName;
       if (d.source && named && !d.source.region) {
         ctx.addIssue({ code: 'custom', path: ['source', 'region'], message: 'is required with source.asgName' });

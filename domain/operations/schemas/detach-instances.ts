@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { instanceIdSchema, MAX_INSTANCE_IDS } from './instances';
 import { listIds } from '../instance-plans';
 
@@ -22,7 +22,7 @@ export const detachInstancesSchema = z
     adjustMinIfNecessary: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    checkAccount(d, ctx);
     if (d.asgName === undefined) ctx.addIssue({ code: 'custom', path: ['asgName'], message: 'is required' });
     if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
   }, ALWAYS)

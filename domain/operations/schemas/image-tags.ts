@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, descriptionBase, MAX_REGIONS, regionSchema } from './common';
-
-/** AWS's limits on an EC2 tag, and on the tags of one resource. */
-const MAX_TAG_KEY = 128;
-const MAX_TAG_VALUE = 256;
-const MAX_TAGS = 50;
+import { accountOf, ALWAYS, checkAccount, descriptionBase, ec2TagsSchema, MAX_REGIONS, regionSchema } from './common';
 
 /**
  * Clouddriver's UpsertAmiTagsDescription (`upsertImageTags`, legacy `upsertAmiTagsDescription`):
@@ -21,21 +16,9 @@ export const upsertImageTagsSchema = z
       .array(regionSchema)
       .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` })
       .optional(),
-    tags: z
-      .record(
-        z
-          .string()
-          .min(1, { error: 'must not be an empty tag key' })
-          .max(MAX_TAG_KEY, { error: `must be at most ${MAX_TAG_KEY} characters` }),
-        z.string({ error: 'must be a tag value (a string)' }).max(MAX_TAG_VALUE, { error: `must be at most ${MAX_TAG_VALUE} characters` }),
-        { error: 'must be a map of tag keys to values' },
-      )
-      .refine((t) => Object.keys(t).length <= MAX_TAGS, { error: `must set at most ${MAX_TAGS} tags` })
-      .optional(),
+    tags: ec2TagsSchema.optional(),
   })
-  .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-  }, ALWAYS)
+  .superRefine(checkAccount, ALWAYS)
   .transform((d): UpsertImageTags => ({
     account: accountOf(d),
     amiName: d.amiName,

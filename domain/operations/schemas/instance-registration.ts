@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { instanceIdSchema, MAX_INSTANCE_IDS } from './instances';
 import { listIds } from '../instance-plans';
 
@@ -40,7 +40,7 @@ export const instanceRegistrationSchema = z
     targetGroupNames: names('target group'),
   })
   .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    checkAccount(d, ctx);
     if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
   }, ALWAYS)
   .transform((d): InstanceRegistration => {

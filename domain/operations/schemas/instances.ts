@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { listIds } from '../instance-plans';
 
 export type { DecrementPlan, InstancePartition, InstanceStateView } from '../instance-plans';
@@ -17,12 +17,6 @@ const instanceIdsSchema = z
   .array(instanceIdSchema, { error: 'must be a list of EC2 instance ids' })
   .min(1, { error: 'must name at least one instance' })
   .max(MAX_INSTANCE_IDS, { error: `must name at most ${MAX_INSTANCE_IDS} instances` });
-
-function checkAccount(d: { credentials?: string | undefined; account?: string | undefined }, ctx: z.core.$RefinementCtx): void {
-  if (!d.credentials && !d.account) {
-    ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-  }
-}
 
 /** Instances named by id in one region: Clouddriver's terminate and reboot descriptions. */
 export interface InstancesInRegion {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, asgEntrySchema, descriptionBase, MAX_ASGS, serverGroupTargets } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
 
 const seconds = z
   .number({ error: 'must be a whole number of seconds' })
@@ -29,10 +29,7 @@ const names = (what: string, max: number) =>
 export const modifyAsgSchema = z
   .looseObject({
     ...descriptionBase,
-    asgs: z
-      .array(asgEntrySchema, { error: (iss) => (iss.input === undefined ? 'is required' : 'must be a list of {serverGroupName, region}') })
-      .min(1, { error: 'must list at least one server group' })
-      .max(MAX_ASGS, { error: `must list at most ${MAX_ASGS} server groups` }),
+    asgs: requiredAsgsSchema,
     cooldown: seconds.optional(),
     healthCheckGracePeriod: seconds.optional(),
     healthCheckType: z
@@ -44,9 +41,7 @@ export const modifyAsgSchema = z
     terminationPolicies: names('a termination policy', 16).optional(),
     capacityRebalance: z.boolean({ error: 'must be true or false' }).optional(),
   })
-  .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
-  }, ALWAYS)
+  .superRefine(checkAccount, ALWAYS)
   .transform((d): ModifyAsg => ({
     account: accountOf(d),
     targets: serverGroupTargets({ asgs: d.asgs }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 
 /** AWS allows at most 5 security groups per network interface by default, 16 at most. */
 const MAX_SECURITY_GROUPS = 16;
@@ -25,7 +25,7 @@ export const updateInstancesSchema = z
     securityGroupsAppendOnly: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    checkAccount(d, ctx);
     if (d.serverGroupName === undefined) ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required' });
     if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
     if (d.securityGroupsAppendOnly === true && (d.securityGroups ?? []).length === 0) {

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import type { BlockDevice, LaunchConfigurationChanges } from '../../launch-configurations';
 import { formatLaunchConfigurationChanges } from '../../launch-configurations';
-import type { ServerGroupTarget } from './common';
+import type { LaunchUpdate } from './launch-update';
+import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema } from './launch-update';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
-
-/** AWS caps user data at 16 KiB before encoding, which is 21,848 base64 characters. */
-const MAX_USER_DATA_BASE64 = 21_848;
 
 const text = (max: number) =>
   z
@@ -48,10 +46,7 @@ export const updateLaunchConfigSchema = z
     ...descriptionBase,
     ...serverGroupRefShape,
     amiName: text(128).optional(),
-    instanceType: z
-      .string()
-      .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: 'must be an EC2 instance type such as m5.large' })
-      .optional(),
+    instanceType: instanceTypeSchema.optional(),
     subnetType: z.string().optional(),
     iamRole: text(1600).optional(),
     keyPair: text(255).optional(),
@@ -61,11 +56,7 @@ export const updateLaunchConfigSchema = z
     ramdiskId: text(64).optional(),
     instanceMonitoring: z.boolean({ error: 'must be true or false' }).optional(),
     ebsOptimized: z.boolean({ error: 'must be true or false' }).optional(),
-    base64UserData: z
-      .string()
-      .max(MAX_USER_DATA_BASE64, { error: `must be at most ${MAX_USER_DATA_BASE64} base64 characters (16 KiB of user data)` })
-      .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, { error: 'must be base64-encoded' })
-      .optional(),
+    base64UserData: base64UserDataSchema.optional(),
     blockDevices: z.array(blockDeviceSchema).max(64, { error: 'must list at most 64 block devices' }).optional(),
     // Empty is refused: Clouddriver would then create and add the application's own security
     // group (DefaultLaunchConfigurationBuilder.setAppSecurityGroup), which Bosun does not do.
@@ -119,19 +110,9 @@ export const updateLaunchConfigSchema = z
     application: d.application ?? d.moniker?.app,
   }));
 
-/** The normalised description the workflow receives. */
-export interface UpdateLaunchConfig {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
-  /** An AMI name (or id) to resolve in each target's region. */
-  readonly amiName?: string | undefined;
-  /** Security groups may still be names here; the workflow resolves them in the group's VPC. */
-  readonly changes: LaunchConfigurationChanges;
-  readonly application?: string | undefined;
-}
+/** The normalised description the workflow receives; security groups may still be names, resolved in the group's VPC. */
+export type UpdateLaunchConfig = LaunchUpdate<LaunchConfigurationChanges>;
 
 export function describeUpdateLaunchConfig(d: UpdateLaunchConfig): string {
-  const where = d.targets.map((t) => `${t.serverGroupName} in ${t.region}`).join(', ');
-  const what = formatLaunchConfigurationChanges(d.changes, d.amiName);
-  return `update the launch configuration of ${where}${what ? `: ${what}` : ''}`;
+  return describeLaunchUpdate('launch configuration', d, formatLaunchConfigurationChanges(d.changes, d.amiName));
 }

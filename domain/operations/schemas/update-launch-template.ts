@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
 import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
 import type { LaunchTemplateChanges } from '../launch-template-versions';
 import { formatLaunchTemplateChanges } from '../launch-template-versions';
+import type { LaunchUpdate } from './launch-update';
+import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema } from './launch-update';
 
 export type { LaunchTemplateChanges } from '../launch-template-versions';
 export {
@@ -11,9 +12,6 @@ export {
   launchTemplateVersionDescription,
   launchTemplateVersionMarker,
 } from '../launch-template-versions';
-
-/** AWS caps user data at 16 KiB before encoding, which is 21,848 base64 characters. */
-const MAX_USER_DATA_BASE64 = 21_848;
 
 const changeFields = [
   'imageId',
@@ -40,10 +38,7 @@ export const updateLaunchTemplateSchema = z
       .regex(/^ami-[0-9a-f]{8,17}$/, { error: 'must be an AMI id such as ami-0abc1234' })
       .optional(),
     amiName: z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }).optional(),
-    instanceType: z
-      .string()
-      .regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: 'must be an EC2 instance type such as m5.large' })
-      .optional(),
+    instanceType: instanceTypeSchema.optional(),
     keyPair: z.string().min(1, { error: 'must not be empty' }).max(255, { error: 'must be at most 255 characters' }).optional(),
     // Names (what Deck sends) or ids; names are resolved in the group's VPC.
     securityGroups: z
@@ -59,11 +54,7 @@ export const updateLaunchTemplateSchema = z
       .optional(),
     securityGroupsAppendOnly: z.boolean({ error: 'must be true or false' }).optional(),
     iamRole: z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }).optional(),
-    base64UserData: z
-      .string()
-      .max(MAX_USER_DATA_BASE64, { error: `must be at most ${MAX_USER_DATA_BASE64} base64 characters (16 KiB of user data)` })
-      .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, { error: 'must be base64-encoded' })
-      .optional(),
+    base64UserData: base64UserDataSchema.optional(),
     instanceMonitoring: z.boolean({ error: 'must be true or false' }).optional(),
     ebsOptimized: z.boolean({ error: 'must be true or false' }).optional(),
   })
@@ -91,20 +82,12 @@ export const updateLaunchTemplateSchema = z
     application: d.application ?? d.moniker?.app,
   }));
 
-/** The normalised description the workflow receives. */
-export interface UpdateLaunchTemplate {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
-  /**
-   * An AMI name to resolve in each target's region. With `changes.imageId` too, the id wins
-   * and must carry this name.
-   */
-  readonly amiName?: string | undefined;
-  readonly changes: LaunchTemplateChanges;
-  readonly application?: string | undefined;
-}
+/**
+ * The normalised description the workflow receives. With `changes.imageId` and `amiName` both
+ * given, the id wins and must carry this name.
+ */
+export type UpdateLaunchTemplate = LaunchUpdate<LaunchTemplateChanges>;
 
 export function describeUpdateLaunchTemplate(d: UpdateLaunchTemplate): string {
-  const where = d.targets.map((t) => `${t.serverGroupName} in ${t.region}`).join(', ');
-  return `update the launch template of ${where}: ${formatLaunchTemplateChanges(d.changes, d.amiName)}`;
+  return describeLaunchUpdate('launch template', d, formatLaunchTemplateChanges(d.changes, d.amiName));
 }

@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import type { IpIngress } from '../../security-group-rules';
-import { accountOf, accountSchema, ALWAYS, descriptionBase, regionSchema } from './common';
+import { accountOf, accountSchema, ALWAYS, checkAccount, descriptionBase, ec2TagsSchema, regionSchema } from './common';
 
-/** AWS's limits: a group's name and description, its rules (a raised quota), tags. */
+/** AWS's limits: a group's name and description, its rules (a raised quota). */
 const MAX_NAME = 255;
 const MAX_RULES = 1000;
-const MAX_TAG_KEY = 128;
-const MAX_TAG_VALUE = 256;
-const MAX_TAGS = 50;
 
 const port = z
   .number({ error: 'must be a port number (a whole number)' })
@@ -103,16 +100,7 @@ export const upsertSecurityGroupSchema = z
       .max(MAX_RULES, { error: `must list at most ${MAX_RULES} rules` })
       .optional(),
     ingressAppendOnly: z.boolean({ error: 'must be true or false' }).optional(),
-    tags: z
-      .record(
-        z
-          .string()
-          .min(1, { error: 'must not be an empty tag key' })
-          .max(MAX_TAG_KEY, { error: `must be at most ${MAX_TAG_KEY} characters` }),
-        z.string({ error: 'must be a tag value (a string)' }).max(MAX_TAG_VALUE, { error: `must be at most ${MAX_TAG_VALUE} characters` }),
-        { error: 'must be a map of tag keys to values' },
-      )
-      .refine((t) => Object.keys(t).length <= MAX_TAGS, { error: `must set at most ${MAX_TAGS} tags` })
+    tags: ec2TagsSchema
       // AWS refuses the whole create for a reserved key, where Clouddriver's separate tagging call
       // fails quietly and leaves the group untagged: refused here, by name, instead.
       .superRefine((t, ctx) => {
@@ -126,7 +114,7 @@ export const upsertSecurityGroupSchema = z
   // UpsertSecurityGroupDescriptionValidator: the account, the name, a description unless
   // ingressAppendOnly, an identifier on every group ingress, the region.
   .superRefine((d, ctx) => {
-    if (!d.credentials && !d.account) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'is required (the account name)' });
+    checkAccount(d, ctx);
     if (!d.description && d.ingressAppendOnly !== true) {
       ctx.addIssue({ code: 'custom', path: ['description'], message: 'is required (unless ingressAppendOnly is true)' });
     }
