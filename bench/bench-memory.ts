@@ -26,9 +26,8 @@ import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
 import type { Table } from './lib/table';
-import type { BenchContext } from './lib/context';
-import type { BenchmarkResult } from './lib/report';
-import { resultOf } from './lib/report';
+import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
+import { atLeast, atMost, resultOf, wholeNumber } from './lib/report';
 import { UsageWindow } from './lib/usage';
 import { emulatorAl2023Image } from '../test/support/instances';
 
@@ -378,3 +377,31 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
     data: phases,
   });
 }
+
+export const memory: Bench = {
+  about: 'resident memory of npm start and of a standalone worker, idle and through a burst of deploys',
+  standard: false,
+  floorText: 'every task succeeded; npm start peak <= 512 MiB (measured 388.5 at 1,000 deploys); standalone worker peak <= 640 MiB (472.9)',
+  options: {
+    'memory-processes': { type: 'string', help: 'memory: start,worker (default both): npm start, a standalone worker' },
+    'memory-tasks': { type: 'string', help: 'memory: createServerGroup tasks per process (default 300; quick 30)' },
+    'memory-max-cached': { type: 'string', help: 'memory: BOSUN_MAX_CACHED_WORKFLOWS' },
+    'memory-root': { type: 'string', help: "memory: another checkout whose entry points run (e.g. main's), for a before/after" },
+  },
+  run: (ctx, v) => {
+    const processes = typeof v['memory-processes'] === 'string' ? v['memory-processes'].split(',') : undefined;
+    if (processes && !processes.every((p): p is 'start' | 'worker' => p === 'start' || p === 'worker'))
+      throw new Error(`--memory-processes takes start and/or worker, not ${processes.join(',')}`);
+    return runMemory(ctx, {
+      processes,
+      tasks: wholeNumber(v, 'memory-tasks', 5000),
+      maxCached: wholeNumber(v, 'memory-max-cached', 100_000),
+      root: typeof v['memory-root'] === 'string' ? v['memory-root'] : undefined,
+    });
+  },
+  floor: (data) =>
+    (data as Phase[]).flatMap((p) => [
+      atLeast(`${p.what}: tasks succeeded`, p.succeeded, p.tasks),
+      atMost(`${p.what}: peak RSS MiB`, p.peakMiB, p.what.startsWith('npm start') ? 512 : 640),
+    ]),
+};

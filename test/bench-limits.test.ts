@@ -3,8 +3,7 @@
  * load but stay bounded, the 100-operation chaos run keeps its committed defaults, and the
  * scale-out verdict names the process that saturated with its numbers.
  */
-import { levelBoundMs } from '../bench/bench-scale';
-import { scaleOutVerdict } from '../bench/bench-scaleout';
+import { levelBoundMs, scaleOutVerdict } from '../bench/bench-scale';
 import { chaosOptionsSchema, scaledDefaults } from '../bench/chaos/chaos';
 import type { ProcessUsage, WindowUsage } from '../bench/lib/usage';
 

@@ -1,15 +1,73 @@
 /**
- * The shape every benchmark returns, and how it is printed and stored: one JSON file per
- * benchmark under bench/results/ and one markdown summary of the whole run.
+ * What a benchmark is (its options, its run, its floor), what it gets from the runner, the shape
+ * it returns, and how that is printed and stored: one JSON file per benchmark under
+ * bench/results/ and one markdown summary of the whole run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAverage, round } from '../../test/support/child-process';
-import type { BenchContext } from './context';
+import type { TemporalDb } from '../../test/support/stack';
 import type { Table } from './table';
 import { renderMarkdown, renderText } from './table';
 import type { PersistenceUse } from './temporal-metrics';
 import type { WindowUsage } from './usage';
+
+/** What every benchmark gets from the runner. */
+export interface BenchContext {
+  /** The smoke version: same code paths, small counts and short windows. */
+  readonly quick: boolean;
+  /** Scratch folder of this run (logs, databases, the workflow bundle); under .state/, not committed. */
+  readonly runDir: string;
+  readonly temporalDb: TemporalDb;
+  /** Temporal dynamic config for experiments (`--temporal-config`); empty in the standard run. */
+  readonly temporalConfig: readonly string[];
+  /** Progress for the person watching (stderr), not results. */
+  log(message: string): void;
+}
+
+/** The values of the command line's options (each benchmark's carry its name). */
+export type OptionValues = Readonly<Record<string, string | boolean | undefined>>;
+
+/** One number a floor looks at: it fails when `value` is past `limit` (above it for `max`, below it for `min`). */
+export interface Check {
+  readonly what: string;
+  readonly value: number;
+  readonly limit: number;
+  readonly kind: 'max' | 'min';
+}
+export const atMost = (what: string, value: number, limit: number): Check => ({ what, value, limit, kind: 'max' });
+export const atLeast = (what: string, value: number, limit: number): Check => ({ what, value, limit, kind: 'min' });
+export const passed = (c: Check): boolean => (c.kind === 'max' ? c.value <= c.limit : c.value >= c.limit);
+
+/**
+ * A benchmark as bench-main.ts runs it. Its floor is docs/performance.md's figures with a margin
+ * wide enough for a shared 2-core machine, tight enough that a regression of several times fails;
+ * quick runs use smaller counts and the floors hold for them too.
+ */
+export interface Bench {
+  readonly about: string;
+  /** In the standard run (`npm run bench` with no --only) and its summary. */
+  readonly standard: boolean;
+  /** The floor, in words, for --list. */
+  readonly floorText: string;
+  /** Its own command-line options, named `<benchmark>-...`. */
+  readonly options?: Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly help: string }>>;
+  run(ctx: BenchContext, v: OptionValues, passThrough: readonly string[]): Promise<BenchmarkResult>;
+  /** The checks of `data` (the benchmark's own shape, as written to its JSON) against the floor. */
+  floor(data: unknown): readonly Check[];
+}
+
+/** A whole number from 1 to max (or a list of them, comma-separated), or undefined when not given. */
+export function numbers(v: OptionValues, flag: string, max: number): number[] | undefined {
+  const raw = v[flag];
+  if (raw === undefined) return undefined;
+  const list = String(raw).split(',').map(Number);
+  if (typeof raw !== 'string' || list.some((n) => !Number.isInteger(n) || n < 1 || n > max))
+    throw new Error(`--${flag} takes whole numbers from 1 to ${max} (e.g. 1,2), not '${String(raw)}'`);
+  return list;
+}
+
+export const wholeNumber = (v: OptionValues, flag: string, max: number): number | undefined => numbers(v, flag, max)?.[0];
 
 export interface BenchmarkResult {
   readonly name: string;
