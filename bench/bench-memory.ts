@@ -70,35 +70,10 @@ interface Phase {
   readonly othersPercentOfCore: number;
   readonly machinePercentOfCore: number;
   readonly facadePeakRssMiB?: number | undefined;
-  readonly samples: readonly { readonly second: number; readonly rssMiB: number }[];
 }
 
 const log = (m: string) => process.stderr.write(`[memory ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const mib = (bytes: number | undefined) => round((bytes ?? 0) / MiB);
-
-/** Samples VmRSS of one pid every 250 ms. */
-class RssSampler {
-  readonly samples: { second: number; rssMiB: number }[] = [];
-  private readonly started = performance.now();
-  private readonly timer: NodeJS.Timeout;
-  constructor(private readonly pid: number) {
-    this.timer = setInterval(() => this.sample(), 250);
-  }
-  sample(): number {
-    const rss = mib(memoryOf(this.pid)?.rssBytes);
-    this.samples.push({ second: round((performance.now() - this.started) / 1000), rssMiB: rss });
-    return rss;
-  }
-  maxSince(second: number): number {
-    return Math.max(0, ...this.samples.filter((s) => s.second >= second).map((s) => s.rssMiB));
-  }
-  now(): number {
-    return round((performance.now() - this.started) / 1000);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
 
 /**
  * The V8 heap limit an npm script of `root` runs Node with (`--max-old-space-size=N` in its
@@ -205,12 +180,10 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
     env,
     logFile: path.join(dir, 'start.log'),
   });
-  const sampler = new RssSampler(child.pid);
   try {
     await child.waitForOutput('Bosun is ready', 180_000);
-    return await measure('npm start (worker + facade, one process)', child.pid, t0, sampler, facadeUrl, `http://127.0.0.1:${moto}`, opts);
+    return await measure('npm start (worker + facade, one process)', child.pid, t0, facadeUrl, `http://127.0.0.1:${moto}`, opts);
   } finally {
-    sampler.stop();
     await child.stop(30_000);
     // What the killed start may have left is in its stack record.
     const { StackRecord } = await import('../infra/stack-record');
@@ -252,43 +225,32 @@ async function workerPhase(opts: Options, dir: string): Promise<Phase> {
     { BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' },
     heapLimitOf(opts.root, 'worker'),
   );
-  const sampler = new RssSampler(worker.pid);
   try {
     await worker.waitForOutput('worker polling', 120_000);
     await waitForHttp(`${facadeUrl}/health`, 60_000, facade);
-    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid, t0, sampler, facadeUrl, moto.endpoint, opts);
+    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid, t0, facadeUrl, moto.endpoint, opts);
     return { ...phase, facadePeakRssMiB: mib(memoryOf(facade.pid)?.peakRssBytes) };
   } finally {
-    sampler.stop();
     await worker.stop(30_000);
     await facade.stop(30_000);
     await servers.stop();
   }
 }
 
-async function measure(
-  what: string,
-  pid: number,
-  t0: number,
-  sampler: RssSampler,
-  facadeUrl: string,
-  motoEndpoint: string,
-  opts: Options,
-): Promise<Phase> {
+async function measure(what: string, pid: number, t0: number, facadeUrl: string, motoEndpoint: string, opts: Options): Promise<Phase> {
   const readySeconds = round((performance.now() - t0) / 1000);
   log(`${what}: ready in ${readySeconds} s; idle for ${IDLE_MS / 1000} s`);
   await sleep(IDLE_MS);
-  const idleRssMiB = sampler.sample();
+  const idleRssMiB = mib(memoryOf(pid)?.rssBytes);
   const startPeakMiB = mib(memoryOf(pid)?.peakRssBytes);
   const ami = await amiName(motoEndpoint);
   log(`${what}: idle RSS ${idleRssMiB} MiB (start-up peak ${startPeakMiB} MiB); ${opts.tasks} createServerGroup tasks`);
-  const burstFrom = sampler.now();
   const usage = UsageWindow.start([{ name: what, pid }]);
   const result = await burst(facadeUrl, ami, opts.tasks);
   const resources = usage.stop();
-  const burstPeakRssMiB = sampler.maxSince(burstFrom);
+  const burstPeakRssMiB = resources.processes[0]?.peakRssMiB ?? NaN;
   await sleep(IDLE_MS);
-  const afterRssMiB = sampler.sample();
+  const afterRssMiB = mib(memoryOf(pid)?.rssBytes);
   const peakMiB = mib(memoryOf(pid)?.peakRssBytes);
   log(
     `${what}: ${result.succeeded}/${opts.tasks} succeeded in ${result.makespanSeconds} s; peak ${peakMiB} MiB, after ${afterRssMiB} MiB${result.firstError ? `; first failure ${result.firstError}` : ''}`,
@@ -308,7 +270,6 @@ async function measure(
     makespanSeconds: result.makespanSeconds,
     othersPercentOfCore: resources.machine.othersPercentOfCore,
     machinePercentOfCore: resources.machine.busyPercentOfCore,
-    samples: sampler.samples.filter((_, i) => i % 4 === 0),
   };
 }
 

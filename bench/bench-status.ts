@@ -44,8 +44,6 @@ import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 
 const POLL_EVERY_MS = 5000;
-/** Running tasks also described straight from this process, without the facade (10 per second). */
-const DIRECT_SAMPLE = 50;
 /** A poll slower than this counts as part of the tail when looking at when the tail happens. */
 const SLOW_MS = 250;
 
@@ -143,7 +141,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
     const settleSeconds = round((performance.now() - settleStart) / 1000);
     const idleRunning = await runClosedLoop(idleSamples, 1, (i) => http.task(ids[i % ids.length]!));
 
-    /** The polling window: Orca's polls of every task, plus the direct sample, from a process of their own. */
+    /** The polling window: Orca's polls of every task, from a process of their own. */
     const pollWindow = async (): Promise<PollWindow> => {
       ctx.log(
         `status: polling ${running} running and ${completed} completed tasks every ${POLL_EVERY_MS / 1000} s for ${windowMs / 1000} s (${facade.label})`,
@@ -160,11 +158,8 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
       answered.catch(() => undefined);
       const job: PollJob = {
         url: facade.url,
-        temporalAddress: stack.servers!.temporal.address,
-        namespace: stack.servers!.temporal.namespace,
         running: ids,
         completed: done,
-        direct: ids.slice(0, DIRECT_SAMPLE),
         windowMs,
         pollEveryMs: POLL_EVERY_MS,
         slowMs: SLOW_MS,
@@ -186,8 +181,6 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
         firstError: r.firstError,
         lastLines: r.lastLines,
         slowBySecond: new Map(r.slowBySecond),
-        direct: r.direct,
-        directErrors: r.directErrors,
         pollWindowSeconds: r.windowSeconds,
         benchLoopBusy: r.loopBusy,
         benchPauses: r.pauses,
@@ -231,20 +224,12 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
           w.latencies.completed.length / w.pollWindowSeconds,
         ),
         row(`all polls`, [...w.latencies.running, ...w.latencies.completed], w.errors.running + w.errors.completed, achievedOf(w)),
-        row(
-          `running task, DescribeWorkflowExecution from this process straight to Temporal (${DIRECT_SAMPLE} tasks, no facade), same window`,
-          w.direct,
-          w.directErrors,
-          w.direct.length / w.pollWindowSeconds,
-        ),
       ];
     };
     const run = summarize(after.latencies.running, 2);
     const polls = after.latencies.running.length + after.latencies.completed.length;
     const slow = [...after.slowBySecond.values()].reduce((a, b) => a + b, 0);
     const worstSeconds = [...after.slowBySecond].sort((a, b) => b[1] - a[1]).slice(0, 4);
-    const historyReads = after.persistence?.callsByOperation.ReadHistoryBranch ?? 0;
-    const currentReads = after.persistence?.callsByOperation.GetCurrentExecution ?? 0;
     const ownStall = after.benchPauses.eventLoopDelayMaxMs >= SLOW_MS;
     const lookups = after.listLookups;
     const lookupTotal = lookups ? Object.values(lookups).reduce((a, b) => a + b, 0) : 0;
@@ -261,11 +246,6 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
           ]
         : []),
       `Achieved ${round(achieved, 1)} polls/s of the ${round(targetRate, 1)}/s asked for (${round((achieved / targetRate) * 100)}%): ${achieved >= targetRate * 0.95 ? 'the facade kept up, so the poll rate is set by Orca, not by Bosun' : 'the pollers fell behind, so the facade or Temporal could not keep up'}.`,
-      `Per poll Temporal read ${round(currentReads / Math.max(1, polls), 2)} current-execution rows and ${round(historyReads / Math.max(1, polls), 2)} history branches from SQLite (${currentReads} and ${historyReads} for ${polls} polls). ${
-        historyReads > after.latencies.completed.length * 2 && historyReads > polls / 2
-          ? `Running tasks should be answered from the history service's caches; that nearly every poll reads history means the ${running} tasks' start events do not fit the shard events cache (history.eventsCacheMaxSizeBytes, 512 KiB by default, one shard on the dev server), so every DescribeWorkflowExecution reads its start event from SQLite. With the cache at 32 MiB the reads disappear (--temporal-config history.eventsCacheMaxSizeBytes=33554432). A production cluster spreads tasks over many shards, each with its own cache.`
-          : "Running tasks were answered from the history service's caches; only completed tasks read their history (for the result)."
-      }`,
       `Latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms; p99 ${run.p99} ms. ${
         slow === 0
           ? `No poll took over ${SLOW_MS} ms.`
@@ -275,16 +255,6 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
                 : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
             }${after.resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${after.resources.machine.othersPercentOfCore}% of a core in this window, so some of these bursts may be theirs.` : ''}`
       }`,
-      (() => {
-        const d = summarize(after.direct, 2);
-        return `Temporal alone (DescribeWorkflowExecution from this process for ${DIRECT_SAMPLE} of the running tasks, ${d.n} calls): p50 ${d.p50} ms, p99 ${d.p99} ms, against the facade's p50 ${run.p50} ms, p99 ${run.p99} ms: ${
-          lookups && (lookups.hit ?? 0) > lookupTotal / 2
-            ? "the facade answered most running polls from its list, without Temporal, so Temporal's own tail no longer bounds it"
-            : d.p99 >= run.p99 * 0.7
-              ? "the tail is Temporal's (the dev server under this load), not the facade's"
-              : 'the facade adds most of the tail'
-        }.`;
-      })(),
       `${persistenceNote(after.persistence)}.`,
       `Where the running tasks were at their last poll: ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}.`,
     ];
@@ -293,7 +263,6 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
       latency: {
         running: summarize(w.latencies.running, 2),
         completed: summarize(w.latencies.completed, 2),
-        directDescribe: summarize(w.direct, 2),
       },
       pollRate: { target: targetRate, achieved: achievedOf(w), windowSeconds: w.pollWindowSeconds },
       errors: w.errors,
@@ -366,8 +335,6 @@ interface PollWindow {
   readonly firstError: string | undefined;
   readonly lastLines: Record<string, string>;
   readonly slowBySecond: Map<number, number>;
-  readonly direct: number[];
-  readonly directErrors: number;
   readonly pollWindowSeconds: number;
   readonly benchLoopBusy: number;
   readonly benchPauses: Pauses;

@@ -16,28 +16,22 @@
  *
  *   npm run bench -- --only tracing [--quick]
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { createFacade } from '../client/facade/server';
+import type { Client } from '@temporalio/client';
 import type { TaskSettings } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
 import type { Tracing } from '../runtime';
-import { createLogger, SecretsCodec, startTracing, TRACING_OFF } from '../runtime';
-import type { BosunWorker } from '../worker/create-worker';
-import { createBosunWorker } from '../worker/create-worker';
+import { startTracing, TRACING_OFF } from '../runtime';
 import { makeServerGroup } from '../test/support/server-group';
 import { FacadeHttp } from '../test/support/orca-client';
-import { loadAverage, round } from '../test/support/child-process';
+import { round } from '../test/support/child-process';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
-import { atMost, requireMeasured } from './lib/report';
-import { ACCOUNT, REGION, startStack, workflowBundle } from '../test/support/stack';
+import { atMost, requireMeasured, resultOf } from './lib/report';
+import { ACCOUNT, REGION, startServers, startStack } from '../test/support/stack';
 import { percentile } from './lib/stats';
 import type { Cell } from './lib/table';
 import { UsageWindow } from './lib/usage';
@@ -84,70 +78,49 @@ const stats = (xs: readonly number[]) => {
 const pct = (on: number, off: number): string => `${on >= off ? '+' : ''}${round(((on - off) / off) * 100, 1)}%`;
 
 export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
-  const startedAt = new Date();
-  const loadStart = loadAverage();
+  const envelope = resultOf(ctx);
   const rounds = ctx.quick ? 3 : 8;
   const postsPerRound = ctx.quick ? 20 : 60;
   const resizesPerRound = ctx.quick ? 4 : 10;
 
-  // The servers only: each mode gets its own worker and facades below.
-  const stack = await startStack({ servers: { dir: path.join(ctx.runDir, 'tracing'), temporalDb: ctx.temporalDb }, worker: false });
+  // One Temporal and one moto; each mode gets its own worker and facades on them.
+  const dir = path.join(ctx.runDir, 'tracing');
+  const dbFile = ctx.temporalDb === 'file' ? path.join(dir, 'temporal.sqlite') : undefined;
+  const servers = await startServers({ dir, dbFile, bundle: true });
   const receiver = await startOtlpReceiver();
-  const closers: (() => Promise<void>)[] = [async () => stack.close(), () => receiver.close()];
+  const closers: (() => Promise<void>)[] = [() => servers.stop(), () => receiver.close()];
   try {
     const tracingOn = await startTracing({
       spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter({ url: receiver.url })),
       serviceName: 'bosun-bench',
     });
     closers.push(() => tracingOn.shutdown());
-    const codePath = await workflowBundle(ctx.runDir);
-    const payloadCodec = new SecretsCodec({ id: 'bench', key: randomBytes(32) });
-    const native = await NativeConnection.connect({ address: stack.servers!.temporal.address });
-    closers.push(() => native.close());
-    const connection = await Connection.connect({ address: stack.servers!.temporal.address });
-    closers.push(() => connection.close());
-    const logger = createLogger('info', {}, () => undefined);
-    const activities = createActivities({ aws: stack.aws });
+    const watched = [
+      { name: 'temporal dev server', pid: servers.temporal.pid },
+      { name: 'moto', pid: servers.moto!.pid },
+    ];
 
     const side = async (mode: Mode): Promise<Side> => {
       const tracing: Tracing = mode === 'on' ? tracingOn : TRACING_OFF;
-      const client = new Client({
-        connection,
-        dataConverter: { payloadCodecs: [payloadCodec] },
-        interceptors: { workflow: tracing.clientInterceptors },
-      });
-      const facadeOn = async (taskQueue: string) => {
-        const facade = createFacade({ client, taskQueue, settings: SETTINGS, logger, tracing: tracing.enabled });
-        const url = await facade.listen(0, '127.0.0.1');
-        const caller = new FacadeHttp(url, 4);
+      // POSTs go to a facade whose queue no worker polls; the resizes to one with its own worker.
+      const [postOnly, withWorker] = await Promise.all(
+        [false as const, 'in-process' as const].map((worker) =>
+          startStack({ servers, settings: SETTINGS, tracing: () => tracing, worker }),
+        ),
+      );
+      const [post, e2e] = [postOnly!, withWorker!].map((stack) => {
+        const caller = new FacadeHttp(stack.facadeUrl, 4);
         closers.push(async () => {
           caller.close();
-          await facade.close();
+          await stack.close();
         });
         return caller;
-      };
-      const workerQueue = `bench-tracing-${mode}-${randomUUID().slice(0, 8)}`;
-      const worker: BosunWorker = await createBosunWorker({
-        connection: native,
-        namespace: 'default',
-        taskQueue: workerQueue,
-        activities,
-        workflowBundle: { codePath },
-        payloadCodec,
-        tracing,
       });
-      const running = worker.run();
-      closers.push(async () => {
-        worker.shutdown();
-        await running;
-      });
-      const { name } = await makeServerGroup({ aws: stack.aws }, { prefix: `trace${mode}`, suffix: '-v001', min: 1, max: 2, desired: 1 });
-      return {
-        post: await facadeOn(`bench-tracing-post-${mode}-${randomUUID().slice(0, 8)}`),
-        e2e: await facadeOn(workerQueue),
-        client,
-        group: name,
-      };
+      const { name } = await makeServerGroup(
+        { aws: withWorker!.aws },
+        { prefix: `trace${mode}`, suffix: '-v001', min: 1, max: 2, desired: 1 },
+      );
+      return { post: post!, e2e: e2e!, client: withWorker!.client, group: name };
     };
     const sides: Record<Mode, Side> = { off: await side('off'), on: await side('on') };
 
@@ -179,7 +152,7 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
     };
     // One warm-up round (JIT, connections, the first export), then the measured rounds.
     await measureRound(0, true);
-    const usage = UsageWindow.start(stack.watched());
+    const usage = UsageWindow.start(watched);
     for (let r = 1; r <= rounds; r++) await measureRound(r, false);
     const used = usage.stop();
     await tracingOn.shutdown();
@@ -196,24 +169,17 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
       );
       return [[label, off.n, off.p50, on.p50, pct(on.p50, off.p50), round(paired, 2), off.p95, on.p95, pct(on.p95, off.p95)]];
     };
-    const finishedAt = new Date();
     const postOff = stats(postMs.off).p50;
     const postOn = stats(postMs.on).p50;
     const e2eOff = stats(e2eMs.off).p50;
     const e2eOn = stats(e2eMs.on).p50;
-    return {
+    return envelope.finish({
       name: 'tracing',
       title: 'Tracing overhead: facade POST and resize end to end, tracing on vs off in one run',
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      durationSeconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 0),
-      loadAverageStart: loadStart,
-      loadAverageEnd: loadAverage(),
       setup: {
         rounds,
         postsPerRound,
         resizesPerRound,
-        temporalDb: ctx.temporalDb,
         exporter: 'OTLP/HTTP protobuf, batch processor, in-process receiver',
       },
       tables: [
@@ -235,7 +201,7 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
       ],
       interferencePercentOfCore: used.machine.othersPercentOfCore,
       data: { postMs, e2eMs, otlp: { requests: receiver.requests(), bytes: receiver.bytes() } },
-    };
+    });
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }

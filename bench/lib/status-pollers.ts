@@ -7,7 +7,6 @@
  *
  * Started with fork(); takes one PollJob as its first IPC message, answers one PollResult and exits.
  */
-import { Client, Connection } from '@temporalio/client';
 import { FacadeHttp } from '../../test/support/orca-client';
 import { sleep } from './load';
 import type { Pauses } from './pauses';
@@ -17,12 +16,8 @@ export type PollKind = 'running' | 'completed';
 
 export interface PollJob {
   readonly url: string;
-  readonly temporalAddress: string;
-  readonly namespace: string;
   readonly running: readonly string[];
   readonly completed: readonly string[];
-  /** Running tasks also described straight from this process (no facade), on the same schedule. */
-  readonly direct: readonly string[];
   readonly windowMs: number;
   readonly pollEveryMs: number;
   /** Polls slower than this are counted by the second of the window they were sent in. */
@@ -36,8 +31,6 @@ export interface PollResult {
   /** The last history line each running task showed. */
   readonly lastLines: Record<string, string>;
   readonly slowBySecond: [number, number][];
-  readonly direct: number[];
-  readonly directErrors: number;
   readonly windowSeconds: number;
   readonly loopBusy: number;
   readonly pauses: Pauses;
@@ -45,23 +38,14 @@ export interface PollResult {
 
 async function pollWindow(job: PollJob): Promise<PollResult> {
   const http = new FacadeHttp(job.url, 64);
-  const connection = await Connection.connect({ address: job.temporalAddress });
-  const client = new Client({ connection, namespace: job.namespace });
   const latencies: Record<PollKind, number[]> = { running: [], completed: [] };
   const errors: Record<PollKind, number> = { running: 0, completed: 0 };
   const slowBySecond = new Map<number, number>();
   const lastLines: Record<string, string> = {};
-  const direct: number[] = [];
-  let directErrors = 0;
   let firstError: string | undefined;
   // Unmeasured warm-up: this process's code compiled and its keep-alive sockets open, as the
   // in-process pollers had them from the benchmark's setup.
   for (const id of [...job.completed, ...job.running.slice(0, 64)]) await http.task(id).catch(() => undefined);
-  for (const id of job.direct)
-    await client.workflow
-      .getHandle(id)
-      .describe()
-      .catch(() => undefined);
   const elu = performance.eventLoopUtilization();
   const pauses = new PauseWindow();
   const windowStart = performance.now();
@@ -93,25 +77,14 @@ async function pollWindow(job: PollJob): Promise<PollResult> {
       firstError ??= (err as Error).message;
     }
   };
-  const describe = (id: string) => async () => {
-    const sentAt = performance.now();
-    try {
-      await client.workflow.getHandle(id).describe();
-      direct.push(performance.now() - sentAt);
-    } catch {
-      directErrors++;
-    }
-  };
   try {
     const spread = (i: number, n: number) => (i * job.pollEveryMs) / n;
     await Promise.all([
       ...job.running.map((id, i) => every(spread(i, job.running.length), poll(id, 'running'))),
       ...job.completed.map((id, i) => every(spread(i, job.completed.length), poll(id, 'completed'))),
-      ...job.direct.map((id, i) => every(spread(i, job.direct.length), describe(id))),
     ]);
   } finally {
     http.close();
-    await connection.close();
   }
   return {
     latencies,
@@ -119,8 +92,6 @@ async function pollWindow(job: PollJob): Promise<PollResult> {
     firstError,
     lastLines,
     slowBySecond: [...slowBySecond],
-    direct,
-    directErrors,
     windowSeconds: (performance.now() - windowStart) / 1000,
     loopBusy: performance.eventLoopUtilization(elu).utilization,
     pauses: pauses.stop(),

@@ -24,7 +24,7 @@ import { defaultTaskSettings } from '../../domain/task-input';
 import type { MotoServer, TemporalDevServer, TemporalDevServerOptions } from '../../infra/stack';
 import { freePort, startMoto, startTemporalDevServer } from '../../infra/stack';
 import type { Logger, Tracing } from '../../runtime';
-import { SecretsCodec, silentLogger } from '../../runtime';
+import { createLogger, SecretsCodec, silentLogger } from '../../runtime';
 import type { BosunWorkerOptions } from '../../worker/create-worker';
 import { createBosunWorker } from '../../worker/create-worker';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle';
@@ -150,18 +150,11 @@ function testRunEnv(name: string): string {
 
 export interface StackOptions {
   /**
-   * Fresh servers this stack starts and stops (a benchmark's): logs and the database under `dir`,
-   * Temporal's SQLite in a file there (as `npm start`) or in memory, Prometheus metrics on a free
-   * port. Absent: the test run's servers and workflow bundle (jest's global setup), left running.
+   * Fresh servers this stack starts and stops (a benchmark's), or servers started already (with
+   * their workflow bundle) that it uses and leaves running. Absent: the test run's servers and
+   * workflow bundle (jest's global setup).
    */
-  readonly servers?: {
-    readonly dir: string;
-    readonly temporalDb: TemporalDb;
-    /** Temporal dynamic config (`KEY=VALUE`, VALUE in JSON) for experiments. */
-    readonly temporalConfig?: readonly string[] | undefined;
-    /** false: no moto (the facade and Temporal alone). */
-    readonly moto?: boolean;
-  };
+  readonly servers?: FreshServers | Servers;
   /**
    * false: no worker (tasks stay RUNNING); `in-process` (the default): createBosunWorker in this
    * process, with the activities below; otherwise that many worker child processes
@@ -180,12 +173,23 @@ export interface StackOptions {
   readonly settings?: TaskSettings;
   /** Facade extras: the onboarding flag, the legacy Clouddriver, authorization. */
   readonly facade?: Partial<Pick<FacadeOptions, 'router' | 'legacy' | 'authorization'>>;
-  /** The facade's logger (silent unless given). */
+  /** The facade's logger (silent in tests, formatting and dropping each line in benchmarks, unless given). */
   readonly logger?: Logger;
   /** Headers every `run` sends on top of Orca's defaults. */
   readonly headers?: Record<string, string>;
   /** Traces of the client, the in-process worker and the facade, read when the stack starts. */
   readonly tracing?: () => Tracing;
+}
+
+/** Servers a stack starts: logs and the database under `dir`, Prometheus metrics on a free port. */
+export interface FreshServers {
+  readonly dir: string;
+  /** Temporal's SQLite in a file under `dir` (as `npm start`) or in memory. */
+  readonly temporalDb: TemporalDb;
+  /** Temporal dynamic config (`KEY=VALUE`, VALUE in JSON) for experiments. */
+  readonly temporalConfig?: readonly string[] | undefined;
+  /** false: no moto (the facade and Temporal alone). */
+  readonly moto?: boolean;
 }
 
 /** Where Temporal keeps its state: a temp SQLite file (as `npm start` does) or SQLite in memory (as the tests do). */
@@ -198,11 +202,11 @@ export interface Stack {
   readonly aws: AwsClientProvider;
   readonly facade: Facade;
   readonly facadeUrl: string;
-  /** The servers this stack started; undefined on the test run's. */
+  /** The servers this stack runs on; undefined on the test run's. */
   readonly servers: Servers | undefined;
   /** The worker children (empty unless the worker runs as processes). */
   readonly workers: readonly WorkerProcess[];
-  /** Temporal's Prometheus metrics (fresh servers only). */
+  /** Temporal's Prometheus metrics (servers this stack started only). */
   readonly temporalMetricsUrl: string;
   awsClients(): AwsClients;
   /** The processes whose CPU and memory a benchmark reports. */
@@ -241,7 +245,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     let address: string;
     let awsEndpoint: string | undefined;
     let bundle: () => Promise<string>;
-    if (opts.servers) {
+    if (opts.servers && 'temporal' in opts.servers) {
+      servers = opts.servers;
+      address = servers.temporal.address;
+      awsEndpoint = servers.moto?.endpoint;
+      const codePath = servers.bundlePath;
+      if (!codePath) throw new Error('servers a stack shares must have built the workflow bundle');
+      bundle = async () => codePath;
+    } else if (opts.servers) {
       const { dir, temporalDb, temporalConfig = [], moto } = opts.servers;
       mkdirSync(dir, { recursive: true });
       metricsPort = await freePort();
@@ -310,7 +321,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
     } else if (worker) {
       if (!awsEndpoint) throw new Error('a worker needs moto');
-      const logDir = opts.servers?.dir ?? path.dirname(await bundle());
+      const logDir = opts.servers && 'dir' in opts.servers ? opts.servers.dir : path.dirname(await bundle());
       const count = worker.processes ?? 1;
       for (let i = 0; i < count; i++) {
         const child = await WorkerProcess.start(
@@ -333,7 +344,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       client,
       taskQueue,
       settings: opts.settings ?? defaultTaskSettings,
-      logger: opts.logger ?? silentLogger,
+      // A benchmark's facade formats each log line as production does (and drops it); a test's is silent.
+      logger: opts.logger ?? (opts.servers ? createLogger('info', {}, () => undefined) : silentLogger),
       tracing: tracing?.enabled ?? false,
       ...opts.facade,
     });
