@@ -7,23 +7,21 @@
  * In the middle of each level (when half its tasks have closed) one resizeServerGroup goes to a
  * group made before the level: how long a small operation takes while the system is busy with
  * deploys (POST to workflow closed). Each level is bounded (5 minutes up to 500 tasks, 10 above;
- * 2 in --quick); a level that does not finish says how far it got and where its tasks were
- * waiting, rather than pretending.
+ * 2 in --quick); a level that does not finish says how far it got, minute by minute, rather
+ * than pretending.
  */
 import { statSync } from 'node:fs';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import type { AwsClients } from '../activities';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import type { Timeline, TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
-import { round, threadCpuOf } from '../test/support/child-process';
+import { round } from '../test/support/child-process';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
 import { atLeast, atMost, numbers, resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
-import type { Stack } from '../test/support/stack';
 import { ACCOUNT, REGION, startStack, workflowBundle } from '../test/support/stack';
 import { summarize } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
@@ -78,10 +76,8 @@ interface Level {
   readonly persistence: PersistenceUse | undefined;
   /** Of the first worker. */
   readonly worker: WorkerPeaks | undefined;
-  readonly workerThreads: readonly { readonly thread: string; readonly cpuSeconds: number }[];
   readonly timelines: TimelineSummary;
   readonly progress: readonly { readonly second: number; readonly closed: number }[];
-  readonly stall: readonly string[];
   readonly probe: Probe | undefined;
   /** Which process (or the machine) set the pace, in words. */
   readonly verdict: string;
@@ -147,40 +143,6 @@ function minuteMarks(progress: readonly { second: number; closed: number }[]): {
 
 export async function countOf(client: Client, query: string): Promise<number> {
   return (await client.workflow.count(query)).count;
-}
-
-/** Where unfinished tasks are: their pending activities by type and state, with the last failure. */
-async function stallReport(stack: Stack, sample: number): Promise<string[]> {
-  const byKey = new Map<string, number>();
-  const failures = new Set<string>();
-  let n = 0;
-  for await (const wf of stack.client.workflow.list({
-    query: `TaskQueue = '${stack.taskQueue}' AND ExecutionStatus = 'Running'`,
-    pageSize: sample,
-  })) {
-    const d = await stack.client.workflow.getHandle(wf.workflowId).describe();
-    const pending = d.raw.pendingActivities ?? [];
-    const wft = d.raw.pendingWorkflowTask;
-    if (wft) {
-      const state = (temporal.api.enums.v1.PendingWorkflowTaskState[wft.state ?? 0] ?? String(wft.state)).replace(
-        'PENDING_WORKFLOW_TASK_STATE_',
-        '',
-      );
-      const key = `workflow task ${state} attempt ${wft.attempt}`;
-      byKey.set(key, (byKey.get(key) ?? 0) + 1);
-    }
-    for (const p of pending) {
-      const state = temporal.api.enums.v1.PendingActivityState[p.state ?? 0] ?? String(p.state);
-      const key = `${p.activityType?.name} ${state.replace('PENDING_ACTIVITY_STATE_', '')} attempt ${p.attempt}`;
-      byKey.set(key, (byKey.get(key) ?? 0) + 1);
-      if (p.lastFailure?.message) failures.add(p.lastFailure.message.slice(0, 200));
-    }
-    if (++n >= sample) break;
-  }
-  return [
-    `pending work of ${n} running tasks: ${[...byKey].map(([k, v]) => `${v}x ${k}`).join('; ') || 'none'}`,
-    ...(failures.size ? [`last failures: ${[...failures].slice(0, 3).join(' | ')}`] : []),
-  ];
 }
 
 /** When the probe closed, from its workflow's close time (what Orca's next poll would see). */
@@ -274,7 +236,6 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
       `scale ${label}: submitting ${tasks} createServerGroup tasks (${SUBMIT_CONCURRENCY} POSTs in flight), bound ${boundMs / 1000} s`,
     );
     first?.resetStatus();
-    const threadsBefore = first ? threadCpuOf(first.pid) : new Map<string, number>();
     const usage = UsageWindow.start(stack.watched());
     const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
     const t0wall = Date.now();
@@ -319,10 +280,8 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
     const persistence = await metrics.stop();
     const probe = await probeOutcome(stack.client, probeGroup, probeSent);
     const worker = first?.peaks(ACTIVITY_SLOTS);
-    const threadsAfter = first ? threadCpuOf(first.pid) : new Map<string, number>();
     const finished = closed >= tasks && submitResult.errors === 0;
     if (submitResult.errors) ctx.log(`scale ${label}: ${submitResult.errors} submissions failed: ${submitResult.firstError}`);
-    const stall = finished ? [] : await stallReport(stack, 25);
 
     // Close times and outcomes of the measured tasks (not the warm-up).
     let lastClose = 0;
@@ -365,14 +324,8 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
       resources,
       persistence,
       worker,
-      workerThreads: [...threadsAfter]
-        .map(([thread, s]) => ({ thread, cpuSeconds: round(s - (threadsBefore.get(thread) ?? 0), 1) }))
-        .filter((t) => t.cpuSeconds > 0.5)
-        .sort((a, b) => b.cpuSeconds - a.cpuSeconds)
-        .slice(0, 5),
       timelines: summarizeTimelines(timelines),
       progress,
-      stall,
       probe,
       verdict: scaleOutVerdict(resources, persistence),
     };
@@ -450,26 +403,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
   const smallest = single[0]!;
   const t = biggest.timelines;
   const perTask = (l: Level, name: string) => (l.closed > 0 && procs(l, name).length ? round((cpu(l, name) * 1000) / l.closed) : NaN);
-  const cpuRows = results.map((l) => {
-    const parts = ['temporal', 'moto', 'bosun worker', 'bench'].map((n) => perTask(l, n));
-    return [
-      label(l),
-      l.closed,
-      ...parts,
-      round(parts.reduce((a, b) => a + b, 0)),
-      l.resources.machine.busyPercentOfCore,
-      l.resources.machine.othersPercentOfCore,
-    ];
-  });
   const slowest = [...t.byActivity].sort((a, b) => b.medianQueueMs + b.medianExecMs - (a.medianQueueMs + a.medianExecMs))[0];
-  const probeRows = results.map((l) => [
-    label(l),
-    l.probe ? `${l.probe.postedAtSecond}` : undefined,
-    l.probe ? `${l.probe.closedBefore} of ${l.tasks}` : 'not sent',
-    l.probe?.postMs,
-    l.probe?.closedSeconds ?? (l.probe ? 'not closed' : undefined),
-    l.probe?.status,
-  ]);
   const byWorkers = levels.flatMap((tasks) => {
     const same = results.filter((l) => l.tasks === tasks);
     if (same.length < 2) return [];
@@ -501,7 +435,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
     `CPU per finished task (Temporal / moto / workers, ms): ${results.map((l) => `${label(l)} tasks ${perTask(l, 'temporal')} / ${perTask(l, 'moto')} / ${perTask(l, 'bosun worker')}`).join('; ')}.`,
     ...results.map(
       (l) =>
-        `${label(l)} tasks: bottleneck: ${l.verdict}. ${cpuVerdict(l.resources)}; first worker: ${l.worker?.maxInFlightActivities ?? '-'} activities in flight at most (${l.worker?.secondsAtActivitySlotLimit ?? '-'} s at the slot limit), ${l.worker?.maxInFlightWorkflowActivations ?? '-'} workflow activations in flight at most (of 40 slots), main thread busy at most ${l.worker?.maxMainThreadBusy ?? '-'}, busiest threads ${l.workerThreads.map((x) => `${x.thread} ${x.cpuSeconds} s`).join(', ')}. ${persistenceNote(l.persistence)}.`,
+        `${label(l)} tasks: bottleneck: ${l.verdict}. ${cpuVerdict(l.resources)}; first worker: ${l.worker?.maxInFlightActivities ?? '-'} activities in flight at most (${l.worker?.secondsAtActivitySlotLimit ?? '-'} s at the slot limit), ${l.worker?.maxInFlightWorkflowActivations ?? '-'} workflow activations in flight at most (of 40 slots), main thread busy at most ${l.worker?.maxMainThreadBusy ?? '-'}. ${persistenceNote(l.persistence)}.`,
     ),
     `Where a finished task's time went at ${biggest.tasks}: workflow tasks waiting ${t.medianWftQueueMs} ms, on the worker ${t.medianWftExecMs} ms, activities waiting for a slot ${t.medianActivityQueueMs} ms, running ${t.medianActivityExecMs} ms (median total ${t.medianTotalMs} ms); the slowest step is ${slowest?.type} (${slowest?.medianQueueMs} ms waiting, ${slowest?.medianExecMs} ms running). Workflow-task waits are Temporal dispatching work through its SQLite-bound history and matching queues${(biggest.worker?.maxInFlightWorkflowActivations ?? 0) >= 40 ? '; the worker also reached its 40 workflow-task slots at its busiest, so raising maxConcurrentWorkflowTaskExecutions is the next thing to try' : ''}.`,
     `Worker memory: peak RSS ${single.map((l) => `${peakRss(l)} MiB with ${l.worker?.maxCachedWorkflows} workflows cached`).join(', ')}: every running task stays in the sticky cache (the default limit is ~2,300 on this heap). maxCachedWorkflows caps it at the price of replaying histories.`,
@@ -515,7 +449,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
             .map((p) => `${p.closed} at ${p.second} s`)
             .join(
               ', ',
-            )}). ${l.stall.join(' ')}. ${l.timelines.activityRetries > 0 ? `Retried activity attempts in the finished sample: ${l.timelines.activityRetries} (an attempt that outlives its start-to-close or heartbeat timeout under load is retried, and its AWS calls are made again).` : ''}`,
+            )}). ${l.timelines.activityRetries > 0 ? `Retried activity attempts in the finished sample: ${l.timelines.activityRetries} (an attempt that outlives its start-to-close or heartbeat timeout under load is retried, and its AWS calls are made again).` : ''}`,
       ),
   ];
 
@@ -578,20 +512,6 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
           'per activity: waiting/running',
         ],
         rows: breakdown,
-      },
-      {
-        title: 'CPU per finished task (ms of CPU time)',
-        headers: ['tasks', 'finished', 'Temporal', 'moto', 'workers', 'bench (facade)', 'total', 'machine busy %', 'others %'],
-        rows: cpuRows,
-        notes: [
-          "CPU seconds of each process over the level's window divided by the tasks that finished in it; for a level that did not finish this overstates the cost per task, since unfinished tasks did work too",
-        ],
-      },
-      {
-        title: 'Probe: one resizeServerGroup posted in the middle of the level',
-        headers: ['tasks', 'posted at s', 'level tasks closed then', 'POST ms', 'POST to closed s', 'outcome'],
-        rows: probeRows,
-        notes: ['target: under 5 s at 1,000 deploys (measured, not asserted)'],
       },
       ...results.map((l) => resourcesTable(`Resources at ${label(l)} tasks`, l.resources, [persistenceNote(l.persistence)])),
     ],
