@@ -26,7 +26,7 @@ import { ACCOUNT, REGION, startStack, workflowBundle } from '../test/support/sta
 import { summarize } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
 import { TemporalMetricsWindow } from './lib/temporal-metrics';
-import type { ProcessUsage, WindowUsage } from './lib/usage';
+import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 import type { WorkerPeaks } from '../test/support/worker-process';
 import { emulatorAl2023Image } from '../test/support/instances';
@@ -168,48 +168,6 @@ async function probeOutcome(
   };
 }
 
-const sum = (ps: readonly ProcessUsage[], f: (p: ProcessUsage) => number) => round(ps.reduce((s, p) => s + f(p), 0));
-
-/**
- * Which process (or the machine) set the pace of one run, named with its numbers. A process near
- * one core most of the time is pinned (moto is single-threaded under the GIL; a Node event loop
- * too); a machine near all its cores is saturated, whoever uses them; otherwise Temporal's
- * SQLite, one writer, is the queue when its summed call time exceeds the wall time.
- */
-export function scaleOutVerdict(u: WindowUsage, p: PersistenceUse | undefined): string {
-  const of = (prefix: string) => u.processes.filter((x) => x.name.startsWith(prefix));
-  const temporal = of('temporal');
-  const moto = of('moto');
-  const workers = of('bosun worker');
-  const facades = of('facade');
-  const groups = [
-    {
-      name: 'Temporal',
-      cpu: sum(temporal, (x) => x.cpuPercentOfCore),
-      pinned: Math.max(0, ...temporal.map((x) => x.percentOfTimeAbove90)),
-    },
-    { name: 'moto', cpu: sum(moto, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...moto.map((x) => x.percentOfTimeAbove90)) },
-    { name: 'workers', cpu: sum(workers, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...workers.map((x) => x.percentOfTimeAbove90)) },
-    { name: 'facades', cpu: sum(facades, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...facades.map((x) => x.percentOfTimeAbove90)) },
-  ].sort((a, b) => b.cpu - a.cpu);
-  const capacity = u.machine.cores * 100;
-  const shares = groups.map((g) => `${g.name} ${g.cpu}%`).join(', ');
-  const pinned = [...groups].sort((a, b) => b.pinned - a.pinned)[0]!;
-  const sqlite = p
-    ? `; Temporal SQLite calls summed ${p.busyPercentOfWall}% of the wall time (${p.callsPerSecond} calls/s, mean ${p.meanMs} ms)`
-    : '';
-  const ours = groups.reduce((a, g) => a + g.cpu, 0);
-  if (u.machine.busyPercentOfCore >= capacity * 0.85 && u.machine.othersPercentOfCore > ours)
-    return `the machine was saturated by other processes (${u.machine.othersPercentOfCore}% of ${capacity}%, this run's ${round(ours)}%): ${shares}${sqlite}; not a limit of Bosun, run again on a quiet machine`;
-  if (u.machine.busyPercentOfCore >= capacity * 0.85)
-    return `machine CPU saturated (${u.machine.busyPercentOfCore}% of ${capacity}%, others ${u.machine.othersPercentOfCore}%): ${shares}; the biggest consumer is ${groups[0]!.name}${pinned.pinned >= 50 ? `, and ${pinned.name} ran at >= 90% of a core ${pinned.pinned}% of the time` : ''}${sqlite}`;
-  if (pinned.pinned >= 50)
-    return `${pinned.name} pinned at one core (>= 90% of a core ${pinned.pinned}% of the time) while the machine had room (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}${sqlite}`;
-  if (p && p.busyPercentOfWall >= 100)
-    return `Temporal SQLite writes (one writer): calls summed ${p.busyPercentOfWall}% of the wall time at mean ${p.meanMs} ms while the CPU had room (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}`;
-  return `no process saturated (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}${sqlite}; the tasks' own waits set the pace`;
-}
-
 async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, workers: number): Promise<Level> {
   const label = `${tasks}${workers > 1 ? `x${workers}w` : ''}`;
   const dir = `${ctx.runDir}/scale-${label}`;
@@ -327,7 +285,7 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
       timelines: summarizeTimelines(timelines),
       progress,
       probe,
-      verdict: scaleOutVerdict(resources, persistence),
+      verdict: cpuVerdict(resources, persistence),
     };
   } finally {
     http.close();
@@ -435,7 +393,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
     `CPU per finished task (Temporal / moto / workers, ms): ${results.map((l) => `${label(l)} tasks ${perTask(l, 'temporal')} / ${perTask(l, 'moto')} / ${perTask(l, 'bosun worker')}`).join('; ')}.`,
     ...results.map(
       (l) =>
-        `${label(l)} tasks: bottleneck: ${l.verdict}. ${cpuVerdict(l.resources)}; first worker: ${l.worker?.maxInFlightActivities ?? '-'} activities in flight at most (${l.worker?.secondsAtActivitySlotLimit ?? '-'} s at the slot limit), ${l.worker?.maxInFlightWorkflowActivations ?? '-'} workflow activations in flight at most (of 40 slots), main thread busy at most ${l.worker?.maxMainThreadBusy ?? '-'}. ${persistenceNote(l.persistence)}.`,
+        `${label(l)} tasks: bottleneck: ${l.verdict}; first worker: ${l.worker?.maxInFlightActivities ?? '-'} activities in flight at most (${l.worker?.secondsAtActivitySlotLimit ?? '-'} s at the slot limit), ${l.worker?.maxInFlightWorkflowActivations ?? '-'} workflow activations in flight at most (of 40 slots), main thread busy at most ${l.worker?.maxMainThreadBusy ?? '-'}. ${persistenceNote(l.persistence)}.`,
     ),
     `Where a finished task's time went at ${biggest.tasks}: workflow tasks waiting ${t.medianWftQueueMs} ms, on the worker ${t.medianWftExecMs} ms, activities waiting for a slot ${t.medianActivityQueueMs} ms, running ${t.medianActivityExecMs} ms (median total ${t.medianTotalMs} ms); the slowest step is ${slowest?.type} (${slowest?.medianQueueMs} ms waiting, ${slowest?.medianExecMs} ms running). Workflow-task waits are Temporal dispatching work through its SQLite-bound history and matching queues${(biggest.worker?.maxInFlightWorkflowActivations ?? 0) >= 40 ? '; the worker also reached its 40 workflow-task slots at its busiest, so raising maxConcurrentWorkflowTaskExecutions is the next thing to try' : ''}.`,
     `Worker memory: peak RSS ${single.map((l) => `${peakRss(l)} MiB with ${l.worker?.maxCachedWorkflows} workflows cached`).join(', ')}: every running task stays in the sticky cache (the default limit is ~2,300 on this heap). maxCachedWorkflows caps it at the price of replaying histories.`,

@@ -3,7 +3,8 @@
  * load but stay bounded, the 100-operation chaos run keeps its committed defaults, and the
  * scale-out verdict names the process that saturated with its numbers.
  */
-import { levelBoundMs, scaleOutVerdict } from '../bench/bench-scale';
+import { levelBoundMs } from '../bench/bench-scale';
+import { cpuVerdict as scaleOutVerdict } from '../bench/lib/report';
 import { chaosOptionsSchema, scaledDefaults } from '../bench/chaos/chaos';
 import type { ProcessUsage, WindowUsage } from '../bench/lib/usage';
 

@@ -10,7 +10,7 @@ import type { TemporalDb } from '../../test/support/stack';
 import type { Table } from './table';
 import { renderMarkdown, renderText } from './table';
 import type { PersistenceUse } from './temporal-metrics';
-import type { WindowUsage } from './usage';
+import type { ProcessUsage, WindowUsage } from './usage';
 
 /** What every benchmark gets from the runner. */
 export interface BenchContext {
@@ -207,14 +207,48 @@ export function persistenceNote(p: PersistenceUse | undefined): string {
   return `Temporal SQLite: ${p.calls} calls (${p.callsPerSecond}/s), mean ${p.meanMs} ms, summed latency ${p.busySeconds} s = ${p.busyPercentOfWall}% of the window; top: ${top}`;
 }
 
-/** The busiest process of a window, and whether the machine as a whole was saturated. */
-export function cpuVerdict(u: WindowUsage): string {
-  const top = [...u.processes].sort((a, b) => b.cpuPercentOfCore - a.cpuPercentOfCore);
+const sum = (ps: readonly ProcessUsage[], f: (p: ProcessUsage) => number) => round(ps.reduce((s, p) => s + f(p), 0));
+
+/**
+ * Which process (or the machine) set the pace of one run, named with its numbers. A process near
+ * one core most of the time is pinned (moto is single-threaded under the GIL; a Node event loop
+ * too); a machine near all its cores is saturated, whoever uses them; otherwise Temporal's
+ * SQLite, one writer, is the queue when its summed call time exceeds the wall time.
+ */
+export function cpuVerdict(u: WindowUsage, p?: PersistenceUse): string {
+  const of = (prefix: string) => u.processes.filter((x) => x.name.startsWith(prefix));
+  const temporal = of('temporal');
+  const moto = of('moto');
+  const workers = of('bosun worker');
+  const facades = of('facade');
+  const own = of('bench');
+  const groups = [
+    {
+      name: 'Temporal',
+      cpu: sum(temporal, (x) => x.cpuPercentOfCore),
+      pinned: Math.max(0, ...temporal.map((x) => x.percentOfTimeAbove90)),
+    },
+    { name: 'moto', cpu: sum(moto, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...moto.map((x) => x.percentOfTimeAbove90)) },
+    { name: 'workers', cpu: sum(workers, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...workers.map((x) => x.percentOfTimeAbove90)) },
+    { name: 'facades', cpu: sum(facades, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...facades.map((x) => x.percentOfTimeAbove90)) },
+    { name: 'this process', cpu: sum(own, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...own.map((x) => x.percentOfTimeAbove90)) },
+  ].sort((a, b) => b.cpu - a.cpu);
   const capacity = u.machine.cores * 100;
-  const busy = u.machine.busyPercentOfCore;
-  const parts = top.slice(0, 3).map((p) => `${p.name} ${p.cpuPercentOfCore}% (>= 90% of a core ${p.percentOfTimeAbove90}% of the time)`);
-  const saturated = busy >= capacity * 0.9;
-  return `CPU (% of one core): ${parts.join(', ')}; machine ${busy}% of ${capacity}%${saturated ? ' (saturated)' : ''}, of which other processes ${u.machine.othersPercentOfCore}%`;
+  const shares = groups.map((g) => `${g.name} ${g.cpu}%`).join(', ');
+  const pinned = [...groups].sort((a, b) => b.pinned - a.pinned)[0]!;
+  const sqlite = p
+    ? `; Temporal SQLite calls summed ${p.busyPercentOfWall}% of the wall time (${p.callsPerSecond} calls/s, mean ${p.meanMs} ms)`
+    : '';
+  const ours = groups.reduce((a, g) => a + g.cpu, 0);
+  if (u.machine.busyPercentOfCore >= capacity * 0.85 && u.machine.othersPercentOfCore > ours)
+    return `the machine was saturated by other processes (${u.machine.othersPercentOfCore}% of ${capacity}%, this run's ${round(ours)}%): ${shares}${sqlite}; not a limit of Bosun, run again on a quiet machine`;
+  if (u.machine.busyPercentOfCore >= capacity * 0.85)
+    return `machine CPU saturated (${u.machine.busyPercentOfCore}% of ${capacity}%, others ${u.machine.othersPercentOfCore}%): ${shares}; the biggest consumer is ${groups[0]!.name}${pinned.pinned >= 50 ? `, and ${pinned.name} ran at >= 90% of a core ${pinned.pinned}% of the time` : ''}${sqlite}`;
+  if (pinned.pinned >= 50)
+    return `${pinned.name} pinned at one core (>= 90% of a core ${pinned.pinned}% of the time) while the machine had room (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}${sqlite}`;
+  if (p && p.busyPercentOfWall >= 100)
+    return `Temporal SQLite writes (one writer): calls summed ${p.busyPercentOfWall}% of the wall time at mean ${p.meanMs} ms while the CPU had room (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}`;
+  return `no process saturated (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}${sqlite}; the tasks' own waits set the pace`;
 }
 
 export const ms = (n: number): number => round(n, 1);
