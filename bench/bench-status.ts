@@ -111,7 +111,12 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
     const doneRun = await runClosedLoop(completed, 8, async () => {
       const { id } = await http.submit(resize('benchstatus-done-v000'));
       await stack.client.workflow.getHandle(id).result();
-      const { task } = await http.task(id);
+      // The facade answers a running task from its list, refreshed every few seconds: poll until it sees the end.
+      let { task } = await http.task(id);
+      for (let i = 0; i < 60 && !task.status.completed; i++) {
+        await sleep(500);
+        ({ task } = await http.task(id));
+      }
       if (!task.status.completed || task.status.failed) throw new Error(`task ${id} did not succeed: ${JSON.stringify(task.status)}`);
       done.push(id);
     });
