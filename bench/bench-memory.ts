@@ -6,8 +6,7 @@
  *   npm run bench -- --only memory                                  # both, 300 tasks each
  *   npm run bench -- --only memory --memory-tasks 1000 --memory-processes start
  *   options: --memory-processes start|worker, --memory-tasks n, --memory-max-cached n
- *            (BOSUN_MAX_CACHED_WORKFLOWS), --memory-root <checkout> (run another checkout's entry
- *            points, e.g. main's, for a before/after); --label name names the result files
+ *            (BOSUN_MAX_CACHED_WORKFLOWS); --label name names the result files
  *
  * Every process runs on free loopback ports with a private state folder, so a developer's own
  * `npm start` is never touched; RSS is read from /proc/<pid>/status (VmRSS, and VmHWM for the
@@ -40,15 +39,12 @@ export interface MemoryOptions {
   readonly processes?: readonly ('start' | 'worker')[] | undefined;
   readonly tasks?: number | undefined;
   readonly maxCached?: number | undefined;
-  /** Another checkout whose entry points run (e.g. main's), for a before/after. */
-  readonly root?: string | undefined;
 }
 
 interface Options {
   readonly only: readonly ('start' | 'worker')[];
   readonly tasks: number;
   readonly maxCached: number | undefined;
-  readonly root: string;
 }
 
 interface Phase {
@@ -76,11 +72,11 @@ const log = (m: string) => process.stderr.write(`[memory ${new Date().toISOStrin
 const mib = (bytes: number | undefined) => round((bytes ?? 0) / MiB);
 
 /**
- * The V8 heap limit an npm script of `root` runs Node with (`--max-old-space-size=N` in its
+ * The V8 heap limit an npm script runs Node with (`--max-old-space-size=N` in its
  * package.json), so the benchmark measures the process the script starts; none = Node's default.
  */
-function heapLimitOf(root: string, scriptName: string): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+function heapLimitOf(scriptName: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   const flag = /--max-old-space-size=\d+/.exec(pkg.scripts?.[scriptName] ?? '')?.[0];
   return flag ? [flag] : [];
 }
@@ -174,9 +170,8 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
   const child = spawnTs({
     name: 'npm start',
     script: 'infra/start.ts',
-    root: opts.root,
     launcher: 'node-import-tsx',
-    nodeFlags: heapLimitOf(opts.root, 'start'),
+    nodeFlags: heapLimitOf('start'),
     env,
     logFile: path.join(dir, 'start.log'),
   });
@@ -216,15 +211,10 @@ async function workerPhase(opts: Options, dir: string): Promise<Phase> {
   });
   const facadeUrl = `http://127.0.0.1:${facadePort}`;
   const launch = (name: string, script: string, extra: Record<string, string>, heap: string[] = []) =>
-    spawnTs({ name, script, root: opts.root, nodeFlags: heap, env: { ...env, ...extra }, logFile: path.join(dir, `${name}.log`) });
+    spawnTs({ name, script, nodeFlags: heap, env: { ...env, ...extra }, logFile: path.join(dir, `${name}.log`) });
   const facade = launch('facade', 'client/facade/main.ts', {});
   const t0 = performance.now();
-  const worker = launch(
-    'worker',
-    'worker/main.ts',
-    { BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' },
-    heapLimitOf(opts.root, 'worker'),
-  );
+  const worker = launch('worker', 'worker/main.ts', { BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' }, heapLimitOf('worker'));
   try {
     await worker.waitForOutput('worker polling', 120_000);
     await waitForHttp(`${facadeUrl}/health`, 60_000, facade);
@@ -278,7 +268,6 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
     only: o.processes ?? ['start', 'worker'],
     tasks: o.tasks ?? (ctx.quick ? 30 : 300),
     maxCached: o.maxCached,
-    root: path.resolve(o.root ?? PROJECT_ROOT),
   };
   const envelope = resultOf(ctx);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-memory-'));
@@ -319,7 +308,7 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
       p.othersPercentOfCore,
     ]),
     notes: [
-      `BOSUN_MAX_CACHED_WORKFLOWS ${opts.maxCached ?? "unset (the checkout's default)"}; checkout ${opts.root}; V8 heap limits from its package.json: npm start ${heapLimitOf(opts.root, 'start')[0] ?? "Node's default"}, npm run worker ${heapLimitOf(opts.root, 'worker')[0] ?? "Node's default"}`,
+      `BOSUN_MAX_CACHED_WORKFLOWS ${opts.maxCached ?? 'unset (the default)'}; V8 heap limits from package.json: npm start ${heapLimitOf('start')[0] ?? "Node's default"}, npm run worker ${heapLimitOf('worker')[0] ?? "Node's default"}`,
       `load average ${loadStart.join(' ')} -> ${loadAverage().join(' ')}; CPU in % of one core during the burst (2 cores = 200%); other: everything but the measured process and this benchmark (Temporal, moto, the standalone facade, other people's work)`,
       ...phases
         .filter((p) => p.facadePeakRssMiB !== undefined)
@@ -347,7 +336,6 @@ export const memory: Bench = {
     'memory-processes': { type: 'string', help: 'memory: start,worker (default both): npm start, a standalone worker' },
     'memory-tasks': { type: 'string', help: 'memory: createServerGroup tasks per process (default 300; quick 30)' },
     'memory-max-cached': { type: 'string', help: 'memory: BOSUN_MAX_CACHED_WORKFLOWS' },
-    'memory-root': { type: 'string', help: "memory: another checkout whose entry points run (e.g. main's), for a before/after" },
   },
   run: (ctx, v) => {
     const processes = typeof v['memory-processes'] === 'string' ? v['memory-processes'].split(',') : undefined;
@@ -357,7 +345,6 @@ export const memory: Bench = {
       processes,
       tasks: wholeNumber(v, 'memory-tasks', 5000),
       maxCached: wholeNumber(v, 'memory-max-cached', 100_000),
-      root: typeof v['memory-root'] === 'string' ? v['memory-root'] : undefined,
     });
   },
   floor: (data) =>
