@@ -117,6 +117,9 @@ export async function startServers(opts: ServersOptions): Promise<Servers> {
   };
 }
 
+/** What jest's global setup hands to its global teardown (same process, through globalThis). */
+export type TestStack = Pick<Servers, 'temporal'> & { readonly moto: MotoServer };
+
 /**
  * The servers of a test run (jest's global setup) or of a script that runs outside jest (recording
  * histories, measuring them), with the workflow bundle, handed to test/harness.ts through the
