@@ -4,11 +4,9 @@
  * 50 MB limits, and its 10,240-event / 10 MB warnings). Runs the real workflow through the real
  * facade against a fresh dev server and moto (bench/results/history-size.md holds the rows of earlier code).
  */
-import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { temporal } from '@temporalio/proto';
-import { ACCOUNT, testAwsClients, uniqueName } from '../test/harness';
-import { emulatorImageId } from '../test/support/instances';
+import { ACCOUNT } from '../test/harness';
+import { makeServerGroup } from '../test/support/server-group';
 import { startStack } from '../test/support/stack';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
 import { atMost, resultOf } from './lib/report';
@@ -24,29 +22,11 @@ export async function runHistorySize(ctx: BenchContext): Promise<BenchmarkResult
   });
   try {
     const groups: { region: string; name: string }[] = [];
-    for (const region of REGIONS) {
-      const clients = testAwsClients(env.aws, region);
-      const imageId = await emulatorImageId(clients);
-      const subnets = await clients.ec2.send(new DescribeSubnetsCommand({}));
-      const subnet = subnets.Subnets!.find((s) => s.DefaultForAz)?.SubnetId ?? subnets.Subnets![0]!.SubnetId!;
+    for (const region of REGIONS)
       for (let i = 0; i < GROUPS_PER_REGION; i++) {
-        const name = `${uniqueName('hist')}-v001`;
-        await clients.ec2.send(
-          new CreateLaunchTemplateCommand({ LaunchTemplateName: name, LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' } }),
-        );
-        await clients.autoScaling.send(
-          new CreateAutoScalingGroupCommand({
-            AutoScalingGroupName: name,
-            LaunchTemplate: { LaunchTemplateName: name, Version: '$Latest' },
-            MinSize: 1,
-            MaxSize: 3,
-            DesiredCapacity: 1,
-            VPCZoneIdentifier: subnet,
-          }),
-        );
+        const { name } = await makeServerGroup(env, { prefix: 'hist', region, min: 1, max: 3, desired: 1 });
         groups.push({ region, name });
       }
-    }
     // A realistic mix: each group is taken out of service, resized, processes toggled, put back.
     const kinds = [
       'disableServerGroup',
