@@ -15,8 +15,7 @@
  * The standard summary (bench-summary.md) covers the standard benchmarks: one not run this time
  * keeps its section from the result file already in the output folder (marked with the date it
  * ran). Each benchmark waits (up to 2 minutes) for other work on the machine to calm down before it
- * starts; one that still ran while other processes used more than half a core on average is run
- * once more and the quieter attempt is kept; both attempts' interference is recorded.
+ * starts, and records how much CPU other processes used while it ran.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -72,7 +71,6 @@ const RUNNER = {
   'temporal-config': { type: 'string', help: 'k=v,...: Temporal dynamic config values (JSON), for experiments' },
   out: { type: 'string', help: 'where results go (default bench/results)' },
   label: { type: 'string', help: 'names result files bench-<benchmark>-<name>.json and the summary, for experiments' },
-  'no-rerun': { type: 'boolean', help: 'do not repeat a benchmark that overlapped with heavy other load' },
   'no-floors': { type: 'boolean', help: 'report the floors but do not fail on them (experiments on purpose below them)' },
   help: { type: 'boolean', help: 'this text' },
 } as const satisfies Record<string, { type: 'string' | 'boolean'; help: string }>;
@@ -94,7 +92,7 @@ function list(): string {
     .join('\n');
 }
 
-/** Other processes' average CPU, in % of one core, above which a benchmark is run again. */
+/** Other processes' average CPU, in % of one core, below which the machine counts as quiet. */
 const HEAVY_OTHER_LOAD = 50;
 
 interface Attempt {
@@ -102,9 +100,6 @@ interface Attempt {
   /** Average CPU of processes this run did not start, over the whole benchmark, in % of one core. */
   readonly othersPercentOfCore: number;
 }
-
-/** How much another run disturbed an attempt: the worse of its whole-run and measured-window averages. */
-const disturbance = (a: Attempt): number => Math.max(a.othersPercentOfCore, a.result.interferencePercentOfCore);
 
 async function attempt(run: () => Promise<BenchmarkResult>): Promise<Attempt> {
   const machineStart = machineCpu();
@@ -197,27 +192,13 @@ async function main(): Promise<void> {
     const run = () => bench.run(ctx, values, positionals);
     try {
       // Chaos is not a timing, nor is a quick run (a smoke test of the code paths): neither waits
-      // for a quiet machine nor gets a second attempt.
+      // for a quiet machine.
       const timed = name !== 'chaos' && !quick;
       const quietBefore = timed ? await waitForQuiet(ctx, 120_000) : 0;
-      let a = await attempt(run);
-      let attempts = 1;
-      if (timed && !v['no-rerun'] && disturbance(a) > HEAVY_OTHER_LOAD) {
-        ctx.log(
-          `${name}: other processes used ${disturbance(a)}% of a core while it ran; running it once more when the machine is quieter`,
-        );
-        await waitForQuiet(ctx, 300_000);
-        const again = await attempt(run);
-        attempts = 2;
-        const keep = disturbance(again) <= disturbance(a) ? again : a;
-        notes.push(
-          `${name}: the first attempt overlapped with other load (${disturbance(a)}% of a core), the re-run had ${disturbance(again)}%; kept the ${keep === again ? 're-run' : 'first attempt'}.`,
-        );
-        a = keep;
-      }
+      const a = await attempt(run);
       const result: BenchmarkResult = {
         ...a.result,
-        setup: { ...a.result.setup, otherProcessesPercentOfCore: a.othersPercentOfCore, otherProcessesBeforeStart: quietBefore, attempts },
+        setup: { ...a.result.setup, otherProcessesPercentOfCore: a.othersPercentOfCore, otherProcessesBeforeStart: quietBefore },
       };
       if (interrupted) break;
       printResult(result);

@@ -44,7 +44,7 @@ import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 
 const POLL_EVERY_MS = 5000;
-/** A poll slower than this counts as part of the tail when looking at when the tail happens. */
+/** A stall of the pollers' own event loop this long would show in the tail. */
 const SLOW_MS = 250;
 
 type Kind = 'running' | 'completed';
@@ -167,7 +167,6 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
         completed: done,
         windowMs,
         pollEveryMs: POLL_EVERY_MS,
-        slowMs: SLOW_MS,
       };
       const usage = UsageWindow.start([...stack.watched(), ...system!.processes(), { name: 'pollers (node, Orca)', pid: pollers.pid! }]);
       const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
@@ -185,7 +184,6 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
         errors: r.errors,
         firstError: r.firstError,
         lastLines: r.lastLines,
-        slowBySecond: new Map(r.slowBySecond),
         pollWindowSeconds: r.windowSeconds,
         benchLoopBusy: r.loopBusy,
         benchPauses: r.pauses,
@@ -232,9 +230,6 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
       ];
     };
     const run = summarize(after.latencies.running, 2);
-    const polls = after.latencies.running.length + after.latencies.completed.length;
-    const slow = [...after.slowBySecond.values()].reduce((a, b) => a + b, 0);
-    const worstSeconds = [...after.slowBySecond].sort((a, b) => b[1] - a[1]).slice(0, 4);
     const ownStall = after.benchPauses.eventLoopDelayMaxMs >= SLOW_MS;
     const lookups = after.listLookups;
     const lookupTotal = lookups ? Object.values(lookups).reduce((a, b) => a + b, 0) : 0;
@@ -251,15 +246,11 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
           ]
         : []),
       `Achieved ${round(achieved, 1)} polls/s of the ${round(targetRate, 1)}/s asked for (${round((achieved / targetRate) * 100)}%): ${achieved >= targetRate * 0.95 ? 'the facade kept up, so the poll rate is set by Orca, not by Bosun' : 'the pollers fell behind, so the facade or Temporal could not keep up'}.`,
-      `Latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms; p99 ${run.p99} ms. ${
-        slow === 0
-          ? `No poll took over ${SLOW_MS} ms.`
-          : `${slow} of ${polls} polls took over ${SLOW_MS} ms, in ${after.slowBySecond.size} of ${Math.round(after.pollWindowSeconds)} seconds (worst: ${worstSeconds.map(([sec, n]) => `${n} in second ${sec}`).join(', ')})${after.slowBySecond.size <= after.pollWindowSeconds * 0.25 ? ': the tail comes in bursts' : ''}. This process's event loop: delay p99 ${after.benchPauses.eventLoopDelayP99Ms} ms, max ${after.benchPauses.eventLoopDelayMaxMs} ms; GC ${after.benchPauses.gcPauses} pauses, longest ${after.benchPauses.gcMaxMs} ms. ${
-              ownStall
-                ? 'Part of the tail is this process stalling (the pollers).'
-                : "This process did not stall that long, so the slow polls waited in Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
-            }${after.resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${after.resources.machine.othersPercentOfCore}% of a core in this window, so some of these bursts may be theirs.` : ''}`
-      }`,
+      `Latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms; p99 ${run.p99} ms. This process's event loop: delay p99 ${after.benchPauses.eventLoopDelayP99Ms} ms, max ${after.benchPauses.eventLoopDelayMaxMs} ms; GC ${after.benchPauses.gcPauses} pauses, longest ${after.benchPauses.gcMaxMs} ms. ${
+        ownStall
+          ? 'Part of the tail is this process stalling (the pollers).'
+          : "This process did not stall that long, so the slow polls waited in the facade or Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
+      }${after.resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${after.resources.machine.othersPercentOfCore}% of a core in this window, so some of the tail may be theirs.` : ''}`,
       `${persistenceNote(after.persistence)}.`,
       `Where the running tasks were at their last poll: ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}.`,
     ];
@@ -276,7 +267,6 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
       listRefresh: w.listRefresh,
       benchLoopBusy: w.benchLoopBusy,
       benchPauses: w.benchPauses,
-      slowPollsBySecond: Object.fromEntries(w.slowBySecond),
       resources: w.resources,
       persistence: w.persistence,
     });
@@ -339,7 +329,6 @@ interface PollWindow {
   readonly errors: Record<Kind, number>;
   readonly firstError: string | undefined;
   readonly lastLines: Record<string, string>;
-  readonly slowBySecond: Map<number, number>;
   readonly pollWindowSeconds: number;
   readonly benchLoopBusy: number;
   readonly benchPauses: Pauses;

@@ -20,8 +20,6 @@ export interface PollJob {
   readonly completed: readonly string[];
   readonly windowMs: number;
   readonly pollEveryMs: number;
-  /** Polls slower than this are counted by the second of the window they were sent in. */
-  readonly slowMs: number;
 }
 
 export interface PollResult {
@@ -30,7 +28,6 @@ export interface PollResult {
   readonly firstError: string | undefined;
   /** The last history line each running task showed. */
   readonly lastLines: Record<string, string>;
-  readonly slowBySecond: [number, number][];
   readonly windowSeconds: number;
   readonly loopBusy: number;
   readonly pauses: Pauses;
@@ -40,7 +37,6 @@ async function pollWindow(job: PollJob): Promise<PollResult> {
   const http = new FacadeHttp(job.url, 64);
   const latencies: Record<PollKind, number[]> = { running: [], completed: [] };
   const errors: Record<PollKind, number> = { running: 0, completed: 0 };
-  const slowBySecond = new Map<number, number>();
   const lastLines: Record<string, string> = {};
   let firstError: string | undefined;
   // Unmeasured warm-up: this process's code compiled and its keep-alive sockets open, as the
@@ -60,14 +56,9 @@ async function pollWindow(job: PollJob): Promise<PollResult> {
     }
   };
   const poll = (id: string, kind: PollKind) => async () => {
-    const sentAt = performance.now();
     try {
       const { task, ms } = await http.task(id);
       latencies[kind].push(ms);
-      if (ms > job.slowMs) {
-        const second = Math.floor((sentAt - windowStart) / 1000);
-        slowBySecond.set(second, (slowBySecond.get(second) ?? 0) + 1);
-      }
       if (kind === 'running') {
         lastLines[id] = task.history[task.history.length - 1]?.status ?? '(no history line)';
         if (task.status.completed) throw new Error(`task ${id} completed, but it should be blocked`);
@@ -91,7 +82,6 @@ async function pollWindow(job: PollJob): Promise<PollResult> {
     errors,
     firstError,
     lastLines,
-    slowBySecond: [...slowBySecond],
     windowSeconds: (performance.now() - windowStart) / 1000,
     loopBusy: performance.eventLoopUtilization(elu).utilization,
     pauses: pauses.stop(),
