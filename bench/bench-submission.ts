@@ -1,8 +1,8 @@
 /**
  * Submission: what the facade costs on top of starting the workflow yourself. The same
- * resizeServerGroup task, the same count, at the same concurrency levels, three ways:
- *  - facade: `POST /aws/ops` over real HTTP (keep-alive), i.e. parse, validate, authorize, start;
- *  - startTask(): the facade's own start call in this process (memo, summary, 8 search attributes), no HTTP;
+ * resizeServerGroup task, the same count, at the same concurrency levels, two ways:
+ *  - facade: `POST /aws/ops` over real HTTP (keep-alive), i.e. parse, validate, authorize, start
+ *    (memo, summary, 8 search attributes);
  *  - bare start: `client.workflow.start('resizeServerGroup', { args })`, the same input and nothing else.
  * No worker: every task stays RUNNING on its task queue, so only the submission path (this
  * process, the Temporal frontend, history and SQLite) is measured, with no worker competing for
@@ -10,7 +10,6 @@
  * belongs to the end-to-end and scale benchmarks.
  */
 import { randomUUID } from 'node:crypto';
-import { startTask } from '../client/facade/task-start';
 import { parseSubmission, taskTargets } from '../client/facade/submission';
 import type { TaskContext } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
@@ -31,7 +30,7 @@ import { TemporalMetricsWindow } from './lib/temporal-metrics';
 import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 
-const VARIANTS = ['facade POST /aws/ops', 'startTask() in-process', 'bare client.workflow.start'] as const;
+const VARIANTS = ['facade POST /aws/ops', 'bare client.workflow.start'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 interface Run {
@@ -61,7 +60,7 @@ const OPERATIONS = [
   },
 ];
 
-/** A fresh Temporal dev server (no worker, no moto), the facade, and the three ways to start the same task. */
+/** A fresh Temporal dev server (no worker, no moto), the facade, and the two ways to start the same task. */
 async function startSubmitter(ctx: BenchContext, maxInFlight: number): Promise<Submitter> {
   const stack = await startStack({
     servers: { dir: `${ctx.runDir}/submission`, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig, moto: false },
@@ -84,14 +83,6 @@ async function startSubmitter(ctx: BenchContext, maxInFlight: number): Promise<S
     stack,
     call: {
       'facade POST /aws/ops': () => http.submit(OPERATIONS),
-      'startTask() in-process': () =>
-        startTask(stack.client, {
-          operations: parsed.operations,
-          targets,
-          context,
-          settings: defaultTaskSettings,
-          taskQueue: stack.taskQueue,
-        }),
       'bare client.workflow.start': () =>
         stack.client.workflow.start(single.name, {
           workflowId: randomUUID(),
@@ -207,16 +198,8 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
   const tput = (r: Run) => (r.load.latenciesMs.length / r.load.wallMs) * 1000;
   const ratioRows = levels.map((c) => {
     const f = at('facade POST /aws/ops', c);
-    const t = at('startTask() in-process', c);
     const b = at('bare client.workflow.start', c);
-    return [
-      c,
-      round(p50(f) - p50(b), 2),
-      round(p50(f) / p50(b), 2),
-      round(p50(t) - p50(b), 2),
-      round(p50(f) - p50(t), 2),
-      round(tput(f) / tput(b), 2),
-    ];
+    return [c, round(p50(f) - p50(b), 2), round(p50(f) / p50(b), 2), round(tput(f) / tput(b), 2)];
   });
 
   const top = at('facade POST /aws/ops', 32);
@@ -250,20 +233,11 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
           .slice()
           .sort((a, b) => a.concurrency - b.concurrency || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant))
           .map(runRow),
-        notes: [
-          'bench CPU = this process: the facade and the HTTP load generator (or only the Temporal client for the in-process variants)',
-        ],
+        notes: ['bench CPU = this process: the facade and the HTTP load generator (or only the Temporal client for the bare start)'],
       },
       {
         title: 'Facade overhead over a bare start (medians)',
-        headers: [
-          'in flight',
-          'facade - bare p50 ms',
-          'facade / bare p50',
-          'startTask - bare p50 ms (memo, SAs)',
-          'facade - startTask p50 ms (HTTP, parse, auth)',
-          'facade / bare ops/s',
-        ],
+        headers: ['in flight', 'facade - bare p50 ms', 'facade / bare p50', 'facade / bare ops/s'],
         rows: ratioRows,
       },
       resourcesTable(`Resources over all measured submission runs (${dbName})`, total, [persistenceNote(totalPersistence)]),
