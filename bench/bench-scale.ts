@@ -359,7 +359,7 @@ export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Prom
       `${tasks} tasks: ${same.map((l) => `${l.workers} worker${l.workers > 1 ? 's' : ''} ${l.tasksPerSecond} tasks/s${l === base ? '' : ` (${gain(l) >= 0 ? '+' : ''}${gain(l)}%)`}`).join(', ')}: ${
         best !== base && gain(best) >= 10
           ? `more workers helped up to ${best.workers}: the single worker was a limit at this load.`
-          : `more workers did not help (within 10%): the single worker was not the limit.`
+          : `more workers did not help (none gained 10%): the single worker was not the limit.`
       }`,
     ];
   });
