@@ -6,8 +6,7 @@
  *   npm run bench -- --only memory                                  # both, 300 tasks each
  *   npm run bench -- --only memory --memory-tasks 1000 --memory-processes start
  *   options: --memory-processes start|worker, --memory-tasks n, --memory-max-cached n
- *            (BOSUN_MAX_CACHED_WORKFLOWS), --memory-root <checkout> (run another checkout's entry
- *            points, e.g. main's, for a before/after); --label name names the result files
+ *            (BOSUN_MAX_CACHED_WORKFLOWS); --label name names the result files
  *
  * Every process runs on free loopback ports with a private state folder, so a developer's own
  * `npm start` is never touched; RSS is read from /proc/<pid>/status (VmRSS, and VmHWM for the
@@ -26,9 +25,8 @@ import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
 import type { Table } from './lib/table';
-import type { BenchContext } from './lib/context';
-import type { BenchmarkResult } from './lib/report';
-import { resultOf } from './lib/report';
+import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
+import { atLeast, atMost, resultOf, wholeNumber } from './lib/report';
 import { UsageWindow } from './lib/usage';
 import { emulatorAl2023Image } from '../test/support/instances';
 
@@ -41,15 +39,12 @@ export interface MemoryOptions {
   readonly processes?: readonly ('start' | 'worker')[] | undefined;
   readonly tasks?: number | undefined;
   readonly maxCached?: number | undefined;
-  /** Another checkout whose entry points run (e.g. main's), for a before/after. */
-  readonly root?: string | undefined;
 }
 
 interface Options {
   readonly only: readonly ('start' | 'worker')[];
   readonly tasks: number;
   readonly maxCached: number | undefined;
-  readonly root: string;
 }
 
 interface Phase {
@@ -71,42 +66,17 @@ interface Phase {
   readonly othersPercentOfCore: number;
   readonly machinePercentOfCore: number;
   readonly facadePeakRssMiB?: number | undefined;
-  readonly samples: readonly { readonly second: number; readonly rssMiB: number }[];
 }
 
 const log = (m: string) => process.stderr.write(`[memory ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const mib = (bytes: number | undefined) => round((bytes ?? 0) / MiB);
 
-/** Samples VmRSS of one pid every 250 ms. */
-class RssSampler {
-  readonly samples: { second: number; rssMiB: number }[] = [];
-  private readonly started = performance.now();
-  private readonly timer: NodeJS.Timeout;
-  constructor(private readonly pid: number) {
-    this.timer = setInterval(() => this.sample(), 250);
-  }
-  sample(): number {
-    const rss = mib(memoryOf(this.pid)?.rssBytes);
-    this.samples.push({ second: round((performance.now() - this.started) / 1000), rssMiB: rss });
-    return rss;
-  }
-  maxSince(second: number): number {
-    return Math.max(0, ...this.samples.filter((s) => s.second >= second).map((s) => s.rssMiB));
-  }
-  now(): number {
-    return round((performance.now() - this.started) / 1000);
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
 /**
- * The V8 heap limit an npm script of `root` runs Node with (`--max-old-space-size=N` in its
+ * The V8 heap limit an npm script runs Node with (`--max-old-space-size=N` in its
  * package.json), so the benchmark measures the process the script starts; none = Node's default.
  */
-function heapLimitOf(root: string, scriptName: string): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+function heapLimitOf(scriptName: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   const flag = /--max-old-space-size=\d+/.exec(pkg.scripts?.[scriptName] ?? '')?.[0];
   return flag ? [flag] : [];
 }
@@ -200,18 +170,15 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
   const child = spawnTs({
     name: 'npm start',
     script: 'infra/start.ts',
-    root: opts.root,
     launcher: 'node-import-tsx',
-    nodeFlags: heapLimitOf(opts.root, 'start'),
+    nodeFlags: heapLimitOf('start'),
     env,
     logFile: path.join(dir, 'start.log'),
   });
-  const sampler = new RssSampler(child.pid);
   try {
     await child.waitForOutput('Bosun is ready', 180_000);
-    return await measure('npm start (worker + facade, one process)', child.pid, t0, sampler, facadeUrl, `http://127.0.0.1:${moto}`, opts);
+    return await measure('npm start (worker + facade, one process)', child.pid, t0, facadeUrl, `http://127.0.0.1:${moto}`, opts);
   } finally {
-    sampler.stop();
     await child.stop(30_000);
     // What the killed start may have left is in its stack record.
     const { StackRecord } = await import('../infra/stack-record');
@@ -244,52 +211,36 @@ async function workerPhase(opts: Options, dir: string): Promise<Phase> {
   });
   const facadeUrl = `http://127.0.0.1:${facadePort}`;
   const launch = (name: string, script: string, extra: Record<string, string>, heap: string[] = []) =>
-    spawnTs({ name, script, root: opts.root, nodeFlags: heap, env: { ...env, ...extra }, logFile: path.join(dir, `${name}.log`) });
+    spawnTs({ name, script, nodeFlags: heap, env: { ...env, ...extra }, logFile: path.join(dir, `${name}.log`) });
   const facade = launch('facade', 'client/facade/main.ts', {});
   const t0 = performance.now();
-  const worker = launch(
-    'worker',
-    'worker/main.ts',
-    { BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' },
-    heapLimitOf(opts.root, 'worker'),
-  );
-  const sampler = new RssSampler(worker.pid);
+  const worker = launch('worker', 'worker/main.ts', { BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' }, heapLimitOf('worker'));
   try {
     await worker.waitForOutput('worker polling', 120_000);
     await waitForHttp(`${facadeUrl}/health`, 60_000, facade);
-    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid, t0, sampler, facadeUrl, moto.endpoint, opts);
+    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid, t0, facadeUrl, moto.endpoint, opts);
     return { ...phase, facadePeakRssMiB: mib(memoryOf(facade.pid)?.peakRssBytes) };
   } finally {
-    sampler.stop();
     await worker.stop(30_000);
     await facade.stop(30_000);
     await servers.stop();
   }
 }
 
-async function measure(
-  what: string,
-  pid: number,
-  t0: number,
-  sampler: RssSampler,
-  facadeUrl: string,
-  motoEndpoint: string,
-  opts: Options,
-): Promise<Phase> {
+async function measure(what: string, pid: number, t0: number, facadeUrl: string, motoEndpoint: string, opts: Options): Promise<Phase> {
   const readySeconds = round((performance.now() - t0) / 1000);
   log(`${what}: ready in ${readySeconds} s; idle for ${IDLE_MS / 1000} s`);
   await sleep(IDLE_MS);
-  const idleRssMiB = sampler.sample();
+  const idleRssMiB = mib(memoryOf(pid)?.rssBytes);
   const startPeakMiB = mib(memoryOf(pid)?.peakRssBytes);
   const ami = await amiName(motoEndpoint);
   log(`${what}: idle RSS ${idleRssMiB} MiB (start-up peak ${startPeakMiB} MiB); ${opts.tasks} createServerGroup tasks`);
-  const burstFrom = sampler.now();
   const usage = UsageWindow.start([{ name: what, pid }]);
   const result = await burst(facadeUrl, ami, opts.tasks);
   const resources = usage.stop();
-  const burstPeakRssMiB = sampler.maxSince(burstFrom);
+  const burstPeakRssMiB = resources.processes[0]?.peakRssMiB ?? NaN;
   await sleep(IDLE_MS);
-  const afterRssMiB = sampler.sample();
+  const afterRssMiB = mib(memoryOf(pid)?.rssBytes);
   const peakMiB = mib(memoryOf(pid)?.peakRssBytes);
   log(
     `${what}: ${result.succeeded}/${opts.tasks} succeeded in ${result.makespanSeconds} s; peak ${peakMiB} MiB, after ${afterRssMiB} MiB${result.firstError ? `; first failure ${result.firstError}` : ''}`,
@@ -309,7 +260,6 @@ async function measure(
     makespanSeconds: result.makespanSeconds,
     othersPercentOfCore: resources.machine.othersPercentOfCore,
     machinePercentOfCore: resources.machine.busyPercentOfCore,
-    samples: sampler.samples.filter((_, i) => i % 4 === 0),
   };
 }
 
@@ -318,7 +268,6 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
     only: o.processes ?? ['start', 'worker'],
     tasks: o.tasks ?? (ctx.quick ? 30 : 300),
     maxCached: o.maxCached,
-    root: path.resolve(o.root ?? PROJECT_ROOT),
   };
   const envelope = resultOf(ctx);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-memory-'));
@@ -359,7 +308,7 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
       p.othersPercentOfCore,
     ]),
     notes: [
-      `BOSUN_MAX_CACHED_WORKFLOWS ${opts.maxCached ?? "unset (the checkout's default)"}; checkout ${opts.root}; V8 heap limits from its package.json: npm start ${heapLimitOf(opts.root, 'start')[0] ?? "Node's default"}, npm run worker ${heapLimitOf(opts.root, 'worker')[0] ?? "Node's default"}`,
+      `BOSUN_MAX_CACHED_WORKFLOWS ${opts.maxCached ?? 'unset (the default)'}; V8 heap limits from package.json: npm start ${heapLimitOf('start')[0] ?? "Node's default"}, npm run worker ${heapLimitOf('worker')[0] ?? "Node's default"}`,
       `load average ${loadStart.join(' ')} -> ${loadAverage().join(' ')}; CPU in % of one core during the burst (2 cores = 200%); other: everything but the measured process and this benchmark (Temporal, moto, the standalone facade, other people's work)`,
       ...phases
         .filter((p) => p.facadePeakRssMiB !== undefined)
@@ -378,3 +327,29 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
     data: phases,
   });
 }
+
+export const memory: Bench = {
+  about: 'resident memory of npm start and of a standalone worker, idle and through a burst of deploys',
+  standard: false,
+  floorText: 'every task succeeded; npm start peak <= 512 MiB (measured 388.5 at 1,000 deploys); standalone worker peak <= 640 MiB (472.9)',
+  options: {
+    'memory-processes': { type: 'string', help: 'memory: start,worker (default both): npm start, a standalone worker' },
+    'memory-tasks': { type: 'string', help: 'memory: createServerGroup tasks per process (default 300; quick 30)' },
+    'memory-max-cached': { type: 'string', help: 'memory: BOSUN_MAX_CACHED_WORKFLOWS' },
+  },
+  run: (ctx, v) => {
+    const processes = typeof v['memory-processes'] === 'string' ? v['memory-processes'].split(',') : undefined;
+    if (processes && !processes.every((p): p is 'start' | 'worker' => p === 'start' || p === 'worker'))
+      throw new Error(`--memory-processes takes start and/or worker, not ${processes.join(',')}`);
+    return runMemory(ctx, {
+      processes,
+      tasks: wholeNumber(v, 'memory-tasks', 5000),
+      maxCached: wholeNumber(v, 'memory-max-cached', 100_000),
+    });
+  },
+  floor: (data) =>
+    (data as Phase[]).flatMap((p) => [
+      atLeast(`${p.what}: tasks succeeded`, p.succeeded, p.tasks),
+      atMost(`${p.what}: peak RSS MiB`, p.peakMiB, p.what.startsWith('npm start') ? 512 : 640),
+    ]),
+};

@@ -1,8 +1,8 @@
 /**
  * Submission: what the facade costs on top of starting the workflow yourself. The same
- * resizeServerGroup task, the same count, at the same concurrency levels, three ways:
- *  - facade: `POST /aws/ops` over real HTTP (keep-alive), i.e. parse, validate, authorize, start;
- *  - startTask(): the facade's own start call in this process (memo, summary, 8 search attributes), no HTTP;
+ * resizeServerGroup task, the same count, at the same concurrency levels, two ways:
+ *  - facade: `POST /aws/ops` over real HTTP (keep-alive), i.e. parse, validate, authorize, start
+ *    (memo, summary, 8 search attributes);
  *  - bare start: `client.workflow.start('resizeServerGroup', { args })`, the same input and nothing else.
  * No worker: every task stays RUNNING on its task queue, so only the submission path (this
  * process, the Temporal frontend, history and SQLite) is measured, with no worker competing for
@@ -10,28 +10,27 @@
  * belongs to the end-to-end and scale benchmarks.
  */
 import { randomUUID } from 'node:crypto';
-import { startTask } from '../client/facade/task-start';
 import { parseSubmission, taskTargets } from '../client/facade/submission';
 import type { TaskContext } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
-import type { BenchContext } from './lib/context';
+
 import { FacadeHttp } from '../test/support/orca-client';
 import type { LoadResult } from './lib/load';
 import { runClosedLoop } from './lib/load';
 import { round } from '../test/support/child-process';
-import type { BenchmarkResult } from './lib/report';
-import { resultOf } from './lib/report';
+import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
+import { atMost, resultOf } from './lib/report';
 import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
 import type { Cell } from './lib/table';
-import type { BenchStack, TemporalDb } from '../test/support/bench-stack';
-import { ACCOUNT, REGION, startBenchStack } from '../test/support/bench-stack';
+import type { Stack } from '../test/support/stack';
+import { ACCOUNT, REGION, startStack } from '../test/support/stack';
 import { summarize } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
 import { TemporalMetricsWindow } from './lib/temporal-metrics';
 import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 
-const VARIANTS = ['facade POST /aws/ops', 'startTask() in-process', 'bare client.workflow.start'] as const;
+const VARIANTS = ['facade POST /aws/ops', 'bare client.workflow.start'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 interface Run {
@@ -46,7 +45,7 @@ interface Run {
 
 interface Submitter {
   readonly call: Record<Variant, () => Promise<unknown>>;
-  readonly stack: BenchStack;
+  readonly stack: Stack;
   close(): Promise<void>;
 }
 
@@ -61,13 +60,10 @@ const OPERATIONS = [
   },
 ];
 
-/** A fresh Temporal dev server (no worker, no moto), the facade, and the three ways to start the same task. */
-async function startSubmitter(ctx: BenchContext, db: TemporalDb, maxInFlight: number): Promise<Submitter> {
-  const stack = await startBenchStack({
-    dir: `${ctx.runDir}/submission-${db}`,
-    temporalDb: db,
-    temporalConfig: ctx.temporalConfig,
-    moto: false,
+/** A fresh Temporal dev server (no worker, no moto), the facade, and the two ways to start the same task. */
+async function startSubmitter(ctx: BenchContext, maxInFlight: number): Promise<Submitter> {
+  const stack = await startStack({
+    servers: { dir: `${ctx.runDir}/submission`, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig, moto: false },
     worker: false,
   });
   const parsed = parseSubmission(OPERATIONS);
@@ -87,14 +83,6 @@ async function startSubmitter(ctx: BenchContext, db: TemporalDb, maxInFlight: nu
     stack,
     call: {
       'facade POST /aws/ops': () => http.submit(OPERATIONS),
-      'startTask() in-process': () =>
-        startTask(stack.client, {
-          operations: parsed.operations,
-          targets,
-          context,
-          settings: defaultTaskSettings,
-          taskQueue: stack.taskQueue,
-        }),
       'bare client.workflow.start': () =>
         stack.client.workflow.start(single.name, {
           workflowId: randomUUID(),
@@ -172,13 +160,11 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
   const levels = [1, 8, 32];
   const count = ctx.quick ? 60 : 300;
   const warmup = ctx.quick ? 15 : 60;
-  const otherDb: TemporalDb = ctx.temporalDb === 'file' ? 'memory' : 'file';
 
   const runs: Run[] = [];
-  const control: Run[] = [];
   let total: WindowUsage;
   let totalPersistence: PersistenceUse | undefined;
-  const main = await startSubmitter(ctx, ctx.temporalDb, Math.max(...levels));
+  const main = await startSubmitter(ctx, Math.max(...levels));
   try {
     ctx.log(`submission: warming up (${warmup} starts per variant)`);
     await warmUp(main, warmup);
@@ -207,47 +193,24 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
     await main.close();
   }
 
-  // The same 32-in-flight runs with Temporal's SQLite ${otherDb === 'memory' ? 'in memory' : 'in a file'}: what the database's durability costs.
-  const other = await startSubmitter(ctx, otherDb, 32);
-  try {
-    ctx.log(`submission: control runs with Temporal's SQLite ${otherDb === 'memory' ? 'in memory' : 'in a file'}`);
-    await warmUp(other, warmup);
-    for (const variant of ['bare client.workflow.start', 'facade POST /aws/ops'] as const)
-      control.push(await measure(other, variant, 32, count));
-    for (const r of control) requireMeasured(`${r.variant} on ${otherDb}`, r.load.latenciesMs.length);
-  } finally {
-    await other.close();
-  }
-
   const at = (v: Variant, c: number) => runs.find((r) => r.variant === v && r.concurrency === c)!;
   const p50 = (r: Run) => summarize(r.load.latenciesMs, 2).p50;
   const tput = (r: Run) => (r.load.latenciesMs.length / r.load.wallMs) * 1000;
   const ratioRows = levels.map((c) => {
     const f = at('facade POST /aws/ops', c);
-    const t = at('startTask() in-process', c);
     const b = at('bare client.workflow.start', c);
-    return [
-      c,
-      round(p50(f) - p50(b), 2),
-      round(p50(f) / p50(b), 2),
-      round(p50(t) - p50(b), 2),
-      round(p50(f) - p50(t), 2),
-      round(tput(f) / tput(b), 2),
-    ];
+    return [c, round(p50(f) - p50(b), 2), round(p50(f) / p50(b), 2), round(tput(f) / tput(b), 2)];
   });
 
   const top = at('facade POST /aws/ops', 32);
   const bare32 = at('bare client.workflow.start', 32);
-  const controlBare = control.find((r) => r.variant === 'bare client.workflow.start')!;
-  const controlFacade = control.find((r) => r.variant === 'facade POST /aws/ops')!;
-  const dbName = (db: TemporalDb) => (db === 'file' ? 'SQLite file' : 'SQLite in memory');
+  const dbName = ctx.temporalDb === 'file' ? 'SQLite file' : 'SQLite in memory';
   const machineCap = top.usage.machine.cores * 100;
   const flat = tput(at('bare client.workflow.start', 8)) > 0 && tput(bare32) / tput(at('bare client.workflow.start', 8)) < 1.2;
   const bottleneck = [
     `Throughput of a bare start: ${round(tput(at('bare client.workflow.start', 1)))}/s at 1 in flight, ${round(tput(at('bare client.workflow.start', 8)))}/s at 8, ${round(tput(bare32))}/s at 32${flat ? ": flat from 8 to 32 in flight, so past 8 in flight more concurrency only adds queueing (latency grows with it, Little's law)" : ''}. The facade reaches ${round(tput(top))}/s at 32 (${round((tput(top) / tput(bare32)) * 100)}% of bare).`,
     `At 32 in flight through the facade: ${cpuVerdict(top.usage)}; the bench process (facade + HTTP load generator) had its event loop busy ${round(top.benchLoopBusy * 100)}% of the time. ${top.usage.machine.busyPercentOfCore >= machineCap * 0.9 ? 'The machine was saturated.' : `The machine was not saturated (${top.usage.machine.busyPercentOfCore}% of ${machineCap}%), and neither was any single process: the queue is elsewhere.`}`,
     `${persistenceNote(top.persistence)}. The summed latency of SQLite calls exceeds the wall time because calls wait for each other: SQLite has one writer.`,
-    `The same runs with Temporal's ${dbName(otherDb)}: bare ${round(tput(controlBare))}/s (p50 ${p50(controlBare)} ms) and facade ${round(tput(controlFacade))}/s (p50 ${p50(controlFacade)} ms) vs ${round(tput(bare32))}/s and ${round(tput(top))}/s on the ${dbName(ctx.temporalDb)}. ${ctx.temporalDb === 'file' && tput(controlBare) > tput(bare32) * 1.3 ? "So on the file database the bottleneck is SQLite's durable writes in the Temporal server, not Bosun and not CPU." : ''}`,
     `What the facade adds per start: ${round(p50(at('facade POST /aws/ops', 1)) - p50(at('bare client.workflow.start', 1)), 2)} ms at 1 in flight (HTTP, JSON, zod validation, authorization, memo, summary and 8 search attributes); Temporal CPU per start facade ${perOp(top, 'temporal')} ms vs bare ${perOp(bare32, 'temporal')} ms, bench-process CPU per start facade ${perOp(top, 'bench')} ms vs bare ${perOp(bare32, 'bench')} ms.`,
   ];
 
@@ -255,7 +218,6 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
     name: 'submission',
     title: 'Submission: facade POST /aws/ops vs starting the workflow directly',
     setup: {
-      controlTemporalDb: otherDb,
       worker: 'none (tasks stay RUNNING; only the submission path is measured)',
       countPerRun: count,
       warmupPerVariant: warmup,
@@ -265,40 +227,25 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
     },
     tables: [
       {
-        title: `Submission latency (ms) and throughput, Temporal on ${dbName(ctx.temporalDb)}`,
+        title: `Submission latency (ms) and throughput, Temporal on ${dbName}`,
         headers: RUN_HEADERS,
         rows: runs
           .slice()
           .sort((a, b) => a.concurrency - b.concurrency || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant))
           .map(runRow),
-        notes: [
-          'bench CPU = this process: the facade and the HTTP load generator (or only the Temporal client for the in-process variants)',
-        ],
+        notes: ['bench CPU = this process: the facade and the HTTP load generator (or only the Temporal client for the bare start)'],
       },
       {
         title: 'Facade overhead over a bare start (medians)',
-        headers: [
-          'in flight',
-          'facade - bare p50 ms',
-          'facade / bare p50',
-          'startTask - bare p50 ms (memo, SAs)',
-          'facade - startTask p50 ms (HTTP, parse, auth)',
-          'facade / bare ops/s',
-        ],
+        headers: ['in flight', 'facade - bare p50 ms', 'facade / bare p50', 'facade / bare ops/s'],
         rows: ratioRows,
       },
-      {
-        title: `Control: the same 32-in-flight runs with Temporal on ${dbName(otherDb)}`,
-        headers: RUN_HEADERS,
-        rows: control.map(runRow),
-      },
-      resourcesTable(`Resources over all measured submission runs (${dbName(ctx.temporalDb)})`, total, [persistenceNote(totalPersistence)]),
+      resourcesTable(`Resources over all measured submission runs (${dbName})`, total, [persistenceNote(totalPersistence)]),
     ],
     bottleneck,
-    interferencePercentOfCore: Math.max(total.machine.othersPercentOfCore, ...control.map((r) => r.usage.machine.othersPercentOfCore)),
+    interferencePercentOfCore: total.machine.othersPercentOfCore,
     data: {
       runs: runs.map(runData),
-      control: control.map(runData),
       total,
       totalPersistence,
     },
@@ -318,3 +265,22 @@ function runData(r: Run) {
     benchLoopBusy: r.benchLoopBusy,
   };
 }
+
+export const submission: Bench = {
+  about: 'facade POST /aws/ops vs starting the workflow directly, at 1, 8 and 32 in flight',
+  standard: true,
+  floorText: 'no failed POST; facade POST p50 at 1 in flight <= 50 ms (measured 10.8 ms)',
+  run: (ctx) => runSubmission(ctx),
+  floor: (data) => {
+    const runs = (data as { runs: ReturnType<typeof runData>[] }).runs;
+    const facade1 = runs.find((r) => r.variant === 'facade POST /aws/ops' && r.concurrency === 1);
+    return [
+      atMost(
+        'failed submissions',
+        runs.reduce((a, r) => a + r.errors, 0),
+        0,
+      ),
+      atMost('facade POST p50 at 1 in flight, ms', facade1?.latency.p50 ?? Infinity, 50),
+    ];
+  },
+};

@@ -5,7 +5,7 @@ a regular expression (TaggedEC2Resource.get_tags -> describe_tags(resource-id fi
 get_filter_value does that lookup for every filter, not only tag filters. So DescribeInstances
 with an `instance-id` filter costs O(instances x tags): with 800 groups of 2 instances it took
 3.5 s (9 ms by InstanceIds), and the 2,000-operation chaos run stalled on it (bench/results/
-chaos-2000.md). Measured with bench/moto_probe.py.
+chaos-2000.md; chaos-2000-stalled.md has the measurements).
 
 The replacement reads the resource's own entry of the same tag store, returning the same dicts
 in the same order; describe_tags anchors its patterns (fnmatch), so for an id without wildcards

@@ -4,7 +4,7 @@
  * scale-out verdict names the process that saturated with its numbers.
  */
 import { levelBoundMs } from '../bench/bench-scale';
-import { scaleOutVerdict } from '../bench/bench-scaleout';
+import { cpuVerdict as scaleOutVerdict } from '../bench/lib/report';
 import { chaosOptionsSchema, scaledDefaults } from '../bench/chaos/chaos';
 import type { ProcessUsage, WindowUsage } from '../bench/lib/usage';
 

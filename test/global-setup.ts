@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { PROJECT_ROOT } from '../infra/tools';
-import type { TestStack } from './stack-handle';
+import type { TestStack } from './support/stack';
 import { startTestServers } from './support/stack';
 
 export default async function globalSetup(): Promise<void> {

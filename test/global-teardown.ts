@@ -1,4 +1,4 @@
-import type { TestStack } from './stack-handle';
+import type { TestStack } from './support/stack';
 
 export default async function globalTeardown(): Promise<void> {
   const stack = (globalThis as { __bosunStack?: TestStack }).__bosunStack;

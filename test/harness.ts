@@ -1,34 +1,17 @@
 /**
  * What integration tests share: a real worker on a unique task queue against the run's Temporal
- * dev server, AWS clients against the run's moto, and the facade over real HTTP.
+ * dev server, AWS clients against the run's moto, and the facade over real HTTP, all built by
+ * startStack (test/support/stack.ts), the builder the benchmarks use too.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import type { Activities, AwsClientProvider, AwsClients } from '../activities';
-import { createActivities, createAwsClientProvider } from '../activities';
-import type { Tracing } from '../runtime';
-import { silentLogger } from '../runtime';
-import type { Facade, FacadeOptions } from '../client/facade/server';
-import { createFacade } from '../client/facade/server';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { AwsClientProvider, AwsClients } from '../activities';
 import type { TaskSettings } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
-import type { BosunWorkerOptions } from '../worker/create-worker';
-import { createBosunWorker } from '../worker/create-worker';
-import { randomBytes } from 'node:crypto';
-import { SecretsCodec } from '../runtime';
-import type { FaultPlan } from './faults';
-import type { RanTask, RunTaskOptions } from './support/orca-client';
-import { runTask } from './support/orca-client';
+import type { Stack, StackOptions } from './support/stack';
+import { ACCOUNT, emulatorAwsProvider, REGION, startStack } from './support/stack';
 
-export const REGION = 'us-east-1';
-export const ACCOUNT = 'test';
-
-function env(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the tests with jest so test/global-setup.ts starts the stack`);
-  return v;
-}
+export { ACCOUNT, REGION };
 
 let runtimeInstalled = false;
 function installRuntime(): void {
@@ -49,12 +32,9 @@ function installRuntime(): void {
 export const testSettings: TaskSettings = { awsRetryWindowMs: 60_000, pollIntervalMs: 200, waitStrategy: defaultTaskSettings.waitStrategy };
 
 export function testAwsProvider(): AwsClientProvider {
-  return createAwsClientProvider({
-    accounts: [{ name: ACCOUNT, accountId: '123456789012' }, { name: 'prod' }, { name: 'staging', accountId: '210987654321' }],
-    endpoint: env('BOSUN_TEST_AWS_ENDPOINT'),
-    emulator: true,
-    maxAttempts: 1,
-  });
+  const endpoint = process.env.BOSUN_TEST_AWS_ENDPOINT;
+  if (!endpoint) throw new Error('BOSUN_TEST_AWS_ENDPOINT is not set: run the tests with jest so test/global-setup.ts starts the stack');
+  return emulatorAwsProvider(endpoint);
 }
 
 export function testAwsClients(provider: AwsClientProvider, region = REGION): AwsClients {
@@ -65,101 +45,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}${randomUUID().replace(/-/g, '').slice(0, 8)}`;
 }
 
-export interface TestEnv {
-  readonly client: Client;
-  readonly taskQueue: string;
-  readonly aws: AwsClientProvider;
-  readonly facade: Facade;
-  readonly facadeUrl: string;
-  /** Submits `body` to this env's facade as Orca does and polls the task until it is completed. */
-  run(body: unknown, opts?: RunTaskOptions): Promise<RanTask>;
-  close(): Promise<void>;
-}
+export type TestEnv = Pick<Stack, 'client' | 'taskQueue' | 'aws' | 'facade' | 'facadeUrl' | 'run' | 'close'>;
 
-export interface TestEnvOptions {
-  /** Wrap or replace activities with test doubles (a FaultPlan goes in `faults`). */
-  readonly activities?: (real: Activities) => Activities;
-  /** Faults to inject: wraps the activities (after `activities`, if given). */
-  readonly faults?: FaultPlan;
-  /** Headers every `run` sends on top of Orca's defaults (narrower accounts, say). */
-  readonly headers?: Record<string, string>;
-  readonly settings?: TaskSettings;
+export type TestEnvOptions = Omit<StackOptions, 'servers' | 'worker' | 'logger'> & {
+  /** false: no worker (tasks stay RUNNING); otherwise one in this process. */
   readonly withWorker?: boolean;
-  /** Slots of the worker (activity slots of the task queue, and of the waits queue); absent = production defaults. */
-  readonly workerLimits?: Pick<BosunWorkerOptions, 'maxConcurrentActivities' | 'maxConcurrentWaits'>;
-  /** The payload key of worker and facade (a fresh random one unless told: recorded histories need a fixed one). */
-  readonly payloadKey?: Buffer;
-  /** Facade extras: the onboarding flag, the legacy Clouddriver, authorization. */
-  readonly facade?: Partial<Pick<FacadeOptions, 'router' | 'legacy' | 'authorization'>>;
-  /**
-   * Traces of the env's client, worker and facade (runtime/tracing.ts `startTracing`), read when
-   * the env starts: the test starts tracing in an earlier `beforeAll`.
-   */
-  readonly tracing?: () => Tracing;
-}
+};
 
-/** A worker on a fresh task queue, a client and a facade on an ephemeral loopback port. */
+/** A worker on a fresh task queue of the test run's servers, a client and a facade on an ephemeral loopback port. */
 export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {
   installRuntime();
-  const address = env('BOSUN_TEST_TEMPORAL_ADDRESS');
-  const taskQueue = uniqueName('bosun-test-');
-  const aws = testAwsProvider();
-  const real = createActivities({ aws });
-  const own = opts.activities ? opts.activities(real) : real;
-  const activities = opts.faults ? opts.faults.wrap(own) : own;
-
-  // The same codec on both sides, as in production: user data never reaches Temporal in clear.
-  const payloadCodec = new SecretsCodec({ id: 'test', key: opts.payloadKey ?? randomBytes(32) });
-  const connection = await Connection.connect({ address });
-  const tracing = opts.tracing?.();
-  const client = new Client({
-    connection,
-    dataConverter: { payloadCodecs: [payloadCodec] },
-    ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors } } : {}),
-  });
-  let stopWorker: () => Promise<void> = async () => undefined;
-  if (opts.withWorker !== false) {
-    const nativeConnection = await NativeConnection.connect({ address });
-    const worker = await createBosunWorker({
-      connection: nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      activities,
-      workflowBundle: { codePath: env('BOSUN_TEST_WORKFLOW_BUNDLE') },
-      payloadCodec,
-      tracing,
-      ...opts.workerLimits,
-    });
-    const running = worker.run();
-    stopWorker = async () => {
-      worker.shutdown();
-      await running;
-      await nativeConnection.close();
-    };
-  }
-  const facade = createFacade({
-    client,
-    taskQueue,
-    settings: opts.settings ?? testSettings,
-    logger: silentLogger,
-    tracing: tracing?.enabled ?? false,
-    ...opts.facade,
-  });
-  const facadeUrl = await facade.listen(0, '127.0.0.1');
-  return {
-    client,
-    taskQueue,
-    aws,
-    facade,
-    facadeUrl,
-    run: (body, runOpts = {}) => runTask(facadeUrl, body, { ...runOpts, headers: { ...opts.headers, ...runOpts.headers } }),
-    async close() {
-      await facade.close();
-      await stopWorker();
-      await connection.close();
-      aws.destroy();
-    },
-  };
+  const { withWorker, ...rest } = opts;
+  return startStack({ ...rest, settings: rest.settings ?? testSettings, worker: withWorker === false ? false : 'in-process' });
 }
 
 /**

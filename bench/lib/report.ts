@@ -1,15 +1,73 @@
 /**
- * The shape every benchmark returns, and how it is printed and stored: one JSON file per
- * benchmark under bench/results/ and one markdown summary of the whole run.
+ * What a benchmark is (its options, its run, its floor), what it gets from the runner, the shape
+ * it returns, and how that is printed and stored: one JSON file per benchmark under
+ * bench/results/ and one markdown summary of the whole run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAverage, round } from '../../test/support/child-process';
-import type { BenchContext } from './context';
+import type { TemporalDb } from '../../test/support/stack';
 import type { Table } from './table';
 import { renderMarkdown, renderText } from './table';
 import type { PersistenceUse } from './temporal-metrics';
-import type { WindowUsage } from './usage';
+import type { ProcessUsage, WindowUsage } from './usage';
+
+/** What every benchmark gets from the runner. */
+export interface BenchContext {
+  /** The smoke version: same code paths, small counts and short windows. */
+  readonly quick: boolean;
+  /** Scratch folder of this run (logs, databases, the workflow bundle); under .state/, not committed. */
+  readonly runDir: string;
+  readonly temporalDb: TemporalDb;
+  /** Temporal dynamic config for experiments (`--temporal-config`); empty in the standard run. */
+  readonly temporalConfig: readonly string[];
+  /** Progress for the person watching (stderr), not results. */
+  log(message: string): void;
+}
+
+/** The values of the command line's options (each benchmark's carry its name). */
+export type OptionValues = Readonly<Record<string, string | boolean | undefined>>;
+
+/** One number a floor looks at: it fails when `value` is past `limit` (above it for `max`, below it for `min`). */
+export interface Check {
+  readonly what: string;
+  readonly value: number;
+  readonly limit: number;
+  readonly kind: 'max' | 'min';
+}
+export const atMost = (what: string, value: number, limit: number): Check => ({ what, value, limit, kind: 'max' });
+export const atLeast = (what: string, value: number, limit: number): Check => ({ what, value, limit, kind: 'min' });
+export const passed = (c: Check): boolean => (c.kind === 'max' ? c.value <= c.limit : c.value >= c.limit);
+
+/**
+ * A benchmark as bench-main.ts runs it. Its floor is docs/performance.md's figures with a margin
+ * wide enough for a shared 2-core machine, tight enough that a regression of several times fails;
+ * quick runs use smaller counts and the floors hold for them too.
+ */
+export interface Bench {
+  readonly about: string;
+  /** In the standard run (`npm run bench` with no --only) and its summary. */
+  readonly standard: boolean;
+  /** The floor, in words, for --list. */
+  readonly floorText: string;
+  /** Its own command-line options, named `<benchmark>-...`. */
+  readonly options?: Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly help: string }>>;
+  run(ctx: BenchContext, v: OptionValues, passThrough: readonly string[]): Promise<BenchmarkResult>;
+  /** The checks of `data` (the benchmark's own shape, as written to its JSON) against the floor. */
+  floor(data: unknown): readonly Check[];
+}
+
+/** A whole number from 1 to max (or a list of them, comma-separated), or undefined when not given. */
+export function numbers(v: OptionValues, flag: string, max: number): number[] | undefined {
+  const raw = v[flag];
+  if (raw === undefined) return undefined;
+  const list = String(raw).split(',').map(Number);
+  if (typeof raw !== 'string' || list.some((n) => !Number.isInteger(n) || n < 1 || n > max))
+    throw new Error(`--${flag} takes whole numbers from 1 to ${max} (e.g. 1,2), not '${String(raw)}'`);
+  return list;
+}
+
+export const wholeNumber = (v: OptionValues, flag: string, max: number): number | undefined => numbers(v, flag, max)?.[0];
 
 export interface BenchmarkResult {
   readonly name: string;
@@ -149,14 +207,48 @@ export function persistenceNote(p: PersistenceUse | undefined): string {
   return `Temporal SQLite: ${p.calls} calls (${p.callsPerSecond}/s), mean ${p.meanMs} ms, summed latency ${p.busySeconds} s = ${p.busyPercentOfWall}% of the window; top: ${top}`;
 }
 
-/** The busiest process of a window, and whether the machine as a whole was saturated. */
-export function cpuVerdict(u: WindowUsage): string {
-  const top = [...u.processes].sort((a, b) => b.cpuPercentOfCore - a.cpuPercentOfCore);
+const sum = (ps: readonly ProcessUsage[], f: (p: ProcessUsage) => number) => round(ps.reduce((s, p) => s + f(p), 0));
+
+/**
+ * Which process (or the machine) set the pace of one run, named with its numbers. A process near
+ * one core most of the time is pinned (moto is single-threaded under the GIL; a Node event loop
+ * too); a machine near all its cores is saturated, whoever uses them; otherwise Temporal's
+ * SQLite, one writer, is the queue when its summed call time exceeds the wall time.
+ */
+export function cpuVerdict(u: WindowUsage, p?: PersistenceUse): string {
+  const of = (prefix: string) => u.processes.filter((x) => x.name.startsWith(prefix));
+  const temporal = of('temporal');
+  const moto = of('moto');
+  const workers = of('bosun worker');
+  const facades = of('facade');
+  const own = of('bench');
+  const groups = [
+    {
+      name: 'Temporal',
+      cpu: sum(temporal, (x) => x.cpuPercentOfCore),
+      pinned: Math.max(0, ...temporal.map((x) => x.percentOfTimeAbove90)),
+    },
+    { name: 'moto', cpu: sum(moto, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...moto.map((x) => x.percentOfTimeAbove90)) },
+    { name: 'workers', cpu: sum(workers, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...workers.map((x) => x.percentOfTimeAbove90)) },
+    { name: 'facades', cpu: sum(facades, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...facades.map((x) => x.percentOfTimeAbove90)) },
+    { name: 'this process', cpu: sum(own, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...own.map((x) => x.percentOfTimeAbove90)) },
+  ].sort((a, b) => b.cpu - a.cpu);
   const capacity = u.machine.cores * 100;
-  const busy = u.machine.busyPercentOfCore;
-  const parts = top.slice(0, 3).map((p) => `${p.name} ${p.cpuPercentOfCore}% (>= 90% of a core ${p.percentOfTimeAbove90}% of the time)`);
-  const saturated = busy >= capacity * 0.9;
-  return `CPU (% of one core): ${parts.join(', ')}; machine ${busy}% of ${capacity}%${saturated ? ' (saturated)' : ''}, of which other processes ${u.machine.othersPercentOfCore}%`;
+  const shares = groups.map((g) => `${g.name} ${g.cpu}%`).join(', ');
+  const pinned = [...groups].sort((a, b) => b.pinned - a.pinned)[0]!;
+  const sqlite = p
+    ? `; Temporal SQLite calls summed ${p.busyPercentOfWall}% of the wall time (${p.callsPerSecond} calls/s, mean ${p.meanMs} ms)`
+    : '';
+  const ours = groups.reduce((a, g) => a + g.cpu, 0);
+  if (u.machine.busyPercentOfCore >= capacity * 0.85 && u.machine.othersPercentOfCore > ours)
+    return `the machine was saturated by other processes (${u.machine.othersPercentOfCore}% of ${capacity}%, this run's ${round(ours)}%): ${shares}${sqlite}; not a limit of Bosun, run again on a quiet machine`;
+  if (u.machine.busyPercentOfCore >= capacity * 0.85)
+    return `machine CPU saturated (${u.machine.busyPercentOfCore}% of ${capacity}%, others ${u.machine.othersPercentOfCore}%): ${shares}; the biggest consumer is ${groups[0]!.name}${pinned.pinned >= 50 ? `, and ${pinned.name} ran at >= 90% of a core ${pinned.pinned}% of the time` : ''}${sqlite}`;
+  if (pinned.pinned >= 50)
+    return `${pinned.name} pinned at one core (>= 90% of a core ${pinned.pinned}% of the time) while the machine had room (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}${sqlite}`;
+  if (p && p.busyPercentOfWall >= 100)
+    return `Temporal SQLite writes (one writer): calls summed ${p.busyPercentOfWall}% of the wall time at mean ${p.meanMs} ms while the CPU had room (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}`;
+  return `no process saturated (${u.machine.busyPercentOfCore}% of ${capacity}%): ${shares}${sqlite}; the tasks' own waits set the pace`;
 }
 
 export const ms = (n: number): number => round(n, 1);

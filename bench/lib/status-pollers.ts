@@ -7,7 +7,6 @@
  *
  * Started with fork(); takes one PollJob as its first IPC message, answers one PollResult and exits.
  */
-import { Client, Connection } from '@temporalio/client';
 import { FacadeHttp } from '../../test/support/orca-client';
 import { sleep } from './load';
 import type { Pauses } from './pauses';
@@ -17,16 +16,10 @@ export type PollKind = 'running' | 'completed';
 
 export interface PollJob {
   readonly url: string;
-  readonly temporalAddress: string;
-  readonly namespace: string;
   readonly running: readonly string[];
   readonly completed: readonly string[];
-  /** Running tasks also described straight from this process (no facade), on the same schedule. */
-  readonly direct: readonly string[];
   readonly windowMs: number;
   readonly pollEveryMs: number;
-  /** Polls slower than this are counted by the second of the window they were sent in. */
-  readonly slowMs: number;
 }
 
 export interface PollResult {
@@ -35,9 +28,6 @@ export interface PollResult {
   readonly firstError: string | undefined;
   /** The last history line each running task showed. */
   readonly lastLines: Record<string, string>;
-  readonly slowBySecond: [number, number][];
-  readonly direct: number[];
-  readonly directErrors: number;
   readonly windowSeconds: number;
   readonly loopBusy: number;
   readonly pauses: Pauses;
@@ -45,23 +35,13 @@ export interface PollResult {
 
 async function pollWindow(job: PollJob): Promise<PollResult> {
   const http = new FacadeHttp(job.url, 64);
-  const connection = await Connection.connect({ address: job.temporalAddress });
-  const client = new Client({ connection, namespace: job.namespace });
   const latencies: Record<PollKind, number[]> = { running: [], completed: [] };
   const errors: Record<PollKind, number> = { running: 0, completed: 0 };
-  const slowBySecond = new Map<number, number>();
   const lastLines: Record<string, string> = {};
-  const direct: number[] = [];
-  let directErrors = 0;
   let firstError: string | undefined;
   // Unmeasured warm-up: this process's code compiled and its keep-alive sockets open, as the
   // in-process pollers had them from the benchmark's setup.
   for (const id of [...job.completed, ...job.running.slice(0, 64)]) await http.task(id).catch(() => undefined);
-  for (const id of job.direct)
-    await client.workflow
-      .getHandle(id)
-      .describe()
-      .catch(() => undefined);
   const elu = performance.eventLoopUtilization();
   const pauses = new PauseWindow();
   const windowStart = performance.now();
@@ -76,14 +56,9 @@ async function pollWindow(job: PollJob): Promise<PollResult> {
     }
   };
   const poll = (id: string, kind: PollKind) => async () => {
-    const sentAt = performance.now();
     try {
       const { task, ms } = await http.task(id);
       latencies[kind].push(ms);
-      if (ms > job.slowMs) {
-        const second = Math.floor((sentAt - windowStart) / 1000);
-        slowBySecond.set(second, (slowBySecond.get(second) ?? 0) + 1);
-      }
       if (kind === 'running') {
         lastLines[id] = task.history[task.history.length - 1]?.status ?? '(no history line)';
         if (task.status.completed) throw new Error(`task ${id} completed, but it should be blocked`);
@@ -93,34 +68,20 @@ async function pollWindow(job: PollJob): Promise<PollResult> {
       firstError ??= (err as Error).message;
     }
   };
-  const describe = (id: string) => async () => {
-    const sentAt = performance.now();
-    try {
-      await client.workflow.getHandle(id).describe();
-      direct.push(performance.now() - sentAt);
-    } catch {
-      directErrors++;
-    }
-  };
   try {
     const spread = (i: number, n: number) => (i * job.pollEveryMs) / n;
     await Promise.all([
       ...job.running.map((id, i) => every(spread(i, job.running.length), poll(id, 'running'))),
       ...job.completed.map((id, i) => every(spread(i, job.completed.length), poll(id, 'completed'))),
-      ...job.direct.map((id, i) => every(spread(i, job.direct.length), describe(id))),
     ]);
   } finally {
     http.close();
-    await connection.close();
   }
   return {
     latencies,
     errors,
     firstError,
     lastLines,
-    slowBySecond: [...slowBySecond],
-    direct,
-    directErrors,
     windowSeconds: (performance.now() - windowStart) / 1000,
     loopBusy: performance.eventLoopUtilization(elu).utilization,
     pauses: pauses.stop(),

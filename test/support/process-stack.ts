@@ -5,15 +5,14 @@
  * front of moto), on a task queue of their own. For tests that look at what an operator sees:
  * the metrics endpoints a Prometheus scrapes, the CLI.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { emptyDocument, formatFlagDocument, setRollout } from '../../client/routing/flag-document';
 import { freePort } from '../../infra/stack';
 import { uniqueName } from '../harness';
+import { spawnTs, waitForHttp } from './child-process';
 
 export interface ProcessStack {
   readonly facadeUrl: string;
@@ -24,12 +23,10 @@ export interface ProcessStack {
   readonly taskQueue: string;
   /** The environment both processes were started with; a CLI run with it talks to the same stack. */
   readonly env: Readonly<Record<string, string>>;
-  /** What each process wrote to stderr so far (for a failing test's message). */
+  /** What each process wrote so far (for a failing test's message). */
   logs(): string;
   stop(): Promise<void>;
 }
-
-const ROOT = path.join(__dirname, '..', '..');
 
 export async function startProcessStack(opts: { awsEndpoint?: string } = {}): Promise<ProcessStack> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bosun-procs-'));
@@ -55,58 +52,30 @@ export async function startProcessStack(opts: { awsEndpoint?: string } = {}): Pr
     BOSUN_POLL_INTERVAL: '200',
     BOSUN_LOG_LEVEL: 'warn',
   };
-  let logs = '';
-  const children: ChildProcess[] = [];
-  const start = (script: string, name: string) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, script)], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child.stderr.on('data', (d: Buffer) => (logs += `[${name}] ${d.toString()}`));
-    children.push(child);
-  };
-  start('worker/main.ts', 'worker');
-  start('client/facade/main.ts', 'facade');
+  // The one launcher of tests and benchmarks (child-process.ts): logs in the state folder.
+  const start = (script: string, name: string) => spawnTs({ name, script, env, logFile: path.join(stateDir, `${name}.log`) });
+  const children = [start('worker/main.ts', 'worker'), start('client/facade/main.ts', 'facade')];
   const stack: ProcessStack = {
     facadeUrl: `http://127.0.0.1:${facadePort}`,
     workerMetricsUrl: `http://127.0.0.1:${healthPort}/metrics`,
     sdkMetricsUrl: `http://127.0.0.1:${sdkPort}/metrics`,
     taskQueue,
     env,
-    logs: () => logs,
+    logs: () => children.map((c) => `[${c.name}] ${readFileSync(path.join(stateDir, `${c.name}.log`), 'utf8')}`).join('\n'),
     async stop() {
-      await Promise.all(
-        children.map(async (c) => {
-          if (c.exitCode !== null || c.signalCode !== null) return;
-          const exited = new Promise((r) => c.once('exit', r));
-          c.kill('SIGTERM');
-          const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
-          await exited;
-          clearTimeout(timer);
-        }),
-      );
+      await Promise.all(children.map((c) => c.stop(15_000)));
     },
   };
   // Up when the worker polls (its /health answers 200) and the facade answers.
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const up = await Promise.all([
-      fetch(`http://127.0.0.1:${healthPort}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ),
-      fetch(`${stack.facadeUrl}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ),
+  try {
+    await Promise.all([
+      waitForHttp(`http://127.0.0.1:${healthPort}/health`, 90_000, children[0]),
+      waitForHttp(`${stack.facadeUrl}/health`, 90_000, children[1]),
     ]);
-    if (up.every(Boolean)) return stack;
-    if (Date.now() > deadline || children.some((c) => c.exitCode !== null)) {
-      await stack.stop();
-      throw new Error(`the worker and facade processes did not come up:\n${logs}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+    return stack;
+  } catch (err) {
+    await stack.stop();
+    throw new Error(`the worker and facade processes did not come up (${(err as Error).message}):\n${stack.logs()}`);
   }
 }
 

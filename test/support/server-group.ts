@@ -29,6 +29,8 @@ export type ServerGroupFixtureOptions = (
   readonly max?: number;
   /** `min` unless told. */
   readonly desired?: number;
+  /** The test region unless told. */
+  readonly region?: string;
   /** `${name}-lt` unless told (Bosun's own deploys name the template exactly like the group). */
   readonly launchTemplateName?: string;
   /** What the launch template holds: an emulator image on a t3.micro unless told. */
@@ -57,7 +59,7 @@ export interface ServerGroupFixture {
 
 /** Creates the group (1/1/1 unless told) and answers what tests check against. */
 export async function makeServerGroup(env: Pick<TestEnv, 'aws'>, opts: ServerGroupFixtureOptions): Promise<ServerGroupFixture> {
-  const clients = testAwsClients(env.aws);
+  const clients = testAwsClients(env.aws, opts.region);
   const name = 'name' in opts ? opts.name : `${uniqueName(opts.prefix)}${opts.suffix ?? '-v001'}`;
   const lc = opts.launchConfiguration;
   const launchConfigurationName = lc ? (lc.name ?? `${name}-20240101000000`) : undefined;
