@@ -118,6 +118,12 @@ export const Patch = {
    * Deprecate once no deploy started before it can be open (the retry window plus its longest wait).
    */
   strategyUndoesEveryCreateStep: 'bosun-strategy-undoes-every-create-step',
+  /**
+   * deployWithStrategy sets the `BosunStrategy` and `BosunDeployStep` search attributes (the
+   * step as it moves, then the outcome). Old path: neither (history set v11). Deprecate once no
+   * deploy started before it can be open (the retry window plus its longest wait).
+   */
+  strategySearchAttributes: 'bosun-strategy-search-attributes',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

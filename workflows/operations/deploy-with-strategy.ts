@@ -8,6 +8,7 @@ import {
   setCurrentDetails,
   setHandler,
   startChild,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CLUSTER_LEASE_WORKFLOW, leaseHeldBySignal, leaseIdOf, whoHoldsSignal } from '../cluster-lease';
@@ -18,6 +19,7 @@ import type { DeployWithStrategy } from '../../domain/operations/schemas/deploy-
 import type { ServerGroupSnapshot } from '../../domain/server-group';
 import type { Gate, GateAt } from '../../domain/strategy';
 import { describeHealth, isUp, rollingCapacity, rollingSteps, trafficGuardProblem, upTarget } from '../../domain/strategy';
+import { SearchAttributes } from '../../domain/search-attributes';
 import type { TaskOutput } from '../../domain/task';
 import type { DeployControl, DeployStatus } from '../deploy-control';
 import { Patch } from '../patches';
@@ -72,7 +74,16 @@ export async function deployWithStrategyOperation(
   const leftovers: string[] = [];
   let createdOutputs: readonly unknown[] = [];
 
+  // The strategy and the step as search attributes, so the Temporal UI can filter deploys by them.
+  const searchable = ctx.patched(Patch.strategySearchAttributes);
+  if (searchable) upsertSearchAttributes([{ key: SearchAttributes.strategy, value: o.strategy }]);
+  let searchedStep: string | undefined;
   const publish = (outcome?: DeployStatus['outcome']) => {
+    const where = outcome ?? plan[Math.min(step, plan.length - 1)];
+    if (searchable && where !== undefined && where !== searchedStep) {
+      searchedStep = where;
+      upsertSearchAttributes([{ key: SearchAttributes.deployStep, value: where }]);
+    }
     control.status = {
       strategy: o.strategy,
       cluster: d.cluster,
