@@ -16,6 +16,14 @@ export const SearchAttributes = {
   phase: defineSearchAttributeKey('BosunPhase', SearchAttributeType.KEYWORD),
   /** RUNNING, SUCCEEDED, FAILED or CANCELED in Clouddriver's sense (see TaskStatusValue). */
   taskStatus: defineSearchAttributeKey('BosunTaskStatus', SearchAttributeType.KEYWORD),
+  /** A deployWithStrategy's strategy: `redblack`, `highlander`, `rollingredblack` or `none`. */
+  strategy: defineSearchAttributeKey('BosunStrategy', SearchAttributeType.KEYWORD),
+  /**
+   * Where a deployWithStrategy stands: the step of its plan it runs (Orca's stage names, as on
+   * the task's history), then `succeeded`, `rolledBack` or `cleanupIncomplete`. Apart from
+   * `BosunPhase`, which is the task's history phase.
+   */
+  deployStep: defineSearchAttributeKey('BosunDeployStep', SearchAttributeType.KEYWORD),
 } as const;
 
 /** The CLI's names for the attribute types, for `temporal server start-dev --search-attribute`. */

@@ -75,6 +75,9 @@ test('redblack with scaleDown: the new group in service, the source disabled and
   expect(old).toMatchObject({ MinSize: 0, DesiredCapacity: 0, MaxSize: 0 });
   expect(await registered(c.tgArn)).toEqual(expect.arrayContaining(ids(fresh)));
 
+  const described = await env.client.workflow.getHandle(id).describe();
+  expect(described.searchAttributes).toMatchObject({ BosunStrategy: ['redblack'], BosunDeployStep: ['succeeded'] });
+
   const lines = task.history.map((h) => h.status);
   expect(lines).toEqual(expect.arrayContaining(['Determine Source Server Group', 'Create Server Group', 'disableCluster', 'scaleDown']));
   expect(lines).toEqual(
@@ -173,6 +176,9 @@ test('a rollback over HTTP at the gate: Failed as RolledBack, the source still s
     },
   ]);
   await waitingFor(id, 'before cutover');
+  const waiting = await env.client.workflow.getHandle(id).describe();
+  // The plan's cursor, as in the current details: the gate is before the cutover's disableCluster.
+  expect(waiting.searchAttributes).toMatchObject({ BosunStrategy: ['redblack'], BosunDeployStep: ['Wait For Up Instances'] });
   const res = await post(`${env.facadeUrl}/task/${id}/rollback`, { reason: 'error rate up' });
   expect(res.status).toBe(200);
   const task = await pollTask(env.facadeUrl, id, 60_000);
@@ -181,6 +187,7 @@ test('a rollback over HTTP at the gate: Failed as RolledBack, the source still s
   expect(exception?.message).toContain('error rate up');
   const description = await env.client.workflow.getHandle(id).describe();
   expect(description.status.name).toBe('FAILED');
+  expect(description.searchAttributes).toMatchObject({ BosunDeployStep: ['rolledBack'] });
   const source = await group(c.source);
   expect(suspended(source)).toEqual([]);
   expect(await registered(c.tgArn)).toEqual(expect.arrayContaining(ids(source)));

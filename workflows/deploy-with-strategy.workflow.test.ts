@@ -381,6 +381,17 @@ describe('saga', () => {
     expect(group('app-main-v001').suspended.size).toBe(0);
   });
 
+  test('rollback.destroyLatest whose copied alarms cannot be deleted still deletes the new group, and names the alarms as left', async () => {
+    unhealthyNext = true;
+    failOn = (c) => c === 'deleteCopiedAlarms app-main-v002';
+    const h = await start({ strategy: 'redblack', waitTimeoutSeconds: 1, rollback: { onFailure: true, destroyLatest: true } });
+    const failure = await failureOf(h);
+    expect(failure?.type).toBe('RolledBack');
+    expect(failure?.message).toMatch(/rollback left: destroy app-main-v002 \(delete the alarms copied for app-main-v002 in us-east-1 \(/);
+    expect(calls).toContain('rollbackServerGroup app-main-v002');
+    expect(groups.has('app-main-v002')).toBe(false);
+  });
+
   test('a failed disable during the cutover re-enables the source', async () => {
     failOn = (c) => c === 'deregisterInstancesFromTargetGroups app-main-v001';
     const h = await start({ strategy: 'redblack' });

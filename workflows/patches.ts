@@ -110,6 +110,20 @@ export const Patch = {
    * Deprecate once no deploy started before it can be open (the retry window plus its longest wait).
    */
   deployCopiesSourceBlockDevices: 'bosun-deploy-copies-source-block-devices',
+  /**
+   * deployWithStrategy's rollback of its create (the new group deleted, with
+   * `rollback.destroyLatest` or when the create itself fails) runs every one of the create's
+   * compensations even when one fails (the copied alarms' deletion, say), then reports the ones
+   * that failed. Old path: the first failure stopped it, leaving the group and its launch template.
+   * Deprecate once no deploy started before it can be open (the retry window plus its longest wait).
+   */
+  strategyUndoesEveryCreateStep: 'bosun-strategy-undoes-every-create-step',
+  /**
+   * deployWithStrategy sets the `BosunStrategy` and `BosunDeployStep` search attributes (the
+   * step as it moves, then the outcome). Old path: neither (history set v11). Deprecate once no
+   * deploy started before it can be open (the retry window plus its longest wait).
+   */
+  strategySearchAttributes: 'bosun-strategy-search-attributes',
 } as const;
 
 export type Patch = (typeof Patch)[keyof typeof Patch];

@@ -89,6 +89,11 @@ export class WorkerProcess {
     };
   }
 
+  /** SIGKILL, no drain: a crash, as the fuzz and durability tests make one. */
+  async kill(): Promise<void> {
+    await this.child.kill();
+  }
+
   /** SIGTERM (the worker drains), then SIGKILL after a grace period. */
   async stop(graceMs = 15_000): Promise<void> {
     await this.child.stop(graceMs);

@@ -8,6 +8,7 @@ import {
   setCurrentDetails,
   setHandler,
   startChild,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CLUSTER_LEASE_WORKFLOW, leaseHeldBySignal, leaseIdOf, whoHoldsSignal } from '../cluster-lease';
@@ -18,8 +19,10 @@ import type { DeployWithStrategy } from '../../domain/operations/schemas/deploy-
 import type { ServerGroupSnapshot } from '../../domain/server-group';
 import type { Gate, GateAt } from '../../domain/strategy';
 import { describeHealth, isUp, rollingCapacity, rollingSteps, trafficGuardProblem, upTarget } from '../../domain/strategy';
+import { SearchAttributes } from '../../domain/search-attributes';
 import type { TaskOutput } from '../../domain/task';
 import type { DeployControl, DeployStatus } from '../deploy-control';
+import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 import { createServerGroupOperation } from './deploy-server-group';
 import { destroyServerGroupOperation } from './destroy-server-group';
@@ -71,7 +74,16 @@ export async function deployWithStrategyOperation(
   const leftovers: string[] = [];
   let createdOutputs: readonly unknown[] = [];
 
+  // The strategy and the step as search attributes, so the Temporal UI can filter deploys by them.
+  const searchable = ctx.patched(Patch.strategySearchAttributes);
+  if (searchable) upsertSearchAttributes([{ key: SearchAttributes.strategy, value: o.strategy }]);
+  let searchedStep: string | undefined;
   const publish = (outcome?: DeployStatus['outcome']) => {
+    const where = outcome ?? plan[Math.min(step, plan.length - 1)];
+    if (searchable && where !== undefined && where !== searchedStep) {
+      searchedStep = where;
+      upsertSearchAttributes([{ key: SearchAttributes.deployStep, value: where }]);
+    }
     control.status = {
       strategy: o.strategy,
       cluster: d.cluster,
@@ -258,12 +270,29 @@ export async function deployWithStrategyOperation(
     const finalCapacity = d.deploy.capacity;
     const createSaga: SagaStep[] = [];
     const createCtx: OperationContext = { ...ctx, onFailure: (description, undo) => createSaga.push({ description, undo }) };
-    saga.push({
-      description: `delete what the create made in ${region}`,
-      undo: async () => {
+    /**
+     * The create's own compensations, newest first. Each runs even when one before it failed (a
+     * copied alarm that cannot be deleted must not leave the whole group, in traffic, behind);
+     * what failed is then thrown, for the rollback's leftovers.
+     */
+    const undoCreate = async () => {
+      if (!ctx.patched(Patch.strategyUndoesEveryCreateStep)) {
         for (const s of [...createSaga].reverse()) await s.undo();
-      },
-    });
+        return;
+      }
+      const failed: string[] = [];
+      for (const s of [...createSaga].reverse()) {
+        try {
+          await s.undo();
+        } catch (err) {
+          failed.push(
+            `${s.description} (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})`,
+          );
+        }
+      }
+      if (failed.length) throw new Error(failed.join('; '));
+    };
+    saga.push({ description: `delete what the create made in ${region}`, undo: undoCreate });
     const created = await createServerGroupOperation(createCtx, {
       ...d.deploy,
       // The strategy waits for health itself, by Orca's rule.
@@ -280,12 +309,7 @@ export async function deployWithStrategyOperation(
     // The new group stays for inspection, out of traffic, unless rollback.destroyLatest asks to delete it.
     saga.push(
       o.destroyLatest
-        ? {
-            description: `destroy ${deployedGroup}`,
-            undo: async () => {
-              for (const s of [...createSaga].reverse()) await s.undo();
-            },
-          }
+        ? { description: `destroy ${deployedGroup}`, undo: undoCreate }
         : { description: `disable ${deployedGroup}`, undo: () => disable([deployedGroup]) },
     );
     publish();
