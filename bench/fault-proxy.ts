@@ -58,16 +58,40 @@ export function serviceOf(authorization: string | undefined): string {
 
 export type FaultKind = 'throttle' | 'serverError' | 'unavailable' | 'reset' | 'latency';
 
-/** An AWS error answer in the service's own query-protocol format. */
-export function awsErrorResponse(service: string, kind: 'throttle' | 'serverError' | 'unavailable'): { status: number; body: string } {
+/**
+ * AWS's error answer in the request's own protocol. CloudWatch's client speaks AWS JSON 1.0 (query
+ * compatible, so the query error code travels in `x-amzn-query-error`); EC2, Auto Scaling and ELB
+ * the query protocol's XML. An XML answer to a JSON client would be a deserialisation error, which
+ * no real AWS answer is (and which Bosun rightly treats as not retryable).
+ */
+export function awsErrorResponse(
+  req: http.IncomingMessage,
+  kind: 'throttle' | 'serverError' | 'unavailable',
+): { status: number; headers: Record<string, string>; body: string } {
   const requestId = 'bosun-fault-0000';
-  if (service === 'ec2') {
+  const message = 'injected by the Bosun fault proxy';
+  if (String(req.headers['content-type'] ?? '').includes('application/x-amz-json')) {
+    const [status, code, side] =
+      kind === 'throttle'
+        ? [400, 'Throttling', 'Sender']
+        : kind === 'serverError'
+          ? [500, 'InternalFailure', 'Receiver']
+          : [503, 'ServiceUnavailable', 'Receiver'];
+    return {
+      status,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${code};${side}`, 'x-amzn-requestid': requestId },
+      body: JSON.stringify({ __type: code, message }),
+    };
+  }
+  const xml = { 'content-type': 'text/xml' };
+  if (serviceOf(req.headers.authorization) === 'ec2') {
     const [status, code] =
       kind === 'throttle' ? [400, 'RequestLimitExceeded'] : kind === 'serverError' ? [500, 'InternalError'] : [503, 'Unavailable'];
     // EC2 lists RequestLimitExceeded among its client (400) errors; the SDK classifies it by code.
     return {
       status,
-      body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>injected by the Bosun fault proxy</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+      headers: xml,
+      body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
     };
   }
   const [status, type, code] =
@@ -78,7 +102,8 @@ export function awsErrorResponse(service: string, kind: 'throttle' | 'serverErro
         : [503, 'Receiver', 'ServiceUnavailable'];
   return {
     status,
-    body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>Rate exceeded (injected by the Bosun fault proxy)</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    headers: xml,
+    body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>Rate exceeded (${message})</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
   };
 }
 
@@ -106,7 +131,6 @@ export async function startFaultProxy(opts: { target: string; profile: FaultProf
   const server = http.createServer((req, res) => {
     // Draw every number up front, so the fault sequence depends only on the request order.
     const [r1, r2, r3] = [random(), random(), random()];
-    const service = serviceOf(req.headers.authorization);
     const isMotoApi = (req.url ?? '').startsWith('/moto-api');
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -122,8 +146,8 @@ export async function startFaultProxy(opts: { target: string; profile: FaultProf
                 req.socket.destroy();
                 return;
               }
-              const answer = awsErrorResponse(service, kind);
-              res.writeHead(answer.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.body) });
+              const answer = awsErrorResponse(req, kind);
+              res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
               res.end(answer.body);
               return;
             }

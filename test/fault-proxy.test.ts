@@ -3,6 +3,7 @@
  * and Bosun classifies them as it would on AWS.
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { classifyAwsError } from '../activities/aws-errors';
 import type { FaultProxy } from '../bench/fault-proxy';
@@ -52,6 +53,17 @@ test('Auto Scaling throttling and server faults arrive in the query-protocol err
   const unavailable = await errorOf(new AutoScalingClient(config()).send(new DescribeAutoScalingGroupsCommand({})));
   expect(unavailable).toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
   expect(classifyAwsError(unavailable).retryable).toBe(true);
+});
+
+test('CloudWatch faults arrive in its JSON protocol, so they are throttles and 5xx, not unreadable answers', async () => {
+  proxy.setProfile({ ...NO_FAULTS, throttle: 1 });
+  const throttled = await errorOf(new CloudWatchClient(config()).send(new DescribeAlarmsCommand({})));
+  expect(throttled).toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+  expect(classifyAwsError(throttled).retryable).toBe(true);
+  proxy.setProfile({ ...NO_FAULTS, serverError: 1 });
+  const failed = await errorOf(new CloudWatchClient(config()).send(new DescribeAlarmsCommand({})));
+  expect(failed).toMatchObject({ name: 'InternalFailure', $metadata: { httpStatusCode: 500 } });
+  expect(classifyAwsError(failed).retryable).toBe(true);
 });
 
 test('a reset connection is a retryable network error', async () => {

@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { awsErrorResponse, seededRandom, serviceOf } from '../../bench/fault-proxy';
+import { awsErrorResponse, seededRandom } from '../../bench/fault-proxy';
 import type { TestEnv } from '../harness';
 import { startTestEnv, testSettings } from '../harness';
 import { sleep } from './child-process';
@@ -126,33 +126,6 @@ export interface FuzzProxy {
 /** Calls that change something: the only ones whose answer can be lost after AWS acted. */
 const MUTATING = /^(Create|Delete|Update|Set|Suspend|Resume|Register|Deregister|Terminate|Modify|Put|Run|Attach|Detach)/;
 
-/**
- * AWS's error answer in the request's own protocol: CloudWatch's client speaks AWS JSON 1.0 (query
- * compatible, so the query error code travels in `x-amzn-query-error`), the other services the
- * query protocol's XML. An XML answer to a JSON client would be a deserialisation error, which no
- * real AWS answer is.
- */
-function errorAnswer(
-  req: http.IncomingMessage,
-  fault: 'throttle' | 'serverError' | 'unavailable',
-): { status: number; headers: Record<string, string>; body: string } {
-  if (!String(req.headers['content-type'] ?? '').includes('application/x-amz-json')) {
-    const xml = awsErrorResponse(serviceOf(req.headers.authorization), fault);
-    return { status: xml.status, headers: { 'content-type': 'text/xml' }, body: xml.body };
-  }
-  const [status, code, side] =
-    fault === 'throttle'
-      ? [400, 'Throttling', 'Sender']
-      : fault === 'serverError'
-        ? [500, 'InternalFailure', 'Receiver']
-        : [503, 'ServiceUnavailable', 'Receiver'];
-  return {
-    status,
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${code};${side}` },
-    body: JSON.stringify({ __type: code, message: 'injected by the Bosun strategy fuzz proxy' }),
-  };
-}
-
 /** The names of the processes a Suspend/ResumeProcesses names; none named means all of them. */
 function processesOf(form: URLSearchParams): string[] | 'all' {
   const named = [...form.entries()].filter(([k]) => k.startsWith('ScalingProcesses.member.')).map(([, v]) => v);
@@ -232,7 +205,7 @@ export async function startFuzzProxy(opts: { target: string; kill: () => Promise
       return;
     }
     if (fault === 'throttle' || fault === 'serverError' || fault === 'unavailable') {
-      const answer = errorAnswer(req, fault);
+      const answer = awsErrorResponse(req, fault);
       res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
       res.end(answer.body);
       return;
