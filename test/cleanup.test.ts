@@ -23,6 +23,7 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import type { TaskJson } from './support/orca-client';
 import { post } from './support/orca-client';
+import { exists } from './support/exists';
 import { emulatorImageId, launchInstances } from './support/instances';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -61,6 +62,29 @@ async function deleteOnce(body: unknown, expected: DeleteRun): Promise<TaskJson>
   return task;
 }
 
+/**
+ * Posts `body` with the answer of the delete `activity` on `marker` lost once: the retry finds the
+ * resource gone and the task succeeds, the activity having run twice.
+ */
+async function deleteAfterLostAnswer(body: unknown, activity: keyof Activities, marker: string): Promise<void> {
+  faults.loseAnswer(activity, mentions(marker));
+  const lost = await env.run(body);
+  expect(lost.task.status).toMatchObject({ completed: true, failed: false });
+  expect(faults.calls(activity, mentions(marker))).toBe(2);
+}
+
+async function makeLaunchConfiguration(prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  await clients().autoScaling.send(
+    new CreateLaunchConfigurationCommand({
+      LaunchConfigurationName: name,
+      ImageId: await emulatorImageId(clients()),
+      InstanceType: 't3.micro',
+    }),
+  );
+  return name;
+}
+
 async function launchConfigurationExists(name: string): Promise<boolean> {
   const out = await clients().autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [name] }));
   return (out.LaunchConfigurations ?? []).length > 0;
@@ -68,14 +92,7 @@ async function launchConfigurationExists(name: string): Promise<boolean> {
 
 describe('deleteLaunchConfiguration', () => {
   test("deletes the configuration with Clouddriver's history lines; a re-post runs nothing again", async () => {
-    const name = uniqueName('lc-');
-    await clients().autoScaling.send(
-      new CreateLaunchConfigurationCommand({
-        LaunchConfigurationName: name,
-        ImageId: await emulatorImageId(clients()),
-        InstanceType: 't3.micro',
-      }),
-    );
+    const name = await makeLaunchConfiguration('lc-');
     const body = [
       { deleteLaunchConfiguration: { credentials: ACCOUNT, region: REGION, launchConfigurationName: name, cloudProvider: 'aws' } },
     ];
@@ -91,19 +108,13 @@ describe('deleteLaunchConfiguration', () => {
   });
 
   test("Clouddriver's converter key, a lost answer, and a configuration that is not there all succeed", async () => {
-    const name = uniqueName('lcl-');
-    await clients().autoScaling.send(
-      new CreateLaunchConfigurationCommand({
-        LaunchConfigurationName: name,
-        ImageId: await emulatorImageId(clients()),
-        InstanceType: 't3.micro',
-      }),
-    );
-    faults.loseAnswer('deleteLaunchConfigurationByName', mentions(name));
+    const name = await makeLaunchConfiguration('lcl-');
     const desc = { credentials: ACCOUNT, region: REGION, launchConfigurationName: name };
-    const lost = await env.run([{ deleteAmazonLaunchConfigurationAtomicOperationConverter: desc }]);
-    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
-    expect(faults.calls('deleteLaunchConfigurationByName', mentions(name))).toBe(2);
+    await deleteAfterLostAnswer(
+      [{ deleteAmazonLaunchConfigurationAtomicOperationConverter: desc }],
+      'deleteLaunchConfigurationByName',
+      name,
+    );
     expect(await launchConfigurationExists(name)).toBe(false);
 
     const absent = await env.run([{ deleteLaunchConfiguration: desc }]);
@@ -141,14 +152,8 @@ async function makeLaunchTemplate(): Promise<string> {
   return out.LaunchTemplate!.LaunchTemplateId!;
 }
 
-async function launchTemplateExists(id: string): Promise<boolean> {
-  try {
-    const out = await clients().ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }));
-    return (out.LaunchTemplates ?? []).length > 0;
-  } catch {
-    return false; // AWS answers InvalidLaunchTemplateId.NotFound; moto an empty list
-  }
-}
+const launchTemplateExists = (id: string) =>
+  exists(async () => (await clients().ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates);
 
 describe('deleteLaunchTemplate', () => {
   test("deletes the template with Clouddriver's history lines; a re-post runs nothing again", async () => {
@@ -168,11 +173,8 @@ describe('deleteLaunchTemplate', () => {
 
   test("Clouddriver's converter key; after a lost answer the retry finds the template gone, and succeeds", async () => {
     const id = await makeLaunchTemplate();
-    faults.loseAnswer('deleteLaunchTemplateById', mentions(id));
     const desc = { account: ACCOUNT, region: REGION, launchTemplateId: id };
-    const lost = await env.run([{ deleteAmazonLaunchTemplateAtomicOperationConverter: desc }]);
-    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
-    expect(faults.calls('deleteLaunchTemplateById', mentions(id))).toBe(2);
+    await deleteAfterLostAnswer([{ deleteAmazonLaunchTemplateAtomicOperationConverter: desc }], 'deleteLaunchTemplateById', id);
     expect(await launchTemplateExists(id)).toBe(false);
   });
 
@@ -195,14 +197,8 @@ async function makeSnapshot(): Promise<string> {
   return snapshot.SnapshotId!;
 }
 
-async function snapshotExists(id: string): Promise<boolean> {
-  try {
-    const out = await clients().ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
-    return (out.Snapshots ?? []).length > 0;
-  } catch {
-    return false; // InvalidSnapshot.NotFound
-  }
-}
+const snapshotExists = (id: string) =>
+  exists(async () => (await clients().ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots);
 
 describe('deleteSnapshot', () => {
   test("deletes the snapshot with Clouddriver's history lines; a re-post runs nothing again", async () => {
@@ -222,12 +218,8 @@ describe('deleteSnapshot', () => {
 
   test("Clouddriver's converter key; after a lost answer the retry finds the snapshot gone, and succeeds", async () => {
     const id = await makeSnapshot();
-    faults.loseAnswer('deleteEbsSnapshot', mentions(id));
-    const lost = await env.run([
-      { deleteAmazonSnapshotAtomicOperationConverter: { credentials: ACCOUNT, region: REGION, snapshotId: id } },
-    ]);
-    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
-    expect(faults.calls('deleteEbsSnapshot', mentions(id))).toBe(2);
+    const desc = { credentials: ACCOUNT, region: REGION, snapshotId: id };
+    await deleteAfterLostAnswer([{ deleteAmazonSnapshotAtomicOperationConverter: desc }], 'deleteEbsSnapshot', id);
     expect(await snapshotExists(id)).toBe(false);
   });
 
@@ -269,10 +261,8 @@ describe('deleteImage', () => {
 
   test("Clouddriver's converter key; after a lost answer the retry finds the image gone, and succeeds", async () => {
     const id = await makeImage();
-    faults.loseAnswer('deregisterImageById', mentions(id));
-    const lost = await env.run([{ deleteAmazonImageAtomicOperationConverter: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
-    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
-    expect(faults.calls('deregisterImageById', mentions(id))).toBe(2);
+    const desc = { credentials: ACCOUNT, region: REGION, imageId: id };
+    await deleteAfterLostAnswer([{ deleteAmazonImageAtomicOperationConverter: desc }], 'deregisterImageById', id);
     expect(await imageExists(id)).toBe(false);
   });
 

@@ -23,6 +23,7 @@ import {
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { exists } from './support/exists';
 import { post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -44,14 +45,8 @@ async function makeClassic(): Promise<string> {
   return name;
 }
 
-async function classicExists(name: string): Promise<boolean> {
-  try {
-    const out = await clients().elb.send(new DescribeClassicCommand({ LoadBalancerNames: [name] }));
-    return (out.LoadBalancerDescriptions ?? []).length > 0;
-  } catch {
-    return false;
-  }
-}
+const classicExists = (name: string) =>
+  exists(async () => (await clients().elb.send(new DescribeClassicCommand({ LoadBalancerNames: [name] }))).LoadBalancerDescriptions);
 
 /** An application load balancer with one target group behind one listener. */
 async function makeApplication(): Promise<{ name: string; arn: string; targetGroupArn: string; listenerArn: string }> {
@@ -78,23 +73,11 @@ async function makeApplication(): Promise<{ name: string; arn: string; targetGro
   return { name, arn, targetGroupArn, listenerArn: listener.Listeners![0]!.ListenerArn! };
 }
 
-async function applicationExists(name: string): Promise<boolean> {
-  try {
-    const out = await clients().elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }));
-    return (out.LoadBalancers ?? []).length > 0;
-  } catch {
-    return false;
-  }
-}
+const applicationExists = (name: string) =>
+  exists(async () => (await clients().elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers);
 
-async function targetGroupExists(arn: string): Promise<boolean> {
-  try {
-    const out = await clients().elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }));
-    return (out.TargetGroups ?? []).length > 0;
-  } catch {
-    return false;
-  }
-}
+const targetGroupExists = (arn: string) =>
+  exists(async () => (await clients().elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups);
 
 describe('deleteLoadBalancer', () => {
   test("without loadBalancerType, deletes the classic load balancer with Clouddriver's DELETE_ELB lines; a re-post runs nothing again", async () => {
