@@ -66,7 +66,7 @@ import type {
 } from '../domain/operations/schemas/upsert-load-balancer';
 import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClients } from './aws-clients';
-import { awsCall, classifyAwsError, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDescribe, classifyAwsError, isAwsNotFound } from './aws-errors';
 import { tagOf } from './deploy-ownership';
 import type { ActivityDeps } from './deps';
 import { allPages } from './paging';
@@ -597,13 +597,12 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
 
       let existingTargetGroups = await allPages(async (marker) => {
         // moto answers TargetGroupNotFound for a load balancer without target groups (AWS: an empty list).
-        const out = await awsCall(`DescribeTargetGroups of ${name}`, () =>
-          c.elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: arn, Marker: marker })),
-        ).catch((err: unknown) => {
-          if (isAwsNotFound(err, 'targetGroup')) return { TargetGroups: [], NextMarker: undefined };
-          throw err;
-        });
-        return { items: out.TargetGroups ?? [], next: out.NextMarker };
+        const out = await awsDescribe(
+          `DescribeTargetGroups of ${name}`,
+          () => c.elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: arn, Marker: marker })),
+          'targetGroup',
+        );
+        return { items: out?.TargetGroups ?? [], next: out?.NextMarker };
       });
       let existingListeners = await allPages(async (marker) => {
         const out = await awsCall(`DescribeListeners of ${name}`, () =>
