@@ -10,11 +10,7 @@ import {
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import {
-  CreateLoadBalancerCommand,
-  DescribeInstanceHealthCommand,
-  RegisterInstancesWithLoadBalancerCommand,
-} from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeInstanceHealthCommand, RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import {
   CreateTargetGroupCommand,
   DeleteTargetGroupCommand,
@@ -25,6 +21,7 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { post } from './support/orca-client';
 import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
+import { createClassicLoadBalancer } from './support/target-groups';
 
 /** Orca names the accounts the user may write to; the facade refuses the others. */
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -85,13 +82,7 @@ async function makeGroup(
   if (opts.classic) {
     loadBalancerName = uniqueName('clb');
     await aws.autoScaling.send(new AttachLoadBalancersCommand({ AutoScalingGroupName: name, LoadBalancerNames: [loadBalancerName] }));
-    await aws.elb.send(
-      new CreateLoadBalancerCommand({
-        LoadBalancerName: loadBalancerName,
-        Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
-        AvailabilityZones: [`${REGION}a`],
-      }),
-    );
+    await createClassicLoadBalancer(aws, loadBalancerName);
     if (!opts.disabled) {
       await aws.elb.send(
         new RegisterInstancesWithLoadBalancerCommand({

@@ -8,10 +8,7 @@
  * protection is read from the attributes before anything is deleted, as Clouddriver does, so
  * moto's answer does not matter here.
  */
-import {
-  DescribeLoadBalancersCommand as DescribeClassicCommand,
-  CreateLoadBalancerCommand as CreateClassicCommand,
-} from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeLoadBalancersCommand as DescribeClassicCommand } from '@aws-sdk/client-elastic-load-balancing';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -25,6 +22,7 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { exists } from './support/exists';
 import { post } from './support/orca-client';
+import { createClassicLoadBalancer } from './support/target-groups';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -35,13 +33,7 @@ const clients = () => testAwsClients(env.aws);
 
 async function makeClassic(): Promise<string> {
   const name = uniqueName('elb');
-  await clients().elb.send(
-    new CreateClassicCommand({
-      LoadBalancerName: name,
-      Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
-      AvailabilityZones: [`${REGION}a`],
-    }),
-  );
+  await createClassicLoadBalancer(clients(), name);
   return name;
 }
 
