@@ -152,32 +152,110 @@ async function makeLaunchTemplate(): Promise<string> {
   return out.LaunchTemplate!.LaunchTemplateId!;
 }
 
-const launchTemplateExists = (id: string) =>
-  exists(async () => (await clients().ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates);
+async function makeSnapshot(): Promise<string> {
+  const volume = await clients().ec2.send(new CreateVolumeCommand({ Size: 1, AvailabilityZone: `${REGION}a` }));
+  const snapshot = await clients().ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
+  return snapshot.SnapshotId!;
+}
 
-describe('deleteLaunchTemplate', () => {
-  test("deletes the template with Clouddriver's history lines; a re-post runs nothing again", async () => {
-    const id = await makeLaunchTemplate();
-    await deleteOnce([{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: id } }], {
-      phase: 'DELETE_LAUNCH_TEMPLATE',
-      lines: [
-        `Initializing Delete Launch Template operation for DeleteAmazonLaunchTemplateDescription(account=${ACCOUNT}, launchTemplateId=${id}, region=${REGION})`,
-        `Launch Template ${id} in ${REGION}`,
-      ],
-      type: 'deleteLaunchTemplate',
-      activity: 'deleteLaunchTemplateById',
+async function makeImage(): Promise<string> {
+  const [instanceId] = await launchInstances(clients(), 1);
+  const out = await clients().ec2.send(new CreateImageCommand({ InstanceId: instanceId!, Name: uniqueName('img-') }));
+  return out.ImageId!;
+}
+
+/** A resource deleted by id: how to make one, see it, delete it under both keys, and what the task says. */
+interface DeletedById {
+  readonly key: string;
+  readonly converterKey: string;
+  /** The description field naming the resource. */
+  readonly idField: string;
+  /** Clouddriver's converter reads the launch template's account as `account`, the others' as `credentials`. */
+  readonly converterAccountField: 'account' | 'credentials';
+  readonly noun: string;
+  readonly verb: string;
+  readonly make: () => Promise<string>;
+  readonly exists: (id: string) => Promise<boolean>;
+  readonly activity: keyof Activities;
+  readonly phase: string;
+  readonly lines: (id: string) => string[];
+}
+
+const DELETED_BY_ID: readonly DeletedById[] = [
+  {
+    key: 'deleteLaunchTemplate',
+    converterKey: 'deleteAmazonLaunchTemplateAtomicOperationConverter',
+    idField: 'launchTemplateId',
+    converterAccountField: 'account',
+    noun: 'template',
+    verb: 'deletes',
+    make: makeLaunchTemplate,
+    exists: (id) =>
+      exists(async () => (await clients().ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates),
+    activity: 'deleteLaunchTemplateById',
+    phase: 'DELETE_LAUNCH_TEMPLATE',
+    lines: (id) => [
+      `Initializing Delete Launch Template operation for DeleteAmazonLaunchTemplateDescription(account=${ACCOUNT}, launchTemplateId=${id}, region=${REGION})`,
+      `Launch Template ${id} in ${REGION}`,
+    ],
+  },
+  {
+    key: 'deleteSnapshot',
+    converterKey: 'deleteAmazonSnapshotAtomicOperationConverter',
+    idField: 'snapshotId',
+    converterAccountField: 'credentials',
+    noun: 'snapshot',
+    verb: 'deletes',
+    make: makeSnapshot,
+    exists: (id) => exists(async () => (await clients().ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots),
+    activity: 'deleteEbsSnapshot',
+    phase: 'DELETE_SNAPSHOT',
+    lines: (id) => [
+      `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${ACCOUNT}, snapshotId=${id}, region=${REGION})`,
+      `Deleted Snapshot ${id} in ${REGION}`,
+    ],
+  },
+  {
+    key: 'deleteImage',
+    converterKey: 'deleteAmazonImageAtomicOperationConverter',
+    idField: 'imageId',
+    converterAccountField: 'credentials',
+    noun: 'image',
+    verb: 'deregisters',
+    make: makeImage,
+    // Not through `exists`: DescribeImages answers an image that is gone with an empty list, and any error fails the test.
+    exists: async (id) => ((await clients().ec2.send(new DescribeImagesCommand({ ImageIds: [id] }))).Images ?? []).length > 0,
+    activity: 'deregisterImageById',
+    phase: 'DELETE_IMAGE',
+    lines: (id) => [
+      `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${ACCOUNT}, imageId=${id}, region=${REGION})`,
+      `Deleted Image ${id} in ${REGION}`,
+    ],
+  },
+];
+
+describe.each(DELETED_BY_ID)('$key', (r) => {
+  test(`${r.verb} the ${r.noun} with Clouddriver's history lines; a re-post runs nothing again`, async () => {
+    const id = await r.make();
+    await deleteOnce([{ [r.key]: { credentials: ACCOUNT, region: REGION, [r.idField]: id } }], {
+      phase: r.phase,
+      lines: r.lines(id),
+      type: r.key,
+      activity: r.activity,
       marker: id,
     });
-    expect(await launchTemplateExists(id)).toBe(false);
+    expect(await r.exists(id)).toBe(false);
   });
 
-  test("Clouddriver's converter key; after a lost answer the retry finds the template gone, and succeeds", async () => {
-    const id = await makeLaunchTemplate();
-    const desc = { account: ACCOUNT, region: REGION, launchTemplateId: id };
-    await deleteAfterLostAnswer([{ deleteAmazonLaunchTemplateAtomicOperationConverter: desc }], 'deleteLaunchTemplateById', id);
-    expect(await launchTemplateExists(id)).toBe(false);
+  test(`Clouddriver's converter key; after a lost answer the retry finds the ${r.noun} gone, and succeeds`, async () => {
+    const id = await r.make();
+    const desc = { [r.converterAccountField]: ACCOUNT, region: REGION, [r.idField]: id };
+    await deleteAfterLostAnswer([{ [r.converterKey]: desc }], r.activity, id);
+    expect(await r.exists(id)).toBe(false);
   });
+});
 
+describe('deleteLaunchTemplate', () => {
   test('a launch template id that is not one is a 400 naming the field', async () => {
     const res = await post(
       `${env.facadeUrl}/aws/ops`,
@@ -191,38 +269,7 @@ describe('deleteLaunchTemplate', () => {
   });
 });
 
-async function makeSnapshot(): Promise<string> {
-  const volume = await clients().ec2.send(new CreateVolumeCommand({ Size: 1, AvailabilityZone: `${REGION}a` }));
-  const snapshot = await clients().ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
-  return snapshot.SnapshotId!;
-}
-
-const snapshotExists = (id: string) =>
-  exists(async () => (await clients().ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots);
-
 describe('deleteSnapshot', () => {
-  test("deletes the snapshot with Clouddriver's history lines; a re-post runs nothing again", async () => {
-    const id = await makeSnapshot();
-    await deleteOnce([{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: id } }], {
-      phase: 'DELETE_SNAPSHOT',
-      lines: [
-        `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${ACCOUNT}, snapshotId=${id}, region=${REGION})`,
-        `Deleted Snapshot ${id} in ${REGION}`,
-      ],
-      type: 'deleteSnapshot',
-      activity: 'deleteEbsSnapshot',
-      marker: id,
-    });
-    expect(await snapshotExists(id)).toBe(false);
-  });
-
-  test("Clouddriver's converter key; after a lost answer the retry finds the snapshot gone, and succeeds", async () => {
-    const id = await makeSnapshot();
-    const desc = { credentials: ACCOUNT, region: REGION, snapshotId: id };
-    await deleteAfterLostAnswer([{ deleteAmazonSnapshotAtomicOperationConverter: desc }], 'deleteEbsSnapshot', id);
-    expect(await snapshotExists(id)).toBe(false);
-  });
-
   test('the region and the snapshot id are required', async () => {
     const res = await post(`${env.facadeUrl}/aws/ops`, [{ deleteSnapshot: { credentials: ACCOUNT } }], AS_ORCA);
     expect(res.status).toBe(400);
@@ -232,40 +279,7 @@ describe('deleteSnapshot', () => {
   });
 });
 
-async function makeImage(): Promise<string> {
-  const [instanceId] = await launchInstances(clients(), 1);
-  const out = await clients().ec2.send(new CreateImageCommand({ InstanceId: instanceId!, Name: uniqueName('img-') }));
-  return out.ImageId!;
-}
-
-async function imageExists(id: string): Promise<boolean> {
-  const out = await clients().ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
-  return (out.Images ?? []).length > 0;
-}
-
 describe('deleteImage', () => {
-  test("deregisters the image with Clouddriver's history lines; a re-post runs nothing again", async () => {
-    const id = await makeImage();
-    await deleteOnce([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }], {
-      phase: 'DELETE_IMAGE',
-      lines: [
-        `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${ACCOUNT}, imageId=${id}, region=${REGION})`,
-        `Deleted Image ${id} in ${REGION}`,
-      ],
-      type: 'deleteImage',
-      activity: 'deregisterImageById',
-      marker: id,
-    });
-    expect(await imageExists(id)).toBe(false);
-  });
-
-  test("Clouddriver's converter key; after a lost answer the retry finds the image gone, and succeeds", async () => {
-    const id = await makeImage();
-    const desc = { credentials: ACCOUNT, region: REGION, imageId: id };
-    await deleteAfterLostAnswer([{ deleteAmazonImageAtomicOperationConverter: desc }], 'deregisterImageById', id);
-    expect(await imageExists(id)).toBe(false);
-  });
-
   test('an image that is not there fails the task, as in Clouddriver', async () => {
     const id = await makeImage();
     await env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
