@@ -22,7 +22,7 @@ import type { Activities } from '../activities';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import type { TaskJson } from './support/orca-client';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { exists } from './support/exists';
 import { emulatorImageId, launchInstances } from './support/instances';
 
@@ -122,7 +122,7 @@ describe('deleteLaunchConfiguration', () => {
   });
 
   test('bad input is a 400 that names the field', async () => {
-    const res = await post(
+    const errors = await badRequestErrors(
       `${env.facadeUrl}/aws/ops`,
       [
         { deleteLaunchConfiguration: { credentials: ACCOUNT } },
@@ -130,8 +130,7 @@ describe('deleteLaunchConfiguration', () => {
       ],
       AS_ORCA,
     );
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         '[0].deleteLaunchConfiguration.launchConfigurationName: is required',
         '[0].deleteLaunchConfiguration.region: is required',
@@ -257,23 +256,19 @@ describe.each(DELETED_BY_ID)('$key', (r) => {
 
 describe('deleteLaunchTemplate', () => {
   test('a launch template id that is not one is a 400 naming the field', async () => {
-    const res = await post(
+    const errors = await badRequestErrors(
       `${env.facadeUrl}/aws/ops`,
       [{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: 'my-template' } }],
       AS_ORCA,
     );
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual([
-      '[0].deleteLaunchTemplate.launchTemplateId: must be a launch template id such as lt-0123456789abcdef0',
-    ]);
+    expect(errors).toEqual(['[0].deleteLaunchTemplate.launchTemplateId: must be a launch template id such as lt-0123456789abcdef0']);
   });
 });
 
 describe('deleteSnapshot', () => {
   test('the region and the snapshot id are required', async () => {
-    const res = await post(`${env.facadeUrl}/aws/ops`, [{ deleteSnapshot: { credentials: ACCOUNT } }], AS_ORCA);
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual(
+    const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [{ deleteSnapshot: { credentials: ACCOUNT } }], AS_ORCA);
+    expect(errors).toEqual(
       expect.arrayContaining(['[0].deleteSnapshot.snapshotId: is required', '[0].deleteSnapshot.region: is required']),
     );
   });

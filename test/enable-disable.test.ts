@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
 import { createClassicLoadBalancer } from './support/target-groups';
 
@@ -268,7 +268,7 @@ test('a group with no load balancers is disabled by suspending its processes alo
 });
 
 test('bad descriptions are 400s that name each field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [
       { disableServerGroup: { region: REGION, serverGroupName: 'app-v001', desiredPercentage: 0 } },
@@ -276,8 +276,7 @@ test('bad descriptions are 400s that name each field', async () => {
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].disableServerGroup.credentials: is required (the account name)',
       '[0].disableServerGroup.desiredPercentage: must be a whole number from 1 to 100 (0% would disable nothing)',

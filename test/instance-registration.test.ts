@@ -10,7 +10,7 @@ import { DescribeInstanceHealthCommand } from '@aws-sdk/client-elastic-load-bala
 import { CreateTargetGroupCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { launchInstances } from './support/instances';
 import { makeServerGroup } from './support/server-group';
 import { createClassicLoadBalancer, registeredTargets } from './support/target-groups';
@@ -161,13 +161,12 @@ test("no load balancers to act on is a success with Clouddriver's line", async (
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [{ registerInstancesWithLoadBalancer: { credentials: ACCOUNT, instanceIds: [] } }],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].registerInstancesWithLoadBalancer.instanceIds: must name at least one instance',
       '[0].registerInstancesWithLoadBalancer.region: is required',

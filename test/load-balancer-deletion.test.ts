@@ -21,7 +21,7 @@ import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { exists } from './support/exists';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { createClassicLoadBalancer } from './support/target-groups';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -172,7 +172,7 @@ describe('deleteLoadBalancer', () => {
   });
 
   test('bad input is a 400 that names the field', async () => {
-    const res = await post(
+    const errors = await badRequestErrors(
       `${env.facadeUrl}/aws/ops`,
       [
         { deleteLoadBalancer: { credentials: ACCOUNT } },
@@ -180,8 +180,7 @@ describe('deleteLoadBalancer', () => {
       ],
       AS_ORCA,
     );
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         '[0].deleteLoadBalancer.loadBalancerName: is required',
         '[0].deleteLoadBalancer.regions: is required (one region or more)',
