@@ -7,6 +7,7 @@ import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } fro
 import type { MetricAlarmSettings } from '../domain/operations/schemas/alarms';
 import { awsCall } from './aws-errors';
 import type { ActivityDeps } from './deps';
+import { allPages } from './paging';
 
 export interface AlarmsRef {
   readonly account: string;
@@ -30,14 +31,13 @@ export function createAlarmActivities({ aws }: ActivityDeps) {
     const found: string[] = [];
     for (let i = 0; i < input.alarmNames.length; i += PAGE) {
       const names = input.alarmNames.slice(i, i + PAGE);
-      let NextToken: string | undefined;
-      do {
+      const alarms = await allPages(async (NextToken) => {
         const out = await awsCall(`DescribeAlarms ${names.join(', ')} in ${input.region}`, () =>
           cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm'], NextToken })),
         );
-        found.push(...(out.MetricAlarms ?? []).map((a) => a.AlarmName ?? '').filter((n) => names.includes(n)));
-        NextToken = out.NextToken;
-      } while (NextToken);
+        return { items: out.MetricAlarms ?? [], next: out.NextToken };
+      });
+      found.push(...alarms.map((a) => a.AlarmName ?? '').filter((n) => names.includes(n)));
     }
     return found;
   }

@@ -3,6 +3,7 @@ import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import type { AwsResourceKind } from './aws-errors';
 import {
   awsCall,
+  awsDescribe,
   boundUnexpectedErrors,
   classifyAwsError,
   hasAwsCode,
@@ -114,6 +115,19 @@ test.each<[AwsResourceKind, string, string | undefined]>([
   ['alarm', 'ValidationError', 'not found'],
 ])('%s: %s is not a not-found', async (kind, name, message) => {
   expect(isAwsNotFound(await failureOf(name, message), kind)).toBe(false);
+});
+
+test('awsDescribe answers null for a not-found of one of its kinds and throws any other failure as awsCall does', async () => {
+  const failing = (name: string) => async (): Promise<string> => {
+    throw sdkError(name, 400);
+  };
+  await expect(awsDescribe('DescribeTargetGroups tg in us-east-1', async () => 'found', 'targetGroup')).resolves.toBe('found');
+  await expect(awsDescribe('x', failing('TargetGroupNotFound'), 'classicLoadBalancer', 'targetGroup')).resolves.toBeNull();
+  await expect(awsDescribe('x', failing('TargetGroupNotFound'), 'classicLoadBalancer')).rejects.toMatchObject({
+    type: 'TargetGroupNotFound',
+    nonRetryable: true,
+  });
+  await expect(awsDescribe('x', failing('Throttling'), 'targetGroup')).rejects.toMatchObject({ type: 'Throttling', nonRetryable: false });
 });
 
 test('non-errors are never not-found, and hasAwsCode reads the failure type', async () => {

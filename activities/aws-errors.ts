@@ -162,6 +162,20 @@ export async function awsDelete(what: string, call: () => Promise<unknown>, gone
 }
 
 /**
+ * A describe through `awsCall` that answers null when AWS says the resource is not there
+ * (`isAwsNotFound` for one of `kinds`), which a describe by name or id counts as an answer; any
+ * other failure is thrown as `awsCall` throws it.
+ */
+export async function awsDescribe<T>(what: string, call: () => Promise<T>, ...kinds: readonly AwsResourceKind[]): Promise<T | null> {
+  return awsCall(what, () =>
+    call().catch((err: unknown) => {
+      if (kinds.some((kind) => isAwsNotFound(err, kind))) return null;
+      throw err;
+    }),
+  );
+}
+
+/**
  * An error that is neither AWS's nor the network's (from `awsCall`, or thrown by activity code
  * itself, see `boundUnexpectedErrors`): retried on the next attempts, as a credentials fetch may
  * just have been unlucky, but after `UNEXPECTED_ERROR_ATTEMPTS` attempts the call fails for good

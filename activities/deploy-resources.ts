@@ -7,7 +7,7 @@ import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balan
 import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDescribe } from './aws-errors';
 import { tagOf } from './deploy-ownership';
 import type { ActivityDeps } from './deps';
 
@@ -60,25 +60,23 @@ export function createDeployResourceActivities({ aws }: ActivityDeps) {
           targetGroupArns.push(tg);
           continue;
         }
-        const out = await awsCall(`DescribeTargetGroups ${tg} in ${input.region}`, () =>
-          c.elbv2.send(new DescribeTargetGroupsCommand({ Names: [tg] })),
-        ).catch((err: unknown) => {
-          if (isAwsNotFound(err, 'targetGroup')) return { TargetGroups: [] };
-          throw err;
-        });
-        const arn = out.TargetGroups?.[0]?.TargetGroupArn;
+        const out = await awsDescribe(
+          `DescribeTargetGroups ${tg} in ${input.region}`,
+          () => c.elbv2.send(new DescribeTargetGroupsCommand({ Names: [tg] })),
+          'targetGroup',
+        );
+        const arn = out?.TargetGroups?.[0]?.TargetGroupArn;
         if (arn) targetGroupArns.push(arn);
         else missing.push(`target group '${tg}'`);
       }
 
       for (const lb of input.loadBalancers) {
-        const out = await awsCall(`DescribeLoadBalancers ${lb} in ${input.region}`, () =>
-          c.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [lb] })),
-        ).catch((err: unknown) => {
-          if (isAwsNotFound(err, 'classicLoadBalancer')) return { LoadBalancerDescriptions: [] };
-          throw err;
-        });
-        if ((out.LoadBalancerDescriptions ?? []).length === 0) missing.push(`classic load balancer '${lb}'`);
+        const out = await awsDescribe(
+          `DescribeLoadBalancers ${lb} in ${input.region}`,
+          () => c.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [lb] })),
+          'classicLoadBalancer',
+        );
+        if ((out?.LoadBalancerDescriptions ?? []).length === 0) missing.push(`classic load balancer '${lb}'`);
       }
 
       let subnetIds: string[] = [...(input.subnetIds ?? [])];

@@ -6,7 +6,7 @@ import { DeleteLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../domain/failures';
 import { CREATED_BY_TAG } from '../domain/task';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsDelete, isAwsNotFound } from './aws-errors';
 import { describeLaunchTemplateByName, tagOf } from './deploy-ownership';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
@@ -42,12 +42,11 @@ export function createDeployRollbackActivities({ aws }: ActivityDeps) {
       if (found && tagOf(found.group.Tags, CREATED_BY_TAG) === input.createdBy) {
         // A group AWS is already deleting is not deleted again, but still waited for.
         if (!found.deleting) {
-          await awsCall(`DeleteAutoScalingGroup ${input.serverGroupName} in ${input.region}`, () =>
-            c.autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: input.serverGroupName, ForceDelete: true })),
-          ).catch((err: unknown) => {
-            if (isAwsNotFound(err, 'autoScalingGroup')) return;
-            throw err;
-          });
+          await awsDelete(
+            `DeleteAutoScalingGroup ${input.serverGroupName} in ${input.region}`,
+            () => c.autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: input.serverGroupName, ForceDelete: true })),
+            (err) => isAwsNotFound(err, 'autoScalingGroup'),
+          );
         }
         deletedGroup = true;
         // The launch template cannot go while the group still uses it.
@@ -71,12 +70,11 @@ export function createDeployRollbackActivities({ aws }: ActivityDeps) {
       let deletedTemplate = false;
       const template = await describeLaunchTemplateByName(c, input.serverGroupName, input.region);
       if (template && tagOf(template.Tags, CREATED_BY_TAG) === input.createdBy) {
-        await awsCall(`DeleteLaunchTemplate ${input.serverGroupName} in ${input.region}`, () =>
-          c.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: template.LaunchTemplateId })),
-        ).catch((err: unknown) => {
-          if (isAwsNotFound(err, 'launchTemplate')) return;
-          throw err;
-        });
+        await awsDelete(
+          `DeleteLaunchTemplate ${input.serverGroupName} in ${input.region}`,
+          () => c.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: template.LaunchTemplateId })),
+          (err) => isAwsNotFound(err, 'launchTemplate'),
+        );
         deletedTemplate = true;
       }
       return { deletedGroup, deletedTemplate };

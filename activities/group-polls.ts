@@ -17,6 +17,7 @@ import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-s
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import DataLoader from 'dataloader';
 import { awsCall } from './aws-errors';
+import { allPages } from './paging';
 import type { DescribedServerGroup } from './server-group-lookup';
 import { DELETE_IN_PROGRESS } from './server-group-lookup';
 
@@ -77,15 +78,14 @@ export function createGroupPolls(opts: GroupPollsOptions = {}): GroupPolls {
 /** One call for up to 50 names; each answer in the order asked, undefined for a group that does not exist. */
 async function describeGroups(autoScaling: Client, names: readonly string[]): Promise<(DescribedServerGroup | undefined)[]> {
   const unique = [...new Set(names)];
-  const found = new Map<string, AutoScalingGroup>();
-  let token: string | undefined;
-  do {
+  const groups = await allPages(async (token) => {
     const out = await autoScaling.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: unique, MaxRecords: 100, NextToken: token }),
     );
-    for (const g of out.AutoScalingGroups ?? []) if (g.AutoScalingGroupName) found.set(g.AutoScalingGroupName, g);
-    token = out.NextToken;
-  } while (token);
+    return { items: out.AutoScalingGroups ?? [], next: out.NextToken };
+  });
+  const found = new Map<string, AutoScalingGroup>();
+  for (const g of groups) if (g.AutoScalingGroupName) found.set(g.AutoScalingGroupName, g);
   return names.map((n) => {
     const group = found.get(n);
     return group ? { group, deleting: group.Status === DELETE_IN_PROGRESS } : undefined;

@@ -1,7 +1,7 @@
 import { DescribeImagesCommand, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDescribe } from './aws-errors';
 import type { ActivityDeps } from './deps';
 
 export interface ImageRef {
@@ -39,17 +39,17 @@ export function createImageActivities({ aws, imageOwners = DEFAULT_IMAGE_OWNERS 
     async resolveImage(input: ImageRef): Promise<ResolvedImageInfo | null> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const byId = /^ami-[0-9a-f]+$/.test(input.image);
-      const out = await awsCall(`DescribeImages ${input.image} in ${input.region}`, () =>
-        ec2.send(
-          new DescribeImagesCommand(
-            byId ? { ImageIds: [input.image] } : { Owners: owners, Filters: [{ Name: 'name', Values: [input.image] }] },
+      const out = await awsDescribe(
+        `DescribeImages ${input.image} in ${input.region}`,
+        () =>
+          ec2.send(
+            new DescribeImagesCommand(
+              byId ? { ImageIds: [input.image] } : { Owners: owners, Filters: [{ Name: 'name', Values: [input.image] }] },
+            ),
           ),
-        ),
-      ).catch((err: unknown) => {
-        if (isAwsNotFound(err, 'image')) return { Images: [] };
-        throw err;
-      });
-      const newest = [...(out.Images ?? [])].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
+        'image',
+      );
+      const newest = [...(out?.Images ?? [])].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
       if (!newest?.ImageId) return null;
       return { imageId: newest.ImageId, name: newest.Name, ownerId: newest.OwnerId };
     },

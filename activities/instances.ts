@@ -11,6 +11,7 @@ import { isLeavingGroup, listIds, MAX_INSTANCE_IDS, partitionInstances } from '.
 import { awsCall, isAwsNotFound } from './aws-errors';
 import type { ServerGroupRef } from './server-group';
 import type { ActivityDeps } from './deps';
+import { allPages } from './paging';
 
 /** An EC2 instance as Bosun's workflows see it. */
 export interface InstanceSnapshot {
@@ -66,25 +67,23 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
  * an answer here (never existed, or terminated long ago), not an error.
  */
 export async function findInstances(ec2: EC2Client, what: string, filters: Filter[]): Promise<InstanceSnapshot[]> {
-  const found: InstanceSnapshot[] = [];
-  let token: string | undefined;
-  do {
+  return allPages(async (token) => {
     const out = await awsCall(`DescribeInstances ${what}`, () =>
       ec2.send(new DescribeInstancesCommand({ Filters: filters, NextToken: token })),
     );
+    const items: InstanceSnapshot[] = [];
     for (const r of out.Reservations ?? []) {
       for (const i of r.Instances ?? []) {
         if (!i.InstanceId) continue;
-        found.push({
+        items.push({
           instanceId: i.InstanceId,
           state: i.State?.Name ?? 'unknown',
           serverGroupName: i.Tags?.find((t) => t.Key === AUTOSCALING_GROUP_TAG)?.Value,
         });
       }
     }
-    token = out.NextToken;
-  } while (token);
-  return found;
+    return { items, next: out.NextToken };
+  });
 }
 
 async function describeByIds(ec2: EC2Client, region: string, ids: readonly string[]): Promise<InstanceSnapshot[]> {

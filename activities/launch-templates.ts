@@ -22,7 +22,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import type { LaunchTemplateChanges } from '../domain/operations/schemas/update-launch-template';
 import { hasVersionMarker } from '../domain/operations/schemas/update-launch-template';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDescribe, isAwsNotFound } from './aws-errors';
 import { resolveSecurityGroupIds, vpcOfSubnets } from './security-groups';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
@@ -196,15 +196,15 @@ export function createLaunchTemplateActivities({ aws }: ActivityDeps) {
       const wanted = input.imageId ?? input.amiName;
       if (!wanted)
         throw ApplicationFailure.nonRetryable('resolveLaunchTemplateImage needs an imageId or an amiName', FailureType.InvalidInput);
-      const out = await awsCall(`DescribeImages ${wanted} in ${input.region}`, () =>
-        ec2.send(
-          new DescribeImagesCommand(input.imageId ? { ImageIds: [input.imageId] } : { Filters: [{ Name: 'name', Values: [wanted] }] }),
-        ),
-      ).catch((err: unknown) => {
-        if (isAwsNotFound(err, 'image')) return { Images: [] };
-        throw err;
-      });
-      const image = (out.Images ?? [])
+      const out = await awsDescribe(
+        `DescribeImages ${wanted} in ${input.region}`,
+        () =>
+          ec2.send(
+            new DescribeImagesCommand(input.imageId ? { ImageIds: [input.imageId] } : { Filters: [{ Name: 'name', Values: [wanted] }] }),
+          ),
+        'image',
+      );
+      const image = (out?.Images ?? [])
         .filter((i) => i.ImageId && (i.State === undefined || i.State === 'available'))
         .sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
       if (!image?.ImageId) {

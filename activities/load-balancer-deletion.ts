@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsCall, awsErrorCode, classifyAwsError } from './aws-errors';
 import type { ActivityDeps } from './deps';
+import { allPages } from './paging';
 
 export interface RegionalRef {
   readonly account: string;
@@ -86,24 +87,18 @@ export function createLoadBalancerDeletionActivities({ aws }: ActivityDeps) {
         elbv2.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: loadBalancerArn })),
       );
       const protection = attributes.Attributes?.find((a) => a.Key === 'deletion_protection.enabled');
-      const targetGroupArns: string[] = [];
-      let marker: string | undefined;
-      do {
+      const targetGroupArns = await allPages(async (Marker) => {
         const out = await awsCall(`DescribeTargetGroups of ${name} in ${input.region}`, () =>
-          elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker })),
+          elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: loadBalancerArn, Marker })),
         );
-        targetGroupArns.push(...(out.TargetGroups ?? []).flatMap((t) => (t.TargetGroupArn ? [t.TargetGroupArn] : [])));
-        marker = out.NextMarker;
-      } while (marker);
-      const listenerArns: string[] = [];
-      marker = undefined;
-      do {
+        return { items: (out.TargetGroups ?? []).flatMap((t) => (t.TargetGroupArn ? [t.TargetGroupArn] : [])), next: out.NextMarker };
+      });
+      const listenerArns = await allPages(async (Marker) => {
         const out = await awsCall(`DescribeListeners of ${name} in ${input.region}`, () =>
-          elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn, Marker: marker })),
+          elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn, Marker })),
         );
-        listenerArns.push(...(out.Listeners ?? []).flatMap((l) => (l.ListenerArn ? [l.ListenerArn] : [])));
-        marker = out.NextMarker;
-      } while (marker);
+        return { items: (out.Listeners ?? []).flatMap((l) => (l.ListenerArn ? [l.ListenerArn] : [])), next: out.NextMarker };
+      });
       return {
         found: true,
         loadBalancerArn,

@@ -5,7 +5,7 @@
  */
 import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsDescribe } from './aws-errors';
 import type { ActivityDeps } from './deps';
 
 export interface LoadBalancerNamesInput {
@@ -28,11 +28,11 @@ export function createLoadBalancerLookupActivities({ aws }: ActivityDeps) {
       const found: string[] = [];
       const unknown: string[] = [];
       for (const name of input.names) {
-        const out = await awsCall(`DescribeTargetGroups ${name} in ${input.region}`, () =>
-          elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })).catch((err: unknown) => {
-            if (isAwsNotFound(err, 'targetGroup') || isAwsNotFound(err, 'classicLoadBalancer')) return null;
-            throw err;
-          }),
+        const out = await awsDescribe(
+          `DescribeTargetGroups ${name} in ${input.region}`,
+          () => elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })),
+          'targetGroup',
+          'classicLoadBalancer',
         );
         const arn = out?.TargetGroups?.find((t) => t.TargetGroupName === name)?.TargetGroupArn;
         if (arn) found.push(arn);
@@ -47,11 +47,10 @@ export function createLoadBalancerLookupActivities({ aws }: ActivityDeps) {
       const found: string[] = [];
       const unknown: string[] = [];
       for (const name of input.names) {
-        const out = await awsCall(`DescribeLoadBalancers ${name} in ${input.region}`, () =>
-          elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [name] })).catch((err: unknown) => {
-            if (isAwsNotFound(err, 'classicLoadBalancer')) return null;
-            throw err;
-          }),
+        const out = await awsDescribe(
+          `DescribeLoadBalancers ${name} in ${input.region}`,
+          () => elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [name] })),
+          'classicLoadBalancer',
         );
         if (out?.LoadBalancerDescriptions?.some((l) => l.LoadBalancerName === name)) found.push(name);
         else unknown.push(name);

@@ -66,9 +66,10 @@ import type {
 } from '../domain/operations/schemas/upsert-load-balancer';
 import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClients } from './aws-clients';
-import { awsCall, classifyAwsError, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDescribe, classifyAwsError, isAwsNotFound } from './aws-errors';
 import { tagOf } from './deploy-ownership';
 import type { ActivityDeps } from './deps';
+import { allPages } from './paging';
 
 export interface RegionalRef {
   readonly account: string;
@@ -145,17 +146,6 @@ async function targetGroupByName(c: AwsClients, name: string, region: string): P
     if (isAwsNotFound(err, 'targetGroup')) return undefined;
     throw err;
   }
-}
-
-async function listAll<T>(page: (marker: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
-  const all: T[] = [];
-  let marker: string | undefined;
-  do {
-    const { items, next } = await page(marker);
-    all.push(...items);
-    marker = next;
-  } while (marker);
-  return all;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,7 +431,7 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
       }
       const subnetIds: string[] = [];
       if (input.subnetType && input.zones.length > 0) {
-        const subnets = await listAll(async (token) => {
+        const subnets = await allPages(async (token) => {
           const out = await awsCall(`DescribeSubnets in ${input.region}`, () =>
             c.ec2.send(new DescribeSubnetsCommand({ NextToken: token })),
           );
@@ -605,17 +595,16 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
         );
       }
 
-      let existingTargetGroups = await listAll(async (marker) => {
+      let existingTargetGroups = await allPages(async (marker) => {
         // moto answers TargetGroupNotFound for a load balancer without target groups (AWS: an empty list).
-        const out = await awsCall(`DescribeTargetGroups of ${name}`, () =>
-          c.elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: arn, Marker: marker })),
-        ).catch((err: unknown) => {
-          if (isAwsNotFound(err, 'targetGroup')) return { TargetGroups: [], NextMarker: undefined };
-          throw err;
-        });
-        return { items: out.TargetGroups ?? [], next: out.NextMarker };
+        const out = await awsDescribe(
+          `DescribeTargetGroups of ${name}`,
+          () => c.elbv2.send(new DescribeTargetGroupsCommand({ LoadBalancerArn: arn, Marker: marker })),
+          'targetGroup',
+        );
+        return { items: out?.TargetGroups ?? [], next: out?.NextMarker };
       });
-      let existingListeners = await listAll(async (marker) => {
+      let existingListeners = await allPages(async (marker) => {
         const out = await awsCall(`DescribeListeners of ${name}`, () =>
           c.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: arn, Marker: marker })),
         );
@@ -623,7 +612,7 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
       });
       const rulesOf = new Map<string, Rule[]>();
       for (const l of existingListeners) {
-        const rules = await listAll(async (marker) => {
+        const rules = await allPages(async (marker) => {
           const out = await awsCall(`DescribeRules of ${l.ListenerArn}`, () =>
             c.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn, Marker: marker })),
           );

@@ -23,7 +23,7 @@ import {
   takesTraffic,
   targetGroupHealth,
 } from '../domain/traffic-share';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDescribe } from './aws-errors';
 import type { ActivityDeps } from './deps';
 
 export interface InstancesInput {
@@ -76,11 +76,10 @@ export function createLoadBalancingActivities({ aws }: ActivityDeps) {
       const { elbv2, elb } = aws.clientsFor(input.account, input.region);
       const byTargetGroups = new Map<string, HealthState[]>();
       for (const arn of input.targetGroupArns) {
-        const out = await awsCall(`DescribeTargetHealth ${arn} in ${input.region}`, () =>
-          elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })).catch((err: unknown) => {
-            if (isAwsNotFound(err, 'targetGroup')) return null;
-            throw err;
-          }),
+        const out = await awsDescribe(
+          `DescribeTargetHealth ${arn} in ${input.region}`,
+          () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+          'targetGroup',
         );
         for (const d of out?.TargetHealthDescriptions ?? []) {
           const id = d.Target?.Id;
@@ -89,11 +88,10 @@ export function createLoadBalancingActivities({ aws }: ActivityDeps) {
       }
       const byClassic = new Map<string, HealthState[]>();
       for (const name of input.loadBalancerNames) {
-        const out = await awsCall(`DescribeInstanceHealth ${name} in ${input.region}`, () =>
-          elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })).catch((err: unknown) => {
-            if (isAwsNotFound(err, 'classicLoadBalancer')) return null;
-            throw err;
-          }),
+        const out = await awsDescribe(
+          `DescribeInstanceHealth ${name} in ${input.region}`,
+          () => elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })),
+          'classicLoadBalancer',
         );
         for (const s of out?.InstanceStates ?? []) {
           const id = s.InstanceId;
@@ -196,11 +194,10 @@ async function describeAll<T>(keys: readonly string[], describe: (key: string) =
 
 /** Targets registered now, draining ones excluded: those are already on their way out. */
 async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, arn: string, region: string): Promise<TargetDescription[] | null> {
-  const out = await awsCall(`DescribeTargetHealth ${arn} in ${region}`, () =>
-    elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })).catch((err: unknown) => {
-      if (isAwsNotFound(err, 'targetGroup')) return null;
-      throw err;
-    }),
+  const out = await awsDescribe(
+    `DescribeTargetHealth ${arn} in ${region}`,
+    () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+    'targetGroup',
   );
   if (!out) return null;
   return (out.TargetHealthDescriptions ?? [])
@@ -210,11 +207,10 @@ async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, arn: strin
 
 /** Instance ids registered with a classic load balancer now, whatever their health. */
 async function registeredInstances(elb: ElasticLoadBalancingClient, name: string, region: string): Promise<string[] | null> {
-  const out = await awsCall(`DescribeInstanceHealth ${name} in ${region}`, () =>
-    elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })).catch((err: unknown) => {
-      if (isAwsNotFound(err, 'classicLoadBalancer')) return null;
-      throw err;
-    }),
+  const out = await awsDescribe(
+    `DescribeInstanceHealth ${name} in ${region}`,
+    () => elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })),
+    'classicLoadBalancer',
   );
   if (!out) return null;
   return (out.InstanceStates ?? []).flatMap((s) => (s.InstanceId ? [s.InstanceId] : []));

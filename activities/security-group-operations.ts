@@ -6,6 +6,7 @@ import type { SecurityGroup } from '@aws-sdk/client-ec2';
 import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { awsCall, awsErrorCode } from './aws-errors';
 import type { ActivityDeps } from './deps';
+import { allPages } from './paging';
 
 export interface SecurityGroupByNameRef {
   readonly account: string;
@@ -33,18 +34,13 @@ export function createSecurityGroupActivities({ aws }: ActivityDeps) {
      */
     async deleteSecurityGroupByName(input: SecurityGroupByNameRef): Promise<SecurityGroupDeletion> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
-      const describeAll = async (filters?: { Name: string; Values: string[] }[]): Promise<SecurityGroup[]> => {
-        const groups: SecurityGroup[] = [];
-        let token: string | undefined;
-        do {
+      const describeAll = (filters?: { Name: string; Values: string[] }[]): Promise<SecurityGroup[]> =>
+        allPages(async (token) => {
           const out = await awsCall(`DescribeSecurityGroups in ${input.region}`, () =>
             ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters, NextToken: token })),
           );
-          groups.push(...(out.SecurityGroups ?? []));
-          token = out.NextToken;
-        } while (token);
-        return groups;
-      };
+          return { items: out.SecurityGroups ?? [], next: out.NextToken };
+        });
       const named = await describeAll([{ Name: 'group-name', Values: [input.securityGroupName] }]);
       const group = named.find((g) => g.GroupName === input.securityGroupName && (g.VpcId ?? undefined) === input.vpcId);
       if (!group?.GroupId) return { outcome: 'absent' };

@@ -25,6 +25,7 @@ import { CREATED_BY_TAG } from '../domain/task';
 import { awsCall, awsErrorCode } from './aws-errors';
 import { tagOf } from './deploy-ownership';
 import type { ActivityDeps } from './deps';
+import { allPages } from './paging';
 
 interface Where {
   readonly account: string;
@@ -73,16 +74,12 @@ const toAws = (p: IngressPermission): IpPermission => ({
 });
 
 async function describeGroups(ec2: EC2Client, what: string, filters: { Name: string; Values: string[] }[]): Promise<SecurityGroup[]> {
-  const groups: SecurityGroup[] = [];
-  let token: string | undefined;
-  do {
+  return allPages(async (token) => {
     const out = await awsCall(`DescribeSecurityGroups ${what}`, () =>
       ec2.send(new DescribeSecurityGroupsCommand({ Filters: filters, NextToken: token })),
     );
-    groups.push(...(out.SecurityGroups ?? []));
-    token = out.NextToken;
-  } while (token);
-  return groups;
+    return { items: out.SecurityGroups ?? [], next: out.NextToken };
+  });
 }
 
 /** Clouddriver's getSecurityGroupByName: the name in exactly that VPC (none matches only a group outside any VPC). */

@@ -23,6 +23,7 @@ import type { LifecycleHookSettings } from '../domain/operations/schemas/asg-lif
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
+import { allPages } from './paging';
 
 export interface GroupRef {
   readonly account: string;
@@ -166,16 +167,15 @@ export function createServerGroupSettingsActivities({ aws }: ActivityDeps) {
     async describeScheduledActions(input: GroupRef): Promise<ScheduledAction[] | null> {
       const { autoScaling } = aws.clientsFor(input.account, input.region);
       if (!(await liveGroup(autoScaling, input))) return null;
-      const actions: ScheduledAction[] = [];
-      let NextToken: string | undefined;
-      do {
+      return allPages(async (NextToken) => {
         const out = await awsCall(`DescribeScheduledActions of ${input.serverGroupName} in ${input.region}`, () =>
           autoScaling.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: input.serverGroupName, NextToken })),
         );
-        actions.push(...(out.ScheduledUpdateGroupActions ?? []).filter((a) => a.ScheduledActionName).map(toScheduledAction));
-        NextToken = out.NextToken;
-      } while (NextToken);
-      return actions;
+        return {
+          items: (out.ScheduledUpdateGroupActions ?? []).filter((a) => a.ScheduledActionName).map(toScheduledAction),
+          next: out.NextToken,
+        };
+      });
     },
 
     /** Creates or replaces the action (PutScheduledUpdateGroupAction is an upsert by name). */

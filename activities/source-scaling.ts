@@ -25,6 +25,7 @@ import { CREATED_BY_TAG } from '../domain/task';
 import { awsCall, isAwsNotFound } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
+import { allPages } from './paging';
 
 export interface CopySourceScalingInput {
   readonly source: SourceRef;
@@ -247,43 +248,34 @@ function policyRequest(p: ScalingPolicy, name: string, targetName: string) {
 }
 
 async function allPolicies(as: AutoScalingClient, group: string, region: string): Promise<ScalingPolicy[]> {
-  const all: ScalingPolicy[] = [];
-  let NextToken: string | undefined;
-  do {
+  return allPages(async (NextToken) => {
     const out = await awsCall(`DescribePolicies of ${group} in ${region}`, () =>
       as.send(new DescribePoliciesCommand({ AutoScalingGroupName: group, NextToken })),
     );
-    all.push(...(out.ScalingPolicies ?? []));
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return all;
+    return { items: out.ScalingPolicies ?? [], next: out.NextToken };
+  });
 }
 
 async function allScheduledActions(as: AutoScalingClient, group: string, region: string): Promise<ScheduledUpdateGroupAction[]> {
-  const all: ScheduledUpdateGroupAction[] = [];
-  let NextToken: string | undefined;
-  do {
+  return allPages(async (NextToken) => {
     const out = await awsCall(`DescribeScheduledActions of ${group} in ${region}`, () =>
       as.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: group, NextToken })),
     );
-    all.push(...(out.ScheduledUpdateGroupActions ?? []));
-    NextToken = out.NextToken;
-  } while (NextToken);
-  return all;
+    return { items: out.ScheduledUpdateGroupActions ?? [], next: out.NextToken };
+  });
 }
 
 async function alarmsNamed(cw: CloudWatchClient, names: readonly string[], region: string): Promise<MetricAlarm[]> {
   const all: MetricAlarm[] = [];
   for (let i = 0; i < names.length; i += ALARM_NAMES_PER_CALL) {
     const batch = names.slice(i, i + ALARM_NAMES_PER_CALL);
-    let NextToken: string | undefined;
-    do {
+    const alarms = await allPages(async (NextToken) => {
       const out = await awsCall(`DescribeAlarms ${batch.join(', ')} in ${region}`, () =>
         cw.send(new DescribeAlarmsCommand({ AlarmNames: batch, NextToken })),
       );
-      all.push(...(out.MetricAlarms ?? []));
-      NextToken = out.NextToken;
-    } while (NextToken);
+      return { items: out.MetricAlarms ?? [], next: out.NextToken };
+    });
+    all.push(...alarms);
   }
   return all;
 }

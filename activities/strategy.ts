@@ -12,7 +12,7 @@ import type { ServerGroupSnapshot } from '../domain/server-group';
 import type { InstanceHealth } from '../domain/strategy';
 import { classicLoadBalancerHealth, targetGroupHealth } from '../domain/traffic-share';
 import type { HealthState } from '../domain/traffic-share';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsCall, awsDescribe } from './aws-errors';
 import { toSnapshot } from './server-group';
 import { clusterTagFilters } from './server-group-naming';
 import type { ActivityDeps } from './deps';
@@ -97,11 +97,10 @@ export function createStrategyActivities({ aws }: ActivityDeps) {
       for (const i of instances)
         healths.set(i.InstanceId!, [{ type: 'Amazon', name: 'Amazon', state: amazonHealth(i.LifecycleState, i.HealthStatus) }]);
       for (const arn of group.TargetGroupARNs ?? []) {
-        const th = await awsCall(`DescribeTargetHealth ${arn} in ${input.region}`, () =>
-          elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })).catch((err: unknown) => {
-            if (isAwsNotFound(err, 'targetGroup')) return null;
-            throw err;
-          }),
+        const th = await awsDescribe(
+          `DescribeTargetHealth ${arn} in ${input.region}`,
+          () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+          'targetGroup',
         );
         const byId = new Map((th?.TargetHealthDescriptions ?? []).map((d) => [d.Target?.Id, d.TargetHealth?.State]));
         // An instance its target group does not list is not registered: out of service there.
@@ -115,11 +114,10 @@ export function createStrategyActivities({ aws }: ActivityDeps) {
         }
       }
       for (const name of group.LoadBalancerNames ?? []) {
-        const ih = await awsCall(`DescribeInstanceHealth ${name} in ${input.region}`, () =>
-          elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })).catch((err: unknown) => {
-            if (isAwsNotFound(err, 'classicLoadBalancer')) return null;
-            throw err;
-          }),
+        const ih = await awsDescribe(
+          `DescribeInstanceHealth ${name} in ${input.region}`,
+          () => elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })),
+          'classicLoadBalancer',
         );
         const byId = new Map((ih?.InstanceStates ?? []).map((s) => [s.InstanceId, s]));
         for (const [id, list] of healths) {

@@ -100,10 +100,11 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   // The caller's own flags, such as the UI's codec endpoint.
   args.push(...(opts.extraArgs ?? []));
 
-  const child = launch('temporal', cli, args, opts);
   const address = `127.0.0.1:${opts.port}`;
-  try {
-    await waitUntil(`Temporal dev server on ${address}`, opts.readyTimeoutMs ?? 60_000, child, opts.logFile, async () => {
+  const server = await launchReady('temporal', cli, args, opts, {
+    what: `Temporal dev server on ${address}`,
+    timeoutMs: opts.readyTimeoutMs ?? 60_000,
+    probe: async () => {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
@@ -113,21 +114,9 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
       } finally {
         await connection.close();
       }
-    });
-  } catch (err) {
-    await stopChild(child, opts.record);
-    throw err;
-  }
-  return {
-    name: 'temporal',
-    pid: child.pid!,
-    logFile: opts.logFile,
-    exited: exitOf(child),
-    address,
-    namespace,
-    uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}`,
-    stop: () => stopChild(child, opts.record),
-  };
+    },
+  });
+  return { ...server, address, namespace, uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort ?? opts.port + 1000}` };
 }
 
 export interface MotoServer extends RunningProcess {
@@ -148,25 +137,16 @@ export async function startMoto(opts: MotoOptions): Promise<MotoServer> {
   await assertPortFree(opts.port, 'the AWS emulator (set AWS_ENDPOINT_URL to use a running one, or BOSUN_MOTO_PORT)');
   // moto as released, with one fix: its EC2 tag lookup scans every tag in the region, which made
   // tag-filtered describes quadratic in the emulator's size (see infra/moto_server.py).
-  const child = launch('moto', python, [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(opts.port)], opts);
   const endpoint = `http://127.0.0.1:${opts.port}`;
-  try {
-    await waitUntil(`moto on ${endpoint}`, opts.readyTimeoutMs ?? 30_000, child, opts.logFile, async () => {
+  const server = await launchReady('moto', python, [MOTO_SERVER, '-H', '127.0.0.1', '-p', String(opts.port)], opts, {
+    what: `moto on ${endpoint}`,
+    timeoutMs: opts.readyTimeoutMs ?? 30_000,
+    probe: async () => {
       const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
       return res.ok;
-    });
-  } catch (err) {
-    await stopChild(child, opts.record);
-    throw err;
-  }
-  return {
-    name: 'moto',
-    pid: child.pid!,
-    logFile: opts.logFile,
-    exited: exitOf(child),
-    endpoint,
-    stop: () => stopChild(child, opts.record),
-  };
+    },
+  });
+  return { ...server, endpoint };
 }
 
 /** Picks a free loopback port (for tests, where fixed ports would collide). */
@@ -194,6 +174,35 @@ export function launch(name: string, command: string, args: string[], opts: Owne
   child.on('error', (err) => log.write(`\n[bosun] could not start ${name}: ${err.message}\n`));
   child.on('exit', () => log.end());
   return child;
+}
+
+/** How `launchReady` knows a server is ready: `probe` answers true within `timeoutMs`. */
+export interface Readiness {
+  /** The server as the error names it, such as `moto on http://127.0.0.1:5000`. */
+  readonly what: string;
+  readonly timeoutMs: number;
+  readonly probe: () => Promise<boolean>;
+}
+
+/**
+ * Launches a server (as `launch` does) and resolves once it is ready; one that exits or is not
+ * ready in time is stopped before the error is thrown, so a failed start leaves nothing running.
+ */
+export async function launchReady(
+  name: string,
+  command: string,
+  args: string[],
+  opts: OwnedServerOptions & { logFile: string },
+  ready: Readiness,
+): Promise<RunningProcess> {
+  const child = launch(name, command, args, opts);
+  try {
+    await waitUntil(ready.what, ready.timeoutMs, child, opts.logFile, ready.probe);
+  } catch (err) {
+    await stopChild(child, opts.record);
+    throw err;
+  }
+  return { name, pid: child.pid!, logFile: opts.logFile, exited: exitOf(child), stop: () => stopChild(child, opts.record) };
 }
 
 export async function waitUntil(

@@ -6,7 +6,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { badRequestErrors, pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 import { CPU_ALARM, CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
@@ -136,7 +136,7 @@ test('deleteAlarmDescription deletes the named alarms; names already gone are su
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/ops`,
     [
       { upsertAlarmDescription: { credentials: ACCOUNT, region: REGION, metricName: 'CPUUtilization' } },
@@ -148,8 +148,7 @@ test('bad input is a 400 that names the field', async () => {
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].upsertAlarmDescription.namespace: is required',
       '[0].upsertAlarmDescription.comparisonOperator: is required',

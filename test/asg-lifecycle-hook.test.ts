@@ -7,7 +7,7 @@
 import { DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { badRequestErrors, pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -141,7 +141,7 @@ test('a missing group fails the task; bad input is a 400 that names the field', 
   );
 
   const ref = { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001' };
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/ops`,
     [
       { upsertAsgLifecycleHookDescription: ref },
@@ -150,8 +150,7 @@ test('a missing group fails the task; bad input is a 400 that names the field', 
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].upsertAsgLifecycleHookDescription.roleARN: is required',
       '[0].upsertAsgLifecycleHookDescription.notificationTargetARN: is required',

@@ -6,7 +6,7 @@
 import { SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
 
 /** Orca names the accounts the user may write to; the facade refuses the others. */
@@ -152,7 +152,7 @@ test.each([
 
 test('an unknown, empty or missing process list is a 400 that names the field and the bad name', async () => {
   const ref = { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001' };
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/ops`,
     [
       { suspendAsgProcessesDescription: { ...ref, processes: ['Launch', 'Lunch'] } },
@@ -161,8 +161,7 @@ test('an unknown, empty or missing process list is a 400 that names the field an
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       "[0].suspendAsgProcessesDescription.processes.1: 'Lunch' is not an Auto Scaling process (one of Launch, Terminate, HealthCheck, ReplaceUnhealthy, AZRebalance, AlarmNotification, ScheduledActions, AddToLoadBalancer, InstanceRefresh)",
       '[1].resumeAsgProcessesDescription.processes: must name at least one process',

@@ -6,7 +6,7 @@
 import { DescribeScheduledActionsCommand, PutScheduledUpdateGroupActionCommand } from '@aws-sdk/client-auto-scaling';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { badRequestErrors, pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -137,7 +137,7 @@ test('a failure half-way deletes the actions the task added and names the missin
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/ops`,
     [
       { upsertAsgScheduledActionsDescription: { credentials: ACCOUNT, serverGroupName: 'app-v001', region: REGION, scheduledActions: [] } },
@@ -158,8 +158,7 @@ test('bad input is a 400 that names the field', async () => {
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].upsertAsgScheduledActionsDescription.asgs: is required',
       '[1].upsertAsgScheduledActionsDescription.scheduledActions.0.recurrence: is required',

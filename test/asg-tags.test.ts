@@ -6,7 +6,7 @@
 import { CreateOrUpdateTagsCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { badRequestErrors, pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -149,7 +149,7 @@ test('deleteAsgTagsDescription deletes the named tags; a group that does not exi
 
 test('bad tag input is a 400 that names the field', async () => {
   const ref = { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001' };
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [
       { upsertServerGroupTags: { ...ref, tags: {} } },
@@ -161,8 +161,7 @@ test('bad tag input is a 400 that names the field', async () => {
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].upsertServerGroupTags.tags: must set at least one tag',
       '[1].upsertAsgTagsDescription.tags.owner: must not be empty',

@@ -22,7 +22,8 @@ import type { Activities } from '../activities';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import type { TaskJson } from './support/orca-client';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
+import { exists } from './support/exists';
 import { emulatorImageId, launchInstances } from './support/instances';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -61,6 +62,29 @@ async function deleteOnce(body: unknown, expected: DeleteRun): Promise<TaskJson>
   return task;
 }
 
+/**
+ * Posts `body` with the answer of the delete `activity` on `marker` lost once: the retry finds the
+ * resource gone and the task succeeds, the activity having run twice.
+ */
+async function deleteAfterLostAnswer(body: unknown, activity: keyof Activities, marker: string): Promise<void> {
+  faults.loseAnswer(activity, mentions(marker));
+  const lost = await env.run(body);
+  expect(lost.task.status).toMatchObject({ completed: true, failed: false });
+  expect(faults.calls(activity, mentions(marker))).toBe(2);
+}
+
+async function makeLaunchConfiguration(prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  await clients().autoScaling.send(
+    new CreateLaunchConfigurationCommand({
+      LaunchConfigurationName: name,
+      ImageId: await emulatorImageId(clients()),
+      InstanceType: 't3.micro',
+    }),
+  );
+  return name;
+}
+
 async function launchConfigurationExists(name: string): Promise<boolean> {
   const out = await clients().autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [name] }));
   return (out.LaunchConfigurations ?? []).length > 0;
@@ -68,14 +92,7 @@ async function launchConfigurationExists(name: string): Promise<boolean> {
 
 describe('deleteLaunchConfiguration', () => {
   test("deletes the configuration with Clouddriver's history lines; a re-post runs nothing again", async () => {
-    const name = uniqueName('lc-');
-    await clients().autoScaling.send(
-      new CreateLaunchConfigurationCommand({
-        LaunchConfigurationName: name,
-        ImageId: await emulatorImageId(clients()),
-        InstanceType: 't3.micro',
-      }),
-    );
+    const name = await makeLaunchConfiguration('lc-');
     const body = [
       { deleteLaunchConfiguration: { credentials: ACCOUNT, region: REGION, launchConfigurationName: name, cloudProvider: 'aws' } },
     ];
@@ -91,19 +108,13 @@ describe('deleteLaunchConfiguration', () => {
   });
 
   test("Clouddriver's converter key, a lost answer, and a configuration that is not there all succeed", async () => {
-    const name = uniqueName('lcl-');
-    await clients().autoScaling.send(
-      new CreateLaunchConfigurationCommand({
-        LaunchConfigurationName: name,
-        ImageId: await emulatorImageId(clients()),
-        InstanceType: 't3.micro',
-      }),
-    );
-    faults.loseAnswer('deleteLaunchConfigurationByName', mentions(name));
+    const name = await makeLaunchConfiguration('lcl-');
     const desc = { credentials: ACCOUNT, region: REGION, launchConfigurationName: name };
-    const lost = await env.run([{ deleteAmazonLaunchConfigurationAtomicOperationConverter: desc }]);
-    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
-    expect(faults.calls('deleteLaunchConfigurationByName', mentions(name))).toBe(2);
+    await deleteAfterLostAnswer(
+      [{ deleteAmazonLaunchConfigurationAtomicOperationConverter: desc }],
+      'deleteLaunchConfigurationByName',
+      name,
+    );
     expect(await launchConfigurationExists(name)).toBe(false);
 
     const absent = await env.run([{ deleteLaunchConfiguration: desc }]);
@@ -111,7 +122,7 @@ describe('deleteLaunchConfiguration', () => {
   });
 
   test('bad input is a 400 that names the field', async () => {
-    const res = await post(
+    const errors = await badRequestErrors(
       `${env.facadeUrl}/aws/ops`,
       [
         { deleteLaunchConfiguration: { credentials: ACCOUNT } },
@@ -119,8 +130,7 @@ describe('deleteLaunchConfiguration', () => {
       ],
       AS_ORCA,
     );
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         '[0].deleteLaunchConfiguration.launchConfigurationName: is required',
         '[0].deleteLaunchConfiguration.region: is required',
@@ -141,104 +151,11 @@ async function makeLaunchTemplate(): Promise<string> {
   return out.LaunchTemplate!.LaunchTemplateId!;
 }
 
-async function launchTemplateExists(id: string): Promise<boolean> {
-  try {
-    const out = await clients().ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }));
-    return (out.LaunchTemplates ?? []).length > 0;
-  } catch {
-    return false; // AWS answers InvalidLaunchTemplateId.NotFound; moto an empty list
-  }
-}
-
-describe('deleteLaunchTemplate', () => {
-  test("deletes the template with Clouddriver's history lines; a re-post runs nothing again", async () => {
-    const id = await makeLaunchTemplate();
-    await deleteOnce([{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: id } }], {
-      phase: 'DELETE_LAUNCH_TEMPLATE',
-      lines: [
-        `Initializing Delete Launch Template operation for DeleteAmazonLaunchTemplateDescription(account=${ACCOUNT}, launchTemplateId=${id}, region=${REGION})`,
-        `Launch Template ${id} in ${REGION}`,
-      ],
-      type: 'deleteLaunchTemplate',
-      activity: 'deleteLaunchTemplateById',
-      marker: id,
-    });
-    expect(await launchTemplateExists(id)).toBe(false);
-  });
-
-  test("Clouddriver's converter key; after a lost answer the retry finds the template gone, and succeeds", async () => {
-    const id = await makeLaunchTemplate();
-    faults.loseAnswer('deleteLaunchTemplateById', mentions(id));
-    const desc = { account: ACCOUNT, region: REGION, launchTemplateId: id };
-    const lost = await env.run([{ deleteAmazonLaunchTemplateAtomicOperationConverter: desc }]);
-    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
-    expect(faults.calls('deleteLaunchTemplateById', mentions(id))).toBe(2);
-    expect(await launchTemplateExists(id)).toBe(false);
-  });
-
-  test('a launch template id that is not one is a 400 naming the field', async () => {
-    const res = await post(
-      `${env.facadeUrl}/aws/ops`,
-      [{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: 'my-template' } }],
-      AS_ORCA,
-    );
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual([
-      '[0].deleteLaunchTemplate.launchTemplateId: must be a launch template id such as lt-0123456789abcdef0',
-    ]);
-  });
-});
-
 async function makeSnapshot(): Promise<string> {
   const volume = await clients().ec2.send(new CreateVolumeCommand({ Size: 1, AvailabilityZone: `${REGION}a` }));
   const snapshot = await clients().ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId! }));
   return snapshot.SnapshotId!;
 }
-
-async function snapshotExists(id: string): Promise<boolean> {
-  try {
-    const out = await clients().ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
-    return (out.Snapshots ?? []).length > 0;
-  } catch {
-    return false; // InvalidSnapshot.NotFound
-  }
-}
-
-describe('deleteSnapshot', () => {
-  test("deletes the snapshot with Clouddriver's history lines; a re-post runs nothing again", async () => {
-    const id = await makeSnapshot();
-    await deleteOnce([{ deleteSnapshot: { credentials: ACCOUNT, region: REGION, snapshotId: id } }], {
-      phase: 'DELETE_SNAPSHOT',
-      lines: [
-        `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${ACCOUNT}, snapshotId=${id}, region=${REGION})`,
-        `Deleted Snapshot ${id} in ${REGION}`,
-      ],
-      type: 'deleteSnapshot',
-      activity: 'deleteEbsSnapshot',
-      marker: id,
-    });
-    expect(await snapshotExists(id)).toBe(false);
-  });
-
-  test("Clouddriver's converter key; after a lost answer the retry finds the snapshot gone, and succeeds", async () => {
-    const id = await makeSnapshot();
-    faults.loseAnswer('deleteEbsSnapshot', mentions(id));
-    const lost = await env.run([
-      { deleteAmazonSnapshotAtomicOperationConverter: { credentials: ACCOUNT, region: REGION, snapshotId: id } },
-    ]);
-    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
-    expect(faults.calls('deleteEbsSnapshot', mentions(id))).toBe(2);
-    expect(await snapshotExists(id)).toBe(false);
-  });
-
-  test('the region and the snapshot id are required', async () => {
-    const res = await post(`${env.facadeUrl}/aws/ops`, [{ deleteSnapshot: { credentials: ACCOUNT } }], AS_ORCA);
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual(
-      expect.arrayContaining(['[0].deleteSnapshot.snapshotId: is required', '[0].deleteSnapshot.region: is required']),
-    );
-  });
-});
 
 async function makeImage(): Promise<string> {
   const [instanceId] = await launchInstances(clients(), 1);
@@ -246,36 +163,118 @@ async function makeImage(): Promise<string> {
   return out.ImageId!;
 }
 
-async function imageExists(id: string): Promise<boolean> {
-  const out = await clients().ec2.send(new DescribeImagesCommand({ ImageIds: [id] }));
-  return (out.Images ?? []).length > 0;
+/** A resource deleted by id: how to make one, see it, delete it under both keys, and what the task says. */
+interface DeletedById {
+  readonly key: string;
+  readonly converterKey: string;
+  /** The description field naming the resource. */
+  readonly idField: string;
+  /** Clouddriver's converter reads the launch template's account as `account`, the others' as `credentials`. */
+  readonly converterAccountField: 'account' | 'credentials';
+  readonly noun: string;
+  readonly verb: string;
+  readonly make: () => Promise<string>;
+  readonly exists: (id: string) => Promise<boolean>;
+  readonly activity: keyof Activities;
+  readonly phase: string;
+  readonly lines: (id: string) => string[];
 }
 
-describe('deleteImage', () => {
-  test("deregisters the image with Clouddriver's history lines; a re-post runs nothing again", async () => {
-    const id = await makeImage();
-    await deleteOnce([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }], {
-      phase: 'DELETE_IMAGE',
-      lines: [
-        `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${ACCOUNT}, imageId=${id}, region=${REGION})`,
-        `Deleted Image ${id} in ${REGION}`,
-      ],
-      type: 'deleteImage',
-      activity: 'deregisterImageById',
+const DELETED_BY_ID: readonly DeletedById[] = [
+  {
+    key: 'deleteLaunchTemplate',
+    converterKey: 'deleteAmazonLaunchTemplateAtomicOperationConverter',
+    idField: 'launchTemplateId',
+    converterAccountField: 'account',
+    noun: 'template',
+    verb: 'deletes',
+    make: makeLaunchTemplate,
+    exists: (id) =>
+      exists(async () => (await clients().ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates),
+    activity: 'deleteLaunchTemplateById',
+    phase: 'DELETE_LAUNCH_TEMPLATE',
+    lines: (id) => [
+      `Initializing Delete Launch Template operation for DeleteAmazonLaunchTemplateDescription(account=${ACCOUNT}, launchTemplateId=${id}, region=${REGION})`,
+      `Launch Template ${id} in ${REGION}`,
+    ],
+  },
+  {
+    key: 'deleteSnapshot',
+    converterKey: 'deleteAmazonSnapshotAtomicOperationConverter',
+    idField: 'snapshotId',
+    converterAccountField: 'credentials',
+    noun: 'snapshot',
+    verb: 'deletes',
+    make: makeSnapshot,
+    exists: (id) => exists(async () => (await clients().ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots),
+    activity: 'deleteEbsSnapshot',
+    phase: 'DELETE_SNAPSHOT',
+    lines: (id) => [
+      `Initializing Delete Snapshot operation for DeleteAmazonSnapshotDescription(account=${ACCOUNT}, snapshotId=${id}, region=${REGION})`,
+      `Deleted Snapshot ${id} in ${REGION}`,
+    ],
+  },
+  {
+    key: 'deleteImage',
+    converterKey: 'deleteAmazonImageAtomicOperationConverter',
+    idField: 'imageId',
+    converterAccountField: 'credentials',
+    noun: 'image',
+    verb: 'deregisters',
+    make: makeImage,
+    // Not through `exists`: DescribeImages answers an image that is gone with an empty list, and any error fails the test.
+    exists: async (id) => ((await clients().ec2.send(new DescribeImagesCommand({ ImageIds: [id] }))).Images ?? []).length > 0,
+    activity: 'deregisterImageById',
+    phase: 'DELETE_IMAGE',
+    lines: (id) => [
+      `Initializing Delete Image operation for DeleteAmazonImageDescription(account=${ACCOUNT}, imageId=${id}, region=${REGION})`,
+      `Deleted Image ${id} in ${REGION}`,
+    ],
+  },
+];
+
+describe.each(DELETED_BY_ID)('$key', (r) => {
+  test(`${r.verb} the ${r.noun} with Clouddriver's history lines; a re-post runs nothing again`, async () => {
+    const id = await r.make();
+    await deleteOnce([{ [r.key]: { credentials: ACCOUNT, region: REGION, [r.idField]: id } }], {
+      phase: r.phase,
+      lines: r.lines(id),
+      type: r.key,
+      activity: r.activity,
       marker: id,
     });
-    expect(await imageExists(id)).toBe(false);
+    expect(await r.exists(id)).toBe(false);
   });
 
-  test("Clouddriver's converter key; after a lost answer the retry finds the image gone, and succeeds", async () => {
-    const id = await makeImage();
-    faults.loseAnswer('deregisterImageById', mentions(id));
-    const lost = await env.run([{ deleteAmazonImageAtomicOperationConverter: { credentials: ACCOUNT, region: REGION, imageId: id } }]);
-    expect(lost.task.status).toMatchObject({ completed: true, failed: false });
-    expect(faults.calls('deregisterImageById', mentions(id))).toBe(2);
-    expect(await imageExists(id)).toBe(false);
+  test(`Clouddriver's converter key; after a lost answer the retry finds the ${r.noun} gone, and succeeds`, async () => {
+    const id = await r.make();
+    const desc = { [r.converterAccountField]: ACCOUNT, region: REGION, [r.idField]: id };
+    await deleteAfterLostAnswer([{ [r.converterKey]: desc }], r.activity, id);
+    expect(await r.exists(id)).toBe(false);
   });
+});
 
+describe('deleteLaunchTemplate', () => {
+  test('a launch template id that is not one is a 400 naming the field', async () => {
+    const errors = await badRequestErrors(
+      `${env.facadeUrl}/aws/ops`,
+      [{ deleteLaunchTemplate: { credentials: ACCOUNT, region: REGION, launchTemplateId: 'my-template' } }],
+      AS_ORCA,
+    );
+    expect(errors).toEqual(['[0].deleteLaunchTemplate.launchTemplateId: must be a launch template id such as lt-0123456789abcdef0']);
+  });
+});
+
+describe('deleteSnapshot', () => {
+  test('the region and the snapshot id are required', async () => {
+    const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [{ deleteSnapshot: { credentials: ACCOUNT } }], AS_ORCA);
+    expect(errors).toEqual(
+      expect.arrayContaining(['[0].deleteSnapshot.snapshotId: is required', '[0].deleteSnapshot.region: is required']),
+    );
+  });
+});
+
+describe('deleteImage', () => {
   test('an image that is not there fails the task, as in Clouddriver', async () => {
     const id = await makeImage();
     await env.run([{ deleteImage: { credentials: ACCOUNT, region: REGION, imageId: id } }]);

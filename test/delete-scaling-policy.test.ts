@@ -8,7 +8,7 @@ import { DescribePoliciesCommand, PutScalingPolicyCommand } from '@aws-sdk/clien
 import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 import { CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
@@ -113,7 +113,7 @@ test('the legacy deleteScalingPolicyDescription of a policy that is not there su
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [
       { deleteScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001' } },
@@ -121,8 +121,7 @@ test('bad input is a 400 that names the field', async () => {
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].deleteScalingPolicy.policyName: is required',
       '[1].deleteScalingPolicyDescription.serverGroupName: is required',

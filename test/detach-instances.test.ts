@@ -7,7 +7,7 @@ import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { instanceStatesOf } from './support/instances';
 import { makeServerGroup } from './support/server-group';
 
@@ -165,13 +165,12 @@ test('a group that does not exist is nothing to do, as in Clouddriver', async ()
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [{ detachInstances: { credentials: ACCOUNT, region: REGION, instanceIds: ['not-an-id'], decrementDesiredCapacity: 'maybe' } }],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].detachInstances.asgName: is required',
       expect.stringMatching(/^\[0\]\.detachInstances\.instanceIds\.0: /),

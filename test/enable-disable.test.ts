@@ -10,11 +10,7 @@ import {
   SuspendProcessesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import {
-  CreateLoadBalancerCommand,
-  DescribeInstanceHealthCommand,
-  RegisterInstancesWithLoadBalancerCommand,
-} from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeInstanceHealthCommand, RegisterInstancesWithLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
 import {
   CreateTargetGroupCommand,
   DeleteTargetGroupCommand,
@@ -23,8 +19,9 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
+import { createClassicLoadBalancer } from './support/target-groups';
 
 /** Orca names the accounts the user may write to; the facade refuses the others. */
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -85,13 +82,7 @@ async function makeGroup(
   if (opts.classic) {
     loadBalancerName = uniqueName('clb');
     await aws.autoScaling.send(new AttachLoadBalancersCommand({ AutoScalingGroupName: name, LoadBalancerNames: [loadBalancerName] }));
-    await aws.elb.send(
-      new CreateLoadBalancerCommand({
-        LoadBalancerName: loadBalancerName,
-        Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
-        AvailabilityZones: [`${REGION}a`],
-      }),
-    );
+    await createClassicLoadBalancer(aws, loadBalancerName);
     if (!opts.disabled) {
       await aws.elb.send(
         new RegisterInstancesWithLoadBalancerCommand({
@@ -277,7 +268,7 @@ test('a group with no load balancers is disabled by suspending its processes alo
 });
 
 test('bad descriptions are 400s that name each field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [
       { disableServerGroup: { region: REGION, serverGroupName: 'app-v001', desiredPercentage: 0 } },
@@ -285,8 +276,7 @@ test('bad descriptions are 400s that name each field', async () => {
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].disableServerGroup.credentials: is required (the account name)',
       '[0].disableServerGroup.desiredPercentage: must be a whole number from 1 to 100 (0% would disable nothing)',

@@ -7,7 +7,7 @@
 import { CreateImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { launchInstances } from './support/instances';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -118,13 +118,12 @@ test('a refused CreateTags is logged with its reason and fails the task', async 
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [{ upsertImageTags: { credentials: ACCOUNT, regions: ['nowhere'], tags: { k: { nested: true } } } }],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].upsertImageTags.amiName: is required',
       expect.stringMatching(/^\[0\]\.upsertImageTags\.regions\.0: /),

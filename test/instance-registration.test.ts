@@ -6,13 +6,14 @@
  */
 import { AttachLoadBalancerTargetGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { CreateLoadBalancerCommand, DescribeInstanceHealthCommand } from '@aws-sdk/client-elastic-load-balancing';
-import { CreateTargetGroupCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeInstanceHealthCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { CreateTargetGroupCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { launchInstances } from './support/instances';
 import { makeServerGroup } from './support/server-group';
+import { createClassicLoadBalancer, registeredTargets } from './support/target-groups';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -32,23 +33,11 @@ async function makeTargetGroup(): Promise<{ name: string; arn: string }> {
 
 async function makeClassic(): Promise<string> {
   const name = uniqueName('elb');
-  await clients().elb.send(
-    new CreateLoadBalancerCommand({
-      LoadBalancerName: name,
-      Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
-      AvailabilityZones: [`${REGION}a`],
-    }),
-  );
+  await createClassicLoadBalancer(clients(), name);
   return name;
 }
 
-async function targetsOf(arn: string): Promise<string[]> {
-  const out = await clients().elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
-  return (out.TargetHealthDescriptions ?? [])
-    .filter((d) => d.TargetHealth?.State !== 'draining')
-    .map((d) => d.Target!.Id!)
-    .sort();
-}
+const targetsOf = (arn: string) => registeredTargets(clients(), arn);
 
 async function classicInstancesOf(name: string): Promise<string[]> {
   const out = await clients().elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name }));
@@ -172,13 +161,12 @@ test("no load balancers to act on is a success with Clouddriver's line", async (
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [{ registerInstancesWithLoadBalancer: { credentials: ACCOUNT, instanceIds: [] } }],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].registerInstancesWithLoadBalancer.instanceIds: must name at least one instance',
       '[0].registerInstancesWithLoadBalancer.region: is required',

@@ -8,10 +8,7 @@
  * protection is read from the attributes before anything is deleted, as Clouddriver does, so
  * moto's answer does not matter here.
  */
-import {
-  DescribeLoadBalancersCommand as DescribeClassicCommand,
-  CreateLoadBalancerCommand as CreateClassicCommand,
-} from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeLoadBalancersCommand as DescribeClassicCommand } from '@aws-sdk/client-elastic-load-balancing';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -23,7 +20,9 @@ import {
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { exists } from './support/exists';
+import { badRequestErrors, post } from './support/orca-client';
+import { createClassicLoadBalancer } from './support/target-groups';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -34,24 +33,12 @@ const clients = () => testAwsClients(env.aws);
 
 async function makeClassic(): Promise<string> {
   const name = uniqueName('elb');
-  await clients().elb.send(
-    new CreateClassicCommand({
-      LoadBalancerName: name,
-      Listeners: [{ Protocol: 'HTTP', LoadBalancerPort: 80, InstanceProtocol: 'HTTP', InstancePort: 8080 }],
-      AvailabilityZones: [`${REGION}a`],
-    }),
-  );
+  await createClassicLoadBalancer(clients(), name);
   return name;
 }
 
-async function classicExists(name: string): Promise<boolean> {
-  try {
-    const out = await clients().elb.send(new DescribeClassicCommand({ LoadBalancerNames: [name] }));
-    return (out.LoadBalancerDescriptions ?? []).length > 0;
-  } catch {
-    return false;
-  }
-}
+const classicExists = (name: string) =>
+  exists(async () => (await clients().elb.send(new DescribeClassicCommand({ LoadBalancerNames: [name] }))).LoadBalancerDescriptions);
 
 /** An application load balancer with one target group behind one listener. */
 async function makeApplication(): Promise<{ name: string; arn: string; targetGroupArn: string; listenerArn: string }> {
@@ -78,23 +65,11 @@ async function makeApplication(): Promise<{ name: string; arn: string; targetGro
   return { name, arn, targetGroupArn, listenerArn: listener.Listeners![0]!.ListenerArn! };
 }
 
-async function applicationExists(name: string): Promise<boolean> {
-  try {
-    const out = await clients().elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }));
-    return (out.LoadBalancers ?? []).length > 0;
-  } catch {
-    return false;
-  }
-}
+const applicationExists = (name: string) =>
+  exists(async () => (await clients().elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers);
 
-async function targetGroupExists(arn: string): Promise<boolean> {
-  try {
-    const out = await clients().elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }));
-    return (out.TargetGroups ?? []).length > 0;
-  } catch {
-    return false;
-  }
-}
+const targetGroupExists = (arn: string) =>
+  exists(async () => (await clients().elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups);
 
 describe('deleteLoadBalancer', () => {
   test("without loadBalancerType, deletes the classic load balancer with Clouddriver's DELETE_ELB lines; a re-post runs nothing again", async () => {
@@ -197,7 +172,7 @@ describe('deleteLoadBalancer', () => {
   });
 
   test('bad input is a 400 that names the field', async () => {
-    const res = await post(
+    const errors = await badRequestErrors(
       `${env.facadeUrl}/aws/ops`,
       [
         { deleteLoadBalancer: { credentials: ACCOUNT } },
@@ -205,8 +180,7 @@ describe('deleteLoadBalancer', () => {
       ],
       AS_ORCA,
     );
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         '[0].deleteLoadBalancer.loadBalancerName: is required',
         '[0].deleteLoadBalancer.regions: is required (one region or more)',

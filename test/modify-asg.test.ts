@@ -10,7 +10,7 @@ import { DescribeAutoScalingGroupsCommand, EnableMetricsCollectionCommand } from
 import type { MetricsInput } from '../activities/server-group-settings';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { badRequestErrors, pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -139,7 +139,7 @@ test('a lost answer is sent again, and a missing group fails the task', async ()
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/ops`,
     [
       { modifyAsgDescription: { credentials: ACCOUNT, serverGroupName: 'app-v001', region: REGION, cooldown: 10 } },
@@ -161,8 +161,7 @@ test('bad input is a 400 that names the field', async () => {
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].modifyAsgDescription.asgs: is required',
       '[1].modifyAsgDescription.cooldown: must be 0 or more',

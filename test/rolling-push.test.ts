@@ -36,7 +36,7 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateTargetGroupCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createLegacyClouddriver } from '../client/facade/legacy';
 import type { Router } from '../client/routing';
 import { createRouter, emptyDocument, formatFlagDocument, onboard, writeAtomically } from '../client/routing';
@@ -49,6 +49,7 @@ import { pollTask, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 import type { StandInClouddriver } from './support/stand-in-clouddriver';
 import { startStandInClouddriver } from './support/stand-in-clouddriver';
+import { registeredTargets } from './support/target-groups';
 
 /** Orca's `default.bake.account`: the account images are baked in (allowLaunch shares them from there). */
 const BAKE_ACCOUNT = 'prod';
@@ -112,13 +113,7 @@ async function instancesOldestFirst(name: string): Promise<string[]> {
     .map((i) => i.InstanceId!);
 }
 
-async function targetsOf(arn: string): Promise<string[]> {
-  const out = await clients().elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
-  return (out.TargetHealthDescriptions ?? [])
-    .filter((d) => d.TargetHealth?.State !== 'draining')
-    .map((d) => d.Target!.Id!)
-    .sort();
-}
+const targetsOf = (arn: string) => registeredTargets(clients(), arn);
 
 /**
  * Posts as Orca's KatoService does (with a clientRequestId: a digest of the stage and the body)

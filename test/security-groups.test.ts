@@ -11,7 +11,7 @@
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 
@@ -111,7 +111,7 @@ describe('deleteSecurityGroup', () => {
   });
 
   test('bad input is a 400 that names the field', async () => {
-    const res = await post(
+    const errors = await badRequestErrors(
       `${env.facadeUrl}/aws/ops`,
       [
         { deleteSecurityGroup: { credentials: ACCOUNT } },
@@ -119,8 +119,7 @@ describe('deleteSecurityGroup', () => {
       ],
       AS_ORCA,
     );
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         '[0].deleteSecurityGroup.securityGroupName: is required',
         '[0].deleteSecurityGroup.regions: is required (one region or more)',

@@ -11,29 +11,21 @@ import { randomBytes } from 'node:crypto';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import * as otel from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Worker } from '@temporalio/worker';
 import { createAwsClientProvider } from '../activities';
 import { AwsSpanAttribute } from '../activities/aws-tracing';
-import type { Tracing } from '../runtime';
 import { taskMetricsSinks } from '../worker/create-worker';
-import { SecretsCodec, startTracing, TRACE_HEADER } from '../runtime';
+import { SecretsCodec, TRACE_HEADER } from '../runtime';
 import { startFaultProxy } from '../bench/fault-proxy';
 import { ACCOUNT, REGION, startTestEnv, useTestEnv } from './harness';
 import { ORCA_HEADERS, pollTask } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
+import { useInMemoryTracing } from './support/tracing';
 
-const exporter = new InMemorySpanExporter();
-let tracing: Tracing | undefined;
-beforeAll(async () => {
-  tracing = await startTracing({ spanProcessor: new SimpleSpanProcessor(exporter), serviceName: 'bosun-test' });
-});
-afterAll(async () => {
-  await tracing?.shutdown();
-});
+const { exporter, tracing } = useInMemoryTracing('bosun-test');
 
 const payloadKey = randomBytes(32);
-const env = useTestEnv({ tracing: () => tracing!, payloadKey });
+const env = useTestEnv({ tracing, payloadKey });
 
 const parentOf = (s: ReadableSpan): string | undefined => s.parentSpanId;
 const idOf = (s: ReadableSpan): string => s.spanContext().spanId;
@@ -123,7 +115,7 @@ test("a resize is one trace from Orca's traceparent through the facade, the work
     {
       workflowBundle: { codePath: process.env.BOSUN_TEST_WORKFLOW_BUNDLE! },
       dataConverter: { payloadCodecs: [new SecretsCodec({ id: 'test', key: payloadKey })] },
-      sinks: { ...tracing!.workflowSinks, ...taskMetricsSinks(undefined) },
+      sinks: { ...tracing().workflowSinks, ...taskMetricsSinks(undefined) },
       replayName: 'bosun-traced-replay',
     },
     history,

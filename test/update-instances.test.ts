@@ -7,7 +7,7 @@
 import { CreateSecurityGroupCommand, DescribeInstancesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
@@ -111,13 +111,12 @@ test('a group that does not exist fails the task', async () => {
 });
 
 test('bad input is a 400 that names the field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [{ updateInstances: { credentials: ACCOUNT, region: REGION, securityGroupsAppendOnly: true } }],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].updateInstances.serverGroupName: is required',
       '[0].updateInstances.securityGroups: is required when securityGroupsAppendOnly is true',

@@ -7,7 +7,7 @@ import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcs
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
-import { post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
@@ -204,7 +204,7 @@ test('a launch-template group, and a security group not in the VPC, are failures
 });
 
 test('bad descriptions are 400s that name each field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [
       {
@@ -220,8 +220,7 @@ test('bad descriptions are 400s that name each field', async () => {
     ],
     { 'x-spinnaker-accounts': ACCOUNT },
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].updateLaunchConfig.associatePublicIpAddress: needs subnetType (the subnets the instances launch into)',
       '[0].updateLaunchConfig.blockDevices.0.size: is required for an EBS block device',

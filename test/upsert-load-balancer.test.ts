@@ -27,7 +27,7 @@ import {
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
-import { pollTask, post } from './support/orca-client';
+import { badRequestErrors, pollTask, post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
 const faults = new FaultPlan();
@@ -532,7 +532,7 @@ describe('upsertLoadBalancer: classic', () => {
 });
 
 test('bad input is a 400 that names each bad field', async () => {
-  const res = await post(
+  const errors = await badRequestErrors(
     `${env.facadeUrl}/aws/ops`,
     [
       { upsertLoadBalancer: { credentials: ACCOUNT, loadBalancerType: 'gateway', name: 'x', availabilityZones: { [REGION]: ZONES } } },
@@ -558,8 +558,7 @@ test('bad input is a 400 that names each bad field', async () => {
     ],
     AS_ORCA,
   );
-  expect(res.status).toBe(400);
-  expect((res.body as { errors?: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].upsertLoadBalancer.loadBalancerType: must be classic, application or network',
       '[1].upsertAmazonLoadBalancerDescription.targetGroups.0.port: must be a port (a whole number from 1 to 65535)',

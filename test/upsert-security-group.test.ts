@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { badRequestErrors, pollTask, post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': `${ACCOUNT},staging` };
 const OWNER = '123456789012';
@@ -353,7 +353,7 @@ describe('upsertSecurityGroup', () => {
   });
 
   test('bad input is a 400 that names the field', async () => {
-    const res = await post(
+    const errors = await badRequestErrors(
       `${env.facadeUrl}/aws/ops`,
       [
         { upsertSecurityGroup: { credentials: ACCOUNT, region: REGION } },
@@ -377,8 +377,7 @@ describe('upsertSecurityGroup', () => {
       ],
       AS_ORCA,
     );
-    expect(res.status).toBe(400);
-    expect((res.body as { errors?: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         '[0].upsertSecurityGroup.name: is required',
         '[0].upsertSecurityGroup.description: is required (unless ingressAppendOnly is true)',

@@ -4,20 +4,11 @@
  * being the handler's active span. test/tracing.test.ts follows the same through a real worker.
  */
 import * as otel from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import Fastify from 'fastify';
-import type { Tracing } from '../../runtime';
-import { startTracing } from '../../runtime';
+import { useInMemoryTracing } from '../../test/support/tracing';
 import { traceRequests } from './tracing';
 
-const exporter = new InMemorySpanExporter();
-let tracing: Tracing | undefined;
-beforeAll(async () => {
-  tracing = await startTracing({ spanProcessor: new SimpleSpanProcessor(exporter), serviceName: 'facade-tracing-test' });
-});
-afterAll(async () => {
-  await tracing?.shutdown();
-});
+const { exporter } = useInMemoryTracing('facade-tracing-test');
 beforeEach(() => exporter.reset());
 
 function app() {

@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureGoBinaries, goCacheDir } from '../go-binaries';
 import type { OwnedServerOptions, RunningProcess } from '../stack';
-import { assertPortFree, exitOf, launch, stopChild, waitUntil } from '../stack';
+import { assertPortFree, launchReady } from '../stack';
 
 /** The module version: its v1.x tags are Jaeger v2's releases (the module path has no /v2). */
 export const JAEGER_VERSION = 'v1.75.0';
@@ -139,24 +139,24 @@ export async function startJaeger(opts: JaegerOptions): Promise<JaegerServer> {
   const configFile = path.join(opts.dir, 'config.yaml');
   writeFileSync(configFile, jaegerConfig(ports));
   const logFile = path.join(opts.dir, 'jaeger.log');
-  const child = launch('jaeger', opts.binary, ['--config', configFile], { ...opts, logFile });
   const uiUrl = `http://127.0.0.1:${ports.ui}`;
-  try {
-    await waitUntil(`Jaeger on ${uiUrl}`, opts.readyTimeoutMs ?? 30_000, child, logFile, async () => {
-      const res = await fetch(`${uiUrl}/api/services`, { signal: AbortSignal.timeout(1000) });
-      return res.ok;
-    });
-  } catch (err) {
-    await stopChild(child, opts.record);
-    throw err;
-  }
+  const server = await launchReady(
+    'jaeger',
+    opts.binary,
+    ['--config', configFile],
+    { ...opts, logFile },
+    {
+      what: `Jaeger on ${uiUrl}`,
+      timeoutMs: opts.readyTimeoutMs ?? 30_000,
+      probe: async () => {
+        const res = await fetch(`${uiUrl}/api/services`, { signal: AbortSignal.timeout(1000) });
+        return res.ok;
+      },
+    },
+  );
   return {
-    name: 'jaeger',
-    pid: child.pid!,
-    logFile,
-    exited: exitOf(child),
+    ...server,
     uiUrl,
     otlpEndpoint: `http://127.0.0.1:${ports.otlpHttp}`,
-    stop: () => stopChild(child, opts.record),
   };
 }

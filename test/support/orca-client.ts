@@ -30,6 +30,13 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   return { status: res.status, body: parseBody(text) };
 }
 
+/** POSTs operations the facade must refuse as bad input: expects the 400 and answers the errors it names. */
+export async function badRequestErrors(url: string, body: unknown, headers: Record<string, string> = {}): Promise<string[] | undefined> {
+  const res = await post(url, body, headers);
+  expect(res.status).toBe(400);
+  return (res.body as { errors?: string[] }).errors;
+}
+
 /** JSON where the answer is JSON; the text as it is otherwise (error pages are not always JSON). */
 function parseBody(text: string): unknown {
   try {
