@@ -136,12 +136,12 @@ export async function startTestServers(dir: string): Promise<Servers & { readonl
 }
 
 /** An AWS provider for moto at `endpoint`: the test account (moto's default), and two more for the authorization tests. */
-export function emulatorAwsProvider(endpoint: string): AwsClientProvider {
+export function emulatorAwsProvider(endpoint: string, maxAttempts = 1): AwsClientProvider {
   return createAwsClientProvider({
     accounts: [...BENCH_ACCOUNTS, { name: 'prod' }, { name: 'staging', accountId: '210987654321' }],
     endpoint,
     emulator: true,
-    maxAttempts: 1,
+    maxAttempts,
   });
 }
 
