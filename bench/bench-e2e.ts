@@ -70,11 +70,11 @@ async function direct(c: AwsClients, name: string, capacity: { min: number; max:
 }
 
 export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const repeats = ctx.quick ? 8 : 30;
   const warmup = ctx.quick ? 2 : 4;
   const stack = await startStack({
-    servers: { dir: `${ctx.runDir}/e2e`, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig },
+    servers: { dir: `${ctx.runDir}/e2e` },
     worker: { processes: 1 },
   });
   const http = new FacadeHttp(stack.facadeUrl, 4);

@@ -24,7 +24,7 @@ import { PROJECT_ROOT } from '../infra/tools';
 import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
-import type { Table } from './lib/table';
+import type { Table } from './lib/report';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
 import { atLeast, atMost, resultOf, wholeNumber } from './lib/report';
 import { UsageWindow } from './lib/usage';
@@ -269,7 +269,7 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
     tasks: o.tasks ?? (ctx.quick ? 30 : 300),
     maxCached: o.maxCached,
   };
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-memory-'));
   const loadStart = loadAverage();
   const phases: Phase[] = [];

@@ -158,7 +158,7 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
   const label = `${tasks}${workers > 1 ? `x${workers}w` : ''}`;
   const dir = `${ctx.runDir}/scale-${label}`;
   const stack = await startStack({
-    servers: { dir, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig },
+    servers: { dir },
     worker: { processes: workers },
   });
   const http = new FacadeHttp(stack.facadeUrl, SUBMIT_CONCURRENCY);
@@ -297,7 +297,7 @@ export interface ScaleOptions {
 }
 
 export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const levels = opts.levels ?? (ctx.quick ? [20, 50] : [100, 1000]);
   const workerCounts = opts.workers ?? [1];
   const boundOf = (tasks: number) => levelBoundMs(tasks, ctx.quick);

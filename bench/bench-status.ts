@@ -55,7 +55,7 @@ export interface StatusOptions {
 }
 
 export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const running = ctx.quick ? 200 : 1000;
   const completed = ctx.quick ? 10 : 50;
   const windowMs = ctx.quick ? 15_000 : 60_000;
@@ -64,7 +64,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
 
   const dir = `${ctx.runDir}/status`;
   // Temporal and moto only: the worker and facade are the production entry points, started below.
-  const stack = await startStack({ servers: { dir, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig }, worker: false });
+  const stack = await startStack({ servers: { dir }, worker: false });
   let system: BosunSystem | undefined;
   let closeHttp = () => {};
   const port = await freePort();
