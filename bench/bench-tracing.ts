@@ -29,11 +29,10 @@ import { startTracing, TRACING_OFF } from '../runtime';
 import { makeServerGroup } from '../test/support/server-group';
 import { FacadeHttp } from '../test/support/orca-client';
 import { round } from '../test/support/child-process';
-import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
+import type { Bench, BenchContext, BenchmarkResult, Cell } from './lib/report';
 import { atMost, requireMeasured, resultOf } from './lib/report';
 import { ACCOUNT, REGION, startServers, startStack } from '../test/support/stack';
 import { percentile } from './lib/stats';
-import type { Cell } from './lib/report';
 import { UsageWindow } from './lib/usage';
 
 const MODES = ['off', 'on'] as const;
