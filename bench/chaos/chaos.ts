@@ -57,7 +57,6 @@ export const chaosOptionsSchema = z.object({
   retryWindow: z.string().default('2h'),
   postAttempts: z.coerce.number().int().min(1).max(100).default(30),
   maxResumes: count.max(10).default(3),
-  launcher: z.enum(['node-require-tsx', 'npx-tsx']).default('node-require-tsx'),
   /** Bosun's worker processes and facade replicas (the cluster run uses 3 and 2). */
   workers: z.coerce.number().int().min(1).max(8).default(1),
   facades: z.coerce.number().int().min(1).max(4).default(1),
@@ -314,7 +313,6 @@ export async function runChaos<R>(
         accounts: ACCOUNTS_JSON,
         pollInterval: options.awsPollInterval,
         retryWindow: options.retryWindow,
-        launcher: options.launcher,
       }),
     restartServer: stack.restartTemporal,
     clusterFault: stack.clusterFault,
@@ -334,7 +332,6 @@ export async function runChaos<R>(
           accounts: ACCOUNTS_JSON,
           pollIntervalMs: durationMs(options.awsPollInterval),
           logDir: path.join(stack.workDir, 'baseline'),
-          launcher: options.launcher,
         }),
       log,
     });
