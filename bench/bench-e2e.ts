@@ -14,8 +14,7 @@ import { FacadeHttp } from '../test/support/orca-client';
 import { sleep } from './lib/load';
 import { round } from '../test/support/child-process';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
-import { atMost, resultOf } from './lib/report';
-import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
+import { atMost, cpuVerdict, persistenceNote, requireMeasured, resourcesTable, resultOf } from './lib/report';
 import type { Timeline } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
 import { ACCOUNT, REGION, startStack } from '../test/support/stack';
@@ -70,11 +69,11 @@ async function direct(c: AwsClients, name: string, capacity: { min: number; max:
 }
 
 export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const repeats = ctx.quick ? 8 : 30;
   const warmup = ctx.quick ? 2 : 4;
   const stack = await startStack({
-    servers: { dir: `${ctx.runDir}/e2e`, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig },
+    servers: { dir: `${ctx.runDir}/e2e` },
     worker: { processes: 1 },
   });
   const http = new FacadeHttp(stack.facadeUrl, 4);

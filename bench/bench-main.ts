@@ -41,7 +41,7 @@ const chaos: Bench = {
   standard: false,
   floorText: 'Bosun: 0 failed, lost, duplicated or leaked',
   run: async (ctx, _v, passThrough) => {
-    const envelope = resultOf(ctx);
+    const envelope = resultOf();
     // Quick: the smoke test's size, Bosun only, its files under .state/.
     const quick = ['--ops', '20', '--worker-kills', '1', '--server-restarts', '0', '--facade-restarts', '0', '--no-baseline'];
     const out = ctx.quick ? ['--out', path.relative(PROJECT_ROOT, path.join(ctx.runDir, 'chaos-quick'))] : [];
@@ -67,8 +67,6 @@ const RUNNER = {
   list: { type: 'boolean', help: 'list the benchmarks, their floors and which run by default' },
   only: { type: 'string', help: 'benchmarks to run, in this order (default: the standard ones)' },
   quick: { type: 'boolean', help: 'smoke version: small counts, short bounds, results under .state/bench/results-quick' },
-  'temporal-db': { type: 'string', help: "file|memory: Temporal's SQLite in a temp file (as npm start, the default) or in memory" },
-  'temporal-config': { type: 'string', help: 'k=v,...: Temporal dynamic config values (JSON), for experiments' },
   out: { type: 'string', help: 'where results go (default bench/results)' },
   label: { type: 'string', help: 'names result files bench-<benchmark>-<name>.json and the summary, for experiments' },
   'no-floors': { type: 'boolean', help: 'report the floors but do not fail on them (experiments on purpose below them)' },
@@ -149,13 +147,8 @@ async function main(): Promise<void> {
   for (const o of only) if (!BENCHMARKS[o]) throw new Error(`unknown benchmark '${o}'; known: ${Object.keys(BENCHMARKS).join(', ')}`);
   if (positionals.length && !only.includes('chaos'))
     throw new Error(`unexpected arguments ${positionals.join(' ')} (flags after -- go to chaos)`);
-  const db = v['temporal-db'] ?? 'file';
-  if (db !== 'file' && db !== 'memory') throw new Error(`--temporal-db must be file or memory, not ${db}`);
   if (v.label !== undefined && !/^[a-z0-9-]+$/.test(v.label))
     throw new Error(`--label takes lower-case letters, digits and dashes, not '${v.label}'`);
-  const temporalConfig = (v['temporal-config'] ?? '').split(',').filter(Boolean);
-  for (const c of temporalConfig)
-    if (!/^[\w.]+=\S+$/.test(c)) throw new Error(`--temporal-config takes key=value pairs (value in JSON), not '${c}'`);
   const quick = v.quick ?? false;
   // Quick runs must not overwrite the committed full results.
   const out = path.resolve(v.out ?? path.join(PROJECT_ROOT, ...(quick ? ['.state', 'bench', 'results-quick'] : ['bench', 'results'])));
@@ -174,13 +167,9 @@ async function main(): Promise<void> {
   const ctx: BenchContext = {
     quick,
     runDir,
-    temporalDb: db,
-    temporalConfig,
     log: (m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`),
   };
-  ctx.log(
-    `benchmarks: ${only.join(', ')}${quick ? ' (quick)' : ''}; Temporal on SQLite ${db === 'file' ? 'in a temp file' : 'in memory'}; load average ${loadAverage().join(' ')}; results to ${out}`,
-  );
+  ctx.log(`benchmarks: ${only.join(', ')}${quick ? ' (quick)' : ''}; load average ${loadAverage().join(' ')}; results to ${out}`);
 
   const results: BenchmarkResult[] = [];
   const failures: string[] = [];
@@ -211,7 +200,7 @@ async function main(): Promise<void> {
       if (!bench.standard && name !== 'chaos') {
         const file = writeSummary(
           out,
-          runInfo(startedAt, db, []),
+          runInfo(startedAt, []),
           [result],
           [],
           v.label,
@@ -258,7 +247,7 @@ async function main(): Promise<void> {
         `Kept from earlier runs (not run this time): ${earlier.map((r) => `${r.name} (${r.startedAt.slice(0, 16)}Z)`).join(', ')}.`,
       );
     const all = [...results, ...earlier].sort((a, b) => standard.indexOf(a.name) - standard.indexOf(b.name));
-    ctx.log(`summary: ${writeSummary(out, runInfo(startedAt, db, notes), all, failures, v.label)}`);
+    ctx.log(`summary: ${writeSummary(out, runInfo(startedAt, notes), all, failures, v.label)}`);
   }
   if (failures.length === 0) rmSync(runDir, { recursive: true, force: true });
   else ctx.log(`logs of the failed run kept in ${runDir}`);
@@ -269,13 +258,13 @@ async function main(): Promise<void> {
   process.exitCode = failures.length > 0 || (belowFloor.length > 0 && !v['no-floors']) ? 1 : 0;
 }
 
-function runInfo(startedAt: string, db: string, notes: readonly string[]) {
+function runInfo(startedAt: string, notes: readonly string[]) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     startedAt,
     finishedAt: new Date().toISOString(),
-    machine: `${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Temporal dev server on SQLite ${db === 'file' ? 'in a temp file' : 'in memory'}.`,
+    machine: `${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Temporal dev server on SQLite in a temp file.`,
     notes,
   };
 }

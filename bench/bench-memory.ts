@@ -5,8 +5,7 @@
  *
  *   npm run bench -- --only memory                                  # both, 300 tasks each
  *   npm run bench -- --only memory --memory-tasks 1000 --memory-processes start
- *   options: --memory-processes start|worker, --memory-tasks n, --memory-max-cached n
- *            (BOSUN_MAX_CACHED_WORKFLOWS); --label name names the result files
+ *   options: --memory-processes start|worker, --memory-tasks n; --label name names the result files
  *
  * Every process runs on free loopback ports with a private state folder, so a developer's own
  * `npm start` is never touched; RSS is read from /proc/<pid>/status (VmRSS, and VmHWM for the
@@ -24,8 +23,7 @@ import { PROJECT_ROOT } from '../infra/tools';
 import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
-import type { Table } from './lib/table';
-import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
+import type { Bench, BenchContext, BenchmarkResult, Table } from './lib/report';
 import { atLeast, atMost, resultOf, wholeNumber } from './lib/report';
 import { UsageWindow } from './lib/usage';
 import { emulatorAl2023Image } from '../test/support/instances';
@@ -38,13 +36,11 @@ const BOUND_MS = 10 * 60_000;
 export interface MemoryOptions {
   readonly processes?: readonly ('start' | 'worker')[] | undefined;
   readonly tasks?: number | undefined;
-  readonly maxCached?: number | undefined;
 }
 
 interface Options {
   readonly only: readonly ('start' | 'worker')[];
   readonly tasks: number;
-  readonly maxCached: number | undefined;
 }
 
 interface Phase {
@@ -145,12 +141,11 @@ async function burst(
 }
 
 /** What both phases' processes get on top of the launcher's clean environment. */
-function baseEnv(stateDir: string, opts: Options): Record<string, string> {
+function baseEnv(stateDir: string): Record<string, string> {
   return {
     BOSUN_STATE_DIR: stateDir,
     BOSUN_LOG_LEVEL: 'warn',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...(opts.maxCached !== undefined ? { BOSUN_MAX_CACHED_WORKFLOWS: String(opts.maxCached) } : {}),
   };
 }
 
@@ -159,7 +154,7 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
   const stateDir = path.join(dir, 'start-state');
   const [temporal, ui, moto, facade] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env = {
-    ...baseEnv(stateDir, opts),
+    ...baseEnv(stateDir),
     BOSUN_TEMPORAL_PORT: String(temporal),
     BOSUN_TEMPORAL_UI_PORT: String(ui),
     BOSUN_MOTO_PORT: String(moto),
@@ -196,7 +191,7 @@ async function workerPhase(opts: Options, dir: string): Promise<Phase> {
   const bundle = bundlePath!;
   const moto = started!;
   const env = {
-    ...baseEnv(stateDir, opts),
+    ...baseEnv(stateDir),
     TEMPORAL_ADDRESS: temporal.address,
     AWS_ENDPOINT_URL: moto.endpoint,
     BOSUN_FACADE_PORT: String(facadePort),
@@ -267,9 +262,8 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
   const opts: Options = {
     only: o.processes ?? ['start', 'worker'],
     tasks: o.tasks ?? (ctx.quick ? 30 : 300),
-    maxCached: o.maxCached,
   };
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-memory-'));
   const loadStart = loadAverage();
   const phases: Phase[] = [];
@@ -308,7 +302,7 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
       p.othersPercentOfCore,
     ]),
     notes: [
-      `BOSUN_MAX_CACHED_WORKFLOWS ${opts.maxCached ?? 'unset (the default)'}; V8 heap limits from package.json: npm start ${heapLimitOf('start')[0] ?? "Node's default"}, npm run worker ${heapLimitOf('worker')[0] ?? "Node's default"}`,
+      `V8 heap limits from package.json: npm start ${heapLimitOf('start')[0] ?? "Node's default"}, npm run worker ${heapLimitOf('worker')[0] ?? "Node's default"}`,
       `load average ${loadStart.join(' ')} -> ${loadAverage().join(' ')}; CPU in % of one core during the burst (2 cores = 200%); other: everything but the measured process and this benchmark (Temporal, moto, the standalone facade, other people's work)`,
       ...phases
         .filter((p) => p.facadePeakRssMiB !== undefined)
@@ -335,7 +329,6 @@ export const memory: Bench = {
   options: {
     'memory-processes': { type: 'string', help: 'memory: start,worker (default both): npm start, a standalone worker' },
     'memory-tasks': { type: 'string', help: 'memory: createServerGroup tasks per process (default 300; quick 30)' },
-    'memory-max-cached': { type: 'string', help: 'memory: BOSUN_MAX_CACHED_WORKFLOWS' },
   },
   run: (ctx, v) => {
     const processes = typeof v['memory-processes'] === 'string' ? v['memory-processes'].split(',') : undefined;
@@ -344,7 +337,6 @@ export const memory: Bench = {
     return runMemory(ctx, {
       processes,
       tasks: wholeNumber(v, 'memory-tasks', 5000),
-      maxCached: wholeNumber(v, 'memory-max-cached', 100_000),
     });
   },
   floor: (data) =>

@@ -18,8 +18,7 @@ import type { Timeline, TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
 import { round } from '../test/support/child-process';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
-import { atLeast, atMost, numbers, resultOf } from './lib/report';
-import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
+import { atLeast, atMost, cpuVerdict, numbers, persistenceNote, requireMeasured, resourcesTable, resultOf } from './lib/report';
 import { ACCOUNT, REGION, startStack, workflowBundle } from '../test/support/stack';
 import { summarize } from './lib/stats';
 import type { PersistenceUse } from './lib/temporal-metrics';
@@ -158,7 +157,7 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
   const label = `${tasks}${workers > 1 ? `x${workers}w` : ''}`;
   const dir = `${ctx.runDir}/scale-${label}`;
   const stack = await startStack({
-    servers: { dir, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig },
+    servers: { dir },
     worker: { processes: workers },
   });
   const http = new FacadeHttp(stack.facadeUrl, SUBMIT_CONCURRENCY);
@@ -297,7 +296,7 @@ export interface ScaleOptions {
 }
 
 export async function runScale(ctx: BenchContext, opts: ScaleOptions = {}): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const levels = opts.levels ?? (ctx.quick ? [20, 50] : [100, 1000]);
   const workerCounts = opts.workers ?? [1];
   const boundOf = (tasks: number) => levelBoundMs(tasks, ctx.quick);

@@ -29,8 +29,7 @@ import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import { round } from '../test/support/child-process';
 import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
-import { atMost, resultOf } from './lib/report';
-import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
+import { atMost, cpuVerdict, persistenceNote, requireMeasured, resourcesTable, resultOf } from './lib/report';
 import { freePort } from '../infra/stack';
 import type { BosunSystem } from '../test/support/bosun-system';
 import { startBosunSystem } from '../test/support/bosun-system';
@@ -49,13 +48,11 @@ const SLOW_MS = 250;
 
 type Kind = 'running' | 'completed';
 
-export interface StatusOptions {
-  /** How often the running tasks' waits look at AWS (BOSUN_POLL_INTERVAL; production's 10 s by default). */
-  readonly pollInterval?: string | undefined;
-}
+/** How often the running tasks' waits look at AWS (BOSUN_POLL_INTERVAL): production's default. */
+const AWS_POLL_INTERVAL = '10s';
 
-export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
+  const envelope = resultOf();
   const running = ctx.quick ? 200 : 1000;
   const completed = ctx.quick ? 10 : 50;
   const windowMs = ctx.quick ? 15_000 : 60_000;
@@ -64,7 +61,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
 
   const dir = `${ctx.runDir}/status`;
   // Temporal and moto only: the worker and facade are the production entry points, started below.
-  const stack = await startStack({ servers: { dir, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig }, worker: false });
+  const stack = await startStack({ servers: { dir }, worker: false });
   let system: BosunSystem | undefined;
   let closeHttp = () => {};
   const port = await freePort();
@@ -78,7 +75,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
       workflowBundle: await workflowBundle(ctx.runDir),
       accounts: JSON.stringify(BENCH_ACCOUNTS),
       // Production's defaults.
-      pollInterval: opts.pollInterval ?? '10s',
+      pollInterval: AWS_POLL_INTERVAL,
       retryWindow: '2h',
       startTimeoutMs: 120_000,
     });
@@ -282,7 +279,7 @@ export async function runStatus(ctx: BenchContext, opts: StatusOptions = {}): Pr
         completedTasks: completed,
         pollEveryMs: POLL_EVERY_MS,
         windowMs,
-        blockedBy: `resize to 1/1/1 of ${blockedGroups} groups whose only instance is Unhealthy; wait polls AWS every ${opts.pollInterval ?? '10s'}`,
+        blockedBy: `resize to 1/1/1 of ${blockedGroups} groups whose only instance is Unhealthy; wait polls AWS every ${AWS_POLL_INTERVAL}`,
         settleSeconds,
         submissionOfRunningTasks: { wallMs: round(submit.wallMs), latency: summarize(submit.latenciesMs, 2) },
       },
@@ -386,15 +383,7 @@ export const status: Bench = {
   about: 'GET /task of 1,000 running tasks (quick 200) polled every 5 s',
   standard: true,
   floorText: 'no failed poll; p50 of a running task <= 2 ms, p99 <= 40 ms (measured 0.31 / 6.92 ms)',
-  options: {
-    'status-poll-interval': { type: 'string', help: "status: how often the running tasks' waits look at AWS (default 10s)" },
-  },
-  run: (ctx, v) => {
-    const pollInterval = v['status-poll-interval'];
-    if (pollInterval !== undefined && (typeof pollInterval !== 'string' || !/^\d+(ms|s|m)$/.test(pollInterval)))
-      throw new Error(`--status-poll-interval takes a duration such as 30s, not '${String(pollInterval)}'`);
-    return runStatus(ctx, { pollInterval });
-  },
+  run: (ctx) => runStatus(ctx),
   floor: (data) => {
     const d = data as { errors: Record<string, number>; latency: { running: { p50: number; p99: number } } };
     return [

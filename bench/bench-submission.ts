@@ -18,10 +18,8 @@ import { FacadeHttp } from '../test/support/orca-client';
 import type { LoadResult } from './lib/load';
 import { runClosedLoop } from './lib/load';
 import { round } from '../test/support/child-process';
-import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
-import { atMost, resultOf } from './lib/report';
-import { cpuVerdict, persistenceNote, requireMeasured, resourcesTable } from './lib/report';
-import type { Cell } from './lib/table';
+import type { Bench, BenchContext, BenchmarkResult, Cell } from './lib/report';
+import { atMost, cpuVerdict, persistenceNote, requireMeasured, resourcesTable, resultOf } from './lib/report';
 import type { Stack } from '../test/support/stack';
 import { ACCOUNT, REGION, startStack } from '../test/support/stack';
 import { summarize } from './lib/stats';
@@ -63,7 +61,7 @@ const OPERATIONS = [
 /** A fresh Temporal dev server (no worker, no moto), the facade, and the two ways to start the same task. */
 async function startSubmitter(ctx: BenchContext, maxInFlight: number): Promise<Submitter> {
   const stack = await startStack({
-    servers: { dir: `${ctx.runDir}/submission`, temporalDb: ctx.temporalDb, temporalConfig: ctx.temporalConfig, moto: false },
+    servers: { dir: `${ctx.runDir}/submission`, moto: false },
     worker: false,
   });
   const parsed = parseSubmission(OPERATIONS);
@@ -156,7 +154,7 @@ const RUN_HEADERS = [
 ];
 
 export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const levels = [1, 8, 32];
   const count = ctx.quick ? 60 : 300;
   const warmup = ctx.quick ? 15 : 60;
@@ -204,7 +202,6 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
 
   const top = at('facade POST /aws/ops', 32);
   const bare32 = at('bare client.workflow.start', 32);
-  const dbName = ctx.temporalDb === 'file' ? 'SQLite file' : 'SQLite in memory';
   const machineCap = top.usage.machine.cores * 100;
   const flat = tput(at('bare client.workflow.start', 8)) > 0 && tput(bare32) / tput(at('bare client.workflow.start', 8)) < 1.2;
   const bottleneck = [
@@ -227,7 +224,7 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
     },
     tables: [
       {
-        title: `Submission latency (ms) and throughput, Temporal on ${dbName}`,
+        title: `Submission latency (ms) and throughput, Temporal on SQLite file`,
         headers: RUN_HEADERS,
         rows: runs
           .slice()
@@ -240,7 +237,7 @@ export async function runSubmission(ctx: BenchContext): Promise<BenchmarkResult>
         headers: ['in flight', 'facade - bare p50 ms', 'facade / bare p50', 'facade / bare ops/s'],
         rows: ratioRows,
       },
-      resourcesTable(`Resources over all measured submission runs (${dbName})`, total, [persistenceNote(totalPersistence)]),
+      resourcesTable(`Resources over all measured submission runs (SQLite file)`, total, [persistenceNote(totalPersistence)]),
     ],
     bottleneck,
     interferencePercentOfCore: total.machine.othersPercentOfCore,

@@ -29,11 +29,10 @@ import { startTracing, TRACING_OFF } from '../runtime';
 import { makeServerGroup } from '../test/support/server-group';
 import { FacadeHttp } from '../test/support/orca-client';
 import { round } from '../test/support/child-process';
-import type { Bench, BenchContext, BenchmarkResult } from './lib/report';
+import type { Bench, BenchContext, BenchmarkResult, Cell } from './lib/report';
 import { atMost, requireMeasured, resultOf } from './lib/report';
 import { ACCOUNT, REGION, startServers, startStack } from '../test/support/stack';
 import { percentile } from './lib/stats';
-import type { Cell } from './lib/table';
 import { UsageWindow } from './lib/usage';
 
 const MODES = ['off', 'on'] as const;
@@ -78,7 +77,7 @@ const stats = (xs: readonly number[]) => {
 const pct = (on: number, off: number): string => `${on >= off ? '+' : ''}${round(((on - off) / off) * 100, 1)}%`;
 
 export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const rounds = ctx.quick ? 3 : 8;
   // Many POST pairs: what tracing adds to one is a fraction of a millisecond, under noise of several.
   const postsPerRound = ctx.quick ? 20 : 150;
@@ -86,8 +85,7 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
 
   // One Temporal and one moto; each mode gets its own worker and facades on them.
   const dir = path.join(ctx.runDir, 'tracing');
-  const dbFile = ctx.temporalDb === 'file' ? path.join(dir, 'temporal.sqlite') : undefined;
-  const servers = await startServers({ dir, dbFile, bundle: true });
+  const servers = await startServers({ dir, dbFile: path.join(dir, 'temporal.sqlite'), bundle: true });
   const receiver = await startOtlpReceiver();
   const closers: (() => Promise<void>)[] = [() => servers.stop(), () => receiver.close()];
   try {

@@ -15,7 +15,7 @@ const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 const GROUPS_PER_REGION = 4;
 const OPERATIONS = 50;
 export async function runHistorySize(ctx: BenchContext): Promise<BenchmarkResult> {
-  const envelope = resultOf(ctx);
+  const envelope = resultOf();
   const env = await startStack({
     servers: { dir: `${ctx.runDir}/history`, temporalDb: 'memory' },
     settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 200 },

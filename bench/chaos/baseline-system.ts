@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { SystemUnderTest } from '../../test/support/bosun-system';
-import type { Launcher, TsChild } from '../../test/support/child-process';
+import type { TsChild } from '../../test/support/child-process';
 import { spawnTs, waitForHttp } from '../../test/support/child-process';
 
 export interface BaselineSystemOptions {
@@ -14,7 +14,6 @@ export interface BaselineSystemOptions {
   readonly accounts: string;
   readonly pollIntervalMs: number;
   readonly logDir: string;
-  readonly launcher?: Launcher;
   readonly startTimeoutMs?: number;
 }
 
@@ -37,7 +36,6 @@ export async function startBaselineSystem(opts: BaselineSystemOptions): Promise<
         BASELINE_POLL_INTERVAL_MS: String(opts.pollIntervalMs),
       },
       logFile: path.join(opts.logDir, 'baseline.log'),
-      launcher: opts.launcher,
     });
     current = child;
     await waitForHttp(`http://127.0.0.1:${opts.port}/health`, opts.startTimeoutMs ?? 60_000, child);

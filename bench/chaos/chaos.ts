@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../../activities';
 import { z } from 'zod';
 import type { FaultKind } from '../fault-proxy';
 import { profileFor, startFaultProxy } from '../fault-proxy';
@@ -27,8 +28,8 @@ import { startBaselineSystem } from './baseline-system';
 import type { ClusterFault, PlannedFault, ProcessFault } from './schedule';
 import { isClusterFault, planProcessFaults } from './schedule';
 import type { Duplicates } from './sweep';
-import { findDuplicates, motoAccount } from './sweep';
-import { ACCOUNTS_JSON, BAKERY_ACCOUNT, REGION } from './workload';
+import { findDuplicates, withMoto } from './sweep';
+import { ACCOUNTS_JSON, BAKERY_ACCOUNT } from './workload';
 
 const count = z.coerce.number().int().min(0);
 /** Every knob of a run, with the full run's defaults (about 5 minutes on 2 cores). */
@@ -56,7 +57,6 @@ export const chaosOptionsSchema = z.object({
   retryWindow: z.string().default('2h'),
   postAttempts: z.coerce.number().int().min(1).max(100).default(30),
   maxResumes: count.max(10).default(3),
-  launcher: z.enum(['node-require-tsx', 'npx-tsx']).default('node-require-tsx'),
   /** Bosun's worker processes and facade replicas (the cluster run uses 3 and 2). */
   workers: z.coerce.number().int().min(1).max(8).default(1),
   facades: z.coerce.number().int().min(1).max(4).default(1),
@@ -119,28 +119,22 @@ export interface ChaosStack {
   readonly description?: string | undefined;
 }
 
-export async function findAmiName(motoEndpoint: string): Promise<string> {
-  const client = (accountId: string) => {
-    const c = new EC2Client({ region: REGION, endpoint: motoEndpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' } });
-    c.middlewareStack.add(motoAccount(accountId), { step: 'build', name: 'chaosMotoAccount' });
-    return c;
-  };
-  const test = client('123456789012');
-  const accounts = JSON.parse(ACCOUNTS_JSON) as { name: string; accountId: string }[];
-  const bakery = client(accounts.find((a) => a.name === BAKERY_ACCOUNT)!.accountId);
-  try {
-    const images = await test.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023*x86_64'] }] }));
-    for (const image of images.Images ?? []) {
-      if (!image.Name) continue;
-      // The bakery account must see it too: allowLaunchDescription resolves it there.
-      const there = await bakery.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: [image.Name] }] }));
-      if ((there.Images ?? []).length > 0) return image.Name;
-    }
-    throw new Error('moto has no al2023 image visible in both accounts');
-  } finally {
-    test.destroy();
-    bakery.destroy();
-  }
+export function findAmiName(motoEndpoint: string): Promise<string> {
+  const images = (c: AwsClients, name: string) =>
+    c.ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: [name] }] })).then((o) => o.Images ?? []);
+  return withMoto(motoEndpoint, async (test) =>
+    withMoto(
+      motoEndpoint,
+      async (bakery) => {
+        for (const image of await images(test, 'al2023-ami-2023*x86_64')) {
+          // The bakery account must see it too: allowLaunchDescription resolves it there.
+          if (image.Name && (await images(bakery, image.Name)).length > 0) return image.Name;
+        }
+        throw new Error('moto has no al2023 image visible in both accounts');
+      },
+      BAKERY_ACCOUNT,
+    ),
+  );
 }
 
 function durationMs(text: string): number {
@@ -319,7 +313,6 @@ export async function runChaos<R>(
         accounts: ACCOUNTS_JSON,
         pollInterval: options.awsPollInterval,
         retryWindow: options.retryWindow,
-        launcher: options.launcher,
       }),
     restartServer: stack.restartTemporal,
     clusterFault: stack.clusterFault,
@@ -339,7 +332,6 @@ export async function runChaos<R>(
           accounts: ACCOUNTS_JSON,
           pollIntervalMs: durationMs(options.awsPollInterval),
           logDir: path.join(stack.workDir, 'baseline'),
-          launcher: options.launcher,
         }),
       log,
     });

@@ -7,32 +7,31 @@
  * pipeline stopped earlier) are not checked; what they would have acted on is expected to stay.
  */
 import {
-  AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   DescribeLaunchConfigurationsCommand,
   DescribeLifecycleHooksCommand,
   DescribePoliciesCommand,
   DescribeScheduledActionsCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
-  EC2Client,
 } from '@aws-sdk/client-ec2';
-import { DescribeLoadBalancersCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balancing';
 import {
   DescribeListenersCommand,
   DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command,
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { IpPermission } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../../activities';
+import { withMoto } from './sweep';
 import type { StepRecord } from './run';
 import type { AppFixture, OpKind, Revision, Scenario } from './workload';
 import { detachedInstance, END_STATE, movedInstance, REGION, ruleLine, securityGroupRules } from './workload';
@@ -45,34 +44,18 @@ export interface EndState {
   readonly wrong: readonly string[];
 }
 
-interface Clients {
-  readonly asg: AutoScalingClient;
-  readonly ec2: EC2Client;
-  readonly elb: ElasticLoadBalancingClient;
-  readonly elbv2: ElasticLoadBalancingV2Client;
-  readonly cw: CloudWatchClient;
-}
-
-export async function checkEndState(
+export function checkEndState(
   endpoint: string,
   scenarios: readonly Scenario[],
   records: readonly StepRecord[],
   fixtures: ReadonlyMap<string, AppFixture>,
 ): Promise<EndState> {
-  const config = { region: REGION, endpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' }, maxAttempts: 5 };
-  const c: Clients = {
-    asg: new AutoScalingClient(config),
-    ec2: new EC2Client(config),
-    elb: new ElasticLoadBalancingClient(config),
-    elbv2: new ElasticLoadBalancingV2Client(config),
-    cw: new CloudWatchClient(config),
-  };
   const out = { checked: 0, duplicated: [] as string[], leaked: [] as string[], wrong: [] as string[] };
   const check = (bad: 'duplicated' | 'leaked' | 'wrong', fails: boolean, what: string) => {
     out.checked++;
     if (fails) out[bad].push(what);
   };
-  try {
+  return withMoto(endpoint, async (c) => {
     for (const s of scenarios) {
       const mine = records.filter((r) => r.app === s.app);
       const ran = (kind: OpKind, pick: (r: StepRecord) => boolean = () => true) =>
@@ -90,9 +73,7 @@ export async function checkEndState(
       if (s.template === 'infrastructure') await infrastructure(ctx);
     }
     return out;
-  } finally {
-    for (const client of Object.values(c) as { destroy(): void }[]) client.destroy();
-  }
+  });
 }
 
 interface Ctx {
@@ -102,11 +83,11 @@ interface Ctx {
   readonly name: string | undefined;
   readonly fixture: AppFixture | undefined;
   readonly check: (bad: 'duplicated' | 'leaked' | 'wrong', fails: boolean, what: string) => void;
-  readonly c: Clients;
+  readonly c: AwsClients;
 }
 
-async function describeGroup(c: Clients, name: string) {
-  return (await c.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+async function describeGroup(c: AwsClients, name: string) {
+  return (await c.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
 }
 
 async function groupSettings({ ran, name, check, c, s }: Ctx): Promise<void> {
@@ -130,13 +111,13 @@ async function groupSettings({ ran, name, check, c, s }: Ctx): Promise<void> {
   }
   if (ran('scheduledActions')) {
     const actions =
-      (await c.asg.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: name }))).ScheduledUpdateGroupActions ?? [];
+      (await c.autoScaling.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: name }))).ScheduledUpdateGroupActions ?? [];
     const ours = actions.filter((a) => a.Recurrence === END_STATE.scheduledRecurrence);
     check('wrong', ours.length === 0, `${name}: scheduled action ${END_STATE.scheduledRecurrence}`);
     check('duplicated', actions.length > 1, `${name}: one scheduled action (got ${actions.map((a) => a.ScheduledActionName).join(', ')})`);
   }
   if (ran('lifecycleHook')) {
-    const hooks = (await c.asg.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name }))).LifecycleHooks ?? [];
+    const hooks = (await c.autoScaling.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: name }))).LifecycleHooks ?? [];
     check('wrong', !hooks.some((h) => h.LifecycleHookName === END_STATE.hookName), `${name}: lifecycle hook ${END_STATE.hookName}`);
     check('duplicated', hooks.length > 1, `${name}: one lifecycle hook (got ${hooks.map((h) => h.LifecycleHookName).join(', ')})`);
   }
@@ -144,7 +125,7 @@ async function groupSettings({ ran, name, check, c, s }: Ctx): Promise<void> {
 
 async function scalingAlarms({ ran, posted, name, check, c, s }: Ctx): Promise<void> {
   if (name && ran('upsertScalingPolicy')) {
-    const policies = (await c.asg.send(new DescribePoliciesCommand({ AutoScalingGroupName: name }))).ScalingPolicies ?? [];
+    const policies = (await c.autoScaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: name }))).ScalingPolicies ?? [];
     const names = policies.map((p) => p.PolicyName).join(', ');
     if (ran('deleteScalingPolicy')) check('leaked', policies.length > 0, `${name}: scaling policy deleted (left: ${names})`);
     else {
@@ -152,7 +133,7 @@ async function scalingAlarms({ ran, posted, name, check, c, s }: Ctx): Promise<v
       check('duplicated', policies.length > 1, `${name}: one scaling policy (got ${names})`);
     }
   }
-  const alarms = (await c.cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${s.app}-` }))).MetricAlarms ?? [];
+  const alarms = (await c.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${s.app}-` }))).MetricAlarms ?? [];
   const present = new Set(alarms.map((a) => a.AlarmName));
   const kept = END_STATE.alarmName(s.app, 'kept');
   const dropped = END_STATE.alarmName(s.app, 'dropped');
@@ -221,7 +202,7 @@ async function cleanup({ ran, check, c, s, fixture }: Ctx): Promise<void> {
   }
   if (ran('deleteLaunchConfiguration')) {
     const left =
-      (await c.asg.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [fixture.launchConfigurationName!] })))
+      (await c.autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [fixture.launchConfigurationName!] })))
         .LaunchConfigurations ?? [];
     check('leaked', left.length > 0, `launch configuration ${fixture.launchConfigurationName} deleted`);
   }

@@ -6,12 +6,7 @@
  * proxy), named `fx-<app>-…` so the leak sweep of the run's prefix never counts them: the
  * end-state checks (end-state.ts) look at each one a succeeded step acted on.
  */
-import {
-  AutoScalingClient,
-  CreateLaunchConfigurationCommand,
-  DescribeAutoScalingGroupsCommand,
-  DescribePoliciesCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchConfigurationCommand, DescribeAutoScalingGroupsCommand, DescribePoliciesCommand } from '@aws-sdk/client-auto-scaling';
 import {
   CreateImageCommand,
   CreateLaunchTemplateCommand,
@@ -22,11 +17,11 @@ import {
   CreateVolumeCommand,
   DescribeImagesCommand,
   DescribeVpcsCommand,
-  EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateLoadBalancerCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { CreateLoadBalancerCommand } from '@aws-sdk/client-elastic-load-balancing';
+import { withMoto } from './sweep';
 import type { AppFixture, GroupFacts, Scenario } from './workload';
 import { REGION, SUBNET_PURPOSE, ZONES } from './workload';
 
@@ -35,11 +30,7 @@ export async function createFixtures(endpoint: string, scenarios: readonly Scena
   const out = new Map<string, AppFixture>();
   const wanted = scenarios.filter((s) => s.template === 'cleanup' || s.template === 'instances' || s.template === 'infrastructure');
   if (wanted.length === 0) return out;
-  const config = { region: REGION, endpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' }, maxAttempts: 5 };
-  const ec2 = new EC2Client(config);
-  const asg = new AutoScalingClient(config);
-  const elb = new ElasticLoadBalancingClient(config);
-  try {
+  return withMoto(endpoint, async ({ ec2, autoScaling: asg, elb }) => {
     const vpcId = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
     const imageId = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images?.[0]?.ImageId;
     if (!vpcId || !imageId) throw new Error('moto has no default VPC or no Amazon image');
@@ -113,11 +104,7 @@ export async function createFixtures(endpoint: string, scenarios: readonly Scena
       });
     }
     return out;
-  } finally {
-    ec2.destroy();
-    asg.destroy();
-    elb.destroy();
-  }
+  });
 }
 
 /**
@@ -125,14 +112,8 @@ export async function createFixtures(endpoint: string, scenarios: readonly Scena
  * the group's in-service instances (sorted, so both systems pick alike) and its scaling policies.
  * Read from moto directly, not through the fault proxy.
  */
-export async function readGroupFacts(endpoint: string, group: string): Promise<GroupFacts> {
-  const asg = new AutoScalingClient({
-    region: REGION,
-    endpoint,
-    credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' },
-    maxAttempts: 5,
-  });
-  try {
+export function readGroupFacts(endpoint: string, group: string): Promise<GroupFacts> {
+  return withMoto(endpoint, async ({ autoScaling: asg }) => {
     const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] }))).AutoScalingGroups?.[0];
     const policies = (await asg.send(new DescribePoliciesCommand({ AutoScalingGroupName: group }))).ScalingPolicies ?? [];
     return {
@@ -142,7 +123,5 @@ export async function readGroupFacts(endpoint: string, group: string): Promise<G
         .sort(),
       policyNames: policies.map((p) => p.PolicyName!).sort(),
     };
-  } finally {
-    asg.destroy();
-  }
+  });
 }

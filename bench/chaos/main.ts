@@ -148,7 +148,7 @@ export async function runChaosCli(argv: readonly string[]): Promise<readonly str
       `Temporal ${temporalAddress()} (${clusterStack ? clusterStack.cluster.dir : dbFile}), moto ${moto.endpoint}, ready in ${stackMs} ms; workflow bundle in ${bundleMs} ms`,
     );
 
-    const setup: Record<string, unknown> = { stackReadyMs: stackMs, workflowBundleMs: bundleMs, launcher: cli.options.launcher };
+    const setup: Record<string, unknown> = { stackReadyMs: stackMs, workflowBundleMs: bundleMs, launcher: 'node-require-tsx' };
     if (clusterStack) {
       setup.temporal = `PostgreSQL, frontend (mTLS), 2 history nodes, matching, worker service; 4 shards`;
       setup.cluster = clusterStack.cluster.timings;
@@ -224,7 +224,6 @@ on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
   --no-baseline             run Bosun only (half the time)
   --workers n, --facades n  Bosun worker processes and facade replicas (default 1 and 1)
   --aws-poll-interval d     how often Bosun's waits look at AWS (default 1s)
-  --launcher l              node-require-tsx (default) or npx-tsx
   --post-attempts n, --max-resumes n, --retry-window d   the Orca-like client's POST attempts (30),
                             resumes of a retryably failed task (3), Bosun's AWS retry window (2h)
   --temporal dev|cluster    the dev server (default) or a Temporal cluster (infra/cluster); with a cluster:

@@ -3,15 +3,15 @@
  * operations posted the way Orca does, one after the other, a failed one stopping the rest; then
  * what AWS holds is swept for leaks and each day-two step's effect checked (end-state.ts).
  */
-import { CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTargetGroupCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import type { SystemUnderTest } from '../../test/support/bosun-system';
 import { sleep } from '../../test/support/child-process';
 import type { OpOutcome } from '../../test/support/orca-client';
 import { runOperation } from '../../test/support/orca-client';
 import type { ChaosWorkload, PhaseMeasures, PhaseOptions, PhaseWork } from './chaos';
 import type { EmulatorState, Leaks } from './sweep';
-import { findLeaks, readEmulator } from './sweep';
+import { findLeaks, readEmulator, withMoto } from './sweep';
 import type { EndState } from './end-state';
 import { checkEndState } from './end-state';
 import { createFixtures, readGroupFacts } from './fixtures';
@@ -116,18 +116,12 @@ async function runScenario(
 async function createTargetGroups(endpoint: string, scenarios: readonly Scenario[]): Promise<void> {
   const wanted = scenarios.flatMap((s) => (s.targetGroup ? [s.targetGroup] : []));
   if (wanted.length === 0) return;
-  const config = { region: REGION, endpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' } };
-  const ec2 = new EC2Client(config);
-  const elbv2 = new ElasticLoadBalancingV2Client(config);
-  try {
+  await withMoto(endpoint, async ({ ec2, elbv2 }) => {
     const vpc = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.find((v) => v.IsDefault)?.VpcId;
     for (const name of wanted) {
       await elbv2.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpc, TargetType: 'instance' }));
     }
-  } finally {
-    ec2.destroy();
-    elbv2.destroy();
-  }
+  });
 }
 
 /** p50, p95 and max of `xs` (0 for none). */

@@ -6,21 +6,23 @@
  * templates in a cluster than deploys were posted for it (from the recorder, so a duplicate
  * that a later destroy removed still counts).
  */
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import type { DescribeInstancesCommandOutput, DescribeLaunchTemplatesCommandOutput } from '@aws-sdk/client-ec2';
-import { DescribeInstancesCommand, DescribeLaunchTemplatesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { paginateDescribeAutoScalingGroups } from '@aws-sdk/client-auto-scaling';
+import { paginateDescribeInstances, paginateDescribeLaunchTemplates } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../../activities';
 import { parseServerGroupName } from '../../domain/frigga';
+import { emulatorAwsProvider } from '../../test/support/stack';
 import type { Creation } from './aws-recorder';
-import { REGION } from './workload';
+import { ACCOUNT, REGION } from './workload';
 
-/** moto keeps one state per account, chosen by this header (what Bosun's own clients send). */
-export function motoAccount(accountId: string) {
-  return <A extends { request: unknown }, R>(next: (args: A) => Promise<R>) =>
-    async (args: A): Promise<R> => {
-      const r = args.request as { headers?: Record<string, string> };
-      if (r.headers) r.headers['x-moto-account-id'] = accountId;
-      return next(args);
-    };
+/** Clients straight to moto (not through the fault proxy) in `account`, destroyed once `use` is done. */
+export async function withMoto<T>(endpoint: string, use: (c: AwsClients) => Promise<T>, account = ACCOUNT): Promise<T> {
+  // Retried by the SDK: a read after the run must not fail on one slow answer of a busy emulator.
+  const aws = emulatorAwsProvider(endpoint, 5);
+  try {
+    return await use(aws.clientsFor(account, REGION));
+  } finally {
+    aws.destroy();
+  }
 }
 
 export interface EmulatorGroup {
@@ -41,17 +43,10 @@ export interface EmulatorState {
 }
 
 /** Reads the emulator directly (not through the fault proxy), for the given name prefix. */
-export async function readEmulator(endpoint: string, prefix: string, accountId = '123456789012'): Promise<EmulatorState> {
-  const config = { region: REGION, endpoint, credentials: { accessKeyId: 'chaos', secretAccessKey: 'chaos' }, maxAttempts: 5 };
-  const asg = new AutoScalingClient(config);
-  const ec2 = new EC2Client(config);
-  asg.middlewareStack.add(motoAccount(accountId), { step: 'build', name: 'chaosMotoAccount' });
-  ec2.middlewareStack.add(motoAccount(accountId), { step: 'build', name: 'chaosMotoAccount' });
-  try {
+export function readEmulator(endpoint: string, prefix: string): Promise<EmulatorState> {
+  return withMoto(endpoint, async ({ autoScaling, ec2 }) => {
     const groups: EmulatorGroup[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const out = await asg.send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }));
+    for await (const out of paginateDescribeAutoScalingGroups({ client: autoScaling }, { MaxRecords: 100 })) {
       for (const g of out.AutoScalingGroups ?? []) {
         if (!g.AutoScalingGroupName?.startsWith(prefix)) continue;
         groups.push({
@@ -64,45 +59,22 @@ export async function readEmulator(endpoint: string, prefix: string, accountId =
           tagKeys: (g.Tags ?? []).map((t) => t.Key ?? ''),
         });
       }
-      token = out.NextToken;
-      if (!token) break;
     }
-    const lts: string[] = [];
-    token = undefined;
-    for (let page = 0; page < 1000; page++) {
-      const out: DescribeLaunchTemplatesCommandOutput = await ec2.send(
-        new DescribeLaunchTemplatesCommand({ MaxResults: 200, NextToken: token }),
-      );
-      for (const t of out.LaunchTemplates ?? []) if (t.LaunchTemplateName?.startsWith(prefix)) lts.push(t.LaunchTemplateName);
-      token = out.NextToken;
-      if (!token) break;
+    const launchTemplates: string[] = [];
+    for await (const out of paginateDescribeLaunchTemplates({ client: ec2 }, { MaxResults: 200 })) {
+      for (const t of out.LaunchTemplates ?? []) if (t.LaunchTemplateName?.startsWith(prefix)) launchTemplates.push(t.LaunchTemplateName);
     }
     const instances: { id: string; group: string | undefined }[] = [];
-    token = undefined;
-    for (let page = 0; page < 1000; page++) {
-      const out: DescribeInstancesCommandOutput = await ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
-          MaxResults: 1000,
-          NextToken: token,
-        }),
-      );
-      for (const r of out.Reservations ?? []) {
-        for (const i of r.Instances ?? []) {
-          const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-          const group = tags['aws:autoscaling:groupName'];
-          const app = tags['chaos:app'];
-          if ((group ?? app ?? '').startsWith(prefix)) instances.push({ id: i.InstanceId ?? '', group });
-        }
+    const states = [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }];
+    for await (const out of paginateDescribeInstances({ client: ec2 }, { Filters: states, MaxResults: 1000 })) {
+      for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+        const group = tags['aws:autoscaling:groupName'];
+        if ((group ?? tags['chaos:app'] ?? '').startsWith(prefix)) instances.push({ id: i.InstanceId ?? '', group });
       }
-      token = out.NextToken;
-      if (!token) break;
     }
-    return { groups, launchTemplates: lts, instances };
-  } finally {
-    asg.destroy();
-    ec2.destroy();
-  }
+    return { groups, launchTemplates, instances };
+  });
 }
 
 export interface Leaks {

@@ -382,18 +382,12 @@ export function requestFor(s: Scenario, step: StepSpec, group: string | undefine
         headers,
       };
     default:
-      return { path: '/aws/ops', body: [dayTwoOperation(s, step, group, ctx, ref)], headers };
+      return { path: '/aws/ops', body: [dayTwoOperation(s, step, group, ctx)], headers };
   }
 }
 
 /** The one-operation body of a step after the deploys (tags, settings, instances, clean-up). */
-function dayTwoOperation(
-  s: Scenario,
-  step: StepSpec,
-  group: string | undefined,
-  ctx: BodyContext,
-  ref: (name: string) => Record<string, unknown>,
-): Record<string, unknown> {
+function dayTwoOperation(s: Scenario, step: StepSpec, group: string | undefined, ctx: BodyContext): Record<string, unknown> {
   const base = { credentials: ACCOUNT, region: REGION, cloudProvider: 'aws', application: s.app };
   const asgs = () => [{ serverGroupName: group!, region: REGION }];
   const fx = ctx.fixture ?? {};
@@ -404,7 +398,7 @@ function dayTwoOperation(
   switch (step.kind) {
     case 'upsertTags':
       return {
-        upsertServerGroupTags: { ...ref(group!), tags: { [END_STATE.tagKept]: s.app, [END_STATE.tagDropped]: 'soon gone' } },
+        upsertServerGroupTags: { ...groupRef(group!), tags: { [END_STATE.tagKept]: s.app, [END_STATE.tagDropped]: 'soon gone' } },
       };
     case 'deleteTags':
       return { deleteAsgTagsDescription: { ...base, asgs: asgs(), tagKeys: [END_STATE.tagDropped] } };

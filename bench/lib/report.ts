@@ -6,11 +6,48 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAverage, round } from '../../test/support/child-process';
-import type { TemporalDb } from '../../test/support/stack';
-import type { Table } from './table';
-import { renderMarkdown, renderText } from './table';
 import type { PersistenceUse } from './temporal-metrics';
 import type { ProcessUsage, WindowUsage } from './usage';
+
+/** Plain-text tables for the terminal and the same rows as markdown for the summary file. */
+export type Cell = string | number | undefined;
+
+export interface Table {
+  readonly title: string;
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+  /** Lines printed under the table: what was measured and how to read it. */
+  readonly notes?: readonly string[];
+}
+
+const text = (c: Cell): string => (c === undefined || (typeof c === 'number' && Number.isNaN(c)) ? '-' : String(c));
+
+export function renderText(t: Table): string {
+  const cells = [t.headers, ...t.rows].map((r) => r.map(text));
+  const widths = t.headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [
+    `\n${t.title}`,
+    line(cells[0]!),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map(line),
+    ...(t.notes ?? []).map((n) => `  ${n}`),
+  ].join('\n');
+}
+
+export function renderMarkdown(t: Table, level = '###'): string {
+  const esc = (c: Cell) => text(c).replace(/\|/g, '\\|');
+  return [
+    `${level} ${t.title}`,
+    '',
+    `| ${t.headers.map(esc).join(' | ')} |`,
+    `|${t.headers.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...t.rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+    '',
+    ...(t.notes ?? []).map((n) => `- ${n}`),
+    '',
+  ].join('\n');
+}
 
 /** What every benchmark gets from the runner. */
 export interface BenchContext {
@@ -18,9 +55,6 @@ export interface BenchContext {
   readonly quick: boolean;
   /** Scratch folder of this run (logs, databases, the workflow bundle); under .state/, not committed. */
   readonly runDir: string;
-  readonly temporalDb: TemporalDb;
-  /** Temporal dynamic config for experiments (`--temporal-config`); empty in the standard run. */
-  readonly temporalConfig: readonly string[];
   /** Progress for the person watching (stderr), not results. */
   log(message: string): void;
 }
@@ -92,7 +126,7 @@ export interface BenchmarkResult {
 export type BenchmarkBody = Omit<BenchmarkResult, 'startedAt' | 'finishedAt' | 'durationSeconds' | 'loadAverageStart' | 'loadAverageEnd'>;
 
 /** Starts a benchmark's clock: `finish` wraps what it measured in the one result envelope every benchmark writes. */
-export function resultOf(ctx: Pick<BenchContext, 'temporalDb' | 'temporalConfig'>): { finish(body: BenchmarkBody): BenchmarkResult } {
+export function resultOf(): { finish(body: BenchmarkBody): BenchmarkResult } {
   const started = new Date();
   const loadAverageStart = loadAverage();
   return {
@@ -103,11 +137,6 @@ export function resultOf(ctx: Pick<BenchContext, 'temporalDb' | 'temporalConfig'
       durationSeconds: round((Date.now() - started.getTime()) / 1000),
       loadAverageStart,
       loadAverageEnd: loadAverage(),
-      setup: {
-        temporalDb: ctx.temporalDb,
-        ...(ctx.temporalConfig.length ? { temporalConfig: ctx.temporalConfig } : {}),
-        ...body.setup,
-      },
     }),
   };
 }
@@ -216,23 +245,20 @@ const sum = (ps: readonly ProcessUsage[], f: (p: ProcessUsage) => number) => rou
  * SQLite, one writer, is the queue when its summed call time exceeds the wall time.
  */
 export function cpuVerdict(u: WindowUsage, p?: PersistenceUse): string {
-  const of = (prefix: string) => u.processes.filter((x) => x.name.startsWith(prefix));
-  const temporal = of('temporal');
-  const moto = of('moto');
-  const workers = of('bosun worker');
-  const facades = of('facade');
-  const own = of('bench');
-  const groups = [
-    {
-      name: 'Temporal',
-      cpu: sum(temporal, (x) => x.cpuPercentOfCore),
-      pinned: Math.max(0, ...temporal.map((x) => x.percentOfTimeAbove90)),
-    },
-    { name: 'moto', cpu: sum(moto, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...moto.map((x) => x.percentOfTimeAbove90)) },
-    { name: 'workers', cpu: sum(workers, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...workers.map((x) => x.percentOfTimeAbove90)) },
-    { name: 'facades', cpu: sum(facades, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...facades.map((x) => x.percentOfTimeAbove90)) },
-    { name: 'this process', cpu: sum(own, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...own.map((x) => x.percentOfTimeAbove90)) },
-  ].sort((a, b) => b.cpu - a.cpu);
+  const groups = (
+    [
+      ['Temporal', 'temporal'],
+      ['moto', 'moto'],
+      ['workers', 'bosun worker'],
+      ['facades', 'facade'],
+      ['this process', 'bench'],
+    ] as const
+  )
+    .map(([name, prefix]) => {
+      const ps = u.processes.filter((x) => x.name.startsWith(prefix));
+      return { name, cpu: sum(ps, (x) => x.cpuPercentOfCore), pinned: Math.max(0, ...ps.map((x) => x.percentOfTimeAbove90)) };
+    })
+    .sort((a, b) => b.cpu - a.cpu);
   const capacity = u.machine.cores * 100;
   const shares = groups.map((g) => `${g.name} ${g.cpu}%`).join(', ');
   const pinned = [...groups].sort((a, b) => b.pinned - a.pinned)[0]!;

@@ -136,12 +136,12 @@ export async function startTestServers(dir: string): Promise<Servers & { readonl
 }
 
 /** An AWS provider for moto at `endpoint`: the test account (moto's default), and two more for the authorization tests. */
-export function emulatorAwsProvider(endpoint: string): AwsClientProvider {
+export function emulatorAwsProvider(endpoint: string, maxAttempts = 1): AwsClientProvider {
   return createAwsClientProvider({
     accounts: [...BENCH_ACCOUNTS, { name: 'prod' }, { name: 'staging', accountId: '210987654321' }],
     endpoint,
     emulator: true,
-    maxAttempts: 1,
+    maxAttempts,
   });
 }
 
@@ -187,10 +187,8 @@ export interface StackOptions {
 /** Servers a stack starts: logs and the database under `dir`, Prometheus metrics on a free port. */
 export interface FreshServers {
   readonly dir: string;
-  /** Temporal's SQLite in a file under `dir` (as `npm start`) or in memory. */
-  readonly temporalDb: TemporalDb;
-  /** Temporal dynamic config (`KEY=VALUE`, VALUE in JSON) for experiments. */
-  readonly temporalConfig?: readonly string[] | undefined;
+  /** Temporal's SQLite in a file under `dir` (as `npm start`, the default) or in memory. */
+  readonly temporalDb?: TemporalDb;
   /** false: no moto (the facade and Temporal alone). */
   readonly moto?: boolean;
 }
@@ -256,7 +254,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (!codePath) throw new Error('servers a stack shares must have built the workflow bundle');
       bundle = async () => codePath;
     } else if (opts.servers) {
-      const { dir, temporalDb, temporalConfig = [], moto } = opts.servers;
+      const { dir, temporalDb = 'file', moto } = opts.servers;
       mkdirSync(dir, { recursive: true });
       metricsPort = await freePort();
       const dbFile = temporalDb === 'file' ? path.join(dir, 'temporal.sqlite') : undefined;
@@ -264,7 +262,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         dir,
         dbFile,
         moto,
-        temporalArgs: ['--metrics-port', String(metricsPort), ...temporalConfig.flatMap((c) => ['--dynamic-config-value', c])],
+        temporalArgs: ['--metrics-port', String(metricsPort)],
       });
       servers = started;
       stops.push(async () => {
