@@ -17,7 +17,6 @@
 import * as otel from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import type { BosunConfig } from '../config';
@@ -107,7 +106,7 @@ export async function startTracing(opts: { readonly spanProcessor: SpanProcessor
   const clientInterceptor = new interceptors.OpenTelemetryWorkflowClientInterceptor();
   return {
     enabled: true,
-    clientInterceptors: [onlyInsideTraces(clientInterceptor, workflowStartSpans(otel.trace.getTracer('@temporalio/interceptor-client')))],
+    clientInterceptors: [onlyInsideTraces(clientInterceptor)],
     activityInterceptors: [
       (ctx) => {
         const inbound = new interceptors.OpenTelemetryActivityInboundInterceptor(ctx);
@@ -138,46 +137,11 @@ export async function startTracing(opts: { readonly spanProcessor: SpanProcessor
 }
 
 /**
- * A workflow start as Temporal's client interceptor traces it (a `StartWorkflow:<type>` span with
- * `temporalWorkflowId` and `run_id`, its context in the start's `_tracer-data` header, in the
- * package's format, for the workflow interceptors to read), made for the facade's POST, where it
- * is on every submission's path: the span is started with the active context as its parent and
- * never made active itself (nothing under the start's gRPC call makes spans), which saves the
- * package's second context switch and its four nested async wrappers per start.
+ * Temporal's client interceptor, for calls made inside a recording span only: a start in a
+ * traced POST joins its trace, while the facade's polls of a task (queries, describes) and its
+ * background listing make no root span each.
  */
-function workflowStartSpans(tracer: otel.Tracer): Pick<WorkflowClientInterceptor, 'startWithDetails'> {
-  return {
-    async startWithDetails(input, next) {
-      const parent = otel.context.active();
-      const span = tracer.startSpan(
-        `StartWorkflow:${input.workflowType}`,
-        { attributes: { temporalWorkflowId: input.options.workflowId } },
-        parent,
-      );
-      const carrier: Record<string, string> = {};
-      otel.propagation.inject(otel.trace.setSpan(parent, span), carrier, otel.defaultTextMapSetter);
-      try {
-        const output = await next({ ...input, headers: { ...input.headers, [TRACE_HEADER]: defaultPayloadConverter.toPayload(carrier) } });
-        span.setAttribute('run_id', output.runId);
-        span.setStatus({ code: otel.SpanStatusCode.OK });
-        return output;
-      } catch (err) {
-        span.setStatus({ code: otel.SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-        if (err instanceof Error) span.recordException(err);
-        throw err;
-      } finally {
-        span.end();
-      }
-    },
-  };
-}
-
-/**
- * Temporal's client interceptor (and `own`'s methods in place of its), for calls made inside a
- * recording span only: a start in a traced POST joins its trace, while the facade's polls of a
- * task (queries, describes) and its background listing make no root span each.
- */
-function onlyInsideTraces(inner: WorkflowClientInterceptor, own: WorkflowClientInterceptor): WorkflowClientInterceptor {
+function onlyInsideTraces(inner: WorkflowClientInterceptor): WorkflowClientInterceptor {
   const traced = (): boolean => otel.trace.getActiveSpan()?.isRecording() === true;
   const wrapped: WorkflowClientInterceptor = {};
   const methods = [
@@ -193,11 +157,10 @@ function onlyInsideTraces(inner: WorkflowClientInterceptor, own: WorkflowClientI
     'describe',
   ] as const;
   for (const method of methods) {
-    const by = own[method] ? own : inner;
-    const fn = by[method] as ((input: unknown, next: (input: unknown) => Promise<unknown>) => Promise<unknown>) | undefined;
-    if (!fn) continue;
+    const own = inner[method] as ((input: unknown, next: (input: unknown) => Promise<unknown>) => Promise<unknown>) | undefined;
+    if (!own) continue;
     (wrapped as Record<string, unknown>)[method] = (input: unknown, next: (input: unknown) => Promise<unknown>) =>
-      traced() ? fn.call(by, input, next) : next(input);
+      traced() ? own.call(inner, input, next) : next(input);
   }
   return wrapped;
 }
