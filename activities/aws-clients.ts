@@ -7,6 +7,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import { traceAwsCalls } from './aws-tracing';
 
+/** Where an activity acts: the account and region whose clients it uses. */
+export interface RegionalRef {
+  readonly account: string;
+  readonly region: string;
+}
+
 export interface AwsClients {
   readonly ec2: EC2Client;
   readonly autoScaling: AutoScalingClient;

@@ -15,13 +15,9 @@ import {
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsCall, awsErrorCode, classifyAwsError } from './aws-errors';
+import type { RegionalRef } from './aws-clients';
 import type { ActivityDeps } from './deps';
 import { allPages } from './paging';
-
-export interface RegionalRef {
-  readonly account: string;
-  readonly region: string;
-}
 
 /** What the V2 delete needs to know before it deletes anything. */
 export type LoadBalancerV2ForDeletion =

@@ -24,13 +24,9 @@ import { awsHolds, flattenPermissions } from '../domain/security-group-rules';
 import { CREATED_BY_TAG } from '../domain/task';
 import { awsCall, awsErrorCode } from './aws-errors';
 import { tagOf } from './deploy-ownership';
+import type { RegionalRef } from './aws-clients';
 import type { ActivityDeps } from './deps';
 import { allPages } from './paging';
-
-interface Where {
-  readonly account: string;
-  readonly region: string;
-}
 
 /** The group being upserted, as the lookup found it. */
 export interface UpsertTargetGroup {
@@ -49,7 +45,7 @@ export interface SecurityGroupUpsertLookup {
   readonly missing: readonly SecurityGroupIngress[];
 }
 
-export interface RuleChange extends Where {
+export interface RuleChange extends RegionalRef {
   readonly groupId: string;
   readonly permissions: readonly IngressPermission[];
 }
@@ -116,7 +112,11 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
      * missing when the upsert has a VPC, else used by name (EC2-Classic).
      */
     async lookupSecurityGroupUpsert(
-      input: Where & { readonly name: string; readonly vpcId?: string | undefined; readonly ingress: readonly SecurityGroupIngress[] },
+      input: RegionalRef & {
+        readonly name: string;
+        readonly vpcId?: string | undefined;
+        readonly ingress: readonly SecurityGroupIngress[];
+      },
     ): Promise<SecurityGroupUpsertLookup> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const groupPermissions: IngressPermission[] = [];
@@ -171,7 +171,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
      * InvalidGroup.Duplicate, unless this task made it: a repeated attempt adopts its own group.
      */
     async createSecurityGroupForUpsert(
-      input: Where & {
+      input: RegionalRef & {
         readonly name: string;
         readonly description?: string | undefined;
         readonly vpcId?: string | undefined;
@@ -221,7 +221,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
 
     /** Compensation: deletes the group named so only if this task created it (its tag); gone is done. */
     async deleteSecurityGroupCreatedByTask(
-      input: Where & { readonly name: string; readonly vpcId?: string | undefined; readonly createdBy: string },
+      input: RegionalRef & { readonly name: string; readonly vpcId?: string | undefined; readonly createdBy: string },
     ): Promise<{ deleted: boolean }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const g = await groupByName(ec2, input.region, input.name, input.vpcId);
@@ -253,29 +253,21 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
      */
     async authorizeSecurityGroupIngress(input: RuleChange): Promise<{ authorized: number }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
-      const held = await heldPermissions(ec2, input);
-      const wanted = input.permissions.filter((p) => !awsHolds(held, p));
-      if (wanted.length === 0) return { authorized: 0 };
       const authorize = (ps: readonly IngressPermission[]) =>
         awsCall(`AuthorizeSecurityGroupIngress ${input.groupId} in ${input.region}`, () =>
           ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: input.groupId, IpPermissions: ps.map(toAws) })),
         );
-      await allThenEach(wanted, authorize, 'InvalidPermission.Duplicate');
-      return { authorized: wanted.length };
+      return { authorized: await changeIngress(ec2, input, 'add', authorize, 'InvalidPermission.Duplicate') };
     },
 
     /** SecurityGroupUpdater.removeIngress: the rules still there (one by one if AWS says one is gone). */
     async revokeSecurityGroupIngress(input: RuleChange): Promise<{ revoked: number }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
-      const held = await heldPermissions(ec2, input);
-      const present = input.permissions.filter((p) => awsHolds(held, p));
-      if (present.length === 0) return { revoked: 0 };
       const revoke = (ps: readonly IngressPermission[]) =>
         awsCall(`RevokeSecurityGroupIngress ${input.groupId} in ${input.region}`, () =>
           ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: input.groupId, IpPermissions: ps.map(toAws) })),
         );
-      await allThenEach(present, revoke, 'InvalidPermission.NotFound');
-      return { revoked: present.length };
+      return { revoked: await changeIngress(ec2, input, 'remove', revoke, 'InvalidPermission.NotFound') };
     },
 
     /**
@@ -285,7 +277,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
      * change its mind about (throttling and the like are still retried).
      */
     async updateSecurityGroupTagsForUpsert(
-      input: Where & { readonly groupId: string; readonly name: string; readonly tags: Readonly<Record<string, string>> },
+      input: RegionalRef & { readonly groupId: string; readonly name: string; readonly tags: Readonly<Record<string, string>> },
     ): Promise<{ tagged: boolean; reason?: string }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const tags = Object.entries({ Name: input.name, ...input.tags }).map(([Key, Value]) => ({ Key, Value }));
@@ -312,6 +304,23 @@ async function heldPermissions(ec2: EC2Client, input: RuleChange): Promise<Ingre
     );
   }
   return flattenPermissions(g.IpPermissions ?? []);
+}
+
+/**
+ * Adds the change's rules the group does not hold yet, or removes those it still holds, so an
+ * attempt after a lost answer finds its work done; answers how many rules it sent.
+ */
+async function changeIngress(
+  ec2: EC2Client,
+  input: RuleChange,
+  change: 'add' | 'remove',
+  apply: (ps: readonly IngressPermission[]) => Promise<unknown>,
+  tolerated: string,
+): Promise<number> {
+  const held = await heldPermissions(ec2, input);
+  const todo = input.permissions.filter((p) => awsHolds(held, p) === (change === 'remove'));
+  if (todo.length > 0) await allThenEach(todo, apply, tolerated);
+  return todo.length;
 }
 
 /**

@@ -23,19 +23,14 @@ import type { LifecycleHookSettings } from '../domain/operations/schemas/asg-lif
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
+import type { ServerGroupRef } from './server-group';
 import { allPages } from './paging';
 
-export interface GroupRef {
-  readonly account: string;
-  readonly region: string;
-  readonly serverGroupName: string;
-}
-
-export interface UpsertGroupTagsInput extends GroupRef {
+export interface UpsertGroupTagsInput extends ServerGroupRef {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export interface DeleteGroupTagsInput extends GroupRef {
+export interface DeleteGroupTagsInput extends ServerGroupRef {
   readonly tagKeys: readonly string[];
 }
 
@@ -49,7 +44,7 @@ export interface GroupSettings {
   readonly enabledMetrics: readonly string[];
 }
 
-export interface MetricsInput extends GroupRef {
+export interface MetricsInput extends ServerGroupRef {
   readonly metrics: readonly string[];
 }
 
@@ -62,7 +57,7 @@ export interface GroupSettingsUpdate {
   readonly capacityRebalance?: boolean | undefined;
 }
 
-export interface UpdateGroupSettingsInput extends GroupRef {
+export interface UpdateGroupSettingsInput extends ServerGroupRef {
   readonly settings: GroupSettingsUpdate;
 }
 
@@ -75,15 +70,15 @@ export interface ScheduledAction {
   readonly desiredCapacity?: number | undefined;
 }
 
-export interface PutScheduledActionInput extends GroupRef {
+export interface PutScheduledActionInput extends ServerGroupRef {
   readonly action: ScheduledAction;
 }
 
-export interface ScheduledActionRef extends GroupRef {
+export interface ScheduledActionRef extends ServerGroupRef {
   readonly scheduledActionName: string;
 }
 
-export interface LifecycleHookRef extends GroupRef {
+export interface LifecycleHookRef extends ServerGroupRef {
   readonly lifecycleHookName: string;
 }
 
@@ -92,7 +87,7 @@ export interface PutLifecycleHookInput extends LifecycleHookRef {
 }
 
 /** A live group, or undefined when it does not exist or is being deleted. */
-async function liveGroup(autoScaling: AutoScalingClient, ref: GroupRef) {
+async function liveGroup(autoScaling: AutoScalingClient, ref: ServerGroupRef) {
   const found = await describeOneServerGroup(autoScaling, ref);
   return found && !found.deleting ? found.group : undefined;
 }
@@ -131,7 +126,7 @@ export function createServerGroupSettingsActivities({ aws }: ActivityDeps) {
     },
 
     /** The group's settings modifyAsgDescription diffs against; `null` when it does not exist. */
-    async describeServerGroupSettings(input: GroupRef): Promise<GroupSettings | null> {
+    async describeServerGroupSettings(input: ServerGroupRef): Promise<GroupSettings | null> {
       const group = await liveGroup(aws.clientsFor(input.account, input.region).autoScaling, input);
       if (!group) return null;
       return { enabledMetrics: (group.EnabledMetrics ?? []).map((m) => m.Metric ?? '').filter(Boolean) };
@@ -164,7 +159,7 @@ export function createServerGroupSettingsActivities({ aws }: ActivityDeps) {
     },
 
     /** Every scheduled action of the group (all pages); `null` when the group does not exist. */
-    async describeScheduledActions(input: GroupRef): Promise<ScheduledAction[] | null> {
+    async describeScheduledActions(input: ServerGroupRef): Promise<ScheduledAction[] | null> {
       const { autoScaling } = aws.clientsFor(input.account, input.region);
       if (!(await liveGroup(autoScaling, input))) return null;
       return allPages(async (NextToken) => {

@@ -9,7 +9,7 @@ import { FailureType } from '../domain/failures';
 import { waitOutcome } from '../domain/waits';
 import type { AsgProcessName } from '../domain/operations/schemas/asg-processes';
 import type { ServerGroupSnapshot } from '../domain/server-group';
-import type { AwsClientProvider } from './aws-clients';
+import type { AwsClientProvider, RegionalRef } from './aws-clients';
 import { awsCall } from './aws-errors';
 import { createGroupPolls } from './group-polls';
 import type { DescribedServerGroup } from './server-group-lookup';
@@ -18,9 +18,7 @@ import type { ActivityDeps } from './deps';
 
 export type { ServerGroupSnapshot } from '../domain/server-group';
 
-export interface ServerGroupRef {
-  readonly account: string;
-  readonly region: string;
+export interface ServerGroupRef extends RegionalRef {
   readonly serverGroupName: string;
 }
 

@@ -13,6 +13,7 @@ import type { InstanceHealth } from '../domain/strategy';
 import { classicLoadBalancerHealth, targetGroupHealth } from '../domain/traffic-share';
 import type { HealthState } from '../domain/traffic-share';
 import { awsCall, awsDescribe } from './aws-errors';
+import type { ServerGroupRef } from './server-group';
 import { toSnapshot } from './server-group';
 import { clusterTagFilters } from './server-group-naming';
 import type { ActivityDeps } from './deps';
@@ -21,12 +22,6 @@ export interface ClusterInput {
   readonly account: string;
   readonly region: string;
   readonly cluster: string;
-}
-
-export interface GroupHealthInput {
-  readonly account: string;
-  readonly region: string;
-  readonly serverGroupName: string;
 }
 
 /** A target group ARN's name (`…:targetgroup/<name>/<id>`), for history lines. */
@@ -85,7 +80,7 @@ export function createStrategyActivities({ aws }: ActivityDeps) {
      * The health of each instance of the group by provider: Auto Scaling (`Amazon`), each of its
      * target groups and classic load balancers. `null` when the group does not exist.
      */
-    async describeGroupHealth(input: GroupHealthInput): Promise<InstanceHealth[] | null> {
+    async describeGroupHealth(input: ServerGroupRef): Promise<InstanceHealth[] | null> {
       const { autoScaling, elbv2, elb } = aws.clientsFor(input.account, input.region);
       const out = await awsCall(`DescribeAutoScalingGroups ${input.serverGroupName} in ${input.region}`, () =>
         autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [input.serverGroupName] })),

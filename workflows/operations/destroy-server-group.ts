@@ -1,3 +1,4 @@
+import type { ServerGroupRef } from '../../activities';
 import type { DestroyServerGroup } from '../../domain/operations';
 import { listIds } from '../../domain/operations/instance-plans';
 import type { TaskOutput } from '../../domain/task';
@@ -5,12 +6,6 @@ import { Patch } from '../patches';
 import type { OperationContext } from '../task-runner';
 import { describeTargetGroupOrSkip } from './target-group';
 import { waitForDeleted } from '../waits';
-
-interface GroupRef {
-  readonly account: string;
-  readonly region: string;
-  readonly serverGroupName: string;
-}
 
 /**
  * Clouddriver's DestroyAsgAtomicOperation, made durable: describe (missing = nothing to do),
@@ -53,7 +48,7 @@ export async function destroyServerGroupOperation(ctx: OperationContext, d: Dest
 
 async function deleteLaunchTemplate(
   ctx: OperationContext,
-  ref: GroupRef,
+  ref: ServerGroupRef,
   lt: { readonly id?: string | undefined; readonly name?: string | undefined },
   onlyIfFound: boolean,
 ): Promise<void> {
@@ -85,7 +80,7 @@ async function deleteLaunchTemplate(
  * Clouddriver deletes a group's launch configuration whatever its name. AWS refuses to delete
  * one that another group still runs: that one is kept, and said so, and the destroy succeeds.
  */
-async function deleteLaunchConfiguration(ctx: OperationContext, ref: GroupRef, launchConfigurationName: string): Promise<void> {
+async function deleteLaunchConfiguration(ctx: OperationContext, ref: ServerGroupRef, launchConfigurationName: string): Promise<void> {
   const { serverGroupName, region } = ref;
   const result = await ctx.call(
     'deleteLaunchConfiguration',
@@ -105,7 +100,7 @@ async function deleteLaunchConfiguration(ctx: OperationContext, ref: GroupRef, l
   }
 }
 
-async function terminateLeftovers(ctx: OperationContext, ref: GroupRef): Promise<void> {
+async function terminateLeftovers(ctx: OperationContext, ref: ServerGroupRef): Promise<void> {
   const { serverGroupName, region } = ref;
   const leftovers = await ctx.call('findServerGroupLeftovers', `Find instances ${serverGroupName} left in ${region}`, ref);
   if (leftovers.length === 0) return;
