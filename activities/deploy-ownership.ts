@@ -5,7 +5,7 @@
 import type { LaunchTemplate } from '@aws-sdk/client-ec2';
 import { DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from './aws-clients';
-import { awsCall, isAwsNotFound } from './aws-errors';
+import { awsDescribe } from './aws-errors';
 
 /** The value of one tag, from AWS's list of Key/Value pairs. */
 export const tagOf = (tags: readonly { Key?: string; Value?: string }[] | undefined, key: string) =>
@@ -13,13 +13,10 @@ export const tagOf = (tags: readonly { Key?: string; Value?: string }[] | undefi
 
 /** Describes one launch template by name: `undefined` when there is none. */
 export async function describeLaunchTemplateByName(c: AwsClients, name: string, region: string): Promise<LaunchTemplate | undefined> {
-  try {
-    const out = await awsCall(`DescribeLaunchTemplates ${name} in ${region}`, () =>
-      c.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] })),
-    );
-    return out.LaunchTemplates?.[0];
-  } catch (err) {
-    if (isAwsNotFound(err, 'launchTemplate')) return undefined;
-    throw err;
-  }
+  const out = await awsDescribe(
+    `DescribeLaunchTemplates ${name} in ${region}`,
+    () => c.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] })),
+    'launchTemplate',
+  );
+  return out?.LaunchTemplates?.[0];
 }

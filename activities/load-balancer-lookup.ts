@@ -20,42 +20,45 @@ export interface LoadBalancerLookup {
   readonly unknown: string[];
 }
 
+/** Asks for each name in turn (as Clouddriver does): what `findOne` answers is found, a name it answers nothing for is unknown. */
+async function lookUpEach(names: readonly string[], findOne: (name: string) => Promise<string | undefined>): Promise<LoadBalancerLookup> {
+  const found: string[] = [];
+  const unknown: string[] = [];
+  for (const name of names) {
+    const hit = await findOne(name);
+    if (hit) found.push(hit);
+    else unknown.push(name);
+  }
+  return { found, unknown };
+}
+
 export function createLoadBalancerLookupActivities({ aws }: ActivityDeps) {
   return {
     /** Each name's target group ARN (one DescribeTargetGroups per name, as Clouddriver asks). */
     async findTargetGroupsByName(input: LoadBalancerNamesInput): Promise<LoadBalancerLookup> {
       const { elbv2 } = aws.clientsFor(input.account, input.region);
-      const found: string[] = [];
-      const unknown: string[] = [];
-      for (const name of input.names) {
+      return lookUpEach(input.names, async (name) => {
         const out = await awsDescribe(
           `DescribeTargetGroups ${name} in ${input.region}`,
           () => elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })),
           'targetGroup',
           'classicLoadBalancer',
         );
-        const arn = out?.TargetGroups?.find((t) => t.TargetGroupName === name)?.TargetGroupArn;
-        if (arn) found.push(arn);
-        else unknown.push(name);
-      }
-      return { found, unknown };
+        return out?.TargetGroups?.find((t) => t.TargetGroupName === name)?.TargetGroupArn;
+      });
     },
 
     /** The classic load balancers of these names that exist. */
     async findClassicLoadBalancersByName(input: LoadBalancerNamesInput): Promise<LoadBalancerLookup> {
       const { elb } = aws.clientsFor(input.account, input.region);
-      const found: string[] = [];
-      const unknown: string[] = [];
-      for (const name of input.names) {
+      return lookUpEach(input.names, async (name) => {
         const out = await awsDescribe(
           `DescribeLoadBalancers ${name} in ${input.region}`,
           () => elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [name] })),
           'classicLoadBalancer',
         );
-        if (out?.LoadBalancerDescriptions?.some((l) => l.LoadBalancerName === name)) found.push(name);
-        else unknown.push(name);
-      }
-      return { found, unknown };
+        return out?.LoadBalancerDescriptions?.some((l) => l.LoadBalancerName === name) ? name : undefined;
+      });
     },
   };
 }

@@ -65,16 +65,11 @@ import type {
   TargetGroupDescription,
 } from '../domain/operations/schemas/upsert-load-balancer';
 import { CREATED_BY_TAG } from '../domain/task';
-import type { AwsClients } from './aws-clients';
-import { awsCall, awsDescribe, classifyAwsError, isAwsNotFound } from './aws-errors';
+import type { AwsClients, RegionalRef } from './aws-clients';
+import { awsCall, awsDelete, awsDescribe, classifyAwsError, isAwsNotFound } from './aws-errors';
 import { tagOf } from './deploy-ownership';
 import type { ActivityDeps } from './deps';
 import { allPages } from './paging';
-
-export interface RegionalRef {
-  readonly account: string;
-  readonly region: string;
-}
 
 /** What an update did (Clouddriver's status lines) and what AWS refused on the way. */
 export interface UpsertReport {
@@ -111,17 +106,21 @@ async function refusalOf(call: () => Promise<unknown>): Promise<string | undefin
 const V2_GONE = ['LoadBalancerNotFound', 'LoadBalancerNotFoundException'];
 const codeOf = (err: unknown) => (err as { type?: unknown }).type ?? (err as { name?: unknown }).name;
 
-async function describeV2ByName(c: AwsClients, name: string, region: string): Promise<LoadBalancer | undefined> {
+/** A describe by name whose every AWS answer but a retryable one Clouddriver takes for "there is none". */
+async function describeOrNone<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
   try {
-    const out = await awsCall(`DescribeLoadBalancers ${name} in ${region}`, () =>
-      c.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] })),
-    );
-    return out.LoadBalancers?.[0];
+    return await awsCall(what, call);
   } catch (err) {
-    // Clouddriver takes any AWS answer of this describe for "there is none".
     if (isRetryable(err)) throw err;
     return undefined;
   }
+}
+
+async function describeV2ByName(c: AwsClients, name: string, region: string): Promise<LoadBalancer | undefined> {
+  const out = await describeOrNone(`DescribeLoadBalancers ${name} in ${region}`, () =>
+    c.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] })),
+  );
+  return out?.LoadBalancers?.[0];
 }
 
 async function v2TagsOf(c: AwsClients, arns: readonly string[]): Promise<Map<string, string | undefined>> {
@@ -137,15 +136,12 @@ async function v2TagsOf(c: AwsClients, arns: readonly string[]): Promise<Map<str
 }
 
 async function targetGroupByName(c: AwsClients, name: string, region: string): Promise<TargetGroup | undefined> {
-  try {
-    const out = await awsCall(`DescribeTargetGroups ${name} in ${region}`, () =>
-      c.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })),
-    );
-    return out.TargetGroups?.[0];
-  } catch (err) {
-    if (isAwsNotFound(err, 'targetGroup')) return undefined;
-    throw err;
-  }
+  const out = await awsDescribe(
+    `DescribeTargetGroups ${name} in ${region}`,
+    () => c.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })),
+    'targetGroup',
+  );
+  return out?.TargetGroups?.[0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,15 +371,10 @@ const sameClassicListener = (a: ClassicAwsListener, b: ClassicAwsListener) =>
 const notLegacyListener = (l: ClassicAwsListener) => l.InstancePort !== 0 && l.LoadBalancerPort !== 0 && !!l.Protocol;
 
 async function describeClassic(c: AwsClients, name: string, region: string) {
-  try {
-    const out = await awsCall(`DescribeLoadBalancers ${name} in ${region}`, () =>
-      c.elb.send(new DescribeClassicLoadBalancersCommand({ LoadBalancerNames: [name] })),
-    );
-    return out.LoadBalancerDescriptions?.[0];
-  } catch (err) {
-    if (isRetryable(err)) throw err;
-    return undefined;
-  }
+  const out = await describeOrNone(`DescribeLoadBalancers ${name} in ${region}`, () =>
+    c.elb.send(new DescribeClassicLoadBalancersCommand({ LoadBalancerNames: [name] })),
+  );
+  return out?.LoadBalancerDescriptions?.[0];
 }
 
 async function classicCreatedBy(c: AwsClients, name: string, region: string): Promise<string | undefined> {
@@ -654,15 +645,13 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
       );
 
       for (const t of toRemove) {
-        const refused = await refusalOf(async () => {
-          try {
-            await awsCall(`DeleteTargetGroup ${t.TargetGroupName}`, () =>
-              c.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: t.TargetGroupArn })),
-            );
-          } catch (err) {
-            if (!isAwsNotFound(err, 'targetGroup')) throw err;
-          }
-        });
+        const refused = await refusalOf(() =>
+          awsDelete(
+            `DeleteTargetGroup ${t.TargetGroupName}`,
+            () => c.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: t.TargetGroupArn })),
+            (err) => isAwsNotFound(err, 'targetGroup'),
+          ),
+        );
         if (refused === undefined) {
           lines.push(`Target group removed from ${name} (${t.TargetGroupName}:${t.Port}:${t.Protocol}).`);
           existingTargetGroups = existingTargetGroups.filter((e) => e.TargetGroupArn !== t.TargetGroupArn);
@@ -924,19 +913,14 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
       return { deleted, kept };
 
       async function deleteIgnoringGone(call: () => Promise<unknown>, what: string) {
-        try {
-          await awsCall(what, call);
-        } catch (err) {
-          const code = codeOf(err);
-          if (
+        await awsDelete(
+          what,
+          call,
+          (err) =>
             isAwsNotFound(err, 'targetGroup') ||
-            V2_GONE.includes(String(code)) ||
-            ['ListenerNotFound', 'ListenerNotFoundException', 'RuleNotFound', 'RuleNotFoundException'].includes(String(code))
-          ) {
-            return;
-          }
-          throw err;
-        }
+            V2_GONE.includes(String(codeOf(err))) ||
+            ['ListenerNotFound', 'ListenerNotFoundException', 'RuleNotFound', 'RuleNotFoundException'].includes(String(codeOf(err))),
+        );
       }
     },
 

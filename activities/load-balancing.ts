@@ -4,13 +4,13 @@
  * so a retried attempt finds its own work done and changes nothing twice (moto refuses to
  * deregister an unregistered target, and registers a classic instance twice if asked twice).
  */
-import type { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import type { ElasticLoadBalancingClient, InstanceState } from '@aws-sdk/client-elastic-load-balancing';
 import {
   DeregisterInstancesFromLoadBalancerCommand,
   DescribeInstanceHealthCommand,
   RegisterInstancesWithLoadBalancerCommand,
 } from '@aws-sdk/client-elastic-load-balancing';
-import type { ElasticLoadBalancingV2Client, TargetDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancingV2Client, TargetDescription, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeregisterTargetsCommand, DescribeTargetHealthCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
@@ -74,30 +74,16 @@ export function createLoadBalancingActivities({ aws }: ActivityDeps) {
      */
     async chooseInstancesToDisable(input: ChooseInstancesToDisableInput): Promise<InstancesToDisable> {
       const { elbv2, elb } = aws.clientsFor(input.account, input.region);
-      const byTargetGroups = new Map<string, HealthState[]>();
-      for (const arn of input.targetGroupArns) {
-        const out = await awsDescribe(
-          `DescribeTargetHealth ${arn} in ${input.region}`,
-          () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
-          'targetGroup',
-        );
-        for (const d of out?.TargetHealthDescriptions ?? []) {
-          const id = d.Target?.Id;
-          if (id) byTargetGroups.set(id, [...(byTargetGroups.get(id) ?? []), targetGroupHealth(d.TargetHealth?.State)]);
-        }
-      }
-      const byClassic = new Map<string, HealthState[]>();
-      for (const name of input.loadBalancerNames) {
-        const out = await awsDescribe(
-          `DescribeInstanceHealth ${name} in ${input.region}`,
-          () => elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })),
-          'classicLoadBalancer',
-        );
-        for (const s of out?.InstanceStates ?? []) {
-          const id = s.InstanceId;
-          if (id) byClassic.set(id, [...(byClassic.get(id) ?? []), classicLoadBalancerHealth(s.State, s.Description)]);
-        }
-      }
+      const byTargetGroups = await healthByInstance(
+        input.targetGroupArns,
+        (arn) => targetHealthOf(elbv2, arn, input.region),
+        (d) => [d.Target?.Id, targetGroupHealth(d.TargetHealth?.State)],
+      );
+      const byClassic = await healthByInstance(
+        input.loadBalancerNames,
+        (name) => instanceHealthOf(elb, name, input.region),
+        (s) => [s.InstanceId, classicLoadBalancerHealth(s.State, s.Description)],
+      );
       const sorted = [...new Set(input.instanceIds)].sort();
       const inTraffic = sorted.filter((id) =>
         takesTraffic([overTargetGroups(byTargetGroups.get(id) ?? []), overClassicLoadBalancers(byClassic.get(id) ?? [])]),
@@ -192,28 +178,54 @@ async function describeAll<T>(keys: readonly string[], describe: (key: string) =
   return out;
 }
 
-/** Targets registered now, draining ones excluded: those are already on their way out. */
-async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, arn: string, region: string): Promise<TargetDescription[] | null> {
+/** Each target of the target group with its health; null = the target group does not exist. */
+async function targetHealthOf(elbv2: ElasticLoadBalancingV2Client, arn: string, region: string): Promise<TargetHealthDescription[] | null> {
   const out = await awsDescribe(
     `DescribeTargetHealth ${arn} in ${region}`,
     () => elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
     'targetGroup',
   );
-  if (!out) return null;
-  return (out.TargetHealthDescriptions ?? [])
-    .filter((d) => d.TargetHealth?.State !== 'draining')
-    .flatMap((d) => (d.Target ? [d.Target] : []));
+  return out ? (out.TargetHealthDescriptions ?? []) : null;
 }
 
-/** Instance ids registered with a classic load balancer now, whatever their health. */
-async function registeredInstances(elb: ElasticLoadBalancingClient, name: string, region: string): Promise<string[] | null> {
+/** Each instance registered with the classic load balancer with its state; null = the load balancer does not exist. */
+async function instanceHealthOf(elb: ElasticLoadBalancingClient, name: string, region: string): Promise<InstanceState[] | null> {
   const out = await awsDescribe(
     `DescribeInstanceHealth ${name} in ${region}`,
     () => elb.send(new DescribeInstanceHealthCommand({ LoadBalancerName: name })),
     'classicLoadBalancer',
   );
-  if (!out) return null;
-  return (out.InstanceStates ?? []).flatMap((s) => (s.InstanceId ? [s.InstanceId] : []));
+  return out ? (out.InstanceStates ?? []) : null;
+}
+
+/** Each instance's health in every load balancer of `keys` that names it (one describe at a time, as `describeAll`). */
+async function healthByInstance<T>(
+  keys: readonly string[],
+  describe: (key: string) => Promise<T[] | null>,
+  healthOf: (entry: T) => readonly [string | undefined, HealthState],
+): Promise<Map<string, HealthState[]>> {
+  const byId = new Map<string, HealthState[]>();
+  for (const key of keys) {
+    for (const entry of (await describe(key)) ?? []) {
+      const [id, state] = healthOf(entry);
+      if (id) byId.set(id, [...(byId.get(id) ?? []), state]);
+    }
+  }
+  return byId;
+}
+
+/** Targets registered now, draining ones excluded: those are already on their way out. */
+async function registeredTargets(elbv2: ElasticLoadBalancingV2Client, arn: string, region: string): Promise<TargetDescription[] | null> {
+  const health = await targetHealthOf(elbv2, arn, region);
+  if (!health) return null;
+  return health.filter((d) => d.TargetHealth?.State !== 'draining').flatMap((d) => (d.Target ? [d.Target] : []));
+}
+
+/** Instance ids registered with a classic load balancer now, whatever their health. */
+async function registeredInstances(elb: ElasticLoadBalancingClient, name: string, region: string): Promise<string[] | null> {
+  const states = await instanceHealthOf(elb, name, region);
+  if (!states) return null;
+  return states.flatMap((s) => (s.InstanceId ? [s.InstanceId] : []));
 }
 
 function missingOf(current: Map<string, unknown>): string[] {

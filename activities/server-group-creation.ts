@@ -15,7 +15,7 @@ import { FailureType } from '../domain/failures';
 import type { LaunchTemplateSpec } from '../domain/launch-template-data';
 import { blockDevicesFromImage, launchTemplateDataOf, mixedInstancesPolicyOf } from '../domain/launch-template-data';
 import type { BlockDevice, LaunchSettings, MixedInstances } from '../domain/launch-settings';
-import type { LifecycleHookSpec } from '../domain/operations/schemas/create-server-group';
+import type { DeployDescription } from '../domain/operations/schemas/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeLaunchTemplateByName, tagOf } from './deploy-ownership';
@@ -32,8 +32,24 @@ export interface LaunchTemplateInput extends Omit<LaunchTemplateSpec, 'serverGro
   readonly launch?: LaunchSettings | undefined;
 }
 
-export interface CreateGroupInput {
-  readonly account: string;
+/**
+ * The group's settings as the deploy description carries them (`enabledMetrics` are collected
+ * only when `instanceMonitoring` is true, as Clouddriver's AsgBuilder does), and where it goes.
+ */
+export interface CreateGroupInput extends Pick<
+  DeployDescription,
+  | 'account'
+  | 'tags'
+  | 'suspendedProcesses'
+  | 'lifecycleHooks'
+  | 'healthCheckType'
+  | 'healthCheckGracePeriod'
+  | 'cooldown'
+  | 'terminationPolicies'
+  | 'capacityRebalance'
+  | 'enabledMetrics'
+  | 'instanceMonitoring'
+> {
   readonly region: string;
   readonly serverGroupName: string;
   readonly createdBy: string;
@@ -43,17 +59,6 @@ export interface CreateGroupInput {
   readonly subnetIds: readonly string[];
   readonly targetGroupArns: readonly string[];
   readonly loadBalancers: readonly string[];
-  readonly tags: Readonly<Record<string, string>>;
-  readonly suspendedProcesses: readonly string[];
-  readonly lifecycleHooks: readonly LifecycleHookSpec[];
-  readonly healthCheckType?: 'EC2' | 'ELB' | undefined;
-  readonly healthCheckGracePeriod?: number | undefined;
-  readonly cooldown?: number | undefined;
-  readonly terminationPolicies?: readonly string[] | undefined;
-  readonly capacityRebalance?: boolean | undefined;
-  /** Collected only when `instanceMonitoring` is true, as Clouddriver's AsgBuilder does. */
-  readonly enabledMetrics?: readonly string[] | undefined;
-  readonly instanceMonitoring?: boolean | undefined;
   /** Set for a mixed-instances group: the group then runs its template through a MixedInstancesPolicy. */
   readonly mixedInstances?: MixedInstances | undefined;
 }
