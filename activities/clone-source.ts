@@ -9,7 +9,7 @@ import { DescribeLaunchConfigurationsCommand } from '@aws-sdk/client-auto-scalin
 import type { ResponseLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { parseServerGroupName } from '../domain/frigga';
-import type { LifecycleHookSpec } from '../domain/operations/schemas/create-server-group';
+import type { DeployDescription, LifecycleHookSpec } from '../domain/operations/schemas/create-server-group';
 import {
   blockDevicesFromLaunchConfiguration,
   blockDevicesFromLaunchTemplate,
@@ -22,32 +22,37 @@ import { awsCall } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
 
-/** What a clone starts from: the source group's settings, in deploy terms. */
-export interface CloneSource {
-  readonly application: string;
-  readonly stack?: string | undefined;
-  readonly detail?: string | undefined;
+/**
+ * What a clone starts from: the source group's settings, in deploy terms (the deploy
+ * description's own fields where they mean the same).
+ */
+export interface CloneSource extends Pick<
+  DeployDescription,
+  | 'application'
+  | 'stack'
+  | 'detail'
+  | 'imageId'
+  | 'keyPair'
+  | 'securityGroups'
+  | 'iamRole'
+  | 'base64UserData'
+  | 'instanceMonitoring'
+  | 'ebsOptimized'
+  | 'loadBalancers'
+  | 'tags'
+  | 'suspendedProcesses'
+  | 'healthCheckType'
+  | 'healthCheckGracePeriod'
+  | 'cooldown'
+  | 'capacityRebalance'
+> {
   readonly region: string;
   readonly zones: readonly string[];
   readonly subnetIds: readonly string[];
   readonly capacity: { min: number; max: number; desired: number };
-  readonly imageId?: string | undefined;
   readonly instanceType?: string | undefined;
-  readonly keyPair?: string | undefined;
-  readonly securityGroups: readonly string[];
-  readonly iamRole?: string | undefined;
-  readonly base64UserData?: string | undefined;
-  readonly instanceMonitoring?: boolean | undefined;
-  readonly ebsOptimized?: boolean | undefined;
   readonly targetGroupArns: readonly string[];
-  readonly loadBalancers: readonly string[];
-  readonly tags: Readonly<Record<string, string>>;
-  readonly suspendedProcesses: readonly string[];
-  readonly healthCheckType?: 'EC2' | 'ELB' | undefined;
-  readonly healthCheckGracePeriod?: number | undefined;
-  readonly cooldown?: number | undefined;
   readonly terminationPolicies: readonly string[];
-  readonly capacityRebalance?: boolean | undefined;
   readonly enabledMetrics: readonly string[];
   /** Without their names: the clone's hooks are named after the clone, as in CopyLastAsgAtomicOperation. */
   readonly lifecycleHooks: readonly LifecycleHookSpec[];

@@ -118,28 +118,23 @@ test('a rule that differs replaces every rule of its listener, as Clouddriver do
 
 test('throttling while creating a target group is retried, not reported as a refusal; a refusal is reported', async () => {
   const tg2 = { ...webTg, name: 'web-tg2', port: 9090 };
-  const throttled = fake(
-    awsAnswers({
-      DescribeTargetGroupsCommand: (input) =>
-        input.Names
-          ? raise('TargetGroupNotFoundException', 'not found')()
-          : { TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'web-tg', Port: 8080, Protocol: 'HTTP' }] },
-      CreateTargetGroupCommand: raise('Throttling', 'Rate exceeded'),
-    }),
-  );
+  /** web-tg exists, web-tg2 does not, and creating it fails with `createFails`. */
+  const creatingFails = (createFails: FakeAnswer) =>
+    fake(
+      awsAnswers({
+        DescribeTargetGroupsCommand: (input) =>
+          input.Names
+            ? raise('TargetGroupNotFoundException', 'not found')()
+            : { TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'web-tg', Port: 8080, Protocol: 'HTTP' }] },
+        CreateTargetGroupCommand: createFails,
+      }),
+    );
+  const throttled = creatingFails(raise('Throttling', 'Rate exceeded'));
   const err = await runActivity(throttled.activities.updateLoadBalancerV2, update([webTg, tg2])).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApplicationFailure);
   expect(err).toMatchObject({ type: 'Throttling', nonRetryable: false });
 
-  const refused = fake(
-    awsAnswers({
-      DescribeTargetGroupsCommand: (input) =>
-        input.Names
-          ? raise('TargetGroupNotFoundException', 'not found')()
-          : { TargetGroups: [{ TargetGroupArn: TG, TargetGroupName: 'web-tg', Port: 8080, Protocol: 'HTTP' }] },
-      CreateTargetGroupCommand: raise('TooManyTargetGroups', 'too many'),
-    }),
-  );
+  const refused = creatingFails(raise('TooManyTargetGroups', 'too many'));
   const report = await runActivity(refused.activities.updateLoadBalancerV2, update([webTg, tg2]));
   expect(report.errors).toEqual([expect.stringContaining('Failed to create target group web-tg2 for web - reason:')]);
   // Listeners no longer described are not removed after a refusal (there are none here; no delete either way).

@@ -20,7 +20,7 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { LifecycleHookSettings } from '../domain/operations/schemas/asg-lifecycle-hook';
-import { awsCall, hasAwsCode } from './aws-errors';
+import { awsCall, awsDelete, hasAwsCode } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
 import type { ServerGroupRef } from './server-group';
@@ -91,6 +91,9 @@ async function liveGroup(autoScaling: AutoScalingClient, ref: ServerGroupRef) {
   const found = await describeOneServerGroup(autoScaling, ref);
   return found && !found.deleting ? found.group : undefined;
 }
+
+/** AWS and moto: ValidationError "Scheduled action name not found" / "… hook … not found" (also for a group that is gone). */
+const validationNotFound = (err: unknown) => hasAwsCode(err, 'ValidationError') && /not found/i.test((err as Error).message ?? '');
 
 export function createServerGroupSettingsActivities({ aws }: ActivityDeps) {
   return {
@@ -194,21 +197,19 @@ export function createServerGroupSettingsActivities({ aws }: ActivityDeps) {
     /** Deletes the action; one that is not there is success. */
     async deleteScheduledAction(input: ScheduledActionRef): Promise<{ deleted: boolean }> {
       const { autoScaling } = aws.clientsFor(input.account, input.region);
-      try {
-        await awsCall(`DeleteScheduledAction ${input.scheduledActionName} of ${input.serverGroupName} in ${input.region}`, () =>
-          autoScaling.send(
-            new DeleteScheduledActionCommand({
-              AutoScalingGroupName: input.serverGroupName,
-              ScheduledActionName: input.scheduledActionName,
-            }),
-          ),
-        );
-      } catch (err) {
-        // AWS and moto: ValidationError "Scheduled action name not found" (also for a group that is gone).
-        if (hasAwsCode(err, 'ValidationError') && /not found/i.test((err as Error).message ?? '')) return { deleted: false };
-        throw err;
-      }
-      return { deleted: true };
+      return {
+        deleted: await awsDelete(
+          `DeleteScheduledAction ${input.scheduledActionName} of ${input.serverGroupName} in ${input.region}`,
+          () =>
+            autoScaling.send(
+              new DeleteScheduledActionCommand({
+                AutoScalingGroupName: input.serverGroupName,
+                ScheduledActionName: input.scheduledActionName,
+              }),
+            ),
+          validationNotFound,
+        ),
+      };
     },
 
     /** Whether the group has a hook of that name; `null` when the group does not exist. */
@@ -247,17 +248,16 @@ export function createServerGroupSettingsActivities({ aws }: ActivityDeps) {
     async deleteLifecycleHook(input: LifecycleHookRef): Promise<{ deleted: boolean }> {
       const { autoScaling } = aws.clientsFor(input.account, input.region);
       if (!(await liveGroup(autoScaling, input))) return { deleted: false };
-      try {
-        await awsCall(`DeleteLifecycleHook ${input.lifecycleHookName} of ${input.serverGroupName} in ${input.region}`, () =>
-          autoScaling.send(
-            new DeleteLifecycleHookCommand({ AutoScalingGroupName: input.serverGroupName, LifecycleHookName: input.lifecycleHookName }),
-          ),
-        );
-      } catch (err) {
-        if (hasAwsCode(err, 'ValidationError') && /not found/i.test((err as Error).message ?? '')) return { deleted: false };
-        throw err;
-      }
-      return { deleted: true };
+      return {
+        deleted: await awsDelete(
+          `DeleteLifecycleHook ${input.lifecycleHookName} of ${input.serverGroupName} in ${input.region}`,
+          () =>
+            autoScaling.send(
+              new DeleteLifecycleHookCommand({ AutoScalingGroupName: input.serverGroupName, LifecycleHookName: input.lifecycleHookName }),
+            ),
+          validationNotFound,
+        ),
+      };
     },
 
     /** Sets the given settings (absolute values: a repeat sets the same ones). */
