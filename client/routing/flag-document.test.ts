@@ -163,32 +163,25 @@ describe('flag document', () => {
         const accounts = new Set<string>();
         let rollout = 0;
         let kill = false;
+        // Each edit by name, the set of names it changes in the model, and whether it adds to it.
+        const byName = {
+          onboard: [onboard, onboarded, true],
+          offboard: [offboard, onboarded, false],
+          excludeAccount: [excludeAccount, accounts, true],
+          includeAccount: [includeAccount, accounts, false],
+        } as const;
         for (const e of edits) {
-          switch (e.op) {
-            case 'onboard':
-              doc = onboard(doc, e.name);
-              onboarded.add(e.name);
-              break;
-            case 'offboard':
-              doc = offboard(doc, e.name);
-              onboarded.delete(e.name);
-              break;
-            case 'excludeAccount':
-              doc = excludeAccount(doc, e.name);
-              accounts.add(e.name);
-              break;
-            case 'includeAccount':
-              doc = includeAccount(doc, e.name);
-              accounts.delete(e.name);
-              break;
-            case 'rollout':
-              doc = setRollout(doc, e.percent);
-              rollout = e.percent;
-              break;
-            case 'kill':
-              doc = setKillSwitch(doc, e.on);
-              kill = e.on;
-              break;
+          if (e.op === 'rollout') {
+            doc = setRollout(doc, e.percent);
+            rollout = e.percent;
+          } else if (e.op === 'kill') {
+            doc = setKillSwitch(doc, e.on);
+            kill = e.on;
+          } else {
+            const [apply, model, adds] = byName[e.op];
+            doc = apply(doc, e.name);
+            if (adds) model.add(e.name);
+            else model.delete(e.name);
           }
         }
         const s = describeDoc(doc);

@@ -18,70 +18,54 @@ export type ValidationResult =
  * (bundled in flagd-core as its strict validator), all of which its json-logic-engine implements,
  * plus flagd's own `fractional`, `sem_ver`, `starts_with` and `ends_with`. The engine knows a few
  * more (`??`, `try`, `pipe`…) that flagd's schema and the other flagd SDKs do not, so a file
- * using them would not survive a move to the stock flagd provider; they are refused here.
+ * using them would not survive a move to the stock flagd provider; they are refused here. Each
+ * says whether its result is always true/false: at a result position flagd then looks up the
+ * variant "true"/"false".
  */
-export const KNOWN_OPERATORS = [
-  'if',
-  '==',
-  '===',
-  '!=',
-  '!==',
-  '!',
-  '!!',
-  'and',
-  'or',
-  '<',
-  '<=',
-  '>',
-  '>=',
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-  'max',
-  'min',
-  'in',
-  'var',
-  'missing',
-  'missing_some',
-  'cat',
-  'substr',
-  'merge',
-  'map',
-  'filter',
-  'reduce',
-  'all',
-  'none',
-  'some',
-  'fractional',
-  'sem_ver',
-  'starts_with',
-  'ends_with',
-] as const;
-export type KnownOperator = (typeof KNOWN_OPERATORS)[number];
+const OPERATOR_RESULTS = {
+  if: 'value',
+  '==': 'boolean',
+  '===': 'boolean',
+  '!=': 'boolean',
+  '!==': 'boolean',
+  '!': 'boolean',
+  '!!': 'boolean',
+  and: 'value',
+  or: 'value',
+  '<': 'boolean',
+  '<=': 'boolean',
+  '>': 'boolean',
+  '>=': 'boolean',
+  '+': 'value',
+  '-': 'value',
+  '*': 'value',
+  '/': 'value',
+  '%': 'value',
+  max: 'value',
+  min: 'value',
+  in: 'boolean',
+  var: 'value',
+  missing: 'value',
+  missing_some: 'value',
+  cat: 'value',
+  substr: 'value',
+  merge: 'value',
+  map: 'value',
+  filter: 'value',
+  reduce: 'value',
+  all: 'boolean',
+  none: 'boolean',
+  some: 'boolean',
+  fractional: 'value',
+  sem_ver: 'boolean',
+  starts_with: 'boolean',
+  ends_with: 'boolean',
+} as const satisfies Record<string, 'boolean' | 'value'>;
+export type KnownOperator = keyof typeof OPERATOR_RESULTS;
+/** In the order the typo suggestion prefers them. */
+export const KNOWN_OPERATORS = Object.keys(OPERATOR_RESULTS) as readonly KnownOperator[];
 const OPERATORS: ReadonlySet<string> = new Set(KNOWN_OPERATORS);
-
-/** Operators whose result is always true/false; at a result position flagd looks up variant "true"/"false". */
-const BOOLEAN_OPERATORS: ReadonlySet<string> = new Set([
-  '==',
-  '===',
-  '!=',
-  '!==',
-  '!',
-  '!!',
-  '<',
-  '<=',
-  '>',
-  '>=',
-  'in',
-  'all',
-  'none',
-  'some',
-  'sem_ver',
-  'starts_with',
-  'ends_with',
-]);
+const BOOLEAN_OPERATORS: ReadonlySet<string> = new Set(KNOWN_OPERATORS.filter((op) => OPERATOR_RESULTS[op] === 'boolean'));
 
 /** A flag file larger than this is refused unread: a real one (2,000 applications) is about 60 KB. */
 export const MAX_FLAG_FILE_BYTES = 1024 * 1024;
