@@ -32,15 +32,19 @@ function onPath(name: string, searchPath: string): string | undefined {
   return undefined;
 }
 
+/** The tool the operator configured in `variable` (which must then be executable), else the venv's if it is there. */
+function configuredOrVenv(variable: string, configured: string | undefined, venv: string): string | undefined {
+  if (configured) {
+    if (executable(configured)) return configured;
+    throw new MissingToolError(`${variable}=${configured} is not an executable file`);
+  }
+  return executable(venv) ? venv : undefined;
+}
+
 /** The Temporal CLI: TEMPORAL_CLI_PATH, then the project venv, then PATH. */
 export function findTemporalCli(tools: Tools = loadConfig().tools): string {
-  if (tools.temporalCli) {
-    if (executable(tools.temporalCli)) return tools.temporalCli;
-    throw new MissingToolError(`TEMPORAL_CLI_PATH=${tools.temporalCli} is not an executable file`);
-  }
   const venv = path.join(tools.venv, 'bin', 'temporal');
-  if (executable(venv)) return venv;
-  const found = onPath('temporal', tools.searchPath);
+  const found = configuredOrVenv('TEMPORAL_CLI_PATH', tools.temporalCli, venv) ?? onPath('temporal', tools.searchPath);
   if (found) return found;
   throw new MissingToolError(
     'the Temporal CLI was not found (looked at TEMPORAL_CLI_PATH, ' +
@@ -51,12 +55,8 @@ export function findTemporalCli(tools: Tools = loadConfig().tools): string {
 
 /** A Python that can run `moto.server`: MOTO_PYTHON, then the project venv. */
 export function findMotoPython(tools: Tools = loadConfig().tools): string {
-  if (tools.motoPython) {
-    if (executable(tools.motoPython)) return tools.motoPython;
-    throw new MissingToolError(`MOTO_PYTHON=${tools.motoPython} is not an executable file`);
-  }
-  const venv = path.join(tools.venv, 'bin', 'python');
-  if (executable(venv)) return venv;
+  const found = configuredOrVenv('MOTO_PYTHON', tools.motoPython, path.join(tools.venv, 'bin', 'python'));
+  if (found) return found;
   throw new MissingToolError(
     `moto (the AWS emulator) was not found in ${tools.venv}. Install it with: npm run setup ` +
       "(pip install 'moto[server]==5.2.1' into .venv), or set MOTO_PYTHON to a Python that has it.",
