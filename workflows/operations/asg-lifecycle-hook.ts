@@ -1,9 +1,8 @@
-import { ApplicationFailure } from '@temporalio/workflow';
-import { FailureType } from '../../domain/failures';
 import { shortHash } from '../../domain/hash';
 import type { UpsertAsgLifecycleHook } from '../../domain/operations/schemas/asg-lifecycle-hook';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { serverGroupNotFound } from './target-group';
 
 /**
  * Clouddriver's UpsertAsgLifecycleHookAtomicOperation: puts one hook on one group, named as
@@ -21,11 +20,7 @@ export async function upsertAsgLifecycleHookOperation(ctx: OperationContext, d: 
   const before = await ctx.call('describeLifecycleHook', `Describe lifecycle hook ${lifecycleHookName} of ${where}`, ref);
   if (!before) {
     ctx.log(`No ASG named ${serverGroupName} found in ${region}`);
-    throw ApplicationFailure.nonRetryable(
-      `cannot put lifecycle hook ${lifecycleHookName} on ${serverGroupName} in ${region}: no such server group in account ${d.account}`,
-      FailureType.ServerGroupNotFound,
-      { serverGroupName, region, account: d.account },
-    );
+    throw serverGroupNotFound(`put lifecycle hook ${lifecycleHookName} on`, ref);
   }
   if (!before.exists) {
     // Registered before the put: a put whose answer never arrived may still have made it.

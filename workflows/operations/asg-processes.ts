@@ -1,9 +1,8 @@
-import { ApplicationFailure } from '@temporalio/workflow';
-import { FailureType } from '../../domain/failures';
 import type { ResumeAsgProcesses, SuspendAsgProcesses } from '../../domain/operations';
 import type { AsgProcessesChange } from '../../domain/operations/schemas/asg-processes';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { serverGroupNotFound } from './target-group';
 
 /**
  * Clouddriver's SuspendAsgProcessesAtomicOperation, except that failures are failures: a missing
@@ -28,7 +27,7 @@ async function changeProcesses(ctx: OperationContext, d: AsgProcessesChange, cha
     const ref = { account: d.account, region, serverGroupName };
     const where = `${serverGroupName} in ${region}`;
     const group = await ctx.call('describeServerGroup', `Describe ${where}`, ref);
-    if (!group) throw notFound(d.account, serverGroupName, region, change);
+    if (!group) throw serverGroupNotFound(`${change} processes of`, ref);
 
     const suspended = new Set(group.suspendedProcesses);
     const pending = d.processes.filter((p) => suspended.has(p) === (change === 'resume'));
@@ -47,18 +46,10 @@ async function changeProcesses(ctx: OperationContext, d: AsgProcessesChange, cha
         processes: pending,
       },
     );
-    if (!result.found) throw notFound(d.account, serverGroupName, region, change);
+    if (!result.found) throw serverGroupNotFound(`${change} processes of`, ref);
     ctx.log(`${d.processes.join(', ')} of ${where} ${d.processes.length === 1 ? 'is' : 'are'} ${done}`);
   }
   return { resultObjects: [] };
-}
-
-function notFound(account: string, serverGroupName: string, region: string, change: 'suspend' | 'resume'): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(
-    `cannot ${change} processes of ${serverGroupName} in ${region}: no such server group in account ${account}`,
-    FailureType.ServerGroupNotFound,
-    { serverGroupName, region, account },
-  );
 }
 
 function count(n: number): string {

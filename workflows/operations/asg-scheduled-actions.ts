@@ -1,9 +1,8 @@
-import { ApplicationFailure } from '@temporalio/workflow';
-import { FailureType } from '../../domain/failures';
 import { shortHash } from '../../domain/hash';
 import type { UpsertAsgScheduledActions } from '../../domain/operations/schemas/asg-scheduled-actions';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { serverGroupNotFound } from './target-group';
 
 /**
  * Clouddriver's UpsertAsgScheduledActionsOperation, with its history lines. Per group: an action
@@ -22,11 +21,7 @@ export async function upsertAsgScheduledActionsOperation(ctx: OperationContext, 
     const existing = await ctx.call('describeScheduledActions', `Describe scheduled actions of ${where}`, ref);
     if (!existing) {
       ctx.log(`No ASG named ${serverGroupName} found in ${region}`);
-      throw ApplicationFailure.nonRetryable(
-        `cannot set scheduled actions of ${serverGroupName} in ${region}: no such server group in account ${d.account}`,
-        FailureType.ServerGroupNotFound,
-        { serverGroupName, region, account: d.account },
-      );
+      throw serverGroupNotFound('set scheduled actions of', ref);
     }
 
     const updated = new Set<string>();

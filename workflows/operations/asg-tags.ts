@@ -1,9 +1,8 @@
-import { ApplicationFailure } from '@temporalio/workflow';
-import { FailureType } from '../../domain/failures';
 import type { DeleteAsgTags, UpsertServerGroupTags } from '../../domain/operations/schemas/asg-tags';
 import type { ServerGroupTarget } from '../../domain/operations/schemas/common';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { serverGroupNotFound } from './target-group';
 
 /**
  * Clouddriver's UpsertAsgTagsAtomicOperation, with its history lines. A missing group fails the
@@ -25,11 +24,7 @@ export async function upsertServerGroupTagsOperation(ctx: OperationContext, d: U
     });
     if (!found) {
       ctx.log(`No ASG named ${serverGroupName} found in ${region}`);
-      throw ApplicationFailure.nonRetryable(
-        `cannot tag ${serverGroupName} in ${region}: no such server group in account ${d.account}`,
-        FailureType.ServerGroupNotFound,
-        { serverGroupName, region, account: d.account },
-      );
+      throw serverGroupNotFound('tag', { account: d.account, region, serverGroupName });
     }
     ctx.log(`Tags created for ${where}`);
   }

@@ -151,26 +151,32 @@ async function moveInstances(
     direction === 'register' ? (['Registering', 'Register', 'with'] as const) : (['Deregistering', 'Deregister', 'from'] as const);
   const instances = count(instanceIds.length, 'instance');
 
-  if (targetGroupArns.length > 0) {
-    const targetGroups = count(targetGroupArns.length, 'target group');
-    ctx.log(`${doing} ${instances} of ${where} ${preposition} ${targetGroups}`);
-    const change = await ctx.call(
-      direction === 'register' ? 'registerInstancesWithTargetGroups' : 'deregisterInstancesFromTargetGroups',
-      `${todo} ${instances} of ${where} ${preposition} ${targetGroups}`,
-      { ...input, targetGroupArns },
-    );
-    for (const arn of change.missing) ctx.log(`Target group ${arn} of ${where} no longer exists; skipped it`);
-  }
-  if (loadBalancerNames.length > 0) {
-    const loadBalancers = count(loadBalancerNames.length, 'classic load balancer');
+  // The same steps for each kind of load balancer: a line, the call, a line for each one gone.
+  const moveWith = async (
+    noun: string,
+    n: number,
+    call: (summary: string) => Promise<{ readonly missing: readonly string[] }>,
+  ): Promise<void> => {
+    if (n === 0) return;
+    const loadBalancers = count(n, noun);
     ctx.log(`${doing} ${instances} of ${where} ${preposition} ${loadBalancers}`);
-    const change = await ctx.call(
+    const change = await call(`${todo} ${instances} of ${where} ${preposition} ${loadBalancers}`);
+    const gone = noun.charAt(0).toUpperCase() + noun.slice(1);
+    for (const name of change.missing) ctx.log(`${gone} ${name} of ${where} no longer exists; skipped it`);
+  };
+  await moveWith('target group', targetGroupArns.length, (summary) =>
+    ctx.call(direction === 'register' ? 'registerInstancesWithTargetGroups' : 'deregisterInstancesFromTargetGroups', summary, {
+      ...input,
+      targetGroupArns,
+    }),
+  );
+  await moveWith('classic load balancer', loadBalancerNames.length, (summary) =>
+    ctx.call(
       direction === 'register' ? 'registerInstancesWithClassicLoadBalancers' : 'deregisterInstancesFromClassicLoadBalancers',
-      `${todo} ${instances} of ${where} ${preposition} ${loadBalancers}`,
+      summary,
       { ...input, loadBalancerNames },
-    );
-    for (const name of change.missing) ctx.log(`Classic load balancer ${name} of ${where} no longer exists; skipped it`);
-  }
+    ),
+  );
 }
 
 function count(n: number, noun: string): string {

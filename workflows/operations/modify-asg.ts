@@ -1,8 +1,7 @@
-import { ApplicationFailure } from '@temporalio/workflow';
-import { FailureType } from '../../domain/failures';
 import type { ModifyAsg } from '../../domain/operations/schemas/modify-asg';
 import type { TaskOutput } from '../../domain/task';
 import type { OperationContext } from '../task-runner';
+import { serverGroupNotFound } from './target-group';
 import { asgsDescriptor } from './asg-tags';
 
 /**
@@ -21,11 +20,7 @@ export async function modifyAsgOperation(ctx: OperationContext, d: ModifyAsg): P
     const group = await ctx.call('describeServerGroupSettings', `Describe ${where}`, ref);
     if (!group) {
       ctx.log(`No ASG named ${serverGroupName} found in ${region}`);
-      throw ApplicationFailure.nonRetryable(
-        `cannot update ${serverGroupName} in ${region}: no such server group in account ${d.account}`,
-        FailureType.ServerGroupNotFound,
-        { serverGroupName, region, account: d.account },
-      );
+      throw serverGroupNotFound('update', ref);
     }
     ctx.log(`Updating ${where}...`);
 

@@ -21,6 +21,22 @@ export async function describeTargetGroup(
   return group;
 }
 
+/**
+ * The failure (not retried) of a change to a group that does not exist: "cannot <doing> <group>
+ * in <region>: no such server group in account <account>".
+ */
+export function serverGroupNotFound(
+  doing: string,
+  ref: { readonly account: string; readonly region: string; readonly serverGroupName: string },
+): ApplicationFailure {
+  const { serverGroupName, region, account } = ref;
+  return ApplicationFailure.nonRetryable(
+    `cannot ${doing} ${serverGroupName} in ${region}: no such server group in account ${account}`,
+    FailureType.ServerGroupNotFound,
+    { serverGroupName, region, account },
+  );
+}
+
 /** The group a description targets, described; absent, null after logging that there is nothing to `action`. */
 export async function describeTargetGroupOrSkip(
   ctx: OperationContext,
