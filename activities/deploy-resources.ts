@@ -7,19 +7,18 @@ import { DescribeLoadBalancersCommand } from '@aws-sdk/client-elastic-load-balan
 import { DescribeTargetGroupsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
+import type { DeployDescription } from '../domain/operations/schemas/create-server-group';
 import { awsCall, awsDescribe } from './aws-errors';
 import { tagOf } from './deploy-ownership';
 import type { ActivityDeps } from './deps';
 
-export interface DeployResourcesInput {
-  readonly account: string;
+/** What the deploy description names, and the region and zones to resolve it in. */
+export interface DeployResourcesInput extends Pick<
+  DeployDescription,
+  'account' | 'securityGroups' | 'targetGroups' | 'loadBalancers' | 'subnetType' | 'subnetIds'
+> {
   readonly region: string;
   readonly zones: readonly string[];
-  readonly securityGroups: readonly string[];
-  readonly targetGroups: readonly string[];
-  readonly loadBalancers: readonly string[];
-  readonly subnetType?: string | undefined;
-  readonly subnetIds?: readonly string[] | undefined;
 }
 
 export interface DeployResources {

@@ -20,6 +20,7 @@ import { CREATED_BY_TAG } from '../domain/task';
 import { awsCall, hasAwsCode } from './aws-errors';
 import { describeLaunchTemplateByName, tagOf } from './deploy-ownership';
 import { describeOneServerGroup } from './server-group-lookup';
+import type { DeployResources } from './deploy-resources';
 import type { ActivityDeps } from './deps';
 
 /** The template's fields as domain/launch-template-data.ts builds them, and where the template goes. */
@@ -34,31 +35,33 @@ export interface LaunchTemplateInput extends Omit<LaunchTemplateSpec, 'serverGro
 
 /**
  * The group's settings as the deploy description carries them (`enabledMetrics` are collected
- * only when `instanceMonitoring` is true, as Clouddriver's AsgBuilder does), and where it goes.
+ * only when `instanceMonitoring` is true, as Clouddriver's AsgBuilder does), what the deploy's
+ * first step resolved, and where it goes.
  */
-export interface CreateGroupInput extends Pick<
-  DeployDescription,
-  | 'account'
-  | 'tags'
-  | 'suspendedProcesses'
-  | 'lifecycleHooks'
-  | 'healthCheckType'
-  | 'healthCheckGracePeriod'
-  | 'cooldown'
-  | 'terminationPolicies'
-  | 'capacityRebalance'
-  | 'enabledMetrics'
-  | 'instanceMonitoring'
-> {
+export interface CreateGroupInput
+  extends
+    Pick<
+      DeployDescription,
+      | 'account'
+      | 'tags'
+      | 'suspendedProcesses'
+      | 'lifecycleHooks'
+      | 'healthCheckType'
+      | 'healthCheckGracePeriod'
+      | 'cooldown'
+      | 'terminationPolicies'
+      | 'capacityRebalance'
+      | 'enabledMetrics'
+      | 'instanceMonitoring'
+      | 'loadBalancers'
+    >,
+    Pick<DeployResources, 'subnetIds' | 'targetGroupArns'> {
   readonly region: string;
   readonly serverGroupName: string;
   readonly createdBy: string;
   readonly launchTemplateId: string;
   readonly maxSize: number;
   readonly zones: readonly string[];
-  readonly subnetIds: readonly string[];
-  readonly targetGroupArns: readonly string[];
-  readonly loadBalancers: readonly string[];
   /** Set for a mixed-instances group: the group then runs its template through a MixedInstancesPolicy. */
   readonly mixedInstances?: MixedInstances | undefined;
 }
