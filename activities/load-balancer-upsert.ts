@@ -63,6 +63,9 @@ import type {
   ListenerDescription,
   LoadBalancerAction,
   TargetGroupDescription,
+  UpsertClassicLoadBalancer,
+  UpsertLoadBalancer,
+  UpsertLoadBalancerV2,
 } from '../domain/operations/schemas/upsert-load-balancer';
 import { CREATED_BY_TAG } from '../domain/task';
 import type { AwsClients, RegionalRef } from './aws-clients';
@@ -335,15 +338,16 @@ function healthCheckOf(tg: TargetGroupDescription) {
   return settings;
 }
 
-export interface UpdateLoadBalancerV2Input extends RegionalRef {
+/** The description's settings of the load balancer, and the one to apply them to. */
+export interface UpdateLoadBalancerV2Input
+  extends
+    RegionalRef,
+    Pick<
+      UpsertLoadBalancerV2,
+      'targetGroups' | 'listeners' | 'idleTimeout' | 'deletionProtection' | 'loadBalancingCrossZone' | 'ipAddressType'
+    > {
   readonly loadBalancerArn: string;
   readonly securityGroupIds: readonly string[];
-  readonly targetGroups: readonly TargetGroupDescription[];
-  readonly listeners: readonly ListenerDescription[];
-  readonly idleTimeout: number;
-  readonly deletionProtection: boolean;
-  readonly loadBalancingCrossZone?: boolean | undefined;
-  readonly ipAddressType: string;
   /** The tag value of what this task creates. */
   readonly createdBy: string;
 }
@@ -394,12 +398,7 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
      * subnets' `immutable_metadata` tag, as the deploy reads them.
      */
     async resolveLoadBalancerNetwork(
-      input: RegionalRef & {
-        readonly securityGroups: readonly string[];
-        readonly vpcId?: string | undefined;
-        readonly subnetType?: string | undefined;
-        readonly zones: readonly string[];
-      },
+      input: RegionalRef & Pick<UpsertLoadBalancer, 'securityGroups' | 'vpcId' | 'subnetType'> & { readonly zones: readonly string[] },
     ): Promise<{ securityGroupIds: string[]; subnetIds: string[] }> {
       const c = aws.clientsFor(input.account, input.region);
       const securityGroupIds: string[] = [];
@@ -464,15 +463,12 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
      * itself answers a same-named create with the existing one).
      */
     async createLoadBalancerV2(
-      input: RegionalRef & {
-        readonly name: string;
-        readonly type: 'application' | 'network';
-        readonly isInternal: boolean;
-        readonly subnetIds: readonly string[];
-        readonly securityGroupIds: readonly string[];
-        readonly ipAddressType: string;
-        readonly createdBy: string;
-      },
+      input: RegionalRef &
+        Pick<UpsertLoadBalancerV2, 'name' | 'type' | 'isInternal' | 'ipAddressType'> & {
+          readonly subnetIds: readonly string[];
+          readonly securityGroupIds: readonly string[];
+          readonly createdBy: string;
+        },
     ): Promise<{ loadBalancerArn: string; dnsName: string; created: boolean }> {
       const c = aws.clientsFor(input.account, input.region);
       const existing = await describeV2ByName(c, input.name, input.region);
@@ -946,15 +942,13 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
      * adopted, as AWS answers a same-named create with the existing one.
      */
     async createClassicLoadBalancer(
-      input: RegionalRef & {
-        readonly name: string;
-        readonly isInternal: boolean;
-        readonly zones: readonly string[];
-        readonly subnetIds: readonly string[];
-        readonly listeners: readonly ClassicListener[];
-        readonly securityGroupIds: readonly string[];
-        readonly createdBy: string;
-      },
+      input: RegionalRef &
+        Pick<UpsertClassicLoadBalancer, 'name' | 'isInternal' | 'listeners'> & {
+          readonly zones: readonly string[];
+          readonly subnetIds: readonly string[];
+          readonly securityGroupIds: readonly string[];
+          readonly createdBy: string;
+        },
     ): Promise<{ dnsName: string; created: boolean }> {
       const c = aws.clientsFor(input.account, input.region);
       const existing = await describeClassic(c, input.name, input.region);
@@ -983,11 +977,7 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
      * had); when an add fails, the removed ones are put back and the task fails.
      */
     async updateClassicLoadBalancer(
-      input: RegionalRef & {
-        readonly name: string;
-        readonly listeners: readonly ClassicListener[];
-        readonly securityGroupIds: readonly string[];
-      },
+      input: RegionalRef & Pick<UpsertClassicLoadBalancer, 'name' | 'listeners'> & { readonly securityGroupIds: readonly string[] },
     ): Promise<UpsertReport> {
       const c = aws.clientsFor(input.account, input.region);
       const lines: string[] = [];
@@ -1113,14 +1103,10 @@ export function createLoadBalancerUpsertActivities({ aws }: ActivityDeps) {
      * existed, only those that differ, each taken from the description, else what it has now.
      */
     async applyClassicLoadBalancerAttributes(
-      input: RegionalRef & {
-        readonly name: string;
-        readonly existed: boolean;
-        readonly crossZoneBalancing?: boolean | undefined;
-        readonly connectionDraining?: boolean | undefined;
-        readonly deregistrationDelay?: number | undefined;
-        readonly idleTimeout: number;
-      },
+      input: RegionalRef &
+        Pick<UpsertClassicLoadBalancer, 'name' | 'crossZoneBalancing' | 'connectionDraining' | 'deregistrationDelay' | 'idleTimeout'> & {
+          readonly existed: boolean;
+        },
     ): Promise<void> {
       const c = aws.clientsFor(input.account, input.region);
       const attributes: {

@@ -8,19 +8,20 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import { nextSequence, parseServerGroupName, serverGroupName as nameFor } from '../domain/frigga';
+import type { DeployDescription } from '../domain/operations/schemas/create-server-group';
 import { CREATED_BY_TAG } from '../domain/task';
 import { awsCall } from './aws-errors';
 import { tagOf } from './deploy-ownership';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
 
-export interface ChooseNameInput {
-  readonly account: string;
+/**
+ * The deploy description's naming fields (Clouddriver's `ignoreSequence`: the group is named
+ * after the cluster alone; an explicit `sequence` wins) and where to look for the cluster.
+ */
+export interface ChooseNameInput extends Pick<DeployDescription, 'account' | 'sequence' | 'ignoreSequence'> {
   readonly region: string;
   readonly cluster: string;
-  readonly sequence?: number | undefined;
-  /** Clouddriver's `ignoreSequence`: the group is named after the cluster alone (an explicit `sequence` wins). */
-  readonly ignoreSequence?: boolean | undefined;
   /** `createdByValue(taskId, index)`: a group already carrying it is this deploy's own. */
   readonly createdBy: string;
 }

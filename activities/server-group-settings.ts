@@ -20,6 +20,7 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { LifecycleHookSettings } from '../domain/operations/schemas/asg-lifecycle-hook';
+import type { ModifyAsg } from '../domain/operations/schemas/modify-asg';
 import { awsCall, awsDelete, hasAwsCode } from './aws-errors';
 import { describeOneServerGroup } from './server-group-lookup';
 import type { ActivityDeps } from './deps';
@@ -48,14 +49,8 @@ export interface MetricsInput extends ServerGroupRef {
   readonly metrics: readonly string[];
 }
 
-/** UpdateAutoScalingGroup's settings; an absent one is left as it is. */
-export interface GroupSettingsUpdate {
-  readonly cooldown?: number | undefined;
-  readonly healthCheckGracePeriod?: number | undefined;
-  readonly healthCheckType?: string | undefined;
-  readonly terminationPolicies?: readonly string[] | undefined;
-  readonly capacityRebalance?: boolean | undefined;
-}
+/** UpdateAutoScalingGroup's settings, as modifyAsgDescription carries them; an absent one is left as it is. */
+export type GroupSettingsUpdate = ModifyAsg['settings'];
 
 export interface UpdateGroupSettingsInput extends ServerGroupRef {
   readonly settings: GroupSettingsUpdate;
