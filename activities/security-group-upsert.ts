@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
-import type { SecurityGroupIngress } from '../domain/operations/schemas/upsert-security-group';
+import type { SecurityGroupIngress, UpsertSecurityGroup } from '../domain/operations/schemas/upsert-security-group';
 import type { IngressPermission } from '../domain/security-group-rules';
 import { awsHolds, flattenPermissions } from '../domain/security-group-rules';
 import { CREATED_BY_TAG } from '../domain/task';
@@ -27,6 +27,9 @@ import { tagOf } from './deploy-ownership';
 import type { RegionalRef } from './aws-clients';
 import type { ActivityDeps } from './deps';
 import { allPages } from './paging';
+
+/** The group an upsert names: by name, in its VPC (absent = outside a VPC). */
+type UpsertTarget = Pick<UpsertSecurityGroup, 'account' | 'region' | 'name' | 'vpcId'>;
 
 /** The group being upserted, as the lookup found it. */
 export interface UpsertTargetGroup {
@@ -112,11 +115,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
      * missing when the upsert has a VPC, else used by name (EC2-Classic).
      */
     async lookupSecurityGroupUpsert(
-      input: RegionalRef & {
-        readonly name: string;
-        readonly vpcId?: string | undefined;
-        readonly ingress: readonly SecurityGroupIngress[];
-      },
+      input: UpsertTarget & { readonly ingress: readonly SecurityGroupIngress[] },
     ): Promise<SecurityGroupUpsertLookup> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const groupPermissions: IngressPermission[] = [];
@@ -171,13 +170,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
      * InvalidGroup.Duplicate, unless this task made it: a repeated attempt adopts its own group.
      */
     async createSecurityGroupForUpsert(
-      input: RegionalRef & {
-        readonly name: string;
-        readonly description?: string | undefined;
-        readonly vpcId?: string | undefined;
-        readonly tags: Readonly<Record<string, string>>;
-        readonly createdBy: string;
-      },
+      input: UpsertTarget & Pick<UpsertSecurityGroup, 'description' | 'tags'> & { readonly createdBy: string },
     ): Promise<{ groupId: string; ownerId?: string | undefined; created: boolean }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const found = async () => {
@@ -220,9 +213,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
     },
 
     /** Compensation: deletes the group named so only if this task created it (its tag); gone is done. */
-    async deleteSecurityGroupCreatedByTask(
-      input: RegionalRef & { readonly name: string; readonly vpcId?: string | undefined; readonly createdBy: string },
-    ): Promise<{ deleted: boolean }> {
+    async deleteSecurityGroupCreatedByTask(input: UpsertTarget & { readonly createdBy: string }): Promise<{ deleted: boolean }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const g = await groupByName(ec2, input.region, input.name, input.vpcId);
       if (!g?.GroupId || tagOf(g.Tags, CREATED_BY_TAG) !== input.createdBy) return { deleted: false };
@@ -277,7 +268,7 @@ export function createSecurityGroupUpsertActivities({ aws }: ActivityDeps) {
      * change its mind about (throttling and the like are still retried).
      */
     async updateSecurityGroupTagsForUpsert(
-      input: RegionalRef & { readonly groupId: string; readonly name: string; readonly tags: Readonly<Record<string, string>> },
+      input: RegionalRef & Pick<UpsertSecurityGroup, 'name' | 'tags'> & { readonly groupId: string },
     ): Promise<{ tagged: boolean; reason?: string }> {
       const { ec2 } = aws.clientsFor(input.account, input.region);
       const tags = Object.entries({ Name: input.name, ...input.tags }).map(([Key, Value]) => ({ Key, Value }));
