@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
 
 /** AWS allows 125 scheduled actions per group. */
 const MAX_SCHEDULED_ACTIONS = 125;
@@ -58,7 +58,7 @@ export const upsertAsgScheduledActionsSchema = z
       maxSize: a.maxSize,
       desiredCapacity: a.desiredCapacity,
     })),
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 export interface ScheduledActionRequest {
@@ -69,12 +69,9 @@ export interface ScheduledActionRequest {
 }
 
 /** The normalised description of `upsertAsgScheduledActionsDescription`. */
-export interface UpsertAsgScheduledActions {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface UpsertAsgScheduledActions extends ServerGroupsDescription {
   /** Every group's whole schedule afterwards, in the order given. */
   readonly scheduledActions: readonly ScheduledActionRequest[];
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertAsgScheduledActions(d: UpsertAsgScheduledActions): string {

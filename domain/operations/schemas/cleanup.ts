@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndRegion, descriptionBase, regionSchema, requiredString } from './common';
 
 /**
  * Clean-up operations that name one AWS resource in one region by its name or id:
@@ -7,17 +7,6 @@ import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema } from '
  * DeleteAmazonImage descriptions. Each is `credentials` (or `account`), `region` and the
  * resource; none names a server group, and none is restricted to an application in Clouddriver.
  */
-
-const required = (what: string) => (iss: { input: unknown }) => (iss.input === undefined ? 'is required' : `must be ${what} (a string)`);
-
-/** The account and the region, both required, checked even when the resource field is wrong. */
-function checkAccountAndRegion(
-  d: { credentials?: string | undefined; account?: string | undefined; region?: string | undefined },
-  ctx: z.core.$RefinementCtx,
-): void {
-  checkAccount(d, ctx);
-  if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
-}
 
 /** What every clean-up description normalises to, besides its resource. */
 export interface RegionalResource {
@@ -40,7 +29,7 @@ function regionalResourceSchema<K extends string>(key: K, resource: z.ZodType<st
         account: accountOf(d),
         region: d.region!,
         [key]: d[key],
-        application: d.application ?? d.moniker?.app,
+        application: applicationOf(d),
       } as RegionalResource & Record<K, string>;
     });
 }
@@ -49,7 +38,7 @@ function regionalResourceSchema<K extends string>(key: K, resource: z.ZodType<st
 export const deleteLaunchConfigurationSchema = regionalResourceSchema(
   'launchConfigurationName',
   z
-    .string({ error: required('a launch configuration name') })
+    .string({ error: requiredString('a launch configuration name') })
     .min(1, { error: 'must not be empty' })
     .max(255, { error: 'must be at most 255 characters' }),
 );
@@ -66,7 +55,7 @@ export function describeDeleteLaunchConfiguration(d: DeleteLaunchConfiguration):
 export const deleteLaunchTemplateSchema = regionalResourceSchema(
   'launchTemplateId',
   z
-    .string({ error: required('a launch template id') })
+    .string({ error: requiredString('a launch template id') })
     .regex(/^lt-[0-9a-f]+$/, { error: 'must be a launch template id such as lt-0123456789abcdef0' }),
 );
 
@@ -85,7 +74,7 @@ export function describeDeleteLaunchTemplate(d: DeleteLaunchTemplate): string {
 export const deleteSnapshotSchema = regionalResourceSchema(
   'snapshotId',
   z
-    .string({ error: required('a snapshot id') })
+    .string({ error: requiredString('a snapshot id') })
     .regex(/^snap-[0-9a-f]+$/, { error: 'must be a snapshot id such as snap-0123456789abcdef0' }),
 );
 
@@ -100,7 +89,9 @@ export function describeDeleteSnapshot(d: DeleteSnapshot): string {
 /** `deleteImage` (Clouddriver's key `deleteAmazonImageAtomicOperationConverter` too): deregisters an AMI by id. */
 export const deleteImageSchema = regionalResourceSchema(
   'imageId',
-  z.string({ error: required('an image id') }).regex(/^ami-[0-9a-f]+$/, { error: 'must be an image id such as ami-0123456789abcdef0' }),
+  z
+    .string({ error: requiredString('an image id') })
+    .regex(/^ami-[0-9a-f]+$/, { error: 'must be an image id such as ami-0123456789abcdef0' }),
 );
 
 export interface DeleteImage extends RegionalResource {

@@ -58,6 +58,37 @@ export interface ServerGroupTarget {
   readonly region: string;
 }
 
+/**
+ * What every normalised description carries besides its own fields: the account it acts in
+ * (Clouddriver's AbstractAmazonCredentialsDescription) and the application it is for.
+ */
+export interface AccountDescription {
+  readonly account: string;
+  readonly application?: string | undefined;
+}
+
+/** A normalised description that acts on server groups (Clouddriver's AsgDescription). */
+export interface ServerGroupsDescription extends AccountDescription {
+  readonly targets: readonly ServerGroupTarget[];
+}
+
+/** A normalised description that acts on exactly one server group, named by its own fields. */
+export interface OneServerGroupDescription extends AccountDescription {
+  /** Exactly one group. */
+  readonly targets: readonly [ServerGroupTarget];
+}
+
+/** A normalised description that acts in one region. */
+export interface RegionalDescription extends AccountDescription {
+  readonly region: string;
+}
+
+/** A normalised description that acts in several regions. */
+export interface RegionsDescription extends AccountDescription {
+  /** Clouddriver's `Set<String> regions`: each region once, in the order posted. */
+  readonly regions: readonly string[];
+}
+
 /** Limits on list fields, checked with the rest of the description (the body's size bounds the work). */
 export const MAX_ASGS = 100;
 export const MAX_REGIONS = 40;
@@ -138,6 +169,14 @@ export function serverGroupTargets(d: ServerGroupRefFields): ServerGroupTarget[]
   });
 }
 
+/** The application a description is for: `application`, or the one its `moniker` names. */
+export function applicationOf(d: {
+  application?: string | undefined;
+  moniker?: { app?: string | undefined } | undefined;
+}): string | undefined {
+  return d.application ?? d.moniker?.app;
+}
+
 /** Clouddriver names the account `credentials` (and sometimes `account`). */
 export function accountOf(d: { credentials?: string | undefined; account?: string | undefined }): string {
   return (d.credentials ?? d.account)!;
@@ -166,6 +205,35 @@ export function checkAccountAndTargets(
     });
   }
 }
+
+/** The account and the region, both required (a description that acts in one region). */
+export function checkAccountAndRegion(
+  d: { credentials?: string | undefined; account?: string | undefined; region?: string | undefined },
+  ctx: z.core.$RefinementCtx,
+): void {
+  checkAccount(d, ctx);
+  if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
+}
+
+/**
+ * The checks of a description that names exactly one group by its own fields: the account, the
+ * group's name (under `nameKey`, as the Clouddriver description spells it) and the region, each
+ * required.
+ */
+export function checkAccountAndGroup<K extends 'serverGroupName' | 'asgName'>(nameKey: K) {
+  return (
+    d: { credentials?: string | undefined; account?: string | undefined; region?: string | undefined } & { [P in K]?: string | undefined },
+    ctx: z.core.$RefinementCtx,
+  ): void => {
+    checkAccount(d, ctx);
+    if (d[nameKey] === undefined) ctx.addIssue({ code: 'custom', path: [nameKey], message: 'is required' });
+    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
+  };
+}
+
+/** A string field's error: `is required` when it is absent, what it must be otherwise. */
+export const requiredString = (what: string) => (iss: { input: unknown }) =>
+  iss.input === undefined ? 'is required' : `must be ${what} (a string)`;
 
 export const ALWAYS = { when: () => true } as const;
 

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { parseServerGroupName } from '../../frigga';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndTargets,
+  descriptionBase,
+  serverGroupRefShape,
+  serverGroupTargets,
+} from './common';
 
 /**
  * Clouddriver's `DestroyAsgDescription`: the groups are named like resize's. The wait for the
@@ -19,15 +27,12 @@ export const destroyServerGroupSchema = z
     account: accountOf(d),
     targets: serverGroupTargets(d),
     waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description the workflow receives. */
-export interface DestroyServerGroup {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface DestroyServerGroup extends ServerGroupsDescription {
   readonly waitTimeoutSeconds: number;
-  readonly application?: string | undefined;
 }
 
 export function describeDestroy(d: DestroyServerGroup): string {

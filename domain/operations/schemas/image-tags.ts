@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, ec2TagsSchema, MAX_REGIONS, regionSchema } from './common';
+import type { RegionsDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, ec2TagsSchema, MAX_REGIONS, regionSchema } from './common';
 
 /**
  * Clouddriver's UpsertAmiTagsDescription (`upsertImageTags`, legacy `upsertAmiTagsDescription`):
@@ -25,16 +26,13 @@ export const upsertImageTagsSchema = z
     // A region listed twice is tagged once.
     regions: [...new Set(d.regions ?? [])],
     tags: d.tags ?? {},
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `upsertImageTags`. */
-export interface UpsertImageTags {
-  readonly account: string;
+export interface UpsertImageTags extends RegionsDescription {
   readonly amiName: string;
-  readonly regions: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertImageTags(d: UpsertImageTags): string {

@@ -3,7 +3,7 @@
  * fields (same limits, same messages) and the normalised description the workflow receives.
  */
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
+import type { ServerGroupsDescription } from './common';
 
 /** AWS caps user data at 16 KiB before encoding, which is 21,848 base64 characters. */
 const MAX_USER_DATA_BASE64 = 21_848;
@@ -16,13 +16,10 @@ export const base64UserDataSchema = z
 export const instanceTypeSchema = z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: 'must be an EC2 instance type such as m5.large' });
 
 /** The normalised update of the launch template or configuration of one or more groups. */
-export interface LaunchUpdate<Changes> {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface LaunchUpdate<Changes> extends ServerGroupsDescription {
   /** An AMI name (or id) to resolve in each target's region. */
   readonly amiName?: string | undefined;
   readonly changes: Changes;
-  readonly application?: string | undefined;
 }
 
 /** `update the <what> of <group> in <region>, …`, then the changes in words when there are any. */

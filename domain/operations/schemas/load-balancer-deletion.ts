@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
+import type { RegionsDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
 
 /**
  * Clouddriver's DeleteAmazonLoadBalancerDescription (`deleteLoadBalancer`, legacy
@@ -25,17 +26,13 @@ export const deleteLoadBalancerSchema = z
     regions: [...new Set(d.regions ?? [])],
     loadBalancerName: d.loadBalancerName,
     classic: (d.loadBalancerType ?? 'classic') === 'classic',
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
-export interface DeleteLoadBalancer {
-  readonly account: string;
-  /** Clouddriver's `Set<String> regions`: each region once, in the order posted. */
-  readonly regions: readonly string[];
+export interface DeleteLoadBalancer extends RegionsDescription {
   readonly loadBalancerName: string;
   /** The classic operation (ELB); otherwise the V2 one (application and network load balancers). */
   readonly classic: boolean;
-  readonly application?: string | undefined;
 }
 
 export function describeDeleteLoadBalancer(d: DeleteLoadBalancer): string {

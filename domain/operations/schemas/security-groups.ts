@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
+import type { RegionsDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
 
 /**
  * Clouddriver's DeleteSecurityGroupDescription (`deleteSecurityGroup`, legacy
@@ -25,16 +26,12 @@ export const deleteSecurityGroupSchema = z
     regions: [...new Set(d.regions ?? [])],
     securityGroupName: d.securityGroupName,
     vpcId: d.vpcId,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
-export interface DeleteSecurityGroup {
-  readonly account: string;
-  /** Clouddriver's `Set<String> regions`: each region once, in the order posted. */
-  readonly regions: readonly string[];
+export interface DeleteSecurityGroup extends RegionsDescription {
   readonly securityGroupName: string;
   readonly vpcId?: string | undefined;
-  readonly application?: string | undefined;
 }
 
 export function describeDeleteSecurityGroup(d: DeleteSecurityGroup): string {

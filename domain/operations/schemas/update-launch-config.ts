@@ -3,7 +3,15 @@ import type { BlockDevice, LaunchConfigurationChanges } from '../../launch-confi
 import { formatLaunchConfigurationChanges } from '../../launch-configurations';
 import type { LaunchUpdate } from './launch-update';
 import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema } from './launch-update';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndTargets,
+  descriptionBase,
+  serverGroupRefShape,
+  serverGroupTargets,
+} from './common';
 
 const text = (max: number) =>
   z
@@ -107,7 +115,7 @@ export const updateLaunchConfigSchema = z
         encrypted: b.encrypted,
       })),
     },
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description the workflow receives; security groups may still be names, resolved in the group's VPC. */

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndTargets,
+  descriptionBase,
+  serverGroupRefShape,
+  serverGroupTargets,
+} from './common';
 import type { LaunchTemplateChanges } from '../launch-template-versions';
 import { formatLaunchTemplateChanges } from '../launch-template-versions';
 import type { LaunchUpdate } from './launch-update';
@@ -79,7 +87,7 @@ export const updateLaunchTemplateSchema = z
       instanceMonitoring: d.instanceMonitoring,
       ebsOptimized: d.ebsOptimized,
     },
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /**

@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndTargets,
+  descriptionBase,
+  serverGroupRefShape,
+  serverGroupTargets,
+} from './common';
 import type { AlarmConfig, ScalingPolicyConfig } from '../scaling-policies';
 import { AdjustmentType, formatAlarm, formatScalingPolicy } from '../scaling-policies';
 
@@ -179,7 +187,7 @@ export const upsertScalingPolicySchema = z
       unit: d.alarm.unit,
       dimensions: d.alarm.dimensions?.map((x) => ({ name: x.name, value: x.value })),
     },
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 function toPolicy(d: {
@@ -247,14 +255,11 @@ function toPolicy(d: {
 }
 
 /** The normalised description the workflow receives. */
-export interface UpsertScalingPolicy {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface UpsertScalingPolicy extends ServerGroupsDescription {
   /** Set: update this existing policy. Absent: create one with a name derived from the task. */
   readonly policyName?: string | undefined;
   readonly policy: ScalingPolicyConfig;
   readonly alarm?: AlarmConfig | undefined;
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertScalingPolicy(d: UpsertScalingPolicy): string {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { IpIngress } from '../../security-group-rules';
-import { accountOf, accountSchema, ALWAYS, checkAccount, descriptionBase, ec2TagsSchema, regionSchema } from './common';
+import type { RegionalDescription } from './common';
+import { accountOf, accountSchema, ALWAYS, applicationOf, checkAccount, descriptionBase, ec2TagsSchema, regionSchema } from './common';
 
 /** AWS's limits: a group's name and description, its rules (a raised quota). */
 const MAX_NAME = 255;
@@ -144,7 +145,7 @@ export const upsertSecurityGroupSchema = z
     })),
     ingressAppendOnly: d.ingressAppendOnly ?? false,
     tags: d.tags ?? {},
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /**
@@ -164,9 +165,7 @@ export interface SecurityGroupIngress {
 }
 
 /** The normalised description of `upsertSecurityGroup`. */
-export interface UpsertSecurityGroup {
-  readonly account: string;
-  readonly region: string;
+export interface UpsertSecurityGroup extends RegionalDescription {
   readonly name: string;
   readonly description?: string | undefined;
   readonly vpcId?: string | undefined;
@@ -174,7 +173,6 @@ export interface UpsertSecurityGroup {
   readonly ipIngress: readonly (IpIngress & { readonly cidr: string; readonly ipProtocol: string })[];
   readonly ingressAppendOnly: boolean;
   readonly tags: Readonly<Record<string, string>>;
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertSecurityGroup(d: UpsertSecurityGroup): string {
