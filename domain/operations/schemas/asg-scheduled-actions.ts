@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccount,
+  descriptionBase,
+  requiredAsgsSchema,
+  requiredString,
+  serverGroupTargets,
+} from './common';
 
 /** AWS allows 125 scheduled actions per group. */
 const MAX_SCHEDULED_ACTIONS = 125;
@@ -14,7 +23,7 @@ const size = z
 const scheduledActionSchema = z
   .looseObject({
     recurrence: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a cron expression (a string)') })
+      .string({ error: requiredString('a cron expression') })
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' }),

@@ -11,6 +11,11 @@ export const regionSchema = z
   .string({ error: 'must be an AWS region name (a string)' })
   .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'must be an AWS region name such as us-east-1' });
 
+/** A VPC id, as EC2 spells it. */
+export const vpcIdSchema = z
+  .string({ error: 'must be a VPC id (a string)' })
+  .regex(/^vpc-[0-9a-f]+$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' });
+
 export const accountSchema = z
   .string({ error: 'must be an account name (a string)' })
   .min(1, { error: 'must not be empty' })
@@ -234,6 +239,12 @@ export function checkAccountAndGroup<K extends 'serverGroupName' | 'asgName'>(na
 /** A string field's error: `is required` when it is absent, what it must be otherwise. */
 export const requiredString = (what: string) => (iss: { input: unknown }) =>
   iss.input === undefined ? 'is required' : `must be ${what} (a string)`;
+
+/** A security group's name: required, and within AWS's 255 characters. */
+export const securityGroupNameSchema = z
+  .string({ error: requiredString('a security group name') })
+  .min(1, { error: 'must not be empty' })
+  .max(255, { error: 'must be at most 255 characters' });
 
 export const ALWAYS = { when: () => true } as const;
 

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { OneServerGroupDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndGroup,
+  descriptionBase,
+  regionSchema,
+  requiredString,
+  serverGroupNameSchema,
+} from './common';
 
 /**
  * Clouddriver's DeleteScalingPolicyDescription (`deleteScalingPolicy`, legacy
@@ -12,7 +21,7 @@ export const deleteScalingPolicySchema = z
     serverGroupName: serverGroupNameSchema.optional(),
     region: regionSchema.optional(),
     policyName: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a scaling policy name (a string)') })
+      .string({ error: requiredString('a scaling policy name') })
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' }),
   })

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import type { RegionsDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, ec2TagsSchema, MAX_REGIONS, regionSchema } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccount,
+  descriptionBase,
+  ec2TagsSchema,
+  MAX_REGIONS,
+  regionSchema,
+  requiredString,
+} from './common';
 
 /**
  * Clouddriver's UpsertAmiTagsDescription (`upsertImageTags`, legacy `upsertAmiTagsDescription`):
@@ -10,9 +20,7 @@ import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, ec2Tag
 export const upsertImageTagsSchema = z
   .looseObject({
     ...descriptionBase,
-    amiName: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be an image name (a string)') })
-      .min(1, { error: 'must not be empty' }),
+    amiName: z.string({ error: requiredString('an image name') }).min(1, { error: 'must not be empty' }),
     regions: z
       .array(regionSchema)
       .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RegionsDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndRegions, descriptionBase, regionListSchema, requiredString } from './common';
 
 /**
  * Clouddriver's DeleteAmazonLoadBalancerDescription (`deleteLoadBalancer`, legacy
@@ -13,7 +13,7 @@ export const deleteLoadBalancerSchema = z
   .looseObject({
     ...descriptionBase,
     loadBalancerName: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a load balancer name (a string)') })
+      .string({ error: requiredString('a load balancer name') })
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' }),
     loadBalancerType: z.string({ error: 'must be classic, application or network' }).optional(),

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import type { RegionsDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndRegions,
+  descriptionBase,
+  regionListSchema,
+  securityGroupNameSchema,
+  vpcIdSchema,
+} from './common';
 
 /**
  * Clouddriver's DeleteSecurityGroupDescription (`deleteSecurityGroup`, legacy
@@ -9,14 +18,8 @@ import { accountOf, ALWAYS, applicationOf, checkAccountAndRegions, descriptionBa
 export const deleteSecurityGroupSchema = z
   .looseObject({
     ...descriptionBase,
-    securityGroupName: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a security group name (a string)') })
-      .min(1, { error: 'must not be empty' })
-      .max(255, { error: 'must be at most 255 characters' }),
-    vpcId: z
-      .string({ error: 'must be a VPC id (a string)' })
-      .regex(/^vpc-[0-9a-f]+$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' })
-      .optional(),
+    securityGroupName: securityGroupNameSchema,
+    vpcId: vpcIdSchema.optional(),
     regions: regionListSchema.optional(),
   })
   // DeleteSecurityGroupDescriptionValidator: the account, and validateRegions.
