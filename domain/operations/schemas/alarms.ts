@@ -12,12 +12,18 @@ import {
 } from './common';
 
 const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
-/** The AWS SDK's ComparisonOperator constants (Clouddriver binds the SDK enum). */
-const COMPARISON_OPERATORS = [
+/** A CloudWatch statistic, of an alarm or of a scaling policy's metric. */
+export const statisticSchema = z.enum(STATISTICS, { error: `must be one of ${STATISTICS.join(', ')}` });
+/** The ComparisonOperator constants that compare with a static threshold (a scaling policy's alarm takes only these). */
+export const THRESHOLD_COMPARISON_OPERATORS = [
   'GreaterThanOrEqualToThreshold',
   'GreaterThanThreshold',
   'LessThanThreshold',
   'LessThanOrEqualToThreshold',
+] as const;
+/** The AWS SDK's ComparisonOperator constants (Clouddriver binds the SDK enum). */
+const COMPARISON_OPERATORS = [
+  ...THRESHOLD_COMPARISON_OPERATORS,
   'LessThanLowerOrGreaterThanUpperThreshold',
   'LessThanLowerThreshold',
   'GreaterThanUpperThreshold',
@@ -101,7 +107,7 @@ export const upsertAlarmSchema = z
     threshold: z.number({ error: 'must be a number' }).optional(),
     namespace: text(255).optional(),
     metricName: text(255).optional(),
-    statistic: z.enum(STATISTICS, { error: `must be one of ${STATISTICS.join(', ')}` }).optional(),
+    statistic: statisticSchema.optional(),
     unit: z
       .string({ error: 'must be a CloudWatch unit' })
       .refine((u) => u in UNITS, { error: 'must be a CloudWatch unit such as Percent, Count or Bytes/Second' })

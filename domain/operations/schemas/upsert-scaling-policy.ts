@@ -9,19 +9,12 @@ import {
   serverGroupRefShape,
   serverGroupTargets,
 } from './common';
+import { statisticSchema, THRESHOLD_COMPARISON_OPERATORS } from './alarms';
 import type { AlarmConfig, ScalingPolicyConfig } from '../scaling-policies';
 import { AdjustmentType, formatAlarm, formatScalingPolicy } from '../scaling-policies';
 
 export type { AlarmConfig, Dimension, ScalingPolicyConfig, StepAdjustment } from '../scaling-policies';
 export { AdjustmentType, formatAlarm, formatScalingPolicy, policyTypeOf, scalingAlarmName, scalingPolicyName } from '../scaling-policies';
-
-const statistics = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
-const comparisonOperators = [
-  'GreaterThanOrEqualToThreshold',
-  'GreaterThanThreshold',
-  'LessThanThreshold',
-  'LessThanOrEqualToThreshold',
-] as const;
 
 const int = z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' });
 const bound = z.number({ error: 'must be a number' });
@@ -72,7 +65,7 @@ const targetTrackingSchema = z
       .looseObject({
         metricName: text(255),
         namespace: text(255),
-        statistic: z.enum(statistics, { error: `must be one of ${statistics.join(', ')}` }),
+        statistic: statisticSchema,
         unit: text(64).optional(),
         dimensions: dimensionsSchema.optional(),
       })
@@ -91,8 +84,8 @@ const alarmSchema = z
     alarmDescription: text(1024).optional(),
     metricName: text(255),
     namespace: text(255),
-    statistic: z.enum(statistics, { error: `must be one of ${statistics.join(', ')}` }),
-    comparisonOperator: z.enum(comparisonOperators, { error: `must be one of ${comparisonOperators.join(', ')}` }),
+    statistic: statisticSchema,
+    comparisonOperator: z.enum(THRESHOLD_COMPARISON_OPERATORS, { error: `must be one of ${THRESHOLD_COMPARISON_OPERATORS.join(', ')}` }),
     threshold: z.number({ error: 'must be a number' }),
     evaluationPeriods: int.min(1, { error: 'must be 1 or more' }),
     period: int.min(10, { error: 'must be 10, 30 or a multiple of 60 seconds' }),
