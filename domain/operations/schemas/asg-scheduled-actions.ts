@@ -5,7 +5,9 @@ import {
   ALWAYS,
   applicationOf,
   checkAccount,
+  checkPartialCapacity,
   descriptionBase,
+  instanceCountSchema,
   requiredAsgsSchema,
   requiredString,
   serverGroupTargets,
@@ -14,12 +16,6 @@ import {
 /** AWS allows 125 scheduled actions per group. */
 const MAX_SCHEDULED_ACTIONS = 125;
 
-const size = z
-  .number({ error: 'must be a whole number' })
-  .int({ error: 'must be a whole number' })
-  .min(0, { error: 'must be 0 or more' })
-  .max(10_000, { error: 'must be at most 10000' });
-
 const scheduledActionSchema = z
   .looseObject({
     recurrence: z
@@ -27,18 +23,11 @@ const scheduledActionSchema = z
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' }),
-    minSize: size.optional(),
-    maxSize: size.optional(),
-    desiredCapacity: size.optional(),
+    minSize: instanceCountSchema.optional(),
+    maxSize: instanceCountSchema.optional(),
+    desiredCapacity: instanceCountSchema.optional(),
   })
-  .superRefine((a, ctx) => {
-    if (a.minSize === undefined && a.maxSize === undefined && a.desiredCapacity === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must set at least one of minSize, maxSize, desiredCapacity' });
-    }
-    if (a.minSize !== undefined && a.maxSize !== undefined && a.minSize > a.maxSize) {
-      ctx.addIssue({ code: 'custom', path: ['minSize'], message: `minSize ${a.minSize} is greater than maxSize ${a.maxSize}` });
-    }
-  });
+  .superRefine((a, ctx) => checkPartialCapacity(a, ctx, ['minSize', 'maxSize', 'desiredCapacity']));
 
 /**
  * Clouddriver's UpsertAsgScheduledActionsDescription (`upsertAsgScheduledActionsDescription`,

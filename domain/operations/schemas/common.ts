@@ -21,26 +21,40 @@ export const accountSchema = z
   .min(1, { error: 'must not be empty' })
   .max(128, { error: 'must be at most 128 characters' });
 
-const instanceCount = z
+/** A number of instances: a group's size, or a bound of it. */
+export const instanceCountSchema = z
   .number({ error: 'must be a whole number' })
   .int({ error: 'must be a whole number' })
   .min(0, { error: 'must be 0 or more' })
   .max(10_000, { error: 'must be at most 10000' });
 
+/**
+ * What every partial capacity must be, whatever its fields are called (`min`, `max`, `desired`;
+ * a scheduled action's `minSize`, `maxSize`, `desiredCapacity`): at least one set, min not above max.
+ */
+export function checkPartialCapacity<K extends string>(
+  c: { readonly [P in K]?: number | undefined },
+  ctx: z.core.$RefinementCtx,
+  [min, max, desired]: readonly [K, K, K],
+): void {
+  const [lo, hi] = [c[min], c[max]];
+  if (lo === undefined && hi === undefined && c[desired] === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must set at least one of ${min}, ${max}, ${desired}` });
+  }
+  if (lo !== undefined && hi !== undefined && lo > hi) {
+    ctx.addIssue({ code: 'custom', path: [min], message: `${min} ${lo} is greater than ${max} ${hi}` });
+  }
+}
+
 /** Partial capacity, as Clouddriver accepts it: absent fields keep the group's current value. */
 export const capacityRequestSchema = z
   .looseObject({
-    min: instanceCount.optional(),
-    max: instanceCount.optional(),
-    desired: instanceCount.optional(),
+    min: instanceCountSchema.optional(),
+    max: instanceCountSchema.optional(),
+    desired: instanceCountSchema.optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.min === undefined && c.max === undefined && c.desired === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must set at least one of min, max, desired' });
-    }
-    if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
-      ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${c.min} is greater than max ${c.max}` });
-    }
+    checkPartialCapacity(c, ctx, ['min', 'max', 'desired']);
     if (c.desired !== undefined && c.max !== undefined && c.desired > c.max) {
       ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is greater than max ${c.max}` });
     }
