@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
-import {
-  accountOf,
-  ALWAYS,
-  applicationOf,
-  checkAccountAndTargets,
-  descriptionBase,
-  serverGroupRefShape,
-  serverGroupTargets,
-} from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 import type { AsgProcessName } from '../asg-process-names';
 import { ASG_PROCESS_NAMES } from '../asg-process-names';
 
@@ -33,8 +25,7 @@ export const asgProcessesSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): AsgProcessesChange => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     processes: [...new Set(d.processes)],
     application: applicationOf(d),
   }));

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription, ServerGroupTarget } from './common';
 import {
-  accountOf,
   ALWAYS,
   applicationOf,
   checkAccountAndTargets,
@@ -10,7 +9,7 @@ import {
   MAX_TAG_VALUE,
   MAX_TAGS,
   serverGroupRefShape,
-  serverGroupTargets,
+  serverGroupsOf,
 } from './common';
 
 const tagKey = z
@@ -48,8 +47,7 @@ export const upsertServerGroupTagsSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): UpsertServerGroupTags => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     tags: d.tags,
     application: applicationOf(d),
   }));
@@ -75,8 +73,7 @@ export const deleteAsgTagsSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): DeleteAsgTags => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     tagKeys: [...new Set(d.tagKeys)],
     application: applicationOf(d),
   }));

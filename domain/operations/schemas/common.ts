@@ -171,6 +171,13 @@ interface ServerGroupRefFields {
   asgs?: { serverGroupName?: string | undefined; asgName?: string | undefined; region: string }[] | undefined;
 }
 
+/** The account and the server groups of a description that names them with `serverGroupRefShape`. */
+export function serverGroupsOf(
+  d: ServerGroupRefFields & { credentials?: string | undefined; account?: string | undefined },
+): Pick<ServerGroupsDescription, 'account' | 'targets'> {
+  return { account: accountOf(d), targets: serverGroupTargets(d) };
+}
+
 /** Every server group a description names, once each, in the order given. */
 export function serverGroupTargets(d: ServerGroupRefFields): ServerGroupTarget[] {
   // Also called on input that failed other checks: trust no shapes here.

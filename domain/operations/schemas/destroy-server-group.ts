@@ -1,15 +1,7 @@
 import { z } from 'zod';
 import { parseServerGroupName } from '../../frigga';
 import type { ServerGroupsDescription } from './common';
-import {
-  accountOf,
-  ALWAYS,
-  applicationOf,
-  checkAccountAndTargets,
-  descriptionBase,
-  serverGroupRefShape,
-  serverGroupTargets,
-} from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 /**
  * Clouddriver's `DestroyAsgDescription`: the groups are named like resize's. The wait for the
@@ -24,8 +16,7 @@ export const destroyServerGroupSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): DestroyServerGroup => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
     application: applicationOf(d),
   }));

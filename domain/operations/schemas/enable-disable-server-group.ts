@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
-import {
-  accountOf,
-  ALWAYS,
-  applicationOf,
-  checkAccountAndTargets,
-  descriptionBase,
-  serverGroupRefShape,
-  serverGroupTargets,
-} from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 export { TRAFFIC_PROCESSES } from '../asg-process-names';
 
@@ -36,8 +28,7 @@ const schemaWith = (percentage: z.ZodNumber | undefined) =>
     })
     .superRefine(checkAccountAndTargets, ALWAYS)
     .transform((d): EnableDisableServerGroup => ({
-      account: accountOf(d),
-      targets: serverGroupTargets(d),
+      ...serverGroupsOf(d),
       application: applicationOf(d),
       ...(percentage && typeof d.desiredPercentage === 'number' ? { desiredPercentage: d.desiredPercentage } : {}),
     }));

@@ -3,14 +3,13 @@ import type { CapacityRequest } from '../../capacity';
 import { formatCapacity } from '../../capacity';
 import type { ServerGroupsDescription } from './common';
 import {
-  accountOf,
   ALWAYS,
   applicationOf,
   capacityRequestSchema,
   checkAccountAndTargets,
   descriptionBase,
   serverGroupRefShape,
-  serverGroupTargets,
+  serverGroupsOf,
 } from './common';
 
 /**
@@ -29,8 +28,7 @@ export const resizeServerGroupSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): ResizeServerGroup => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     capacity: d.capacity,
     constraints: d.constraints?.capacity,
     waitForCapacity: d.waitForCapacity ?? true,

@@ -3,15 +3,7 @@ import type { BlockDevice, LaunchConfigurationChanges } from '../../launch-confi
 import { formatLaunchConfigurationChanges } from '../../launch-configurations';
 import type { LaunchUpdate } from './launch-update';
 import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema } from './launch-update';
-import {
-  accountOf,
-  ALWAYS,
-  applicationOf,
-  checkAccountAndTargets,
-  descriptionBase,
-  serverGroupRefShape,
-  serverGroupTargets,
-} from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 const text = (max: number) =>
   z
@@ -88,8 +80,7 @@ export const updateLaunchConfigSchema = z
     }
   }, ALWAYS)
   .transform((d): UpdateLaunchConfig => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     amiName: d.amiName,
     changes: {
       instanceType: d.instanceType,

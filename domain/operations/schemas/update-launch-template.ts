@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import {
-  accountOf,
-  ALWAYS,
-  applicationOf,
-  checkAccountAndTargets,
-  descriptionBase,
-  serverGroupRefShape,
-  serverGroupTargets,
-} from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 import type { LaunchTemplateChanges } from '../launch-template-versions';
 import { formatLaunchTemplateChanges } from '../launch-template-versions';
 import type { LaunchUpdate } from './launch-update';
@@ -73,8 +65,7 @@ export const updateLaunchTemplateSchema = z
     }
   }, ALWAYS)
   .transform((d): UpdateLaunchTemplate => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     amiName: d.amiName,
     changes: {
       imageId: d.imageId,

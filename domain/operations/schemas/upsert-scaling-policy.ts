@@ -1,14 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
-import {
-  accountOf,
-  ALWAYS,
-  applicationOf,
-  checkAccountAndTargets,
-  descriptionBase,
-  serverGroupRefShape,
-  serverGroupTargets,
-} from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 import { statisticSchema, THRESHOLD_COMPARISON_OPERATORS } from './alarms';
 import type { AlarmConfig, ScalingPolicyConfig } from '../scaling-policies';
 import { AdjustmentType, formatAlarm, formatScalingPolicy } from '../scaling-policies';
@@ -163,8 +155,7 @@ export const upsertScalingPolicySchema = z
     }
   }, ALWAYS)
   .transform((d): UpsertScalingPolicy => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     policyName: d.name,
     policy: toPolicy(d),
     alarm: d.alarm && {
