@@ -287,6 +287,15 @@ export const regionListSchema = z
   .array(regionSchema, { error: 'must be a list of AWS region names' })
   .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` });
 
+/** The account and the regions of a description that acts in several regions: each region once, in the order posted. */
+export function accountAndRegionsOf(d: {
+  credentials?: string | undefined;
+  account?: string | undefined;
+  regions?: readonly string[] | undefined;
+}): Pick<RegionsDescription, 'account' | 'regions'> {
+  return { account: accountOf(d), regions: [...new Set(d.regions ?? [])] };
+}
+
 /**
  * The account and at least one region (Clouddriver's validators: credentials, then
  * validateRegions, which rejects a missing or empty list).

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RegionsDescription } from './common';
 import {
-  accountOf,
+  accountAndRegionsOf,
   ALWAYS,
   applicationOf,
   checkAccount,
@@ -29,10 +29,9 @@ export const upsertImageTagsSchema = z
   })
   .superRefine(checkAccount, ALWAYS)
   .transform((d): UpsertImageTags => ({
-    account: accountOf(d),
-    amiName: d.amiName,
     // A region listed twice is tagged once.
-    regions: [...new Set(d.regions ?? [])],
+    ...accountAndRegionsOf(d),
+    amiName: d.amiName,
     tags: d.tags ?? {},
     application: applicationOf(d),
   }));

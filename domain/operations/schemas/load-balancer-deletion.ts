@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { RegionsDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndRegions, descriptionBase, regionListSchema, requiredString } from './common';
+import {
+  accountAndRegionsOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndRegions,
+  descriptionBase,
+  regionListSchema,
+  requiredString,
+} from './common';
 
 /**
  * Clouddriver's DeleteAmazonLoadBalancerDescription (`deleteLoadBalancer`, legacy
@@ -22,8 +30,7 @@ export const deleteLoadBalancerSchema = z
   // DeleteAmazonLoadBalancerDescriptionValidator: the account, and validateRegions.
   .superRefine(checkAccountAndRegions, ALWAYS)
   .transform((d): DeleteLoadBalancer => ({
-    account: accountOf(d),
-    regions: [...new Set(d.regions ?? [])],
+    ...accountAndRegionsOf(d),
     loadBalancerName: d.loadBalancerName,
     classic: (d.loadBalancerType ?? 'classic') === 'classic',
     application: applicationOf(d),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RegionsDescription } from './common';
 import {
-  accountOf,
+  accountAndRegionsOf,
   ALWAYS,
   applicationOf,
   checkAccountAndRegions,
@@ -25,8 +25,7 @@ export const deleteSecurityGroupSchema = z
   // DeleteSecurityGroupDescriptionValidator: the account, and validateRegions.
   .superRefine(checkAccountAndRegions, ALWAYS)
   .transform((d): DeleteSecurityGroup => ({
-    account: accountOf(d),
-    regions: [...new Set(d.regions ?? [])],
+    ...accountAndRegionsOf(d),
     securityGroupName: d.securityGroupName,
     vpcId: d.vpcId,
     application: applicationOf(d),
