@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { BlockDevice, LaunchConfigurationChanges } from '../../launch-configurations';
 import { formatLaunchConfigurationChanges } from '../../launch-configurations';
 import type { LaunchUpdate } from './launch-update';
-import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema } from './launch-update';
+import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema, postedChangesOf } from './launch-update';
 import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 const text = (max: number) =>
@@ -83,14 +83,8 @@ export const updateLaunchConfigSchema = z
     ...serverGroupsOf(d),
     amiName: d.amiName,
     changes: {
-      instanceType: d.instanceType,
-      keyPair: d.keyPair,
-      securityGroups: d.securityGroups,
+      ...postedChangesOf(d),
       securityGroupsAppendOnly: d.securityGroupsAppendOnly,
-      iamRole: d.iamRole,
-      base64UserData: d.base64UserData,
-      instanceMonitoring: d.instanceMonitoring,
-      ebsOptimized: d.ebsOptimized,
       associatePublicIpAddress: d.associatePublicIpAddress,
       spotPrice: d.spotPrice,
       ramdiskId: d.ramdiskId,

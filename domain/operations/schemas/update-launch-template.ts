@@ -3,7 +3,7 @@ import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverG
 import type { LaunchTemplateChanges } from '../launch-template-versions';
 import { formatLaunchTemplateChanges } from '../launch-template-versions';
 import type { LaunchUpdate } from './launch-update';
-import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema } from './launch-update';
+import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema, postedChangesOf } from './launch-update';
 
 export type { LaunchTemplateChanges } from '../launch-template-versions';
 export {
@@ -69,14 +69,8 @@ export const updateLaunchTemplateSchema = z
     amiName: d.amiName,
     changes: {
       imageId: d.imageId,
-      instanceType: d.instanceType,
-      keyPair: d.keyPair,
-      securityGroups: d.securityGroups,
+      ...postedChangesOf(d),
       ...(d.securityGroups && d.securityGroupsAppendOnly ? { securityGroupsAppendOnly: true } : {}),
-      iamRole: d.iamRole,
-      base64UserData: d.base64UserData,
-      instanceMonitoring: d.instanceMonitoring,
-      ebsOptimized: d.ebsOptimized,
     },
     application: applicationOf(d),
   }));
