@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RegionalDescription } from './common';
 import { accountOf, ALWAYS, applicationOf, checkAccountAndRegion, descriptionBase, regionSchema, requiredString } from './common';
 
 /**
@@ -8,11 +9,12 @@ import { accountOf, ALWAYS, applicationOf, checkAccountAndRegion, descriptionBas
  * resource; none names a server group, and none is restricted to an application in Clouddriver.
  */
 
-/** What every clean-up description normalises to, besides its resource. */
-export interface RegionalResource {
-  readonly account: string;
-  readonly region: string;
-  readonly application?: string | undefined;
+/** What a clean-up description normalises to: the account, the region and the resource under `K`. */
+export type RegionalResource<K extends string> = RegionalDescription & { readonly [P in K]: string };
+
+/** `<what> <resource> in <region>`, the line a clean-up shows in the Temporal UI. */
+function describeRegionalResource<K extends string>(what: string, key: K): (d: RegionalResource<K>) => string {
+  return (d) => `${what} ${d[key]} in ${d.region}`;
 }
 
 /** A clean-up description: the account, the region and the resource under `key`. */
@@ -30,7 +32,7 @@ function regionalResourceSchema<K extends string>(key: K, resource: z.ZodType<st
         region: d.region!,
         [key]: d[key],
         application: applicationOf(d),
-      } as RegionalResource & Record<K, string>;
+      } as RegionalResource<K>;
     });
 }
 
@@ -43,13 +45,9 @@ export const deleteLaunchConfigurationSchema = regionalResourceSchema(
     .max(255, { error: 'must be at most 255 characters' }),
 );
 
-export interface DeleteLaunchConfiguration extends RegionalResource {
-  readonly launchConfigurationName: string;
-}
+export type DeleteLaunchConfiguration = RegionalResource<'launchConfigurationName'>;
 
-export function describeDeleteLaunchConfiguration(d: DeleteLaunchConfiguration): string {
-  return `delete launch configuration ${d.launchConfigurationName} in ${d.region}`;
-}
+export const describeDeleteLaunchConfiguration = describeRegionalResource('delete launch configuration', 'launchConfigurationName');
 
 /** `deleteLaunchTemplate` (Clouddriver's key `deleteAmazonLaunchTemplateAtomicOperationConverter` too): a template by id. */
 export const deleteLaunchTemplateSchema = regionalResourceSchema(
@@ -59,13 +57,9 @@ export const deleteLaunchTemplateSchema = regionalResourceSchema(
     .regex(/^lt-[0-9a-f]+$/, { error: 'must be a launch template id such as lt-0123456789abcdef0' }),
 );
 
-export interface DeleteLaunchTemplate extends RegionalResource {
-  readonly launchTemplateId: string;
-}
+export type DeleteLaunchTemplate = RegionalResource<'launchTemplateId'>;
 
-export function describeDeleteLaunchTemplate(d: DeleteLaunchTemplate): string {
-  return `delete launch template ${d.launchTemplateId} in ${d.region}`;
-}
+export const describeDeleteLaunchTemplate = describeRegionalResource('delete launch template', 'launchTemplateId');
 
 /**
  * `deleteSnapshot` (Clouddriver's key `deleteAmazonSnapshotAtomicOperationConverter` too): an EBS
@@ -78,13 +72,9 @@ export const deleteSnapshotSchema = regionalResourceSchema(
     .regex(/^snap-[0-9a-f]+$/, { error: 'must be a snapshot id such as snap-0123456789abcdef0' }),
 );
 
-export interface DeleteSnapshot extends RegionalResource {
-  readonly snapshotId: string;
-}
+export type DeleteSnapshot = RegionalResource<'snapshotId'>;
 
-export function describeDeleteSnapshot(d: DeleteSnapshot): string {
-  return `delete snapshot ${d.snapshotId} in ${d.region}`;
-}
+export const describeDeleteSnapshot = describeRegionalResource('delete snapshot', 'snapshotId');
 
 /** `deleteImage` (Clouddriver's key `deleteAmazonImageAtomicOperationConverter` too): deregisters an AMI by id. */
 export const deleteImageSchema = regionalResourceSchema(
@@ -94,10 +84,6 @@ export const deleteImageSchema = regionalResourceSchema(
     .regex(/^ami-[0-9a-f]+$/, { error: 'must be an image id such as ami-0123456789abcdef0' }),
 );
 
-export interface DeleteImage extends RegionalResource {
-  readonly imageId: string;
-}
+export type DeleteImage = RegionalResource<'imageId'>;
 
-export function describeDeleteImage(d: DeleteImage): string {
-  return `deregister image ${d.imageId} in ${d.region}`;
-}
+export const describeDeleteImage = describeRegionalResource('deregister image', 'imageId');
