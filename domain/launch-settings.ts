@@ -3,42 +3,20 @@
  * BasicAmazonDeployDescription fields that end up in the EC2 launch template or the group's
  * MixedInstancesPolicy), how a clone merges them with its source's (CopyLastAsgAtomicOperation),
  * and the checks Clouddriver's BasicAmazonDeployDescriptionValidator makes on them. Pure and
- * zod-free: the deploy workflow merges and checks with it.
+ * zod-free (the device, placement and override types are read from the schema's, as types only):
+ * the deploy workflow merges and checks with it.
  */
 import { allBurstable, defaultBlockDevicesFor } from './instance-types';
+import type { BlockDeviceFields, InstanceTypeOverrideFields, PlacementFields } from './operations/schemas/launch-settings-fields';
 
 /** Clouddriver's AmazonBlockDevice: an instance-store volume (virtualName) or an EBS volume (size …). */
-export interface BlockDevice {
-  readonly deviceName: string;
-  readonly virtualName?: string | undefined;
-  readonly size?: number | undefined;
-  readonly volumeType?: string | undefined;
-  readonly deleteOnTermination?: boolean | undefined;
-  readonly iops?: number | undefined;
-  readonly throughput?: number | undefined;
-  readonly snapshotId?: string | undefined;
-  readonly encrypted?: boolean | undefined;
-  readonly kmsKeyId?: string | undefined;
-}
+export type BlockDevice = BlockDeviceFields;
 
 /** Clouddriver's LaunchTemplatePlacement (EC2 LaunchTemplatePlacementRequest). */
-export interface LaunchPlacement {
-  readonly affinity?: string | undefined;
-  readonly availabilityZone?: string | undefined;
-  readonly groupName?: string | undefined;
-  readonly hostId?: string | undefined;
-  readonly tenancy?: string | undefined;
-  readonly spreadDomain?: string | undefined;
-  readonly hostResourceGroupArn?: string | undefined;
-  readonly partitionNumber?: number | undefined;
-}
+export type LaunchPlacement = PlacementFields;
 
 /** Clouddriver's LaunchTemplateOverridesForInstanceType: lower priority first, unset last. */
-export interface InstanceTypeOverride {
-  readonly instanceType: string;
-  readonly weightedCapacity?: string | undefined;
-  readonly priority?: number | undefined;
-}
+export type InstanceTypeOverride = InstanceTypeOverrideFields;
 
 /** The deploy fields that shape the launch template and the purchase options; absent = as Clouddriver defaults it. */
 export interface LaunchSettings {
