@@ -129,20 +129,25 @@ export function mixedInstancesOf(s: LaunchSettings): MixedInstances | undefined 
   });
 }
 
-/** What a clone reads from its source's launch template version, launch configuration and mixed-instances policy. */
-export interface SourceLaunchSettings {
+/**
+ * What a clone reads from its source's launch template version, launch configuration and
+ * mixed-instances policy: the source's own value of each launch setting it can read (its
+ * devices in Clouddriver's terms: the transform keeps no KMS key id), its CPU credits and mix.
+ */
+export interface SourceLaunchSettings extends Pick<
+  LaunchSettings,
+  | 'blockDevices'
+  | 'requireIMDSv2'
+  | 'enableEnclave'
+  | 'associatePublicIpAddress'
+  | 'associateIPv6Address'
+  | 'spotPrice'
+  | 'kernelId'
+  | 'ramdiskId'
+> {
   readonly kind: 'launchTemplate' | 'mixedInstances' | 'launchConfiguration' | 'none';
-  /** The source's devices in Clouddriver's terms (its transform keeps no KMS key id). */
-  readonly blockDevices?: readonly BlockDevice[] | undefined;
-  readonly requireIMDSv2?: boolean | undefined;
-  readonly enableEnclave?: boolean | undefined;
-  readonly associatePublicIpAddress?: boolean | undefined;
-  readonly associateIPv6Address?: boolean | undefined;
-  readonly spotPrice?: string | undefined;
   /** `unlimited` or `standard`, from the template's CreditSpecification. */
   readonly cpuCredits?: string | undefined;
-  readonly kernelId?: string | undefined;
-  readonly ramdiskId?: string | undefined;
   readonly mixed?: MixedInstances | undefined;
 }
 
