@@ -42,6 +42,16 @@ export interface LaunchSettings {
   readonly blockDeviceTags?: Readonly<Record<string, string>> | undefined;
 }
 
+/** Clouddriver's BasicAmazonDeployDescription.getMixedInstancesPolicyFieldNames(). */
+const MIXED_INSTANCES_KEYS = [
+  'onDemandAllocationStrategy',
+  'onDemandBaseCapacity',
+  'onDemandPercentageAboveBaseCapacity',
+  'spotAllocationStrategy',
+  'spotInstancePools',
+  'launchTemplateOverridesForInstanceType',
+] as const satisfies readonly (keyof LaunchSettings)[];
+
 /** Every LaunchSettings key, so a schema and a clone's override list name the same fields. */
 export const LAUNCH_SETTING_KEYS = [
   'blockDevices',
@@ -56,23 +66,8 @@ export const LAUNCH_SETTING_KEYS = [
   'licenseSpecifications',
   'kernelId',
   'ramdiskId',
-  'onDemandAllocationStrategy',
-  'onDemandBaseCapacity',
-  'onDemandPercentageAboveBaseCapacity',
-  'spotAllocationStrategy',
-  'spotInstancePools',
-  'launchTemplateOverridesForInstanceType',
+  ...MIXED_INSTANCES_KEYS,
   'blockDeviceTags',
-] as const satisfies readonly (keyof LaunchSettings)[];
-
-/** Clouddriver's BasicAmazonDeployDescription.getMixedInstancesPolicyFieldNames(). */
-const MIXED_INSTANCES_KEYS = [
-  'onDemandAllocationStrategy',
-  'onDemandBaseCapacity',
-  'onDemandPercentageAboveBaseCapacity',
-  'spotAllocationStrategy',
-  'spotInstancePools',
-  'launchTemplateOverridesForInstanceType',
 ] as const satisfies readonly (keyof LaunchSettings)[];
 
 /** The launch settings a description sets, without the keys it leaves out. */
