@@ -3,42 +3,20 @@
  * BasicAmazonDeployDescription fields that end up in the EC2 launch template or the group's
  * MixedInstancesPolicy), how a clone merges them with its source's (CopyLastAsgAtomicOperation),
  * and the checks Clouddriver's BasicAmazonDeployDescriptionValidator makes on them. Pure and
- * zod-free: the deploy workflow merges and checks with it.
+ * zod-free (the device, placement and override types are read from the schema's, as types only):
+ * the deploy workflow merges and checks with it.
  */
 import { allBurstable, defaultBlockDevicesFor } from './instance-types';
+import type { BlockDeviceFields, InstanceTypeOverrideFields, PlacementFields } from './operations/schemas/launch-settings-fields';
 
 /** Clouddriver's AmazonBlockDevice: an instance-store volume (virtualName) or an EBS volume (size …). */
-export interface BlockDevice {
-  readonly deviceName: string;
-  readonly virtualName?: string | undefined;
-  readonly size?: number | undefined;
-  readonly volumeType?: string | undefined;
-  readonly deleteOnTermination?: boolean | undefined;
-  readonly iops?: number | undefined;
-  readonly throughput?: number | undefined;
-  readonly snapshotId?: string | undefined;
-  readonly encrypted?: boolean | undefined;
-  readonly kmsKeyId?: string | undefined;
-}
+export type BlockDevice = BlockDeviceFields;
 
 /** Clouddriver's LaunchTemplatePlacement (EC2 LaunchTemplatePlacementRequest). */
-export interface LaunchPlacement {
-  readonly affinity?: string | undefined;
-  readonly availabilityZone?: string | undefined;
-  readonly groupName?: string | undefined;
-  readonly hostId?: string | undefined;
-  readonly tenancy?: string | undefined;
-  readonly spreadDomain?: string | undefined;
-  readonly hostResourceGroupArn?: string | undefined;
-  readonly partitionNumber?: number | undefined;
-}
+export type LaunchPlacement = PlacementFields;
 
 /** Clouddriver's LaunchTemplateOverridesForInstanceType: lower priority first, unset last. */
-export interface InstanceTypeOverride {
-  readonly instanceType: string;
-  readonly weightedCapacity?: string | undefined;
-  readonly priority?: number | undefined;
-}
+export type InstanceTypeOverride = InstanceTypeOverrideFields;
 
 /** The deploy fields that shape the launch template and the purchase options; absent = as Clouddriver defaults it. */
 export interface LaunchSettings {
@@ -64,6 +42,16 @@ export interface LaunchSettings {
   readonly blockDeviceTags?: Readonly<Record<string, string>> | undefined;
 }
 
+/** Clouddriver's BasicAmazonDeployDescription.getMixedInstancesPolicyFieldNames(). */
+const MIXED_INSTANCES_KEYS = [
+  'onDemandAllocationStrategy',
+  'onDemandBaseCapacity',
+  'onDemandPercentageAboveBaseCapacity',
+  'spotAllocationStrategy',
+  'spotInstancePools',
+  'launchTemplateOverridesForInstanceType',
+] as const satisfies readonly (keyof LaunchSettings)[];
+
 /** Every LaunchSettings key, so a schema and a clone's override list name the same fields. */
 export const LAUNCH_SETTING_KEYS = [
   'blockDevices',
@@ -78,23 +66,8 @@ export const LAUNCH_SETTING_KEYS = [
   'licenseSpecifications',
   'kernelId',
   'ramdiskId',
-  'onDemandAllocationStrategy',
-  'onDemandBaseCapacity',
-  'onDemandPercentageAboveBaseCapacity',
-  'spotAllocationStrategy',
-  'spotInstancePools',
-  'launchTemplateOverridesForInstanceType',
+  ...MIXED_INSTANCES_KEYS,
   'blockDeviceTags',
-] as const satisfies readonly (keyof LaunchSettings)[];
-
-/** Clouddriver's BasicAmazonDeployDescription.getMixedInstancesPolicyFieldNames(). */
-const MIXED_INSTANCES_KEYS = [
-  'onDemandAllocationStrategy',
-  'onDemandBaseCapacity',
-  'onDemandPercentageAboveBaseCapacity',
-  'spotAllocationStrategy',
-  'spotInstancePools',
-  'launchTemplateOverridesForInstanceType',
 ] as const satisfies readonly (keyof LaunchSettings)[];
 
 /** The launch settings a description sets, without the keys it leaves out. */
@@ -151,20 +124,25 @@ export function mixedInstancesOf(s: LaunchSettings): MixedInstances | undefined 
   });
 }
 
-/** What a clone reads from its source's launch template version, launch configuration and mixed-instances policy. */
-export interface SourceLaunchSettings {
+/**
+ * What a clone reads from its source's launch template version, launch configuration and
+ * mixed-instances policy: the source's own value of each launch setting it can read (its
+ * devices in Clouddriver's terms: the transform keeps no KMS key id), its CPU credits and mix.
+ */
+export interface SourceLaunchSettings extends Pick<
+  LaunchSettings,
+  | 'blockDevices'
+  | 'requireIMDSv2'
+  | 'enableEnclave'
+  | 'associatePublicIpAddress'
+  | 'associateIPv6Address'
+  | 'spotPrice'
+  | 'kernelId'
+  | 'ramdiskId'
+> {
   readonly kind: 'launchTemplate' | 'mixedInstances' | 'launchConfiguration' | 'none';
-  /** The source's devices in Clouddriver's terms (its transform keeps no KMS key id). */
-  readonly blockDevices?: readonly BlockDevice[] | undefined;
-  readonly requireIMDSv2?: boolean | undefined;
-  readonly enableEnclave?: boolean | undefined;
-  readonly associatePublicIpAddress?: boolean | undefined;
-  readonly associateIPv6Address?: boolean | undefined;
-  readonly spotPrice?: string | undefined;
   /** `unlimited` or `standard`, from the template's CreditSpecification. */
   readonly cpuCredits?: string | undefined;
-  readonly kernelId?: string | undefined;
-  readonly ramdiskId?: string | undefined;
   readonly mixed?: MixedInstances | undefined;
 }
 

@@ -74,7 +74,7 @@ export function launchTemplateDataOf(spec: LaunchTemplateSpec): RequestLaunchTem
             AvailabilityZone: l.placement.availabilityZone,
             GroupName: l.placement.groupName,
             HostId: l.placement.hostId,
-            Tenancy: l.placement.tenancy as 'default' | 'dedicated' | 'host' | undefined,
+            Tenancy: l.placement.tenancy,
             HostResourceGroupArn: l.placement.hostResourceGroupArn,
             PartitionNumber: l.placement.partitionNumber,
             SpreadDomain: l.placement.spreadDomain,

@@ -235,7 +235,8 @@ export function awsHolds(existing: readonly IngressPermission[], p: IngressPermi
 
 // AWS SDK for Java v1's toString of these model classes (every list getter makes an empty list,
 // so lists always print; a field that is null is skipped, leaving the comma before it).
-const fields = (pairs: readonly (readonly [string, unknown])[]): string => {
+type Fields = readonly (readonly [string, unknown])[];
+const fields = (pairs: Fields): string => {
   const present = pairs.filter(([, v]) => v !== undefined && v !== null);
   const last = pairs[pairs.length - 1]!;
   const text = present.map(([k, v]) => `${k}: ${String(v)}`).join(',');
@@ -243,6 +244,8 @@ const fields = (pairs: readonly (readonly [string, unknown])[]): string => {
   return `{${text}${present.length > 0 && present[present.length - 1] !== last ? ',' : ''}}`;
 };
 const list = (items: readonly string[]) => `[${items.join(', ')}]`;
+/** A list of model objects, each printed with `fields`. */
+const listOf = <T>(items: readonly T[], fieldsOf: (item: T) => Fields) => list(items.map((item) => fields(fieldsOf(item))));
 
 export function formatPermission(p: IngressPermission): string {
   return fields([
@@ -250,43 +253,31 @@ export function formatPermission(p: IngressPermission): string {
     ['IpProtocol', p.ipProtocol],
     [
       'Ipv6Ranges',
-      list(
-        p.ipv6Ranges.map((r) =>
-          fields([
-            ['CidrIpv6', r.cidrIpv6],
-            ['Description', r.description],
-          ]),
-        ),
-      ),
+      listOf(p.ipv6Ranges, (r) => [
+        ['CidrIpv6', r.cidrIpv6],
+        ['Description', r.description],
+      ]),
     ],
     ['PrefixListIds', '[]'],
     ['ToPort', p.toPort],
     [
       'UserIdGroupPairs',
-      list(
-        p.userIdGroupPairs.map((x) =>
-          fields([
-            ['Description', x.description],
-            ['GroupId', x.groupId],
-            ['GroupName', x.groupName],
-            ['PeeringStatus', undefined],
-            ['UserId', x.userId],
-            ['VpcId', x.vpcId],
-            ['VpcPeeringConnectionId', undefined],
-          ]),
-        ),
-      ),
+      listOf(p.userIdGroupPairs, (x) => [
+        ['Description', x.description],
+        ['GroupId', x.groupId],
+        ['GroupName', x.groupName],
+        ['PeeringStatus', undefined],
+        ['UserId', x.userId],
+        ['VpcId', x.vpcId],
+        ['VpcPeeringConnectionId', undefined],
+      ]),
     ],
     [
       'Ipv4Ranges',
-      list(
-        p.ipv4Ranges.map((r) =>
-          fields([
-            ['CidrIp', r.cidrIp],
-            ['Description', r.description],
-          ]),
-        ),
-      ),
+      listOf(p.ipv4Ranges, (r) => [
+        ['CidrIp', r.cidrIp],
+        ['Description', r.description],
+      ]),
     ],
   ]);
 }

@@ -25,6 +25,14 @@ const userDataOverride = {
   noEffect: (v: unknown) => typeof v === 'object' && v !== null && (v as { enabled?: unknown }).enabled !== true,
 };
 
+/** User-data and ClassicLink fields every description that builds instances has (deploys, launch updates). */
+const launchRouted: Record<string, RoutedField> = {
+  legacyUdf: { why: USER_DATA_PROVIDERS },
+  userDataOverride,
+  classicLinkVpcId: { why: CLASSIC_LINK },
+  classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
+};
+
 /**
  * On `POST /ops` Clouddriver picks the provider from each description's `cloudProvider`: any
  * provider but AWS is another system's operation (on `/aws/ops` Clouddriver ignores the field).
@@ -66,10 +74,7 @@ const WRITTEN_WHEN_SET: RoutedField = { why: LAUNCH_TEMPLATE_DATA, effect: (v) =
 
 /** What createServerGroup and cloneServerGroup share. */
 const deployRouted: Record<string, RoutedField> = {
-  legacyUdf: { why: USER_DATA_PROVIDERS },
-  userDataOverride,
-  classicLinkVpcId: { why: CLASSIC_LINK },
-  classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
+  ...launchRouted,
   // Bosun builds every group from a launch template; false asks Clouddriver for a launch configuration.
   setLaunchTemplate: { why: 'a launch configuration instead of a launch template', effect: isFalse },
   // Clouddriver turns this transition into a notification configuration, not a lifecycle hook.
@@ -134,10 +139,7 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
   cloneServerGroup: policy({ routed: deployRouted, unused: deployUnused, extensions: deployExtensions }),
   updateLaunchTemplate: policy({
     routed: {
-      legacyUdf: { why: USER_DATA_PROVIDERS },
-      userDataOverride,
-      classicLinkVpcId: { why: CLASSIC_LINK },
-      classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
+      ...launchRouted,
       // Clouddriver sends HttpTokens "" for false; only true changes a version.
       requireIMDV2: { why: LAUNCH_TEMPLATE_DATA },
       associatePublicIpAddress: WRITTEN_WHEN_SET,
@@ -162,12 +164,7 @@ export const fieldPolicies: { readonly [N in OperationName]: FieldPolicy } = {
     extensions: OTHER_GROUP_NAMES,
   }),
   updateLaunchConfig: policy({
-    routed: {
-      legacyUdf: { why: USER_DATA_PROVIDERS },
-      userDataOverride,
-      classicLinkVpcId: { why: CLASSIC_LINK },
-      classicLinkVpcSecurityGroups: { why: CLASSIC_LINK },
-    },
+    routed: launchRouted,
     extensions: { serverGroupName: OTHER_GROUP_NAMES.serverGroupName, regions: OTHER_GROUP_NAMES.regions, asgs: OTHER_GROUP_NAMES.asgs },
   }),
   upsertScalingPolicy: policy({

@@ -76,43 +76,56 @@ import { deleteLoadBalancerSchema, describeDeleteLoadBalancer } from './schemas/
 import type { UpsertLoadBalancer } from './schemas/upsert-load-balancer';
 import { describeUpsertLoadBalancer, upsertLoadBalancerSchema } from './schemas/upsert-load-balancer';
 
-import type { ServerGroupTarget } from './schemas/common';
+import type { RegionalDescription, RegionsDescription, ServerGroupsDescription, ServerGroupTarget } from './schemas/common';
 import type { DeployWithStrategy } from './schemas/deploy-with-strategy';
 import { deployWithStrategySchema, describeDeployWithStrategy } from './schemas/deploy-with-strategy';
 import type { OperationName } from './catalog';
 import { operationCatalog, operationNames } from './catalog';
 
-export type { OperationName } from './catalog';
 export { operationCatalog, operationNames, phaseOf } from './catalog';
-export type { ServerGroupTarget } from './schemas/common';
 export { formatIssues, MAX_ASGS, MAX_REGIONS } from './schemas/common';
-export type { ResizeServerGroup } from './schemas/resize-server-group';
-export type { UpdateLaunchConfig } from './schemas/update-launch-config';
-export type { UpdateLaunchTemplate } from './schemas/update-launch-template';
-export type { UpsertScalingPolicy } from './schemas/upsert-scaling-policy';
-export type { DisableServerGroup, EnableServerGroup } from './schemas/enable-disable-server-group';
-export type { ResumeAsgProcesses, SuspendAsgProcesses } from './schemas/asg-processes';
-export type { DestroyServerGroup } from './schemas/destroy-server-group';
-export type { InstancesInRegion, TerminateInstanceAndDecrementServerGroup } from './schemas/instances';
-export type { AllowLaunch } from './schemas/allow-launch';
-export type { DeleteAsgTags, UpsertServerGroupTags } from './schemas/asg-tags';
-export type { ModifyAsg } from './schemas/modify-asg';
-export type { DeleteScalingPolicy } from './schemas/delete-scaling-policy';
-export type { UpsertAsgScheduledActions } from './schemas/asg-scheduled-actions';
-export type { UpsertAsgLifecycleHook } from './schemas/asg-lifecycle-hook';
-export type { DeleteAlarm, UpsertAlarm } from './schemas/alarms';
-export type { DeleteImage, DeleteLaunchConfiguration, DeleteLaunchTemplate, DeleteSnapshot } from './schemas/cleanup';
-export type { UpsertImageTags } from './schemas/image-tags';
-export type { DetachInstances } from './schemas/detach-instances';
-export type { InstanceRegistration } from './schemas/instance-registration';
-export type { UpdateInstances } from './schemas/update-instances';
-export type { DeleteSecurityGroup } from './schemas/security-groups';
-export type { UpsertSecurityGroup } from './schemas/upsert-security-group';
-export type { DeleteLoadBalancer } from './schemas/load-balancer-deletion';
-export type { CloneDescription, DeployDescription } from './schemas/create-server-group';
-export type { UpsertLoadBalancer } from './schemas/upsert-load-balancer';
-export type { DeployWithStrategy } from './schemas/deploy-with-strategy';
-export type { FieldPolicy, UnsupportedField } from './field-policy';
+/** The descriptions the operations normalise to, and the names callers use for them. */
+export type {
+  AllowLaunch,
+  CloneDescription,
+  DeleteAlarm,
+  DeleteAsgTags,
+  DeleteImage,
+  DeleteLaunchConfiguration,
+  DeleteLaunchTemplate,
+  DeleteLoadBalancer,
+  DeleteScalingPolicy,
+  DeleteSecurityGroup,
+  DeleteSnapshot,
+  DeployDescription,
+  DeployWithStrategy,
+  DestroyServerGroup,
+  DetachInstances,
+  DisableServerGroup,
+  EnableServerGroup,
+  FieldPolicy,
+  InstanceRegistration,
+  InstancesInRegion,
+  ModifyAsg,
+  OperationName,
+  ResizeServerGroup,
+  ResumeAsgProcesses,
+  ServerGroupTarget,
+  SuspendAsgProcesses,
+  TerminateInstanceAndDecrementServerGroup,
+  UnsupportedField,
+  UpdateInstances,
+  UpdateLaunchConfig,
+  UpdateLaunchTemplate,
+  UpsertAlarm,
+  UpsertAsgLifecycleHook,
+  UpsertAsgScheduledActions,
+  UpsertImageTags,
+  UpsertLoadBalancer,
+  UpsertScalingPolicy,
+  UpsertSecurityGroup,
+  UpsertServerGroupTags,
+};
 export { hasNoEffect, unsupportedFieldMessage } from './field-policy';
 export { CONTEXT_FIELDS, fieldPolicies } from './fields';
 export { forwardedWhy, LAMBDA_KEYS } from './forwarded';
@@ -137,11 +150,7 @@ interface OperationSpec<T> {
 const spec = <T>(s: OperationSpec<T>): OperationSpec<T> => s;
 
 /** Targets of a description that names an account and server groups (most operations). */
-export function serverGroupOperationTargets(d: {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
-  readonly application?: string | undefined;
-}): OperationTargets {
+export function serverGroupOperationTargets(d: ServerGroupsDescription): OperationTargets {
   return {
     account: d.account,
     regions: unique(d.targets.map((t) => t.region)),
@@ -151,12 +160,13 @@ export function serverGroupOperationTargets(d: {
 }
 
 /** Targets of a description that names instances in one region and no server group. */
-function instanceOperationTargets(d: {
-  readonly account: string;
-  readonly region: string;
-  readonly application?: string | undefined;
-}): OperationTargets {
+function instanceOperationTargets(d: RegionalDescription): OperationTargets {
   return { account: d.account, regions: [d.region], serverGroups: [], application: d.application };
+}
+
+/** Targets of a description that names a resource (a security group, an image…) in several regions. */
+function multiRegionTargets(d: RegionsDescription): OperationTargets {
+  return { account: d.account, regions: [...d.regions], serverGroups: [], application: d.application };
 }
 
 /** Targets of a description that names one resource (a launch configuration, an image…) in one region. */
@@ -320,7 +330,7 @@ export const operationSpecs = {
   }),
   upsertImageTags: spec<UpsertImageTags>({
     schema: upsertImageTagsSchema,
-    targets: (d) => ({ account: d.account, regions: d.regions, serverGroups: [], application: d.application }),
+    targets: multiRegionTargets,
     summary: describeUpsertImageTags,
   }),
   detachInstances: spec<DetachInstances>({
@@ -345,12 +355,12 @@ export const operationSpecs = {
   }),
   deleteSecurityGroup: spec<DeleteSecurityGroup>({
     schema: deleteSecurityGroupSchema,
-    targets: (d) => ({ account: d.account, regions: [...d.regions], serverGroups: [], application: d.application }),
+    targets: multiRegionTargets,
     summary: describeDeleteSecurityGroup,
   }),
   deleteLoadBalancer: spec<DeleteLoadBalancer>({
     schema: deleteLoadBalancerSchema,
-    targets: (d) => ({ account: d.account, regions: [...d.regions], serverGroups: [], application: d.application }),
+    targets: multiRegionTargets,
     summary: describeDeleteLoadBalancer,
   }),
   upsertSecurityGroup: spec<UpsertSecurityGroup>({

@@ -1,13 +1,29 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import type { RegionalDescription } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccount,
+  checkAccountAndRegion,
+  descriptionBase,
+  regionSchema,
+  serverGroupNameSchema,
+} from './common';
 
 const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
-/** The AWS SDK's ComparisonOperator constants (Clouddriver binds the SDK enum). */
-const COMPARISON_OPERATORS = [
+/** A CloudWatch statistic, of an alarm or of a scaling policy's metric. */
+export const statisticSchema = z.enum(STATISTICS, { error: `must be one of ${STATISTICS.join(', ')}` });
+/** The ComparisonOperator constants that compare with a static threshold (a scaling policy's alarm takes only these). */
+export const THRESHOLD_COMPARISON_OPERATORS = [
   'GreaterThanOrEqualToThreshold',
   'GreaterThanThreshold',
   'LessThanThreshold',
   'LessThanOrEqualToThreshold',
+] as const;
+/** The AWS SDK's ComparisonOperator constants (Clouddriver binds the SDK enum). */
+const COMPARISON_OPERATORS = [
+  ...THRESHOLD_COMPARISON_OPERATORS,
   'LessThanLowerOrGreaterThanUpperThreshold',
   'LessThanLowerThreshold',
   'GreaterThanUpperThreshold',
@@ -91,7 +107,7 @@ export const upsertAlarmSchema = z
     threshold: z.number({ error: 'must be a number' }).optional(),
     namespace: text(255).optional(),
     metricName: text(255).optional(),
-    statistic: z.enum(STATISTICS, { error: `must be one of ${STATISTICS.join(', ')}` }).optional(),
+    statistic: statisticSchema.optional(),
     unit: z
       .string({ error: 'must be a CloudWatch unit' })
       .refine((u) => u in UNITS, { error: 'must be a CloudWatch unit such as Percent, Count or Bytes/Second' })
@@ -129,7 +145,7 @@ export const upsertAlarmSchema = z
       insufficientDataActionArns: d.insufficientDataActionArns ?? [],
       okActionArns: d.okActionArns ?? [],
     },
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** A CloudWatch metric alarm as PutMetricAlarm takes it. */
@@ -151,15 +167,12 @@ export interface MetricAlarmSettings {
 }
 
 /** The normalised description of `upsertAlarmDescription`, before the operation adds the group's dimension and a prior policy's ARN. */
-export interface UpsertAlarm {
-  readonly account: string;
-  readonly region: string;
+export interface UpsertAlarm extends RegionalDescription {
   /** Absent: a name derived from the group and the task. */
   readonly name?: string | undefined;
   /** The group the alarm watches (an `AutoScalingGroupName` dimension is added). */
   readonly asgName?: string | undefined;
   readonly alarm: MetricAlarmSettings;
-  readonly application?: string | undefined;
 }
 
 /** Clouddriver's DeleteAlarmDescription (`deleteAlarmDescription`): alarm names in one region. */
@@ -172,23 +185,17 @@ export const deleteAlarmSchema = z
       .min(1, { error: 'must name at least one alarm' })
       .max(100, { error: 'must name at most 100 alarms' }),
   })
-  .superRefine((d, ctx) => {
-    checkAccount(d, ctx);
-    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
-  }, ALWAYS)
+  .superRefine(checkAccountAndRegion, ALWAYS)
   .transform((d): DeleteAlarm => ({
     account: accountOf(d),
     region: d.region!,
     names: [...new Set(d.names)],
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `deleteAlarmDescription`. */
-export interface DeleteAlarm {
-  readonly account: string;
-  readonly region: string;
+export interface DeleteAlarm extends RegionalDescription {
   readonly names: readonly string[];
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertAlarm(d: UpsertAlarm): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import type { OneServerGroupDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 
 /**
  * Clouddriver's AmazonAsgLifecycleHook.Transition: Jackson binds the constant's name; the AWS
@@ -53,11 +53,7 @@ export const upsertAsgLifecycleHookSchema = z
       .optional(),
     defaultResult: z.enum(['CONTINUE', 'ABANDON'], { error: 'must be CONTINUE or ABANDON' }).optional(),
   })
-  .superRefine((d, ctx) => {
-    checkAccount(d, ctx);
-    if (d.serverGroupName === undefined) ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required' });
-    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
-  }, ALWAYS)
+  .superRefine(checkAccountAndGroup('serverGroupName'), ALWAYS)
   .transform((d): UpsertAsgLifecycleHook => ({
     account: accountOf(d),
     targets: [{ serverGroupName: d.serverGroupName!, region: d.region! }],
@@ -70,7 +66,7 @@ export const upsertAsgLifecycleHookSchema = z
       heartbeatTimeoutSeconds: d.heartbeatTimeout ?? 3600,
       defaultResult: d.defaultResult ?? 'ABANDON',
     },
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** A lifecycle hook's settings, as PutLifecycleHook takes them. */
@@ -84,14 +80,10 @@ export interface LifecycleHookSettings {
 }
 
 /** The normalised description of `upsertAsgLifecycleHookDescription`. */
-export interface UpsertAsgLifecycleHook {
-  readonly account: string;
-  /** Exactly one group. */
-  readonly targets: readonly [ServerGroupTarget];
+export interface UpsertAsgLifecycleHook extends OneServerGroupDescription {
   /** Absent: a name derived from the group and the task. */
   readonly name?: string | undefined;
   readonly hook: LifecycleHookSettings;
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertAsgLifecycleHook(d: UpsertAsgLifecycleHook): string {

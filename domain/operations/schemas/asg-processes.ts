@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 import type { AsgProcessName } from '../asg-process-names';
 import { ASG_PROCESS_NAMES } from '../asg-process-names';
 
@@ -25,19 +25,15 @@ export const asgProcessesSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): AsgProcessesChange => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     processes: [...new Set(d.processes)],
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `suspendAsgProcessesDescription` and `resumeAsgProcessesDescription`. */
-export interface AsgProcessesChange {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface AsgProcessesChange extends ServerGroupsDescription {
   /** Named once each, in the order given. */
   readonly processes: readonly AsgProcessName[];
-  readonly application?: string | undefined;
 }
 
 export type SuspendAsgProcesses = AsgProcessesChange;

@@ -1,35 +1,33 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccount,
+  checkPartialCapacity,
+  descriptionBase,
+  instanceCountSchema,
+  requiredAsgsSchema,
+  requiredString,
+  serverGroupTargets,
+} from './common';
 
 /** AWS allows 125 scheduled actions per group. */
 const MAX_SCHEDULED_ACTIONS = 125;
 
-const size = z
-  .number({ error: 'must be a whole number' })
-  .int({ error: 'must be a whole number' })
-  .min(0, { error: 'must be 0 or more' })
-  .max(10_000, { error: 'must be at most 10000' });
-
 const scheduledActionSchema = z
   .looseObject({
     recurrence: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a cron expression (a string)') })
+      .string({ error: requiredString('a cron expression') })
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' }),
-    minSize: size.optional(),
-    maxSize: size.optional(),
-    desiredCapacity: size.optional(),
+    minSize: instanceCountSchema.optional(),
+    maxSize: instanceCountSchema.optional(),
+    desiredCapacity: instanceCountSchema.optional(),
   })
-  .superRefine((a, ctx) => {
-    if (a.minSize === undefined && a.maxSize === undefined && a.desiredCapacity === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must set at least one of minSize, maxSize, desiredCapacity' });
-    }
-    if (a.minSize !== undefined && a.maxSize !== undefined && a.minSize > a.maxSize) {
-      ctx.addIssue({ code: 'custom', path: ['minSize'], message: `minSize ${a.minSize} is greater than maxSize ${a.maxSize}` });
-    }
-  });
+  .superRefine((a, ctx) => checkPartialCapacity(a, ctx, ['minSize', 'maxSize', 'desiredCapacity']));
 
 /**
  * Clouddriver's UpsertAsgScheduledActionsDescription (`upsertAsgScheduledActionsDescription`,
@@ -58,7 +56,7 @@ export const upsertAsgScheduledActionsSchema = z
       maxSize: a.maxSize,
       desiredCapacity: a.desiredCapacity,
     })),
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 export interface ScheduledActionRequest {
@@ -69,12 +67,9 @@ export interface ScheduledActionRequest {
 }
 
 /** The normalised description of `upsertAsgScheduledActionsDescription`. */
-export interface UpsertAsgScheduledActions {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface UpsertAsgScheduledActions extends ServerGroupsDescription {
   /** Every group's whole schedule afterwards, in the order given. */
   readonly scheduledActions: readonly ScheduledActionRequest[];
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertAsgScheduledActions(d: UpsertAsgScheduledActions): string {

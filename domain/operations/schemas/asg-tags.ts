@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
+import type { ServerGroupsDescription, ServerGroupTarget } from './common';
 import {
-  accountOf,
   ALWAYS,
+  applicationOf,
   checkAccountAndTargets,
   descriptionBase,
   MAX_TAG_KEY,
   MAX_TAG_VALUE,
   MAX_TAGS,
   serverGroupRefShape,
-  serverGroupTargets,
+  serverGroupsOf,
 } from './common';
 
 const tagKey = z
@@ -47,19 +47,15 @@ export const upsertServerGroupTagsSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): UpsertServerGroupTags => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     tags: d.tags,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `upsertServerGroupTags`. */
-export interface UpsertServerGroupTags {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface UpsertServerGroupTags extends ServerGroupsDescription {
   /** Key to value, as posted; every tag is put with PropagateAtLaunch, as Clouddriver puts it. */
   readonly tags: Readonly<Record<string, string>>;
-  readonly application?: string | undefined;
 }
 
 /**
@@ -77,19 +73,15 @@ export const deleteAsgTagsSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): DeleteAsgTags => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     tagKeys: [...new Set(d.tagKeys)],
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `deleteAsgTagsDescription`. */
-export interface DeleteAsgTags {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface DeleteAsgTags extends ServerGroupsDescription {
   /** Named once each, in the order given. */
   readonly tagKeys: readonly string[];
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertServerGroupTags(d: UpsertServerGroupTags): string {

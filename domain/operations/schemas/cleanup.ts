@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema } from './common';
+import type { RegionalDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndRegion, descriptionBase, regionSchema, requiredString } from './common';
 
 /**
  * Clean-up operations that name one AWS resource in one region by its name or id:
@@ -8,22 +9,12 @@ import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema } from '
  * resource; none names a server group, and none is restricted to an application in Clouddriver.
  */
 
-const required = (what: string) => (iss: { input: unknown }) => (iss.input === undefined ? 'is required' : `must be ${what} (a string)`);
+/** What a clean-up description normalises to: the account, the region and the resource under `K`. */
+export type RegionalResource<K extends string> = RegionalDescription & { readonly [P in K]: string };
 
-/** The account and the region, both required, checked even when the resource field is wrong. */
-function checkAccountAndRegion(
-  d: { credentials?: string | undefined; account?: string | undefined; region?: string | undefined },
-  ctx: z.core.$RefinementCtx,
-): void {
-  checkAccount(d, ctx);
-  if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
-}
-
-/** What every clean-up description normalises to, besides its resource. */
-export interface RegionalResource {
-  readonly account: string;
-  readonly region: string;
-  readonly application?: string | undefined;
+/** `<what> <resource> in <region>`, the line a clean-up shows in the Temporal UI. */
+function describeRegionalResource<K extends string>(what: string, key: K): (d: RegionalResource<K>) => string {
+  return (d) => `${what} ${d[key]} in ${d.region}`;
 }
 
 /** A clean-up description: the account, the region and the resource under `key`. */
@@ -40,8 +31,8 @@ function regionalResourceSchema<K extends string>(key: K, resource: z.ZodType<st
         account: accountOf(d),
         region: d.region!,
         [key]: d[key],
-        application: d.application ?? d.moniker?.app,
-      } as RegionalResource & Record<K, string>;
+        application: applicationOf(d),
+      } as RegionalResource<K>;
     });
 }
 
@@ -49,34 +40,26 @@ function regionalResourceSchema<K extends string>(key: K, resource: z.ZodType<st
 export const deleteLaunchConfigurationSchema = regionalResourceSchema(
   'launchConfigurationName',
   z
-    .string({ error: required('a launch configuration name') })
+    .string({ error: requiredString('a launch configuration name') })
     .min(1, { error: 'must not be empty' })
     .max(255, { error: 'must be at most 255 characters' }),
 );
 
-export interface DeleteLaunchConfiguration extends RegionalResource {
-  readonly launchConfigurationName: string;
-}
+export type DeleteLaunchConfiguration = RegionalResource<'launchConfigurationName'>;
 
-export function describeDeleteLaunchConfiguration(d: DeleteLaunchConfiguration): string {
-  return `delete launch configuration ${d.launchConfigurationName} in ${d.region}`;
-}
+export const describeDeleteLaunchConfiguration = describeRegionalResource('delete launch configuration', 'launchConfigurationName');
 
 /** `deleteLaunchTemplate` (Clouddriver's key `deleteAmazonLaunchTemplateAtomicOperationConverter` too): a template by id. */
 export const deleteLaunchTemplateSchema = regionalResourceSchema(
   'launchTemplateId',
   z
-    .string({ error: required('a launch template id') })
+    .string({ error: requiredString('a launch template id') })
     .regex(/^lt-[0-9a-f]+$/, { error: 'must be a launch template id such as lt-0123456789abcdef0' }),
 );
 
-export interface DeleteLaunchTemplate extends RegionalResource {
-  readonly launchTemplateId: string;
-}
+export type DeleteLaunchTemplate = RegionalResource<'launchTemplateId'>;
 
-export function describeDeleteLaunchTemplate(d: DeleteLaunchTemplate): string {
-  return `delete launch template ${d.launchTemplateId} in ${d.region}`;
-}
+export const describeDeleteLaunchTemplate = describeRegionalResource('delete launch template', 'launchTemplateId');
 
 /**
  * `deleteSnapshot` (Clouddriver's key `deleteAmazonSnapshotAtomicOperationConverter` too): an EBS
@@ -85,28 +68,22 @@ export function describeDeleteLaunchTemplate(d: DeleteLaunchTemplate): string {
 export const deleteSnapshotSchema = regionalResourceSchema(
   'snapshotId',
   z
-    .string({ error: required('a snapshot id') })
+    .string({ error: requiredString('a snapshot id') })
     .regex(/^snap-[0-9a-f]+$/, { error: 'must be a snapshot id such as snap-0123456789abcdef0' }),
 );
 
-export interface DeleteSnapshot extends RegionalResource {
-  readonly snapshotId: string;
-}
+export type DeleteSnapshot = RegionalResource<'snapshotId'>;
 
-export function describeDeleteSnapshot(d: DeleteSnapshot): string {
-  return `delete snapshot ${d.snapshotId} in ${d.region}`;
-}
+export const describeDeleteSnapshot = describeRegionalResource('delete snapshot', 'snapshotId');
 
 /** `deleteImage` (Clouddriver's key `deleteAmazonImageAtomicOperationConverter` too): deregisters an AMI by id. */
 export const deleteImageSchema = regionalResourceSchema(
   'imageId',
-  z.string({ error: required('an image id') }).regex(/^ami-[0-9a-f]+$/, { error: 'must be an image id such as ami-0123456789abcdef0' }),
+  z
+    .string({ error: requiredString('an image id') })
+    .regex(/^ami-[0-9a-f]+$/, { error: 'must be an image id such as ami-0123456789abcdef0' }),
 );
 
-export interface DeleteImage extends RegionalResource {
-  readonly imageId: string;
-}
+export type DeleteImage = RegionalResource<'imageId'>;
 
-export function describeDeleteImage(d: DeleteImage): string {
-  return `deregister image ${d.imageId} in ${d.region}`;
-}
+export const describeDeleteImage = describeRegionalResource('deregister image', 'imageId');

@@ -11,31 +11,50 @@ export const regionSchema = z
   .string({ error: 'must be an AWS region name (a string)' })
   .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'must be an AWS region name such as us-east-1' });
 
+/** A VPC id, as EC2 spells it. */
+export const vpcIdSchema = z
+  .string({ error: 'must be a VPC id (a string)' })
+  .regex(/^vpc-[0-9a-f]+$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' });
+
 export const accountSchema = z
   .string({ error: 'must be an account name (a string)' })
   .min(1, { error: 'must not be empty' })
   .max(128, { error: 'must be at most 128 characters' });
 
-const instanceCount = z
+/** A number of instances: a group's size, or a bound of it. */
+export const instanceCountSchema = z
   .number({ error: 'must be a whole number' })
   .int({ error: 'must be a whole number' })
   .min(0, { error: 'must be 0 or more' })
   .max(10_000, { error: 'must be at most 10000' });
 
+/**
+ * What every partial capacity must be, whatever its fields are called (`min`, `max`, `desired`;
+ * a scheduled action's `minSize`, `maxSize`, `desiredCapacity`): at least one set, min not above max.
+ */
+export function checkPartialCapacity<K extends string>(
+  c: { readonly [P in K]?: number | undefined },
+  ctx: z.core.$RefinementCtx,
+  [min, max, desired]: readonly [K, K, K],
+): void {
+  const [lo, hi] = [c[min], c[max]];
+  if (lo === undefined && hi === undefined && c[desired] === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must set at least one of ${min}, ${max}, ${desired}` });
+  }
+  if (lo !== undefined && hi !== undefined && lo > hi) {
+    ctx.addIssue({ code: 'custom', path: [min], message: `${min} ${lo} is greater than ${max} ${hi}` });
+  }
+}
+
 /** Partial capacity, as Clouddriver accepts it: absent fields keep the group's current value. */
 export const capacityRequestSchema = z
   .looseObject({
-    min: instanceCount.optional(),
-    max: instanceCount.optional(),
-    desired: instanceCount.optional(),
+    min: instanceCountSchema.optional(),
+    max: instanceCountSchema.optional(),
+    desired: instanceCountSchema.optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.min === undefined && c.max === undefined && c.desired === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must set at least one of min, max, desired' });
-    }
-    if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
-      ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${c.min} is greater than max ${c.max}` });
-    }
+    checkPartialCapacity(c, ctx, ['min', 'max', 'desired']);
     if (c.desired !== undefined && c.max !== undefined && c.desired > c.max) {
       ctx.addIssue({ code: 'custom', path: ['desired'], message: `desired ${c.desired} is greater than max ${c.max}` });
     }
@@ -56,6 +75,37 @@ export const descriptionBase = {
 export interface ServerGroupTarget {
   readonly serverGroupName: string;
   readonly region: string;
+}
+
+/**
+ * What every normalised description carries besides its own fields: the account it acts in
+ * (Clouddriver's AbstractAmazonCredentialsDescription) and the application it is for.
+ */
+export interface AccountDescription {
+  readonly account: string;
+  readonly application?: string | undefined;
+}
+
+/** A normalised description that acts on server groups (Clouddriver's AsgDescription). */
+export interface ServerGroupsDescription extends AccountDescription {
+  readonly targets: readonly ServerGroupTarget[];
+}
+
+/** A normalised description that acts on exactly one server group, named by its own fields. */
+export interface OneServerGroupDescription extends AccountDescription {
+  /** Exactly one group. */
+  readonly targets: readonly [ServerGroupTarget];
+}
+
+/** A normalised description that acts in one region. */
+export interface RegionalDescription extends AccountDescription {
+  readonly region: string;
+}
+
+/** A normalised description that acts in several regions. */
+export interface RegionsDescription extends AccountDescription {
+  /** Clouddriver's `Set<String> regions`: each region once, in the order posted. */
+  readonly regions: readonly string[];
 }
 
 /** Limits on list fields, checked with the rest of the description (the body's size bounds the work). */
@@ -121,6 +171,13 @@ interface ServerGroupRefFields {
   asgs?: { serverGroupName?: string | undefined; asgName?: string | undefined; region: string }[] | undefined;
 }
 
+/** The account and the server groups of a description that names them with `serverGroupRefShape`. */
+export function serverGroupsOf(
+  d: ServerGroupRefFields & { credentials?: string | undefined; account?: string | undefined },
+): Pick<ServerGroupsDescription, 'account' | 'targets'> {
+  return { account: accountOf(d), targets: serverGroupTargets(d) };
+}
+
 /** Every server group a description names, once each, in the order given. */
 export function serverGroupTargets(d: ServerGroupRefFields): ServerGroupTarget[] {
   // Also called on input that failed other checks: trust no shapes here.
@@ -136,6 +193,14 @@ export function serverGroupTargets(d: ServerGroupRefFields): ServerGroupTarget[]
     seen.add(key);
     return true;
   });
+}
+
+/** The application a description is for: `application`, or the one its `moniker` names. */
+export function applicationOf(d: {
+  application?: string | undefined;
+  moniker?: { app?: string | undefined } | undefined;
+}): string | undefined {
+  return d.application ?? d.moniker?.app;
 }
 
 /** Clouddriver names the account `credentials` (and sometimes `account`). */
@@ -167,6 +232,41 @@ export function checkAccountAndTargets(
   }
 }
 
+/** The account and the region, both required (a description that acts in one region). */
+export function checkAccountAndRegion(
+  d: { credentials?: string | undefined; account?: string | undefined; region?: string | undefined },
+  ctx: z.core.$RefinementCtx,
+): void {
+  checkAccount(d, ctx);
+  if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
+}
+
+/**
+ * The checks of a description that names exactly one group by its own fields: the account, the
+ * group's name (under `nameKey`, as the Clouddriver description spells it) and the region, each
+ * required.
+ */
+export function checkAccountAndGroup<K extends 'serverGroupName' | 'asgName'>(nameKey: K) {
+  return (
+    d: { credentials?: string | undefined; account?: string | undefined; region?: string | undefined } & { [P in K]?: string | undefined },
+    ctx: z.core.$RefinementCtx,
+  ): void => {
+    checkAccount(d, ctx);
+    if (d[nameKey] === undefined) ctx.addIssue({ code: 'custom', path: [nameKey], message: 'is required' });
+    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
+  };
+}
+
+/** A string field's error: `is required` when it is absent, what it must be otherwise. */
+export const requiredString = (what: string) => (iss: { input: unknown }) =>
+  iss.input === undefined ? 'is required' : `must be ${what} (a string)`;
+
+/** A security group's name: required, and within AWS's 255 characters. */
+export const securityGroupNameSchema = z
+  .string({ error: requiredString('a security group name') })
+  .min(1, { error: 'must not be empty' })
+  .max(255, { error: 'must be at most 255 characters' });
+
 export const ALWAYS = { when: () => true } as const;
 
 /**
@@ -186,6 +286,15 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): 
 export const regionListSchema = z
   .array(regionSchema, { error: 'must be a list of AWS region names' })
   .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` });
+
+/** The account and the regions of a description that acts in several regions: each region once, in the order posted. */
+export function accountAndRegionsOf(d: {
+  credentials?: string | undefined;
+  account?: string | undefined;
+  regions?: readonly string[] | undefined;
+}): Pick<RegionsDescription, 'account' | 'regions'> {
+  return { account: accountOf(d), regions: [...new Set(d.regions ?? [])] };
+}
 
 /**
  * The account and at least one region (Clouddriver's validators: credentials, then

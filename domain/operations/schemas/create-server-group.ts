@@ -4,7 +4,8 @@ import { clusterOf } from '../../frigga';
 import type { LaunchSettings } from '../../launch-settings';
 import { launchSettingsOf, launchSettingsProblems } from '../../launch-settings';
 import { ASG_PROCESS_NAMES } from './asg-processes';
-import { accountSchema, checkAccount, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
+import type { AccountDescription } from './common';
+import { accountSchema, applicationOf, checkAccount, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
 import { launchSettingsFields } from './launch-settings-fields';
 
 export { clusterOf } from '../../frigga';
@@ -223,10 +224,6 @@ function deployRegions(zones: Record<string, string[]> | undefined): DeployRegio
   return Object.entries(zones ?? {}).map(([region, z]) => ({ region, zones: z }));
 }
 
-function applicationOf(d: DeployFields): string | undefined {
-  return d.application ?? d.moniker?.app;
-}
-
 function normalise(d: DeployFields): Omit<DeployDescription, 'account' | 'application' | 'capacity' | 'instanceType' | 'regions'> {
   return {
     stack: d.stack || undefined,
@@ -340,11 +337,9 @@ export const createServerGroupSchema = z
  * A clone: the source group (absent = each target region's newest group of the cluster, as in
  * CopyLastAsgAtomicOperation), and every deploy field the caller set explicitly (they win).
  */
-export interface CloneDescription {
-  readonly account: string;
+export interface CloneDescription extends AccountDescription {
   readonly source?: SourceRef | undefined;
   readonly overrides: Partial<DeployDescription>;
-  readonly application?: string | undefined;
   /** Clouddriver's default is true; false keeps the source's scaling policies and scheduled actions off the clone. */
   readonly copySourceScalingPoliciesAndActions: boolean;
   /** `source.useSourceCapacity`: the source's capacity wins over the request's. */

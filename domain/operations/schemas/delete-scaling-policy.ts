@@ -1,6 +1,15 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import type { OneServerGroupDescription } from './common';
+import {
+  accountOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndGroup,
+  descriptionBase,
+  regionSchema,
+  requiredString,
+  serverGroupNameSchema,
+} from './common';
 
 /**
  * Clouddriver's DeleteScalingPolicyDescription (`deleteScalingPolicy`, legacy
@@ -12,29 +21,21 @@ export const deleteScalingPolicySchema = z
     serverGroupName: serverGroupNameSchema.optional(),
     region: regionSchema.optional(),
     policyName: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a scaling policy name (a string)') })
+      .string({ error: requiredString('a scaling policy name') })
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' }),
   })
-  .superRefine((d, ctx) => {
-    checkAccount(d, ctx);
-    if (d.serverGroupName === undefined) ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required' });
-    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
-  }, ALWAYS)
+  .superRefine(checkAccountAndGroup('serverGroupName'), ALWAYS)
   .transform((d): DeleteScalingPolicy => ({
     account: accountOf(d),
     targets: [{ serverGroupName: d.serverGroupName!, region: d.region! }],
     policyName: d.policyName,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `deleteScalingPolicy`. */
-export interface DeleteScalingPolicy {
-  readonly account: string;
-  /** Exactly one group. */
-  readonly targets: readonly [ServerGroupTarget];
+export interface DeleteScalingPolicy extends OneServerGroupDescription {
   readonly policyName: string;
-  readonly application?: string | undefined;
 }
 
 export function describeDeleteScalingPolicy(d: DeleteScalingPolicy): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseServerGroupName } from '../../frigga';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 /**
  * Clouddriver's `DestroyAsgDescription`: the groups are named like resize's. The wait for the
@@ -16,18 +16,14 @@ export const destroyServerGroupSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): DestroyServerGroup => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description the workflow receives. */
-export interface DestroyServerGroup {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface DestroyServerGroup extends ServerGroupsDescription {
   readonly waitTimeoutSeconds: number;
-  readonly application?: string | undefined;
 }
 
 export function describeDestroy(d: DestroyServerGroup): string {

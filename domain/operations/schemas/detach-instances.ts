@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import type { OneServerGroupDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { instanceIdSchema, MAX_INSTANCE_IDS } from './instances';
 import { listIds } from '../instance-plans';
 
@@ -21,11 +21,7 @@ export const detachInstancesSchema = z
     terminateDetachedInstances: z.boolean({ error: 'must be true or false' }).optional(),
     adjustMinIfNecessary: z.boolean({ error: 'must be true or false' }).optional(),
   })
-  .superRefine((d, ctx) => {
-    checkAccount(d, ctx);
-    if (d.asgName === undefined) ctx.addIssue({ code: 'custom', path: ['asgName'], message: 'is required' });
-    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
-  }, ALWAYS)
+  .superRefine(checkAccountAndGroup('asgName'), ALWAYS)
   .transform((d): DetachInstances => ({
     account: accountOf(d),
     targets: [{ serverGroupName: d.asgName!, region: d.region! }],
@@ -33,20 +29,16 @@ export const detachInstancesSchema = z
     decrementDesiredCapacity: d.decrementDesiredCapacity ?? false,
     terminateDetachedInstances: d.terminateDetachedInstances ?? false,
     adjustMinIfNecessary: d.adjustMinIfNecessary ?? false,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `detachInstances`. */
-export interface DetachInstances {
-  readonly account: string;
-  /** Exactly one group. */
-  readonly targets: readonly [ServerGroupTarget];
+export interface DetachInstances extends OneServerGroupDescription {
   /** Each id once, in the order given. */
   readonly instanceIds: readonly string[];
   readonly decrementDesiredCapacity: boolean;
   readonly terminateDetachedInstances: boolean;
   readonly adjustMinIfNecessary: boolean;
-  readonly application?: string | undefined;
 }
 
 export function describeDetachInstances(d: DetachInstances): string {

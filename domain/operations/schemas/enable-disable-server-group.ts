@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 export { TRAFFIC_PROCESSES } from '../asg-process-names';
 
@@ -28,9 +28,8 @@ const schemaWith = (percentage: z.ZodNumber | undefined) =>
     })
     .superRefine(checkAccountAndTargets, ALWAYS)
     .transform((d): EnableDisableServerGroup => ({
-      account: accountOf(d),
-      targets: serverGroupTargets(d),
-      application: d.application ?? d.moniker?.app,
+      ...serverGroupsOf(d),
+      application: applicationOf(d),
       ...(percentage && typeof d.desiredPercentage === 'number' ? { desiredPercentage: d.desiredPercentage } : {}),
     }));
 
@@ -40,10 +39,7 @@ export const enableServerGroupSchema = schemaWith(undefined);
 export const disableServerGroupSchema = schemaWith(disablePercentage);
 
 /** The normalised description the enable and disable workflows receive. */
-export interface EnableDisableServerGroup {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
-  readonly application?: string | undefined;
+export interface EnableDisableServerGroup extends ServerGroupsDescription {
   /**
    * Disable only: the share of the group's instances (1-100) that should end up out of its load
    * balancers. Below 100 processes stay as they are and only the chosen instances leave.

@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, ec2TagsSchema, MAX_REGIONS, regionSchema } from './common';
+import type { RegionsDescription } from './common';
+import {
+  accountAndRegionsOf,
+  ALWAYS,
+  applicationOf,
+  checkAccount,
+  descriptionBase,
+  ec2TagsSchema,
+  MAX_REGIONS,
+  regionSchema,
+  requiredString,
+} from './common';
 
 /**
  * Clouddriver's UpsertAmiTagsDescription (`upsertImageTags`, legacy `upsertAmiTagsDescription`):
@@ -9,9 +20,7 @@ import { accountOf, ALWAYS, checkAccount, descriptionBase, ec2TagsSchema, MAX_RE
 export const upsertImageTagsSchema = z
   .looseObject({
     ...descriptionBase,
-    amiName: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be an image name (a string)') })
-      .min(1, { error: 'must not be empty' }),
+    amiName: z.string({ error: requiredString('an image name') }).min(1, { error: 'must not be empty' }),
     regions: z
       .array(regionSchema)
       .max(MAX_REGIONS, { error: `must list at most ${MAX_REGIONS} regions` })
@@ -20,21 +29,17 @@ export const upsertImageTagsSchema = z
   })
   .superRefine(checkAccount, ALWAYS)
   .transform((d): UpsertImageTags => ({
-    account: accountOf(d),
-    amiName: d.amiName,
     // A region listed twice is tagged once.
-    regions: [...new Set(d.regions ?? [])],
+    ...accountAndRegionsOf(d),
+    amiName: d.amiName,
     tags: d.tags ?? {},
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `upsertImageTags`. */
-export interface UpsertImageTags {
-  readonly account: string;
+export interface UpsertImageTags extends RegionsDescription {
   readonly amiName: string;
-  readonly regions: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertImageTags(d: UpsertImageTags): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import type { RegionalDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndRegion, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { instanceIdSchema, MAX_INSTANCE_IDS } from './instances';
 import { listIds } from '../instance-plans';
 
@@ -39,10 +40,7 @@ export const instanceRegistrationSchema = z
     loadBalancerNames: names('classic load balancer'),
     targetGroupNames: names('target group'),
   })
-  .superRefine((d, ctx) => {
-    checkAccount(d, ctx);
-    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
-  }, ALWAYS)
+  .superRefine(checkAccountAndRegion, ALWAYS)
   .transform((d): InstanceRegistration => {
     const targetGroups = (d.targetGroupNames ?? []).length > 0;
     return {
@@ -52,14 +50,12 @@ export const instanceRegistrationSchema = z
       instanceIds: d.instanceIds,
       kind: targetGroups ? 'targetGroups' : 'classic',
       names: targetGroups ? [...new Set(d.targetGroupNames)] : [...new Set(d.loadBalancerNames ?? [])],
-      application: d.application ?? d.moniker?.app,
+      application: applicationOf(d),
     };
   });
 
 /** The normalised description of `registerInstancesWithLoadBalancer` and `deregisterInstancesFromLoadBalancer`. */
-export interface InstanceRegistration {
-  readonly account: string;
-  readonly region: string;
+export interface InstanceRegistration extends RegionalDescription {
   readonly asgName?: string | undefined;
   /** As given (Clouddriver's history lines list them so). */
   readonly instanceIds: readonly string[];
@@ -67,7 +63,6 @@ export interface InstanceRegistration {
   readonly kind: 'targetGroups' | 'classic';
   /** The target group names, or the classic load balancer names; used only without a group. */
   readonly names: readonly string[];
-  readonly application?: string | undefined;
 }
 
 function where(d: InstanceRegistration): string {

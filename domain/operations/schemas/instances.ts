@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import type { RegionalDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { listIds } from '../instance-plans';
 
 export type { DecrementPlan, InstancePartition, InstanceStateView } from '../instance-plans';
@@ -19,12 +20,9 @@ const instanceIdsSchema = z
   .max(MAX_INSTANCE_IDS, { error: `must name at most ${MAX_INSTANCE_IDS} instances` });
 
 /** Instances named by id in one region: Clouddriver's terminate and reboot descriptions. */
-export interface InstancesInRegion {
-  readonly account: string;
-  readonly region: string;
+export interface InstancesInRegion extends RegionalDescription {
   /** Each id once, in the order given. */
   readonly instanceIds: readonly string[];
-  readonly application?: string | undefined;
 }
 
 /** Clouddriver's `TerminateInstancesDescription` and `RebootInstancesDescription`: the same fields. */
@@ -39,7 +37,7 @@ export const instancesInRegionSchema = z
     account: accountOf(d),
     region: d.region,
     instanceIds: [...new Set(d.instanceIds)],
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 export function describeTerminateInstances(d: InstancesInRegion): string {
@@ -51,16 +49,13 @@ export function describeRebootInstances(d: InstancesInRegion): string {
 }
 
 /** Clouddriver's `TerminateInstanceAndDecrementAsgDescription`. */
-export interface TerminateInstanceAndDecrementServerGroup {
-  readonly account: string;
-  readonly region: string;
+export interface TerminateInstanceAndDecrementServerGroup extends RegionalDescription {
   readonly serverGroupName: string;
   readonly instanceId: string;
   /** When the group sits at its minimum, lower the minimum by one instead of refusing. */
   readonly adjustMinIfNecessary: boolean;
   /** After the decrement, lower max to the new desired capacity (Orca's rolling deploys pin it). */
   readonly setMaxToNewDesired: boolean;
-  readonly application?: string | undefined;
 }
 
 export const terminateInstanceAndDecrementSchema = z
@@ -86,7 +81,7 @@ export const terminateInstanceAndDecrementSchema = z
     instanceId: d.instance,
     adjustMinIfNecessary: d.adjustMinIfNecessary ?? false,
     setMaxToNewDesired: d.setMaxToNewDesired ?? false,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 export function describeTerminateAndDecrement(d: TerminateInstanceAndDecrementServerGroup): string {

@@ -9,25 +9,25 @@ import { blockDeviceProblem } from '../../launch-settings';
 /** Clouddriver's String fields take JSON numbers too (Jackson writes them as text). */
 const text = z.union([z.string(), z.number().transform(String)]);
 
-const blockDevice = z
-  .looseObject({
-    deviceName: z.string().min(1, { error: 'is required' }),
-    virtualName: z.string().min(1).optional(),
-    size: z.number().int().min(1).max(65_536).optional(),
-    volumeType: z.string().min(1).optional(),
-    deleteOnTermination: z.boolean().optional(),
-    iops: z.number().int().min(0).optional(),
-    throughput: z.number().int().min(0).optional(),
-    snapshotId: z.string().min(1).optional(),
-    encrypted: z.boolean().optional(),
-    kmsKeyId: z.string().min(1).optional(),
-  })
-  .superRefine((d, ctx) => {
-    const problem = blockDeviceProblem(d);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const blockDeviceShape = {
+  deviceName: z.string().min(1, { error: 'is required' }),
+  virtualName: z.string().min(1).optional(),
+  size: z.number().int().min(1).max(65_536).optional(),
+  volumeType: z.string().min(1).optional(),
+  deleteOnTermination: z.boolean().optional(),
+  iops: z.number().int().min(0).optional(),
+  throughput: z.number().int().min(0).optional(),
+  snapshotId: z.string().min(1).optional(),
+  encrypted: z.boolean().optional(),
+  kmsKeyId: z.string().min(1).optional(),
+};
 
-const placement = z.looseObject({
+const blockDevice = z.looseObject(blockDeviceShape).superRefine((d, ctx) => {
+  const problem = blockDeviceProblem(d);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const placementShape = {
   affinity: z.string().optional(),
   availabilityZone: z.string().optional(),
   groupName: z.string().optional(),
@@ -36,13 +36,19 @@ const placement = z.looseObject({
   spreadDomain: z.string().optional(),
   hostResourceGroupArn: z.string().optional(),
   partitionNumber: z.number().int().min(0).optional(),
-});
+};
 
-const instanceTypeOverride = z.looseObject({
+const instanceTypeOverrideShape = {
   instanceType: z.string().min(1, { error: 'is required' }),
   weightedCapacity: text.optional(),
   priority: z.number().int().optional(),
-});
+};
+
+/** The parsed fields, without the extra keys a posted object may carry: domain/launch-settings.ts names them. */
+type Parsed<Shape extends z.ZodRawShape> = Readonly<z.output<z.ZodObject<Shape>>>;
+export type BlockDeviceFields = Parsed<typeof blockDeviceShape>;
+export type PlacementFields = Parsed<typeof placementShape>;
+export type InstanceTypeOverrideFields = Parsed<typeof instanceTypeOverrideShape>;
 
 /** Spread into a deploy schema; `launchSettingsOf` (domain/launch-settings.ts) reads them back. */
 export const launchSettingsFields = {
@@ -54,7 +60,7 @@ export const launchSettingsFields = {
   spotPrice: text.optional(),
   unlimitedCpuCredits: z.boolean().optional(),
   enableEnclave: z.boolean().optional(),
-  placement: placement.optional(),
+  placement: z.looseObject(placementShape).optional(),
   licenseSpecifications: z
     .array(z.looseObject({ arn: z.string().min(1, { error: 'is required (a license configuration ARN)' }) }))
     .max(50)
@@ -67,7 +73,7 @@ export const launchSettingsFields = {
   spotAllocationStrategy: z.string().min(1).optional(),
   spotInstancePools: z.number().int().min(0).max(20).optional(),
   launchTemplateOverridesForInstanceType: z
-    .array(instanceTypeOverride)
+    .array(z.looseObject(instanceTypeOverrideShape))
     .max(40, { error: 'must list at most 40 instance types (the AWS limit)' })
     .optional(),
   blockDeviceTags: z

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
+import type { RegionsDescription } from './common';
+import {
+  accountAndRegionsOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndRegions,
+  descriptionBase,
+  regionListSchema,
+  requiredString,
+} from './common';
 
 /**
  * Clouddriver's DeleteAmazonLoadBalancerDescription (`deleteLoadBalancer`, legacy
@@ -12,7 +21,7 @@ export const deleteLoadBalancerSchema = z
   .looseObject({
     ...descriptionBase,
     loadBalancerName: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a load balancer name (a string)') })
+      .string({ error: requiredString('a load balancer name') })
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' }),
     loadBalancerType: z.string({ error: 'must be classic, application or network' }).optional(),
@@ -21,21 +30,16 @@ export const deleteLoadBalancerSchema = z
   // DeleteAmazonLoadBalancerDescriptionValidator: the account, and validateRegions.
   .superRefine(checkAccountAndRegions, ALWAYS)
   .transform((d): DeleteLoadBalancer => ({
-    account: accountOf(d),
-    regions: [...new Set(d.regions ?? [])],
+    ...accountAndRegionsOf(d),
     loadBalancerName: d.loadBalancerName,
     classic: (d.loadBalancerType ?? 'classic') === 'classic',
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
-export interface DeleteLoadBalancer {
-  readonly account: string;
-  /** Clouddriver's `Set<String> regions`: each region once, in the order posted. */
-  readonly regions: readonly string[];
+export interface DeleteLoadBalancer extends RegionsDescription {
   readonly loadBalancerName: string;
   /** The classic operation (ELB); otherwise the V2 one (application and network load balancers). */
   readonly classic: boolean;
-  readonly application?: string | undefined;
 }
 
 export function describeDeleteLoadBalancer(d: DeleteLoadBalancer): string {

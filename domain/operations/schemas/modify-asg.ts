@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
 
 const seconds = z
   .number({ error: 'must be a whole number of seconds' })
@@ -54,13 +54,11 @@ export const modifyAsgSchema = z
     },
     // Absent or empty both mean "no metrics": Clouddriver disables every enabled one (ModifyAsgAtomicOperation:79).
     enabledMetrics: [...new Set(d.enabledMetrics ?? [])],
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `modifyAsgDescription`. */
-export interface ModifyAsg {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface ModifyAsg extends ServerGroupsDescription {
   /** Absent settings are left as they are. */
   readonly settings: {
     readonly cooldown?: number | undefined;
@@ -71,7 +69,6 @@ export interface ModifyAsg {
   };
   /** The metrics collected afterwards: the others are disabled, these enabled. */
   readonly enabledMetrics: readonly string[];
-  readonly application?: string | undefined;
 }
 
 export function describeModifyAsg(d: ModifyAsg): string {

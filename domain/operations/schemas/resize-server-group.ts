@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { CapacityRequest } from '../../capacity';
 import { formatCapacity } from '../../capacity';
-import type { ServerGroupTarget } from './common';
+import type { ServerGroupsDescription } from './common';
 import {
-  accountOf,
   ALWAYS,
+  applicationOf,
   capacityRequestSchema,
   checkAccountAndTargets,
   descriptionBase,
   serverGroupRefShape,
-  serverGroupTargets,
+  serverGroupsOf,
 } from './common';
 
 /**
@@ -28,25 +28,21 @@ export const resizeServerGroupSchema = z
   })
   .superRefine(checkAccountAndTargets, ALWAYS)
   .transform((d): ResizeServerGroup => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     capacity: d.capacity,
     constraints: d.constraints?.capacity,
     waitForCapacity: d.waitForCapacity ?? true,
     waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description the workflow receives. */
-export interface ResizeServerGroup {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface ResizeServerGroup extends ServerGroupsDescription {
   readonly capacity: CapacityRequest;
   /** When set, the group's current capacity must match before Bosun resizes it. */
   readonly constraints?: CapacityRequest | undefined;
   readonly waitForCapacity: boolean;
   readonly waitTimeoutSeconds: number;
-  readonly application?: string | undefined;
 }
 
 export function describeResize(d: ResizeServerGroup): string {

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccountAndRegions, descriptionBase, regionListSchema } from './common';
+import type { RegionsDescription } from './common';
+import {
+  accountAndRegionsOf,
+  ALWAYS,
+  applicationOf,
+  checkAccountAndRegions,
+  descriptionBase,
+  regionListSchema,
+  securityGroupNameSchema,
+  vpcIdSchema,
+} from './common';
 
 /**
  * Clouddriver's DeleteSecurityGroupDescription (`deleteSecurityGroup`, legacy
@@ -8,33 +18,22 @@ import { accountOf, ALWAYS, checkAccountAndRegions, descriptionBase, regionListS
 export const deleteSecurityGroupSchema = z
   .looseObject({
     ...descriptionBase,
-    securityGroupName: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a security group name (a string)') })
-      .min(1, { error: 'must not be empty' })
-      .max(255, { error: 'must be at most 255 characters' }),
-    vpcId: z
-      .string({ error: 'must be a VPC id (a string)' })
-      .regex(/^vpc-[0-9a-f]+$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' })
-      .optional(),
+    securityGroupName: securityGroupNameSchema,
+    vpcId: vpcIdSchema.optional(),
     regions: regionListSchema.optional(),
   })
   // DeleteSecurityGroupDescriptionValidator: the account, and validateRegions.
   .superRefine(checkAccountAndRegions, ALWAYS)
   .transform((d): DeleteSecurityGroup => ({
-    account: accountOf(d),
-    regions: [...new Set(d.regions ?? [])],
+    ...accountAndRegionsOf(d),
     securityGroupName: d.securityGroupName,
     vpcId: d.vpcId,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
-export interface DeleteSecurityGroup {
-  readonly account: string;
-  /** Clouddriver's `Set<String> regions`: each region once, in the order posted. */
-  readonly regions: readonly string[];
+export interface DeleteSecurityGroup extends RegionsDescription {
   readonly securityGroupName: string;
   readonly vpcId?: string | undefined;
-  readonly application?: string | undefined;
 }
 
 export function describeDeleteSecurityGroup(d: DeleteSecurityGroup): string {

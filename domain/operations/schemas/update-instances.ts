@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import type { OneServerGroupDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 
 /** AWS allows at most 5 security groups per network interface by default, 16 at most. */
 const MAX_SECURITY_GROUPS = 16;
@@ -25,9 +25,7 @@ export const updateInstancesSchema = z
     securityGroupsAppendOnly: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .superRefine((d, ctx) => {
-    checkAccount(d, ctx);
-    if (d.serverGroupName === undefined) ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required' });
-    if (d.region === undefined) ctx.addIssue({ code: 'custom', path: ['region'], message: 'is required' });
+    checkAccountAndGroup('serverGroupName')(d, ctx);
     if (d.securityGroupsAppendOnly === true && (d.securityGroups ?? []).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['securityGroups'], message: 'is required when securityGroupsAppendOnly is true' });
     }
@@ -37,17 +35,13 @@ export const updateInstancesSchema = z
     targets: [{ serverGroupName: d.serverGroupName!, region: d.region! }],
     securityGroups: d.securityGroups ?? [],
     securityGroupsAppendOnly: d.securityGroupsAppendOnly ?? false,
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description of `updateInstances`. */
-export interface UpdateInstances {
-  readonly account: string;
-  /** Exactly one group. */
-  readonly targets: readonly [ServerGroupTarget];
+export interface UpdateInstances extends OneServerGroupDescription {
   readonly securityGroups: readonly string[];
   readonly securityGroupsAppendOnly: boolean;
-  readonly application?: string | undefined;
 }
 
 export function describeUpdateInstances(d: UpdateInstances): string {

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { BlockDevice, LaunchConfigurationChanges } from '../../launch-configurations';
 import { formatLaunchConfigurationChanges } from '../../launch-configurations';
 import type { LaunchUpdate } from './launch-update';
-import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema } from './launch-update';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema, postedChangesOf } from './launch-update';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 const text = (max: number) =>
   z
@@ -80,18 +80,11 @@ export const updateLaunchConfigSchema = z
     }
   }, ALWAYS)
   .transform((d): UpdateLaunchConfig => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     amiName: d.amiName,
     changes: {
-      instanceType: d.instanceType,
-      keyPair: d.keyPair,
-      securityGroups: d.securityGroups,
+      ...postedChangesOf(d),
       securityGroupsAppendOnly: d.securityGroupsAppendOnly,
-      iamRole: d.iamRole,
-      base64UserData: d.base64UserData,
-      instanceMonitoring: d.instanceMonitoring,
-      ebsOptimized: d.ebsOptimized,
       associatePublicIpAddress: d.associatePublicIpAddress,
       spotPrice: d.spotPrice,
       ramdiskId: d.ramdiskId,
@@ -107,7 +100,7 @@ export const updateLaunchConfigSchema = z
         encrypted: b.encrypted,
       })),
     },
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /** The normalised description the workflow receives; security groups may still be names, resolved in the group's VPC. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 import type { LaunchTemplateChanges } from '../launch-template-versions';
 import { formatLaunchTemplateChanges } from '../launch-template-versions';
 import type { LaunchUpdate } from './launch-update';
-import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema } from './launch-update';
+import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema, postedChangesOf } from './launch-update';
 
 export type { LaunchTemplateChanges } from '../launch-template-versions';
 export {
@@ -65,21 +65,14 @@ export const updateLaunchTemplateSchema = z
     }
   }, ALWAYS)
   .transform((d): UpdateLaunchTemplate => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     amiName: d.amiName,
     changes: {
       imageId: d.imageId,
-      instanceType: d.instanceType,
-      keyPair: d.keyPair,
-      securityGroups: d.securityGroups,
+      ...postedChangesOf(d),
       ...(d.securityGroups && d.securityGroupsAppendOnly ? { securityGroupsAppendOnly: true } : {}),
-      iamRole: d.iamRole,
-      base64UserData: d.base64UserData,
-      instanceMonitoring: d.instanceMonitoring,
-      ebsOptimized: d.ebsOptimized,
     },
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /**

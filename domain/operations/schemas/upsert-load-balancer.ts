@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { accountOf, ALWAYS, descriptionBase, MAX_REGIONS, regionSchema } from './common';
+import type { AccountDescription } from './common';
+import { accountOf, ALWAYS, applicationOf, descriptionBase, MAX_REGIONS, regionSchema } from './common';
 
 /**
  * Clouddriver's `upsertLoadBalancer` (legacy `upsertAmazonLoadBalancerDescription`). The
@@ -219,7 +220,7 @@ export const upsertLoadBalancerSchema = z
     const type = d.loadBalancerType ?? 'classic';
     const base = {
       account: accountOf(d),
-      application: d.application ?? d.moniker?.app,
+      application: applicationOf(d),
       name: d.name ?? `${d.clusterName}-frontend`,
       regions: Object.entries(d.availabilityZones ?? {}).map(([region, zones]) => ({ region, zones: [...new Set(zones)] })),
       vpcId: d.vpcId,
@@ -378,9 +379,7 @@ export interface ClassicListener {
   readonly sslCertificateId?: string | undefined;
 }
 
-interface UpsertLoadBalancerBase {
-  readonly account: string;
-  readonly application?: string | undefined;
+interface UpsertLoadBalancerBase extends AccountDescription {
   /** `name`, or `<clusterName>-frontend`. */
   readonly name: string;
   /** `availabilityZones`: each region with its zones, in the order posted. */

@@ -1,19 +1,12 @@
 import { z } from 'zod';
-import type { ServerGroupTarget } from './common';
-import { accountOf, ALWAYS, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupTargets } from './common';
+import type { ServerGroupsDescription } from './common';
+import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
+import { statisticSchema, THRESHOLD_COMPARISON_OPERATORS } from './alarms';
 import type { AlarmConfig, ScalingPolicyConfig } from '../scaling-policies';
 import { AdjustmentType, formatAlarm, formatScalingPolicy } from '../scaling-policies';
 
 export type { AlarmConfig, Dimension, ScalingPolicyConfig, StepAdjustment } from '../scaling-policies';
 export { AdjustmentType, formatAlarm, formatScalingPolicy, policyTypeOf, scalingAlarmName, scalingPolicyName } from '../scaling-policies';
-
-const statistics = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
-const comparisonOperators = [
-  'GreaterThanOrEqualToThreshold',
-  'GreaterThanThreshold',
-  'LessThanThreshold',
-  'LessThanOrEqualToThreshold',
-] as const;
 
 const int = z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' });
 const bound = z.number({ error: 'must be a number' });
@@ -64,7 +57,7 @@ const targetTrackingSchema = z
       .looseObject({
         metricName: text(255),
         namespace: text(255),
-        statistic: z.enum(statistics, { error: `must be one of ${statistics.join(', ')}` }),
+        statistic: statisticSchema,
         unit: text(64).optional(),
         dimensions: dimensionsSchema.optional(),
       })
@@ -83,8 +76,8 @@ const alarmSchema = z
     alarmDescription: text(1024).optional(),
     metricName: text(255),
     namespace: text(255),
-    statistic: z.enum(statistics, { error: `must be one of ${statistics.join(', ')}` }),
-    comparisonOperator: z.enum(comparisonOperators, { error: `must be one of ${comparisonOperators.join(', ')}` }),
+    statistic: statisticSchema,
+    comparisonOperator: z.enum(THRESHOLD_COMPARISON_OPERATORS, { error: `must be one of ${THRESHOLD_COMPARISON_OPERATORS.join(', ')}` }),
     threshold: z.number({ error: 'must be a number' }),
     evaluationPeriods: int.min(1, { error: 'must be 1 or more' }),
     period: int.min(10, { error: 'must be 10, 30 or a multiple of 60 seconds' }),
@@ -162,8 +155,7 @@ export const upsertScalingPolicySchema = z
     }
   }, ALWAYS)
   .transform((d): UpsertScalingPolicy => ({
-    account: accountOf(d),
-    targets: serverGroupTargets(d),
+    ...serverGroupsOf(d),
     policyName: d.name,
     policy: toPolicy(d),
     alarm: d.alarm && {
@@ -179,7 +171,7 @@ export const upsertScalingPolicySchema = z
       unit: d.alarm.unit,
       dimensions: d.alarm.dimensions?.map((x) => ({ name: x.name, value: x.value })),
     },
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 function toPolicy(d: {
@@ -247,14 +239,11 @@ function toPolicy(d: {
 }
 
 /** The normalised description the workflow receives. */
-export interface UpsertScalingPolicy {
-  readonly account: string;
-  readonly targets: readonly ServerGroupTarget[];
+export interface UpsertScalingPolicy extends ServerGroupsDescription {
   /** Set: update this existing policy. Absent: create one with a name derived from the task. */
   readonly policyName?: string | undefined;
   readonly policy: ScalingPolicyConfig;
   readonly alarm?: AlarmConfig | undefined;
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertScalingPolicy(d: UpsertScalingPolicy): string {

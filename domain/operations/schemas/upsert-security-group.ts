@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import type { IpIngress } from '../../security-group-rules';
-import { accountOf, accountSchema, ALWAYS, checkAccount, descriptionBase, ec2TagsSchema, regionSchema } from './common';
+import type { RegionalDescription } from './common';
+import {
+  accountOf,
+  accountSchema,
+  ALWAYS,
+  applicationOf,
+  checkAccount,
+  descriptionBase,
+  ec2TagsSchema,
+  regionSchema,
+  requiredString,
+  securityGroupNameSchema,
+  vpcIdSchema,
+} from './common';
 
 /** AWS's limits: a group's name and description, its rules (a raised quota). */
 const MAX_NAME = 255;
@@ -43,10 +56,7 @@ const securityGroupIngressEntry = z
       .string({ error: 'must be a 12-digit AWS account id (a string)' })
       .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' })
       .optional(),
-    vpcId: z
-      .string({ error: 'must be a VPC id (a string)' })
-      .regex(/^vpc-[0-9a-f]+$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' })
-      .optional(),
+    vpcId: vpcIdSchema.optional(),
   })
   .superRefine((i, ctx) => {
     requireProtocol(i, ctx);
@@ -60,7 +70,7 @@ const ipIngressEntry = z
   .looseObject({
     ...ingressBase,
     cidr: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a CIDR block (a string)') })
+      .string({ error: requiredString('a CIDR block') })
       .regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { error: 'must be a CIDR block such as 10.0.0.0/8 or ::/0' }),
     description: z.string({ error: 'must be a rule description (a string)' }).max(MAX_NAME).optional(),
   })
@@ -76,21 +86,13 @@ const ipIngressEntry = z
 export const upsertSecurityGroupSchema = z
   .looseObject({
     ...descriptionBase,
-    name: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a security group name (a string)') })
-      .min(1, { error: 'must not be empty' })
-      .max(MAX_NAME, { error: `must be at most ${MAX_NAME} characters` }),
+    name: securityGroupNameSchema,
     description: z
       .string({ error: 'must be a security group description (a string)' })
       .max(MAX_NAME, { error: `must be at most ${MAX_NAME} characters` })
       .optional(),
-    vpcId: z
-      .string({ error: 'must be a VPC id (a string)' })
-      .regex(/^vpc-[0-9a-f]+$/, { error: 'must be a VPC id such as vpc-0123456789abcdef0' })
-      .optional(),
-    region: z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be an AWS region name (a string)') })
-      .pipe(regionSchema),
+    vpcId: vpcIdSchema.optional(),
+    region: z.string({ error: requiredString('an AWS region name') }).pipe(regionSchema),
     securityGroupIngress: z
       .array(securityGroupIngressEntry, { error: 'must be a list of {name or id, ipProtocol, startPort, endPort}' })
       .max(MAX_RULES, { error: `must list at most ${MAX_RULES} rules` })
@@ -144,7 +146,7 @@ export const upsertSecurityGroupSchema = z
     })),
     ingressAppendOnly: d.ingressAppendOnly ?? false,
     tags: d.tags ?? {},
-    application: d.application ?? d.moniker?.app,
+    application: applicationOf(d),
   }));
 
 /**
@@ -164,9 +166,7 @@ export interface SecurityGroupIngress {
 }
 
 /** The normalised description of `upsertSecurityGroup`. */
-export interface UpsertSecurityGroup {
-  readonly account: string;
-  readonly region: string;
+export interface UpsertSecurityGroup extends RegionalDescription {
   readonly name: string;
   readonly description?: string | undefined;
   readonly vpcId?: string | undefined;
@@ -174,7 +174,6 @@ export interface UpsertSecurityGroup {
   readonly ipIngress: readonly (IpIngress & { readonly cidr: string; readonly ipProtocol: string })[];
   readonly ingressAppendOnly: boolean;
   readonly tags: Readonly<Record<string, string>>;
-  readonly application?: string | undefined;
 }
 
 export function describeUpsertSecurityGroup(d: UpsertSecurityGroup): string {
