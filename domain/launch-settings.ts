@@ -249,7 +249,15 @@ export function launchSettingsProblems(
   subnets: { readonly subnetType?: string | undefined; readonly subnetIds?: readonly string[] | undefined },
 ): LaunchSettingsProblem[] {
   const problems: LaunchSettingsProblem[] = [];
-  const types = [instanceType, ...(s.launchTemplateOverridesForInstanceType ?? []).map((o) => o.instanceType)];
+  // Runs beside the fields' own checks: an override list that failed them (not a list, a null entry)
+  // is already reported, and adds no instance type here.
+  const overrides: readonly unknown[] = Array.isArray(s.launchTemplateOverridesForInstanceType)
+    ? s.launchTemplateOverridesForInstanceType
+    : [];
+  const types = [
+    instanceType,
+    ...overrides.map((o) => (typeof o === 'object' && o !== null ? (o as InstanceTypeOverride).instanceType : undefined)),
+  ];
   if (s.unlimitedCpuCredits !== undefined && !allBurstable(types)) {
     problems.push({
       field: 'unlimitedCpuCredits',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountSchema, regionSchema } from './common';
+import { accountSchema, ALWAYS, regionSchema } from './common';
 
 /**
  * Clouddriver's AllowLaunchDescription: make an AMI owned by `credentials` launchable in the
@@ -15,14 +15,11 @@ export const allowLaunchSchema = z
     amiName: z.string({ error: 'is required (an AMI name or id)' }).min(1),
     region: regionSchema,
   })
-  .superRefine(
-    (d, ctx) => {
-      if (!d.targetAccount && !d.account) {
-        ctx.addIssue({ code: 'custom', path: ['targetAccount'], message: 'is required (the account to allow the launch in)' });
-      }
-    },
-    { when: () => true },
-  )
+  .superRefine((d, ctx) => {
+    if (!d.targetAccount && !d.account) {
+      ctx.addIssue({ code: 'custom', path: ['targetAccount'], message: 'is required (the account to allow the launch in)' });
+    }
+  }, ALWAYS)
   .transform((d): AllowLaunch => {
     const targetAccount = (d.targetAccount ?? d.account)!;
     return { targetAccount, sourceAccount: d.credentials ?? targetAccount, amiName: d.amiName, region: d.region };

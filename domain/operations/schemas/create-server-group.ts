@@ -5,7 +5,16 @@ import type { LaunchSettings } from '../../launch-settings';
 import { launchSettingsOf, launchSettingsProblems } from '../../launch-settings';
 import { ASG_PROCESS_NAMES } from './asg-processes';
 import type { AccountDescription } from './common';
-import { accountSchema, applicationOf, checkAccount, descriptionBase, MAX_REGIONS, regionSchema, serverGroupNameSchema } from './common';
+import {
+  accountSchema,
+  ALWAYS,
+  applicationOf,
+  checkAccount,
+  descriptionBase,
+  MAX_REGIONS,
+  regionSchema,
+  serverGroupNameSchema,
+} from './common';
 import { launchSettingsFields } from './launch-settings-fields';
 
 export { clusterOf } from '../../frigga';
@@ -330,7 +339,7 @@ export function toDeployDescription(d: CreateServerGroupFields): DeployDescripti
 
 export const createServerGroupSchema = z
   .looseObject(createServerGroupFields)
-  .superRefine(checkCreateServerGroup, { when: () => true })
+  .superRefine(checkCreateServerGroup, ALWAYS)
   .transform(toDeployDescription);
 
 /**
@@ -351,33 +360,30 @@ export const cloneServerGroupSchema = z
     ...deployFields,
     source: sourceSchema.optional(),
   })
-  .superRefine(
-    (d, ctx) => {
-      checkAccount(d, ctx);
-      const named = d.source?.asgName ?? d.source?.serverGroupName;
-      if (d.source && named && !d.source.region) {
-        ctx.addIssue({ code: 'custom', path: ['source', 'region'], message: 'is required with source.asgName' });
+  .superRefine((d, ctx) => {
+    checkAccount(d, ctx);
+    const named = d.source?.asgName ?? d.source?.serverGroupName;
+    if (d.source && named && !d.source.region) {
+      ctx.addIssue({ code: 'custom', path: ['source', 'region'], message: 'is required with source.asgName' });
+    }
+    // Without a source the clone starts from the cluster's newest group in each target region.
+    if (!named) {
+      if (!applicationOf(d)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['application'],
+          message: 'is required without source.asgName (it names the cluster to clone)',
+        });
       }
-      // Without a source the clone starts from the cluster's newest group in each target region.
-      if (!named) {
-        if (!applicationOf(d)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['application'],
-            message: 'is required without source.asgName (it names the cluster to clone)',
-          });
-        }
-        if (!d.availabilityZones || Object.keys(d.availabilityZones).length === 0) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['availabilityZones'],
-            message: 'is required without source.asgName: {"<region>": ["<zone>", …]}, the regions whose newest group is cloned',
-          });
-        }
+      if (!d.availabilityZones || Object.keys(d.availabilityZones).length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones'],
+          message: 'is required without source.asgName: {"<region>": ["<zone>", …]}, the regions whose newest group is cloned',
+        });
       }
-    },
-    { when: () => true },
-  )
+    }
+  }, ALWAYS)
   .transform((d): CloneDescription => {
     const account = (d.credentials ?? d.account)!;
     const explicit = normalise(d);

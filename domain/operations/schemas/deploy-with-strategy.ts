@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeployDescription } from './create-server-group';
 import { checkCreateServerGroup, clusterOf, createServerGroupFields, toDeployDescription } from './create-server-group';
+import { ALWAYS } from './common';
 import type { Gate, StrategyName, StrategyOptions } from '../../strategy';
 import { parseDuration, STRATEGY_NAMES } from '../../strategy';
 
@@ -58,27 +59,24 @@ export const strategyFields = {
 
 export const deployWithStrategySchema = z
   .looseObject({ ...createServerGroupFields, ...strategyFields })
-  .superRefine(
-    (d, ctx) => {
-      checkCreateServerGroup(d, ctx);
-      const regions = Object.keys(d.availabilityZones ?? {});
-      if (regions.length > 1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['availabilityZones'],
-          message: `must name exactly one region for deployWithStrategy (a strategy runs per cluster and region, as Orca's deploy stage does); got ${regions.join(', ')}`,
-        });
-      }
-      if (d.strategy === 'rollingredblack' && d.source?.useSourceCapacity) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['source', 'useSourceCapacity'],
-          message: 'does not apply to rollingredblack, which grows the new group step by step to the source capacity',
-        });
-      }
-    },
-    { when: () => true },
-  )
+  .superRefine((d, ctx) => {
+    checkCreateServerGroup(d, ctx);
+    const regions = Object.keys(d.availabilityZones ?? {});
+    if (regions.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['availabilityZones'],
+        message: `must name exactly one region for deployWithStrategy (a strategy runs per cluster and region, as Orca's deploy stage does); got ${regions.join(', ')}`,
+      });
+    }
+    if (d.strategy === 'rollingredblack' && d.source?.useSourceCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'useSourceCapacity'],
+        message: 'does not apply to rollingredblack, which grows the new group step by step to the source capacity',
+      });
+    }
+  }, ALWAYS)
   .transform((d): DeployWithStrategy => {
     const deploy = toDeployDescription(d);
     const gates: Gate[] = (d.gates ?? []).map((g) => ({
