@@ -7,7 +7,7 @@
  * them. Afterwards every cluster is read from moto and compared with what its succeeded deploys
  * should have left: the groups, which one takes traffic, no pin left behind.
  */
-import { seededRandom } from '../fault-proxy';
+import { seededRandom } from '../../test/support/fault-proxy';
 import type { OpOutcome } from '../../test/support/orca-client';
 import { createDescription, groupRef, STACK } from './workload';
 import type { EmulatorState } from './sweep';

@@ -9,7 +9,7 @@
  * baseline.
  */
 import { createHash } from 'node:crypto';
-import { seededRandom } from '../fault-proxy';
+import { seededRandom } from '../../test/support/fault-proxy';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = 'test';
