@@ -12,7 +12,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import { FacadeHttp } from '../test/support/orca-client';
+import { FacadeHttp, orcaGroupRef } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import type { Timeline, TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
@@ -80,25 +80,11 @@ interface Level {
   readonly verdict: string;
 }
 
-function resize(group: string) {
-  return [
-    {
-      resizeServerGroup: {
-        credentials: ACCOUNT,
-        serverGroupName: group,
-        asgName: group,
-        region: REGION,
-        regions: [REGION],
-        cloudProvider: 'aws',
-        // One more instance than the warm-up deploy asked for, so the resize really changes AWS and waits for it.
-        capacity: { min: 1, max: 3, desired: 3 },
-      },
-    },
-  ];
-}
+// One more instance than the warm-up deploy asked for, so the resize really changes AWS and waits for it.
+const resize = (group: string) => [{ resizeServerGroup: { ...orcaGroupRef(group), capacity: { min: 1, max: 3, desired: 3 } } }];
 
 /** The createServerGroup POST body of the scale benchmark (cluster `<app>-main`). */
-export function deploy(app: string, amiName: string) {
+function deploy(app: string, amiName: string) {
   return [
     {
       createServerGroup: {
@@ -126,7 +112,7 @@ function minuteMarks(progress: readonly { second: number; closed: number }[]): {
   return marks;
 }
 
-export async function countOf(client: Client, query: string): Promise<number> {
+async function countOf(client: Client, query: string): Promise<number> {
   return (await client.workflow.count(query)).count;
 }
 
