@@ -32,34 +32,21 @@ import { findDuplicates, withMoto } from './sweep';
 import { ACCOUNTS_JSON, BAKERY_ACCOUNT } from './workload';
 
 const count = z.coerce.number().int().min(0);
+const share = (max: number) => z.coerce.number().min(0).max(max);
+const ms = (min: number) => z.coerce.number().int().min(min);
 const kills = (what: string) => count.max(20).default(0).describe(`${what} (with --temporal cluster)`);
 /** Every knob of a run, with the full run's defaults (about 5 minutes on 2 cores); each description is its line of --help. */
 export const chaosOptionsSchema = z.object({
   ops: z.coerce.number().int().min(1).max(2000).default(100).describe('operations in Orca-style scenarios (1-2000)'),
-  faultRate: z.coerce.number().min(0).max(0.9).default(0.1).describe('share of AWS calls the fault proxy breaks'),
-  lostAnswerRate: z.coerce
-    .number()
-    .min(0)
-    .max(0.5)
-    .optional()
-    .describe('share of mutating calls whose answer is lost after AWS acted (default fault rate / 5)'),
+  faultRate: share(0.9).default(0.1).describe('share of AWS calls the fault proxy breaks'),
+  lostAnswerRate: share(0.5).optional().describe('share of mutating calls whose answer is lost after AWS acted (default fault rate / 5)'),
   seed: z.coerce.number().int().default(42).describe('seeds the workload, the faults and their moments'),
   workerKills: count.max(50).default(3).describe('SIGKILLs of a worker'),
   serverRestarts: count.max(20).default(1).describe('Temporal server restarts'),
   facadeRestarts: count.max(20).default(1).describe('facade restarts'),
   pollMs: z.coerce.number().int().min(100).max(60_000).default(2000).describe('how often the Orca-like client polls a task'),
-  opTimeoutMs: z.coerce
-    .number()
-    .int()
-    .min(5_000)
-    .default(240_000)
-    .describe("Orca's per-stage deadline: an operation not finished by then is lost (default max(240 s, 900 ms x ops))"),
-  phaseTimeoutMs: z.coerce
-    .number()
-    .int()
-    .min(10_000)
-    .default(300_000)
-    .describe('each phase ends by itself after this long (default max(300 s, 2 s x ops))'),
+  opTimeoutMs: ms(5_000).default(240_000).describe('an operation not finished by then is lost (default max(240 s, 900 ms x ops))'),
+  phaseTimeoutMs: ms(10_000).default(300_000).describe('each phase ends by itself after this long (default max(300 s, 2 s x ops))'),
   rampMs: count.default(10_000).describe('scenarios start spread over this long (default max(10 s, 100 ms x ops))'),
   faultWindowStartMs: count.default(5_000).describe('process faults happen after this offset'),
   faultWindowEndMs: count.default(50_000).describe('... and before this one (default max(50 s, 100 ms x ops): the ramp)'),
@@ -77,10 +64,7 @@ export const chaosOptionsSchema = z.object({
   temporalWorkerKills: kills("kills of Temporal's worker service"),
   postgresKills: kills('crashes of PostgreSQL'),
   serviceDowntimeMs: count.max(120_000).default(2000).describe('how long a killed cluster service stays down'),
-  workload: z
-    .enum(['orca', 'strategy'])
-    .default('orca')
-    .describe('orca: Orca-style scenarios (run.ts); strategy: deploys with a strategy, --ops = deploys (strategy-run.ts)'),
+  workload: z.enum(['orca', 'strategy']).default('orca').describe('orca: Orca-style scenarios (run.ts); strategy: --ops strategy deploys'),
 });
 export type ChaosOptions = z.infer<typeof chaosOptionsSchema>;
 
