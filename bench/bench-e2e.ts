@@ -244,9 +244,8 @@ export const e2e: Bench = {
   about: 'one resizeServerGroup through Bosun vs the same AWS calls made directly',
   standard: true,
   floorText: "Bosun's p50 overhead over direct (POST to closed) <= 100 ms (measured +23 ms)",
-  run: (ctx) => runEndToEnd(ctx),
-  floor: (data) => {
-    const d = data as { bosunToClose: { p50: number }; direct: { p50: number } };
-    return [atMost('p50 overhead over direct AWS calls, ms', round(d.bosunToClose.p50 - d.direct.p50), 100)];
-  },
+  run: runEndToEnd,
+  floor: (d: { bosunToClose: { p50: number }; direct: { p50: number } }) => [
+    atMost('p50 overhead over direct AWS calls, ms', round(d.bosunToClose.p50 - d.direct.p50), 100),
+  ],
 };

@@ -339,8 +339,8 @@ export const memory: Bench = {
       tasks: wholeNumber(v, 'memory-tasks', 5000),
     });
   },
-  floor: (data) =>
-    (data as Phase[]).flatMap((p) => [
+  floor: (phases: Phase[]) =>
+    phases.flatMap((p) => [
       atLeast(`${p.what}: tasks succeeded`, p.succeeded, p.tasks),
       atMost(`${p.what}: peak RSS MiB`, p.peakMiB, p.what.startsWith('npm start') ? 512 : 640),
     ]),

@@ -462,8 +462,8 @@ export const scale: Bench = {
     'scale-workers': { type: 'string', help: 'scale: worker process counts, each level once with each (default 1; e.g. 1,2,3)' },
   },
   run: (ctx, v) => runScale(ctx, { levels: numbers(v, 'scale-levels', 5000), workers: numbers(v, 'scale-workers', 8) }),
-  floor: (data) =>
-    (data as Level[]).flatMap((l) => {
+  floor: (levels: Level[]) =>
+    levels.flatMap((l) => {
       const at = `at ${l.tasks} with ${l.workers} workers`;
       return [
         atLeast(`tasks finished ${at}`, l.closed, l.tasks),

@@ -249,14 +249,11 @@ export const tracingBench: Bench = {
   standard: false,
   floorText:
     'what tracing adds to a POST (median of the on-off pairs) <= 5% of its p50 off (measured +3.3%: +0.17 ms on a 5.1 ms p50); a resize end to end <= 10% (measured +1.9%)',
-  run: (ctx) => runTracing(ctx),
-  floor: (data) => {
-    const d = data as Record<'postMs' | 'e2eMs', Record<Mode, readonly number[]>>;
-    return [
-      // The POST's cost as a share of its p50, from the pairs (each POST made once per mode back
-      // to back): the median of the differences moves far less with other load than either p50.
-      atMost('facade POST paired Δ p50 / off p50 (%)', pairedPercent(d.postMs), POST_FLOOR_PERCENT),
-      atMost('resize end to end paired Δ p50 / off p50 (%)', pairedPercent(d.e2eMs), 10),
-    ];
-  },
+  run: runTracing,
+  floor: (d: Record<'postMs' | 'e2eMs', Record<Mode, readonly number[]>>) => [
+    // The POST's cost as a share of its p50, from the pairs (each POST made once per mode back
+    // to back): the median of the differences moves far less with other load than either p50.
+    atMost('facade POST paired Δ p50 / off p50 (%)', pairedPercent(d.postMs), POST_FLOOR_PERCENT),
+    atMost('resize end to end paired Δ p50 / off p50 (%)', pairedPercent(d.e2eMs), 10),
+  ],
 };
