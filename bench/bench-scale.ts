@@ -215,13 +215,13 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
 
     // Close times and outcomes of the measured tasks (not the warm-up).
     let lastClose = 0;
-    const taskMs: number[] = [];
+    const taskSeconds: number[] = [];
     const closedIds: string[] = [];
     for await (const wf of stack.client.workflow.list({ query: closedQuery, pageSize: 1000 })) {
       const postedAt = submitted.get(wf.workflowId);
       if (postedAt === undefined || !wf.closeTime) continue;
       lastClose = Math.max(lastClose, wf.closeTime.getTime());
-      taskMs.push(wf.closeTime.getTime() - postedAt);
+      taskSeconds.push((wf.closeTime.getTime() - postedAt) / 1000);
       closedIds.push(wf.workflowId);
     }
     const succeeded =
@@ -247,10 +247,7 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
       tasksPerSecond: round(closed / makespanSeconds, 1),
       submitSeconds: round(submitResult.seconds, 1),
       submitLatency: summarize(submitResult.latenciesMs, 1),
-      taskLatency: summarize(
-        taskMs.map((m) => m / 1000),
-        1,
-      ),
+      taskLatency: summarize(taskSeconds, 1),
       resources,
       persistence,
       worker,

@@ -101,8 +101,9 @@ export function sendAwsError(req: http.IncomingMessage, res: http.ServerResponse
 }
 
 /**
- * A loopback HTTP server for the proxies in front of moto: `handle` sees each request as it
- * arrives (so seeded draws follow the request order) and returns what to do with its whole body.
+ * A loopback HTTP server (the proxies in front of moto, the tracing bench's OTLP receiver): `handle`
+ * sees each request as it arrives (so seeded draws follow the request order) and returns what to
+ * do with its whole body.
  */
 export async function startLoopbackServer(
   handle: (req: http.IncomingMessage, res: http.ServerResponse) => (body: Buffer) => void,
