@@ -138,19 +138,12 @@ function durationMs(text: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
 }
 
-export interface PhaseOptions {
+/** The run's options as one phase sees them (`ops`: operations, or strategy deploys for the strategy workload). */
+export interface PhaseOptions extends Pick<ChaosOptions, 'ops' | 'seed' | 'faultRate' | 'rampMs' | 'opTimeoutMs' | 'phaseTimeoutMs'> {
   readonly system: 'bosun' | 'baseline';
   readonly runId: string;
   readonly appPrefix: string;
-  /** Operations (Orca workload) or strategy deploys (strategy workload). */
-  readonly ops: number;
-  readonly seed: number;
-  readonly faultRate: number;
   readonly lostAnswerRate: number;
-  readonly rampMs: number;
-  readonly opTimeoutMs: number;
-  /** The phase ends by itself at this point, whatever is still running. */
-  readonly phaseTimeoutMs: number;
   readonly client: OrcaClientOptions;
   readonly faults: readonly PlannedFault[];
   readonly motoEndpoint: string;
@@ -271,16 +264,11 @@ export async function runChaos<R>(
     minGapMs: options.faultMinGapMs,
   });
   const phase = (system: 'bosun' | 'baseline'): PhaseOptions => ({
+    ...options,
     system,
     runId,
     appPrefix: `${workload.names.apps}${tag}${system === 'bosun' ? 'b' : 'l'}`,
-    ops: options.ops,
-    seed: options.seed,
-    faultRate: options.faultRate,
     lostAnswerRate,
-    rampMs: options.rampMs,
-    opTimeoutMs: options.opTimeoutMs,
-    phaseTimeoutMs: options.phaseTimeoutMs,
     client: { pollMs: options.pollMs, postAttempts: options.postAttempts, maxResumes: options.maxResumes, requestTimeoutMs: 10_000 },
     faults: schedule,
     motoEndpoint: stack.motoEndpoint,
