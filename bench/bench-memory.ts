@@ -248,7 +248,7 @@ async function measure(opts: Options, what: string, pid: number, t0: number, fac
   };
 }
 
-export async function runMemory(ctx: BenchContext, opts: Options): Promise<BenchmarkResult> {
+async function runMemory(ctx: BenchContext, opts: Options): Promise<BenchmarkResult> {
   const envelope = resultOf();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-memory-'));
   const loadStart = loadAverage();
