@@ -150,7 +150,8 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
       ['server hand-offs between tasks', t.medianOtherMs],
     ];
     const biggest = [...parts].sort((a, b) => b[1] - a[1]);
-    const postP50 = median(runs.map((r) => r.postMs));
+    const posts = runs.map((r) => r.postMs);
+    const postP50 = median(posts);
     const mClose = median(toClose);
     const mObserved = median(observed);
     const pollDelay = mObserved - mClose;
@@ -217,10 +218,7 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
         direct: summarize(directMs, 2),
         bosunToClose: summarize(toClose, 2),
         bosunObserved: summarize(observed, 2),
-        post: summarize(
-          runs.map((r) => r.postMs),
-          2,
-        ),
+        post: summarize(posts, 2),
         timelines: t,
         runs: runs.map((r, i) => ({
           observedMs: round(r.observedMs, 2),
@@ -228,7 +226,7 @@ export async function runEndToEnd(ctx: BenchContext): Promise<BenchmarkResult> {
           postMs: round(r.postMs, 2),
           polls: r.polls,
           directMs: round(directMs[i] ?? NaN, 2),
-          timeline: { ...r.timeline, activities: r.timeline.activities },
+          timeline: r.timeline,
         })),
         resources,
         persistence,
@@ -244,9 +242,8 @@ export const e2e: Bench = {
   about: 'one resizeServerGroup through Bosun vs the same AWS calls made directly',
   standard: true,
   floorText: "Bosun's p50 overhead over direct (POST to closed) <= 100 ms (measured +23 ms)",
-  run: (ctx) => runEndToEnd(ctx),
-  floor: (data) => {
-    const d = data as { bosunToClose: { p50: number }; direct: { p50: number } };
-    return [atMost('p50 overhead over direct AWS calls, ms', round(d.bosunToClose.p50 - d.direct.p50), 100)];
-  },
+  run: runEndToEnd,
+  floor: (d: { bosunToClose: { p50: number }; direct: { p50: number } }) => [
+    atMost('p50 overhead over direct AWS calls, ms', round(d.bosunToClose.p50 - d.direct.p50), 100),
+  ],
 };

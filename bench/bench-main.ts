@@ -56,7 +56,7 @@ const chaos: Bench = {
       data: { problems },
     });
   },
-  floor: (data) => [atMost('Bosun problems (failed, lost, duplicated, leaked)', (data as { problems: string[] }).problems.length, 0)],
+  floor: (d: { problems: string[] }) => [atMost('Bosun problems (failed, lost, duplicated, leaked)', d.problems.length, 0)],
 };
 
 /** The benchmarks, in the order the standard run takes them; each declares its options and its floor. */

@@ -11,18 +11,20 @@
  * `npm start` is never touched; RSS is read from /proc/<pid>/status (VmRSS, and VmHWM for the
  * kernel's high-water mark, which also catches peaks between samples).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { changeFlagFile, onboard } from '../client/routing';
 import { DEMO_APP } from '../infra/demo';
 import { freePort } from '../infra/stack';
-import { startServers } from '../test/support/stack';
+import type { BosunSystem } from '../test/support/bosun-system';
+import { startBosunSystem } from '../test/support/bosun-system';
+import { startStack, workflowBundle } from '../test/support/stack';
+import { BENCH_ACCOUNTS } from '../test/support/worker-protocol';
 import { PROJECT_ROOT } from '../infra/tools';
 import { FacadeHttp } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
-import { loadAverage, memoryOf, round, spawnTs, waitForHttp } from '../test/support/child-process';
+import { loadAverage, memoryOf, round, spawnTs } from '../test/support/child-process';
 import type { Bench, BenchContext, BenchmarkResult, Table } from './lib/report';
 import { atLeast, atMost, resultOf, wholeNumber } from './lib/report';
 import { UsageWindow } from './lib/usage';
@@ -33,14 +35,10 @@ const POLL_EVERY_MS = 5000;
 const IDLE_MS = 10_000;
 const BOUND_MS = 10 * 60_000;
 
-export interface MemoryOptions {
-  readonly processes?: readonly ('start' | 'worker')[] | undefined;
-  readonly tasks?: number | undefined;
-}
-
 interface Options {
   readonly only: readonly ('start' | 'worker')[];
   readonly tasks: number;
+  readonly log: (message: string) => void;
 }
 
 interface Phase {
@@ -64,7 +62,6 @@ interface Phase {
   readonly facadePeakRssMiB?: number | undefined;
 }
 
-const log = (m: string) => process.stderr.write(`[memory ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const mib = (bytes: number | undefined) => round((bytes ?? 0) / MiB);
 
 /**
@@ -140,21 +137,15 @@ async function burst(
   }
 }
 
-/** What both phases' processes get on top of the launcher's clean environment. */
-function baseEnv(stateDir: string): Record<string, string> {
-  return {
-    BOSUN_STATE_DIR: stateDir,
-    BOSUN_LOG_LEVEL: 'warn',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-}
-
 /** The whole `npm start` program in one process, as test/start.test.ts runs it. */
 async function startPhase(opts: Options, dir: string): Promise<Phase> {
   const stateDir = path.join(dir, 'start-state');
   const [temporal, ui, moto, facade] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // On top of the launcher's clean environment.
   const env = {
-    ...baseEnv(stateDir),
+    BOSUN_STATE_DIR: stateDir,
+    BOSUN_LOG_LEVEL: 'warn',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     BOSUN_TEMPORAL_PORT: String(temporal),
     BOSUN_TEMPORAL_UI_PORT: String(ui),
     BOSUN_MOTO_PORT: String(moto),
@@ -172,7 +163,7 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
   });
   try {
     await child.waitForOutput('Bosun is ready', 180_000);
-    return await measure('npm start (worker + facade, one process)', child.pid, t0, facadeUrl, `http://127.0.0.1:${moto}`, opts);
+    return await measure(opts, 'npm start (worker + facade, one process)', child.pid, t0, facadeUrl, `http://127.0.0.1:${moto}`);
   } finally {
     await child.stop(30_000);
     // What the killed start may have left is in its stack record.
@@ -182,54 +173,53 @@ async function startPhase(opts: Options, dir: string): Promise<Phase> {
 }
 
 /** A standalone worker with a prebuilt bundle, beside a standalone facade, on a local Temporal and moto. */
-async function workerPhase(opts: Options, dir: string): Promise<Phase> {
-  const stateDir = path.join(dir, 'worker-state');
-  mkdirSync(stateDir, { recursive: true });
-  const facadePort = await freePort();
-  const servers = await startServers({ dir, dbFile: path.join(dir, 'temporal.db'), bundle: true });
-  const { temporal, moto: started, bundlePath } = servers;
-  const bundle = bundlePath!;
-  const moto = started!;
-  const env = {
-    ...baseEnv(stateDir),
-    TEMPORAL_ADDRESS: temporal.address,
-    AWS_ENDPOINT_URL: moto.endpoint,
-    BOSUN_FACADE_PORT: String(facadePort),
-  };
-  await changeFlagFile({
-    file: path.join(stateDir, 'flags', 'routing.json'),
-    edit: (doc) => onboard(doc, DEMO_APP),
-    who: 'bench-memory',
-    action: 'onboard',
-    args: { application: DEMO_APP },
-    reason: 'the memory benchmark deploys the demo application',
-  });
-  const facadeUrl = `http://127.0.0.1:${facadePort}`;
-  const launch = (name: string, script: string, extra: Record<string, string>, heap: string[] = []) =>
-    spawnTs({ name, script, nodeFlags: heap, env: { ...env, ...extra }, logFile: path.join(dir, `${name}.log`) });
-  const facade = launch('facade', 'client/facade/main.ts', {});
-  const t0 = performance.now();
-  const worker = launch('worker', 'worker/main.ts', { BOSUN_WORKFLOW_BUNDLE: bundle, BOSUN_LOG_LEVEL: 'info' }, heapLimitOf('worker'));
+async function workerPhase(ctx: BenchContext, opts: Options, dir: string): Promise<Phase> {
+  const stack = await startStack({ servers: { dir }, worker: false });
+  let system: BosunSystem | undefined;
   try {
-    await worker.waitForOutput('worker polling', 120_000);
-    await waitForHttp(`${facadeUrl}/health`, 60_000, facade);
-    const phase = await measure('standalone worker (prebuilt bundle)', worker.pid, t0, facadeUrl, moto.endpoint, opts);
-    return { ...phase, facadePeakRssMiB: mib(memoryOf(facade.pid)?.peakRssBytes) };
+    const facadePort = await freePort();
+    const bundle = await workflowBundle(ctx.runDir);
+    const motoEndpoint = stack.servers!.moto!.endpoint;
+    const t0 = performance.now();
+    system = await startBosunSystem({
+      temporalAddress: () => stack.servers!.temporal.address,
+      awsEndpoint: motoEndpoint,
+      taskQueue: stack.taskQueue,
+      stateDir: path.join(dir, 'worker-state'),
+      facadePort,
+      facadeEnvs: [{ BOSUN_LOG_LEVEL: 'warn' }],
+      workerNodeFlags: heapLimitOf('worker'),
+      workflowBundle: bundle,
+      accounts: JSON.stringify(BENCH_ACCOUNTS),
+      // Production's defaults.
+      pollInterval: '10s',
+      retryWindow: '2h',
+      startTimeoutMs: 120_000,
+    });
+    const [worker, facade] = system.processes();
+    const phase = await measure(
+      opts,
+      'standalone worker (prebuilt bundle)',
+      worker!.pid,
+      t0,
+      `http://127.0.0.1:${facadePort}`,
+      motoEndpoint,
+    );
+    return { ...phase, facadePeakRssMiB: mib(memoryOf(facade!.pid)?.peakRssBytes) };
   } finally {
-    await worker.stop(30_000);
-    await facade.stop(30_000);
-    await servers.stop();
+    await system?.stop();
+    await stack.close();
   }
 }
 
-async function measure(what: string, pid: number, t0: number, facadeUrl: string, motoEndpoint: string, opts: Options): Promise<Phase> {
+async function measure(opts: Options, what: string, pid: number, t0: number, facadeUrl: string, motoEndpoint: string): Promise<Phase> {
   const readySeconds = round((performance.now() - t0) / 1000);
-  log(`${what}: ready in ${readySeconds} s; idle for ${IDLE_MS / 1000} s`);
+  opts.log(`memory, ${what}: ready in ${readySeconds} s; idle for ${IDLE_MS / 1000} s`);
   await sleep(IDLE_MS);
   const idleRssMiB = mib(memoryOf(pid)?.rssBytes);
   const startPeakMiB = mib(memoryOf(pid)?.peakRssBytes);
   const ami = await amiName(motoEndpoint);
-  log(`${what}: idle RSS ${idleRssMiB} MiB (start-up peak ${startPeakMiB} MiB); ${opts.tasks} createServerGroup tasks`);
+  opts.log(`memory, ${what}: idle RSS ${idleRssMiB} MiB (start-up peak ${startPeakMiB} MiB); ${opts.tasks} createServerGroup tasks`);
   const usage = UsageWindow.start([{ name: what, pid }]);
   const result = await burst(facadeUrl, ami, opts.tasks);
   const resources = usage.stop();
@@ -237,8 +227,8 @@ async function measure(what: string, pid: number, t0: number, facadeUrl: string,
   await sleep(IDLE_MS);
   const afterRssMiB = mib(memoryOf(pid)?.rssBytes);
   const peakMiB = mib(memoryOf(pid)?.peakRssBytes);
-  log(
-    `${what}: ${result.succeeded}/${opts.tasks} succeeded in ${result.makespanSeconds} s; peak ${peakMiB} MiB, after ${afterRssMiB} MiB${result.firstError ? `; first failure ${result.firstError}` : ''}`,
+  opts.log(
+    `memory, ${what}: ${result.succeeded}/${opts.tasks} succeeded in ${result.makespanSeconds} s; peak ${peakMiB} MiB, after ${afterRssMiB} MiB${result.firstError ? `; first failure ${result.firstError}` : ''}`,
   );
   return {
     what,
@@ -258,18 +248,14 @@ async function measure(what: string, pid: number, t0: number, facadeUrl: string,
   };
 }
 
-export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promise<BenchmarkResult> {
-  const opts: Options = {
-    only: o.processes ?? ['start', 'worker'],
-    tasks: o.tasks ?? (ctx.quick ? 30 : 300),
-  };
+async function runMemory(ctx: BenchContext, opts: Options): Promise<BenchmarkResult> {
   const envelope = resultOf();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-memory-'));
   const loadStart = loadAverage();
   const phases: Phase[] = [];
   try {
     if (opts.only.includes('start')) phases.push(await startPhase(opts, dir));
-    if (opts.only.includes('worker')) phases.push(await workerPhase(opts, dir));
+    if (opts.only.includes('worker')) phases.push(await workerPhase(ctx, opts, dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -312,7 +298,7 @@ export async function runMemory(ctx: BenchContext, o: MemoryOptions = {}): Promi
   return envelope.finish({
     name: 'memory',
     title: 'Memory: the Bosun process idle and through a burst of deploys',
-    setup: { ...opts, pollEveryMs: POLL_EVERY_MS, idleMs: IDLE_MS },
+    setup: { only: opts.only, tasks: opts.tasks, pollEveryMs: POLL_EVERY_MS, idleMs: IDLE_MS },
     tables: [table],
     bottleneck: phases.map(
       (p) => `${p.what}: peak ${p.peakMiB} MiB (VmHWM), ${p.succeeded}/${p.tasks} tasks succeeded in ${p.makespanSeconds} s.`,
@@ -335,12 +321,13 @@ export const memory: Bench = {
     if (processes && !processes.every((p): p is 'start' | 'worker' => p === 'start' || p === 'worker'))
       throw new Error(`--memory-processes takes start and/or worker, not ${processes.join(',')}`);
     return runMemory(ctx, {
-      processes,
-      tasks: wholeNumber(v, 'memory-tasks', 5000),
+      only: processes ?? ['start', 'worker'],
+      tasks: wholeNumber(v, 'memory-tasks', 5000) ?? (ctx.quick ? 30 : 300),
+      log: (m) => ctx.log(m),
     });
   },
-  floor: (data) =>
-    (data as Phase[]).flatMap((p) => [
+  floor: (phases: Phase[]) =>
+    phases.flatMap((p) => [
       atLeast(`${p.what}: tasks succeeded`, p.succeeded, p.tasks),
       atMost(`${p.what}: peak RSS MiB`, p.peakMiB, p.what.startsWith('npm start') ? 512 : 640),
     ]),

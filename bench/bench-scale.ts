@@ -12,7 +12,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import { FacadeHttp } from '../test/support/orca-client';
+import { FacadeHttp, orcaGroupRef } from '../test/support/orca-client';
 import { runClosedLoop, sleep } from './lib/load';
 import type { Timeline, TimelineSummary } from './lib/history';
 import { summarizeTimelines, timelineOf } from './lib/history';
@@ -80,25 +80,11 @@ interface Level {
   readonly verdict: string;
 }
 
-function resize(group: string) {
-  return [
-    {
-      resizeServerGroup: {
-        credentials: ACCOUNT,
-        serverGroupName: group,
-        asgName: group,
-        region: REGION,
-        regions: [REGION],
-        cloudProvider: 'aws',
-        // One more instance than the warm-up deploy asked for, so the resize really changes AWS and waits for it.
-        capacity: { min: 1, max: 3, desired: 3 },
-      },
-    },
-  ];
-}
+// One more instance than the warm-up deploy asked for, so the resize really changes AWS and waits for it.
+const resize = (group: string) => [{ resizeServerGroup: { ...orcaGroupRef(group), capacity: { min: 1, max: 3, desired: 3 } } }];
 
 /** The createServerGroup POST body of the scale benchmark (cluster `<app>-main`). */
-export function deploy(app: string, amiName: string) {
+function deploy(app: string, amiName: string) {
   return [
     {
       createServerGroup: {
@@ -126,7 +112,7 @@ function minuteMarks(progress: readonly { second: number; closed: number }[]): {
   return marks;
 }
 
-export async function countOf(client: Client, query: string): Promise<number> {
+async function countOf(client: Client, query: string): Promise<number> {
   return (await client.workflow.count(query)).count;
 }
 
@@ -229,13 +215,13 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
 
     // Close times and outcomes of the measured tasks (not the warm-up).
     let lastClose = 0;
-    const taskMs: number[] = [];
+    const taskSeconds: number[] = [];
     const closedIds: string[] = [];
     for await (const wf of stack.client.workflow.list({ query: closedQuery, pageSize: 1000 })) {
       const postedAt = submitted.get(wf.workflowId);
       if (postedAt === undefined || !wf.closeTime) continue;
       lastClose = Math.max(lastClose, wf.closeTime.getTime());
-      taskMs.push(wf.closeTime.getTime() - postedAt);
+      taskSeconds.push((wf.closeTime.getTime() - postedAt) / 1000);
       closedIds.push(wf.workflowId);
     }
     const succeeded =
@@ -261,10 +247,7 @@ async function runLevel(ctx: BenchContext, tasks: number, boundMs: number, worke
       tasksPerSecond: round(closed / makespanSeconds, 1),
       submitSeconds: round(submitResult.seconds, 1),
       submitLatency: summarize(submitResult.latenciesMs, 1),
-      taskLatency: summarize(
-        taskMs.map((m) => m / 1000),
-        1,
-      ),
+      taskLatency: summarize(taskSeconds, 1),
       resources,
       persistence,
       worker,
@@ -476,8 +459,8 @@ export const scale: Bench = {
     'scale-workers': { type: 'string', help: 'scale: worker process counts, each level once with each (default 1; e.g. 1,2,3)' },
   },
   run: (ctx, v) => runScale(ctx, { levels: numbers(v, 'scale-levels', 5000), workers: numbers(v, 'scale-workers', 8) }),
-  floor: (data) =>
-    (data as Level[]).flatMap((l) => {
+  floor: (levels: Level[]) =>
+    levels.flatMap((l) => {
       const at = `at ${l.tasks} with ${l.workers} workers`;
       return [
         atLeast(`tasks finished ${at}`, l.closed, l.tasks),

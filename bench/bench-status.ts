@@ -37,16 +37,12 @@ import { ACCOUNT, REGION, startStack, workflowBundle } from '../test/support/sta
 import { BENCH_ACCOUNTS } from '../test/support/worker-protocol';
 import { summarize } from './lib/stats';
 import { persistenceCalls, TemporalMetricsWindow } from './lib/temporal-metrics';
-import type { Pauses } from './lib/pauses';
 import type { PollJob, PollResult } from './lib/status-pollers';
-import type { WindowUsage } from './lib/usage';
 import { UsageWindow } from './lib/usage';
 
 const POLL_EVERY_MS = 5000;
 /** A stall of the pollers' own event loop this long would show in the tail. */
 const SLOW_MS = 250;
-
-type Kind = 'running' | 'completed';
 
 /** How often the running tasks' waits look at AWS (BOSUN_POLL_INTERVAL): production's default. */
 const AWS_POLL_INTERVAL = '10s';
@@ -79,12 +75,9 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
       retryWindow: '2h',
       startTimeoutMs: 120_000,
     });
-    const facade = {
-      label: 'list of running tasks (default)',
-      url: `http://127.0.0.1:${port}`,
-      metricsUrl: `http://127.0.0.1:${port}/metrics`,
-    };
-    const http = new FacadeHttp(facade.url, 64);
+    const url = `http://127.0.0.1:${port}`;
+    const metricsUrl = `${url}/metrics`;
+    const http = new FacadeHttp(url, 64);
     closeHttp = () => http.close();
     const clients = stack.awsClients();
     const resize = (serverGroupName: string) => [
@@ -143,57 +136,33 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     const settleSeconds = round((performance.now() - settleStart) / 1000);
     const idleRunning = await runClosedLoop(idleSamples, 1, (i) => http.task(ids[i % ids.length]!));
 
-    /** The polling window: Orca's polls of every task, from a process of their own. */
-    const pollWindow = async (): Promise<PollWindow> => {
-      ctx.log(
-        `status: polling ${running} running and ${completed} completed tasks every ${POLL_EVERY_MS / 1000} s for ${windowMs / 1000} s (${facade.label})`,
-      );
-      const pollers = fork(path.join(__dirname, 'lib', 'status-pollers.ts'), [], {
-        execArgv: ['--require', 'tsx/cjs'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      const answered = new Promise<PollResult>((resolve, reject) => {
-        pollers.once('message', (m) => resolve(m as PollResult));
-        pollers.once('exit', (code) => reject(new Error(`the status pollers exited with code ${code} before answering`)));
-      });
-      // The answer's exit must not be taken for a failure once the answer is in.
-      answered.catch(() => undefined);
-      const job: PollJob = {
-        url: facade.url,
-        running: ids,
-        completed: done,
-        windowMs,
-        pollEveryMs: POLL_EVERY_MS,
-      };
-      const usage = UsageWindow.start([...stack.watched(), ...system!.processes(), { name: 'pollers (node, Orca)', pid: pollers.pid! }]);
-      const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
-      const listBefore = await listMetrics(facade.metricsUrl);
-      pollers.send(job);
-      let r: PollResult;
-      try {
-        r = await answered;
-      } finally {
-        if (pollers.exitCode === null) pollers.kill();
-      }
-      const result: PollWindow = {
-        facade,
-        latencies: r.latencies,
-        errors: r.errors,
-        firstError: r.firstError,
-        lastLines: r.lastLines,
-        pollWindowSeconds: r.windowSeconds,
-        benchLoopBusy: r.loopBusy,
-        benchPauses: r.pauses,
-        resources: usage.stop(),
-        persistence: await metrics.stop(),
-        ...listWindow(listBefore, await listMetrics(facade.metricsUrl), r.windowSeconds),
-      };
-      requireMeasured('polls of running tasks', r.latencies.running.length, running);
-      requireMeasured('polls of completed tasks', r.latencies.completed.length);
-      return result;
-    };
-
-    const after = await pollWindow();
+    // The polling window: Orca's polls of every task, from a process of their own.
+    ctx.log(`status: polling ${running} running and ${completed} completed tasks every ${POLL_EVERY_MS / 1000} s for ${windowMs / 1000} s`);
+    const pollers = fork(path.join(__dirname, 'lib', 'status-pollers.ts'), [], {
+      execArgv: ['--require', 'tsx/cjs'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const answered = new Promise<PollResult>((resolve, reject) => {
+      pollers.once('message', (m) => resolve(m as PollResult));
+      pollers.once('exit', (code) => reject(new Error(`the status pollers exited with code ${code} before answering`)));
+    });
+    // The answer's exit must not be taken for a failure once the answer is in.
+    answered.catch(() => undefined);
+    const usage = UsageWindow.start([...stack.watched(), ...system.processes(), { name: 'pollers (node, Orca)', pid: pollers.pid! }]);
+    const metrics = await TemporalMetricsWindow.start(stack.temporalMetricsUrl);
+    const listBefore = await listMetrics(metricsUrl);
+    pollers.send({ url, running: ids, completed: done, windowMs, pollEveryMs: POLL_EVERY_MS } satisfies PollJob);
+    let after: PollResult;
+    try {
+      after = await answered;
+    } finally {
+      if (pollers.exitCode === null) pollers.kill();
+    }
+    const resources = usage.stop();
+    const persistence = await metrics.stop();
+    const { lookups, listRefresh } = listWindow(listBefore, await listMetrics(metricsUrl), after.windowSeconds);
+    requireMeasured('polls of running tasks', after.latencies.running.length, running);
+    requireMeasured('polls of completed tasks', after.latencies.completed.length);
 
     // What the running tasks showed in their last answer: inside the wait, or waiting for a slot.
     const where = new Map<string, number>();
@@ -203,71 +172,32 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     }
 
     const targetRate = (running + completed) / (POLL_EVERY_MS / 1000);
-    const achievedOf = (w: PollWindow) => (w.latencies.running.length + w.latencies.completed.length) / w.pollWindowSeconds;
-    const achieved = achievedOf(after);
+    const achieved = (after.latencies.running.length + after.latencies.completed.length) / after.windowSeconds;
     const row = (label: string, v: number[], errs: number, rate?: number) => {
       const s = summarize(v, 2);
       return [label, s.n, rate !== undefined ? round(rate, 1) : undefined, s.p50, s.p90, s.p99, s.max, errs];
     };
-    const latencyRows = (w: PollWindow) => {
-      return [
-        row(
-          `running task, under load (${running} + ${completed} tasks polled every 5 s)`,
-          w.latencies.running,
-          w.errors.running,
-          w.latencies.running.length / w.pollWindowSeconds,
-        ),
-        row(
-          `completed task (describe + result), under the same load`,
-          w.latencies.completed,
-          w.errors.completed,
-          w.latencies.completed.length / w.pollWindowSeconds,
-        ),
-        row(`all polls`, [...w.latencies.running, ...w.latencies.completed], w.errors.running + w.errors.completed, achievedOf(w)),
-      ];
-    };
+    const { latencies, errors, pauses } = after;
     const run = summarize(after.latencies.running, 2);
-    const ownStall = after.benchPauses.eventLoopDelayMaxMs >= SLOW_MS;
-    const lookups = after.listLookups;
-    const lookupTotal = lookups ? Object.values(lookups).reduce((a, b) => a + b, 0) : 0;
+    const ownStall = pauses.eventLoopDelayMaxMs >= SLOW_MS;
+    const lookupTotal = Object.values(lookups).reduce((a, b) => a + b, 0);
     const bottleneck = [
-      `${cpuVerdict(after.resources)}; this process's event loop (the pollers only; the facade is its own process) was busy ${round(after.benchLoopBusy * 100)}% of the window.`,
-      ...(lookups
-        ? [
-            `The list answered ${lookups.hit ?? 0} of ${lookupTotal} polls (running and completed tasks; ${round(((lookups.hit ?? 0) / Math.max(1, lookupTotal)) * 100, 1)}%; the rest: ${Object.entries(
-              lookups,
-            )
-              .filter(([k]) => k !== 'hit')
-              .map(([k, v]) => `${v} ${k}`)
-              .join(', ')}): only those others were sent to Temporal${after.listRefresh ? `; ${after.listRefresh}` : ''}.`,
-          ]
-        : []),
+      `${cpuVerdict(resources)}; this process's event loop (the pollers only; the facade is its own process) was busy ${round(after.loopBusy * 100)}% of the window.`,
+      `The list answered ${lookups.hit ?? 0} of ${lookupTotal} polls (running and completed tasks; ${round(((lookups.hit ?? 0) / Math.max(1, lookupTotal)) * 100, 1)}%; the rest: ${Object.entries(
+        lookups,
+      )
+        .filter(([k]) => k !== 'hit')
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}): only those others were sent to Temporal; ${listRefresh}.`,
       `Achieved ${round(achieved, 1)} polls/s of the ${round(targetRate, 1)}/s asked for (${round((achieved / targetRate) * 100)}%): ${achieved >= targetRate * 0.95 ? 'the facade kept up, so the poll rate is set by Orca, not by Bosun' : 'the pollers fell behind, so the facade or Temporal could not keep up'}.`,
-      `Latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms; p99 ${run.p99} ms. This process's event loop: delay p99 ${after.benchPauses.eventLoopDelayP99Ms} ms, max ${after.benchPauses.eventLoopDelayMaxMs} ms; GC ${after.benchPauses.gcPauses} pauses, longest ${after.benchPauses.gcMaxMs} ms. ${
+      `Latency under load vs one at a time: running p50 ${run.p50} ms vs ${summarize(idleRunning.latenciesMs, 2).p50} ms; p99 ${run.p99} ms. This process's event loop: delay p99 ${pauses.eventLoopDelayP99Ms} ms, max ${pauses.eventLoopDelayMaxMs} ms; GC ${pauses.gcPauses} pauses, longest ${pauses.gcMaxMs} ms. ${
         ownStall
           ? 'Part of the tail is this process stalling (the pollers).'
           : "This process did not stall that long, so the slow polls waited in the facade or Temporal (its SQLite connection serves the polls' reads and the worker's writes)."
-      }${after.resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${after.resources.machine.othersPercentOfCore}% of a core in this window, so some of the tail may be theirs.` : ''}`,
-      `${persistenceNote(after.persistence)}.`,
+      }${resources.machine.othersPercentOfCore > 20 ? ` Other processes used ${resources.machine.othersPercentOfCore}% of a core in this window, so some of the tail may be theirs.` : ''}`,
+      `${persistenceNote(persistence)}.`,
       `Where the running tasks were at their last poll: ${[...where].map(([k, v]) => `${v} tasks at "${k}"`).join('; ')}.`,
     ];
-    const windowData = (w: PollWindow) => ({
-      facade: w.facade.label,
-      latency: {
-        running: summarize(w.latencies.running, 2),
-        completed: summarize(w.latencies.completed, 2),
-      },
-      pollRate: { target: targetRate, achieved: achievedOf(w), windowSeconds: w.pollWindowSeconds },
-      errors: w.errors,
-      firstError: w.firstError,
-      listLookups: w.listLookups,
-      listRefresh: w.listRefresh,
-      benchLoopBusy: w.benchLoopBusy,
-      benchPauses: w.benchPauses,
-      resources: w.resources,
-      persistence: w.persistence,
-    });
-
     return envelope.finish({
       name: 'status',
       title: `Status: GET /task/{id} with ${running} running tasks polled every ${POLL_EVERY_MS / 1000} s (facade and worker in processes of their own)`,
@@ -288,7 +218,19 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
           title: 'GET /task/{id} latency (ms)',
           headers: ['what', 'n', 'polls/s', 'p50', 'p90', 'p99', 'max', 'errors'],
           rows: [
-            ...latencyRows(after),
+            row(
+              `running task, under load (${running} + ${completed} tasks polled every 5 s)`,
+              latencies.running,
+              errors.running,
+              latencies.running.length / after.windowSeconds,
+            ),
+            row(
+              `completed task (describe + result), under the same load`,
+              latencies.completed,
+              errors.completed,
+              latencies.completed.length / after.windowSeconds,
+            ),
+            row(`all polls`, [...latencies.running, ...latencies.completed], errors.running + errors.completed, achieved),
             row('running task, one GET at a time, before the window', [...idleRunning.latenciesMs], idleRunning.errors),
             row(
               `completed task, one GET at a time, before the ${running} tasks existed`,
@@ -297,18 +239,25 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
             ),
           ],
           notes: [
-            `asked-for poll rate ${round(targetRate, 1)}/s, achieved ${round(achieved, 1)}/s over ${round(after.pollWindowSeconds, 1)} s${after.firstError ? `; first error: ${after.firstError}` : ''}`,
+            `asked-for poll rate ${round(targetRate, 1)}/s, achieved ${round(achieved, 1)}/s over ${round(after.windowSeconds, 1)} s${after.firstError ? `; first error: ${after.firstError}` : ''}`,
           ],
         },
-        resourcesTable('Resources during the polling window', after.resources, [
-          persistenceNote(after.persistence),
-          ...(after.listRefresh ? [after.listRefresh] : []),
-        ]),
+        resourcesTable('Resources during the polling window', resources, [persistenceNote(persistence), listRefresh]),
       ],
       bottleneck,
-      interferencePercentOfCore: after.resources.machine.othersPercentOfCore,
+      interferencePercentOfCore: resources.machine.othersPercentOfCore,
       data: {
-        ...windowData(after),
+        facade: 'list of running tasks (default)',
+        latency: { running: summarize(latencies.running, 2), completed: summarize(latencies.completed, 2) },
+        pollRate: { target: targetRate, achieved, windowSeconds: after.windowSeconds },
+        errors,
+        firstError: after.firstError,
+        listLookups: lookups,
+        listRefresh,
+        benchLoopBusy: after.loopBusy,
+        benchPauses: pauses,
+        resources,
+        persistence,
         idle: { running: summarize(idleRunning.latenciesMs, 2), completed: summarize(idleCompleted.latenciesMs, 2) },
         lastHistoryLineOfRunningTasks: Object.fromEntries(where),
       },
@@ -318,23 +267,6 @@ export async function runStatus(ctx: BenchContext): Promise<BenchmarkResult> {
     await system?.stop();
     await stack.close();
   }
-}
-
-interface PollWindow {
-  readonly facade: { readonly label: string };
-  readonly latencies: Record<Kind, number[]>;
-  readonly errors: Record<Kind, number>;
-  readonly firstError: string | undefined;
-  readonly lastLines: Record<string, string>;
-  readonly pollWindowSeconds: number;
-  readonly benchLoopBusy: number;
-  readonly benchPauses: Pauses;
-  readonly resources: WindowUsage;
-  readonly persistence: Awaited<ReturnType<TemporalMetricsWindow['stop']>>;
-  /** The list's lookups in the window, by outcome (running-tasks.ts), when the facade lists. */
-  readonly listLookups: Record<string, number> | undefined;
-  /** What the lists cost in the window, in words. */
-  readonly listRefresh: string | undefined;
 }
 
 interface ListMetrics {
@@ -366,7 +298,8 @@ async function listMetrics(metricsUrl: string): Promise<ListMetrics> {
   };
 }
 
-function listWindow(before: ListMetrics, after: ListMetrics, seconds: number): Pick<PollWindow, 'listLookups' | 'listRefresh'> {
+/** The list's lookups in the window, by outcome (running-tasks.ts), and what the lists cost, in words. */
+function listWindow(before: ListMetrics, after: ListMetrics, seconds: number): { lookups: Record<string, number>; listRefresh: string } {
   const lookups = Object.fromEntries(Object.entries(after.lookups).map(([k, v]) => [k, v - (before.lookups[k] ?? 0)]));
   const n = after.refreshes - before.refreshes;
   const meanMs = n > 0 ? ((after.refreshSeconds - before.refreshSeconds) / n) * 1000 : 0;
@@ -374,7 +307,7 @@ function listWindow(before: ListMetrics, after: ListMetrics, seconds: number): P
   const all = answered('+Inf');
   const within = (le: string, label: string) => `${round((answered(le) / Math.max(1, all)) * 100, 2)}% within ${label}`;
   return {
-    listLookups: lookups,
+    lookups,
     listRefresh: `${n} lists of running tasks in ${round(seconds)} s (${round(n / seconds, 2)}/s), ${round(meanMs, 1)} ms each on average, the last holding ${after.listed} tasks; by the facade's own clock (request in to response written), ${all} GET /task answered ${within('0.001', '1 ms')}, ${within('0.0025', '2.5 ms')}, ${within('0.005', '5 ms')}, ${within('0.01', '10 ms')}`,
   };
 }
@@ -383,17 +316,10 @@ export const status: Bench = {
   about: 'GET /task of 1,000 running tasks (quick 200) polled every 5 s',
   standard: true,
   floorText: 'no failed poll; p50 of a running task <= 2 ms, p99 <= 40 ms (measured 0.31 / 6.92 ms)',
-  run: (ctx) => runStatus(ctx),
-  floor: (data) => {
-    const d = data as { errors: Record<string, number>; latency: { running: { p50: number; p99: number } } };
-    return [
-      atMost(
-        'failed polls',
-        Object.values(d.errors).reduce((a, b) => a + b, 0),
-        0,
-      ),
-      atMost('GET /task p50 of a running task, ms', d.latency.running.p50, 2),
-      atMost('GET /task p99 of a running task, ms', d.latency.running.p99, 40),
-    ];
-  },
+  run: runStatus,
+  floor: (d: { errors: Record<'running' | 'completed', number>; latency: { running: { p50: number; p99: number } } }) => [
+    atMost('failed polls', d.errors.running + d.errors.completed, 0),
+    atMost('GET /task p50 of a running task, ms', d.latency.running.p50, 2),
+    atMost('GET /task p99 of a running task, ms', d.latency.running.p99, 40),
+  ],
 };

@@ -16,8 +16,6 @@
  *
  *   npm run bench -- --only tracing [--quick]
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -26,13 +24,14 @@ import type { TaskSettings } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
 import type { Tracing } from '../runtime';
 import { startTracing, TRACING_OFF } from '../runtime';
+import { startLoopbackServer } from '../test/support/fault-proxy';
 import { makeServerGroup } from '../test/support/server-group';
 import { FacadeHttp } from '../test/support/orca-client';
 import { round } from '../test/support/child-process';
 import type { Bench, BenchContext, BenchmarkResult, Cell } from './lib/report';
 import { atMost, requireMeasured, resultOf } from './lib/report';
 import { ACCOUNT, REGION, startServers, startStack } from '../test/support/stack';
-import { percentile } from './lib/stats';
+import { median, percentile } from './lib/stats';
 import { UsageWindow } from './lib/usage';
 
 const MODES = ['off', 'on'] as const;
@@ -52,22 +51,13 @@ interface Side {
 async function startOtlpReceiver(): Promise<{ url: string; requests: () => number; bytes: () => number; close(): Promise<void> }> {
   let requests = 0;
   let bytes = 0;
-  const server = http.createServer((req, res) => {
-    req.on('data', (c: Buffer) => (bytes += c.length));
-    req.on('end', () => {
-      requests++;
-      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
-      res.end();
-    });
+  const server = await startLoopbackServer((_req, res) => (body) => {
+    requests++;
+    bytes += body.length;
+    res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
+    res.end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1/traces`,
-    requests: () => requests,
-    bytes: () => bytes,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
+  return { url: `${server.url}/v1/traces`, requests: () => requests, bytes: () => bytes, close: () => server.close() };
 }
 
 const stats = (xs: readonly number[]) => {
@@ -162,10 +152,7 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
       const off = stats(data.off);
       const on = stats(data.on);
       // The median of the pairs' differences: what tracing adds to one request, whatever the load did meanwhile.
-      const paired = percentile(
-        data.on.map((v, i) => v - data.off[i]!).sort((a, b) => a - b),
-        50,
-      );
+      const paired = median(data.on.map((v, i) => v - data.off[i]!));
       return [
         [
           label,
@@ -230,8 +217,6 @@ export async function runTracing(ctx: BenchContext): Promise<BenchmarkResult> {
   }
 }
 
-const p50 = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-
 /**
  * The tracing overhead goal: what tracing adds to a facade POST, at the pairs' median, within 5% of
  * the POST's p50 (docs/performance.md, "Tracing overhead").
@@ -241,7 +226,7 @@ const POST_FLOOR_PERCENT = 5;
 /** The median over pairs of (on − off), as a percentage of the p50 with tracing off. */
 function pairedPercent(ms: Record<Mode, readonly number[]>): number {
   const diffs = ms.on.map((v, i) => v - (ms.off[i] ?? NaN));
-  return Math.round((p50(diffs) / p50(ms.off)) * 1000) / 10;
+  return Math.round((median(diffs) / median(ms.off)) * 1000) / 10;
 }
 
 export const tracingBench: Bench = {
@@ -249,14 +234,11 @@ export const tracingBench: Bench = {
   standard: false,
   floorText:
     'what tracing adds to a POST (median of the on-off pairs) <= 5% of its p50 off (measured +3.3%: +0.17 ms on a 5.1 ms p50); a resize end to end <= 10% (measured +1.9%)',
-  run: (ctx) => runTracing(ctx),
-  floor: (data) => {
-    const d = data as Record<'postMs' | 'e2eMs', Record<Mode, readonly number[]>>;
-    return [
-      // The POST's cost as a share of its p50, from the pairs (each POST made once per mode back
-      // to back): the median of the differences moves far less with other load than either p50.
-      atMost('facade POST paired Δ p50 / off p50 (%)', pairedPercent(d.postMs), POST_FLOOR_PERCENT),
-      atMost('resize end to end paired Δ p50 / off p50 (%)', pairedPercent(d.e2eMs), 10),
-    ];
-  },
+  run: runTracing,
+  floor: (d: Record<'postMs' | 'e2eMs', Record<Mode, readonly number[]>>) => [
+    // The POST's cost as a share of its p50, from the pairs (each POST made once per mode back
+    // to back): the median of the differences moves far less with other load than either p50.
+    atMost('facade POST paired Δ p50 / off p50 (%)', pairedPercent(d.postMs), POST_FLOOR_PERCENT),
+    atMost('resize end to end paired Δ p50 / off p50 (%)', pairedPercent(d.e2eMs), 10),
+  ],
 };

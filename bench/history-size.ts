@@ -77,9 +77,6 @@ export const history: Bench = {
   about: 'history size of a 50-operation, 3-region orchestration',
   standard: false,
   floorText: '<= 1,300 events and 270,000 bytes (measured 1,076 and 219,107; Temporal warns at 10,240 / 10 MB)',
-  run: (ctx) => runHistorySize(ctx),
-  floor: (data) => {
-    const d = data as { events: number; bytes: number };
-    return [atMost('history events', d.events, 1300), atMost('history bytes', d.bytes, 270_000)];
-  },
+  run: runHistorySize,
+  floor: (d: { events: number; bytes: number }) => [atMost('history events', d.events, 1300), atMost('history bytes', d.bytes, 270_000)],
 };

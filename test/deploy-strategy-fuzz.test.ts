@@ -29,7 +29,7 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { CreateTargetGroupCommand, DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { seededRandom } from '../bench/fault-proxy';
+import { seededRandom } from './support/fault-proxy';
 import { ACCOUNT, REGION, testAwsClients } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 import type { TaskJson } from './support/orca-client';

@@ -6,8 +6,8 @@ import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/cl
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { classifyAwsError } from '../activities/aws-errors';
-import type { FaultProxy } from '../bench/fault-proxy';
-import { NO_FAULTS, seededRandom, startFaultProxy } from '../bench/fault-proxy';
+import type { FaultProxy } from './support/fault-proxy';
+import { NO_FAULTS, seededRandom, startFaultProxy } from './support/fault-proxy';
 
 let proxy: FaultProxy;
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import { createAwsClientProvider } from '../activities';
 import { AwsSpanAttribute } from '../activities/aws-tracing';
 import { taskMetricsSinks } from '../worker/create-worker';
 import { SecretsCodec, TRACE_HEADER } from '../runtime';
-import { startFaultProxy } from '../bench/fault-proxy';
+import { startFaultProxy } from './support/fault-proxy';
 import { ACCOUNT, REGION, startTestEnv, useTestEnv } from './harness';
 import { ORCA_HEADERS, pollTask } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';

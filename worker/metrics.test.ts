@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { createAwsClientProvider } from '../activities';
-import { NO_FAULTS, startFaultProxy } from '../bench/fault-proxy';
+import { NO_FAULTS, startFaultProxy } from '../test/support/fault-proxy';
 import { serveWorkerHealth } from './health';
 import { ApplicationLabels, awsErrorKind, createWorkerMetrics, OTHER_APPLICATION, UNKNOWN_APPLICATION } from './metrics';
 

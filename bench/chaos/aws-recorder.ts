@@ -9,9 +9,7 @@
  * process of Clouddriver's disable set that marks a group out of traffic), so a group disabled
  * twice is seen whatever the client was told.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { seededRandom } from '../fault-proxy';
+import { forward, seededRandom, startLoopbackServer } from '../../test/support/fault-proxy';
 
 export interface Creation {
   readonly action: 'CreateAutoScalingGroup' | 'CreateLaunchTemplate' | 'RunInstances';
@@ -31,11 +29,11 @@ export interface AwsRecorder {
   readonly trafficChanges: readonly TrafficChange[];
   /** Answers dropped after AWS acted, by action. */
   readonly lostAnswers: Readonly<Record<string, number>>;
-  readonly forwarded: number;
   close(): Promise<void>;
 }
 
 const RECORDED = new Set(['CreateAutoScalingGroup', 'CreateLaunchTemplate', 'RunInstances']);
+const MUTATING = /^(Create|Delete|Update|Set|Suspend|Resume|Register|Deregister|Terminate|Modify|Put|Run)/;
 
 export async function startAwsRecorder(opts: { target: string; lostAnswerRate: number; seed: number }): Promise<AwsRecorder> {
   const target = new URL(opts.target);
@@ -43,71 +41,40 @@ export async function startAwsRecorder(opts: { target: string; lostAnswerRate: n
   const creations: Creation[] = [];
   const trafficChanges: TrafficChange[] = [];
   const lostAnswers: Record<string, number> = {};
-  let forwarded = 0;
 
-  const server = http.createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     const draw = random();
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const isMotoApi = (req.url ?? '').startsWith('/moto-api');
+    return (body) => {
       const form = new URLSearchParams(req.method === 'POST' ? body.toString('utf8') : '');
       const action = form.get('Action') ?? '';
-      forwarded++;
-      const upstream = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          const status = answer.statusCode ?? 502;
-          if (status === 200 && RECORDED.has(action)) {
-            const name =
-              form.get('AutoScalingGroupName') ?? form.get('LaunchTemplateName') ?? form.get('TagSpecification.1.Tag.1.Value') ?? '';
-            creations.push({ action: action as Creation['action'], name, atMs: Date.now() });
-          }
-          const change = action === 'SuspendProcesses' ? 'disable' : action === 'ResumeProcesses' ? 'enable' : undefined;
-          if (
-            status === 200 &&
-            change &&
-            [...form].some(([k, v]) => k.startsWith('ScalingProcesses.member.') && v === 'AddToLoadBalancer')
-          ) {
-            trafficChanges.push({ group: form.get('AutoScalingGroupName') ?? '', change });
-          }
-          // Only calls that change something: losing a describe's answer is just a reset.
-          if (
-            !isMotoApi &&
-            status === 200 &&
-            draw < opts.lostAnswerRate &&
-            /^(Create|Delete|Update|Set|Suspend|Resume|Register|Deregister|Terminate|Modify|Put|Run)/.test(action)
-          ) {
-            lostAnswers[action] = (lostAnswers[action] ?? 0) + 1;
-            answer.resume();
-            answer.once('end', () => req.socket.destroy());
-            return;
-          }
-          res.writeHead(status, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => req.socket.destroy());
-      upstream.end(body);
-    });
+      forward(target, req, body, (answer) => {
+        const status = answer.statusCode ?? 502;
+        if (status === 200 && RECORDED.has(action)) {
+          const name =
+            form.get('AutoScalingGroupName') ?? form.get('LaunchTemplateName') ?? form.get('TagSpecification.1.Tag.1.Value') ?? '';
+          creations.push({ action: action as Creation['action'], name, atMs: Date.now() });
+        }
+        const change = action === 'SuspendProcesses' ? 'disable' : action === 'ResumeProcesses' ? 'enable' : undefined;
+        if (status === 200 && change && [...form].some(([k, v]) => k.startsWith('ScalingProcesses.member.') && v === 'AddToLoadBalancer')) {
+          trafficChanges.push({ group: form.get('AutoScalingGroupName') ?? '', change });
+        }
+        // Only calls that change something (moto's own API has no Action): losing a describe's answer is just a reset.
+        if (status === 200 && draw < opts.lostAnswerRate && MUTATING.test(action)) {
+          lostAnswers[action] = (lostAnswers[action] ?? 0) + 1;
+          answer.resume();
+          answer.once('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(status, answer.headers);
+        answer.pipe(res);
+      });
+    };
   });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...server,
     creations,
     trafficChanges,
     lostAnswers,
-    get forwarded() {
-      return forwarded;
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
 

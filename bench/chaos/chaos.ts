@@ -15,8 +15,8 @@ import path from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../../activities';
 import { z } from 'zod';
-import type { FaultKind } from '../fault-proxy';
-import { profileFor, startFaultProxy } from '../fault-proxy';
+import type { FaultKind } from '../../test/support/fault-proxy';
+import { profileFor, startFaultProxy } from '../../test/support/fault-proxy';
 import { freePort } from '../../infra/stack';
 import type { SystemUnderTest } from '../../test/support/bosun-system';
 import { startBosunSystem } from '../../test/support/bosun-system';
@@ -32,44 +32,39 @@ import { findDuplicates, withMoto } from './sweep';
 import { ACCOUNTS_JSON, BAKERY_ACCOUNT } from './workload';
 
 const count = z.coerce.number().int().min(0);
-/** Every knob of a run, with the full run's defaults (about 5 minutes on 2 cores). */
+const share = (max: number) => z.coerce.number().min(0).max(max);
+const ms = (min: number) => z.coerce.number().int().min(min);
+const kills = (what: string) => count.max(20).default(0).describe(`${what} (with --temporal cluster)`);
+/** Every knob of a run, with the full run's defaults (about 5 minutes on 2 cores); each description is its line of --help. */
 export const chaosOptionsSchema = z.object({
-  ops: z.coerce.number().int().min(1).max(2000).default(100),
-  faultRate: z.coerce.number().min(0).max(0.9).default(0.1),
-  /** Share of mutating AWS calls whose answer is dropped after AWS acted; default faultRate / 5. */
-  lostAnswerRate: z.coerce.number().min(0).max(0.5).optional(),
-  seed: z.coerce.number().int().default(42),
-  workerKills: count.max(50).default(3),
-  serverRestarts: count.max(20).default(1),
-  facadeRestarts: count.max(20).default(1),
-  pollMs: z.coerce.number().int().min(100).max(60_000).default(2000),
-  /** Orca's per-stage deadline here: an operation not finished by then is lost. */
-  opTimeoutMs: z.coerce.number().int().min(5_000).default(240_000),
-  /** A phase ends by itself after this long, whatever is still running. */
-  phaseTimeoutMs: z.coerce.number().int().min(10_000).default(300_000),
-  rampMs: count.default(10_000),
-  faultWindowStartMs: count.default(5_000),
-  faultWindowEndMs: count.default(50_000),
-  faultMinGapMs: count.default(4_000),
-  baseline: z.boolean().default(true),
-  /** How often Bosun's (and the baseline's) waits look at AWS (BOSUN_POLL_INTERVAL). */
-  awsPollInterval: z.string().default('1s'),
-  retryWindow: z.string().default('2h'),
-  postAttempts: z.coerce.number().int().min(1).max(100).default(30),
-  maxResumes: count.max(10).default(3),
-  /** Bosun's worker processes and facade replicas (the cluster run uses 3 and 2). */
-  workers: z.coerce.number().int().min(1).max(8).default(1),
-  facades: z.coerce.number().int().min(1).max(4).default(1),
-  /** Kills of each Temporal cluster service (only with a cluster: `--temporal cluster`). */
-  historyKills: count.max(20).default(0),
-  matchingKills: count.max(20).default(0),
-  frontendKills: count.max(20).default(0),
-  temporalWorkerKills: count.max(20).default(0),
-  postgresKills: count.max(20).default(0),
-  /** How long a killed cluster service stays down before it is started again. */
-  serviceDowntimeMs: count.max(120_000).default(2000),
-  /** `orca`: Orca-style scenarios of separate operations; `strategy`: deploys with a strategy (strategy-run.ts), ops = deploys. */
-  workload: z.enum(['orca', 'strategy']).default('orca'),
+  ops: z.coerce.number().int().min(1).max(2000).default(100).describe('operations in Orca-style scenarios (1-2000)'),
+  faultRate: share(0.9).default(0.1).describe('share of AWS calls the fault proxy breaks'),
+  lostAnswerRate: share(0.5).optional().describe('share of mutating calls whose answer is lost after AWS acted (default fault rate / 5)'),
+  seed: z.coerce.number().int().default(42).describe('seeds the workload, the faults and their moments'),
+  workerKills: count.max(50).default(3).describe('SIGKILLs of a worker'),
+  serverRestarts: count.max(20).default(1).describe('Temporal server restarts'),
+  facadeRestarts: count.max(20).default(1).describe('facade restarts'),
+  pollMs: z.coerce.number().int().min(100).max(60_000).default(2000).describe('how often the Orca-like client polls a task'),
+  opTimeoutMs: ms(5_000).default(240_000).describe('an operation not finished by then is lost (default max(240 s, 900 ms x ops))'),
+  phaseTimeoutMs: ms(10_000).default(300_000).describe('each phase ends by itself after this long (default max(300 s, 2 s x ops))'),
+  rampMs: count.default(10_000).describe('scenarios start spread over this long (default max(10 s, 100 ms x ops))'),
+  faultWindowStartMs: count.default(5_000).describe('process faults happen after this offset'),
+  faultWindowEndMs: count.default(50_000).describe('... and before this one (default max(50 s, 100 ms x ops): the ramp)'),
+  faultMinGapMs: count.default(4_000).describe('at least this long between two process faults'),
+  baseline: z.boolean().default(true).describe('--no-baseline: run Bosun only (half the time)'),
+  awsPollInterval: z.string().default('1s').describe("how often Bosun's (and the baseline's) waits look at AWS (BOSUN_POLL_INTERVAL)"),
+  retryWindow: z.string().default('2h').describe("Bosun's AWS retry window"),
+  postAttempts: z.coerce.number().int().min(1).max(100).default(30).describe("the Orca-like client's POST attempts"),
+  maxResumes: count.max(10).default(3).describe('resumes of a retryably failed task'),
+  workers: z.coerce.number().int().min(1).max(8).default(1).describe('Bosun worker processes (the cluster run uses 3)'),
+  facades: z.coerce.number().int().min(1).max(4).default(1).describe('Bosun facade replicas (the cluster run uses 2)'),
+  historyKills: kills('kills of a Temporal history node'),
+  matchingKills: kills("kills of Temporal's matching service"),
+  frontendKills: kills("kills of Temporal's frontend"),
+  temporalWorkerKills: kills("kills of Temporal's worker service"),
+  postgresKills: kills('crashes of PostgreSQL'),
+  serviceDowntimeMs: count.max(120_000).default(2000).describe('how long a killed cluster service stays down'),
+  workload: z.enum(['orca', 'strategy']).default('orca').describe('orca: Orca-style scenarios (run.ts); strategy: --ops strategy deploys'),
 });
 export type ChaosOptions = z.infer<typeof chaosOptionsSchema>;
 
@@ -143,19 +138,12 @@ function durationMs(text: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000);
 }
 
-export interface PhaseOptions {
+/** The run's options as one phase sees them (`ops`: operations, or strategy deploys for the strategy workload). */
+export interface PhaseOptions extends Pick<ChaosOptions, 'ops' | 'seed' | 'faultRate' | 'rampMs' | 'opTimeoutMs' | 'phaseTimeoutMs'> {
   readonly system: 'bosun' | 'baseline';
   readonly runId: string;
   readonly appPrefix: string;
-  /** Operations (Orca workload) or strategy deploys (strategy workload). */
-  readonly ops: number;
-  readonly seed: number;
-  readonly faultRate: number;
   readonly lostAnswerRate: number;
-  readonly rampMs: number;
-  readonly opTimeoutMs: number;
-  /** The phase ends by itself at this point, whatever is still running. */
-  readonly phaseTimeoutMs: number;
   readonly client: OrcaClientOptions;
   readonly faults: readonly PlannedFault[];
   readonly motoEndpoint: string;
@@ -276,16 +264,11 @@ export async function runChaos<R>(
     minGapMs: options.faultMinGapMs,
   });
   const phase = (system: 'bosun' | 'baseline'): PhaseOptions => ({
+    ...options,
     system,
     runId,
     appPrefix: `${workload.names.apps}${tag}${system === 'bosun' ? 'b' : 'l'}`,
-    ops: options.ops,
-    seed: options.seed,
-    faultRate: options.faultRate,
     lostAnswerRate,
-    rampMs: options.rampMs,
-    opTimeoutMs: options.opTimeoutMs,
-    phaseTimeoutMs: options.phaseTimeoutMs,
     client: { pollMs: options.pollMs, postAttempts: options.postAttempts, maxResumes: options.maxResumes, requestTimeoutMs: 10_000 },
     faults: schedule,
     motoEndpoint: stack.motoEndpoint,

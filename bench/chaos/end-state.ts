@@ -219,15 +219,11 @@ async function cleanup({ ran, check, c, s, fixture }: Ctx): Promise<void> {
     check('leaked', left.length > 0, `security group ${fixture.securityGroupName} deleted`);
   }
   if (ran('deleteLoadBalancer')) {
-    let left = 0;
-    try {
-      left =
-        (await c.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [fixture.loadBalancerName!] }))).LoadBalancerDescriptions
-          ?.length ?? 0;
-    } catch (err) {
-      if ((err as Error).name !== 'AccessPointNotFoundException' && (err as Error).name !== 'LoadBalancerNotFound') throw err;
-    }
-    check('leaked', left > 0, `load balancer ${fixture.loadBalancerName} deleted`);
+    const left = await notFoundAsEmpty(
+      async () =>
+        (await c.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerNames: [fixture.loadBalancerName!] }))).LoadBalancerDescriptions,
+    );
+    check('leaked', left.length > 0, `load balancer ${fixture.loadBalancerName} deleted`);
   }
 }
 
@@ -359,20 +355,19 @@ async function infrastructure({ ran, posted, check, c, s, fixture }: Ctx): Promi
   }
 }
 
+const NOT_FOUND = new Set([
+  'LoadBalancerNotFoundException',
+  'TargetGroupNotFoundException',
+  'AccessPointNotFoundException',
+  'LoadBalancerNotFound',
+]);
+
 /** A describe by name that answers not-found for none, as both load balancer APIs do. */
 async function notFoundAsEmpty<T>(read: () => Promise<readonly T[] | undefined>): Promise<readonly T[]> {
   try {
     return (await read()) ?? [];
   } catch (err) {
-    const name = (err as Error).name;
-    if (
-      name === 'LoadBalancerNotFoundException' ||
-      name === 'TargetGroupNotFoundException' ||
-      name === 'AccessPointNotFoundException' ||
-      name === 'LoadBalancerNotFound'
-    ) {
-      return [];
-    }
+    if (NOT_FOUND.has((err as Error).name)) return [];
     throw err;
   }
 }

@@ -9,7 +9,7 @@
  *   npm run chaos -- --ops 2000 --out bench/results/chaos-2000   (at volume; ramp, deadlines and
  *     the fault window grow with --ops, see scaledDefaults in chaos.ts)
  *
- * `npm run chaos -- --help` lists every flag with its default.
+ * `npm run chaos -- --help` lists every flag with its default (from chaosOptionsSchema).
  */
 import { writeWorkflowBundle } from '../../worker/workflow-bundle';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ function parseArgs(argv: readonly string[]): Cli {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help') {
-      process.stdout.write(HELP);
+      process.stdout.write(help());
       process.exit(0);
     }
     if (arg === '--no-baseline') raw.baseline = false;
@@ -202,40 +202,33 @@ export async function runChaosCli(argv: readonly string[]): Promise<readonly str
   }
 }
 
-const HELP = `usage: npm run chaos -- [flags]   (or npm run bench -- --only chaos -- [flags])
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-Runs Bosun, then a legacy-style baseline, through the same seeded AWS faults and process faults
-on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.
-
-  --ops n                   operations in Orca-style scenarios (1-2000, default 100)
-  --fault-rate r            share of AWS calls the fault proxy breaks (default 0.1)
-  --lost-answer-rate r      share of mutating calls whose answer is lost after AWS acted (default fault rate / 5)
-  --seed n                  seeds the workload, the faults and their moments (default 42)
-  --worker-kills n          SIGKILLs of a worker (default 3)
-  --server-restarts n       Temporal server restarts (default 1)
-  --facade-restarts n       facade restarts (default 1)
-  --poll-ms n               how often the Orca-like client polls a task (default 2000)
-  --ramp-ms n               scenarios start spread over this long (default max(10 s, 100 ms x ops))
-  --op-timeout-ms n         an operation not finished by then is lost (default max(240 s, 900 ms x ops))
-  --phase-timeout-ms n      each phase ends by itself after this long (default max(300 s, 2 s x ops))
-  --fault-window-start-ms n process faults happen after this offset (default 5 s)
-  --fault-window-end-ms n   ... and before this one (default max(50 s, 100 ms x ops): the ramp)
-  --fault-min-gap-ms n      at least this long between two process faults (default 4 s)
-  --no-baseline             run Bosun only (half the time)
-  --workers n, --facades n  Bosun worker processes and facade replicas (default 1 and 1)
-  --aws-poll-interval d     how often Bosun's waits look at AWS (default 1s)
-  --post-attempts n, --max-resumes n, --retry-window d   the Orca-like client's POST attempts (30),
-                            resumes of a retryably failed task (3), Bosun's AWS retry window (2h)
-  --temporal dev|cluster    the dev server (default) or a Temporal cluster (infra/cluster); with a cluster:
-                            --history-kills, --matching-kills, --frontend-kills, --temporal-worker-kills,
-                            --postgres-kills n, --service-downtime-ms n
-  --workload orca|strategy  Orca-style scenarios (default, run.ts) or deploys with a strategy (--ops =
-                            strategy deploys; default out bench/results/chaos-strategy; strategy-run.ts)
-  --out path                result files, name starting with chaos- (default bench/results/chaos-full)
-  --help                    this text
-
-The whole run stops by itself after the phase timeout (twice with the baseline) plus 3 minutes.
-`;
+/** --help, from the option schema's descriptions and defaults (the scaled ones name their rule). */
+function help(): string {
+  const line = (flag: string, text: string) => `  ${flag.padEnd(24)} ${text}`;
+  const options = Object.entries(chaosOptionsSchema.shape).map(([key, schema]) => {
+    if (key === 'baseline') return line('--no-baseline', schema.description!.replace('--no-baseline: ', ''));
+    const value = (SCALED_OPTIONS as readonly string[]).includes(key)
+      ? undefined
+      : (schema.safeParse(undefined).data as string | number | undefined);
+    return line(`--${kebab(key)}`, `${schema.description}${value === undefined ? '' : ` (default ${String(value)})`}`);
+  });
+  return [
+    'usage: npm run chaos -- [flags]   (or npm run bench -- --only chaos -- [flags])',
+    '',
+    'Runs Bosun, then a legacy-style baseline, through the same seeded AWS faults and process faults',
+    'on a Temporal dev server and moto of its own; writes <out>.json and <out>.md.',
+    '',
+    ...options,
+    line('--temporal dev|cluster', 'the dev server (default) or a Temporal cluster of its own (infra/cluster)'),
+    line('--out path', 'result files, name starting with chaos- (default bench/results/chaos-full, -strategy or -cluster)'),
+    line('--help', 'this text'),
+    '',
+    'The whole run stops by itself after the phase timeout (twice with the baseline) plus 3 minutes.',
+    '',
+  ].join('\n');
+}
 
 function withoutAddress(env: Readonly<Record<string, string>>): Record<string, string> {
   const { TEMPORAL_ADDRESS: _address, ...rest } = env;

@@ -44,7 +44,7 @@ function processFaults(r: PhaseResult, kind: string): string {
   return `${done}${extra ? ` (+${extra} ${all.find((f) => f.outcome !== 'done')!.outcome})` : ''}`;
 }
 
-/** Rows of the side-by-side table: label, Bosun, baseline. */
+/** Rows of the side-by-side table: label, Bosun, baseline (or two Bosun runs: the dev server's and the cluster's). */
 export function tableRows(bosun: PhaseResult, baseline: PhaseResult | undefined): string[][] {
   const row = (label: string, f: (r: PhaseResult) => string | number): string[] => [
     label,
@@ -88,7 +88,7 @@ export function tableRows(bosun: PhaseResult, baseline: PhaseResult | undefined)
     row('Temporal server restarts', (r) => processFaults(r, 'server-restart')),
     row('facade restarts', (r) => processFaults(r, 'facade-restart')),
     // Only a run on a Temporal cluster has these (the dev-server report keeps its rows).
-    ...CLUSTER_FAULTS.filter((kind) => bosun.faults.process.some((f) => f.kind === kind)).map((kind) =>
+    ...CLUSTER_FAULTS.filter((kind) => [bosun, baseline].some((r) => r?.faults.process.some((f) => f.kind === kind))).map((kind) =>
       row(CLUSTER_FAULT_LABELS[kind], (r) => processFaults(r, kind)),
     ),
     row('processes that exited on their own', (r) => r.faults.unexpectedExits.length),
@@ -160,7 +160,7 @@ export function renderMarkdown(report: ChaosReport): string {
     '',
   );
   const rows = tableRows(report.bosun, report.baseline);
-  md.push('| | Bosun | baseline |', '|---|---:|---:|', ...rows.map((r) => `| ${r[0]} | ${r[1]} | ${r[2]} |`), '');
+  md.push('| | Bosun | baseline |', '|---|---:|---:|', ...rows.map((r) => `| ${r.join(' | ')} |`), '');
   md.push(
     report.bosunProblems.length
       ? `**Bosun: not clean** — ${report.bosunProblems.join('; ')}.`
@@ -268,43 +268,20 @@ export function renderMarkdown(report: ChaosReport): string {
 export function renderComparison(dev: ChaosReport | undefined, cluster: ChaosReport): string {
   const md: string[] = ['## Cluster vs dev server', ''];
   if (!dev) return [...md, 'No dev-server run in bench/results/chaos-full.json to compare with.', ''].join('\n');
-  const faults = (r: ChaosReport) =>
-    Object.entries(
-      r.bosun.faults.process
-        .filter((f) => f.outcome === 'done')
-        .reduce<Record<string, number>>((m, f) => ({ ...m, [f.kind]: (m[f.kind] ?? 0) + 1 }), {}),
-    )
-      .map(([k, n]) => `${n} × ${k}`)
-      .join(', ') || 'none';
-  const rows: [string, (r: ChaosReport) => string | number][] = [
+  const both = (f: (r: ChaosReport) => string | number) => [String(f(dev)), String(f(cluster))];
+  const rows = [
     [
       'run',
-      (r) =>
-        `${r.startedAt.slice(0, 10)}, seed ${String(r.options.seed)}, ${String(r.options.ops)} ops, fault rate ${String(r.options.faultRate)}`,
+      ...both(
+        (r) =>
+          `${r.startedAt.slice(0, 10)}, seed ${String(r.options.seed)}, ${String(r.options.ops)} ops, fault rate ${String(r.options.faultRate)}`,
+      ),
     ],
-    ['Bosun processes', (r) => `${Number(r.options.workers ?? 1)} workers, ${Number(r.options.facades ?? 1)} facades`],
-    ['operations planned / succeeded', (r) => `${r.bosun.planned} / ${r.bosun.counts.succeeded}`],
-    ['failed / lost / never accepted', (r) => `${r.bosun.counts.failed} / ${r.bosun.counts.lost} / ${r.bosun.counts.rejected}`],
-    ['duplicated groups / launch templates', (r) => `${r.bosun.duplicates.extraGroups} / ${r.bosun.duplicates.extraLaunchTemplates}`],
-    [
-      'leaked groups / launch templates / instances',
-      (r) => `${r.bosun.leaks.groups.length} / ${r.bosun.leaks.launchTemplates.length} / ${r.bosun.leaks.instances.length}`,
-    ],
-    ['time to complete', (r) => s(r.bosun.timing.wallMs)],
-    [
-      'operation time p50 / p95 / max',
-      (r) => `${s(r.bosun.timing.opLatencyMs.p50)} / ${s(r.bosun.timing.opLatencyMs.p95)} / ${s(r.bosun.timing.opLatencyMs.max)}`,
-    ],
-    [
-      'POST retries / resumes / polls without answer',
-      (r) => `${r.bosun.client.postRetries} / ${r.bosun.client.resumes} / ${r.bosun.client.pollErrors}`,
-    ],
-    ['process faults injected', faults],
-    ['Bosun clean', (r) => (r.bosunProblems.length ? `no: ${r.bosunProblems.join('; ')}` : 'yes')],
+    ['Bosun processes', ...both((r) => `${Number(r.options.workers ?? 1)} workers, ${Number(r.options.facades ?? 1)} facades`)],
+    ...tableRows(dev.bosun, cluster.bosun),
+    ['Bosun clean', ...both((r) => (r.bosunProblems.length ? `no: ${r.bosunProblems.join('; ')}` : 'yes'))],
   ];
-  md.push('| | dev server (SQLite) | cluster (PostgreSQL, 5 services) |', '|---|---|---|');
-  for (const [label, f] of rows) md.push(`| ${label} | ${String(f(dev))} | ${String(f(cluster))} |`);
-  md.push('');
+  md.push('| | dev server (SQLite) | cluster (PostgreSQL, 5 services) |', '|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`), '');
   const rec = cluster.setup.clusterRecoveries as
     { service: string; downMs: number; restartMs: number; servingAfterKillMs: number }[] | undefined;
   if (rec?.length) {

@@ -2,7 +2,7 @@
  * When the process faults happen: seeded moments inside a window of the run, the same moments
  * (as offsets from the first POST) for Bosun and for the baseline.
  */
-import { seededRandom } from '../fault-proxy';
+import { seededRandom } from '../../test/support/fault-proxy';
 
 /** Kills of one service of a Temporal cluster (`--temporal cluster`); each is restarted after a pause. */
 export const CLUSTER_FAULTS = ['history-kill', 'matching-kill', 'frontend-kill', 'temporal-worker-kill', 'postgres-kill'] as const;

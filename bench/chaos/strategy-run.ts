@@ -81,14 +81,8 @@ export const STRATEGY_WORKLOAD: ChaosWorkload<StrategyPhaseResult> = {
           tasksPosted++;
           const id = clientRequestIdFor(opts.runId, s.app, step++);
           const req = { path: '/aws/ops', body: p.body, headers: headersFor(s.app, `${opts.runId}:${s.app}:${index}`) };
-          const o = await runOperation(
-            () => sys.url,
-            req,
-            p.deploy,
-            id,
-            Math.min(Date.now() + opts.opTimeoutMs, phaseDeadline),
-            opts.client,
-          );
+          const deadline = Math.min(Date.now() + opts.opTimeoutMs, phaseDeadline);
+          const o = await runOperation(() => sys.url, req, p.deploy, id, deadline, opts.client);
           tasks.push({ label: p.label, status: o.status, ...(o.reason ? { reason: o.reason } : {}) });
           if (o.status !== 'succeeded') status = o.status;
           return o;

@@ -7,10 +7,10 @@
  * them. Afterwards every cluster is read from moto and compared with what its succeeded deploys
  * should have left: the groups, which one takes traffic, no pin left behind.
  */
-import { seededRandom } from '../fault-proxy';
+import { seededRandom } from '../../test/support/fault-proxy';
 import type { OpOutcome } from '../../test/support/orca-client';
 import { createDescription, groupRef, STACK } from './workload';
-import type { EmulatorState } from './sweep';
+import type { EmulatorGroup, EmulatorState } from './sweep';
 
 export const STRATEGIES = ['redblack', 'highlander', 'rollingredblack'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -180,11 +180,7 @@ export interface DeployRecord {
   readonly latencyMs: number | undefined;
 }
 
-export interface ClusterGroup {
-  readonly name: string;
-  readonly min: number;
-  readonly desired: number;
-  readonly max: number;
+export interface ClusterGroup extends Pick<EmulatorGroup, 'name' | 'min' | 'desired' | 'max'> {
   readonly enabled: boolean;
   readonly pinTag: boolean;
 }

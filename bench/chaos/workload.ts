@@ -9,7 +9,9 @@
  * baseline.
  */
 import { createHash } from 'node:crypto';
-import { seededRandom } from '../fault-proxy';
+import { seededRandom } from '../../test/support/fault-proxy';
+import type { OrcaRequest } from '../../test/support/orca-client';
+import { orcaGroupRef } from '../../test/support/orca-client';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = 'test';
@@ -24,38 +26,43 @@ export const STACK = 'main';
 export const SUBNET_PURPOSE = 'internal (vpc0)';
 export const ZONES = [`${REGION}a`, `${REGION}b`];
 
-export const OP_KINDS = [
-  'deploy',
-  'deployWithAllowLaunch',
-  'resize',
-  'disable',
-  'enable',
-  'destroy',
-  'upsertTags',
-  'deleteTags',
-  'modifyAsg',
-  'scheduledActions',
-  'lifecycleHook',
-  'upsertScalingPolicy',
-  'deleteScalingPolicy',
-  'upsertAlarm',
-  'deleteAlarm',
-  'deregisterInstances',
-  'registerInstances',
-  'updateInstances',
-  'detachInstances',
-  'upsertImageTags',
-  'deleteImage',
-  'deleteSnapshot',
-  'deleteLaunchConfiguration',
-  'deleteLaunchTemplate',
-  'deleteSecurityGroup',
-  'deleteLoadBalancer',
-  'upsertSecurityGroup',
-  'upsertLoadBalancer',
-  'upsertClassicLoadBalancer',
-] as const;
-export type OpKind = (typeof OP_KINDS)[number];
+/** Each step kind of the scenarios, with the operation names it posts (for the report). */
+const OPERATIONS = {
+  deploy: 'createServerGroup',
+  deployWithAllowLaunch: '[allowLaunchDescription, createServerGroup]',
+  resize: 'resizeServerGroup',
+  disable: 'disableServerGroup',
+  enable: 'enableServerGroup',
+  destroy: 'destroyServerGroup',
+  upsertTags: 'upsertServerGroupTags',
+  deleteTags: 'deleteAsgTagsDescription',
+  modifyAsg: 'modifyAsgDescription',
+  scheduledActions: 'upsertAsgScheduledActionsDescription',
+  lifecycleHook: 'upsertAsgLifecycleHookDescription',
+  upsertScalingPolicy: 'upsertScalingPolicy',
+  deleteScalingPolicy: 'deleteScalingPolicy',
+  upsertAlarm: 'upsertAlarmDescription',
+  deleteAlarm: 'deleteAlarmDescription',
+  deregisterInstances: 'deregisterInstancesFromLoadBalancer',
+  registerInstances: 'registerInstancesWithLoadBalancer',
+  updateInstances: 'updateInstances',
+  detachInstances: 'detachInstances',
+  upsertImageTags: 'upsertImageTags',
+  deleteImage: 'deleteImage',
+  deleteSnapshot: 'deleteSnapshot',
+  deleteLaunchConfiguration: 'deleteLaunchConfiguration',
+  deleteLaunchTemplate: 'deleteLaunchTemplate',
+  deleteSecurityGroup: 'deleteSecurityGroup',
+  deleteLoadBalancer: 'deleteLoadBalancer',
+  upsertSecurityGroup: 'upsertSecurityGroup',
+  upsertLoadBalancer: 'upsertLoadBalancer (application)',
+  upsertClassicLoadBalancer: 'upsertLoadBalancer (classic)',
+} as const;
+export type OpKind = keyof typeof OPERATIONS;
+
+export function operationLabel(kind: OpKind): string {
+  return OPERATIONS[kind];
+}
 
 /** A group a scenario refers to before it exists: bound to the name the deploy reports. */
 export type GroupSlot = 'g0' | 'g1';
@@ -184,12 +191,6 @@ export function clientRequestIdFor(runId: string, app: string, step: number): st
   return createHash('sha256').update(`${runId}:${app}:${step}`).digest('hex');
 }
 
-export interface OpRequest {
-  readonly path: string;
-  readonly body: unknown;
-  readonly headers: Record<string, string>;
-}
-
 export interface BodyContext {
   readonly amiName: string;
   readonly executionId: string;
@@ -302,17 +303,7 @@ export function headersFor(app: string, executionId: string): Record<string, str
 }
 
 /** How Orca names one server group in an operation's body. */
-export function groupRef(name: string) {
-  return {
-    serverGroupName: name,
-    asgName: name,
-    region: REGION,
-    regions: [REGION],
-    credentials: ACCOUNT,
-    cloudProvider: 'aws',
-    user: 'chaos@example.com',
-  };
-}
+export const groupRef = (name: string) => orcaGroupRef(name, 'chaos@example.com');
 
 /** What every createServerGroup of the run asks for, besides its capacity. */
 export function createDescription(app: string, amiName: string, capacity: { min: number; desired: number; max: number }) {
@@ -330,9 +321,8 @@ export function createDescription(app: string, amiName: string, capacity: { min:
 }
 
 /** The POST Orca's KatoService sends for one step; `group` is the bound name for non-deploy steps. */
-export function requestFor(s: Scenario, step: StepSpec, group: string | undefined, ctx: BodyContext): OpRequest {
+export function requestFor(s: Scenario, step: StepSpec, group: string | undefined, ctx: BodyContext): OrcaRequest {
   const headers = headersFor(s.app, ctx.executionId);
-  const ref = groupRef;
   switch (step.kind) {
     case 'deploy':
     case 'deployWithAllowLaunch': {
@@ -368,17 +358,17 @@ export function requestFor(s: Scenario, step: StepSpec, group: string | undefine
     case 'resize':
       return {
         path: '/aws/ops',
-        body: [{ resizeServerGroup: { ...ref(group!), type: 'resizeServerGroup', capacity: step.capacity, waitTimeoutSeconds: 300 } }],
+        body: [{ resizeServerGroup: { ...groupRef(group!), type: 'resizeServerGroup', capacity: step.capacity, waitTimeoutSeconds: 300 } }],
         headers,
       };
     case 'disable':
-      return { path: '/aws/ops', body: [{ disableServerGroup: { ...ref(group!), type: 'disableServerGroup' } }], headers };
+      return { path: '/aws/ops', body: [{ disableServerGroup: { ...groupRef(group!), type: 'disableServerGroup' } }], headers };
     case 'enable':
-      return { path: '/aws/ops', body: [{ enableServerGroup: { ...ref(group!), type: 'enableServerGroup' } }], headers };
+      return { path: '/aws/ops', body: [{ enableServerGroup: { ...groupRef(group!), type: 'enableServerGroup' } }], headers };
     case 'destroy':
       return {
         path: '/aws/ops',
-        body: [{ destroyServerGroup: { ...ref(group!), type: 'destroyServerGroup', waitTimeoutSeconds: 300 } }],
+        body: [{ destroyServerGroup: { ...groupRef(group!), type: 'destroyServerGroup', waitTimeoutSeconds: 300 } }],
         headers,
       };
     default:
@@ -598,29 +588,4 @@ function loadBalancerNetwork(fx: AppFixture, need: <T>(v: T | undefined, what: s
 
 export function isDeploy(kind: OpKind): boolean {
   return kind === 'deploy' || kind === 'deployWithAllowLaunch';
-}
-
-/** The operation names a step posts, for the report (the kind itself where it is the name). */
-const LABELS: Partial<Record<OpKind, string>> = {
-  deploy: 'createServerGroup',
-  deployWithAllowLaunch: '[allowLaunchDescription, createServerGroup]',
-  resize: 'resizeServerGroup',
-  disable: 'disableServerGroup',
-  enable: 'enableServerGroup',
-  destroy: 'destroyServerGroup',
-  upsertTags: 'upsertServerGroupTags',
-  deleteTags: 'deleteAsgTagsDescription',
-  modifyAsg: 'modifyAsgDescription',
-  scheduledActions: 'upsertAsgScheduledActionsDescription',
-  lifecycleHook: 'upsertAsgLifecycleHookDescription',
-  upsertAlarm: 'upsertAlarmDescription',
-  deleteAlarm: 'deleteAlarmDescription',
-  deregisterInstances: 'deregisterInstancesFromLoadBalancer',
-  registerInstances: 'registerInstancesWithLoadBalancer',
-  upsertLoadBalancer: 'upsertLoadBalancer (application)',
-  upsertClassicLoadBalancer: 'upsertLoadBalancer (classic)',
-};
-
-export function operationLabel(kind: OpKind): string {
-  return LABELS[kind] ?? kind;
 }

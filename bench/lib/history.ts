@@ -73,37 +73,26 @@ export function timelineOf(history: History): Timeline {
     const t = e.eventType;
     if (t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) wftTimeouts++;
     if (t === E.EVENT_TYPE_MARKER_RECORDED && e.markerRecordedEventAttributes?.markerName === 'core_local_activity') localActivities++;
-    if (
-      t === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ||
-      t === E.EVENT_TYPE_WORKFLOW_TASK_FAILED ||
-      t === E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
-    ) {
-      const a = e.workflowTaskCompletedEventAttributes ?? e.workflowTaskFailedEventAttributes ?? e.workflowTaskTimedOutEventAttributes;
-      const scheduled = at.get(Number(a?.scheduledEventId));
-      const started = at.get(Number(a?.startedEventId));
-      if (scheduled && started) {
-        wftQueueMs += started.ms - scheduled.ms;
-        wftExecMs += msOf(e.eventTime) - started.ms;
-        workflowTasks++;
-      }
-    } else if (t === E.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
-      startedAttempt.set(Number(e.eventId), e.activityTaskStartedEventAttributes?.attempt ?? 1);
-    } else if (
-      t === E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED ||
-      t === E.EVENT_TYPE_ACTIVITY_TASK_FAILED ||
-      t === E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
-    ) {
-      const a = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
-      const scheduled = at.get(Number(a?.scheduledEventId));
-      const started = at.get(Number(a?.startedEventId));
-      if (scheduled && started) {
-        activities.push({
-          type: scheduled.name ?? 'unknown',
-          queueMs: started.ms - scheduled.ms,
-          execMs: msOf(e.eventTime) - started.ms,
-          attempt: startedAttempt.get(Number(a?.startedEventId)) ?? 1,
-        });
-      }
+    if (t === E.EVENT_TYPE_ACTIVITY_TASK_STARTED) startedAttempt.set(Number(e.eventId), e.activityTaskStartedEventAttributes?.attempt ?? 1);
+    // A task's end (completed, failed or timed out) names its scheduled and started events.
+    const wft = e.workflowTaskCompletedEventAttributes ?? e.workflowTaskFailedEventAttributes ?? e.workflowTaskTimedOutEventAttributes;
+    const act = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+    const scheduled = at.get(Number((wft ?? act)?.scheduledEventId));
+    const started = at.get(Number((wft ?? act)?.startedEventId));
+    if (!scheduled || !started) continue;
+    const queueMs = started.ms - scheduled.ms;
+    const execMs = msOf(e.eventTime) - started.ms;
+    if (wft) {
+      wftQueueMs += queueMs;
+      wftExecMs += execMs;
+      workflowTasks++;
+    } else {
+      activities.push({
+        type: scheduled.name ?? 'unknown',
+        queueMs,
+        execMs,
+        attempt: startedAttempt.get(Number(act?.startedEventId)) ?? 1,
+      });
     }
   }
   const activityQueueMs = activities.reduce((s, a) => s + a.queueMs, 0);

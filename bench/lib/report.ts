@@ -87,7 +87,7 @@ export interface Bench {
   /** Its own command-line options, named `<benchmark>-...`. */
   readonly options?: Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly help: string }>>;
   run(ctx: BenchContext, v: OptionValues, passThrough: readonly string[]): Promise<BenchmarkResult>;
-  /** The checks of `data` (the benchmark's own shape, as written to its JSON) against the floor. */
+  /** The checks of `data` (the benchmark's own shape, as written to its JSON; each types what it reads) against the floor. */
   floor(data: unknown): readonly Check[];
 }
 

@@ -35,9 +35,9 @@ export function summarize(values: readonly number[], digits = 1): Summary {
   };
 }
 
+export const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+
 export function median(values: readonly number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
+  const sorted = [...values].sort((a, b) => a - b);
+  return percentile(sorted, 50);
 }

@@ -4,6 +4,7 @@
  * persistence time close to the window's wall time means Temporal's SQLite is the queue.
  */
 import { round } from '../../test/support/child-process';
+import { sum } from './stats';
 
 interface Sample {
   readonly name: string;
@@ -83,8 +84,8 @@ export class TemporalMetricsWindow {
     };
     const ops = diff('persistence_latency').filter((o) => o.calls > 0);
     const vis = diff('visibility_persistence_latency');
-    const calls = ops.reduce((s, o) => s + o.calls, 0);
-    const seconds = ops.reduce((s, o) => s + o.seconds, 0);
+    const calls = sum(ops.map((o) => o.calls));
+    const seconds = sum(ops.map((o) => o.seconds));
     return {
       calls,
       callsPerSecond: round(calls / wall),
@@ -101,11 +102,8 @@ export class TemporalMetricsWindow {
           meanMs: round((o.seconds / o.calls) * 1000, 2),
         })),
       callsByOperation: Object.fromEntries(ops.map((o) => [o.operation, o.calls])),
-      visibilityCalls: vis.reduce((s, o) => s + o.calls, 0),
-      visibilitySeconds: round(
-        vis.reduce((s, o) => s + o.seconds, 0),
-        2,
-      ),
+      visibilityCalls: sum(vis.map((o) => o.calls)),
+      visibilitySeconds: round(sum(vis.map((o) => o.seconds)), 2),
     };
   }
 }

@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { startFaultProxy, NO_FAULTS } from '../../bench/fault-proxy';
-import type { FaultProxy } from '../../bench/fault-proxy';
+import { startFaultProxy, NO_FAULTS } from '../support/fault-proxy';
+import type { FaultProxy } from '../support/fault-proxy';
 import type { BosunSystem } from '../support/bosun-system';
 import { startBosunSystem } from '../support/bosun-system';
 import type { TemporalCluster } from '../../infra/cluster/cluster';

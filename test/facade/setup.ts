@@ -15,20 +15,15 @@ import { ACCOUNT, REGION, uniqueName, useTestEnv } from '../harness';
 import type { StandInClouddriver } from '../support/stand-in-clouddriver';
 import { startStandInClouddriver } from '../support/stand-in-clouddriver';
 import { makeServerGroup } from '../support/server-group';
+import { orcaGroupRef } from '../support/orca-client';
 import { FaultPlan } from '../faults';
 
 /** What Orca's KatoService sends for a resize stage. */
 export function orcaResize(name: string, desired: number) {
   return {
-    serverGroupName: name,
-    asgName: name,
-    region: REGION,
-    regions: [REGION],
-    credentials: ACCOUNT,
-    cloudProvider: 'aws',
+    ...orcaGroupRef(name),
     capacity: { min: 1, max: 4, desired },
     type: 'resizeServerGroup',
-    user: 'test@example.com',
     interestingHealthProviderNames: ['Amazon'],
   };
 }

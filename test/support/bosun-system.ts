@@ -46,6 +46,8 @@ export interface BosunSystemOptions {
   readonly pollInterval: string;
   readonly retryWindow: string;
   readonly launcher?: Launcher;
+  /** Node flags of each worker (the memory benchmark's: the V8 heap limit `npm run worker` sets). */
+  readonly workerNodeFlags?: readonly string[];
   readonly logLevel?: string;
   /** Bounds each start (worker polling, facade answering). */
   readonly startTimeoutMs?: number;
@@ -127,6 +129,7 @@ export async function startBosunSystem(opts: BosunSystemOptions): Promise<BosunS
       env: { ...baseEnv(), BOSUN_WORKFLOW_BUNDLE: opts.workflowBundle, BOSUN_WORKER_IDENTITY: identity },
       logFile: path.join(logs, workerCount > 1 ? `worker-${slot + 1}.log` : 'worker.log'),
       launcher: opts.launcher,
+      nodeFlags: opts.workerNodeFlags,
     });
     workers[slot] = child;
     identities[slot] = identity;

@@ -178,6 +178,19 @@ export class FacadeHttp {
  * the first 404 after the task was accepted counts as lost (the answer would not change).
  */
 
+/** How Orca's KatoService names one server group (of the test account, in us-east-1) in an operation's body. */
+export function orcaGroupRef(name: string, user = 'test@example.com') {
+  return {
+    serverGroupName: name,
+    asgName: name,
+    region: 'us-east-1',
+    regions: ['us-east-1'],
+    credentials: 'test',
+    cloudProvider: 'aws',
+    user,
+  };
+}
+
 /** Where and what Orca posts (the chaos workload builds these). */
 export interface OrcaRequest {
   readonly path: string;

@@ -11,10 +11,9 @@ import { Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { awsErrorResponse, seededRandom } from '../../bench/fault-proxy';
+import { seededRandom, sendAwsError, startLoopbackServer } from './fault-proxy';
 import type { TestEnv } from '../harness';
 import { startTestEnv, testSettings } from '../harness';
 import { sleep } from './child-process';
@@ -205,9 +204,7 @@ export async function startFuzzProxy(opts: { target: string; kill: () => Promise
       return;
     }
     if (fault === 'throttle' || fault === 'serverError' || fault === 'unavailable') {
-      const answer = awsErrorResponse(req, fault);
-      res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
-      res.end(answer.body);
+      sendAwsError(req, res, fault);
       return;
     }
     const group = form.get('AutoScalingGroupName') ?? '';
@@ -235,17 +232,11 @@ export async function startFuzzProxy(opts: { target: string; kill: () => Promise
     res.end(out);
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks)).catch(() => req.socket.destroy());
-    });
+  const server = await startLoopbackServer((req, res) => (body) => {
+    handle(req, res, body).catch(() => req.socket.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     created,
     trafficChanges,
     tap: (t) => taps.push(t),
@@ -255,12 +246,10 @@ export async function startFuzzProxy(opts: { target: string; kill: () => Promise
     },
     holdHealth: (m) => held.add(m),
     releaseHealth: (m) => held.delete(m),
-    close: () =>
-      new Promise((resolve) => {
-        asg.destroy();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => {
+      asg.destroy();
+      return server.close();
+    },
   };
 }
 

@@ -51,60 +51,88 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** The AWS service a SigV4-signed request is for: `ec2`, `autoscaling`, `elasticloadbalancing`, … */
-export function serviceOf(authorization: string | undefined): string {
+function serviceOf(authorization: string | undefined): string {
   const m = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization ?? '');
   return m ? m[1]! : 'unknown';
 }
 
 export type FaultKind = 'throttle' | 'serverError' | 'unavailable' | 'reset' | 'latency';
 
+/** Per injected answer: its HTTP status, whose fault it is, its code, and EC2's own code for it. */
+const AWS_ERRORS = {
+  throttle: { status: 400, side: 'Sender', code: 'Throttling', ec2Code: 'RequestLimitExceeded' },
+  serverError: { status: 500, side: 'Receiver', code: 'InternalFailure', ec2Code: 'InternalError' },
+  unavailable: { status: 503, side: 'Receiver', code: 'ServiceUnavailable', ec2Code: 'Unavailable' },
+} as const;
+
 /**
- * AWS's error answer in the request's own protocol. CloudWatch's client speaks AWS JSON 1.0 (query
- * compatible, so the query error code travels in `x-amzn-query-error`); EC2, Auto Scaling and ELB
- * the query protocol's XML. An XML answer to a JSON client would be a deserialisation error, which
- * no real AWS answer is (and which Bosun rightly treats as not retryable).
+ * Answers with AWS's error of `kind` in the request's own protocol. CloudWatch's client speaks AWS
+ * JSON 1.0 (query compatible, so the query error code travels in `x-amzn-query-error`); EC2, Auto
+ * Scaling and ELB the query protocol's XML. An XML answer to a JSON client would be a
+ * deserialisation error, which no real AWS answer is (and which Bosun rightly treats as not retryable).
  */
-export function awsErrorResponse(
-  req: http.IncomingMessage,
-  kind: 'throttle' | 'serverError' | 'unavailable',
-): { status: number; headers: Record<string, string>; body: string } {
+export function sendAwsError(req: http.IncomingMessage, res: http.ServerResponse, kind: keyof typeof AWS_ERRORS): void {
   const requestId = 'bosun-fault-0000';
   const message = 'injected by the Bosun fault proxy';
-  if (String(req.headers['content-type'] ?? '').includes('application/x-amz-json')) {
-    const [status, code, side] =
-      kind === 'throttle'
-        ? [400, 'Throttling', 'Sender']
-        : kind === 'serverError'
-          ? [500, 'InternalFailure', 'Receiver']
-          : [503, 'ServiceUnavailable', 'Receiver'];
-    return {
-      status,
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${code};${side}`, 'x-amzn-requestid': requestId },
-      body: JSON.stringify({ __type: code, message }),
-    };
-  }
-  const xml = { 'content-type': 'text/xml' };
-  if (serviceOf(req.headers.authorization) === 'ec2') {
-    const [status, code] =
-      kind === 'throttle' ? [400, 'RequestLimitExceeded'] : kind === 'serverError' ? [500, 'InternalError'] : [503, 'Unavailable'];
-    // EC2 lists RequestLimitExceeded among its client (400) errors; the SDK classifies it by code.
-    return {
-      status,
-      headers: xml,
-      body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
-    };
-  }
-  const [status, type, code] =
-    kind === 'throttle'
-      ? [400, 'Sender', 'Throttling']
-      : kind === 'serverError'
-        ? [500, 'Receiver', 'InternalFailure']
-        : [503, 'Receiver', 'ServiceUnavailable'];
-  return {
-    status,
-    headers: xml,
-    body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>Rate exceeded (${message})</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  const { status, side, code, ec2Code } = AWS_ERRORS[kind];
+  const send = (headers: Record<string, string>, body: string) => {
+    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   };
+  if (String(req.headers['content-type'] ?? '').includes('application/x-amz-json')) {
+    const headers = {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-query-error': `${code};${side}`,
+      'x-amzn-requestid': requestId,
+    };
+    send(headers, JSON.stringify({ __type: code, message }));
+  } else if (serviceOf(req.headers.authorization) === 'ec2') {
+    // EC2 lists RequestLimitExceeded among its client (400) errors; the SDK classifies it by code.
+    send(
+      { 'content-type': 'text/xml' },
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${ec2Code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
+    );
+  } else {
+    send(
+      { 'content-type': 'text/xml' },
+      `<ErrorResponse><Error><Type>${side}</Type><Code>${code}</Code><Message>Rate exceeded (${message})</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    );
+  }
+}
+
+/**
+ * A loopback HTTP server (the proxies in front of moto, the tracing bench's OTLP receiver): `handle`
+ * sees each request as it arrives (so seeded draws follow the request order) and returns what to
+ * do with its whole body.
+ */
+export async function startLoopbackServer(
+  handle: (req: http.IncomingMessage, res: http.ServerResponse) => (body: Buffer) => void,
+): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const withBody = handle(req, res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => withBody(Buffer.concat(chunks)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Sends the request on to `target` unchanged; `answer` gets the response, a failed request resets the client's connection. */
+export function forward(target: URL, req: http.IncomingMessage, body: Buffer, answer: (res: http.IncomingMessage) => void): void {
+  const upstream = http.request(
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+    answer,
+  );
+  upstream.on('error', () => req.socket.destroy());
+  upstream.end(body);
 }
 
 export interface FaultProxy {
@@ -115,7 +143,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(opts: { target: string; profile: FaultProfile; port?: number }): Promise<FaultProxy> {
+export async function startFaultProxy(opts: { target: string; profile: FaultProfile }): Promise<FaultProxy> {
   const target = new URL(opts.target);
   let profile = opts.profile;
   let random = seededRandom(profile.seed);
@@ -127,14 +155,11 @@ export async function startFaultProxy(opts: { target: string; profile: FaultProf
     latency: 0,
     forwarded: 0,
   };
-
-  const server = http.createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     // Draw every number up front, so the fault sequence depends only on the request order.
     const [r1, r2, r3] = [random(), random(), random()];
     const isMotoApi = (req.url ?? '').startsWith('/moto-api');
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    return (body) => {
       const go = () => {
         if (!isMotoApi) {
           let edge = 0;
@@ -142,27 +167,17 @@ export async function startFaultProxy(opts: { target: string; profile: FaultProf
             edge += profile[kind];
             if (r1 < edge) {
               counts[kind]++;
-              if (kind === 'reset') {
-                req.socket.destroy();
-                return;
-              }
-              const answer = awsErrorResponse(req, kind);
-              res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
-              res.end(answer.body);
+              if (kind === 'reset') req.socket.destroy();
+              else sendAwsError(req, res, kind);
               return;
             }
           }
         }
         counts.forwarded++;
-        const upstream = http.request(
-          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        upstream.on('error', () => req.socket.destroy());
-        upstream.end(Buffer.concat(chunks));
+        forward(target, req, body, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
       };
       if (!isMotoApi && r2 < profile.latency) {
         counts.latency++;
@@ -170,21 +185,14 @@ export async function startFaultProxy(opts: { target: string; profile: FaultProf
       } else {
         go();
       }
-    });
+    };
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...server,
     counts,
     setProfile(p) {
       profile = p;
       random = seededRandom(p.seed);
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
