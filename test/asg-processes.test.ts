@@ -4,16 +4,12 @@
  * real worker on the real Temporal dev server, and read back from moto.
  */
 import { SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
 import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
 
-/** Orca names the accounts the user may write to; the facade refuses the others. */
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults } = useOrcaTestEnv();
 
 /** A one-instance group with `suspended` processes already suspended. */
 async function makeGroup(prefix: string, suspended: string[] = []): Promise<string> {

@@ -5,18 +5,13 @@
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { instanceStatesOf } from './support/instances';
 import { makeServerGroup } from './support/server-group';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 async function groupOf(name: string): Promise<{ min: number; desired: number; instanceIds: string[] }> {
   const g = (await clients().autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
@@ -32,7 +27,6 @@ async function tagsOf(instanceId: string): Promise<Record<string, string>> {
 test("detachInstances takes the instance out, tagged, with Clouddriver's history lines; a re-post runs nothing again", async () => {
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'det', min: 0, max: 3, desired: 2 });
   const [leaving, staying] = instanceIds as [string, string];
-  const key = uniqueName('orca-');
   const body = [
     {
       detachInstances: {
@@ -45,7 +39,7 @@ test("detachInstances takes the instance out, tagged, with Clouddriver's history
       },
     },
   ];
-  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+  const { id, task, repost } = await runAsOrca(body);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'DETACH_INSTANCES')).toEqual([
@@ -59,8 +53,7 @@ test("detachInstances takes the instance out, tagged, with Clouddriver's history
   expect(await instanceStatesOf(clients(), [leaving])).toEqual(['running']);
   expect((await env.client.workflow.getHandle(id).describe()).type).toBe('detachInstances');
 
-  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('detachInstancesFromServerGroup', mentions(name))).toBe(1);
 });
 

@@ -8,6 +8,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { AwsClientProvider, AwsClients } from '../activities';
 import type { TaskSettings } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
+import { FaultPlan } from './faults';
+import type { RanTask } from './support/orca-client';
+import { post } from './support/orca-client';
 import type { Stack, StackOptions } from './support/stack';
 import { ACCOUNT, emulatorAwsProvider, REGION, startStack } from './support/stack';
 
@@ -93,6 +96,44 @@ export function useTestEnv(opts: TestEnvOptions = {}): TestEnv {
     },
     run: (body, runOpts) => current().run(body, runOpts),
     close: () => current().close(),
+  };
+}
+
+/** Orca names the accounts the user may write to; the facade refuses the others. */
+export const AS_ORCA: Readonly<Record<string, string>> = { 'x-spinnaker-accounts': ACCOUNT };
+
+export interface OrcaRun extends RanTask {
+  /** Posts the same body under the same clientRequestId again, as Orca does when an answer is lost; answers the task id the facade gives. */
+  repost(): Promise<string>;
+}
+
+export interface OrcaTestEnv {
+  readonly env: TestEnv;
+  /** The plan the env's activities run through: faults to inject, and the calls they saw. */
+  readonly faults: FaultPlan;
+  /** AWS clients of the test account and region. */
+  readonly clients: () => AwsClients;
+  /** Runs `body` as Orca does, under a fresh clientRequestId, posted to `path` (`/aws/ops` unless told). */
+  runAsOrca(body: unknown, path?: string): Promise<OrcaRun>;
+}
+
+/**
+ * useTestEnv as the operation tests use it: every run sends Orca's headers (AS_ORCA unless
+ * `opts.headers` says otherwise) and the activities run through a fresh FaultPlan.
+ */
+export function useOrcaTestEnv(opts: Omit<TestEnvOptions, 'faults'> = {}): OrcaTestEnv {
+  const faults = new FaultPlan();
+  const headers = opts.headers ?? AS_ORCA;
+  const env = useTestEnv({ ...opts, faults, headers });
+  return {
+    env,
+    faults,
+    clients: () => testAwsClients(env.aws),
+    runAsOrca: async (body, path = '/aws/ops') => {
+      const url = `${path}?clientRequestId=${uniqueName('orca-')}`;
+      const ran = await env.run(body, { path: url });
+      return { ...ran, repost: async () => ((await post(`${env.facadeUrl}${url}`, body, headers)).body as { id: string }).id };
+    },
   };
 }
 

@@ -8,19 +8,14 @@
  */
 import { DescribeAutoScalingGroupsCommand, EnableMetricsCollectionCommand } from '@aws-sdk/client-auto-scaling';
 import type { MetricsInput } from '../activities/server-group-settings';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
 const disabled: MetricsInput[] = [];
 const enables: MetricsInput[] = [];
-const env = useTestEnv({
-  faults,
-  headers: AS_ORCA,
+const { env, faults, runAsOrca } = useOrcaTestEnv({
   activities: (real) => ({
     ...real,
     enableServerGroupMetrics: async (input: MetricsInput) => {
@@ -53,7 +48,6 @@ async function makeGroup(prefix: string, metrics: string[] = []): Promise<string
 
 test('modifyAsgDescription sets the health check, enables wanted metrics and disables the rest; a re-post runs nothing again', async () => {
   const name = await makeGroup('mod', ['GroupMinSize', 'GroupMaxSize']);
-  const key = uniqueName('orca-');
   const body = [
     {
       modifyAsgDescription: {
@@ -69,10 +63,7 @@ test('modifyAsgDescription sets the health check, enables wanted metrics and dis
     },
   ];
 
-  const first = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect(first.status).toBe(200);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task, repost } = await runAsOrca(body, '/ops');
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'MODIFY_ASG')).toEqual([
@@ -98,8 +89,7 @@ test('modifyAsgDescription sets the health check, enables wanted metrics and dis
   );
   expect(update).toBe(1);
 
-  const again = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('updateServerGroupSettings', mentions(name))).toBe(1);
 });
 

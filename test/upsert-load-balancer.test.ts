@@ -24,15 +24,12 @@ import {
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
 import { badRequestErrors, pollTask, post } from './support/orca-client';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 const ZONES = [`${REGION}a`, `${REGION}b`];
 const PURPOSE = 'external (lbtest)';
@@ -147,9 +144,8 @@ describe('upsertLoadBalancer: application', () => {
     const name = uniqueName('alb-');
     const tg = uniqueName('tg-');
     faults.loseAnswer('createLoadBalancerV2', mentions(name));
-    const key = uniqueName('orca-');
     const body = [{ upsertLoadBalancer: alb({ name, tg }) }];
-    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+    const { id, task, repost } = await runAsOrca(body);
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect((await env.client.workflow.getHandle(id).describe()).type).toBe('upsertLoadBalancer');
 
@@ -210,8 +206,7 @@ describe('upsertLoadBalancer: application', () => {
     );
     expect(task.resultObjects).toEqual([{ loadBalancers: { [REGION]: { name, dnsName: lb.DNSName } } }]);
 
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(id);
+    expect(await repost()).toBe(id);
     expect(faults.calls('createLoadBalancerV2', mentions(name))).toBe(2); // the lost answer and its retry
     expect(faults.calls('updateLoadBalancerV2', mentions(name))).toBe(1);
   });

@@ -13,15 +13,14 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
 import { badRequestErrors, pollTask, post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': `${ACCOUNT},staging` };
 const OWNER = '123456789012';
 
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults, runAsOrca } = useOrcaTestEnv({ headers: AS_ORCA });
 
 const ec2 = () => testAwsClients(env.aws).ec2;
 
@@ -82,7 +81,6 @@ describe('upsertSecurityGroup', () => {
     const vpcId = await defaultVpc();
     const source = await makeGroup(vpcId);
     const name = uniqueName('web-');
-    const key = uniqueName('orca-');
     const body = [
       {
         upsertSecurityGroup: {
@@ -106,7 +104,7 @@ describe('upsertSecurityGroup', () => {
         },
       },
     ];
-    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+    const { id, task, repost } = await runAsOrca(body);
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect((await env.client.workflow.getHandle(id).describe()).type).toBe('upsertSecurityGroup');
 
@@ -143,8 +141,7 @@ describe('upsertSecurityGroup', () => {
     ]);
     expect(task.resultObjects).toEqual([]);
 
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(id);
+    expect(await repost()).toBe(id);
     expect(faults.calls('createSecurityGroupForUpsert', mentions(name))).toBe(1);
     expect(faults.calls('authorizeSecurityGroupIngress', mentions(self))).toBe(1);
   });
