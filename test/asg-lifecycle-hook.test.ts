@@ -6,8 +6,8 @@
  */
 import { DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
 import { mentions } from './faults';
-import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { ACCOUNT, AS_ORCA, cancelTask, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const { env, faults, runAsOrca } = useOrcaTestEnv();
@@ -110,15 +110,9 @@ test('cancelling the task after the hook was put deletes the hook', async () => 
     AS_ORCA,
   );
   const id = (res.body as { id: string }).id;
-  for (let i = 0; i < 100 && faults.calls('putServerGroupTags', mentions(name)) === 0; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await faults.untilCalled('putServerGroupTags', mentions(name));
   expect(await hooksOf(name)).toHaveLength(1);
-  expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
-  const task = await pollTask(env.facadeUrl, id);
-  faults.release();
-  expect(task.status).toMatchObject({ completed: true, failed: true });
-  expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+  await cancelTask(env, faults, id);
   expect(await hooksOf(name)).toEqual([]);
 });
 

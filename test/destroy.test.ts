@@ -13,7 +13,7 @@ import type { AwsClients } from '../activities';
 import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
 import { instanceStatesOf, launchInstances } from './support/instances';
-import { post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
@@ -178,9 +178,8 @@ test('a failure after the delete is a failed task with an EXCEPTION, and running
 });
 
 test('a description without a group or account is a 400 naming both fields', async () => {
-  const res = await post(`${env.facadeUrl}/aws/ops`, [{ destroyServerGroup: { region: REGION } }]);
-  expect(res.status).toBe(400);
-  expect((res.body as { errors: string[] }).errors).toEqual(
+  const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [{ destroyServerGroup: { region: REGION } }]);
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].destroyServerGroup.credentials: is required (the account name)',
       expect.stringMatching(/^\[0\]\.destroyServerGroup\.serverGroupName: is required/),

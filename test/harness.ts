@@ -9,8 +9,8 @@ import type { AwsClientProvider, AwsClients } from '../activities';
 import type { TaskSettings } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
 import { FaultPlan } from './faults';
-import type { RanTask } from './support/orca-client';
-import { post } from './support/orca-client';
+import type { RanTask, TaskJson } from './support/orca-client';
+import { pollTask, post } from './support/orca-client';
 import type { Stack, StackOptions } from './support/stack';
 import { ACCOUNT, emulatorAwsProvider, REGION, startStack } from './support/stack';
 
@@ -135,6 +135,19 @@ export function useOrcaTestEnv(opts: Omit<TestEnvOptions, 'faults'> = {}): OrcaT
       return { ...ran, repost: async () => ((await post(`${env.facadeUrl}${url}`, body, headers)).body as { id: string }).id };
     },
   };
+}
+
+/**
+ * Cancels running task `id` as Orca does (the facade accepts with a 202), waits until it has
+ * completed, then releases the calls `faults` holds: answers the task, which failed as Cancelled.
+ */
+export async function cancelTask(env: Pick<TestEnv, 'facadeUrl'>, faults: FaultPlan, id: string): Promise<TaskJson> {
+  expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
+  const task = await pollTask(env.facadeUrl, id);
+  faults.release();
+  expect(task.status).toMatchObject({ completed: true, failed: true });
+  expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+  return task;
 }
 
 interface Recordable {

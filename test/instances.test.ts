@@ -11,7 +11,7 @@ import { FaultPlan, mentions } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
 import { instanceStatesOf, launchInstances } from './support/instances';
 import type { TaskJson } from './support/orca-client';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
@@ -85,11 +85,10 @@ describe('terminateInstances', () => {
   });
 
   test('malformed ids and a missing region are a 400 naming each field', async () => {
-    const res = await post(`${env.facadeUrl}/aws/ops`, [
+    const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [
       { terminateInstances: { credentials: ACCOUNT, instanceIds: ['i-0123456789abcdef0', 'web-1'] } },
     ]);
-    expect(res.status).toBe(400);
-    expect((res.body as { errors: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         '[0].terminateInstances.instanceIds.1: must be an EC2 instance id such as i-0123456789abcdef0',
         '[0].terminateInstances.region: must be an AWS region name (a string)',
@@ -261,13 +260,12 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
   });
 
   test('a description without the instance or the group is a 400 naming both', async () => {
-    const res = await post(`${env.facadeUrl}/aws/ops/terminateInstanceAndDecrementServerGroup`, {
+    const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops/terminateInstanceAndDecrementServerGroup`, {
       credentials: ACCOUNT,
       region: REGION,
       adjustMinIfNecessary: 'yes',
     });
-    expect(res.status).toBe(400);
-    expect((res.body as { errors: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         'instance: must be an EC2 instance id (a string)',
         'adjustMinIfNecessary: must be true or false',

@@ -25,9 +25,9 @@ import {
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mentions } from './faults';
-import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
+import { ACCOUNT, AS_ORCA, cancelTask, REGION, uniqueName, useOrcaTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 
 const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
@@ -291,15 +291,9 @@ describe('upsertLoadBalancer: application', () => {
     faults.hang('updateLoadBalancerV2', mentions(name));
     const res = await post(`${env.facadeUrl}/aws/ops`, [{ upsertLoadBalancer: alb({ name, tg: uniqueName('tg-') }) }], AS_ORCA);
     const id = (res.body as { id: string }).id;
-    for (let i = 0; i < 100 && faults.calls('updateLoadBalancerV2', mentions(name)) === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await faults.untilCalled('updateLoadBalancerV2', mentions(name));
     expect(await lbOf(name)).toHaveLength(1);
-    expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
-    const task = await pollTask(env.facadeUrl, id);
-    faults.release();
-    expect(task.status).toMatchObject({ completed: true, failed: true });
-    expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+    await cancelTask(env, faults, id);
     expect(await lbOf(name)).toEqual([]);
   });
 

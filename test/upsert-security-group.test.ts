@@ -14,8 +14,8 @@ import {
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
 import { mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { ACCOUNT, cancelTask, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors, post } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': `${ACCOUNT},staging` };
 const OWNER = '123456789012';
@@ -166,21 +166,15 @@ describe('upsertSecurityGroup', () => {
     expect(created.task.status).toMatchObject({ completed: true, failed: false });
     const self = (await groupNamed(name, vpcId))!.GroupId!;
 
-    const changed = await env.run(
-      [
-        {
-          upsertSecurityGroupDescription: {
-            ...base,
-            ipIngress: [
-              { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office, moved' },
-              tcp('192.168.0.0/16', 8080),
-            ],
-            securityGroupIngress: [{ id: self, ipProtocol: 'tcp', startPort: 22, endPort: 22 }],
-          },
-        },
+    const moved = {
+      ...base,
+      ipIngress: [
+        { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office, moved' },
+        tcp('192.168.0.0/16', 8080),
       ],
-      { path: '/ops' },
-    );
+      securityGroupIngress: [{ id: self, ipProtocol: 'tcp', startPort: 22, endPort: 22 }],
+    };
+    const changed = await env.run([{ upsertSecurityGroupDescription: moved }], { path: '/ops' });
     expect(changed.task.status).toMatchObject({ completed: true, failed: false });
     expect(await rulesOf(name, vpcId)).toEqual(
       ['tcp 80-80 10.0.0.0/8 (office, moved)', 'tcp 8080-8080 192.168.0.0/16', `tcp 22-22 ${self} of ${OWNER}`].sort(),
@@ -203,18 +197,7 @@ describe('upsertSecurityGroup', () => {
     expect(faults.calls('createSecurityGroupForUpsert', mentions(name))).toBe(1);
 
     // The same description again changes nothing but the description Clouddriver sets every time.
-    const same = await env.run([
-      {
-        upsertSecurityGroup: {
-          ...base,
-          ipIngress: [
-            { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office, moved' },
-            tcp('192.168.0.0/16', 8080),
-          ],
-          securityGroupIngress: [{ id: self, ipProtocol: 'tcp', startPort: 22, endPort: 22 }],
-        },
-      },
-    ]);
+    const same = await env.run([{ upsertSecurityGroup: moved }]);
     expect(upsertLines(same.task.history).map((l) => l.replace(/ \(.*$/s, ''))).toEqual([
       'Updating Ingress',
       `Permissions updated to '${name}'`,
@@ -314,15 +297,9 @@ describe('upsertSecurityGroup', () => {
       AS_ORCA,
     );
     const id = (res.body as { id: string }).id;
-    for (let i = 0; i < 100 && faults.calls('authorizeSecurityGroupIngress', mentions('203.0.113.0/24')) === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await faults.untilCalled('authorizeSecurityGroupIngress', mentions('203.0.113.0/24'));
     expect(await groupNamed(name, vpcId)).toBeDefined();
-    expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
-    const task = await pollTask(env.facadeUrl, id);
-    faults.release();
-    expect(task.status).toMatchObject({ completed: true, failed: true });
-    expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+    await cancelTask(env, faults, id);
     expect(await groupNamed(name, vpcId)).toBeUndefined();
   });
 
