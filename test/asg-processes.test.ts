@@ -24,6 +24,10 @@ async function makeGroup(prefix: string, suspended: string[] = []): Promise<stri
 
 const suspendedProcesses = (name: string) => suspendedProcessesOf(testAwsClients(env.aws), name);
 
+/** Runs `op` (a suspend or a resume) on `processes` of the group, in the test account and region. */
+const processesOp = (op: string, name: string, processes: string[]) =>
+  env.run([{ [op]: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes } }]);
+
 const statuses = (task: { history: { status: string }[] }) => task.history.map((h) => h.status);
 
 test('suspendAsgProcessesDescription on the legacy /ops path suspends exactly the named processes', async () => {
@@ -92,30 +96,12 @@ test('a suspend and a resume whose answers were lost run again and end in the sa
   const name = await makeGroup('lost', ['HealthCheck']);
   faults.loseAnswer('suspendProcesses', mentions(name)).loseAnswer('resumeProcesses', mentions(name));
 
-  const suspended = await env.run([
-    {
-      suspendAsgProcessesDescription: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        processes: ['Terminate', 'AlarmNotification'],
-      },
-    },
-  ]);
+  const suspended = await processesOp('suspendAsgProcessesDescription', name, ['Terminate', 'AlarmNotification']);
   expect(suspended.task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('suspendProcesses', mentions(name))).toBe(2);
   expect(await suspendedProcesses(name)).toEqual(['AlarmNotification', 'HealthCheck', 'Terminate']);
 
-  const resumed = await env.run([
-    {
-      resumeAsgProcessesDescription: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        processes: ['HealthCheck', 'Terminate'],
-      },
-    },
-  ]);
+  const resumed = await processesOp('resumeAsgProcessesDescription', name, ['HealthCheck', 'Terminate']);
   expect(resumed.task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('resumeProcesses', mentions(name))).toBe(2);
   expect(await suspendedProcesses(name)).toEqual(['AlarmNotification']);
@@ -123,9 +109,7 @@ test('a suspend and a resume whose answers were lost run again and end in the sa
 
 test('processes already in the asked state make a successful task that calls nothing', async () => {
   const name = await makeGroup('noop', ['Launch']);
-  const { task } = await env.run([
-    { suspendAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } },
-  ]);
+  const { task } = await processesOp('suspendAsgProcessesDescription', name, ['Launch']);
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(statuses(task)).toContain(`Launch of ${name} in ${REGION} already suspended; nothing to do`);
   expect(faults.calls('suspendProcesses', mentions(name))).toBe(0);
@@ -136,7 +120,7 @@ test.each([
   ['resumeAsgProcessesDescription', 'resume'],
 ])('%s on a missing group fails the task with ServerGroupNotFound naming group, region and account', async (op, verb) => {
   const name = `${uniqueName('ghost')}-v001`;
-  const { task } = await env.run([{ [op]: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } }]);
+  const { task } = await processesOp(op, name, ['Launch']);
 
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
   const exception = task.resultObjects.find((r) => r.type === 'EXCEPTION');
