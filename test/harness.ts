@@ -138,6 +138,17 @@ export function useOrcaTestEnv(opts: Omit<TestEnvOptions, 'faults'> = {}): OrcaT
 }
 
 /**
+ * A TestEnv whose activities run through a fresh FaultPlan and whose AWS commands in the test
+ * account and region are recorded (from this file's next `beforeAll` on): for tests that check on
+ * the wire that something was done once.
+ */
+export function useRecordedTestEnv(): { env: TestEnv; faults: FaultPlan; recorder: CommandRecorder; clients: () => AwsClients } {
+  const faults = new FaultPlan();
+  const env = useTestEnv({ faults });
+  return { env, faults, recorder: useAwsCommandRecorder(env), clients: () => testAwsClients(env.aws) };
+}
+
+/**
  * Cancels running task `id` as Orca does (the facade accepts with a 202), waits until it has
  * completed, then releases the calls `faults` holds: answers the task, which failed as Cancelled.
  */

@@ -6,34 +6,28 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
-import type { AwsClients } from '../activities';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, REGION, uniqueName, useRecordedTestEnv } from './harness';
 import { instanceStatesOf, launchInstances } from './support/instances';
 import type { TaskJson } from './support/orca-client';
 import { badRequestErrors, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
-const faults = new FaultPlan();
-const env = useTestEnv({ faults });
-const recorder = useAwsCommandRecorder(env);
-let aws: AwsClients;
-beforeAll(() => {
-  aws = testAwsClients(env.aws);
-});
+const { env, faults, recorder, clients } = useRecordedTestEnv();
 
 const commandsFor = (command: string, marker: string) => recorder.count(command, marker);
 
 /** A well-formed id no instance has. */
 const unknownId = () => `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
 
-const launch = (count: number) => launchInstances(aws, count);
-const states = (ids: readonly string[]) => instanceStatesOf(aws, ids);
+const launch = (count: number) => launchInstances(clients(), count);
+const states = (ids: readonly string[]) => instanceStatesOf(clients(), ids);
 const makeGroup = (prefix: string, capacity: { min: number; desired: number; max: number }) =>
   makeServerGroup(env, { prefix, ...capacity });
 
 async function groupState(name: string) {
-  const g = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+  const g = (await clients().autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+    .AutoScalingGroups?.[0];
   return g && { min: g.MinSize, desired: g.DesiredCapacity, max: g.MaxSize, instanceIds: g.Instances!.map((i) => i.InstanceId!) };
 }
 
@@ -42,7 +36,7 @@ const lines = (task: TaskJson, phase: string) => task.history.filter((h) => h.ph
 describe('terminateInstances', () => {
   test('terminates the running instances and names the unknown and already terminated ones', async () => {
     const [a, b, done] = (await launch(3)) as [string, string, string];
-    await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
+    await clients().ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
     const ghost = unknownId();
     const { id, task } = await env.run([
       { terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b, done, ghost] } },
@@ -114,7 +108,7 @@ describe('rebootInstances', () => {
 
   test('an unknown or terminated id fails the task with an EXCEPTION naming it, and nothing is rebooted', async () => {
     const [a, done] = (await launch(2)) as [string, string];
-    await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
+    await clients().ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
     const ghost = unknownId();
 
     const unknown = await env.run(
