@@ -24,21 +24,15 @@ async function tagsOf(instanceId: string): Promise<Record<string, string>> {
   return Object.fromEntries((out.Reservations![0]!.Instances![0]!.Tags ?? []).map((t) => [t.Key!, t.Value!]));
 }
 
+/** One `key` (detachInstances unless told) of instances of group `asgName`, in the test account and region, with `fields`. */
+const detach = (asgName: string, fields: Record<string, unknown>, key = 'detachInstances') => [
+  { [key]: { credentials: ACCOUNT, region: REGION, asgName, ...fields } },
+];
+
 test("detachInstances takes the instance out, tagged, with Clouddriver's history lines; a re-post runs nothing again", async () => {
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'det', min: 0, max: 3, desired: 2 });
   const [leaving, staying] = instanceIds as [string, string];
-  const body = [
-    {
-      detachInstances: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: name,
-        instanceIds: [leaving],
-        decrementDesiredCapacity: true,
-        cloudProvider: 'aws',
-      },
-    },
-  ];
+  const body = detach(name, { instanceIds: [leaving], decrementDesiredCapacity: true, cloudProvider: 'aws' });
   const { id, task, repost } = await runAsOrca(body);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
@@ -61,19 +55,18 @@ test('the legacy key lowers the min when asked, terminates the detached instance
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'detl', min: 2, max: 3, desired: 2 });
   const [leaving, staying] = instanceIds as [string, string];
   faults.loseAnswer('detachInstancesFromServerGroup', mentions(name));
-  const { task } = await env.run([
-    {
-      detachInstancesDescription: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: name,
+  const { task } = await env.run(
+    detach(
+      name,
+      {
         instanceIds: [leaving, 'i-0123456789abcdef0'],
         decrementDesiredCapacity: true,
         adjustMinIfNecessary: true,
         terminateDetachedInstances: true,
       },
-    },
-  ]);
+      'detachInstancesDescription',
+    ),
+  );
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('detachInstancesFromServerGroup', mentions(name))).toBe(2);
   expect(await groupOf(name)).toEqual({ min: 1, desired: 1, instanceIds: [staying] });
@@ -91,17 +84,7 @@ test('the legacy key lowers the min when asked, terminates the detached instance
 
 test('decrementing below the min without adjustMinIfNecessary fails and detaches nothing', async () => {
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'detm', min: 2, max: 3, desired: 2 });
-  const { task } = await env.run([
-    {
-      detachInstances: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: name,
-        instanceIds: [instanceIds[0]],
-        decrementDesiredCapacity: true,
-      },
-    },
-  ]);
+  const { task } = await env.run(detach(name, { instanceIds: [instanceIds[0]], decrementDesiredCapacity: true }));
   expect(task.status).toMatchObject({ completed: true, failed: true });
   expect(task.history).toEqual(
     expect.arrayContaining([
@@ -120,18 +103,9 @@ test('a detach that fails leaves no detached tags on the instances it did not de
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'detf', min: 0, max: 2, desired: 2 });
   const leaving = instanceIds[0]!;
   faults.fail('detachInstancesFromServerGroup', mentions(name));
-  const { task } = await env.run([
-    {
-      detachInstances: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: name,
-        instanceIds: [leaving],
-        decrementDesiredCapacity: true,
-        terminateDetachedInstances: true,
-      },
-    },
-  ]);
+  const { task } = await env.run(
+    detach(name, { instanceIds: [leaving], decrementDesiredCapacity: true, terminateDetachedInstances: true }),
+  );
   expect(task.status).toMatchObject({ completed: true, failed: true });
   expect((await groupOf(name)).instanceIds).toContain(leaving);
   const tags = await tagsOf(leaving);
@@ -144,16 +118,7 @@ test('a detach that fails leaves no detached tags on the instances it did not de
 });
 
 test('a group that does not exist is nothing to do, as in Clouddriver', async () => {
-  const { task } = await env.run([
-    {
-      detachInstances: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: uniqueName('gone-') + '-v001',
-        instanceIds: ['i-0123456789abcdef0'],
-      },
-    },
-  ]);
+  const { task } = await env.run(detach(uniqueName('gone-') + '-v001', { instanceIds: ['i-0123456789abcdef0'] }));
   expect(task.status).toMatchObject({ completed: true, failed: false });
 });
 
