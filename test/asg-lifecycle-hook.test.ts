@@ -7,10 +7,10 @@
 import { DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
 import { mentions } from './faults';
 import { ACCOUNT, AS_ORCA, cancelTask, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
-const { env, faults, runAsOrca } = useOrcaTestEnv();
+const { env, faults, runAsOrca, startHanging } = useOrcaTestEnv();
 
 const ARNS = { roleARN: 'arn:aws:iam::123456789012:role/hooks', notificationTargetARN: 'arn:aws:sns:us-east-1:123456789012:hooks' };
 
@@ -100,17 +100,10 @@ test('a task that fails after the hook deletes the hook it created, not one it u
 
 test('cancelling the task after the hook was put deletes the hook', async () => {
   const name = await makeGroup('hkc');
-  faults.hang('putServerGroupTags', mentions(name));
-  const res = await post(
-    `${env.facadeUrl}/aws/ops`,
-    [
-      { upsertAsgLifecycleHookDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, name: 'cancelled', ...ARNS } },
-      { upsertServerGroupTags: { credentials: ACCOUNT, region: REGION, serverGroupName: name, tags: { a: 'b' } } },
-    ],
-    AS_ORCA,
-  );
-  const id = (res.body as { id: string }).id;
-  await faults.untilCalled('putServerGroupTags', mentions(name));
+  const id = await startHanging('putServerGroupTags', mentions(name), [
+    { upsertAsgLifecycleHookDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, name: 'cancelled', ...ARNS } },
+    { upsertServerGroupTags: { credentials: ACCOUNT, region: REGION, serverGroupName: name, tags: { a: 'b' } } },
+  ]);
   expect(await hooksOf(name)).toHaveLength(1);
   await cancelTask(env, faults, id);
   expect(await hooksOf(name)).toEqual([]);

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { AwsClientProvider, AwsClients } from '../activities';
+import type { Activities, AwsClientProvider, AwsClients } from '../activities';
 import type { TaskSettings } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
 import { FaultPlan } from './faults';
-import type { RanTask, TaskJson } from './support/orca-client';
+import type { RanTask, RunTaskOptions, TaskJson } from './support/orca-client';
 import { pollTask, post } from './support/orca-client';
 import type { Stack, StackOptions } from './support/stack';
 import { ACCOUNT, emulatorAwsProvider, REGION, startStack } from './support/stack';
@@ -78,25 +78,19 @@ export function useTestEnv(opts: TestEnvOptions = {}): TestEnv {
     if (!started) throw new Error('the test env starts in beforeAll: use it inside a test or a later hook');
     return started;
   };
-  return {
-    get client() {
-      return current().client;
-    },
-    get taskQueue() {
-      return current().taskQueue;
-    },
-    get aws() {
-      return current().aws;
-    },
-    get facade() {
-      return current().facade;
-    },
-    get facadeUrl() {
-      return current().facadeUrl;
-    },
-    run: (body, runOpts) => current().run(body, runOpts),
+  return readThrough(current, ['client', 'taskQueue', 'aws', 'facade', 'facadeUrl'], {
+    run: (body: unknown, runOpts?: RunTaskOptions) => current().run(body, runOpts),
     close: () => current().close(),
-  };
+  });
+}
+
+/**
+ * `rest` with `keys` added as getters that read `current()`'s at each use: the view of something
+ * a `beforeAll` starts, handed out when the file is loaded.
+ */
+export function readThrough<T, K extends keyof T, R extends object>(current: () => T, keys: readonly K[], rest: R): Pick<T, K> & R {
+  for (const key of keys) Object.defineProperty(rest, key, { get: () => current()[key], enumerable: true });
+  return rest as Pick<T, K> & R;
 }
 
 /** Orca names the accounts the user may write to; the facade refuses the others. */
@@ -115,6 +109,8 @@ export interface OrcaTestEnv {
   readonly clients: () => AwsClients;
   /** Runs `body` as Orca does, under a fresh clientRequestId, posted to `path` (`/aws/ops` unless told). */
   runAsOrca(body: unknown, path?: string): Promise<OrcaRun>;
+  /** Posts `body` with the next call of `activity` on inputs that `match` hanging; answers the task id once that call has begun. */
+  startHanging(activity: keyof Activities, match: (input: unknown) => boolean, body: unknown): Promise<string>;
 }
 
 /**
@@ -133,6 +129,12 @@ export function useOrcaTestEnv(opts: Omit<TestEnvOptions, 'faults'> = {}): OrcaT
       const url = `${path}?clientRequestId=${uniqueName('orca-')}`;
       const ran = await env.run(body, { path: url });
       return { ...ran, repost: async () => ((await post(`${env.facadeUrl}${url}`, body, headers)).body as { id: string }).id };
+    },
+    startHanging: async (activity, match, body) => {
+      faults.hang(activity, match);
+      const res = await post(`${env.facadeUrl}/aws/ops`, body, headers);
+      await faults.untilCalled(activity, match);
+      return (res.body as { id: string }).id;
     },
   };
 }

@@ -15,12 +15,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mentions } from './faults';
 import { ACCOUNT, cancelTask, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': `${ACCOUNT},staging` };
 const OWNER = '123456789012';
 
-const { env, faults, runAsOrca } = useOrcaTestEnv({ headers: AS_ORCA });
+const { env, faults, runAsOrca, startHanging } = useOrcaTestEnv({ headers: AS_ORCA });
 
 const ec2 = () => testAwsClients(env.aws).ec2;
 
@@ -290,14 +290,9 @@ describe('upsertSecurityGroup', () => {
   test('cancelling the task while it adds rules deletes the group it created', async () => {
     const vpcId = await defaultVpc();
     const name = uniqueName('web-');
-    faults.hang('authorizeSecurityGroupIngress', mentions('203.0.113.0/24'));
-    const res = await post(
-      `${env.facadeUrl}/aws/ops`,
-      [upsert(vpcId, name, { description: 'web tier', ipIngress: [tcp('203.0.113.0/24', 80)] })],
-      AS_ORCA,
-    );
-    const id = (res.body as { id: string }).id;
-    await faults.untilCalled('authorizeSecurityGroupIngress', mentions('203.0.113.0/24'));
+    const id = await startHanging('authorizeSecurityGroupIngress', mentions('203.0.113.0/24'), [
+      upsert(vpcId, name, { description: 'web tier', ipIngress: [tcp('203.0.113.0/24', 80)] }),
+    ]);
     expect(await groupNamed(name, vpcId)).toBeDefined();
     await cancelTask(env, faults, id);
     expect(await groupNamed(name, vpcId)).toBeUndefined();
