@@ -7,7 +7,7 @@ import { SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
 import { mentions } from './faults';
 import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
 import { badRequestErrors } from './support/orca-client';
-import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
+import { asgsRef, makeServerGroup, suspendedProcessesOf } from './support/server-group';
 
 const { env, faults } = useOrcaTestEnv();
 
@@ -71,11 +71,7 @@ test('resumeAsgProcessesDescription resumes only the named processes of every gr
   const { task } = await env.run([
     {
       resumeAsgProcessesDescription: {
-        credentials: ACCOUNT,
-        asgs: [
-          { serverGroupName: first, region: REGION },
-          { serverGroupName: second, region: REGION },
-        ],
+        ...asgsRef(first, second),
         processes: ['Launch', 'AZRebalance'],
       },
     },

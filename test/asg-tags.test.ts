@@ -7,7 +7,7 @@ import { CreateOrUpdateTagsCommand, DescribeAutoScalingGroupsCommand } from '@aw
 import { mentions } from './faults';
 import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
 import { badRequestErrors, pollTask } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { asgsRef, makeServerGroup } from './support/server-group';
 
 const { env, faults, runAsOrca } = useOrcaTestEnv();
 
@@ -108,11 +108,7 @@ test('deleteAsgTagsDescription deletes the named tags; a group that does not exi
   const body = [
     {
       deleteAsgTagsDescription: {
-        credentials: ACCOUNT,
-        asgs: [
-          { serverGroupName: name, region: REGION },
-          { serverGroupName: missing, region: REGION },
-        ],
+        ...asgsRef(name, missing),
         tagKeys: ['t-a', 't-c', 't-absent'],
       },
     },

@@ -13,7 +13,7 @@ import { mentions } from './faults';
 import { ACCOUNT, REGION, uniqueName, useRecordedTestEnv } from './harness';
 import { instanceStatesOf, launchInstances } from './support/instances';
 import { badRequestErrors } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { asgsRef, makeServerGroup } from './support/server-group';
 
 const { env, faults, recorder, clients } = useRecordedTestEnv();
 
@@ -79,11 +79,7 @@ test('the legacy key destroys every group listed in asgs, and terminates an inst
   const stray = await strayInstanceOf(a.name);
   const { task } = await env.run(
     {
-      credentials: ACCOUNT,
-      asgs: [
-        { serverGroupName: a.name, region: REGION },
-        { serverGroupName: b.name, region: REGION },
-      ],
+      ...asgsRef(a.name, b.name),
     },
     { path: '/ops/destroyAsgDescription' },
   );

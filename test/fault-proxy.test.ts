@@ -39,6 +39,18 @@ async function errorUnder(fault: keyof typeof NO_FAULTS, call: () => Promise<unk
   return errorOf(call());
 }
 
+/** errorUnder, checked to be AWS's error `name` with HTTP status `httpStatusCode`. */
+async function errorUnderAs(
+  fault: keyof typeof NO_FAULTS,
+  call: () => Promise<unknown>,
+  name: string,
+  httpStatusCode: number,
+): Promise<unknown> {
+  const err = await errorUnder(fault, call);
+  expect(err).toMatchObject({ name, $metadata: { httpStatusCode } });
+  return err;
+}
+
 const describeVpcs = () => new EC2Client(config()).send(new DescribeVpcsCommand({}));
 const describeGroups = () => new AutoScalingClient(config()).send(new DescribeAutoScalingGroupsCommand({}));
 const describeAlarms = () => new CloudWatchClient(config()).send(new DescribeAlarmsCommand({}));
@@ -49,25 +61,20 @@ test('with no faults, requests pass through unchanged', async () => {
 });
 
 test('EC2 throttling arrives as RequestLimitExceeded, retryable', async () => {
-  const err = await errorUnder('throttle', describeVpcs);
-  expect(err).toMatchObject({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 400 } });
+  const err = await errorUnderAs('throttle', describeVpcs, 'RequestLimitExceeded', 400);
   expect(classifyAwsError(err).retryable).toBe(true);
 });
 
 test('Auto Scaling throttling and server faults arrive in the query-protocol error format', async () => {
-  const throttled = await errorUnder('throttle', describeGroups);
-  expect(throttled).toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
-  const unavailable = await errorUnder('unavailable', describeGroups);
-  expect(unavailable).toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+  await errorUnderAs('throttle', describeGroups, 'Throttling', 400);
+  const unavailable = await errorUnderAs('unavailable', describeGroups, 'ServiceUnavailable', 503);
   expect(classifyAwsError(unavailable).retryable).toBe(true);
 });
 
 test('CloudWatch faults arrive in its JSON protocol, so they are throttles and 5xx, not unreadable answers', async () => {
-  const throttled = await errorUnder('throttle', describeAlarms);
-  expect(throttled).toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+  const throttled = await errorUnderAs('throttle', describeAlarms, 'Throttling', 400);
   expect(classifyAwsError(throttled).retryable).toBe(true);
-  const failed = await errorUnder('serverError', describeAlarms);
-  expect(failed).toMatchObject({ name: 'InternalFailure', $metadata: { httpStatusCode: 500 } });
+  const failed = await errorUnderAs('serverError', describeAlarms, 'InternalFailure', 500);
   expect(classifyAwsError(failed).retryable).toBe(true);
 });
 

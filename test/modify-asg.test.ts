@@ -11,7 +11,7 @@ import type { MetricsInput } from '../activities/server-group-settings';
 import { mentions } from './faults';
 import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
 import { badRequestErrors } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { asgsRef, makeServerGroup } from './support/server-group';
 
 const disabled: MetricsInput[] = [];
 const enables: MetricsInput[] = [];
@@ -51,8 +51,7 @@ test('modifyAsgDescription sets the health check, enables wanted metrics and dis
   const body = [
     {
       modifyAsgDescription: {
-        credentials: ACCOUNT,
-        asgs: [{ serverGroupName: name, region: REGION }],
+        ...asgsRef(name),
         healthCheckType: 'ELB',
         healthCheckGracePeriod: '150',
         cooldown: 30,
@@ -95,12 +94,9 @@ test('modifyAsgDescription sets the health check, enables wanted metrics and dis
 
 test('without enabledMetrics every enabled metric is disabled, as in Clouddriver; nothing is enabled', async () => {
   const name = await makeGroup('modm', ['GroupMinSize']);
-  const { task } = await env.run(
-    [{ modifyAsgDescription: { credentials: ACCOUNT, asgs: [{ serverGroupName: name, region: REGION }], cooldown: 60 } }],
-    {
-      path: '/ops',
-    },
-  );
+  const { task } = await env.run([{ modifyAsgDescription: { ...asgsRef(name), cooldown: 60 } }], {
+    path: '/ops',
+  });
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(disabled.filter((d) => d.serverGroupName === name).map((d) => d.metrics)).toEqual([['GroupMinSize']]);
   expect(enabled(name)).toEqual([]);
@@ -113,11 +109,7 @@ test('a lost answer is sent again, and a missing group fails the task', async ()
   const { task } = await env.run([
     {
       modifyAsgDescription: {
-        credentials: ACCOUNT,
-        asgs: [
-          { serverGroupName: name, region: REGION },
-          { serverGroupName: missing, region: REGION },
-        ],
+        ...asgsRef(name, missing),
         healthCheckGracePeriod: 77,
       },
     },
@@ -135,16 +127,14 @@ test('bad input is a 400 that names the field', async () => {
       { modifyAsgDescription: { credentials: ACCOUNT, serverGroupName: 'app-v001', region: REGION, cooldown: 10 } },
       {
         modifyAsgDescription: {
-          credentials: ACCOUNT,
-          asgs: [{ serverGroupName: 'app-v001', region: REGION }],
+          ...asgsRef('app-v001'),
           cooldown: -1,
           capacityRebalance: 'maybe',
         },
       },
       {
         modifyAsgDescription: {
-          credentials: ACCOUNT,
-          asgs: [{ serverGroupName: 'app-v001', region: REGION }],
+          ...asgsRef('app-v001'),
           enabledMetrics: 'GroupMinSize',
         },
       },

@@ -27,9 +27,9 @@ import {
 import { mentions } from './faults';
 import { ACCOUNT, AS_ORCA, cancelTask, REGION, uniqueName, useOrcaTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
-import { badRequestErrors, post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 
-const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
+const { env, faults, clients, runAsOrca, startHanging } = useOrcaTestEnv();
 
 const ZONES = [`${REGION}a`, `${REGION}b`];
 const PURPOSE = 'external (lbtest)';
@@ -64,6 +64,14 @@ const lbOf = async (name: string) => {
     .catch(() => ({ LoadBalancers: [] }));
   return out.LoadBalancers ?? [];
 };
+
+/** Creates application load balancer `name` with target group `tg` through Bosun; answers its ARN. */
+async function createAlb(name: string, tg: string): Promise<string> {
+  const created = await env.run([{ upsertLoadBalancer: alb({ name, tg }) }]);
+  expect(created.task.status).toMatchObject({ completed: true, failed: false });
+  return (await lbOf(name))[0]!.LoadBalancerArn!;
+}
+
 const targetGroupOf = async (name: string) => {
   const out = await clients()
     .elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }))
@@ -215,9 +223,7 @@ describe('upsertLoadBalancer: application', () => {
     const name = uniqueName('alb-');
     const tg = uniqueName('tg-');
     const tg2 = uniqueName('tg-');
-    const created = await env.run([{ upsertLoadBalancer: alb({ name, tg }) }]);
-    expect(created.task.status).toMatchObject({ completed: true, failed: false });
-    const lbArn = (await lbOf(name))[0]!.LoadBalancerArn!;
+    const lbArn = await createAlb(name, tg);
     const [listener80] = await listenersOf(lbArn);
     const [rule] = await rulesOf(listener80!.ListenerArn!);
     const tgArn = (await targetGroupOf(tg))!.TargetGroupArn;
@@ -288,10 +294,7 @@ describe('upsertLoadBalancer: application', () => {
 
   test('cancelling the task after the load balancer was created deletes it', async () => {
     const name = uniqueName('alb-');
-    faults.hang('updateLoadBalancerV2', mentions(name));
-    const res = await post(`${env.facadeUrl}/aws/ops`, [{ upsertLoadBalancer: alb({ name, tg: uniqueName('tg-') }) }], AS_ORCA);
-    const id = (res.body as { id: string }).id;
-    await faults.untilCalled('updateLoadBalancerV2', mentions(name));
+    const id = await startHanging('updateLoadBalancerV2', mentions(name), [{ upsertLoadBalancer: alb({ name, tg: uniqueName('tg-') }) }]);
     expect(await lbOf(name)).toHaveLength(1);
     await cancelTask(env, faults, id);
     expect(await lbOf(name)).toEqual([]);
@@ -301,9 +304,7 @@ describe('upsertLoadBalancer: application', () => {
     const name = uniqueName('alb-');
     const tg = uniqueName('tg-');
     const tg2 = uniqueName('tg-');
-    const before = await env.run([{ upsertLoadBalancer: alb({ name, tg }) }]);
-    expect(before.task.status).toMatchObject({ completed: true, failed: false });
-    const lbArn = (await lbOf(name))[0]!.LoadBalancerArn!;
+    const lbArn = await createAlb(name, tg);
 
     faults.rewriteAnswer('updateLoadBalancerV2', mentions(tg2), (r) => ({ ...r, errors: ['injected refusal'] }));
     const { task } = await env.run([{ upsertLoadBalancer: alb({ name, tg, tg2, secondListener: true }) }]);

@@ -117,6 +117,12 @@ export async function suspendedProcessesOf(clients: AwsClients, name: string): P
   return (out.AutoScalingGroups?.[0]?.SuspendedProcesses ?? []).map((p) => p.ProcessName!).sort();
 }
 
+/** Groups in the test account and region as an operation on a list of groups (`asgs`) names them. */
+export const asgsRef = (...serverGroupNames: string[]) => ({
+  credentials: ACCOUNT,
+  asgs: serverGroupNames.map((serverGroupName) => ({ serverGroupName, region: REGION })),
+});
+
 /**
  * One resizeServerGroup of `serverGroupName` in the test account and region to `capacity`, with
  * `more` fields besides (a capacity constraint, a wait timeout).
