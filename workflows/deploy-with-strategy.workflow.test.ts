@@ -417,11 +417,7 @@ describe('saga', () => {
 
   test('an approval gate: approve is refused before it opens, then approved', async () => {
     const h = await start({ strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '1m' }] });
-    let status: DeployStatus | null = null;
-    for (let i = 0; i < 100 && status?.waiting?.kind !== 'approval'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = await h.query<DeployStatus | null>('status');
-    }
+    const status = await waitForGate(h);
     expect(status?.waiting?.label).toBe('approval before cutover to app-main-v002');
     expect(await refusal(h.executeUpdate('skipWait', { args: [{}] }))).toMatch(/no delay or sleep gate is open/);
     await h.executeUpdate('approve', { args: [{ reason: 'looks good' }] });
@@ -441,11 +437,7 @@ describe('saga', () => {
 
   test('a rollback Update at the gate rolls back', async () => {
     const h = await start({ strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '1m' }] });
-    for (let i = 0; i < 100; i++) {
-      const s = await h.query<DeployStatus | null>('status');
-      if (s?.waiting?.kind === 'approval') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForGate(h);
     await h.executeUpdate('rollback', { args: [{ reason: 'bad canary' }] });
     const failure = await failureOf(h);
     expect(failure?.type).toBe('RolledBack');
