@@ -74,6 +74,11 @@ const group = async (ctx: Ctx, prefix: string, size = { min: 1, max: 4, desired:
 const deploy = (ctx: Ctx, app: string, extra: Record<string, unknown> = {}) =>
   deployDescription(app, ctx.amiName, { capacity: { min: 1, max: 2, desired: 1 }, ...extra });
 const cpuAlarm = { ...CPU_ALARM, period: 60 };
+/** An upsertSecurityGroup of a fresh group `web-…` in the default VPC with `rules`. */
+const upsertWebGroup = async (c: Ctx, rules: Record<string, unknown>) => ({
+  upsertSecurityGroup: { credentials: ACCOUNT, region: REGION, vpcId: await defaultVpcId(c), name: uniqueName('web-'), description: 'histories', ...rules },
+});
+
 /** A deploy (waiting for 50 % healthy) of a fresh app named after `prefix` whose `activity` fails for good, so it rolls back. */
 const deployFailingAt = async (c: Ctx, prefix: string, activity: keyof Activities) => {
   const app = uniqueName(prefix);
@@ -752,18 +757,7 @@ const scenarios: Scenario[] = [
     expect: { failed: true, retryable: false },
     run: async (c) => {
       c.faults.fail('authorizeSecurityGroupIngress', mentions('198.51.100.0/24'));
-      return c.env.run([
-        {
-          upsertSecurityGroup: {
-            credentials: ACCOUNT,
-            region: REGION,
-            vpcId: await defaultVpcId(c),
-            name: uniqueName('web-'),
-            description: 'histories',
-            ipIngress: [{ cidr: '198.51.100.0/24', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
-          },
-        },
-      ]);
+      return c.env.run([await upsertWebGroup(c, { ipIngress: [{ cidr: '198.51.100.0/24', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] })]);
     },
   },
   ...(['redblack', 'highlander', 'rollingredblack', 'none'] as const).map(
@@ -800,18 +794,7 @@ const scenarios: Scenario[] = [
     name: 'upsertSecurityGroup-missing-group',
     expect: { failed: true, retryable: false },
     run: async (c) =>
-      c.env.run([
-        {
-          upsertSecurityGroup: {
-            credentials: ACCOUNT,
-            region: REGION,
-            vpcId: await defaultVpcId(c),
-            name: uniqueName('web-'),
-            description: 'histories',
-            securityGroupIngress: [{ name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
-          },
-        },
-      ]),
+      c.env.run([await upsertWebGroup(c, { securityGroupIngress: [{ name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] })]),
   },
   {
     name: 'upsertLoadBalancer-application-created',
