@@ -4,16 +4,13 @@
  */
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 import { CPU_ALARM, CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults, runAsOrca } = useOrcaTestEnv();
 
 async function alarms(names: string[]): Promise<MetricAlarm[]> {
   const out = await testAwsClients(env.aws).cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: names }));
@@ -24,7 +21,6 @@ const makeGroup = async (prefix: string) => (await makeServerGroup(env, { prefix
 
 test('upsertAlarmDescription puts an alarm on the group with Clouddriver defaults under a derived name; a re-post runs nothing again', async () => {
   const group = await makeGroup('al');
-  const key = uniqueName('orca-');
   const body = [
     {
       upsertAlarmDescription: {
@@ -38,10 +34,7 @@ test('upsertAlarmDescription puts an alarm on the group with Clouddriver default
       },
     },
   ];
-  const first = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect(first.status).toBe(200);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task, repost } = await runAsOrca(body, '/ops');
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   const alarmName = (task.resultObjects[0] as { alarmName: string }).alarmName;
@@ -60,8 +53,7 @@ test('upsertAlarmDescription puts an alarm on the group with Clouddriver default
   ]);
   expect(task.history).toEqual(expect.arrayContaining([{ phase: 'UPSERT_ALARM', status: `Alarm ${alarmName} is in place in ${REGION}` }]));
 
-  const again = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('putMetricAlarm', mentions(alarmName))).toBe(1);
 });
 
@@ -115,11 +107,8 @@ test('deleteAlarmDescription deletes the named alarms; names already gone are su
     );
   }
   const gone = uniqueName('alarm-gone-');
-  const key = uniqueName('orca-');
   const body = [{ deleteAlarmDescription: { credentials: ACCOUNT, region: REGION, names: [...names, gone] } }];
-  const first = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task, repost } = await runAsOrca(body, '/ops');
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   const what = `${names.join(', ')}, ${gone} in ${REGION} for ${ACCOUNT}`;
@@ -130,8 +119,7 @@ test('deleteAlarmDescription deletes the named alarms; names already gone are su
   ]);
   expect(await alarms(names)).toEqual([]);
 
-  const again = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('deleteMetricAlarms', mentions(gone))).toBe(1);
 });
 

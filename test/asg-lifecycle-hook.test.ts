@@ -5,15 +5,12 @@
  * checked against a fake client in activities/server-group-settings.test.ts.
  */
 import { DescribeLifecycleHooksCommand } from '@aws-sdk/client-auto-scaling';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, cancelTask, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults, runAsOrca, startHanging } = useOrcaTestEnv();
 
 const ARNS = { roleARN: 'arn:aws:iam::123456789012:role/hooks', notificationTargetARN: 'arn:aws:sns:us-east-1:123456789012:hooks' };
 
@@ -29,7 +26,6 @@ const makeGroup = async (prefix: string) => (await makeServerGroup(env, { prefix
 
 test('puts the hook under its cleaned name with the given settings; a re-post runs nothing again', async () => {
   const name = await makeGroup('hk');
-  const key = uniqueName('orca-');
   const body = [
     {
       upsertAsgLifecycleHookDescription: {
@@ -45,10 +41,7 @@ test('puts the hook under its cleaned name with the given settings; a re-post ru
       },
     },
   ];
-  const first = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect(first.status).toBe(200);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task, repost } = await runAsOrca(body, '/ops');
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(await hooksOf(name)).toEqual(['drain_hook_ autoscaling:EC2_INSTANCE_LAUNCHING 300 CONTINUE']);
@@ -61,8 +54,7 @@ test('puts the hook under its cleaned name with the given settings; a re-post ru
     ]),
   );
 
-  const again = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('putLifecycleHook', mentions(name))).toBe(1);
 });
 
@@ -108,25 +100,12 @@ test('a task that fails after the hook deletes the hook it created, not one it u
 
 test('cancelling the task after the hook was put deletes the hook', async () => {
   const name = await makeGroup('hkc');
-  faults.hang('putServerGroupTags', mentions(name));
-  const res = await post(
-    `${env.facadeUrl}/aws/ops`,
-    [
-      { upsertAsgLifecycleHookDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, name: 'cancelled', ...ARNS } },
-      { upsertServerGroupTags: { credentials: ACCOUNT, region: REGION, serverGroupName: name, tags: { a: 'b' } } },
-    ],
-    AS_ORCA,
-  );
-  const id = (res.body as { id: string }).id;
-  for (let i = 0; i < 100 && faults.calls('putServerGroupTags', mentions(name)) === 0; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const id = await startHanging('putServerGroupTags', mentions(name), [
+    { upsertAsgLifecycleHookDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, name: 'cancelled', ...ARNS } },
+    { upsertServerGroupTags: { credentials: ACCOUNT, region: REGION, serverGroupName: name, tags: { a: 'b' } } },
+  ]);
   expect(await hooksOf(name)).toHaveLength(1);
-  expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
-  const task = await pollTask(env.facadeUrl, id);
-  faults.release();
-  expect(task.status).toMatchObject({ completed: true, failed: true });
-  expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+  await cancelTask(env, faults, id);
   expect(await hooksOf(name)).toEqual([]);
 });
 

@@ -4,16 +4,12 @@
  * real worker on the real Temporal dev server, and read back from moto.
  */
 import { SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
 import { badRequestErrors } from './support/orca-client';
-import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
+import { asgsRef, makeServerGroup, suspendedProcessesOf } from './support/server-group';
 
-/** Orca names the accounts the user may write to; the facade refuses the others. */
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults } = useOrcaTestEnv();
 
 /** A one-instance group with `suspended` processes already suspended. */
 async function makeGroup(prefix: string, suspended: string[] = []): Promise<string> {
@@ -27,6 +23,10 @@ async function makeGroup(prefix: string, suspended: string[] = []): Promise<stri
 }
 
 const suspendedProcesses = (name: string) => suspendedProcessesOf(testAwsClients(env.aws), name);
+
+/** Runs `op` (a suspend or a resume) on `processes` of the group, in the test account and region. */
+const processesOp = (op: string, name: string, processes: string[]) =>
+  env.run([{ [op]: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes } }]);
 
 const statuses = (task: { history: { status: string }[] }) => task.history.map((h) => h.status);
 
@@ -71,11 +71,7 @@ test('resumeAsgProcessesDescription resumes only the named processes of every gr
   const { task } = await env.run([
     {
       resumeAsgProcessesDescription: {
-        credentials: ACCOUNT,
-        asgs: [
-          { serverGroupName: first, region: REGION },
-          { serverGroupName: second, region: REGION },
-        ],
+        ...asgsRef(first, second),
         processes: ['Launch', 'AZRebalance'],
       },
     },
@@ -96,30 +92,12 @@ test('a suspend and a resume whose answers were lost run again and end in the sa
   const name = await makeGroup('lost', ['HealthCheck']);
   faults.loseAnswer('suspendProcesses', mentions(name)).loseAnswer('resumeProcesses', mentions(name));
 
-  const suspended = await env.run([
-    {
-      suspendAsgProcessesDescription: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        processes: ['Terminate', 'AlarmNotification'],
-      },
-    },
-  ]);
+  const suspended = await processesOp('suspendAsgProcessesDescription', name, ['Terminate', 'AlarmNotification']);
   expect(suspended.task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('suspendProcesses', mentions(name))).toBe(2);
   expect(await suspendedProcesses(name)).toEqual(['AlarmNotification', 'HealthCheck', 'Terminate']);
 
-  const resumed = await env.run([
-    {
-      resumeAsgProcessesDescription: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        processes: ['HealthCheck', 'Terminate'],
-      },
-    },
-  ]);
+  const resumed = await processesOp('resumeAsgProcessesDescription', name, ['HealthCheck', 'Terminate']);
   expect(resumed.task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('resumeProcesses', mentions(name))).toBe(2);
   expect(await suspendedProcesses(name)).toEqual(['AlarmNotification']);
@@ -127,9 +105,7 @@ test('a suspend and a resume whose answers were lost run again and end in the sa
 
 test('processes already in the asked state make a successful task that calls nothing', async () => {
   const name = await makeGroup('noop', ['Launch']);
-  const { task } = await env.run([
-    { suspendAsgProcessesDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } },
-  ]);
+  const { task } = await processesOp('suspendAsgProcessesDescription', name, ['Launch']);
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(statuses(task)).toContain(`Launch of ${name} in ${REGION} already suspended; nothing to do`);
   expect(faults.calls('suspendProcesses', mentions(name))).toBe(0);
@@ -140,7 +116,7 @@ test.each([
   ['resumeAsgProcessesDescription', 'resume'],
 ])('%s on a missing group fails the task with ServerGroupNotFound naming group, region and account', async (op, verb) => {
   const name = `${uniqueName('ghost')}-v001`;
-  const { task } = await env.run([{ [op]: { credentials: ACCOUNT, region: REGION, serverGroupName: name, processes: ['Launch'] } }]);
+  const { task } = await processesOp(op, name, ['Launch']);
 
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
   const exception = task.resultObjects.find((r) => r.type === 'EXCEPTION');

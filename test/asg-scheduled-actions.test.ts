@@ -4,15 +4,12 @@
  * read back from moto.
  */
 import { DescribeScheduledActionsCommand, PutScheduledUpdateGroupActionCommand } from '@aws-sdk/client-auto-scaling';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults, runAsOrca } = useOrcaTestEnv();
 
 /** The group's actions as `name recurrence min/max/desired`, sorted. */
 async function actionsOf(group: string): Promise<string[]> {
@@ -43,7 +40,6 @@ const asgs = (...names: string[]) => names.map((serverGroupName) => ({ serverGro
 
 test('updates the action with the same recurrence, adds the others and deletes the rest; a re-post runs nothing again', async () => {
   const name = await makeGroup('sch', { 'old-a': '0 1 * * *', 'old-b': '0 2 * * *' });
-  const key = uniqueName('orca-');
   const body = [
     {
       upsertAsgScheduledActionsDescription: {
@@ -57,10 +53,7 @@ test('updates the action with the same recurrence, adds the others and deletes t
     },
   ];
 
-  const first = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect(first.status).toBe(200);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task, repost } = await runAsOrca(body, '/ops');
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   const after = await actionsOf(name);
@@ -83,8 +76,7 @@ test('updates the action with the same recurrence, adds the others and deletes t
     { phase: 'UPSERT_ASG_SCHEDULED_ACTIONS', status: `Finished Upsert ASG Scheduled Actions operation for ${name} in ${REGION}.` },
   ]);
 
-  const again = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('putScheduledAction', mentions(name))).toBe(2);
 });
 

@@ -4,15 +4,12 @@
  * read back from moto.
  */
 import { CreateOrUpdateTagsCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors, pollTask } from './support/orca-client';
+import { asgsRef, makeServerGroup } from './support/server-group';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults, runAsOrca } = useOrcaTestEnv();
 
 /** The group's tags other than the ones every test group carries, as `key=value(propagate)`. */
 async function tagsOf(name: string): Promise<string[]> {
@@ -44,12 +41,8 @@ async function makeGroup(prefix: string, tags: Record<string, string> = {}): Pro
 test('upsertServerGroupTags puts and updates tags with PropagateAtLaunch, and a re-post with the same clientRequestId runs nothing again', async () => {
   const name = await makeGroup('tagup', { 't-keep': 'k', 't-owner': 'old' });
   const description = { credentials: ACCOUNT, serverGroupName: name, regions: [REGION], tags: { 't-owner': 'team-a', 't-cost': '42' } };
-  const key = uniqueName('orca-');
 
-  const first = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, [{ upsertServerGroupTags: description }], AS_ORCA);
-  expect(first.status).toBe(200);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task, repost } = await runAsOrca([{ upsertServerGroupTags: description }]);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history).toEqual(
@@ -64,8 +57,7 @@ test('upsertServerGroupTags puts and updates tags with PropagateAtLaunch, and a 
   const desc = await env.client.workflow.getHandle(id).describe();
   expect(desc.type).toBe('upsertServerGroupTags');
 
-  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, [{ upsertServerGroupTags: description }], AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   await pollTask(env.facadeUrl, id);
   expect(faults.calls('putServerGroupTags', mentions(name))).toBe(1);
   expect((await env.client.workflow.count(`WorkflowId = '${id}'`)).count).toBe(1);
@@ -113,23 +105,16 @@ test('tagging a group that does not exist fails the task and names the group', a
 test('deleteAsgTagsDescription deletes the named tags; a group that does not exist is logged and skipped', async () => {
   const name = await makeGroup('tagdel', { 't-a': '1', 't-b': '2', 't-c': '3' });
   const missing = `${uniqueName('nogroup')}-v001`;
-  const key = uniqueName('orca-');
   const body = [
     {
       deleteAsgTagsDescription: {
-        credentials: ACCOUNT,
-        asgs: [
-          { serverGroupName: name, region: REGION },
-          { serverGroupName: missing, region: REGION },
-        ],
+        ...asgsRef(name, missing),
         tagKeys: ['t-a', 't-c', 't-absent'],
       },
     },
   ];
 
-  const first = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task, repost } = await runAsOrca(body, '/ops');
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history).toEqual(
@@ -142,8 +127,7 @@ test('deleteAsgTagsDescription deletes the named tags; a group that does not exi
   );
   expect(await tagsOf(name)).toEqual(['t-b=2(not propagated)']);
 
-  const again = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('deleteServerGroupTags', mentions(name))).toBe(1);
 });
 

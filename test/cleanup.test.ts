@@ -19,19 +19,14 @@ import {
   DescribeSnapshotsCommand,
 } from '@aws-sdk/client-ec2';
 import type { Activities } from '../activities';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
 import type { TaskJson } from './support/orca-client';
-import { badRequestErrors, post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { exists } from './support/exists';
 import { emulatorImageId, launchInstances } from './support/instances';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 interface DeleteRun {
   /** The task's phase, its history lines in that phase, and its workflow type. */
@@ -48,16 +43,14 @@ interface DeleteRun {
  * as workflow `type`; a re-post answers the same task and the delete ran once. Answers the task.
  */
 async function deleteOnce(body: unknown, expected: DeleteRun): Promise<TaskJson> {
-  const key = uniqueName('orca-');
-  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+  const { id, task, repost } = await runAsOrca(body);
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === expected.phase)).toEqual(
     expected.lines.map((status) => ({ phase: expected.phase, status })),
   );
   expect((await env.client.workflow.getHandle(id).describe()).type).toBe(expected.type);
 
-  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls(expected.activity, mentions(expected.marker))).toBe(1);
   return task;
 }

@@ -6,18 +6,13 @@
  */
 import { DescribePoliciesCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 import { CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 async function putPolicy(group: string, policyName: string): Promise<string> {
   await clients().autoScaling.send(
@@ -62,12 +57,10 @@ test('deleteScalingPolicy deletes the policy and the alarms that ran only it; a 
   await putAlarm(only, name, [arn]);
   await putAlarm(shared, name, [arn, 'arn:aws:sns:us-east-1:123456789012:pager']);
   faults.rewriteAnswer('describeScalingPolicy', mentions(name), (p) => p && { ...p, alarmNames: [only, shared] });
-
-  const key = uniqueName('orca-');
   const body = [
     { deleteScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: name, policyName: 'scale-up', cloudProvider: 'aws' } },
   ];
-  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+  const { id, task, repost } = await runAsOrca(body);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'DELETE_SCALING_POLICY')).toEqual([
@@ -82,8 +75,7 @@ test('deleteScalingPolicy deletes the policy and the alarms that ran only it; a 
   expect(await alarmsNamed([only, shared])).toEqual([shared]);
   expect((await env.client.workflow.getHandle(id).describe()).type).toBe('deleteScalingPolicy');
 
-  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('deleteScalingPolicy', mentions(name))).toBe(1);
 });
 

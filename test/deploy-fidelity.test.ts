@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
-import { post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { deployDescription } from './support/deploy-description';
 
 const env = useTestEnv();
@@ -397,7 +397,7 @@ test('a clone into another region leaves the key pair out (key pairs are per reg
 });
 
 test("Clouddriver's validator rules on launch settings are 400s naming the field", async () => {
-  const res = await post(`${env.facadeUrl}/aws/ops`, [
+  const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [
     {
       createServerGroup: deploy('badlt', {
         instanceType: 'm5.large',
@@ -410,8 +410,7 @@ test("Clouddriver's validator rules on launch settings are 400s naming the field
       }),
     },
   ]);
-  expect(res.status).toBe(400);
-  expect((res.body as { errors: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       expect.stringContaining('[0].createServerGroup.unlimitedCpuCredits: applies only when every instance type is burstable'),
       expect.stringContaining('[0].createServerGroup.spotInstancePools: applies only with spotAllocationStrategy lowest-price'),

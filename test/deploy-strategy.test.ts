@@ -131,9 +131,9 @@ async function waitingFor(id: string, what: string): Promise<void> {
   await waitForHistory(env.facadeUrl, id, (s) => s.startsWith(`Waiting for approval ${what}`));
 }
 
-test('an approval gate approved over HTTP: refused before it opens and for a stranger, accepted with a reason, then refused once passed', async () => {
-  const c = await withSource('gate');
-  const id = await start([
+/** Starts a redblack deploy after `c`'s source with an approval gate before the cutover; answers the task id. */
+const startGated = (c: { app: string; tgName: string }) =>
+  start([
     {
       deployWithStrategy: deploy(c.app, c.tgName, {
         strategy: 'redblack',
@@ -141,6 +141,10 @@ test('an approval gate approved over HTTP: refused before it opens and for a str
       }),
     },
   ]);
+
+test('an approval gate approved over HTTP: refused before it opens and for a stranger, accepted with a reason, then refused once passed', async () => {
+  const c = await withSource('gate');
+  const id = await startGated(c);
   const early = await post(`${env.facadeUrl}/task/${id}/skipWait`, {});
   expect([409]).toContain(early.status);
   await waitingFor(id, 'before cutover');
@@ -167,14 +171,7 @@ test('an approval gate approved over HTTP: refused before it opens and for a str
 
 test('a rollback over HTTP at the gate: Failed as RolledBack, the source still serving, the new group out of traffic', async () => {
   const c = await withSource('gaterb');
-  const id = await start([
-    {
-      deployWithStrategy: deploy(c.app, c.tgName, {
-        strategy: 'redblack',
-        gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '5m' }],
-      }),
-    },
-  ]);
+  const id = await startGated(c);
   await waitingFor(id, 'before cutover');
   const waiting = await env.client.workflow.getHandle(id).describe();
   // The plan's cursor, as in the current details: the gate is before the cutover's disableCluster.
@@ -220,14 +217,7 @@ test('the same clientRequestId ten times starts one run; a bad strategy is a 400
 
 test('the CLI approves a gate through the facade, and says why when there is none', async () => {
   const c = await withSource('cli');
-  const id = await start([
-    {
-      deployWithStrategy: deploy(c.app, c.tgName, {
-        strategy: 'redblack',
-        gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '5m' }],
-      }),
-    },
-  ]);
+  const id = await startGated(c);
   const cli = async (...argv: string[]) => {
     const out: string[] = [];
     const err: string[] = [];

@@ -10,8 +10,8 @@ import { DescribeImageAttributeCommand, DescribeLaunchTemplatesCommand, Describe
 import { createCodecServer } from '../client/facade/codec-endpoint';
 import { silentLogger } from '../runtime';
 import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post } from './support/orca-client';
+import { ACCOUNT, cancelTask, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { badRequestErrors, post } from './support/orca-client';
 import { emulatorAl2023Image } from './support/instances';
 import { deployDescription } from './support/deploy-description';
 import { createTargetGroup as createTargetGroupIn } from './support/target-groups';
@@ -151,7 +151,7 @@ test('one server group per region key of availabilityZones', async () => {
 });
 
 test('bad deploy descriptions are refused with every field named', async () => {
-  const res = await post(`${env.facadeUrl}/aws/ops`, [
+  const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [
     {
       createServerGroup: {
         credentials: ACCOUNT,
@@ -161,8 +161,7 @@ test('bad deploy descriptions are refused with every field named', async () => {
       },
     },
   ]);
-  expect(res.status).toBe(400);
-  expect((res.body as { errors: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].createServerGroup.application: may hold only letters, digits and . _ ~ ^',
       expect.stringContaining('[0].createServerGroup.availabilityZones: is required'),
@@ -320,15 +319,9 @@ test('cancelling a deploy while it waits rolls back what it created', async () =
   faults.hang('waitForServerGroupCapacity', mentions(`${app}-main`));
   const res = await post(`${env.facadeUrl}/aws/ops`, [{ createServerGroup: deploy(app, { waitForHealthyPercentage: 100 }) }]);
   const id = (res.body as { id: string }).id;
-  for (let i = 0; i < 100 && faults.calls('waitForServerGroupCapacity', mentions(`${app}-main`)) === 0; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await faults.untilCalled('waitForServerGroupCapacity', mentions(`${app}-main`));
   expect(await groupsOf(`${app}-main`)).toHaveLength(1);
-  expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
-  const task = await pollTask(env.facadeUrl, id);
-  faults.release();
-  expect(task.status).toMatchObject({ completed: true, failed: true });
-  expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+  const task = await cancelTask(env, faults, id);
   expect(task.history.map((h) => h.status)).toContain(`Rolled back ${app}-main-v000 in ${REGION}: group deleted, launch template deleted`);
   expect(await groupsOf(`${app}-main`)).toHaveLength(0);
   expect(await templatesOf(`${app}-main`)).toHaveLength(0);

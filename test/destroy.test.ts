@@ -9,20 +9,13 @@ import {
   DescribeLaunchConfigurationsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplatesCommand } from '@aws-sdk/client-ec2';
-import type { AwsClients } from '../activities';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, REGION, uniqueName, useRecordedTestEnv } from './harness';
 import { instanceStatesOf, launchInstances } from './support/instances';
-import { post } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { badRequestErrors } from './support/orca-client';
+import { asgsRef, makeServerGroup } from './support/server-group';
 
-const faults = new FaultPlan();
-const env = useTestEnv({ faults });
-const recorder = useAwsCommandRecorder(env);
-let aws: AwsClients;
-beforeAll(() => {
-  aws = testAwsClients(env.aws);
-});
+const { env, faults, recorder, clients } = useRecordedTestEnv();
 
 const commandsFor = (command: string, marker: string) => recorder.count(command, marker);
 
@@ -35,22 +28,22 @@ function makeBosunStyleGroup(prefix: string) {
 }
 
 async function groupExists(name: string): Promise<boolean> {
-  const out = await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  const out = await clients().autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
   return (out.AutoScalingGroups ?? []).length > 0;
 }
 
 /** moto answers an unknown id with an empty list (AWS with InvalidLaunchTemplateId.NotFound). */
 async function templateExists(id: string): Promise<boolean> {
-  const out = await aws.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }));
+  const out = await clients().ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }));
   return (out.LaunchTemplates ?? []).length > 0;
 }
 
-const states = (ids: readonly string[]) => instanceStatesOf(aws, ids);
+const states = (ids: readonly string[]) => instanceStatesOf(clients(), ids);
 
 /** An instance carrying the group's Auto Scaling tag but outside the group: what a destroy can leave behind. */
 async function strayInstanceOf(groupName: string): Promise<string> {
   // AWS reserves `aws:` tags for itself; moto lets a test fake one.
-  const [id] = await launchInstances(aws, 1, [{ Key: 'aws:autoscaling:groupName', Value: groupName }]);
+  const [id] = await launchInstances(clients(), 1, [{ Key: 'aws:autoscaling:groupName', Value: groupName }]);
   return id!;
 }
 
@@ -86,11 +79,7 @@ test('the legacy key destroys every group listed in asgs, and terminates an inst
   const stray = await strayInstanceOf(a.name);
   const { task } = await env.run(
     {
-      credentials: ACCOUNT,
-      asgs: [
-        { serverGroupName: a.name, region: REGION },
-        { serverGroupName: b.name, region: REGION },
-      ],
+      ...asgsRef(a.name, b.name),
     },
     { path: '/ops/destroyAsgDescription' },
   );
@@ -104,7 +93,7 @@ test('the legacy key destroys every group listed in asgs, and terminates an inst
 test('a launch template named after another group is shared, so it is kept and the history says why', async () => {
   const owner = await makeGroup('owner', 0);
   const name = `${uniqueName('borrower')}-v001`;
-  await aws.autoScaling.send(
+  await clients().autoScaling.send(
     new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: name,
       LaunchTemplate: { LaunchTemplateId: owner.launchTemplateId, Version: '$Latest' },
@@ -178,9 +167,8 @@ test('a failure after the delete is a failed task with an EXCEPTION, and running
 });
 
 test('a description without a group or account is a 400 naming both fields', async () => {
-  const res = await post(`${env.facadeUrl}/aws/ops`, [{ destroyServerGroup: { region: REGION } }]);
-  expect(res.status).toBe(400);
-  expect((res.body as { errors: string[] }).errors).toEqual(
+  const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [{ destroyServerGroup: { region: REGION } }]);
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].destroyServerGroup.credentials: is required (the account name)',
       expect.stringMatching(/^\[0\]\.destroyServerGroup\.serverGroupName: is required/),
@@ -202,7 +190,7 @@ test('a group built from a launch configuration is destroyed with its launch con
     `Destroyed ${g.name} in ${REGION}`,
   ]);
   expect(await groupExists(g.name)).toBe(false);
-  const left = await aws.autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [lc] }));
+  const left = await clients().autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: [lc] }));
   expect(left.LaunchConfigurations ?? []).toEqual([]);
   expect(await states(g.instanceIds)).toEqual(['terminated']);
   // After the group: AWS refuses to delete a launch configuration a group still runs.

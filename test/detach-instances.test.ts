@@ -5,18 +5,13 @@
  */
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { instanceStatesOf } from './support/instances';
 import { makeServerGroup } from './support/server-group';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 async function groupOf(name: string): Promise<{ min: number; desired: number; instanceIds: string[] }> {
   const g = (await clients().autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
@@ -29,23 +24,16 @@ async function tagsOf(instanceId: string): Promise<Record<string, string>> {
   return Object.fromEntries((out.Reservations![0]!.Instances![0]!.Tags ?? []).map((t) => [t.Key!, t.Value!]));
 }
 
+/** One `key` (detachInstances unless told) of instances of group `asgName`, in the test account and region, with `fields`. */
+const detach = (asgName: string, fields: Record<string, unknown>, key = 'detachInstances') => [
+  { [key]: { credentials: ACCOUNT, region: REGION, asgName, ...fields } },
+];
+
 test("detachInstances takes the instance out, tagged, with Clouddriver's history lines; a re-post runs nothing again", async () => {
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'det', min: 0, max: 3, desired: 2 });
   const [leaving, staying] = instanceIds as [string, string];
-  const key = uniqueName('orca-');
-  const body = [
-    {
-      detachInstances: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: name,
-        instanceIds: [leaving],
-        decrementDesiredCapacity: true,
-        cloudProvider: 'aws',
-      },
-    },
-  ];
-  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+  const body = detach(name, { instanceIds: [leaving], decrementDesiredCapacity: true, cloudProvider: 'aws' });
+  const { id, task, repost } = await runAsOrca(body);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'DETACH_INSTANCES')).toEqual([
@@ -59,8 +47,7 @@ test("detachInstances takes the instance out, tagged, with Clouddriver's history
   expect(await instanceStatesOf(clients(), [leaving])).toEqual(['running']);
   expect((await env.client.workflow.getHandle(id).describe()).type).toBe('detachInstances');
 
-  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('detachInstancesFromServerGroup', mentions(name))).toBe(1);
 });
 
@@ -68,19 +55,18 @@ test('the legacy key lowers the min when asked, terminates the detached instance
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'detl', min: 2, max: 3, desired: 2 });
   const [leaving, staying] = instanceIds as [string, string];
   faults.loseAnswer('detachInstancesFromServerGroup', mentions(name));
-  const { task } = await env.run([
-    {
-      detachInstancesDescription: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: name,
+  const { task } = await env.run(
+    detach(
+      name,
+      {
         instanceIds: [leaving, 'i-0123456789abcdef0'],
         decrementDesiredCapacity: true,
         adjustMinIfNecessary: true,
         terminateDetachedInstances: true,
       },
-    },
-  ]);
+      'detachInstancesDescription',
+    ),
+  );
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(faults.calls('detachInstancesFromServerGroup', mentions(name))).toBe(2);
   expect(await groupOf(name)).toEqual({ min: 1, desired: 1, instanceIds: [staying] });
@@ -98,17 +84,7 @@ test('the legacy key lowers the min when asked, terminates the detached instance
 
 test('decrementing below the min without adjustMinIfNecessary fails and detaches nothing', async () => {
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'detm', min: 2, max: 3, desired: 2 });
-  const { task } = await env.run([
-    {
-      detachInstances: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: name,
-        instanceIds: [instanceIds[0]],
-        decrementDesiredCapacity: true,
-      },
-    },
-  ]);
+  const { task } = await env.run(detach(name, { instanceIds: [instanceIds[0]], decrementDesiredCapacity: true }));
   expect(task.status).toMatchObject({ completed: true, failed: true });
   expect(task.history).toEqual(
     expect.arrayContaining([
@@ -127,18 +103,9 @@ test('a detach that fails leaves no detached tags on the instances it did not de
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'detf', min: 0, max: 2, desired: 2 });
   const leaving = instanceIds[0]!;
   faults.fail('detachInstancesFromServerGroup', mentions(name));
-  const { task } = await env.run([
-    {
-      detachInstances: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: name,
-        instanceIds: [leaving],
-        decrementDesiredCapacity: true,
-        terminateDetachedInstances: true,
-      },
-    },
-  ]);
+  const { task } = await env.run(
+    detach(name, { instanceIds: [leaving], decrementDesiredCapacity: true, terminateDetachedInstances: true }),
+  );
   expect(task.status).toMatchObject({ completed: true, failed: true });
   expect((await groupOf(name)).instanceIds).toContain(leaving);
   const tags = await tagsOf(leaving);
@@ -151,16 +118,7 @@ test('a detach that fails leaves no detached tags on the instances it did not de
 });
 
 test('a group that does not exist is nothing to do, as in Clouddriver', async () => {
-  const { task } = await env.run([
-    {
-      detachInstances: {
-        credentials: ACCOUNT,
-        region: REGION,
-        asgName: uniqueName('gone-') + '-v001',
-        instanceIds: ['i-0123456789abcdef0'],
-      },
-    },
-  ]);
+  const { task } = await env.run(detach(uniqueName('gone-') + '-v001', { instanceIds: ['i-0123456789abcdef0'] }));
   expect(task.status).toMatchObject({ completed: true, failed: false });
 });
 

@@ -17,17 +17,15 @@ import {
   DeregisterTargetsCommand,
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import type { Activities } from '../activities';
+import { mentions, timesEach } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import type { TaskJson } from './support/orca-client';
 import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup, suspendedProcessesOf } from './support/server-group';
 import { createClassicLoadBalancer } from './support/target-groups';
 
-/** Orca names the accounts the user may write to; the facade refuses the others. */
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults } = useOrcaTestEnv();
 
 const TRAFFIC = ['AddToLoadBalancer', 'Launch', 'Terminate'];
 
@@ -178,19 +176,22 @@ test('enableServerGroup (legacy key, single-operation form) registers the instan
   expect(await suspendedProcesses(g.name)).toEqual(['AZRebalance']);
 });
 
+/** Runs `op` on the group with the first answer of each of `lost` lost: the task succeeds, each of them having run twice. */
+async function runLosingAnswers(op: string, name: string, lost: readonly (keyof Activities)[]): Promise<TaskJson> {
+  faults.loseAnswers(lost, mentions(name));
+  const { task } = await env.run([{ [op]: { credentials: ACCOUNT, region: REGION, serverGroupName: name } }]);
+  expect(task.status).toMatchObject({ completed: true, failed: false });
+  expect(faults.callsOf(lost, mentions(name))).toEqual(timesEach(lost, 2));
+  return task;
+}
+
 test('a disable whose answers were lost runs each step again, ends in the same state and changes nothing twice', async () => {
   const g = await makeGroup('dislost', { desired: 2, targetGroups: 1, classic: true, disabled: false });
-  faults
-    .loseAnswer('suspendProcesses', mentions(g.name))
-    .loseAnswer('deregisterInstancesFromTargetGroups', mentions(g.name))
-    .loseAnswer('deregisterInstancesFromClassicLoadBalancers', mentions(g.name));
-
-  const { task } = await env.run([{ disableAsgDescription: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
-
-  expect(task.status).toMatchObject({ completed: true, failed: false });
-  expect(faults.calls('suspendProcesses', mentions(g.name))).toBe(2);
-  expect(faults.calls('deregisterInstancesFromTargetGroups', mentions(g.name))).toBe(2);
-  expect(faults.calls('deregisterInstancesFromClassicLoadBalancers', mentions(g.name))).toBe(2);
+  const task = await runLosingAnswers('disableAsgDescription', g.name, [
+    'suspendProcesses',
+    'deregisterInstancesFromTargetGroups',
+    'deregisterInstancesFromClassicLoadBalancers',
+  ]);
   expect(await suspendedProcesses(g.name)).toEqual(TRAFFIC);
   expect(await targetsOf(g.targetGroupArns[0]!)).toEqual([]);
   expect(await classicInstancesOf(g.loadBalancerName!)).toEqual([]);
@@ -200,17 +201,11 @@ test('a disable whose answers were lost runs each step again, ends in the same s
 
 test('an enable whose answers were lost registers each instance once (moto would list a classic instance registered twice, twice)', async () => {
   const g = await makeGroup('enalost', { desired: 3, targetGroups: 2, classic: true, disabled: true });
-  faults
-    .loseAnswer('registerInstancesWithTargetGroups', mentions(g.name))
-    .loseAnswer('registerInstancesWithClassicLoadBalancers', mentions(g.name))
-    .loseAnswer('resumeProcesses', mentions(g.name));
-
-  const { task } = await env.run([{ enableServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: g.name } }]);
-
-  expect(task.status).toMatchObject({ completed: true, failed: false });
-  expect(faults.calls('registerInstancesWithTargetGroups', mentions(g.name))).toBe(2);
-  expect(faults.calls('registerInstancesWithClassicLoadBalancers', mentions(g.name))).toBe(2);
-  expect(faults.calls('resumeProcesses', mentions(g.name))).toBe(2);
+  await runLosingAnswers('enableServerGroup', g.name, [
+    'registerInstancesWithTargetGroups',
+    'registerInstancesWithClassicLoadBalancers',
+    'resumeProcesses',
+  ]);
   for (const arn of g.targetGroupArns) expect(await targetsOf(arn)).toEqual(g.instanceIds);
   expect(await classicInstancesOf(g.loadBalancerName!)).toEqual(g.instanceIds);
   expect(await suspendedProcesses(g.name)).toEqual([]);

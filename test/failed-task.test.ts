@@ -7,9 +7,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../domain/failures';
 import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, startTestEnv, useTestEnv } from './harness';
+import { startTestEnv, useTestEnv } from './harness';
 import type { TaskJson } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { makeServerGroup, resizeOps } from './support/server-group';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults, settings: { awsRetryWindowMs: 3_000, pollIntervalMs: 100 } });
@@ -42,17 +42,7 @@ async function renderedWithoutWorker(id: string): Promise<TaskJson> {
 
 test("a business failure closes its workflow as Failed with the catalogue type, Orca's message and the EXCEPTION", async () => {
   const { name } = await makeServerGroup(env, { prefix: 'fail', min: 1, max: 4, desired: 1 });
-  const { id, task } = await env.run([
-    {
-      resizeServerGroup: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        capacity: { desired: 2 },
-        constraints: { capacity: { min: 3, max: 3, desired: 3 } },
-      },
-    },
-  ]);
+  const { id, task } = await env.run(resizeOps(name, { desired: 2 }, { constraints: { capacity: { min: 3, max: 3, desired: 3 } } }));
   expect((await env.client.workflow.getHandle(id).describe()).status.name).toBe('FAILED');
   const failure = await failureOf(id);
   const exception = task.resultObjects[0]!;
@@ -78,9 +68,7 @@ test("a business failure closes its workflow as Failed with the catalogue type, 
 test('an AWS code passed through fails the workflow as AwsRequestFailed; the EXCEPTION keeps the code as its cause', async () => {
   const { name } = await makeServerGroup(env, { prefix: 'awsfail', min: 1, max: 4, desired: 1 });
   faults.failRetryably('updateServerGroupCapacity', mentions(name), 1000);
-  const { id, task } = await env.run([
-    { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired: 2 } } },
-  ]);
+  const { id, task } = await env.run(resizeOps(name, { desired: 2 }));
   faults.clear();
   const failure = await failureOf(id);
   expect(failure.type).toBe(FailureType.AwsRequestFailed);

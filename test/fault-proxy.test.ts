@@ -33,42 +33,53 @@ async function errorOf(p: Promise<unknown>): Promise<unknown> {
   }
 }
 
+/** The error `call` ends in while the proxy injects `fault` into every request. */
+async function errorUnder(fault: keyof typeof NO_FAULTS, call: () => Promise<unknown>): Promise<unknown> {
+  proxy.setProfile({ ...NO_FAULTS, [fault]: 1 });
+  return errorOf(call());
+}
+
+/** errorUnder, checked to be AWS's error `name` with HTTP status `httpStatusCode`. */
+async function errorUnderAs(
+  fault: keyof typeof NO_FAULTS,
+  call: () => Promise<unknown>,
+  name: string,
+  httpStatusCode: number,
+): Promise<unknown> {
+  const err = await errorUnder(fault, call);
+  expect(err).toMatchObject({ name, $metadata: { httpStatusCode } });
+  return err;
+}
+
+const describeVpcs = () => new EC2Client(config()).send(new DescribeVpcsCommand({}));
+const describeGroups = () => new AutoScalingClient(config()).send(new DescribeAutoScalingGroupsCommand({}));
+const describeAlarms = () => new CloudWatchClient(config()).send(new DescribeAlarmsCommand({}));
+
 test('with no faults, requests pass through unchanged', async () => {
-  const out = await new EC2Client(config()).send(new DescribeVpcsCommand({}));
+  const out = await describeVpcs();
   expect(out.Vpcs?.length).toBeGreaterThan(0);
 });
 
 test('EC2 throttling arrives as RequestLimitExceeded, retryable', async () => {
-  proxy.setProfile({ ...NO_FAULTS, throttle: 1 });
-  const err = await errorOf(new EC2Client(config()).send(new DescribeVpcsCommand({})));
-  expect(err).toMatchObject({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 400 } });
+  const err = await errorUnderAs('throttle', describeVpcs, 'RequestLimitExceeded', 400);
   expect(classifyAwsError(err).retryable).toBe(true);
 });
 
 test('Auto Scaling throttling and server faults arrive in the query-protocol error format', async () => {
-  proxy.setProfile({ ...NO_FAULTS, throttle: 1 });
-  const throttled = await errorOf(new AutoScalingClient(config()).send(new DescribeAutoScalingGroupsCommand({})));
-  expect(throttled).toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
-  proxy.setProfile({ ...NO_FAULTS, unavailable: 1 });
-  const unavailable = await errorOf(new AutoScalingClient(config()).send(new DescribeAutoScalingGroupsCommand({})));
-  expect(unavailable).toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+  await errorUnderAs('throttle', describeGroups, 'Throttling', 400);
+  const unavailable = await errorUnderAs('unavailable', describeGroups, 'ServiceUnavailable', 503);
   expect(classifyAwsError(unavailable).retryable).toBe(true);
 });
 
 test('CloudWatch faults arrive in its JSON protocol, so they are throttles and 5xx, not unreadable answers', async () => {
-  proxy.setProfile({ ...NO_FAULTS, throttle: 1 });
-  const throttled = await errorOf(new CloudWatchClient(config()).send(new DescribeAlarmsCommand({})));
-  expect(throttled).toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+  const throttled = await errorUnderAs('throttle', describeAlarms, 'Throttling', 400);
   expect(classifyAwsError(throttled).retryable).toBe(true);
-  proxy.setProfile({ ...NO_FAULTS, serverError: 1 });
-  const failed = await errorOf(new CloudWatchClient(config()).send(new DescribeAlarmsCommand({})));
-  expect(failed).toMatchObject({ name: 'InternalFailure', $metadata: { httpStatusCode: 500 } });
+  const failed = await errorUnderAs('serverError', describeAlarms, 'InternalFailure', 500);
   expect(classifyAwsError(failed).retryable).toBe(true);
 });
 
 test('a reset connection is a retryable network error', async () => {
-  proxy.setProfile({ ...NO_FAULTS, reset: 1 });
-  const err = await errorOf(new EC2Client(config()).send(new DescribeVpcsCommand({})));
+  const err = await errorUnder('reset', describeVpcs);
   expect(classifyAwsError(err).retryable).toBe(true);
   expect(proxy.counts.reset).toBeGreaterThan(0);
 });

@@ -24,6 +24,10 @@ interface Rule {
   readonly rewrite?: (result: unknown) => unknown;
 }
 
+/** `{ name: times }` for each of `names`: what `FaultPlan.callsOf` answers when each was called `times` times. */
+export const timesEach = (names: readonly Name[], times: number): Record<string, number> =>
+  Object.fromEntries(names.map((name) => [name, times]));
+
 export class FaultPlan {
   private readonly rules: Rule[] = [];
   private readonly log: { name: Name; input: unknown; attempt: number }[] = [];
@@ -31,6 +35,12 @@ export class FaultPlan {
   /** The next `times` matching calls run for real, then throw a retryable error as if the reply was lost. */
   loseAnswer(name: Name, match: Match, times = 1): this {
     this.rules.push({ name, match, kind: 'loseAnswer', remaining: times });
+    return this;
+  }
+
+  /** The next matching call of each of `names` loses its answer (see loseAnswer). */
+  loseAnswers(names: readonly Name[], match: Match): this {
+    for (const name of names) this.loseAnswer(name, match);
     return this;
   }
 
@@ -82,6 +92,18 @@ export class FaultPlan {
   /** How many times a matching call of `name` was made (every attempt counts). */
   calls(name: Name, match: Match = () => true): number {
     return this.log.filter((c) => c.name === name && match(c.input)).length;
+  }
+
+  /** How many matching calls of each of `names` were made, by name: one assertion over several activities. */
+  callsOf(names: readonly Name[], match: Match): Record<string, number> {
+    return Object.fromEntries(names.map((name) => [name, this.calls(name, match)]));
+  }
+
+  /** Waits (polling every 100 ms, for up to 10 s) until `name` has been called on an input that `match`es. */
+  async untilCalled(name: Name, match: Match): Promise<void> {
+    for (let i = 0; i < 100 && this.calls(name, match) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   wrap(real: Activities): Activities {

@@ -5,9 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { AwsClientProvider, AwsClients } from '../activities';
+import type { Activities, AwsClientProvider, AwsClients } from '../activities';
 import type { TaskSettings } from '../domain/task-input';
 import { defaultTaskSettings } from '../domain/task-input';
+import { FaultPlan } from './faults';
+import type { RanTask, RunTaskOptions, TaskJson } from './support/orca-client';
+import { pollTask, post } from './support/orca-client';
 import type { Stack, StackOptions } from './support/stack';
 import { ACCOUNT, emulatorAwsProvider, REGION, startStack } from './support/stack';
 
@@ -75,25 +78,89 @@ export function useTestEnv(opts: TestEnvOptions = {}): TestEnv {
     if (!started) throw new Error('the test env starts in beforeAll: use it inside a test or a later hook');
     return started;
   };
-  return {
-    get client() {
-      return current().client;
-    },
-    get taskQueue() {
-      return current().taskQueue;
-    },
-    get aws() {
-      return current().aws;
-    },
-    get facade() {
-      return current().facade;
-    },
-    get facadeUrl() {
-      return current().facadeUrl;
-    },
-    run: (body, runOpts) => current().run(body, runOpts),
+  return readThrough(current, ['client', 'taskQueue', 'aws', 'facade', 'facadeUrl'], {
+    run: (body: unknown, runOpts?: RunTaskOptions) => current().run(body, runOpts),
     close: () => current().close(),
+  });
+}
+
+/**
+ * `rest` with `keys` added as getters that read `current()`'s at each use: the view of something
+ * a `beforeAll` starts, handed out when the file is loaded.
+ */
+export function readThrough<T, K extends keyof T, R extends object>(current: () => T, keys: readonly K[], rest: R): Pick<T, K> & R {
+  for (const key of keys) Object.defineProperty(rest, key, { get: () => current()[key], enumerable: true });
+  return rest as Pick<T, K> & R;
+}
+
+/** Orca names the accounts the user may write to; the facade refuses the others. */
+export const AS_ORCA: Readonly<Record<string, string>> = { 'x-spinnaker-accounts': ACCOUNT };
+
+export interface OrcaRun extends RanTask {
+  /** Posts the same body under the same clientRequestId again, as Orca does when an answer is lost; answers the task id the facade gives. */
+  repost(): Promise<string>;
+}
+
+export interface OrcaTestEnv {
+  readonly env: TestEnv;
+  /** The plan the env's activities run through: faults to inject, and the calls they saw. */
+  readonly faults: FaultPlan;
+  /** AWS clients of the test account and region. */
+  readonly clients: () => AwsClients;
+  /** Runs `body` as Orca does, under a fresh clientRequestId, posted to `path` (`/aws/ops` unless told). */
+  runAsOrca(body: unknown, path?: string): Promise<OrcaRun>;
+  /** Posts `body` with the next call of `activity` on inputs that `match` hanging; answers the task id once that call has begun. */
+  startHanging(activity: keyof Activities, match: (input: unknown) => boolean, body: unknown): Promise<string>;
+}
+
+/**
+ * useTestEnv as the operation tests use it: every run sends Orca's headers (AS_ORCA unless
+ * `opts.headers` says otherwise) and the activities run through a fresh FaultPlan.
+ */
+export function useOrcaTestEnv(opts: Omit<TestEnvOptions, 'faults'> = {}): OrcaTestEnv {
+  const faults = new FaultPlan();
+  const headers = opts.headers ?? AS_ORCA;
+  const env = useTestEnv({ ...opts, faults, headers });
+  return {
+    env,
+    faults,
+    clients: () => testAwsClients(env.aws),
+    runAsOrca: async (body, path = '/aws/ops') => {
+      const url = `${path}?clientRequestId=${uniqueName('orca-')}`;
+      const ran = await env.run(body, { path: url });
+      return { ...ran, repost: async () => ((await post(`${env.facadeUrl}${url}`, body, headers)).body as { id: string }).id };
+    },
+    startHanging: async (activity, match, body) => {
+      faults.hang(activity, match);
+      const res = await post(`${env.facadeUrl}/aws/ops`, body, headers);
+      await faults.untilCalled(activity, match);
+      return (res.body as { id: string }).id;
+    },
   };
+}
+
+/**
+ * A TestEnv whose activities run through a fresh FaultPlan and whose AWS commands in the test
+ * account and region are recorded (from this file's next `beforeAll` on): for tests that check on
+ * the wire that something was done once.
+ */
+export function useRecordedTestEnv(): { env: TestEnv; faults: FaultPlan; recorder: CommandRecorder; clients: () => AwsClients } {
+  const faults = new FaultPlan();
+  const env = useTestEnv({ faults });
+  return { env, faults, recorder: useAwsCommandRecorder(env), clients: () => testAwsClients(env.aws) };
+}
+
+/**
+ * Cancels running task `id` as Orca does (the facade accepts with a 202), waits until it has
+ * completed, then releases the calls `faults` holds: answers the task, which failed as Cancelled.
+ */
+export async function cancelTask(env: Pick<TestEnv, 'facadeUrl'>, faults: FaultPlan, id: string): Promise<TaskJson> {
+  expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
+  const task = await pollTask(env.facadeUrl, id);
+  faults.release();
+  expect(task.status).toMatchObject({ completed: true, failed: true });
+  expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+  return task;
 }
 
 interface Recordable {

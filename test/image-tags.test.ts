@@ -5,17 +5,12 @@
  * AWS (a stubbed activity through the FaultPlan).
  */
 import { CreateImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { launchInstances } from './support/instances';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 async function makeImage(): Promise<{ name: string; imageId: string }> {
   const [instanceId] = await launchInstances(clients(), 1);
@@ -31,7 +26,6 @@ async function tagsOf(imageId: string): Promise<Record<string, string>> {
 
 test("upsertImageTags tags the image of that name with Clouddriver's history lines; a re-post runs nothing again", async () => {
   const { name, imageId } = await makeImage();
-  const key = uniqueName('orca-');
   const body = [
     {
       upsertImageTags: {
@@ -43,7 +37,7 @@ test("upsertImageTags tags the image of that name with Clouddriver's history lin
       },
     },
   ];
-  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+  const { id, task, repost } = await runAsOrca(body);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'UPSERT_AMI_TAGS')).toEqual([
@@ -56,8 +50,7 @@ test("upsertImageTags tags the image of that name with Clouddriver's history lin
   expect(await tagsOf(imageId)).toEqual({ stage: 'release', owner: 'team-a' });
   expect((await env.client.workflow.getHandle(id).describe()).type).toBe('upsertImageTags');
 
-  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('tagImage', mentions(imageId))).toBe(1);
 });
 

@@ -8,19 +8,14 @@ import { AttachLoadBalancerTargetGroupsCommand } from '@aws-sdk/client-auto-scal
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { DescribeInstanceHealthCommand } from '@aws-sdk/client-elastic-load-balancing';
 import { CreateTargetGroupCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { launchInstances } from './support/instances';
 import { makeServerGroup } from './support/server-group';
 import { createClassicLoadBalancer, registeredTargets } from './support/target-groups';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 async function makeTargetGroup(): Promise<{ name: string; arn: string }> {
   const vpcs = await clients().ec2.send(new DescribeVpcsCommand({}));
@@ -47,7 +42,6 @@ async function classicInstancesOf(name: string): Promise<string[]> {
 test("registerInstancesWithLoadBalancer registers with the named target group, with Clouddriver's history lines; a re-post runs nothing again", async () => {
   const tg = await makeTargetGroup();
   const ids = await launchInstances(clients(), 2);
-  const key = uniqueName('orca-');
   const body = [
     {
       registerInstancesWithLoadBalancer: {
@@ -59,7 +53,7 @@ test("registerInstancesWithLoadBalancer registers with the named target group, w
       },
     },
   ];
-  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+  const { id, task, repost } = await runAsOrca(body);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'REGISTER_INSTANCES_WITH_LB')).toEqual([
@@ -73,8 +67,7 @@ test("registerInstancesWithLoadBalancer registers with the named target group, w
   expect(await targetsOf(tg.arn)).toEqual([...ids].sort());
   expect((await env.client.workflow.getHandle(id).describe()).type).toBe('registerInstancesWithLoadBalancer');
 
-  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('registerInstancesWithTargetGroups', mentions(tg.arn))).toBe(1);
 });
 

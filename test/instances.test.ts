@@ -6,34 +6,28 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { randomBytes } from 'node:crypto';
-import type { AwsClients } from '../activities';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useAwsCommandRecorder, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, REGION, uniqueName, useRecordedTestEnv } from './harness';
 import { instanceStatesOf, launchInstances } from './support/instances';
 import type { TaskJson } from './support/orca-client';
-import { post } from './support/orca-client';
+import { badRequestErrors, post } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
-const faults = new FaultPlan();
-const env = useTestEnv({ faults });
-const recorder = useAwsCommandRecorder(env);
-let aws: AwsClients;
-beforeAll(() => {
-  aws = testAwsClients(env.aws);
-});
+const { env, faults, recorder, clients } = useRecordedTestEnv();
 
 const commandsFor = (command: string, marker: string) => recorder.count(command, marker);
 
 /** A well-formed id no instance has. */
 const unknownId = () => `i-${randomBytes(9).toString('hex').slice(0, 17)}`;
 
-const launch = (count: number) => launchInstances(aws, count);
-const states = (ids: readonly string[]) => instanceStatesOf(aws, ids);
+const launch = (count: number) => launchInstances(clients(), count);
+const states = (ids: readonly string[]) => instanceStatesOf(clients(), ids);
 const makeGroup = (prefix: string, capacity: { min: number; desired: number; max: number }) =>
   makeServerGroup(env, { prefix, ...capacity });
 
 async function groupState(name: string) {
-  const g = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+  const g = (await clients().autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+    .AutoScalingGroups?.[0];
   return g && { min: g.MinSize, desired: g.DesiredCapacity, max: g.MaxSize, instanceIds: g.Instances!.map((i) => i.InstanceId!) };
 }
 
@@ -42,7 +36,7 @@ const lines = (task: TaskJson, phase: string) => task.history.filter((h) => h.ph
 describe('terminateInstances', () => {
   test('terminates the running instances and names the unknown and already terminated ones', async () => {
     const [a, b, done] = (await launch(3)) as [string, string, string];
-    await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
+    await clients().ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
     const ghost = unknownId();
     const { id, task } = await env.run([
       { terminateInstances: { credentials: ACCOUNT, region: REGION, instanceIds: [a, b, done, ghost] } },
@@ -85,11 +79,10 @@ describe('terminateInstances', () => {
   });
 
   test('malformed ids and a missing region are a 400 naming each field', async () => {
-    const res = await post(`${env.facadeUrl}/aws/ops`, [
+    const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [
       { terminateInstances: { credentials: ACCOUNT, instanceIds: ['i-0123456789abcdef0', 'web-1'] } },
     ]);
-    expect(res.status).toBe(400);
-    expect((res.body as { errors: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         '[0].terminateInstances.instanceIds.1: must be an EC2 instance id such as i-0123456789abcdef0',
         '[0].terminateInstances.region: must be an AWS region name (a string)',
@@ -115,7 +108,7 @@ describe('rebootInstances', () => {
 
   test('an unknown or terminated id fails the task with an EXCEPTION naming it, and nothing is rebooted', async () => {
     const [a, done] = (await launch(2)) as [string, string];
-    await aws.ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
+    await clients().ec2.send(new TerminateInstancesCommand({ InstanceIds: [done] }));
     const ghost = unknownId();
 
     const unknown = await env.run(
@@ -261,13 +254,12 @@ describe('terminateInstanceAndDecrementServerGroup', () => {
   });
 
   test('a description without the instance or the group is a 400 naming both', async () => {
-    const res = await post(`${env.facadeUrl}/aws/ops/terminateInstanceAndDecrementServerGroup`, {
+    const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops/terminateInstanceAndDecrementServerGroup`, {
       credentials: ACCOUNT,
       region: REGION,
       adjustMinIfNecessary: 'yes',
     });
-    expect(res.status).toBe(400);
-    expect((res.body as { errors: string[] }).errors).toEqual(
+    expect(errors).toEqual(
       expect.arrayContaining([
         'instance: must be an EC2 instance id (a string)',
         'adjustMinIfNecessary: must be true or false',

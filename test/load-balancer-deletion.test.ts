@@ -18,18 +18,13 @@ import {
   ModifyLoadBalancerAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
 import { exists } from './support/exists';
-import { badRequestErrors, post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { createClassicLoadBalancer } from './support/target-groups';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 async function makeClassic(): Promise<string> {
   const name = uniqueName('elb');
@@ -74,9 +69,8 @@ const targetGroupExists = (arn: string) =>
 describe('deleteLoadBalancer', () => {
   test("without loadBalancerType, deletes the classic load balancer with Clouddriver's DELETE_ELB lines; a re-post runs nothing again", async () => {
     const name = await makeClassic();
-    const key = uniqueName('orca-');
     const body = [{ deleteLoadBalancer: { credentials: ACCOUNT, regions: [REGION], loadBalancerName: name, cloudProvider: 'aws' } }];
-    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+    const { id, task, repost } = await runAsOrca(body);
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect(task.history.filter((h) => h.phase.startsWith('DELETE_ELB'))).toEqual([
@@ -87,8 +81,7 @@ describe('deleteLoadBalancer', () => {
     expect(await classicExists(name)).toBe(false);
     expect((await env.client.workflow.getHandle(id).describe()).type).toBe('deleteLoadBalancer');
 
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(id);
+    expect(await repost()).toBe(id);
     expect(faults.calls('deleteClassicLoadBalancerByName', mentions(name))).toBe(1);
 
     // A classic load balancer that is not there: AWS (and Clouddriver, which does not look) succeed.

@@ -8,19 +8,14 @@
  */
 import { DescribeAutoScalingGroupsCommand, EnableMetricsCollectionCommand } from '@aws-sdk/client-auto-scaling';
 import type { MetricsInput } from '../activities/server-group-settings';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
+import { asgsRef, makeServerGroup } from './support/server-group';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
 const disabled: MetricsInput[] = [];
 const enables: MetricsInput[] = [];
-const env = useTestEnv({
-  faults,
-  headers: AS_ORCA,
+const { env, faults, runAsOrca } = useOrcaTestEnv({
   activities: (real) => ({
     ...real,
     enableServerGroupMetrics: async (input: MetricsInput) => {
@@ -53,12 +48,10 @@ async function makeGroup(prefix: string, metrics: string[] = []): Promise<string
 
 test('modifyAsgDescription sets the health check, enables wanted metrics and disables the rest; a re-post runs nothing again', async () => {
   const name = await makeGroup('mod', ['GroupMinSize', 'GroupMaxSize']);
-  const key = uniqueName('orca-');
   const body = [
     {
       modifyAsgDescription: {
-        credentials: ACCOUNT,
-        asgs: [{ serverGroupName: name, region: REGION }],
+        ...asgsRef(name),
         healthCheckType: 'ELB',
         healthCheckGracePeriod: '150',
         cooldown: 30,
@@ -69,10 +62,7 @@ test('modifyAsgDescription sets the health check, enables wanted metrics and dis
     },
   ];
 
-  const first = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect(first.status).toBe(200);
-  const id = (first.body as { id: string }).id;
-  const task = await pollTask(env.facadeUrl, id);
+  const { id, task, repost } = await runAsOrca(body, '/ops');
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'MODIFY_ASG')).toEqual([
@@ -98,19 +88,15 @@ test('modifyAsgDescription sets the health check, enables wanted metrics and dis
   );
   expect(update).toBe(1);
 
-  const again = await post(`${env.facadeUrl}/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('updateServerGroupSettings', mentions(name))).toBe(1);
 });
 
 test('without enabledMetrics every enabled metric is disabled, as in Clouddriver; nothing is enabled', async () => {
   const name = await makeGroup('modm', ['GroupMinSize']);
-  const { task } = await env.run(
-    [{ modifyAsgDescription: { credentials: ACCOUNT, asgs: [{ serverGroupName: name, region: REGION }], cooldown: 60 } }],
-    {
-      path: '/ops',
-    },
-  );
+  const { task } = await env.run([{ modifyAsgDescription: { ...asgsRef(name), cooldown: 60 } }], {
+    path: '/ops',
+  });
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(disabled.filter((d) => d.serverGroupName === name).map((d) => d.metrics)).toEqual([['GroupMinSize']]);
   expect(enabled(name)).toEqual([]);
@@ -123,11 +109,7 @@ test('a lost answer is sent again, and a missing group fails the task', async ()
   const { task } = await env.run([
     {
       modifyAsgDescription: {
-        credentials: ACCOUNT,
-        asgs: [
-          { serverGroupName: name, region: REGION },
-          { serverGroupName: missing, region: REGION },
-        ],
+        ...asgsRef(name, missing),
         healthCheckGracePeriod: 77,
       },
     },
@@ -145,16 +127,14 @@ test('bad input is a 400 that names the field', async () => {
       { modifyAsgDescription: { credentials: ACCOUNT, serverGroupName: 'app-v001', region: REGION, cooldown: 10 } },
       {
         modifyAsgDescription: {
-          credentials: ACCOUNT,
-          asgs: [{ serverGroupName: 'app-v001', region: REGION }],
+          ...asgsRef('app-v001'),
           cooldown: -1,
           capacityRebalance: 'maybe',
         },
       },
       {
         modifyAsgDescription: {
-          credentials: ACCOUNT,
-          asgs: [{ serverGroupName: 'app-v001', region: REGION }],
+          ...asgsRef('app-v001'),
           enabledMetrics: 'GroupMinSize',
         },
       },

@@ -5,9 +5,9 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { temporal } from '@temporalio/proto';
 import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, startTestEnv, testAwsClients, useTestEnv } from './harness';
+import { REGION, startTestEnv, testAwsClients, useTestEnv } from './harness';
 import { pollTask, post, waitForHistory } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { makeServerGroup, resizeOps } from './support/server-group';
 
 const faults = new FaultPlan();
 const env = useTestEnv({ faults, settings: { awsRetryWindowMs: 60_000, pollIntervalMs: 100 } });
@@ -17,9 +17,7 @@ const updates = (name: string) => faults.calls('updateServerGroupCapacity', ment
 
 const makeGroup = async (prefix: string) => (await makeServerGroup(env, { prefix, min: 1, max: 4, desired: 1 })).name;
 
-function resize(name: string, desired: number) {
-  return [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName: name, capacity: { desired } } }];
-}
+const resize = (name: string, desired: number) => resizeOps(name, { desired });
 
 async function groupState(name: string) {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
@@ -27,22 +25,21 @@ async function groupState(name: string) {
   return { desired: g?.DesiredCapacity, instances: g?.Instances?.length };
 }
 
-test('a throttled AWS call is retried by Temporal and the task still succeeds', async () => {
-  const name = await makeGroup('throttled');
-  faults.failRetryably('updateServerGroupCapacity', mentions(name));
-  const { task } = await env.run(resize(name, 3));
+test.each([
+  {
+    what: 'a throttled AWS call is retried by Temporal and the task still succeeds',
+    prefix: 'throttled',
+    fault: 'failRetryably',
+    desired: 3,
+  },
+  { what: 'an update whose answer was lost runs again and leaves the same end state', prefix: 'lost', fault: 'loseAnswer', desired: 2 },
+] as const)('$what', async ({ prefix, fault, desired }) => {
+  const name = await makeGroup(prefix);
+  faults[fault]('updateServerGroupCapacity', mentions(name));
+  const { task } = await env.run(resize(name, desired));
   expect(task.status.failed).toBe(false);
   expect(updates(name)).toBe(2);
-  expect(await groupState(name)).toEqual({ desired: 3, instances: 3 });
-});
-
-test('an update whose answer was lost runs again and leaves the same end state', async () => {
-  const name = await makeGroup('lost');
-  faults.loseAnswer('updateServerGroupCapacity', mentions(name));
-  const { task } = await env.run(resize(name, 2));
-  expect(task.status.failed).toBe(false);
-  expect(updates(name)).toBe(2);
-  expect(await groupState(name)).toEqual({ desired: 2, instances: 2 });
+  expect(await groupState(name)).toEqual({ desired, instances: desired });
 });
 
 test('the UI timeline names each step with an activity summary', async () => {
@@ -88,17 +85,7 @@ test('a resize that settles at once runs in one workflow task', async () => {
 
 test('with a capacity constraint the update stays a regular activity, so a retried workflow task cannot judge its own change', async () => {
   const name = await makeGroup('constrained');
-  const { id, task } = await env.run([
-    {
-      resizeServerGroup: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        capacity: { desired: 2 },
-        constraints: { capacity: { min: 1, desired: 1, max: 4 } },
-      },
-    },
-  ]);
+  const { id, task } = await env.run(resizeOps(name, { desired: 2 }, { constraints: { capacity: { min: 1, desired: 1, max: 4 } } }));
   expect(task.status.failed).toBe(false);
   expect(await workflowShape(id)).toEqual({ workflowTasks: 2, activities: 1, localActivities: 2 });
   expect(await groupState(name)).toEqual({ desired: 2, instances: 2 });

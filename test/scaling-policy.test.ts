@@ -5,9 +5,9 @@
  */
 import { DescribePoliciesCommand, PutScalingPolicyCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { FaultPlan, mentions } from './faults';
+import { FaultPlan, mentions, timesEach } from './faults';
 import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 import { CPU_ALARM, CPU_ALARM_IN_CLOUDWATCH } from './support/alarms';
 
@@ -17,6 +17,17 @@ const env = useTestEnv({ faults });
 const cpuAlarm = { ...CPU_ALARM, period: 60 };
 
 const makeGroup = async (prefix: string) => (await makeServerGroup(env, { prefix })).name;
+
+/** A scaling policy description for server group `name` in the test account and region, with `fields`. */
+const onGroup = (name: string, fields: Record<string, unknown>) => ({
+  credentials: ACCOUNT,
+  region: REGION,
+  serverGroupName: name,
+  ...fields,
+});
+
+/** Runs one upsertScalingPolicy of `onGroup(name, fields)`. */
+const upsertPolicy = (name: string, fields: Record<string, unknown>) => env.run([{ upsertScalingPolicy: onGroup(name, fields) }]);
 
 async function policiesOf(group: string) {
   const out = await testAwsClients(env.aws).autoScaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: group }));
@@ -30,25 +41,18 @@ async function alarmsOf(group: string) {
 
 test('a step policy and the alarm that runs it', async () => {
   const name = await makeGroup('spapp');
-  const { task } = await env.run([
-    {
-      upsertScalingPolicy: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        adjustmentType: 'PercentChangeInCapacity',
-        minAdjustmentMagnitude: 2,
-        step: {
-          stepAdjustments: [
-            { scalingAdjustment: 10, metricIntervalLowerBound: 0, metricIntervalUpperBound: 20 },
-            { scalingAdjustment: 30, metricIntervalLowerBound: 20 },
-          ],
-          estimatedInstanceWarmup: 120,
-        },
-        alarm: cpuAlarm,
-      },
+  const { task } = await upsertPolicy(name, {
+    adjustmentType: 'PercentChangeInCapacity',
+    minAdjustmentMagnitude: 2,
+    step: {
+      stepAdjustments: [
+        { scalingAdjustment: 10, metricIntervalLowerBound: 0, metricIntervalUpperBound: 20 },
+        { scalingAdjustment: 30, metricIntervalLowerBound: 20 },
+      ],
+      estimatedInstanceWarmup: 120,
     },
-  ]);
+    alarm: cpuAlarm,
+  });
   expect(task.status).toMatchObject({ completed: true, failed: false });
 
   const policies = await policiesOf(name);
@@ -106,27 +110,21 @@ test('the legacy key updates a policy by name; target tracking needs no alarm', 
   );
   const [{ task: update }, { task: tracking }] = await Promise.all([
     env.run(
-      {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
+      onGroup(name, {
         name: 'scale-up',
         adjustmentType: 'ExactCapacity',
         simple: { scalingAdjustment: 3, cooldown: 120 },
         alarm: { ...cpuAlarm, name: `${name}-high-cpu` },
-      },
+      }),
       { path: '/ops/upsertScalingPolicyDescription' },
     ),
     env.run(
-      {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
+      onGroup(name, {
         targetTrackingConfiguration: {
           targetValue: 55,
           predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
         },
-      },
+      }),
       { path: '/aws/ops/upsertScalingPolicy' },
     ),
   ]);
@@ -148,21 +146,14 @@ test('the legacy key updates a policy by name; target tracking needs no alarm', 
 
 test('lost answers are retried without a second policy or alarm', async () => {
   const name = await makeGroup('splost');
-  faults.loseAnswer('putScalingPolicy', mentions(name)).loseAnswer('putScalingPolicyAlarm', mentions(name));
-  const { task } = await env.run([
-    {
-      upsertScalingPolicy: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        simple: { scalingAdjustment: 1 },
-        alarm: cpuAlarm,
-      },
-    },
-  ]);
+  const lost = ['putScalingPolicy', 'putScalingPolicyAlarm'] as const;
+  faults.loseAnswers(lost, mentions(name));
+  const { task } = await upsertPolicy(name, {
+    simple: { scalingAdjustment: 1 },
+    alarm: cpuAlarm,
+  });
   expect(task.status.failed).toBe(false);
-  expect(faults.calls('putScalingPolicy', mentions(name))).toBe(2);
-  expect(faults.calls('putScalingPolicyAlarm', mentions(name))).toBe(2);
+  expect(faults.callsOf(lost, mentions(name))).toEqual(timesEach(lost, 2));
   const policies = await policiesOf(name);
   expect(policies).toHaveLength(1);
   expect(await alarmsOf(name)).toEqual([expect.objectContaining({ AlarmActions: [policies[0]!.PolicyARN] })]);
@@ -171,17 +162,10 @@ test('lost answers are retried without a second policy or alarm', async () => {
 test('when the alarm cannot be put, the policy this task created is deleted: never a policy without its alarm', async () => {
   const name = await makeGroup('spundo');
   faults.fail('putScalingPolicyAlarm', mentions(name));
-  const { task } = await env.run([
-    {
-      upsertScalingPolicy: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: name,
-        simple: { scalingAdjustment: 2 },
-        alarm: cpuAlarm,
-      },
-    },
-  ]);
+  const { task } = await upsertPolicy(name, {
+    simple: { scalingAdjustment: 2 },
+    alarm: cpuAlarm,
+  });
   expect(task.status).toMatchObject({ completed: true, failed: true, retryable: false });
   expect(task.resultObjects.find((r) => r.type === 'EXCEPTION')).toMatchObject({
     operation: 'upsertScalingPolicy',
@@ -206,18 +190,11 @@ test('a policy name that does not exist and a missing group fail with an EXCEPTI
   const name = await makeGroup('spnone');
   const ghost = `${uniqueName('spghost')}-v001`;
   const [{ task: noPolicy }, { task: noGroup }] = await Promise.all([
-    env.run([
-      {
-        upsertScalingPolicy: {
-          credentials: ACCOUNT,
-          region: REGION,
-          serverGroupName: name,
-          name: 'nope',
-          simple: { scalingAdjustment: 1 },
-        },
-      },
-    ]),
-    env.run([{ upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: ghost, simple: { scalingAdjustment: 1 } } }]),
+    upsertPolicy(name, {
+      name: 'nope',
+      simple: { scalingAdjustment: 1 },
+    }),
+    upsertPolicy(ghost, { simple: { scalingAdjustment: 1 } }),
   ]);
   expect(noPolicy.status).toMatchObject({ completed: true, failed: true, retryable: false });
   expect(noPolicy.resultObjects.find((r) => r.type === 'EXCEPTION')).toMatchObject({
@@ -233,23 +210,19 @@ test('a policy name that does not exist and a missing group fail with an EXCEPTI
 });
 
 test('bad input is a 400 that names each field', async () => {
-  const res = await post(`${env.facadeUrl}/aws/ops`, [
+  const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [
     {
-      upsertScalingPolicy: {
-        credentials: ACCOUNT,
-        region: REGION,
-        serverGroupName: 'app-v001',
+      upsertScalingPolicy: onGroup('app-v001', {
         targetTrackingConfiguration: {
           targetValue: 50,
           predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageCPUUtilization' },
         },
         alarm: cpuAlarm,
-      },
+      }),
     },
-    { upsertScalingPolicy: { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001', adjustmentType: 'Double' } },
+    { upsertScalingPolicy: onGroup('app-v001', { adjustmentType: 'Double' }) },
   ]);
-  expect(res.status).toBe(400);
-  expect((res.body as { errors: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].upsertScalingPolicy.alarm: is not allowed with targetTrackingConfiguration: AWS creates and manages the alarms of a target tracking policy',
       '[1].upsertScalingPolicy.adjustmentType: must be ChangeInCapacity, ExactCapacity or PercentChangeInCapacity',

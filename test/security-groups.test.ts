@@ -9,16 +9,11 @@
  * and here the workflow's dependency path runs on a rewritten activity answer.
  */
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 async function defaultVpc(): Promise<string> {
   const out = await clients().ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
@@ -47,11 +42,10 @@ describe('deleteSecurityGroup', () => {
   test("deletes the group in its VPC with Clouddriver's history lines; a re-post runs nothing again", async () => {
     const vpcId = await defaultVpc();
     const name = await makeGroup(vpcId);
-    const key = uniqueName('orca-');
     const body = [
       { deleteSecurityGroup: { credentials: ACCOUNT, regions: [REGION], securityGroupName: name, vpcId, cloudProvider: 'aws' } },
     ];
-    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+    const { id, task, repost } = await runAsOrca(body);
 
     expect(task.status).toMatchObject({ completed: true, failed: false });
     const what = `${name} in ${REGION} ${vpcId} for ${ACCOUNT}`;
@@ -64,8 +58,7 @@ describe('deleteSecurityGroup', () => {
     expect(await groupExists(name, vpcId)).toBe(false);
     expect((await env.client.workflow.getHandle(id).describe()).type).toBe('deleteSecurityGroup');
 
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(id);
+    expect(await repost()).toBe(id);
     expect(faults.calls('deleteSecurityGroupByName', mentions(name))).toBe(1);
   });
 

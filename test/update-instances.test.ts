@@ -5,17 +5,12 @@
  * activity failing before it calls AWS (a stubbed activity through the FaultPlan).
  */
 import { CreateSecurityGroupCommand, DescribeInstancesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, REGION, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca } = useOrcaTestEnv();
 
 async function makeSecurityGroup(): Promise<string> {
   const vpcs = await clients().ec2.send(new DescribeVpcsCommand({}));
@@ -40,11 +35,10 @@ async function securityGroupsOf(instanceIds: readonly string[]): Promise<string[
 test("updateInstances sets the security groups of every instance, with Clouddriver's history lines; a re-post runs nothing again", async () => {
   const sg = await makeSecurityGroup();
   const { name, instanceIds } = await makeServerGroup(env, { prefix: 'upi', min: 2, max: 2, desired: 2 });
-  const key = uniqueName('orca-');
   const body = [
     { updateInstances: { credentials: ACCOUNT, region: REGION, serverGroupName: name, securityGroups: [sg], cloudProvider: 'aws' } },
   ];
-  const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+  const { id, task, repost } = await runAsOrca(body);
 
   expect(task.status).toMatchObject({ completed: true, failed: false });
   expect(task.history.filter((h) => h.phase === 'UPDATE')).toEqual([
@@ -55,8 +49,7 @@ test("updateInstances sets the security groups of every instance, with Clouddriv
   expect(await securityGroupsOf(instanceIds)).toEqual([[sg], [sg]]);
   expect((await env.client.workflow.getHandle(id).describe()).type).toBe('updateInstances');
 
-  const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-  expect((again.body as { id: string }).id).toBe(id);
+  expect(await repost()).toBe(id);
   expect(faults.calls('setInstanceSecurityGroups', mentions(sg))).toBe(2);
 });
 

@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Activities } from '../activities';
 import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { pollTask, post, waitForHistory } from './support/orca-client';
+import { ACCOUNT, cancelTask, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { badRequestErrors, post, waitForHistory } from './support/orca-client';
 import { makeServerGroup } from './support/server-group';
 
 const faults = new FaultPlan();
@@ -160,10 +160,7 @@ test('a task cancelled while pointing the group deletes the new version', async 
   ]);
   const id = (submit.body as { id: string }).id;
   await waitForHistory(env.facadeUrl, id, (status) => status.includes('; pointing '));
-  expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
-  const task = await pollTask(env.facadeUrl, id);
-  faults.release();
-  expect(task.status).toMatchObject({ completed: true, failed: true });
+  const task = await cancelTask(env, faults, id);
   expect(task.resultObjects[0]).toMatchObject({ type: 'EXCEPTION', cause: 'Cancelled' });
   expect(task.history.map((h) => h.status)).toEqual(
     expect.arrayContaining([
@@ -224,7 +221,7 @@ test('an unknown AMI name and a missing group fail the task with an EXCEPTION th
 });
 
 test('bad input is a 400 that names each field', async () => {
-  const res = await post(`${env.facadeUrl}/aws/ops`, [
+  const errors = await badRequestErrors(`${env.facadeUrl}/aws/ops`, [
     { updateLaunchTemplate: { credentials: ACCOUNT, region: REGION, serverGroupName: 'app-v001' } },
     {
       updateLaunchTemplate: {
@@ -236,8 +233,7 @@ test('bad input is a 400 that names each field', async () => {
       },
     },
   ]);
-  expect(res.status).toBe(400);
-  expect((res.body as { errors: string[] }).errors).toEqual(
+  expect(errors).toEqual(
     expect.arrayContaining([
       '[0].updateLaunchTemplate: must change at least one of imageId, amiName, instanceType, keyPair, securityGroups, iamRole, base64UserData, instanceMonitoring, ebsOptimized',
       '[1].updateLaunchTemplate.securityGroups.0: must be a security group name or id',

@@ -24,15 +24,12 @@ import {
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
+import { mentions } from './faults';
+import { ACCOUNT, AS_ORCA, cancelTask, REGION, uniqueName, useOrcaTestEnv } from './harness';
 import { emulatorAl2023Image } from './support/instances';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { badRequestErrors } from './support/orca-client';
 
-const AS_ORCA = { 'x-spinnaker-accounts': ACCOUNT };
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
-const clients = () => testAwsClients(env.aws);
+const { env, faults, clients, runAsOrca, startHanging } = useOrcaTestEnv();
 
 const ZONES = [`${REGION}a`, `${REGION}b`];
 const PURPOSE = 'external (lbtest)';
@@ -67,6 +64,14 @@ const lbOf = async (name: string) => {
     .catch(() => ({ LoadBalancers: [] }));
   return out.LoadBalancers ?? [];
 };
+
+/** Creates application load balancer `name` with target group `tg` through Bosun; answers its ARN. */
+async function createAlb(name: string, tg: string): Promise<string> {
+  const created = await env.run([{ upsertLoadBalancer: alb({ name, tg }) }]);
+  expect(created.task.status).toMatchObject({ completed: true, failed: false });
+  return (await lbOf(name))[0]!.LoadBalancerArn!;
+}
+
 const targetGroupOf = async (name: string) => {
   const out = await clients()
     .elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }))
@@ -147,9 +152,8 @@ describe('upsertLoadBalancer: application', () => {
     const name = uniqueName('alb-');
     const tg = uniqueName('tg-');
     faults.loseAnswer('createLoadBalancerV2', mentions(name));
-    const key = uniqueName('orca-');
     const body = [{ upsertLoadBalancer: alb({ name, tg }) }];
-    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+    const { id, task, repost } = await runAsOrca(body);
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect((await env.client.workflow.getHandle(id).describe()).type).toBe('upsertLoadBalancer');
 
@@ -210,8 +214,7 @@ describe('upsertLoadBalancer: application', () => {
     );
     expect(task.resultObjects).toEqual([{ loadBalancers: { [REGION]: { name, dnsName: lb.DNSName } } }]);
 
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(id);
+    expect(await repost()).toBe(id);
     expect(faults.calls('createLoadBalancerV2', mentions(name))).toBe(2); // the lost answer and its retry
     expect(faults.calls('updateLoadBalancerV2', mentions(name))).toBe(1);
   });
@@ -220,9 +223,7 @@ describe('upsertLoadBalancer: application', () => {
     const name = uniqueName('alb-');
     const tg = uniqueName('tg-');
     const tg2 = uniqueName('tg-');
-    const created = await env.run([{ upsertLoadBalancer: alb({ name, tg }) }]);
-    expect(created.task.status).toMatchObject({ completed: true, failed: false });
-    const lbArn = (await lbOf(name))[0]!.LoadBalancerArn!;
+    const lbArn = await createAlb(name, tg);
     const [listener80] = await listenersOf(lbArn);
     const [rule] = await rulesOf(listener80!.ListenerArn!);
     const tgArn = (await targetGroupOf(tg))!.TargetGroupArn;
@@ -293,18 +294,9 @@ describe('upsertLoadBalancer: application', () => {
 
   test('cancelling the task after the load balancer was created deletes it', async () => {
     const name = uniqueName('alb-');
-    faults.hang('updateLoadBalancerV2', mentions(name));
-    const res = await post(`${env.facadeUrl}/aws/ops`, [{ upsertLoadBalancer: alb({ name, tg: uniqueName('tg-') }) }], AS_ORCA);
-    const id = (res.body as { id: string }).id;
-    for (let i = 0; i < 100 && faults.calls('updateLoadBalancerV2', mentions(name)) === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const id = await startHanging('updateLoadBalancerV2', mentions(name), [{ upsertLoadBalancer: alb({ name, tg: uniqueName('tg-') }) }]);
     expect(await lbOf(name)).toHaveLength(1);
-    expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
-    const task = await pollTask(env.facadeUrl, id);
-    faults.release();
-    expect(task.status).toMatchObject({ completed: true, failed: true });
-    expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+    await cancelTask(env, faults, id);
     expect(await lbOf(name)).toEqual([]);
   });
 
@@ -312,9 +304,7 @@ describe('upsertLoadBalancer: application', () => {
     const name = uniqueName('alb-');
     const tg = uniqueName('tg-');
     const tg2 = uniqueName('tg-');
-    const before = await env.run([{ upsertLoadBalancer: alb({ name, tg }) }]);
-    expect(before.task.status).toMatchObject({ completed: true, failed: false });
-    const lbArn = (await lbOf(name))[0]!.LoadBalancerArn!;
+    const lbArn = await createAlb(name, tg);
 
     faults.rewriteAnswer('updateLoadBalancerV2', mentions(tg2), (r) => ({ ...r, errors: ['injected refusal'] }));
     const { task } = await env.run([{ upsertLoadBalancer: alb({ name, tg, tg2, secondListener: true }) }]);

@@ -13,15 +13,14 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
-import { FaultPlan, mentions } from './faults';
-import { ACCOUNT, REGION, testAwsClients, uniqueName, useTestEnv } from './harness';
-import { badRequestErrors, pollTask, post } from './support/orca-client';
+import { mentions } from './faults';
+import { ACCOUNT, cancelTask, REGION, testAwsClients, uniqueName, useOrcaTestEnv } from './harness';
+import { badRequestErrors } from './support/orca-client';
 
 const AS_ORCA = { 'x-spinnaker-accounts': `${ACCOUNT},staging` };
 const OWNER = '123456789012';
 
-const faults = new FaultPlan();
-const env = useTestEnv({ faults, headers: AS_ORCA });
+const { env, faults, runAsOrca, startHanging } = useOrcaTestEnv({ headers: AS_ORCA });
 
 const ec2 = () => testAwsClients(env.aws).ec2;
 
@@ -82,7 +81,6 @@ describe('upsertSecurityGroup', () => {
     const vpcId = await defaultVpc();
     const source = await makeGroup(vpcId);
     const name = uniqueName('web-');
-    const key = uniqueName('orca-');
     const body = [
       {
         upsertSecurityGroup: {
@@ -106,7 +104,7 @@ describe('upsertSecurityGroup', () => {
         },
       },
     ];
-    const { id, task } = await env.run(body, { path: `/aws/ops?clientRequestId=${key}`, headers: AS_ORCA });
+    const { id, task, repost } = await runAsOrca(body);
     expect(task.status).toMatchObject({ completed: true, failed: false });
     expect((await env.client.workflow.getHandle(id).describe()).type).toBe('upsertSecurityGroup');
 
@@ -143,8 +141,7 @@ describe('upsertSecurityGroup', () => {
     ]);
     expect(task.resultObjects).toEqual([]);
 
-    const again = await post(`${env.facadeUrl}/aws/ops?clientRequestId=${key}`, body, AS_ORCA);
-    expect((again.body as { id: string }).id).toBe(id);
+    expect(await repost()).toBe(id);
     expect(faults.calls('createSecurityGroupForUpsert', mentions(name))).toBe(1);
     expect(faults.calls('authorizeSecurityGroupIngress', mentions(self))).toBe(1);
   });
@@ -169,21 +166,15 @@ describe('upsertSecurityGroup', () => {
     expect(created.task.status).toMatchObject({ completed: true, failed: false });
     const self = (await groupNamed(name, vpcId))!.GroupId!;
 
-    const changed = await env.run(
-      [
-        {
-          upsertSecurityGroupDescription: {
-            ...base,
-            ipIngress: [
-              { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office, moved' },
-              tcp('192.168.0.0/16', 8080),
-            ],
-            securityGroupIngress: [{ id: self, ipProtocol: 'tcp', startPort: 22, endPort: 22 }],
-          },
-        },
+    const moved = {
+      ...base,
+      ipIngress: [
+        { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office, moved' },
+        tcp('192.168.0.0/16', 8080),
       ],
-      { path: '/ops' },
-    );
+      securityGroupIngress: [{ id: self, ipProtocol: 'tcp', startPort: 22, endPort: 22 }],
+    };
+    const changed = await env.run([{ upsertSecurityGroupDescription: moved }], { path: '/ops' });
     expect(changed.task.status).toMatchObject({ completed: true, failed: false });
     expect(await rulesOf(name, vpcId)).toEqual(
       ['tcp 80-80 10.0.0.0/8 (office, moved)', 'tcp 8080-8080 192.168.0.0/16', `tcp 22-22 ${self} of ${OWNER}`].sort(),
@@ -206,18 +197,7 @@ describe('upsertSecurityGroup', () => {
     expect(faults.calls('createSecurityGroupForUpsert', mentions(name))).toBe(1);
 
     // The same description again changes nothing but the description Clouddriver sets every time.
-    const same = await env.run([
-      {
-        upsertSecurityGroup: {
-          ...base,
-          ipIngress: [
-            { cidr: '10.0.0.0/8', ipProtocol: 'tcp', startPort: 80, endPort: 80, description: 'office, moved' },
-            tcp('192.168.0.0/16', 8080),
-          ],
-          securityGroupIngress: [{ id: self, ipProtocol: 'tcp', startPort: 22, endPort: 22 }],
-        },
-      },
-    ]);
+    const same = await env.run([{ upsertSecurityGroup: moved }]);
     expect(upsertLines(same.task.history).map((l) => l.replace(/ \(.*$/s, ''))).toEqual([
       'Updating Ingress',
       `Permissions updated to '${name}'`,
@@ -310,22 +290,11 @@ describe('upsertSecurityGroup', () => {
   test('cancelling the task while it adds rules deletes the group it created', async () => {
     const vpcId = await defaultVpc();
     const name = uniqueName('web-');
-    faults.hang('authorizeSecurityGroupIngress', mentions('203.0.113.0/24'));
-    const res = await post(
-      `${env.facadeUrl}/aws/ops`,
-      [upsert(vpcId, name, { description: 'web tier', ipIngress: [tcp('203.0.113.0/24', 80)] })],
-      AS_ORCA,
-    );
-    const id = (res.body as { id: string }).id;
-    for (let i = 0; i < 100 && faults.calls('authorizeSecurityGroupIngress', mentions('203.0.113.0/24')) === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const id = await startHanging('authorizeSecurityGroupIngress', mentions('203.0.113.0/24'), [
+      upsert(vpcId, name, { description: 'web tier', ipIngress: [tcp('203.0.113.0/24', 80)] }),
+    ]);
     expect(await groupNamed(name, vpcId)).toBeDefined();
-    expect((await post(`${env.facadeUrl}/task/${id}/cancel`, '')).status).toBe(202);
-    const task = await pollTask(env.facadeUrl, id);
-    faults.release();
-    expect(task.status).toMatchObject({ completed: true, failed: true });
-    expect(task.resultObjects[0]).toMatchObject({ cause: 'Cancelled' });
+    await cancelTask(env, faults, id);
     expect(await groupNamed(name, vpcId)).toBeUndefined();
   });
 

@@ -11,7 +11,7 @@ import type { TestEnv } from './harness';
 import { ACCOUNT, REGION, startTestEnv, testAwsClients } from './harness';
 import type { TaskJson } from './support/orca-client';
 import { pollTask, post } from './support/orca-client';
-import { makeServerGroup } from './support/server-group';
+import { makeServerGroup, resizeOps } from './support/server-group';
 
 const SLOTS = 2;
 const WAITS = 4;
@@ -55,9 +55,8 @@ async function blockedGroup(env: TestEnv, prefix: string): Promise<{ name: strin
   };
 }
 
-const resize = (serverGroupName: string, desired: number, waitTimeoutSeconds = 120) => [
-  { resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName, capacity: { desired }, waitTimeoutSeconds } },
-];
+const resize = (serverGroupName: string, desired: number, waitTimeoutSeconds = 120) =>
+  resizeOps(serverGroupName, { desired }, { waitTimeoutSeconds });
 
 describe.each<{ strategy: WaitStrategy; holdsSlots: boolean }>([
   { strategy: 'task-queue', holdsSlots: false },
@@ -87,17 +86,7 @@ describe.each<{ strategy: WaitStrategy; holdsSlots: boolean }>([
     // The probe keeps its update a regular activity (a capacity constraint; without one the whole
     // resize runs in local activities and needs no activity slot at all), so under the `activity`
     // strategy it has to wait for a slot the waits hold.
-    const probeId = await submit(env, [
-      {
-        resizeServerGroup: {
-          credentials: ACCOUNT,
-          region: REGION,
-          serverGroupName: probeGroup,
-          capacity: { desired: 2 },
-          constraints: { capacity: { min: 1, desired: 1, max: 4 } },
-        },
-      },
-    ]);
+    const probeId = await submit(env, resizeOps(probeGroup, { desired: 2 }, { constraints: { capacity: { min: 1, desired: 1, max: 4 } } }));
     if (holdsSlots) {
       await expect(pollTask(env.facadeUrl, probeId, PROMPT_MS)).rejects.toThrow(/not completed/);
     } else {

@@ -246,6 +246,12 @@ async function waitForGate(h: Awaited<ReturnType<typeof start>>): Promise<Deploy
   throw new Error('the deploy never opened an approval gate');
 }
 
+/** A redblack deploy with an approval gate before the cutover, waiting at it: its handle and its status there. */
+async function startAtCutoverGate() {
+  const h = await start({ strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '1m' }] });
+  return { h, status: await waitForGate(h) };
+}
+
 /** Why an Update was refused: its validator's message. */
 async function refusal(update: Promise<unknown>): Promise<string | undefined> {
   return update.then(
@@ -416,8 +422,7 @@ describe('saga', () => {
   });
 
   test('an approval gate: approve is refused before it opens, then approved', async () => {
-    const h = await start({ strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '1m' }] });
-    const status = await waitForGate(h);
+    const { h, status } = await startAtCutoverGate();
     expect(status?.waiting?.label).toBe('approval before cutover to app-main-v002');
     expect(await refusal(h.executeUpdate('skipWait', { args: [{}] }))).toMatch(/no delay or sleep gate is open/);
     await h.executeUpdate('approve', { args: [{ reason: 'looks good' }] });
@@ -436,8 +441,7 @@ describe('saga', () => {
   });
 
   test('a rollback Update at the gate rolls back', async () => {
-    const h = await start({ strategy: 'redblack', gates: [{ at: 'beforeCutover', kind: 'approval', timeout: '1m' }] });
-    await waitForGate(h);
+    const { h } = await startAtCutoverGate();
     await h.executeUpdate('rollback', { args: [{ reason: 'bad canary' }] });
     const failure = await failureOf(h);
     expect(failure?.type).toBe('RolledBack');

@@ -11,7 +11,7 @@ import type { FlagDocument, Router } from '../../client/routing';
 import { changeFlagFile, createRouter, emptyDocument, formatFlagDocument, onboard, writeAtomically } from '../../client/routing';
 import { silentLogger } from '../../runtime';
 import type { TestEnv, TestEnvOptions } from '../harness';
-import { ACCOUNT, REGION, uniqueName, useTestEnv } from '../harness';
+import { ACCOUNT, readThrough, REGION, uniqueName, useTestEnv } from '../harness';
 import type { StandInClouddriver } from '../support/stand-in-clouddriver';
 import { startStandInClouddriver } from '../support/stand-in-clouddriver';
 import { makeServerGroup } from '../support/server-group';
@@ -145,18 +145,5 @@ export function useRoutedEnv(opts: Omit<TestEnvOptions, 'facade'> = {}): RoutedE
     await started?.router.close();
     await started?.upstream.close();
   });
-  return {
-    env,
-    onboarded,
-    legacyApp,
-    get router() {
-      return current().router;
-    },
-    get upstream() {
-      return current().upstream;
-    },
-    get flagFile() {
-      return current().flagFile;
-    },
-  };
+  return readThrough(current, ['router', 'upstream', 'flagFile'], { env, onboarded, legacyApp });
 }

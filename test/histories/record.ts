@@ -39,7 +39,7 @@ import type { TestEnv } from '../harness';
 import { ACCOUNT, REGION, startTestEnv, testAwsClients, uniqueName } from '../harness';
 import { pollTask, post, waitForHistory } from '../support/orca-client';
 import type { TaskJson } from '../support/orca-client';
-import { makeServerGroup } from '../support/server-group';
+import { asgsRef, makeServerGroup } from '../support/server-group';
 import { startTestServers } from '../support/stack';
 import { findTemporalCli } from '../../infra/tools';
 import { HISTORIES_DIR, HISTORIES_PAYLOAD_KEY } from './histories';
@@ -70,12 +70,28 @@ interface Ctx {
 }
 
 const ref = (serverGroupName: string) => ({ credentials: ACCOUNT, region: REGION, serverGroupName });
-/** The same group as an operation on a list of groups (`asgs`) names it. */
-const asgsRef = (serverGroupName: string) => ({ credentials: ACCOUNT, asgs: [{ serverGroupName, region: REGION }] });
 const group = async (ctx: Ctx, prefix: string, size = { min: 1, max: 4, desired: 1 }) => (await makeServerGroup(ctx.env, { prefix, ...size })).name;
 const deploy = (ctx: Ctx, app: string, extra: Record<string, unknown> = {}) =>
   deployDescription(app, ctx.amiName, { capacity: { min: 1, max: 2, desired: 1 }, ...extra });
 const cpuAlarm = { ...CPU_ALARM, period: 60 };
+/** An upsertSecurityGroup of a fresh group `web-…` in the default VPC with `rules`. */
+const upsertWebGroup = async (c: Ctx, rules: Record<string, unknown>) => ({
+  upsertSecurityGroup: { credentials: ACCOUNT, region: REGION, vpcId: await defaultVpcId(c), name: uniqueName('web-'), description: 'histories', ...rules },
+});
+
+/** A deploy (waiting for 50 % healthy) of a fresh app named after `prefix` whose `activity` fails for good, so it rolls back. */
+const deployFailingAt = async (c: Ctx, prefix: string, activity: keyof Activities) => {
+  const app = uniqueName(prefix);
+  c.faults.fail(activity, mentions(`${app}-main`));
+  return c.env.run([{ createServerGroup: deploy(c, app, { waitForHealthyPercentage: 50 }) }]);
+};
+
+/** Scenario `<op>-success`: `op` on a fresh group named after `prefix` (as `refOf` names it: ref unless told), with `fields`. */
+const succeedsOnGroup = (op: string, prefix: string, fields: Record<string, unknown> = {}, refOf: (name: string) => object = ref): Scenario => ({
+  name: `${op}-success`,
+  expect: { failed: false },
+  run: async (c) => c.env.run([{ [op]: { ...refOf(await group(c, prefix)), ...fields } }]),
+});
 
 /** Subnets for load balancers (purpose LB_PURPOSE, target elb) in two zones, and a security group, made once a run. */
 const LB_PURPOSE = 'external (histories)';
@@ -237,24 +253,16 @@ const scenarios: Scenario[] = [
       return { id, task };
     },
   },
-  { name: 'enableServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ enableServerGroup: ref(await group(c, 'en')) }]) },
-  { name: 'disableServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ disableServerGroup: ref(await group(c, 'dis')) }]) },
-  {
-    name: 'suspendAsgProcessesDescription-success',
-    expect: { failed: false },
-    run: async (c) => c.env.run([{ suspendAsgProcessesDescription: { ...ref(await group(c, 'sus')), processes: ['Launch', 'AZRebalance'] } }]),
-  },
-  {
-    name: 'resumeAsgProcessesDescription-success',
-    expect: { failed: false },
-    run: async (c) => c.env.run([{ resumeAsgProcessesDescription: { ...ref(await group(c, 'res')), processes: ['Launch'] } }]),
-  },
+  succeedsOnGroup('enableServerGroup', 'en'),
+  succeedsOnGroup('disableServerGroup', 'dis'),
+  succeedsOnGroup('suspendAsgProcessesDescription', 'sus', { processes: ['Launch', 'AZRebalance'] }),
+  succeedsOnGroup('resumeAsgProcessesDescription', 'res', { processes: ['Launch'] }),
   {
     name: 'disableServerGroup-partial',
     expect: { failed: false },
     run: async (c) => c.env.run([{ disableServerGroup: { ...ref(await group(c, 'dispct', { min: 2, max: 2, desired: 2 })), desiredPercentage: 50 } }]),
   },
-  { name: 'destroyServerGroup-success', expect: { failed: false }, run: async (c) => c.env.run([{ destroyServerGroup: ref(await group(c, 'des')) }]) },
+  succeedsOnGroup('destroyServerGroup', 'des'),
   {
     name: 'destroyServerGroup-launch-configuration',
     expect: { failed: false },
@@ -302,11 +310,7 @@ const scenarios: Scenario[] = [
   {
     name: 'createServerGroup-rolled-back-after-failure',
     expect: { failed: true, retryable: false },
-    run: async (c) => {
-      const app = uniqueName('csr');
-      c.faults.fail('waitForServerGroupCapacity', mentions(`${app}-main`));
-      return c.env.run([{ createServerGroup: deploy(c, app, { waitForHealthyPercentage: 50 }) }]);
-    },
+    run: async (c) => deployFailingAt(c, 'csr', 'waitForServerGroupCapacity'),
   },
   {
     name: 'cloneServerGroup-success',
@@ -405,11 +409,7 @@ const scenarios: Scenario[] = [
     expect: { failed: false },
     run: async (c) => c.env.run([{ allowLaunchDescription: { account: 'staging', credentials: ACCOUNT, amiName: c.amiName, region: REGION } }]),
   },
-  {
-    name: 'updateLaunchTemplate-success',
-    expect: { failed: false },
-    run: async (c) => c.env.run([{ updateLaunchTemplate: { ...ref(await group(c, 'lt')), instanceType: 'm5.large', base64UserData: 'ZWNobyBoZWxsbw==' } }]),
-  },
+  succeedsOnGroup('updateLaunchTemplate', 'lt', { instanceType: 'm5.large', base64UserData: 'ZWNobyBoZWxsbw==' }),
   {
     name: 'updateLaunchTemplate-rolled-back-after-failure',
     expect: { failed: true, retryable: false },
@@ -436,11 +436,7 @@ const scenarios: Scenario[] = [
       return c.env.run([{ updateLaunchConfig: { ...ref(name), instanceType: 'm5.large' } }]);
     },
   },
-  {
-    name: 'upsertScalingPolicy-success',
-    expect: { failed: false },
-    run: async (c) => c.env.run([{ upsertScalingPolicy: { ...ref(await group(c, 'sp')), simple: { scalingAdjustment: 1 }, alarm: cpuAlarm } }]),
-  },
+  succeedsOnGroup('upsertScalingPolicy', 'sp', { simple: { scalingAdjustment: 1 }, alarm: cpuAlarm }),
   {
     name: 'orchestration-allow-launch-then-deploy',
     expect: { failed: false },
@@ -500,39 +496,13 @@ const scenarios: Scenario[] = [
     name: 'createServerGroup-timer-rolled-back-after-failure',
     strategy: 'workflow-timer',
     expect: { failed: true, retryable: false },
-    run: async (c) => {
-      const app = uniqueName('cstr');
-      // The poll's describe fails for good: the deploy rolls back (the rollback waits on the waits queue).
-      c.faults.fail('describeServerGroup', mentions(`${app}-main`));
-      return c.env.run([{ createServerGroup: deploy(c, app, { waitForHealthyPercentage: 50 }) }]);
-    },
+    // The poll's describe fails for good: the deploy rolls back (the rollback waits on the waits queue).
+    run: async (c) => deployFailingAt(c, 'cstr', 'describeServerGroup'),
   },  // Server-group settings operations.
-  {
-    name: 'upsertServerGroupTags-success',
-    expect: { failed: false },
-    run: async (c) => c.env.run([{ upsertServerGroupTags: { ...ref(await group(c, 'tg')), tags: { owner: 'team-a' } } }]),
-  },
-  {
-    name: 'deleteAsgTagsDescription-success',
-    expect: { failed: false },
-    run: async (c) => c.env.run([{ deleteAsgTagsDescription: { ...ref(await group(c, 'tgd')), tagKeys: ['owner'] } }]),
-  },
-  {
-    // moto does not implement DisableMetricsCollection: only metrics to enable.
-    name: 'modifyAsgDescription-success',
-    expect: { failed: false },
-    run: async (c) =>
-      c.env.run([
-        {
-          modifyAsgDescription: {
-            ...asgsRef(await group(c, 'mod')),
-            healthCheckType: 'ELB',
-            healthCheckGracePeriod: 120,
-            enabledMetrics: ['GroupMinSize'],
-          },
-        },
-      ]),
-  },
+  succeedsOnGroup('upsertServerGroupTags', 'tg', { tags: { owner: 'team-a' } }),
+  succeedsOnGroup('deleteAsgTagsDescription', 'tgd', { tagKeys: ['owner'] }),
+  // moto does not implement DisableMetricsCollection: only metrics to enable.
+  succeedsOnGroup('modifyAsgDescription', 'mod', { healthCheckType: 'ELB', healthCheckGracePeriod: 120, enabledMetrics: ['GroupMinSize'] }, asgsRef),
   {
     name: 'deleteScalingPolicy-success',
     expect: { failed: false },
@@ -544,33 +514,8 @@ const scenarios: Scenario[] = [
       return c.env.run([{ deleteScalingPolicy: { ...ref(name), policyName: 'scale-up' } }]);
     },
   },
-  {
-    name: 'upsertAsgScheduledActionsDescription-success',
-    expect: { failed: false },
-    run: async (c) =>
-      c.env.run([
-        {
-          upsertAsgScheduledActionsDescription: {
-            ...asgsRef(await group(c, 'sched')),
-            scheduledActions: [{ recurrence: '0 8 * * *', minSize: 1, maxSize: 4, desiredCapacity: 2 }],
-          },
-        },
-      ]),
-  },
-  {
-    name: 'upsertAsgLifecycleHookDescription-success',
-    expect: { failed: false },
-    run: async (c) =>
-      c.env.run([
-        {
-          upsertAsgLifecycleHookDescription: {
-            ...ref(await group(c, 'hook')),
-            roleARN: 'arn:aws:iam::123456789012:role/hooks',
-            notificationTargetARN: 'arn:aws:sns:us-east-1:123456789012:hooks',
-          },
-        },
-      ]),
-  },
+  succeedsOnGroup('upsertAsgScheduledActionsDescription', 'sched', { scheduledActions: [{ recurrence: '0 8 * * *', minSize: 1, maxSize: 4, desiredCapacity: 2 }] }, asgsRef),
+  succeedsOnGroup('upsertAsgLifecycleHookDescription', 'hook', { roleARN: 'arn:aws:iam::123456789012:role/hooks', notificationTargetARN: 'arn:aws:sns:us-east-1:123456789012:hooks' }),
   {
     name: 'upsertAlarmDescription-success',
     expect: { failed: false },
@@ -812,18 +757,7 @@ const scenarios: Scenario[] = [
     expect: { failed: true, retryable: false },
     run: async (c) => {
       c.faults.fail('authorizeSecurityGroupIngress', mentions('198.51.100.0/24'));
-      return c.env.run([
-        {
-          upsertSecurityGroup: {
-            credentials: ACCOUNT,
-            region: REGION,
-            vpcId: await defaultVpcId(c),
-            name: uniqueName('web-'),
-            description: 'histories',
-            ipIngress: [{ cidr: '198.51.100.0/24', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
-          },
-        },
-      ]);
+      return c.env.run([await upsertWebGroup(c, { ipIngress: [{ cidr: '198.51.100.0/24', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] })]);
     },
   },
   ...(['redblack', 'highlander', 'rollingredblack', 'none'] as const).map(
@@ -860,18 +794,7 @@ const scenarios: Scenario[] = [
     name: 'upsertSecurityGroup-missing-group',
     expect: { failed: true, retryable: false },
     run: async (c) =>
-      c.env.run([
-        {
-          upsertSecurityGroup: {
-            credentials: ACCOUNT,
-            region: REGION,
-            vpcId: await defaultVpcId(c),
-            name: uniqueName('web-'),
-            description: 'histories',
-            securityGroupIngress: [{ name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 }],
-          },
-        },
-      ]),
+      c.env.run([await upsertWebGroup(c, { securityGroupIngress: [{ name: 'no-such-group', ipProtocol: 'tcp', startPort: 80, endPort: 80 }] })]),
   },
   {
     name: 'upsertLoadBalancer-application-created',

@@ -13,7 +13,7 @@ import type { RequestLaunchTemplateData } from '@aws-sdk/client-ec2';
 import { CreateLaunchTemplateCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from '../../activities';
 import type { TestEnv } from '../harness';
-import { testAwsClients, uniqueName } from '../harness';
+import { ACCOUNT, REGION, testAwsClients, uniqueName } from '../harness';
 import { emulatorImageId } from './instances';
 
 export type ServerGroupFixtureOptions = (
@@ -115,6 +115,20 @@ export async function makeServerGroup(env: Pick<TestEnv, 'aws'>, opts: ServerGro
 export async function suspendedProcessesOf(clients: AwsClients, name: string): Promise<string[]> {
   const out = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
   return (out.AutoScalingGroups?.[0]?.SuspendedProcesses ?? []).map((p) => p.ProcessName!).sort();
+}
+
+/** Groups in the test account and region as an operation on a list of groups (`asgs`) names them. */
+export const asgsRef = (...serverGroupNames: string[]) => ({
+  credentials: ACCOUNT,
+  asgs: serverGroupNames.map((serverGroupName) => ({ serverGroupName, region: REGION })),
+});
+
+/**
+ * One resizeServerGroup of `serverGroupName` in the test account and region to `capacity`, with
+ * `more` fields besides (a capacity constraint, a wait timeout).
+ */
+export function resizeOps(serverGroupName: string, capacity: Record<string, number>, more: Record<string, unknown> = {}) {
+  return [{ resizeServerGroup: { credentials: ACCOUNT, region: REGION, serverGroupName, capacity, ...more } }];
 }
 
 async function defaultSubnet(clients: AwsClients): Promise<string> {
