@@ -57,8 +57,9 @@ export type TestEnvOptions = Omit<StackOptions, 'servers' | 'worker' | 'logger'>
 
 /** A worker on a fresh task queue of the test run's servers, a client and a facade on an ephemeral loopback port. */
 export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {
-  installRuntime();
   const { withWorker, ...rest } = opts;
+  // Only for a worker: a Runtime no worker ever used is never shut down, and holds jest open at exit.
+  if (withWorker !== false) installRuntime();
   return startStack({ ...rest, settings: rest.settings ?? testSettings, worker: withWorker === false ? false : 'in-process' });
 }
 
