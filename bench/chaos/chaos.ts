@@ -45,7 +45,9 @@ export const chaosOptionsSchema = z.object({
   serverRestarts: count.max(20).default(1).describe('Temporal server restarts'),
   facadeRestarts: count.max(20).default(1).describe('facade restarts'),
   pollMs: z.coerce.number().int().min(100).max(60_000).default(2000).describe('how often the Orca-like client polls a task'),
-  opTimeoutMs: ms(5_000).default(240_000).describe('an operation not finished by then is lost (default max(240 s, 900 ms x ops))'),
+  opTimeoutMs: ms(5_000)
+    .default(240_000)
+    .describe("Orca's per-stage deadline: an operation not finished by then is lost (default max(240 s, 900 ms x ops))"),
   phaseTimeoutMs: ms(10_000).default(300_000).describe('each phase ends by itself after this long (default max(300 s, 2 s x ops))'),
   rampMs: count.default(10_000).describe('scenarios start spread over this long (default max(10 s, 100 ms x ops))'),
   faultWindowStartMs: count.default(5_000).describe('process faults happen after this offset'),
