@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RegionalDescription } from './common';
 import {
   accountOf,
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccount,
   checkAccountAndRegion,
@@ -123,7 +123,7 @@ export const upsertAlarmSchema = z
     }
     if (d.threshold === undefined) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'is required' });
     else if (d.threshold === 0) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'must not be 0 (Clouddriver refuses it)' });
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): UpsertAlarm => ({
     account: accountOf(d),
     region: d.region!,
@@ -185,7 +185,7 @@ export const deleteAlarmSchema = z
       .min(1, { error: 'must name at least one alarm' })
       .max(100, { error: 'must name at most 100 alarms' }),
   })
-  .superRefine(checkAccountAndRegion, ALWAYS)
+  .superRefine(checkAccountAndRegion, ON_OBJECTS)
   .transform((d): DeleteAlarm => ({
     account: accountOf(d),
     region: d.region!,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountSchema, ALWAYS, regionSchema } from './common';
+import { accountSchema, ON_OBJECTS, regionSchema } from './common';
 
 /**
  * Clouddriver's AllowLaunchDescription: make an AMI owned by `credentials` launchable in the
@@ -19,7 +19,7 @@ export const allowLaunchSchema = z
     if (!d.targetAccount && !d.account) {
       ctx.addIssue({ code: 'custom', path: ['targetAccount'], message: 'is required (the account to allow the launch in)' });
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): AllowLaunch => {
     const targetAccount = (d.targetAccount ?? d.account)!;
     return { targetAccount, sourceAccount: d.credentials ?? targetAccount, amiName: d.amiName, region: d.region };

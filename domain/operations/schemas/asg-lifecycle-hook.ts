@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { OneServerGroupDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ON_OBJECTS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 
 /**
  * Clouddriver's AmazonAsgLifecycleHook.Transition: Jackson binds the constant's name; the AWS
@@ -53,7 +53,7 @@ export const upsertAsgLifecycleHookSchema = z
       .optional(),
     defaultResult: z.enum(['CONTINUE', 'ABANDON'], { error: 'must be CONTINUE or ABANDON' }).optional(),
   })
-  .superRefine(checkAccountAndGroup('serverGroupName'), ALWAYS)
+  .superRefine(checkAccountAndGroup('serverGroupName'), ON_OBJECTS)
   .transform((d): UpsertAsgLifecycleHook => ({
     account: accountOf(d),
     targets: [{ serverGroupName: d.serverGroupName!, region: d.region! }],

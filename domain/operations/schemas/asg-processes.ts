@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
-import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
+import { ON_OBJECTS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 import type { AsgProcessName } from '../asg-process-names';
 import { ASG_PROCESS_NAMES } from '../asg-process-names';
 
@@ -23,7 +23,7 @@ export const asgProcessesSchema = z
       .array(processName, { error: (iss) => (iss.input === undefined ? 'is required' : 'must be a list of Auto Scaling process names') })
       .min(1, { error: 'must name at least one process' }),
   })
-  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine(checkAccountAndTargets, ON_OBJECTS)
   .transform((d): AsgProcessesChange => ({
     ...serverGroupsOf(d),
     processes: [...new Set(d.processes)],

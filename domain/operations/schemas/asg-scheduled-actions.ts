@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
 import {
   accountOf,
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccount,
   checkPartialCapacity,
@@ -46,7 +46,7 @@ export const upsertAsgScheduledActionsSchema = z
       .max(MAX_SCHEDULED_ACTIONS, { error: `must list at most ${MAX_SCHEDULED_ACTIONS} actions` })
       .optional(),
   })
-  .superRefine(checkAccount, ALWAYS)
+  .superRefine(checkAccount, ON_OBJECTS)
   .transform((d): UpsertAsgScheduledActions => ({
     account: accountOf(d),
     targets: serverGroupTargets({ asgs: d.asgs }),

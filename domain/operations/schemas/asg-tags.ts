@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription, ServerGroupTarget } from './common';
 import {
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccountAndTargets,
   descriptionBase,
@@ -45,7 +45,7 @@ export const upsertServerGroupTagsSchema = z
         }
       }),
   })
-  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine(checkAccountAndTargets, ON_OBJECTS)
   .transform((d): UpsertServerGroupTags => ({
     ...serverGroupsOf(d),
     tags: d.tags,
@@ -71,7 +71,7 @@ export const deleteAsgTagsSchema = z
       .min(1, { error: 'must name at least one tag key' })
       .max(MAX_TAGS, { error: `must name at most ${MAX_TAGS} tag keys` }),
   })
-  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine(checkAccountAndTargets, ON_OBJECTS)
   .transform((d): DeleteAsgTags => ({
     ...serverGroupsOf(d),
     tagKeys: [...new Set(d.tagKeys)],

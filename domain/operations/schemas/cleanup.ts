@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RegionalDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndRegion, descriptionBase, regionSchema, requiredString } from './common';
+import { accountOf, ON_OBJECTS, applicationOf, checkAccountAndRegion, descriptionBase, regionSchema, requiredString } from './common';
 
 /**
  * Clean-up operations that name one AWS resource in one region by its name or id:
@@ -24,7 +24,7 @@ function regionalResourceSchema<K extends string>(key: K, resource: z.ZodType<st
   type Parsed = z.output<z.ZodObject<typeof descriptionBase>> & { region?: string | undefined } & Record<K, string>;
   return z
     .looseObject({ ...descriptionBase, region: regionSchema.optional(), ...({ [key]: resource } as Record<K, z.ZodType<string>>) })
-    .superRefine((d, ctx) => checkAccountAndRegion(d as unknown as Parsed, ctx), ALWAYS)
+    .superRefine((d, ctx) => checkAccountAndRegion(d as unknown as Parsed, ctx), ON_OBJECTS)
     .transform((input) => {
       const d = input as unknown as Parsed;
       return {

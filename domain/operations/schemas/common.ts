@@ -215,7 +215,7 @@ export function checkAccount(d: { credentials?: string | undefined; account?: st
 
 /**
  * The checks every server-group description needs: an account, and at least one group.
- * Pass `ALWAYS` to superRefine so they run even when other fields are wrong,
+ * Pass `ON_OBJECTS` to superRefine so they run even when other fields are wrong,
  * and one 400 names every problem at once.
  */
 export function checkAccountAndTargets(
@@ -272,7 +272,7 @@ export const securityGroupNameSchema = z
  * its fields failed their own checks, so that one answer names every problem. Not on a value that
  * is not an object at all: its own type error is already reported, and the checks read fields.
  */
-export const ALWAYS = { when: (p: { readonly value: unknown }) => typeof p.value === 'object' && p.value !== null } as const;
+export const ON_OBJECTS = { when: (p: { readonly value: unknown }) => typeof p.value === 'object' && p.value !== null } as const;
 
 /**
  * One human-readable line per problem, naming the field: `capacity.min: must be 0 or more`.

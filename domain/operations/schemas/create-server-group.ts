@@ -7,7 +7,7 @@ import { ASG_PROCESS_NAMES } from './asg-processes';
 import type { AccountDescription } from './common';
 import {
   accountSchema,
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccount,
   descriptionBase,
@@ -339,7 +339,7 @@ export function toDeployDescription(d: CreateServerGroupFields): DeployDescripti
 
 export const createServerGroupSchema = z
   .looseObject(createServerGroupFields)
-  .superRefine(checkCreateServerGroup, ALWAYS)
+  .superRefine(checkCreateServerGroup, ON_OBJECTS)
   .transform(toDeployDescription);
 
 /**
@@ -383,7 +383,7 @@ export const cloneServerGroupSchema = z
         });
       }
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): CloneDescription => {
     const account = (d.credentials ?? d.account)!;
     const explicit = normalise(d);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OneServerGroupDescription } from './common';
 import {
   accountOf,
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccountAndGroup,
   descriptionBase,
@@ -25,7 +25,7 @@ export const deleteScalingPolicySchema = z
       .min(1, { error: 'must not be empty' })
       .max(255, { error: 'must be at most 255 characters' }),
   })
-  .superRefine(checkAccountAndGroup('serverGroupName'), ALWAYS)
+  .superRefine(checkAccountAndGroup('serverGroupName'), ON_OBJECTS)
   .transform((d): DeleteScalingPolicy => ({
     account: accountOf(d),
     targets: [{ serverGroupName: d.serverGroupName!, region: d.region! }],

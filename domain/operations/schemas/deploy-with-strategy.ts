@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DeployDescription } from './create-server-group';
 import { checkCreateServerGroup, clusterOf, createServerGroupFields, toDeployDescription } from './create-server-group';
-import { ALWAYS } from './common';
+import { ON_OBJECTS } from './common';
 import type { Gate, StrategyName, StrategyOptions } from '../../strategy';
 import { parseDuration, STRATEGY_NAMES } from '../../strategy';
 
@@ -76,7 +76,7 @@ export const deployWithStrategySchema = z
         message: 'does not apply to rollingredblack, which grows the new group step by step to the source capacity',
       });
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): DeployWithStrategy => {
     const deploy = toDeployDescription(d);
     const gates: Gate[] = (d.gates ?? []).map((g) => ({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseServerGroupName } from '../../frigga';
 import type { ServerGroupsDescription } from './common';
-import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
+import { ON_OBJECTS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 /**
  * Clouddriver's `DestroyAsgDescription`: the groups are named like resize's. The wait for the
@@ -14,7 +14,7 @@ export const destroyServerGroupSchema = z
     ...serverGroupRefShape,
     waitTimeoutSeconds: z.number({ error: 'must be a number of seconds' }).int().min(1).max(86_400).optional(),
   })
-  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine(checkAccountAndTargets, ON_OBJECTS)
   .transform((d): DestroyServerGroup => ({
     ...serverGroupsOf(d),
     waitTimeoutSeconds: d.waitTimeoutSeconds ?? 1800,

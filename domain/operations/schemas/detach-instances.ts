@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { OneServerGroupDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ON_OBJECTS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { instanceIdSchema, MAX_INSTANCE_IDS } from './instances';
 import { listIds } from '../instance-plans';
 
@@ -21,7 +21,7 @@ export const detachInstancesSchema = z
     terminateDetachedInstances: z.boolean({ error: 'must be true or false' }).optional(),
     adjustMinIfNecessary: z.boolean({ error: 'must be true or false' }).optional(),
   })
-  .superRefine(checkAccountAndGroup('asgName'), ALWAYS)
+  .superRefine(checkAccountAndGroup('asgName'), ON_OBJECTS)
   .transform((d): DetachInstances => ({
     account: accountOf(d),
     targets: [{ serverGroupName: d.asgName!, region: d.region! }],

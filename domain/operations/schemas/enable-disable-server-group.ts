@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
-import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
+import { ON_OBJECTS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 export { TRAFFIC_PROCESSES } from '../asg-process-names';
 
@@ -26,7 +26,7 @@ const schemaWith = (percentage: z.ZodNumber | undefined) =>
       // only when disabling): there the field is ignored, as any field the schema does not define.
       ...(percentage ? { desiredPercentage: percentage.optional() } : {}),
     })
-    .superRefine(checkAccountAndTargets, ALWAYS)
+    .superRefine(checkAccountAndTargets, ON_OBJECTS)
     .transform((d): EnableDisableServerGroup => ({
       ...serverGroupsOf(d),
       application: applicationOf(d),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RegionsDescription } from './common';
 import {
   accountAndRegionsOf,
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccount,
   descriptionBase,
@@ -27,7 +27,7 @@ export const upsertImageTagsSchema = z
       .optional(),
     tags: ec2TagsSchema.optional(),
   })
-  .superRefine(checkAccount, ALWAYS)
+  .superRefine(checkAccount, ON_OBJECTS)
   .transform((d): UpsertImageTags => ({
     // A region listed twice is tagged once.
     ...accountAndRegionsOf(d),

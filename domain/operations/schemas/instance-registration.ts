@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { RegionalDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndRegion, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import {
+  accountOf,
+  ON_OBJECTS,
+  applicationOf,
+  checkAccountAndRegion,
+  descriptionBase,
+  regionSchema,
+  serverGroupNameSchema,
+} from './common';
 import { instanceIdSchema, MAX_INSTANCE_IDS } from './instances';
 import { listIds } from '../instance-plans';
 
@@ -40,7 +48,7 @@ export const instanceRegistrationSchema = z
     loadBalancerNames: names('classic load balancer'),
     targetGroupNames: names('target group'),
   })
-  .superRefine(checkAccountAndRegion, ALWAYS)
+  .superRefine(checkAccountAndRegion, ON_OBJECTS)
   .transform((d): InstanceRegistration => {
     const targetGroups = (d.targetGroupNames ?? []).length > 0;
     return {

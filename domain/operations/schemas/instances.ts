@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RegionalDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ON_OBJECTS, applicationOf, checkAccount, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 import { listIds } from '../instance-plans';
 
 export type { DecrementPlan, InstancePartition, InstanceStateView } from '../instance-plans';
@@ -32,7 +32,7 @@ export const instancesInRegionSchema = z
     region: regionSchema,
     instanceIds: instanceIdsSchema,
   })
-  .superRefine(checkAccount, ALWAYS)
+  .superRefine(checkAccount, ON_OBJECTS)
   .transform((d): InstancesInRegion => ({
     account: accountOf(d),
     region: d.region,
@@ -73,7 +73,7 @@ export const terminateInstanceAndDecrementSchema = z
     if (!d.serverGroupName && !d.asgName) {
       ctx.addIssue({ code: 'custom', path: ['serverGroupName'], message: 'is required: the group the instance belongs to (or asgName)' });
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): TerminateInstanceAndDecrementServerGroup => ({
     account: accountOf(d),
     region: d.region,

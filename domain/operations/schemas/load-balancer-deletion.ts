@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RegionsDescription } from './common';
 import {
   accountAndRegionsOf,
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccountAndRegions,
   descriptionBase,
@@ -28,7 +28,7 @@ export const deleteLoadBalancerSchema = z
     regions: regionListSchema.optional(),
   })
   // DeleteAmazonLoadBalancerDescriptionValidator: the account, and validateRegions.
-  .superRefine(checkAccountAndRegions, ALWAYS)
+  .superRefine(checkAccountAndRegions, ON_OBJECTS)
   .transform((d): DeleteLoadBalancer => ({
     ...accountAndRegionsOf(d),
     loadBalancerName: d.loadBalancerName,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
+import { accountOf, ON_OBJECTS, applicationOf, checkAccount, descriptionBase, requiredAsgsSchema, serverGroupTargets } from './common';
 
 const seconds = z
   .number({ error: 'must be a whole number of seconds' })
@@ -41,7 +41,7 @@ export const modifyAsgSchema = z
     terminationPolicies: names('a termination policy', 16).optional(),
     capacityRebalance: z.boolean({ error: 'must be true or false' }).optional(),
   })
-  .superRefine(checkAccount, ALWAYS)
+  .superRefine(checkAccount, ON_OBJECTS)
   .transform((d): ModifyAsg => ({
     account: accountOf(d),
     targets: serverGroupTargets({ asgs: d.asgs }),

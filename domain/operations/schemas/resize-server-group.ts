@@ -3,7 +3,7 @@ import type { CapacityRequest } from '../../capacity';
 import { formatCapacity } from '../../capacity';
 import type { ServerGroupsDescription } from './common';
 import {
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   capacityRequestSchema,
   checkAccountAndTargets,
@@ -26,7 +26,7 @@ export const resizeServerGroupSchema = z
     waitForCapacity: z.boolean().optional(),
     waitTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   })
-  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine(checkAccountAndTargets, ON_OBJECTS)
   .transform((d): ResizeServerGroup => ({
     ...serverGroupsOf(d),
     capacity: d.capacity,

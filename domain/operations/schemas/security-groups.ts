@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RegionsDescription } from './common';
 import {
   accountAndRegionsOf,
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccountAndRegions,
   descriptionBase,
@@ -23,7 +23,7 @@ export const deleteSecurityGroupSchema = z
     regions: regionListSchema.optional(),
   })
   // DeleteSecurityGroupDescriptionValidator: the account, and validateRegions.
-  .superRefine(checkAccountAndRegions, ALWAYS)
+  .superRefine(checkAccountAndRegions, ON_OBJECTS)
   .transform((d): DeleteSecurityGroup => ({
     ...accountAndRegionsOf(d),
     securityGroupName: d.securityGroupName,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { OneServerGroupDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
+import { accountOf, ON_OBJECTS, applicationOf, checkAccountAndGroup, descriptionBase, regionSchema, serverGroupNameSchema } from './common';
 
 /** AWS allows at most 5 security groups per network interface by default, 16 at most. */
 const MAX_SECURITY_GROUPS = 16;
@@ -29,7 +29,7 @@ export const updateInstancesSchema = z
     if (d.securityGroupsAppendOnly === true && (d.securityGroups ?? []).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['securityGroups'], message: 'is required when securityGroupsAppendOnly is true' });
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): UpdateInstances => ({
     account: accountOf(d),
     targets: [{ serverGroupName: d.serverGroupName!, region: d.region! }],

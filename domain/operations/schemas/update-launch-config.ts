@@ -3,7 +3,7 @@ import type { BlockDevice, LaunchConfigurationChanges } from '../../launch-confi
 import { formatLaunchConfigurationChanges } from '../../launch-configurations';
 import type { LaunchUpdate } from './launch-update';
 import { base64UserDataSchema, describeLaunchUpdate, instanceTypeSchema, postedChangesOf } from './launch-update';
-import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
+import { ON_OBJECTS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 
 const text = (max: number) =>
   z
@@ -68,7 +68,7 @@ export const updateLaunchConfigSchema = z
     securityGroupsAppendOnly: z.boolean({ error: 'must be true or false' }).optional(),
     copySourceCustomBlockDeviceMappings: z.boolean({ error: 'must be true or false' }).optional(),
   })
-  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine(checkAccountAndTargets, ON_OBJECTS)
   .superRefine((d, ctx) => {
     // ModifyAsgLaunchConfigurationDescriptionValidator: a public address needs a subnet purpose.
     if (d.associatePublicIpAddress && !d.subnetType) {
@@ -78,7 +78,7 @@ export const updateLaunchConfigSchema = z
         message: 'needs subnetType (the subnets the instances launch into)',
       });
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): UpdateLaunchConfig => ({
     ...serverGroupsOf(d),
     amiName: d.amiName,

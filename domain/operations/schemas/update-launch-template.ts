@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
+import { ON_OBJECTS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 import type { LaunchTemplateChanges } from '../launch-template-versions';
 import { formatLaunchTemplateChanges } from '../launch-template-versions';
 import type { LaunchUpdate } from './launch-update';
@@ -58,12 +58,12 @@ export const updateLaunchTemplateSchema = z
     instanceMonitoring: z.boolean({ error: 'must be true or false' }).optional(),
     ebsOptimized: z.boolean({ error: 'must be true or false' }).optional(),
   })
-  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine(checkAccountAndTargets, ON_OBJECTS)
   .superRefine((d, ctx) => {
     if (changeFields.every((f) => d[f] === undefined)) {
       ctx.addIssue({ code: 'custom', message: `must change at least one of ${changeFields.join(', ')}` });
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): UpdateLaunchTemplate => ({
     ...serverGroupsOf(d),
     amiName: d.amiName,

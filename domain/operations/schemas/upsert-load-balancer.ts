@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AccountDescription } from './common';
-import { accountOf, ALWAYS, applicationOf, descriptionBase, MAX_REGIONS, regionSchema } from './common';
+import { accountOf, ON_OBJECTS, applicationOf, descriptionBase, MAX_REGIONS, regionSchema } from './common';
 
 /**
  * Clouddriver's `upsertLoadBalancer` (legacy `upsertAmazonLoadBalancerDescription`). The
@@ -154,7 +154,7 @@ export const upsertLoadBalancerSchema = z
     if (d.availabilityZones && Object.keys(d.availabilityZones).length > MAX_REGIONS) {
       add(['availabilityZones'], `must name at most ${MAX_REGIONS} regions`);
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   // The checks of each type's fields, once the fields themselves are well formed.
   .superRefine((d, ctx) => {
     const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ServerGroupsDescription } from './common';
-import { ALWAYS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
+import { ON_OBJECTS, applicationOf, checkAccountAndTargets, descriptionBase, serverGroupRefShape, serverGroupsOf } from './common';
 import { statisticSchema, THRESHOLD_COMPARISON_OPERATORS } from './alarms';
 import type { AlarmConfig, ScalingPolicyConfig } from '../scaling-policies';
 import { AdjustmentType, formatAlarm, formatScalingPolicy } from '../scaling-policies';
@@ -36,7 +36,7 @@ const stepAdjustmentSchema = z
         message: `must be greater than metricIntervalLowerBound (${upper} <= ${lower})`,
       });
     }
-  }, ALWAYS);
+  }, ON_OBJECTS);
 
 const targetTrackingSchema = z
   .looseObject({
@@ -85,12 +85,12 @@ const alarmSchema = z
     dimensions: dimensionsSchema.optional(),
   })
   .superRefine((a, ctx) => {
-    // Runs even when other alarm fields are wrong (ALWAYS), so trust no types here.
+    // Runs even when other alarm fields are wrong (ON_OBJECTS), so trust no types here.
     const allowed = a.period === 10 || a.period === 30 || a.period % 60 === 0;
     if (Number.isInteger(a.period) && a.period >= 10 && !allowed) {
       ctx.addIssue({ code: 'custom', path: ['period'], message: `must be 10, 30 or a multiple of 60 seconds, got ${a.period}` });
     }
-  }, ALWAYS);
+  }, ON_OBJECTS);
 
 /**
  * Clouddriver's `UpsertAsgScalingPolicyDescription`: one of `simple`, `step` or
@@ -122,7 +122,7 @@ export const upsertScalingPolicySchema = z
     estimatedInstanceWarmup: int.min(0, { error: 'must be 0 or more' }).optional(),
     alarm: alarmSchema.optional(),
   })
-  .superRefine(checkAccountAndTargets, ALWAYS)
+  .superRefine(checkAccountAndTargets, ON_OBJECTS)
   .superRefine((d, ctx) => {
     const kinds = (['simple', 'step', 'targetTrackingConfiguration'] as const).filter((k) => d[k] !== undefined);
     if (kinds.length === 0) {
@@ -153,7 +153,7 @@ export const upsertScalingPolicySchema = z
         message: `applies only when adjustmentType is PercentChangeInCapacity (got ${d.adjustmentType ?? 'none'})`,
       });
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): UpsertScalingPolicy => ({
     ...serverGroupsOf(d),
     policyName: d.name,

@@ -4,7 +4,7 @@ import type { RegionalDescription } from './common';
 import {
   accountOf,
   accountSchema,
-  ALWAYS,
+  ON_OBJECTS,
   applicationOf,
   checkAccount,
   descriptionBase,
@@ -64,7 +64,7 @@ const securityGroupIngressEntry = z
     if (i.id === undefined && i.name === undefined) {
       ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required: name the source group by name or id' });
     }
-  }, ALWAYS);
+  }, ON_OBJECTS);
 
 const ipIngressEntry = z
   .looseObject({
@@ -74,7 +74,7 @@ const ipIngressEntry = z
       .regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, { error: 'must be a CIDR block such as 10.0.0.0/8 or ::/0' }),
     description: z.string({ error: 'must be a rule description (a string)' }).max(MAX_NAME).optional(),
   })
-  .superRefine(requireProtocol, ALWAYS);
+  .superRefine(requireProtocol, ON_OBJECTS);
 
 /**
  * Clouddriver's UpsertSecurityGroupDescription (`upsertSecurityGroup`, legacy
@@ -120,7 +120,7 @@ export const upsertSecurityGroupSchema = z
     if (!d.description && d.ingressAppendOnly !== true) {
       ctx.addIssue({ code: 'custom', path: ['description'], message: 'is required (unless ingressAppendOnly is true)' });
     }
-  }, ALWAYS)
+  }, ON_OBJECTS)
   .transform((d): UpsertSecurityGroup => ({
     account: accountOf(d),
     region: d.region,
