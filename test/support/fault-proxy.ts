@@ -58,11 +58,11 @@ function serviceOf(authorization: string | undefined): string {
 
 export type FaultKind = 'throttle' | 'serverError' | 'unavailable' | 'reset' | 'latency';
 
-/** Per injected answer: its HTTP status, whose fault it is, its code, and EC2's own code for it. */
+/** Per injected answer: its HTTP status, whose fault it is, its code, EC2's own code for it, and what AWS says. */
 const AWS_ERRORS = {
-  throttle: { status: 400, side: 'Sender', code: 'Throttling', ec2Code: 'RequestLimitExceeded' },
-  serverError: { status: 500, side: 'Receiver', code: 'InternalFailure', ec2Code: 'InternalError' },
-  unavailable: { status: 503, side: 'Receiver', code: 'ServiceUnavailable', ec2Code: 'Unavailable' },
+  throttle: { status: 400, side: 'Sender', code: 'Throttling', ec2Code: 'RequestLimitExceeded', says: 'Rate exceeded' },
+  serverError: { status: 500, side: 'Receiver', code: 'InternalFailure', ec2Code: 'InternalError', says: 'Internal failure' },
+  unavailable: { status: 503, side: 'Receiver', code: 'ServiceUnavailable', ec2Code: 'Unavailable', says: 'Service unavailable' },
 } as const;
 
 /**
@@ -74,7 +74,7 @@ const AWS_ERRORS = {
 export function sendAwsError(req: http.IncomingMessage, res: http.ServerResponse, kind: keyof typeof AWS_ERRORS): void {
   const requestId = 'bosun-fault-0000';
   const message = 'injected by the Bosun fault proxy';
-  const { status, side, code, ec2Code } = AWS_ERRORS[kind];
+  const { status, side, code, ec2Code, says } = AWS_ERRORS[kind];
   const send = (headers: Record<string, string>, body: string) => {
     res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
     res.end(body);
@@ -95,7 +95,7 @@ export function sendAwsError(req: http.IncomingMessage, res: http.ServerResponse
   } else {
     send(
       { 'content-type': 'text/xml' },
-      `<ErrorResponse><Error><Type>${side}</Type><Code>${code}</Code><Message>Rate exceeded (${message})</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      `<ErrorResponse><Error><Type>${side}</Type><Code>${code}</Code><Message>${says} (${message})</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
     );
   }
 }
